@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Idempotent set-up: Debian packages (as root), npm dependencies, TypeScript build, eBPF sensor build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Compilers and libbpf for the sensor; sysdig as the reference reader of .scap files in tests;
+# runc/containerd for real containers in end-to-end tests.
+PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make gcc sysdig runc containerd iproute2)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian packages: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: not root, cannot install: ${missing[*]} (the sensor and some tests need them)" >&2
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+npm run --silent build
+
+if [ -f sensor/Makefile ] && command -v clang >/dev/null && command -v bpftool >/dev/null; then
+  make -s -C sensor
+fi
+echo "setup: done" >&2

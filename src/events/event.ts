@@ -1,0 +1,143 @@
+// A reusable, zero-copy view over one event record in the libs layout:
+//   ppm_evt_hdr { u64 ts; u64 tid; u32 len; u16 type; u32 nparams }   (26 bytes, packed, little endian)
+//   nparams parameter lengths (u16, or u32 for EF_LARGE_PAYLOAD events)
+//   the parameter blobs, back to back.
+// Live capture and .scap replay both hand records to the engine through this one view;
+// it is re-pointed at each record (`reset`) rather than allocated per event.
+import { EF, type EventInfo } from './event-info.js';
+import { EVENT_TABLE } from './event-table.js';
+
+export const EVT_HDR_SIZE = 26;
+const UNKNOWN_EVENT: EventInfo = { id: 'PPME_UNKNOWN', name: 'unknown', category: 0, flags: 0, params: [] };
+const MAX_PARAMS = 64;
+
+export class EventView {
+  buf: Buffer = Buffer.alloc(0);
+  /** Offset of the ppm_evt_hdr inside buf. */
+  start = 0;
+  /** evt.num: 1-based sequence number assigned by the reader. */
+  num = 0;
+  cpu = 0;
+  tid = 0;
+  len = 0;
+  type = 0;
+  nparams = 0;
+  info: EventInfo = UNKNOWN_EVENT;
+  /** Width of one parameter length: 2, or 4 for large-payload events. */
+  lenSize = 2;
+  private readonly offs = new Int32Array(MAX_PARAMS + 1);
+  private tsCache: bigint | undefined;
+
+  /** Points the view at the record starting at `start`. `largeLengths` forces u32 param lengths. */
+  reset(buf: Buffer, start: number, num: number, cpu = 0, largeLengths?: boolean): this {
+    this.buf = buf;
+    this.start = start;
+    this.num = num;
+    this.cpu = cpu;
+    this.tsCache = undefined;
+    this.tid = Number(buf.readBigInt64LE(start + 8));
+    this.len = buf.readUInt32LE(start + 16);
+    this.type = buf.readUInt16LE(start + 20);
+    const n = buf.readUInt32LE(start + 22);
+    this.nparams = n > MAX_PARAMS ? MAX_PARAMS : n;
+    this.info = EVENT_TABLE[this.type] ?? UNKNOWN_EVENT;
+    this.lenSize = largeLengths ?? (this.info.flags & EF.LARGE_PAYLOAD) !== 0 ? 4 : 2;
+    this.offs[0] = -1; // parameter offsets are computed on first access
+    return this;
+  }
+
+  /** Timestamp in ns since the epoch. */
+  get ts(): bigint {
+    return (this.tsCache ??= this.buf.readBigUInt64LE(this.start));
+  }
+
+  /** Timestamp as a JS number of ns (loses sub-microsecond precision; fine for durations). */
+  get tsNumber(): number {
+    return this.buf.readUInt32LE(this.start + 4) * 4294967296 + this.buf.readUInt32LE(this.start);
+  }
+
+  private computeOffsets(): void {
+    const b = this.buf;
+    let lenPos = this.start + EVT_HDR_SIZE;
+    let p = lenPos + this.nparams * this.lenSize;
+    const offs = this.offs;
+    for (let i = 0; i < this.nparams; i++) {
+      offs[i] = p;
+      p += this.lenSize === 2 ? b.readUInt16LE(lenPos) : b.readUInt32LE(lenPos);
+      lenPos += this.lenSize;
+    }
+    offs[this.nparams] = p;
+  }
+
+  /** Byte offset of parameter i in buf. */
+  paramOffset(i: number): number {
+    if (this.offs[0] === -1) this.computeOffsets();
+    return this.offs[i]!;
+  }
+
+  /** Length in bytes of parameter i (0 for an empty parameter or i >= nparams). */
+  paramLength(i: number): number {
+    if (i >= this.nparams) return 0;
+    if (this.offs[0] === -1) this.computeOffsets();
+    return this.offs[i + 1]! - this.offs[i]!;
+  }
+
+  hasParam(i: number): boolean {
+    return i < this.nparams && this.paramLength(i) > 0;
+  }
+
+  /** Signed integer value of a 1/2/4/8-byte parameter; 8-byte values beyond 2^53 lose precision. */
+  int(i: number): number {
+    const o = this.paramOffset(i);
+    switch (this.paramLength(i)) {
+      case 1: return this.buf.readInt8(o);
+      case 2: return this.buf.readInt16LE(o);
+      case 4: return this.buf.readInt32LE(o);
+      case 8: return this.buf.readInt32LE(o + 4) * 4294967296 + this.buf.readUInt32LE(o);
+      default: return 0;
+    }
+  }
+
+  /** Unsigned integer value of a 1/2/4/8-byte parameter. */
+  uint(i: number): number {
+    const o = this.paramOffset(i);
+    switch (this.paramLength(i)) {
+      case 1: return this.buf.readUInt8(o);
+      case 2: return this.buf.readUInt16LE(o);
+      case 4: return this.buf.readUInt32LE(o);
+      case 8: return this.buf.readUInt32LE(o + 4) * 4294967296 + this.buf.readUInt32LE(o);
+      default: return 0;
+    }
+  }
+
+  /** Exact 64-bit value of an 8-byte parameter. */
+  u64(i: number): bigint {
+    return this.paramLength(i) === 8 ? this.buf.readBigUInt64LE(this.paramOffset(i)) : BigInt(this.uint(i));
+  }
+
+  /** A NUL-terminated string parameter (CHARBUF, FSPATH ...), without its terminator. */
+  str(i: number): string {
+    const o = this.paramOffset(i);
+    let end = o + this.paramLength(i);
+    if (end > o && this.buf[end - 1] === 0) end--;
+    return this.buf.toString('utf8', o, end);
+  }
+
+  /** The raw bytes of parameter i (a view, not a copy). */
+  bytes(i: number): Buffer {
+    const o = this.paramOffset(i);
+    return this.buf.subarray(o, o + this.paramLength(i));
+  }
+
+  /** Index of the parameter called `name` in this event's layout, or -1. */
+  paramIndex(name: string): number {
+    const ps = this.info.params;
+    for (let i = 0; i < ps.length; i++) if (ps[i]!.name === name) return i;
+    return -1;
+  }
+
+  /** The whole record (header + lengths + params) as a view. */
+  record(): Buffer {
+    return this.buf.subarray(this.start, this.start + this.len);
+  }
+}

@@ -1,0 +1,116 @@
+// The state the engine keeps about the system, as libsinsp keeps it: threads (with their
+// process-wide data), file descriptors, users and groups, containers. Field extractors in
+// filter/ read these; state/ parsers write them from events and from /proc or .scap tables.
+
+/** Kinds of file descriptor, with the libs type character (fd.typechar). */
+export const FD_TYPES = {
+  file: 'f', directory: 'd', ipv4: '4', ipv6: '6', unix: 'u', pipe: 'p', event: 'e', signalfd: 's',
+  eventpoll: 'l', inotify: 'i', timerfd: 't', netlink: 'n', bpf: 'b', userfaultfd: 'u', io_uring: 'r',
+  memfd: 'm', pidfd: 'P', unknown: 'o',
+} as const;
+export type FdType = keyof typeof FD_TYPES;
+
+export type L4Proto = 'tcp' | 'udp' | 'icmp' | 'raw' | undefined;
+
+export interface FdInfo {
+  type: FdType;
+  /** fd.name: path for files, "cip:cport->sip:sport" for connected sockets, unix path ... */
+  name: string;
+  /** fd.nameraw: the path exactly as the syscall passed it. */
+  nameRaw: string;
+  /** Open flags in PPM_O_* bits. */
+  openFlags: number;
+  dev: number;
+  ino: number;
+  cloexec: boolean;
+  /** Socket data for ipv4/ipv6/unix fds. IPs as strings ("10.0.0.1", "::1"). */
+  l4proto?: L4Proto;
+  sip?: string;
+  sport?: number;
+  cip?: string;
+  cport?: number;
+  /** True when this process is the server side (accept), false for the client side (connect). */
+  isServer?: boolean;
+  connected?: boolean;
+  /** unix socket path. */
+  unixPath?: string;
+}
+
+/** Data shared by all threads of one process (thread group). */
+export interface ProcessShared {
+  fds: Map<number, FdInfo>;
+}
+
+export interface ThreadInfo {
+  tid: number;
+  pid: number;
+  ptid: number;
+  sid: number;
+  vpgid: number;
+  pgid: number;
+  vtid: number;
+  vpid: number;
+  /** task->comm, at most 16 chars: proc.name. */
+  comm: string;
+  /** argv[0]: proc.exe. */
+  exe: string;
+  /** Full executable path: proc.exepath. */
+  exepath: string;
+  args: string[];
+  env: string[];
+  cwd: string;
+  tty: number;
+  /** Audit login uid; 0xffffffff when unset. */
+  loginuid: number;
+  uid: number;
+  gid: number;
+  capPermitted: bigint;
+  capEffective: bigint;
+  capInheritable: bigint;
+  /** PPM_EXE_* flags from execve: writable, upper layer, lower layer, from memfd. */
+  exeFlags: number;
+  exeIno: number;
+  exeInoCtime: bigint;
+  exeInoMtime: bigint;
+  /** Clone time in ns (proc.duration base). */
+  cloneTs: bigint;
+  lastExecTs: bigint;
+  pidnsInitStartTs: bigint;
+  /** "subsys=path" entries as the execve/clone cgroups param carries them. */
+  cgroups: string[];
+  /** Container id (12 hex chars, or the runtime's id), '' for the host. */
+  containerId: string;
+  /** The process-wide part (fd table), shared by all threads of the group. */
+  shared: ProcessShared;
+}
+
+export interface UserInfo {
+  uid: number;
+  gid: number;
+  name: string;
+  home: string;
+  shell: string;
+}
+
+export interface GroupInfo {
+  gid: number;
+  name: string;
+}
+
+export interface ContainerInfo {
+  id: string;
+  fullId: string;
+  name: string;
+  image: string;
+  imageRepository: string;
+  imageTag: string;
+  imageDigest: string;
+  type: string;
+  privileged: boolean | undefined;
+  mounts: Array<{ source: string; dest: string; mode: string; rdwr: boolean; propagation: string }>;
+  labels: Record<string, string>;
+  podName: string;
+  podNamespace: string;
+  podUid: string;
+  startTs: bigint;
+}
