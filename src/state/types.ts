@@ -114,3 +114,28 @@ export interface ContainerInfo {
   podUid: string;
   startTs: bigint;
 }
+
+/** Read access to the state, as field extractors need it. */
+export interface StateView {
+  thread(tid: number): ThreadInfo | undefined;
+  /** The user `uid` as seen in `containerId` ('' = host). */
+  user(uid: number, containerId: string): UserInfo | undefined;
+  group(gid: number, containerId: string): GroupInfo | undefined;
+  container(id: string): ContainerInfo | undefined;
+}
+
+/**
+ * What rule evaluation sees for one event: the event, the thread that produced it, the fd the
+ * event is about (libsinsp's m_lastevent_fd), all filled by the state parser before rules run.
+ * One instance is reused for every event.
+ */
+export interface EventContext {
+  evt: import('../events/event.js').EventView;
+  thread: ThreadInfo | undefined;
+  /** The event's fd number: return value of fd creators, `fd` param of fd users; -1 when none. */
+  fdNum: number;
+  fd: FdInfo | undefined;
+  /** True when this event changed the name of its fd (connect, accept ...): fd.name_changed. */
+  fdNameChanged: boolean;
+  state: StateView;
+}

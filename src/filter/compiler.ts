@@ -1,0 +1,261 @@
+// Compiles a (macro-free) condition AST into one JS closure over the event context.
+// Values on the right-hand side are parsed once here; evaluation does no parsing and, for the
+// common checks, no allocation. A check on a field that has no value is false whatever the operator.
+import type { BinaryCheck, Expr, FieldLike, Pos, UnaryCheck, ValueExpr, ListExpr } from './ast.js';
+import { resolveField, FieldArgError, type BoundField, type FieldDef, type FieldType, type Value } from './fields/index.js';
+import { constantPred, fieldPred, incompatibility, type Pred } from './operators.js';
+import { applyTransformer, TransformerError, type Operand } from './transformers.js';
+import { ValueError } from './values.js';
+import { EVENT_TABLE } from '../events/event-table.js';
+import { watchHostName } from './fields/net.js';
+import type { EventContext } from '../state/types.js';
+
+export type CompiledFilter = (ctx: EventContext) => boolean;
+
+export interface CompileOptions {
+  /** libsinsp compiler warnings (Falco's LOAD_COMPILE_CONDITION). */
+  onWarning?: (message: string, pos: Pos) => void;
+}
+
+export class FilterCompileError extends Error {
+  override name = 'FilterCompileError';
+  constructor(message: string, readonly pos?: Pos) {
+    super(message);
+  }
+}
+
+/** Names accepted as evt.type values: every event name of the table. */
+const EVENT_NAMES = new Set(EVENT_TABLE.map((e) => e.name));
+
+interface FieldOperand extends Operand {
+  def?: FieldDef;
+  bound?: BoundField;
+  /** Plain field (no transformer): name as written. */
+  name: string;
+}
+
+export function compileFilter(expr: Expr, opts: CompileOptions = {}): CompiledFilter {
+  return new Compiler(opts).expr(expr);
+}
+
+/** Compiles a field or transformer for outputs and extraction (e.g. %proc.name). */
+export function compileExtractor(node: FieldLike): Operand & { def?: FieldDef } {
+  return new Compiler({}).operand(node, false);
+}
+
+class Compiler {
+  constructor(private readonly opts: CompileOptions) {}
+
+  expr(e: Expr): CompiledFilter {
+    switch (e.kind) {
+      case 'and': {
+        const cs = e.children.map((c) => this.expr(c));
+        if (cs.length === 2) {
+          const [a, b] = cs as [CompiledFilter, CompiledFilter];
+          return (ctx) => a(ctx) && b(ctx);
+        }
+        return (ctx) => {
+          for (let i = 0; i < cs.length; i++) if (!cs[i]!(ctx)) return false;
+          return true;
+        };
+      }
+      case 'or': {
+        const cs = e.children.map((c) => this.expr(c));
+        if (cs.length === 2) {
+          const [a, b] = cs as [CompiledFilter, CompiledFilter];
+          return (ctx) => a(ctx) || b(ctx);
+        }
+        return (ctx) => {
+          for (let i = 0; i < cs.length; i++) if (cs[i]!(ctx)) return true;
+          return false;
+        };
+      }
+      case 'not': {
+        const c = this.expr(e.child);
+        return (ctx) => !c(ctx);
+      }
+      case 'identifier':
+        throw new FilterCompileError(`filter error: unexpected identifier '${e.name}'`, e.pos);
+      case 'unary':
+        return this.unary(e);
+      case 'binary':
+        return this.binary(e);
+    }
+  }
+
+  operand(node: FieldLike, rhs: boolean): FieldOperand {
+    if (node.kind === 'field') {
+      const ref = resolveField(node.name, node.arg);
+      const full = node.arg === undefined ? node.name : `${node.name}[${node.arg}]`;
+      if (!ref) throw new FilterCompileError(`filter_check called with nonexistent field ${node.name}`, node.pos);
+      if (rhs && ref.def.noRhs) throw new FilterCompileError(`filter error: field '${full}' doesn't support right-hand side fields`, node.pos);
+      let bound: BoundField;
+      try {
+        bound = ref.def.bind(ref.arg);
+      } catch (err) {
+        if (err instanceof FieldArgError) throw new FilterCompileError(err.message, node.pos);
+        throw err;
+      }
+      return { extract: bound.extract, type: bound.type ?? ref.def.type, list: ref.def.list === true, def: ref.def, bound, name: full };
+    }
+    const args = node.args.map((a) => {
+      if (a.kind === 'field' || a.kind === 'transformer') {
+        const op = this.operand(a, rhs);
+        if (a.kind === 'field' && op.def?.noTransformer && node.name !== 'val') {
+          throw new FilterCompileError(`filter error: field '${op.name}' does not support transformers`, a.pos);
+        }
+        return op;
+      }
+      return constOperand(a);
+    });
+    try {
+      const t = applyTransformer(node.name, args);
+      return { ...t, name: node.name };
+    } catch (err) {
+      if (err instanceof TransformerError) throw new FilterCompileError(err.message, node.pos);
+      throw err;
+    }
+  }
+
+  unary(e: UnaryCheck): CompiledFilter {
+    const l = this.operand(e.left, false);
+    const any = l.bound?.anyAncestor;
+    if (any) return (ctx) => any(ctx, () => true);
+    const sides = l.bound?.sides;
+    if (sides) return (ctx) => sides.some((s) => s(ctx) !== undefined);
+    const x = l.extract;
+    return (ctx) => x(ctx) !== undefined;
+  }
+
+  binary(e: BinaryCheck): CompiledFilter {
+    const l = this.operand(e.left, false);
+    const bad = incompatibility(e.op, l.type, l.list);
+    if (bad) throw new FilterCompileError(`filter error: ${bad}`, e.pos);
+
+    if (e.right.kind === 'field' || e.right.kind === 'transformer') return this.fieldToField(e, l);
+
+    const values = e.right.kind === 'list' ? e.right.values.map((v) => v.value) : [e.right.value];
+    this.warnOnValues(e);
+    if (l.name === 'evt.type' && l.def) return this.eventType(e, values);
+    if (l.name.endsWith('ip.name') && l.def) for (const v of values) watchHostName(v);
+
+    let pred: Pred;
+    try {
+      pred = constantPred(l.type, l.list, e.op, e.mod, values);
+    } catch (err) {
+      if (err instanceof ValueError) throw new FilterCompileError(err.message, e.right.pos);
+      throw err;
+    }
+    return this.applyPred(l, e.op, pred);
+  }
+
+  /** Wraps a predicate with the field's extraction: missing value = false; either-side and ancestor fields. */
+  private applyPred(l: FieldOperand, op: string, pred: Pred): CompiledFilter {
+    const any = l.bound?.anyAncestor;
+    if (any) return (ctx) => any(ctx, pred);
+    const sides = l.bound?.sides;
+    if (sides) {
+      if (op === '!=') {
+        return (ctx) => {
+          let seen = false;
+          for (const s of sides) {
+            const v = s(ctx);
+            if (v === undefined) continue;
+            seen = true;
+            if (!pred(v)) return false;
+          }
+          return seen;
+        };
+      }
+      return (ctx) => {
+        for (const s of sides) {
+          const v = s(ctx);
+          if (v !== undefined && pred(v)) return true;
+        }
+        return false;
+      };
+    }
+    const x = l.extract;
+    return (ctx) => {
+      const v = x(ctx);
+      return v !== undefined && pred(v);
+    };
+  }
+
+  /** evt.type checks compile to a lookup table by event code, after validating every name. */
+  private eventType(e: BinaryCheck, names: readonly string[]): CompiledFilter {
+    if (e.mod || !['=', '==', '!=', 'in', 'intersects'].includes(e.op)) {
+      const pred = constantPred('string', false, e.op, e.mod, names);
+      return (ctx) => pred(ctx.evt.info.name);
+    }
+    for (const n of names) {
+      if (!EVENT_NAMES.has(n)) throw new FilterCompileError(`unknown event type ${n}`, e.right.pos);
+    }
+    const wanted = new Set(names);
+    const table = new Uint8Array(EVENT_TABLE.length + 1);
+    EVENT_TABLE.forEach((ev, code) => {
+      if (wanted.has(ev.name)) table[code] = 1;
+    });
+    const neg = e.op === '!=';
+    return neg ? (ctx) => table[ctx.evt.type] !== 1 : (ctx) => table[ctx.evt.type] === 1;
+  }
+
+  private fieldToField(e: BinaryCheck, l: FieldOperand): CompiledFilter {
+    if (e.op === 'pmatch' || e.op === 'regex') {
+      throw new FilterCompileError(`filter error: operator '${e.op}' doesn't support right-hand side fields`, e.right.pos);
+    }
+    if (l.bound?.sides || l.type === 'ipnet') {
+      throw new FilterCompileError(`filter error: field '${l.name}' doesn't support right-hand side fields`, e.right.pos);
+    }
+    const r = this.operand(e.right as FieldLike, true);
+    if (r.type !== l.type || r.list !== l.list) {
+      throw new FilterCompileError(
+        `filter error: field '${l.name}' has type '${typeLabel(l.type)}' while the right-hand side field '${r.name}' has incompatible type '${typeLabel(r.type)}'`,
+        e.right.pos,
+      );
+    }
+    const cmp = fieldPred(l.type, e.op);
+    const rx = r.extract;
+    const any = l.bound?.anyAncestor;
+    if (any) {
+      return (ctx) => {
+        const b = rx(ctx);
+        return b !== undefined && any(ctx, (a) => cmp(a, b));
+      };
+    }
+    const lx = l.extract;
+    return (ctx) => {
+      const a = lx(ctx);
+      if (a === undefined) return false;
+      const b = rx(ctx);
+      return b !== undefined && cmp(a, b);
+    };
+  }
+
+  /** libsinsp warns when a constant looks like a field name used by mistake. */
+  private warnOnValues(e: BinaryCheck): void {
+    const warn = this.opts.onWarning;
+    if (!warn) return;
+    const vals: ValueExpr[] = e.right.kind === 'list' ? e.right.values : e.right.kind === 'value' ? [e.right] : [];
+    for (const v of vals) {
+      if (!v.quoted && /^[a-zA-Z]+[a-zA-Z0-9_]*(\.[a-zA-Z]+[a-zA-Z0-9_]*)+$/.test(v.value) && resolveField(v.value)) {
+        warn(`'${v.value}' may be a valid field misused as a const string value`, v.pos);
+      }
+    }
+  }
+}
+
+function constOperand(a: ValueExpr | ListExpr): FieldOperand {
+  if (a.kind === 'list') {
+    const vals = a.values.map((v) => v.value);
+    return { extract: () => vals, type: 'string', list: true, name: 'list' };
+  }
+  const v: Value = a.value;
+  return { extract: () => v, type: 'string', list: false, name: a.value };
+}
+
+const LABELS: Record<FieldType, string> = {
+  string: 'CHARBUF', int: 'INT64', uint: 'UINT64', bool: 'BOOL', ipaddr: 'IPADDR', ipnet: 'IPNET', port: 'PORT',
+  abstime: 'ABSTIME', reltime: 'RELTIME', bytes: 'BYTEBUF', double: 'DOUBLE',
+};
+export const typeLabel = (t: FieldType): string => LABELS[t];

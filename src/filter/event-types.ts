@@ -1,0 +1,125 @@
+// The set of event codes a condition can match (libsinsp's ppm_event_codes), used to index rules
+// by event type so that an event only meets the rules that can match it, and to tell the sensor
+// which syscalls to capture. Negations are pushed down to the leaves (De Morgan); only evt.type
+// leaves (=, ==, !=, in) and the evt.num >= 1 invariant narrow the set, every other check is neutral.
+import type { BinaryCheck, Expr, FieldLike } from './ast.js';
+import { EVENT_TABLE } from '../events/event-table.js';
+
+const N = EVENT_TABLE.length;
+
+/** Event codes as a bit set (one byte per code). */
+export type CodeSet = Uint8Array;
+
+const all = (): CodeSet => new Uint8Array(N).fill(1);
+const none = (): CodeSet => new Uint8Array(N);
+const invert = (s: CodeSet): CodeSet => s.map((b) => 1 - b);
+const intersect = (a: CodeSet, b: CodeSet): CodeSet => a.map((x, i) => x & b[i]!);
+const union = (a: CodeSet, b: CodeSet): CodeSet => a.map((x, i) => x | b[i]!);
+
+const CODES_BY_NAME = new Map<string, number[]>();
+EVENT_TABLE.forEach((e, code) => {
+  const list = CODES_BY_NAME.get(e.name) ?? [];
+  list.push(code);
+  CODES_BY_NAME.set(e.name, list);
+});
+
+function namesToCodes(names: readonly string[]): CodeSet {
+  const s = none();
+  for (const n of names) for (const c of CODES_BY_NAME.get(n) ?? []) s[c] = 1;
+  return s;
+}
+
+class TransformerOnEventType extends Error {}
+
+const isEvtTypeField = (f: FieldLike): boolean => f.kind === 'field' && (f.name === 'evt.type' || f.name === 'syscall.type') && f.arg === undefined;
+
+function containsEvtType(f: FieldLike): boolean {
+  if (f.kind === 'field') return isEvtTypeField(f);
+  return f.args.some((a) => (a.kind === 'field' || a.kind === 'transformer') && containsEvtType(a));
+}
+
+/** evt.num's values start at 1: some checks on it are statically always/never true. */
+function evtNumInvariant(e: BinaryCheck): 'empty' | 'all' | undefined {
+  if (e.left.kind !== 'field' || e.left.name !== 'evt.num' || e.left.arg !== undefined) return undefined;
+  const asU64 = (s: string): bigint | undefined => (/^\d+$/.test(s) ? BigInt(s) : undefined);
+  if (e.op === 'in') {
+    if (e.right.kind !== 'list') return undefined;
+    return e.right.values.every((v) => asU64(v.value) === 0n) ? 'empty' : undefined;
+  }
+  if (e.right.kind !== 'value') return undefined;
+  const n = asU64(e.right.value);
+  if (n === undefined) return undefined;
+  switch (e.op) {
+    case '=': case '==': return n === 0n ? 'empty' : undefined;
+    case '!=': return n === 0n ? 'all' : undefined;
+    case '<': return n <= 1n ? 'empty' : undefined;
+    case '<=': return n === 0n ? 'empty' : undefined;
+    case '>': return n === 0n ? 'all' : undefined;
+    case '>=': return n <= 1n ? 'all' : undefined;
+    default: return undefined;
+  }
+}
+
+function visit(e: Expr, negated: boolean): CodeSet {
+  switch (e.kind) {
+    case 'and':
+    case 'or': {
+      const conj = (e.kind === 'and') !== negated;
+      let acc = conj ? all() : none();
+      for (const c of e.children) acc = conj ? intersect(acc, visit(c, negated)) : union(acc, visit(c, negated));
+      return acc;
+    }
+    case 'not':
+      return visit(e.child, !negated);
+    case 'identifier':
+      return all();
+    case 'unary':
+      if (containsEvtType(e.left) && e.left.kind === 'transformer') throw new TransformerOnEventType();
+      // `evt.type exists` matches every code (and its negation none); other checks are neutral.
+      return isEvtTypeField(e.left) && negated ? none() : all();
+    case 'binary': {
+      const inv = evtNumInvariant(e);
+      if (inv) {
+        const s = inv === 'empty' ? none() : all();
+        return negated ? invert(s) : s;
+      }
+      if (e.left.kind === 'transformer' && containsEvtType(e.left)) throw new TransformerOnEventType();
+      if (['=', '==', '!=', 'in'].includes(e.op) && isEvtTypeField(e.left)) {
+        if (e.right.kind === 'field' || e.right.kind === 'transformer') {
+          throw new Error('right-hand field comparisons on `evt.type`/`syscall.type` checks are not supported by event code search');
+        }
+        const names = e.right.kind === 'list' ? e.right.values.map((v) => v.value) : [e.right.value];
+        let s = namesToCodes(names);
+        if (negated) s = invert(s);
+        if (e.op === '!=') s = invert(s);
+        return s;
+      }
+      return all();
+    }
+  }
+}
+
+/** The event codes `expr` (macros already expanded) can match. */
+export function eventCodesOf(expr: Expr): CodeSet {
+  try {
+    return visit(expr, false);
+  } catch (err) {
+    if (err instanceof TransformerOnEventType) {
+      throw new Error('event code search does not support `evt.type` checks with transformers');
+    }
+    throw err;
+  }
+}
+
+export function countCodes(s: CodeSet): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) n += s[i]!;
+  return n;
+}
+
+/** Distinct event names in a code set, sorted. */
+export function eventNamesOf(s: CodeSet): string[] {
+  const names = new Set<string>();
+  for (let i = 0; i < s.length; i++) if (s[i]) names.add(EVENT_TABLE[i]!.name);
+  return [...names].sort();
+}

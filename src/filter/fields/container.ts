@@ -1,0 +1,94 @@
+// container.* and k8s.* fields: the container of the thread (id from its cgroups, metadata from the
+// container runtime) and the Kubernetes pod it belongs to (CRI labels). Host processes have
+// container.id "host".
+import type { ContainerInfo, EventContext } from '../../state/types.js';
+import { simple, withArg } from './define.js';
+import { globToRegExp } from '../glob.js';
+import type { BoundField, FieldDef, FieldType, Value } from './types.js';
+
+const HOST = 'host';
+
+function containerOf(ctx: EventContext): ContainerInfo | undefined {
+  const id = ctx.thread?.containerId;
+  return id ? ctx.state.container(id) : undefined;
+}
+
+/** A metadata field: "host" values for host threads, nothing while metadata is unknown. */
+const meta = (name: string, type: FieldType, desc: string, get: (c: ContainerInfo) => Value | undefined, hostValue?: Value): FieldDef =>
+  simple(name, type, desc, (ctx) => {
+    if (!ctx.thread) return undefined;
+    if (!ctx.thread.containerId) return hostValue;
+    const c = containerOf(ctx);
+    return c ? get(c) : undefined;
+  });
+
+const nonEmpty = (s: string): string | undefined => (s === '' ? undefined : s);
+
+type Mount = ContainerInfo['mounts'][number];
+
+/** container.mount.X[N] or [source-glob]: the mount by index or by source path; "N/A" when absent. */
+function mountField(name: string, desc: string, get: (m: Mount) => Value): FieldDef {
+  return withArg(name, 'string', desc, 'required', (arg): BoundField => {
+    const byIndex = /^\d+$/.test(arg!) ? Number(arg) : -1;
+    const re = byIndex < 0 ? globToRegExp(arg!, false) : undefined;
+    return {
+      extract: (ctx) => {
+        if (!ctx.thread?.containerId) return undefined;
+        const mounts = containerOf(ctx)?.mounts ?? [];
+        const m = byIndex >= 0 ? mounts[byIndex] : mounts.find((x) => re!.test(x.source));
+        return m ? get(m) : 'N/A';
+      },
+    };
+  });
+}
+
+function labelField(name: string, desc: string, labels: (c: ContainerInfo) => Record<string, string>): FieldDef {
+  return withArg(name, 'string', desc, 'required', (arg): BoundField => ({
+    extract: (ctx) => {
+      const c = containerOf(ctx);
+      return c ? labels(c)[arg!] : undefined;
+    },
+  }));
+}
+
+const labelsText = (l: Record<string, string>): string | undefined => {
+  const parts = Object.entries(l).map(([k, v]) => `${k}:${v}`);
+  return parts.length ? parts.join(', ') : undefined;
+};
+
+const podLabels = (c: ContainerInfo): Record<string, string> =>
+  Object.fromEntries(Object.entries(c.labels).filter(([k]) => !k.startsWith('io.kubernetes.')));
+
+export const CONTAINER_FIELDS: FieldDef[] = [
+  simple('container.id', 'string', "Container id (12 characters), or 'host' for host processes.", (ctx) => (ctx.thread ? ctx.thread.containerId || HOST : undefined)),
+  meta('container.full_id', 'string', 'Full container id.', (c) => c.fullId, HOST),
+  meta('container.name', 'string', 'Container name.', (c) => nonEmpty(c.name), HOST),
+  meta('container.image', 'string', 'Container image, as the runtime reports it.', (c) => nonEmpty(c.image)),
+  meta('container.image.id', 'string', 'Container image id.', (c) => nonEmpty(c.imageDigest)),
+  meta('container.image.repository', 'string', 'Container image repository (e.g. docker.io/library/nginx).', (c) => nonEmpty(c.imageRepository)),
+  meta('container.image.tag', 'string', 'Container image tag.', (c) => nonEmpty(c.imageTag)),
+  meta('container.image.digest', 'string', 'Container image digest.', (c) => nonEmpty(c.imageDigest)),
+  meta('container.type', 'string', 'Container runtime: docker, containerd, cri-o, podman, runc.', (c) => nonEmpty(c.type)),
+  meta('container.privileged', 'bool', 'True for privileged containers.', (c) => c.privileged),
+  meta('container.mounts', 'string', 'All mounts as source:dest:mode:rdwr:propagation, space-separated.', (c) =>
+    c.mounts.map((m) => `${m.source}:${m.dest}:${m.mode}:${m.rdwr}:${m.propagation}`).join(',')),
+  mountField('container.mount', 'A mount as source:dest:mode:rdwr:propagation, by index or source path.', (m) => `${m.source}:${m.dest}:${m.mode}:${m.rdwr}:${m.propagation}`),
+  mountField('container.mount.source', 'Source of a mount, by index or source path.', (m) => m.source),
+  mountField('container.mount.dest', 'Destination of a mount, by index or source path.', (m) => m.dest),
+  mountField('container.mount.mode', 'Mode of a mount, by index or source path.', (m) => m.mode),
+  mountField('container.mount.rdwr', 'Read/write flag of a mount, by index or source path.', (m) => String(m.rdwr)),
+  mountField('container.mount.propagation', 'Propagation of a mount, by index or source path.', (m) => m.propagation),
+  labelField('container.label', 'A container label by key.', (c) => c.labels),
+  meta('container.labels', 'string', 'All container labels as key:value, comma-separated.', (c) => labelsText(c.labels)),
+  meta('container.start_ts', 'abstime', 'Container start time, ns since the epoch.', (c) => (c.startTs > 0n ? c.startTs : undefined)),
+  simple('container.duration', 'reltime', 'Nanoseconds since the container started.', (ctx) => {
+    const c = containerOf(ctx);
+    return c && c.startTs > 0n ? Number(ctx.evt.ts - c.startTs) : undefined;
+  }),
+  meta('k8s.pod.name', 'string', 'Kubernetes pod name.', (c) => nonEmpty(c.podName)),
+  meta('k8s.ns.name', 'string', 'Kubernetes namespace name.', (c) => nonEmpty(c.podNamespace)),
+  meta('k8s.pod.uid', 'string', 'Kubernetes pod UID.', (c) => nonEmpty(c.podUid)),
+  meta('k8s.pod.id', 'string', 'Kubernetes pod UID (legacy name).', (c) => nonEmpty(c.podUid)),
+  labelField('k8s.pod.label', 'A pod label by key.', podLabels),
+  meta('k8s.pod.labels', 'string', 'All pod labels as key:value, comma-separated.', (c) => labelsText(podLabels(c))),
+];

@@ -1,0 +1,134 @@
+// fd.* fields: the file descriptor the event is about (libsinsp's "last event fd").
+// Available only for events that create, use or destroy an fd; when the fd is not in the table
+// (a failed open), name and type come from the event itself, as libsinsp does.
+import { EF } from '../../events/event-info.js';
+import { FD_TYPES, type EventContext, type FdInfo } from '../../state/types.js';
+import { simple } from './define.js';
+import { fdNameFromEvent } from './event-paths.js';
+import { isLocalAddress, nameOfAddress } from './net.js';
+import type { Extractor, FieldDef, FieldType, Value } from './types.js';
+
+const PPM_FD_UPPER_LAYER = 1 << 15;
+const PPM_FD_LOWER_LAYER = 1 << 16;
+const FD_EVENT = EF.CREATES_FD | EF.USES_FD | EF.DESTROYS_FD;
+const hasFd = (ctx: EventContext): boolean => (ctx.evt.info.flags & FD_EVENT) !== 0 && ctx.thread !== undefined;
+
+/** A field of the fd in the table; nothing when the event has no fd or the fd is unknown. */
+const ofFd = (name: string, type: FieldType, desc: string, get: (fd: FdInfo, ctx: EventContext) => Value | undefined, extra = {}): FieldDef =>
+  simple(name, type, desc, (ctx) => (hasFd(ctx) && ctx.fd ? get(ctx.fd, ctx) : undefined), extra);
+
+const isIp = (fd: FdInfo): boolean => fd.type === 'ipv4' || fd.type === 'ipv6';
+const isFileLike = (fd: FdInfo): boolean => fd.type === 'file' || fd.type === 'directory';
+/** Role known: a connected client (isServer false) or server (true). */
+const hasRole = (fd: FdInfo): boolean => fd.isServer !== undefined;
+
+function fdName(ctx: EventContext): string | undefined {
+  if (!hasFd(ctx)) return undefined;
+  return ctx.fd ? ctx.fd.name : fdNameFromEvent(ctx, false);
+}
+
+function directory(ctx: EventContext): string | undefined {
+  if (!hasFd(ctx)) return undefined;
+  let s: string | undefined;
+  if (!ctx.fd) s = fdNameFromEvent(ctx, false);
+  else if (!isFileLike(ctx.fd)) return undefined;
+  else s = ctx.fd.name;
+  if (s === undefined) return undefined;
+  if (!ctx.fd || ctx.fd.type === 'file') {
+    const pos = s.lastIndexOf('/');
+    if (pos > 0) return pos < s.length - 1 ? s.slice(0, pos) : s;
+    return '/';
+  }
+  return s;
+}
+
+function filename(fd: FdInfo): string | undefined {
+  if (fd.type !== 'file') return undefined;
+  const pos = fd.name.lastIndexOf('/');
+  if (pos < 0) return '/';
+  return pos < fd.name.length - 1 ? fd.name.slice(pos + 1) : fd.name;
+}
+
+/** Client side, server side, local side, remote side of a socket. */
+const cip = (fd: FdInfo): string | undefined => (isIp(fd) && hasRole(fd) ? fd.cip : undefined);
+const sip = (fd: FdInfo): string | undefined => (isIp(fd) ? fd.sip : undefined);
+const cport = (fd: FdInfo): number | undefined => (isIp(fd) && hasRole(fd) ? fd.cport : undefined);
+const sport = (fd: FdInfo): number | undefined => (isIp(fd) ? fd.sport : undefined);
+/** libsinsp: the client address decides; if it is one of this machine's, the client side is local. */
+const clientIsLocal = (fd: FdInfo): boolean => fd.cip !== undefined && isLocalAddress(fd.cip);
+const lip = (fd: FdInfo): string | undefined => (isIp(fd) && hasRole(fd) && fd.cip !== undefined ? (clientIsLocal(fd) ? fd.cip : fd.sip) : undefined);
+const rip = (fd: FdInfo): string | undefined => (isIp(fd) && hasRole(fd) && fd.cip !== undefined ? (clientIsLocal(fd) ? fd.sip : fd.cip) : undefined);
+const lport = (fd: FdInfo): number | undefined => (isIp(fd) && hasRole(fd) && fd.cip !== undefined ? (clientIsLocal(fd) ? fd.cport : fd.sport) : undefined);
+const rport = (fd: FdInfo): number | undefined => (isIp(fd) && hasRole(fd) && fd.cip !== undefined ? (clientIsLocal(fd) ? fd.sport : fd.cport) : undefined);
+
+const fdx = (get: (fd: FdInfo) => Value | undefined): Extractor => (ctx) => (hasFd(ctx) && ctx.fd ? get(ctx.fd) : undefined);
+
+/** Filter-only fields matching either side of a connection. */
+function eitherSide(name: string, type: FieldType, desc: string, a: (fd: FdInfo) => Value | undefined, b: (fd: FdInfo) => Value | undefined): FieldDef {
+  const sides = [fdx(a), fdx(b)];
+  const bound = { extract: sides[0]!, sides };
+  return { name, type, desc, arg: 'none', filterOnly: true, noRhs: true, noTransformer: true, bind: () => bound };
+}
+
+const NET_ONLY = { filterOnly: true, noRhs: true, noTransformer: true };
+
+const ipName = (get: (fd: FdInfo) => string | undefined) => (fd: FdInfo): string | undefined => {
+  const ip = get(fd);
+  return ip === undefined ? undefined : nameOfAddress(ip);
+};
+
+export const FD_FIELDS: FieldDef[] = [
+  simple('fd.num', 'int', 'Number of the fd the event is about (-1 for a failed open).', (ctx) => (hasFd(ctx) ? ctx.fdNum : undefined)),
+  ofFd('fd.type', 'string', 'Type of the fd: file, directory, ipv4, ipv6, unix, pipe, event, signalfd, eventpoll, inotify, timerfd, netlink, bpf, userfaultfd, io_uring, memfd, pidfd.', (fd) => fd.type),
+  simple('fd.typechar', 'string', 'Type of the fd as one character: f, d, 4, 6, u, p, e, s, l, i, t, n, b, r, m, P, o.', (ctx) => {
+    if (!hasFd(ctx)) return undefined;
+    if (ctx.fd) return FD_TYPES[ctx.fd.type];
+    return fdNameFromEvent(ctx, false) !== undefined && ctx.evt.info.category & 4 /* EC_FILE */ ? 'f' : 'o';
+  }),
+  simple('fd.name', 'string', 'Full name of the fd: a file path, a connection cip:cport->sip:sport, a unix socket path ...', fdName),
+  simple('fd.directory', 'string', 'Directory of a file fd.', directory),
+  ofFd('fd.filename', 'string', 'File name of a file fd, without directory.', filename),
+  eitherSide('fd.ip', 'ipaddr', 'Matches the client or the server IP address.', cip, sip),
+  ofFd('fd.cip', 'ipaddr', 'Client IP address.', cip),
+  ofFd('fd.sip', 'ipaddr', 'Server IP address.', sip),
+  ofFd('fd.lip', 'ipaddr', 'Local IP address.', lip),
+  ofFd('fd.rip', 'ipaddr', 'Remote IP address.', rip),
+  eitherSide('fd.port', 'port', 'Matches the client or the server port.', cport, sport),
+  ofFd('fd.cport', 'port', 'Client port.', cport),
+  ofFd('fd.sport', 'port', 'Server port.', sport),
+  ofFd('fd.lport', 'port', 'Local port.', lport),
+  ofFd('fd.rport', 'port', 'Remote port.', rport),
+  ofFd('fd.l4proto', 'string', 'IP protocol of a socket: tcp, udp, icmp or raw.', (fd) => (isIp(fd) ? fd.l4proto : undefined)),
+  ofFd('fd.sockfamily', 'string', 'Socket family: ip or unix.', (fd) => (isIp(fd) ? 'ip' : fd.type === 'unix' ? 'unix' : undefined)),
+  ofFd('fd.is_server', 'bool', 'True when this process is the server side of the connection.', (fd) => (isIp(fd) || fd.type === 'unix' ? fd.isServer === true : undefined)),
+  ofFd('fd.uid', 'string', 'Unique fd identifier: thread id and fd number.', (fd, ctx) => `${ctx.thread!.pid}${ctx.fdNum}`),
+  simple('fd.containername', 'string', 'Container id and fd name, joined by a colon.', (ctx) => {
+    const n = fdName(ctx);
+    return n === undefined ? undefined : `${ctx.thread?.containerId || 'host'}:${n}`;
+  }),
+  simple('fd.containerdirectory', 'string', 'Container id and fd directory, joined by a colon.', (ctx) => {
+    const d = directory(ctx);
+    return d === undefined ? undefined : `${ctx.thread?.containerId || 'host'}:${d}`;
+  }),
+  eitherSide('fd.net', 'ipnet', 'Matches the client or the server IP network.', cip, sip),
+  ofFd('fd.cnet', 'ipnet', 'Matches the client IP network.', cip, NET_ONLY),
+  ofFd('fd.snet', 'ipnet', 'Matches the server IP network.', sip, NET_ONLY),
+  ofFd('fd.lnet', 'ipnet', 'Matches the local IP network.', lip, NET_ONLY),
+  ofFd('fd.rnet', 'ipnet', 'Matches the remote IP network.', rip, NET_ONLY),
+  ofFd('fd.connected', 'bool', 'True when a TCP/UDP socket is connected.', (fd) => (isIp(fd) || fd.type === 'unix' ? fd.connected === true : undefined)),
+  simple('fd.name_changed', 'bool', 'True when the event changed the name of its fd (e.g. connect).', (ctx) => (hasFd(ctx) ? ctx.fdNameChanged : undefined)),
+  ofFd('fd.cip.name', 'string', 'Domain name of the client IP address (names used in rules are resolved).', ipName(cip), { noRhs: true, noTransformer: true }),
+  ofFd('fd.sip.name', 'string', 'Domain name of the server IP address (names used in rules are resolved).', ipName(sip), { noRhs: true, noTransformer: true }),
+  ofFd('fd.lip.name', 'string', 'Domain name of the local IP address.', ipName(lip), { noRhs: true, noTransformer: true }),
+  ofFd('fd.rip.name', 'string', 'Domain name of the remote IP address.', ipName(rip), { noRhs: true, noTransformer: true }),
+  ofFd('fd.dev', 'int', 'Device number of the file.', (fd) => fd.dev),
+  ofFd('fd.dev.major', 'int', 'Major device number of the file.', (fd) => fd.dev >>> 20),
+  ofFd('fd.dev.minor', 'int', 'Minor device number of the file.', (fd) => fd.dev & 0xfffff),
+  ofFd('fd.ino', 'int', 'Inode number of the file.', (fd) => fd.ino),
+  simple('fd.nameraw', 'string', 'Name of the fd as the syscall passed it (relative paths stay relative).', (ctx) => {
+    if (!hasFd(ctx)) return undefined;
+    return ctx.fd ? ctx.fd.nameRaw || ctx.fd.name : fdNameFromEvent(ctx, true);
+  }),
+  ofFd('fd.is_upper_layer', 'bool', 'True when the file is in the upper layer of an overlayfs.', (fd) => (fd.openFlags & PPM_FD_UPPER_LAYER) !== 0),
+  ofFd('fd.is_lower_layer', 'bool', 'True when the file is in a lower layer of an overlayfs.', (fd) => (fd.openFlags & PPM_FD_LOWER_LAYER) !== 0),
+];

@@ -1,0 +1,35 @@
+// Resolves what rendered parameters refer to (fd names, user names, process names, cwd) against
+// the state of the event's context. One instance is re-pointed per use: no allocation per event.
+import type { ParamResolver } from '../../events/render.js';
+import { FD_TYPES, type EventContext } from '../../state/types.js';
+
+class ContextResolver implements ParamResolver {
+  ctx!: EventContext;
+
+  fdInfo(fd: number): { typechar: string; name: string } | undefined {
+    const info = this.ctx.thread?.shared.fds.get(fd);
+    return info ? { typechar: FD_TYPES[info.type], name: info.name } : undefined;
+  }
+  comm(pid: number): string | undefined {
+    return this.ctx.state.thread(pid)?.comm;
+  }
+  userName(uid: number): string | undefined {
+    return this.ctx.state.user(uid, this.ctx.thread?.containerId ?? '')?.name;
+  }
+  groupName(gid: number): string | undefined {
+    return this.ctx.state.group(gid, this.ctx.thread?.containerId ?? '')?.name;
+  }
+  cwd(): string | undefined {
+    return this.ctx.thread?.cwd;
+  }
+  dirfdPath(fd: number): string | undefined {
+    return this.ctx.thread?.shared.fds.get(fd)?.name;
+  }
+}
+
+const shared = new ContextResolver();
+
+export function resolverFor(ctx: EventContext): ParamResolver {
+  shared.ctx = ctx;
+  return shared;
+}
