@@ -41,10 +41,15 @@ export interface FieldExpr { kind: 'field'; name: string; arg?: string; pos: Pos
 /** A transformer call, e.g. tolower(proc.name), val(fd.name), getopt(proc.args, "o:")[o]. */
 export interface TransformerExpr { kind: 'transformer'; name: TransformerName; args: TransformerArg[]; arg?: string; pos: Pos }
 export type FieldLike = FieldExpr | TransformerExpr;
-export type TransformerArg = FieldExpr | TransformerExpr | ValueExpr | ListExpr;
+export type TransformerArg = FieldExpr | TransformerExpr | ValueExpr | TransformerListExpr;
 
 /** A single value (already unescaped if it was quoted). */
 export interface ValueExpr { kind: 'value'; value: string; quoted?: boolean; pos: Pos }
 export interface ListExpr { kind: 'list'; values: ValueExpr[]; pos: Pos }
+/**
+ * A parenthesised list passed to a transformer, e.g. `(fd.name, "x", 1)` in join("-", (...)).
+ * Unlike a check's ListExpr it may hold fields and transformers, and prints as `(a,b)`.
+ */
+export interface TransformerListExpr { kind: 'transformerList'; items: Array<FieldExpr | TransformerExpr | ValueExpr>; pos: Pos }
 
-export type Node = Expr | FieldExpr | TransformerExpr | ValueExpr | ListExpr;
+export type Node = Expr | FieldExpr | TransformerExpr | ValueExpr | ListExpr | TransformerListExpr;
