@@ -1,7 +1,7 @@
 // Compiles a (macro-free) condition AST into one JS closure over the event context.
 // Values on the right-hand side are parsed once here; evaluation does no parsing and, for the
 // common checks, no allocation. A check on a field that has no value is false whatever the operator.
-import type { BinaryCheck, Expr, FieldLike, Pos, UnaryCheck, ValueExpr, ListExpr } from './ast.js';
+import type { BinaryCheck, Expr, FieldLike, Pos, TransformerListExpr, UnaryCheck, ValueExpr } from './ast.js';
 import { resolveField, FieldArgError, type BoundField, type FieldDef, type FieldType, type Value } from './fields/index.js';
 import { constantPred, fieldPred, incompatibility, type Pred } from './operators.js';
 import { applyTransformer, TransformerError, type Operand } from './transformers.js';
@@ -106,6 +106,7 @@ class Compiler {
         }
         return op;
       }
+      if (a.kind === 'transformerList') return this.listOperand(a, rhs);
       return constOperand(a);
     });
     try {
@@ -115,6 +116,23 @@ class Compiler {
       if (err instanceof TransformerError) throw new FilterCompileError(err.message, node.pos);
       throw err;
     }
+  }
+
+  /** A transformer's list argument: each item extracted (or constant), rendered as text. */
+  private listOperand(l: TransformerListExpr, rhs: boolean): FieldOperand {
+    const items = l.items.map((i) => (i.kind === 'value' ? constOperand(i) : this.operand(i, rhs)));
+    return {
+      type: 'string', list: true, name: 'list',
+      extract: (ctx) => {
+        const out: string[] = [];
+        for (const it of items) {
+          const v = it.extract(ctx);
+          if (v === undefined) return undefined;
+          out.push(String(v));
+        }
+        return out;
+      },
+    };
   }
 
   unary(e: UnaryCheck): CompiledFilter {
@@ -245,11 +263,7 @@ class Compiler {
   }
 }
 
-function constOperand(a: ValueExpr | ListExpr): FieldOperand {
-  if (a.kind === 'list') {
-    const vals = a.values.map((v) => v.value);
-    return { extract: () => vals, type: 'string', list: true, name: 'list' };
-  }
+function constOperand(a: ValueExpr): FieldOperand {
   const v: Value = a.value;
   return { extract: () => v, type: 'string', list: false, name: a.value };
 }
