@@ -25,8 +25,11 @@ export const ERROR_NO_PREVIOUS_RULE_REPLACE =
 export interface LoadConfig {
   /** Where errors and warnings of the file being loaded go. */
   result: LoadResult;
-  /** Known event sources by name; rules of other sources are kept but not compiled. */
-  sources: ReadonlyMap<string, RuleSource<unknown>>;
+  /**
+   * Known event sources by name; rules of other sources are kept but not compiled. (`never`:
+   * any source, whatever event context its filters take.)
+   */
+  sources: ReadonlyMap<string, RuleSource<never>>;
   /** Defaults to Falco's engine version 0.63.0. */
   engineVersion?: Version;
 }
@@ -275,7 +278,7 @@ export class Collector {
     return prev;
   }
 
-  private sourceOf(cfg: LoadConfig, rule: RuleInfo, context: LoadContext): RuleSource<unknown> | undefined {
+  private sourceOf(cfg: LoadConfig, rule: RuleInfo, context: LoadContext): RuleSource<never> | undefined {
     if (rule.unknownSource) return undefined;
     const source = cfg.sources.get(rule.source);
     if (!source) throw validationError(`Unknown source ${rule.source}`, context);

@@ -51,8 +51,8 @@ export interface Location {
 export interface ValueSourceMap {
   /** The decoded scalar value the offsets refer to. */
   value: string;
-  /** Returns the file offset of the value character at `index`. */
-  sourceOffset(index: number): number;
+  /** The file position of the value character at `index`. */
+  sourcePosition(index: number): Position;
 }
 
 const ORIGIN: Position = { offset: 0, line: 0, column: 0 };

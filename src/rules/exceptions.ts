@@ -80,7 +80,7 @@ function normalizeComp(entry: ExceptionEntry): void {
  * Fills default comps ("=" per field, or "in" for a single field) and checks lengths,
  * operators and fields. `source` is undefined for rules of an unknown source (fields unchecked).
  */
-export function validateException(ex: ExceptionInfo, source: RuleSource<unknown> | undefined): void {
+export function validateException(ex: ExceptionInfo, source: RuleSource<never> | undefined): void {
   if (ex.fields.isList) {
     if (!isEntrySet(ex.comps)) {
       ex.comps = { isList: true, item: '', items: ex.fields.items.map(() => scalarEntry('=')) };

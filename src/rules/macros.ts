@@ -2,7 +2,8 @@
 // macro's AST, recursively (falco filter_macro_resolver.cpp). Which macros are visible is up
 // to the caller: a macro sees macros defined before its latest change, a rule sees them all.
 
-import type { Expr, FieldLike, ListExpr, Node, Pos, TransformerArg, ValueExpr } from '../filter/ast.js';
+import type { Expr, Pos } from '../filter/ast.js';
+import { cloneExpr } from '../filter/ast-walk.js';
 
 export interface MacroReference {
   name: string;
@@ -21,10 +22,11 @@ export interface MacroResolution {
 }
 
 /**
- * Expands macro references in `expr` using `macros` (name → AST). Nodes of `expr` are updated
- * in place; macro ASTs are copied before being spliced in, so they are never shared.
+ * Expands macro references in `expr`; `lookup` gives the AST of each macro visible here.
+ * Nodes of `expr` are updated in place; macro ASTs are copied before being spliced in, so
+ * they are never shared.
  */
-export function resolveMacros(expr: Expr, macros: ReadonlyMap<string, Expr>): MacroResolution {
+export function resolveMacros(expr: Expr, lookup: (name: string) => Expr | undefined): MacroResolution {
   const out: MacroResolution = { expr, resolved: [], unknown: [], errors: [] };
   const path: string[] = [];
 
@@ -38,7 +40,7 @@ export function resolveMacros(expr: Expr, macros: ReadonlyMap<string, Expr>): Ma
         node.child = visit(node.child);
         return node;
       case 'identifier': {
-        const macro = macros.get(node.name);
+        const macro = lookup(node.name);
         if (!macro) {
           out.unknown.push({ name: node.name, pos: node.pos });
           return node;
@@ -62,49 +64,4 @@ export function resolveMacros(expr: Expr, macros: ReadonlyMap<string, Expr>): Ma
 
   out.expr = visit(expr);
   return out;
-}
-
-/** A deep copy of a condition AST. */
-export function cloneExpr(expr: Expr): Expr {
-  switch (expr.kind) {
-    case 'and':
-    case 'or':
-      return { kind: expr.kind, children: expr.children.map(cloneExpr), pos: expr.pos };
-    case 'not':
-      return { kind: 'not', child: cloneExpr(expr.child), pos: expr.pos };
-    case 'identifier':
-      return { kind: 'identifier', name: expr.name, pos: expr.pos };
-    case 'unary':
-      return { kind: 'unary', left: cloneFieldLike(expr.left), op: expr.op, pos: expr.pos };
-    case 'binary': {
-      const copy: Expr = { kind: 'binary', left: cloneFieldLike(expr.left), op: expr.op, right: cloneOperand(expr.right), pos: expr.pos };
-      if (expr.mod !== undefined) copy.mod = expr.mod;
-      return copy;
-    }
-  }
-}
-
-function cloneFieldLike(node: FieldLike): FieldLike {
-  return cloneOperand(node) as FieldLike;
-}
-
-function cloneOperand(node: Node): ValueExpr | ListExpr | FieldLike {
-  switch (node.kind) {
-    case 'field':
-      return node.arg !== undefined
-        ? { kind: 'field', name: node.name, arg: node.arg, pos: node.pos }
-        : { kind: 'field', name: node.name, pos: node.pos };
-    case 'transformer': {
-      const args = node.args.map((a) => cloneOperand(a) as TransformerArg);
-      return node.arg !== undefined
-        ? { kind: 'transformer', name: node.name, args, arg: node.arg, pos: node.pos }
-        : { kind: 'transformer', name: node.name, args, pos: node.pos };
-    }
-    case 'value':
-      return { ...node };
-    case 'list':
-      return { kind: 'list', values: node.values.map((v) => ({ ...v })), pos: node.pos };
-    default:
-      throw new Error(`not an operand: ${node.kind}`);
-  }
 }

@@ -110,7 +110,7 @@ class Converter {
     const pos = this.at(node.range?.[0] ?? 0);
     if (isScalar(node)) {
       if (node.value === null) return { kind: 'null', pos };
-      return { kind: 'scalar', pos, text: scalarText(node), sourceMap: scalarSourceMap(this.text, node) };
+      return { kind: 'scalar', pos, text: scalarText(node), sourceMap: scalarSourceMap(this.text, node, this.at) };
     }
     if (isSeq(node)) {
       return { kind: 'seq', pos, items: node.items.map((item) => this.item(item as Node | null, doc, depth, pos)) };
@@ -146,14 +146,15 @@ function scalarText(node: Scalar): string {
  * non-blank character of a source line (after the block header for `|`/`>`), and lines are
  * joined by one character (space or newline). Escape sequences are not accounted for.
  */
-function scalarSourceMap(text: string, node: Scalar): ValueSourceMap {
+function scalarSourceMap(text: string, node: Scalar, at: (offset: number) => Position): ValueSourceMap {
   const [start, end] = node.range ?? [0, 0];
   const raw = text.slice(start, end);
   const segments: Array<{ valueStart: number; sourceStart: number; length: number }> = [];
   let lineStart = start;
   let lines = raw.split('\n');
+  const block = node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED;
   let blockIndent = -1;
-  if (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED) {
+  if (block) {
     lineStart += lines[0]!.length + 1;
     lines = lines.slice(1);
   } else if (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE) {
@@ -163,11 +164,12 @@ function scalarSourceMap(text: string, node: Scalar): ValueSourceMap {
   let valueStart = 0;
   for (const line of lines) {
     let skip = line.length - line.trimStart().length;
-    if (blockIndent >= 0 || node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED) {
+    if (block) {
+      // Block scalars strip the indentation of their first non-empty line.
       if (blockIndent < 0 && line.trim() !== '') blockIndent = skip;
       skip = Math.min(skip, Math.max(blockIndent, 0));
     } else if (segments.length === 0) {
-      skip = 0;
+      skip = 0; // the first line starts where the scalar starts
     }
     const length = line.length - skip;
     segments.push({ valueStart, sourceStart: lineStart + skip, length });
@@ -177,14 +179,14 @@ function scalarSourceMap(text: string, node: Scalar): ValueSourceMap {
   const value = scalarText(node);
   return {
     value,
-    sourceOffset(index: number): number {
+    sourcePosition(index: number): Position {
       let seg = segments[0];
       for (const s of segments) {
         if (s.valueStart > index) break;
         seg = s;
       }
-      if (!seg) return start;
-      return seg.sourceStart + Math.min(Math.max(index - seg.valueStart, 0), seg.length);
+      if (!seg) return at(start);
+      return at(seg.sourceStart + Math.min(Math.max(index - seg.valueStart, 0), seg.length));
     },
   };
 }
