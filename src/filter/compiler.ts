@@ -2,6 +2,7 @@
 // Values on the right-hand side are parsed once here; evaluation does no parsing and, for the
 // common checks, no allocation. A check on a field that has no value is false whatever the operator.
 import type { BinaryCheck, Expr, FieldLike, Pos, TransformerListExpr, UnaryCheck, ValueExpr } from './ast.js';
+import { astToString } from './ast-string.js';
 import { resolveField, FieldArgError, type BoundField, type FieldDef, type FieldType, type Value } from './fields/index.js';
 import { constantPred, fieldPred, incompatibility, type Pred } from './operators.js';
 import { applyTransformer, TransformerError, type Operand } from './transformers.js';
@@ -111,7 +112,7 @@ class Compiler {
     });
     try {
       const t = applyTransformer(node.name, args);
-      return { ...t, name: node.name };
+      return { ...t, name: node.name === 'val' && args.length === 1 ? args[0]!.name : astToString(node) };
     } catch (err) {
       if (err instanceof TransformerError) throw new FilterCompileError(err.message, node.pos);
       throw err;
