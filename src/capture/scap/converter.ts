@@ -100,6 +100,7 @@ function paramSlices(buf: Buffer, start: number, type: number, nparams: number):
  */
 export class ScapConverter {
   private readonly stored = new Map<number, Buffer>();
+  private readonly result: { verdict: Conversion.Pass | Conversion.Drop; buf: Buffer; start: number } = { verdict: Conversion.Pass, buf: Buffer.alloc(0), start: 0 };
   private out = Buffer.alloc(MAX_EVENT_SIZE);
   private work = Buffer.alloc(MAX_EVENT_SIZE);
 
@@ -116,7 +117,14 @@ export class ScapConverter {
     let type = buf.readUInt16LE(start + 20);
     let nparams = buf.readUInt32LE(start + 22);
     let v = convertibility(type, nparams);
-    if (v !== Conversion.Continue) return { verdict: v, buf, start };
+    if (v !== Conversion.Continue) {
+      // The common case (a current event): no conversion, no allocation.
+      const r = this.result;
+      r.verdict = v;
+      r.buf = buf;
+      r.start = start;
+      return r;
+    }
     let cur = buf;
     let curStart = start;
     for (let n = 0; n < MAX_CONVERSIONS; n++) {

@@ -58,12 +58,20 @@ export function proclistVersion(bt: number): number {
 }
 
 /** Event block shape: whether the header has nparams (V2), whether a u32 flags field precedes it. */
-export function eventBlockKind(bt: number): { v2: boolean; flags: boolean } | undefined {
+export interface EventBlockKind {
+  readonly v2: boolean;
+  readonly flags: boolean;
+}
+const V1: EventBlockKind = { v2: false, flags: false };
+const V1F: EventBlockKind = { v2: false, flags: true };
+const V2: EventBlockKind = { v2: true, flags: false };
+const V2F: EventBlockKind = { v2: true, flags: true };
+export function eventBlockKind(bt: number): EventBlockKind | undefined {
   switch (bt) {
-    case BLOCK.EVENT: case BLOCK.EVENT_INT: return { v2: false, flags: false };
-    case BLOCK.EVENT_FLAGS: return { v2: false, flags: true };
-    case BLOCK.EVENT_V2: case BLOCK.EVENT_V2_LARGE: return { v2: true, flags: false };
-    case BLOCK.EVENT_FLAGS_V2: case BLOCK.EVENT_FLAGS_V2_LARGE: return { v2: true, flags: true };
+    case BLOCK.EVENT: case BLOCK.EVENT_INT: return V1;
+    case BLOCK.EVENT_FLAGS: return V1F;
+    case BLOCK.EVENT_V2: case BLOCK.EVENT_V2_LARGE: return V2;
+    case BLOCK.EVENT_FLAGS_V2: case BLOCK.EVENT_FLAGS_V2_LARGE: return V2F;
     default: return undefined;
   }
 }
