@@ -165,8 +165,8 @@ describe('fields with arguments and process tree', () => {
     const bashOpen = contextFor(state, 'openat', 200, [4, -100, 'notes.txt', 3, 0, 0, 1]);
     holds('proc.env[HOME] = /root', bashOpen);
     holds('proc.env contains "PATH=/bin"', bashOpen);
-    holds('evt.arg.name = notes.txt', bashOpen);
-    holds('evt.arg[2] = notes.txt', bashOpen);
+    holds('evt.arg.name = /notes.txt', bashOpen); // FSRELPATH renders absolute, from the cwd
+    holds('evt.arg[2] = /notes.txt', bashOpen);
     rejects('evt.arg.nonexistent_param = 1', 'unknown event argument nonexistent_param');
   });
   test('unknown fields and event types fail with libsinsp messages', () => {
