@@ -39,6 +39,11 @@ export interface ParamInfo {
   readonly name: string;
   readonly type: ParamType;
   readonly fmt: PrintFormat;
+  /**
+   * The libs `info` field: for FLAGS, ENUMFLAGS and MODE params the name of the flag table (flags.ts),
+   * for DYN the name of the variant table, for FSRELPATH the index of its dirfd parameter.
+   */
+  readonly info?: string | number;
 }
 
 export interface EventInfo {
@@ -56,9 +61,12 @@ export function ev(
   name: string,
   category: number,
   flags: number,
-  params: ReadonlyArray<readonly [string, ParamType, PrintFormat]>,
+  params: ReadonlyArray<readonly [string, ParamType, PrintFormat, (string | number)?]>,
 ): EventInfo {
-  return { id, name, category, flags, params: params.map(([n, t, f]) => ({ name: n, type: t, fmt: f })) };
+  return {
+    id, name, category, flags,
+    params: params.map(([n, t, f, info]) => (info === undefined ? { name: n, type: t, fmt: f } : { name: n, type: t, fmt: f, info })),
+  };
 }
 
 /** Exit events have odd codes, enter events even ones. */
