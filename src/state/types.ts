@@ -6,7 +6,7 @@
 export const FD_TYPES = {
   file: 'f', directory: 'd', ipv4: '4', ipv6: '6', unix: 'u', pipe: 'p', event: 'e', signalfd: 's',
   eventpoll: 'l', inotify: 'i', timerfd: 't', netlink: 'n', bpf: 'b', userfaultfd: 'u', io_uring: 'r',
-  memfd: 'm', pidfd: 'P', unknown: 'o',
+  memfd: 'm', pidfd: 'P', unknown: 'o', unsupported: 'X',
 } as const;
 export type FdType = keyof typeof FD_TYPES;
 
@@ -31,6 +31,9 @@ export interface FdInfo {
   cport?: number;
   /** True when this process is the server side (accept), false for the client side (connect). */
   isServer?: boolean;
+  /** A bound server socket (libs SCAP_FD_IPV4/6_SERVSOCK, after bind): only sip/sport, the local
+   * address, are meaningful; fd.cip/lip/rip have no value for it. */
+  serverSocket?: boolean;
   connected?: boolean;
   /** unix socket path. */
   unixPath?: string;
