@@ -1,7 +1,7 @@
 // Reads the live system's threads and their fds from /proc into ThreadSnapshots, as libscap's
 // /proc scan does (scap_procs.c, scap_fds.c): one snapshot per task, fds on the main thread,
 // sockets resolved through the /proc/<pid>/net tables of the process's network namespace.
-import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import type { L4Proto } from './types.js';
 import type { FdSnapshot, ThreadSnapshot } from './snapshot.js';
 import { ipv4At, ipv6At } from './sockaddr.js';
@@ -41,21 +41,49 @@ export function bootTimeNs(procRoot = '/proc'): bigint {
   }
 }
 
-function tryRead(path: string, max?: number): Buffer | undefined {
+// One buffer for every small /proc file: open, read, close and no fstat or allocation per file.
+const scratch = Buffer.allocUnsafe(64 * 1024);
+
+/** Reads up to `max` bytes of a /proc file into the scratch buffer; returns the length or -1. */
+function readInto(path: string, max = scratch.length): number {
+  let fd: number;
   try {
-    const b = readFileSync(path);
-    return max !== undefined && b.length > max ? b.subarray(0, max) : b;
+    fd = openSync(path, 'r');
   } catch {
-    return undefined;
+    return -1;
+  }
+  try {
+    let n = 0;
+    while (n < max) {
+      const r = readSync(fd, scratch, n, max - n, null);
+      if (r <= 0) break;
+      n += r;
+    }
+    return n;
+  } catch {
+    return -1;
+  } finally {
+    closeSync(fd);
   }
 }
 
+function tryRead(path: string, max: number): Buffer | undefined {
+  const n = readInto(path, max);
+  return n < 0 ? undefined : Buffer.from(scratch.subarray(0, n));
+}
+
 function tryText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'latin1');
-  } catch {
-    return undefined;
+  const n = readInto(path);
+  if (n < 0) return undefined;
+  // Socket tables can outgrow the scratch buffer.
+  if (n === scratch.length) {
+    try {
+      return readFileSync(path, 'latin1');
+    } catch {
+      return undefined;
+    }
   }
+  return scratch.toString('latin1', 0, n);
 }
 
 function tryLink(path: string): string | undefined {
@@ -137,6 +165,7 @@ function parseStatus(text: string, tid: number): StatusFields {
 }
 
 interface StatFields {
+  comm: string;
   pgid: number;
   sid: number;
   tty: number;
@@ -146,11 +175,13 @@ interface StatFields {
 }
 
 function parseStat(text: string): StatFields | undefined {
+  const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
-  if (close === -1) return undefined;
+  if (open === -1 || close === -1) return undefined;
   const f = text.slice(close + 2).split(' ');
-  // state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt ... starttime (field 22)
+  // (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt ... starttime (field 22)
   return {
+    comm: text.slice(open + 1, close),
     pgid: Number.parseInt(f[2]!, 10),
     sid: Number.parseInt(f[3]!, 10),
     tty: Number.parseInt(f[4]!, 10) >>> 0,
@@ -222,6 +253,15 @@ function anonInodeType(name: string): FdSnapshot['type'] {
 }
 
 type SocketEntry = Omit<FdSnapshot, 'fd'>;
+
+interface ExeStat {
+  ino: number;
+  ctime: bigint;
+  mtime: bigint;
+  uid: number;
+  gid: number;
+  mode: number;
+}
 
 /** Little-endian u32 words as /proc/net prints addresses, back to network-order bytes. */
 function hexAddrBytes(hex: string): Uint8Array {
@@ -309,6 +349,7 @@ export class ProcScanner {
   readonly bootTs: bigint;
   private readonly socketsByNetns = new Map<string, Map<number, SocketEntry>>();
   private v2Controllers: string[] | undefined;
+  private readonly exeStats = new Map<string, ExeStat | undefined>();
   stats: ProcScanStats = { processes: 0, threads: 0, fds: 0, skipped: 0, durationMs: 0 };
 
   constructor(opts: ProcScanOptions = {}) {
@@ -323,6 +364,7 @@ export class ProcScanner {
     const start = performance.now();
     this.stats = { processes: 0, threads: 0, fds: 0, skipped: 0, durationMs: 0 };
     this.socketsByNetns.clear();
+    this.exeStats.clear();
     const out: ThreadSnapshot[] = [];
     let entries: string[];
     try {
@@ -375,6 +417,7 @@ export class ProcScanner {
 
   /** One thread by tid (a live lookup for an event from an unknown thread), with fds if main. */
   readThread(tid: number): ThreadSnapshot | undefined {
+    this.exeStats.clear();
     const status = tryText(`${this.procRoot}/${tid}/status`);
     if (status === undefined) return undefined;
     const tgid = parseStatus(status, tid).tgid;
@@ -399,6 +442,20 @@ export class ProcScanner {
     }
   }
 
+  /** stat of an executable, cached for the scan: most processes share a few binaries. */
+  private exeStat(path: string): ExeStat | undefined {
+    if (this.exeStats.has(path)) return this.exeStats.get(path);
+    let r: ExeStat | undefined;
+    try {
+      const st = statSync(path.endsWith(' (deleted)') ? path.slice(0, -10) : path, { bigint: true });
+      r = { ino: Number(st.ino), ctime: st.ctimeNs, mtime: st.mtimeNs, uid: Number(st.uid), gid: Number(st.gid), mode: Number(st.mode) };
+    } catch {
+      r = undefined;
+    }
+    this.exeStats.set(path, r);
+    return r;
+  }
+
   private controllersV2(): string[] {
     if (this.v2Controllers === undefined) {
       const text = tryText('/sys/fs/cgroup/cgroup.controllers') ?? tryText('/sys/fs/cgroup/unified/cgroup.controllers') ?? '';
@@ -418,8 +475,8 @@ export class ProcScanner {
     const status = parseStatus(statusText, tid);
     const stat = parseStat(statText);
     if (stat === undefined) return undefined;
-    const commRaw = tryText(`${dir}/comm`) ?? '';
-    const comm = commRaw.endsWith('\n') ? commRaw.slice(0, -1) : commRaw;
+    // /proc/<tid>/stat carries the same 15-character comm as /proc/<tid>/comm.
+    const comm = Buffer.from(stat.comm, 'latin1').toString('utf8');
 
     let exe: string;
     let args: string[];
@@ -449,18 +506,13 @@ export class ProcScanner {
       cgroups = parseCgroups(tryText(`${dir}/cgroup`), () => this.controllersV2());
       const lu = tryText(`${dir}/loginuid`);
       loginuid = lu === undefined ? NO_ID : Number.parseInt(lu, 10) >>> 0;
-      if (exepath !== '') {
-        try {
-          const st = statSync(exepath.endsWith(' (deleted)') ? exepath.slice(0, -10) : exepath, { bigint: true });
-          exeIno = Number(st.ino);
-          exeInoCtime = st.ctimeNs;
-          exeInoMtime = st.mtimeNs;
-          const mode = Number(st.mode);
-          // Approximates libscap's access(W_OK) as the process: owner, group or world write bit.
-          exeWritable = Number(st.uid) === status.uid || (Number(st.gid) === status.gid && (mode & 0o020) !== 0) || (mode & 0o002) !== 0;
-        } catch {
-          // The executable is gone or not visible from here.
-        }
+      const st = exepath === '' ? undefined : this.exeStat(exepath);
+      if (st !== undefined) {
+        exeIno = st.ino;
+        exeInoCtime = st.ctime;
+        exeInoMtime = st.mtime;
+        // Approximates libscap's access(W_OK) as the process: owner, group or world write bit.
+        exeWritable = st.uid === status.uid || (st.gid === status.gid && (st.mode & 0o020) !== 0) || (st.mode & 0o002) !== 0;
       }
       try {
         pidnsInitStartTs = statSync(`${dir}/root/proc/1/cmdline`, { bigint: true }).ctimeNs;
