@@ -172,8 +172,15 @@ export class ContainerRegistry {
 
   /** Adds or updates a container from elsewhere (a capture's container events, tests). */
   put(info: ContainerInfo): void {
+    const known = this.byId.get(info.id);
+    // A runtime's description keeps the start time the kernel gave.
+    if (known !== undefined && info.startTs === 0n) info.startTs = known.startTs;
     this.byId.set(info.id, info);
     this.bound();
+  }
+
+  remove(id: string): void {
+    this.byId.delete(id);
   }
 
   /** The match for one cgroup path, cached. */

@@ -43,6 +43,8 @@ export interface ParserOptions {
   onCredentials?: (t: Thread) => void;
   /** useradded/userdeleted meta events. */
   onUserEvent?: (added: boolean, containerId: string, uid: number, gid: number, name: string, home: string, shell: string) => void;
+  /** Container metadata events (old container JSON events, the container plugin's async events). */
+  onContainerEvent?: (added: boolean, json: string) => void;
   /** groupadded/groupdeleted meta events. */
   onGroupEvent?: (added: boolean, containerId: string, gid: number, name: string) => void;
   /** Purge idle and dead threads every `intervalNs` of event time (live mode only). */
@@ -100,9 +102,17 @@ export class StateParser {
       this.opts.onGroupEvent?.(type === EV.GROUP_ADDED_E, evt.str(2), evt.uint(0), evt.str(1));
       return ctx;
     }
-    if (type === EV.CONTAINER_JSON_E || type === EV.CONTAINER_JSON_2_E || type === EV.ASYNCEVENT_E || type === EV.PLUGINEVENT_E) {
+    if (type === EV.CONTAINER_JSON_E || type === EV.CONTAINER_JSON_2_E) {
+      this.opts.onContainerEvent?.(true, evt.str(0));
       return ctx;
     }
+    if (type === EV.ASYNCEVENT_E) {
+      // The container plugin announces containers as async events named "container" / "container_removed".
+      const name = evt.str(1);
+      if (name === 'container' || name === 'container_removed') this.opts.onContainerEvent?.(name === 'container', evt.str(2));
+      return ctx;
+    }
+    if (type === EV.PLUGINEVENT_E) return ctx;
 
     // Clone exits and procexit never query /proc: the thread may not exist yet, or not any more.
     const queryOs = !(type === EV.CLONE_X || type === EV.FORK_X || type === EV.VFORK_X || type === EV.CLONE3_X ||

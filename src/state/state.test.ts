@@ -61,6 +61,22 @@ test('replay: snapshots, events, users and containers through one State', () => 
       1000, 0, 0n, 0n, 0n, 0, 0n, 0n, 1000, '/usr/bin/id', 50, 1000, '/usr/bin/id']));
     assert.equal(state.user(ctx.thread!.uid, ctx.thread!.containerId)?.name, 'alice');
     assert.equal(state.group(1000, '')?.name, 'alice');
+    // A capture's container metadata arrives as the container plugin's async events.
+    const json = JSON.stringify({ container: {
+      id: DOCKER_ID.slice(0, 12), full_id: DOCKER_ID, type: 0, name: 'web', image: 'nginx:1.25', imagerepo: 'nginx', imagetag: '1.25',
+      privileged: true, labels: { 'io.kubernetes.pod.name': 'web-0', 'io.kubernetes.pod.namespace': 'shop' },
+      Mounts: [{ Source: '/var/run/docker.sock', Destination: '/var/run/docker.sock', Mode: '', RW: true, Propagation: 'rprivate' }],
+    } });
+    state.process(ev('asyncevent', 0, [0, 'container', Buffer.from(json + '\0')], true));
+    const meta = state.container(DOCKER_ID.slice(0, 12))!;
+    assert.equal(meta.name, 'web');
+    assert.equal(meta.type, 'docker');
+    assert.equal(meta.imageRepository, 'nginx');
+    assert.equal(meta.privileged, true);
+    assert.equal(meta.podNamespace, 'shop');
+    assert.equal(meta.mounts[0]?.dest, '/var/run/docker.sock');
+    state.process(ev('asyncevent', 0, [0, 'container_removed', Buffer.from(json + '\0')], true));
+    assert.equal(state.container(DOCKER_ID.slice(0, 12)), undefined);
     // Capture user lists arrive as useradded events.
     state.process(ev('useradded', 0, [33, 33, 'www-data', '/var/www', '/usr/sbin/nologin', DOCKER_ID.slice(0, 12)], true));
     assert.equal(state.user(33, DOCKER_ID.slice(0, 12))?.name, 'www-data');

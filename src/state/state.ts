@@ -3,7 +3,7 @@
 // read it through StateView and the EventContext that process() returns.
 import type { EventView } from '../events/event.js';
 import type { ContainerInfo, GroupInfo, StateView, ThreadInfo, UserInfo } from './types.js';
-import { runtimeLookup, type RuntimeLookupOptions } from './container-metadata.js';
+import { containerInfoFromJson, runtimeLookup, type RuntimeLookupOptions } from './container-metadata.js';
 import { ContainerRegistry, type ContainerLookup } from './containers.js';
 import { StateParser, cwdOf, fdNameFromEvent, type StateContext } from './parser.js';
 import { ProcScanner, bootTimeNs, type ProcScanStats } from './proc-scan.js';
@@ -68,6 +68,12 @@ export class State implements StateView {
       onUserEvent: (added, cid, uid, gid, name, home, shell) => {
         if (added) this.users.addUser(cid, { uid, gid, name, home, shell });
         else this.users.removeUser(cid, uid);
+      },
+      onContainerEvent: (added, json) => {
+        const info = containerInfoFromJson(json);
+        if (info === undefined) return;
+        if (added) this.containers.put(info);
+        else this.containers.remove(info.id);
       },
       onGroupEvent: (added, cid, gid, name) => {
         if (added) this.users.addGroup(cid, { gid, name });
