@@ -150,6 +150,21 @@ export class State implements StateView {
     this.threads.forEachAncestor(t as Thread, visit);
   }
 
+  /** The session leader (proc.sname, proc.sid.exe ...). */
+  sessionLeader(t: ThreadInfo): Thread | undefined {
+    return this.threads.oldestMatchingAncestor(t as Thread, (x) => x.sid, true);
+  }
+
+  /** The leader of the virtual process group (proc.vpgid.name ...). */
+  vpgidLeader(t: ThreadInfo): Thread | undefined {
+    return this.threads.oldestMatchingAncestor(t as Thread, (x) => x.vpgid, true);
+  }
+
+  /** The leader of the process group (proc.pgid.name ...). */
+  pgidLeader(t: ThreadInfo): Thread | undefined {
+    return this.threads.oldestMatchingAncestor(t as Thread, (x) => x.pgid, false);
+  }
+
   /** proc.cwd: the process working directory ('./' when unknown). */
   cwd(t: ThreadInfo): string {
     return cwdOf(this.threads, t as Thread);

@@ -265,6 +265,28 @@ export class ThreadTable {
     return true;
   }
 
+  /**
+   * The oldest ancestor sharing `t`'s id as `idOf` reads it (sinsp_thread_manager::
+   * get_oldest_matching_ancestor): proc.sname uses the session id, proc.vpgid.name the virtual
+   * process group. A host-namespace id is looked up directly first; a virtual one inside a pid
+   * namespace only by walking the parents.
+   */
+  oldestMatchingAncestor(t: Thread, idOf: (x: Thread) => number, isVirtual: boolean): Thread | undefined {
+    const id = idOf(t);
+    if (id === -1) return undefined;
+    if (!isVirtual || !t.inPidNamespace) {
+      const leader = this.threads.get(id);
+      if (leader !== undefined) return leader;
+    }
+    let leader: Thread | undefined;
+    this.forEachAncestor(t, (p) => {
+      if (idOf(p) !== id) return false;
+      leader = p;
+      return true;
+    });
+    return leader;
+  }
+
   /** Marks `t` exited (procexit). Removal happens later with remove(). */
   markDead(t: Thread): void {
     if (t.dead) return;
