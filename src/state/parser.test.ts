@@ -281,12 +281,12 @@ test('files: names from cwd, dirfd and relative paths; failed opens still name t
   ctx = p.process(ev('openat', 100, [-13, -100, 'secret/key', PPM_O.RDONLY, 0, 0, 0]));
   assert.equal(ctx.fd, undefined);
   assert.equal(ctx.fdNum, -1);
-  assert.equal(fdNameFromEvent(p.threads, ctx.evt, ctx.thread), '/home/u/secret/key');
+  assert.equal(fdNameFromEvent(ctx.evt, ctx.thread), '/home/u/secret/key');
   ctx = p.process(ev('open', 100, [-2, '/nonexistent//x', PPM_O.RDONLY, 0, 0, 0]));
   assert.equal(ctx.fdNum, -1);
-  assert.equal(fdNameFromEvent(p.threads, ctx.evt, ctx.thread), '/nonexistent//x', 'absolute paths stay raw');
+  assert.equal(fdNameFromEvent(ctx.evt, ctx.thread), '/nonexistent//x', 'absolute paths stay raw');
   ctx = p.process(ev('openat', 100, [-2, 55, 'x', PPM_O.RDONLY, 0, 0, 0]));
-  assert.equal(fdNameFromEvent(p.threads, ctx.evt, ctx.thread), '<UNKNOWN>x', 'an unknown dirfd, as libsinsp prints it');
+  assert.equal(fdNameFromEvent(ctx.evt, ctx.thread), '<UNKNOWN>x', 'an unknown dirfd, as libsinsp prints it');
 });
 
 test('fds: an fd-using event finds its fd; close removes it after the event', () => {

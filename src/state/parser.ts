@@ -5,25 +5,21 @@
 import type { EventView } from '../events/event.js';
 import { EF, isExitCode } from '../events/event-info.js';
 import { EVENT_TABLE } from '../events/event-table.js';
-import type { EventContext, FdType, L4Proto, StateView } from './types.js';
-import { CLONE_P, EV, EXECVE_P, FD_PARAM_OF_EXIT } from './event-codes.js';
-import {
-  FD_FLAG, FdState, addFd, ipSocketName, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable,
-} from './fds.js';
+import type { EventContext, FdType, StateView } from './types.js';
+import { EV, FD_PARAM_OF_EXIT } from './event-codes.js';
+import { hasParam } from './event-params.js';
+import { FD_FLAG, FdState, addFd } from './fds.js';
 import { concatenatePaths } from './paths.js';
 import {
-  FD_CLOEXEC, IPPROTO, MAX_CAPS, NO_ID, PPM_AF, PPM_AT_FDCWD, PPM_CL, PPM_CLOSE_RANGE_CLOEXEC, PPM_EPOLL_CLOEXEC, PPM_EXE,
-  PPM_FCNTL, PPM_FD_LOWER_LAYER_CREAT, PPM_FD_UPPER_LAYER_CREAT, PPM_O, PPM_PR_GET_CHILD_SUBREAPER,
-  PPM_PR_SET_CHILD_SUBREAPER, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM,
+  FD_CLOEXEC, MAX_CAPS, NO_ID, PPM_AT_FDCWD, PPM_CL, PPM_CLOSE_RANGE_CLOEXEC, PPM_EPOLL_CLOEXEC, PPM_FCNTL,
+  PPM_FD_LOWER_LAYER_CREAT, PPM_FD_UPPER_LAYER_CREAT, PPM_O, PPM_PR_GET_CHILD_SUBREAPER, PPM_PR_SET_CHILD_SUBREAPER,
 } from './ppm.js';
-import {
-  decodeSockAddr, decodeSockTuple, isSockAddrValid, isSockTupleValid, sockAddrText, sockTupleText, unixTupleName,
-} from './sockaddr.js';
-import { cleanExepath, fdFromSnapshot, normalizeCgroups, threadFromSnapshot, type ThreadSnapshot } from './snapshot.js';
-import { CLONE_STALE_NS, ProcessState, Thread, ThreadTable, joinCwd } from './threads.js';
+import { credentials, parseClone, parseExecve, parseProcexit } from './process-events.js';
+import { sockTupleText } from './sockaddr.js';
+import { fdFromSnapshot, threadFromSnapshot, type ThreadSnapshot } from './snapshot.js';
+import { parseAccept, parseBind, parseConnect, parseSocket, tupleOnIo } from './socket-events.js';
+import { ProcessState, Thread, ThreadTable, cwdOf, joinCwd } from './threads.js';
 
-/** -EINPROGRESS: a non-blocking connect still counts as connected. */
-const EINPROGRESS = -115;
 const PPM_RLIMIT_NOFILE = 7;
 
 /** What the parser needs from the rest of the state. All optional: the parser runs alone in tests. */
@@ -51,7 +47,8 @@ export interface ParserOptions {
   purge?: { intervalNs: number; timeoutNs: number; isAlive: (t: Thread) => boolean };
 }
 
-type Handler = (p: StateParser, evt: EventView, t: Thread | undefined) => void;
+/** A per-event-type state update; `t` is the event's thread, when known. */
+export type EventHandler = (p: StateParser, evt: EventView, t: Thread | undefined) => void;
 
 /** The EventContext the parser fills, with the state's own thread and fd classes. */
 export interface StateContext extends EventContext {
@@ -248,7 +245,7 @@ export class StateParser {
   /** Base directory for a relative path argument (parse_dirfd). */
   dirOf(t: Thread, name: string, dirfd: number): string {
     if (name.length > 0 && name.charCodeAt(0) === 47) return '.';
-    if (dirfd === PPM_AT_FDCWD) return cwdOf(this.threads, t);
+    if (dirfd === PPM_AT_FDCWD) return cwdOf(t);
     const fd = this.lookupFd(t, dirfd);
     if (fd === undefined) return '<UNKNOWN>';
     return fd.name.length === 0 || fd.name.endsWith('/') ? fd.name : fd.name + '/';
@@ -273,22 +270,17 @@ export class StateParser {
   }
 }
 
-/** The process working directory; './' when the main thread is unknown (sinsp_threadinfo::get_cwd). */
-export function cwdOf(_threads: ThreadTable, t: Thread): string {
-  return t.invalid || t.shared.cwd.length === 0 ? './' : t.shared.cwd;
-}
-
 /**
  * The name an fd-creating event gives its fd even when it failed and created none
  * (sinsp_filter_check_fd::extract_fdname_from_event): the resolved path of open/openat/creat,
  * the tuple of connect/accept. Undefined for other events.
  */
-export function fdNameFromEvent(threads: ThreadTable, evt: EventView, t: Thread | undefined): string | undefined {
+export function fdNameFromEvent(evt: EventView, t: Thread | undefined): string | undefined {
   const type = evt.type;
   if (type === EV.OPEN_X || type === EV.CREAT_X) {
     const name = evt.str(1);
     if (t === undefined || name === '<NA>' || name.length === 0 || name.charCodeAt(0) === 47) return name;
-    return concatenatePaths(cwdOf(threads, t), name);
+    return concatenatePaths(cwdOf(t), name);
   }
   if (type === EV.ACCEPT_X || type === EV.ACCEPT4_X || type === EV.CONNECT_X) return sockTupleText(evt.bytes(1));
   if (type === EV.OPENAT_X || type === EV.OPENAT2_X) {
@@ -298,7 +290,7 @@ export function fdNameFromEvent(threads: ThreadTable, evt: EventView, t: Thread 
     const dirfd = evt.int(1);
     let dir: string;
     if (name.length > 0 && name.charCodeAt(0) === 47) dir = '.';
-    else if (dirfd === PPM_AT_FDCWD) dir = cwdOf(threads, t);
+    else if (dirfd === PPM_AT_FDCWD) dir = cwdOf(t);
     else {
       const fd = t.shared.fds.get(dirfd);
       dir = fd === undefined ? '<UNKNOWN>' : fd.name.length === 0 || fd.name.endsWith('/') ? fd.name : fd.name + '/';
@@ -313,20 +305,6 @@ export function fdNameFromEvent(threads: ThreadTable, evt: EventView, t: Thread 
 // Per-event handlers.
 // ---------------------------------------------------------------------------------------------
 
-/** NUL-separated string list parameter (args, env, cgroups). */
-function strList(evt: EventView, i: number): string[] {
-  const len = evt.paramLength(i);
-  if (len === 0) return [];
-  const b = evt.bytes(i);
-  const end = b[len - 1] === 0 ? len - 1 : len;
-  if (end === 0) return [];
-  return b.toString('utf8', 0, end).split('\0');
-}
-
-function has(evt: EventView, i: number): boolean {
-  return i < evt.nparams && evt.paramLength(i) > 0;
-}
-
 function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void {
   if (t === undefined) return;
   const type = evt.type;
@@ -339,18 +317,18 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
   if (type === EV.OPEN_X) {
     name = evt.str(1);
     flags = evt.uint(2);
-    if (has(evt, 4)) {
+    if (hasParam(evt, 4)) {
       dev = evt.uint(4);
-      if (has(evt, 5)) ino = evt.uint(5);
+      if (hasParam(evt, 5)) ino = evt.uint(5);
     }
-    dir = cwdOf(p.threads, t);
+    dir = cwdOf(t);
   } else if (type === EV.CREAT_X) {
     name = evt.str(1);
-    if (has(evt, 3)) {
+    if (hasParam(evt, 3)) {
       dev = evt.uint(3);
-      if (has(evt, 4)) {
+      if (hasParam(evt, 4)) {
         ino = evt.uint(4);
-        if (has(evt, 5)) {
+        if (hasParam(evt, 5)) {
           // creat has no flags parameter: the overlay layer bits come in creat_flags.
           const cf = evt.uint(5);
           if (cf & PPM_FD_UPPER_LAYER_CREAT) flags |= PPM_O.FD_UPPER_LAYER;
@@ -358,17 +336,17 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
         }
       }
     }
-    dir = cwdOf(p.threads, t);
+    dir = cwdOf(t);
   } else if (type === EV.OPENAT_X || type === EV.OPENAT2_X) {
     dir = '';
-    name = has(evt, 2) ? evt.str(2) : '<NA>';
-    if (has(evt, 3)) flags = evt.uint(3);
+    name = hasParam(evt, 2) ? evt.str(2) : '<NA>';
+    if (hasParam(evt, 3)) flags = evt.uint(3);
     const inoAt = type === EV.OPENAT_X ? 6 : 7;
-    if (has(evt, inoAt)) {
+    if (hasParam(evt, inoAt)) {
       dev = evt.uint(inoAt - 1);
       ino = evt.uint(inoAt);
     }
-    if (has(evt, 1)) dir = p.dirOf(t, name, evt.int(1));
+    if (hasParam(evt, 1)) dir = p.dirOf(t, name, evt.int(1));
   } else {
     // open_by_handle_at: the driver already resolves the path to an absolute one.
     flags = evt.uint(2);
@@ -386,129 +364,6 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
   fd.name = concatenatePaths(dir, name);
   if (flags & PPM_O.FD_UPPER_LAYER) fd.flags |= FD_FLAG.OVERLAY_UPPER;
   if (flags & PPM_O.FD_LOWER_LAYER) fd.flags |= FD_FLAG.OVERLAY_LOWER;
-  p.addEventFd(t, fdNum, fd);
-}
-
-/** The fd a socket() of this domain/type/protocol creates (sinsp_parser::add_socket). */
-function newSocket(domain: number, type: number, protocol: number, flags: number): FdState {
-  let fd: FdState;
-  if (domain === PPM_AF.UNIX) {
-    fd = new FdState('unix');
-  } else if (domain === PPM_AF.INET || domain === PPM_AF.INET6) {
-    let l4: L4Proto;
-    if (protocol === IPPROTO.TCP) l4 = type === SOCK_RAW ? 'raw' : 'tcp';
-    else if (protocol === IPPROTO.UDP) l4 = type === SOCK_RAW ? 'raw' : 'udp';
-    else if (protocol === IPPROTO.IP) {
-      // The type may carry SOCK_NONBLOCK/SOCK_CLOEXEC in its upper bits.
-      if ((type & 0xff) === SOCK_STREAM) l4 = 'tcp';
-      else if ((type & 0xff) === SOCK_DGRAM) l4 = 'udp';
-    } else if (protocol === IPPROTO.ICMP) l4 = type === SOCK_RAW ? 'raw' : 'icmp';
-    else if (protocol === IPPROTO.RAW) l4 = 'raw';
-    fd = newIpSocket(domain === PPM_AF.INET ? 'ipv4' : 'ipv6', l4);
-  } else if (domain === PPM_AF.NETLINK) {
-    fd = new FdState('netlink');
-  } else {
-    fd = new FdState('unknown');
-  }
-  fd.openFlags = flags;
-  return fd;
-}
-
-function parseSocket(p: StateParser, evt: EventView, t: Thread | undefined): void {
-  const fdNum = evt.int(0);
-  if (fdNum < 0 || t === undefined) return;
-  p.addEventFd(t, fdNum, newSocket(evt.uint(1), evt.uint(2), evt.uint(3), evt.uint(4)));
-}
-
-function parseBind(p: StateParser, evt: EventView): void {
-  const fd = p.ctx.fd;
-  if (fd === undefined || evt.int(0) < 0) return;
-  const raw = evt.bytes(1);
-  if (!isSockAddrValid(raw)) return;
-  const a = decodeSockAddr(raw);
-  if (a !== undefined && (a.family === PPM_AF.INET || a.family === PPM_AF.INET6) && a.port > 0) {
-    // A bound port makes it a server socket: only the local address is known.
-    fd.type = a.family === PPM_AF.INET || a.mapped ? 'ipv4' : 'ipv6';
-    fd.serverSocket = true;
-    fd.sip = a.ip;
-    fd.sport = a.port;
-    fd.cip = undefined;
-    fd.cport = undefined;
-    fd.setRoleServer();
-  }
-  fd.name = sockAddrText(raw);
-}
-
-/** Fills a client socket from a connect tuple (sinsp_parser::fill_client_socket_info). */
-function fillClientSocket(fd: FdState, tuple: Buffer): void {
-  const tu = decodeSockTuple(tuple);
-  if (tu === undefined) return;
-  if (tu.family === PPM_AF.INET || tu.family === PPM_AF.INET6) {
-    fd.type = tu.family === PPM_AF.INET6 && !tu.mapped ? 'ipv6' : 'ipv4';
-    if (fd.serverSocket) resetServerSocket(fd);
-    const changed = setSocketTuple(fd, tu.sip, tu.sport, tu.dip, tu.dport, true);
-    // A udp server that connects: its end is the server end.
-    if (changed && fd.isServer === true && fd.isUdp()) swapSocketEnds(fd);
-    fd.name = ipSocketName(fd);
-  } else {
-    if (fd.type !== 'unix') return;
-    fd.unixSource = tu.source;
-    fd.unixDest = tu.dest;
-    fd.unixPath = tu.path;
-    fd.name = unixTupleName(tu.source, tu.dest, tu.path);
-  }
-  if (fd.roleNone) fd.setRoleClient();
-}
-
-/** A bound server socket turning into a connected one starts from an empty tuple. */
-function resetServerSocket(fd: FdState): void {
-  fd.serverSocket = false;
-  const zero = fd.type === 'ipv6' ? '::' : '0.0.0.0';
-  fd.cip = zero;
-  fd.cport = 0;
-  fd.sip = zero;
-  fd.sport = 0;
-}
-
-function parseConnect(p: StateParser, evt: EventView, t: Thread | undefined): void {
-  const fd = p.ctx.fd;
-  if (t === undefined || fd === undefined) return;
-  const res = evt.int(0);
-  if (res < 0 && res !== EINPROGRESS) return;
-  fd.setConnected();
-  // Without the enter event's address (drivers no longer send it), the exit tuple is the source.
-  if (evt.paramLength(1) === 0) return;
-  const tuple = evt.bytes(1);
-  if (!isSockTupleValid(tuple)) return;
-  fillClientSocket(fd, tuple);
-}
-
-function parseAccept(p: StateParser, evt: EventView, t: Thread | undefined): void {
-  if (t === undefined) return;
-  const fdNum = evt.int(0);
-  if (fdNum < 0) return;
-  p.ctx.fdNum = fdNum;
-  const raw = evt.bytes(1);
-  const tu = decodeSockTuple(raw);
-  if (tu === undefined) return;
-  let fd: FdState;
-  if (tu.family === PPM_AF.INET || tu.family === PPM_AF.INET6) {
-    fd = new FdState(tu.family === PPM_AF.INET || tu.mapped ? 'ipv4' : 'ipv6');
-    fd.l4proto = 'tcp';
-    fd.cip = tu.sip;
-    fd.cport = tu.sport;
-    fd.sip = tu.dip;
-    fd.sport = tu.dport;
-  } else {
-    fd = new FdState('unix');
-    fd.unixSource = tu.source;
-    fd.unixDest = tu.dest;
-    fd.unixPath = tu.path;
-  }
-  fd.name = sockTupleText(raw);
-  fd.openFlags = evt.type === EV.ACCEPT4_X ? evt.int(5) & PPM_O.CLOEXEC : 0;
-  fd.setRoleServer();
-  fd.setConnected();
   p.addEventFd(t, fdNum, fd);
 }
 
@@ -592,7 +447,7 @@ function parseSocketpair(p: StateParser, evt: EventView, t: Thread | undefined):
   p.ctx.fdNum = fd2;
 }
 
-function singleFdCreator(type: FdType, flagsOf?: (evt: EventView) => number): Handler {
+function singleFdCreator(type: FdType, flagsOf?: (evt: EventView) => number): EventHandler {
   return (p, evt, t) => {
     if (t === undefined) return;
     const res = evt.int(0);
@@ -648,19 +503,10 @@ function parseFchdir(p: StateParser, evt: EventView, t: Thread | undefined): voi
   if (evt.int(0) >= 0 && fd !== undefined && t !== undefined) p.updateCwd(t, fd.name);
 }
 
-function credentials(index: number, group: boolean): Handler {
-  return (p, evt, t) => {
-    if (evt.int(0) !== 0 || t === undefined || !has(evt, index)) return;
-    if (group) t.gid = evt.uint(index);
-    else t.uid = evt.uint(index);
-    p.notifyCredentials(t);
-  };
-}
-
 function parseChroot(p: StateParser, evt: EventView, t: Thread | undefined): void {
   if (t === undefined || evt.int(0) !== 0) return;
   const path = evt.str(1);
-  t.root = path.length === 0 || path === '<NA>' || path.charCodeAt(0) === 47 ? path : concatenatePaths(cwdOf(p.threads, t), path);
+  t.root = path.length === 0 || path === '<NA>' || path.charCodeAt(0) === 47 ? path : concatenatePaths(cwdOf(t), path);
   p.notifyProcessChange(t);
 }
 
@@ -687,7 +533,7 @@ function parseUnshareSetns(_p: StateParser, evt: EventView, t: Thread | undefine
   if (evt.int(0) < 0 || t === undefined) return;
   let flags = 0;
   if (evt.type === EV.UNSHARE_X) flags = evt.uint(1);
-  else if (has(evt, 2)) flags = evt.uint(2);
+  else if (hasParam(evt, 2)) flags = evt.uint(2);
   if ((flags & PPM_CL.CLONE_NEWUSER) === 0) return;
   // A new user namespace grants every capability inside it.
   t.capInheritable = MAX_CAPS;
@@ -705,9 +551,9 @@ function parseRlimit(p: StateParser, evt: EventView, t: Thread | undefined): voi
 }
 
 function parsePrlimit(p: StateParser, evt: EventView): void {
-  if (evt.int(0) !== 0 || !has(evt, 6) || evt.uint(6) !== PPM_RLIMIT_NOFILE) return;
+  if (evt.int(0) !== 0 || !hasParam(evt, 6) || evt.uint(6) !== PPM_RLIMIT_NOFILE) return;
   const cur = evt.int(1);
-  if (cur === -1 || !has(evt, 5)) return;
+  if (cur === -1 || !hasParam(evt, 5)) return;
   let tid = evt.int(5);
   if (tid === 0) tid = evt.tid;
   const t = p.getOrCreateThread(tid);
@@ -716,385 +562,9 @@ function parsePrlimit(p: StateParser, evt: EventView): void {
   if (main !== undefined) main.fdlimit = cur;
 }
 
-/** Reads carry a tuple that names a datagram socket (parse_read_exit / parse_write_exit). */
-function tupleOnIo(tupleIndex: number, incoming: boolean): Handler {
-  return (p, evt, t) => {
-    const type = evt.type;
-    if ((type === EV.RECVMMSG_X || type === EV.SENDMMSG_X) && evt.paramLength(0) === 0) return;
-    if (!incoming && t !== undefined && p.ctx.fd === undefined && tupleIndex >= 0) inferSendSocket(p, evt, t);
-    const fd = p.ctx.fd;
-    if (fd === undefined || t === undefined) return;
-    if (evt.int(0) < 0) return;
-    if (fd.isIpSocket()) fd.setConnected();
-    if (tupleIndex < 0 || !(fd.name.length === 0 || !fd.isTcp())) return;
-    const tuple = evt.bytes(tupleIndex);
-    if (!updateFdFromTuple(fd, tuple)) return;
-    if (fd.isIpSocket()) {
-      if (fd.roleNone) guessRole(p, t, fd, incoming);
-      if (incoming ? fd.isServer === false : fd.isServer === true) swapSocketEnds(fd);
-      fd.name = ipSocketName(fd);
-    } else {
-      fd.name = sockTupleText(tuple);
-    }
-  };
-}
-
-/** A send on an fd we never saw created: assume a UDP socket of the tuple's family. */
-function inferSendSocket(p: StateParser, evt: EventView, t: Thread): void {
-  if (evt.type !== EV.SEND_X && evt.type !== EV.SENDTO_X && evt.type !== EV.SENDMSG_X) return;
-  if (evt.int(0) < 0 || !has(evt, 4)) return;
-  const num = evt.int(2);
-  const family = evt.bytes(4)[0];
-  if (family !== PPM_AF.INET && family !== PPM_AF.INET6) return;
-  p.addEventFd(t, num, newSocket(family, SOCK_DGRAM, IPPROTO.UDP, 0));
-}
-
-/** Applies a read/write tuple to a socket fd (sinsp_parser::update_fd); false when nothing new. */
-function updateFdFromTuple(fd: FdState, tuple: Buffer): boolean {
-  const tu = decodeSockTuple(tuple);
-  if (tu === undefined) return false;
-  if (tu.family === PPM_AF.UNIX) {
-    fd.type = 'unix';
-    fd.unixSource = tu.source;
-    fd.unixDest = tu.dest;
-    fd.unixPath = tu.path;
-    fd.name = tu.path;
-    return true;
-  }
-  if (tu.family === PPM_AF.INET || tu.mapped) fd.type = 'ipv4';
-  if (fd.serverSocket) resetServerSocket(fd);
-  if (!setSocketTuple(fd, tu.sip, tu.sport, tu.dip, tu.dport, false)) return false;
-  // A changing peer is not TCP: without a known protocol, assume UDP.
-  if (fd.isIpSocket() && fd.l4proto === undefined) fd.l4proto = 'udp';
-  return true;
-}
-
-/** sinsp_fdinfo::set_net_role_by_guessing: whoever owns the server port is the server. */
-function guessRole(p: StateParser, t: Thread, fd: FdState, incoming: boolean): void {
-  const fds = t.shared.fds;
-  if (!boundToPort(fds, fd.sport ?? 0)) {
-    fd.setRoleClient();
-    return;
-  }
-  if (!usesClientPort(fds, fd.cport ?? 0)) {
-    fd.setRoleServer();
-    return;
-  }
-  if (fd.roleNone) {
-    if (incoming) fd.setRoleServer();
-    else fd.setRoleClient();
-  }
-}
-
-function boundToPort(fds: FdTable, port: number): boolean {
-  for (const fd of fds.values()) {
-    // A connected socket's server port, or a bound server socket's port.
-    if (fd.type === 'ipv4' && fd.sport === port) return true;
-  }
-  return false;
-}
-
-function usesClientPort(fds: FdTable, port: number): boolean {
-  for (const fd of fds.values()) if (fd.type === 'ipv4' && !fd.serverSocket && fd.cport === port) return true;
-  return false;
-}
-
-// --- processes -------------------------------------------------------------------------------
-
-function parseClone(p: StateParser, evt: EventView): void {
-  const child = evt.int(CLONE_P.res);
-  if (child < 0) return;
-  if (child === 0) cloneInChild(p, evt);
-  else cloneInCaller(p, evt, child);
-}
-
-/** Fields a new thread takes from the thread it was cloned from. */
-function inheritFrom(child: Thread, from: Thread): void {
-  child.exepath = from.exepath;
-  child.exeFlags = from.exeFlags;
-  child.root = from.root;
-  child.sid = from.sid;
-  child.vpgid = from.vpgid;
-  child.pgid = from.pgid;
-  child.tty = from.tty;
-  child.loginuid = from.loginuid;
-  child.capPermitted = from.capPermitted;
-  child.capInheritable = from.capInheritable;
-  child.capEffective = from.capEffective;
-  child.exeIno = from.exeIno;
-  child.exeInoCtime = from.exeInoCtime;
-  child.exeInoMtime = from.exeInoMtime;
-  child.exeInoCtimeDurationCloneTs = from.exeInoCtimeDurationCloneTs;
-}
-
-/** A new process's ProcessState: a copy of the parent's fd table, cwd and environment. */
-function forkProcessState(pid: number, from: ProcessState | undefined): ProcessState {
-  const s = new ProcessState(pid);
-  if (from !== undefined) {
-    for (const [n, fd] of from.fds) {
-      const c = fd.clone();
-      c.flags |= FD_FLAG.IS_CLONED;
-      s.fds.set(n, c);
-    }
-    s.cwd = from.cwd;
-    s.env = from.env;
-  }
-  return s;
-}
-
-/** Fields every clone event sets on the new thread. */
-function fillFromCloneEvent(child: Thread, evt: EventView): void {
-  child.exe = evt.str(CLONE_P.exe);
-  child.args = strList(evt, CLONE_P.args);
-  child.comm = has(evt, CLONE_P.comm) ? evt.str(CLONE_P.comm) : child.exe;
-  child.fdlimit = evt.int(CLONE_P.fdlimit);
-  if (has(evt, CLONE_P.vmSwap)) {
-    child.pfMajor = evt.uint(CLONE_P.pgftMaj);
-    child.pfMinor = evt.uint(CLONE_P.pgftMin);
-    child.vmSizeKb = evt.uint(CLONE_P.vmSize);
-    child.vmRssKb = evt.uint(CLONE_P.vmRss);
-    child.vmSwapKb = evt.uint(CLONE_P.vmSwap);
-  }
-  child.uid = evt.uint(CLONE_P.uid);
-  child.gid = evt.uint(CLONE_P.gid);
-  if (has(evt, CLONE_P.cgroups)) child.cgroups = normalizeCgroups(strList(evt, CLONE_P.cgroups));
-  child.cloneTs = evt.ts;
-}
-
-/** The clone exit in the parent (parse_clone_exit_caller): may create the child. */
-function cloneInCaller(p: StateParser, evt: EventView, childTid: number): void {
-  const callerTid = evt.tid;
-  const caller = p.getOrCreateThread(callerTid);
-  if (caller === undefined) {
-    p.ctx.thread = undefined;
-    return;
-  }
-  let validCaller = true;
-  if (caller.invalid) {
-    // Patch the placeholder with what the event knows about the caller.
-    validCaller = false;
-    caller.pid = evt.int(CLONE_P.pid);
-    caller.ptid = evt.int(CLONE_P.ptid);
-    if (has(evt, CLONE_P.vpid)) {
-      caller.vtid = evt.int(CLONE_P.vtid);
-      caller.vpid = evt.int(CLONE_P.vpid);
-    } else {
-      caller.vtid = callerTid;
-      caller.vpid = -1;
-    }
-    p.threads.linkThread(caller);
-  }
-  p.ctx.thread = caller;
-  caller.lastAccessTs = evt.tsNumber;
-
-  const flags = evt.uint(CLONE_P.flags);
-  // A child in another pid namespace is known by a different tid here: leave it to its own event.
-  if (flags & (PPM_CL.CHILD_IN_PIDNS | PPM_CL.CLONE_NEWPID | PPM_CL.CLONE_PARENT) || callerTid !== caller.vtid) return;
-  // With vfork the child may well have exited already: let the child's own event create it.
-  if (flags & PPM_CL.CLONE_VFORK || evt.type === EV.VFORK_X) return;
-  if (p.threads.recentlyExited(childTid, callerTid, evt.tsNumber)) return;
-
-  const existing = p.threads.get(childTid);
-  if (existing !== undefined) {
-    if (existing.flags & PPM_CL.CLONE_INVERTED) return;
-    // A stale entry whose exit we missed.
-    p.threads.remove(childTid);
-  }
-
-  const isThread = (flags & PPM_CL.CLONE_THREAD) !== 0;
-  let shared: ProcessState;
-  let child: Thread;
-  if (!isThread) {
-    shared = forkProcessState(childTid, validCaller ? caller.shared : undefined);
-    child = new Thread(childTid, shared);
-    child.pid = childTid;
-    child.ptid = caller.tid;
-  } else {
-    shared = p.threads.groups.get(caller.pid) ?? caller.shared;
-    child = new Thread(childTid, shared);
-    child.pid = caller.pid;
-    child.ptid = caller.ptid;
-    child.lastExecTs = caller.lastExecTs;
-  }
-  child.flags = flags | (isThread ? PPM_CL.CLONE_FILES : 0);
-  child.vtid = child.tid;
-  child.vpid = child.pid;
-  fillFromCloneEvent(child, evt);
-  child.pidnsInitStartTs = p.bootTs;
-  if (validCaller) inheritFrom(child, caller);
-  else {
-    caller.exe = child.exe;
-    caller.comm = child.comm;
-    caller.args = child.args;
-  }
-  child.lastAccessTs = evt.tsNumber;
-  if (!p.threads.add(child)) return;
-  p.notifyProcessChange(child);
-  p.notifyCredentials(child);
-}
-
-/** The clone exit in the child (parse_clone_exit_child): creates it unless the parent just did. */
-function cloneInChild(p: StateParser, evt: EventView): void {
-  const childTid = evt.tid;
-  const existing = p.threads.get(childTid);
-  if (existing !== undefined && existing.cloneTs !== 0n) {
-    if (evt.tsNumber - Number(existing.cloneTs) < CLONE_STALE_NS) {
-      p.ctx.thread = existing;
-      return;
-    }
-    p.threads.remove(childTid);
-    p.ctx.thread = undefined;
-  }
-
-  const flags = evt.uint(CLONE_P.flags) | PPM_CL.CLONE_INVERTED;
-  const pid = evt.int(CLONE_P.pid);
-  const ptid = evt.int(CLONE_P.ptid);
-  let vtid: number;
-  let vpid: number;
-  if (has(evt, CLONE_P.vpid)) {
-    vtid = evt.int(CLONE_P.vtid);
-    vpid = evt.int(CLONE_P.vpid);
-  } else {
-    vtid = childTid;
-    vpid = -1;
-  }
-  const isLeader = (flags & PPM_CL.CLONE_THREAD) === 0;
-  // A new process copies from its parent, a new thread from its process's main thread.
-  const lookup = p.getOrCreateThread(isLeader ? ptid : pid);
-  if (lookup === undefined) {
-    p.ctx.thread = undefined;
-    return;
-  }
-  const validLookup = !lookup.invalid;
-  if (!validLookup && !isLeader) {
-    lookup.pid = pid;
-    lookup.ptid = ptid;
-    lookup.vpid = vpid;
-    lookup.vtid = vpid;
-    p.threads.linkThread(lookup);
-  }
-
-  let shared: ProcessState;
-  if (isLeader) shared = forkProcessState(childTid, validLookup ? lookup.shared : undefined);
-  else shared = p.threads.groups.get(pid) ?? new ProcessState(pid);
-  const child = new Thread(childTid, shared);
-  child.pid = pid;
-  child.ptid = ptid;
-  child.vtid = vtid;
-  child.vpid = vpid;
-  child.flags = flags | (isLeader ? 0 : PPM_CL.CLONE_FILES);
-  fillFromCloneEvent(child, evt);
-  if (validLookup) {
-    inheritFrom(child, lookup);
-    if (!isLeader) child.lastExecTs = lookup.lastExecTs;
-  } else if (!isLeader) {
-    lookup.exe = child.exe;
-    lookup.comm = child.comm;
-    lookup.args = child.args;
-  }
-  if (flags & (PPM_CL.CHILD_IN_PIDNS | PPM_CL.CLONE_NEWPID) || child.tid !== child.vtid) {
-    if (has(evt, CLONE_P.pidnsInitStartTs)) child.pidnsInitStartTs = evt.u64(CLONE_P.pidnsInitStartTs) + p.bootTs;
-  } else {
-    child.pidnsInitStartTs = p.bootTs;
-  }
-  child.lastAccessTs = evt.tsNumber;
-  if (!p.threads.add(child)) {
-    p.ctx.thread = undefined;
-    return;
-  }
-  p.ctx.thread = child;
-  p.notifyProcessChange(child);
-  p.notifyCredentials(child);
-}
-
-function parseExecve(p: StateParser, evt: EventView, t: Thread | undefined): void {
-  if (evt.int(EXECVE_P.res) < 0 || t === undefined) return;
-  if (t.dead) p.threads.resurrect(t);
-  t.exe = evt.str(EXECVE_P.exe);
-  t.lastExecTs = evt.ts;
-  t.comm = has(evt, EXECVE_P.comm) ? evt.str(EXECVE_P.comm) : t.exe;
-  t.args = strList(evt, EXECVE_P.args);
-  t.pid = evt.int(EXECVE_P.pid);
-  if (t.invalid) {
-    // A placeholder learns its identity from the exec.
-    t.ptid = evt.int(EXECVE_P.ptid);
-    if ((t.flags & PPM_CL.CHILD_IN_PIDNS) === 0) {
-      t.vtid = t.tid;
-      t.vpid = t.pid;
-    }
-    p.threads.linkThread(t);
-  }
-  t.fdlimit = evt.int(EXECVE_P.fdlimit);
-  if (has(evt, EXECVE_P.vmSwap)) {
-    t.pfMajor = evt.uint(EXECVE_P.pgftMaj);
-    t.pfMinor = evt.uint(EXECVE_P.pgftMin);
-    t.vmSizeKb = evt.uint(EXECVE_P.vmSize);
-    t.vmRssKb = evt.uint(EXECVE_P.vmRss);
-    t.vmSwapKb = evt.uint(EXECVE_P.vmSwap);
-  }
-  if (has(evt, EXECVE_P.env)) t.shared.env = strList(evt, EXECVE_P.env);
-  if (has(evt, EXECVE_P.cgroups)) t.cgroups = normalizeCgroups(strList(evt, EXECVE_P.cgroups));
-  if (has(evt, EXECVE_P.tty)) t.tty = evt.uint(EXECVE_P.tty);
-  // Captures older than trusted_exepath needed the enter event to rebuild it; without one it stays.
-  if (has(evt, EXECVE_P.trustedExepath)) t.exepath = cleanExepath(evt.str(EXECVE_P.trustedExepath));
-  if (has(evt, EXECVE_P.vpgid)) t.vpgid = evt.int(EXECVE_P.vpgid);
-  if (has(evt, EXECVE_P.loginuid)) t.loginuid = evt.uint(EXECVE_P.loginuid);
-  if (has(evt, EXECVE_P.flags)) {
-    t.exeFlags = evt.uint(EXECVE_P.flags) & (PPM_EXE.WRITABLE | PPM_EXE.UPPER_LAYER | PPM_EXE.FROM_MEMFD | PPM_EXE.LOWER_LAYER);
-  }
-  if (has(evt, EXECVE_P.capEffective)) {
-    t.capInheritable = evt.u64(EXECVE_P.capInheritable);
-    t.capPermitted = evt.u64(EXECVE_P.capPermitted);
-    t.capEffective = evt.u64(EXECVE_P.capEffective);
-  }
-  if (has(evt, EXECVE_P.exeInoMtime)) {
-    t.exeIno = evt.uint(EXECVE_P.exeIno);
-    t.exeInoCtime = evt.u64(EXECVE_P.exeInoCtime);
-    t.exeInoMtime = evt.u64(EXECVE_P.exeInoMtime);
-    if (t.cloneTs !== 0n) t.exeInoCtimeDurationCloneTs = t.cloneTs - t.exeInoCtime;
-    if (t.pidnsInitStartTs !== 0n && t.exeInoCtime > t.pidnsInitStartTs) {
-      t.exeInoCtimeDurationPidnsStart = t.exeInoCtime - t.pidnsInitStartTs;
-    }
-  }
-  if (has(evt, EXECVE_P.uid)) t.uid = evt.uint(EXECVE_P.uid);
-  t.pgid = has(evt, EXECVE_P.pgid) ? evt.int(EXECVE_P.pgid) : -1;
-  if (has(evt, EXECVE_P.gid)) t.gid = evt.uint(EXECVE_P.gid);
-
-  // Close-on-exec fds are gone in the new program.
-  const fds = t.shared.fds;
-  for (const [n, fd] of fds) if (fd.cloexec) fds.delete(n);
-
-  const keep = t.flags & (PPM_CL.PIPE_SRC | PPM_CL.PIPE_DST | PPM_CL.IS_MAIN_THREAD);
-  const inverted = t.flags & PPM_CL.CLONE_INVERTED;
-  t.flags = PPM_CL.ACTIVE | keep | inverted | PPM_CL.NAME_CHANGED;
-
-  // Every other thread of the process is gone after a successful exec.
-  const group = p.threads.groups.get(t.pid);
-  if (group !== undefined && group.aliveCount > 1) {
-    for (const other of [...group.threads]) {
-      if (other === t || other.isMainThread || other.tid === t.tid) continue;
-      p.threads.remove(other.tid);
-    }
-  }
-  p.notifyProcessChange(t);
-  p.notifyCredentials(t);
-}
-
-function parseProcexit(p: StateParser, evt: EventView, t: Thread | undefined): void {
-  if (t === undefined) return;
-  p.threads.markDead(t);
-  p.scheduleThreadRemoval(evt.tid);
-  if (t.children.size === 0) return;
-  if (evt.nparams > 4) {
-    if (has(evt, 4)) t.reaperTid = evt.int(4);
-  } else {
-    t.reaperTid = -1;
-  }
-}
-
-const HANDLERS: Array<Handler | undefined> = new Array(EVENT_TABLE.length);
+const HANDLERS: Array<EventHandler | undefined> = new Array(EVENT_TABLE.length);
 {
-  const on = (codes: number[], h: Handler): void => {
+  const on = (codes: number[], h: EventHandler): void => {
     for (const c of codes) HANDLERS[c] = h;
   };
   on([EV.OPEN_X, EV.CREAT_X, EV.OPENAT_X, EV.OPENAT2_X, EV.OPEN_BY_HANDLE_AT_X], parseOpen);

@@ -5,10 +5,10 @@ import type { EventView } from '../events/event.js';
 import type { ContainerInfo, GroupInfo, StateView, ThreadInfo, UserInfo } from './types.js';
 import { containerInfoFromJson, runtimeLookup, type RuntimeLookupOptions } from './container-metadata.js';
 import { ContainerRegistry, type ContainerLookup } from './containers.js';
-import { StateParser, cwdOf, fdNameFromEvent, type StateContext } from './parser.js';
+import { StateParser, fdNameFromEvent, type StateContext } from './parser.js';
 import { ProcScanner, bootTimeNs, type ProcScanStats } from './proc-scan.js';
 import { loadSnapshots, type ThreadSnapshot } from './snapshot.js';
-import { DEFAULT_MAX_THREADS, Thread, ThreadTable } from './threads.js';
+import { DEFAULT_MAX_THREADS, Thread, ThreadTable, cwdOf } from './threads.js';
 import { UserTables } from './users.js';
 
 export interface StateOptions {
@@ -167,12 +167,12 @@ export class State implements StateView {
 
   /** proc.cwd: the process working directory ('./' when unknown). */
   cwd(t: ThreadInfo): string {
-    return cwdOf(this.threads, t as Thread);
+    return cwdOf(t as Thread);
   }
 
   /** fd.name for an fd-creating event that created none (a failed open or connect). */
   fdNameFromEvent(ctx: StateContext): string | undefined {
-    return fdNameFromEvent(this.threads, ctx.evt, ctx.thread);
+    return fdNameFromEvent(ctx.evt, ctx.thread);
   }
 
   /** Stops background work (container metadata lookups). */

@@ -123,6 +123,11 @@ export function cmdline(t: ThreadInfo): string {
   return t.args.length === 0 ? t.comm : `${t.comm} ${t.args.join(' ')}`;
 }
 
+/** The process working directory; './' when unknown (sinsp_threadinfo::get_cwd). */
+export function cwdOf(t: Thread): string {
+  return t.invalid || t.shared.cwd.length === 0 ? './' : t.shared.cwd;
+}
+
 /** Updates the process cwd from a chdir-style path, keeping libsinsp's trailing '/'. */
 export function joinCwd(current: string, next: string, join: (a: string, b: string) => string): string {
   const cwd = join(current, next);
