@@ -2,11 +2,12 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileFilter, FilterCompileError } from './compiler.js';
 import { parseCondition } from './parser.js';
-import { contextFor, fileFd, TestState, thread } from './test-support.js';
+import { contextFor, fileFd, testState, thread } from './test-support.js';
+import { encodeSockAddr, encodeSockTuple } from '../state/sockaddr.js';
 import type { EventContext } from '../state/types.js';
 
 // A small process tree: systemd(1) -> sshd(100) -> bash(200) -> cat(300, thread 301)
-const state = new TestState().add(
+const state = testState(
   thread({ tid: 1, ptid: 0, comm: 'systemd', exe: '/sbin/init', exepath: '/lib/systemd/systemd' }),
   thread({ tid: 100, ptid: 1, comm: 'sshd', exe: '/usr/sbin/sshd', exepath: '/usr/sbin/sshd', args: ['-D'] }),
   thread({ tid: 200, ptid: 100, comm: 'bash', exe: '-bash', exepath: '/bin/bash', tty: 34816, env: ['HOME=/root', 'PATH=/bin'] }),
@@ -15,8 +16,7 @@ const state = new TestState().add(
 );
 
 const PPM_O_RDONLY = 1;
-const openShadow = (): EventContext =>
-  contextFor(state, 'openat', 300, [3, -100, '/etc/shadow', PPM_O_RDONLY, 0, 0, 42], { fdNum: 3, fd: fileFd('/etc/shadow') });
+const openShadow = (): EventContext => contextFor(state, 'openat', 300, [3, -100, '/etc/shadow', PPM_O_RDONLY, 0, 0, 42]);
 
 const check = (cond: string, ctx: EventContext): boolean => compileFilter(parseCondition(cond))(ctx);
 const holds = (cond: string, ctx = openShadow()) => assert.equal(check(cond, ctx), true, cond);
@@ -95,7 +95,7 @@ describe('numeric, bool, bytes, address operators', () => {
     rejects('proc.pid = abc', 'abc is not a valid number');
   });
   test('bcontains and bstartswith take hex', () => {
-    const ctx = contextFor(state, 'sendto', 300, [5, Buffer.from('\xca\xfe\xba\xbeHELLO', 'latin1'), 3, 9, null], { fdNum: 3 });
+    const ctx = contextFor(state, 'sendto', 300, [5, Buffer.from('\xca\xfe\xba\xbeHELLO', 'latin1'), 3, 9, null]);
     holds('evt.buffer bcontains cafebabe', ctx);
     holds('evt.buffer bstartswith CAFE', ctx);
     fails('evt.buffer bcontains 00ff', ctx);
@@ -103,8 +103,11 @@ describe('numeric, bool, bytes, address operators', () => {
     rejects('evt.buffer bcontains xyz', 'filter error: bcontains and bstartswith operator support hex strings only');
   });
   test('fd.ip, fd.net, fd.port match either side; != needs both sides to differ', () => {
-    const sock = { type: 'ipv4' as const, name: '10.0.0.5:40000->169.254.169.254:80', nameRaw: '', openFlags: 0, dev: 0, ino: 0, cloexec: false, l4proto: 'tcp' as const, cip: '10.0.0.5', cport: 40000, sip: '169.254.169.254', sport: 80, isServer: false, connected: true };
-    const ctx = contextFor(state, 'connect', 300, [0, null, 3, null], { fdNum: 3, fd: sock });
+    const AF_INET = 2;
+    const SOCK_STREAM = 1;
+    contextFor(state, 'socket', 300, [7, AF_INET, SOCK_STREAM, 0, 0]);
+    const tuple = encodeSockTuple({ sip: '10.0.0.5', sport: 40000, dip: '169.254.169.254', dport: 80 });
+    const ctx = contextFor(state, 'connect', 300, [0, tuple, 7, encodeSockAddr({ ip: '169.254.169.254', port: 80 })]);
     holds('fd.sip = 169.254.169.254', ctx);
     holds('fd.ip = 10.0.0.5', ctx);
     holds('fd.ip = 169.254.169.254', ctx);
@@ -126,7 +129,7 @@ describe('numeric, bool, bytes, address operators', () => {
 
 describe('missing values and exists', () => {
   test('a check on a missing field is false for every operator; not inverts it', () => {
-    const exec = contextFor(state, 'execve', 300, [0]);
+    const exec = contextFor(state, 'unshare', 300, [0, 0]);
     fails('fd.name = x', exec);
     fails('fd.name != x', exec);
     holds('not fd.name = x', exec);
@@ -155,7 +158,7 @@ describe('fields with arguments and process tree', () => {
     holds('proc.args[0] = /etc/shadow');
   });
   test('a non-main thread resolves its process through the group leader', () => {
-    const ctx = contextFor(state, 'openat', 301, [3, -100, '/etc/shadow', 1, 0, 0, 42], { fdNum: 3, fd: fileFd('/etc/shadow') });
+    const ctx = contextFor(state, 'openat', 301, [3, -100, '/etc/shadow', 1, 0, 0, 42]);
     holds('proc.pname = bash', ctx);
     holds('thread.tid = 301', ctx);
     holds('proc.pid = 300', ctx);
@@ -192,10 +195,10 @@ describe('transformers and field-to-field comparison', () => {
     holds('basename(fd.name) = shadow');
     holds('len(proc.name) = 3');
     holds('concat(proc.name, "-", proc.pname) = cat-bash');
-    const ctx = contextFor(state, 'execve', 200, [0]);
-    state.threads.get(200)!.args = ['Y2F0'];
+    const ctx = contextFor(state, 'unshare', 200, [0, 0]);
+    state.thread(200)!.args = ['Y2F0'];
     holds('b64(proc.args) = cat', ctx);
-    state.threads.get(200)!.args = [];
+    state.thread(200)!.args = [];
   });
   test('val() compares two fields; types must agree', () => {
     holds('proc.pname = val(proc.pcmdline)');
@@ -209,7 +212,7 @@ describe('transformers and field-to-field comparison', () => {
 
 describe('evt.* results and open flags', () => {
   test('evt.res is SUCCESS or the errno name; rawres the number', () => {
-    const failed = contextFor(state, 'openat', 300, [-2, -100, '/nope', 1, 0, 0, 0], { fdNum: -1 });
+    const failed = contextFor(state, 'openat', 300, [-2, -100, '/nope', 1, 0, 0, 0]);
     holds('evt.res = ENOENT', failed);
     holds('evt.rawres = -2', failed);
     holds('evt.failed = true', failed);
@@ -220,7 +223,7 @@ describe('evt.* results and open flags', () => {
     holds('evt.res = SUCCESS');
   });
   test('is_open_exec needs O_CREAT and an exec mode bit', () => {
-    const create = contextFor(state, 'openat', 300, [5, -100, '/tmp/x', 2 | 4, 0o755, 0, 0], { fdNum: 5 });
+    const create = contextFor(state, 'openat', 300, [5, -100, '/tmp/x', 2 | 4, 0o755, 0, 0]);
     holds('evt.is_open_exec = true', create);
     holds('evt.is_open_write = true', create);
     fails('evt.is_open_read = true', create);

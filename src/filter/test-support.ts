@@ -1,58 +1,44 @@
-// Builds event contexts for unit tests of fields, conditions and outputs: a thread table held in
-// a Map and events encoded in the libs layout, exactly as the engine sees them.
+// Builds event contexts for unit tests of fields, conditions and outputs with the real state:
+// threads seeded as a capture's process list would seed them, events encoded in the libs layout
+// and run through the state parser, exactly as the engine sees them.
 import { encodeEvent, eventCode, type ParamValue } from '../events/encode.js';
 import { EventView } from '../events/event.js';
-import type { ContainerInfo, EventContext, FdInfo, GroupInfo, StateView, ThreadInfo, UserInfo } from '../state/types.js';
+import type { FdSnapshot, ThreadSnapshot } from '../state/snapshot.js';
+import { State } from '../state/state.js';
+import type { EventContext } from '../state/types.js';
 
-export function thread(over: Partial<ThreadInfo> & { tid: number }): ThreadInfo {
+export function thread(over: Partial<ThreadSnapshot> & { tid: number }): ThreadSnapshot {
   return {
     pid: over.tid, ptid: 1, sid: over.tid, vpgid: over.tid, pgid: over.tid, vtid: over.tid, vpid: over.tid,
     comm: 'bash', exe: '/bin/bash', exepath: '/bin/bash', args: [], env: [], cwd: '/', tty: 0,
-    loginuid: 0xffffffff, uid: 0, gid: 0, capPermitted: 0n, capEffective: 0n, capInheritable: 0n, exeFlags: 0,
-    exeIno: 0, exeInoCtime: 0n, exeInoMtime: 0n, cloneTs: 0n, lastExecTs: 0n, pidnsInitStartTs: 0n, cgroups: [],
-    containerId: '', shared: { fds: new Map() },
+    loginuid: 0xffffffff, uid: 0, gid: 0, capPermitted: 0n, capEffective: 0n, capInheritable: 0n, cgroups: [],
     ...over,
   };
 }
 
-export function fileFd(name: string, over: Partial<FdInfo> = {}): FdInfo {
-  return { type: 'file', name, nameRaw: name, openFlags: 1, dev: 0, ino: 0, cloexec: false, ...over };
+export function fileFd(fd: number, name: string, openFlags = 1): FdSnapshot {
+  return { fd, type: 'file', name, openFlags };
 }
 
-export class TestState implements StateView {
-  threads = new Map<number, ThreadInfo>();
-  users = new Map<number, UserInfo>([[0, { uid: 0, gid: 0, name: 'root', home: '/root', shell: '/bin/bash' }]]);
-  groups = new Map<number, GroupInfo>([[0, { gid: 0, name: 'root' }]]);
-  containers = new Map<string, ContainerInfo>();
-
-  add(...ts: ThreadInfo[]): this {
-    for (const t of ts) this.threads.set(t.tid, t);
-    return this;
-  }
-  thread(tid: number): ThreadInfo | undefined {
-    return this.threads.get(tid);
-  }
-  user(uid: number): UserInfo | undefined {
-    return this.users.get(uid);
-  }
-  group(gid: number): GroupInfo | undefined {
-    return this.groups.get(gid);
-  }
-  container(id: string): ContainerInfo | undefined {
-    return this.containers.get(id);
-  }
+/** A replay-mode State (no /proc, no host users) seeded with the given threads and root/root. */
+export function testState(...threads: ThreadSnapshot[]): State {
+  const s = new State({ hostUsers: false, containerLookup: false });
+  s.users.addUser('', { uid: 0, gid: 0, name: 'root', home: '/root', shell: '/bin/bash' });
+  s.users.addGroup('', { gid: 0, name: 'root' });
+  s.loadSnapshots(threads);
+  return s;
 }
 
 export interface EventOpts {
   ts?: bigint;
-  fdNum?: number;
-  fd?: FdInfo;
   num?: number;
 }
 
-/** A context for event `name` (current exit layout) from thread `tid` with the given params. */
-export function contextFor(state: TestState, name: string, tid: number, params: ParamValue[], o: EventOpts = {}): EventContext {
+let num = 0;
+
+/** Runs event `name` (current exit layout) from thread `tid` through the state; returns its context. */
+export function contextFor(state: State, name: string, tid: number, params: ParamValue[], o: EventOpts = {}): EventContext {
   const rec = encodeEvent({ ts: o.ts ?? 1_700_000_000_000_000_000n, tid, type: eventCode(name), params });
-  const evt = new EventView().reset(rec, 0, o.num ?? 1);
-  return { evt, thread: state.thread(tid), fdNum: o.fdNum ?? -1, fd: o.fd, fdNameChanged: false, state };
+  const evt = new EventView().reset(rec, 0, o.num ?? ++num);
+  return state.process(evt);
 }

@@ -2,14 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileFormat, FormatError } from './format.js';
 import { alertJson, alertText, makeAlert } from './alert.js';
-import { contextFor, fileFd, TestState, thread } from '../filter/test-support.js';
+import { contextFor, testState, thread } from '../filter/test-support.js';
 
-const state = new TestState().add(
+const state = testState(
   thread({ tid: 10, ptid: 1, comm: 'bash', exe: 'bash' }),
   thread({ tid: 20, ptid: 10, comm: 'cat', exe: 'cat', exepath: '/bin/cat', args: ['/dev/null'] }),
 );
 const TS = 1470327477881781397n;
-const open = () => contextFor(state, 'openat', 20, [3, -100, '/dev/null', 1, 0, 0, 0], { ts: TS, fdNum: 3, fd: fileFd('/dev/null') });
+const open = () => contextFor(state, 'openat', 20, [3, -100, '/dev/null', 1, 0, 0, 0], { ts: TS });
 
 test('fields render, missing ones as <NA>, tokens end where the field ends', () => {
   const f = compileFormat('An open was seen (cport=%fd.cport command=%proc.cmdline)');
