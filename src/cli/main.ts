@@ -1,12 +1,58 @@
-// saker command-line entry point.
-const HELP = `saker - runtime security agent (Falco rules, Tetragon policies, eBPF capture)
+// saker command-line entry point: dispatches to one module per command.
+import { UsageError } from './args.js';
+import { fieldsCommand } from './commands/fields.js';
 
-Usage: saker <command> [options]
+type Command = (argv: string[]) => number | Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  fields: { run: fieldsCommand, summary: 'List the fields conditions and outputs can use' },
+};
+
+function help(): string {
+  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
+  return `saker - runtime security agent: Falco-compatible rules on eBPF events
+
+Usage: saker <command> [options]   (saker <command> --help for its options)
+
+Commands:
+${lines.join('\n')}
 `;
-const [cmd] = process.argv.slice(2);
-if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
-  process.stdout.write(HELP);
-} else {
-  process.stderr.write(`saker: unknown command '${cmd}'\n${HELP}`);
-  process.exitCode = 1;
 }
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(help());
+    return 0;
+  }
+  if (cmd === '--version' || cmd === 'version') {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`saker ${pkg.version}\n`);
+    return 0;
+  }
+  const command = COMMANDS[cmd];
+  if (!command) {
+    process.stderr.write(`saker: unknown command '${cmd}'\n\n${help()}`);
+    return 1;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`saker ${cmd}: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`saker: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

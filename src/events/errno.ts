@@ -1,15 +1,19 @@
-// Linux errno names by number (x86_64).
-const NAMES: Record<number, string> = {
-  1: 'EPERM', 2: 'ENOENT', 3: 'ESRCH', 4: 'EINTR', 5: 'EIO', 6: 'ENXIO', 7: 'E2BIG', 8: 'ENOEXEC', 9: 'EBADF',
-  10: 'ECHILD', 11: 'EAGAIN', 12: 'ENOMEM', 13: 'EACCES', 14: 'EFAULT', 15: 'ENOTBLK', 16: 'EBUSY', 17: 'EEXIST',
-  18: 'EXDEV', 19: 'ENODEV', 20: 'ENOTDIR', 21: 'EISDIR', 22: 'EINVAL', 23: 'ENFILE', 24: 'EMFILE', 25: 'ENOTTY',
-  26: 'ETXTBSY', 27: 'EFBIG', 28: 'ENOSPC', 29: 'ESPIPE', 30: 'EROFS', 31: 'EMLINK', 32: 'EPIPE', 33: 'EDOM',
-  34: 'ERANGE', 35: 'EDEADLK', 36: 'ENAMETOOLONG', 37: 'ENOLCK', 38: 'ENOSYS', 39: 'ENOTEMPTY', 40: 'ELOOP',
-  95: 'EOPNOTSUPP', 97: 'EAFNOSUPPORT', 98: 'EADDRINUSE', 99: 'EADDRNOTAVAIL', 100: 'ENETDOWN', 101: 'ENETUNREACH',
-  103: 'ECONNABORTED', 104: 'ECONNRESET', 105: 'ENOBUFS', 106: 'EISCONN', 107: 'ENOTCONN', 110: 'ETIMEDOUT',
-  111: 'ECONNREFUSED', 113: 'EHOSTUNREACH', 114: 'EALREADY', 115: 'EINPROGRESS',
-};
+// errno and signal names as libsinsp prints them (sinsp_utils::errno_to_str / signal_to_str).
+import { ERRNO_NAMES, SIGNAL_NAMES } from './libs-tables.js';
 
-export function errnoName(n: number): string | undefined {
-  return NAMES[n];
+/** The name of errno `code` (sign ignored: -2 and 2 are both ENOENT), or '' when libsinsp has none. */
+export function errnoName(code: number): string {
+  return ERRNO_NAMES.get(Math.abs(code)) ?? '';
+}
+
+/** The errno number called `name` (ENOENT → 2), or undefined. */
+export function errnoCode(name: string): number | undefined {
+  return ERRNO_BY_NAME.get(name);
+}
+
+const ERRNO_BY_NAME: ReadonlyMap<string, number> = new Map([...ERRNO_NAMES].map(([k, v]) => [v, k]));
+
+/** The name of signal `sig` (9 → SIGKILL), or '' for the obscure ones libsinsp does not name. */
+export function signalName(sig: number): string {
+  return SIGNAL_NAMES.get(sig) ?? '';
 }

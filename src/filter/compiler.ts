@@ -2,11 +2,14 @@
 // Values on the right-hand side are parsed once here; evaluation does no parsing and, for the
 // common checks, no allocation. A check on a field that has no value is false whatever the operator.
 import type { BinaryCheck, Expr, FieldLike, Pos, TransformerListExpr, UnaryCheck, ValueExpr } from './ast.js';
+import { astToString } from './ast-string.js';
 import { resolveField, FieldArgError, type BoundField, type FieldDef, type FieldType, type Value } from './fields/index.js';
 import { constantPred, fieldPred, incompatibility, type Pred } from './operators.js';
 import { applyTransformer, TransformerError, type Operand } from './transformers.js';
 import { ValueError } from './values.js';
 import { EVENT_TABLE } from '../events/event-table.js';
+import { eventName } from '../events/render.js';
+import { syscallCode } from '../events/syscalls.js';
 import { watchHostName } from './fields/net.js';
 import type { EventContext } from '../state/types.js';
 
@@ -24,8 +27,11 @@ export class FilterCompileError extends Error {
   }
 }
 
-/** Names accepted as evt.type values: every event name of the table. */
+/** Names accepted as evt.type values: every event name of the table, and every syscall name. */
 const EVENT_NAMES = new Set(EVENT_TABLE.map((e) => e.name));
+const isEventName = (n: string): boolean => EVENT_NAMES.has(n) || syscallCode(n) !== undefined;
+/** Syscalls without an event of their own arrive as generic events (codes 0 and 1). */
+const GENERIC_CODES = new Set([0, 1]);
 
 interface FieldOperand extends Operand {
   def?: FieldDef;
@@ -111,7 +117,7 @@ class Compiler {
     });
     try {
       const t = applyTransformer(node.name, args);
-      return { ...t, name: node.name };
+      return { ...t, name: node.name === 'val' && args.length === 1 ? args[0]!.name : astToString(node) };
     } catch (err) {
       if (err instanceof TransformerError) throw new FilterCompileError(err.message, node.pos);
       throw err;
@@ -207,15 +213,18 @@ class Compiler {
       return (ctx) => pred(ctx.evt.info.name);
     }
     for (const n of names) {
-      if (!EVENT_NAMES.has(n)) throw new FilterCompileError(`unknown event type ${n}`, e.right.pos);
+      if (!isEventName(n)) throw new FilterCompileError(`unknown event type ${n}`, e.right.pos);
     }
     const wanted = new Set(names);
     const table = new Uint8Array(EVENT_TABLE.length + 1);
     EVENT_TABLE.forEach((ev, code) => {
-      if (wanted.has(ev.name)) table[code] = 1;
+      if (wanted.has(ev.name) && !GENERIC_CODES.has(code)) table[code] = 1;
     });
-    const neg = e.op === '!=';
-    return neg ? (ctx) => table[ctx.evt.type] !== 1 : (ctx) => table[ctx.evt.type] === 1;
+    const generic = names.filter((n) => !EVENT_NAMES.has(n));
+    const matches: CompiledFilter = generic.length === 0
+      ? (ctx) => table[ctx.evt.type] === 1
+      : (ctx) => table[ctx.evt.type] === 1 || (GENERIC_CODES.has(ctx.evt.type) && wanted.has(eventName(ctx.evt)));
+    return e.op === '!=' ? (ctx) => !matches(ctx) : matches;
   }
 
   private fieldToField(e: BinaryCheck, l: FieldOperand): CompiledFilter {

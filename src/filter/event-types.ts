@@ -4,6 +4,7 @@
 // leaves (=, ==, !=, in) and the evt.num >= 1 invariant narrow the set, every other check is neutral.
 import type { BinaryCheck, Expr, FieldLike } from './ast.js';
 import { EVENT_TABLE } from '../events/event-table.js';
+import { syscallCode } from '../events/syscalls.js';
 
 const N = EVENT_TABLE.length;
 
@@ -23,9 +24,14 @@ EVENT_TABLE.forEach((e, code) => {
   CODES_BY_NAME.set(e.name, list);
 });
 
+/** Codes of the named events; a syscall without an event of its own maps to the generic codes. */
 function namesToCodes(names: readonly string[]): CodeSet {
   const s = none();
-  for (const n of names) for (const c of CODES_BY_NAME.get(n) ?? []) s[c] = 1;
+  for (const n of names) {
+    const codes = CODES_BY_NAME.get(n);
+    if (codes) for (const c of codes) s[c] = 1;
+    else if (syscallCode(n) !== undefined) s[0] = s[1] = 1;
+  }
   return s;
 }
 

@@ -1,19 +1,98 @@
-// Path arithmetic as libsinsp does it when it names files: join a relative path to a base
-// directory and normalise `.`, `..` and repeated slashes.
+// Path joining exactly as libsinsp does it (sinsp_utils::concatenate_paths), because fd.name,
+// proc.cwd and every resolved path argument that rules compare against come out of it.
+//
+// The semantics, which differ from path.resolve in ways rules can observe:
+//  - an absolute second path ignores the first; an empty second path gives '' (not the base);
+//  - the base is copied as is (never normalised) and '..' in the second path may climb into it,
+//    but never above its first character ('/..' stays '/');
+//  - '.' and '..' are only special as whole components; duplicate '/' are folded;
+//  - a trailing '/' is dropped unless the result is exactly '/';
+//  - a relative base that is fully rewound loses its leading separator ('foo/../a' -> 'a').
 
-/** Joins `path` to `base` unless it is absolute, then normalises the result. */
+/** libscap's SCAP_MAX_PATH_SIZE: longer joins give libsinsp's placeholder name. */
+const MAX_PATH = 1024;
+const TOO_LONG = '/DIR_TOO_LONG/FILENAME_TOO_LONG';
+const SLASH = 47;
+const DOT = 46;
+
+/** Joins `base` (a directory, usually ending in '/') and `path` the way libsinsp does. */
 export function concatenatePaths(base: string, path: string): string {
-  const full = path.startsWith('/') ? path : `${base}/${path}`;
-  return normalizePath(full);
+  if (base.length + path.length + 1 > MAX_PATH) return TOO_LONG;
+  // JS lengths count UTF-16 units; the C limit counts bytes. Only long non-ASCII paths differ.
+  if (base.length + path.length > MAX_PATH / 3 && Buffer.byteLength(base) + Buffer.byteLength(path) + 1 > MAX_PATH) {
+    return TOO_LONG;
+  }
+  const relative = path.length !== 0 && path.charCodeAt(0) !== SLASH;
+  return normalizeOnto(relative ? base : '', path);
 }
 
-export function normalizePath(p: string): string {
-  if (!p.includes('/.') && !p.includes('//') && !(p.length > 1 && p.endsWith('/'))) return p;
-  const out: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
+/** Rewinds `out` to just after the separator before its last component (rewind_to_parent_path). */
+function parentOf(out: string): string {
+  if (out.length <= 1) return out;
+  let end = out.length - 1;
+  while (end >= 1 && out.charCodeAt(end - 1) !== SLASH) end--;
+  return out.slice(0, end);
+}
+
+/** Appends `path` to `out`, normalising '.', '..' and repeated separators (copy_and_normalize_path). */
+function normalizeOnto(out: string, path: string): string {
+  const emptyBase = out.length === 0;
+  const n = path.length;
+  let i = 0;
+  // Runs of ordinary characters are copied in one slice rather than char by char.
+  while (i < n) {
+    const c = path.charCodeAt(i);
+    if (c === 0) break; // an embedded NUL ends a C string
+    const atComponentStart = out.length === 0 || out.charCodeAt(out.length - 1) === SLASH;
+    if (c === DOT && atComponentStart) {
+      const c1 = i + 1 < n ? path.charCodeAt(i + 1) : 0;
+      const c2 = i + 2 < n ? path.charCodeAt(i + 2) : 0;
+      if (c1 === DOT && c2 === SLASH) {
+        out = parentOf(out);
+        i += 3;
+      } else if (c1 === DOT && c2 === 0) {
+        out = parentOf(out);
+        i += 2;
+      } else if (c1 === SLASH) {
+        i += 2;
+      } else if (c1 === 0) {
+        i += 1;
+      } else {
+        out += '.';
+        i += 1;
+      }
+    } else if (c === SLASH) {
+      const skip = (out.length > 0 && out.charCodeAt(out.length - 1) === SLASH) || (out.length === 0 && !emptyBase);
+      if (!skip) out += '/';
+      i += 1;
+    } else {
+      let j = i + 1;
+      while (j < n) {
+        const d = path.charCodeAt(j);
+        if (d === SLASH || d === 0) break;
+        j++;
+      }
+      out += path.slice(i, j);
+      i = j;
+    }
   }
-  return `/${out.join('/')}`;
+  return finish(out);
+}
+
+function finish(out: string): string {
+  return out.length > 1 && out.charCodeAt(out.length - 1) === SLASH ? out.slice(0, -1) : out;
+}
+
+/** Directory part of a file path as fd.directory computes it ('/' for top-level or bare names). */
+export function dirnameOf(name: string): string {
+  const pos = name.lastIndexOf('/');
+  if (pos === -1 || pos === 0) return '/';
+  return pos < name.length - 1 ? name.slice(0, pos) : name;
+}
+
+/** File part of a path as fd.filename computes it. */
+export function basenameOf(name: string): string {
+  const pos = name.lastIndexOf('/');
+  if (pos === -1) return '/';
+  return pos < name.length - 1 ? name.slice(pos + 1) : name;
 }

@@ -6,7 +6,7 @@
 export const FD_TYPES = {
   file: 'f', directory: 'd', ipv4: '4', ipv6: '6', unix: 'u', pipe: 'p', event: 'e', signalfd: 's',
   eventpoll: 'l', inotify: 'i', timerfd: 't', netlink: 'n', bpf: 'b', userfaultfd: 'u', io_uring: 'r',
-  memfd: 'm', pidfd: 'P', unknown: 'o',
+  memfd: 'm', pidfd: 'P', unknown: 'o', unsupported: 'X',
 } as const;
 export type FdType = keyof typeof FD_TYPES;
 
@@ -31,6 +31,9 @@ export interface FdInfo {
   cport?: number;
   /** True when this process is the server side (accept), false for the client side (connect). */
   isServer?: boolean;
+  /** A bound server socket (libs SCAP_FD_IPV4/6_SERVSOCK, after bind): only sip/sport, the local
+   * address, are meaningful; fd.cip/lip/rip have no value for it. */
+  serverSocket?: boolean;
   connected?: boolean;
   /** unix socket path. */
   unixPath?: string;
@@ -122,6 +125,20 @@ export interface StateView {
   user(uid: number, containerId: string): UserInfo | undefined;
   group(gid: number, containerId: string): GroupInfo | undefined;
   container(id: string): ContainerInfo | undefined;
+  /** The main thread of `t`'s process. */
+  mainThread(t: ThreadInfo): ThreadInfo | undefined;
+  /** The n-th ancestor process: 0 is the process itself, 1 the parent (proc.aname[n]). */
+  ancestor(t: ThreadInfo, n: number): ThreadInfo | undefined;
+  /** Visits the ancestors (by ptid) from the parent up while `visit` returns true; loop-safe. */
+  forEachAncestor(t: ThreadInfo, visit: (a: ThreadInfo) => boolean): void;
+  /** Session leader, virtual and real process group leaders (proc.sname, proc.vpgid.name ...). */
+  sessionLeader(t: ThreadInfo): ThreadInfo | undefined;
+  vpgidLeader(t: ThreadInfo): ThreadInfo | undefined;
+  pgidLeader(t: ThreadInfo): ThreadInfo | undefined;
+  /** proc.cwd ('./' when unknown). */
+  cwd(t: ThreadInfo): string;
+  /** fd.name of an fd event whose fd is not in the table (a failed open or connect). */
+  fdNameFromEvent(ctx: EventContext): string | undefined;
 }
 
 /**

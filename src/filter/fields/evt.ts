@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { EC, EF, PT, type ParamType } from '../../events/event-info.js';
 import { EVENT_TABLE } from '../../events/event-table.js';
 import { errnoName } from '../../events/errno.js';
-import { renderArgs, renderParam } from '../../events/render.js';
+import { eventName, renderArgs, renderParam } from '../../events/render.js';
 import type { EventContext } from '../../state/types.js';
 import { indexArg, simple, withArg } from './define.js';
 import { resolverFor } from './resolver.js';
@@ -156,8 +156,8 @@ export const EVT_FIELDS: FieldDef[] = [
   simple('evt.rawtime', 'abstime', 'Event time, nanoseconds since the epoch.', (ctx) => ctx.evt.ts),
   simple('evt.rawtime.s', 'abstime', 'Seconds part of the event time.', (ctx) => ctx.evt.ts / 1_000_000_000n),
   simple('evt.rawtime.ns', 'abstime', 'Nanoseconds part of the event time.', (ctx) => ctx.evt.ts % 1_000_000_000n),
-  simple('evt.type', 'string', "Event name, e.g. 'open'.", (ctx) => ctx.evt.info.name),
-  simple('syscall.type', 'string', 'System call name for syscall events.', (ctx) => ((ctx.evt.info.category & EC.SYSCALL) !== 0 ? ctx.evt.info.name : undefined)),
+  simple('evt.type', 'string', "Event name, e.g. 'open'.", (ctx) => eventName(ctx.evt)),
+  simple('syscall.type', 'string', 'System call name for syscall events.', (ctx) => ((ctx.evt.info.category & EC.SYSCALL) !== 0 ? eventName(ctx.evt) : undefined)),
   simple('evt.category', 'string', 'Event category: file, net, process, memory, ipc ...', category),
   simple('evt.cpu', 'int', 'CPU the event happened on.', (ctx) => ctx.evt.cpu),
   simple('evt.args', 'string', 'All event arguments, as name=value pairs.', (ctx) => (ctx.evt.type === GENERIC_X ? '' : renderArgs(ctx.evt, resolverFor(ctx)))),

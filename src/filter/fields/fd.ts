@@ -4,7 +4,6 @@
 import { EF } from '../../events/event-info.js';
 import { FD_TYPES, type EventContext, type FdInfo } from '../../state/types.js';
 import { simple } from './define.js';
-import { fdNameFromEvent } from './event-paths.js';
 import { isLocalAddress, nameOfAddress } from './net.js';
 import type { Extractor, FieldDef, FieldType, Value } from './types.js';
 
@@ -24,13 +23,13 @@ const hasRole = (fd: FdInfo): boolean => fd.isServer !== undefined;
 
 function fdName(ctx: EventContext): string | undefined {
   if (!hasFd(ctx)) return undefined;
-  return ctx.fd ? ctx.fd.name : fdNameFromEvent(ctx, false);
+  return ctx.fd ? ctx.fd.name : ctx.state.fdNameFromEvent(ctx);
 }
 
 function directory(ctx: EventContext): string | undefined {
   if (!hasFd(ctx)) return undefined;
   let s: string | undefined;
-  if (!ctx.fd) s = fdNameFromEvent(ctx, false);
+  if (!ctx.fd) s = ctx.state.fdNameFromEvent(ctx);
   else if (!isFileLike(ctx.fd)) return undefined;
   else s = ctx.fd.name;
   if (s === undefined) return undefined;
@@ -83,7 +82,7 @@ export const FD_FIELDS: FieldDef[] = [
   simple('fd.typechar', 'string', 'Type of the fd as one character: f, d, 4, 6, u, p, e, s, l, i, t, n, b, r, m, P, o.', (ctx) => {
     if (!hasFd(ctx)) return undefined;
     if (ctx.fd) return FD_TYPES[ctx.fd.type];
-    return fdNameFromEvent(ctx, false) !== undefined && ctx.evt.info.category & 4 /* EC_FILE */ ? 'f' : 'o';
+    return ctx.state.fdNameFromEvent(ctx) !== undefined && ctx.evt.info.category & 4 /* EC_FILE */ ? 'f' : 'o';
   }),
   simple('fd.name', 'string', 'Full name of the fd: a file path, a connection cip:cport->sip:sport, a unix socket path ...', fdName),
   simple('fd.directory', 'string', 'Directory of a file fd.', directory),
@@ -127,7 +126,7 @@ export const FD_FIELDS: FieldDef[] = [
   ofFd('fd.ino', 'int', 'Inode number of the file.', (fd) => fd.ino),
   simple('fd.nameraw', 'string', 'Name of the fd as the syscall passed it (relative paths stay relative).', (ctx) => {
     if (!hasFd(ctx)) return undefined;
-    return ctx.fd ? ctx.fd.nameRaw || ctx.fd.name : fdNameFromEvent(ctx, true);
+    return ctx.fd ? ctx.fd.nameRaw || ctx.fd.name : ctx.state.fdNameFromEvent(ctx);
   }),
   ofFd('fd.is_upper_layer', 'bool', 'True when the file is in the upper layer of an overlayfs.', (fd) => (fd.openFlags & PPM_FD_UPPER_LAYER) !== 0),
   ofFd('fd.is_lower_layer', 'bool', 'True when the file is in a lower layer of an overlayfs.', (fd) => (fd.openFlags & PPM_FD_LOWER_LAYER) !== 0),

@@ -2,7 +2,7 @@
 import type { EventContext, ThreadInfo } from '../../state/types.js';
 import { capsToString } from './caps.js';
 import { indexArg, ofThread, withArg } from './define.js';
-import { ancestor, ancestors, cmdline, mainThread, parentProcess, someAncestor } from './threads.js';
+import { cmdline } from '../../state/threads.js';
 import type { BoundField, FieldDef, FieldType, Value } from './types.js';
 
 const PPM_EXE_WRITABLE = 1 << 0;
@@ -10,11 +10,30 @@ const PPM_EXE_UPPER_LAYER = 1 << 1;
 const PPM_EXE_FROM_MEMFD = 1 << 2;
 const PPM_EXE_LOWER_LAYER = 1 << 3;
 
+const parentOf = (ctx: EventContext, t: ThreadInfo): ThreadInfo | undefined => ctx.state.ancestor(t, 1);
+const mainOf = (ctx: EventContext, t: ThreadInfo): ThreadInfo => ctx.state.mainThread(t) ?? t;
+
 const ofParent = (name: string, type: FieldType, desc: string, get: (p: ThreadInfo) => Value | undefined): FieldDef =>
   ofThread(name, type, desc, (t, ctx) => {
-    const p = parentProcess(ctx.state, t);
+    const p = parentOf(ctx, t);
     return p ? get(p) : undefined;
   });
+
+/** The values of every ancestor from the parent up (outputs of the no-index ancestor form). */
+function ancestorValues(ctx: EventContext, t: ThreadInfo, get: (a: ThreadInfo) => Value): string {
+  const out: string[] = [];
+  ctx.state.forEachAncestor(t, (a) => {
+    out.push(String(get(a)));
+    return true;
+  });
+  return out.join(' ');
+}
+
+function anyAncestor(ctx: EventContext, t: ThreadInfo, pred: (a: ThreadInfo) => boolean): boolean {
+  let hit = false;
+  ctx.state.forEachAncestor(t, (a) => !(hit = pred(a)));
+  return hit;
+}
 
 /** Ancestor field: `[N]` selects one ancestor (0 = self); no index = any ancestor in filters. */
 function ancestorField(name: string, type: FieldType, desc: string, get: (a: ThreadInfo) => Value): FieldDef {
@@ -22,14 +41,14 @@ function ancestorField(name: string, type: FieldType, desc: string, get: (a: Thr
     if (arg === undefined) {
       return {
         // In outputs the no-index form prints every ancestor's value, space-separated.
-        extract: (ctx) => (ctx.thread ? ancestors(ctx.state, ctx.thread).map((a) => String(get(a))).join(' ') : undefined),
-        anyAncestor: (ctx, pred) => (ctx.thread ? someAncestor(ctx.state, ctx.thread, (a) => pred(get(a))) : false),
+        extract: (ctx) => (ctx.thread ? ancestorValues(ctx, ctx.thread, get) : undefined),
+        anyAncestor: (ctx, pred) => (ctx.thread ? anyAncestor(ctx, ctx.thread, (a) => pred(get(a))) : false),
       };
     }
     const n = indexArg(name, arg);
     return {
       extract: (ctx) => {
-        const a = ctx.thread && ancestor(ctx.state, ctx.thread, n);
+        const a = ctx.thread && ctx.state.ancestor(ctx.thread, n);
         return a ? get(a) : undefined;
       },
     };
@@ -54,42 +73,6 @@ function envField(name: string, desc: string, pick: (ctx: EventContext) => Threa
 
 const nsSince = (ctx: EventContext, since: bigint): number | undefined =>
   since > 0n ? Number(ctx.evt.ts - since) : undefined;
-
-/** The session leader, as libsinsp finds it: the ancestor whose pid is the session id. */
-function sessionLeader(ctx: EventContext, t: ThreadInfo): ThreadInfo | undefined {
-  const mt = mainThread(ctx.state, t);
-  if (mt.pid === mt.sid) return mt;
-  let found: ThreadInfo | undefined;
-  let last: ThreadInfo = mt;
-  someAncestor(ctx.state, mt, (a) => {
-    if (a.sid !== mt.sid) return true;
-    last = a;
-    if (a.pid === a.sid) {
-      found = a;
-      return true;
-    }
-    return false;
-  });
-  return found ?? last;
-}
-
-function groupLeader(ctx: EventContext, t: ThreadInfo, pgid: (x: ThreadInfo) => number): ThreadInfo | undefined {
-  const mt = mainThread(ctx.state, t);
-  const id = pgid(mt);
-  if (mt.pid === id) return mt;
-  let found: ThreadInfo | undefined;
-  let last: ThreadInfo = mt;
-  someAncestor(ctx.state, mt, (a) => {
-    if (pgid(a) !== id) return true;
-    last = a;
-    if (a.pid === id) {
-      found = a;
-      return true;
-    }
-    return false;
-  });
-  return found ?? last;
-}
 
 function argsField(name: string, desc: string): FieldDef {
   return withArg(name, 'string', desc, 'optional', (arg): BoundField => {
@@ -117,32 +100,32 @@ export const PROC_FIELDS: FieldDef[] = [
   ofThread('proc.cmdlenargs', 'uint', 'Total length of the command-line arguments.', (t) => t.args.reduce((s, a) => s + a.length, 0)),
   ofThread('proc.exeline', 'string', 'proc.exe followed by proc.args.', (t) => (t.args.length ? `${t.exe} ${t.args.join(' ')}` : t.exe)),
   envField('proc.env', 'Environment as NAME=value pairs, space-separated; [NAME] for one variable.', (ctx) => ctx.thread),
-  envField('proc.penv', 'proc.env of the parent process.', (ctx) => (ctx.thread ? parentProcess(ctx.state, ctx.thread) : undefined)),
-  ofThread('proc.cwd', 'string', 'Current working directory.', (t) => t.cwd),
+  envField('proc.penv', 'proc.env of the parent process.', (ctx) => (ctx.thread ? parentOf(ctx, ctx.thread) : undefined)),
+  ofThread('proc.cwd', 'string', 'Current working directory.', (t, ctx) => ctx.state.cwd(t)),
   ofThread('proc.tty', 'uint', 'Controlling terminal (0 when none).', (t) => t.tty),
   ofThread('proc.pid', 'int', 'Process id.', (t) => t.pid),
-  ofThread('proc.ppid', 'int', 'Parent process id.', (t, ctx) => mainThread(ctx.state, t).ptid),
+  ofThread('proc.ppid', 'int', 'Parent process id.', (t, ctx) => mainOf(ctx, t).ptid),
   ancestorField('proc.apid', 'int', 'Pid of an ancestor: [N], or any ancestor.', (a) => a.pid),
   ofThread('proc.vpid', 'int', 'Process id in its pid namespace.', (t) => t.vpid),
   ofParent('proc.pvpid', 'int', 'proc.vpid of the parent process.', (p) => p.vpid),
   ofThread('proc.sid', 'int', 'Session id.', (t) => t.sid),
-  ofThread('proc.sname', 'string', 'Name of the session leader.', (t, ctx) => sessionLeader(ctx, t)?.comm),
-  ofThread('proc.sid.exe', 'string', 'proc.exe of the session leader.', (t, ctx) => sessionLeader(ctx, t)?.exe),
-  ofThread('proc.sid.exepath', 'string', 'proc.exepath of the session leader.', (t, ctx) => sessionLeader(ctx, t)?.exepath),
+  ofThread('proc.sname', 'string', 'Name of the session leader.', (t, ctx) => ctx.state.sessionLeader(t)?.comm),
+  ofThread('proc.sid.exe', 'string', 'proc.exe of the session leader.', (t, ctx) => ctx.state.sessionLeader(t)?.exe),
+  ofThread('proc.sid.exepath', 'string', 'proc.exepath of the session leader.', (t, ctx) => ctx.state.sessionLeader(t)?.exepath),
   ofThread('proc.vpgid', 'int', 'Process group id in its pid namespace.', (t) => t.vpgid),
-  ofThread('proc.vpgid.name', 'string', 'Name of the process group leader (virtual pgid).', (t, ctx) => groupLeader(ctx, t, (x) => x.vpgid)?.comm),
-  ofThread('proc.vpgid.exe', 'string', 'proc.exe of the process group leader (virtual pgid).', (t, ctx) => groupLeader(ctx, t, (x) => x.vpgid)?.exe),
-  ofThread('proc.vpgid.exepath', 'string', 'proc.exepath of the process group leader (virtual pgid).', (t, ctx) => groupLeader(ctx, t, (x) => x.vpgid)?.exepath),
+  ofThread('proc.vpgid.name', 'string', 'Name of the process group leader (virtual pgid).', (t, ctx) => ctx.state.vpgidLeader(t)?.comm),
+  ofThread('proc.vpgid.exe', 'string', 'proc.exe of the process group leader (virtual pgid).', (t, ctx) => ctx.state.vpgidLeader(t)?.exe),
+  ofThread('proc.vpgid.exepath', 'string', 'proc.exepath of the process group leader (virtual pgid).', (t, ctx) => ctx.state.vpgidLeader(t)?.exepath),
   ofThread('proc.pgid', 'int', 'Process group id.', (t) => t.pgid),
-  ofThread('proc.pgid.name', 'string', 'Name of the process group leader.', (t, ctx) => groupLeader(ctx, t, (x) => x.pgid)?.comm),
-  ofThread('proc.pgid.exe', 'string', 'proc.exe of the process group leader.', (t, ctx) => groupLeader(ctx, t, (x) => x.pgid)?.exe),
-  ofThread('proc.pgid.exepath', 'string', 'proc.exepath of the process group leader.', (t, ctx) => groupLeader(ctx, t, (x) => x.pgid)?.exepath),
-  ofThread('proc.duration', 'reltime', 'Nanoseconds since the process started.', (t, ctx) => nsSince(ctx, mainThread(ctx.state, t).cloneTs)),
+  ofThread('proc.pgid.name', 'string', 'Name of the process group leader.', (t, ctx) => ctx.state.pgidLeader(t)?.comm),
+  ofThread('proc.pgid.exe', 'string', 'proc.exe of the process group leader.', (t, ctx) => ctx.state.pgidLeader(t)?.exe),
+  ofThread('proc.pgid.exepath', 'string', 'proc.exepath of the process group leader.', (t, ctx) => ctx.state.pgidLeader(t)?.exepath),
+  ofThread('proc.duration', 'reltime', 'Nanoseconds since the process started.', (t, ctx) => nsSince(ctx, mainOf(ctx, t).cloneTs)),
   ofThread('proc.ppid.duration', 'reltime', 'Nanoseconds since the parent process started.', (t, ctx) => {
-    const p = parentProcess(ctx.state, t);
+    const p = parentOf(ctx, t);
     return p ? nsSince(ctx, p.cloneTs) : undefined;
   }),
-  ofThread('proc.pid.ts', 'reltime', 'Process start time, ns since the epoch.', (t, ctx) => { const c = mainThread(ctx.state, t).cloneTs; return c > 0n ? Number(c) : undefined; }),
+  ofThread('proc.pid.ts', 'reltime', 'Process start time, ns since the epoch.', (t, ctx) => { const c = mainOf(ctx, t).cloneTs; return c > 0n ? Number(c) : undefined; }),
   ofParent('proc.ppid.ts', 'reltime', 'Parent process start time, ns since the epoch.', (p) => (p.cloneTs > 0n ? Number(p.cloneTs) : undefined)),
   ofThread('proc.is_exe_writable', 'bool', 'True when the executable is writable by the process user.', (t) => (t.exeFlags & PPM_EXE_WRITABLE) !== 0),
   ofThread('proc.is_exe_upper_layer', 'bool', 'True when the executable is in the upper layer of an overlayfs (written in the container).', (t) => (t.exeFlags & PPM_EXE_UPPER_LAYER) !== 0),
@@ -155,7 +138,7 @@ export const PROC_FIELDS: FieldDef[] = [
   ofThread('proc.exe_ino.ctime', 'abstime', 'Inode change time of the executable, ns since the epoch.', (t) => t.exeInoCtime),
   ofThread('proc.exe_ino.mtime', 'abstime', 'Modification time of the executable, ns since the epoch.', (t) => t.exeInoMtime),
   ofThread('proc.exe_ino.ctime_duration_proc_start', 'abstime', 'Nanoseconds from the executable inode change to the process start.', (t, ctx) => {
-    const start = mainThread(ctx.state, t).cloneTs;
+    const start = mainOf(ctx, t).cloneTs;
     return t.exeInoCtime > 0n && start > 0n ? start - t.exeInoCtime : undefined;
   }),
   ofThread('proc.exe_ino.ctime_duration_pidns_start', 'abstime', 'Nanoseconds from the pid namespace start to the executable inode change.', (t) =>

@@ -8,7 +8,10 @@ class ContextResolver implements ParamResolver {
 
   fdInfo(fd: number): { typechar: string; name: string } | undefined {
     const info = this.ctx.thread?.shared.fds.get(fd);
-    return info ? { typechar: FD_TYPES[info.type], name: info.name } : undefined;
+    if (!info) return undefined;
+    // Sockets carry their protocol letter after the type: <4t>, <6u> ...
+    const l4 = info.type === 'ipv4' || info.type === 'ipv6' ? (info.l4proto?.[0] ?? '') : '';
+    return { typechar: FD_TYPES[info.type] + l4, name: info.name };
   }
   comm(pid: number): string | undefined {
     return this.ctx.state.thread(pid)?.comm;

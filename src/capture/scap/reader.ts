@@ -1,0 +1,455 @@
+// Streaming reader of .scap capture files (plain or gzip), as libscap's savefile engine reads
+// them: a section header, table blocks (machine info, process list V1–V9, fd lists, user and
+// interface lists; unknown blocks skipped), then event blocks (V1 without nparams, V2, large
+// payload, with or without flags). Old captures are converted to the current event model by
+// ScapConverter. Events come out through one shared EventView re-pointed at each record; table
+// blocks come out once per section as a ScapTables object, before that section's first event.
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { EF } from '../../events/event-info.js';
+import { EVT_HDR_SIZE, EventView } from '../../events/event.js';
+import { EVENT_TABLE } from '../../events/event-table.js';
+import { Conversion, ConversionError, ScapConverter } from './converter.js';
+import {
+  BLOCK, BLOCK_OVERHEAD, SHB_MAGIC, ScapFormatError, eventBlockKind, proclistVersion,
+  type ScapProcess, type ScapTables,
+} from './format.js';
+import { parseFdList, parseIfList, parseMachineInfo, parseProcList, parseUserList } from './tables.js';
+
+export interface ScapReadOptions {
+  /** Convert old events to the current one-exit-event model as libscap does (default true). */
+  convert?: boolean;
+  /**
+   * evt.num assignment. 'file' (default): the 1-based index of the record among all event records
+   * of the file, which is what sysdig 0.29 prints (it delivers enter events too, so converted
+   * exit events keep their sysdig numbers and numbers have gaps). 'delivered': 1, 2, 3 ... over the
+   * events this reader delivers, as current libsinsp numbers them.
+   */
+  numbering?: 'file' | 'delivered';
+  /** Name used in error messages (defaults to the path when reading a file). */
+  file?: string;
+  /** Read size for files (default 1 MiB). */
+  chunkSize?: number;
+}
+
+export type ScapItem =
+  | { kind: 'tables'; tables: ScapTables }
+  /** `evt` is the reader's shared view: valid until the next item is requested. */
+  | { kind: 'event'; evt: EventView; flags: number };
+
+export interface ScapReadSummary {
+  /** Events delivered. */
+  events: number;
+  /** Event records in the file (before conversion). */
+  records: number;
+  /** Records the converter consumed or dropped (enter events, unused events). */
+  dropped: number;
+  /** Event records of codes this build does not know (skipped, as libscap does). */
+  unknown: number;
+  /** Decompressed bytes read. */
+  bytes: number;
+  sections: number;
+}
+
+export interface ScapHandler {
+  tables?(tables: ScapTables): void;
+  /** Called for each event; the view is reused for the next one. */
+  event(evt: EventView, flags: number): void;
+}
+
+const MAX_BLOCK = 1 << 30;
+const V1_HDR_SIZE = EVT_HDR_SIZE - 4;
+const NOTIFICATION_E = EVENT_TABLE.findIndex((e) => e.id === 'PPME_NOTIFICATION_E');
+const INFRASTRUCTURE_EVENT_E = EVENT_TABLE.findIndex((e) => e.id === 'PPME_INFRASTRUCTURE_EVENT_E');
+
+/**
+ * The block parser, fed with (decompressed) chunks and pulled for items. Synchronous: the async
+ * readers below feed it from streams.
+ */
+export class ScapParser {
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  /** Absolute offset of buf[0] in the decompressed stream. */
+  private base = 0;
+  private ended = false;
+  private sawSection = false;
+  private tables: ScapTables | undefined;
+  private procsByTid = new Map<number, ScapProcess>();
+  private tablesPending = false;
+  private readonly view = new EventView();
+  private readonly eventItem: { kind: 'event'; evt: EventView; flags: number } = { kind: 'event', evt: this.view, flags: 0 };
+  private readonly converter = new ScapConverter();
+  private v1Scratch = Buffer.alloc(64 * 1024);
+  private readonly convert: boolean;
+  private readonly delivered: boolean;
+  readonly summary: ScapReadSummary = { events: 0, records: 0, dropped: 0, unknown: 0, bytes: 0, sections: 0 };
+
+  constructor(private readonly opts: ScapReadOptions = {}) {
+    this.convert = opts.convert ?? true;
+    this.delivered = opts.numbering === 'delivered';
+  }
+
+  /** Adds decompressed bytes. */
+  feed(chunk: Buffer): void {
+    this.summary.bytes += chunk.length;
+    if (this.pos >= this.buf.length) {
+      this.base += this.buf.length;
+      this.buf = chunk;
+      this.pos = 0;
+    } else {
+      const rest = this.buf.subarray(this.pos);
+      this.base += this.pos;
+      this.buf = Buffer.concat([rest, chunk]);
+      this.pos = 0;
+    }
+  }
+
+  /** No more bytes will come. */
+  end(): void {
+    this.ended = true;
+  }
+
+  /** Absolute offset of the next unparsed byte. */
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  /** Type of the block at the parse position, if its header is available. */
+  pendingBlockType(): number | undefined {
+    return this.buf.length - this.pos >= 4 ? this.buf.readUInt32LE(this.pos) : undefined;
+  }
+
+  private fail(why: string, at: number, bt?: number): never {
+    throw new ScapFormatError(why, at, bt, this.opts.file);
+  }
+
+  /**
+   * The next item, or undefined when more input is needed (or, after end(), when the capture is
+   * complete). Throws ScapFormatError for a truncated or corrupt capture.
+   */
+  next(): ScapItem | undefined {
+    for (;;) {
+      const avail = this.buf.length - this.pos;
+      if (avail < 8) {
+        if (!this.ended) return undefined;
+        if (avail > 0) this.fail(`truncated block header (${avail} bytes left)`, this.offset, this.pendingBlockType());
+        if (!this.sawSection) this.fail('empty capture: no section header block', this.offset);
+        if (this.tablesPending) return this.flushTables();
+        return undefined;
+      }
+      const b = this.buf;
+      const start = this.pos;
+      const at = this.base + start;
+      const bt = b.readUInt32LE(start);
+      const len = b.readUInt32LE(start + 4);
+      if (!this.sawSection && bt !== BLOCK.SECTION_HEADER) {
+        this.fail(bt === 0x1a2b3c4d || bt === 0x4d3c2b1a ? 'not a scap file' : 'not a scap file: no section header block', at, bt);
+      }
+      if (len < BLOCK_OVERHEAD || len > MAX_BLOCK) this.fail(`invalid block length ${len}`, at, bt);
+      if (avail < len) {
+        if (!this.ended) return undefined;
+        this.fail(`truncated block: ${len} bytes declared, ${avail} present`, at, bt);
+      }
+      const trailer = b.readUInt32LE(start + len - 4);
+      if (trailer !== len) this.fail(`block length ${len} does not match its trailer ${trailer}`, at, bt);
+      const kind = eventBlockKind(bt);
+      if (kind) {
+        // Tables of this section are complete once the first event arrives.
+        if (this.tablesPending) return this.flushTables();
+        this.pos = start + len;
+        const item = this.readEvent(b, start, len, bt, at, kind.v2, kind.flags);
+        if (item) return item;
+        continue;
+      }
+      this.pos = start + len;
+      if (bt === BLOCK.SECTION_HEADER) {
+        const pending = this.tablesPending ? this.flushTables() : undefined;
+        this.readSection(b, start, len, at);
+        if (pending) return pending;
+        continue;
+      }
+      this.readTable(b, start, len, bt, at);
+    }
+  }
+
+  private flushTables(): ScapItem {
+    this.tablesPending = false;
+    return { kind: 'tables', tables: this.tables! };
+  }
+
+  private readSection(b: Buffer, start: number, len: number, at: number): void {
+    if (len < BLOCK_OVERHEAD + 16) this.fail(`section header block too short (${len} bytes)`, at, BLOCK.SECTION_HEADER);
+    const magic = b.readUInt32LE(start + 8);
+    if (magic !== SHB_MAGIC) {
+      this.fail(magic === 0x4d3c2b1a ? 'big-endian captures are not supported' : `invalid byte order magic 0x${magic.toString(16)}`, at, BLOCK.SECTION_HEADER);
+    }
+    const major = b.readUInt16LE(start + 12);
+    const minor = b.readUInt16LE(start + 14);
+    if (major > 1) this.fail(`capture format version ${major}.${minor} is newer than 1.x`, at, BLOCK.SECTION_HEADER);
+    this.sawSection = true;
+    this.summary.sections++;
+    this.tables = {
+      section: { major, minor, sectionLength: b.readBigInt64LE(start + 16) },
+      processes: [], users: [], groups: [], interfaces: [], skippedBlocks: [],
+    };
+    this.procsByTid = new Map();
+    this.tablesPending = true;
+    this.converter.reset();
+  }
+
+  private readTable(b: Buffer, start: number, len: number, bt: number, at: number): void {
+    const t = this.tables!;
+    this.tablesPending = true;
+    const s = start + 8;
+    const e = start + len - 4;
+    const file = this.opts.file;
+    if (proclistVersion(bt)) {
+      for (const p of parseProcList(b, s, e, bt, at, file)) {
+        const old = this.procsByTid.get(p.tid);
+        if (old) p.fds = old.fds;
+        this.procsByTid.set(p.tid, p);
+        if (old) t.processes[t.processes.indexOf(old)] = p;
+        else t.processes.push(p);
+      }
+      return;
+    }
+    switch (bt) {
+      case BLOCK.MACHINE_INFO: case BLOCK.MACHINE_INFO_INT:
+        t.machine = parseMachineInfo(b, s, e, bt, at, file);
+        return;
+      case BLOCK.FDLIST: case BLOCK.FDLIST_INT: case BLOCK.FDLIST_V2: {
+        const { tid, fds } = parseFdList(b, s, e, bt, at, file);
+        const p = this.procsByTid.get(tid);
+        if (p) p.fds.push(...fds);
+        return;
+      }
+      case BLOCK.USERLIST: case BLOCK.USERLIST_INT: case BLOCK.USERLIST_V2: {
+        const { users, groups } = parseUserList(b, s, e, bt, at, file);
+        t.users = users;
+        t.groups = groups;
+        return;
+      }
+      case BLOCK.IFLIST: case BLOCK.IFLIST_INT: case BLOCK.IFLIST_V2:
+        t.interfaces = parseIfList(b, s, e, bt, at, file);
+        return;
+      default:
+        t.skippedBlocks.push(bt);
+    }
+  }
+
+  private readEvent(b: Buffer, start: number, len: number, bt: number, at: number, v2: boolean, hasFlags: boolean): ScapItem | undefined {
+    const bodyEnd = start + len - 4;
+    const cpu = b.readUInt16LE(start + 8);
+    const flags = hasFlags ? b.readUInt32LE(start + 10) : 0;
+    const h = start + 10 + (hasFlags ? 4 : 0);
+    const hdrLen = v2 ? EVT_HDR_SIZE : V1_HDR_SIZE;
+    if (bodyEnd - h < hdrLen) this.fail(`event block too short for an event header (${len} bytes)`, at, bt);
+    const type = b.readUInt16LE(h + 20);
+    if (type >= EVENT_TABLE.length) {
+      // An event of a newer producer: libscap skips it without numbering it.
+      this.summary.unknown++;
+      return undefined;
+    }
+    let rb = b;
+    let rs = h;
+    if (v2) this.validateV2(b, h, bodyEnd - h, at, bt);
+    else {
+      rb = this.v1ToV2(b, h, bodyEnd, at, bt);
+      rs = 0;
+    }
+    this.summary.records++;
+    let out = rb;
+    let outStart = rs;
+    if (this.convert) {
+      let r;
+      try {
+        r = this.converter.convert(rb, rs);
+      } catch (err) {
+        if (err instanceof ConversionError) this.fail(`cannot convert event: ${err.message}`, at, bt);
+        throw err;
+      }
+      if (r.verdict === Conversion.Drop) {
+        this.summary.dropped++;
+        return undefined;
+      }
+      out = r.buf;
+      outStart = r.start;
+    }
+    this.summary.events++;
+    const num = this.delivered ? this.summary.events : this.summary.records;
+    this.view.reset(out, outStart, num, cpu);
+    this.eventItem.flags = flags;
+    return this.eventItem;
+  }
+
+  /** libscap's validate_v2_event: the header, the length table and every parameter fit the block. */
+  private validateV2(b: Buffer, h: number, avail: number, at: number, bt: number): void {
+    const elen = b.readUInt32LE(h + 16);
+    const type = b.readUInt16LE(h + 20);
+    const nparams = b.readUInt32LE(h + 22);
+    if (elen < EVT_HDR_SIZE) this.fail(`invalid event: len ${elen} is smaller than the event header`, at, bt);
+    if (elen > avail) this.fail(`invalid event: len ${elen} is larger than the ${avail} bytes in the block`, at, bt);
+    const ls = (EVENT_TABLE[type]!.flags & EF.LARGE_PAYLOAD) !== 0 ? 4 : 2;
+    let p = EVT_HDR_SIZE + nparams * ls;
+    if (p > elen) this.fail(`invalid event: ${nparams} parameters do not fit in event len ${elen}`, at, bt);
+    for (let i = 0, lp = h + EVT_HDR_SIZE; i < nparams; i++, lp += ls) {
+      p += ls === 2 ? b.readUInt16LE(lp) : b.readUInt32LE(lp);
+      if (p > elen) this.fail(`invalid event: parameter ${i} exceeds event len ${elen}`, at, bt);
+    }
+  }
+
+  /**
+   * A V1 event (no nparams in its header) rewritten as V2 into scratch space. nparams is found as
+   * libscap does: the largest count, from the event table's, whose lengths add up to the event len.
+   */
+  private v1ToV2(b: Buffer, h: number, bodyEnd: number, at: number, bt: number): Buffer {
+    const type = b.readUInt16LE(h + 20);
+    let elen = b.readUInt32LE(h + 16);
+    // Old producers wrote a len 3 bytes too long for these two.
+    const lenFix = type === NOTIFICATION_E || type === INFRASTRUCTURE_EVENT_E ? 3 : 0;
+    elen -= lenFix;
+    if (elen < V1_HDR_SIZE || h + elen > bodyEnd + lenFix) this.fail(`invalid V1 event length ${elen}`, at, bt);
+    const lens = h + V1_HDR_SIZE;
+    const end = h + elen;
+    let found = -1;
+    for (let n = EVENT_TABLE[type]!.params.length; n >= 0; n--) {
+      let p = lens + n * 2;
+      if (p > end) continue;
+      for (let i = 0; i < n; i++) p += b.readUInt16LE(lens + i * 2);
+      if (p < end) this.fail('cannot convert V1 event to V2: corrupt lengths (cannot compute nparams)', at, bt);
+      if (p === end) {
+        found = n;
+        break;
+      }
+    }
+    if (found < 0) this.fail('cannot convert V1 event to V2: no parameter count fits its length', at, bt);
+    const total = elen + 4;
+    if (this.v1Scratch.length < total) this.v1Scratch = Buffer.alloc(total * 2);
+    const s = this.v1Scratch;
+    b.copy(s, 0, h, h + V1_HDR_SIZE);
+    s.writeUInt32LE(total, 16);
+    s.writeUInt32LE(found, 22);
+    b.copy(s, EVT_HDR_SIZE, lens, end);
+    return s;
+  }
+}
+
+/** Where to read from: a path, a whole capture in memory, or a byte stream. */
+export type ScapSource = string | Buffer | NodeJS.ReadableStream;
+
+function isGzip(b: Buffer): boolean {
+  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
+
+/** Decompressed chunks of a source: gzip detected from the first two bytes. */
+async function* chunks(source: ScapSource, chunkSize: number): AsyncGenerator<Buffer> {
+  const raw: NodeJS.ReadableStream =
+    typeof source === 'string' ? createReadStream(source, { highWaterMark: chunkSize }) : Buffer.isBuffer(source) ? Readable.from([source]) : source;
+  const it = (raw as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  let first = await it.next();
+  while (!first.done && first.value.length === 0) first = await it.next();
+  if (first.done) return;
+  const head = Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value);
+  if (!isGzip(head)) {
+    yield head;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
+    return;
+  }
+  const gunzip = createGunzip({ chunkSize });
+  const pump = (async () => {
+    try {
+      if (!gunzip.write(head)) await new Promise((r) => gunzip.once('drain', r));
+      for (let r = await it.next(); !r.done; r = await it.next()) {
+        if (!gunzip.write(r.value)) await new Promise((res) => gunzip.once('drain', res));
+      }
+      gunzip.end();
+    } catch (err) {
+      gunzip.destroy(err as Error);
+    }
+  })();
+  try {
+    for await (const c of gunzip as AsyncIterable<Buffer>) yield c;
+  } finally {
+    await pump;
+  }
+}
+
+/** Turns stream errors (bad gzip data, I/O) into ScapFormatError at the parser's position. */
+function streamError(err: unknown, parser: ScapParser, file?: string): ScapFormatError {
+  if (err instanceof ScapFormatError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const why = e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message ?? '')
+    ? 'truncated gzip stream'
+    : e.code?.startsWith('Z_') ? `corrupt gzip stream: ${e.message}` : `read error: ${e.message ?? String(err)}`;
+  return new ScapFormatError(why, parser.offset, parser.pendingBlockType(), file);
+}
+
+/** A stream error that left a partial block: report the block, say why the stream ended. */
+function mergeErrors(streamErr: unknown, parseErr: unknown, parser: ScapParser, file?: string): ScapFormatError {
+  const s = streamError(streamErr, parser, file);
+  if (!(parseErr instanceof ScapFormatError)) return s;
+  return new ScapFormatError(`${s.reason}: ${parseErr.reason}`, parseErr.offset, parseErr.blockType, file);
+}
+
+/**
+ * Reads a capture, calling `handler.tables` once per section and `handler.event` for every event.
+ * Everything before a fault is delivered; then the returned promise rejects with ScapFormatError.
+ */
+export async function readScap(source: ScapSource, handler: ScapHandler, opts: ScapReadOptions = {}): Promise<ScapReadSummary> {
+  const file = opts.file ?? (typeof source === 'string' ? source : undefined);
+  const parser = new ScapParser({ ...opts, file });
+  const drain = () => {
+    for (let it = parser.next(); it; it = parser.next()) {
+      if (it.kind === 'event') handler.event(it.evt, it.flags);
+      else handler.tables?.(it.tables);
+    }
+  };
+  try {
+    for await (const c of chunks(source, opts.chunkSize ?? 1 << 20)) {
+      parser.feed(c);
+      drain();
+    }
+  } catch (err) {
+    if (err instanceof ScapFormatError) throw err;
+    // The byte stream broke (bad gzip, I/O): deliver every complete block, then report.
+    parser.end();
+    try {
+      drain();
+    } catch (inner) {
+      throw mergeErrors(err, inner, parser, file);
+    }
+    throw streamError(err, parser, file);
+  }
+  parser.end();
+  drain();
+  return parser.summary;
+}
+
+/** The same as an async iterator. Event items share one view and one item object. */
+export async function* scapItems(source: ScapSource, opts: ScapReadOptions = {}): AsyncGenerator<ScapItem, ScapReadSummary> {
+  const file = opts.file ?? (typeof source === 'string' ? source : undefined);
+  const parser = new ScapParser({ ...opts, file });
+  let failure: unknown;
+  try {
+    for await (const c of chunks(source, opts.chunkSize ?? 1 << 20)) {
+      parser.feed(c);
+      for (let it = parser.next(); it; it = parser.next()) yield it;
+    }
+  } catch (err) {
+    if (err instanceof ScapFormatError) throw err;
+    failure = err;
+  }
+  if (failure !== undefined) {
+    parser.end();
+    try {
+      for (let it = parser.next(); it; it = parser.next()) yield it;
+    } catch (inner) {
+      throw mergeErrors(failure, inner, parser, file);
+    }
+    throw streamError(failure, parser, file);
+  }
+  parser.end();
+  for (let it = parser.next(); it; it = parser.next()) yield it;
+  return parser.summary;
+}

@@ -1,0 +1,127 @@
+// Saker's configuration: Falco's falco.yaml keys where they mean the same thing, read from an
+// optional YAML file (-c) and `-o key=value` overrides, then checked into typed settings.
+import { readFileSync } from 'node:fs';
+import { parseDocument, LineCounter } from 'yaml';
+import { applyOverride, ConfigError } from './overrides.js';
+
+export { ConfigError } from './overrides.js';
+
+export type RuleSelection = { enable: { rule?: string; tag?: string } } | { disable: { rule?: string; tag?: string } };
+
+export interface Config {
+  rulesFiles: string[];
+  rules: RuleSelection[];
+  /** Minimum priority name (rules less severe are not loaded). */
+  priority: string;
+  ruleMatching: 'first' | 'all';
+  jsonOutput: boolean;
+  jsonIncludeOutputProperty: boolean;
+  jsonIncludeOutputFieldsProperty: boolean;
+  jsonIncludeTagsProperty: boolean;
+  jsonIncludeMessageProperty: boolean;
+  timeFormatIso8601: boolean;
+  bufferedOutputs: boolean;
+  stdoutOutput: { enabled: boolean };
+  fileOutput: { enabled: boolean; keepAlive: boolean; filename: string };
+  /** Extra text appended to every rule output (append_output entries without match). */
+  appendOutput: Array<{ match?: { source?: string; tags?: string[]; rule?: string }; extraOutput?: string; extraFields?: unknown[]; suggestedOutput?: boolean }>;
+  /** The raw object, for keys later features read. */
+  raw: Record<string, unknown>;
+}
+
+function get(raw: Record<string, unknown>, path: string): unknown {
+  let cur: unknown = raw;
+  for (const k of path.split('.')) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+}
+
+function bool(raw: Record<string, unknown>, path: string, dflt: boolean): boolean {
+  const v = get(raw, path);
+  if (v === undefined) return dflt;
+  if (typeof v === 'boolean') return v;
+  throw new ConfigError(`configuration key '${path}' must be true or false, got '${String(v)}'`);
+}
+
+function str(raw: Record<string, unknown>, path: string, dflt: string): string {
+  const v = get(raw, path);
+  if (v === undefined) return dflt;
+  if (typeof v === 'string' || typeof v === 'number') return String(v);
+  throw new ConfigError(`configuration key '${path}' must be a string`);
+}
+
+function strList(raw: Record<string, unknown>, path: string): string[] | undefined {
+  const v = get(raw, path);
+  if (v === undefined) return undefined;
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  throw new ConfigError(`configuration key '${path}' must be a list of strings`);
+}
+
+/** Reads a YAML configuration file; errors name the file, line and column. */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read configuration file ${path}: ${(e as Error).message}`);
+  }
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const p = lc.linePos(e.pos[0]);
+    throw new ConfigError(`${path}:${p.line}:${p.col}: ${e.message.split('\n')[0]}`);
+  }
+  const v: unknown = doc.toJS();
+  if (v === null || v === undefined) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`${path}: configuration must be a YAML map`);
+  return v as Record<string, unknown>;
+}
+
+/** Builds the configuration from an optional file and overrides, in that order. */
+export function loadConfig(opts: { file?: string; overrides?: readonly string[] } = {}): Config {
+  const raw: Record<string, unknown> = opts.file ? readConfigFile(opts.file) : {};
+  for (const o of opts.overrides ?? []) applyOverride(raw, o);
+  return resolveConfig(raw);
+}
+
+export function resolveConfig(raw: Record<string, unknown>): Config {
+  if (raw.rules_file !== undefined && raw.rules_files !== undefined) {
+    throw new ConfigError("both 'rules_file' and 'rules_files' are set: use 'rules_files'");
+  }
+  const ruleMatching = str(raw, 'rule_matching', 'first');
+  if (ruleMatching !== 'first' && ruleMatching !== 'all') {
+    throw new ConfigError(`Unknown rule matching strategy "${ruleMatching}", supported values are: first, all`);
+  }
+  const rules = get(raw, 'rules') ?? [];
+  if (!Array.isArray(rules)) throw new ConfigError("configuration key 'rules' must be a list of enable/disable selections");
+  for (const r of rules) {
+    const ok = typeof r === 'object' && r !== null && Object.keys(r).length === 1 && ('enable' in r || 'disable' in r);
+    if (!ok) throw new ConfigError(`invalid entry in 'rules': ${JSON.stringify(r)} (expected {enable|disable: {rule|tag: ...}})`);
+  }
+  const appendOutput = (get(raw, 'append_output') ?? []) as Config['appendOutput'];
+  return {
+    rulesFiles: strList(raw, 'rules_files') ?? strList(raw, 'rules_file') ?? [],
+    rules: rules as RuleSelection[],
+    priority: str(raw, 'priority', 'debug'),
+    ruleMatching,
+    jsonOutput: bool(raw, 'json_output', false),
+    jsonIncludeOutputProperty: bool(raw, 'json_include_output_property', true),
+    jsonIncludeOutputFieldsProperty: bool(raw, 'json_include_output_fields_property', true),
+    jsonIncludeTagsProperty: bool(raw, 'json_include_tags_property', true),
+    jsonIncludeMessageProperty: bool(raw, 'json_include_message_property', false),
+    timeFormatIso8601: bool(raw, 'time_format_iso_8601', false),
+    bufferedOutputs: bool(raw, 'buffered_outputs', false),
+    stdoutOutput: { enabled: bool(raw, 'stdout_output.enabled', true) },
+    fileOutput: {
+      enabled: bool(raw, 'file_output.enabled', false),
+      keepAlive: bool(raw, 'file_output.keep_alive', false),
+      filename: str(raw, 'file_output.filename', './events.txt'),
+    },
+    appendOutput: Array.isArray(appendOutput) ? appendOutput : [],
+    raw,
+  };
+}

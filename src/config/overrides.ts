@@ -1,0 +1,74 @@
+// `-o key=value` overrides, with Falco's key syntax: dotted paths (`webserver.listen_port`),
+// list indices (`rules_files[0]`), appends (`rules[].disable.tag=network`), and `\.` for a dot
+// inside a key. Values are YAML scalars: numbers, booleans and strings.
+import { parse as parseYaml } from 'yaml';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Node = Record<string, unknown> | unknown[];
+
+interface Step {
+  key: string;
+  /** undefined: plain key; -1: append ([]); n: index [n]. */
+  index?: number;
+}
+
+function parseKey(key: string): Step[] {
+  const steps: Step[] = [];
+  let cur = '';
+  const push = () => {
+    if (cur === '') throw new ConfigError(`invalid configuration key '${key}'`);
+    const m = /^(.*?)\[(\d*)\]$/.exec(cur);
+    if (m) steps.push({ key: m[1]!, index: m[2] === '' ? -1 : Number(m[2]) });
+    else steps.push({ key: cur });
+    cur = '';
+  };
+  for (let i = 0; i < key.length; i++) {
+    const c = key[i]!;
+    if (c === '\\' && (key[i + 1] === '.' || key[i + 1] === '\\')) cur += key[++i];
+    else if (c === '.') push();
+    else cur += c;
+  }
+  push();
+  return steps;
+}
+
+function scalar(text: string): unknown {
+  try {
+    const v: unknown = parseYaml(text);
+    return v === null || typeof v === 'object' ? text : v;
+  } catch {
+    return text;
+  }
+}
+
+/** Applies one `key=value` to a plain configuration object, creating what the path needs. */
+export function applyOverride(config: Record<string, unknown>, kv: string): void {
+  const eq = kv.indexOf('=');
+  if (eq <= 0) throw new ConfigError(`invalid -o option '${kv}': expected key=value`);
+  const steps = parseKey(kv.slice(0, eq));
+  const value = scalar(kv.slice(eq + 1));
+  let node: Node = config;
+  steps.forEach((step, i) => {
+    const last = i === steps.length - 1;
+    const obj = node as Record<string, unknown>;
+    if (step.index === undefined) {
+      if (last) obj[step.key] = value;
+      else {
+        if (typeof obj[step.key] !== 'object' || obj[step.key] === null) obj[step.key] = {};
+        node = obj[step.key] as Node;
+      }
+      return;
+    }
+    if (!Array.isArray(obj[step.key])) obj[step.key] = [];
+    const arr = obj[step.key] as unknown[];
+    const idx = step.index === -1 ? arr.length : step.index;
+    if (last) arr[idx] = value;
+    else {
+      if (typeof arr[idx] !== 'object' || arr[idx] === null) arr[idx] = {};
+      node = arr[idx] as Node;
+    }
+  });
+}

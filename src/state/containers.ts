@@ -1,0 +1,303 @@
+// Containers: which container a thread is in, from its cgroup paths, as the Falco container
+// plugin decides it (matchers/*.cpp), and a registry of what is known about each container,
+// filled in the background by container-metadata.ts so the event path never waits.
+import { existsSync } from 'node:fs';
+import type { ContainerInfo } from './types.js';
+import type { Thread } from './threads.js';
+
+/** Full container ids are 64 hex digits; fields show the first 12. */
+const FULL_ID_LENGTH = 64;
+const SHORT_ID_LENGTH = 12;
+
+export interface CgroupMatch {
+  /** container.id: 12 chars for 64-hex ids, else the runtime's id (at most 12 chars). */
+  id: string;
+  /** container.full_id: the whole id from the cgroup path. */
+  fullId: string;
+  /** Runtime the layout belongs to: docker, cri-o, containerd, podman, cri (a kubepods path). */
+  type: string;
+  /** containerd namespace, for the containerd /<namespace>/<id> layout. */
+  namespace?: string;
+}
+
+export interface ContainerIdOptions {
+  /**
+   * Whether `/<namespace>/<id>` names a containerd task. That layout also matches plenty of host
+   * cgroups (this machine runs its processes under /process_api/<id>), so unlike the plugin it is
+   * only accepted when containerd knows the task. Default: its runtime state directory exists.
+   */
+  isContainerdTask?: (namespace: string, id: string) => boolean;
+  /** containerd's state directory, for the default check (default /run/containerd). */
+  containerdState?: string;
+}
+
+const HEX = /^[0-9a-fA-F]+$/;
+
+/**
+ * Whether `cgroup` ends with <prefix><id><suffix> (runc.cpp match_one_container_id); returns
+ * the id. A 64-hex id always counts; with `anyId`, shorter ids of other runtimes too, except
+ * systemd units.
+ */
+function matchLayout(cgroup: string, prefix: string, suffix: string, anyId: boolean): string | undefined {
+  let start = cgroup.lastIndexOf(prefix);
+  if (start === -1) return undefined;
+  start += prefix.length;
+  const end = suffix === '' ? cgroup.length : cgroup.lastIndexOf(suffix);
+  if (end === -1 || end < start) return undefined;
+  const id = cgroup.slice(start, end);
+  if (id.length === FULL_ID_LENGTH && HEX.test(id)) return id;
+  if (id.length > FULL_ID_LENGTH || id.length === 0 || !anyId) return undefined;
+  if (cgroup.endsWith('.service') || cgroup.endsWith('.slice') || cgroup.endsWith('.scope')) return undefined;
+  return id;
+}
+
+interface Layout {
+  prefix: string;
+  suffix: string;
+  type: string;
+}
+
+// In the plugin's engine order: podman, docker, cri, then containerd's own layout.
+const LAYOUTS: Layout[] = [
+  { prefix: '/libpod-', suffix: '.scope', type: 'podman' },
+  { prefix: '/libpod-', suffix: '.scope/container', type: 'podman' },
+  { prefix: '/libpod-', suffix: '', type: 'podman' },
+  { prefix: '/', suffix: '', type: 'docker' },
+  { prefix: '/docker-', suffix: '.scope', type: 'docker' },
+  { prefix: '/crio-', suffix: '', type: 'cri-o' },
+  { prefix: '/cri-containerd-', suffix: '.scope', type: 'containerd' },
+  { prefix: '/crio-', suffix: '.scope', type: 'cri-o' },
+  { prefix: ':cri-containerd:', suffix: '', type: 'containerd' },
+];
+
+const CONTAINERD_NS = /\/([A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*)\//;
+
+function shortId(id: string): string {
+  return id.length > SHORT_ID_LENGTH ? id.slice(0, SHORT_ID_LENGTH) : id;
+}
+
+/** The container a single cgroup path belongs to, if any. */
+export function matchCgroupPath(cgroup: string, opts: ContainerIdOptions = {}): CgroupMatch | undefined {
+  if (cgroup.length === 0) return undefined;
+  for (const l of LAYOUTS) {
+    const id = matchLayout(cgroup, l.prefix, l.suffix, false);
+    if (id === undefined) continue;
+    // A plain 64-hex leaf under a kubepods hierarchy is a CRI container, whatever the runtime.
+    const type = l.type === 'docker' && l.prefix === '/' && cgroup.includes('kubepods') ? 'cri' : l.type;
+    return { id: shortId(id), fullId: id, type };
+  }
+  // containerd without CRI (ctr, nerdctl): /<namespace>/<id>.
+  const m = CONTAINERD_NS.exec(cgroup);
+  if (m !== null) {
+    const namespace = m[1]!;
+    const id = matchLayout(cgroup, m[0], '', true);
+    if (id !== undefined && !id.includes('/')) {
+      const known = opts.isContainerdTask ?? ((ns: string, cid: string) => existsSync(`${opts.containerdState ?? '/run/containerd'}/io.containerd.runtime.v2.task/${ns}/${cid}`));
+      if (known(namespace, id)) return { id: shortId(id), fullId: id, type: 'containerd', namespace };
+    }
+  }
+  return undefined;
+}
+
+/** The container of a thread from its "subsys=path" cgroup entries: the first entry that matches. */
+export function matchCgroups(cgroups: readonly string[], opts: ContainerIdOptions = {}): CgroupMatch | undefined {
+  for (const entry of cgroups) {
+    const eq = entry.indexOf('=');
+    const m = matchCgroupPath(eq === -1 ? entry : entry.slice(eq + 1), opts);
+    if (m !== undefined) return m;
+  }
+  return undefined;
+}
+
+/** The host's entry (the plugin's host_container_info): container.id is "host" for host processes. */
+export const HOST_CONTAINER: ContainerInfo = Object.freeze({
+  id: 'host', fullId: 'host', name: 'host', image: '', imageRepository: '', imageTag: '', imageDigest: '', type: 'host',
+  privileged: false, mounts: [], labels: {}, podName: '', podNamespace: '', podUid: '', startTs: 0n,
+}) as ContainerInfo;
+
+/** A container seen in cgroups but not yet described by its runtime. */
+export function newContainerInfo(m: CgroupMatch): ContainerInfo {
+  return {
+    id: m.id, fullId: m.fullId, name: '', image: '', imageRepository: '', imageTag: '', imageDigest: '', type: m.type,
+    privileged: undefined, mounts: [], labels: {}, podName: '', podNamespace: '', podUid: '', startTs: 0n,
+  };
+}
+
+/** Looks up what the runtime knows about a container; resolves undefined when nothing knows it. */
+export type ContainerLookup = (m: CgroupMatch) => Promise<Partial<ContainerInfo> | undefined>;
+
+export interface ContainerRegistryOptions extends ContainerIdOptions {
+  /** Background metadata lookup (container-metadata.ts); none means ids only. */
+  lookup?: ContainerLookup;
+  /** How many lookups run at once (default 2). */
+  concurrency?: number;
+  /** Tries per container, spaced by `retryMs`, while the runtime does not know it yet (default 3, 2000 ms). */
+  attempts?: number;
+  retryMs?: number;
+  /** Containers kept (default 4096); the least recently added go first. */
+  maxContainers?: number;
+}
+
+interface Pending {
+  match: CgroupMatch;
+  attempt: number;
+}
+
+export class ContainerRegistry {
+  private readonly byId = new Map<string, ContainerInfo>();
+  private readonly pathCache = new Map<string, CgroupMatch | null>();
+  private readonly queue: Pending[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private running = 0;
+  private closed = false;
+  private readonly opts: ContainerRegistryOptions;
+  /** Settles when no lookup is running or queued (tests, shutdown). */
+  private idleWaiters: Array<() => void> = [];
+  readonly stats = { lookups: 0, found: 0, failed: 0 };
+
+  constructor(opts: ContainerRegistryOptions = {}) {
+    this.opts = opts;
+  }
+
+  /** The container `id` ('' = the host). */
+  get(id: string): ContainerInfo | undefined {
+    if (id === '') return HOST_CONTAINER;
+    return this.byId.get(id);
+  }
+
+  /** Every container known. */
+  all(): IterableIterator<ContainerInfo> {
+    return this.byId.values();
+  }
+
+  /** Adds or updates a container from elsewhere (a capture's container events, tests). */
+  put(info: ContainerInfo): void {
+    const known = this.byId.get(info.id);
+    // A runtime's description keeps the start time the kernel gave.
+    if (known !== undefined && info.startTs === 0n) info.startTs = known.startTs;
+    this.byId.set(info.id, info);
+    this.bound();
+  }
+
+  remove(id: string): void {
+    this.byId.delete(id);
+  }
+
+  /** The match for one cgroup path, cached. */
+  private matchPath(path: string): CgroupMatch | undefined {
+    let m = this.pathCache.get(path);
+    if (m === undefined) {
+      m = matchCgroupPath(path, this.opts) ?? null;
+      if (this.pathCache.size > 16384) this.pathCache.clear();
+      this.pathCache.set(path, m);
+    }
+    return m ?? undefined;
+  }
+
+  /**
+   * Sets `t.containerId` from its cgroups (the plugin does this on clone, execve and chroot) and
+   * starts a metadata lookup the first time a container is seen.
+   */
+  resolve(t: Thread): void {
+    let match: CgroupMatch | undefined;
+    for (const entry of t.cgroups) {
+      const eq = entry.indexOf('=');
+      match = this.matchPath(eq === -1 ? entry : entry.slice(eq + 1));
+      if (match !== undefined) break;
+    }
+    if (match === undefined) {
+      t.containerId = '';
+      return;
+    }
+    t.containerId = match.id;
+    let info = this.byId.get(match.id);
+    if (info === undefined) {
+      info = newContainerInfo(match);
+      this.byId.set(match.id, info);
+      this.bound();
+      this.enqueue({ match, attempt: 0 });
+    }
+    // container.start_ts is the pid namespace's init start, from the kernel.
+    if (info.startTs === 0n && t.pidnsInitStartTs !== 0n) info.startTs = t.pidnsInitStartTs;
+  }
+
+  private bound(): void {
+    const max = this.opts.maxContainers ?? 4096;
+    while (this.byId.size > max) {
+      const oldest = this.byId.keys().next().value as string;
+      this.byId.delete(oldest);
+    }
+  }
+
+  private enqueue(p: Pending): void {
+    if (this.opts.lookup === undefined || this.closed) return;
+    this.queue.push(p);
+    this.pump();
+  }
+
+  private pump(): void {
+    const lookup = this.opts.lookup;
+    if (lookup === undefined) return;
+    while (!this.closed && this.running < (this.opts.concurrency ?? 2) && this.queue.length > 0) {
+      const p = this.queue.shift()!;
+      this.running++;
+      this.stats.lookups++;
+      lookup(p.match)
+        .then((found) => {
+          if (found !== undefined) {
+            this.stats.found++;
+            const info = this.byId.get(p.match.id);
+            if (info !== undefined) Object.assign(info, found, { id: info.id, startTs: info.startTs });
+          } else this.retry(p);
+        }, () => {
+          this.stats.failed++;
+          this.retry(p);
+        })
+        .finally(() => {
+          this.running--;
+          this.pump();
+          this.settle();
+        });
+    }
+    this.settle();
+  }
+
+  private retry(p: Pending): void {
+    if (this.closed || p.attempt + 1 >= (this.opts.attempts ?? 3)) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.enqueue({ match: p.match, attempt: p.attempt + 1 });
+    }, this.opts.retryMs ?? 2000);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  private settle(): void {
+    if (this.running > 0 || this.queue.length > 0 || this.timers.size > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Resolves once every started lookup (and retry) has finished. */
+  idle(): Promise<void> {
+    return new Promise((resolve) => {
+      // Retry timers do not hold the process open; whoever waits here does.
+      const keepAlive = setInterval(() => undefined, 1 << 30);
+      this.idleWaiters.push(() => {
+        clearInterval(keepAlive);
+        resolve();
+      });
+      this.settle();
+    });
+  }
+
+  /** Stops background lookups. */
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.queue.length = 0;
+    this.settle();
+  }
+}

@@ -1,0 +1,17 @@
+// Small readers of event parameters shared by the parsers.
+import type { EventView } from '../events/event.js';
+
+/** Whether parameter `i` is present and not empty (older layouts lack trailing parameters). */
+export function hasParam(evt: EventView, i: number): boolean {
+  return i < evt.nparams && evt.paramLength(i) > 0;
+}
+
+/** A NUL-separated string list parameter (args, env, cgroups), as libsinsp splits it. */
+export function paramStrings(evt: EventView, i: number): string[] {
+  const len = evt.paramLength(i);
+  if (len === 0) return [];
+  const b = evt.bytes(i);
+  const end = b[len - 1] === 0 ? len - 1 : len;
+  if (end === 0) return [];
+  return b.toString('utf8', 0, end).split('\0');
+}

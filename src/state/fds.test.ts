@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FdState, MAX_FDS_PER_PROCESS, addFd, fdL4proto, ipSocketName, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
+import { PPM_O } from './ppm.js';
+
+test('ip socket names follow the protocol, as sockinfo_to_str prints them', () => {
+  const tcp = newIpSocket('ipv4', 'tcp');
+  setSocketTuple(tcp, '10.0.0.1', 5000, '10.0.0.2', 80, true);
+  assert.equal(ipSocketName(tcp), '10.0.0.1:5000->10.0.0.2:80');
+  const icmp = newIpSocket('ipv4', 'icmp');
+  setSocketTuple(icmp, '10.0.0.1', 0, '8.8.8.8', 0, true);
+  assert.equal(ipSocketName(icmp), '10.0.0.1->8.8.8.8');
+  const raw6 = newIpSocket('ipv6', 'raw');
+  assert.equal(ipSocketName(raw6), '<unknown>');
+  const unknown = newIpSocket('ipv4', undefined);
+  assert.equal(ipSocketName(unknown), '<unknown>');
+  const udp6 = newIpSocket('ipv6', 'udp');
+  setSocketTuple(udp6, 'fe80::1', 546, 'ff02::1:2', 547, true);
+  assert.equal(ipSocketName(udp6), 'fe80::1:546->ff02::1:2:547');
+});
+
+test('setSocketTuple reports changes, and a reversed tuple is no change', () => {
+  const fd = newIpSocket('ipv4', 'udp');
+  assert.equal(setSocketTuple(fd, '10.0.0.1', 5000, '10.0.0.2', 53, false), true);
+  assert.equal(setSocketTuple(fd, '10.0.0.1', 5000, '10.0.0.2', 53, false), false);
+  assert.equal(setSocketTuple(fd, '10.0.0.2', 53, '10.0.0.1', 5000, false), false, 'the same pair seen from the other side');
+  // Without overwrite, a known server end stays; the client end always follows.
+  assert.equal(setSocketTuple(fd, '10.0.0.1', 5001, '10.0.0.9', 53, false), true);
+  assert.equal(fd.sip, '10.0.0.2');
+  assert.equal(fd.cport, 5001);
+  assert.equal(setSocketTuple(fd, '10.0.0.1', 5001, '10.0.0.9', 53, true), true);
+  assert.equal(fd.sip, '10.0.0.9');
+  swapSocketEnds(fd);
+  assert.deepEqual([fd.cip, fd.cport, fd.sip, fd.sport], ['10.0.0.9', 53, '10.0.0.1', 5001]);
+});
+
+test('roles, l4proto visibility and close-on-exec bits', () => {
+  const fd = newIpSocket('ipv4', 'tcp');
+  assert.equal(fd.isServer, undefined);
+  assert.equal(fdL4proto(fd), undefined, 'libsinsp shows no l4proto before a role is known');
+  fd.setRoleClient();
+  assert.equal(fd.isServer, false);
+  assert.equal(fdL4proto(fd), 'tcp');
+  assert.equal(fdL4proto(newIpSocket('ipv4', 'raw')), 'raw', 'raw shows regardless');
+  const server = new FdState('ipv4');
+  server.serverSocket = true;
+  server.l4proto = 'udp';
+  assert.equal(fdL4proto(server), 'udp');
+  assert.equal(fdL4proto(new FdState('file')), undefined);
+
+  const file = new FdState('file');
+  file.openFlags = PPM_O.RDONLY | PPM_O.CLOEXEC;
+  assert.equal(file.cloexec, true);
+  file.clearCloexecBits();
+  assert.equal(file.cloexec, false);
+  assert.equal(file.openFlags & PPM_O.RDONLY, 0, 'libsinsp clears bit 0 along with the close-on-exec bits');
+  const ep = new FdState('eventpoll');
+  ep.openFlags = 1; // EPOLL_CLOEXEC
+  assert.equal(ep.cloexec, true);
+  const c = file.clone();
+  c.name = 'other';
+  assert.notEqual(file.name, 'other');
+});
+
+test('a process table holds at most MAX_FDS_PER_PROCESS fds; replacing one always works', () => {
+  const table: FdTable = new Map();
+  for (let i = 0; i < MAX_FDS_PER_PROCESS; i++) assert.ok(addFd(table, i, new FdState('file')));
+  assert.equal(addFd(table, MAX_FDS_PER_PROCESS, new FdState('file')), undefined);
+  const replacement = new FdState('pipe');
+  assert.equal(addFd(table, 7, replacement), replacement);
+  assert.equal(table.get(7)?.num, 7);
+});

@@ -1,0 +1,235 @@
+// File descriptors as libsinsp keeps them (fdinfo.h): one FdState per open fd in a per-process
+// table, named the way fd.name shows them. Socket addresses are kept as text in client/server
+// terms: cip:cport is the client end, sip:sport the server end, whichever side this process is.
+import type { FdInfo, FdType, L4Proto } from './types.js';
+import { PPM_EPOLL_CLOEXEC, PPM_O } from './ppm.js';
+
+/** libsinsp's per-table limit (MAX_FD_TABLE_SIZE): fds beyond it are not tracked. */
+export const MAX_FDS_PER_PROCESS = 4096;
+
+/** libsinsp fd flags (sinsp_fdinfo::FLAGS_*) kept in FdState.flags. */
+export const FD_FLAG = {
+  FROM_PROC: 1 << 0,
+  ROLE_CLIENT: 1 << 2,
+  ROLE_SERVER: 1 << 3,
+  SOCKET_CONNECTED: 1 << 13,
+  IS_CLONED: 1 << 14,
+  CONNECTION_PENDING: 1 << 15,
+  CONNECTION_FAILED: 1 << 16,
+  OVERLAY_UPPER: 1 << 17,
+  OVERLAY_LOWER: 1 << 18,
+} as const;
+
+/** PPM_MFD_CLOEXEC: memfd_create's own close-on-exec bit (same value as PPM_EPOLL_CLOEXEC). */
+const PPM_MFD_CLOEXEC = 1 << 0;
+
+export class FdState implements FdInfo {
+  type: FdType;
+  /** The fd number in its table (libsinsp m_fd). */
+  num = -1;
+  name = '';
+  nameRaw = '';
+  /** The name when the fd was last looked up by an event; fd.name_changed compares against it. */
+  oldName = '';
+  openFlags = 0;
+  dev = 0;
+  ino = 0;
+  mountId = 0;
+  flags = 0;
+  serverSocket = false;
+  l4proto: L4Proto = undefined;
+  /** Client end (libsinsp's tuple "source"). */
+  cip: string | undefined = undefined;
+  cport: number | undefined = undefined;
+  /** Server end (libsinsp's tuple "destination"); for a server socket, the bound address. */
+  sip: string | undefined = undefined;
+  sport: number | undefined = undefined;
+  unixPath: string | undefined = undefined;
+  /** Kernel addresses of the two ends of a unix socket. */
+  unixSource = 0n;
+  unixDest = 0n;
+  /** For pidfds: the process it refers to. */
+  pid = 0;
+
+  constructor(type: FdType) {
+    this.type = type;
+  }
+
+  /** Role as fd.is_server-style code reads it: true server, false client, undefined none. */
+  get isServer(): boolean | undefined {
+    if (this.flags & FD_FLAG.ROLE_SERVER) return true;
+    if (this.flags & FD_FLAG.ROLE_CLIENT) return false;
+    return undefined;
+  }
+
+  get connected(): boolean {
+    return (this.flags & FD_FLAG.SOCKET_CONNECTED) !== 0;
+  }
+
+  /** sinsp_fdinfo::is_close_on_exec. */
+  get cloexec(): boolean {
+    if (this.openFlags & PPM_O.CLOEXEC) return true;
+    if (this.type === 'eventpoll' && this.openFlags & PPM_EPOLL_CLOEXEC) return true;
+    if (this.type === 'memfd' && this.openFlags & PPM_MFD_CLOEXEC) return true;
+    return false;
+  }
+
+  get roleNone(): boolean {
+    return (this.flags & (FD_FLAG.ROLE_CLIENT | FD_FLAG.ROLE_SERVER)) === 0;
+  }
+
+  setRoleServer(): void {
+    this.flags |= FD_FLAG.ROLE_SERVER;
+  }
+
+  setRoleClient(): void {
+    this.flags |= FD_FLAG.ROLE_CLIENT;
+  }
+
+  setConnected(): void {
+    this.flags = (this.flags & ~(FD_FLAG.CONNECTION_PENDING | FD_FLAG.CONNECTION_FAILED)) | FD_FLAG.SOCKET_CONNECTED;
+  }
+
+  /** sinsp_fdinfo::clear_close_on_exec_bits: note it also clears bit 0 (PPM_O_RDONLY), as libsinsp does. */
+  clearCloexecBits(): void {
+    this.openFlags &= ~(PPM_O.CLOEXEC | PPM_EPOLL_CLOEXEC | PPM_MFD_CLOEXEC);
+  }
+
+  isTcp(): boolean {
+    return this.type === 'ipv4' && !this.serverSocket && this.l4proto === 'tcp';
+  }
+
+  isUdp(): boolean {
+    return this.type === 'ipv4' && !this.serverSocket && this.l4proto === 'udp';
+  }
+
+  /** An ipv4/ipv6 socket that is not a bound server socket (SCAP_FD_IPV4_SOCK / IPV6_SOCK). */
+  isIpSocket(): boolean {
+    return (this.type === 'ipv4' || this.type === 'ipv6') && !this.serverSocket;
+  }
+
+  /** A copy for dup/fork (sinsp_fdinfo::clone), keeping the old-name bookkeeping too. */
+  clone(): FdState {
+    const c = new FdState(this.type);
+    c.num = this.num;
+    c.name = this.name;
+    c.nameRaw = this.nameRaw;
+    c.oldName = this.oldName;
+    c.openFlags = this.openFlags;
+    c.dev = this.dev;
+    c.ino = this.ino;
+    c.mountId = this.mountId;
+    c.flags = this.flags;
+    c.serverSocket = this.serverSocket;
+    c.l4proto = this.l4proto;
+    c.cip = this.cip;
+    c.cport = this.cport;
+    c.sip = this.sip;
+    c.sport = this.sport;
+    c.unixPath = this.unixPath;
+    c.unixSource = this.unixSource;
+    c.unixDest = this.unixDest;
+    c.pid = this.pid;
+    return c;
+  }
+}
+
+/** The per-process fd table. */
+export type FdTable = Map<number, FdState>;
+
+/** Adds (or replaces) fd `num` in `table`; returns undefined when the table is full (libsinsp drops it). */
+export function addFd(table: FdTable, num: number, fd: FdState): FdState | undefined {
+  fd.num = num;
+  if (!table.has(num) && table.size >= MAX_FDS_PER_PROCESS) return undefined;
+  table.set(num, fd);
+  return fd;
+}
+
+/** fd.l4proto as sinsp_fdinfo::get_l4proto: raw always shows, otherwise no value without a role. */
+export function fdL4proto(fd: FdInfo): L4Proto {
+  if (fd.type !== 'ipv4' && fd.type !== 'ipv6') return undefined;
+  if (fd.serverSocket) return fd.l4proto;
+  if (fd.l4proto === 'raw') return 'raw';
+  if (fd.isServer === undefined) return undefined;
+  return fd.l4proto;
+}
+
+/** An address with its port: "ip:port" (ipv4serveraddr_to_string / ipv6serveraddr_to_string). */
+export function addrName(ip: string, port: number): string {
+  return `${ip}:${port}`;
+}
+
+/** fd.name of an ip socket from its tuple (sinsp_utils::sockinfo_to_str). */
+export function ipSocketName(fd: FdState): string {
+  const cip = fd.cip ?? (fd.type === 'ipv6' ? '::' : '0.0.0.0');
+  const sip = fd.sip ?? (fd.type === 'ipv6' ? '::' : '0.0.0.0');
+  switch (fd.l4proto) {
+    case 'tcp':
+    case 'udp':
+      return `${cip}:${fd.cport ?? 0}->${sip}:${fd.sport ?? 0}`;
+    case 'icmp':
+      return `${cip}->${sip}`;
+    case 'raw':
+      // libsinsp prints raw ipv6 sockets as unknown.
+      return fd.type === 'ipv4' ? `${cip}->${sip}` : '<unknown>';
+    default:
+      return '<unknown>';
+  }
+}
+
+/** A fresh socket fd of `type` with an all-zero tuple, as parse_socket_exit leaves it. */
+export function newIpSocket(type: 'ipv4' | 'ipv6', l4proto: L4Proto): FdState {
+  const fd = new FdState(type);
+  const zero = type === 'ipv4' ? '0.0.0.0' : '::';
+  fd.l4proto = l4proto;
+  fd.cip = zero;
+  fd.sip = zero;
+  fd.cport = 0;
+  fd.sport = 0;
+  return fd;
+}
+
+const ZERO_IPS = new Set(['0.0.0.0', '::', '']);
+
+/**
+ * Stores a (client, server) tuple on an ip socket, as update_ipv4_addresses_and_ports does:
+ * nothing changes when the tuple is already there in either direction; the client end is
+ * always written; the server end only when unset or when `overwriteServer`. Returns whether
+ * anything changed.
+ */
+export function setSocketTuple(fd: FdState, cip: string, cport: number, sip: string, sport: number, overwriteServer: boolean): boolean {
+  if (fd.isIpSocket()) {
+    if ((cip === fd.cip && cport === fd.cport && sip === fd.sip && sport === fd.sport) ||
+        (sip === fd.cip && sport === fd.cport && cip === fd.sip && cport === fd.sport)) {
+      return false;
+    }
+  }
+  let changed = false;
+  if (fd.cip !== cip) {
+    fd.cip = cip;
+    changed = true;
+  }
+  if (fd.cport !== cport) {
+    fd.cport = cport;
+    changed = true;
+  }
+  if (fd.sip === undefined || ZERO_IPS.has(fd.sip) || (overwriteServer && fd.sip !== sip)) {
+    fd.sip = sip;
+    changed = true;
+  }
+  if (!fd.sport || (overwriteServer && fd.sport !== sport)) {
+    fd.sport = sport;
+    changed = true;
+  }
+  return changed;
+}
+
+/** Exchanges the two ends of a socket tuple (sinsp_parser::swap_addresses). */
+export function swapSocketEnds(fd: FdState): void {
+  const ip = fd.cip;
+  const port = fd.cport;
+  fd.cip = fd.sip;
+  fd.cport = fd.sport;
+  fd.sip = ip;
+  fd.sport = port;
+}

@@ -1,0 +1,634 @@
+// The state machine: each event updates threads and fds exactly as libsinsp's sinsp_parser does
+// (parsers.cpp), and fills the one reused EventContext that rule evaluation reads. Removals that
+// an event implies (a closed fd, an exited thread) are applied when the next event arrives, so
+// the event itself is still evaluated against the state it refers to.
+import type { EventView } from '../events/event.js';
+import { EF, isExitCode } from '../events/event-info.js';
+import { EVENT_TABLE } from '../events/event-table.js';
+import type { EventContext, FdType, StateView } from './types.js';
+import { EV, FD_PARAM_OF_EXIT } from './event-codes.js';
+import { hasParam } from './event-params.js';
+import { FD_FLAG, FdState, addFd } from './fds.js';
+import { concatenatePaths } from './paths.js';
+import {
+  FD_CLOEXEC, MAX_CAPS, NO_ID, PPM_AT_FDCWD, PPM_CL, PPM_CLOSE_RANGE_CLOEXEC, PPM_EPOLL_CLOEXEC, PPM_FCNTL,
+  PPM_FD_LOWER_LAYER_CREAT, PPM_FD_UPPER_LAYER_CREAT, PPM_O, PPM_PR_GET_CHILD_SUBREAPER, PPM_PR_SET_CHILD_SUBREAPER,
+} from './ppm.js';
+import { credentials, parseClone, parseExecve, parseProcexit } from './process-events.js';
+import { sockTupleText } from './sockaddr.js';
+import { fdFromSnapshot, threadFromSnapshot, type ThreadSnapshot } from './snapshot.js';
+import { parseAccept, parseBind, parseConnect, parseSocket, tupleOnIo } from './socket-events.js';
+import { ProcessState, Thread, ThreadTable, cwdOf, joinCwd } from './threads.js';
+
+const PPM_RLIMIT_NOFILE = 7;
+
+/** What the parser needs from the rest of the state. All optional: the parser runs alone in tests. */
+export interface ParserOptions {
+  threads?: ThreadTable;
+  /** Put into every EventContext as `state`. */
+  view?: StateView;
+  /** Boot time in ns since the epoch (libscap machine info boot_ts_epoch). */
+  bootTs?: bigint;
+  /** Host root prefix for pidfd names (libsinsp scap_get_host_root(), '' normally). */
+  hostRoot?: string;
+  /** Reads a live thread missing from the table; absent (or undefined) means make a placeholder. */
+  readThread?: (tid: number) => ThreadSnapshot | undefined;
+  /** A thread started a new program or process (clone child, execve, chroot): recompute its container. */
+  onProcessChange?: (t: Thread) => void;
+  /** A thread's uid or gid changed: make the user/group tables know them. */
+  onCredentials?: (t: Thread) => void;
+  /** useradded/userdeleted meta events. */
+  onUserEvent?: (added: boolean, containerId: string, uid: number, gid: number, name: string, home: string, shell: string) => void;
+  /** Container metadata events (old container JSON events, the container plugin's async events). */
+  onContainerEvent?: (added: boolean, json: string) => void;
+  /** groupadded/groupdeleted meta events. */
+  onGroupEvent?: (added: boolean, containerId: string, gid: number, name: string) => void;
+  /** Purge idle and dead threads every `intervalNs` of event time (live mode only). */
+  purge?: { intervalNs: number; timeoutNs: number; isAlive: (t: Thread) => boolean };
+}
+
+/** A per-event-type state update; `t` is the event's thread, when known. */
+export type EventHandler = (p: StateParser, evt: EventView, t: Thread | undefined) => void;
+
+/** The EventContext the parser fills, with the state's own thread and fd classes. */
+export interface StateContext extends EventContext {
+  thread: Thread | undefined;
+  fd: FdState | undefined;
+}
+
+/** A view over the thread table alone, for a parser used without the rest of State. */
+function threadTableView(threads: ThreadTable): StateView {
+  return {
+    thread: (tid) => threads.get(tid),
+    user: () => undefined,
+    group: () => undefined,
+    container: () => undefined,
+    mainThread: (t) => threads.mainThread(t as Thread),
+    ancestor: (t, n) => threads.ancestor(t as Thread, n),
+    forEachAncestor: (t, visit) => threads.forEachAncestor(t as Thread, visit),
+    sessionLeader: (t) => threads.oldestMatchingAncestor(t as Thread, (x) => x.sid, true),
+    vpgidLeader: (t) => threads.oldestMatchingAncestor(t as Thread, (x) => x.vpgid, true),
+    pgidLeader: (t) => threads.oldestMatchingAncestor(t as Thread, (x) => x.pgid, false),
+    cwd: (t) => cwdOf(t as Thread),
+    fdNameFromEvent: (ctx) => fdNameFromEvent(ctx.evt, ctx.thread as Thread | undefined),
+  };
+}
+
+export class StateParser {
+  readonly threads: ThreadTable;
+  readonly ctx: StateContext;
+  private readonly opts: ParserOptions;
+  readonly bootTs: bigint;
+  private pendingRemoveTid = -1;
+  private pendingFdTid = -1;
+  private readonly pendingFds: number[] = [];
+  private lastPurgeTs = 0;
+  /** Counters, for metrics. */
+  readonly stats = { events: 0, placeholders: 0, procLookups: 0, removedThreads: 0, purged: 0 };
+
+  constructor(opts: ParserOptions = {}) {
+    this.opts = opts;
+    this.threads = opts.threads ?? new ThreadTable();
+    this.bootTs = opts.bootTs ?? 0n;
+    this.ctx = { evt: undefined as unknown as EventView, thread: undefined, fdNum: -1, fd: undefined, fdNameChanged: false, state: opts.view ?? threadTableView(this.threads) };
+  }
+
+  /** Updates the state for `evt` and returns the context rules are evaluated in. */
+  process(evt: EventView): StateContext {
+    this.stats.events++;
+    this.applyPendingRemovals(evt);
+    const ctx = this.ctx;
+    ctx.evt = evt;
+    ctx.thread = undefined;
+    ctx.fd = undefined;
+    ctx.fdNum = -1;
+    ctx.fdNameChanged = false;
+    const type = evt.type;
+
+    if (type === EV.USER_ADDED_E || type === EV.USER_DELETED_E) {
+      this.opts.onUserEvent?.(type === EV.USER_ADDED_E, evt.str(5), evt.uint(0), evt.uint(1), evt.str(2), evt.str(3), evt.str(4));
+      return ctx;
+    }
+    if (type === EV.GROUP_ADDED_E || type === EV.GROUP_DELETED_E) {
+      this.opts.onGroupEvent?.(type === EV.GROUP_ADDED_E, evt.str(2), evt.uint(0), evt.str(1));
+      return ctx;
+    }
+    if (type === EV.CONTAINER_JSON_E || type === EV.CONTAINER_JSON_2_E) {
+      this.opts.onContainerEvent?.(true, evt.str(0));
+      return ctx;
+    }
+    if (type === EV.ASYNCEVENT_E) {
+      // The container plugin announces containers as async events named "container" / "container_removed".
+      const name = evt.str(1);
+      if (name === 'container' || name === 'container_removed') this.opts.onContainerEvent?.(name === 'container', evt.str(2));
+      return ctx;
+    }
+    if (type === EV.PLUGINEVENT_E) return ctx;
+
+    // Clone exits and procexit never query /proc: the thread may not exist yet, or not any more.
+    const queryOs = !(type === EV.CLONE_X || type === EV.FORK_X || type === EV.VFORK_X || type === EV.CLONE3_X ||
+      type === EV.PROCEXIT_E || type === EV.SCHEDSWITCH_E);
+    const tid = evt.tid;
+    let t = this.threads.get(tid);
+    if (t === undefined && queryOs) t = this.lookupUnknownThread(tid);
+    if (t !== undefined) {
+      t.lastAccessTs = evt.tsNumber;
+      if (queryOs) t.flags |= PPM_CL.ACTIVE;
+    }
+    ctx.thread = t;
+
+    if (t !== undefined && (evt.info.flags & EF.USES_FD) !== 0) {
+      // Exit events carry their fd at a fixed place; the few enter events still emitted have it first.
+      const loc = isExitCode(type) ? FD_PARAM_OF_EXIT[type]! : 0;
+      if (loc >= 0 && loc < evt.nparams && evt.paramLength(loc) > 0) {
+        ctx.fdNum = evt.int(loc);
+        ctx.fd = this.lookupFd(t, ctx.fdNum);
+      }
+    }
+
+    const h = HANDLERS[type];
+    if (h !== undefined) h(this, evt, ctx.thread);
+
+    const fd = ctx.fd;
+    if (fd !== undefined) ctx.fdNameChanged = fd.name !== fd.oldName;
+    this.maybePurge(evt);
+    return ctx;
+  }
+
+  /** The fd `num` of `t`'s process, remembering its current name for fd.name_changed. */
+  lookupFd(t: Thread, num: number): FdState | undefined {
+    if (num < 0) return undefined;
+    const fd = t.shared.fds.get(num);
+    if (fd !== undefined) fd.oldName = fd.name;
+    return fd;
+  }
+
+  /** Adds an fd to `t`'s process and makes it the event's fd (sinsp_threadinfo::add_fd). */
+  addEventFd(t: Thread, num: number, fd: FdState): FdState | undefined {
+    const added = addFd(t.shared.fds, num, fd);
+    this.ctx.fdNum = num;
+    this.ctx.fd = added;
+    return added;
+  }
+
+  private applyPendingRemovals(evt: EventView): void {
+    if (this.pendingRemoveTid !== -1) {
+      const tid = this.pendingRemoveTid;
+      this.pendingRemoveTid = -1;
+      const t = this.threads.get(tid);
+      this.threads.recordExit(tid, t?.ptid ?? -1, evt.tsNumber);
+      this.threads.remove(tid);
+      this.stats.removedThreads++;
+    }
+    if (this.pendingFdTid !== -1) {
+      const t = this.threads.get(this.pendingFdTid);
+      if (t !== undefined) for (const n of this.pendingFds) t.shared.fds.delete(n);
+      this.pendingFdTid = -1;
+      this.pendingFds.length = 0;
+    }
+  }
+
+  /** Drops fd `num` of thread `tid`'s process when the next event arrives (after close). */
+  scheduleFdRemoval(tid: number, num: number): void {
+    this.pendingFdTid = tid;
+    this.pendingFds.push(num);
+  }
+
+  scheduleThreadRemoval(tid: number): void {
+    this.pendingRemoveTid = tid;
+  }
+
+  private maybePurge(evt: EventView): void {
+    const p = this.opts.purge;
+    if (p === undefined) return;
+    const now = evt.tsNumber;
+    if (this.lastPurgeTs === 0) {
+      // The first scan comes 30 s in, so problems show early (remove_inactive_threads).
+      this.lastPurgeTs = p.intervalNs > 30e9 ? now - p.intervalNs + 30e9 : now - p.intervalNs;
+    }
+    if (now <= this.lastPurgeTs + p.intervalNs) return;
+    this.lastPurgeTs = now;
+    this.stats.purged += this.threads.purge(now, p.timeoutNs, p.isAlive);
+  }
+
+  /**
+   * A thread we have no entry for (sinsp_thread_manager::get_thread): read it from /proc when
+   * live, otherwise (or when it is gone) add a placeholder so the lookup is not repeated.
+   */
+  lookupUnknownThread(tid: number): Thread | undefined {
+    const read = this.opts.readThread;
+    if (read !== undefined) {
+      this.stats.procLookups++;
+      const snap = read(tid);
+      if (snap !== undefined) {
+        const t = this.addFromSnapshot(snap);
+        if (t !== undefined) return t;
+      }
+    }
+    const t = new Thread(tid);
+    t.comm = '<NA>';
+    t.exe = '<NA>';
+    t.uid = NO_ID;
+    t.gid = NO_ID;
+    t.loginuid = NO_ID;
+    if (!this.threads.add(t)) return undefined;
+    this.stats.placeholders++;
+    return t;
+  }
+
+  private addFromSnapshot(snap: ThreadSnapshot): Thread | undefined {
+    const group = this.threads.groups.get(snap.pid) ?? new ProcessState(snap.pid);
+    const t = threadFromSnapshot(snap, group);
+    if (snap.fds !== undefined && t.isMainThread) {
+      for (const fs of snap.fds) {
+        const fd = fdFromSnapshot(fs);
+        if (fd !== undefined) addFd(group.fds, fs.fd, fd);
+      }
+    }
+    if (!this.threads.add(t)) return undefined;
+    this.opts.onProcessChange?.(t);
+    this.opts.onCredentials?.(t);
+    return t;
+  }
+
+  /** A thread by tid, read from /proc or made a placeholder when missing (get_thread). */
+  getOrCreateThread(tid: number): Thread | undefined {
+    return this.threads.get(tid) ?? this.lookupUnknownThread(tid);
+  }
+
+  /** Base directory for a relative path argument (parse_dirfd). */
+  dirOf(t: Thread, name: string, dirfd: number): string {
+    if (name.length > 0 && name.charCodeAt(0) === 47) return '.';
+    if (dirfd === PPM_AT_FDCWD) return cwdOf(t);
+    const fd = this.lookupFd(t, dirfd);
+    if (fd === undefined) return '<UNKNOWN>';
+    return fd.name.length === 0 || fd.name.endsWith('/') ? fd.name : fd.name + '/';
+  }
+
+  updateCwd(t: Thread, path: string): void {
+    const main = this.threads.mainThread(t);
+    if (main === undefined) return;
+    main.shared.cwd = joinCwd(main.shared.cwd, path, concatenatePaths);
+  }
+
+  notifyProcessChange(t: Thread): void {
+    this.opts.onProcessChange?.(t);
+  }
+
+  notifyCredentials(t: Thread): void {
+    this.opts.onCredentials?.(t);
+  }
+
+  get hostRoot(): string {
+    return this.opts.hostRoot ?? '';
+  }
+}
+
+/**
+ * The name an fd-creating event gives its fd even when it failed and created none
+ * (sinsp_filter_check_fd::extract_fdname_from_event): the resolved path of open/openat/creat,
+ * the tuple of connect/accept. Undefined for other events.
+ */
+export function fdNameFromEvent(evt: EventView, t: Thread | undefined): string | undefined {
+  const type = evt.type;
+  if (type === EV.OPEN_X || type === EV.CREAT_X) {
+    const name = evt.str(1);
+    if (t === undefined || name === '<NA>' || name.length === 0 || name.charCodeAt(0) === 47) return name;
+    return concatenatePaths(cwdOf(t), name);
+  }
+  if (type === EV.ACCEPT_X || type === EV.ACCEPT4_X || type === EV.CONNECT_X) return sockTupleText(evt.bytes(1));
+  if (type === EV.OPENAT_X || type === EV.OPENAT2_X) {
+    if (evt.paramLength(2) === 0 || evt.paramLength(1) === 0) return undefined;
+    const name = evt.str(2);
+    if (t === undefined) return concatenatePaths('<UNKNOWN>', name);
+    const dirfd = evt.int(1);
+    let dir: string;
+    if (name.length > 0 && name.charCodeAt(0) === 47) dir = '.';
+    else if (dirfd === PPM_AT_FDCWD) dir = cwdOf(t);
+    else {
+      const fd = t.shared.fds.get(dirfd);
+      dir = fd === undefined ? '<UNKNOWN>' : fd.name.length === 0 || fd.name.endsWith('/') ? fd.name : fd.name + '/';
+    }
+    return concatenatePaths(dir, name);
+  }
+  if (type === EV.OPEN_BY_HANDLE_AT_X) return evt.str(3);
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-event handlers.
+// ---------------------------------------------------------------------------------------------
+
+function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void {
+  if (t === undefined) return;
+  const type = evt.type;
+  const fdNum = evt.int(0);
+  let name: string;
+  let flags = 0;
+  let dev = 0;
+  let ino = 0;
+  let dir: string;
+  if (type === EV.OPEN_X) {
+    name = evt.str(1);
+    flags = evt.uint(2);
+    if (hasParam(evt, 4)) {
+      dev = evt.uint(4);
+      if (hasParam(evt, 5)) ino = evt.uint(5);
+    }
+    dir = cwdOf(t);
+  } else if (type === EV.CREAT_X) {
+    name = evt.str(1);
+    if (hasParam(evt, 3)) {
+      dev = evt.uint(3);
+      if (hasParam(evt, 4)) {
+        ino = evt.uint(4);
+        if (hasParam(evt, 5)) {
+          // creat has no flags parameter: the overlay layer bits come in creat_flags.
+          const cf = evt.uint(5);
+          if (cf & PPM_FD_UPPER_LAYER_CREAT) flags |= PPM_O.FD_UPPER_LAYER;
+          else if (cf & PPM_FD_LOWER_LAYER_CREAT) flags |= PPM_O.FD_LOWER_LAYER;
+        }
+      }
+    }
+    dir = cwdOf(t);
+  } else if (type === EV.OPENAT_X || type === EV.OPENAT2_X) {
+    dir = '';
+    name = hasParam(evt, 2) ? evt.str(2) : '<NA>';
+    if (hasParam(evt, 3)) flags = evt.uint(3);
+    const inoAt = type === EV.OPENAT_X ? 6 : 7;
+    if (hasParam(evt, inoAt)) {
+      dev = evt.uint(inoAt - 1);
+      ino = evt.uint(inoAt);
+    }
+    if (hasParam(evt, 1)) dir = p.dirOf(t, name, evt.int(1));
+  } else {
+    // open_by_handle_at: the driver already resolves the path to an absolute one.
+    flags = evt.uint(2);
+    name = evt.str(3);
+    if (evt.nparams > 4) dev = evt.uint(4);
+    if (evt.nparams > 5) ino = evt.uint(5);
+    dir = '';
+  }
+  if (fdNum < 0) return;
+  const fd = new FdState(flags & PPM_O.DIRECTORY ? 'directory' : 'file');
+  fd.openFlags = flags;
+  fd.dev = dev;
+  fd.ino = ino;
+  fd.nameRaw = name;
+  fd.name = concatenatePaths(dir, name);
+  if (flags & PPM_O.FD_UPPER_LAYER) fd.flags |= FD_FLAG.OVERLAY_UPPER;
+  if (flags & PPM_O.FD_LOWER_LAYER) fd.flags |= FD_FLAG.OVERLAY_LOWER;
+  p.addEventFd(t, fdNum, fd);
+}
+
+function parseClose(p: StateParser, evt: EventView, t: Thread | undefined): void {
+  if (evt.int(0) < 0 || t === undefined || p.ctx.fd === undefined) return;
+  p.scheduleFdRemoval(t.tid, p.ctx.fdNum);
+}
+
+function parseCloseRange(_p: StateParser, evt: EventView, t: Thread | undefined): void {
+  if (t === undefined || evt.int(0) < 0) return;
+  const first = evt.uint(1);
+  const last = evt.uint(2);
+  const fds = t.shared.fds;
+  if (evt.uint(3) & PPM_CLOSE_RANGE_CLOEXEC) {
+    for (const [n, fd] of fds) if (n >= first && n <= last) fd.openFlags |= PPM_O.CLOEXEC;
+  } else {
+    for (const n of [...fds.keys()]) if (n >= first && n <= last) fds.delete(n);
+  }
+}
+
+function parseFcntl(p: StateParser, evt: EventView, t: Thread | undefined): void {
+  if (t === undefined) return;
+  const cmd = evt.uint(2);
+  if (cmd !== PPM_FCNTL.F_DUPFD && cmd !== PPM_FCNTL.F_DUPFD_CLOEXEC && cmd !== PPM_FCNTL.F_SETFD) return;
+  const res = evt.int(0);
+  const fd = p.ctx.fd;
+  if (res < 0 || fd === undefined) return;
+  if (cmd === PPM_FCNTL.F_SETFD) {
+    fd.clearCloexecBits();
+    if (evt.u64(3) & BigInt(FD_CLOEXEC)) fd.openFlags |= PPM_O.CLOEXEC;
+    return;
+  }
+  const dup = fd.clone();
+  dup.clearCloexecBits();
+  if (cmd === PPM_FCNTL.F_DUPFD_CLOEXEC) dup.openFlags |= PPM_O.CLOEXEC;
+  p.addEventFd(t, res, dup);
+}
+
+function parseDup(p: StateParser, evt: EventView, t: Thread | undefined): void {
+  if (t === undefined) return;
+  const res = evt.int(0);
+  const fd = p.ctx.fd;
+  if (res < 0 || fd === undefined) return;
+  // Heuristic for shell pipes: a dup onto stdin or stdout.
+  if (res === 0) t.flags |= PPM_CL.PIPE_DST;
+  if (res === 1) t.flags |= PPM_CL.PIPE_SRC;
+  const dup = fd.clone();
+  dup.clearCloexecBits();
+  if (evt.type === EV.DUP3_X && evt.uint(3) & PPM_O.CLOEXEC) dup.openFlags |= PPM_O.CLOEXEC;
+  p.addEventFd(t, res, dup);
+}
+
+function parsePipe(p: StateParser, evt: EventView, t: Thread | undefined): void {
+  if (evt.int(0) < 0 || t === undefined) return;
+  const ino = evt.uint(3);
+  const flags = evt.type === EV.PIPE2_X ? evt.uint(4) : 0;
+  for (const n of [evt.int(1), evt.int(2)]) {
+    const fd = new FdState('pipe');
+    fd.ino = ino;
+    fd.openFlags = flags;
+    p.addEventFd(t, n, fd);
+  }
+}
+
+function parseSocketpair(p: StateParser, evt: EventView, t: Thread | undefined): void {
+  if (evt.int(0) < 0 || t === undefined) return;
+  const fd1 = evt.int(1);
+  const fd2 = evt.int(2);
+  if (fd1 === fd2) {
+    p.ctx.fd = undefined;
+    return;
+  }
+  const a = new FdState('unix');
+  a.unixSource = evt.u64(3);
+  a.unixDest = evt.u64(4);
+  const b = a.clone();
+  const added = p.addEventFd(t, fd1, a);
+  // libsinsp leaves the event on the first fd but its number on the second.
+  addFd(t.shared.fds, fd2, b);
+  p.ctx.fd = added;
+  p.ctx.fdNum = fd2;
+}
+
+function singleFdCreator(type: FdType, flagsOf?: (evt: EventView) => number): EventHandler {
+  return (p, evt, t) => {
+    if (t === undefined) return;
+    const res = evt.int(0);
+    if (res < 0) return;
+    const fd = new FdState(type);
+    if (flagsOf !== undefined) fd.openFlags = flagsOf(evt);
+    p.addEventFd(t, res, fd);
+  };
+}
+
+function parseMemfdCreate(p: StateParser, evt: EventView, t: Thread | undefined): void {
+  if (t === undefined) return;
+  const res = evt.int(0);
+  if (res < 0) return;
+  const fd = new FdState('memfd');
+  fd.name = evt.str(1);
+  fd.openFlags = evt.uint(2);
+  p.addEventFd(t, res, fd);
+}
+
+function parsePidfdOpen(p: StateParser, evt: EventView, t: Thread | undefined): void {
+  if (t === undefined) return;
+  const res = evt.int(0);
+  if (res < 0) return;
+  const pid = evt.int(1);
+  const fd = new FdState('pidfd');
+  fd.name = `${p.hostRoot}/proc/${pid}`;
+  fd.openFlags = evt.uint(2);
+  fd.pid = pid;
+  p.addEventFd(t, res, fd);
+}
+
+function parsePidfdGetfd(p: StateParser, evt: EventView, t: Thread | undefined): void {
+  if (t === undefined) return;
+  const res = evt.int(0);
+  const pidfd = p.lookupFd(t, evt.int(1));
+  if (res < 0 || pidfd === undefined || pidfd.type !== 'pidfd') return;
+  const target = p.threads.get(pidfd.pid);
+  const tfd = target === undefined ? undefined : p.lookupFd(target, evt.int(2));
+  if (tfd === undefined) return;
+  const fd = tfd.clone();
+  fd.clearCloexecBits();
+  fd.openFlags |= PPM_O.CLOEXEC;
+  p.addEventFd(t, res, fd);
+}
+
+function parseChdir(p: StateParser, evt: EventView, t: Thread | undefined): void {
+  if (evt.int(0) >= 0 && t !== undefined) p.updateCwd(t, evt.str(1));
+}
+
+function parseFchdir(p: StateParser, evt: EventView, t: Thread | undefined): void {
+  const fd = p.ctx.fd;
+  if (evt.int(0) >= 0 && fd !== undefined && t !== undefined) p.updateCwd(t, fd.name);
+}
+
+function parseChroot(p: StateParser, evt: EventView, t: Thread | undefined): void {
+  if (t === undefined || evt.int(0) !== 0) return;
+  const path = evt.str(1);
+  t.root = path.length === 0 || path === '<NA>' || path.charCodeAt(0) === 47 ? path : concatenatePaths(cwdOf(t), path);
+  p.notifyProcessChange(t);
+}
+
+function parseSetsid(_p: StateParser, evt: EventView, t: Thread | undefined): void {
+  const res = evt.int(0);
+  if (res >= 0 && t !== undefined) t.sid = res;
+}
+
+function parseCapset(_p: StateParser, evt: EventView, t: Thread | undefined): void {
+  if (evt.int(0) < 0 || t === undefined) return;
+  t.capInheritable = evt.u64(1);
+  t.capPermitted = evt.u64(2);
+  t.capEffective = evt.u64(3);
+}
+
+function parsePrctl(_p: StateParser, evt: EventView, t: Thread | undefined): void {
+  if (evt.int(0) < 0 || t === undefined || t.invalid) return;
+  const option = evt.uint(1);
+  if (option !== PPM_PR_SET_CHILD_SUBREAPER && option !== PPM_PR_GET_CHILD_SUBREAPER) return;
+  t.shared.reaper = evt.int(3) !== 0;
+}
+
+function parseUnshareSetns(_p: StateParser, evt: EventView, t: Thread | undefined): void {
+  if (evt.int(0) < 0 || t === undefined) return;
+  let flags = 0;
+  if (evt.type === EV.UNSHARE_X) flags = evt.uint(1);
+  else if (hasParam(evt, 2)) flags = evt.uint(2);
+  if ((flags & PPM_CL.CLONE_NEWUSER) === 0) return;
+  // A new user namespace grants every capability inside it.
+  t.capInheritable = MAX_CAPS;
+  t.capPermitted = MAX_CAPS;
+  t.capEffective = MAX_CAPS;
+}
+
+function parseRlimit(p: StateParser, evt: EventView, t: Thread | undefined): void {
+  if (t === undefined || evt.int(0) < 0) return;
+  if (evt.uint(3) !== PPM_RLIMIT_NOFILE) return;
+  const cur = evt.int(1);
+  if (cur === -1) return;
+  const main = p.threads.mainThread(t);
+  if (main !== undefined) main.fdlimit = cur;
+}
+
+function parsePrlimit(p: StateParser, evt: EventView): void {
+  if (evt.int(0) !== 0 || !hasParam(evt, 6) || evt.uint(6) !== PPM_RLIMIT_NOFILE) return;
+  const cur = evt.int(1);
+  if (cur === -1 || !hasParam(evt, 5)) return;
+  let tid = evt.int(5);
+  if (tid === 0) tid = evt.tid;
+  const t = p.getOrCreateThread(tid);
+  if (t === undefined || t.invalid) return;
+  const main = p.threads.mainThread(t);
+  if (main !== undefined) main.fdlimit = cur;
+}
+
+const HANDLERS: Array<EventHandler | undefined> = new Array(EVENT_TABLE.length);
+{
+  const on = (codes: number[], h: EventHandler): void => {
+    for (const c of codes) HANDLERS[c] = h;
+  };
+  on([EV.OPEN_X, EV.CREAT_X, EV.OPENAT_X, EV.OPENAT2_X, EV.OPEN_BY_HANDLE_AT_X], parseOpen);
+  on([EV.SOCKET_X], parseSocket);
+  on([EV.BIND_X], (p, evt) => parseBind(p, evt));
+  on([EV.CONNECT_X], parseConnect);
+  on([EV.ACCEPT_X, EV.ACCEPT4_X], parseAccept);
+  on([EV.CLOSE_X], parseClose);
+  on([EV.CLOSE_RANGE_X], parseCloseRange);
+  on([EV.FCNTL_X], parseFcntl);
+  on([EV.DUP_X, EV.DUP2_X, EV.DUP3_X], parseDup);
+  on([EV.PIPE_X, EV.PIPE2_X], parsePipe);
+  on([EV.SOCKETPAIR_X], parseSocketpair);
+  on([EV.EVENTFD_X], singleFdCreator('event'));
+  on([EV.EVENTFD2_X], singleFdCreator('event', (e) => e.uint(1)));
+  on([EV.SIGNALFD_X], singleFdCreator('signalfd'));
+  on([EV.SIGNALFD4_X], singleFdCreator('signalfd', (e) => e.uint(1)));
+  on([EV.TIMERFD_CREATE_X], singleFdCreator('timerfd', (e) => e.uint(2)));
+  on([EV.INOTIFY_INIT_X], singleFdCreator('inotify'));
+  on([EV.INOTIFY_INIT1_X], singleFdCreator('inotify', (e) => e.uint(1)));
+  on([EV.BPF_X], singleFdCreator('bpf'));
+  on([EV.USERFAULTFD_X], singleFdCreator('userfaultfd'));
+  on([EV.IO_URING_SETUP_X], singleFdCreator('io_uring'));
+  on([EV.EPOLL_CREATE_X], singleFdCreator('eventpoll'));
+  on([EV.EPOLL_CREATE1_X], singleFdCreator('eventpoll', (e) => (e.uint(1) & PPM_EPOLL_CLOEXEC ? PPM_O.CLOEXEC : 0)));
+  on([EV.MEMFD_CREATE_X], parseMemfdCreate);
+  on([EV.PIDFD_OPEN_X], parsePidfdOpen);
+  on([EV.PIDFD_GETFD_X], parsePidfdGetfd);
+  on([EV.CHDIR_X], parseChdir);
+  on([EV.FCHDIR_X], parseFchdir);
+  on([EV.GETCWD_X], parseChdir);
+  on([EV.SETUID_X], credentials(1, false));
+  on([EV.SETRESUID_X, EV.SETREUID_X], credentials(2, false));
+  on([EV.SETGID_X], credentials(1, true));
+  on([EV.SETRESGID_X, EV.SETREGID_X], credentials(2, true));
+  on([EV.CHROOT_X], parseChroot);
+  on([EV.SETSID_X], parseSetsid);
+  on([EV.CAPSET_X], parseCapset);
+  on([EV.PRCTL_X], parsePrctl);
+  on([EV.UNSHARE_X, EV.SETNS_X], parseUnshareSetns);
+  on([EV.GETRLIMIT_X, EV.SETRLIMIT_X], parseRlimit);
+  on([EV.PRLIMIT_X], (p, evt) => parsePrlimit(p, evt));
+  on([EV.CLONE_X, EV.FORK_X, EV.VFORK_X, EV.CLONE3_X], (p, evt) => parseClone(p, evt));
+  on([EV.EXECVE_X, EV.EXECVEAT_X], parseExecve);
+  on([EV.PROCEXIT_E], parseProcexit);
+  on([EV.READ_X, EV.PREAD_X, EV.READV_X, EV.PREADV_X], tupleOnIo(-1, true));
+  on([EV.RECVFROM_X], tupleOnIo(2, true));
+  on([EV.RECVMSG_X], tupleOnIo(3, true));
+  on([EV.RECVMMSG_X, EV.RECV_X], tupleOnIo(4, true));
+  on([EV.WRITE_X, EV.PWRITE_X, EV.WRITEV_X, EV.PWRITEV_X], tupleOnIo(-1, false));
+  on([EV.SEND_X, EV.SENDTO_X, EV.SENDMSG_X, EV.SENDMMSG_X], tupleOnIo(4, false));
+}
+

@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { basenameOf, concatenatePaths, dirnameOf } from './paths.js';
+
+// [base, path, expected] — libsinsp's concatenate_paths results, including its quirks.
+const cases: Array<[string, string, string]> = [
+  ['', '', ''],
+  ['', '../', ''],
+  ['', '..', ''],
+  ['/', '../', '/'],
+  ['/', '..', '/'],
+  ['a', '../', 'a..'], // no separator is added between the two parts
+  ['a/', '../', ''],
+  ['', '/foo', '/foo'],
+  ['foo/', '..//a', 'a'],
+  ['/foo/', '..//a', '/a'],
+  ['heolo', 'w////////////..//////.////////r.|', 'r.|'],
+  ['heolo', 'w/////////////..//', ''],
+  ['', './', ''],
+  ['', 'dir/term', 'dir/term'],
+  ['', '//dir/term', '/dir/term'],
+  ['/', 'dir/term', '/dir/term'],
+  ['', './dir/term', 'dir/term'],
+  ['/', '//dir//////term', '/dir/term'],
+  ['../.../', 'dir/././././../../.../term/', '../.../term'],
+  ['../.../', '/app/custom/dir/././././../../.../term/', '/app/.../term'],
+  ['./app', 'custom/term', './appcustom/term'],
+  ['app/', 'custom/term', 'app/custom/term'],
+  ['app/////', 'custom////term', 'app/////custom/term'], // the base is never normalised
+  ['/', '/app/custom/dir/././././../../term/', '/app/term'],
+  ['/', '////app', '/app'],
+  ['/root/', '../😀', '/😀'],
+  ['/root/', '../АБВЙЛж', '/АБВЙЛж'],
+  ['/home/user/', 'notes.txt', '/home/user/notes.txt'],
+  ['/home/user/', '.bashrc', '/home/user/.bashrc'],
+  ['/home/user/', '../../etc/./passwd', '/etc/passwd'],
+  ['/home/user/', 'a/b/..', '/home/user/a'],
+  ['/home/user/', '.', '/home/user'],
+  ['/tmp/', 'x..y/..z', '/tmp/x..y/..z'],
+  ['/etc/', '', ''],
+];
+
+test('concatenatePaths reproduces libsinsp for every case', () => {
+  for (const [base, path, want] of cases) {
+    assert.equal(concatenatePaths(base, path), want, `concatenatePaths(${JSON.stringify(base)}, ${JSON.stringify(path)})`);
+  }
+});
+
+test('concatenatePaths gives the placeholder for joins longer than PATH_MAX', () => {
+  assert.equal(concatenatePaths('C'.repeat(1500), 'dir/term'), '/DIR_TOO_LONG/FILENAME_TOO_LONG');
+  // 400 three-byte characters are 1200 bytes although only 400 UTF-16 units.
+  assert.equal(concatenatePaths('/', '诶'.repeat(400)), '/DIR_TOO_LONG/FILENAME_TOO_LONG');
+  assert.equal(concatenatePaths('/', 'a'.repeat(1000)), '/' + 'a'.repeat(1000));
+});
+
+test('dirnameOf and basenameOf follow fd.directory and fd.filename', () => {
+  assert.equal(dirnameOf('/etc/passwd'), '/etc');
+  assert.equal(dirnameOf('/passwd'), '/');
+  assert.equal(dirnameOf('passwd'), '/');
+  assert.equal(dirnameOf('/etc/'), '/etc/');
+  assert.equal(basenameOf('/etc/passwd'), 'passwd');
+  assert.equal(basenameOf('passwd'), '/');
+  assert.equal(basenameOf('/etc/'), '/etc/');
+});

@@ -1,0 +1,311 @@
+// Process lifecycle and credentials from events (sinsp_parser parse_clone_exit_caller/_child,
+// parse_execve_exit, parse_thread_exit, parse_set*id_exit): who a new thread is and what it takes
+// from its parent, what an exec replaces, when an exited thread goes.
+import type { EventView } from '../events/event.js';
+import { CLONE_P, EV, EXECVE_P } from './event-codes.js';
+import { hasParam, paramStrings } from './event-params.js';
+import { FD_FLAG } from './fds.js';
+import type { EventHandler, StateParser } from './parser.js';
+import { PPM_CL, PPM_EXE } from './ppm.js';
+import { cleanExepath, normalizeCgroups } from './snapshot.js';
+import { CLONE_STALE_NS, ProcessState, Thread } from './threads.js';
+
+export function parseClone(p: StateParser, evt: EventView): void {
+  const child = evt.int(CLONE_P.res);
+  if (child < 0) return;
+  if (child === 0) cloneInChild(p, evt);
+  else cloneInCaller(p, evt, child);
+}
+
+/** Fields a new thread takes from the thread it was cloned from. */
+function inheritFrom(child: Thread, from: Thread): void {
+  child.exepath = from.exepath;
+  child.exeFlags = from.exeFlags;
+  child.root = from.root;
+  child.sid = from.sid;
+  child.vpgid = from.vpgid;
+  child.pgid = from.pgid;
+  child.tty = from.tty;
+  child.loginuid = from.loginuid;
+  child.capPermitted = from.capPermitted;
+  child.capInheritable = from.capInheritable;
+  child.capEffective = from.capEffective;
+  child.exeIno = from.exeIno;
+  child.exeInoCtime = from.exeInoCtime;
+  child.exeInoMtime = from.exeInoMtime;
+  child.exeInoCtimeDurationCloneTs = from.exeInoCtimeDurationCloneTs;
+}
+
+/** A new process's ProcessState: a copy of the parent's fd table, cwd and environment. */
+function forkProcessState(pid: number, from: ProcessState | undefined): ProcessState {
+  const s = new ProcessState(pid);
+  if (from !== undefined) {
+    for (const [n, fd] of from.fds) {
+      const c = fd.clone();
+      c.flags |= FD_FLAG.IS_CLONED;
+      s.fds.set(n, c);
+    }
+    s.cwd = from.cwd;
+    s.env = from.env;
+  }
+  return s;
+}
+
+/** Fields every clone event sets on the new thread. */
+function fillFromCloneEvent(child: Thread, evt: EventView): void {
+  child.exe = evt.str(CLONE_P.exe);
+  child.args = paramStrings(evt, CLONE_P.args);
+  child.comm = hasParam(evt, CLONE_P.comm) ? evt.str(CLONE_P.comm) : child.exe;
+  child.fdlimit = evt.int(CLONE_P.fdlimit);
+  if (hasParam(evt, CLONE_P.vmSwap)) {
+    child.pfMajor = evt.uint(CLONE_P.pgftMaj);
+    child.pfMinor = evt.uint(CLONE_P.pgftMin);
+    child.vmSizeKb = evt.uint(CLONE_P.vmSize);
+    child.vmRssKb = evt.uint(CLONE_P.vmRss);
+    child.vmSwapKb = evt.uint(CLONE_P.vmSwap);
+  }
+  child.uid = evt.uint(CLONE_P.uid);
+  child.gid = evt.uint(CLONE_P.gid);
+  if (hasParam(evt, CLONE_P.cgroups)) child.cgroups = normalizeCgroups(paramStrings(evt, CLONE_P.cgroups));
+  child.cloneTs = evt.ts;
+}
+
+/** The clone exit in the parent (parse_clone_exit_caller): may create the child. */
+function cloneInCaller(p: StateParser, evt: EventView, childTid: number): void {
+  const callerTid = evt.tid;
+  const caller = p.getOrCreateThread(callerTid);
+  if (caller === undefined) {
+    p.ctx.thread = undefined;
+    return;
+  }
+  let validCaller = true;
+  if (caller.invalid) {
+    // Patch the placeholder with what the event knows about the caller.
+    validCaller = false;
+    caller.pid = evt.int(CLONE_P.pid);
+    caller.ptid = evt.int(CLONE_P.ptid);
+    if (hasParam(evt, CLONE_P.vpid)) {
+      caller.vtid = evt.int(CLONE_P.vtid);
+      caller.vpid = evt.int(CLONE_P.vpid);
+    } else {
+      caller.vtid = callerTid;
+      caller.vpid = -1;
+    }
+    p.threads.linkThread(caller);
+  }
+  p.ctx.thread = caller;
+  caller.lastAccessTs = evt.tsNumber;
+
+  const flags = evt.uint(CLONE_P.flags);
+  // A child in another pid namespace is known by a different tid here: leave it to its own event.
+  if (flags & (PPM_CL.CHILD_IN_PIDNS | PPM_CL.CLONE_NEWPID | PPM_CL.CLONE_PARENT) || callerTid !== caller.vtid) return;
+  // With vfork the child may well have exited already: let the child's own event create it.
+  if (flags & PPM_CL.CLONE_VFORK || evt.type === EV.VFORK_X) return;
+  if (p.threads.recentlyExited(childTid, callerTid, evt.tsNumber)) return;
+
+  const existing = p.threads.get(childTid);
+  if (existing !== undefined) {
+    if (existing.flags & PPM_CL.CLONE_INVERTED) return;
+    // A stale entry whose exit we missed.
+    p.threads.remove(childTid);
+  }
+
+  const isThread = (flags & PPM_CL.CLONE_THREAD) !== 0;
+  let shared: ProcessState;
+  let child: Thread;
+  if (!isThread) {
+    shared = forkProcessState(childTid, validCaller ? caller.shared : undefined);
+    child = new Thread(childTid, shared);
+    child.pid = childTid;
+    child.ptid = caller.tid;
+  } else {
+    shared = p.threads.groups.get(caller.pid) ?? caller.shared;
+    child = new Thread(childTid, shared);
+    child.pid = caller.pid;
+    child.ptid = caller.ptid;
+    child.lastExecTs = caller.lastExecTs;
+  }
+  child.flags = flags | (isThread ? PPM_CL.CLONE_FILES : 0);
+  child.vtid = child.tid;
+  child.vpid = child.pid;
+  fillFromCloneEvent(child, evt);
+  child.pidnsInitStartTs = p.bootTs;
+  if (validCaller) inheritFrom(child, caller);
+  else {
+    caller.exe = child.exe;
+    caller.comm = child.comm;
+    caller.args = child.args;
+  }
+  child.lastAccessTs = evt.tsNumber;
+  if (!p.threads.add(child)) return;
+  p.notifyProcessChange(child);
+  p.notifyCredentials(child);
+}
+
+/** The clone exit in the child (parse_clone_exit_child): creates it unless the parent just did. */
+function cloneInChild(p: StateParser, evt: EventView): void {
+  const childTid = evt.tid;
+  const existing = p.threads.get(childTid);
+  if (existing !== undefined && existing.cloneTs !== 0n) {
+    if (evt.tsNumber - Number(existing.cloneTs) < CLONE_STALE_NS) {
+      p.ctx.thread = existing;
+      return;
+    }
+    p.threads.remove(childTid);
+    p.ctx.thread = undefined;
+  }
+
+  const flags = evt.uint(CLONE_P.flags) | PPM_CL.CLONE_INVERTED;
+  const pid = evt.int(CLONE_P.pid);
+  const ptid = evt.int(CLONE_P.ptid);
+  let vtid: number;
+  let vpid: number;
+  if (hasParam(evt, CLONE_P.vpid)) {
+    vtid = evt.int(CLONE_P.vtid);
+    vpid = evt.int(CLONE_P.vpid);
+  } else {
+    vtid = childTid;
+    vpid = -1;
+  }
+  const isLeader = (flags & PPM_CL.CLONE_THREAD) === 0;
+  // A new process copies from its parent, a new thread from its process's main thread.
+  const lookup = p.getOrCreateThread(isLeader ? ptid : pid);
+  if (lookup === undefined) {
+    p.ctx.thread = undefined;
+    return;
+  }
+  const validLookup = !lookup.invalid;
+  if (!validLookup && !isLeader) {
+    lookup.pid = pid;
+    lookup.ptid = ptid;
+    lookup.vpid = vpid;
+    lookup.vtid = vpid;
+    p.threads.linkThread(lookup);
+  }
+
+  let shared: ProcessState;
+  if (isLeader) shared = forkProcessState(childTid, validLookup ? lookup.shared : undefined);
+  else shared = p.threads.groups.get(pid) ?? new ProcessState(pid);
+  const child = new Thread(childTid, shared);
+  child.pid = pid;
+  child.ptid = ptid;
+  child.vtid = vtid;
+  child.vpid = vpid;
+  child.flags = flags | (isLeader ? 0 : PPM_CL.CLONE_FILES);
+  fillFromCloneEvent(child, evt);
+  if (validLookup) {
+    inheritFrom(child, lookup);
+    if (!isLeader) child.lastExecTs = lookup.lastExecTs;
+  } else if (!isLeader) {
+    lookup.exe = child.exe;
+    lookup.comm = child.comm;
+    lookup.args = child.args;
+  }
+  if (flags & (PPM_CL.CHILD_IN_PIDNS | PPM_CL.CLONE_NEWPID) || child.tid !== child.vtid) {
+    if (hasParam(evt, CLONE_P.pidnsInitStartTs)) child.pidnsInitStartTs = evt.u64(CLONE_P.pidnsInitStartTs) + p.bootTs;
+  } else {
+    child.pidnsInitStartTs = p.bootTs;
+  }
+  child.lastAccessTs = evt.tsNumber;
+  if (!p.threads.add(child)) {
+    p.ctx.thread = undefined;
+    return;
+  }
+  p.ctx.thread = child;
+  p.notifyProcessChange(child);
+  p.notifyCredentials(child);
+}
+
+export function parseExecve(p: StateParser, evt: EventView, t: Thread | undefined): void {
+  if (evt.int(EXECVE_P.res) < 0 || t === undefined) return;
+  if (t.dead) p.threads.resurrect(t);
+  t.exe = evt.str(EXECVE_P.exe);
+  t.lastExecTs = evt.ts;
+  t.comm = hasParam(evt, EXECVE_P.comm) ? evt.str(EXECVE_P.comm) : t.exe;
+  t.args = paramStrings(evt, EXECVE_P.args);
+  t.pid = evt.int(EXECVE_P.pid);
+  if (t.invalid) {
+    // A placeholder learns its identity from the exec.
+    t.ptid = evt.int(EXECVE_P.ptid);
+    if ((t.flags & PPM_CL.CHILD_IN_PIDNS) === 0) {
+      t.vtid = t.tid;
+      t.vpid = t.pid;
+    }
+    p.threads.linkThread(t);
+  }
+  t.fdlimit = evt.int(EXECVE_P.fdlimit);
+  if (hasParam(evt, EXECVE_P.vmSwap)) {
+    t.pfMajor = evt.uint(EXECVE_P.pgftMaj);
+    t.pfMinor = evt.uint(EXECVE_P.pgftMin);
+    t.vmSizeKb = evt.uint(EXECVE_P.vmSize);
+    t.vmRssKb = evt.uint(EXECVE_P.vmRss);
+    t.vmSwapKb = evt.uint(EXECVE_P.vmSwap);
+  }
+  if (hasParam(evt, EXECVE_P.env)) t.shared.env = paramStrings(evt, EXECVE_P.env);
+  if (hasParam(evt, EXECVE_P.cgroups)) t.cgroups = normalizeCgroups(paramStrings(evt, EXECVE_P.cgroups));
+  if (hasParam(evt, EXECVE_P.tty)) t.tty = evt.uint(EXECVE_P.tty);
+  // Captures older than trusted_exepath needed the enter event to rebuild it; without one it stays.
+  if (hasParam(evt, EXECVE_P.trustedExepath)) t.exepath = cleanExepath(evt.str(EXECVE_P.trustedExepath));
+  if (hasParam(evt, EXECVE_P.vpgid)) t.vpgid = evt.int(EXECVE_P.vpgid);
+  if (hasParam(evt, EXECVE_P.loginuid)) t.loginuid = evt.uint(EXECVE_P.loginuid);
+  if (hasParam(evt, EXECVE_P.flags)) {
+    t.exeFlags = evt.uint(EXECVE_P.flags) & (PPM_EXE.WRITABLE | PPM_EXE.UPPER_LAYER | PPM_EXE.FROM_MEMFD | PPM_EXE.LOWER_LAYER);
+  }
+  if (hasParam(evt, EXECVE_P.capEffective)) {
+    t.capInheritable = evt.u64(EXECVE_P.capInheritable);
+    t.capPermitted = evt.u64(EXECVE_P.capPermitted);
+    t.capEffective = evt.u64(EXECVE_P.capEffective);
+  }
+  if (hasParam(evt, EXECVE_P.exeInoMtime)) {
+    t.exeIno = evt.uint(EXECVE_P.exeIno);
+    t.exeInoCtime = evt.u64(EXECVE_P.exeInoCtime);
+    t.exeInoMtime = evt.u64(EXECVE_P.exeInoMtime);
+    if (t.cloneTs !== 0n) t.exeInoCtimeDurationCloneTs = t.cloneTs - t.exeInoCtime;
+    if (t.pidnsInitStartTs !== 0n && t.exeInoCtime > t.pidnsInitStartTs) {
+      t.exeInoCtimeDurationPidnsStart = t.exeInoCtime - t.pidnsInitStartTs;
+    }
+  }
+  if (hasParam(evt, EXECVE_P.uid)) t.uid = evt.uint(EXECVE_P.uid);
+  t.pgid = hasParam(evt, EXECVE_P.pgid) ? evt.int(EXECVE_P.pgid) : -1;
+  if (hasParam(evt, EXECVE_P.gid)) t.gid = evt.uint(EXECVE_P.gid);
+
+  // Close-on-exec fds are gone in the new program.
+  const fds = t.shared.fds;
+  for (const [n, fd] of fds) if (fd.cloexec) fds.delete(n);
+
+  const keep = t.flags & (PPM_CL.PIPE_SRC | PPM_CL.PIPE_DST | PPM_CL.IS_MAIN_THREAD);
+  const inverted = t.flags & PPM_CL.CLONE_INVERTED;
+  t.flags = PPM_CL.ACTIVE | keep | inverted | PPM_CL.NAME_CHANGED;
+
+  // Every other thread of the process is gone after a successful exec.
+  const group = p.threads.groups.get(t.pid);
+  if (group !== undefined && group.aliveCount > 1) {
+    for (const other of [...group.threads]) {
+      if (other === t || other.isMainThread || other.tid === t.tid) continue;
+      p.threads.remove(other.tid);
+    }
+  }
+  p.notifyProcessChange(t);
+  p.notifyCredentials(t);
+}
+
+export function parseProcexit(p: StateParser, evt: EventView, t: Thread | undefined): void {
+  if (t === undefined) return;
+  p.threads.markDead(t);
+  p.scheduleThreadRemoval(evt.tid);
+  if (t.children.size === 0) return;
+  if (evt.nparams > 4) {
+    if (hasParam(evt, 4)) t.reaperTid = evt.int(4);
+  } else {
+    t.reaperTid = -1;
+  }
+}
+
+export function credentials(index: number, group: boolean): EventHandler {
+  return (p, evt, t) => {
+    if (evt.int(0) !== 0 || t === undefined || !hasParam(evt, index)) return;
+    if (group) t.gid = evt.uint(index);
+    else t.uid = evt.uint(index);
+    p.notifyCredentials(t);
+  };
+}

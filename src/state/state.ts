@@ -1,0 +1,182 @@
+// The system state the engine keeps: threads and fds from events and /proc or a capture's
+// tables, users and groups, containers. The one object the engine creates; field extractors
+// read it through StateView and the EventContext that process() returns.
+import type { EventView } from '../events/event.js';
+import type { ContainerInfo, EventContext, GroupInfo, StateView, ThreadInfo, UserInfo } from './types.js';
+import { containerInfoFromJson, runtimeLookup, type RuntimeLookupOptions } from './container-metadata.js';
+import { ContainerRegistry, type ContainerLookup } from './containers.js';
+import { StateParser, fdNameFromEvent, type StateContext } from './parser.js';
+import { ProcScanner, bootTimeNs, type ProcScanStats } from './proc-scan.js';
+import { loadSnapshots, type ThreadSnapshot } from './snapshot.js';
+import { DEFAULT_MAX_THREADS, Thread, ThreadTable, cwdOf } from './threads.js';
+import { UserTables } from './users.js';
+
+export interface StateOptions {
+  /**
+   * A live system (default false, i.e. replaying a capture): threads missing from the table are
+   * read from /proc, idle threads that have exited are purged, container users are read through
+   * /proc/<pid>/root and container metadata is asked of the runtimes.
+   */
+  live?: boolean;
+  /** Where procfs is mounted (default /proc). */
+  procRoot?: string;
+  /** Root of the host filesystem for /etc/passwd and /etc/group (default '/'). */
+  hostRoot?: string;
+  /** Read the host's /etc/passwd and /etc/group for users not otherwise known (default true). */
+  hostUsers?: boolean;
+  /** Thread table size (default 262144, libsinsp's). */
+  maxThreads?: number;
+  /** Idle-thread purge period and idle time, in ns (default 300 s each, Falco's). */
+  purgeIntervalNs?: number;
+  threadTimeoutNs?: number;
+  /** Boot time in ns since the epoch (default: from /proc/uptime when live, else 0). */
+  bootTs?: bigint;
+  /** Container metadata: runtime clients and sockets, or a lookup of one's own; false for none. */
+  containerLookup?: RuntimeLookupOptions | ContainerLookup | false;
+  /** containerd state directory, used to recognise /<namespace>/<id> cgroups (default /run/containerd). */
+  containerdState?: string;
+}
+
+export class State implements StateView {
+  readonly threads: ThreadTable;
+  readonly users: UserTables;
+  readonly containers: ContainerRegistry;
+  readonly parser: StateParser;
+  readonly live: boolean;
+  private readonly scanner: ProcScanner | undefined;
+
+  constructor(opts: StateOptions = {}) {
+    this.live = opts.live ?? false;
+    const procRoot = opts.procRoot ?? '/proc';
+    const bootTs = opts.bootTs ?? (this.live ? bootTimeNs(procRoot) : 0n);
+    this.threads = new ThreadTable({ maxThreads: opts.maxThreads ?? DEFAULT_MAX_THREADS, selfPid: this.live ? process.pid : -1 });
+    this.users = new UserTables({ hostRoot: opts.hostRoot, procRoot, readFiles: opts.hostUsers ?? true });
+    let lookup: ContainerLookup | undefined;
+    if (this.live && opts.containerLookup !== false) {
+      lookup = typeof opts.containerLookup === 'function' ? opts.containerLookup : runtimeLookup(opts.containerLookup ?? {});
+    }
+    this.containers = new ContainerRegistry({ lookup, containerdState: opts.containerdState });
+    this.scanner = this.live ? new ProcScanner({ procRoot, bootTs }) : undefined;
+    const scanner = this.scanner;
+    this.parser = new StateParser({
+      threads: this.threads,
+      view: this,
+      bootTs,
+      readThread: scanner === undefined ? undefined : (tid) => scanner.readThread(tid),
+      onProcessChange: (t) => this.containers.resolve(t),
+      onCredentials: (t) => this.noteCredentials(t),
+      onUserEvent: (added, cid, uid, gid, name, home, shell) => {
+        if (added) this.users.addUser(cid, { uid, gid, name, home, shell });
+        else this.users.removeUser(cid, uid);
+      },
+      onContainerEvent: (added, json) => {
+        const info = containerInfoFromJson(json);
+        if (info === undefined) return;
+        if (added) this.containers.put(info);
+        else this.containers.remove(info.id);
+      },
+      onGroupEvent: (added, cid, gid, name) => {
+        if (added) this.users.addGroup(cid, { gid, name });
+        else this.users.removeGroup(cid, gid);
+      },
+      purge: scanner === undefined ? undefined : {
+        intervalNs: opts.purgeIntervalNs ?? 300e9,
+        timeoutNs: opts.threadTimeoutNs ?? 300e9,
+        isAlive: (t) => scanner.isAlive(t.pid, t.tid),
+      },
+    });
+  }
+
+  /** Updates the state for one event and returns the context to evaluate rules in. */
+  process(evt: EventView): StateContext {
+    return this.parser.process(evt);
+  }
+
+  /** Seeds the tables from /proc (live start-up). Returns what the scan found. */
+  bootstrapFromProc(): ProcScanStats {
+    const scanner = this.scanner ?? new ProcScanner();
+    const snaps = scanner.scanAll();
+    this.loadSnapshots(snaps);
+    return scanner.stats;
+  }
+
+  /** Seeds the tables from thread snapshots (a capture's process and fd lists, or a scan). */
+  loadSnapshots(snaps: Iterable<ThreadSnapshot>): number {
+    return loadSnapshots(this.threads, snaps, {
+      onThread: (t) => {
+        this.containers.resolve(t);
+        this.noteCredentials(t);
+      },
+    }).length;
+  }
+
+  private noteCredentials(t: Thread): void {
+    this.users.noteUser(t.containerId, t.pid, t.uid);
+    this.users.noteGroup(t.containerId, t.pid, t.gid);
+  }
+
+  // --- StateView -----------------------------------------------------------------------------
+
+  thread(tid: number): Thread | undefined {
+    return this.threads.get(tid);
+  }
+
+  user(uid: number, containerId: string): UserInfo | undefined {
+    return this.users.user(uid, containerId);
+  }
+
+  group(gid: number, containerId: string): GroupInfo | undefined {
+    return this.users.group(gid, containerId);
+  }
+
+  container(id: string): ContainerInfo | undefined {
+    return this.containers.get(id);
+  }
+
+  // --- Helpers for field extractors ------------------------------------------------------------
+
+  /** The main thread of `t`'s process. */
+  mainThread(t: ThreadInfo): Thread | undefined {
+    return this.threads.mainThread(t as Thread);
+  }
+
+  /** The n-th ancestor process (proc.aname[n]); 0 is the process itself, 1 the parent. */
+  ancestor(t: ThreadInfo, n: number): Thread | undefined {
+    return this.threads.ancestor(t as Thread, n);
+  }
+
+  /** Visits the ancestors by ptid from the parent up, loop-safe (proc.aname without index). */
+  forEachAncestor(t: ThreadInfo, visit: (a: ThreadInfo) => boolean): void {
+    this.threads.forEachAncestor(t as Thread, visit);
+  }
+
+  /** The session leader (proc.sname, proc.sid.exe ...). */
+  sessionLeader(t: ThreadInfo): Thread | undefined {
+    return this.threads.oldestMatchingAncestor(t as Thread, (x) => x.sid, true);
+  }
+
+  /** The leader of the virtual process group (proc.vpgid.name ...). */
+  vpgidLeader(t: ThreadInfo): Thread | undefined {
+    return this.threads.oldestMatchingAncestor(t as Thread, (x) => x.vpgid, true);
+  }
+
+  /** The leader of the process group (proc.pgid.name ...). */
+  pgidLeader(t: ThreadInfo): Thread | undefined {
+    return this.threads.oldestMatchingAncestor(t as Thread, (x) => x.pgid, false);
+  }
+
+  /** proc.cwd: the process working directory ('./' when unknown). */
+  cwd(t: ThreadInfo): string {
+    return cwdOf(t as Thread);
+  }
+
+  /** fd.name for an fd-creating event that created none (a failed open or connect). */
+  fdNameFromEvent(ctx: EventContext): string | undefined {
+    return fdNameFromEvent(ctx.evt, ctx.thread as Thread | undefined);
+  }
+
+  /** Stops background work (container metadata lookups). */
+  close(): void {
+    this.containers.close();
+  }
+}

@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UserTables, parseGroup, parsePasswd } from './users.js';
+
+const PASSWD = [
+  'root:x:0:0:root:/root:/bin/bash',
+  'daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin',
+  '+nisuser::::::',
+  'broken:x:notanumber:1:x:/:/bin/sh',
+  'alice:x:1000:1000:Alice,,,:/home/alice:/bin/zsh',
+  '',
+].join('\n');
+const GROUP = ['root:x:0:', 'adm:x:4:syslog,alice', 'alice:x:1000:', '-nis::', ''].join('\n');
+
+test('passwd and group files parse as libsinsp reads them', () => {
+  assert.deepEqual(parsePasswd(PASSWD).map((u) => [u.uid, u.name, u.home, u.shell]), [
+    [0, 'root', '/root', '/bin/bash'],
+    [1, 'daemon', '/usr/sbin', '/usr/sbin/nologin'],
+    [1000, 'alice', '/home/alice', '/bin/zsh'],
+  ]);
+  assert.deepEqual(parseGroup(GROUP).map((g) => [g.gid, g.name]), [[0, 'root'], [4, 'adm'], [1000, 'alice']]);
+});
+
+test('host users come from the host root; uid 0 is root even without an entry', () => {
+  const root = mkdtempSync(join(tmpdir(), 'saker-users-'));
+  try {
+    mkdirSync(join(root, 'etc'));
+    writeFileSync(join(root, 'etc/passwd'), PASSWD);
+    writeFileSync(join(root, 'etc/group'), GROUP);
+    const u = new UserTables({ hostRoot: root });
+    assert.equal(u.user(1000, ''), undefined, 'lookups never read files');
+    u.noteUser('', 4242, 1000);
+    assert.equal(u.user(1000, '')?.name, 'alice');
+    assert.equal(u.user(1, '')?.shell, '/usr/sbin/nologin', 'the whole file was read');
+    u.noteGroup('', 4242, 4);
+    assert.equal(u.group(4, '')?.name, 'adm');
+    assert.equal(u.user(4000, ''), undefined);
+
+    const bare = new UserTables({ hostRoot: join(root, 'nowhere') });
+    bare.noteUser('', 1, 0);
+    assert.deepEqual(bare.user(0, ''), { uid: 0, gid: 0, name: 'root', home: '/root', shell: '<NA>' });
+    bare.addUser('c1', { uid: 7, gid: 7, name: 'svc', home: '/srv', shell: '/bin/sh' });
+    assert.equal(bare.user(7, 'c1')?.name, 'svc');
+    assert.equal(bare.user(7, ''), undefined, 'containers have their own tables');
+    bare.removeUser('c1', 7);
+    assert.equal(bare.user(7, 'c1'), undefined);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('container users are read from the container root through /proc/<pid>/root', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root to enter a mount namespace');
+  if (!existsSync('/bin/busybox')) return t.skip('needs busybox-static (apt-get install busybox-static)');
+  const rootfs = mkdtempSync(join(tmpdir(), 'saker-rootfs-'));
+  mkdirSync(join(rootfs, 'bin'));
+  mkdirSync(join(rootfs, 'etc'));
+  copyFileSync('/bin/busybox', join(rootfs, 'bin/busybox'));
+  writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/ash\nweb:x:33:33:www:/var/www:/sbin/nologin\n');
+  writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\nweb:x:33:\n');
+  const child = spawn('unshare', ['--mount', `--root=${rootfs}`, '/bin/busybox', 'sleep', '30'], { stdio: 'ignore' });
+  try {
+    // The process is unshare until it execs busybox inside the new root.
+    const pid = child.pid!;
+    for (let i = 0; i < 100; i++) {
+      if (existsSync(`/proc/${pid}/root/etc/group`) && readlinkSync(`/proc/${pid}/root`) === rootfs) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const u = new UserTables({ hostRoot: '/' });
+    u.noteUser('c0ffee000001', pid, 33);
+    assert.equal(u.user(33, 'c0ffee000001')?.name, 'web');
+    assert.equal(u.user(0, 'c0ffee000001')?.shell, '/bin/ash', 'the container root, not the host one');
+    u.noteGroup('c0ffee000001', pid, 33);
+    assert.equal(u.group(33, 'c0ffee000001')?.name, 'web');
+    // A process of the host mount namespace never reads "container" files.
+    u.noteUser('c0ffee000002', process.pid, 33);
+    assert.equal(u.user(33, 'c0ffee000002'), undefined);
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(rootfs, { recursive: true, force: true });
+  }
+});
