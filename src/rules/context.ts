@@ -109,17 +109,13 @@ export class LoadContext {
   }
 
   /**
-   * The item a diagnostic is about: the innermost named location (rule 'x', exception 'ex1'),
-   * else the innermost location that is an item rather than a position inside one.
+   * The item a diagnostic is about: the innermost location that is an item (rule 'x',
+   * exception 'ex1', list …) rather than a part of one (its condition, a value, an override).
    */
   get item(): { itemType: ItemType; itemName: string } {
     for (let i = this.locations.length - 1; i >= 0; i--) {
       const loc = this.locations[i]!;
-      if (loc.itemName !== '') return { itemType: loc.itemType, itemName: loc.itemName };
-    }
-    for (let i = this.locations.length - 1; i >= 0; i--) {
-      const loc = this.locations[i]!;
-      if (!POSITIONAL_TYPES.has(loc.itemType)) return { itemType: loc.itemType, itemName: '' };
+      if (ITEM_TYPES.has(loc.itemType)) return { itemType: loc.itemType, itemName: loc.itemName };
     }
     return { itemType: 'rules content', itemName: '' };
   }
@@ -184,12 +180,17 @@ export interface FalcoJsonLocation {
   position: { name: string; line: number; column: number; offset: number };
 }
 
-/** Location kinds that mark a position inside an item rather than an item of their own. */
-const POSITIONAL_TYPES: ReadonlySet<ItemType> = new Set<ItemType>([
-  'value for',
-  'condition expression',
-  'list item',
-  'exception values',
-  'exception value',
+/** Location kinds that are items of a rules file, as opposed to parts of an item. */
+const ITEM_TYPES: ReadonlySet<ItemType> = new Set<ItemType>([
   'rules content',
+  'rules content item',
+  'required_engine_version',
+  'required plugin versions',
+  'required plugin versions entry',
+  'required plugin versions alternative',
+  'list',
+  'macro',
+  'rule',
+  'exception',
+  'extension item',
 ]);
