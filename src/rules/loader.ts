@@ -218,7 +218,7 @@ export interface SakerValidation {
   warnings: FlatDiagnostic[];
 }
 
-export function toSakerValidation(loaded: LoadedRules<unknown>): SakerValidation {
+export function toSakerValidation<Ctx>(loaded: LoadedRules<Ctx>): SakerValidation {
   return {
     rules: loaded.compiled?.rules.length ?? 0,
     enabled_rules: loaded.ruleset.enabledCount,
