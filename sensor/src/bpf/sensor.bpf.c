@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Saker's kernel side: syscall exit events and process lifecycle events in the libs event format,
+ * streamed through one ring buffer.
+ *
+ * sys_exit dispatcher --(syscall in cfg.syscall_mask, caller not ignored)--> tail call into the
+ * syscall's handler (sx_<name>), which assembles the record in per-CPU scratch and copies it
+ * into the ring. Successful execs come from sched_process_exec and thread exits from
+ * sched_process_exit.
+ *
+ * Attachment flavours: the dispatcher and the sched programs exist as tp_btf (preferred: direct
+ * reads of tracepoint arguments) and raw_tp (fallback); the loader loads one set. The handlers
+ * are declared raw_tp and retyped by the loader to match the dispatcher, since a tail call only
+ * reaches programs of the caller's type. Handlers read kernel memory with CO-RE reads only, so
+ * they verify in both flavours.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "../shared.h"
+#include "events.h"
+#include "flags.bpf.h"
+#include "maps.bpf.h"
+#include "record.bpf.h"
+#include "task.bpf.h"
+#include "path.bpf.h"
+#include "sock.bpf.h"
+#include "proc.bpf.h"
+#include "process.bpf.h"
+#include "file.bpf.h"
+#include "net.bpf.h"
+#include "system.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Runs on every syscall exit of every task: keep it to a bitmap test before anything else.
+ * 32-bit (compat) syscalls use another numbering and are not decoded. */
+static __always_inline int dispatch(void *ctx, __u64 nr)
+{
+	if (!syscall_wanted(nr))
+		return 0;
+	if (tgid_ignored(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	if (BPF_CORE_READ(current_task(), thread_info.status) & K_TS_COMPAT)
+		return 0;
+	bpf_tail_call(ctx, &exit_handlers, nr);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
+{
+	return dispatch(ctx, regs->orig_ax);
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
+{
+	return dispatch(ctx, BPF_CORE_READ(regs, orig_ax));
+}
