@@ -8,6 +8,7 @@
  * Exit status: 0 on SIGTERM/SIGINT, stdin EOF or "quit"; 1 bad usage; 2 not root; 3 BPF refused;
  * 4 stdout closed or other runtime failure.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -224,7 +225,9 @@ static void install_handlers(struct sensor_bpf *skel)
 	}
 }
 
-static void attach(struct sensor_bpf *skel, int raw)
+#define N_LINKS 3
+
+static void attach(struct sensor_bpf *skel, int raw, struct bpf_link **links)
 {
 	struct {
 		struct bpf_program *prog;
@@ -240,7 +243,7 @@ static void attach(struct sensor_bpf *skel, int raw)
 					    : bpf_program__attach(progs[i].prog);
 		if (!link)
 			die(3, "cannot attach to %s: %s", progs[i].tp, strerror(errno));
-		/* links stay until exit; the kernel detaches them when the process goes */
+		links[i] = link;
 	}
 }
 
@@ -326,6 +329,9 @@ int main(int argc, char **argv)
 	if (o.syscalls && control_set_syscalls(skel, o.syscalls))
 		die(1, "unknown entries in --syscalls");
 
+	/* a deep pipe absorbs bursts while the reader is busy, and lets it read in big chunks */
+	fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
+
 	struct output out;
 	if (output_init(&out, STDOUT_FILENO, 4u << 20, o.discard))
 		die(4, "out of memory");
@@ -339,7 +345,8 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	attach(skel, raw);
+	struct bpf_link *links[N_LINKS] = {0};
+	attach(skel, raw, links);
 	fprintf(stderr,
 		"{\"type\":\"ready\",\"attach\":\"%s\",\"pid\":%d,\"ring_bytes\":%u,\"cpus\":%d,\"syscalls\":%zu}\n",
 		flavour, getpid(), o.ring_mb << 20, libbpf_num_possible_cpus(), N_SYSCALLS);
@@ -382,12 +389,18 @@ int main(int argc, char **argv)
 			next_stats += (__u64)o.stats_ms * 1000000;
 		}
 	}
-	/* what is already in the ring still goes out */
+	/* detach, let programs already running finish, then send what is left in the ring and the
+	 * final counters, which then add up: events = records + drops */
+	for (int i = 0; i < N_LINKS; i++)
+		bpf_link__destroy(links[i]);
+	usleep(20000);
 	if (status == 0) {
-		drain.batch = 0;
-		ring_buffer__consume(rb);
+		do
+			drain.batch = 0;
+		while (ring_buffer__consume(rb) == DRAIN_PAUSE);
 		output_flush(&out);
 	}
+	control_print_stats(skel, &out);
 	ring_buffer__free(rb);
 	sensor_bpf__destroy(skel);
 	return status;
