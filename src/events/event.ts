@@ -35,7 +35,7 @@ export class EventView {
     this.num = num;
     this.cpu = cpu;
     this.tsCache = undefined;
-    this.tid = Number(buf.readBigInt64LE(start + 8));
+    this.tid = buf.readInt32LE(start + 12) * 4294967296 + buf.readUInt32LE(start + 8); // no BigInt per event
     this.len = buf.readUInt32LE(start + 16);
     this.type = buf.readUInt16LE(start + 20);
     const n = buf.readUInt32LE(start + 22);
