@@ -6,6 +6,7 @@
  *   exercise flood <n>      n x (openat + close) of /dev/null, for drop tests
  *   exercise open <path>    open read-only, print the fd
  *   exercise connect <port> TCP connect to 127.0.0.1:<port>, print the local port
+ *   exercise execveat       become /bin/true through execveat
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -27,6 +28,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -134,6 +136,30 @@ static void network(int port)
 	printf("socketpair_fds %d %d\n", sp[0], sp[1]);
 }
 
+/* connect over IPv6 loopback and a unix socket, each to a listener of our own */
+static void more_connects(const char *dir)
+{
+	struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	socklen_t len = sizeof(a6);
+	int l6 = socket(AF_INET6, SOCK_STREAM, 0);
+	if (l6 >= 0 && bind(l6, (struct sockaddr *)&a6, sizeof(a6)) == 0 && listen(l6, 1) == 0) {
+		getsockname(l6, (struct sockaddr *)&a6, &len);
+		int c6 = socket(AF_INET6, SOCK_STREAM, 0);
+		report("connect6", connect(c6, (struct sockaddr *)&a6, sizeof(a6)));
+		struct sockaddr_in6 local;
+		len = sizeof(local);
+		getsockname(c6, (struct sockaddr *)&local, &len);
+		printf("connect6_ports %d %d\n", ntohs(local.sin6_port), ntohs(a6.sin6_port));
+	}
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	snprintf(un.sun_path, sizeof(un.sun_path), "%s/sock", dir);
+	int lu = socket(AF_UNIX, SOCK_STREAM, 0);
+	bind(lu, (struct sockaddr *)&un, sizeof(un));
+	listen(lu, 1);
+	int cu = socket(AF_UNIX, SOCK_STREAM, 0);
+	report("connect_unix", connect(cu, (struct sockaddr *)&un, sizeof(un)));
+}
+
 /* The legacy calls go through syscall(2): libc would turn open into openat, pipe into pipe2,
  * fork into clone... and the event under test would never happen. */
 static void processes(void)
@@ -194,6 +220,7 @@ int main(int argc, char **argv)
 		open("/saker-exercise-begin", O_RDONLY);
 		files(argv[2]);
 		network(atoi(argv[3]));
+		more_connects(argv[2]);
 		processes();
 		system_calls(argv[2]);
 		return 0;
@@ -203,6 +230,10 @@ int main(int argc, char **argv)
 		for (long i = 0; i < n; i++)
 			close(open("/dev/null", O_RDONLY));
 		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "execveat") == 0) {
+		char *args[] = {"true", "via-execveat", NULL}, *envp[] = {NULL};
+		return report("execveat", syscall(SYS_execveat, AT_FDCWD, "/bin/true", args, envp, 0));
 	}
 	if (argc == 3 && strcmp(argv[1], "open") == 0) {
 		report("openat", open(argv[2], O_RDONLY | O_CLOEXEC));

@@ -172,20 +172,17 @@ static __always_inline bool is_kernel_thread(struct task_struct *t)
 	return BPF_CORE_READ(t, flags) & K_PF_KTHREAD;
 }
 
-/* A successful exec, reported when the new image is in place. The syscall number is still in
- * the task's saved registers and tells execve from execveat. */
+/* A successful exec, reported when the new image is in place, as PPME_SYSCALL_EXECVE_19_X for
+ * execveat too: as libs found, the saved syscall number reads execve after a successful execveat
+ * on x86-64, so the two cannot be told apart here (a failed execveat is an EXECVEAT_X event). */
 static __always_inline int on_exec(struct linux_binprm *bprm)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
-	__u64 nr = BPF_CORE_READ(regs, orig_ax);
+	struct task_struct *t = current_task();
 
-	if (nr != NR_EXECVEAT)
-		nr = NR_EXECVE;
-	if (!syscall_wanted(nr) || is_kernel_thread(t) ||
+	if (!(syscall_wanted(NR_EXECVE) || syscall_wanted(NR_EXECVEAT)) || is_kernel_thread(t) ||
 	    tgid_ignored(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	emit_exec(t, 0, true, nr == NR_EXECVEAT, regs, BPF_CORE_READ(bprm, filename));
+	emit_exec(t, 0, true, false, NULL, BPF_CORE_READ(bprm, filename));
 	return 0;
 }
 

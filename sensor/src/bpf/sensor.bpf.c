@@ -7,6 +7,11 @@
  * into the ring. Successful execs come from sched_process_exec and thread exits from
  * sched_process_exit.
  *
+ * There is no sys_enter program: on x86-64 the saved user registers still hold the arguments
+ * at sys_exit (only a successful exec replaces them, and that is reported from
+ * sched_process_exec), so a syscall pays one program run instead of two plus a per-thread map
+ * update, and user strings are read after the kernel has faulted their pages in.
+ *
  * Attachment flavours: the dispatcher and the sched programs exist as tp_btf (preferred: direct
  * reads of tracepoint arguments) and raw_tp (fallback); the loader loads one set. The handlers
  * are declared raw_tp and retyped by the loader to match the dispatcher, since a tail call only

@@ -198,8 +198,7 @@ static struct sensor_bpf *load(const struct options *o, const char **flavour)
 	if (skel)
 		return skel;
 refused:
-	die(3, "the kernel refused the BPF programs (%s loading %s): %s%s", strerror(-err), *flavour,
-	    err == -EPERM ? "not permitted (lockdown, missing CAP_BPF/CAP_PERFMON?)" : "rejected",
+	die(3, "the kernel refused the BPF programs (%s): %s%s", *flavour, strerror(-err),
 	    o->verbose ? "" : "; --verbose shows the verifier log");
 	return NULL;
 }

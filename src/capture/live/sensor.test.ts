@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -145,11 +145,13 @@ test('captures exec, open, connect, clone and procexit of real commands', async 
   let opener: ReturnType<typeof run> | undefined;
   let connector: ReturnType<typeof run> | undefined;
   let shell = 0;
+  let viaAt = 0;
   const { events, stats } = await capture(set, () => {
     cat = run('cat', ['/etc/hostname']).pid;
     opener = run(exerciser, ['open', '/etc/hostname']);
     connector = run(exerciser, ['connect', String(port)]);
     shell = run('/bin/sh', ['-c', '/bin/true one two; exit 0']).pid;
+    viaAt = run(exerciser, ['execveat']).pid;
   });
 
   // execve of cat: what we ran, where, by whom
@@ -209,6 +211,11 @@ test('captures exec, open, connect, clone and procexit of real commands', async 
   assert.equal(exit.p.status, 0);
   assert.ok(trueExec.num < exit.num);
   one(events, 'procexit of the shell', (e) => e.name === 'procexit' && e.tid === shell);
+
+  // a successful execveat is reported as execve, as libs does (x86-64 cannot tell them apart then)
+  const at = one(events, 'exec through execveat', (e) => e.tid === viaAt && e.name === 'execve' && e.p.res === 0 && e.p.exe === 'true');
+  assert.equal((at.p.args as Buffer).toString(), 'via-execveat\0');
+  assert.equal(at.p.filename, '/bin/true');
 
   // nothing from this process, nothing outside the set
   const ownThreads = new Set(readdirSync('/proc/self/task').map(Number));
@@ -292,6 +299,21 @@ test('every covered syscall is decoded with its table layout and values', async 
   assert.equal(socket.p.flags, PPM_O.CLOEXEC);
   const connect = first('connect');
   assert.equal(inet(connect.p.tuple as Buffer), `2 127.0.0.1:${out.get('connect_lport')![0]} 127.0.0.1:${port}`);
+  if (out.has('connect6_ports')) {
+    const [lport6, rport6] = out.get('connect6_ports')![0]!.split(' ').map(Number);
+    const t6 = byName('connect').map((e) => e.p.tuple as Buffer).find((b) => b[0] === 10);
+    assert.ok(t6, 'IPv6 connect tuple');
+    const loop6 = Buffer.alloc(16);
+    loop6[15] = 1;
+    assert.equal(t6.length, 37);
+    assert.deepEqual([t6.subarray(1, 17), t6.readUInt16LE(17), t6.subarray(19, 35), t6.readUInt16LE(35)], [loop6, lport6, loop6, rport6]);
+  }
+  const unix = byName('connect').find((e) => (e.p.tuple as Buffer)[0] === 1);
+  assert.ok(unix, 'unix connect');
+  const ut = unix.p.tuple as Buffer;
+  assert.notEqual(ut.readBigUInt64LE(1), 0n, 'peer socket pointer');
+  assert.equal(ut.subarray(17).toString(), `${dir}/sock\0`);
+  assert.equal((unix.p.addr as Buffer).toString('latin1', 1), `${dir}/sock\0`);
   const bindPort = out.get('bind_port')![0];
   assert.equal(inet(first('bind').p.addr as Buffer), '2 127.0.0.1:0');
   assert.equal(first('listen').p.backlog, 7);
@@ -429,4 +451,13 @@ test('refusals are clear', async (t) => {
   if (r.error) return t.skip('setpriv not available');
   assert.equal(r.status, 2);
   assert.equal(r.stderr.trim(), 'saker-sensor: must run as root (loading BPF programs needs CAP_BPF, CAP_PERFMON)');
+  // root without the BPF capabilities: the kernel says no, and LiveSensor says why
+  const wrapper = join(scratch, 'no-bpf-caps.sh');
+  writeFileSync(wrapper, `#!/bin/sh\nexec setpriv --bounding-set=-bpf,-perfmon,-sys_admin --inh-caps=-bpf,-perfmon,-sys_admin ${findSensorBinary()} "$@"\n`, { mode: 0o755 });
+  await assert.rejects(LiveSensor.start({ binary: wrapper, syscalls: ['execve'], onEvent: () => {} }), (err: unknown) => {
+    assert.ok(err instanceof SensorError);
+    assert.equal(err.code, 'bpf-refused');
+    assert.match(err.message, /^the kernel refused the BPF programs \(tp_btf\): Operation not permitted/);
+    return true;
+  });
 });
