@@ -441,6 +441,18 @@ test('drops are counted in the kernel and add up', async (t) => {
   assert.equal(events.length, stats.records);
 });
 
+test('a sensor that dies is reported through onError', async (t) => {
+  if (unavailable) return t.skip(unavailable);
+  let onError: (err: SensorError) => void = () => {};
+  const reported = new Promise<SensorError>((resolve) => (onError = resolve));
+  const sensor = await LiveSensor.start({ syscalls: ['execve'], onEvent: () => {}, onError: (e) => onError(e) });
+  process.kill(sensor.pid, 'SIGKILL');
+  const err = await reported;
+  assert.equal(err.code, 'exited');
+  await assert.rejects(sensor.stats(), /not running/);
+  await sensor.stop(); // still safe
+});
+
 test('refusals are clear', async (t) => {
   assert.throws(() => findSensorBinary(join(scratch, 'nowhere')), (err: unknown) =>
     err instanceof SensorError && err.code === 'not-built' && /sensor not built: run npm run setup/.test(err.message));

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { EventView } from '../../events/event.js';
-import { RecordSplitter } from './record-splitter.js';
+import { RecordSplitter, RecordStreamError } from './record-splitter.js';
 import { SENSOR_SYSCALLS } from './syscalls.js';
 
 export type SensorErrorCode = 'not-built' | 'not-root' | 'bpf-refused' | 'bad-option' | 'exited' | 'protocol';
@@ -101,6 +101,8 @@ export class LiveSensor {
   private lastStats: SensorStats | undefined;
   private stderrTail = '';
   private lineBuf = '';
+  private started = false;
+  private failed = false;
   private exited = false;
   private stopping = false;
   private readonly closed: Promise<void>;
@@ -138,6 +140,7 @@ export class LiveSensor {
     const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const sensor = new LiveSensor(child, opts);
     await sensor.waitReady();
+    sensor.started = true;
     return sensor;
   }
 
@@ -222,8 +225,9 @@ export class LiveSensor {
     try {
       this.splitter.push(chunk, this.deliver);
     } catch (err) {
+      if (!(err instanceof RecordStreamError)) throw err; // onEvent's own failure: not ours to hide
       this.child.kill('SIGKILL');
-      this.fail(new SensorError('protocol', (err as Error).message));
+      this.fail(new SensorError('protocol', err.message));
     }
   }
 
@@ -279,10 +283,14 @@ export class LiveSensor {
     else p.resolve(value);
   }
 
+  /** Rejects whatever waits for an answer and reports the failure once, if it happens after
+   *  start (a failed start is the rejection of start()). */
   private fail(err: SensorError): void {
-    const waiting = this.pending.splice(0);
-    for (const p of waiting) p.reject(err);
-    if (!waiting.some((p) => p.cmd === 'ready')) this.opts.onError?.(err);
+    for (const p of this.pending.splice(0)) p.reject(err);
+    if (this.started && !this.stopping && !this.failed) {
+      this.failed = true;
+      this.opts.onError?.(err);
+    }
   }
 }
 
