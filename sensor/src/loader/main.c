@@ -352,12 +352,13 @@ int main(int argc, char **argv)
 
 	char line[8192];
 	size_t line_len = 0;
-	int stdin_open = 1, status = 0;
+	int status = 0, backlog = 0;
 	__u64 next_stats = clock_ns(CLOCK_MONOTONIC) + (__u64)o.stats_ms * 1000000;
 
 	while (!stop_requested) {
 		struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
-		int ready = poll(&pfd, stdin_open ? 1 : 0, o.poll_ms);
+		/* a drain cut short by DRAIN_BATCH left records behind: come straight back for them */
+		int ready = poll(&pfd, 1, backlog ? 0 : (int)o.poll_ms);
 
 		if (ready > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
 			ssize_t n = read(STDIN_FILENO, line + line_len, sizeof(line) - 1 - line_len);
@@ -379,6 +380,7 @@ int main(int argc, char **argv)
 		}
 		drain.batch = 0;
 		int err = ring_buffer__consume(rb);
+		backlog = err == DRAIN_PAUSE;
 		if (err == -EPIPE || output_flush(&out)) {
 			status = 4; /* nobody reads stdout any more */
 			break;
