@@ -22,10 +22,10 @@ static __always_inline void inspect_opened(long fd, struct opened *o)
 	o->layer = NOT_OVERLAY;
 	if (!f)
 		return;
-	struct inode *ino = BPF_CORE_READ(f, f_inode);
-	o->dev = encode_dev(BPF_CORE_READ(ino, i_sb, s_dev));
-	o->ino = BPF_CORE_READ(ino, i_ino);
-	if (BPF_CORE_READ(f, f_mode) & K_FMODE_CREATED)
+	struct inode *ino = KR(f, f_inode);
+	o->dev = encode_dev(KR(ino, i_sb, s_dev));
+	o->ino = KR(ino, i_ino);
+	if (KR(f, f_mode) & K_FMODE_CREATED)
 		o->flags |= PPM_O_F_CREATED;
 	o->layer = file_overlay_layer(f);
 	if (o->layer == OVERLAY_UPPER)
@@ -34,7 +34,7 @@ static __always_inline void inspect_opened(long fd, struct opened *o)
 		o->flags |= PPM_FD_LOWER_LAYER;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_open, struct pt_regs *regs, long ret)
 {
 	__u32 flags = syscall_arg(regs, 1);
@@ -54,7 +54,7 @@ int BPF_PROG(sx_open, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_openat, struct pt_regs *regs, long ret)
 {
 	__u32 flags = syscall_arg(regs, 2);
@@ -75,7 +75,7 @@ int BPF_PROG(sx_openat, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_openat2, struct pt_regs *regs, long ret)
 {
 	struct open_how how = {};
@@ -98,7 +98,7 @@ int BPF_PROG(sx_openat2, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_creat, struct pt_regs *regs, long ret)
 {
 	struct opened o;
@@ -118,7 +118,7 @@ int BPF_PROG(sx_creat, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_close, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -131,7 +131,7 @@ int BPF_PROG(sx_close, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_dup, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -144,7 +144,7 @@ int BPF_PROG(sx_dup, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_dup2, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -158,7 +158,7 @@ int BPF_PROG(sx_dup2, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_dup3, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -185,21 +185,21 @@ static __always_inline void emit_res_path(struct pt_regs *regs, long ret, __u16 
 	rec_submit(r);
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_unlink, struct pt_regs *regs, long ret)
 {
 	emit_res_path(regs, ret, PPME_SYSCALL_UNLINK_2_X, DK_DIR_FILE);
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_rmdir, struct pt_regs *regs, long ret)
 {
 	emit_res_path(regs, ret, PPME_SYSCALL_RMDIR_2_X, DK_DIR_FILE);
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_chdir, struct pt_regs *regs, long ret)
 {
 	emit_res_path(regs, ret, PPME_SYSCALL_CHDIR_X, DK_OTHER);
@@ -219,21 +219,21 @@ static __always_inline void emit_res_2paths(struct pt_regs *regs, long ret, __u1
 	rec_submit(r);
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_link, struct pt_regs *regs, long ret)
 {
 	emit_res_2paths(regs, ret, PPME_SYSCALL_LINK_2_X);
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_symlink, struct pt_regs *regs, long ret)
 {
 	emit_res_2paths(regs, ret, PPME_SYSCALL_SYMLINK_X);
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_rename, struct pt_regs *regs, long ret)
 {
 	emit_res_2paths(regs, ret, PPME_SYSCALL_RENAME_X);
@@ -258,14 +258,14 @@ static __always_inline void emit_2at(struct pt_regs *regs, long ret, __u16 type,
 	rec_submit(r);
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_linkat, struct pt_regs *regs, long ret)
 {
 	emit_2at(regs, ret, PPME_SYSCALL_LINKAT_2_X, 6, linkat_flags_to_ppm(syscall_arg(regs, 4)));
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_renameat, struct pt_regs *regs, long ret)
 {
 	emit_2at(regs, ret, PPME_SYSCALL_RENAMEAT_X, 5, 0);
@@ -273,14 +273,14 @@ int BPF_PROG(sx_renameat, struct pt_regs *regs, long ret)
 }
 
 /* renameat2 flags (RENAME_NOREPLACE/EXCHANGE/WHITEOUT) are passed through, as libs does. */
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_renameat2, struct pt_regs *regs, long ret)
 {
 	emit_2at(regs, ret, PPME_SYSCALL_RENAMEAT2_X, 6, syscall_arg(regs, 4));
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_symlinkat, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -295,7 +295,7 @@ int BPF_PROG(sx_symlinkat, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_unlinkat, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -311,7 +311,7 @@ int BPF_PROG(sx_unlinkat, struct pt_regs *regs, long ret)
 }
 
 /* mkdir's mode is reported raw, as libs does. */
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_mkdir, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -325,7 +325,7 @@ int BPF_PROG(sx_mkdir, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_mkdirat, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -340,7 +340,7 @@ int BPF_PROG(sx_mkdirat, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_chmod, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -354,7 +354,7 @@ int BPF_PROG(sx_chmod, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_fchmod, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -368,7 +368,7 @@ int BPF_PROG(sx_fchmod, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_fchmodat, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -383,7 +383,7 @@ int BPF_PROG(sx_fchmodat, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_fchdir, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -417,21 +417,21 @@ static __always_inline void emit_pipe(struct pt_regs *regs, long ret, bool two)
 	rec_submit(r);
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_pipe, struct pt_regs *regs, long ret)
 {
 	emit_pipe(regs, ret, false);
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_pipe2, struct pt_regs *regs, long ret)
 {
 	emit_pipe(regs, ret, true);
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_fcntl, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -446,7 +446,7 @@ int BPF_PROG(sx_fcntl, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_memfd_create, struct pt_regs *regs, long ret)
 {
 	struct rec *r;

@@ -5,7 +5,7 @@
 
 #define IOV_SCAN 32
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_socket, struct pt_regs *regs, long ret)
 {
 	__u32 type = syscall_arg(regs, 1);
@@ -22,7 +22,7 @@ int BPF_PROG(sx_socket, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_connect, struct pt_regs *regs, long ret)
 {
 	__s64 fd = (__s32)syscall_arg(regs, 0);
@@ -74,21 +74,21 @@ static __always_inline void emit_accept(struct pt_regs *regs, long ret, bool fou
 	rec_submit(r);
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_accept, struct pt_regs *regs, long ret)
 {
 	emit_accept(regs, ret, false);
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_accept4, struct pt_regs *regs, long ret)
 {
 	emit_accept(regs, ret, true);
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_bind, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -102,7 +102,7 @@ int BPF_PROG(sx_bind, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_listen, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -127,7 +127,7 @@ static __always_inline __u32 snaplen_for(long ret, __u64 size)
 	return n;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_sendto, struct pt_regs *regs, long ret)
 {
 	__s64 fd = (__s32)syscall_arg(regs, 0);
@@ -148,7 +148,7 @@ int BPF_PROG(sx_sendto, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_recvfrom, struct pt_regs *regs, long ret)
 {
 	__s64 fd = (__s32)syscall_arg(regs, 0);
@@ -203,7 +203,7 @@ static __always_inline __u64 iov_total(const struct iovec *iov, __u64 cnt)
 	return total;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_sendmsg, struct pt_regs *regs, long ret)
 {
 	__s64 fd = (__s32)syscall_arg(regs, 0);
@@ -232,7 +232,7 @@ int BPF_PROG(sx_sendmsg, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_recvmsg, struct pt_regs *regs, long ret)
 {
 	__s64 fd = (__s32)syscall_arg(regs, 0);
@@ -261,7 +261,7 @@ int BPF_PROG(sx_recvmsg, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_socketpair, struct pt_regs *regs, long ret)
 {
 	__s32 fds[2] = {-1, -1};

@@ -46,28 +46,28 @@ static __always_inline void emit_clone(long ret, __u16 type, __u64 clone_flags)
 	rec_submit(r);
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_clone, struct pt_regs *regs, long ret)
 {
 	emit_clone(ret, PPME_SYSCALL_CLONE_20_X, syscall_arg(regs, 0));
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_fork, struct pt_regs *regs, long ret)
 {
 	emit_clone(ret, PPME_SYSCALL_FORK_20_X, 0);
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_vfork, struct pt_regs *regs, long ret)
 {
 	emit_clone(ret, PPME_SYSCALL_VFORK_20_X, 0);
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_clone3, struct pt_regs *regs, long ret)
 {
 	__u64 flags = 0;
@@ -89,9 +89,9 @@ static __always_inline __u64 inode_time_ns(__s64 sec, __u32 nsec)
 static __always_inline void emit_exec(struct task_struct *t, long res, bool ok, bool at,
 				      struct pt_regs *regs, const char *kfilename)
 {
-	struct mm_struct *mm = BPF_CORE_READ(t, mm);
-	struct file *exe = BPF_CORE_READ(mm, exe_file);
-	struct inode *ino = BPF_CORE_READ(exe, f_inode);
+	struct mm_struct *mm = KR(t, mm);
+	struct file *exe = KR(mm, exe_file);
+	struct inode *ino = KR(exe, f_inode);
 	int argv_idx = at ? 2 : 1;
 	struct rec *r;
 
@@ -151,7 +151,7 @@ static __always_inline void emit_exec(struct task_struct *t, long res, bool ok, 
 
 /* Failed execve/execveat. Successful ones return 0 here too, but by then the new image replaced
  * the arguments: they are reported from sched_process_exec instead. */
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_execve, struct pt_regs *regs, long ret)
 {
 	if (ret != 0)
@@ -159,7 +159,7 @@ int BPF_PROG(sx_execve, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_execveat, struct pt_regs *regs, long ret)
 {
 	if (ret != 0)
@@ -175,7 +175,7 @@ static __always_inline bool is_kernel_thread(struct task_struct *t)
 /* A successful exec, reported when the new image is in place, as PPME_SYSCALL_EXECVE_19_X for
  * execveat too: as libs found, the saved syscall number reads execve after a successful execveat
  * on x86-64, so the two cannot be told apart here (a failed execveat is an EXECVEAT_X event). */
-static __always_inline int on_exec(struct linux_binprm *bprm)
+static __always_inline int exec_event(struct linux_binprm *bprm)
 {
 	struct task_struct *t = current_task();
 
@@ -186,16 +186,10 @@ static __always_inline int on_exec(struct linux_binprm *bprm)
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(on_exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+TP_PROG("sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	return on_exec(bprm);
-}
-
-SEC("raw_tp/sched_process_exec")
-int BPF_PROG(on_exec_raw, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
-{
-	return on_exec(bprm);
+	return exec_event(bprm);
 }
 
 #define MAX_THREADS_SCAN 16
@@ -256,7 +250,7 @@ static __always_inline __s32 find_reaper(struct task_struct *t)
 }
 
 /* PPME_PROCEXIT_1_E, once per exiting thread. */
-static __always_inline int on_exit(struct task_struct *t)
+static __always_inline int exit_event(struct task_struct *t)
 {
 	struct rec *r;
 
@@ -275,16 +269,10 @@ static __always_inline int on_exit(struct task_struct *t)
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(on_exit_btf, struct task_struct *t)
+TP_PROG("sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *t)
 {
-	return on_exit(t);
-}
-
-SEC("raw_tp/sched_process_exit")
-int BPF_PROG(on_exit_raw, struct task_struct *t)
-{
-	return on_exit(t);
+	return exit_event(t);
 }
 
 #endif

@@ -8,13 +8,10 @@
 #ifndef SAKER_RECORD_BPF_H
 #define SAKER_RECORD_BPF_H
 
-struct ppm_hdr {
-	__u64 ts;
-	__u64 tid;
-	__u32 len;
-	__u16 type;
-	__u32 nparams;
-} __attribute__((packed));
+/* The address of record byte `pos`, computed through an integer on purpose: from &buf[i] clang
+ * assumes alignment 1 and splits every store into single bytes. x86-64 and its BPF JIT take
+ * unaligned stores, and the verifier only checks the range, which the mask bounds. */
+#define REC_AT(r, pos) ((void *)((unsigned long)(r)->buf + ((pos) & REC_MASK)))
 
 /* This CPU's scratch record, initialised for an event of `type`; NULL (counted) if missing. */
 static __always_inline struct rec *rec_begin(__u16 type, __u32 nparams, __u16 kind)
@@ -39,7 +36,7 @@ static __always_inline struct rec *rec_begin(__u16 type, __u32 nparams, __u16 ki
 
 static __always_inline void put_len(struct rec *r, __u32 len)
 {
-	*(__u16 *)&r->buf[r->lens & REC_MASK] = len;
+	*(__u16 *)REC_AT(r, r->lens) = len;
 	r->lens += 2;
 }
 
@@ -52,21 +49,21 @@ static __always_inline void put_u8(struct rec *r, __u8 v)
 
 static __always_inline void put_u16(struct rec *r, __u16 v)
 {
-	*(__u16 *)&r->buf[r->pos & REC_MASK] = v;
+	*(__u16 *)REC_AT(r, r->pos) = v;
 	r->pos += 2;
 	put_len(r, 2);
 }
 
 static __always_inline void put_u32(struct rec *r, __u32 v)
 {
-	*(__u32 *)&r->buf[r->pos & REC_MASK] = v;
+	*(__u32 *)REC_AT(r, r->pos) = v;
 	r->pos += 4;
 	put_len(r, 4);
 }
 
 static __always_inline void put_u64(struct rec *r, __u64 v)
 {
-	*(__u64 *)&r->buf[r->pos & REC_MASK] = v;
+	*(__u64 *)REC_AT(r, r->pos) = v;
 	r->pos += 8;
 	put_len(r, 8);
 }
@@ -88,19 +85,19 @@ static __always_inline void raw_u8(struct rec *r, __u8 v)
 
 static __always_inline void raw_u16(struct rec *r, __u16 v)
 {
-	*(__u16 *)&r->buf[r->pos & REC_MASK] = v;
+	*(__u16 *)REC_AT(r, r->pos) = v;
 	r->pos += 2;
 }
 
 static __always_inline void raw_u32(struct rec *r, __u32 v)
 {
-	*(__u32 *)&r->buf[r->pos & REC_MASK] = v;
+	*(__u32 *)REC_AT(r, r->pos) = v;
 	r->pos += 4;
 }
 
 static __always_inline void raw_u64(struct rec *r, __u64 v)
 {
-	*(__u64 *)&r->buf[r->pos & REC_MASK] = v;
+	*(__u64 *)REC_AT(r, r->pos) = v;
 	r->pos += 8;
 }
 
@@ -168,18 +165,17 @@ static __always_inline void rec_submit(struct rec *r)
 {
 	struct sensor_counters *c = &counters[r->cpu & (SENSOR_MAX_CPUS - 1)];
 	__u32 len = r->pos;
-	struct ppm_hdr *h = (struct ppm_hdr *)r->buf;
-
 	c->events++;
 	if (len > REC_MAX) {
 		c->drops_too_large++;
 		return;
 	}
-	h->ts = r->ts;
-	h->tid = r->tid;
-	h->len = len;
-	h->type = r->type;
-	h->nparams = r->nparams;
+	/* ppm_evt_hdr { u64 ts; u64 tid; u32 len; u16 type; u32 nparams }, packed */
+	*(__u64 *)REC_AT(r, 0) = r->ts;
+	*(__u64 *)REC_AT(r, 8) = r->tid;
+	*(__u32 *)REC_AT(r, 16) = len;
+	*(__u16 *)REC_AT(r, 20) = r->type;
+	*(__u32 *)REC_AT(r, 22) = r->nparams;
 	if (bpf_ringbuf_output(&ring, r->buf, len, BPF_RB_NO_WAKEUP))
 		c->drops_full[r->kind & 7]++;
 }

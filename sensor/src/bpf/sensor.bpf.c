@@ -12,11 +12,7 @@
  * sched_process_exec), so a syscall pays one program run instead of two plus a per-thread map
  * update, and user strings are read after the kernel has faulted their pages in.
  *
- * Attachment flavours: the dispatcher and the sched programs exist as tp_btf (preferred: direct
- * reads of tracepoint arguments) and raw_tp (fallback); the loader loads one set. The handlers
- * are declared raw_tp and retyped by the loader to match the dispatcher, since a tail call only
- * reaches programs of the caller's type. Handlers read kernel memory with CO-RE reads only, so
- * they verify in both flavours.
+ * Built twice (flavour.bpf.h): tp_btf, preferred, and raw_tp, the fallback.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -25,6 +21,7 @@
 
 #include "../shared.h"
 #include "events.h"
+#include "flavour.bpf.h"
 #include "flags.bpf.h"
 #include "maps.bpf.h"
 #include "record.bpf.h"
@@ -47,20 +44,14 @@ static __always_inline int dispatch(void *ctx, __u64 nr)
 		return 0;
 	if (tgid_ignored(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	if (BPF_CORE_READ(current_task(), thread_info.status) & K_TS_COMPAT)
+	if (KR(current_task(), thread_info.status) & K_TS_COMPAT)
 		return 0;
 	bpf_tail_call(ctx, &exit_handlers, nr);
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
+TP_PROG("sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	return dispatch(ctx, regs->orig_ax);
-}
-
-SEC("raw_tp/sys_exit")
-int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
-{
-	return dispatch(ctx, BPF_CORE_READ(regs, orig_ax));
+	return dispatch(ctx, KR(regs, orig_ax));
 }

@@ -18,9 +18,10 @@ static __always_inline struct socket *fd_socket(__s64 fd)
 	struct file *f = fd_file(fd);
 	if (!f)
 		return NULL;
-	if ((BPF_CORE_READ(f, f_inode, i_mode) & K_S_IFMT) != K_S_IFSOCK)
+	if ((KR(f, f_inode, i_mode) & K_S_IFMT) != K_S_IFSOCK)
 		return NULL;
-	return (struct socket *)BPF_CORE_READ(f, private_data);
+	void *sock = KR(f, private_data);
+	return sock ? AS(struct socket, sock) : NULL;
 }
 
 static __always_inline __u16 ntohs16(__u16 v)
@@ -74,21 +75,21 @@ static __always_inline void put_socktuple(struct rec *r, __s64 fd, enum directio
 					  const void *uaddr)
 {
 	struct socket *sock = fd_socket(fd);
-	struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
+	struct sock *sk = sock ? KR(sock, sk) : NULL;
 	__u32 start = r->pos;
 
 	if (!sk) {
 		put_empty(r);
 		return;
 	}
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 family = KR(sk, __sk_common.skc_family);
 	switch (family) {
 	case K_AF_INET: {
-		struct inet_sock *inet = (struct inet_sock *)sk;
-		__u32 lip = BPF_CORE_READ(inet, inet_saddr);
-		__u16 lport = BPF_CORE_READ(inet, inet_sport);
-		__u32 rip = BPF_CORE_READ(sk, __sk_common.skc_daddr);
-		__u16 rport = BPF_CORE_READ(sk, __sk_common.skc_dport);
+		struct inet_sock *inet = AS(struct inet_sock, sk);
+		__u32 lip = KR(inet, inet_saddr);
+		__u16 lport = KR(inet, inet_sport);
+		__u32 rip = KR(sk, __sk_common.skc_daddr);
+		__u16 rport = KR(sk, __sk_common.skc_dport);
 		/* unconnected UDP (sendto/sendmsg with an address): the peer is the user's */
 		if (rport == 0 && uaddr) {
 			struct sockaddr_in in = {};

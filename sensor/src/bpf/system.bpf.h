@@ -14,21 +14,21 @@ static __always_inline void emit_res_u32(long ret, __u16 type, __u32 v)
 	rec_submit(r);
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_unshare, struct pt_regs *regs, long ret)
 {
 	emit_res_u32(ret, PPME_SYSCALL_UNSHARE_X, clone_flags_to_ppm(syscall_arg(regs, 0)));
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_setuid, struct pt_regs *regs, long ret)
 {
 	emit_res_u32(ret, PPME_SYSCALL_SETUID_X, syscall_arg(regs, 0));
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_setgid, struct pt_regs *regs, long ret)
 {
 	emit_res_u32(ret, PPME_SYSCALL_SETGID_X, syscall_arg(regs, 0));
@@ -36,14 +36,14 @@ int BPF_PROG(sx_setgid, struct pt_regs *regs, long ret)
 }
 
 /* userfaultfd flags (O_CLOEXEC / O_NONBLOCK / UFFD_USER_MODE_ONLY) are passed raw, as libs does. */
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_userfaultfd, struct pt_regs *regs, long ret)
 {
 	emit_res_u32(ret, PPME_SYSCALL_USERFAULTFD_X, syscall_arg(regs, 0));
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_setns, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -57,7 +57,7 @@ int BPF_PROG(sx_setns, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_setresuid, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -73,7 +73,7 @@ int BPF_PROG(sx_setresuid, struct pt_regs *regs, long ret)
 }
 
 /* ptrace addr and data are PT_DYN: a one-byte type tag, then the value. */
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_ptrace, struct pt_regs *regs, long ret)
 {
 	__u16 req = ptrace_req_to_ppm(syscall_arg(regs, 0));
@@ -110,7 +110,7 @@ int BPF_PROG(sx_ptrace, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_mount, struct pt_regs *regs, long ret)
 {
 	__u32 flags = syscall_arg(regs, 3);
@@ -130,7 +130,7 @@ int BPF_PROG(sx_mount, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_umount2, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -145,7 +145,7 @@ int BPF_PROG(sx_umount2, struct pt_regs *regs, long ret)
 }
 
 /* bpf(2): the command numbers are passed through (PPM_BPF_* equal the uapi values). */
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_bpf, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -159,7 +159,7 @@ int BPF_PROG(sx_bpf, struct pt_regs *regs, long ret)
 }
 
 /* init_module: the first bytes of the image (snaplen-style cap: STR_MAX), its length, the args. */
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_init_module, struct pt_regs *regs, long ret)
 {
 	__u64 len = syscall_arg(regs, 1);
@@ -175,7 +175,7 @@ int BPF_PROG(sx_init_module, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_finit_module, struct pt_regs *regs, long ret)
 {
 	struct rec *r;
@@ -192,7 +192,7 @@ int BPF_PROG(sx_finit_module, struct pt_regs *regs, long ret)
 
 /* prctl: option numbers are passed through; the name for PR_SET/GET_NAME, the value read back
  * for PR_GET_CHILD_SUBREAPER, the raw second argument otherwise. */
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_prctl, struct pt_regs *regs, long ret)
 {
 	__u32 option = syscall_arg(regs, 0);
@@ -220,7 +220,7 @@ int BPF_PROG(sx_prctl, struct pt_regs *regs, long ret)
 }
 
 /* capset: the capability sets in force after the call. */
-SEC("raw_tp")
+HANDLER
 int BPF_PROG(sx_capset, struct pt_regs *regs, long ret)
 {
 	struct task_struct *t = current_task();

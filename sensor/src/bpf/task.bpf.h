@@ -4,20 +4,15 @@
 #ifndef SAKER_TASK_BPF_H
 #define SAKER_TASK_BPF_H
 
-static __always_inline struct task_struct *current_task(void)
-{
-	return (struct task_struct *)bpf_get_current_task();
-}
-
 static __always_inline __u64 syscall_arg(struct pt_regs *regs, int i)
 {
 	switch (i) {
-	case 0: return BPF_CORE_READ(regs, di);
-	case 1: return BPF_CORE_READ(regs, si);
-	case 2: return BPF_CORE_READ(regs, dx);
-	case 3: return BPF_CORE_READ(regs, r10);
-	case 4: return BPF_CORE_READ(regs, r8);
-	default: return BPF_CORE_READ(regs, r9);
+	case 0: return KR(regs, di);
+	case 1: return KR(regs, si);
+	case 2: return KR(regs, dx);
+	case 3: return KR(regs, r10);
+	case 4: return KR(regs, r8);
+	default: return KR(regs, r9);
 	}
 }
 
@@ -158,13 +153,14 @@ static __always_inline struct file *fd_file(__s64 fd)
 {
 	if (fd < 0)
 		return NULL;
-	struct fdtable *fdt = BPF_CORE_READ(current_task(), files, fdt);
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	struct fdtable *fdt = KR(current_task(), files, fdt);
+	if (!fdt || fd >= KR(fdt, max_fds))
 		return NULL;
+	/* a variable index: probe reads (the verifier allows no variable offset on typed pointers) */
 	struct file **fds = BPF_CORE_READ(fdt, fd);
 	struct file *f = NULL;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
+	return f ? AS(struct file, f) : NULL;
 }
 
 static __always_inline __u32 encode_dev(__u32 dev)
@@ -179,8 +175,8 @@ enum overlay_layer { NOT_OVERLAY, OVERLAY_UPPER, OVERLAY_LOWER };
  * with an upper dentry was written in the container, otherwise it comes from the image. */
 static __always_inline enum overlay_layer file_overlay_layer(struct file *f)
 {
-	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
-	if (BPF_CORE_READ(d, d_sb, s_magic) != K_OVERLAYFS_SUPER_MAGIC)
+	struct dentry *d = KR(f, f_path.dentry);
+	if (KR(d, d_sb, s_magic) != K_OVERLAYFS_SUPER_MAGIC)
 		return NOT_OVERLAY;
 	char *inode = (char *)BPF_CORE_READ(d, d_inode);
 	struct dentry *upper = NULL;

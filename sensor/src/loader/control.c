@@ -17,9 +17,9 @@ static void reply_ack(const char *cmd, long value)
 	fprintf(stderr, "{\"type\":\"ack\",\"cmd\":\"%s\",\"value\":%ld}\n", cmd, value);
 }
 
-int control_set_syscalls(struct sensor_bpf *skel, char *list)
+int control_set_syscalls(struct probes *p, char *list)
 {
-	struct sensor_config *cfg = &skel->bss->cfg;
+	struct sensor_config *cfg = p->cfg;
 	__u64 mask[SENSOR_SYSCALL_WORDS] = {0};
 	int procexit = 0, unknown = 0;
 
@@ -52,9 +52,9 @@ static int count_enabled(const struct sensor_config *cfg)
 
 /* The list is read by the probes without locks: entries are only appended, and a removal moves
  * the last entry into the hole before shrinking, so a concurrent reader sees each other entry. */
-int control_ignore(struct sensor_bpf *skel, int pid, int add)
+int control_ignore(struct probes *p, int pid, int add)
 {
-	struct sensor_config *cfg = &skel->bss->cfg;
+	struct sensor_config *cfg = p->cfg;
 	__u32 n = cfg->n_ignored;
 
 	for (__u32 i = 0; i < n; i++) {
@@ -80,12 +80,12 @@ static const char *const DROP_KIND_NAMES[DK_MAX] = {
 	"clone_fork", "execve", "connect", "open", "dir_file", "close", "proc", "other",
 };
 
-void control_print_stats(const struct sensor_bpf *skel, const struct output *out)
+void control_print_stats(const struct probes *p, const struct output *out)
 {
 	__u64 events = 0, full[DK_MAX] = {0}, too_large = 0, no_scratch = 0, drops = 0;
 
 	for (int c = 0; c < SENSOR_MAX_CPUS; c++) {
-		const struct sensor_counters *k = &skel->bss->counters[c];
+		const struct sensor_counters *k = &p->counters[c];
 		events += k->events;
 		for (int d = 0; d < DK_MAX; d++)
 			full[d] += k->drops_full[d];
@@ -117,7 +117,7 @@ static int parse_pid(const char *tok, int *pid)
 	return 0;
 }
 
-enum control_result control_apply(struct sensor_bpf *skel, const struct output *out, char *line)
+enum control_result control_apply(struct probes *p, const struct output *out, char *line)
 {
 	char *cmd = strtok(line, " \t");
 	char *rest = strtok(NULL, "");
@@ -125,27 +125,27 @@ enum control_result control_apply(struct sensor_bpf *skel, const struct output *
 	if (!cmd)
 		return CONTROL_OK;
 	if (strcmp(cmd, "syscalls") == 0) {
-		control_set_syscalls(skel, rest ? rest : (char[]){""});
-		reply_ack("syscalls", count_enabled(&skel->bss->cfg));
+		control_set_syscalls(p, rest ? rest : (char[]){""});
+		reply_ack("syscalls", count_enabled(p->cfg));
 	} else if (strcmp(cmd, "ignore") == 0 || strcmp(cmd, "unignore") == 0) {
 		int add = cmd[0] == 'i';
 		for (char *tok = rest ? strtok(rest, " ,\t") : NULL; tok; tok = strtok(NULL, " ,\t")) {
 			int pid;
 			if (parse_pid(tok, &pid))
 				reply_error("bad pid '%s'", tok);
-			else if (control_ignore(skel, pid, add))
+			else if (control_ignore(p, pid, add))
 				reply_error("too many ignored pids, '%s' not added", tok);
 		}
-		reply_ack(cmd, skel->bss->cfg.n_ignored);
+		reply_ack(cmd, p->cfg->n_ignored);
 	} else if (strcmp(cmd, "snaplen") == 0) {
 		int v;
 		if (!rest || parse_pid(rest, &v) || v > 4096)
 			reply_error("snaplen wants 1..4096 bytes, got '%s'", rest ? rest : "");
 		else
-			skel->bss->cfg.snaplen = v;
-		reply_ack("snaplen", skel->bss->cfg.snaplen);
+			p->cfg->snaplen = v;
+		reply_ack("snaplen", p->cfg->snaplen);
 	} else if (strcmp(cmd, "stats") == 0) {
-		control_print_stats(skel, out);
+		control_print_stats(p, out);
 	} else if (strcmp(cmd, "quit") == 0) {
 		return CONTROL_QUIT;
 	} else {

@@ -8,21 +8,18 @@
 #ifndef SAKER_CONTROL_H
 #define SAKER_CONTROL_H
 
-#include <linux/types.h>
-
-#include "../shared.h"
 #include "output.h"
-#include "sensor.skel.h"
+#include "probes.h"
 
 enum control_result { CONTROL_OK, CONTROL_QUIT };
 
 /* Applies one command line (without its newline). */
-enum control_result control_apply(struct sensor_bpf *skel, const struct output *out, char *line);
+enum control_result control_apply(struct probes *p, const struct output *out, char *line);
 
 /* Sets the syscall set from a comma- or space-separated list; returns the number of unknown
  * tokens (reported on stderr). */
-int control_set_syscalls(struct sensor_bpf *skel, char *list);
-int control_ignore(struct sensor_bpf *skel, int pid, int add);
-void control_print_stats(const struct sensor_bpf *skel, const struct output *out);
+int control_set_syscalls(struct probes *p, char *list);
+int control_ignore(struct probes *p, int pid, int add);
+void control_print_stats(const struct probes *p, const struct output *out);
 
 #endif

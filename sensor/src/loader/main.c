@@ -27,7 +27,7 @@
 #include "../shared.h"
 #include "control.h"
 #include "output.h"
-#include "sensor.skel.h"
+#include "probes.h"
 #include "syscalls.h"
 
 enum attach_mode { ATTACH_AUTO, ATTACH_BTF, ATTACH_RAW };
@@ -136,77 +136,26 @@ static void parse_options(int argc, char **argv, struct options *o)
 		die(1, "--snaplen must be at most 4096, got %u", o->snaplen);
 }
 
-static int name_ends_with(const char *name, const char *suffix)
+/* tp_btf first; raw_tp when the kernel cannot take tp_btf. EPERM means no privilege, not a
+ * missing feature: raw_tp would be refused the same way, so it is not tried. */
+static void load(struct probes *p, const struct options *o)
 {
-	size_t n = strlen(name), m = strlen(suffix);
-	return n >= m && strcmp(name + n - m, suffix) == 0;
-}
+	int err = 0, raw = o->attach == ATTACH_RAW;
 
-/* Opens and loads one flavour. Returns NULL with *err set on failure. */
-static struct sensor_bpf *load_flavour(int raw, const struct options *o, int *err)
-{
-	struct sensor_bpf *skel = sensor_bpf__open();
-	struct bpf_program *prog;
-
-	if (!skel) {
-		*err = -errno;
-		return NULL;
+	err = probes_load(p, raw, o->ring_mb);
+	if (err && !raw && o->attach == ATTACH_AUTO && err != -EPERM) {
+		raw = 1;
+		err = probes_load(p, raw, o->ring_mb);
 	}
-	bpf_map__set_max_entries(skel->maps.ring, o->ring_mb << 20);
-	bpf_map__set_max_entries(skel->maps.scratch_map, libbpf_num_possible_cpus());
-	bpf_object__for_each_program(prog, skel->obj) {
-		const char *name = bpf_program__name(prog);
-		if (name_ends_with(name, "_btf")) {
-			bpf_program__set_autoload(prog, !raw);
-		} else if (name_ends_with(name, "_raw")) {
-			bpf_program__set_autoload(prog, raw);
-		} else if (!raw) {
-			/* a handler must have its dispatcher's type to be tail-called */
-			bpf_program__set_type(prog, BPF_PROG_TYPE_TRACING);
-			bpf_program__set_expected_attach_type(prog, BPF_TRACE_RAW_TP);
-			*err = bpf_program__set_attach_target(prog, 0, "sys_exit");
-			if (*err) {
-				sensor_bpf__destroy(skel);
-				return NULL;
-			}
-		}
-	}
-	*err = sensor_bpf__load(skel);
-	if (*err) {
-		sensor_bpf__destroy(skel);
-		return NULL;
-	}
-	return skel;
-}
-
-static struct sensor_bpf *load(const struct options *o, const char **flavour)
-{
-	int err = 0;
-	struct sensor_bpf *skel = NULL;
-
-	if (o->attach != ATTACH_RAW) {
-		skel = load_flavour(0, o, &err);
-		*flavour = "tp_btf";
-		/* EPERM means no privilege, not a missing feature: raw_tp would fail the same way */
-		if (!skel && (o->attach == ATTACH_BTF || err == -EPERM))
-			goto refused;
-	}
-	if (!skel) {
-		skel = load_flavour(1, o, &err);
-		*flavour = "raw_tp";
-	}
-	if (skel)
-		return skel;
-refused:
-	die(3, "the kernel refused the BPF programs (%s): %s%s", *flavour, strerror(-err),
-	    o->verbose ? "" : "; --verbose shows the verifier log");
-	return NULL;
+	if (err)
+		die(3, "the kernel refused the BPF programs (%s): %s%s", raw ? "raw_tp" : "tp_btf",
+		    strerror(-err), o->verbose ? "" : "; --verbose shows the verifier log");
 }
 
 /* Points every syscall number at its handler. */
-static void install_handlers(struct sensor_bpf *skel)
+static void install_handlers(struct probes *p)
 {
-	int map_fd = bpf_map__fd(skel->maps.exit_handlers);
+	int map_fd = bpf_map__fd(p->exit_handlers);
 	char name[64];
 
 	for (size_t i = 0; i < N_SYSCALLS; i++) {
@@ -214,35 +163,13 @@ static void install_handlers(struct sensor_bpf *skel)
 		if (s->nr < 0)
 			continue;
 		snprintf(name, sizeof(name), "sx_%s", s->name);
-		struct bpf_program *prog = bpf_object__find_program_by_name(skel->obj, name);
+		struct bpf_program *prog = bpf_object__find_program_by_name(p->obj, name);
 		if (!prog)
 			die(3, "no BPF handler %s for syscall %s", name, s->name);
 		__u32 key = s->nr;
 		int fd = bpf_program__fd(prog);
 		if (bpf_map_update_elem(map_fd, &key, &fd, BPF_ANY))
 			die(3, "cannot install handler %s: %s", name, strerror(errno));
-	}
-}
-
-#define N_LINKS 3
-
-static void attach(struct sensor_bpf *skel, int raw, struct bpf_link **links)
-{
-	struct {
-		struct bpf_program *prog;
-		const char *tp;
-	} progs[] = {
-		{raw ? skel->progs.sys_exit_raw : skel->progs.sys_exit_btf, "sys_exit"},
-		{raw ? skel->progs.on_exec_raw : skel->progs.on_exec_btf, "sched_process_exec"},
-		{raw ? skel->progs.on_exit_raw : skel->progs.on_exit_btf, "sched_process_exit"},
-	};
-
-	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-		struct bpf_link *link = raw ? bpf_program__attach_raw_tracepoint(progs[i].prog, progs[i].tp)
-					    : bpf_program__attach(progs[i].prog);
-		if (!link)
-			die(3, "cannot attach to %s: %s", progs[i].tp, strerror(errno));
-		links[i] = link;
 	}
 }
 
@@ -253,33 +180,34 @@ static __u64 clock_ns(clockid_t id)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* --check: load both builds, say how many programs the verifier accepted (and, with --verbose,
+ * how many instructions it verified for each). */
 static int check_programs(const struct options *o)
 {
+	int status = 0;
+
 	for (int raw = 0; raw <= 1; raw++) {
-		int err = 0, n = 0;
-		struct options opts = *o;
-		opts.ring_mb = 1;
-		struct sensor_bpf *skel = load_flavour(raw, &opts, &err);
-		if (!skel) {
+		struct probes p;
+		int err = probes_load(&p, raw, 1), n = 0;
+		if (err) {
 			fprintf(stderr, "%s: refused: %s\n", raw ? "raw_tp" : "tp_btf", strerror(-err));
-			return 3;
+			status = 3;
+			continue;
 		}
 		struct bpf_program *prog;
-		bpf_object__for_each_program(prog, skel->obj) {
+		bpf_object__for_each_program(prog, p.obj) {
 			struct bpf_prog_info info = {};
 			__u32 len = sizeof(info);
-			if (!bpf_program__autoload(prog))
-				continue;
 			bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len);
 			if (o->verbose)
-				printf("%-8s %-22s %7u insns verified\n", raw ? "raw_tp" : "tp_btf",
-				       bpf_program__name(prog), info.verified_insns);
+				printf("%-8s %-22s %7u insns verified\n", p.flavour, bpf_program__name(prog),
+				       info.verified_insns);
 			n++;
 		}
-		printf("%s: %d programs accepted by the verifier\n", raw ? "raw_tp" : "tp_btf", n);
-		sensor_bpf__destroy(skel);
+		printf("%s: %d programs accepted by the verifier\n", p.flavour, n);
+		probes_destroy(&p);
 	}
-	return 0;
+	return status;
 }
 
 struct drain {
@@ -304,7 +232,6 @@ static int on_record(void *ctx, void *data, size_t size)
 int main(int argc, char **argv)
 {
 	struct options o;
-	const char *flavour = "tp_btf";
 
 	parse_options(argc, argv, &o);
 	if (geteuid() != 0)
@@ -313,19 +240,19 @@ int main(int argc, char **argv)
 	if (o.check)
 		return check_programs(&o);
 
-	struct sensor_bpf *skel = load(&o, &flavour);
-	int raw = strcmp(flavour, "raw_tp") == 0;
-	install_handlers(skel);
+	struct probes probes;
+	load(&probes, &o);
+	install_handlers(&probes);
 
-	struct sensor_config *cfg = &skel->bss->cfg;
+	struct sensor_config *cfg = probes.cfg;
 	cfg->boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	cfg->snaplen = o.snaplen;
-	control_ignore(skel, getpid(), 1);
+	control_ignore(&probes, getpid(), 1);
 	if (o.ignore) {
 		for (char *tok = strtok(o.ignore, ","); tok; tok = strtok(NULL, ","))
-			control_ignore(skel, atoi(tok), 1);
+			control_ignore(&probes, atoi(tok), 1);
 	}
-	if (o.syscalls && control_set_syscalls(skel, o.syscalls))
+	if (o.syscalls && control_set_syscalls(&probes, o.syscalls))
 		die(1, "unknown entries in --syscalls");
 
 	/* a deep pipe absorbs bursts while the reader is busy, and lets it read in big chunks */
@@ -335,7 +262,7 @@ int main(int argc, char **argv)
 	if (output_init(&out, STDOUT_FILENO, 4u << 20, o.discard))
 		die(4, "out of memory");
 	struct drain drain = {.out = &out};
-	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(skel->maps.ring), on_record, &drain, NULL);
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(probes.ring), on_record, &drain, NULL);
 	if (!rb)
 		die(3, "cannot map the ring buffer: %s", strerror(errno));
 
@@ -344,11 +271,13 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct bpf_link *links[N_LINKS] = {0};
-	attach(skel, raw, links);
+	const char *what = "";
+	int err = probes_attach(&probes, &what);
+	if (err)
+		die(3, "cannot attach to %s: %s", what, strerror(-err));
 	fprintf(stderr,
 		"{\"type\":\"ready\",\"attach\":\"%s\",\"pid\":%d,\"ring_bytes\":%u,\"cpus\":%d,\"syscalls\":%zu}\n",
-		flavour, getpid(), o.ring_mb << 20, libbpf_num_possible_cpus(), N_SYSCALLS);
+		probes.flavour, getpid(), o.ring_mb << 20, libbpf_num_possible_cpus(), N_SYSCALLS);
 
 	char line[8192];
 	size_t line_len = 0;
@@ -369,7 +298,7 @@ int main(int argc, char **argv)
 			char *start = line, *nl;
 			while ((nl = memchr(start, '\n', line + line_len - start))) {
 				*nl = 0;
-				if (control_apply(skel, &out, start) == CONTROL_QUIT)
+				if (control_apply(&probes, &out, start) == CONTROL_QUIT)
 					stop_requested = 1;
 				start = nl + 1;
 			}
@@ -386,14 +315,13 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (o.stats_ms && clock_ns(CLOCK_MONOTONIC) >= next_stats) {
-			control_print_stats(skel, &out);
+			control_print_stats(&probes, &out);
 			next_stats += (__u64)o.stats_ms * 1000000;
 		}
 	}
 	/* detach, let programs already running finish, then send what is left in the ring and the
 	 * final counters, which then add up: events = records + drops */
-	for (int i = 0; i < N_LINKS; i++)
-		bpf_link__destroy(links[i]);
+	probes_detach(&probes);
 	usleep(20000);
 	if (status == 0) {
 		do
@@ -401,8 +329,8 @@ int main(int argc, char **argv)
 		while (ring_buffer__consume(rb) == DRAIN_PAUSE);
 		output_flush(&out);
 	}
-	control_print_stats(skel, &out);
+	control_print_stats(&probes, &out);
 	ring_buffer__free(rb);
-	sensor_bpf__destroy(skel);
+	probes_destroy(&probes);
 	return status;
 }
