@@ -1,0 +1,390 @@
+// Compiles everything collected so far (rule_loader_compiler.cpp): lists are expanded, macro
+// and rule conditions get list names substituted and are parsed, macros are expanded with
+// their visibility, exceptions become `and not (...)` clauses, outputs and conditions are
+// validated by the rule's source, and syscall rules get their event codes.
+
+import type { Expr, Node, Pos } from '../filter/ast.js';
+import { FilterSyntaxError, parseCondition } from '../filter/parser.js';
+import { EVENT_TABLE } from '../events/event-table.js';
+import { LoadContext, type Position, type ValueSourceMap } from './context.js';
+import type { Collector, LoadConfig, MacroInfo, RuleInfo } from './collector.js';
+import { buildExceptionCondition } from './exceptions.js';
+import { compileLists, resolveLists, type CompiledList } from './lists.js';
+import { resolveMacros } from './macros.js';
+import type { Priority } from './priority.js';
+import { DEPRECATED_FIELDS, RuleLoadError, deprecatedFieldDescription, type DeprecatedField } from './result.js';
+import type { RuleFilter, RuleSource } from './source.js';
+
+export const SYSCALL_SOURCE = 'syscall';
+
+/** Falco warns when a syscall rule can match more event codes than this. */
+export const NO_EVTTYPE_THRESHOLD = 100;
+
+const CONTAINER_INFO = '%container.info';
+const CONTAINER_INFO_WARNING =
+  '%container.info is deprecated and no more useful, and will be dropped by Falco 1.0.0. The container plugin will automatically add required fields to the output message.';
+const NO_EVTTYPE_WARNING = 'Rule matches too many evt.type values. This has a significant performance penalty.';
+/** Falco sets this parser depth for rule and macro conditions. */
+const MAX_CONDITION_DEPTH = 1000;
+
+const ASYNCEVENT_E = EVENT_TABLE.findIndex((e) => e.id === 'PPME_ASYNCEVENT_E');
+const PLUGINEVENT_E = EVENT_TABLE.findIndex((e) => e.id === 'PPME_PLUGINEVENT_E');
+
+/** An `append_output` entry: text appended to the outputs of the rules it matches. */
+export interface ExtraOutputFormat {
+  format: string;
+  /** Only rules of this source (any when empty). */
+  source?: string;
+  /** Only rules having all these tags. */
+  tags?: readonly string[];
+  /** Only the rule of this name (any when empty). */
+  rule?: string;
+}
+
+export interface CompileConfig extends LoadConfig {
+  extraOutputFormats?: readonly ExtraOutputFormat[];
+}
+
+export interface CompiledMacro {
+  name: string;
+  /** Macro-expanded AST. */
+  condition: Expr;
+  used: boolean;
+}
+
+export interface CompiledRule<Ctx = unknown> {
+  /** Position in compiled order (first-definition order). */
+  id: number;
+  name: string;
+  source: string;
+  description: string;
+  /** The output format after appending extra formats and dropping %container.info. */
+  output: string;
+  priority: Priority;
+  /** Sorted, like Falco's std::set. */
+  tags: readonly string[];
+  capture: boolean;
+  captureDuration: number;
+  /** The rule's `enabled` flag (the ruleset decides what actually runs). */
+  enabled: boolean;
+  /** The condition text that was parsed: exceptions applied and lists substituted. */
+  conditionText: string;
+  /** The macro-expanded condition. */
+  condition: Expr;
+  filter: RuleFilter<Ctx>;
+  /**
+   * Event codes the rule is indexed under: for syscall rules the codes its condition can
+   * match plus the async meta-event, for other sources the plugin and async events.
+   */
+  eventCodes: readonly number[] | undefined;
+  /** For syscall rules: the codes the condition itself can match. */
+  conditionEventCodes: ReadonlySet<number> | undefined;
+  /** Fields used by the rule's exceptions. */
+  exceptionFields: readonly string[];
+}
+
+export interface CompileOutput<Ctx = unknown> {
+  lists: Map<string, CompiledList>;
+  macros: Map<string, CompiledMacro>;
+  rules: CompiledRule<Ctx>[];
+}
+
+/**
+ * Compiles the collected definitions. Errors and warnings go to `cfg.result`; returns
+ * undefined when compiling stopped at an error.
+ */
+export function compileCollected<Ctx>(cfg: CompileConfig, collector: Collector): CompileOutput<Ctx> | undefined {
+  const lists = compileLists(collector.lists.values());
+  const macros = new Map<string, CompiledMacro>();
+  const rules: CompiledRule<Ctx>[] = [];
+  try {
+    compileMacros(collector, lists, macros);
+    for (const info of collector.rules.values()) {
+      const rule = compileRule<Ctx>(cfg, collector, info, lists, macros, rules.length);
+      if (rule) rules.push(rule);
+    }
+  } catch (err) {
+    if (!(err instanceof RuleLoadError)) throw err;
+    cfg.result.addError(err.code, err.message, err.context);
+    return undefined;
+  }
+  for (const m of macros.values()) {
+    if (!m.used) {
+      cfg.result.addWarning('LOAD_UNUSED_MACRO', 'Macro not referred to by any other rule/macro', collector.macros.get(m.name)!.context);
+    }
+  }
+  for (const l of lists.values()) {
+    if (!l.used) {
+      cfg.result.addWarning('LOAD_UNUSED_LIST', 'List not referred to by any other rule/macro', collector.lists.get(l.name)!.context);
+    }
+  }
+  return { lists, macros, rules };
+}
+
+/** Parses every macro, then expands each with the macros defined before its latest change. */
+function compileMacros(collector: Collector, lists: Map<string, CompiledList>, out: Map<string, CompiledMacro>): void {
+  for (const info of collector.macros.values()) {
+    out.set(info.name, { name: info.name, condition: parseListResolved(info.condition, lists.values(), info), used: false });
+  }
+  for (const info of collector.macros.values()) {
+    const macro = out.get(info.name)!;
+    macro.condition = expandMacros(macro.condition, info.condition, info, info.context, out, (name) => {
+      const m = collector.macros.get(name);
+      return m !== undefined && m.index < info.visibility;
+    });
+  }
+}
+
+/**
+ * Expands macro references; the first loop error, else the first unknown macro, is an
+ * LOAD_ERR_VALIDATE error. Marks the expanded macros used.
+ */
+function expandMacros(
+  expr: Expr,
+  conditionText: string,
+  owner: MacroInfo | RuleInfo,
+  parentContext: LoadContext,
+  macros: Map<string, CompiledMacro>,
+  visible: (name: string) => boolean,
+): Expr {
+  const res = resolveMacros(expr, (name) => (visible(name) ? macros.get(name)?.condition : undefined));
+  const loop = res.errors[0];
+  const unknown = res.unknown[0];
+  if (loop || unknown) {
+    const pos = loop ? loop.pos : unknown!.pos;
+    const message = loop ? loop.message : `Undefined macro '${unknown!.name}' used in filter.`;
+    // The reference may sit in a macro's text rather than this condition's: map only when
+    // the identifier really is at that place of this condition.
+    const filePos = unknown && conditionText.startsWith(unknown.name, pos.idx)
+      ? conditionFilePosition(pos, conditionText, owner.conditionSource)
+      : undefined;
+    throw new RuleLoadError('LOAD_ERR_VALIDATE', message, LoadContext.inCondition(pos, conditionText, parentContext, filePos));
+  }
+  for (const r of res.resolved) macros.get(r.name)!.used = true;
+  return res.expr;
+}
+
+/** Substitutes lists into the condition text and parses it (errors: LOAD_ERR_COMPILE_CONDITION). */
+function parseListResolved(condition: string, lists: Iterable<CompiledList>, owner: MacroInfo | RuleInfo): Expr {
+  const text = resolveLists(condition, lists);
+  try {
+    return parseCondition(text, { maxDepth: MAX_CONDITION_DEPTH });
+  } catch (err) {
+    if (!(err instanceof FilterSyntaxError)) throw err;
+    const filePos = conditionFilePosition(err.pos, text, owner.conditionSource);
+    throw new RuleLoadError('LOAD_ERR_COMPILE_CONDITION', err.message, LoadContext.inCondition(err.pos, text, owner.conditionContext, filePos));
+  }
+}
+
+/**
+ * The file position of a condition position, when the condition text up to there is still
+ * the YAML scalar's own text (no list substitution or exception rewrite before it).
+ */
+function conditionFilePosition(pos: Pos, text: string, source: ValueSourceMap | undefined): Position | undefined {
+  if (!source || pos.idx > source.value.length) return undefined;
+  if (text.slice(0, pos.idx) !== source.value.slice(0, pos.idx)) return undefined;
+  return source.sourcePosition(pos.idx);
+}
+
+/** libsinsp errors that `skip-if-unknown-filter` turns into warnings. */
+function isUnknownFieldOrEvent(message: string): boolean {
+  return (
+    message.includes('nonexistent field') ||
+    message.includes('invalid formatting token') ||
+    message.includes('unknown event type') ||
+    message.includes('unknown filter:')
+  );
+}
+
+function compileRule<Ctx>(
+  cfg: CompileConfig,
+  collector: Collector,
+  info: RuleInfo,
+  lists: Map<string, CompiledList>,
+  macros: Map<string, CompiledMacro>,
+  id: number,
+): CompiledRule<Ctx> | undefined {
+  if (info.unknownSource) return undefined;
+  const source = cfg.sources.get(info.source) as RuleSource<Ctx> | undefined;
+  if (!source) throw new RuleLoadError('LOAD_ERR_VALIDATE', `Unknown source at compile-time${info.source}`, info.context);
+
+  const exceptionFields = new Set<string>();
+  let condition = info.condition;
+  let conditionSource = info.conditionSource;
+  if (info.exceptions.length > 0) {
+    condition = buildExceptionCondition(condition, info.exceptions);
+    for (const ex of info.exceptions) {
+      if (ex.values.length === 0) continue;
+      if (ex.fields.isList) for (const f of ex.fields.items) exceptionFields.add(f.item);
+      else exceptionFields.add(ex.fields.item);
+    }
+    conditionSource = undefined;
+  }
+
+  const output = compileOutput(cfg, info);
+  try {
+    source.validateOutput(output);
+  } catch (err) {
+    const message = errorMessage(err);
+    if (info.skipIfUnknownFilter && isUnknownFieldOrEvent(message)) {
+      cfg.result.addWarning('LOAD_UNKNOWN_FILTER', message, info.outputContext);
+      return undefined;
+    }
+    throw new RuleLoadError('LOAD_ERR_COMPILE_OUTPUT', message, info.outputContext);
+  }
+  for (const field of DEPRECATED_FIELDS) {
+    if (output.includes(field)) {
+      cfg.result.addWarning(
+        'LOAD_DEPRECATED_ITEM',
+        `usage of deprecated field '${field}' has been detected in the rule output`,
+        info.outputContext,
+        field,
+      );
+    }
+  }
+
+  // Condition: lists, parse, macros (all visible), warnings, compile.
+  const owner = { ...info, conditionSource };
+  const text = resolveLists(condition, lists.values());
+  let expr: Expr;
+  try {
+    expr = parseCondition(text, { maxDepth: MAX_CONDITION_DEPTH });
+  } catch (err) {
+    if (!(err instanceof FilterSyntaxError)) throw err;
+    throw new RuleLoadError(
+      'LOAD_ERR_COMPILE_CONDITION',
+      err.message,
+      LoadContext.inCondition(err.pos, text, info.conditionContext, conditionFilePosition(err.pos, text, conditionSource)),
+    );
+  }
+  expr = expandMacros(expr, text, owner, info.context, macros, (name) => collector.macros.has(name));
+  reportConditionWarnings(cfg, expr, text, info.conditionContext);
+
+  let filter: RuleFilter<Ctx>;
+  const start = { idx: 0, line: 0, col: 0 };
+  try {
+    filter = source.compileCondition(expr, (w) => {
+      cfg.result.addWarning('LOAD_COMPILE_CONDITION', w.message, LoadContext.inCondition(w.pos ?? start, text, info.conditionContext));
+    });
+  } catch (err) {
+    const message = errorMessage(err);
+    const pos = errorPos(err) ?? start;
+    const ctx = LoadContext.inCondition(pos, text, info.conditionContext, conditionFilePosition(pos, text, conditionSource));
+    if (info.skipIfUnknownFilter && isUnknownFieldOrEvent(message)) {
+      cfg.result.addWarning('LOAD_UNKNOWN_FILTER', message, ctx);
+      return undefined;
+    }
+    throw new RuleLoadError('LOAD_ERR_COMPILE_CONDITION', message, ctx);
+  }
+
+  let eventCodes: number[] | undefined;
+  let conditionEventCodes: ReadonlySet<number> | undefined;
+  if (info.source === SYSCALL_SOURCE && source.eventCodes) {
+    conditionEventCodes = source.eventCodes(expr);
+    // An empty set means the condition can never match (never_true), not "too many".
+    if (conditionEventCodes.size > NO_EVTTYPE_THRESHOLD && info.warnEvttypes) {
+      cfg.result.addWarning('LOAD_NO_EVTTYPE', NO_EVTTYPE_WARNING, info.context);
+    }
+    eventCodes = [...conditionEventCodes];
+    if (!conditionEventCodes.has(ASYNCEVENT_E)) eventCodes.push(ASYNCEVENT_E);
+    eventCodes.sort((a, b) => a - b);
+  } else if (info.source !== SYSCALL_SOURCE) {
+    eventCodes = [PLUGINEVENT_E, ASYNCEVENT_E];
+  }
+
+  return {
+    id,
+    name: info.name,
+    source: info.source,
+    description: info.desc,
+    output,
+    priority: info.priority,
+    tags: [...info.tags].sort(),
+    capture: info.capture,
+    captureDuration: info.captureDuration,
+    enabled: info.enabled,
+    conditionText: text,
+    condition: expr,
+    filter,
+    eventCodes,
+    conditionEventCodes,
+    exceptionFields: [...exceptionFields].sort(),
+  };
+}
+
+/** The rule output with matching extra formats appended and %container.info removed. */
+function compileOutput(cfg: CompileConfig, info: RuleInfo): string {
+  let output = info.output;
+  for (const extra of cfg.extraOutputFormats ?? []) {
+    if (extra.source && extra.source !== info.source) continue;
+    if (extra.tags && !extra.tags.every((t) => info.tags.has(t))) continue;
+    if (extra.rule && extra.rule !== info.name) continue;
+    output += ' ' + extra.format;
+  }
+  if (output.includes(CONTAINER_INFO)) {
+    cfg.result.addWarning('LOAD_DEPRECATED_ITEM', CONTAINER_INFO_WARNING, info.context);
+    output = output.split(CONTAINER_INFO).join('');
+  }
+  return output;
+}
+
+/**
+ * falco filter_warning_resolver: `<NA>` compared with equality operators on ka./jevt. fields,
+ * and deprecated fields anywhere in the condition.
+ */
+function reportConditionWarnings(cfg: CompileConfig, expr: Expr, text: string, conditionContext: LoadContext): void {
+  let unsafeNa = false;
+  const deprecated = new Set<DeprecatedField>();
+  const visitField = (node: Node): void => {
+    if (node.kind === 'field') {
+      if ((DEPRECATED_FIELDS as readonly string[]).includes(node.name)) deprecated.add(node.name as DeprecatedField);
+    } else if (node.kind === 'transformer') {
+      for (const a of node.args) visitField(a);
+    } else if (node.kind === 'transformerList') {
+      for (const a of node.items) visitField(a);
+    }
+  };
+  const visit = (e: Expr): void => {
+    switch (e.kind) {
+      case 'and':
+      case 'or':
+        e.children.forEach(visit);
+        return;
+      case 'not':
+        visit(e.child);
+        return;
+      case 'unary':
+        visitField(e.left);
+        return;
+      case 'binary': {
+        visitField(e.left);
+        const unsafe = e.left.kind === 'field' && (e.left.name.startsWith('ka.') || e.left.name.startsWith('jevt.'));
+        if (unsafe && ['==', '=', '!=', 'in', 'intersects', 'pmatch'].includes(e.op)) {
+          const r = e.right;
+          if ((r.kind === 'value' && r.value === '<NA>') || (r.kind === 'list' && r.values.some((v) => v.value === '<NA>'))) {
+            unsafeNa = true;
+          }
+        }
+        return;
+      }
+      case 'identifier':
+        return;
+    }
+  };
+  visit(expr);
+  const ctx = LoadContext.inCondition({ idx: 0, line: 0, col: 0 }, text, conditionContext);
+  if (unsafeNa) cfg.result.addWarning('LOAD_UNSAFE_NA_CHECK', '', ctx);
+  for (const field of DEPRECATED_FIELDS) {
+    if (deprecated.has(field)) cfg.result.addWarning('LOAD_DEPRECATED_ITEM', deprecatedFieldDescription(field), ctx, field);
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function errorPos(err: unknown): Pos | undefined {
+  const pos = (err as { pos?: unknown } | null)?.pos;
+  if (pos && typeof pos === 'object' && 'idx' in pos && 'line' in pos && 'col' in pos) return pos as Pos;
+  return undefined;
+}

@@ -1,0 +1,230 @@
+// The public entry: loads rules files in order into one collector, recompiling everything
+// after each file as Falco does (falco_engine::load_rules), so later files see and may
+// override earlier definitions and each file gets its own result. The first error in a file
+// stops that file; by default it also stops the whole load (Falco's startup), while
+// validation goes on with the next files (falco -V).
+
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Collector } from './collector.js';
+import { compileCollected, SYSCALL_SOURCE, type CompileOutput, type ExtraOutputFormat } from './compiler.js';
+import { LoadContext } from './context.js';
+import { parsePriority, type Priority } from './priority.js';
+import { readRules } from './reader.js';
+import { LoadResult, type FalcoJsonResult, type FlatDiagnostic } from './result.js';
+import { matchesWildcard, parseRuleMatching, Ruleset, type RuleMatching, type RuleSelection } from './ruleset.js';
+import type { RuleSource } from './source.js';
+import { syscallSource } from './syscall-source.js';
+import type { Version } from './version.js';
+import type { EventContext } from '../state/types.js';
+
+export interface LoaderOptions<Ctx> {
+  /**
+   * Event sources rules may use (default: syscall only); rules of other sources are kept for
+   * appends but skipped with a warning.
+   */
+  sources?: ReadonlyMap<string, RuleSource<Ctx>>;
+  /** Engine version `required_engine_version` is checked against (default 0.63.0). */
+  engineVersion?: Version;
+  /** `append_output` entries. */
+  extraOutputFormats?: readonly ExtraOutputFormat[];
+}
+
+export interface RulesetConfig {
+  /** Falco `priority`: rules less severe are not loaded (default debug). */
+  minPriority?: Priority | string;
+  /** Falco `rule_matching` (default first). */
+  ruleMatching?: RuleMatching | string;
+  /** Falco `rules:` enable/disable selections, applied in order after loading. */
+  selections?: readonly RuleSelection[];
+}
+
+/**
+ * Holds the definitions collected so far. Each `load` reads one file and recompiles
+ * everything; `compiled` is the output of the last compile that succeeded.
+ */
+export class RulesLoader<Ctx = EventContext> {
+  readonly collector = new Collector();
+  /** File contents by name, for error snippets. */
+  readonly contents = new Map<string, string>();
+  readonly results: LoadResult[] = [];
+  compiled: CompileOutput<Ctx> | undefined;
+
+  private readonly sources: ReadonlyMap<string, RuleSource<Ctx>>;
+
+  constructor(private readonly options: LoaderOptions<Ctx> = {}) {
+    this.sources = options.sources ?? (defaultSources() as unknown as ReadonlyMap<string, RuleSource<Ctx>>);
+  }
+
+  /** Reads and compiles one file's content; returns (and records) its result. */
+  load(content: string, name: string): LoadResult {
+    const result = new LoadResult(name);
+    this.contents.set(name, content);
+    this.results.push(result);
+    const cfg = {
+      result,
+      sources: this.sources,
+      engineVersion: this.options.engineVersion,
+      extraOutputFormats: this.options.extraOutputFormats,
+    };
+    if (readRules(content, name, this.collector, cfg)) {
+      const compiled = compileCollected<Ctx>(cfg, this.collector);
+      if (compiled) this.compiled = compiled;
+    }
+    return result;
+  }
+
+  /** Records that a file could not be read (LOAD_ERR_FILE_READ). */
+  fileReadError(name: string, reason?: string): LoadResult {
+    const result = new LoadResult(name);
+    const why = reason ? `: ${reason}` : '';
+    result.addError('LOAD_ERR_FILE_READ', `Could not open file ${name} for reading${why}`, LoadContext.root(name));
+    this.results.push(result);
+    return result;
+  }
+
+  get successful(): boolean {
+    return this.results.every((r) => r.successful);
+  }
+
+  /** The ruleset of one source, built from the last successful compile. */
+  ruleset(config: RulesetConfig = {}, source = SYSCALL_SOURCE): Ruleset<Ctx> {
+    const rules = (this.compiled?.rules ?? []).filter((r) => r.source === source);
+    const ruleset = new Ruleset(rules, {
+      minPriority: resolvePriority(config.minPriority),
+      ruleMatching: config.ruleMatching === undefined ? undefined : parseRuleMatching(config.ruleMatching),
+    });
+    ruleset.applySelections(config.selections ?? []);
+    return ruleset;
+  }
+}
+
+/** Only the syscall source. */
+export function defaultSources(): ReadonlyMap<string, RuleSource<EventContext>> {
+  return new Map([[SYSCALL_SOURCE, syscallSource()]]);
+}
+
+function resolvePriority(p: Priority | string | undefined): Priority | undefined {
+  if (p === undefined || typeof p === 'number') return p;
+  const parsed = parsePriority(p);
+  if (parsed === undefined) throw new Error(`Unknown priority value: ${p}`);
+  return parsed;
+}
+
+export interface RulesInput {
+  name: string;
+  content: string;
+}
+
+export interface LoadedRules<Ctx> {
+  /** One result per file, in load order (files after a failing one are absent unless validating). */
+  results: LoadResult[];
+  contents: ReadonlyMap<string, string>;
+  successful: boolean;
+  compiled: CompileOutput<Ctx> | undefined;
+  /** The syscall ruleset, with priority, matching and selections applied. */
+  ruleset: Ruleset<Ctx>;
+  loader: RulesLoader<Ctx>;
+}
+
+export interface LoadRulesOptions<Ctx> extends LoaderOptions<Ctx>, RulesetConfig {
+  /** Keep loading the next files after a file with errors (validation mode). Default false. */
+  continueOnError?: boolean;
+}
+
+/** Loads in-memory rules contents in order. */
+export function loadRulesContents<Ctx = EventContext>(inputs: readonly RulesInput[], options: LoadRulesOptions<Ctx> = {}): LoadedRules<Ctx> {
+  const loader = new RulesLoader<Ctx>(options);
+  for (const input of inputs) {
+    const result = loader.load(input.content, input.name);
+    if (!result.successful && !options.continueOnError) break;
+  }
+  return finish(loader, options);
+}
+
+/**
+ * Loads rules files and directories in order; a directory stands for its *.yaml/*.yml files
+ * in alphabetical order. Files given explicitly are loaded whatever their extension.
+ */
+export async function loadRulesFiles<Ctx = EventContext>(paths: readonly string[], options: LoadRulesOptions<Ctx> = {}): Promise<LoadedRules<Ctx>> {
+  const loader = new RulesLoader<Ctx>(options);
+  for (const path of await expandRulesPaths(paths)) {
+    let content: string;
+    try {
+      content = await readFile(path, 'utf8');
+    } catch (err) {
+      loader.fileReadError(path, (err as NodeJS.ErrnoException).code);
+      if (!options.continueOnError) break;
+      continue;
+    }
+    const result = loader.load(content, path);
+    if (!result.successful && !options.continueOnError) break;
+  }
+  return finish(loader, options);
+}
+
+function finish<Ctx>(loader: RulesLoader<Ctx>, config: RulesetConfig): LoadedRules<Ctx> {
+  return {
+    results: loader.results,
+    contents: loader.contents,
+    successful: loader.successful,
+    compiled: loader.compiled,
+    ruleset: loader.ruleset(config),
+    loader,
+  };
+}
+
+/** Directories become their regular *.yaml/*.yml files, sorted (Falco read_rules_file_directory). */
+export async function expandRulesPaths(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const path of paths) {
+    let isDir = false;
+    try {
+      isDir = (await stat(path)).isDirectory();
+    } catch {
+      // Not there: reading it will report the error.
+    }
+    if (!isDir) {
+      out.push(path);
+      continue;
+    }
+    const files: string[] = [];
+    for (const entry of await readdir(path, { withFileTypes: true })) {
+      const full = join(path, entry.name);
+      let regular = entry.isFile();
+      if (entry.isSymbolicLink()) regular = await stat(full).then((s) => s.isFile(), () => false);
+      if (regular) files.push(full);
+    }
+    files.sort();
+    out.push(...files.filter((f) => matchesWildcard('*.yaml', f) || matchesWildcard('*.yml', f)));
+  }
+  return out;
+}
+
+/** Falco's `falco -V ... -o json_output=true` document. */
+export function toFalcoValidationJson(loaded: { results: readonly LoadResult[]; contents: ReadonlyMap<string, string> }): {
+  falco_load_results: FalcoJsonResult[];
+} {
+  return { falco_load_results: loaded.results.map((r) => r.toFalcoJson(loaded.contents)) };
+}
+
+/** Saker's `saker validate --json` document: counts and every error and warning, flattened. */
+export interface SakerValidation {
+  rules: number;
+  enabled_rules: number;
+  macros: number;
+  lists: number;
+  errors: FlatDiagnostic[];
+  warnings: FlatDiagnostic[];
+}
+
+export function toSakerValidation(loaded: LoadedRules<unknown>): SakerValidation {
+  return {
+    rules: loaded.compiled?.rules.length ?? 0,
+    enabled_rules: loaded.ruleset.enabledCount,
+    macros: loaded.compiled?.macros.size ?? 0,
+    lists: loaded.compiled?.lists.size ?? 0,
+    errors: loaded.results.flatMap((r) => r.flatErrors()),
+    warnings: loaded.results.flatMap((r) => r.flatWarnings()),
+  };
+}
