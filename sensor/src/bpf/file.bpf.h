@@ -1,0 +1,463 @@
+/* File-system syscalls: open family, close, dup family, directory changes, links, renames,
+ * removals, permissions, pipes, fcntl, memfd. Arguments come from the saved user registers,
+ * which still hold them at sys_exit, and strings are read after the kernel faulted them in. */
+#ifndef SAKER_FILE_BPF_H
+#define SAKER_FILE_BPF_H
+
+/* dev, ino and the "created" / overlay bits of a freshly opened fd. */
+struct opened {
+	__u32 dev;
+	__u64 ino;
+	__u32 flags; /* PPM_O_F_CREATED | PPM_FD_*_LAYER */
+	enum overlay_layer layer;
+};
+
+static __always_inline void inspect_opened(long fd, struct opened *o)
+{
+	struct file *f = fd >= 0 ? fd_file(fd) : NULL;
+
+	o->dev = 0;
+	o->ino = 0;
+	o->flags = 0;
+	o->layer = NOT_OVERLAY;
+	if (!f)
+		return;
+	struct inode *ino = KR(f, f_inode);
+	o->dev = encode_dev(KR(ino, i_sb, s_dev));
+	o->ino = KR(ino, i_ino);
+	if (KR(f, f_mode) & K_FMODE_CREATED)
+		o->flags |= PPM_O_F_CREATED;
+	o->layer = file_overlay_layer(f);
+	if (o->layer == OVERLAY_UPPER)
+		o->flags |= PPM_FD_UPPER_LAYER;
+	else if (o->layer == OVERLAY_LOWER)
+		o->flags |= PPM_FD_LOWER_LAYER;
+}
+
+HANDLER
+int BPF_PROG(sx_open, struct pt_regs *regs, long ret)
+{
+	__u32 flags = syscall_arg(regs, 1);
+	struct opened o;
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_OPEN_X, 6, DK_OPEN)))
+		return 0;
+	inspect_opened(ret, &o);
+	put_s64(r, ret);
+	put_ustr(r, syscall_arg(regs, 0));
+	put_u32(r, open_flags_to_ppm(flags) | o.flags);
+	put_u32(r, open_mode_to_ppm(flags, syscall_arg(regs, 2)));
+	put_u32(r, o.dev);
+	put_u64(r, o.ino);
+	rec_submit(r);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_openat, struct pt_regs *regs, long ret)
+{
+	__u32 flags = syscall_arg(regs, 2);
+	struct opened o;
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_OPENAT_2_X, 7, DK_OPEN)))
+		return 0;
+	inspect_opened(ret, &o);
+	put_s64(r, ret);
+	put_s64(r, dirfd_to_ppm(syscall_arg(regs, 0)));
+	put_ustr(r, syscall_arg(regs, 1));
+	put_u32(r, open_flags_to_ppm(flags) | o.flags);
+	put_u32(r, open_mode_to_ppm(flags, syscall_arg(regs, 3)));
+	put_u32(r, o.dev);
+	put_u64(r, o.ino);
+	rec_submit(r);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_openat2, struct pt_regs *regs, long ret)
+{
+	struct open_how how = {};
+	struct opened o;
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_OPENAT2_X, 8, DK_OPEN)))
+		return 0;
+	bpf_probe_read_user(&how, sizeof(how), (const void *)syscall_arg(regs, 2));
+	inspect_opened(ret, &o);
+	put_s64(r, ret);
+	put_s64(r, dirfd_to_ppm(syscall_arg(regs, 0)));
+	put_ustr(r, syscall_arg(regs, 1));
+	put_u32(r, open_flags_to_ppm(how.flags) | o.flags);
+	put_u32(r, open_mode_to_ppm(how.flags, how.mode));
+	put_u32(r, resolve_to_ppm(how.resolve));
+	put_u32(r, o.dev);
+	put_u64(r, o.ino);
+	rec_submit(r);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_creat, struct pt_regs *regs, long ret)
+{
+	struct opened o;
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_CREAT_X, 6, DK_OPEN)))
+		return 0;
+	inspect_opened(ret, &o);
+	put_s64(r, ret);
+	put_ustr(r, syscall_arg(regs, 0));
+	put_u32(r, open_mode_to_ppm(K_O_CREAT, syscall_arg(regs, 1)));
+	put_u32(r, o.dev);
+	put_u64(r, o.ino);
+	put_u16(r, o.layer == OVERLAY_UPPER ? PPM_FD_UPPER_LAYER_CREAT :
+		    o.layer == OVERLAY_LOWER ? PPM_FD_LOWER_LAYER_CREAT : 0);
+	rec_submit(r);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_close, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_CLOSE_X, 2, DK_CLOSE)))
+		return 0;
+	put_s64(r, ret);
+	put_s64(r, (__s32)syscall_arg(regs, 0));
+	rec_submit(r);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_dup, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_DUP_1_X, 2, DK_OTHER)))
+		return 0;
+	put_s64(r, (__s32)ret);
+	put_s64(r, (__s32)syscall_arg(regs, 0));
+	rec_submit(r);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_dup2, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_DUP2_X, 3, DK_OTHER)))
+		return 0;
+	put_s64(r, (__s32)ret);
+	put_s64(r, (__s32)syscall_arg(regs, 0));
+	put_s64(r, (__s32)syscall_arg(regs, 1));
+	rec_submit(r);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_dup3, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_DUP3_X, 4, DK_OTHER)))
+		return 0;
+	put_s64(r, (__s32)ret);
+	put_s64(r, (__s32)syscall_arg(regs, 0));
+	put_s64(r, (__s32)syscall_arg(regs, 1));
+	put_u32(r, fd_flags_to_ppm(syscall_arg(regs, 2)) & PPM_O_CLOEXEC);
+	rec_submit(r);
+	return 0;
+}
+
+/* res + one path argument: unlink, rmdir, chdir (the layouts differ only in the code). */
+static __always_inline void emit_res_path(struct pt_regs *regs, long ret, __u16 type, __u16 kind)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(type, 2, kind)))
+		return;
+	put_s64(r, ret);
+	put_ustr(r, syscall_arg(regs, 0));
+	rec_submit(r);
+}
+
+HANDLER
+int BPF_PROG(sx_unlink, struct pt_regs *regs, long ret)
+{
+	emit_res_path(regs, ret, PPME_SYSCALL_UNLINK_2_X, DK_DIR_FILE);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_rmdir, struct pt_regs *regs, long ret)
+{
+	emit_res_path(regs, ret, PPME_SYSCALL_RMDIR_2_X, DK_DIR_FILE);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_chdir, struct pt_regs *regs, long ret)
+{
+	emit_res_path(regs, ret, PPME_SYSCALL_CHDIR_X, DK_OTHER);
+	return 0;
+}
+
+/* res + two paths: link, symlink, rename. */
+static __always_inline void emit_res_2paths(struct pt_regs *regs, long ret, __u16 type)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(type, 3, DK_DIR_FILE)))
+		return;
+	put_s64(r, ret);
+	put_ustr(r, syscall_arg(regs, 0));
+	put_ustr(r, syscall_arg(regs, 1));
+	rec_submit(r);
+}
+
+HANDLER
+int BPF_PROG(sx_link, struct pt_regs *regs, long ret)
+{
+	emit_res_2paths(regs, ret, PPME_SYSCALL_LINK_2_X);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_symlink, struct pt_regs *regs, long ret)
+{
+	emit_res_2paths(regs, ret, PPME_SYSCALL_SYMLINK_X);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_rename, struct pt_regs *regs, long ret)
+{
+	emit_res_2paths(regs, ret, PPME_SYSCALL_RENAME_X);
+	return 0;
+}
+
+/* res, olddirfd, oldpath, newdirfd, newpath [, flags]: linkat, renameat, renameat2. */
+static __always_inline void emit_2at(struct pt_regs *regs, long ret, __u16 type, int nparams,
+				     __u32 flags)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(type, nparams, DK_DIR_FILE)))
+		return;
+	put_s64(r, ret);
+	put_s64(r, dirfd_to_ppm(syscall_arg(regs, 0)));
+	put_ustr(r, syscall_arg(regs, 1));
+	put_s64(r, dirfd_to_ppm(syscall_arg(regs, 2)));
+	put_ustr(r, syscall_arg(regs, 3));
+	if (nparams == 6)
+		put_u32(r, flags);
+	rec_submit(r);
+}
+
+HANDLER
+int BPF_PROG(sx_linkat, struct pt_regs *regs, long ret)
+{
+	emit_2at(regs, ret, PPME_SYSCALL_LINKAT_2_X, 6, linkat_flags_to_ppm(syscall_arg(regs, 4)));
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_renameat, struct pt_regs *regs, long ret)
+{
+	emit_2at(regs, ret, PPME_SYSCALL_RENAMEAT_X, 5, 0);
+	return 0;
+}
+
+/* renameat2 flags (RENAME_NOREPLACE/EXCHANGE/WHITEOUT) are passed through, as libs does. */
+HANDLER
+int BPF_PROG(sx_renameat2, struct pt_regs *regs, long ret)
+{
+	emit_2at(regs, ret, PPME_SYSCALL_RENAMEAT2_X, 6, syscall_arg(regs, 4));
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_symlinkat, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_SYMLINKAT_X, 4, DK_DIR_FILE)))
+		return 0;
+	put_s64(r, ret);
+	put_ustr(r, syscall_arg(regs, 0));
+	put_s64(r, dirfd_to_ppm(syscall_arg(regs, 1)));
+	put_ustr(r, syscall_arg(regs, 2));
+	rec_submit(r);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_unlinkat, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_UNLINKAT_2_X, 4, DK_DIR_FILE)))
+		return 0;
+	put_s64(r, ret);
+	put_s64(r, dirfd_to_ppm(syscall_arg(regs, 0)));
+	put_ustr(r, syscall_arg(regs, 1));
+	put_u32(r, unlinkat_flags_to_ppm(syscall_arg(regs, 2)));
+	rec_submit(r);
+	return 0;
+}
+
+/* mkdir's mode is reported raw, as libs does. */
+HANDLER
+int BPF_PROG(sx_mkdir, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_MKDIR_2_X, 3, DK_DIR_FILE)))
+		return 0;
+	put_s64(r, ret);
+	put_ustr(r, syscall_arg(regs, 0));
+	put_u32(r, syscall_arg(regs, 1));
+	rec_submit(r);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_mkdirat, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_MKDIRAT_X, 4, DK_DIR_FILE)))
+		return 0;
+	put_s64(r, ret);
+	put_s64(r, dirfd_to_ppm(syscall_arg(regs, 0)));
+	put_ustr(r, syscall_arg(regs, 1));
+	put_u32(r, syscall_arg(regs, 2));
+	rec_submit(r);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_chmod, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_CHMOD_X, 3, DK_OTHER)))
+		return 0;
+	put_s64(r, ret);
+	put_ustr(r, syscall_arg(regs, 0));
+	put_u32(r, mode_to_ppm(syscall_arg(regs, 1)));
+	rec_submit(r);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_fchmod, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_FCHMOD_X, 3, DK_OTHER)))
+		return 0;
+	put_s64(r, ret);
+	put_s64(r, (__s32)syscall_arg(regs, 0));
+	put_u32(r, mode_to_ppm(syscall_arg(regs, 1)));
+	rec_submit(r);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_fchmodat, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_FCHMODAT_X, 4, DK_OTHER)))
+		return 0;
+	put_s64(r, ret);
+	put_s64(r, dirfd_to_ppm(syscall_arg(regs, 0)));
+	put_ustr(r, syscall_arg(regs, 1));
+	put_u32(r, mode_to_ppm(syscall_arg(regs, 2)));
+	rec_submit(r);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_fchdir, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_FCHDIR_X, 2, DK_OTHER)))
+		return 0;
+	put_s64(r, ret);
+	put_s64(r, (__s32)syscall_arg(regs, 0));
+	rec_submit(r);
+	return 0;
+}
+
+/* pipe and pipe2: the two fds are read back from the caller's array; ino identifies the pipe. */
+static __always_inline void emit_pipe(struct pt_regs *regs, long ret, bool two)
+{
+	__s32 fds[2] = {-1, -1};
+	struct rec *r;
+
+	if (!(r = rec_begin(two ? PPME_SYSCALL_PIPE2_X : PPME_SYSCALL_PIPE_X, two ? 5 : 4, DK_OTHER)))
+		return;
+	if (bpf_probe_read_user(fds, sizeof(fds), (const void *)syscall_arg(regs, 0))) {
+		fds[0] = -1;
+		fds[1] = -1;
+	}
+	put_s64(r, ret);
+	put_s64(r, fds[0]);
+	put_s64(r, fds[1]);
+	put_u64(r, ret == 0 ? BPF_CORE_READ(fd_file(fds[0]), f_inode, i_ino) : 0);
+	if (two)
+		put_u32(r, pipe2_flags_to_ppm(syscall_arg(regs, 1)));
+	rec_submit(r);
+}
+
+HANDLER
+int BPF_PROG(sx_pipe, struct pt_regs *regs, long ret)
+{
+	emit_pipe(regs, ret, false);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_pipe2, struct pt_regs *regs, long ret)
+{
+	emit_pipe(regs, ret, true);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_fcntl, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_FCNTL_X, 4, DK_OTHER)))
+		return 0;
+	put_s64(r, ret);
+	put_s64(r, (__s32)syscall_arg(regs, 0));
+	put_u8(r, fcntl_cmd_to_ppm(syscall_arg(regs, 1)));
+	put_u64(r, syscall_arg(regs, 2));
+	rec_submit(r);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_memfd_create, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_MEMFD_CREATE_X, 3, DK_OTHER)))
+		return 0;
+	put_s64(r, ret);
+	put_ustr(r, syscall_arg(regs, 0));
+	put_u32(r, memfd_flags_to_ppm(syscall_arg(regs, 1)));
+	rec_submit(r);
+	return 0;
+}
+
+#endif

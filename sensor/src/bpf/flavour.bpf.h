@@ -1,0 +1,44 @@
+/* The two builds of the same sources (see the Makefile):
+ *   default        tp_btf programs. Kernel structures reached from a BTF-typed pointer (the
+ *                  tracepoint arguments, the current task) are read with plain loads, which the
+ *                  verifier turns into fault-safe ones: about a nanosecond each instead of a
+ *                  bpf_probe_read_kernel call, and the open/connect paths make a dozen of them.
+ *   SAKER_RAW_TP   raw_tp programs, the fallback for kernels that refuse tp_btf: every read is a
+ *                  CO-RE probe read.
+ * KR(p, a, b, ...) reads p->a->b... in either build. AS(type, p) turns an address obtained
+ * otherwise (a probe read, a void * field, a cast to a containing struct) into a readable
+ * `type *`. Code that walks through casts or variable array indexes uses BPF_CORE_READ, which
+ * works in both.
+ */
+#ifndef SAKER_FLAVOUR_BPF_H
+#define SAKER_FLAVOUR_BPF_H
+
+#ifdef SAKER_RAW_TP
+
+#define TP_PROG(tp) SEC("raw_tp/" tp)
+#define HANDLER SEC("raw_tp")
+#define KR(...) BPF_CORE_READ(__VA_ARGS__)
+#define AS(type, p) ((type *)(p))
+
+static __always_inline struct task_struct *current_task(void)
+{
+	return (struct task_struct *)bpf_get_current_task();
+}
+
+#else
+
+#define TP_PROG(tp) SEC("tp_btf/" tp)
+#define HANDLER SEC("tp_btf/sys_exit")
+#define KR(...) (___arrow(__VA_ARGS__))
+#define AS(type, p) ((type *)bpf_rdonly_cast((void *)(p), bpf_core_type_id_kernel(type)))
+
+extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym;
+
+static __always_inline struct task_struct *current_task(void)
+{
+	return bpf_get_current_task_btf();
+}
+
+#endif
+
+#endif

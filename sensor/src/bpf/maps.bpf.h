@@ -1,0 +1,84 @@
+/* Maps and globals. `cfg` and `counters` live in .bss so the loader reads and writes them through
+ * the skeleton's mmap, and the probes read them without a helper call. */
+#ifndef SAKER_MAPS_BPF_H
+#define SAKER_MAPS_BPF_H
+
+#define HDR_SIZE 26              /* packed ppm_evt_hdr */
+#define REC_MAX (64 * 1024)      /* largest record; write offsets are masked into it */
+#define REC_MASK (REC_MAX - 1)
+#define STR_MAX 4096             /* longest string or buffer read in one go (PATH_MAX) */
+#define PATH_TMP 8192            /* where paths are assembled right to left */
+#define NAME_MAX_READ 256        /* one path component */
+
+struct sensor_config cfg;
+struct sensor_counters counters[SENSOR_MAX_CPUS];
+
+/* Sized by the loader (--ring-mb, 16 MiB by default). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 * 1024 * 1024);
+} ring SEC(".maps");
+
+/* Per-CPU scratch where a record is assembled before it is copied into the ring: records have
+ * variable size and bpf_ringbuf_reserve wants a constant one. A plain array indexed by CPU id,
+ * because per-CPU arrays cap values at 32 KiB. The loader sets max_entries to the CPU count.
+ *
+ * The write offsets live here too, not on the stack, on purpose: the verifier tracks the exact
+ * range of every stack value, so a loop that appends strings would give it one state per
+ * possible offset and the clone/execve handlers would exceed its budget. Offsets loaded from
+ * map memory are unknown scalars, made safe by masking, and the states merge. */
+struct rec {
+	__u32 pos;      /* offset in buf of the next parameter byte */
+	__u32 lens;     /* offset in buf of the next parameter length */
+	__u32 path_off; /* start of the path being assembled in path[] */
+	__u32 cpu;
+	__u32 nparams;
+	__u16 type;
+	__u16 kind;     /* enum drop_kind */
+	__u64 tid;
+	__u64 ts;
+	__u8 buf[REC_MAX + STR_MAX];
+	__u8 path[PATH_TMP + NAME_MAX_READ];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rec);
+} scratch_map SEC(".maps");
+
+/* Exit handlers, indexed by syscall number; filled by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, SENSOR_MAX_SYSCALL);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} exit_handlers SEC(".maps");
+
+static __always_inline bool syscall_wanted(__u64 nr)
+{
+	if (nr >= SENSOR_MAX_SYSCALL)
+		return false;
+	return (cfg.syscall_mask[nr >> 6] >> (nr & 63)) & 1;
+}
+
+static __always_inline bool tgid_ignored(__u32 tgid)
+{
+	__u32 n = cfg.n_ignored;
+
+	for (__u32 i = 0; i < SENSOR_MAX_IGNORED; i++) {
+		if (i >= n)
+			break;
+		if (cfg.ignored_tgid[i] == tgid)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline struct sensor_counters *my_counters(void)
+{
+	return &counters[bpf_get_smp_processor_id() & (SENSOR_MAX_CPUS - 1)];
+}
+
+#endif

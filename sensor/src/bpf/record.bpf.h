@@ -1,0 +1,183 @@
+/* Assembling one record in the libs layout:
+ *   ppm_evt_hdr { u64 ts; u64 tid; u32 len; u16 type; u32 nparams }  (26 bytes, packed)
+ *   nparams u16 parameter lengths, then the parameters back to back.
+ * Parameters must be written in table order, one put_* call each. Every store goes through
+ * `& REC_MASK`, which is what lets the verifier accept variable offsets; a record that grows past
+ * REC_MAX is dropped (and counted) at submit instead of being corrupted.
+ */
+#ifndef SAKER_RECORD_BPF_H
+#define SAKER_RECORD_BPF_H
+
+/* The address of record byte `pos`, computed through an integer on purpose: from &buf[i] clang
+ * assumes alignment 1 and splits every store into single bytes. x86-64 and its BPF JIT take
+ * unaligned stores, and the verifier only checks the range, which the mask bounds. */
+#define REC_AT(r, pos) ((void *)((unsigned long)(r)->buf + ((pos) & REC_MASK)))
+
+/* This CPU's scratch record, initialised for an event of `type`; NULL (counted) if missing. */
+static __always_inline struct rec *rec_begin(__u16 type, __u32 nparams, __u16 kind)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct rec *r = bpf_map_lookup_elem(&scratch_map, &cpu);
+
+	if (!r) {
+		counters[cpu & (SENSOR_MAX_CPUS - 1)].drops_no_scratch++;
+		return NULL;
+	}
+	r->cpu = cpu;
+	r->type = type;
+	r->kind = kind;
+	r->nparams = nparams;
+	r->lens = HDR_SIZE;
+	r->pos = HDR_SIZE + nparams * 2;
+	r->tid = (__u32)bpf_get_current_pid_tgid();
+	r->ts = bpf_ktime_get_boot_ns() + cfg.boot_to_epoch_ns;
+	return r;
+}
+
+static __always_inline void put_len(struct rec *r, __u32 len)
+{
+	*(__u16 *)REC_AT(r, r->lens) = len;
+	r->lens += 2;
+}
+
+static __always_inline void put_u8(struct rec *r, __u8 v)
+{
+	r->buf[r->pos & REC_MASK] = v;
+	r->pos += 1;
+	put_len(r, 1);
+}
+
+static __always_inline void put_u16(struct rec *r, __u16 v)
+{
+	*(__u16 *)REC_AT(r, r->pos) = v;
+	r->pos += 2;
+	put_len(r, 2);
+}
+
+static __always_inline void put_u32(struct rec *r, __u32 v)
+{
+	*(__u32 *)REC_AT(r, r->pos) = v;
+	r->pos += 4;
+	put_len(r, 4);
+}
+
+static __always_inline void put_u64(struct rec *r, __u64 v)
+{
+	*(__u64 *)REC_AT(r, r->pos) = v;
+	r->pos += 8;
+	put_len(r, 8);
+}
+
+#define put_s64(r, v) put_u64(r, (__u64)(__s64)(v))
+
+static __always_inline void put_empty(struct rec *r)
+{
+	put_len(r, 0);
+}
+
+/* Raw bytes appended to the current parameter (no length slot): building blocks of
+ * SOCKADDR / SOCKTUPLE / DYN parameters. */
+static __always_inline void raw_u8(struct rec *r, __u8 v)
+{
+	r->buf[r->pos & REC_MASK] = v;
+	r->pos += 1;
+}
+
+static __always_inline void raw_u16(struct rec *r, __u16 v)
+{
+	*(__u16 *)REC_AT(r, r->pos) = v;
+	r->pos += 2;
+}
+
+static __always_inline void raw_u32(struct rec *r, __u32 v)
+{
+	*(__u32 *)REC_AT(r, r->pos) = v;
+	r->pos += 4;
+}
+
+static __always_inline void raw_u64(struct rec *r, __u64 v)
+{
+	*(__u64 *)REC_AT(r, r->pos) = v;
+	r->pos += 8;
+}
+
+/* A NUL-terminated string copied with its terminator; returns the bytes written, 0 when the
+ * pointer is NULL or unreadable. `max` must be a constant <= STR_MAX. */
+static __always_inline __u32 raw_str(struct rec *r, const void *p, __u32 max, bool user)
+{
+	long n = 0;
+
+	if (p)
+		n = user ? bpf_probe_read_user_str(&r->buf[r->pos & REC_MASK], max, p)
+			 : bpf_probe_read_kernel_str(&r->buf[r->pos & REC_MASK], max, p);
+	if (n < 0)
+		n = 0;
+	r->pos += n;
+	return n;
+}
+
+static __always_inline __u32 put_str(struct rec *r, const void *p, __u32 max, bool user)
+{
+	__u32 n = raw_str(r, p, max, user);
+
+	put_len(r, n);
+	return n;
+}
+
+#define put_ustr(r, p) put_str(r, (const void *)(p), STR_MAX, true)
+#define put_kstr(r, p, max) put_str(r, (const void *)(p), max, false)
+
+/* `len` bytes of user memory (clamped to STR_MAX); empty when unreadable. */
+static __always_inline __u32 raw_ubytes(struct rec *r, const void *p, __u64 len)
+{
+	__u32 n = len > STR_MAX ? STR_MAX : len;
+
+	/* keep the bound visible to the verifier after the compiler's rewrites */
+	asm volatile("%0 &= 0x1fff" : "+r"(n));
+	if (n > STR_MAX)
+		n = STR_MAX;
+	if (!p || n == 0)
+		return 0;
+	if (bpf_probe_read_user(&r->buf[r->pos & REC_MASK], n, p))
+		return 0;
+	r->pos += n;
+	return n;
+}
+
+static __always_inline __u32 put_ubytes(struct rec *r, const void *p, __u64 len)
+{
+	__u32 n = raw_ubytes(r, p, len);
+
+	put_len(r, n);
+	return n;
+}
+
+/* Overwrites the last byte written: turns the last NUL of a list of strings into whatever the
+ * format needs (or re-terminates a list cut short). */
+static __always_inline void set_last_byte(struct rec *r, __u8 v)
+{
+	r->buf[(r->pos - 1) & REC_MASK] = v;
+}
+
+/* Finishes the header and copies the record into the ring. No wakeup: the loader drains the ring
+ * on a timer, which costs a fraction of per-record wakeups (reference/ebpf-probe.md §2). */
+static __always_inline void rec_submit(struct rec *r)
+{
+	struct sensor_counters *c = &counters[r->cpu & (SENSOR_MAX_CPUS - 1)];
+	__u32 len = r->pos;
+	c->events++;
+	if (len > REC_MAX) {
+		c->drops_too_large++;
+		return;
+	}
+	/* ppm_evt_hdr { u64 ts; u64 tid; u32 len; u16 type; u32 nparams }, packed */
+	*(__u64 *)REC_AT(r, 0) = r->ts;
+	*(__u64 *)REC_AT(r, 8) = r->tid;
+	*(__u32 *)REC_AT(r, 16) = len;
+	*(__u16 *)REC_AT(r, 20) = r->type;
+	*(__u32 *)REC_AT(r, 22) = r->nparams;
+	if (bpf_ringbuf_output(&ring, r->buf, len, BPF_RB_NO_WAKEUP))
+		c->drops_full[r->kind & 7]++;
+}
+
+#endif

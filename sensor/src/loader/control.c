@@ -1,0 +1,155 @@
+#include "control.h"
+#include "syscalls.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void reply_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "{\"type\":\"error\",\"message\":\"");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\"}\n");
+}
+
+static void reply_ack(const char *cmd, long value)
+{
+	fprintf(stderr, "{\"type\":\"ack\",\"cmd\":\"%s\",\"value\":%ld}\n", cmd, value);
+}
+
+int control_set_syscalls(struct probes *p, char *list)
+{
+	struct sensor_config *cfg = p->cfg;
+	__u64 mask[SENSOR_SYSCALL_WORDS] = {0};
+	int procexit = 0, unknown = 0;
+
+	for (char *tok = strtok(list, " ,\t"); tok; tok = strtok(NULL, " ,\t")) {
+		const struct syscall_info *s = syscall_by_token(tok);
+		if (!s) {
+			reply_error("unknown syscall or event code '%s'", tok);
+			unknown++;
+		} else if (s->nr < 0) {
+			procexit = 1;
+		} else {
+			mask[s->nr / 64] |= 1ULL << (s->nr % 64);
+		}
+	}
+	/* word by word: the probes read the mask concurrently, a torn update is harmless */
+	for (int i = 0; i < SENSOR_SYSCALL_WORDS; i++)
+		cfg->syscall_mask[i] = mask[i];
+	cfg->procexit = procexit;
+	return unknown;
+}
+
+static int count_enabled(const struct sensor_config *cfg)
+{
+	int n = cfg->procexit ? 1 : 0;
+
+	for (int i = 0; i < SENSOR_SYSCALL_WORDS; i++)
+		n += __builtin_popcountll(cfg->syscall_mask[i]);
+	return n;
+}
+
+/* The list is read by the probes without locks: entries are only appended, and a removal moves
+ * the last entry into the hole before shrinking, so a concurrent reader sees each other entry. */
+int control_ignore(struct probes *p, int pid, int add)
+{
+	struct sensor_config *cfg = p->cfg;
+	__u32 n = cfg->n_ignored;
+
+	for (__u32 i = 0; i < n; i++) {
+		if (cfg->ignored_tgid[i] != (__u32)pid)
+			continue;
+		if (!add) {
+			cfg->ignored_tgid[i] = cfg->ignored_tgid[n - 1];
+			cfg->n_ignored = n - 1;
+		}
+		return 0;
+	}
+	if (!add)
+		return 0;
+	if (n >= SENSOR_MAX_IGNORED)
+		return -1;
+	cfg->ignored_tgid[n] = pid;
+	__sync_synchronize();
+	cfg->n_ignored = n + 1;
+	return 0;
+}
+
+static const char *const DROP_KIND_NAMES[DK_MAX] = {
+	"clone_fork", "execve", "connect", "open", "dir_file", "close", "proc", "other",
+};
+
+void control_print_stats(const struct probes *p, const struct output *out)
+{
+	__u64 events = 0, full[DK_MAX] = {0}, too_large = 0, no_scratch = 0, drops = 0;
+
+	for (int c = 0; c < SENSOR_MAX_CPUS; c++) {
+		const struct sensor_counters *k = &p->counters[c];
+		events += k->events;
+		for (int d = 0; d < DK_MAX; d++)
+			full[d] += k->drops_full[d];
+		too_large += k->drops_too_large;
+		no_scratch += k->drops_no_scratch;
+	}
+	for (int d = 0; d < DK_MAX; d++)
+		drops += full[d];
+	drops += too_large + no_scratch;
+	fprintf(stderr, "{\"type\":\"stats\",\"events\":%llu,\"drops\":%llu,\"drops_full\":{",
+		(unsigned long long)events, (unsigned long long)drops);
+	for (int d = 0; d < DK_MAX; d++)
+		fprintf(stderr, "%s\"%s\":%llu", d ? "," : "", DROP_KIND_NAMES[d],
+			(unsigned long long)full[d]);
+	fprintf(stderr,
+		"},\"drops_too_large\":%llu,\"drops_no_scratch\":%llu,\"records\":%llu,\"bytes\":%llu}\n",
+		(unsigned long long)too_large, (unsigned long long)no_scratch,
+		(unsigned long long)out->records, (unsigned long long)out->bytes);
+}
+
+static int parse_pid(const char *tok, int *pid)
+{
+	char *end;
+	long v = strtol(tok, &end, 10);
+
+	if (!*tok || *end || v <= 0 || v > 0x7fffffff)
+		return -1;
+	*pid = v;
+	return 0;
+}
+
+enum control_result control_apply(struct probes *p, const struct output *out, char *line)
+{
+	char *cmd = strtok(line, " \t");
+	char *rest = strtok(NULL, "");
+
+	if (!cmd)
+		return CONTROL_OK;
+	if (strcmp(cmd, "syscalls") == 0) {
+		control_set_syscalls(p, rest ? rest : (char[]){""});
+		reply_ack("syscalls", count_enabled(p->cfg));
+	} else if (strcmp(cmd, "ignore") == 0 || strcmp(cmd, "unignore") == 0) {
+		int add = cmd[0] == 'i';
+		for (char *tok = rest ? strtok(rest, " ,\t") : NULL; tok; tok = strtok(NULL, " ,\t")) {
+			int pid;
+			if (parse_pid(tok, &pid))
+				reply_error("bad pid '%s'", tok);
+			else if (control_ignore(p, pid, add))
+				reply_error("too many ignored pids, '%s' not added", tok);
+		}
+		reply_ack(cmd, p->cfg->n_ignored);
+	} else if (strcmp(cmd, "snaplen") == 0) {
+		int v;
+		if (!rest || parse_pid(rest, &v) || v > 4096)
+			reply_error("snaplen wants 1..4096 bytes, got '%s'", rest ? rest : "");
+		else
+			p->cfg->snaplen = v;
+		reply_ack("snaplen", p->cfg->snaplen);
+	} else if (strcmp(cmd, "stats") == 0) {
+		control_print_stats(p, out);
+	} else if (strcmp(cmd, "quit") == 0) {
+		return CONTROL_QUIT;
+	} else {
+		reply_error("unknown command '%s'", cmd);
+	}
+	return CONTROL_OK;
+}

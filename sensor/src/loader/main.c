@@ -1,0 +1,336 @@
+/* saker-sensor: loads the BPF programs, streams event records to stdout, takes control commands
+ * on stdin (see control.h) and reports on stderr, one JSON line per message.
+ *
+ *   saker-sensor [--syscalls LIST] [--ignore PIDS] [--ring-mb N] [--poll-ms N]
+ *                [--stats-interval-ms N] [--snaplen N] [--attach auto|btf|raw] [--discard]
+ *                [--verbose] [--check]
+ *
+ * Exit status: 0 on SIGTERM/SIGINT, stdin EOF or "quit"; 1 bad usage; 2 not root; 3 BPF refused;
+ * 4 stdout closed or other runtime failure.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "../shared.h"
+#include "control.h"
+#include "output.h"
+#include "probes.h"
+#include "syscalls.h"
+
+enum attach_mode { ATTACH_AUTO, ATTACH_BTF, ATTACH_RAW };
+
+struct options {
+	char *syscalls;
+	char *ignore;
+	unsigned ring_mb;
+	unsigned poll_ms;
+	unsigned stats_ms;
+	unsigned snaplen;
+	enum attach_mode attach;
+	int discard, verbose, check;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "saker-sensor: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: saker-sensor [options]\n"
+		"  --syscalls LIST          initial syscall set (names or libs event codes, comma-separated)\n"
+		"  --ignore PIDS            thread groups to ignore (own pid is always ignored)\n"
+		"  --ring-mb N              ring buffer size in MiB, a power of two (default 16)\n"
+		"  --poll-ms N              drain period in ms (default 5)\n"
+		"  --stats-interval-ms N    print counters every N ms (default 0: on request only)\n"
+		"  --snaplen N              payload bytes kept by send/recv events (default 80)\n"
+		"  --attach auto|btf|raw    tracepoint flavour (default auto: tp_btf, else raw_tp)\n"
+		"  --discard                drain the ring but write nothing (benchmarks)\n"
+		"  --check                  load every program, report, exit\n"
+		"  --verbose                libbpf and verifier messages on stderr\n"
+		"Records go to stdout; stdin takes commands (syscalls, ignore, unignore, snaplen, stats,\n"
+		"quit), one per line; replies, counters and errors are JSON lines on stderr.\n");
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{"syscalls", required_argument, 0, 's'},  {"ignore", required_argument, 0, 'i'},
+		{"ring-mb", required_argument, 0, 'r'},   {"poll-ms", required_argument, 0, 'p'},
+		{"stats-interval-ms", required_argument, 0, 'S'},
+		{"snaplen", required_argument, 0, 'n'},   {"attach", required_argument, 0, 'a'},
+		{"discard", no_argument, 0, 'd'},         {"verbose", no_argument, 0, 'v'},
+		{"check", no_argument, 0, 'c'},           {"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
+	};
+	int c;
+
+	*o = (struct options){.ring_mb = 16, .poll_ms = 5, .snaplen = 80};
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': o->syscalls = optarg; break;
+		case 'i': o->ignore = optarg; break;
+		case 'r': o->ring_mb = strtoul(optarg, NULL, 10); break;
+		case 'p': o->poll_ms = strtoul(optarg, NULL, 10); break;
+		case 'S': o->stats_ms = strtoul(optarg, NULL, 10); break;
+		case 'n': o->snaplen = strtoul(optarg, NULL, 10); break;
+		case 'd': o->discard = 1; break;
+		case 'v': o->verbose = 1; break;
+		case 'c': o->check = 1; break;
+		case 'a':
+			if (!strcmp(optarg, "auto")) o->attach = ATTACH_AUTO;
+			else if (!strcmp(optarg, "btf")) o->attach = ATTACH_BTF;
+			else if (!strcmp(optarg, "raw")) o->attach = ATTACH_RAW;
+			else die(1, "--attach wants auto, btf or raw, got '%s'", optarg);
+			break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(1);
+		}
+	}
+	if (optind < argc)
+		die(1, "unexpected argument '%s' (see --help)", argv[optind]);
+	if (o->ring_mb == 0 || (o->ring_mb & (o->ring_mb - 1)) || o->ring_mb > 1024)
+		die(1, "--ring-mb must be a power of two between 1 and 1024, got %u", o->ring_mb);
+	if (o->poll_ms == 0 || o->poll_ms > 1000)
+		die(1, "--poll-ms must be between 1 and 1000, got %u", o->poll_ms);
+	if (o->snaplen > 4096)
+		die(1, "--snaplen must be at most 4096, got %u", o->snaplen);
+}
+
+/* tp_btf first; raw_tp when the kernel cannot take tp_btf. EPERM means no privilege, not a
+ * missing feature: raw_tp would be refused the same way, so it is not tried. */
+static void load(struct probes *p, const struct options *o)
+{
+	int err = 0, raw = o->attach == ATTACH_RAW;
+
+	err = probes_load(p, raw, o->ring_mb);
+	if (err && !raw && o->attach == ATTACH_AUTO && err != -EPERM) {
+		raw = 1;
+		err = probes_load(p, raw, o->ring_mb);
+	}
+	if (err)
+		die(3, "the kernel refused the BPF programs (%s): %s%s", raw ? "raw_tp" : "tp_btf",
+		    strerror(-err), o->verbose ? "" : "; --verbose shows the verifier log");
+}
+
+/* Points every syscall number at its handler. */
+static void install_handlers(struct probes *p)
+{
+	int map_fd = bpf_map__fd(p->exit_handlers);
+	char name[64];
+
+	for (size_t i = 0; i < N_SYSCALLS; i++) {
+		const struct syscall_info *s = &SYSCALLS[i];
+		if (s->nr < 0)
+			continue;
+		snprintf(name, sizeof(name), "sx_%s", s->name);
+		struct bpf_program *prog = bpf_object__find_program_by_name(p->obj, name);
+		if (!prog)
+			die(3, "no BPF handler %s for syscall %s", name, s->name);
+		__u32 key = s->nr;
+		int fd = bpf_program__fd(prog);
+		if (bpf_map_update_elem(map_fd, &key, &fd, BPF_ANY))
+			die(3, "cannot install handler %s: %s", name, strerror(errno));
+	}
+}
+
+static __u64 clock_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* --check: load both builds, say how many programs the verifier accepted (and, with --verbose,
+ * how many instructions it verified for each). */
+static int check_programs(const struct options *o)
+{
+	int status = 0;
+
+	for (int raw = 0; raw <= 1; raw++) {
+		struct probes p;
+		int err = probes_load(&p, raw, 1), n = 0;
+		if (err) {
+			fprintf(stderr, "%s: refused: %s\n", raw ? "raw_tp" : "tp_btf", strerror(-err));
+			status = 3;
+			continue;
+		}
+		struct bpf_program *prog;
+		bpf_object__for_each_program(prog, p.obj) {
+			struct bpf_prog_info info = {};
+			__u32 len = sizeof(info);
+			bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len);
+			if (o->verbose)
+				printf("%-8s %-22s %7u insns verified\n", p.flavour, bpf_program__name(prog),
+				       info.verified_insns);
+			n++;
+		}
+		printf("%s: %d programs accepted by the verifier\n", p.flavour, n);
+		probes_destroy(&p);
+	}
+	return status;
+}
+
+struct drain {
+	struct output *out;
+	size_t batch;
+};
+
+/* Stop a drain after this much so stdin commands are not starved under a flood. */
+#define DRAIN_BATCH (8u << 20)
+#define DRAIN_PAUSE -1000
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct drain *d = ctx;
+
+	if (output_record(d->out, data, size))
+		return -EPIPE;
+	d->batch += size;
+	return d->batch >= DRAIN_BATCH ? DRAIN_PAUSE : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+
+	parse_options(argc, argv, &o);
+	if (geteuid() != 0)
+		die(2, "must run as root (loading BPF programs needs CAP_BPF, CAP_PERFMON)");
+	libbpf_set_print(o.verbose ? libbpf_log : libbpf_quiet);
+	if (o.check)
+		return check_programs(&o);
+
+	struct probes probes;
+	load(&probes, &o);
+	install_handlers(&probes);
+
+	struct sensor_config *cfg = probes.cfg;
+	cfg->boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+	cfg->snaplen = o.snaplen;
+	control_ignore(&probes, getpid(), 1);
+	if (o.ignore) {
+		for (char *tok = strtok(o.ignore, ","); tok; tok = strtok(NULL, ","))
+			control_ignore(&probes, atoi(tok), 1);
+	}
+	if (o.syscalls && control_set_syscalls(&probes, o.syscalls))
+		die(1, "unknown entries in --syscalls");
+
+	/* a deep pipe absorbs bursts while the reader is busy, and lets it read in big chunks */
+	fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
+
+	struct output out;
+	if (output_init(&out, STDOUT_FILENO, 4u << 20, o.discard))
+		die(4, "out of memory");
+	struct drain drain = {.out = &out};
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(probes.ring), on_record, &drain, NULL);
+	if (!rb)
+		die(3, "cannot map the ring buffer: %s", strerror(errno));
+
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	const char *what = "";
+	int err = probes_attach(&probes, &what);
+	if (err)
+		die(3, "cannot attach to %s: %s", what, strerror(-err));
+	fprintf(stderr,
+		"{\"type\":\"ready\",\"attach\":\"%s\",\"pid\":%d,\"ring_bytes\":%u,\"cpus\":%d,\"syscalls\":%zu}\n",
+		probes.flavour, getpid(), o.ring_mb << 20, libbpf_num_possible_cpus(), N_SYSCALLS);
+
+	char line[8192];
+	size_t line_len = 0;
+	int status = 0, backlog = 0;
+	__u64 next_stats = clock_ns(CLOCK_MONOTONIC) + (__u64)o.stats_ms * 1000000;
+
+	while (!stop_requested) {
+		struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+		/* a drain cut short by DRAIN_BATCH left records behind: come straight back for them */
+		int ready = poll(&pfd, 1, backlog ? 0 : (int)o.poll_ms);
+
+		if (ready > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
+			ssize_t n = read(STDIN_FILENO, line + line_len, sizeof(line) - 1 - line_len);
+			if (n <= 0 && !(n < 0 && errno == EINTR)) {
+				break; /* EOF: the agent is gone */
+			}
+			line_len += n > 0 ? n : 0;
+			char *start = line, *nl;
+			while ((nl = memchr(start, '\n', line + line_len - start))) {
+				*nl = 0;
+				if (control_apply(&probes, &out, start) == CONTROL_QUIT)
+					stop_requested = 1;
+				start = nl + 1;
+			}
+			line_len -= start - line;
+			memmove(line, start, line_len);
+			if (line_len == sizeof(line) - 1)
+				line_len = 0; /* an absurdly long line: drop it */
+		}
+		drain.batch = 0;
+		int err = ring_buffer__consume(rb);
+		backlog = err == DRAIN_PAUSE;
+		if (err == -EPIPE || output_flush(&out)) {
+			status = 4; /* nobody reads stdout any more */
+			break;
+		}
+		if (o.stats_ms && clock_ns(CLOCK_MONOTONIC) >= next_stats) {
+			control_print_stats(&probes, &out);
+			next_stats += (__u64)o.stats_ms * 1000000;
+		}
+	}
+	/* detach, let programs already running finish, then send what is left in the ring and the
+	 * final counters, which then add up: events = records + drops */
+	probes_detach(&probes);
+	usleep(20000);
+	if (status == 0) {
+		do
+			drain.batch = 0;
+		while (ring_buffer__consume(rb) == DRAIN_PAUSE);
+		output_flush(&out);
+	}
+	control_print_stats(&probes, &out);
+	ring_buffer__free(rb);
+	probes_destroy(&probes);
+	return status;
+}

@@ -1,0 +1,75 @@
+#include "probes.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "sensor.skel.h"
+#include "sensor_raw.skel.h"
+
+#define LOAD_SKELETON(SKEL, P, RING_MB)                                                          \
+	do {                                                                                     \
+		struct SKEL *s = SKEL##__open();                                                 \
+		if (!s)                                                                          \
+			return -errno;                                                           \
+		bpf_map__set_max_entries(s->maps.ring, (RING_MB) << 20);                         \
+		bpf_map__set_max_entries(s->maps.scratch_map, libbpf_num_possible_cpus());       \
+		int err = SKEL##__load(s);                                                       \
+		if (err) {                                                                       \
+			SKEL##__destroy(s);                                                      \
+			return err;                                                              \
+		}                                                                                \
+		(P)->skel = s;                                                                   \
+		(P)->destroy_skel = (void (*)(void *))SKEL##__destroy;                           \
+		(P)->obj = s->obj;                                                               \
+		(P)->cfg = &s->bss->cfg;                                                         \
+		(P)->counters = s->bss->counters;                                                \
+		(P)->ring = s->maps.ring;                                                        \
+		(P)->exit_handlers = s->maps.exit_handlers;                                      \
+		(P)->sys_exit = s->progs.sys_exit;                                               \
+		(P)->on_exec = s->progs.on_exec;                                                 \
+		(P)->on_exit = s->progs.on_exit;                                                 \
+	} while (0)
+
+int probes_load(struct probes *p, int raw, unsigned ring_mb)
+{
+	memset(p, 0, sizeof(*p));
+	p->raw = raw;
+	p->flavour = raw ? "raw_tp" : "tp_btf";
+	if (raw)
+		LOAD_SKELETON(sensor_raw_bpf, p, ring_mb);
+	else
+		LOAD_SKELETON(sensor_bpf, p, ring_mb);
+	return 0;
+}
+
+int probes_attach(struct probes *p, const char **what)
+{
+	struct bpf_program *progs[3] = {p->sys_exit, p->on_exec, p->on_exit};
+	const char *tps[3] = {"sys_exit", "sched_process_exec", "sched_process_exit"};
+
+	for (int i = 0; i < 3; i++) {
+		p->links[i] = p->raw ? bpf_program__attach_raw_tracepoint(progs[i], tps[i])
+				     : bpf_program__attach(progs[i]);
+		if (!p->links[i]) {
+			*what = tps[i];
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+void probes_detach(struct probes *p)
+{
+	for (int i = 0; i < 3; i++) {
+		bpf_link__destroy(p->links[i]);
+		p->links[i] = NULL;
+	}
+}
+
+void probes_destroy(struct probes *p)
+{
+	probes_detach(p);
+	if (p->skel)
+		p->destroy_skel(p->skel);
+	p->skel = NULL;
+}

@@ -1,0 +1,31 @@
+/* The loaded BPF side, whichever build the kernel accepted (tp_btf or raw_tp: two skeletons of
+ * the same sources, with the same maps, programs and globals). */
+#ifndef SAKER_PROBES_H
+#define SAKER_PROBES_H
+
+#include <linux/types.h>
+#include <bpf/libbpf.h>
+
+#include "../shared.h"
+
+struct probes {
+	const char *flavour; /* "tp_btf" or "raw_tp" */
+	int raw;
+	struct bpf_object *obj;
+	struct sensor_config *cfg;          /* in the mmap of .bss: the probes see writes at once */
+	struct sensor_counters *counters;   /* SENSOR_MAX_CPUS slots */
+	struct bpf_map *ring, *exit_handlers;
+	struct bpf_program *sys_exit, *on_exec, *on_exit;
+	struct bpf_link *links[3];
+	void *skel;
+	void (*destroy_skel)(void *skel);
+};
+
+/* Opens and loads one build; 0 or a negative errno (from the kernel or libbpf). */
+int probes_load(struct probes *p, int raw, unsigned ring_mb);
+/* Attaches the three entry programs; 0 or a negative errno, with *what set to the tracepoint. */
+int probes_attach(struct probes *p, const char **what);
+void probes_detach(struct probes *p);
+void probes_destroy(struct probes *p);
+
+#endif

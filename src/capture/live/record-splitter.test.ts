@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeEvent, eventCode } from '../../events/encode.js';
+import { RecordSplitter, RecordStreamError } from './record-splitter.js';
+
+// Three records of different sizes, back to back, as the sensor writes them.
+function stream(): { bytes: Buffer; lengths: number[] } {
+  const records = [
+    encodeEvent({ ts: 1n, tid: 10, type: eventCode('close'), params: [0, 3] }),
+    encodeEvent({ ts: 2n, tid: 11, type: eventCode('openat'), params: [3, -100, '/etc/hostname', 1, 0, 0, 42] }),
+    encodeEvent({ ts: 3n, tid: 12, type: eventCode('close'), params: [-9, 77] }),
+  ];
+  return { bytes: Buffer.concat(records), lengths: records.map((r) => r.length) };
+}
+
+function collect(chunks: Buffer[]): Array<{ tid: number; len: number }> {
+  const out: Array<{ tid: number; len: number }> = [];
+  const splitter = new RecordSplitter();
+  for (const c of chunks) {
+    splitter.push(c, (buf, start) => out.push({ tid: Number(buf.readBigInt64LE(start + 8)), len: buf.readUInt32LE(start + 16) }));
+  }
+  assert.equal(splitter.pendingBytes, 0);
+  return out;
+}
+
+test('records in one chunk come out in order, in place', () => {
+  const { bytes, lengths } = stream();
+  const seen: number[] = [];
+  new RecordSplitter().push(bytes, (buf, start) => {
+    assert.equal(buf, bytes); // no copy
+    seen.push(start);
+  });
+  assert.deepEqual(seen, [0, lengths[0], lengths[0]! + lengths[1]!]);
+});
+
+test('every split point, including inside the length field, reassembles the same records', () => {
+  const { bytes, lengths } = stream();
+  for (let cut = 1; cut < bytes.length; cut++) {
+    const got = collect([bytes.subarray(0, cut), bytes.subarray(cut)]);
+    assert.deepEqual(got.map((r) => r.tid), [10, 11, 12], `cut at ${cut}`);
+    assert.deepEqual(got.map((r) => r.len), lengths, `cut at ${cut}`);
+  }
+});
+
+test('one byte at a time', () => {
+  const { bytes } = stream();
+  const chunks = [...bytes].map((b) => Buffer.from([b]));
+  assert.deepEqual(collect(chunks).map((r) => r.tid), [10, 11, 12]);
+});
+
+test('a partial record is held until the rest arrives', () => {
+  const { bytes, lengths } = stream();
+  const splitter = new RecordSplitter();
+  let n = 0;
+  splitter.push(bytes.subarray(0, lengths[0]! + 5), () => n++);
+  assert.equal(n, 1);
+  assert.equal(splitter.pendingBytes, 5);
+});
+
+test('a corrupt length is reported with its stream offset', () => {
+  const bad = Buffer.alloc(40);
+  bad.writeUInt32LE(3, 16); // shorter than a header
+  assert.throws(() => new RecordSplitter().push(bad, () => {}), (err: unknown) => {
+    assert.ok(err instanceof RecordStreamError);
+    assert.match(err.message, /record length 3 at byte 0/);
+    return true;
+  });
+});

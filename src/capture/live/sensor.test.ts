@@ -1,0 +1,475 @@
+// End-to-end tests of the eBPF sensor: real probes, real processes. They need root and a built
+// sensor (npm run setup) and skip with the reason otherwise.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PT, type ParamType } from '../../events/event-info.js';
+import { EventView } from '../../events/event.js';
+import { eventCode } from '../../events/encode.js';
+import { LiveSensor, SensorError, findSensorBinary } from './sensor.js';
+import { SENSOR_SYSCALLS } from './syscalls.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const exerciser = join(root, 'sensor', 'build', 'exercise');
+
+let unavailable = '';
+let server: Server;
+let port = 0;
+let scratch = '';
+
+before(async () => {
+  if (process.geteuid?.() !== 0) unavailable = 'needs root to load BPF programs';
+  else if (!existsSync(join(root, 'sensor', 'build', 'saker-sensor')) || !existsSync(exerciser))
+    unavailable = 'sensor not built: run npm run setup';
+  else {
+    // probe once: a kernel that refuses BPF skips the suite instead of failing it
+    const probe = spawnSync(join(root, 'sensor', 'build', 'saker-sensor'), ['--check'], { encoding: 'utf8' });
+    if (probe.status !== 0) unavailable = `BPF refused on this kernel: ${probe.stderr.trim() || probe.stdout.trim()}`;
+  }
+  server = createServer((s) => s.on('error', () => {}).end());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as { port: number }).port;
+  scratch = realpathSync(mkdtempSync(join(tmpdir(), 'saker-sensor-')));
+});
+
+after(() => {
+  server?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+/** A decoded copy of one event: the view is reused, so tests keep these instead. */
+interface Snap {
+  num: number;
+  tid: number;
+  type: number;
+  name: string;
+  nparams: number;
+  expected: number;
+  p: Record<string, bigint | number | string | Buffer>;
+}
+
+const WIDTH: Partial<Record<ParamType, number>> = {
+  [PT.INT8]: 1, [PT.UINT8]: 1, [PT.FLAGS8]: 1, [PT.ENUMFLAGS8]: 1, [PT.SIGTYPE]: 1,
+  [PT.INT16]: 2, [PT.UINT16]: 2, [PT.FLAGS16]: 2, [PT.ENUMFLAGS16]: 2,
+  [PT.INT32]: 4, [PT.UINT32]: 4, [PT.FLAGS32]: 4, [PT.ENUMFLAGS32]: 4, [PT.UID]: 4, [PT.GID]: 4, [PT.MODE]: 4,
+  [PT.INT64]: 8, [PT.UINT64]: 8, [PT.ERRNO]: 8, [PT.FD]: 8, [PT.PID]: 8, [PT.ABSTIME]: 8,
+};
+const SIGNED = new Set<ParamType>([PT.INT8, PT.INT16, PT.INT32, PT.INT64, PT.ERRNO, PT.FD, PT.PID]);
+const TEXT = new Set<ParamType>([PT.CHARBUF, PT.FSPATH, PT.FSRELPATH]);
+
+function snap(v: EventView): Snap {
+  const p: Snap['p'] = {};
+  let sum = 0;
+  v.info.params.forEach((info, i) => {
+    if (i >= v.nparams) return;
+    const len = v.paramLength(i);
+    sum += len;
+    const width = WIDTH[info.type];
+    if (width !== undefined) {
+      assert.equal(len, width, `${v.info.id} param ${info.name}: ${len} bytes, ${width} expected`);
+      p[info.name] = width === 8 ? (SIGNED.has(info.type) ? v.int(i) : v.u64(i)) : SIGNED.has(info.type) ? v.int(i) : v.uint(i);
+    } else if (TEXT.has(info.type)) {
+      if (len) assert.equal(v.buf[v.paramOffset(i) + len - 1], 0, `${v.info.id} ${info.name} is NUL-terminated`);
+      p[info.name] = v.str(i);
+    } else {
+      p[info.name] = Buffer.from(v.bytes(i));
+    }
+  });
+  assert.equal(v.len, 26 + v.nparams * 2 + sum, `${v.info.id}: record length adds up`);
+  return { num: v.num, tid: v.tid, type: v.type, name: v.info.name, nparams: v.nparams, expected: v.info.params.length, p };
+}
+
+/** Runs a sensor for `syscalls` around `work`, returning every event it delivered. */
+async function capture(
+  syscalls: readonly string[],
+  work: () => Promise<void> | void,
+  opts: { attach?: 'auto' | 'raw'; ringMb?: number } = {},
+): Promise<{ events: Snap[]; stats: Awaited<ReturnType<LiveSensor['stop']>>; sensor: LiveSensor }> {
+  const events: Snap[] = [];
+  let failure: Error | undefined;
+  const sensor = await LiveSensor.start({
+    syscalls,
+    attach: opts.attach,
+    ringMb: opts.ringMb,
+    onEvent: (v) => {
+      try {
+        events.push(snap(v));
+      } catch (err) {
+        failure ??= err as Error;
+      }
+    },
+  });
+  await work();
+  const stats = await sensor.stop();
+  if (failure) throw failure;
+  return { events, stats, sensor };
+}
+
+function run(cmd: string, args: string[], cwd = scratch): { pid: number; out: Map<string, string[]> } {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8' });
+  assert.equal(r.error, undefined, `${cmd}: ${r.error?.message}`);
+  const out = new Map<string, string[]>();
+  for (const line of r.stdout.split('\n')) {
+    const [k, ...rest] = line.split(' ');
+    if (k) out.set(k, [...(out.get(k) ?? []), rest.join(' ')]);
+  }
+  return { pid: r.pid!, out };
+}
+
+const codesOf = (names: readonly string[]): Set<number> =>
+  new Set(names.map((n) => eventCode(n, n !== 'procexit')));
+
+function one(events: Snap[], what: string, pred: (e: Snap) => boolean): Snap {
+  const found = events.filter(pred);
+  assert.ok(found.length > 0, `no ${what} event`);
+  return found[0]!;
+}
+
+/** "family ip:port ip:port" of an IPv4 SOCKTUPLE / SOCKADDR parameter. */
+function inet(b: Buffer): string {
+  const addr = (o: number): string => `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}:${b.readUInt16LE(o + 4)}`;
+  return b.length === 13 ? `${b[0]} ${addr(1)} ${addr(7)}` : `${b[0]} ${addr(1)}`;
+}
+
+const PPM_O = { RDONLY: 1, WRONLY: 2, RDWR: 3, CREAT: 4, EXCL: 32, NONBLOCK: 64, TRUNC: 256, CLOEXEC: 4096, F_CREATED: 1 << 14 };
+
+test('captures exec, open, connect, clone and procexit of real commands', async (t) => {
+  if (unavailable) return t.skip(unavailable);
+  const set = ['openat', 'execve', 'execveat', 'connect', 'clone', 'clone3', 'fork', 'vfork', 'procexit'];
+  let cat = 0;
+  let opener: ReturnType<typeof run> | undefined;
+  let connector: ReturnType<typeof run> | undefined;
+  let shell = 0;
+  let viaAt = 0;
+  const { events, stats } = await capture(set, () => {
+    cat = run('cat', ['/etc/hostname']).pid;
+    opener = run(exerciser, ['open', '/etc/hostname']);
+    connector = run(exerciser, ['connect', String(port)]);
+    shell = run('/bin/sh', ['-c', '/bin/true one two; exit 0']).pid;
+    viaAt = run(exerciser, ['execveat']).pid;
+  });
+
+  // execve of cat: what we ran, where, by whom
+  // execvp may try other PATH entries first: those fail with ENOENT and are events too
+  const exec = one(events, 'execve of cat', (e) => e.name === 'execve' && e.tid === cat && e.p.res === 0);
+  assert.ok(events.filter((e) => e.name === 'execve' && e.tid === cat).every((e) => e.p.res === 0 || e.p.res === -2));
+  assert.equal(exec.nparams, 31);
+  assert.equal(exec.p.res, 0);
+  assert.equal(exec.p.exe, 'cat');
+  assert.equal((exec.p.args as Buffer).toString(), '/etc/hostname\0');
+  assert.equal(exec.p.comm, 'cat');
+  assert.equal(exec.p.cwd, scratch);
+  assert.equal(exec.p.tid, cat);
+  assert.equal(exec.p.pid, cat);
+  assert.equal(exec.p.ptid, process.pid);
+  assert.equal(exec.p.uid, process.geteuid!());
+  assert.equal(exec.p.gid, process.getegid!());
+  const exePath = realpathSync(String(exec.p.filename));
+  assert.equal(exec.p.trusted_exepath, exePath);
+  assert.equal(exec.p.exe_ino, BigInt(statSync(exePath).ino));
+  assert.equal(exec.p.exe_ino_mtime, statSync(exePath, { bigint: true }).mtimeNs);
+  assert.match((exec.p.env as Buffer).toString(), /(^|\0)PATH=/);
+  const memcg = readFileSync('/proc/self/cgroup', 'utf8').match(/^\d+:memory:(.*)$/m);
+  if (memcg) assert.ok((exec.p.cgroups as Buffer).toString().split('\0').includes(`memory=${memcg[1]}`));
+
+  // openat: name, fd as the process saw it, flags in PPM_O_* bits, dev/ino of the file
+  const st = statSync('/etc/hostname');
+  const open = one(events, 'openat of /etc/hostname', (e) => e.name === 'openat' && e.tid === opener!.pid && e.p.name === '/etc/hostname');
+  assert.equal(open.p.fd, Number(opener!.out.get('openat')![0]));
+  assert.equal(open.p.dirfd, -100);
+  assert.equal(open.p.flags, PPM_O.RDONLY | PPM_O.CLOEXEC);
+  assert.equal(open.p.ino, BigInt(st.ino));
+  assert.equal(open.p.dev, st.dev);
+  assert.ok(events.some((e) => e.name === 'openat' && e.tid === cat && e.p.name === '/etc/hostname'));
+
+  // connect: the kernel's tuple (local port the kernel picked) and the caller's address
+  const conn = one(events, 'connect', (e) => e.name === 'connect' && e.tid === connector!.pid);
+  assert.equal(conn.p.res, 0);
+  const lport = connector!.out.get('connect_lport')![0];
+  assert.equal(inet(conn.p.tuple as Buffer), `2 127.0.0.1:${lport} 127.0.0.1:${port}`);
+  assert.equal(inet(conn.p.addr as Buffer), `2 127.0.0.1:${port}`);
+
+  // the shell forks: a clone event in the parent (res = child) and in the child (res = 0)
+  const forks = ['clone', 'clone3', 'fork', 'vfork'];
+  const parent = one(events, 'clone in the shell', (e) => forks.includes(e.name) && e.tid === shell && Number(e.p.res) > 0);
+  const childTid = Number(parent.p.res);
+  const child = one(events, 'clone in the child', (e) => forks.includes(e.name) && e.tid === childTid);
+  assert.equal(child.p.res, 0);
+  assert.equal(child.p.ptid, shell);
+  assert.equal(child.p.pid, childTid);
+  assert.equal(child.p.comm, 'sh');
+  const trueExec = one(events, 'execve of /bin/true', (e) => e.name === 'execve' && e.tid === childTid);
+  assert.equal(trueExec.p.exe, '/bin/true');
+  assert.equal((trueExec.p.args as Buffer).toString(), 'one\0two\0');
+  assert.ok(child.num < trueExec.num, 'the child event comes before its exec');
+  const exit = one(events, 'procexit of the child', (e) => e.name === 'procexit' && e.tid === childTid);
+  assert.equal(exit.p.status, 0);
+  assert.ok(trueExec.num < exit.num);
+  one(events, 'procexit of the shell', (e) => e.name === 'procexit' && e.tid === shell);
+
+  // a successful execveat is reported as execve, as libs does (x86-64 cannot tell them apart then)
+  const at = one(events, 'exec through execveat', (e) => e.tid === viaAt && e.name === 'execve' && e.p.res === 0 && e.p.exe === 'true');
+  assert.equal((at.p.args as Buffer).toString(), 'via-execveat\0');
+  assert.equal(at.p.filename, '/bin/true');
+
+  // nothing from this process, nothing outside the set
+  const ownThreads = new Set(readdirSync('/proc/self/task').map(Number));
+  assert.equal(events.filter((e) => ownThreads.has(e.tid)).length, 0, 'events of the agent itself');
+  const allowed = codesOf(set);
+  assert.deepEqual(events.filter((e) => !allowed.has(e.type)).map((e) => e.name), []);
+  assert.ok(events.every((e) => e.nparams === e.expected));
+  assert.equal(stats.received, events.length);
+  assert.equal(stats.records, events.length);
+  assert.equal(stats.events, stats.records + stats.drops);
+});
+
+test('every covered syscall is decoded with its table layout and values', async (t) => {
+  if (unavailable) return t.skip(unavailable);
+  const dir = mkdtempSync(join(scratch, 'all-'));
+  let ex: ReturnType<typeof run> | undefined;
+  const { events } = await capture(SENSOR_SYSCALLS, () => {
+    ex = run(exerciser, ['all', dir, String(port)], dir);
+  });
+  const out = ex!.out;
+  const pid = Number(out.get('pid')![0]);
+  // from the exerciser's marker on: before it, the same pid set up stdio, exec'd and loaded libc
+  const start = one(events, 'start marker', (e) => e.tid === pid && e.p.name === '/saker-exercise-begin').num;
+  const mine = events.filter((e) => e.tid === pid && e.num > start);
+  const byName = (name: string): Snap[] => mine.filter((e) => e.name === name);
+  const ret = (name: string, i = 0): number => Number(out.get(name)![i]);
+  const first = (name: string, pred: (e: Snap) => boolean = () => true): Snap => {
+    const e = byName(name).find(pred);
+    assert.ok(e, `no ${name} event from the exerciser`);
+    assert.equal(e.nparams, e.expected, `${name} nparams`);
+    return e;
+  };
+  const res = (e: Snap): number => Number(e.p.res ?? e.p.fd);
+
+  // every syscall the exerciser called has its event, with the return value it saw
+  for (const [name, values] of out) {
+    if (!SENSOR_SYSCALLS.includes(name)) continue;
+    const evts = byName(name);
+    assert.ok(evts.length >= values.length, `${name}: ${values.length} calls, ${evts.length} events`);
+    values.forEach((v, i) => assert.equal(res(evts[i]!), Number(v), `${name} #${i} return value`));
+  }
+
+  const open = first('open');
+  assert.equal(open.p.name, `${dir}/a`);
+  assert.equal(open.p.flags, PPM_O.WRONLY | PPM_O.CREAT | PPM_O.TRUNC | PPM_O.CLOEXEC | PPM_O.F_CREATED);
+  assert.equal(open.p.mode, 256 + 128 + 32); // 0640: PPM_S_IRUSR | PPM_S_IWUSR | PPM_S_IRGRP
+  const openat = first('openat', (e) => e.p.name === `${dir}/b`);
+  assert.equal(openat.p.flags, PPM_O.RDWR | PPM_O.CREAT | PPM_O.EXCL | PPM_O.F_CREATED);
+  assert.equal(openat.p.mode, 256 + 128);
+  assert.equal(first('openat2').p.resolve, 8); // PPM_RESOLVE_NO_SYMLINKS
+  assert.equal(first('creat').p.mode, 256 + 128 + 64 + 32 + 8 + 4 + 1); // 0755
+  assert.equal(first('dup3').p.flags, PPM_O.CLOEXEC);
+  assert.equal(first('dup2').p.newfd, 100);
+  const fcntl = first('fcntl');
+  assert.equal(fcntl.p.cmd, 26); // PPM_FCNTL_F_DUPFD_CLOEXEC
+  assert.equal(fcntl.p.arg, 10n);
+  assert.equal(first('chmod').p.mode, 2048 + 256 + 128 + 64 + 8 + 1); // 04711
+  assert.equal(first('fchmod').p.mode, 256 + 128 + 4); // 0604
+  assert.equal(first('link').p.newpath, `${dir}/a.link`);
+  assert.equal(first('linkat').p.olddir, -100);
+  assert.equal(first('symlink').p.target, 'a');
+  assert.equal(first('symlinkat').p.linkpath, `${dir}/b.sym`);
+  assert.equal(first('rename').p.oldpath, `${dir}/a.link`);
+  assert.equal(first('renameat2').p.flags, 1);
+  assert.equal(first('unlinkat').p.name, `${dir}/a.renamed2`);
+  assert.equal(first('mkdir').p.mode, 0o750);
+  assert.equal(first('mkdirat').p.path, `${dir}/e`);
+  assert.equal(first('rmdir').p.path, `${dir}/d`);
+  assert.equal(first('chdir').p.path, dir);
+  const [p0, p1] = out.get('pipe_fds')![0]!.split(' ').map(Number);
+  const pipe = first('pipe');
+  assert.deepEqual([pipe.p.fd1, pipe.p.fd2], [p0, p1]);
+  assert.notEqual(pipe.p.ino, 0n);
+  assert.equal(first('pipe2').p.flags, PPM_O.CLOEXEC | PPM_O.NONBLOCK);
+  const memfd = first('memfd_create');
+  assert.equal(memfd.p.name, 'saker-memfd');
+  assert.equal(memfd.p.flags, 1); // PPM_MFD_CLOEXEC
+
+  const socket = first('socket');
+  assert.equal(socket.p.domain, 2);
+  assert.equal(socket.p.flags, PPM_O.CLOEXEC);
+  const connect = first('connect');
+  assert.equal(inet(connect.p.tuple as Buffer), `2 127.0.0.1:${out.get('connect_lport')![0]} 127.0.0.1:${port}`);
+  if (out.has('connect6_ports')) {
+    const [lport6, rport6] = out.get('connect6_ports')![0]!.split(' ').map(Number);
+    const t6 = byName('connect').map((e) => e.p.tuple as Buffer).find((b) => b[0] === 10);
+    assert.ok(t6, 'IPv6 connect tuple');
+    const loop6 = Buffer.alloc(16);
+    loop6[15] = 1;
+    assert.equal(t6.length, 37);
+    assert.deepEqual([t6.subarray(1, 17), t6.readUInt16LE(17), t6.subarray(19, 35), t6.readUInt16LE(35)], [loop6, lport6, loop6, rport6]);
+  }
+  const unix = byName('connect').find((e) => (e.p.tuple as Buffer)[0] === 1);
+  assert.ok(unix, 'unix connect');
+  const ut = unix.p.tuple as Buffer;
+  assert.notEqual(ut.readBigUInt64LE(1), 0n, 'peer socket pointer');
+  assert.equal(ut.subarray(17).toString(), `${dir}/sock\0`);
+  assert.equal((unix.p.addr as Buffer).toString('latin1', 1), `${dir}/sock\0`);
+  const bindPort = out.get('bind_port')![0];
+  assert.equal(inet(first('bind').p.addr as Buffer), '2 127.0.0.1:0');
+  assert.equal(first('listen').p.backlog, 7);
+  const accept = first('accept');
+  assert.match(inet(accept.p.tuple as Buffer), new RegExp(`^2 127\\.0\\.0\\.1:\\d+ 127\\.0\\.0\\.1:${bindPort}$`));
+  assert.equal(accept.p.queuemax, 7);
+  assert.equal(first('accept4').p.flags, PPM_O.NONBLOCK);
+  const udp = out.get('udp_port')![0];
+  const sendto = first('sendto');
+  assert.equal((sendto.p.data as Buffer).toString(), 'hello-sendto');
+  assert.equal(sendto.p.size, 12);
+  assert.equal(inet(sendto.p.tuple as Buffer), `2 127.0.0.1:${udp} 127.0.0.1:${udp}`);
+  assert.equal((first('recvfrom').p.data as Buffer).toString(), 'hello-sendto');
+  const sendmsg = first('sendmsg');
+  assert.equal((sendmsg.p.data as Buffer).toString(), 'hello-sendmsg');
+  assert.equal(sendmsg.p.size, 13);
+  const recvmsg = first('recvmsg');
+  assert.equal(recvmsg.p.size, 13);
+  assert.equal((recvmsg.p.data as Buffer).toString(), 'hello-sendmsg');
+  const sp = first('socketpair');
+  assert.deepEqual([sp.p.fd1, sp.p.fd2], out.get('socketpair_fds')![0]!.split(' ').map(Number));
+  assert.notEqual(sp.p.source, 0n);
+  assert.equal(sp.p.domain, 1);
+
+  for (const name of ['fork', 'vfork', 'clone3']) {
+    const child = ret(name);
+    assert.ok(events.some((e) => e.tid === child && ['clone', 'fork', 'vfork', 'clone3'].includes(e.name) && e.p.res === 0),
+      `${name}: child event of ${child}`);
+    assert.ok(events.some((e) => e.tid === child && e.name === 'procexit'), `${name}: procexit of ${child}`);
+  }
+  const failedExec = first('execve');
+  assert.equal(failedExec.p.res, -2);
+  assert.equal(failedExec.p.exe, '/nonexistent/saker-exe');
+  assert.equal((failedExec.p.args as Buffer).toString(), 'arg-one\0arg two\0');
+  assert.equal((failedExec.p.env as Buffer).toString(), 'SAKER_TEST=1\0');
+  assert.equal(failedExec.p.filename, '/nonexistent/saker-exe');
+  assert.equal(failedExec.p.cwd, dir);
+  assert.equal(first('execveat').nparams, 30);
+
+  assert.equal(first('unshare').p.flags, 32 + 128); // NEWNS | NEWUTS
+  assert.equal(first('setns').p.nstype, 128);
+  const mount = first('mount', (e) => e.p.dir === `${dir}/e`);
+  assert.deepEqual([mount.p.dev, mount.p.dir, mount.p.type, mount.p.flags], ['saker-tmpfs', `${dir}/e`, 'tmpfs', 6]);
+  assert.equal(first('umount2').p.flags, 2); // PPM_MNT_DETACH
+  const ptrace = first('ptrace');
+  assert.deepEqual([ptrace.p.request, ptrace.p.pid], [3, 1]); // PEEKDATA
+  assert.equal(first('bpf').p.cmd, 5);
+  assert.deepEqual([first('setresuid').p.ruid, first('setresuid').p.euid], [0xffffffff, 0xffffffff]);
+  assert.equal(first('init_module').p.uargs, 'saker=1');
+  assert.equal(first('finit_module').p.uargs, 'saker=2');
+  assert.equal(first('userfaultfd').p.flags, 0o2000000);
+  const prctl = first('prctl');
+  assert.deepEqual([prctl.p.option, prctl.p.arg2_str], [15, 'saker-ex']);
+  assert.notEqual(first('capset').p.cap_effective, 0n);
+
+  // every event of the run, from any process, has its table layout
+  assert.deepEqual(events.filter((e) => e.nparams !== e.expected).map((e) => e.name), []);
+});
+
+test('the raw_tp flavour captures the same events', async (t) => {
+  if (unavailable) return t.skip(unavailable);
+  let pid = 0;
+  const { events, sensor } = await capture(['execve', 'procexit'], () => {
+    pid = run('/bin/true', ['raw']).pid;
+  }, { attach: 'raw' });
+  assert.equal(sensor.attach, 'raw_tp');
+  const exec = one(events, 'execve', (e) => e.name === 'execve' && e.tid === pid);
+  assert.equal((exec.p.args as Buffer).toString(), 'raw\0');
+  one(events, 'procexit', (e) => e.name === 'procexit' && e.tid === pid);
+});
+
+test('the syscall set and ignored pids change at run time', async (t) => {
+  if (unavailable) return t.skip(unavailable);
+  const events: Snap[] = [];
+  const sensor = await LiveSensor.start({ syscalls: ['execve'], onEvent: (v) => events.push(snap(v)) });
+  // a shell that waits for a line, then becomes cat: its pid is known before it does anything
+  const waiting = async (): Promise<{ pid: number; go: () => Promise<void> }> => {
+    const child = spawn('/bin/sh', ['-c', 'read x; exec cat /etc/hostname'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    return { pid: child.pid!, go: async () => { child.stdin.end('go\n'); await exited; } };
+  };
+  const settle = async (): Promise<void> => {
+    await sensor.stats(); // a round trip, then one drain period: what ran is delivered
+    await new Promise((r) => setTimeout(r, 30));
+  };
+  try {
+    const a = run(exerciser, ['open', '/etc/hostname']).pid;
+    await sensor.setSyscalls(['openat', 'execve']);
+    const b = run(exerciser, ['open', '/etc/hostname']).pid;
+    await sensor.setSyscalls(['openat']);
+    const c = run(exerciser, ['open', '/etc/hostname']).pid;
+    const hidden = await waiting();
+    const shown = await waiting();
+    await new Promise((r) => setTimeout(r, 100)); // both shells started and wait in read
+    await settle();
+    const mark = events.length;
+    await sensor.ignore([hidden.pid, shown.pid]);
+    await sensor.unignore([shown.pid]);
+    await hidden.go();
+    await shown.go();
+    await settle();
+    const has = (tid: number, name: string): boolean => events.some((e) => e.tid === tid && e.name === name);
+    assert.ok(has(a, 'execve') && !has(a, 'openat'), 'before openat was enabled');
+    assert.ok(has(b, 'execve') && has(b, 'openat'), 'both enabled');
+    assert.ok(!has(c, 'execve') && has(c, 'openat'), 'after execve was disabled');
+    assert.ok(!events.slice(mark).some((e) => e.tid === hidden.pid), 'events of an ignored pid');
+    assert.ok(has(shown.pid, 'openat'), 'no events after unignore');
+    await assert.rejects(sensor.setSyscalls(['read']), /does not support: read/);
+  } finally {
+    await sensor.stop();
+  }
+});
+
+test('drops are counted in the kernel and add up', async (t) => {
+  if (unavailable) return t.skip(unavailable);
+  // spawnSync blocks this process: nobody reads the sensor's pipe while the child floods a 1 MiB
+  // ring, so the ring overflows
+  const { events, stats } = await capture(['openat', 'close'], () => {
+    run(exerciser, ['flood', '200000']);
+  }, { ringMb: 1 });
+  assert.ok(stats.drops > 0, `expected drops, got ${JSON.stringify(stats)}`);
+  assert.ok((stats.dropsFull.open ?? 0) + (stats.dropsFull.close ?? 0) > 0);
+  assert.equal(stats.events, stats.records + stats.drops);
+  assert.equal(stats.received, stats.records);
+  assert.equal(events.length, stats.records);
+});
+
+test('a sensor that dies is reported through onError', async (t) => {
+  if (unavailable) return t.skip(unavailable);
+  let onError: (err: SensorError) => void = () => {};
+  const reported = new Promise<SensorError>((resolve) => (onError = resolve));
+  const sensor = await LiveSensor.start({ syscalls: ['execve'], onEvent: () => {}, onError: (e) => onError(e) });
+  process.kill(sensor.pid, 'SIGKILL');
+  const err = await reported;
+  assert.equal(err.code, 'exited');
+  await assert.rejects(sensor.stats(), /not running/);
+  await sensor.stop(); // still safe
+});
+
+test('refusals are clear', async (t) => {
+  assert.throws(() => findSensorBinary(join(scratch, 'nowhere')), (err: unknown) =>
+    err instanceof SensorError && err.code === 'not-built' && /sensor not built: run npm run setup/.test(err.message));
+  if (unavailable) return t.skip(unavailable);
+  await assert.rejects(LiveSensor.start({ syscalls: ['read'], onEvent: () => {} }), /does not support: read/);
+  // the binary itself refuses to run unprivileged, in one line, with status 2
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', findSensorBinary()], { encoding: 'utf8' });
+  if (r.error) return t.skip('setpriv not available');
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr.trim(), 'saker-sensor: must run as root (loading BPF programs needs CAP_BPF, CAP_PERFMON)');
+  // root without the BPF capabilities: the kernel says no, and LiveSensor says why
+  const wrapper = join(scratch, 'no-bpf-caps.sh');
+  writeFileSync(wrapper, `#!/bin/sh\nexec setpriv --bounding-set=-bpf,-perfmon,-sys_admin --inh-caps=-bpf,-perfmon,-sys_admin ${findSensorBinary()} "$@"\n`, { mode: 0o755 });
+  await assert.rejects(LiveSensor.start({ binary: wrapper, syscalls: ['execve'], onEvent: () => {} }), (err: unknown) => {
+    assert.ok(err instanceof SensorError);
+    assert.equal(err.code, 'bpf-refused');
+    assert.match(err.message, /^the kernel refused the BPF programs \(tp_btf\): Operation not permitted/);
+    return true;
+  });
+});

@@ -1,0 +1,316 @@
+// The live event source: runs the eBPF sensor (sensor/build/saker-sensor), streams its records
+// into one reused EventView, and drives it over its control protocol (stdin commands, JSON
+// replies on stderr; see sensor/src/loader/control.h).
+//
+//   const sensor = await LiveSensor.start({ syscalls: syscallsFor(ruleTypes), onEvent });
+//   ...
+//   const stats = await sensor.stop();
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { EventView } from '../../events/event.js';
+import { RecordSplitter, RecordStreamError } from './record-splitter.js';
+import { SENSOR_SYSCALLS } from './syscalls.js';
+
+export type SensorErrorCode = 'not-built' | 'not-root' | 'bpf-refused' | 'bad-option' | 'exited' | 'protocol';
+
+export class SensorError extends Error {
+  override name = 'SensorError';
+  constructor(
+    readonly code: SensorErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface SensorStats {
+  /** Records the kernel probes tried to emit (including dropped ones). */
+  events: number;
+  /** Records lost in the kernel, all reasons. */
+  drops: number;
+  /** Ring-full drops by event family (clone_fork, execve, connect, open, dir_file, close, proc, other). */
+  dropsFull: Record<string, number>;
+  dropsTooLarge: number;
+  dropsNoScratch: number;
+  /** Records the sensor wrote to its stdout. */
+  records: number;
+  bytes: number;
+  /** Records decoded on this side. */
+  received: number;
+}
+
+export interface SensorOptions {
+  /** Syscall names (see SENSOR_SYSCALLS, syscallsFor); 'procexit' for process exits. */
+  syscalls: Iterable<string>;
+  /** Called once per record with the shared view; valid only during the call. */
+  onEvent: (evt: EventView) => void;
+  /** Called when the sensor fails after start (it exited, or its stream is corrupt). */
+  onError?: (err: SensorError) => void;
+  /** Thread groups whose events stay in the kernel. Default: this process. */
+  ignorePids?: readonly number[];
+  /** Sensor binary; default sensor/build/saker-sensor under the package root. */
+  binary?: string;
+  ringMb?: number;
+  pollMs?: number;
+  snaplen?: number;
+  attach?: 'auto' | 'btf' | 'raw';
+  /** Periodic counters from the sensor (default off; stats() asks on demand). */
+  statsIntervalMs?: number;
+}
+
+const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+/** Path of the sensor binary, or a SensorError saying how to build it. */
+export function findSensorBinary(root = PACKAGE_ROOT): string {
+  const path = join(root, 'sensor', 'build', 'saker-sensor');
+  if (!existsSync(path)) throw new SensorError('not-built', `sensor not built: run npm run setup (missing ${path})`);
+  return path;
+}
+
+function checkSyscalls(names: Iterable<string>): string[] {
+  const list = [...new Set(names)];
+  const bad = list.filter((n) => !SENSOR_SYSCALLS.includes(n));
+  if (bad.length) throw new SensorError('bad-option', `the sensor does not support: ${bad.join(', ')}`);
+  return list;
+}
+
+interface Pending {
+  cmd: string;
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+  errors: string[];
+}
+
+type SensorChild = ChildProcessByStdio<Writable, Readable, Readable>;
+
+export class LiveSensor {
+  /** Flavour the kernel accepted: 'tp_btf' or 'raw_tp'. */
+  attach = '';
+  /** The sensor's pid (its own events are ignored in the kernel). */
+  pid = 0;
+
+  private readonly view = new EventView();
+  private readonly splitter = new RecordSplitter();
+  private num = 0;
+  private readonly pending: Pending[] = [];
+  private lastStats: SensorStats | undefined;
+  private stderrTail = '';
+  private lineBuf = '';
+  private started = false;
+  private failed = false;
+  private exited = false;
+  private stopping = false;
+  private readonly closed: Promise<void>;
+
+  private constructor(
+    private readonly child: SensorChild,
+    private readonly opts: SensorOptions,
+  ) {
+    // 'close' comes after the exit and after stdout/stderr are drained: every record and the
+    // final counters have been seen by then
+    this.closed = new Promise((resolve) => {
+      child.once('close', (code, signal) => {
+        this.exited = true;
+        if (!this.stopping) this.fail(exitError(code, signal, this.stderrTail));
+        resolve();
+      });
+    });
+    child.once('error', (err) => this.fail(new SensorError('exited', `cannot run the sensor: ${err.message}`)));
+  }
+
+  /** Spawns the sensor and resolves once its probes are attached and capturing `syscalls`. */
+  static async start(opts: SensorOptions): Promise<LiveSensor> {
+    const binary = opts.binary ?? findSensorBinary();
+    if (process.geteuid?.() !== 0) throw new SensorError('not-root', 'the sensor must run as root (BPF needs CAP_BPF, CAP_PERFMON)');
+    const syscalls = checkSyscalls(opts.syscalls);
+    const args = [
+      `--syscalls=${syscalls.join(',')}`,
+      `--ignore=${(opts.ignorePids ?? [process.pid]).join(',')}`,
+      `--ring-mb=${opts.ringMb ?? 16}`,
+      `--poll-ms=${opts.pollMs ?? 5}`,
+      `--snaplen=${opts.snaplen ?? 80}`,
+      `--attach=${opts.attach ?? 'auto'}`,
+      `--stats-interval-ms=${opts.statsIntervalMs ?? 0}`,
+    ];
+    const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const sensor = new LiveSensor(child, opts);
+    await sensor.waitReady();
+    sensor.started = true;
+    return sensor;
+  }
+
+  /** Replaces the syscall set; resolves once the kernel bitmap is updated. */
+  async setSyscalls(names: Iterable<string>): Promise<void> {
+    const list = checkSyscalls(names);
+    await this.command('syscalls', `syscalls ${list.join(' ')}`);
+  }
+
+  async ignore(pids: readonly number[]): Promise<void> {
+    await this.command('ignore', `ignore ${pids.join(' ')}`);
+  }
+
+  async unignore(pids: readonly number[]): Promise<void> {
+    await this.command('unignore', `unignore ${pids.join(' ')}`);
+  }
+
+  /** Fresh counters from the sensor (kernel events and drops, records written, records decoded). */
+  async stats(): Promise<SensorStats> {
+    return (await this.command('stats', 'stats')) as SensorStats;
+  }
+
+  /** Last counters received without asking (statsIntervalMs), if any. */
+  get latestStats(): SensorStats | undefined {
+    return this.lastStats;
+  }
+
+  /** Records handed to onEvent so far (evt.num of the last one). */
+  get received(): number {
+    return this.num;
+  }
+
+  /** Stops the sensor and resolves with its final counters, once everything the kernel had
+   *  captured has been delivered; then events = records + drops. */
+  async stop(): Promise<SensorStats> {
+    if (!this.exited) {
+      this.stopping = true;
+      this.child.stdin.end(); // EOF: the sensor detaches, drains the ring and exits
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await this.closed;
+      clearTimeout(timer);
+    }
+    return this.finalStats();
+  }
+
+  private finalStats(): SensorStats {
+    const base = this.lastStats ?? {
+      events: 0, drops: 0, dropsFull: {}, dropsTooLarge: 0, dropsNoScratch: 0, records: 0, bytes: 0, received: 0,
+    };
+    return { ...base, received: this.num };
+  }
+
+  private waitReady(): Promise<void> {
+    const { child } = this;
+    child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => this.onStderr(text));
+    child.stdin.on('error', () => {}); // EPIPE when the sensor is gone; reported on 'close'
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new SensorError('exited', `the sensor did not start within ${START_TIMEOUT_MS} ms`));
+      }, START_TIMEOUT_MS);
+      const done = (err?: Error): void => {
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      };
+      this.pending.push({ cmd: 'ready', resolve: () => done(), reject: done, errors: [] });
+    });
+  }
+
+  private command(cmd: string, line: string): Promise<unknown> {
+    if (this.exited) return Promise.reject(new SensorError('exited', 'the sensor is not running'));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ cmd, resolve, reject, errors: [] });
+      this.child.stdin.write(line + '\n');
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.splitter.push(chunk, this.deliver);
+    } catch (err) {
+      if (!(err instanceof RecordStreamError)) throw err; // onEvent's own failure: not ours to hide
+      this.child.kill('SIGKILL');
+      this.fail(new SensorError('protocol', err.message));
+    }
+  }
+
+  private readonly deliver = (buf: Buffer, start: number): void => {
+    this.opts.onEvent(this.view.reset(buf, start, ++this.num));
+  };
+
+  private onStderr(text: string): void {
+    this.lineBuf += text;
+    let nl: number;
+    while ((nl = this.lineBuf.indexOf('\n')) >= 0) {
+      const line = this.lineBuf.slice(0, nl);
+      this.lineBuf = this.lineBuf.slice(nl + 1);
+      if (line.startsWith('{')) this.onMessage(line);
+      else if (line.trim()) this.stderrTail = (this.stderrTail + line + '\n').slice(-4096);
+    }
+  }
+
+  private onMessage(line: string): void {
+    let msg: Record<string, unknown>;
+    try {
+      msg = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      this.stderrTail = (this.stderrTail + line + '\n').slice(-4096);
+      return;
+    }
+    const head = this.pending[0];
+    switch (msg.type) {
+      case 'ready':
+        this.attach = String(msg.attach);
+        this.pid = Number(msg.pid);
+        if (head?.cmd === 'ready') this.settle(head);
+        break;
+      case 'ack':
+        if (head && head.cmd === msg.cmd) this.settle(head);
+        break;
+      case 'stats': {
+        const stats = toStats(msg, this.num);
+        this.lastStats = stats;
+        if (head?.cmd === 'stats') this.settle(head, stats);
+        break;
+      }
+      case 'error':
+        if (head && head.cmd !== 'ready') head.errors.push(String(msg.message));
+        else this.stderrTail = (this.stderrTail + String(msg.message) + '\n').slice(-4096);
+        break;
+    }
+  }
+
+  private settle(p: Pending, value?: unknown): void {
+    this.pending.shift();
+    if (p.errors.length) p.reject(new SensorError('bad-option', p.errors.join('; ')));
+    else p.resolve(value);
+  }
+
+  /** Rejects whatever waits for an answer and reports the failure once, if it happens after
+   *  start (a failed start is the rejection of start()). */
+  private fail(err: SensorError): void {
+    for (const p of this.pending.splice(0)) p.reject(err);
+    if (this.started && !this.stopping && !this.failed) {
+      this.failed = true;
+      this.opts.onError?.(err);
+    }
+  }
+}
+
+/** Why the sensor went away; its last stderr lines say it best ("must run as root", "the kernel
+ *  refused the BPF programs ..."). */
+function exitError(code: number | null, signal: NodeJS.Signals | null, stderrTail: string): SensorError {
+  const reason = stderrTail.trim().replace(/^saker-sensor: /gm, '') || `exit ${code ?? signal}`;
+  const kind: SensorErrorCode = code === 2 ? 'not-root' : code === 3 ? 'bpf-refused' : code === 1 ? 'bad-option' : 'exited';
+  return new SensorError(kind, reason);
+}
+
+function toStats(msg: Record<string, unknown>, received: number): SensorStats {
+  return {
+    events: Number(msg.events),
+    drops: Number(msg.drops),
+    dropsFull: { ...(msg.drops_full as Record<string, number>) },
+    dropsTooLarge: Number(msg.drops_too_large),
+    dropsNoScratch: Number(msg.drops_no_scratch),
+    records: Number(msg.records),
+    bytes: Number(msg.bytes),
+    received,
+  };
+}

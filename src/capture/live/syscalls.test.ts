@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EF } from '../../events/event-info.js';
+import { EVENT_TABLE } from '../../events/event-table.js';
+import { SENSOR_SYSCALLS, STATE_SYSCALLS, syscallsFor, syscallsForCodes, unsupportedEventTypes } from './syscalls.js';
+import { eventCode } from '../../events/encode.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const sensorSrc = join(root, 'sensor', 'src');
+
+test('state tracking syscalls are always captured', () => {
+  for (const name of ['clone', 'clone3', 'fork', 'vfork', 'execve', 'execveat', 'procexit', 'close', 'dup', 'dup2',
+    'dup3', 'socket', 'connect', 'accept', 'accept4', 'bind', 'pipe', 'pipe2', 'fcntl', 'chdir', 'fchdir', 'openat'])
+    assert.ok(STATE_SYSCALLS.includes(name), name);
+  assert.ok(!STATE_SYSCALLS.includes('sendto'), 'send/recv are left to the rules');
+  assert.deepEqual(syscallsFor([]), [...STATE_SYSCALLS].sort());
+});
+
+test('rule event types are added when the sensor supports them', () => {
+  const set = syscallsFor(['ptrace', 'sendto', 'open', 'k8s_audit_thing', 'ptrace']);
+  assert.ok(set.includes('ptrace') && set.includes('sendto'));
+  assert.ok(!set.includes('k8s_audit_thing'));
+  assert.equal(new Set(set).size, set.length);
+  assert.deepEqual(unsupportedEventTypes(['ptrace', 'read', 'switch']), ['read', 'switch']);
+  assert.ok(syscallsForCodes([eventCode('ptrace')]).includes('ptrace'));
+});
+
+test('every supported syscall has a current exit event in the table', () => {
+  for (const name of SENSOR_SYSCALLS) {
+    assert.doesNotThrow(() => eventCode(name, name !== 'procexit'), name);
+  }
+});
+
+test('the sensor sources agree with this list and with the event table', (t) => {
+  if (!existsSync(sensorSrc)) return t.skip('sensor sources not present');
+  const table = readFileSync(join(sensorSrc, 'loader', 'syscalls.c'), 'utf8');
+  const names = [...table.matchAll(/\{"(\w+)", -?\d+, (PPME_\w+)\}/g)];
+  assert.deepEqual(names.map((m) => m[1]).sort(), [...SENSOR_SYSCALLS].sort());
+
+  const defines = new Map(
+    [...readFileSync(join(sensorSrc, 'bpf', 'events.h'), 'utf8').matchAll(/#define (PPME_\w+) (\d+)/g)].map((m) => [m[1]!, Number(m[2])]),
+  );
+  for (const [id, code] of defines) {
+    const info = EVENT_TABLE[code];
+    assert.equal(info?.id, id, `events.h: ${id} is code ${code}, the table says ${info?.id}`);
+    assert.equal(info.flags & EF.OLD_VERSION, 0, `${id} is an old version`);
+  }
+  // each syscall emits the current event of its own name
+  for (const [, name, id] of names) {
+    assert.equal(defines.get(id!), eventCode(name!, name !== 'procexit'), `${name} emits ${id}`);
+  }
+});
