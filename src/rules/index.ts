@@ -48,7 +48,7 @@ export {
 export { LoadContext, type ItemType, type Location, type Position } from './context.js';
 export { PRIORITY_NAMES, Priority, parsePriority, formatPriority, type PriorityName } from './priority.js';
 export { ENGINE_VERSION, parseVersion, formatVersion, type Version } from './version.js';
-export { syscallSource, validateOutputFormat } from './syscall-source.js';
+export { syscallSource } from './syscall-source.js';
 export type { RuleSource, RuleFilter, ConditionWarning } from './source.js';
 export { Collector, type LoadConfig, type RuleInfo, type MacroInfo, type ListInfo } from './collector.js';
 export { resolveList, resolveLists, quoteItem, compileLists, type CompiledList } from './lists.js';
