@@ -4,13 +4,13 @@
 // validated by the rule's source, and syscall rules get their event codes.
 
 import type { Expr, Node, Pos } from '../filter/ast.js';
-import { FilterSyntaxError, parseCondition } from '../filter/parser.js';
 import { EVENT_TABLE } from '../events/event-table.js';
-import { LoadContext, type Position, type ValueSourceMap } from './context.js';
-import type { Collector, LoadConfig, MacroInfo, RuleInfo } from './collector.js';
+import { LoadContext } from './context.js';
+import { conditionFilePosition, parseWithLists } from './conditions.js';
+import type { Collector, LoadConfig, RuleInfo } from './collector.js';
 import { buildExceptionCondition } from './exceptions.js';
-import { compileLists, resolveLists, type CompiledList } from './lists.js';
-import { resolveMacros } from './macros.js';
+import { compileLists, type CompiledList } from './lists.js';
+import { compileMacros, expandMacros, type CompiledMacro } from './macros.js';
 import type { Priority } from './priority.js';
 import { DEPRECATED_FIELDS, RuleLoadError, deprecatedFieldDescription, type DeprecatedField } from './result.js';
 import type { RuleFilter, RuleSource } from './source.js';
@@ -24,8 +24,6 @@ const CONTAINER_INFO = '%container.info';
 const CONTAINER_INFO_WARNING =
   '%container.info is deprecated and no more useful, and will be dropped by Falco 1.0.0. The container plugin will automatically add required fields to the output message.';
 const NO_EVTTYPE_WARNING = 'Rule matches too many evt.type values. This has a significant performance penalty.';
-/** Falco sets this parser depth for rule and macro conditions. */
-const MAX_CONDITION_DEPTH = 1000;
 
 const ASYNCEVENT_E = EVENT_TABLE.findIndex((e) => e.id === 'PPME_ASYNCEVENT_E');
 const PLUGINEVENT_E = EVENT_TABLE.findIndex((e) => e.id === 'PPME_PLUGINEVENT_E');
@@ -43,13 +41,6 @@ export interface ExtraOutputFormat {
 
 export interface CompileConfig extends LoadConfig {
   extraOutputFormats?: readonly ExtraOutputFormat[];
-}
-
-export interface CompiledMacro {
-  name: string;
-  /** Macro-expanded AST. */
-  condition: Expr;
-  used: boolean;
 }
 
 export interface CompiledRule<Ctx = unknown> {
@@ -95,10 +86,10 @@ export interface CompileOutput<Ctx = unknown> {
  */
 export function compileCollected<Ctx>(cfg: CompileConfig, collector: Collector): CompileOutput<Ctx> | undefined {
   const lists = compileLists(collector.lists.values());
-  const macros = new Map<string, CompiledMacro>();
   const rules: CompiledRule<Ctx>[] = [];
+  let macros: Map<string, CompiledMacro>;
   try {
-    compileMacros(collector, lists, macros);
+    macros = compileMacros(collector, lists);
     for (const info of collector.rules.values()) {
       const rule = compileRule<Ctx>(cfg, collector, info, lists, macros, rules.length);
       if (rule) rules.push(rule);
@@ -119,71 +110,6 @@ export function compileCollected<Ctx>(cfg: CompileConfig, collector: Collector):
     }
   }
   return { lists, macros, rules };
-}
-
-/** Parses every macro, then expands each with the macros defined before its latest change. */
-function compileMacros(collector: Collector, lists: Map<string, CompiledList>, out: Map<string, CompiledMacro>): void {
-  for (const info of collector.macros.values()) {
-    out.set(info.name, { name: info.name, condition: parseListResolved(info.condition, lists.values(), info), used: false });
-  }
-  for (const info of collector.macros.values()) {
-    const macro = out.get(info.name)!;
-    macro.condition = expandMacros(macro.condition, info.condition, info, info.context, out, (name) => {
-      const m = collector.macros.get(name);
-      return m !== undefined && m.index < info.visibility;
-    });
-  }
-}
-
-/**
- * Expands macro references; the first loop error, else the first unknown macro, is an
- * LOAD_ERR_VALIDATE error. Marks the expanded macros used.
- */
-function expandMacros(
-  expr: Expr,
-  conditionText: string,
-  owner: MacroInfo | RuleInfo,
-  parentContext: LoadContext,
-  macros: Map<string, CompiledMacro>,
-  visible: (name: string) => boolean,
-): Expr {
-  const res = resolveMacros(expr, (name) => (visible(name) ? macros.get(name)?.condition : undefined));
-  const loop = res.errors[0];
-  const unknown = res.unknown[0];
-  if (loop || unknown) {
-    const pos = loop ? loop.pos : unknown!.pos;
-    const message = loop ? loop.message : `Undefined macro '${unknown!.name}' used in filter.`;
-    // The reference may sit in a macro's text rather than this condition's: map only when
-    // the identifier really is at that place of this condition.
-    const filePos = unknown && conditionText.startsWith(unknown.name, pos.idx)
-      ? conditionFilePosition(pos, conditionText, owner.conditionSource)
-      : undefined;
-    throw new RuleLoadError('LOAD_ERR_VALIDATE', message, LoadContext.inCondition(pos, conditionText, parentContext, filePos));
-  }
-  for (const r of res.resolved) macros.get(r.name)!.used = true;
-  return res.expr;
-}
-
-/** Substitutes lists into the condition text and parses it (errors: LOAD_ERR_COMPILE_CONDITION). */
-function parseListResolved(condition: string, lists: Iterable<CompiledList>, owner: MacroInfo | RuleInfo): Expr {
-  const text = resolveLists(condition, lists);
-  try {
-    return parseCondition(text, { maxDepth: MAX_CONDITION_DEPTH });
-  } catch (err) {
-    if (!(err instanceof FilterSyntaxError)) throw err;
-    const filePos = conditionFilePosition(err.pos, text, owner.conditionSource);
-    throw new RuleLoadError('LOAD_ERR_COMPILE_CONDITION', err.message, LoadContext.inCondition(err.pos, text, owner.conditionContext, filePos));
-  }
-}
-
-/**
- * The file position of a condition position, when the condition text up to there is still
- * the YAML scalar's own text (no list substitution or exception rewrite before it).
- */
-function conditionFilePosition(pos: Pos, text: string, source: ValueSourceMap | undefined): Position | undefined {
-  if (!source || pos.idx > source.value.length) return undefined;
-  if (text.slice(0, pos.idx) !== source.value.slice(0, pos.idx)) return undefined;
-  return source.sourcePosition(pos.idx);
 }
 
 /** libsinsp errors that `skip-if-unknown-filter` turns into warnings. */
@@ -245,19 +171,9 @@ function compileRule<Ctx>(
 
   // Condition: lists, parse, macros (all visible), warnings, compile.
   const owner = { ...info, conditionSource };
-  const text = resolveLists(condition, lists.values());
-  let expr: Expr;
-  try {
-    expr = parseCondition(text, { maxDepth: MAX_CONDITION_DEPTH });
-  } catch (err) {
-    if (!(err instanceof FilterSyntaxError)) throw err;
-    throw new RuleLoadError(
-      'LOAD_ERR_COMPILE_CONDITION',
-      err.message,
-      LoadContext.inCondition(err.pos, text, info.conditionContext, conditionFilePosition(err.pos, text, conditionSource)),
-    );
-  }
-  expr = expandMacros(expr, text, owner, info.context, macros, (name) => collector.macros.has(name));
+  const parsed = parseWithLists(condition, lists.values(), owner);
+  const text = parsed.text;
+  const expr = expandMacros(parsed.expr, text, owner, macros, (name) => collector.macros.has(name));
   reportConditionWarnings(cfg, expr, text, info.conditionContext);
 
   let filter: RuleFilter<Ctx>;

@@ -28,7 +28,6 @@ export {
   NO_EVTTYPE_THRESHOLD,
   compileCollected,
   type CompiledRule,
-  type CompiledMacro,
   type CompileOutput,
   type CompileConfig,
   type ExtraOutputFormat,
@@ -53,3 +52,4 @@ export type { RuleSource, RuleFilter, ConditionWarning } from './source.js';
 export { Collector, type LoadConfig, type RuleInfo, type MacroInfo, type ListInfo } from './collector.js';
 export { resolveList, resolveLists, quoteItem, compileLists, type CompiledList } from './lists.js';
 export { readRules } from './reader.js';
+export { resolveMacros, type CompiledMacro } from './macros.js';

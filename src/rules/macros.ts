@@ -1,9 +1,21 @@
 // Macro references in conditions: an identifier in check position is replaced by a copy of the
-// macro's AST, recursively (falco filter_macro_resolver.cpp). Which macros are visible is up
-// to the caller: a macro sees macros defined before its latest change, a rule sees them all.
+// macro's AST, recursively (falco filter_macro_resolver.cpp). A macro sees the macros defined
+// before its latest change; a rule sees them all. Macros reached this way are "used".
 
 import type { Expr, Pos } from '../filter/ast.js';
 import { cloneExpr } from '../filter/ast-walk.js';
+import type { Collector } from './collector.js';
+import { conditionFilePosition, parseWithLists, type ConditionOwner } from './conditions.js';
+import { LoadContext } from './context.js';
+import type { CompiledList } from './lists.js';
+import { RuleLoadError } from './result.js';
+
+export interface CompiledMacro {
+  name: string;
+  /** Macro-expanded AST. */
+  condition: Expr;
+  used: boolean;
+}
 
 export interface MacroReference {
   name: string;
@@ -64,4 +76,50 @@ export function resolveMacros(expr: Expr, lookup: (name: string) => Expr | undef
 
   out.expr = visit(expr);
   return out;
+}
+
+/**
+ * Parses every macro (lists substituted), then expands each, in definition order, with the
+ * macros defined before its latest change. The first error stops compiling.
+ */
+export function compileMacros(collector: Collector, lists: Map<string, CompiledList>): Map<string, CompiledMacro> {
+  const out = new Map<string, CompiledMacro>();
+  for (const info of collector.macros.values()) {
+    out.set(info.name, { name: info.name, condition: parseWithLists(info.condition, lists.values(), info).expr, used: false });
+  }
+  for (const info of collector.macros.values()) {
+    const macro = out.get(info.name)!;
+    macro.condition = expandMacros(macro.condition, info.condition, info, out, (name) => {
+      const m = collector.macros.get(name);
+      return m !== undefined && m.index < info.visibility;
+    });
+  }
+  return out;
+}
+
+/**
+ * Expands the macro references of a parsed condition (`text` is what was parsed). A loop, else
+ * the first unknown macro, is a LOAD_ERR_VALIDATE error ("Undefined macro 'x' used in
+ * filter."); expanded macros are marked used.
+ */
+export function expandMacros(
+  expr: Expr,
+  text: string,
+  owner: ConditionOwner,
+  macros: Map<string, CompiledMacro>,
+  visible: (name: string) => boolean,
+): Expr {
+  const res = resolveMacros(expr, (name) => (visible(name) ? macros.get(name)?.condition : undefined));
+  const loop = res.errors[0];
+  const unknown = res.unknown[0];
+  if (loop || unknown) {
+    const pos = loop ? loop.pos : unknown!.pos;
+    const message = loop ? loop.message : `Undefined macro '${unknown!.name}' used in filter.`;
+    // The reference may sit in a macro's text rather than this condition's: map it to the
+    // file only when the identifier really is at that place of this condition.
+    const filePos = unknown && text.startsWith(unknown.name, pos.idx) ? conditionFilePosition(pos, text, owner.conditionSource) : undefined;
+    throw new RuleLoadError('LOAD_ERR_VALIDATE', message, LoadContext.inCondition(pos, text, owner.context, filePos));
+  }
+  for (const r of res.resolved) macros.get(r.name)!.used = true;
+  return res.expr;
 }
