@@ -102,33 +102,39 @@ export function isLocalAddress(ip: string): boolean {
 }
 
 /**
- * Names used in fd.*ip.name checks, resolved in the background; an address maps to the name it
- * resolved from (libsinsp's DNS manager works the same way: only names rules mention are known).
+ * Names used in fd.*ip.name checks. libsinsp's DNS manager resolves exactly those names and maps
+ * addresses back to them; here too. Resolution runs only once a live agent asks for it
+ * (startNameResolution), so validating or replaying rules never waits on DNS.
  */
-const names = new Map<string, string[]>();
 const addrToName = new Map<string, string>();
+const names = new Set<string>();
+let resolving = false;
 let refresher: NodeJS.Timeout | undefined;
 
-async function refresh(): Promise<void> {
-  for (const name of names.keys()) {
-    try {
-      const addrs = (await lookup(name, { all: true })).map((a) => a.address);
-      names.set(name, addrs);
-      for (const a of addrs) addrToName.set(a, name);
-    } catch {
-      // unresolvable names simply match nothing
-    }
+async function resolveName(name: string): Promise<void> {
+  try {
+    for (const a of await lookup(name, { all: true })) addrToName.set(a.address, name);
+  } catch {
+    // an unresolvable name simply matches nothing
   }
 }
 
 export function watchHostName(name: string): void {
   if (names.has(name)) return;
-  names.set(name, []);
-  void refresh();
-  if (!refresher) {
-    refresher = setInterval(() => void refresh(), 60_000);
-    refresher.unref();
-  }
+  names.add(name);
+  if (resolving) void resolveName(name);
+}
+
+/** Resolves the watched names now and every `periodMs`; the timer does not keep the process alive. */
+export function startNameResolution(periodMs = 60_000): void {
+  if (resolving) return;
+  resolving = true;
+  const all = () => {
+    for (const n of names) void resolveName(n);
+  };
+  all();
+  refresher = setInterval(all, periodMs);
+  refresher.unref();
 }
 
 export function nameOfAddress(ip: string): string | undefined {

@@ -1,0 +1,47 @@
+// Loading the rules a command runs with: -r files and directories, else the configuration's
+// rules_files, else Saker's built-in rules; with the configuration's priority, rule_matching,
+// enable/disable selections and append_output applied.
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../config/config.js';
+import { loadRulesFiles, type ExtraOutputFormat, type LoadedRules } from '../rules/index.js';
+import type { EventContext } from '../state/types.js';
+
+/** Saker's own default rules, shipped in the package. */
+export const DEFAULT_RULES_FILE = fileURLToPath(new URL('../../rules/saker_rules.yaml', import.meta.url));
+
+/** Fields the container support suggests for every syscall alert, as Falco's container plugin does. */
+const SUGGESTED_OUTPUT = ' container_id=%container.id container_name=%container.name container_image_repository=%container.image.repository'
+  + ' container_image_tag=%container.image.tag k8s_pod_name=%k8s.pod.name k8s_ns_name=%k8s.ns.name';
+
+/** append_output entries as extra formats; Falco's default is the suggested fields alone. */
+export function extraOutputFormats(cfg: Config): ExtraOutputFormat[] {
+  const entries = cfg.raw.append_output === undefined ? [{ suggested_output: true }] : cfg.appendOutput;
+  const out: ExtraOutputFormat[] = [];
+  for (const e of entries as Array<Record<string, unknown>>) {
+    const match = (e.match ?? {}) as { source?: string; tags?: string[]; rule?: string };
+    if (e.suggested_output === true) out.push({ format: SUGGESTED_OUTPUT.trimStart(), source: 'syscall' });
+    if (typeof e.extra_output === 'string') out.push({ format: e.extra_output, source: match.source, tags: match.tags, rule: match.rule });
+  }
+  return out;
+}
+
+export function rulesPaths(cfg: Config, cliPaths: readonly string[] | undefined): string[] {
+  if (cliPaths && cliPaths.length > 0) return [...cliPaths];
+  if (cfg.rulesFiles.length > 0) return cfg.rulesFiles;
+  return [DEFAULT_RULES_FILE];
+}
+
+export function loadRules(cfg: Config, paths: readonly string[], validating = false): Promise<LoadedRules<EventContext>> {
+  return loadRulesFiles<EventContext>(paths, {
+    continueOnError: validating,
+    minPriority: cfg.priority,
+    ruleMatching: cfg.ruleMatching,
+    selections: cfg.rules.map((s) => ('enable' in s ? { action: 'enable' as const, ...s.enable } : { action: 'disable' as const, ...s.disable })),
+    extraOutputFormats: extraOutputFormats(cfg),
+  });
+}
+
+/** Falco's startup report of a failed load: each failing file's result, verbose. */
+export function describeFailure(loaded: LoadedRules<EventContext>): string {
+  return loaded.results.filter((r) => !r.successful).map((r) => r.toText(true, loaded.contents)).join('\n');
+}
