@@ -1,0 +1,139 @@
+// saker run: live detection. Rules are loaded, the process table is read from /proc, the eBPF
+// sensor captures the syscalls the rules (and state tracking) need, and alerts go to stdout.
+// SIGINT/SIGTERM stop cleanly (exit 0); SIGHUP reloads the rules, keeping the old ones on error.
+import { loadConfig, type Config } from '../../config/config.js';
+import { LiveSensor, SensorError, type SensorStats } from '../../capture/live/sensor.js';
+import { STATE_SYSCALLS, syscallsForCodes } from '../../capture/live/syscalls.js';
+import { Engine } from '../../engine/engine.js';
+import { hostName } from '../../filter/fields/evt.js';
+import { startNameResolution } from '../../filter/fields/net.js';
+import { AlertWriter } from '../../outputs/writer.js';
+import type { Ruleset } from '../../rules/index.js';
+import { State } from '../../state/state.js';
+import type { EventContext } from '../../state/types.js';
+import { COMMON_OPTIONS, parse, UsageError } from '../args.js';
+import { log } from '../log.js';
+import { describeFailure, loadRules, rulesPaths } from '../rules.js';
+
+export const RUN_HELP = `Usage: saker run [-r FILE|DIR]... [-c CONFIG] [-o key=value]... [--duration S] [--dry-run]
+
+Live detection with the eBPF sensor (root). Without -r: the configuration's rules_files, else
+Saker's built-in rules. Alerts go to stdout as text, or as JSON lines with -o json_output=true.
+A line containing "ready" is written to stderr once capture is live.
+  --duration S   stop after S seconds (like falco -M)
+  --dry-run      load configuration and rules, check the sensor can be found, then exit
+Signals: SIGINT/SIGTERM flush and exit 0; SIGHUP reloads the rules (a bad file keeps the old rules).
+`;
+
+/** Syscalls to capture: what enabled rules can match, plus what state tracking needs. */
+function syscallSet(ruleset: Ruleset<EventContext>): string[] {
+  return [...new Set([...syscallsForCodes(ruleset.enabledEventCodes()), ...STATE_SYSCALLS])];
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { ...COMMON_OPTIONS, duration: { type: 'string' }, 'dry-run': { type: 'boolean' } });
+  if (values.help) {
+    process.stdout.write(RUN_HELP);
+    return 0;
+  }
+  const duration = values.duration === undefined ? 0 : Number(values.duration);
+  if (!(duration >= 0)) throw new UsageError(`--duration must be a number of seconds, got '${values.duration}'`);
+
+  const cfg = loadConfig({ file: values.config, overrides: values.option });
+  const paths = rulesPaths(cfg, values.rules);
+  const loaded = await loadRules(cfg, paths);
+  if (!loaded.successful) {
+    process.stderr.write(`${describeFailure(loaded)}\n`);
+    return 1;
+  }
+  log(`loaded ${loaded.ruleset.enabledCount} enabled rules from ${paths.join(', ')}`);
+  if (values['dry-run']) return 0;
+  return live(cfg, paths, loaded.ruleset, duration);
+}
+
+async function live(cfg: Config, paths: string[], ruleset: Ruleset<EventContext>, duration: number): Promise<number> {
+  const state = new State({ live: true });
+  const scan = state.bootstrapFromProc();
+  log(`process table: ${scan.processes} processes, ${scan.threads} threads, ${scan.fds} fds (${scan.durationMs.toFixed(0)} ms)`);
+  startNameResolution();
+
+  const writer = new AlertWriter(cfg);
+  const engine = new Engine(ruleset, state, (a) => writer.write(a), { isoTime: cfg.timeFormatIso8601, hostname: hostName() });
+  let sensor: LiveSensor;
+  try {
+    sensor = await LiveSensor.start({
+      syscalls: syscallSet(ruleset),
+      onEvent: (evt) => engine.process(evt),
+      onError: (err) => {
+        log(`sensor failed: ${err.message}`);
+        void stop(1);
+      },
+      statsIntervalMs: 10_000,
+    });
+  } catch (e) {
+    if (e instanceof SensorError) {
+      log(e.message);
+      state.close();
+      return 1;
+    }
+    throw e;
+  }
+  log(`ready: capturing with ${sensor.attach} (${syscallSet(ruleset).length} syscalls)`);
+
+  let lastDrops = 0;
+  const dropCheck = setInterval(() => {
+    const s = sensor.latestStats;
+    if (s && s.drops > lastDrops) {
+      log(`${s.drops - lastDrops} events dropped by the kernel (${dropSummary(s)})`);
+      lastDrops = s.drops;
+    }
+  }, 10_000);
+
+  let reloading = false;
+  const reload = async () => {
+    if (reloading) return;
+    reloading = true;
+    try {
+      const next = await loadRules(cfg, paths);
+      if (!next.successful) {
+        log(`reload failed, keeping the previous rules:\n${describeFailure(next)}`);
+        return;
+      }
+      engine.swap(next.ruleset);
+      await sensor.setSyscalls(syscallSet(next.ruleset));
+      log(`reloaded: ${next.ruleset.enabledCount} enabled rules`);
+    } catch (e) {
+      log(`reload failed, keeping the previous rules: ${(e as Error).message}`);
+    } finally {
+      reloading = false;
+    }
+  };
+
+  let done: (code: number) => void = () => {};
+  const finished = new Promise<number>((resolve) => (done = resolve));
+  let stopping = false;
+  async function stop(code: number): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(dropCheck);
+    const stats = await sensor.stop().catch(() => sensor.latestStats);
+    await writer.close();
+    state.close();
+    log(`stopped: ${engine.stats.events} events, ${engine.stats.matches} alerts${stats ? `, ${stats.drops} dropped` : ''}`);
+    done(code);
+  }
+  const onSignal = () => void stop(0);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', () => void reload());
+  if (duration > 0) setTimeout(() => void stop(0), duration * 1000).unref();
+  const code = await finished;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  return code;
+}
+
+function dropSummary(s: SensorStats): string {
+  const parts = Object.entries(s.dropsFull).filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`);
+  return parts.length ? `ring buffer full: ${parts.join(' ')}` : 'ring buffer full';
+}
