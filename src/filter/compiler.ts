@@ -3,6 +3,7 @@
 // common checks, no allocation. A check on a field that has no value is false whatever the operator.
 import type { BinaryCheck, Expr, FieldLike, Pos, TransformerListExpr, UnaryCheck, ValueExpr } from './ast.js';
 import { astToString } from './ast-string.js';
+import { forEachNode } from './ast-walk.js';
 import { resolveField, FieldArgError, type BoundField, type FieldDef, type FieldType, type Value } from './fields/index.js';
 import { constantPred, fieldPred, incompatibility, type Pred } from './operators.js';
 import { applyTransformer, TransformerError, type Operand } from './transformers.js';
@@ -41,18 +42,48 @@ interface FieldOperand extends Operand {
 }
 
 export function compileFilter(expr: Expr, opts: CompileOptions = {}): CompiledFilter {
-  return new Compiler(opts).expr(expr);
+  if (opts.onWarning) warnOnValues(expr, opts.onWarning);
+  return new Compiler().expr(expr);
+}
+
+/**
+ * Compiled and/or subtrees, shared by every condition that contains the same subtree (macros
+ * expand to the same text in many rules). Each is memoised per event, so a macro such as
+ * open_read is evaluated once per event however many rules use it (libsinsp's compare cache).
+ */
+const SHARED = new Map<string, CompiledFilter>();
+const SHARED_MAX = 50_000;
+
+function memoPerEvent(f: CompiledFilter): CompiledFilter {
+  let seq = -1;
+  let val = false;
+  return (ctx) => {
+    if (ctx.seq === seq) return val;
+    val = f(ctx);
+    seq = ctx.seq;
+    return val;
+  };
 }
 
 /** Compiles a field or transformer for outputs and extraction (e.g. %proc.name). */
 export function compileExtractor(node: FieldLike): Operand & { def?: FieldDef } {
-  return new Compiler({}).operand(node, false);
+  return new Compiler().operand(node, false);
 }
 
 class Compiler {
-  constructor(private readonly opts: CompileOptions) {}
-
   expr(e: Expr): CompiledFilter {
+    if (e.kind !== 'and' && e.kind !== 'or') return this.node(e);
+    const key = astToString(e);
+    let f = SHARED.get(key);
+    if (!f) {
+      if (SHARED.size >= SHARED_MAX) SHARED.clear();
+      f = memoPerEvent(this.node(e));
+      SHARED.set(key, f);
+    }
+    return f;
+  }
+
+  private node(e: Expr): CompiledFilter {
     switch (e.kind) {
       case 'and': {
         const cs = e.children.map((c) => this.expr(c));
@@ -159,7 +190,6 @@ class Compiler {
     if (e.right.kind === 'field' || e.right.kind === 'transformer') return this.fieldToField(e, l);
 
     const values = e.right.kind === 'list' ? e.right.values.map((v) => v.value) : [e.right.value];
-    this.warnOnValues(e);
     if (l.name === 'evt.type' && l.def) return this.eventType(e, values);
     if (l.name.endsWith('ip.name') && l.def) for (const v of values) watchHostName(v);
 
@@ -258,18 +288,19 @@ class Compiler {
       return b !== undefined && cmp(a, b);
     };
   }
+}
 
-  /** libsinsp warns when a constant looks like a field name used by mistake. */
-  private warnOnValues(e: BinaryCheck): void {
-    const warn = this.opts.onWarning;
-    if (!warn) return;
-    const vals: ValueExpr[] = e.right.kind === 'list' ? e.right.values : e.right.kind === 'value' ? [e.right] : [];
+/** libsinsp warns when a constant looks like a field name used by mistake. */
+function warnOnValues(expr: Expr, warn: (message: string, pos: Pos) => void): void {
+  forEachNode(expr, (n) => {
+    if (n.kind !== 'binary') return;
+    const vals: ValueExpr[] = n.right.kind === 'list' ? n.right.values : n.right.kind === 'value' ? [n.right] : [];
     for (const v of vals) {
       if (!v.quoted && /^[a-zA-Z]+[a-zA-Z0-9_]*(\.[a-zA-Z]+[a-zA-Z0-9_]*)+$/.test(v.value) && resolveField(v.value)) {
         warn(`'${v.value}' may be a valid field misused as a const string value`, v.pos);
       }
     }
-  }
+  });
 }
 
 function constOperand(a: ValueExpr): FieldOperand {
