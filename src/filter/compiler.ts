@@ -4,7 +4,8 @@
 import type { BinaryCheck, Expr, FieldLike, Pos, TransformerListExpr, UnaryCheck, ValueExpr } from './ast.js';
 import { astToString } from './ast-string.js';
 import { forEachNode } from './ast-walk.js';
-import { resolveField, FieldArgError, type BoundField, type FieldDef, type FieldType, type Value } from './fields/index.js';
+import { supportedFieldTransformers } from './parser.js';
+import { hasField, resolveField, FieldArgError, type BoundField, type FieldDef, type FieldType, type Value } from './fields/index.js';
 import { constantPred, fieldPred, incompatibility, type Pred } from './operators.js';
 import { applyTransformer, TransformerError, type Operand } from './transformers.js';
 import { ValueError } from './values.js';
@@ -290,14 +291,43 @@ class Compiler {
   }
 }
 
-/** libsinsp warns when a constant looks like a field name used by mistake. */
+const REGEX_SPECIAL = '.+*?^$()[]{}|\\';
+const TRANSFORMER_NAMES = supportedFieldTransformers(true);
+
+/** A regex value that needs no regex: only anchors or leading/trailing `.*` around plain text. */
+function regexIsPlain(v: string): boolean {
+  const len = v.length;
+  for (let i = 0; i < len; i++) {
+    if ((i === 0 && v[i] === '^') || (i === len - 1 && v[i] === '$')) continue;
+    if (((i === 0 && len > 1) || i === len - 2) && v[i] === '.' && '+*?'.includes(v[i + 1]!)) {
+      i++;
+      continue;
+    }
+    if (REGEX_SPECIAL.includes(v[i]!)) return false;
+  }
+  return true;
+}
+
+/**
+ * libsinsp's compiler warnings on constant values (check_value_and_add_warnings): a regex that
+ * simpler operators could do, a value that is a field name (a forgotten val()), a value that
+ * looks like a transformer call. Values are checked with blanks removed.
+ */
 function warnOnValues(expr: Expr, warn: (message: string, pos: Pos) => void): void {
   forEachNode(expr, (n) => {
-    if (n.kind !== 'binary') return;
-    const vals: ValueExpr[] = n.right.kind === 'list' ? n.right.values : n.right.kind === 'value' ? [n.right] : [];
+    if (n.kind !== 'binary' || (n.right.kind !== 'list' && n.right.kind !== 'value')) return;
+    const pos = n.right.pos;
+    const vals = n.right.kind === 'list' ? n.right.values.map((v) => v.value) : [n.right.value];
     for (const v of vals) {
-      if (!v.quoted && /^[a-zA-Z]+[a-zA-Z0-9_]*(\.[a-zA-Z]+[a-zA-Z0-9_]*)+$/.test(v.value) && resolveField(v.value)) {
-        warn(`'${v.value}' may be a valid field misused as a const string value`, v.pos);
+      const stripped = v.replace(/\s+/g, '');
+      if (n.op === 'regex' && regexIsPlain(v)) {
+        warn(`regex check with '${v}' may be optimized with simpler operators such as 'EQ', 'CONTAINS', 'STARTSWITH', 'ENDSWITH'`, pos);
+      }
+      if (hasField(stripped)) warn(`'${v}' may be a valid field misused as a const string value`, pos);
+      for (const t of TRANSFORMER_NAMES) {
+        if (stripped.length >= t.length + 2 && stripped.startsWith(t) && stripped[t.length] === '(' && stripped.endsWith(')')) {
+          warn(`'${v}' may be a valid field transformer misused as a const string value`, pos);
+        }
       }
     }
   });

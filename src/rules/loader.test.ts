@@ -653,7 +653,6 @@ test('exception values and fields with fields and transformers', async (t) => {
   }
   await t.test(
     "libsinsp's value warnings (LOAD_COMPILE_CONDITION)",
-    { todo: 'src/filter/compiler.ts warns only for unquoted, blank-free field names (libsinsp strips blanks, ignores quoting, and also flags transformer-like values)' },
     () => {
       for (const [exception, , warning] of cases) {
         const l = load(`${testRuleBase}  exceptions:\n    - name: test_exception\n      ${exception}\n`);
