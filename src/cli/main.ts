@@ -1,5 +1,6 @@
 // saker command-line entry point: dispatches to one module per command.
 import { UsageError } from './args.js';
+import { captureCommand } from './commands/capture.js';
 import { fieldsCommand } from './commands/fields.js';
 import { listCommand } from './commands/list.js';
 import { runCommand } from './commands/run.js';
@@ -9,6 +10,7 @@ type Command = (argv: string[]) => number | Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   run: { run: runCommand, summary: 'Live detection: eBPF capture, rules, alerts on stdout (root)' },
+  capture: { run: captureCommand, summary: 'Record live events to a .scap file (root)' },
   validate: { run: validateCommand, summary: 'Check rules files; errors with file, line, column and Falco codes' },
   list: { run: listCommand, summary: 'List the loaded rules with priority, tags and enabled state' },
   fields: { run: fieldsCommand, summary: 'List the fields conditions and outputs can use' },
