@@ -1,11 +1,13 @@
 // saker command-line entry point: dispatches to one module per command.
 import { UsageError } from './args.js';
 import { fieldsCommand } from './commands/fields.js';
+import { inspectCommand } from './commands/inspect.js';
 
 type Command = (argv: string[]) => number | Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   fields: { run: fieldsCommand, summary: 'List the fields conditions and outputs can use' },
+  inspect: { run: inspectCommand, summary: 'Print or filter the events of a .scap capture (like sysdig -r)' },
 };
 
 function help(): string {
