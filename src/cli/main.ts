@@ -2,6 +2,7 @@
 import { UsageError } from './args.js';
 import { captureCommand } from './commands/capture.js';
 import { fieldsCommand } from './commands/fields.js';
+import { inspectCommand } from './commands/inspect.js';
 import { listCommand } from './commands/list.js';
 import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   validate: { run: validateCommand, summary: 'Check rules files; errors with file, line, column and Falco codes' },
   list: { run: listCommand, summary: 'List the loaded rules with priority, tags and enabled state' },
   fields: { run: fieldsCommand, summary: 'List the fields conditions and outputs can use' },
+  inspect: { run: inspectCommand, summary: 'Print or filter the events of a .scap capture (like sysdig -r)' },
 };
 
 function help(): string {

@@ -291,7 +291,7 @@ export class StateParser {
 /**
  * The name an fd-creating event gives its fd even when it failed and created none
  * (sinsp_filter_check_fd::extract_fdname_from_event): the resolved path of open/openat/creat,
- * the tuple of connect/accept. Undefined for other events.
+ * the tuple of connect/accept, '' for other exit events. Undefined for enter events.
  */
 export function fdNameFromEvent(evt: EventView, t: Thread | undefined): string | undefined {
   const type = evt.type;
@@ -316,7 +316,8 @@ export function fdNameFromEvent(evt: EventView, t: Thread | undefined): string |
     return concatenatePaths(dir, name);
   }
   if (type === EV.OPEN_BY_HANDLE_AT_X) return evt.str(3);
-  return undefined;
+  // Any other exit event about an fd that is not in the table names it '' (enter events: nothing).
+  return isExitCode(type) ? '' : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

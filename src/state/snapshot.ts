@@ -4,6 +4,7 @@
 // add_fd_from_scap, including the client/server fix-up of sockets seen in /proc.
 import type { FdType, L4Proto } from './types.js';
 import { FD_FLAG, FdState, addFd, addrName, ipSocketName } from './fds.js';
+import { completeTuple } from './interfaces.js';
 import { concatenatePaths } from './paths.js';
 import { PPM_CL, PPM_EXE } from './ppm.js';
 import { ProcessState, Thread, joinCwd, type ThreadTable } from './threads.js';
@@ -167,6 +168,7 @@ export function fdFromSnapshot(s: FdSnapshot): FdState | undefined {
       fd.sport = s.dport ?? 0;
       fd.l4proto = s.l4proto;
       if (s.l4proto === 'tcp') fd.flags |= FD_FLAG.SOCKET_CONNECTED;
+      completeTuple(fd);
       fd.name = ipSocketName(fd);
       break;
     }
@@ -180,6 +182,7 @@ export function fdFromSnapshot(s: FdSnapshot): FdState | undefined {
       fd.sport = s.dport ?? 0;
       fd.l4proto = s.l4proto;
       if (s.l4proto === 'tcp') fd.flags |= FD_FLAG.SOCKET_CONNECTED;
+      if (fd.type === 'ipv4') completeTuple(fd);
       fd.name = ipSocketName(fd);
       break;
     }

@@ -6,6 +6,7 @@ import type { L4Proto } from './types.js';
 import { EV } from './event-codes.js';
 import { hasParam } from './event-params.js';
 import { FdState, ipSocketName, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
+import { completeTuple } from './interfaces.js';
 import type { EventHandler, StateParser } from './parser.js';
 import { IPPROTO, PPM_AF, PPM_O, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './ppm.js';
 import {
@@ -189,6 +190,8 @@ function updateFdFromTuple(fd: FdState, tuple: Buffer): boolean {
   if (!setSocketTuple(fd, tu.sip, tu.sport, tu.dip, tu.dport, false)) return false;
   // A changing peer is not TCP: without a known protocol, assume UDP.
   if (fd.isIpSocket() && fd.l4proto === undefined) fd.l4proto = 'udp';
+  // An incomplete tuple (a datagram from an unbound socket) gets the local interface's address.
+  if (fd.isIpSocket()) completeTuple(fd);
   return true;
 }
 

@@ -123,9 +123,12 @@ export function cmdline(t: ThreadInfo): string {
   return t.args.length === 0 ? t.comm : `${t.comm} ${t.args.join(' ')}`;
 }
 
-/** The process working directory; './' when unknown (sinsp_threadinfo::get_cwd). */
+/**
+ * The process working directory (sinsp_threadinfo::get_cwd): './' for a placeholder, which has no
+ * process; a process whose cwd was never learnt (a placeholder that exec'd) has an empty one.
+ */
 export function cwdOf(t: Thread): string {
-  return t.invalid || t.shared.cwd.length === 0 ? './' : t.shared.cwd;
+  return t.invalid ? './' : t.shared.cwd;
 }
 
 /** Updates the process cwd from a chdir-style path, keeping libsinsp's trailing '/'. */

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { EC, EF, PT, type ParamType } from '../../events/event-info.js';
 import { EVENT_TABLE } from '../../events/event-table.js';
 import { errnoName } from '../../events/errno.js';
-import { eventName, renderArgs, renderParam } from '../../events/render.js';
+import { eventName, renderArgs, renderParam, type RenderOptions } from '../../events/render.js';
 import type { EventContext } from '../../state/types.js';
 import { indexArg, simple, withArg } from './define.js';
 import { resolverFor } from './resolver.js';
@@ -94,6 +94,16 @@ function fieldTypeOf(t: ParamType): FieldType {
   }
 }
 
+/**
+ * How evt.arg.* and evt.args render byte buffers. Falco prints them whole (the default); sysdig,
+ * and so `saker inspect`, cuts them at 80 characters ending in '...' (libsinsp's
+ * set_max_evt_output_len).
+ */
+let argRender: RenderOptions | undefined;
+export function setArgRenderOptions(opts: RenderOptions | undefined): void {
+  argRender = opts;
+}
+
 /** evt.arg.NAME / evt.arg[N]: the parameter as a string, resolved form preferred. */
 function bindArg(arg: string | undefined): BoundField {
   if (arg === undefined) throw new FieldArgError("field 'evt.arg' requires an argument");
@@ -103,7 +113,7 @@ function bindArg(arg: string | undefined): BoundField {
       extract: (ctx) => {
         if (n >= ctx.evt.nparams) return undefined;
         const r = resolverFor(ctx);
-        return renderParam(ctx.evt, n, true, r) || renderParam(ctx.evt, n, false, r);
+        return renderParam(ctx.evt, n, true, r, argRender) || renderParam(ctx.evt, n, false, r, argRender);
       },
     };
   }
@@ -114,7 +124,7 @@ function bindArg(arg: string | undefined): BoundField {
       const i = idx[ctx.evt.type]!;
       if (i < 0 || i >= ctx.evt.nparams) return undefined;
       const r = resolverFor(ctx);
-      return renderParam(ctx.evt, i, true, r) || renderParam(ctx.evt, i, false, r);
+      return renderParam(ctx.evt, i, true, r, argRender) || renderParam(ctx.evt, i, false, r, argRender);
     },
   };
 }
@@ -144,6 +154,7 @@ function bindRawArg(arg: string | undefined): BoundField {
 }
 
 const DATA_IDX = paramIndexByCode('data');
+const IO_CATEGORIES = EC.IO_READ | EC.IO_WRITE | EC.IO_OTHER;
 const isExit = (ctx: EventContext): boolean => (ctx.evt.type & 1) === 1;
 
 export const EVT_FIELDS: FieldDef[] = [
@@ -160,17 +171,19 @@ export const EVT_FIELDS: FieldDef[] = [
   simple('syscall.type', 'string', 'System call name for syscall events.', (ctx) => ((ctx.evt.info.category & EC.SYSCALL) !== 0 ? eventName(ctx.evt) : undefined)),
   simple('evt.category', 'string', 'Event category: file, net, process, memory, ipc ...', category),
   simple('evt.cpu', 'int', 'CPU the event happened on.', (ctx) => ctx.evt.cpu),
-  simple('evt.args', 'string', 'All event arguments, as name=value pairs.', (ctx) => (ctx.evt.type === GENERIC_X ? '' : renderArgs(ctx.evt, resolverFor(ctx)))),
-  simple('evt.info', 'string', 'Same as evt.args.', (ctx) => (ctx.evt.type === GENERIC_X ? '' : renderArgs(ctx.evt, resolverFor(ctx)))),
+  simple('evt.args', 'string', 'All event arguments, as name=value pairs.', (ctx) => (ctx.evt.type === GENERIC_X ? '' : renderArgs(ctx.evt, resolverFor(ctx), argRender))),
+  simple('evt.info', 'string', 'Same as evt.args.', (ctx) => (ctx.evt.type === GENERIC_X ? '' : renderArgs(ctx.evt, resolverFor(ctx), argRender))),
   withArg('evt.arg', 'string', 'One event argument by name (evt.arg.flags) or position (evt.arg[0]), rendered as text.', 'required', bindArg, { dottedArg: true }),
   withArg('evt.rawarg', 'string', 'One event argument by name (evt.rawarg.res), as its raw typed value.', 'required', bindRawArg, { dottedArg: true, noRhs: true, noTransformer: true }),
   simple('evt.buffer', 'bytes', 'The data buffer of I/O events (read, sendto ...).', (ctx) => {
     const i = DATA_IDX[ctx.evt.type]!;
     return i >= 0 && i < ctx.evt.nparams ? ctx.evt.bytes(i) : undefined;
   }),
-  simple('evt.buflen', 'uint', 'Length of the data buffer of I/O events.', (ctx) => {
-    const i = DATA_IDX[ctx.evt.type]!;
-    return i >= 0 && i < ctx.evt.nparams && ctx.fd ? ctx.evt.paramLength(i) : undefined;
+  // libsinsp's extract_buflen: the byte count the I/O syscall returned (not the captured length).
+  simple('evt.buflen', 'uint', 'Bytes read or written by an I/O event on a known fd (its return value).', (ctx) => {
+    if (ctx.fd === undefined || (ctx.evt.info.category & IO_CATEGORIES) === 0 || !hasReturnValue(ctx)) return undefined;
+    const r = returnValue(ctx);
+    return r >= 0 ? r : undefined;
   }),
   simple('evt.res', 'string', "Return value as text: SUCCESS, or the errno name (e.g. ENOENT).", (ctx) => {
     if (!hasReturnValue(ctx)) return undefined;

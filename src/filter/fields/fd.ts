@@ -2,6 +2,7 @@
 // Available only for events that create, use or destroy an fd; when the fd is not in the table
 // (a failed open), name and type come from the event itself, as libsinsp does.
 import { EF } from '../../events/event-info.js';
+import { EV } from '../../state/event-codes.js';
 import { FD_TYPES, type EventContext, type FdInfo } from '../../state/types.js';
 import { simple } from './define.js';
 import { isLocalAddress, nameOfAddress } from './net.js';
@@ -16,10 +17,24 @@ const hasFd = (ctx: EventContext): boolean => (ctx.evt.info.flags & FD_EVENT) !=
 const ofFd = (name: string, type: FieldType, desc: string, get: (fd: FdInfo, ctx: EventContext) => Value | undefined, extra = {}): FieldDef =>
   simple(name, type, desc, (ctx) => (hasFd(ctx) && ctx.fd ? get(ctx.fd, ctx) : undefined), extra);
 
+/**
+ * fd.typechar of an event whose fd is not in the table: guessed from the event that made it
+ * (sinsp_evt::extract_typechar; open itself is not in libsinsp's list, so it gives 'o').
+ */
+const TYPECHAR_OF_EVENT: Record<number, string> = {
+  [EV.OPENAT_X]: 'f', [EV.OPENAT2_X]: 'f', [EV.CREAT_X]: 'f',
+  [EV.SOCKET_X]: '4', [EV.ACCEPT_X]: '4', [EV.ACCEPT4_X]: '4',
+  [EV.PIPE_X]: 'p', [EV.PIPE2_X]: 'p', [EV.EVENTFD_X]: 'e', [EV.EVENTFD2_X]: 'e',
+  [EV.SIGNALFD_X]: 's', [EV.SIGNALFD4_X]: 's', [EV.TIMERFD_CREATE_X]: 't',
+  [EV.INOTIFY_INIT_X]: 'i', [EV.INOTIFY_INIT1_X]: 'i',
+};
+
 const isIp = (fd: FdInfo): boolean => fd.type === 'ipv4' || fd.type === 'ipv6';
 const isFileLike = (fd: FdInfo): boolean => fd.type === 'file' || fd.type === 'directory';
 /** Role known: a connected client (isServer false) or server (true). */
 const hasRole = (fd: FdInfo): boolean => fd.isServer !== undefined;
+/** A connected-style ip socket (libsinsp SCAP_FD_IPV4_SOCK / IPV6_SOCK) whose role is known. */
+const isPeerSocket = (fd: FdInfo): boolean => isIp(fd) && fd.serverSocket !== true && hasRole(fd);
 
 function fdName(ctx: EventContext): string | undefined {
   if (!hasFd(ctx)) return undefined;
@@ -48,17 +63,37 @@ function filename(fd: FdInfo): string | undefined {
   return pos < fd.name.length - 1 ? fd.name.slice(pos + 1) : fd.name;
 }
 
-/** Client side, server side, local side, remote side of a socket. */
-const cip = (fd: FdInfo): string | undefined => (isIp(fd) && hasRole(fd) ? fd.cip : undefined);
-const sip = (fd: FdInfo): string | undefined => (isIp(fd) ? fd.sip : undefined);
-const cport = (fd: FdInfo): number | undefined => (isIp(fd) && hasRole(fd) ? fd.cport : undefined);
-const sport = (fd: FdInfo): number | undefined => (isIp(fd) ? fd.sport : undefined);
+/**
+ * Client side, server side, local side, remote side of a socket, as libsinsp extracts them: the
+ * client end needs a known role; the server end too, except a bound server socket's port.
+ */
+const cip = (fd: FdInfo): string | undefined => (isPeerSocket(fd) ? fd.cip : undefined);
+const sip = (fd: FdInfo): string | undefined => (isIp(fd) && hasRole(fd) ? fd.sip : undefined);
+const cport = (fd: FdInfo): number | undefined => (isPeerSocket(fd) ? fd.cport : undefined);
+const sport = (fd: FdInfo): number | undefined => (!isIp(fd) ? undefined : fd.serverSocket === true || hasRole(fd) ? fd.sport : undefined);
 /** libsinsp: the client address decides; if it is one of this machine's, the client side is local. */
 const clientIsLocal = (fd: FdInfo): boolean => fd.cip !== undefined && isLocalAddress(fd.cip);
-const lip = (fd: FdInfo): string | undefined => (isIp(fd) && hasRole(fd) && fd.cip !== undefined ? (clientIsLocal(fd) ? fd.cip : fd.sip) : undefined);
-const rip = (fd: FdInfo): string | undefined => (isIp(fd) && hasRole(fd) && fd.cip !== undefined ? (clientIsLocal(fd) ? fd.sip : fd.cip) : undefined);
-const lport = (fd: FdInfo): number | undefined => (isIp(fd) && hasRole(fd) && fd.cip !== undefined ? (clientIsLocal(fd) ? fd.cport : fd.sport) : undefined);
-const rport = (fd: FdInfo): number | undefined => (isIp(fd) && hasRole(fd) && fd.cip !== undefined ? (clientIsLocal(fd) ? fd.sport : fd.cport) : undefined);
+const lip = (fd: FdInfo): string | undefined => (isPeerSocket(fd) && fd.cip !== undefined ? (clientIsLocal(fd) ? fd.cip : fd.sip) : undefined);
+const rip = (fd: FdInfo): string | undefined => (isPeerSocket(fd) && fd.cip !== undefined ? (clientIsLocal(fd) ? fd.sip : fd.cip) : undefined);
+const lport = (fd: FdInfo): number | undefined => (isPeerSocket(fd) && fd.cip !== undefined ? (clientIsLocal(fd) ? fd.cport : fd.sport) : undefined);
+const rport = (fd: FdInfo): number | undefined => (isPeerSocket(fd) && fd.cip !== undefined ? (clientIsLocal(fd) ? fd.sport : fd.cport) : undefined);
+
+/**
+ * fd.l4proto as sinsp_fdinfo::get_l4proto gives it: a socket's protocol once its role is known
+ * (raw sockets and bound server sockets always), else the text '<NA>' — a value, for every fd.
+ */
+function l4proto(fd: FdInfo): string {
+  if (!isIp(fd)) return '<NA>';
+  if (fd.serverSocket === true || fd.l4proto === 'raw') return fd.l4proto ?? '<NA>';
+  return hasRole(fd) ? fd.l4proto ?? '<NA>' : '<NA>';
+}
+
+/** fd.is_server: a bound server socket, or a socket whose server address is this machine's. */
+function isServer(fd: FdInfo): boolean {
+  if (fd.serverSocket === true) return true;
+  if (!isIp(fd)) return false;
+  return isLocalAddress(fd.sip ?? (fd.type === 'ipv4' ? '0.0.0.0' : '::'));
+}
 
 const fdx = (get: (fd: FdInfo) => Value | undefined): Extractor => (ctx) => (hasFd(ctx) && ctx.fd ? get(ctx.fd) : undefined);
 
@@ -81,8 +116,7 @@ export const FD_FIELDS: FieldDef[] = [
   ofFd('fd.type', 'string', 'Type of the fd: file, directory, ipv4, ipv6, unix, pipe, event, signalfd, eventpoll, inotify, timerfd, netlink, bpf, userfaultfd, io_uring, memfd, pidfd.', (fd) => fd.type),
   simple('fd.typechar', 'string', 'Type of the fd as one character: f, d, 4, 6, u, p, e, s, l, i, t, n, b, r, m, P, o.', (ctx) => {
     if (!hasFd(ctx)) return undefined;
-    if (ctx.fd) return FD_TYPES[ctx.fd.type];
-    return ctx.state.fdNameFromEvent(ctx) !== undefined && ctx.evt.info.category & 4 /* EC_FILE */ ? 'f' : 'o';
+    return ctx.fd ? FD_TYPES[ctx.fd.type] : TYPECHAR_OF_EVENT[ctx.evt.type | 1] ?? 'o';
   }),
   simple('fd.name', 'string', 'Full name of the fd: a file path, a connection cip:cport->sip:sport, a unix socket path ...', fdName),
   simple('fd.directory', 'string', 'Directory of a file fd.', directory),
@@ -97,10 +131,11 @@ export const FD_FIELDS: FieldDef[] = [
   ofFd('fd.sport', 'port', 'Server port.', sport),
   ofFd('fd.lport', 'port', 'Local port.', lport),
   ofFd('fd.rport', 'port', 'Remote port.', rport),
-  ofFd('fd.l4proto', 'string', 'IP protocol of a socket: tcp, udp, icmp or raw.', (fd) => (isIp(fd) ? fd.l4proto : undefined)),
+  ofFd('fd.l4proto', 'string', "IP protocol of a socket: tcp, udp, icmp or raw ('<NA>' when unknown or not a socket).", l4proto),
   ofFd('fd.sockfamily', 'string', 'Socket family: ip or unix.', (fd) => (isIp(fd) ? 'ip' : fd.type === 'unix' ? 'unix' : undefined)),
-  ofFd('fd.is_server', 'bool', 'True when this process is the server side of the connection.', (fd) => (isIp(fd) || fd.type === 'unix' ? fd.isServer === true : undefined)),
-  ofFd('fd.uid', 'string', 'Unique fd identifier: thread id and fd number.', (fd, ctx) => `${ctx.thread!.pid}${ctx.fdNum}`),
+  ofFd('fd.is_server', 'bool', 'True for a listening socket, or a socket whose server address is one of this machine\'s.', isServer),
+  // libsinsp joins the thread id and fd number as text, whether or not the fd is in the table.
+  simple('fd.uid', 'string', 'Unique fd identifier: thread id and fd number.', (ctx) => (hasFd(ctx) ? `${ctx.thread!.tid}${ctx.fdNum}` : undefined)),
   simple('fd.containername', 'string', 'Container id and fd name, joined by a colon.', (ctx) => {
     const n = fdName(ctx);
     return n === undefined ? undefined : `${ctx.thread?.containerId || 'host'}:${n}`;
@@ -114,7 +149,7 @@ export const FD_FIELDS: FieldDef[] = [
   ofFd('fd.snet', 'ipnet', 'Matches the server IP network.', sip, NET_ONLY),
   ofFd('fd.lnet', 'ipnet', 'Matches the local IP network.', lip, NET_ONLY),
   ofFd('fd.rnet', 'ipnet', 'Matches the remote IP network.', rip, NET_ONLY),
-  ofFd('fd.connected', 'bool', 'True when a TCP/UDP socket is connected.', (fd) => (isIp(fd) || fd.type === 'unix' ? fd.connected === true : undefined)),
+  ofFd('fd.connected', 'bool', 'True when the fd is a connected socket.', (fd) => fd.connected === true),
   simple('fd.name_changed', 'bool', 'True when the event changed the name of its fd (e.g. connect).', (ctx) => (hasFd(ctx) ? ctx.fdNameChanged : undefined)),
   ofFd('fd.cip.name', 'string', 'Domain name of the client IP address (names used in rules are resolved).', ipName(cip), { noRhs: true, noTransformer: true }),
   ofFd('fd.sip.name', 'string', 'Domain name of the server IP address (names used in rules are resolved).', ipName(sip), { noRhs: true, noTransformer: true }),

@@ -1,7 +1,7 @@
 // Address helpers for fd.* network fields: IPv4/IPv6 parsing into comparable forms, CIDR
 // membership, the local-interface test behind fd.lip/fd.rip, and the name cache behind fd.*ip.name.
-import { networkInterfaces } from 'node:os';
 import { lookup } from 'node:dns/promises';
+import { localInterfaces, setLocalInterfaces } from '../../state/interfaces.js';
 
 /** An IPv4 address as an unsigned 32-bit number, or -1 when `s` is not a dotted quad. No allocation. */
 export function ipv4ToInt(s: string): number {
@@ -86,19 +86,17 @@ export function sameIp(a: string, b: string): boolean {
   return false;
 }
 
-let localAddrs: Set<string> | undefined;
-
-/** Addresses of this machine's interfaces (fd.lip / fd.rip decide which side is local). */
+/**
+ * Makes `addrs` this machine's addresses for fd.lip / fd.rip / fd.is_server (a capture's
+ * interface list; live, the host's interfaces are used).
+ */
 export function setLocalAddresses(addrs: Iterable<string>): void {
-  localAddrs = new Set(addrs);
+  setLocalInterfaces([...addrs].map((addr) => ({ family: addr.includes(':') ? 'ipv6' : 'ipv4', addr })));
 }
 
+/** libsinsp's locality test: an IPv4 interface address, or an IPv6 address in an interface's /64. */
 export function isLocalAddress(ip: string): boolean {
-  if (!localAddrs) {
-    localAddrs = new Set();
-    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) localAddrs.add(a.address);
-  }
-  return localAddrs.has(ip) || ip.startsWith('127.');
+  return localInterfaces().isLocal(ip);
 }
 
 /**

@@ -9,8 +9,11 @@ class ContextResolver implements ParamResolver {
   fdInfo(fd: number): { typechar: string; name: string } | undefined {
     const info = this.ctx.thread?.shared.fds.get(fd);
     if (!info) return undefined;
-    // Sockets carry their protocol letter after the type: <4t>, <6u> ...
-    const l4 = info.type === 'ipv4' || info.type === 'ipv6' ? (info.l4proto?.[0] ?? '') : '';
+    // Connected-style sockets carry their protocol letter after the type (<4t>, <6u> ...) once
+    // the protocol counts: raw always, others when the role is known (sinsp_fdinfo::get_l4proto).
+    const ipSocket = (info.type === 'ipv4' || info.type === 'ipv6') && info.serverSocket !== true;
+    const counts = info.l4proto === 'raw' || info.isServer !== undefined;
+    const l4 = ipSocket && counts ? (info.l4proto?.[0] ?? '') : '';
     return { typechar: FD_TYPES[info.type] + l4, name: info.name };
   }
   comm(pid: number): string | undefined {
