@@ -4,6 +4,7 @@ import { captureCommand } from './commands/capture.js';
 import { fieldsCommand } from './commands/fields.js';
 import { inspectCommand } from './commands/inspect.js';
 import { listCommand } from './commands/list.js';
+import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 
@@ -11,6 +12,7 @@ type Command = (argv: string[]) => number | Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   run: { run: runCommand, summary: 'Live detection: eBPF capture, rules, alerts on stdout (root)' },
+  replay: { run: replayCommand, summary: 'Run the rules over a .scap capture, alerts as in live mode' },
   capture: { run: captureCommand, summary: 'Record live events to a .scap file (root)' },
   validate: { run: validateCommand, summary: 'Check rules files; errors with file, line, column and Falco codes' },
   list: { run: listCommand, summary: 'List the loaded rules with priority, tags and enabled state' },
