@@ -1,6 +1,6 @@
 // Builds event records in the libs layout. Used to write .scap files, to synthesise events for
 // tests and benchmarks, and by anything that must produce what the sensor produces.
-import { EF, PT, type ParamType } from './event-info.js';
+import { EF, fixedParamSize, type ParamType } from './event-info.js';
 import { EVT_HDR_SIZE } from './event.js';
 import { EVENT_TABLE } from './event-table.js';
 
@@ -14,31 +14,18 @@ export interface EventSpec {
   params: readonly ParamValue[];
 }
 
-function intWidth(t: ParamType): number {
-  switch (t) {
-    case PT.INT8: case PT.UINT8: case PT.FLAGS8: case PT.ENUMFLAGS8: case PT.SIGTYPE: case PT.L4PROTO: case PT.SOCKFAMILY:
-      return 1;
-    case PT.INT16: case PT.UINT16: case PT.FLAGS16: case PT.ENUMFLAGS16: case PT.PORT: case PT.SYSCALLID:
-      return 2;
-    case PT.INT32: case PT.UINT32: case PT.FLAGS32: case PT.ENUMFLAGS32: case PT.UID: case PT.GID: case PT.MODE:
-    case PT.BOOL: case PT.IPV4ADDR: case PT.SIGSET: case PT.FD32: case PT.PID32:
-      return 4;
-    case PT.INT64: case PT.UINT64: case PT.ERRNO: case PT.FD: case PT.PID: case PT.RELTIME: case PT.ABSTIME: case PT.DOUBLE:
-      return 8;
-    default:
-      return 0;
-  }
-}
 
 /** Encodes one parameter of type `t`. */
 export function encodeParam(t: ParamType, v: ParamValue): Buffer {
   if (v === null || v === undefined) return Buffer.alloc(0);
   if (Buffer.isBuffer(v)) return v;
   if (typeof v === 'string') return Buffer.from(v + '\0', 'utf8');
-  const w = intWidth(t);
-  const b = Buffer.alloc(w || 8);
+  // Numbers are written at the type's width (8 bytes for types without a fixed one).
+  const fixed = fixedParamSize(t);
+  const w = fixed === 1 || fixed === 2 || fixed === 4 ? fixed : 8;
+  const b = Buffer.alloc(w);
   const big = typeof v === 'bigint' ? v : BigInt(Math.trunc(v));
-  switch (w || 8) {
+  switch (w) {
     case 1: b.writeUInt8(Number(BigInt.asUintN(8, big))); break;
     case 2: b.writeUInt16LE(Number(BigInt.asUintN(16, big))); break;
     case 4: b.writeUInt32LE(Number(BigInt.asUintN(32, big))); break;

@@ -71,3 +71,25 @@ export function ev(
 
 /** Exit events have odd codes, enter events even ones. */
 export const isExitCode = (code: number): boolean => (code & 1) === 1;
+
+/** Size in bytes of a fixed-size parameter type (ppm_param_min_len_from_type); 0 for variable-size ones. */
+export function fixedParamSize(t: ParamType): number {
+  switch (t) {
+    case PT.INT8: case PT.UINT8: case PT.FLAGS8: case PT.ENUMFLAGS8: case PT.SIGTYPE: case PT.L4PROTO: case PT.SOCKFAMILY:
+      return 1;
+    case PT.INT16: case PT.UINT16: case PT.FLAGS16: case PT.ENUMFLAGS16: case PT.PORT: case PT.SYSCALLID:
+      return 2;
+    case PT.INT32: case PT.UINT32: case PT.FLAGS32: case PT.ENUMFLAGS32: case PT.UID: case PT.GID: case PT.MODE:
+    case PT.BOOL: case PT.IPV4ADDR: case PT.SIGSET: case PT.FD32: case PT.PID32:
+      return 4;
+    case PT.INT64: case PT.UINT64: case PT.ERRNO: case PT.FD: case PT.PID: case PT.RELTIME: case PT.ABSTIME: case PT.DOUBLE:
+    case PT.IPV4NET:
+      return 8;
+    case PT.IPV6ADDR:
+      return 16;
+    case PT.IPV6NET:
+      return 32;
+    default:
+      return 0;
+  }
+}

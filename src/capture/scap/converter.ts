@@ -3,7 +3,7 @@
 // the matching exit event; old event versions are rewritten to the current layout; events the
 // current model does not deliver are dropped. Rules come from libscap's conversion table (facts in
 // libs-tables.ts), applied until the event needs no further conversion.
-import { EF, PT, type ParamType } from '../../events/event-info.js';
+import { EF, PT, fixedParamSize, type ParamType } from '../../events/event-info.js';
 import { EVT_HDR_SIZE } from '../../events/event.js';
 import { EVENT_TABLE } from '../../events/event-table.js';
 import { CONVERSIONS, type ConversionRow } from '../../events/libs-tables.js';
@@ -49,32 +49,10 @@ function lenSize(type: number): number {
   return (EVENT_TABLE[type]!.flags & EF.LARGE_PAYLOAD) !== 0 ? 4 : 2;
 }
 
-/** Bytes of the default value of a parameter type (ppm_param_min_len_from_type). */
-function defaultSize(t: ParamType): number {
-  switch (t) {
-    case PT.INT8: case PT.UINT8: case PT.FLAGS8: case PT.ENUMFLAGS8: case PT.SIGTYPE: case PT.L4PROTO: case PT.SOCKFAMILY:
-      return 1;
-    case PT.INT16: case PT.UINT16: case PT.FLAGS16: case PT.ENUMFLAGS16: case PT.PORT: case PT.SYSCALLID:
-      return 2;
-    case PT.INT32: case PT.UINT32: case PT.FLAGS32: case PT.ENUMFLAGS32: case PT.UID: case PT.GID: case PT.MODE:
-    case PT.BOOL: case PT.IPV4ADDR: case PT.SIGSET: case PT.FD32: case PT.PID32:
-      return 4;
-    case PT.INT64: case PT.UINT64: case PT.ERRNO: case PT.FD: case PT.PID: case PT.RELTIME: case PT.ABSTIME: case PT.DOUBLE:
-      return 8;
-    case PT.IPV4NET:
-      return 8;
-    case PT.IPV6ADDR:
-      return 16;
-    case PT.IPV6NET:
-      return 32;
-    default:
-      return 0;
-  }
-}
 
 /** Largest value a parameter of type `t` may hold (ppm_param_max_len_from_type): fixed types keep their size. */
 function maxSize(t: ParamType, lsize: number): number {
-  const d = defaultSize(t);
+  const d = fixedParamSize(t);
   if (d > 0) return d;
   return lsize === 4 ? 0xffffffff : 0xffff;
 }
@@ -245,7 +223,7 @@ export class ScapConverter {
 }
 
 function defaultParam(t: ParamType): [Buffer, number, number] {
-  const size = defaultSize(t);
+  const size = fixedParamSize(t);
   if (size === 0) return [EMPTY, 0, 0];
   return [t === PT.UID || t === PT.GID ? UID_DEFAULT : ZEROS, 0, size];
 }
