@@ -10,6 +10,7 @@ import { FilterSyntaxError, parseCondition } from '../../filter/parser.js';
 import { bootTimeNs, ProcScanner } from '../../state/proc-scan.js';
 import { State } from '../../state/state.js';
 import { parse, UsageError } from '../args.js';
+import { lifecycle } from '../lifecycle.js';
 import { log } from '../log.js';
 
 export const CAPTURE_HELP = `Usage: saker capture -w FILE [--duration S] [--gzip] [FILTER]
@@ -67,7 +68,7 @@ export async function captureCommand(argv: string[]): Promise<number> {
       },
       onError: (err) => {
         log(`sensor failed: ${err.message}`);
-        void finish(1);
+        life.stop(1);
       },
     });
   } catch (e) {
@@ -80,24 +81,11 @@ export async function captureCommand(argv: string[]): Promise<number> {
   }
   log(`ready: capturing to ${values.write} (${snapshots.length} threads in the process list)`);
 
-  let done: (code: number) => void = () => {};
-  const finished = new Promise<number>((r) => (done = r));
-  let stopping = false;
-  async function finish(code: number): Promise<void> {
-    if (stopping) return;
-    stopping = true;
+  const life = lifecycle(async () => {
     const stats = await sensor.stop().catch(() => sensor.latestStats);
     await writer.close();
     state.close();
     log(`wrote ${written} of ${seen} events to ${values.write}${stats ? ` (${stats.drops} dropped in the kernel)` : ''}`);
-    done(code);
-  }
-  const onSignal = () => void finish(0);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  if (duration > 0) setTimeout(() => void finish(0), duration * 1000).unref();
-  const code = await finished;
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  return code;
+  }, duration);
+  return life.finished;
 }

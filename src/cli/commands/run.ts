@@ -12,6 +12,7 @@ import type { Ruleset } from '../../rules/index.js';
 import { State } from '../../state/state.js';
 import type { EventContext } from '../../state/types.js';
 import { COMMON_OPTIONS, parse, UsageError } from '../args.js';
+import { lifecycle } from '../lifecycle.js';
 import { log } from '../log.js';
 import { describeFailure, loadRules, rulesPaths } from '../rules.js';
 
@@ -66,7 +67,7 @@ async function live(cfg: Config, paths: string[], ruleset: Ruleset<EventContext>
       onEvent: (evt) => engine.process(evt),
       onError: (err) => {
         log(`sensor failed: ${err.message}`);
-        void stop(1);
+        life.stop(1);
       },
       statsIntervalMs: 10_000,
     });
@@ -109,28 +110,17 @@ async function live(cfg: Config, paths: string[], ruleset: Ruleset<EventContext>
     }
   };
 
-  let done: (code: number) => void = () => {};
-  const finished = new Promise<number>((resolve) => (done = resolve));
-  let stopping = false;
-  async function stop(code: number): Promise<void> {
-    if (stopping) return;
-    stopping = true;
+  const life = lifecycle(async () => {
     clearInterval(dropCheck);
+    process.off('SIGHUP', onHup);
     const stats = await sensor.stop().catch(() => sensor.latestStats);
     await writer.close();
     state.close();
     log(`stopped: ${engine.stats.events} events, ${engine.stats.matches} alerts${stats ? `, ${stats.drops} dropped` : ''}`);
-    done(code);
-  }
-  const onSignal = () => void stop(0);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', () => void reload());
-  if (duration > 0) setTimeout(() => void stop(0), duration * 1000).unref();
-  const code = await finished;
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  return code;
+  }, duration);
+  const onHup = () => void reload();
+  process.on('SIGHUP', onHup);
+  return life.finished;
 }
 
 function dropSummary(s: SensorStats): string {
