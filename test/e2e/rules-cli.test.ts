@@ -1,0 +1,139 @@
+// The command-line contract of the rules commands, driving the real CLI: validate (exit codes,
+// --json shape, positions), list, fields, -o overrides, and replay of a capture built here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeEvent, eventCode } from '../../src/events/encode.js';
+import { ScapWriter } from '../../src/capture/scap/writer.js';
+import { scapProcessOf } from '../../src/capture/scap/from-snapshot.js';
+import { sharedDir } from '../../src/testing/shared.js';
+
+const SAKER = fileURLToPath(new URL('../../bin/saker.js', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'saker-cli-'));
+
+function saker(...args: string[]) {
+  const r = spawnSync(process.execPath, [SAKER, ...args], { encoding: 'utf8', env: { ...process.env, SAKER_HOSTNAME: 'test-host' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function file(name: string, content: string): string {
+  const p = join(tmp, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+test('validate: the built-in rules are valid (exit 0) and --json has the contract shape', () => {
+  const r = saker('validate', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const v = JSON.parse(r.stdout);
+  assert.deepEqual(Object.keys(v).sort(), ['enabled_rules', 'errors', 'lists', 'macros', 'rules', 'warnings']);
+  assert.ok(v.rules >= 30, `built-in rules: ${v.rules}`);
+  assert.deepEqual(v.errors, []);
+  assert.deepEqual(v.warnings, []);
+});
+
+test('validate: an invalid file exits 1 with file, line, column, code and message', () => {
+  const bad = file('bad.yaml', '- rule: no output rule\n  desc: d\n  condition: evt.type = open\n  priority: INFO\n');
+  const r = saker('validate', '-r', bad, '--json');
+  assert.equal(r.code, 1);
+  const v = JSON.parse(r.stdout);
+  assert.equal(v.errors.length, 1);
+  assert.deepEqual(
+    { file: v.errors[0].file, line: v.errors[0].line, column: v.errors[0].column, code: v.errors[0].code, message: v.errors[0].message },
+    { file: bad, line: 1, column: 3, code: 'LOAD_ERR_YAML_VALIDATE', message: "Item has no mapping for key 'output'" },
+  );
+  const cond = file('cond.yaml', '- rule: r\n  desc: d\n  condition: evt.type = open and proc.nobody = x\n  output: o\n  priority: INFO\n');
+  const t = saker('validate', '-r', cond, '--json');
+  assert.equal(t.code, 1);
+  const e = JSON.parse(t.stdout).errors[0];
+  // The position of the unknown field itself: line 3, column 34 of the file.
+  assert.deepEqual([e.line, e.column, e.code, e.message], [3, 34, 'LOAD_ERR_COMPILE_CONDITION', 'filter_check called with nonexistent field proc.nobody']);
+  const text = saker('validate', '-r', cond);
+  assert.match(text.stdout, /LOAD_ERR_COMPILE_CONDITION \(Error compiling condition\): filter_check called with nonexistent field proc\.nobody/);
+});
+
+test('validate: warnings keep exit 0; later files override earlier ones', () => {
+  const a = file('a.yaml', '- macro: some_macro\n  condition: evt.type=execve\n');
+  const r = saker('validate', '-r', a, '--json');
+  assert.equal(r.code, 0);
+  assert.equal(JSON.parse(r.stdout).warnings[0].code, 'LOAD_UNUSED_MACRO');
+  const base = file('base.yaml', '- list: l\n  items: [cat]\n- rule: r\n  desc: d\n  condition: evt.type=open and proc.name in (l)\n  output: o\n  priority: INFO\n');
+  const over = file('over.yaml', '- rule: r\n  priority: ERROR\n  override:\n    priority: replace\n');
+  const l = saker('list', '-r', base, '-r', over, '--json');
+  assert.equal(l.code, 0, l.stderr);
+  assert.deepEqual(JSON.parse(l.stdout).map((x: { name: string; priority: string; event_types: string[] }) => [x.name, x.priority, x.event_types]), [['r', 'Error', ['open']]]);
+});
+
+test('the three upstream rules files validate together with the counts Falco reports', (t) => {
+  const shared = sharedDir();
+  if (!shared) return t.skip('../shared is absent');
+  const dir = join(shared, 'peers/falco-rules');
+  const r = saker('validate', '-r', join(dir, 'falco_rules.yaml'), '-r', join(dir, 'falco-incubating_rules.yaml'), '-r', join(dir, 'falco-sandbox_rules.yaml'), '--json');
+  assert.equal(r.code, 0, r.stdout);
+  const v = JSON.parse(r.stdout);
+  assert.deepEqual([v.rules, v.enabled_rules, v.macros, v.lists, v.errors.length, v.warnings.length], [93, 81, 315, 118, 0, 0]);
+});
+
+test('-o overrides select rules by tag and priority', () => {
+  const rules = file('tags.yaml', ['a', 'b'].map((x, i) => `- rule: r_${x}\n  desc: d\n  condition: evt.type=open\n  output: o\n  priority: ${i ? 'DEBUG' : 'ERROR'}\n  tags: [${x}]\n`).join(''));
+  const enabled = (args: string[]) => JSON.parse(saker('list', '-r', rules, '--json', ...args).stdout).filter((x: { enabled: boolean }) => x.enabled).map((x: { name: string }) => x.name);
+  assert.deepEqual(enabled([]), ['r_a', 'r_b']);
+  assert.deepEqual(enabled(['-o', 'rules[].disable.tag=a']), ['r_b']);
+  assert.deepEqual(enabled(['-o', 'rules[].disable.rule=*', '-o', 'rules[].enable.tag=b']), ['r_b']);
+  assert.deepEqual(enabled(['-o', 'priority=warning']), ['r_a']);
+  const bad = saker('list', '-r', rules, '-o', 'rule_matching=sometimes');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /Unknown rule matching strategy/);
+});
+
+test('fields lists the classes the upstream rules use', () => {
+  const r = saker('fields', '--names');
+  assert.equal(r.code, 0);
+  const names = new Set(r.stdout.trim().split('\n'));
+  for (const f of ['evt.type', 'evt.arg', 'proc.aname', 'proc.cmdline', 'fd.name', 'fd.snet', 'user.loginuid', 'group.name', 'container.id', 'k8s.ns.name']) {
+    assert.ok(names.has(f), f);
+  }
+});
+
+test('replay: a capture of cat reading /etc/shadow raises the built-in alert with the captured values', async () => {
+  const cap = join(tmp, 'shadow.scap');
+  const w = new ScapWriter(cap);
+  const proc = (tid: number, ptid: number, comm: string, exepath: string, args: string[]) => scapProcessOf({
+    tid, pid: tid, ptid, sid: tid, vpgid: tid, pgid: tid, vtid: tid, vpid: tid, comm, exe: comm, exepath, args, env: [], cwd: '/root',
+    uid: 0, gid: 0, loginuid: 0, capPermitted: 0n, capEffective: 0n, capInheritable: 0n, cgroups: [], tty: 34816,
+  });
+  w.writeTables({ processes: [proc(10, 1, 'bash', '/usr/bin/bash', []), proc(20, 10, 'cat', '/usr/bin/cat', ['/etc/shadow'])], users: [{ uid: 0, gid: 0, name: 'root', homedir: '/root', shell: '/bin/bash' }], groups: [], interfaces: [] });
+  w.writeEvent(encodeEvent({ ts: 1_764_300_000_123_456_789n, tid: 20, type: eventCode('openat'), params: [3, -100, '/etc/shadow', 1, 0, 0x803, 42] }));
+  w.writeEvent(encodeEvent({ ts: 1_764_300_000_223_456_789n, tid: 20, type: eventCode('openat'), params: [4, -100, '/etc/hostname', 1, 0, 0x803, 43] }));
+  await w.close();
+  const r = saker('replay', cap, '-o', 'json_output=true', '-o', 'time_format_iso_8601=true');
+  assert.equal(r.code, 0, r.stderr);
+  const alerts = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(alerts.length, 1);
+  const a = alerts[0];
+  assert.equal(a.rule, 'Read of sensitive file');
+  assert.equal(a.priority, 'Warning');
+  assert.equal(a.hostname, 'test-host');
+  assert.equal(a.time, '2025-11-28T03:20:00.123456789Z');
+  assert.deepEqual([a.output_fields['fd.name'], a.output_fields['proc.name'], a.output_fields['proc.cmdline'], a.output_fields['proc.pname'], a.output_fields['user.name'], a.output_fields['container.id']],
+    ['/etc/shadow', 'cat', 'cat /etc/shadow', 'bash', 'root', 'host']);
+  assert.match(a.output, /^2025-11-28T03:20:00\.123456789\+0000: Warning Sensitive file opened for reading \(file=\/etc\/shadow user=root process=cat/);
+});
+
+test('replay: a truncated capture processes what precedes the fault, then exits 1 naming the offset', async () => {
+  const cap = join(tmp, 'trunc.scap');
+  const w = new ScapWriter(cap);
+  w.writeTables({ processes: [], users: [], groups: [], interfaces: [] });
+  for (let i = 0; i < 3; i++) w.writeEvent(encodeEvent({ ts: 1_764_300_000_000_000_000n + BigInt(i), tid: 7, type: eventCode('openat'), params: [3, -100, '/etc/shadow', 1, 0, 0, 1] }));
+  await w.close();
+  const full = (await import('node:fs')).readFileSync(cap);
+  writeFileSync(cap, full.subarray(0, full.length - 10));
+  const r = saker('replay', cap, '--stats');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /at offset \d+/);
+  assert.match(r.stderr, /replayed 2 events/);
+});
