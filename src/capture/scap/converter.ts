@@ -138,9 +138,12 @@ function readSlices(buf: Buffer, start: number, type: number, nparams: number, o
   }
 }
 
-/** Copies bytes; a loop for the short parameters most events have (Buffer.copy costs more there). */
+/**
+ * Copies bytes; a loop for the short runs most events have (Buffer.copy validates its arguments
+ * and allocates a view per call, which costs more than copying a few hundred bytes by hand).
+ */
 function copyBytes(src: Buffer, from: number, dst: Buffer, to: number, n: number): void {
-  if (n > 32) {
+  if (n > 256) {
     src.copy(dst, to, from, from + n);
     return;
   }
@@ -250,7 +253,7 @@ export class ScapConverter {
       else b = this.pool.pop();
     }
     if (b === undefined || b.length < len) b = Buffer.allocUnsafe(Math.max(len, 512));
-    old.copy(b, 0, start, start + len);
+    copyBytes(old, start, b, 0, len);
     this.lastTid = tid;
     this.lastBuf = b;
   }
@@ -292,10 +295,11 @@ export class ScapConverter {
     const oldOffs = this.oldOffs;
     const oldLens = this.oldLens;
     readSlices(old, start, type, nparams, oldOffs, oldLens);
-    // Parameters of the new event, as (buffer, offset, length) slices (length 0 = empty).
+    // Parameters the step adds, as (buffer, offset, length) slices (length 0 = empty). ADD_PARAMS
+    // keeps the old parameters in front: they are copied in bulk below.
     this.nparts = 0;
     const push = this.push;
-    if (action === ACT.ADD_PARAMS) for (let i = 0; i < nparams; i++) push(old, oldOffs[i]!, oldLens[i]!);
+    const kept = action === ACT.ADD_PARAMS ? nparams : 0;
     let enter: Buffer | undefined;
     let enterParams = -1;
     let usedEnter = false;
@@ -348,13 +352,16 @@ export class ScapConverter {
           throw new ConversionError(`unknown conversion instruction ${row.codes[k]}`);
       }
     }
-    const n = this.nparts;
+    const added = this.nparts;
+    const n = kept + added;
     const pb = this.partBuf;
     const po = this.partOff;
     const pl = this.partLen;
     // Assemble: header, lengths, params.
-    let total = EVT_HDR_SIZE + n * ls;
-    for (let i = 0; i < n; i++) total += pl[i]!;
+    let keptBytes = 0;
+    for (let i = 0; i < kept; i++) keptBytes += oldLens[i]!;
+    let total = EVT_HDR_SIZE + n * ls + keptBytes;
+    for (let i = 0; i < added; i++) total += pl[i]!;
     if (total > MAX_EVENT_SIZE) throw new ConversionError(`converted event would be ${total} bytes`);
     copyBytes(old, start, out, 0, 16); // ts, tid
     out.writeUInt32LE(total, 16);
@@ -362,7 +369,14 @@ export class ScapConverter {
     out.writeUInt32LE(n, 22);
     let lp = EVT_HDR_SIZE;
     let dp = EVT_HDR_SIZE + n * ls;
-    for (let i = 0; i < n; i++) {
+    if (kept > 0) {
+      // The old length table and the old parameters, each in one piece (same type, same widths).
+      copyBytes(old, start + EVT_HDR_SIZE, out, lp, kept * ls);
+      lp += kept * ls;
+      copyBytes(old, oldOffs[0]!, out, dp, keptBytes);
+      dp += keptBytes;
+    }
+    for (let i = 0; i < added; i++) {
       const l = pl[i]!;
       if (ls === 2) {
         out[lp] = l & 0xff;
