@@ -3,8 +3,9 @@
 // does; -w writes the selected events (and every table block) to a new capture instead.
 //
 // Events are handled in the current libs model: one exit event per syscall. Old captures carry
-// enter/exit pairs; they are read raw and converted here (not in the reader) so that -w can copy
-// the original records — enter event included — that sysdig 0.29 needs to show the same fields.
+// enter/exit pairs, which the reader converts; with -w they are read raw and converted here, so
+// that the copy holds the original records — enter event included — that sysdig 0.29 needs to
+// show the same fields.
 import { statSync } from 'node:fs';
 import { Conversion, ConversionError, ScapConverter } from '../../capture/scap/converter.js';
 import { ScapFormatError } from '../../capture/scap/format.js';
@@ -22,6 +23,9 @@ import { State } from '../../state/state.js';
 import type { EventContext } from '../../state/types.js';
 import { parse, UsageError } from '../args.js';
 
+/** sysdig's default line (%evt.outputtime is %evt.time by default; evt.info is evt.args in current libs). */
+export const DEFAULT_FORMAT = '*%evt.num %evt.time %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.args';
+
 export const INSPECT_HELP = `Usage: saker inspect FILE [FILTER...] [-p FORMAT] [-w OUT] [-n COUNT]
 
 Reads a .scap capture (plain or gzip), rebuilds the process, fd and user state from its tables
@@ -34,7 +38,8 @@ old capture's enter event are merged into its exit event.
   -p, --print FORMAT    output format, sysdig's -p syntax: %field, %Nfield (width N),
                         %transformer(field). Lines with a field that has no value are skipped,
                         unless FORMAT starts with '*': then missing values print as <NA>.
-                        Default: '${'*%evt.num %evt.time %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.args'}'
+                        Default: '${DEFAULT_FORMAT}'
+                        Internal events (procinfo) are never printed.
   -w, --write OUT       write the selected events to the capture OUT instead of printing them:
                         every table block, then each selected event as the input has it (with the
                         enter event of an old capture's enter/exit pair), readable by sysdig
@@ -51,8 +56,6 @@ block type).
 
 /** sysdig's cut for byte buffers in event arguments (unless -v). */
 const SYSDIG_MAX_ARG_LEN = 80;
-
-export const DEFAULT_FORMAT = '*%evt.num %evt.time %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.args';
 
 /** A filter that could not be compiled, with where it failed. */
 export class FilterError extends Error {
