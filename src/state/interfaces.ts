@@ -134,6 +134,11 @@ export function setLocalInterfaces(list: readonly InterfaceAddress[]): void {
   current = new NetworkInterfaces(list);
 }
 
+/** Back to the host's interfaces (read again on next use). */
+export function resetLocalInterfaces(): void {
+  current = undefined;
+}
+
 const ZERO = new Set(['', '0.0.0.0', '::']);
 const isZero = (ip: string | undefined): boolean => ip === undefined || ZERO.has(ip);
 

@@ -22,8 +22,53 @@ export class ConversionError extends Error {}
 const MAX_EVENT_SIZE = 64 * 1024;
 const MAX_CONVERSIONS = 50; // libscap MAX_CONVERSION_BOUNDARY
 
-const TABLE = new Map<number, ConversionRow>();
-for (const row of CONVERSIONS) TABLE.set(row[0] * 256 + row[1], row);
+// Conversion actions and parameter sources, as numbers for the hot path.
+const ACT = { STORE: 0, STORE_AND_PASS: 1, PASS: 2, ADD_PARAMS: 3, CHANGE_TYPE: 4, UNKNOWN: 5 } as const;
+const SRC = { FROM_EMPTY: 0, FROM_DEFAULT: 1, FROM_OLD: 2, FROM_ENTER: 3, FROM_CALLBACK: 4, UNKNOWN: 5 } as const;
+
+/** A conversion row with everything the step needs worked out when the module loads. */
+interface CompiledRow {
+  action: number;
+  actionName: string;
+  newType: number;
+  /** Parameter length width of the new event. */
+  ls: number;
+  /** Per instruction: source, parameter number, empty-when-missing, the new parameter's type and longest value. */
+  src: Uint8Array;
+  num: Int32Array;
+  fallbackEmpty: Uint8Array;
+  ptype: ParamType[];
+  maxLen: Float64Array;
+  codes: string[];
+}
+
+function compileRow(row: ConversionRow): CompiledRow {
+  const [type, nparams, action, desired, instrs] = row;
+  const act = (ACT as Record<string, number>)[action] ?? ACT.UNKNOWN;
+  const newType = act === ACT.CHANGE_TYPE ? desired! : type;
+  const ls = EVENT_TABLE[newType] ? lenSize(newType) : 2;
+  const firstNew = act === ACT.ADD_PARAMS ? nparams : 0;
+  const c: CompiledRow = {
+    action: act, actionName: action, newType, ls,
+    src: new Uint8Array(instrs.length), num: new Int32Array(instrs.length), fallbackEmpty: new Uint8Array(instrs.length),
+    ptype: [], maxLen: new Float64Array(instrs.length), codes: [],
+  };
+  instrs.forEach(([code, num, fallbackEmpty], k) => {
+    c.src[k] = (SRC as Record<string, number>)[code] ?? SRC.UNKNOWN;
+    c.num[k] = num;
+    c.fallbackEmpty[k] = fallbackEmpty ? 1 : 0;
+    const ptype = EVENT_TABLE[newType]?.params[firstNew + k]?.type ?? PT.NONE;
+    c.ptype.push(ptype);
+    c.maxLen[k] = maxSize(ptype, ls);
+    c.codes.push(code);
+  });
+  return c;
+}
+
+/** Conversion rows by (event type, parameter count), densely indexed: type * ROW_STRIDE + nparams. */
+const ROW_STRIDE = 65;
+const TABLE: Array<CompiledRow | undefined> = [];
+for (const row of CONVERSIONS) if (row[1] < ROW_STRIDE) TABLE[row[0] * ROW_STRIDE + row[1]] = compileRow(row);
 
 /** The static eligibility rules (converter README): what to do with an event of `type` and `nparams`. */
 export function convertibility(type: number, nparams: number): Conversion {
@@ -57,191 +102,293 @@ function maxSize(t: ParamType, lsize: number): number {
   return lsize === 4 ? 0xffffffff : 0xffff;
 }
 
-/** Parameter slices of a record: [offset, length] pairs. */
-function paramSlices(buf: Buffer, start: number, type: number, nparams: number): Array<[number, number]> {
+/** Reads the parameter offsets and lengths of a record into `offs`/`lens`. */
+function readSlices(buf: Buffer, start: number, type: number, nparams: number, offs: Int32Array, lens: Int32Array): void {
   const ls = lenSize(type);
   let lp = start + EVT_HDR_SIZE;
   let p = lp + nparams * ls;
-  const out: Array<[number, number]> = [];
   for (let i = 0; i < nparams; i++) {
     const l = ls === 2 ? buf.readUInt16LE(lp) : buf.readUInt32LE(lp);
-    out.push([p, l]);
+    offs[i] = p;
+    lens[i] = l;
     p += l;
     lp += ls;
   }
-  return out;
 }
 
 /**
+ * Copies bytes; a loop for the short runs most events have (Buffer.copy validates its arguments
+ * and allocates a view per call, which costs more than copying a few hundred bytes by hand).
+ */
+function copyBytes(src: Buffer, from: number, dst: Buffer, to: number, n: number): void {
+  if (n > 256) {
+    src.copy(dst, to, from, from + n);
+    return;
+  }
+  for (let i = 0; i < n; i++) dst[to + i] = src[from + i]!;
+}
+
+/** Thread id of a record as a number (no BigInt per event). */
+const tidOf = (b: Buffer, start: number): number => b.readInt32LE(start + 12) * 4294967296 + b.readUInt32LE(start + 8);
+
+const MAX_PARAMS = 64;
+const POOL_MAX = 256;
+
+type Result = { verdict: Conversion.Pass | Conversion.Drop; buf: Buffer; start: number };
+
+/**
  * Applies libscap's conversions to event records. Stateful: enter events are kept per thread
- * until their exit event arrives. One instance per capture (section).
+ * until their exit event arrives. One instance per capture (section). The steady state allocates
+ * nothing: enter events are copied into pooled buffers, conversions alternate between two
+ * scratch buffers, parameter slices live in typed arrays.
  */
 export class ScapConverter {
   private readonly stored = new Map<number, Buffer>();
-  private readonly result: { verdict: Conversion.Pass | Conversion.Drop; buf: Buffer; start: number } = { verdict: Conversion.Pass, buf: Buffer.alloc(0), start: 0 };
-  private out = Buffer.alloc(MAX_EVENT_SIZE);
-  private work = Buffer.alloc(MAX_EVENT_SIZE);
+  /** Buffers of consumed enter events, for the next ones. */
+  private readonly pool: Buffer[] = [];
+  private readonly result: Result = { verdict: Conversion.Pass, buf: Buffer.alloc(0), start: 0 };
+  private bufA = Buffer.alloc(MAX_EVENT_SIZE);
+  private bufB = Buffer.alloc(MAX_EVENT_SIZE);
+  private readonly oldOffs = new Int32Array(MAX_PARAMS);
+  private readonly oldLens = new Int32Array(MAX_PARAMS);
+  private readonly entOffs = new Int32Array(MAX_PARAMS);
+  private readonly entLens = new Int32Array(MAX_PARAMS);
+  /** The new event's parameters: source buffer, offset, length. */
+  private readonly partBuf: Buffer[] = new Array<Buffer>(MAX_PARAMS);
+  private readonly partOff = new Int32Array(MAX_PARAMS);
+  private readonly partLen = new Int32Array(MAX_PARAMS);
+  private nparts = 0;
+  /** Appends a parameter slice to the event being built. */
+  private readonly push = (b: Buffer, o: number, l: number): void => {
+    const n = this.nparts;
+    if (n >= MAX_PARAMS) throw new ConversionError(`a converted event would have more than ${MAX_PARAMS} parameters`);
+    this.partBuf[n] = b;
+    this.partOff[n] = o;
+    this.partLen[n] = l;
+    this.nparts = n + 1;
+  };
+
+  /**
+   * The most recent enter event, kept outside the map: an exit event mostly follows its enter
+   * event directly, and then neither needs a map operation.
+   */
+  private lastTid = -1;
+  private lastBuf: Buffer | undefined;
 
   /** Forgets stored enter events (new section of a concatenated capture). */
   reset(): void {
     this.stored.clear();
+    this.lastTid = -1;
+    this.lastBuf = undefined;
+  }
+
+  private done(verdict: Conversion.Pass | Conversion.Drop, buf: Buffer, start: number): Result {
+    const r = this.result;
+    r.verdict = verdict;
+    r.buf = buf;
+    r.start = start;
+    return r;
   }
 
   /**
    * Converts the record at buf[start..]. Returns Pass with the record to deliver (the input itself
    * when it needs no conversion, else an internal buffer valid until the next call), or Drop.
+   * The result object is reused by the next call.
    */
-  convert(buf: Buffer, start: number): { verdict: Conversion.Pass | Conversion.Drop; buf: Buffer; start: number } {
+  convert(buf: Buffer, start: number): Result {
     let type = buf.readUInt16LE(start + 20);
     let nparams = buf.readUInt32LE(start + 22);
     let v = convertibility(type, nparams);
-    if (v !== Conversion.Continue) {
-      // The common case (a current event): no conversion, no allocation.
-      const r = this.result;
-      r.verdict = v;
-      r.buf = buf;
-      r.start = start;
-      return r;
-    }
-    let cur = buf;
-    let curStart = start;
+    // The common case (a current event): no conversion, no copy.
+    if (v !== Conversion.Continue) return this.done(v, buf, start);
+    let src = buf;
+    let srcStart = start;
     for (let n = 0; n < MAX_CONVERSIONS; n++) {
-      const len = cur.readUInt32LE(curStart + 16);
+      const len = src.readUInt32LE(srcStart + 16);
       if (len > MAX_EVENT_SIZE) throw new ConversionError(`event length ${len} exceeds ${MAX_EVENT_SIZE}`);
-      // Work on a private copy: the output buffer is reused, and the input may be it.
-      cur.copy(this.work, 0, curStart, curStart + len);
-      const r = this.convertOnce(this.work, type, nparams);
-      if (r !== Conversion.Continue) return { verdict: r, buf: this.work, start: 0 };
-      cur = this.out;
-      curStart = 0;
-      type = cur.readUInt16LE(20);
-      nparams = cur.readUInt32LE(22);
+      // Each step writes into the scratch buffer it does not read from.
+      const dst = src === this.bufA ? this.bufB : this.bufA;
+      const r = this.convertOnce(src, srcStart, type, nparams, dst);
+      if (r !== Conversion.Continue) return this.done(r, src, srcStart);
+      src = dst;
+      srcStart = 0;
+      type = src.readUInt16LE(20);
+      nparams = src.readUInt32LE(22);
       v = convertibility(type, nparams);
-      if (v !== Conversion.Continue) return { verdict: v, buf: cur, start: 0 };
+      if (v !== Conversion.Continue) return this.done(v, src, 0);
     }
     throw new ConversionError(`event type ${type} still needs conversion after ${MAX_CONVERSIONS} steps`);
   }
 
-  /** One conversion step: a final verdict (STORE, PASS ...), or Continue with the new event in `out`. */
-  private convertOnce(old: Buffer, type: number, nparams: number): Conversion {
-    const row = TABLE.get(type * 256 + nparams);
-    const oldInfo = EVENT_TABLE[type]!;
-    if (!row) throw new ConversionError(`no conversion for ${oldInfo.id} with ${nparams} parameters`);
-    const [, , action, desired, instrs] = row;
-    const tid = old.readBigInt64LE(8);
-    const oldLen = old.readUInt32LE(16);
-    const tidKey = Number(tid);
-    switch (action) {
-      case 'STORE':
-        this.stored.set(tidKey, Buffer.from(old.subarray(0, oldLen)));
-        return Conversion.Drop;
-      case 'STORE_AND_PASS':
-        this.stored.set(tidKey, Buffer.from(old.subarray(0, oldLen)));
-        return Conversion.Pass;
-      case 'PASS':
-        return Conversion.Pass;
-      default:
-        break;
+  /** Keeps a copy of an enter event for its thread. */
+  private store(tid: number, old: Buffer, start: number, len: number): void {
+    let b: Buffer | undefined;
+    if (tid === this.lastTid) b = this.lastBuf;
+    else {
+      if (this.lastTid !== -1) this.stored.set(this.lastTid, this.lastBuf!);
+      b = this.stored.get(tid);
+      if (b !== undefined) this.stored.delete(tid);
+      else b = this.pool.pop();
     }
-    const newType = action === 'CHANGE_TYPE' ? desired! : type;
-    const newInfo = EVENT_TABLE[newType]!;
-    const ls = lenSize(newType);
-    const oldSlices = paramSlices(old, 0, type, nparams);
-    // Parameters of the new event, as [buffer, offset, length] slices (length 0 = empty).
-    const parts: Array<[Buffer, number, number]> = [];
-    if (action === 'ADD_PARAMS') for (const [o, l] of oldSlices) parts.push([old, o, l]);
+    if (b === undefined || b.length < len) b = Buffer.allocUnsafe(Math.max(len, 512));
+    copyBytes(old, start, b, 0, len);
+    this.lastTid = tid;
+    this.lastBuf = b;
+  }
+
+  /** The stored enter event of `tid`, if any. */
+  private enterOf(tid: number): Buffer | undefined {
+    return tid === this.lastTid ? this.lastBuf : this.stored.get(tid);
+  }
+
+  /** Forgets the enter event of `tid`, keeping its buffer for reuse. */
+  private consume(tid: number): void {
+    let b: Buffer | undefined;
+    if (tid === this.lastTid) {
+      b = this.lastBuf;
+      this.lastTid = -1;
+      this.lastBuf = undefined;
+    } else {
+      b = this.stored.get(tid);
+      if (b === undefined) return;
+      this.stored.delete(tid);
+    }
+    if (b !== undefined && this.pool.length < POOL_MAX) this.pool.push(b);
+  }
+
+  /** One conversion step: a final verdict (STORE, PASS ...), or Continue with the new event in `out`. */
+  private convertOnce(old: Buffer, start: number, type: number, nparams: number, out: Buffer): Conversion {
+    const row = nparams < ROW_STRIDE ? TABLE[type * ROW_STRIDE + nparams] : undefined;
+    if (!row) throw new ConversionError(`no conversion for ${EVENT_TABLE[type]!.id} with ${nparams} parameters`);
+    const action = row.action;
+    const tidKey = tidOf(old, start);
+    if (action === ACT.STORE || action === ACT.STORE_AND_PASS) {
+      this.store(tidKey, old, start, old.readUInt32LE(start + 16));
+      return action === ACT.STORE ? Conversion.Drop : Conversion.Pass;
+    }
+    if (action === ACT.PASS) return Conversion.Pass;
+    if (action === ACT.UNKNOWN) throw new ConversionError(`unknown conversion action ${row.actionName}`);
+    if (nparams > MAX_PARAMS) throw new ConversionError(`${EVENT_TABLE[type]!.id} has ${nparams} parameters`);
+    const ls = row.ls;
+    const oldOffs = this.oldOffs;
+    const oldLens = this.oldLens;
+    readSlices(old, start, type, nparams, oldOffs, oldLens);
+    // Parameters the step adds, as (buffer, offset, length) slices (length 0 = empty). ADD_PARAMS
+    // keeps the old parameters in front: they are copied in bulk below.
+    this.nparts = 0;
+    const push = this.push;
+    const kept = action === ACT.ADD_PARAMS ? nparams : 0;
+    let enter: Buffer | undefined;
+    let enterParams = -1;
     let usedEnter = false;
-    const firstNew = parts.length;
-    for (let k = 0; k < instrs.length; k++) {
-      const [code, num, fallbackEmpty] = instrs[k]!;
-      const pnum = firstNew + k;
-      const ptype = newInfo.params[pnum]?.type ?? PT.NONE;
-      let src: [Buffer, number, number] | undefined;
-      switch (code) {
-        case 'FROM_EMPTY':
-          parts.push([old, 0, 0]);
+    const src = row.src;
+    for (let k = 0; k < src.length; k++) {
+      const num = row.num[k]!;
+      switch (src[k]) {
+        case SRC.FROM_EMPTY:
+          push(old, 0, 0);
           continue;
-        case 'FROM_DEFAULT':
-          parts.push(defaultParam(ptype));
+        case SRC.FROM_DEFAULT:
+          pushDefault(push, row.ptype[k]!);
           continue;
-        case 'FROM_OLD':
-          if (num >= nparams) throw new ConversionError(`${oldInfo.id} has no parameter ${num}`);
-          src = [old, oldSlices[num]![0], oldSlices[num]![1]];
-          break;
-        case 'FROM_ENTER': {
-          const enter = this.stored.get(tidKey);
-          if (!enter) break;
-          const etype = enter.readUInt16LE(20);
-          if (etype !== type - 1) {
-            throw new ConversionError(`the enter event for ${oldInfo.id} is ${EVENT_TABLE[etype]?.id ?? etype}`);
+        case SRC.FROM_OLD:
+          if (num >= nparams) throw new ConversionError(`${EVENT_TABLE[type]!.id} has no parameter ${num}`);
+          push(old, oldOffs[num]!, Math.min(oldLens[num]!, row.maxLen[k]!));
+          continue;
+        case SRC.FROM_ENTER: {
+          if (enter === undefined) {
+            enter = this.enterOf(tidKey);
+            if (enter !== undefined) {
+              const etype = enter.readUInt16LE(20);
+              if (etype !== type - 1) {
+                throw new ConversionError(`the enter event for ${EVENT_TABLE[type]!.id} is ${EVENT_TABLE[etype]?.id ?? etype}`);
+              }
+              enterParams = enter.readUInt32LE(22);
+              if (enterParams > MAX_PARAMS) throw new ConversionError(`enter event ${EVENT_TABLE[etype]!.id} has ${enterParams} parameters`);
+              readSlices(enter, 0, etype, enterParams, this.entOffs, this.entLens);
+            }
           }
-          const en = enter.readUInt32LE(22);
-          if (num >= en) throw new ConversionError(`enter event ${EVENT_TABLE[etype]!.id} has no parameter ${num}`);
-          const sl = paramSlices(enter, 0, etype, en)[num]!;
-          src = [enter, sl[0], sl[1]];
-          usedEnter = true;
-          break;
-        }
-        case 'FROM_CALLBACK':
-          src = containerJson(old, oldSlices);
-          if (!src) {
-            parts.push(fallbackEmpty ? [old, 0, 0] : defaultParam(ptype));
+          if (enter === undefined) {
+            if (row.fallbackEmpty[k]) push(old, 0, 0);
+            else pushDefault(push, row.ptype[k]!);
             continue;
           }
-          break;
+          if (num >= enterParams) throw new ConversionError(`enter event ${EVENT_TABLE[type - 1]!.id} has no parameter ${num}`);
+          push(enter, this.entOffs[num]!, Math.min(this.entLens[num]!, row.maxLen[k]!));
+          usedEnter = true;
+          continue;
+        }
+        case SRC.FROM_CALLBACK: {
+          const json = containerJson(old, oldOffs, oldLens, nparams);
+          if (json === undefined) {
+            if (row.fallbackEmpty[k]) push(old, 0, 0);
+            else pushDefault(push, row.ptype[k]!);
+          } else push(json, 0, Math.min(json.length, row.maxLen[k]!));
+          continue;
+        }
         default:
-          throw new ConversionError(`unknown conversion instruction ${code}`);
+          throw new ConversionError(`unknown conversion instruction ${row.codes[k]}`);
       }
-      if (!src) {
-        parts.push(fallbackEmpty ? [old, 0, 0] : defaultParam(ptype));
-        continue;
-      }
-      parts.push([src[0], src[1], Math.min(src[2], maxSize(ptype, ls))]);
     }
-    if (usedEnter) this.stored.delete(tidKey);
+    const added = this.nparts;
+    const n = kept + added;
+    const pb = this.partBuf;
+    const po = this.partOff;
+    const pl = this.partLen;
     // Assemble: header, lengths, params.
-    const n = parts.length;
-    let total = EVT_HDR_SIZE + n * ls;
-    for (const p of parts) total += p[2];
+    let keptBytes = 0;
+    for (let i = 0; i < kept; i++) keptBytes += oldLens[i]!;
+    let total = EVT_HDR_SIZE + n * ls + keptBytes;
+    for (let i = 0; i < added; i++) total += pl[i]!;
     if (total > MAX_EVENT_SIZE) throw new ConversionError(`converted event would be ${total} bytes`);
-    const out = this.out;
-    old.copy(out, 0, 0, 16); // ts, tid
+    copyBytes(old, start, out, 0, 16); // ts, tid
     out.writeUInt32LE(total, 16);
-    out.writeUInt16LE(newType, 20);
+    out.writeUInt16LE(row.newType, 20);
     out.writeUInt32LE(n, 22);
     let lp = EVT_HDR_SIZE;
     let dp = EVT_HDR_SIZE + n * ls;
-    for (const [b, o, l] of parts) {
-      if (ls === 2) out.writeUInt16LE(l, lp);
-      else out.writeUInt32LE(l, lp);
+    if (kept > 0) {
+      // The old length table and the old parameters, each in one piece (same type, same widths).
+      copyBytes(old, start + EVT_HDR_SIZE, out, lp, kept * ls);
+      lp += kept * ls;
+      copyBytes(old, oldOffs[0]!, out, dp, keptBytes);
+      dp += keptBytes;
+    }
+    for (let i = 0; i < added; i++) {
+      const l = pl[i]!;
+      if (ls === 2) {
+        out[lp] = l & 0xff;
+        out[lp + 1] = l >>> 8;
+      } else out.writeUInt32LE(l, lp);
       lp += ls;
-      b.copy(out, dp, o, o + l);
+      copyBytes(pb[i]!, po[i]!, out, dp, l);
       dp += l;
     }
+    // The enter event is consumed once its parameters are copied out of it.
+    if (usedEnter) this.consume(tidKey);
     return Conversion.Continue;
   }
 }
 
-function defaultParam(t: ParamType): [Buffer, number, number] {
+function pushDefault(push: (b: Buffer, o: number, l: number) => void, t: ParamType): void {
   const size = fixedParamSize(t);
-  if (size === 0) return [EMPTY, 0, 0];
-  return [t === PT.UID || t === PT.GID ? UID_DEFAULT : ZEROS, 0, size];
+  if (size === 0) push(EMPTY, 0, 0);
+  else push(t === PT.UID || t === PT.GID ? UID_DEFAULT : ZEROS, 0, size);
 }
 
 const EMPTY = Buffer.alloc(0);
 const ZEROS = Buffer.alloc(32);
 const UID_DEFAULT = Buffer.from([0xff, 0xff, 0xff, 0xff]);
 
-/** PPME_CONTAINER_E (id, type, name, image) → the JSON of PPME_CONTAINER_JSON_E. */
-function containerJson(old: Buffer, slices: Array<[number, number]>): [Buffer, number, number] | undefined {
-  if (slices.length < 4) return undefined;
+/** PPME_CONTAINER_E (id, type, name, image) → the JSON of PPME_CONTAINER_JSON_E (rare: allocates). */
+function containerJson(old: Buffer, offs: Int32Array, lens: Int32Array, nparams: number): Buffer | undefined {
+  if (nparams < 4) return undefined;
   const str = (i: number) => {
-    const [o, l] = slices[i]!;
+    const o = offs[i]!;
+    const l = lens[i]!;
     const z = old.indexOf(0, o);
     return old.toString('utf8', o, z >= 0 && z < o + l ? z : o + l);
   };
-  const [to, tl] = slices[1]!;
-  if (tl < 4) return undefined;
-  const json = Buffer.from(`{"id":"${str(0)}","type":${old.readUInt32LE(to)},"name":"${str(2)}","image":"${str(3)}"}\0`);
-  return [json, 0, json.length];
+  if (lens[1]! < 4) return undefined;
+  return Buffer.from(`{"id":"${str(0)}","type":${old.readUInt32LE(offs[1]!)},"name":"${str(2)}","image":"${str(3)}"}\0`);
 }

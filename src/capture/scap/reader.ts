@@ -56,6 +56,11 @@ export interface ScapHandler {
   tables?(tables: ScapTables): void;
   /** Called for each event; the view is reused for the next one. */
   event(evt: EventView, flags: number): void;
+  /**
+   * Called (and awaited) after the events of each read chunk: the place to flush output with
+   * backpressure. Returning false stops reading (the capture is then not read to its end).
+   */
+  chunkDone?(): boolean | void | Promise<boolean | void>;
 }
 
 const MAX_BLOCK = 1 << 30;
@@ -352,18 +357,33 @@ async function* chunks(source: ScapSource, chunkSize: number): AsyncGenerator<Bu
   if (first.done) return;
   const head = Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value);
   if (!isGzip(head)) {
-    yield head;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
+    try {
+      yield head;
+      for (let r = await it.next(); !r.done; r = await it.next()) yield Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
+    } finally {
+      // A consumer that stops early closes the file.
+      await it.return?.();
+    }
     return;
   }
   const gunzip = createGunzip({ chunkSize });
+  // Resolves on 'drain', or on 'close' when the consumer stopped and the stream was destroyed.
+  const writable = () => new Promise<void>((resolve) => {
+    const done = () => {
+      gunzip.off('drain', done);
+      gunzip.off('close', done);
+      resolve();
+    };
+    gunzip.once('drain', done);
+    gunzip.once('close', done);
+  });
   const pump = (async () => {
     try {
-      if (!gunzip.write(head)) await new Promise((r) => gunzip.once('drain', r));
-      for (let r = await it.next(); !r.done; r = await it.next()) {
-        if (!gunzip.write(r.value)) await new Promise((res) => gunzip.once('drain', res));
+      if (!gunzip.write(head)) await writable();
+      for (let r = await it.next(); !r.done && !gunzip.destroyed; r = await it.next()) {
+        if (!gunzip.write(r.value)) await writable();
       }
-      gunzip.end();
+      if (!gunzip.destroyed) gunzip.end();
     } catch (err) {
       gunzip.destroy(err as Error);
     }
@@ -371,7 +391,9 @@ async function* chunks(source: ScapSource, chunkSize: number): AsyncGenerator<Bu
   try {
     for await (const c of gunzip as AsyncIterable<Buffer>) yield c;
   } finally {
+    gunzip.destroy();
     await pump;
+    await it.return?.();
   }
 }
 
@@ -409,6 +431,7 @@ export async function readScap(source: ScapSource, handler: ScapHandler, opts: S
     for await (const c of chunks(source, opts.chunkSize ?? 1 << 20)) {
       parser.feed(c);
       drain();
+      if (handler.chunkDone && (await handler.chunkDone()) === false) return parser.summary;
     }
   } catch (err) {
     if (err instanceof ScapFormatError) throw err;

@@ -3,12 +3,13 @@
 // does; -w writes the selected events (and every table block) to a new capture instead.
 //
 // Events are handled in the current libs model: one exit event per syscall. Old captures carry
-// enter/exit pairs; they are read raw and converted here (not in the reader) so that -w can copy
-// the original records — enter event included — that sysdig 0.29 needs to show the same fields.
+// enter/exit pairs, which the reader converts; with -w they are read raw and converted here, so
+// that the copy holds the original records — enter event included — that sysdig 0.29 needs to
+// show the same fields.
 import { statSync } from 'node:fs';
 import { Conversion, ConversionError, ScapConverter } from '../../capture/scap/converter.js';
 import { ScapFormatError } from '../../capture/scap/format.js';
-import { scapItems } from '../../capture/scap/reader.js';
+import { readScap } from '../../capture/scap/reader.js';
 import { loadScapTables } from '../../capture/scap/snapshots.js';
 import { ScapWriter } from '../../capture/scap/writer.js';
 import { EC } from '../../events/event-info.js';
@@ -22,6 +23,9 @@ import { State } from '../../state/state.js';
 import type { EventContext } from '../../state/types.js';
 import { parse, UsageError } from '../args.js';
 
+/** sysdig's default line (%evt.outputtime is %evt.time by default; evt.info is evt.args in current libs). */
+export const DEFAULT_FORMAT = '*%evt.num %evt.time %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.args';
+
 export const INSPECT_HELP = `Usage: saker inspect FILE [FILTER...] [-p FORMAT] [-w OUT] [-n COUNT]
 
 Reads a .scap capture (plain or gzip), rebuilds the process, fd and user state from its tables
@@ -34,7 +38,8 @@ old capture's enter event are merged into its exit event.
   -p, --print FORMAT    output format, sysdig's -p syntax: %field, %Nfield (width N),
                         %transformer(field). Lines with a field that has no value are skipped,
                         unless FORMAT starts with '*': then missing values print as <NA>.
-                        Default: '${'*%evt.num %evt.time %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.args'}'
+                        Default: '${DEFAULT_FORMAT}'
+                        Internal events (procinfo) are never printed.
   -w, --write OUT       write the selected events to the capture OUT instead of printing them:
                         every table block, then each selected event as the input has it (with the
                         enter event of an old capture's enter/exit pair), readable by sysdig
@@ -51,8 +56,6 @@ block type).
 
 /** sysdig's cut for byte buffers in event arguments (unless -v). */
 const SYSDIG_MAX_ARG_LEN = 80;
-
-export const DEFAULT_FORMAT = '*%evt.num %evt.time %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.args';
 
 /** A filter that could not be compiled, with where it failed. */
 export class FilterError extends Error {
@@ -134,10 +137,9 @@ export interface InspectResult {
   output: number;
 }
 
-/** Buffers output lines and writes them in large chunks, honouring backpressure. */
+/** Buffers output lines and writes them once per read chunk, honouring backpressure. */
 class LineSink {
   private buf: string[] = [];
-  private bytes = 0;
   /** The reader went away (EPIPE, e.g. `| head`): stop quietly. */
   broken = false;
   constructor(private readonly out: NodeJS.WritableStream) {
@@ -148,16 +150,11 @@ class LineSink {
   }
   push(line: string): void {
     this.buf.push(line);
-    this.bytes += line.length + 1;
-  }
-  get full(): boolean {
-    return this.bytes >= 1 << 16;
   }
   async flush(): Promise<void> {
     if (this.buf.length === 0 || this.broken) return;
     const text = `${this.buf.join('\n')}\n`;
     this.buf = [];
-    this.bytes = 0;
     if (!this.out.write(text)) {
       await new Promise<void>((r) => {
         const done = () => {
@@ -189,60 +186,81 @@ export async function inspect(file: string, opts: InspectOptions = {}): Promise<
   const enters = new Map<number, { buf: Buffer; flags: number; cpu: number }>();
   const limit = opts.count ?? Infinity;
   const result: InspectResult = { events: 0, selected: 0, output: 0 };
+  let stop = false;
+
+  // Called synchronously for every event of a read chunk; output is flushed between chunks.
+  // Printing, the reader converts old events itself; -w converts here to keep the raw records.
+  const onEvent = (raw: EventView, flags: number): void => {
+    if (stop) return;
+    if (writer === undefined) {
+      deliver(raw, raw, flags);
+      return;
+    }
+    let conv;
+    try {
+      conv = converter.convert(raw.buf, raw.start);
+    } catch (e) {
+      if (e instanceof ConversionError) throw new CaptureEventError(`${file}: event ${raw.num}: cannot convert it: ${e.message}`);
+      throw e;
+    }
+    if (conv.verdict === Conversion.Drop) {
+      // An enter event whose parameters move into its exit event; -w copies it with that one.
+      if ((raw.type & 1) === 0) enters.set(raw.tid, { buf: Buffer.from(raw.record()), flags, cpu: raw.cpu });
+      return;
+    }
+    deliver(conv.buf === raw.buf && conv.start === raw.start ? raw : view.reset(conv.buf, conv.start, raw.num, raw.cpu), raw, flags);
+  };
+
+  /** One event in the current model (`raw` is the record as the capture has it). */
+  const deliver = (evt: EventView, raw: EventView, flags: number): void => {
+    result.events++;
+    const ctx = state.process(evt);
+    if (filter && !filter(ctx)) return;
+    if (++result.selected >= limit) stop = true;
+    if (writer) {
+      const enter = enters.get(raw.tid);
+      if (enter && enter.buf.readUInt16LE(20) === raw.type - 1) {
+        writer.writeEvent(enter.buf, enter.cpu, enter.flags);
+        enters.delete(raw.tid);
+      }
+      writer.writeEvent(raw, raw.cpu, flags);
+      result.output++;
+    } else if ((evt.info.category & EC.INTERNAL) === 0) {
+      // Internal events (procinfo ...) count for -n but are not printed, as in sysdig.
+      const line = printer!.line(ctx);
+      if (line !== undefined) {
+        sink!.push(line);
+        result.output++;
+      }
+    }
+  };
+
   try {
-    for await (const item of scapItems(file, { convert: false })) {
-      if (item.kind === 'tables') {
+    await readScap(file, {
+      tables: (t) => {
         converter.reset();
         enters.clear();
-        loadScapTables(state, item.tables);
-        writer?.writeTables(item.tables);
-        continue;
-      }
-      const raw = item.evt;
-      let conv;
-      try {
-        conv = converter.convert(raw.buf, raw.start);
-      } catch (e) {
-        if (e instanceof ConversionError) throw new ScapFormatError(`cannot convert event ${raw.num}: ${e.message}`, -1, undefined, file);
-        throw e;
-      }
-      if (conv.verdict === Conversion.Drop) {
-        // An enter event whose parameters will move into its exit event.
-        if (writer && (raw.type & 1) === 0) enters.set(raw.tid, { buf: Buffer.from(raw.record()), flags: item.flags, cpu: raw.cpu });
-        continue;
-      }
-      const evt = conv.buf === raw.buf && conv.start === raw.start ? raw : view.reset(conv.buf, conv.start, raw.num, raw.cpu);
-      result.events++;
-      const ctx = state.process(evt);
-      if (filter && !filter(ctx)) continue;
-      result.selected++;
-      if (writer) {
-        const enter = enters.get(raw.tid);
-        if (enter && enter.buf.readUInt16LE(20) === raw.type - 1) {
-          writer.writeEvent(enter.buf, enter.cpu, enter.flags);
-          enters.delete(raw.tid);
-        }
-        writer.writeEvent(raw, raw.cpu, item.flags);
-        result.output++;
-        if (writer.wantsFlush) await writer.flush();
-      } else if ((evt.info.category & EC.INTERNAL) === 0) {
-        // Internal events (procinfo ...) count for -n but are not printed, as in sysdig.
-        const line = printer!.line(ctx);
-        if (line !== undefined) {
-          sink!.push(line);
-          result.output++;
-          if (sink!.full) await sink!.flush();
-          if (sink!.broken) break;
-        }
-      }
-      if (result.selected >= limit) break;
-    }
+        loadScapTables(state, t);
+        writer?.writeTables(t);
+      },
+      event: onEvent,
+      chunkDone: async () => {
+        await sink?.flush();
+        if (writer?.wantsFlush) await writer.flush();
+        return !stop && sink?.broken !== true;
+      },
+    }, { convert: writer === undefined });
   } finally {
     await sink?.flush();
     await writer?.close();
     state.close();
   }
   return result;
+}
+
+/** An event of the capture that cannot be interpreted (an old event the converter cannot map). */
+export class CaptureEventError extends Error {
+  override name = 'CaptureEventError';
 }
 
 export async function inspectCommand(argv: string[]): Promise<number> {
@@ -285,7 +303,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
       process.stderr.write(`saker inspect: format error: ${e.message}\n`);
       return 1;
     }
-    if (e instanceof ScapFormatError) {
+    if (e instanceof ScapFormatError || e instanceof CaptureEventError) {
       process.stderr.write(`saker inspect: ${e.message}\n`);
       return 1;
     }

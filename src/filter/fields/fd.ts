@@ -3,6 +3,7 @@
 // (a failed open), name and type come from the event itself, as libsinsp does.
 import { EF } from '../../events/event-info.js';
 import { EV } from '../../state/event-codes.js';
+import { fdL4proto } from '../../state/fds.js';
 import { FD_TYPES, type EventContext, type FdInfo } from '../../state/types.js';
 import { simple } from './define.js';
 import { isLocalAddress, nameOfAddress } from './net.js';
@@ -78,15 +79,8 @@ const rip = (fd: FdInfo): string | undefined => (isPeerSocket(fd) && fd.cip !== 
 const lport = (fd: FdInfo): number | undefined => (isPeerSocket(fd) && fd.cip !== undefined ? (clientIsLocal(fd) ? fd.cport : fd.sport) : undefined);
 const rport = (fd: FdInfo): number | undefined => (isPeerSocket(fd) && fd.cip !== undefined ? (clientIsLocal(fd) ? fd.sport : fd.cport) : undefined);
 
-/**
- * fd.l4proto as sinsp_fdinfo::get_l4proto gives it: a socket's protocol once its role is known
- * (raw sockets and bound server sockets always), else the text '<NA>' — a value, for every fd.
- */
-function l4proto(fd: FdInfo): string {
-  if (!isIp(fd)) return '<NA>';
-  if (fd.serverSocket === true || fd.l4proto === 'raw') return fd.l4proto ?? '<NA>';
-  return hasRole(fd) ? fd.l4proto ?? '<NA>' : '<NA>';
-}
+/** fd.l4proto (sinsp_fdinfo::get_l4proto): libsinsp extracts '<NA>' as a value for every fd without one. */
+const l4proto = (fd: FdInfo): string => fdL4proto(fd) ?? '<NA>';
 
 /** fd.is_server: a bound server socket, or a socket whose server address is this machine's. */
 function isServer(fd: FdInfo): boolean {
@@ -150,7 +144,7 @@ export const FD_FIELDS: FieldDef[] = [
   ofFd('fd.lnet', 'ipnet', 'Matches the local IP network.', lip, NET_ONLY),
   ofFd('fd.rnet', 'ipnet', 'Matches the remote IP network.', rip, NET_ONLY),
   ofFd('fd.connected', 'bool', 'True when the fd is a connected socket.', (fd) => fd.connected === true),
-  simple('fd.name_changed', 'bool', 'True when the event changed the name of its fd (e.g. connect).', (ctx) => (hasFd(ctx) ? ctx.fdNameChanged : undefined)),
+  ofFd('fd.name_changed', 'bool', 'True when the event changed the name of its fd (e.g. connect).', (_fd, ctx) => ctx.fdNameChanged),
   ofFd('fd.cip.name', 'string', 'Domain name of the client IP address (names used in rules are resolved).', ipName(cip), { noRhs: true, noTransformer: true }),
   ofFd('fd.sip.name', 'string', 'Domain name of the server IP address (names used in rules are resolved).', ipName(sip), { noRhs: true, noTransformer: true }),
   ofFd('fd.lip.name', 'string', 'Domain name of the local IP address.', ipName(lip), { noRhs: true, noTransformer: true }),

@@ -1,6 +1,7 @@
 // Resolves what rendered parameters refer to (fd names, user names, process names, cwd) against
 // the state of the event's context. One instance is re-pointed per use: no allocation per event.
 import type { ParamResolver } from '../../events/render.js';
+import { fdL4proto } from '../../state/fds.js';
 import { FD_TYPES, type EventContext } from '../../state/types.js';
 
 class ContextResolver implements ParamResolver {
@@ -11,9 +12,7 @@ class ContextResolver implements ParamResolver {
     if (!info) return undefined;
     // Connected-style sockets carry their protocol letter after the type (<4t>, <6u> ...) once
     // the protocol counts: raw always, others when the role is known (sinsp_fdinfo::get_l4proto).
-    const ipSocket = (info.type === 'ipv4' || info.type === 'ipv6') && info.serverSocket !== true;
-    const counts = info.l4proto === 'raw' || info.isServer !== undefined;
-    const l4 = ipSocket && counts ? (info.l4proto?.[0] ?? '') : '';
+    const l4 = info.serverSocket === true ? '' : (fdL4proto(info)?.[0] ?? '');
     return { typechar: FD_TYPES[info.type] + l4, name: info.name };
   }
   comm(pid: number): string | undefined {
