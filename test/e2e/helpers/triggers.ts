@@ -1,0 +1,69 @@
+// Small host-side actions the detection tests share: run a command and know its pid, scratch
+// directories, and the python3 snippets for ptrace and memfd execution.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { which } from './env.js';
+
+export interface Ran {
+  pid: number;
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion; its pid is what the alert's proc.pid must be. */
+export function runCommand(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number } = {}): Ran {
+  const r: SpawnSyncReturns<string> = spawnSync(cmd, args, {
+    encoding: 'utf8', env: opts.env, cwd: opts.cwd, input: opts.input, timeout: opts.timeoutMs ?? 20_000,
+  });
+  if (r.error) throw r.error;
+  return { pid: r.pid, status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A scratch directory below /tmp, removed by the returned cleanup. */
+export function scratchDir(tag: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join('/tmp', `saker-e2e-${tag}-`));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Debian's python3 (not a version-manager shim, whose wrapper processes would get in the way). */
+export function python3(): string | undefined {
+  return which('/usr/bin/python3') ?? which('python3');
+}
+
+/** Attaches to a child `sleep` with PTRACE_ATTACH, detaches, prints the tracee's pid. */
+export const PY_PTRACE_ATTACH = `
+import ctypes, os, subprocess, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+child = subprocess.Popen(['sleep', '30'])
+time.sleep(0.05)
+if libc.ptrace(16, child.pid, None, None) != 0:
+    sys.exit('PTRACE_ATTACH failed: errno %d' % ctypes.get_errno())
+os.waitpid(child.pid, 0)
+libc.ptrace(17, child.pid, None, None)
+child.kill()
+child.wait()
+print(child.pid)
+`;
+
+/** PTRACE_TRACEME, the anti-debugging trick. */
+export const PY_PTRACE_TRACEME = `
+import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+if libc.ptrace(0, 0, None, None) != 0:
+    sys.exit('PTRACE_TRACEME failed: errno %d' % ctypes.get_errno())
+`;
+
+/** Copies a program into an anonymous memfd and executes it from there (fexecve). */
+export function pyMemfdExec(program: string): string {
+  return `
+import os
+fd = os.memfd_create('saker-e2e', 0)
+with open(${JSON.stringify(program)}, 'rb') as f:
+    os.write(fd, f.read())
+os.execve(fd, ['saker-e2e-memfd'], {})
+`;
+}
