@@ -119,6 +119,25 @@ test('the registry sets container ids on threads and fills metadata in the backg
   reg.close();
 });
 
+test('metadata lookups retry soon, then back off, until the runtime knows the container', async () => {
+  const asked: number[] = [];
+  const reg = new ContainerRegistry({
+    // Like `runc state` while runc is still creating the container: unknown twice, then known.
+    lookup: async () => (asked.push(performance.now()) > 2 ? { name: 'late' } : undefined),
+    attempts: 5,
+    retryMs: 20,
+  });
+  const t = new Thread(10);
+  t.cgroups = [`memory=/docker/${ID}`];
+  reg.resolve(t);
+  await reg.idle();
+  assert.equal(reg.get(t.containerId)?.name, 'late');
+  assert.equal(asked.length, 3, 'no lookup once found');
+  const gaps = [asked[1]! - asked[0]!, asked[2]! - asked[1]!];
+  assert.ok(gaps[0]! >= 19 && gaps[1]! >= 39, `retry delays double: ${gaps.map((g) => g.toFixed(0)).join(', ')} ms`);
+  reg.close();
+});
+
 test('metadata from an OCI spec and from ctr output', () => {
   assert.deepEqual(parseImageRef('registry.local:5000/team/app:2.1@sha256:abc'), { repository: 'registry.local:5000/team/app', tag: '2.1', digest: 'sha256:abc' });
   assert.deepEqual(parseImageRef('registry.local:5000/team/app'), { repository: 'registry.local:5000/team/app', tag: '', digest: '' });

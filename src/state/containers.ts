@@ -131,7 +131,13 @@ export interface ContainerRegistryOptions extends ContainerIdOptions {
   lookup?: ContainerLookup;
   /** How many lookups run at once (default 2). */
   concurrency?: number;
-  /** Tries per container, spaced by `retryMs`, while the runtime does not know it yet (default 3, 2000 ms). */
+  /**
+   * Tries per container while the runtime does not know it yet (default 7), the first retry after
+   * `retryMs` (default 100 ms), each next one after twice as long. A container is usually seen
+   * while its runtime is still creating it (runc's init stages run in its cgroup before `runc
+   * state` answers): retrying soon gives its first processes their metadata, backing off still
+   * covers a slow runtime (about 6 s in all) without asking it often.
+   */
   attempts?: number;
   retryMs?: number;
   /** Containers kept (default 4096); the least recently added go first. */
@@ -263,11 +269,11 @@ export class ContainerRegistry {
   }
 
   private retry(p: Pending): void {
-    if (this.closed || p.attempt + 1 >= (this.opts.attempts ?? 3)) return;
+    if (this.closed || p.attempt + 1 >= (this.opts.attempts ?? 7)) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.enqueue({ match: p.match, attempt: p.attempt + 1 });
-    }, this.opts.retryMs ?? 2000);
+    }, (this.opts.retryMs ?? 100) * 2 ** p.attempt);
     timer.unref();
     this.timers.add(timer);
   }

@@ -45,6 +45,9 @@ export interface WaitOptions {
   what?: string;
 }
 
+/** An agent asked to stop has nothing to wait for but flushing its alerts. */
+const STOP_TIMEOUT_MS = 5000;
+
 interface Waiter {
   pred: (a: Alert) => boolean;
   resolve: (a: Alert) => void;
@@ -155,16 +158,16 @@ export class Agent {
     return this.waitFor((a) => a.rule === rule && pred(a.output_fields, a), { what: `of rule "${rule}"`, ...opts });
   }
 
-  /** SIGTERM, then asserts a clean exit (status 0, within 15 s). Returns stderr. */
+  /** SIGTERM, then asserts a clean and prompt exit (status 0, within 5 s). Returns stderr. */
   async stop(): Promise<string> {
     if (this.exitStatus === undefined) this.child.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 15_000)));
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), STOP_TIMEOUT_MS)));
     const status = await Promise.race([this.exited, timeout]);
     clearTimeout(timer);
     if (status === undefined) {
       this.kill();
-      assert.fail(`saker run did not exit within 15 s of SIGTERM:\n${this.stderr}`);
+      assert.fail(`saker run did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM:\n${this.stderr}`);
     }
     assert.deepEqual(status, { code: 0, signal: null }, `saker run exit status after SIGTERM; stderr:\n${this.stderr}`);
     assert.match(this.stderr, /saker: stopped: \d+ events/, 'the agent reports what it processed when it stops');

@@ -1,5 +1,5 @@
 // Small host-side actions the detection tests share: run a command and know its pid, scratch
-// directories, and the python3 snippets for ptrace and memfd execution.
+// directories, and the python3 snippets for ptrace, memfd execution and privilege changes.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,11 +32,14 @@ export function python3(): string | undefined {
   return which('/usr/bin/python3') ?? which('python3');
 }
 
-/** Attaches to a child `sleep` with PTRACE_ATTACH, detaches, prints the tracee's pid. */
-export const PY_PTRACE_ATTACH = `
+const PY_LIBC = `
 import ctypes, os, subprocess, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+`;
+
+/** Attaches to a child `sleep` with PTRACE_ATTACH, detaches, prints the tracee's pid. */
+export const PY_PTRACE_ATTACH = `${PY_LIBC}
 child = subprocess.Popen(['sleep', '30'])
 time.sleep(0.05)
 if libc.ptrace(16, child.pid, None, None) != 0:
@@ -49,12 +52,23 @@ print(child.pid)
 `;
 
 /** PTRACE_TRACEME, the anti-debugging trick. */
-export const PY_PTRACE_TRACEME = `
-import ctypes, sys
-libc = ctypes.CDLL(None, use_errno=True)
-libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+export const PY_PTRACE_TRACEME = `${PY_LIBC}
 if libc.ptrace(0, 0, None, None) != 0:
     sys.exit('PTRACE_TRACEME failed: errno %d' % ctypes.get_errno())
+`;
+
+/**
+ * Drops to nobody, then tries to become root again (setuid(0), refused) and to create a
+ * userfaultfd (refused without vm.unprivileged_userfaultfd): both attempts are what rules watch.
+ */
+export const PY_NOBODY_ESCALATION = `${PY_LIBC}
+os.setgid(65534)
+os.setuid(65534)
+try:
+    os.setuid(0)
+except PermissionError:
+    pass
+libc.syscall(323, 0)
 `;
 
 /** Copies a program into an anonymous memfd and executes it from there (fexecve). */
