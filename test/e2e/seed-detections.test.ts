@@ -48,10 +48,11 @@ function fields(a: Alert): Alert['output_fields'] {
   return a.output_fields;
 }
 
-/** Skips the test (and says why) unless `reason` is undefined and the agent runs. */
+/** Skips the test (and says why) unless the agent runs and `reason` (what else it needs) is undefined. */
 function need(t: TestContext, reason: string | undefined): boolean {
-  if (reason !== undefined) {
-    t.skip(reason);
+  const why = skipAgent ?? reason;
+  if (why !== undefined) {
+    t.skip(why);
     return false;
   }
   if (agent === undefined) {
