@@ -33,7 +33,10 @@ interface World {
   agent: Agent;
   /** runc's default spec plus CAP_NET_RAW (as Docker gives); its own empty network namespace. */
   plain: RuncContainer;
-  /** Privileged, joined to the test host's namespace (reaches it and the "metadata service"). */
+  /**
+   * Privileged, joined to the test host's namespace (reaches it and the "metadata service"), with
+   * the host's /etc bound read-only at /host/etc.
+   */
   priv: RuncContainer;
   host: TestHost;
   dir: string;
@@ -276,20 +279,18 @@ const TRIGGERS: Trigger[] = [
       priv.run(['dd', 'if=/dev/vdz', 'of=/dev/null', 'count=0']);
       return (f) => inC(priv, 'dd')(f) && f['fd.name'] === '/dev/vdz';
     } },
-  { rule: 'Container Access to Host Sensitive Paths', what: 'a write below /host', inContainer: true,
+  { rule: 'Container Access to Host Sensitive Paths', what: "read the host's /etc/hostname below /host", inContainer: true,
     act: ({ priv }) => {
-      priv.run(['mkdir', '-p', '/host/etc']);
-      priv.run(['touch', '/host/etc/hostname']);
-      return (f) => inC(priv, 'touch')(f) && f['fd.name'] === '/host/etc/hostname';
+      priv.run(['cat', '/host/etc/hostname']);
+      return (f) => inC(priv, 'cat')(f) && f['fd.name'] === '/host/etc/hostname';
     } },
-  // container_started rules read container metadata at the container's first exec; Saker looks
-  // that up in the background (runc state), which answers only once the container exists: at
-  // that exec the metadata is not known yet. Rules reading the thread (capabilities) do fire.
+  // container_started rules read container metadata at the entrypoint's exec (proc.vpid = 1):
+  // runc's state file is read on the spot then, the background lookup would come too late.
   { rule: 'Launch Privileged Container', what: 'the privileged container starting', inContainer: true,
-    todo: 'container.privileged is not yet known when the entrypoint starts (metadata arrives asynchronously)',
-    act: ({ priv }) => (f) => f['container.id'] === priv.shortId && f['proc.vpid'] === 1 },
-  { rule: 'Launch Sensitive Mount Container', what: 'a container with /proc mounted, starting', inContainer: true,
-    todo: 'container.mount.dest is not yet known when the entrypoint starts (metadata arrives asynchronously)',
+    act: ({ priv }) => (f) => f['container.id'] === priv.shortId && f['proc.vpid'] === 1,
+    check: (f) => assert.equal(f['container.privileged'], true) },
+  // container.mount.dest[/etc] names the mount whose *source* is /etc: the host's /etc, bound in.
+  { rule: 'Launch Sensitive Mount Container', what: "a container with the host's /etc bound in, starting", inContainer: true,
     act: ({ priv }) => (f) => f['container.id'] === priv.shortId && f['proc.vpid'] === 1 },
 
   // ---- on the host: scratch files, loopback, our namespace
@@ -380,7 +381,7 @@ describe('upstream Falco rules, live', { concurrency: false }, () => {
     if (skipContainers === undefined) {
       world.host = await TestHost.start();
       world.plain = RuncContainer.start({ addCaps: ['CAP_NET_RAW'] });
-      world.priv = RuncContainer.start({ privileged: true, netns: world.host.name });
+      world.priv = RuncContainer.start({ privileged: true, netns: world.host.name, binds: [{ source: '/etc', dest: '/host/etc' }] });
     }
   });
 

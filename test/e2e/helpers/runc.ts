@@ -77,6 +77,8 @@ export interface ContainerOptions {
   addCaps?: string[];
   /** Join this network namespace (a name under /var/run/netns) instead of a new empty one. */
   netns?: string;
+  /** Host paths bind-mounted read-only into the container. */
+  binds?: Array<{ source: string; dest: string }>;
 }
 
 export interface ExecResult {
@@ -150,6 +152,7 @@ export class RuncContainer {
       spec.linux.resources.devices = [{ allow: true, access: 'rwm' }];
       for (const m of spec.mounts) if (m.type === 'sysfs' || m.type === 'cgroup') m.options = m.options.filter((o: string) => o !== 'ro');
     }
+    for (const b of this.opts.binds ?? []) spec.mounts.push({ destination: b.dest, type: 'bind', source: b.source, options: ['rbind', 'ro'] });
     if (this.opts.netns !== undefined) {
       const ns = spec.linux.namespaces.find((n: { type: string }) => n.type === 'network');
       ns.path = `/var/run/netns/${this.opts.netns}`;
