@@ -192,7 +192,6 @@ class Compiler {
 
     const values = e.right.kind === 'list' ? e.right.values.map((v) => v.value) : [e.right.value];
     if (l.name === 'evt.type' && l.def) return this.eventType(e, values);
-    if (l.name.endsWith('ip.name') && l.def) for (const v of values) watchHostName(v);
 
     let pred: Pred;
     try {
@@ -201,7 +200,9 @@ class Compiler {
       if (err instanceof ValueError) throw new FilterCompileError(err.message, e.right.pos);
       throw err;
     }
-    return this.applyPred(l, e.op, pred);
+    const check = this.applyPred(l, e.op, pred);
+    if (l.name.endsWith('ip.name') && l.def) return resolvingNamesOnFirstUse(check, values);
+    return check;
   }
 
   /** Wraps a predicate with the field's extraction: missing value = false; either-side and ancestor fields. */
@@ -343,3 +344,19 @@ const LABELS: Record<FieldType, string> = {
   abstime: 'ABSTIME', reltime: 'RELTIME', bytes: 'BYTEBUF', double: 'DOUBLE',
 };
 export const typeLabel = (t: FieldType): string => LABELS[t];
+
+/**
+ * A comparison with fd.*ip.name asks for its names to be resolved the first time an event reaches
+ * it, as libsinsp's DNS manager resolves a name on its first match: names of disabled rules, or
+ * behind conditions no event gets past, never cause a DNS query.
+ */
+function resolvingNamesOnFirstUse(check: CompiledFilter, names: readonly string[]): CompiledFilter {
+  let watched = false;
+  return (ctx) => {
+    if (!watched) {
+      watched = true;
+      for (const n of names) watchHostName(n);
+    }
+    return check(ctx);
+  };
+}

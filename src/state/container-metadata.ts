@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import type { ContainerInfo } from './types.js';
-import type { CgroupMatch, ContainerLookup } from './containers.js';
+import type { CgroupMatch, ContainerLookup, QuickContainerLookup } from './containers.js';
 
 export interface RuntimeLookupOptions {
   /** containerd's socket (default /run/containerd/containerd.sock); skipped when absent. */
@@ -143,6 +143,38 @@ export function infoFromRunc(state: RuncState, spec: OciSpec, m: CgroupMatch): P
     imageDigest: ref.digest,
     ...infoFromOciSpec(spec),
     ...fromLabels(annotations),
+  };
+}
+
+/** Container ids runc accepts (also keeps a cgroup-derived id from walking out of the state root). */
+const RUNC_ID = /^[A-Za-z0-9][A-Za-z0-9_+.-]*$/;
+
+/**
+ * runc's own state file (<root>/<id>/state.json), read directly: runc writes it before the
+ * container's entrypoint runs, and its "bundle=" label leads to the OCI spec. Cheap enough for the
+ * event path, so the entrypoint's exec is already described (see ContainerRegistry quickLookup).
+ */
+export function runcStateFileLookup(roots: readonly string[] = ['/run/runc']): QuickContainerLookup {
+  return (m) => {
+    if (!RUNC_ID.test(m.fullId)) return undefined;
+    for (const root of roots) {
+      let state: { id?: string; config?: { labels?: string[] } };
+      try {
+        state = JSON.parse(readFileSync(`${root}/${m.fullId}/state.json`, 'utf8')) as typeof state;
+      } catch {
+        continue; // not (yet) a runc container under this root
+      }
+      const bundle = state.config?.labels?.find((l) => l.startsWith('bundle='))?.slice('bundle='.length);
+      if (bundle === undefined) continue;
+      let spec: OciSpec = {};
+      try {
+        spec = JSON.parse(readFileSync(`${bundle}/config.json`, 'utf8')) as OciSpec;
+      } catch {
+        // A bundle without a readable spec still names the container.
+      }
+      return infoFromRunc({ id: state.id, bundle }, spec, m);
+    }
+    return undefined;
   };
 }
 

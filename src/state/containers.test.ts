@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ContainerRegistry, HOST_CONTAINER, matchCgroupPath, matchCgroups } from './containers.js';
-import { infoFromCtr, infoFromOciSpec, parseImageRef } from './container-metadata.js';
+import { infoFromCtr, infoFromOciSpec, parseImageRef, runcStateFileLookup } from './container-metadata.js';
 import { Thread } from './threads.js';
 
 const ID = '3ad7b26ded6d8e7b23da7d48fe889434573036c27ae5a74837233de441c3601e';
@@ -117,6 +117,83 @@ test('the registry sets container ids on threads and fills metadata in the backg
   assert.equal(reg.get(''), HOST_CONTAINER);
   assert.equal(reg.get('')?.id, 'host');
   reg.close();
+});
+
+test('metadata lookups retry soon, then back off, until the runtime knows the container', async () => {
+  const asked: number[] = [];
+  const reg = new ContainerRegistry({
+    // Like `runc state` while runc is still creating the container: unknown twice, then known.
+    lookup: async () => (asked.push(performance.now()) > 2 ? { name: 'late' } : undefined),
+    attempts: 5,
+    retryMs: 20,
+  });
+  const t = new Thread(10);
+  t.cgroups = [`memory=/docker/${ID}`];
+  reg.resolve(t);
+  await reg.idle();
+  assert.equal(reg.get(t.containerId)?.name, 'late');
+  assert.equal(asked.length, 3, 'no lookup once found');
+  const gaps = [asked[1]! - asked[0]!, asked[2]! - asked[1]!];
+  assert.ok(gaps[0]! >= 19 && gaps[1]! >= 39, `retry delays double: ${gaps.map((g) => g.toFixed(0)).join(', ')} ms`);
+  reg.close();
+});
+
+test('a quick lookup describes a container on the event path as soon as the runtime wrote its state', () => {
+  let calls = 0;
+  const reg = new ContainerRegistry({
+    // runc's state file appears between the runtime's set-up and the entrypoint's exec.
+    quickLookup: () => (++calls >= 3 ? { name: 'quick', privileged: true } : undefined),
+    quickTries: 4,
+  });
+  const seen = (tid: number) => {
+    const t = new Thread(tid);
+    t.cgroups = [`memory=/docker/${ID}`];
+    reg.resolve(t);
+    return reg.get(t.containerId)!;
+  };
+  assert.equal(seen(1).name, '', 'not written yet');
+  assert.equal(seen(2).name, '');
+  const entry = seen(3);
+  assert.equal(entry.name, 'quick', 'described at this very event, no waiting');
+  assert.equal(entry.privileged, true);
+  seen(4);
+  assert.equal(calls, 3, 'no more lookups once described');
+  // A container no quick lookup knows is tried a bounded number of times.
+  const other = new ContainerRegistry({ quickLookup: () => (calls++, undefined), quickTries: 4 });
+  for (let tid = 10; tid < 20; tid++) {
+    const t = new Thread(tid);
+    t.cgroups = [`memory=/docker/${ID2}`];
+    other.resolve(t);
+  }
+  assert.equal(calls, 3 + 4);
+  reg.close();
+  other.close();
+});
+
+test("runc's state file leads to the bundle's spec; ids that are no runc id are not looked up", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'saker-runc-state-'));
+  try {
+    const bundle = join(dir, 'bundle');
+    mkdirSync(join(dir, 'root', ID), { recursive: true });
+    mkdirSync(bundle);
+    writeFileSync(join(dir, 'root', ID, 'state.json'), JSON.stringify({ id: ID, config: { labels: [`bundle=${bundle}`] } }));
+    // Privileged as containerd's WithPrivileged makes it: no masked or read-only paths.
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify({
+      process: { user: { uid: 0 } }, linux: {}, mounts: [{ destination: '/proc', type: 'proc', source: 'proc' }],
+      annotations: { 'org.opencontainers.image.ref.name': 'registry.local/app:1.0' },
+    }));
+    const quick = runcStateFileLookup([join(dir, 'missing'), join(dir, 'root')]);
+    const info = quick({ id: ID.slice(0, 12), fullId: ID, type: 'docker' })!;
+    assert.equal(info.type, 'runc');
+    assert.equal(info.name, ID.slice(0, 12));
+    assert.equal(info.privileged, true);
+    assert.equal(info.imageRepository, 'registry.local/app');
+    assert.deepEqual(info.mounts?.map((m) => m.dest), ['/proc']);
+    assert.equal(quick({ id: 'other', fullId: 'other', type: 'docker' }), undefined, 'no state file');
+    assert.equal(quick({ id: '..', fullId: '..', type: 'containerd' }), undefined, 'not a runc id');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('metadata from an OCI spec and from ctr output', () => {

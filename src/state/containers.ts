@@ -126,16 +126,36 @@ export function newContainerInfo(m: CgroupMatch): ContainerInfo {
 /** Looks up what the runtime knows about a container; resolves undefined when nothing knows it. */
 export type ContainerLookup = (m: CgroupMatch) => Promise<Partial<ContainerInfo> | undefined>;
 
+/**
+ * A lookup cheap enough for the event path (a couple of small file reads, no process): what the
+ * runtime left on disk about a container, or undefined when there is nothing there yet.
+ */
+export type QuickContainerLookup = (m: CgroupMatch) => Partial<ContainerInfo> | undefined;
+
 export interface ContainerRegistryOptions extends ContainerIdOptions {
   /** Background metadata lookup (container-metadata.ts); none means ids only. */
   lookup?: ContainerLookup;
   /** How many lookups run at once (default 2). */
   concurrency?: number;
-  /** Tries per container, spaced by `retryMs`, while the runtime does not know it yet (default 3, 2000 ms). */
+  /**
+   * Tries per container while the runtime does not know it yet (default 7), the first retry after
+   * `retryMs` (default 100 ms), each next one after twice as long. A container is usually seen
+   * while its runtime is still creating it (runc's init stages run in its cgroup before `runc
+   * state` answers): retrying soon gives its first processes their metadata, backing off still
+   * covers a slow runtime (about 6 s in all) without asking it often.
+   */
   attempts?: number;
   retryMs?: number;
   /** Containers kept (default 4096); the least recently added go first. */
   maxContainers?: number;
+  /**
+   * Tried on the event path while a container is not yet described, at most `quickTries` times
+   * (default 16) per container. A runtime such as runc writes its state before the entrypoint
+   * starts, so the container's first exec already sees its metadata: rules about container
+   * starts (container.privileged, mounts at proc.vpid=1) need it then, not a moment later.
+   */
+  quickLookup?: QuickContainerLookup;
+  quickTries?: number;
 }
 
 interface Pending {
@@ -147,6 +167,9 @@ export class ContainerRegistry {
   private readonly byId = new Map<string, ContainerInfo>();
   private readonly pathCache = new Map<string, CgroupMatch | null>();
   private readonly queue: Pending[] = [];
+  /** Containers described by a lookup, and quick lookups tried for those still undescribed. */
+  private readonly described = new Set<string>();
+  private readonly quickTried = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private running = 0;
   private closed = false;
@@ -176,11 +199,14 @@ export class ContainerRegistry {
     // A runtime's description keeps the start time the kernel gave.
     if (known !== undefined && info.startTs === 0n) info.startTs = known.startTs;
     this.byId.set(info.id, info);
+    this.described.add(info.id);
     this.bound();
   }
 
   remove(id: string): void {
     this.byId.delete(id);
+    this.described.delete(id);
+    this.quickTried.delete(id);
   }
 
   /** The match for one cgroup path, cached. */
@@ -219,13 +245,29 @@ export class ContainerRegistry {
     }
     // container.start_ts is the pid namespace's init start, from the kernel.
     if (info.startTs === 0n && t.pidnsInitStartTs !== 0n) info.startTs = t.pidnsInitStartTs;
+    if (!this.described.has(match.id)) this.tryQuick(match, info);
+  }
+
+  private tryQuick(match: CgroupMatch, info: ContainerInfo): void {
+    const quick = this.opts.quickLookup;
+    if (quick === undefined) return;
+    const tries = this.quickTried.get(match.id) ?? 0;
+    if (tries >= (this.opts.quickTries ?? 16)) return;
+    this.quickTried.set(match.id, tries + 1);
+    const found = quick(match);
+    if (found !== undefined) this.describe(match.id, info, found);
+  }
+
+  private describe(id: string, info: ContainerInfo, found: Partial<ContainerInfo>): void {
+    Object.assign(info, found, { id: info.id, startTs: info.startTs });
+    this.described.add(id);
+    this.quickTried.delete(id);
   }
 
   private bound(): void {
     const max = this.opts.maxContainers ?? 4096;
     while (this.byId.size > max) {
-      const oldest = this.byId.keys().next().value as string;
-      this.byId.delete(oldest);
+      this.remove(this.byId.keys().next().value as string);
     }
   }
 
@@ -247,7 +289,7 @@ export class ContainerRegistry {
           if (found !== undefined) {
             this.stats.found++;
             const info = this.byId.get(p.match.id);
-            if (info !== undefined) Object.assign(info, found, { id: info.id, startTs: info.startTs });
+            if (info !== undefined) this.describe(p.match.id, info, found);
           } else this.retry(p);
         }, () => {
           this.stats.failed++;
@@ -263,11 +305,11 @@ export class ContainerRegistry {
   }
 
   private retry(p: Pending): void {
-    if (this.closed || p.attempt + 1 >= (this.opts.attempts ?? 3)) return;
+    if (this.closed || p.attempt + 1 >= (this.opts.attempts ?? 7) || this.described.has(p.match.id)) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.enqueue({ match: p.match, attempt: p.attempt + 1 });
-    }, this.opts.retryMs ?? 2000);
+    }, (this.opts.retryMs ?? 100) * 2 ** p.attempt);
     timer.unref();
     this.timers.add(timer);
   }

@@ -3,8 +3,8 @@
 // read it through StateView and the EventContext that process() returns.
 import type { EventView } from '../events/event.js';
 import type { ContainerInfo, EventContext, GroupInfo, StateView, ThreadInfo, UserInfo } from './types.js';
-import { containerInfoFromJson, runtimeLookup, type RuntimeLookupOptions } from './container-metadata.js';
-import { ContainerRegistry, type ContainerLookup } from './containers.js';
+import { containerInfoFromJson, runcStateFileLookup, runtimeLookup, type RuntimeLookupOptions } from './container-metadata.js';
+import { ContainerRegistry, type ContainerLookup, type QuickContainerLookup } from './containers.js';
 import { StateParser, fdNameFromEvent, type StateContext } from './parser.js';
 import { ProcScanner, bootTimeNs, type ProcScanStats } from './proc-scan.js';
 import { loadSnapshots, type ThreadSnapshot } from './snapshot.js';
@@ -52,10 +52,15 @@ export class State implements StateView {
     this.threads = new ThreadTable({ maxThreads: opts.maxThreads ?? DEFAULT_MAX_THREADS, selfPid: this.live ? process.pid : -1 });
     this.users = new UserTables({ hostRoot: opts.hostRoot, procRoot, readFiles: opts.hostUsers ?? true });
     let lookup: ContainerLookup | undefined;
+    let quickLookup: QuickContainerLookup | undefined;
     if (this.live && opts.containerLookup !== false) {
-      lookup = typeof opts.containerLookup === 'function' ? opts.containerLookup : runtimeLookup(opts.containerLookup ?? {});
+      if (typeof opts.containerLookup === 'function') lookup = opts.containerLookup;
+      else {
+        lookup = runtimeLookup(opts.containerLookup ?? {});
+        quickLookup = runcStateFileLookup(opts.containerLookup?.runcRoots);
+      }
     }
-    this.containers = new ContainerRegistry({ lookup, containerdState: opts.containerdState });
+    this.containers = new ContainerRegistry({ lookup, quickLookup, containerdState: opts.containerdState });
     this.scanner = this.live ? new ProcScanner({ procRoot, bootTs }) : undefined;
     const scanner = this.scanner;
     this.parser = new StateParser({

@@ -6,7 +6,7 @@ import { LiveSensor, SensorError, type SensorStats } from '../../capture/live/se
 import { STATE_SYSCALLS, syscallsForCodes } from '../../capture/live/syscalls.js';
 import { Engine } from '../../engine/engine.js';
 import { hostName } from '../../filter/fields/evt.js';
-import { startNameResolution } from '../../filter/fields/net.js';
+import { startNameResolution, stopNameResolution } from '../../filter/fields/net.js';
 import { AlertWriter } from '../../outputs/writer.js';
 import type { Ruleset } from '../../rules/index.js';
 import { State } from '../../state/state.js';
@@ -116,6 +116,7 @@ async function live(cfg: Config, paths: string[], ruleset: Ruleset<EventContext>
     const stats = await sensor.stop().catch(() => sensor.latestStats);
     await writer.close();
     state.close();
+    stopNameResolution();
     log(`stopped: ${engine.stats.events} events, ${engine.stats.matches} alerts${stats ? `, ${stats.drops} dropped` : ''}`);
   }, duration);
   const onHup = () => void reload();

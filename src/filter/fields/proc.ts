@@ -104,7 +104,9 @@ export const PROC_FIELDS: FieldDef[] = [
   ofThread('proc.cwd', 'string', 'Current working directory.', (t, ctx) => ctx.state.cwd(t)),
   ofThread('proc.tty', 'uint', 'Controlling terminal (0 when none).', (t) => t.tty),
   ofThread('proc.pid', 'int', 'Process id.', (t) => t.pid),
-  ofThread('proc.ppid', 'int', 'Parent process id.', (t, ctx) => mainOf(ctx, t).ptid),
+  // The parent thread may be any thread of the parent process (a Go runtime forks from whichever
+  // thread runs): proc.ppid is that process's pid, as /proc/PID/status PPid and libsinsp say.
+  ofParent('proc.ppid', 'int', 'Parent process id.', (p) => p.pid),
   ancestorField('proc.apid', 'int', 'Pid of an ancestor: [N], or any ancestor.', (a) => a.pid),
   ofThread('proc.vpid', 'int', 'Process id in its pid namespace.', (t) => t.vpid),
   ofParent('proc.pvpid', 'int', 'proc.vpid of the parent process.', (p) => p.vpid),
