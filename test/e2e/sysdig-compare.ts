@@ -86,6 +86,12 @@ const v = (r: EventRow | undefined, f: string): string | undefined => r?.v[f];
  */
 export const RULES: Rule[] = [
   {
+    name: 'ppid-of-unknown-parent',
+    why: 'current libsinsp takes proc.ppid from the parent process found in the thread table and has no value without one; sysdig 0.29 printed the raw ptid (-1)',
+    fields: ['proc.ppid'],
+    holds: ({ sd, sk }) => sk.v['proc.ppid'] === NA && sd.v['proc.ppid'] === '-1',
+  },
+  {
     name: 'args-layout',
     why: "sysdig 0.29 ends evt.args with a space (libs drop it since); Saker's exit events carry the enter event's parameters and parameters added since 0.29 after sysdig's",
     fields: ['evt.args', 'evt.info'],
