@@ -107,6 +107,8 @@ export interface AgentOptions {
   options?: readonly string[];
   /** Node options before the script (e.g. --cpu-prof). */
   nodeArgs?: readonly string[];
+  /** A compiled CLI (…/dist/cli/main.js) to run instead of the sources through tsx. */
+  entry?: string;
   /** Called per alert line on stdout with the monotonic time (process.hrtime) of its read. */
   onAlert?: (line: string, readNs: bigint) => void;
 }
@@ -141,7 +143,8 @@ export class Agent {
   static async start(opts: AgentOptions = {}): Promise<Agent> {
     // the sources through tsx, as bin/saker.js does without a build: a stale dist/ would
     // otherwise be measured instead of the working tree
-    const args = [...(opts.nodeArgs ?? []), '--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'run'];
+    const entry = opts.entry ? [opts.entry] : ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts')];
+    const args = [...(opts.nodeArgs ?? []), ...entry, 'run'];
     for (const r of opts.rules ?? []) args.push('-r', r);
     for (const o of opts.options ?? []) args.push('-o', o);
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
