@@ -3,6 +3,7 @@
 // common checks, no allocation. A check on a field that has no value is false whatever the operator.
 import type { BinaryCheck, Expr, FieldLike, Pos, TransformerListExpr, UnaryCheck, ValueExpr } from './ast.js';
 import { astToString } from './ast-string.js';
+import type { CheckCache } from './check-cache.js';
 import { resolveField, FieldArgError, type BoundField, type FieldDef, type FieldType, type Value } from './fields/index.js';
 import { constantPred, fieldPred, incompatibility, type Pred } from './operators.js';
 import { applyTransformer, TransformerError, type Operand } from './transformers.js';
@@ -18,6 +19,8 @@ export type CompiledFilter = (ctx: EventContext) => boolean;
 export interface CompileOptions {
   /** libsinsp compiler warnings (Falco's LOAD_COMPILE_CONDITION). */
   onWarning?: (message: string, pos: Pos) => void;
+  /** Shared by the filters of one ruleset: each distinct check runs once per event. */
+  checks?: CheckCache;
 }
 
 export class FilterCompileError extends Error {
@@ -55,7 +58,7 @@ class Compiler {
   expr(e: Expr): CompiledFilter {
     switch (e.kind) {
       case 'and': {
-        const cs = e.children.map((c) => this.expr(c));
+        const cs = flatten(e).map((c) => this.expr(c));
         if (cs.length === 2) {
           const [a, b] = cs as [CompiledFilter, CompiledFilter];
           return (ctx) => a(ctx) && b(ctx);
@@ -66,7 +69,7 @@ class Compiler {
         };
       }
       case 'or': {
-        const cs = e.children.map((c) => this.expr(c));
+        const cs = flatten(e).map((c) => this.expr(c));
         if (cs.length === 2) {
           const [a, b] = cs as [CompiledFilter, CompiledFilter];
           return (ctx) => a(ctx) || b(ctx);
@@ -83,10 +86,17 @@ class Compiler {
       case 'identifier':
         throw new FilterCompileError(`filter error: unexpected identifier '${e.name}'`, e.pos);
       case 'unary':
-        return this.unary(e);
+        return this.shared(e, this.unary(e));
       case 'binary':
-        return this.binary(e);
+        return this.shared(e, this.binary(e));
     }
+  }
+
+  /** A check through the ruleset's cache; evt.type checks are a table lookup, cheaper than it. */
+  private shared(e: UnaryCheck | BinaryCheck, check: CompiledFilter): CompiledFilter {
+    const cache = this.opts.checks;
+    if (cache === undefined || (e.left.kind === 'field' && e.left.name === 'evt.type')) return check;
+    return cache.share(astToString(e), check);
   }
 
   operand(node: FieldLike, rhs: boolean): FieldOperand {
@@ -270,6 +280,17 @@ class Compiler {
       }
     }
   }
+}
+
+/** The operands of a chain of the same connective: expanded macros nest `a and (b and c)`,
+ *  which evaluates like `a and b and c` but costs a closure call per level. */
+function flatten(e: Expr & { kind: 'and' | 'or' }): Expr[] {
+  const out: Expr[] = [];
+  for (const c of e.children) {
+    if (c.kind === e.kind) out.push(...flatten(c as Expr & { kind: 'and' | 'or' }));
+    else out.push(c);
+  }
+  return out;
 }
 
 function constOperand(a: ValueExpr): FieldOperand {
