@@ -56,9 +56,14 @@ async function level(bin: string, rules: string[], target: number): Promise<Leve
 
 const k = (n: number): string => `${(n / 1000).toFixed(0)}k`;
 
+/** Agent CPU time per event that reached the engine, ns: what the agent needs whatever the
+ *  machine's load (the zero-drop rate also depends on how much CPU the neighbours leave it). */
+const cpuPerEvent = (l: Level): number => (l.agentCpuPct / 100) * (1e9 / l.engine);
+
 function show(l: Level): void {
   console.log(`target ${k(l.target).padStart(6)}/s: openat ${k(l.openat).padStart(5)}/s, engine ${k(l.engine).padStart(5)} events/s, ` +
-    `drops ${String(l.drops).padStart(7)}, alerts ${l.alerts}, agent CPU ${l.agentCpuPct.toFixed(0)}%, sensor CPU ${l.sensorCpuPct.toFixed(0)}%`);
+    `drops ${String(l.drops).padStart(7)}, alerts ${l.alerts}, agent CPU ${l.agentCpuPct.toFixed(0)}% (${cpuPerEvent(l).toFixed(0)} ns/event), ` +
+    `sensor CPU ${l.sensorCpuPct.toFixed(0)}%` + (l.drops > 0 && l.agentCpuPct < 90 ? ' (drops with the agent below 90% of a CPU: it was starved)' : ''));
 }
 
 async function main(): Promise<void> {
@@ -102,6 +107,10 @@ async function main(): Promise<void> {
   if (good) {
     console.log(`highest rate with zero drops: ${k(good.openat)} openat/s evaluated against the rules ` +
       `(${k(good.engine)} events/s into the engine, with the closes), ${good.drops} drops; goal 1M/s: ${(good.openat / 1e6).toFixed(2)}×`);
+    const clean = levels.filter((l) => l.drops === 0 && l.engine > 0);
+    const ns = clean.map(cpuPerEvent).sort((a, b) => a - b)[Math.floor(clean.length / 2)]!;
+    console.log(`agent CPU per engine event (median of the clean levels): ${ns.toFixed(0)} ns, i.e. at most ` +
+      `${k(1e9 / ns)} events/s (${k(1e9 / ns / 2)} openat/s with their closes) on one CPU of its own`);
   } else console.log(`drops even at ${k(START_RATE)} openat/s`);
   console.log(neighbourNote());
   console.log(JSON.stringify({ bench: 'agent-throughput', windowS: WINDOW_S, procs: PROCS, best: good ?? null, levels }));
