@@ -1,6 +1,6 @@
 // Syscall-to-alert latency of `saker run`: how long after a syscall its alert can be read.
 //
-//   node --import tsx bench/agent-latency.ts [--samples N] [--gap-us U]
+//   node --import tsx bench/agent-latency.ts [--samples N] [--gap-us U] [--load OPS]
 //
 // The agent runs with the built-in rules plus one rule (written to a temporary file) matching
 // openat of files below a fresh temporary directory by a process named saker-latency
@@ -12,12 +12,13 @@
 //                          − the pre-syscall CLOCK_REALTIME (the openat's own duration, which
 //                          creates a file, is printed beside it);
 //   event time → read:     the rest: ring buffer, sensor poll, pipe, engine, output.
-// Printed as p50/p99/max. Needs root and a built sensor.
+// Printed as p50/p99/max. --load runs the open/close load (bench/load.c openrate, OPS pairs per
+// second) meanwhile, for the latency of a busy agent. Needs root and a built sensor.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, ROOT, buildTool, liveUnavailable, neighbourNote, percentile, sleep } from './agent.js';
+import { Agent, ROOT, buildTool, liveUnavailable, neighbourNote, openRate, percentile, sleep } from './agent.js';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(name);
@@ -25,6 +26,7 @@ const arg = (name: string, dflt: number): number => {
 };
 const SAMPLES = arg('--samples', 300);
 const GAP_US = arg('--gap-us', 8000);
+const LOAD = arg('--load', 0);
 const TRIGGER = 'saker-latency';
 
 function ruleFile(dir: string): string {
@@ -82,9 +84,13 @@ async function main(): Promise<void> {
         if (m && !seen.has(Number(m[1]))) seen.set(Number(m[1]), { raw: BigInt(m[2]!), readNs });
       },
     });
-    console.log(`agent latency: ${SAMPLES} openat triggers, ${GAP_US}–${2 * GAP_US} µs apart, built-in rules + a marker rule`);
+    console.log(`agent latency: ${SAMPLES} openat triggers, ${GAP_US}–${2 * GAP_US} µs apart, built-in rules + a marker rule` +
+      (LOAD ? `, under ${LOAD / 1000}k open+close/s` : ', otherwise idle'));
     console.log(neighbourNote());
+    // the load runs as long as the triggers (mean gap 1.5 × U) and a little more
+    const load = LOAD ? openRate(buildTool('load'), LOAD, (SAMPLES * GAP_US * 1.5) / 1e6 + 1, 1, ['/etc/hostname', '/dev/null']) : undefined;
     const triggers = await runTrigger(bin, dir);
+    await load;
     for (let i = 0; i < 50 && seen.size < SAMPLES; i++) await sleep(100);
     const sum = await agent.stop();
     const toRead: number[] = [], toEvent: number[] = [], eventToRead: number[] = [], syscall: number[] = [];
@@ -105,7 +111,7 @@ async function main(): Promise<void> {
     console.log(row('  (openat itself', syscall) + ')');
     console.log(row('evt.rawtime → read', eventToRead));
     const stats = (xs: number[]) => ({ p50: percentile(xs, 50), p99: percentile(xs, 99), max: Math.max(...xs) });
-    console.log(JSON.stringify({ bench: 'agent-latency', unit: 'ns', samples: seen.size, syscallToRead: stats(toRead), syscallToEventTs: stats(toEvent), openatDuration: stats(syscall), eventTsToRead: stats(eventToRead) }));
+    console.log(JSON.stringify({ bench: 'agent-latency', unit: 'ns', load: LOAD, samples: seen.size, syscallToRead: stats(toRead), syscallToEventTs: stats(toEvent), openatDuration: stats(syscall), eventTsToRead: stats(eventToRead) }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
