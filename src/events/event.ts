@@ -10,6 +10,8 @@ import { EVENT_TABLE } from './event-table.js';
 export const EVT_HDR_SIZE = 26;
 const UNKNOWN_EVENT: EventInfo = { id: 'PPME_UNKNOWN', name: 'unknown', category: 0, flags: 0, params: [] };
 const MAX_PARAMS = 64;
+/** Events looked at so far by any view (see EventView.seq). */
+let resets = 0;
 
 export class EventView {
   buf: Buffer = Buffer.alloc(0);
@@ -17,6 +19,9 @@ export class EventView {
   start = 0;
   /** evt.num: 1-based sequence number assigned by the reader. */
   num = 0;
+  /** Different for every reset() of any view in this process, so per-event caches can tell
+   *  events apart even when readers restart their numbering. */
+  seq = 0;
   cpu = 0;
   tid = 0;
   len = 0;
@@ -33,6 +38,7 @@ export class EventView {
     this.buf = buf;
     this.start = start;
     this.num = num;
+    this.seq = ++resets;
     this.cpu = cpu;
     this.tsCache = undefined;
     this.tid = buf.readInt32LE(start + 12) * 4294967296 + buf.readUInt32LE(start + 8); // no BigInt per event

@@ -231,3 +231,16 @@ describe('evt.* results and open flags', () => {
     fails('evt.is_open_read = true', create);
   });
 });
+
+describe('nested connectives', () => {
+  // Expanded macros nest `a and (b and c)`; the compiler evaluates such chains as one level.
+  test('nested and/or chains give the same results as written', () => {
+    holds('proc.name = cat and (fd.name startswith /etc and (proc.pname = bash and (fd.num >= 0)))');
+    fails('proc.name = cat and (fd.name startswith /etc and (proc.pname = sshd and (fd.num >= 0)))');
+    fails('proc.name = cat and (fd.name startswith /etc and (proc.pname = bash and (fd.num < 0)))');
+    holds('proc.name = dog or (proc.name = cow or (fd.name = /etc/shadow))');
+    fails('proc.name = dog or (proc.name = cow or (fd.name = /etc/passwd))');
+    holds('proc.name = cat and (proc.name = dog or (fd.num = 3 and (proc.pname = bash)))');
+    fails('not (proc.name = cat and (fd.num = 3 and (proc.pname = bash)))');
+  });
+});

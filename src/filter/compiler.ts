@@ -4,6 +4,7 @@
 import type { BinaryCheck, Expr, FieldLike, Pos, TransformerListExpr, UnaryCheck, ValueExpr } from './ast.js';
 import { astToString } from './ast-string.js';
 import { forEachNode } from './ast-walk.js';
+import type { CheckCache } from './check-cache.js';
 import { supportedFieldTransformers } from './parser.js';
 import { hasField, resolveField, FieldArgError, type BoundField, type FieldDef, type FieldType, type Value } from './fields/index.js';
 import { constantPred, fieldPred, incompatibility, type Pred } from './operators.js';
@@ -20,6 +21,8 @@ export type CompiledFilter = (ctx: EventContext) => boolean;
 export interface CompileOptions {
   /** libsinsp compiler warnings (Falco's LOAD_COMPILE_CONDITION). */
   onWarning?: (message: string, pos: Pos) => void;
+  /** Shared by the filters of one ruleset: each distinct check runs once per event. */
+  checks?: CheckCache;
 }
 
 export class FilterCompileError extends Error {
@@ -44,50 +47,35 @@ interface FieldOperand extends Operand {
 
 export function compileFilter(expr: Expr, opts: CompileOptions = {}): CompiledFilter {
   if (opts.onWarning) warnOnValues(expr, opts.onWarning);
-  return new Compiler().expr(expr);
-}
-
-/**
- * Compiled and/or subtrees, shared by every condition that contains the same subtree (macros
- * expand to the same text in many rules). Each is memoised per event, so a macro such as
- * open_read is evaluated once per event however many rules use it (libsinsp's compare cache).
- */
-const SHARED = new Map<string, CompiledFilter>();
-const SHARED_MAX = 50_000;
-
-function memoPerEvent(f: CompiledFilter): CompiledFilter {
-  let seq = -1;
-  let val = false;
-  return (ctx) => {
-    if (ctx.seq === seq) return val;
-    val = f(ctx);
-    seq = ctx.seq;
-    return val;
-  };
+  return new Compiler(opts.checks).expr(expr);
 }
 
 /** Compiles a field or transformer for outputs and extraction (e.g. %proc.name). */
 export function compileExtractor(node: FieldLike): Operand & { def?: FieldDef } {
-  return new Compiler().operand(node, false);
+  return new Compiler(undefined).operand(node, false);
 }
 
 class Compiler {
+  /** Shared by the filters of one ruleset (see CheckCache); undefined compiles standalone. */
+  constructor(private readonly checks: CheckCache | undefined) {}
+
+  /**
+   * Checks go through the ruleset's cache, so a check that many rules repeat (the ones of the
+   * open_read macro ...) runs once per event. evt.type checks are a table lookup, cheaper than
+   * the cache. (Caching whole and/or subtrees as well measured no better once chains are flat.)
+   */
   expr(e: Expr): CompiledFilter {
-    if (e.kind !== 'and' && e.kind !== 'or') return this.node(e);
-    const key = astToString(e);
-    let f = SHARED.get(key);
-    if (!f) {
-      if (SHARED.size >= SHARED_MAX) SHARED.clear();
-      f = memoPerEvent(this.node(e));
-      SHARED.set(key, f);
-    }
-    return f;
+    const f = this.node(e);
+    const cache = this.checks;
+    if (cache === undefined || (e.kind !== 'binary' && e.kind !== 'unary')) return f;
+    if (e.left.kind === 'field' && e.left.name === 'evt.type') return f;
+    return cache.share(astToString(e), f);
   }
 
   private node(e: Expr): CompiledFilter {
     switch (e.kind) {
       case 'and': {
-        const cs = e.children.map((c) => this.expr(c));
+        const cs = flatten(e).map((c) => this.expr(c));
         if (cs.length === 2) {
           const [a, b] = cs as [CompiledFilter, CompiledFilter];
           return (ctx) => a(ctx) && b(ctx);
@@ -98,7 +86,7 @@ class Compiler {
         };
       }
       case 'or': {
-        const cs = e.children.map((c) => this.expr(c));
+        const cs = flatten(e).map((c) => this.expr(c));
         if (cs.length === 2) {
           const [a, b] = cs as [CompiledFilter, CompiledFilter];
           return (ctx) => a(ctx) || b(ctx);
@@ -332,6 +320,17 @@ function warnOnValues(expr: Expr, warn: (message: string, pos: Pos) => void): vo
       }
     }
   });
+}
+
+/** The operands of a chain of the same connective: expanded macros nest `a and (b and c)`,
+ *  which evaluates like `a and b and c` but costs a closure call per level. */
+function flatten(e: Expr & { kind: 'and' | 'or' }): Expr[] {
+  const out: Expr[] = [];
+  for (const c of e.children) {
+    if (c.kind === e.kind) out.push(...flatten(c as Expr & { kind: 'and' | 'or' }));
+    else out.push(c);
+  }
+  return out;
 }
 
 function constOperand(a: ValueExpr): FieldOperand {

@@ -74,9 +74,6 @@ function threadTableView(threads: ThreadTable): StateView {
   };
 }
 
-/** Events processed by every parser of this process: EventContext.seq. */
-let eventSeq = 0;
-
 export class StateParser {
   readonly threads: ThreadTable;
   readonly ctx: StateContext;
@@ -93,7 +90,7 @@ export class StateParser {
     this.opts = opts;
     this.threads = opts.threads ?? new ThreadTable();
     this.bootTs = opts.bootTs ?? 0n;
-    this.ctx = { evt: undefined as unknown as EventView, thread: undefined, fdNum: -1, fd: undefined, fdNameChanged: false, state: opts.view ?? threadTableView(this.threads), seq: 0 };
+    this.ctx = { evt: undefined as unknown as EventView, thread: undefined, fdNum: -1, fd: undefined, fdNameChanged: false, state: opts.view ?? threadTableView(this.threads) };
   }
 
   /** Updates the state for `evt` and returns the context rules are evaluated in. */
@@ -102,7 +99,6 @@ export class StateParser {
     this.applyPendingRemovals(evt);
     const ctx = this.ctx;
     ctx.evt = evt;
-    ctx.seq = ++eventSeq;
     ctx.thread = undefined;
     ctx.fd = undefined;
     ctx.fdNum = -1;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { basenameOf, concatenatePaths, dirnameOf } from './paths.js';
+import { basenameOf, concatenatePaths, dirnameOf, isNormalAbsolute } from './paths.js';
 
 // [base, path, expected] — libsinsp's concatenate_paths results, including its quirks.
 const cases: Array<[string, string, string]> = [
@@ -44,6 +44,26 @@ test('concatenatePaths reproduces libsinsp for every case', () => {
   for (const [base, path, want] of cases) {
     assert.equal(concatenatePaths(base, path), want, `concatenatePaths(${JSON.stringify(base)}, ${JSON.stringify(path)})`);
   }
+});
+
+test('isNormalAbsolute accepts exactly the absolute paths normalisation leaves unchanged', () => {
+  const samples = ['/', '/etc', '/etc/passwd', '/a/.b', '/a/..b/c', '/a/b.', '/a/b..', '/x..y/..z', '/😀/АБВ',
+    '', 'etc/passwd', '//', '/etc/', '/etc//passwd', '/./a', '/a/.', '/a/./b', '/a/..', '/a/../b', '/..', '/a/b/',
+    '/a\0b', '///app'];
+  for (const p of samples) {
+    // oracle: the full normalisation, reached through a relative join (never the fast path)
+    const unchanged = p === '/' || (p.startsWith('/') && concatenatePaths('/', p.slice(1)) === p);
+    assert.equal(isNormalAbsolute(p), unchanged, JSON.stringify(p));
+  }
+  assert.equal(isNormalAbsolute('/etc/passwd'), true);
+  assert.equal(isNormalAbsolute('/etc//passwd'), false);
+  assert.equal(isNormalAbsolute('/etc/../passwd'), false);
+});
+
+test('concatenatePaths returns a normal absolute path itself, not a rebuilt copy', () => {
+  const p = ['/usr', 'lib', 'os-release'].join('/');
+  assert.equal(concatenatePaths('/cwd/', p), p);
+  assert.equal(concatenatePaths('/cwd/', '/usr//lib/./os-release/'), '/usr/lib/os-release');
 });
 
 test('concatenatePaths gives the placeholder for joins longer than PATH_MAX', () => {

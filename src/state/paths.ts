@@ -23,7 +23,30 @@ export function concatenatePaths(base: string, path: string): string {
     return TOO_LONG;
   }
   const relative = path.length !== 0 && path.charCodeAt(0) !== SLASH;
+  if (!relative && isNormalAbsolute(path)) return path; // most paths: no string is rebuilt
   return normalizeOnto(relative ? base : '', path);
+}
+
+/** True when normalising the absolute `path` would give it back unchanged: no NUL, no empty,
+ *  '.' or '..' component and no trailing separator. One scan, no allocation. */
+export function isNormalAbsolute(path: string): boolean {
+  const n = path.length;
+  if (n === 0 || path.charCodeAt(0) !== SLASH) return false;
+  if (n === 1) return true;
+  if (path.charCodeAt(n - 1) === SLASH) return false;
+  for (let i = 0; i < n; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 0) return false;
+    if (c !== SLASH) continue;
+    // path[i] is a separator and not the last character
+    const c1 = path.charCodeAt(i + 1);
+    if (c1 === SLASH) return false;
+    if (c1 !== DOT) continue;
+    const c2 = i + 2 < n ? path.charCodeAt(i + 2) : SLASH; // the end counts as a separator
+    if (c2 === SLASH) return false; // '/.' component
+    if (c2 === DOT && (i + 3 >= n || path.charCodeAt(i + 3) === SLASH)) return false; // '/..'
+  }
+  return true;
 }
 
 /** Rewinds `out` to just after the separator before its last component (rewind_to_parent_path). */

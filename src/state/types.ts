@@ -155,9 +155,4 @@ export interface EventContext {
   /** True when this event changed the name of its fd (connect, accept ...): fd.name_changed. */
   fdNameChanged: boolean;
   state: StateView;
-  /**
-   * Unique to this event within the process (evt.num restarts with each capture): the key of
-   * per-event caches in compiled conditions.
-   */
-  seq: number;
 }

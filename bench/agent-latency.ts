@@ -1,0 +1,120 @@
+// Syscall-to-alert latency of `saker run`: how long after a syscall its alert can be read.
+//
+//   node --import tsx bench/agent-latency.ts [--samples N] [--gap-us U] [--load OPS]
+//
+// The agent runs with the built-in rules plus one rule (written to a temporary file) matching
+// openat of files below a fresh temporary directory by a process named saker-latency
+// (bench/latency-trigger.c). The trigger creates <dir>/<i> N times, U µs apart plus a random
+// 0..U µs, and records CLOCK_REALTIME and CLOCK_MONOTONIC just before each openat. Per alert:
+//   syscall → alert read:  monotonic time this process read the alert line from the agent's
+//                          stdout − the trigger's pre-syscall monotonic time (the headline);
+//   syscall → event time:  the alert's evt.rawtime (stamped by the sensor at syscall exit)
+//                          − the pre-syscall CLOCK_REALTIME (the openat's own duration, which
+//                          creates a file, is printed beside it);
+//   event time → read:     the rest: ring buffer, sensor poll, pipe, engine, output.
+// Printed as p50/p99/max. --load runs the open/close load (bench/load.c openrate, OPS pairs per
+// second) meanwhile, for the latency of a busy agent. Needs root and a built sensor.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, ROOT, buildTool, liveUnavailable, neighbourNote, openRate, percentile, sleep } from './agent.js';
+
+const arg = (name: string, dflt: number): number => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const SAMPLES = arg('--samples', 300);
+const GAP_US = arg('--gap-us', 8000);
+const LOAD = arg('--load', 0);
+const TRIGGER = 'saker-latency';
+
+function ruleFile(dir: string): string {
+  const file = join(dir, 'latency-rule.yaml');
+  writeFileSync(file, `- rule: Latency probe
+  desc: bench/agent-latency.ts marker
+  condition: evt.type = openat and proc.name = ${TRIGGER} and fd.name startswith ${dir}/t/
+  output: latency marker (file=%fd.name raw=%evt.rawtime)
+  priority: WARNING
+`);
+  return file;
+}
+
+interface Trigger {
+  realtime: bigint;
+  monotonic: bigint;
+  /** Monotonic time when openat returned. */
+  returned: bigint;
+}
+
+function runTrigger(bin: string, dir: string): Promise<Trigger[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, [join(dir, 't'), String(SAMPLES), String(GAP_US)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.once('close', (code) => {
+      if (code !== 0) return reject(new Error(`trigger exited ${code}`));
+      const rows: Trigger[] = [];
+      for (const line of out.trim().split('\n')) {
+        const [i, rt, mono, after] = line.split(' ');
+        rows[Number(i)] = { realtime: BigInt(rt!), monotonic: BigInt(mono!), returned: BigInt(after!) };
+      }
+      resolve(rows);
+    });
+  });
+}
+
+const ms = (ns: number): string => `${(ns / 1e6).toFixed(2)} ms`;
+
+async function main(): Promise<void> {
+  const why = liveUnavailable();
+  if (why) return console.log(`agent-latency: skipped, ${why}`);
+  const bin = buildTool('latency-trigger', TRIGGER);
+  const dir = mkdtempSync(join(tmpdir(), 'saker-latency-'));
+  try {
+    mkdirSync(join(dir, 't'));
+    // alert lines as read: sample index → (evt.rawtime, monotonic read time)
+    const seen = new Map<number, { raw: bigint; readNs: bigint }>();
+    const marker = new RegExp(`latency marker \\(file=${dir}/t/(\\d+) raw=(\\d+)\\)`);
+    const agent = await Agent.start({
+      // first: with rule_matching=first a built-in rule matching the same openat would win
+      rules: [ruleFile(dir), join(ROOT, 'rules', 'saker_rules.yaml')],
+      onAlert: (line, readNs) => {
+        const m = marker.exec(line);
+        if (m && !seen.has(Number(m[1]))) seen.set(Number(m[1]), { raw: BigInt(m[2]!), readNs });
+      },
+    });
+    console.log(`agent latency: ${SAMPLES} openat triggers, ${GAP_US}–${2 * GAP_US} µs apart, built-in rules + a marker rule` +
+      (LOAD ? `, under ${LOAD / 1000}k open+close/s` : ', otherwise idle'));
+    console.log(neighbourNote());
+    // the load runs as long as the triggers (mean gap 1.5 × U) and a little more
+    const load = LOAD ? openRate(buildTool('load'), LOAD, (SAMPLES * GAP_US * 1.5) / 1e6 + 1, 1, ['/etc/hostname', '/dev/null']) : undefined;
+    const triggers = await runTrigger(bin, dir);
+    await load;
+    for (let i = 0; i < 50 && seen.size < SAMPLES; i++) await sleep(100);
+    const sum = await agent.stop();
+    const toRead: number[] = [], toEvent: number[] = [], eventToRead: number[] = [], syscall: number[] = [];
+    for (const [i, a] of seen) {
+      const t = triggers[i]!;
+      toRead.push(Number(a.readNs - t.monotonic));
+      toEvent.push(Number(a.raw - t.realtime));
+      syscall.push(Number(t.returned - t.monotonic));
+      // read moment on the realtime clock, through the trigger's own realtime−monotonic offset
+      eventToRead.push(Number(a.readNs + (t.realtime - t.monotonic) - a.raw));
+    }
+    if (seen.size === 0) throw new Error(`no alerts read; agent log:\n${sum.log}`);
+    console.log(`alerts read: ${seen.size} of ${SAMPLES} (agent: ${sum.events} events, ${sum.drops} dropped)`);
+    const row = (name: string, xs: number[]): string =>
+      `${name.padEnd(22)} p50 ${ms(percentile(xs, 50)).padStart(9)}   p99 ${ms(percentile(xs, 99)).padStart(9)}   max ${ms(Math.max(...xs)).padStart(9)}`;
+    console.log(row('syscall → alert read', toRead));
+    console.log(row('syscall → evt.rawtime', toEvent));
+    console.log(row('  (openat itself', syscall) + ')');
+    console.log(row('evt.rawtime → read', eventToRead));
+    const stats = (xs: number[]) => ({ p50: percentile(xs, 50), p99: percentile(xs, 99), max: Math.max(...xs) });
+    console.log(JSON.stringify({ bench: 'agent-latency', unit: 'ns', load: LOAD, samples: seen.size, syscallToRead: stats(toRead), syscallToEventTs: stats(toEvent), openatDuration: stats(syscall), eventTsToRead: stats(eventToRead) }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

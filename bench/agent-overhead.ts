@@ -1,0 +1,113 @@
+// What the whole agent costs a workload, against the tracepoint floor.
+//
+//   node --import tsx bench/agent-overhead.ts [--rounds N]
+//
+// CPU ns/op of a getppid loop and an openat+close loop of /dev/null (bench/load.c) with
+//   (a) no agent,
+//   (b) `saker run` with the built-in rules (it captures openat and close: 2 events per op),
+//   (c) the sensor attached with an empty syscall set: what every syscall pays once the
+//       tracepoint is attached, whatever the rules (the floor),
+// printed as (b)/(a), (c)/(a) and (b)/(c). Each round runs the three configurations in a rotated
+// order and the medians over rounds are kept, so a neighbour's load shifts all of them alike.
+// The load's CPU time (it includes the BPF programs run on its syscalls) is the primary figure;
+// the agent's and the sensor's own CPU per op during (b) are printed beside it, since on a
+// 2-CPU machine they compete with the workload too. Needs root and a built sensor.
+import { LiveSensor } from '../src/capture/live/sensor.js';
+import { Agent, buildTool, cpuMsOf, liveUnavailable, median, neighbourNote, type AgentSummary } from './agent.js';
+import { spawn } from 'node:child_process';
+
+const argRounds = process.argv.indexOf('--rounds');
+const ROUNDS = argRounds > 0 ? Number(process.argv[argRounds + 1]) : 5;
+const PATTERNS = ['getppid', 'openclose'] as const;
+type Pattern = (typeof PATTERNS)[number];
+const N: Record<Pattern, number> = { getppid: 2_000_000, openclose: 300_000 };
+const CONFIGS = ['none', 'agent', 'floor'] as const;
+type Config = (typeof CONFIGS)[number];
+
+/** CPU ns per op of one run of the load program. */
+function load(bin: string, pattern: Pattern): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, [pattern, String(N[pattern])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.once('close', (code) => (code === 0 ? resolve(Number(out.split(' ')[1])) : reject(new Error(`load exited ${code}`))));
+  });
+}
+
+interface Samples {
+  cpu: Record<Pattern, Record<Config, number[]>>;
+  /** Agent (Node) and sensor CPU ns per op of the load, during (b). */
+  agentCpu: Record<Pattern, number[]>;
+  sensorCpu: Record<Pattern, number[]>;
+  agentRuns: AgentSummary[];
+}
+
+async function runConfig(bin: string, config: Config, s: Samples): Promise<void> {
+  if (config === 'none') {
+    for (const p of PATTERNS) s.cpu[p].none.push(await load(bin, p));
+  } else if (config === 'floor') {
+    const sensor = await LiveSensor.start({ syscalls: [], onEvent: () => {} });
+    for (const p of PATTERNS) s.cpu[p].floor.push(await load(bin, p));
+    await sensor.stop();
+  } else {
+    const agent = await Agent.start();
+    const sensorPid = agent.sensorPid;
+    for (const p of PATTERNS) {
+      const a0 = cpuMsOf(agent.pid);
+      const s0 = cpuMsOf(sensorPid);
+      s.cpu[p].agent.push(await load(bin, p));
+      await settle(agent.pid); // the agent may still be working through the backlog
+      s.agentCpu[p].push(((cpuMsOf(agent.pid) - a0) * 1e6) / N[p]);
+      s.sensorCpu[p].push(((cpuMsOf(sensorPid) - s0) * 1e6) / N[p]);
+    }
+    s.agentRuns.push(await agent.stop());
+  }
+}
+
+/** Waits until the agent's CPU time stops growing (it has drained what was captured). */
+async function settle(pid: number): Promise<void> {
+  let last = cpuMsOf(pid);
+  for (let i = 0; i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = cpuMsOf(pid);
+    if (now - last <= 2) return; // ≤ 2% of a CPU: idle
+    last = now;
+  }
+}
+
+async function main(): Promise<void> {
+  const why = liveUnavailable();
+  if (why) return console.log(`agent-overhead: skipped, ${why}`);
+  const bin = buildTool('load');
+  const empty = (): Record<Config, number[]> => ({ none: [], agent: [], floor: [] });
+  const s: Samples = {
+    cpu: { getppid: empty(), openclose: empty() },
+    agentCpu: { getppid: [], openclose: [] },
+    sensorCpu: { getppid: [], openclose: [] },
+    agentRuns: [],
+  };
+  const before = neighbourNote();
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let i = 0; i < CONFIGS.length; i++) await runConfig(bin, CONFIGS[(r + i) % CONFIGS.length]!, s);
+  }
+  console.log(`agent overhead: CPU ns/op of the load, median of ${ROUNDS} rounds, configurations interleaved`);
+  console.log('  (a) none, (b) saker run with the built-in rules, (c) sensor attached, empty syscall set (floor)');
+  console.log('pattern      (a) none  (b) agent  (c) floor    b/a     c/a     b/c   agent+sensor CPU ns/op during (b)');
+  const x = (v: number): string => `${v.toFixed(2)}×`.padStart(7);
+  const rows: Record<string, unknown> = {};
+  for (const p of PATTERNS) {
+    const a = median(s.cpu[p].none), b = median(s.cpu[p].agent), c = median(s.cpu[p].floor);
+    const ag = median(s.agentCpu[p]), se = median(s.sensorCpu[p]);
+    rows[p] = { none: a, agent: b, floor: c, agentNodeCpu: ag, sensorCpu: se };
+    console.log(`${p.padEnd(10)} ${a.toFixed(1).padStart(10)} ${b.toFixed(1).padStart(10)} ${c.toFixed(1).padStart(10)} ${x(b / a)} ${x(c / a)} ${x(b / c)}` +
+      `   ${ag.toFixed(0)} + ${se.toFixed(0)}`);
+  }
+  const drops = s.agentRuns.reduce((n, r) => n + r.drops, 0);
+  const events = s.agentRuns.reduce((n, r) => n + r.events, 0);
+  console.log(`(b) runs: ${events} events reached the engine, ${drops} dropped in the kernel` +
+    (drops > 0 ? ' (the flat-out openclose loop outran the agent; drops cost the load less than records)' : ''));
+  console.log(`${before} (before); ${neighbourNote()} (after)`);
+  console.log(JSON.stringify({ bench: 'agent-overhead', unit: 'cpu_ns_per_op', rounds: ROUNDS, rows, events, drops }));
+}
+
+await main();

@@ -1,0 +1,129 @@
+// The highest rate of relevant events `saker run` sustains with zero kernel drops, with the
+// full upstream Falco ruleset (../shared/peers/falco-rules; skipped with a message if absent).
+//
+//   node --import tsx bench/agent-throughput.ts [--window S] [--procs P]
+//
+// Relevant events are those that reach the engine and are evaluated against rules: the load
+// (bench/load.c openrate, P processes) opens and closes files the upstream open rules look at
+// (below /etc, /usr/lib, /proc), so each op is one openat evaluated against every openat rule
+// plus one close the state tracker consumes (no upstream rule is indexed under close). Each level
+// runs a fresh agent for a window of S seconds at a target rate; the rate is ramped up by
+// doubling until drops appear (or the load cannot go faster), then bisected between the last
+// clean and the first dropping level. The achieved rate (ops the load really did / window) is
+// what counts. Needs root and a built sensor.
+import { Agent, buildTool, cpuMsOf, liveUnavailable, memoryOf, neighbourNote, openRate, sleep, upstreamRules } from './agent.js';
+
+const arg = (name: string, dflt: number): number => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const WINDOW_S = arg('--window', 4);
+const PROCS = arg('--procs', 2);
+const START_RATE = 100_000; // openat/s
+const BISECT_STEPS = 3;
+/** Files below the directories the upstream rules test (sensitive files, binary dirs, /proc). */
+const PATHS = ['/etc/hostname', '/etc/passwd', '/usr/lib/os-release', '/etc/ld.so.cache', '/proc/self/stat', '/dev/null'];
+
+interface Level {
+  target: number;
+  /** openat events/s the load achieved (each followed by a close). */
+  openat: number;
+  /** All events that reached the engine during the run, per second of window. */
+  engine: number;
+  drops: number;
+  alerts: number;
+  /** Agent (Node) CPU during the window, in % of one CPU. */
+  agentCpuPct: number;
+  sensorCpuPct: number;
+  hwmKb: number;
+}
+
+/** A level; run again once when it dropped while the agent got less than 90% of a CPU (the
+ *  neighbours, not the agent, set the limit then). */
+async function level(bin: string, rules: string[], target: number): Promise<Level> {
+  const l = await levelOnce(bin, rules, target);
+  if (l.drops === 0 || l.agentCpuPct >= 90) return l;
+  show(l);
+  console.log('  starved: running this level again');
+  return levelOnce(bin, rules, target);
+}
+
+async function levelOnce(bin: string, rules: string[], target: number): Promise<Level> {
+  const agent = await Agent.start({ rules });
+  await sleep(300);
+  const sensorPid = agent.sensorPid;
+  const a0 = cpuMsOf(agent.pid), s0 = cpuMsOf(sensorPid);
+  const r = await openRate(bin, target, WINDOW_S, PROCS, PATHS);
+  const a1 = cpuMsOf(agent.pid), s1 = cpuMsOf(sensorPid);
+  const hwmKb = memoryOf(agent.pid).hwmKb;
+  const sum = await agent.stop();
+  const windowMs = r.wallNs / 1e6;
+  return {
+    target, openat: r.ops / (windowMs / 1000), engine: sum.events / (windowMs / 1000), drops: sum.drops, alerts: sum.alerts,
+    agentCpuPct: ((a1 - a0) / windowMs) * 100, sensorCpuPct: ((s1 - s0) / windowMs) * 100, hwmKb,
+  };
+}
+
+const k = (n: number): string => `${(n / 1000).toFixed(0)}k`;
+
+/** Agent CPU time per event that reached the engine, ns: what the agent needs whatever the
+ *  machine's load (the zero-drop rate also depends on how much CPU the neighbours leave it). */
+const cpuPerEvent = (l: Level): number => (l.agentCpuPct / 100) * (1e9 / l.engine);
+
+function show(l: Level): void {
+  console.log(`target ${k(l.target).padStart(6)}/s: openat ${k(l.openat).padStart(5)}/s, engine ${k(l.engine).padStart(5)} events/s, ` +
+    `drops ${String(l.drops).padStart(7)}, alerts ${l.alerts}, agent CPU ${l.agentCpuPct.toFixed(0)}% (${cpuPerEvent(l).toFixed(0)} ns/event), ` +
+    `sensor CPU ${l.sensorCpuPct.toFixed(0)}%` + (l.drops > 0 && l.agentCpuPct < 90 ? ' (drops with the agent below 90% of a CPU: it was starved)' : ''));
+}
+
+async function main(): Promise<void> {
+  const why = liveUnavailable();
+  if (why) return console.log(`agent-throughput: skipped, ${why}`);
+  const rules = upstreamRules();
+  if (!rules) return console.log('agent-throughput: skipped, ../shared/peers/falco-rules not found (set SAKER_SHARED)');
+  const bin = buildTool('load');
+  console.log(`agent throughput: upstream rules, ${PROCS} load processes opening ${PATHS.join(' ')}, ${WINDOW_S} s windows`);
+  console.log(neighbourNote());
+  const levels: Level[] = [];
+  let good: Level | undefined;
+  let bad: Level | undefined;
+  for (let target = START_RATE; ; target *= 2) {
+    const l = await level(bin, rules, target);
+    levels.push(l);
+    show(l);
+    if (l.drops > 0) {
+      bad = l;
+      break;
+    }
+    good = l;
+    if (l.openat < target * 0.9) {
+      console.log(`the load cannot go faster (${k(l.openat)}/s of ${k(target)}/s): limited by the generator and the CPUs`);
+      break;
+    }
+  }
+  if (bad) {
+    let lo = good?.target ?? 0, hi = bad.target;
+    for (let i = 0; i < BISECT_STEPS; i++) {
+      const mid = Math.round((lo + hi) / 2);
+      const l = await level(bin, rules, mid);
+      levels.push(l);
+      show(l);
+      if (l.drops === 0) {
+        lo = mid;
+        if (!good || l.openat > good.openat) good = l;
+      } else hi = mid;
+    }
+  }
+  if (good) {
+    console.log(`highest rate with zero drops: ${k(good.openat)} openat/s evaluated against the rules ` +
+      `(${k(good.engine)} events/s into the engine, with the closes), ${good.drops} drops; goal 1M/s: ${(good.openat / 1e6).toFixed(2)}×`);
+    // at the busiest clean level: fixed costs (timers, per-read overhead) weigh least there
+    const ns = cpuPerEvent(good);
+    console.log(`agent CPU per engine event at that rate: ${ns.toFixed(0)} ns, i.e. at most ` +
+      `${k(1e9 / ns)} events/s (${k(1e9 / ns / 2)} openat/s with their closes) on one CPU of its own`);
+  } else console.log(`drops even at ${k(START_RATE)} openat/s`);
+  console.log(neighbourNote());
+  console.log(JSON.stringify({ bench: 'agent-throughput', windowS: WINDOW_S, procs: PROCS, best: good ?? null, levels }));
+}
+
+await main();

@@ -1,0 +1,136 @@
+// The agent's per-event cost without the kernel: the open/close stream the live benchmarks
+// generate (bench/load.c openrate), encoded as the sensor encodes it, replayed from memory
+// through the same Engine (state → rules → alerts) that `saker run` drives. No root needed,
+// and far less noisy than the live runs, so it is the before/after measure for hot-path work.
+//
+//   node --import tsx bench/engine-replay.ts [--events N] [--by-rule]
+//
+// Prints CPU ns/event and events/s (median of 5 passes) for state alone and for the full pipeline,
+// with the built-in rules and, when ../shared is there, the upstream Falco ruleset. --by-rule
+// adds the rules costing most per openat.
+import { encodeEvent, eventCode } from '../src/events/encode.js';
+import { EventView } from '../src/events/event.js';
+import { Engine } from '../src/engine/engine.js';
+import { loadConfig } from '../src/config/config.js';
+import { DEFAULT_RULES_FILE, loadRules } from '../src/cli/rules.js';
+import type { Ruleset } from '../src/rules/index.js';
+import { State } from '../src/state/state.js';
+import type { ThreadSnapshot } from '../src/state/snapshot.js';
+import type { EventContext } from '../src/state/types.js';
+import { median, upstreamRules } from './agent.js';
+
+const arg = (name: string, dflt: number): number => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const EVENTS = arg('--events', 200_000);
+const PASSES = 5;
+const PATHS = ['/etc/hostname', '/etc/passwd', '/usr/lib/os-release', '/etc/ld.so.cache', '/proc/self/stat', '/dev/null'];
+const PPM_O_RDONLY = 1;
+const LOAD_TID = 4242;
+
+function snap(tid: number, ptid: number, comm: string, exepath: string, args: string[]): ThreadSnapshot {
+  return {
+    tid, pid: tid, ptid, sid: 1, vpgid: tid, pgid: tid, vtid: tid, vpid: tid, comm, exe: exepath, exepath, args,
+    env: ['PATH=/usr/bin:/bin'], cwd: '/root/', uid: 0, gid: 0, loginuid: 0xffffffff,
+    capPermitted: 0x1ffffffffffn, capEffective: 0x1ffffffffffn, capInheritable: 0n, cgroups: ['cpu=/'], tty: 0,
+  };
+}
+
+const THREADS = [
+  snap(1, 0, 'systemd', '/usr/lib/systemd/systemd', []),
+  snap(400, 1, 'node', '/usr/bin/node', ['bench/agent-throughput.ts']),
+  snap(LOAD_TID, 400, 'load', '/work/bench/build/load', ['openrate', '100000', '4']),
+];
+
+/** openat (fd 3) + close pairs over PATHS, in the current exit layouts the sensor writes. */
+function buildStream(count: number): { records: Buffer; offsets: number[] } {
+  const openat = eventCode('openat');
+  const close = eventCode('close');
+  const parts: Buffer[] = [];
+  let ts = 1_800_000_000_000_000_000n;
+  for (let i = 0; parts.length < count; i++) {
+    const path = PATHS[i % PATHS.length]!;
+    parts.push(encodeEvent({ ts: (ts += 1500n), tid: LOAD_TID, type: openat, params: [3, -100, path, PPM_O_RDONLY, 0, 0xfd01, 1000 + (i % PATHS.length)] }));
+    parts.push(encodeEvent({ ts: (ts += 1500n), tid: LOAD_TID, type: close, params: [0, 3] }));
+  }
+  const offsets: number[] = [];
+  let off = 0;
+  for (const p of parts) {
+    offsets.push(off);
+    off += p.length;
+  }
+  return { records: Buffer.concat(parts), offsets };
+}
+
+function freshState(): State {
+  const state = new State({ hostUsers: false, containerLookup: false });
+  state.loadSnapshots(THREADS);
+  return state;
+}
+
+/** CPU ns per event over the stream, median of PASSES (the first pass warms the JIT and is
+ *  dropped). Process CPU time rather than wall time: neighbours on a shared machine stretch
+ *  the wall clock, not the work done. */
+function time(stream: { records: Buffer; offsets: number[] }, each: (v: EventView) => void): number {
+  const view = new EventView();
+  const samples: number[] = [];
+  for (let p = 0; p <= PASSES; p++) {
+    const { records, offsets } = stream;
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < offsets.length; i++) each(view.reset(records, offsets[i]!, i + 1));
+    const c = process.cpuUsage(c0);
+    const ns = ((c.user + c.system) * 1000) / offsets.length;
+    if (p > 0) samples.push(ns);
+  }
+  return median(samples);
+}
+
+function byRule(stream: { records: Buffer; offsets: number[] }, ruleset: Ruleset<EventContext>): void {
+  const state = freshState();
+  const openat = eventCode('openat');
+  const rules = ruleset.enabledRules().filter((r) => !r.eventCodes || r.eventCodes.includes(openat));
+  const cost = new Map(rules.map((r) => [r.name, 0]));
+  const view = new EventView();
+  let opens = 0;
+  for (let i = 0; i < stream.offsets.length; i++) {
+    const ctx = state.process(view.reset(stream.records, stream.offsets[i]!, i + 1));
+    if (view.type !== openat) continue;
+    opens++;
+    for (const r of rules) {
+      const t0 = process.hrtime.bigint();
+      r.filter(ctx);
+      cost.set(r.name, cost.get(r.name)! + Number(process.hrtime.bigint() - t0));
+    }
+  }
+  console.log(`  rules indexed under openat: ${rules.length}; costliest (ns per openat, timer overhead included):`);
+  for (const [name, ns] of [...cost].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`    ${(ns / opens).toFixed(0).padStart(5)}  ${name}`);
+}
+
+async function main(): Promise<void> {
+  const stream = buildStream(EVENTS);
+  const cfg = loadConfig({});
+  const sets: Array<[string, string[]]> = [['built-in', [DEFAULT_RULES_FILE]]];
+  const upstream = upstreamRules();
+  if (upstream) sets.push(['upstream', upstream]);
+  else console.log('upstream ruleset: skipped, ../shared/peers/falco-rules not found (set SAKER_SHARED)');
+
+  console.log(`engine replay: ${stream.offsets.length} events (openat + close of ${PATHS.length} paths), median of ${PASSES} passes`);
+  const stateState = freshState();
+  const stateNs = time(stream, (v) => void stateState.process(v));
+  console.log(`state only:          ${stateNs.toFixed(0).padStart(5)} ns/event  ${(1e3 / stateNs).toFixed(2)} M events/s`);
+  const rows: Record<string, number> = { state: stateNs };
+  for (const [name, paths] of sets) {
+    const loaded = await loadRules(cfg, paths);
+    if (!loaded.successful) throw new Error(`cannot load ${name} rules`);
+    let alerts = 0;
+    const engine = new Engine(loaded.ruleset, freshState(), () => alerts++, { isoTime: false, hostname: 'bench' });
+    const ns = time(stream, (v) => engine.process(v));
+    rows[name] = ns;
+    console.log(`${`${name} rules:`.padEnd(20)} ${ns.toFixed(0).padStart(5)} ns/event  ${(1e3 / ns).toFixed(2)} M events/s  (${alerts} alerts)`);
+    if (process.argv.includes('--by-rule')) byRule(stream, loaded.ruleset);
+  }
+  console.log(JSON.stringify({ bench: 'engine-replay', unit: 'ns_per_event', events: stream.offsets.length, rows }));
+}
+
+await main();

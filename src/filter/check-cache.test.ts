@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CheckCache } from './check-cache.js';
+import { compileFilter } from './compiler.js';
+import { parseCondition } from './parser.js';
+import { contextFor, testState, thread } from './test-support.js';
+import type { EventContext } from '../state/types.js';
+
+const state = testState(
+  thread({ tid: 1, ptid: 0, comm: 'systemd' }),
+  thread({ tid: 300, ptid: 1, comm: 'cat', exe: 'cat', exepath: '/usr/bin/cat' }),
+  thread({ tid: 400, ptid: 1, comm: 'vi', exe: 'vi', exepath: '/usr/bin/vi' }),
+);
+const open = (tid: number, path: string): EventContext => contextFor(state, 'openat', tid, [3, -100, path, 1, 0, 0, 42]);
+
+test('a check shared by two filters runs once per event', () => {
+  const cache = new CheckCache();
+  let runs = 0;
+  const check = (ctx: EventContext): boolean => {
+    runs++;
+    return ctx.thread?.comm === 'cat';
+  };
+  const a = cache.share('proc.name = cat', check);
+  const b = cache.share('proc.name = cat', check);
+  let ctx = open(300, '/etc/hosts');
+  assert.equal(a(ctx), true);
+  assert.equal(b(ctx), true);
+  assert.equal(runs, 1);
+  ctx = open(400, '/etc/hosts'); // the next event: evaluated again, not answered from the cache
+  assert.equal(b(ctx), false);
+  assert.equal(a(ctx), false);
+  assert.equal(runs, 2);
+  assert.deepEqual(cache.stats, { checks: 1, shared: 1 });
+});
+
+test('a check only one filter uses is not cached', () => {
+  const cache = new CheckCache();
+  let runs = 0;
+  const only = cache.share('fd.num >= 0', () => (runs++, true));
+  const ctx = open(300, '/etc/hosts');
+  only(ctx);
+  only(ctx);
+  assert.equal(runs, 2);
+  assert.deepEqual(cache.stats, { checks: 1, shared: 0 });
+});
+
+test('filters compiled with one cache agree with filters compiled without, event after event', () => {
+  const conditions = [
+    'evt.type = openat and fd.name startswith /etc/ and proc.name = cat',
+    'evt.type = openat and fd.name startswith /etc/ and not proc.name = cat',
+    'fd.name startswith /etc/ or fd.filename = x',
+    'proc.name = cat and fd.filename = x',
+  ];
+  const cache = new CheckCache();
+  const withCache = conditions.map((c) => compileFilter(parseCondition(c), { checks: cache }));
+  const without = conditions.map((c) => compileFilter(parseCondition(c)));
+  assert.ok(cache.stats.shared >= 2, 'fd.name startswith /etc/ and proc.name = cat are shared');
+  const events: Array<[number, string]> = [[300, '/etc/hosts'], [400, '/etc/hosts'], [300, '/tmp/x'], [400, '/tmp/x'], [300, '/etc/shadow']];
+  for (const [tid, path] of events) {
+    const ctx = open(tid, path);
+    const got = withCache.map((f) => f(ctx));
+    assert.deepEqual(got, without.map((f) => f(ctx)), `${tid} ${path}`);
+  }
+  // and the expected truth values, so both cannot be wrong alike
+  const ctx = open(300, '/tmp/x');
+  assert.deepEqual(withCache.map((f) => f(ctx)), [false, false, true, true]);
+});
