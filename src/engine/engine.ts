@@ -7,7 +7,7 @@ import type { CompiledRule, Ruleset } from '../rules/index.js';
 import type { State } from '../state/state.js';
 import type { EventContext } from '../state/types.js';
 import { makeAlert, type Alert, type AlertOptions, type AlertRule } from '../outputs/alert.js';
-import { compileFormat } from '../outputs/format.js';
+import { compileFormat } from '../filter/format.js';
 
 export interface EngineStats {
   events: number;

@@ -6,7 +6,7 @@ import { compileFilter } from '../filter/compiler.js';
 import { eventCodesOf } from '../filter/event-types.js';
 import { hasField } from '../filter/fields/index.js';
 import { parseCondition } from '../filter/parser.js';
-import { compileFormat } from '../outputs/format.js';
+import { compileFormat } from '../filter/format.js';
 import type { EventContext } from '../state/types.js';
 import type { RuleSource } from './source.js';
 

@@ -3,7 +3,7 @@
 // (or those matching FILTER, evaluated with the same state the agent keeps).
 import { LiveSensor, SensorError } from '../../capture/live/sensor.js';
 import { SENSOR_SYSCALLS } from '../../capture/live/syscalls.js';
-import { liveTables } from '../../capture/scap/from-snapshot.js';
+import { liveTables } from '../../state/scap-tables.js';
 import { ScapWriter } from '../../capture/scap/writer.js';
 import { compileFilter, FilterCompileError, type CompiledFilter } from '../../filter/compiler.js';
 import { FilterSyntaxError, parseCondition } from '../../filter/parser.js';

@@ -3,7 +3,7 @@
 // in live mode. A truncated or corrupt file: everything before the fault is processed, then the
 // error (byte offset and block type) and exit 1.
 import { readScap } from '../../capture/scap/reader.js';
-import { loadScapTables } from '../../capture/scap/snapshots.js';
+import { loadScapTables } from '../../state/scap-tables.js';
 import { ScapFormatError } from '../../capture/scap/format.js';
 import { loadConfig } from '../../config/config.js';
 import { Engine } from '../../engine/engine.js';

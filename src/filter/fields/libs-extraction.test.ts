@@ -2,7 +2,7 @@
 // the end-to-end comparison with sysdig is test/e2e/inspect.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileFormat } from '../../outputs/format.js';
+import { compileFormat } from '../format.js';
 import { compileFilter } from '../compiler.js';
 import { parseCondition } from '../parser.js';
 import { contextFor, fileFd, testState, thread } from '../test-support.js';

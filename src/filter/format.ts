@@ -1,10 +1,10 @@
 // Output format strings (`%proc.name`, `%5evt.num`, `%tolower(proc.name)` ...), compiled once and
 // rendered per alert, as libsinsp's event formatter does. Missing values print as <NA>.
-import { astToString } from '../filter/ast-string.js';
-import type { FieldLike } from '../filter/ast.js';
-import { compileExtractor, FilterCompileError } from '../filter/compiler.js';
-import type { Extractor, FieldType, Value } from '../filter/fields/types.js';
-import { parseFieldOrTransformer } from '../filter/parser.js';
+import { astToString } from './ast-string.js';
+import type { FieldLike } from './ast.js';
+import { compileExtractor, FilterCompileError } from './compiler.js';
+import type { Extractor, FieldType, Value } from './fields/types.js';
+import { parseFieldOrTransformer } from './parser.js';
 import type { EventContext } from '../state/types.js';
 
 export class FormatError extends Error {

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeEvent, eventCode, type ParamValue } from '../../events/encode.js';
-import { EventView } from '../../events/event.js';
-import { compileFormat } from '../../outputs/format.js';
-import { localInterfaces, resetLocalInterfaces } from '../../state/interfaces.js';
-import { State } from '../../state/state.js';
-import { SCAP_FD, SCAP_L4, type ScapFd, type ScapProcess, type ScapTables } from './format.js';
-import { fdSnapshotFromScap, loadScapTables, threadSnapshotFromScap } from './snapshots.js';
+import { encodeEvent, eventCode, type ParamValue } from '../events/encode.js';
+import { EventView } from '../events/event.js';
+import { compileFormat } from '../filter/format.js';
+import { localInterfaces, resetLocalInterfaces } from './interfaces.js';
+import { State } from './state.js';
+import { SCAP_FD, SCAP_L4, type ScapFd, type ScapProcess, type ScapTables } from '../capture/scap/format.js';
+import { fdSnapshotFromScap, loadScapTables, threadSnapshotFromScap } from './scap-tables.js';
 
 function proc(over: Partial<ScapProcess> & { tid: number }): ScapProcess {
   return {
