@@ -33,10 +33,23 @@ export interface EventRow {
   dir: string;
   tid: string;
   v: Record<string, string>;
+  /** The event code (set by callers that know it: the live comparison). */
+  code?: number;
+}
+
+/** Lines of `-p` output, one per event: a value with a newline in it (a command line ...)
+ *  continues its event's line. */
+function eventLines(lines: string[]): string[] {
+  const out: string[] = [];
+  for (const l of lines) {
+    if (/^\d+\t/.test(l) || out.length === 0) out.push(l);
+    else out[out.length - 1] += `\n${l}`;
+  }
+  return out;
 }
 
 function rows(lines: string[], fields: readonly string[]): EventRow[] {
-  return lines.map((l) => {
+  return eventLines(lines).map((l) => {
     const parts = l.split(SEP);
     const v: Record<string, string> = {};
     fields.forEach((f, i) => void (v[f] = parts[i + 3] ?? ''));
@@ -68,6 +81,12 @@ export interface Pair {
   enter?: EventRow;
   /** The exit event is a generic one (a syscall without an event of its own). */
   generic: boolean;
+  /** Saker's earlier exit events of the same thread, oldest first. */
+  before: readonly EventRow[];
+  /** Saker's earlier exit events of the same process (by proc.pid when compared, else thread). */
+  inProcess: readonly EventRow[];
+  /** Saker's earlier exit events, all threads. */
+  earlier: readonly EventRow[];
 }
 
 export interface Rule {
@@ -218,12 +237,19 @@ export interface Comparison {
  * Compares every exit event of a capture field by field. `generic` says which event numbers
  * Saker delivers as generic events.
  */
-export function compareFields(sd: EventRow[], sk: EventRow[], fields: readonly string[], generic: ReadonlySet<number>): Comparison {
+export function compareFields(
+  sd: EventRow[], sk: EventRow[], fields: readonly string[], generic: ReadonlySet<number>, rules: readonly Rule[] = RULES,
+): Comparison {
   const skByNum = new Map(sk.filter((r) => r.dir === '<').map((r) => [r.num, r]));
+  const skEnter = new Map(sk.filter((r) => r.dir === '>').map((r) => [r.num, r]));
   const lastEnter = new Map<string, EventRow>();
+  const history = new Map<string, EventRow[]>();
+  const earlier: EventRow[] = [];
   const c: Comparison = { events: 0, equal: new Map(), explained: new Map(), unexplained: [], differs: new Map() };
   for (const r of sd) {
     if (r.dir === '>') {
+      const mine = skEnter.get(r.num);
+      if (mine) earlier.push(mine);
       lastEnter.set(`${r.tid} ${r.v['evt.type']}`, r);
       continue;
     }
@@ -237,6 +263,9 @@ export function compareFields(sd: EventRow[], sk: EventRow[], fields: readonly s
     const key = `${r.tid} ${r.v['evt.type']}`;
     const enter = lastEnter.get(key);
     lastEnter.delete(key);
+    const before = history.get(s.tid) ?? [];
+    const pkey = `p${s.v['proc.pid'] ?? s.tid}`;
+    const inProcess = history.get(pkey) ?? [];
     for (const field of fields) {
       if (r.v[field] === s.v[field]) {
         c.equal.set(field, (c.equal.get(field) ?? 0) + 1);
@@ -245,12 +274,130 @@ export function compareFields(sd: EventRow[], sk: EventRow[], fields: readonly s
       let set = c.differs.get(field);
       if (!set) c.differs.set(field, (set = new Set()));
       set.add(r.num);
-      const pair: Pair = { num: r.num, field, sd: r, sk: s, enter, generic: generic.has(r.num) };
-      const rule = RULES.find((x) => (x.fields === 'any' || x.fields.includes(field)) && x.holds(pair));
+      const pair: Pair = { num: r.num, field, sd: r, sk: s, enter, generic: generic.has(r.num), before, inProcess, earlier };
+      const rule = rules.find((x) => (x.fields === 'any' || x.fields.includes(field)) && x.holds(pair));
       if (rule) c.explained.set(rule.name, (c.explained.get(rule.name) ?? 0) + 1);
       else c.unexplained.push(`${r.num} ${r.v['evt.type']} ${field}: sysdig '${r.v[field]}' saker '${s.v[field]}'`);
     }
+    for (const [k, list] of [[s.tid, before], [pkey, inProcess]] as const) {
+      if (!history.has(k)) history.set(k, list as EventRow[]);
+      (list as EventRow[]).push(s);
+    }
+    earlier.push(s);
   }
   for (const n of skByNum.keys()) c.unexplained.push(`${n}: saker exit event missing from sysdig`);
   return c;
 }
+
+const FD_STATE = ['fd.num', 'fd.name', 'fd.type', 'fd.typechar', 'fd.directory', 'fd.filename', 'fd.is_server', 'fd.connected', 'fd.uid',
+  'fd.name_changed', 'fd.l4proto', 'fd.sockfamily', 'fd.sip', 'fd.sport', 'fd.cip', 'fd.cport', 'fd.lip', 'fd.rip', 'fd.lport', 'fd.rport'];
+/** `x(<f>name)` annotations of fd-valued parameters in evt.args, for fds sysdig does not know. */
+const FD_NOTE = /(=-?\d+)\(<[^>]*>[^ ]*?\)(?= [\w[\]]+=|$)/g;
+const sameArgs = (sd: string, sk: string): boolean => {
+  const a = sd.replace(/ $/, '');
+  return sk === a || sk.startsWith(`${a} `);
+};
+
+/**
+ * More differences, seen on captures recorded by Saker (exit events only, as current drivers
+ * write them, some of codes sysdig 0.29 does not know): sysdig 0.29 needs enter events for part
+ * of its state. These apply on top of RULES.
+ */
+export const EXIT_ONLY_RULES: Rule[] = [
+  {
+    name: 'stale-fd-without-enter',
+    why: "sysdig 0.29 takes an exit event's fd from the enter event before it and, with none, does not apply the exit event to its fd table (a close leaves the fd, socket/fcntl/pipe2/dup2 add none): it shows the fd its thread's last opened one (that event's values), or none",
+    fields: [...FD_STATE, 'evt.category'],
+    holds: ({ sd, sk, field, inProcess }) => {
+      if (sd.v[field] === NA || (field === 'evt.category' && sd.v[field] === 'unknown')) return true;
+      if (field === 'evt.category') return false;
+      // Another fd than the event's: the thread's last one (0 before it has used any).
+      if (sd.v['fd.num'] !== sk.v['fd.num']) return true;
+      // The same number: an older fd of that number (a close sysdig did not apply), or one from the process table.
+      return inProcess.some((b) => b.v['fd.num'] === sd.v['fd.num'] && b.v[field] === sd.v[field]) ||
+        !inProcess.some((b) => b.v['fd.num'] === sd.v['fd.num']);
+    },
+  },
+  {
+    name: 'fd-unknown-to-sysdig',
+    why: "an fd parameter is rendered with sysdig 0.29's fd table, which an exit-only capture leaves stale (stale-fd-without-enter): a bare number where it has no fd, another fd's type and name where it missed a close or dup2",
+    fields: 'any',
+    holds: ({ sd, sk, field }) => {
+      if (!/^(-?\d+|<\w*>.*)$/.test(sd.v[field]!) || !/^<\w*>/.test(sk.v[field]!)) return false;
+      const name = /^evt\.arg\.(\w+)$/.exec(field)?.[1] ?? '[\\w]+';
+      return new RegExp(`(^| )${name}=-?\\d+\\(<`).test(sk.v['evt.args'] ?? '');
+    },
+  },
+  {
+    name: 'args-since-0.29',
+    why: "evt.args: fd parameters sysdig 0.29 has no fd for are bare numbers (fd-unknown-to-sysdig); execve's 17th parameter is vpgid now (pgid in 0.29), loginuid a uid printed with its name; flag names and parameters added since (args-layout, flag-added-since)",
+    fields: ['evt.args', 'evt.info'],
+    holds: ({ sd, sk, field }) => {
+      const a = sd.v[field]!.replace(/ $/, '').replaceAll(/\/(?=\) | |\)$)/g, '');
+      const b = sk.v[field]!.replaceAll('|O_F_CREATED', '').replace(' vpgid=', ' pgid=').replace('loginuid=-1(<NONE>)', 'loginuid=-1')
+        .replaceAll(/\/(?=\) | |\)$)/g, '');
+      return sameArgs(a, b) || sameArgs(a, b.replace(FD_NOTE, '$1')) || sameArgs(a.replace(FD_NOTE, '$1'), b.replace(FD_NOTE, '$1'));
+    },
+  },
+  {
+    name: 'flag-added-since',
+    why: 'O_F_CREATED (the open created the file) is a flag libs added after sysdig 0.29: same value, one more name',
+    fields: ['evt.arg.flags'],
+    holds: ({ sd, sk }) => sk.v['evt.arg.flags'] === `${sd.v['evt.arg.flags']}|O_F_CREATED`,
+  },
+  {
+    name: 'relative-path-trailing-slash',
+    why: "a relative path ending in '/' keeps the slash when current libs join it to the directory; sysdig 0.29 dropped it",
+    fields: ['evt.arg.name', 'evt.arg.path', 'evt.arg.pathname', 'evt.arg.filename'],
+    holds: ({ sd, sk, field }) => sk.v[field] === `${sd.v[field]}/`,
+  },
+  {
+    name: 'deleted-exepath',
+    why: "current libs strip ' (deleted)' from an executable path read from /proc (the process table); sysdig 0.29 kept it",
+    fields: ['proc.exepath', 'proc.pexepath'],
+    holds: ({ sd, sk, field }) => sd.v[field] === `${sk.v[field]} (deleted)`,
+  },
+  {
+    name: 'exepath-from-enter',
+    why: "sysdig 0.29 takes the new proc.exepath of an execve from its enter event: without one the process keeps the path it had (its parent's, after a clone); current libs take the exit event's trusted_exepath",
+    fields: ['proc.exepath', 'proc.pexepath', 'proc.aexepath[1]'],
+    holds: ({ sd, sk, field, earlier }) => sd.v['proc.name'] === sk.v['proc.name'] && [sk, ...earlier].some((b) => b.v['evt.type'] === 'execve' && b.v['proc.exepath'] === sk.v['proc.exepath']) &&
+      earlier.some((b) => b.v['proc.exepath'] === sd.v[field]),
+  },
+  {
+    name: 'exited-thread-named',
+    why: "a pid parameter naming a thread that has exited before the event (a vfork child): current libs have removed the thread and print the bare pid; sysdig 0.29 still had it (it keeps a thread with children) and adds its name",
+    fields: 'any',
+    holds: ({ sd, sk, field, earlier }) => {
+      const pid = /(?:^| )res=(\d+) /.exec(sk.v['evt.args'] ?? '')?.[1];
+      if (pid === undefined || !earlier.some((b) => b.tid === pid && b.v['evt.type'] === 'procexit')) return false;
+      if (field === 'evt.args' || field === 'evt.info') return sameArgs(sd.v[field]!.replace(`res=${pid}(`, 'res=('), sk.v[field]!.replace(`res=${pid} `, 'res=( ').replace(/res=\( /, `res=(${sd.v[field]!.match(new RegExp(`res=${pid}\\(([^)]*)\\)`))?.[1]}) `));
+      return sk.v[field] === pid;
+    },
+  },
+  {
+    name: 'null-string-parameter',
+    why: "current drivers write a NULL string argument (mount's source and type ...) as an empty parameter, printed <NA>; sysdig 0.29 reads it as a C string and runs into the next parameter",
+    fields: ['evt.args', 'evt.info', 'evt.arg.dev', 'evt.arg.type'],
+    holds: ({ sd, sk, field }) => {
+      if (!sk.v[field]!.includes('<NA>')) return false;
+      const split = (x: string) => x.replace(/ $/, '').split(/ (?=[\w[\]]+=)/);
+      const a = split(sd.v[field]!);
+      const b = split(sk.v[field]!);
+      return a.length <= b.length && a.every((t, i) => t === b[i] || (b[i]!.endsWith('=<NA>') && t.startsWith(b[i]!.slice(0, -4))));
+    },
+  },
+  {
+    name: 'parent-not-in-table',
+    why: 'a process whose parent is not in the process list (it could not be read) gets ptid 0 in current libs; sysdig 0.29 kept the ptid the table gave',
+    fields: ['proc.ppid'],
+    holds: ({ sk }) => sk.v['proc.ppid'] === '0',
+  },
+  {
+    name: 'credentials-from-enter',
+    why: "sysdig 0.29 takes the new uid of setuid/setresuid from the enter event, so an exit-only capture never changes its user; current libs take the exit event's euid (-1 for setresuid(-1, -1, -1): an unknown user)",
+    fields: ['user.uid', 'user.name', 'user.homedir', 'user.shell'],
+    holds: ({ sk, before }) => [sk, ...before].some((b) => /^set(res|re)?uid$/.test(b.v['evt.type']!) && b.v['evt.res'] === 'SUCCESS') &&
+      (sk.v['user.uid'] === '4294967295' || [sk, ...before].some((b) => b.v['evt.args']!.includes(`uid=${sk.v['user.uid']}`))),
+  },
+];

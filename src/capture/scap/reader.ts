@@ -64,6 +64,8 @@ export interface ScapHandler {
 }
 
 const MAX_BLOCK = 1 << 30;
+/** Little-endian u32 by hand (Buffer.readUInt32LE checks its arguments on every call). */
+const u32 = (b: Buffer, o: number): number => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 0x1000000;
 const V1_HDR_SIZE = EVT_HDR_SIZE - 4;
 const NOTIFICATION_E = EVENT_TABLE.findIndex((e) => e.id === 'PPME_NOTIFICATION_E');
 const INFRASTRUCTURE_EVENT_E = EVENT_TABLE.findIndex((e) => e.id === 'PPME_INFRASTRUCTURE_EVENT_E');
@@ -146,8 +148,8 @@ export class ScapParser {
       const b = this.buf;
       const start = this.pos;
       const at = this.base + start;
-      const bt = b.readUInt32LE(start);
-      const len = b.readUInt32LE(start + 4);
+      const bt = u32(b, start);
+      const len = u32(b, start + 4);
       if (!this.sawSection && bt !== BLOCK.SECTION_HEADER) {
         this.fail(bt === 0x1a2b3c4d || bt === 0x4d3c2b1a ? 'not a scap file' : 'not a scap file: no section header block', at, bt);
       }
@@ -156,7 +158,7 @@ export class ScapParser {
         if (!this.ended) return undefined;
         this.fail(`truncated block: ${len} bytes declared, ${avail} present`, at, bt);
       }
-      const trailer = b.readUInt32LE(start + len - 4);
+      const trailer = u32(b, start + len - 4);
       if (trailer !== len) this.fail(`block length ${len} does not match its trailer ${trailer}`, at, bt);
       const kind = eventBlockKind(bt);
       if (kind) {
@@ -245,12 +247,12 @@ export class ScapParser {
 
   private readEvent(b: Buffer, start: number, len: number, bt: number, at: number, v2: boolean, hasFlags: boolean): ScapItem | undefined {
     const bodyEnd = start + len - 4;
-    const cpu = b.readUInt16LE(start + 8);
-    const flags = hasFlags ? b.readUInt32LE(start + 10) : 0;
+    const cpu = b[start + 8]! | (b[start + 9]! << 8);
+    const flags = hasFlags ? u32(b, start + 10) : 0;
     const h = start + 10 + (hasFlags ? 4 : 0);
     const hdrLen = v2 ? EVT_HDR_SIZE : V1_HDR_SIZE;
     if (bodyEnd - h < hdrLen) this.fail(`event block too short for an event header (${len} bytes)`, at, bt);
-    const type = b.readUInt16LE(h + 20);
+    const type = b[h + 20]! | (b[h + 21]! << 8);
     if (type >= EVENT_TABLE.length) {
       // An event of a newer producer: libscap skips it without numbering it.
       this.summary.unknown++;
@@ -258,8 +260,13 @@ export class ScapParser {
     }
     let rb = b;
     let rs = h;
-    if (v2) this.validateV2(b, h, bodyEnd - h, at, bt);
-    else {
+    const view = this.view;
+    if (v2) {
+      // Validation fills the view's parameter offsets, kept when the converter passes the record on.
+      view.reset(b, h, 0, cpu);
+      const bad = view.validate(bodyEnd - h);
+      if (bad !== undefined) this.fail(`invalid event: ${bad}`, at, bt);
+    } else {
       rb = this.v1ToV2(b, h, bodyEnd, at, bt);
       rs = 0;
     }
@@ -283,25 +290,13 @@ export class ScapParser {
     }
     this.summary.events++;
     const num = this.delivered ? this.summary.events : this.summary.records;
-    this.view.reset(out, outStart, num, cpu);
+    if (v2 && out === rb && outStart === rs) {
+      view.num = num;
+    } else {
+      view.reset(out, outStart, num, cpu);
+    }
     this.eventItem.flags = flags;
     return this.eventItem;
-  }
-
-  /** libscap's validate_v2_event: the header, the length table and every parameter fit the block. */
-  private validateV2(b: Buffer, h: number, avail: number, at: number, bt: number): void {
-    const elen = b.readUInt32LE(h + 16);
-    const type = b.readUInt16LE(h + 20);
-    const nparams = b.readUInt32LE(h + 22);
-    if (elen < EVT_HDR_SIZE) this.fail(`invalid event: len ${elen} is smaller than the event header`, at, bt);
-    if (elen > avail) this.fail(`invalid event: len ${elen} is larger than the ${avail} bytes in the block`, at, bt);
-    const ls = (EVENT_TABLE[type]!.flags & EF.LARGE_PAYLOAD) !== 0 ? 4 : 2;
-    let p = EVT_HDR_SIZE + nparams * ls;
-    if (p > elen) this.fail(`invalid event: ${nparams} parameters do not fit in event len ${elen}`, at, bt);
-    for (let i = 0, lp = h + EVT_HDR_SIZE; i < nparams; i++, lp += ls) {
-      p += ls === 2 ? b.readUInt16LE(lp) : b.readUInt32LE(lp);
-      if (p > elen) this.fail(`invalid event: parameter ${i} exceeds event len ${elen}`, at, bt);
-    }
   }
 
   /**

@@ -94,6 +94,31 @@ test('tables and events written by ScapWriter read back unchanged', async () => 
   }
 });
 
+test('sysdigFdTypes writes fd types sysdig 0.29 does not know as unsupported, events untouched', async (t) => {
+  const f = join(tmp, 'fdtypes.scap');
+  const w = new ScapWriter(f, { sysdigFdTypes: true });
+  const fds = [
+    { fd: 3, ino: 0n, type: SCAP_FD.BPF, name: 'anon_inode:bpf-map' }, { fd: 4, ino: 0n, type: SCAP_FD.PIDFD, name: 'anon_inode:[pidfd]' },
+    { fd: 5, ino: 0n, type: SCAP_FD.EVENTPOLL, name: 'anon_inode:[eventpoll]' }, { fd: 6, ino: 9n, type: SCAP_FD.FILE_V2, openFlags: 1, name: '/etc/passwd', dev: 1 },
+  ];
+  w.writeTables({ ...TABLES, processes: [proc({ tid: 4242, pid: 4242, comm: 'myproc', fds })] });
+  // An openat with all 7 parameters (sysdig 0.29 has 6) and a dup2 (a code it does not know): both kept.
+  w.writeEvent(syntheticEvents()[0]!, 0);
+  w.writeEvent(encodeEvent({ ts: TS + 5n, tid: 4242, type: eventCode('dup2'), params: [7, 6, 7] }), 0);
+  await w.close();
+  let got: ScapTables | undefined;
+  const lines: string[] = [];
+  await readScap(f, { tables: (x) => void (got = x), event: (e) => void lines.push(`${eventName(e)} ${renderArgs(e)}`) }, { convert: false });
+  assert.deepEqual(got!.processes[0]!.fds.map((x) => [x.fd, x.type, x.name]), [
+    [3, SCAP_FD.UNSUPPORTED, 'anon_inode:bpf-map'], [4, SCAP_FD.UNSUPPORTED, 'anon_inode:[pidfd]'],
+    [5, SCAP_FD.EVENTPOLL, 'anon_inode:[eventpoll]'], [6, SCAP_FD.FILE_V2, '/etc/passwd'],
+  ]);
+  assert.deepEqual(lines, ['openat fd=3 dirfd=-100(AT_FDCWD) name=/etc/shadow flags=1(O_RDONLY) mode=0 dev=803 ino=1234', 'dup2 res=7 oldfd=6 newfd=7']);
+  if (!hasSysdig()) return t.skip('sysdig is not installed');
+  // sysdig opens it (with a bpf fd in the table it refuses: "wrong fd type 17") and reads the event it knows.
+  assert.deepEqual(sysdigLines(f, '%evt.type %fd.name'), ['openat /etc/shadow']);
+});
+
 test('sysdig reads the tables of a synthesized capture', async (t) => {
   if (!hasSysdig()) return t.skip('sysdig is not installed');
   for (const gzip of [false, true]) {

@@ -24,6 +24,12 @@ export interface ScapWriterOptions {
    * (bpf, userfaultfd, io_uring, memfd, pidfd) as "unsupported".
    */
   sysdigCompat?: boolean;
+  /**
+   * Only the fd-type part of sysdigCompat: fd list entries of types sysdig 0.29 does not know are
+   * written as "unsupported" (name kept). sysdig 0.29 refuses to open a capture with any of them
+   * in its tables; events keep every event and parameter.
+   */
+  sysdigFdTypes?: boolean;
 }
 
 const FLUSH_AT = 1 << 20;
@@ -202,7 +208,7 @@ export class ScapWriter {
       o.i64(f.fd);
       o.u64(f.ino);
       let type = f.type;
-      if (this.opts.sysdigCompat && type > SCAP_FD.NETLINK && type !== SCAP_FD.FILE_V2) type = SCAP_FD.UNSUPPORTED;
+      if ((this.opts.sysdigCompat || this.opts.sysdigFdTypes) && type > SCAP_FD.NETLINK && type !== SCAP_FD.FILE_V2) type = SCAP_FD.UNSUPPORTED;
       o.u8(type);
       switch (type) {
         case SCAP_FD.IPV4_SOCK:

@@ -19,6 +19,8 @@ Records live events (root) to a .scap capture: the process table, users, interfa
 info first, then the events of every syscall the sensor covers, or only those matching FILTER
 (the condition language, e.g. "proc.name = curl or evt.type = connect"). Stops after --duration
 seconds or on SIGINT/SIGTERM. Read the file with saker inspect/replay, sysdig -r or Falco.
+Events are exit events only, as current drivers write them; fds of types sysdig 0.29 does not
+know (bpf, userfaultfd, io_uring, memfd, pidfd) are listed in the tables as "unsupported".
 `;
 
 export async function captureCommand(argv: string[]): Promise<number> {
@@ -49,7 +51,9 @@ export async function captureCommand(argv: string[]): Promise<number> {
   const state = new State({ live: true, containerLookup: false });
   const snapshots = new ProcScanner().scanAll();
   state.loadSnapshots(snapshots);
-  const writer = new ScapWriter(values.write, { gzip: values.gzip === true });
+  // Tables with fds of types sysdig 0.29 does not know (bpf, memfd, pidfd ...) keep it from opening
+  // the file at all: those are written as "unsupported", with their names.
+  const writer = new ScapWriter(values.write, { gzip: values.gzip === true, sysdigFdTypes: true });
   writer.writeTables(liveTables(snapshots, bootTimeNs()));
 
   let written = 0;

@@ -102,6 +102,7 @@ function fieldTypeOf(t: ParamType): FieldType {
 let argRender: RenderOptions | undefined;
 export function setArgRenderOptions(opts: RenderOptions | undefined): void {
   argRender = opts;
+  for (const m of ARG_MEMO.values()) m.seq = -1;
 }
 
 /** evt.arg.NAME / evt.arg[N]: the parameter as a string, resolved form preferred. */
@@ -119,15 +120,29 @@ function bindArg(arg: string | undefined): BoundField {
   }
   if (!PARAM_NAMES.has(arg)) throw new FieldArgError(`unknown event argument ${arg}`);
   const idx = paramIndexByCode(arg);
+  // Rules test the same argument many times per event (evt.arg.flags in a dozen macros):
+  // rendered once per event and argument, shared by every rule and output that reads it.
+  let memo = ARG_MEMO.get(arg);
+  if (memo === undefined) ARG_MEMO.set(arg, (memo = { seq: -1, val: undefined }));
+  const m = memo;
   return {
     extract: (ctx) => {
+      if (ctx.seq === m.seq && ctx.seq !== 0) return m.val;
       const i = idx[ctx.evt.type]!;
-      if (i < 0 || i >= ctx.evt.nparams) return undefined;
-      const r = resolverFor(ctx);
-      return renderParam(ctx.evt, i, true, r, argRender) || renderParam(ctx.evt, i, false, r, argRender);
+      let val: string | undefined;
+      if (i >= 0 && i < ctx.evt.nparams) {
+        const r = resolverFor(ctx);
+        val = renderParam(ctx.evt, i, true, r, argRender) || renderParam(ctx.evt, i, false, r, argRender);
+      }
+      m.seq = ctx.seq;
+      m.val = val;
+      return val;
     },
   };
 }
+
+/** The last rendering of each evt.arg.NAME, keyed by EventContext.seq. */
+const ARG_MEMO = new Map<string, { seq: number; val: string | undefined }>();
 
 /** evt.rawarg.NAME: the typed raw value; the type comes from the first event declaring NAME. */
 function bindRawArg(arg: string | undefined): BoundField {
