@@ -127,14 +127,14 @@ function bindArg(arg: string | undefined): BoundField {
   const m = memo;
   return {
     extract: (ctx) => {
-      if (ctx.seq === m.seq && ctx.seq !== 0) return m.val;
+      if (ctx.evt.seq === m.seq) return m.val;
       const i = idx[ctx.evt.type]!;
       let val: string | undefined;
       if (i >= 0 && i < ctx.evt.nparams) {
         const r = resolverFor(ctx);
         val = renderParam(ctx.evt, i, true, r, argRender) || renderParam(ctx.evt, i, false, r, argRender);
       }
-      m.seq = ctx.seq;
+      m.seq = ctx.evt.seq;
       m.val = val;
       return val;
     },
