@@ -3,7 +3,7 @@
 // enable/disable selections and append_output applied.
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/config.js';
-import { loadRulesFiles, type ExtraOutputFormat, type LoadedRules } from '../rules/index.js';
+import { compareVersions, loadRulesFiles, parseVersion, type ExtraOutputFormat, type LoadedRules } from '../rules/index.js';
 import type { EventContext } from '../state/types.js';
 
 /** Saker's own default rules, shipped in the package. */
@@ -44,4 +44,28 @@ export function loadRules(cfg: Config, paths: readonly string[], validating = fa
 /** Falco's startup report of a failed load: each failing file's result, verbose. */
 export function describeFailure(loaded: LoadedRules<EventContext>): string {
   return loaded.results.filter((r) => !r.successful).map((r) => r.toText(true, loaded.contents)).join('\n');
+}
+
+/**
+ * Plugins Saker stands in for. Its built-in container support provides the container plugin's
+ * fields, so rules files that require `container` load as they do in Falco with that plugin.
+ */
+const BUILTIN_PLUGINS: ReadonlyArray<{ name: string; version: string }> = [{ name: 'container', version: '0.6.0' }];
+
+/**
+ * Falco's check of `required_plugin_versions` at start-up: each entry (with its alternatives)
+ * must be met by a loaded plugin of at least that version. Returns the error, or undefined.
+ */
+export function unmetPluginRequirement(loaded: LoadedRules<EventContext>): string | undefined {
+  for (const alternatives of loaded.loader.collector.requiredPluginVersions) {
+    const met = alternatives.some((req) => BUILTIN_PLUGINS.some((p) => {
+      const have = parseVersion(p.version);
+      const want = parseVersion(req.version);
+      return p.name === req.name && have !== undefined && want !== undefined && compareVersions(have, want) >= 0;
+    }));
+    if (!met) {
+      return `Plugin requirement not satisfied, must load one of: ${alternatives.map((r) => `${r.name} (>= ${r.version})`).join(', ')}`;
+    }
+  }
+  return undefined;
 }

@@ -46,7 +46,7 @@ export {
 } from './result.js';
 export { LoadContext, type ItemType, type Location, type Position } from './context.js';
 export { PRIORITY_NAMES, Priority, parsePriority, formatPriority, type PriorityName } from './priority.js';
-export { ENGINE_VERSION, parseVersion, formatVersion, type Version } from './version.js';
+export { ENGINE_VERSION, parseVersion, formatVersion, compareVersions, type Version } from './version.js';
 export { syscallSource } from './syscall-source.js';
 export type { RuleSource, RuleFilter, ConditionWarning } from './source.js';
 export { Collector, type LoadConfig, type RuleInfo, type MacroInfo, type ListInfo } from './collector.js';

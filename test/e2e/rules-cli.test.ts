@@ -137,3 +137,19 @@ test('replay: a truncated capture processes what precedes the fault, then exits 
   assert.match(r.stderr, /at offset \d+/);
   assert.match(r.stderr, /replayed 2 events/);
 });
+
+test('required_plugin_versions: container is built in; other plugins stop the agent as in Falco', async () => {
+  const cap = join(tmp, 'empty.scap');
+  const w = new ScapWriter(cap);
+  w.writeTables({ processes: [], users: [], groups: [], interfaces: [] });
+  await w.close();
+  const rule = '- rule: r\n  desc: d\n  condition: evt.type = open\n  output: o\n  priority: INFO\n';
+  const ok = file('needs-container.yaml', `- required_plugin_versions:\n  - name: container\n    version: 0.4.0\n${rule}`);
+  assert.equal(saker('replay', cap, '-r', ok).code, 0);
+  const bad = file('needs-k8saudit.yaml', `- required_plugin_versions:\n  - name: k8saudit\n    version: 0.1.0\n    alternatives:\n      - name: k8saudit-eks\n        version: 0.2.0\n${rule}`);
+  const r = saker('replay', cap, '-r', bad);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /Plugin requirement not satisfied, must load one of: k8saudit \(>= 0\.1\.0\), k8saudit-eks \(>= 0\.2\.0\)/);
+  const newer = file('needs-container-9.yaml', `- required_plugin_versions:\n  - name: container\n    version: 9.0.0\n${rule}`);
+  assert.equal(saker('replay', cap, '-r', newer).code, 1);
+});

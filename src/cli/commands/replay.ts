@@ -12,7 +12,7 @@ import { AlertWriter } from '../../outputs/writer.js';
 import { State } from '../../state/state.js';
 import { COMMON_OPTIONS, parse, UsageError } from '../args.js';
 import { log } from '../log.js';
-import { describeFailure, loadRules, rulesPaths } from '../rules.js';
+import { describeFailure, loadRules, rulesPaths, unmetPluginRequirement } from '../rules.js';
 
 export const REPLAY_HELP = `Usage: saker replay FILE [-r FILE|DIR]... [-c CONFIG] [-o key=value]... [--stats]
 
@@ -35,6 +35,11 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const loaded = await loadRules(cfg, rulesPaths(cfg, values.rules));
   if (!loaded.successful) {
     process.stderr.write(`${describeFailure(loaded)}\n`);
+    return 1;
+  }
+  const unmet = unmetPluginRequirement(loaded);
+  if (unmet) {
+    log(unmet);
     return 1;
   }
   const state = new State({ hostUsers: false, containerLookup: false });

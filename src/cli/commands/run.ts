@@ -14,7 +14,7 @@ import type { EventContext } from '../../state/types.js';
 import { COMMON_OPTIONS, parse, UsageError } from '../args.js';
 import { lifecycle } from '../lifecycle.js';
 import { log } from '../log.js';
-import { describeFailure, loadRules, rulesPaths } from '../rules.js';
+import { describeFailure, loadRules, rulesPaths, unmetPluginRequirement } from '../rules.js';
 
 export const RUN_HELP = `Usage: saker run [-r FILE|DIR]... [-c CONFIG] [-o key=value]... [--duration S] [--dry-run]
 
@@ -45,6 +45,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   const loaded = await loadRules(cfg, paths);
   if (!loaded.successful) {
     process.stderr.write(`${describeFailure(loaded)}\n`);
+    return 1;
+  }
+  const unmet = unmetPluginRequirement(loaded);
+  if (unmet) {
+    log(unmet);
     return 1;
   }
   log(`loaded ${loaded.ruleset.enabledCount} enabled rules from ${paths.join(', ')}`);
