@@ -69,3 +69,14 @@ export function unmetPluginRequirement(loaded: LoadedRules<EventContext>): strin
   }
   return undefined;
 }
+
+export type RunnableRules = { ok: true; loaded: LoadedRules<EventContext> } | { ok: false; error: string };
+
+/** Loads rules to run them (agent, replay, list): a file with errors or an unmet plugin requirement is an error. */
+export async function loadRunnableRules(cfg: Config, paths: readonly string[]): Promise<RunnableRules> {
+  const loaded = await loadRules(cfg, paths);
+  if (!loaded.successful) return { ok: false, error: describeFailure(loaded) };
+  const unmet = unmetPluginRequirement(loaded);
+  if (unmet) return { ok: false, error: unmet };
+  return { ok: true, loaded };
+}

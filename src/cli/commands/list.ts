@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/config.js';
 import { EVENT_TABLE } from '../../events/event-table.js';
 import { formatPriority } from '../../rules/index.js';
 import { COMMON_OPTIONS, parse } from '../args.js';
-import { describeFailure, loadRules, rulesPaths } from '../rules.js';
+import { loadRunnableRules, rulesPaths } from '../rules.js';
 
 export const LIST_HELP = `Usage: saker list [-r FILE|DIR]... [-c CONFIG] [-o key=value]... [--json]
 
@@ -18,11 +18,12 @@ export async function listCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const cfg = loadConfig({ file: values.config, overrides: values.option });
-  const loaded = await loadRules(cfg, rulesPaths(cfg, values.rules));
-  if (!loaded.successful) {
-    process.stderr.write(`${describeFailure(loaded)}\n`);
+  const result = await loadRunnableRules(cfg, rulesPaths(cfg, values.rules));
+  if (!result.ok) {
+    process.stderr.write(`${result.error}\n`);
     return 1;
   }
+  const loaded = result.loaded;
   const rules = (loaded.compiled?.rules ?? []).map((r) => ({
     name: r.name,
     priority: formatPriority(r.priority),

@@ -12,7 +12,7 @@ import { AlertWriter } from '../../outputs/writer.js';
 import { State } from '../../state/state.js';
 import { COMMON_OPTIONS, parse, UsageError } from '../args.js';
 import { log } from '../log.js';
-import { describeFailure, loadRules, rulesPaths, unmetPluginRequirement } from '../rules.js';
+import { loadRunnableRules, rulesPaths } from '../rules.js';
 
 export const REPLAY_HELP = `Usage: saker replay FILE [-r FILE|DIR]... [-c CONFIG] [-o key=value]... [--stats]
 
@@ -32,16 +32,12 @@ export async function replayCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('expected exactly one capture file');
   const file = positionals[0]!;
   const cfg = loadConfig({ file: values.config, overrides: values.option });
-  const loaded = await loadRules(cfg, rulesPaths(cfg, values.rules));
-  if (!loaded.successful) {
-    process.stderr.write(`${describeFailure(loaded)}\n`);
+  const rules = await loadRunnableRules(cfg, rulesPaths(cfg, values.rules));
+  if (!rules.ok) {
+    process.stderr.write(`${rules.error}\n`);
     return 1;
   }
-  const unmet = unmetPluginRequirement(loaded);
-  if (unmet) {
-    log(unmet);
-    return 1;
-  }
+  const loaded = rules.loaded;
   const state = new State({ hostUsers: false, containerLookup: false });
   const writer = new AlertWriter(cfg);
   const engine = new Engine(loaded.ruleset, state, (a) => writer.write(a), { isoTime: cfg.timeFormatIso8601, hostname: hostName() });

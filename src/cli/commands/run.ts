@@ -14,7 +14,7 @@ import type { EventContext } from '../../state/types.js';
 import { COMMON_OPTIONS, parse, UsageError } from '../args.js';
 import { lifecycle } from '../lifecycle.js';
 import { log } from '../log.js';
-import { describeFailure, loadRules, rulesPaths, unmetPluginRequirement } from '../rules.js';
+import { loadRunnableRules, rulesPaths } from '../rules.js';
 
 export const RUN_HELP = `Usage: saker run [-r FILE|DIR]... [-c CONFIG] [-o key=value]... [--duration S] [--dry-run]
 
@@ -42,16 +42,12 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   const cfg = loadConfig({ file: values.config, overrides: values.option });
   const paths = rulesPaths(cfg, values.rules);
-  const loaded = await loadRules(cfg, paths);
-  if (!loaded.successful) {
-    process.stderr.write(`${describeFailure(loaded)}\n`);
+  const rules = await loadRunnableRules(cfg, paths);
+  if (!rules.ok) {
+    process.stderr.write(`${rules.error}\n`);
     return 1;
   }
-  const unmet = unmetPluginRequirement(loaded);
-  if (unmet) {
-    log(unmet);
-    return 1;
-  }
+  const loaded = rules.loaded;
   log(`loaded ${loaded.ruleset.enabledCount} enabled rules from ${paths.join(', ')}`);
   if (values['dry-run']) return 0;
   return live(cfg, paths, loaded.ruleset, duration);
@@ -100,14 +96,14 @@ async function live(cfg: Config, paths: string[], ruleset: Ruleset<EventContext>
     if (reloading) return;
     reloading = true;
     try {
-      const next = await loadRules(cfg, paths);
-      if (!next.successful) {
-        log(`reload failed, keeping the previous rules:\n${describeFailure(next)}`);
+      const next = await loadRunnableRules(cfg, paths);
+      if (!next.ok) {
+        log(`reload failed, keeping the previous rules:\n${next.error}`);
         return;
       }
-      engine.swap(next.ruleset);
-      await sensor.setSyscalls(syscallSet(next.ruleset));
-      log(`reloaded: ${next.ruleset.enabledCount} enabled rules`);
+      engine.swap(next.loaded.ruleset);
+      await sensor.setSyscalls(syscallSet(next.loaded.ruleset));
+      log(`reloaded: ${next.loaded.ruleset.enabledCount} enabled rules`);
     } catch (e) {
       log(`reload failed, keeping the previous rules: ${(e as Error).message}`);
     } finally {
