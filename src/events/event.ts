@@ -126,26 +126,35 @@ export class EventView {
     return i < this.nparams && this.paramLength(i) > 0;
   }
 
-  /** Signed integer value of a 1/2/4/8-byte parameter; 8-byte values beyond 2^53 lose precision. */
+  /** Signed integer value of a 1/2/4/8-byte parameter; 8-byte values beyond 2^53 lose precision.
+   *  Bytes are read by hand (see u32): this runs for several parameters of every event. */
   int(i: number): number {
-    const o = this.paramOffset(i);
-    switch (this.paramLength(i)) {
-      case 1: return this.buf.readInt8(o);
-      case 2: return this.buf.readInt16LE(o);
-      case 4: return this.buf.readInt32LE(o);
-      case 8: return this.buf.readInt32LE(o + 4) * 4294967296 + this.buf.readUInt32LE(o);
+    if (i >= this.nparams) return 0;
+    const offs = this.offs;
+    if (offs[0] === -1) this.computeOffsets();
+    const o = offs[i]!;
+    const b = this.buf;
+    switch (offs[i + 1]! - o) {
+      case 1: return (b[o]! << 24) >> 24;
+      case 2: return ((b[o]! | (b[o + 1]! << 8)) << 16) >> 16;
+      case 4: return b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
+      case 8: return (b[o + 4]! | (b[o + 5]! << 8) | (b[o + 6]! << 16) | (b[o + 7]! << 24)) * 4294967296 + u32(b, o);
       default: return 0;
     }
   }
 
   /** Unsigned integer value of a 1/2/4/8-byte parameter. */
   uint(i: number): number {
-    const o = this.paramOffset(i);
-    switch (this.paramLength(i)) {
-      case 1: return this.buf.readUInt8(o);
-      case 2: return this.buf.readUInt16LE(o);
-      case 4: return this.buf.readUInt32LE(o);
-      case 8: return this.buf.readUInt32LE(o + 4) * 4294967296 + this.buf.readUInt32LE(o);
+    if (i >= this.nparams) return 0;
+    const offs = this.offs;
+    if (offs[0] === -1) this.computeOffsets();
+    const o = offs[i]!;
+    const b = this.buf;
+    switch (offs[i + 1]! - o) {
+      case 1: return b[o]!;
+      case 2: return u16(b, o);
+      case 4: return u32(b, o);
+      case 8: return u32(b, o + 4) * 4294967296 + u32(b, o);
       default: return 0;
     }
   }
