@@ -61,3 +61,14 @@ test('int and uint read 1/2/4/8-byte parameters as Buffer does, at the edges of 
     assert.equal(v.uint(4), 0);
   }
 });
+
+test('str decodes UTF-8 (invalid bytes as U+FFFD) and drops one NUL terminator', () => {
+  const type = eventCode('openat');
+  const name = '/tmp/é€😀 dir/x';
+  const v = new EventView().reset(encodeEvent({ ts: 1n, tid: 1, type, params: [3, -100, name, 1, 0, 1, 2] }), 0, 1);
+  assert.equal(v.str(2), name);
+  const raw = Buffer.from([0x2f, 0x61, 0xff, 0x62, 0]);
+  const w = new EventView().reset(encodeEvent({ ts: 1n, tid: 1, type, params: [3, -100, raw, 1, 0, 1, 2] }), 0, 1);
+  assert.equal(w.str(2), raw.toString('utf8', 0, 4));
+  assert.equal(w.str(2), '/a\ufffdb');
+});

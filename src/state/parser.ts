@@ -83,7 +83,9 @@ export class StateParser {
   /** The fd table closes were applied to on the last event (its fds go on the next one):
    *  the table itself rather than its thread's tid, so applying it needs no thread lookup. */
   private pendingFdTable: FdTable | undefined = undefined;
+  /** pendingFds[0 .. pendingFdCount): a count rather than `length = 0`, which is a runtime call. */
   private readonly pendingFds: number[] = [];
+  private pendingFdCount = 0;
   private lastPurgeTs = 0;
   /** Counters, for metrics. */
   readonly stats = { events: 0, placeholders: 0, procLookups: 0, removedThreads: 0, purged: 0 };
@@ -185,16 +187,16 @@ export class StateParser {
     const table = this.pendingFdTable;
     if (table !== undefined) {
       const fds = this.pendingFds;
-      for (let i = 0; i < fds.length; i++) table.delete(fds[i]!);
+      for (let i = 0; i < this.pendingFdCount; i++) table.delete(fds[i]!);
       this.pendingFdTable = undefined;
-      fds.length = 0;
+      this.pendingFdCount = 0;
     }
   }
 
   /** Drops fd `num` of thread `tid`'s process when the next event arrives (after close). */
   scheduleFdRemoval(t: Thread, num: number): void {
     this.pendingFdTable = t.shared.fds;
-    this.pendingFds.push(num);
+    this.pendingFds[this.pendingFdCount++] = num;
   }
 
   scheduleThreadRemoval(tid: number): void {
