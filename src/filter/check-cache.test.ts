@@ -65,3 +65,43 @@ test('filters compiled with one cache agree with filters compiled without, event
   const ctx = open(300, '/tmp/x');
   assert.deepEqual(withCache.map((f) => f(ctx)), [false, false, true, true]);
 });
+
+test('slotOf: the slot of a shared check holds its result for the event it last ran on', () => {
+  const cache = new CheckCache();
+  const a = cache.share('proc.name = cat', (ctx) => ctx.thread?.comm === 'cat');
+  cache.share('proc.name = cat', (ctx) => ctx.thread?.comm === 'cat');
+  assert.equal(cache.slotOf(() => true), undefined, 'not a shared check');
+  const slot = cache.slotOf(a)!;
+  const ctx = open(300, '/etc/hosts');
+  assert.notEqual(slot.seq, ctx.evt.seq);
+  assert.equal(a(ctx), true);
+  assert.equal(slot.seq, ctx.evt.seq);
+  assert.equal(slot.result, true);
+});
+
+test('and/or chains reading cached results agree with uncached ones, with false and true results cached', () => {
+  // Every check appears in several filters, so each is cached; the order differs so that some
+  // filters find a check already answered (read from its slot) and others run it first.
+  const conditions = [
+    'proc.name = cat and fd.name startswith /etc/ and fd.filename = hosts',
+    'fd.filename = hosts and proc.name = cat and fd.name startswith /etc/',
+    'proc.name = cat or fd.name startswith /etc/ or fd.filename = hosts',
+    'fd.filename = hosts or fd.name startswith /etc/ or proc.name = cat',
+    'not proc.name = cat and (fd.filename = hosts or fd.name startswith /etc/)',
+    'fd.name startswith /etc/ and not (proc.name = cat or fd.filename = hosts)',
+  ];
+  const cache = new CheckCache();
+  const withCache = conditions.map((c) => compileFilter(parseCondition(c), { checks: cache }));
+  const without = conditions.map((c) => compileFilter(parseCondition(c)));
+  assert.equal(cache.stats.shared, 3);
+  const events: Array<[number, string]> = [[300, '/etc/hosts'], [400, '/etc/hosts'], [300, '/tmp/hosts'], [400, '/tmp/x'], [300, '/etc/shadow'], [400, '/etc/shadow']];
+  for (const [tid, path] of events) {
+    const ctx = open(tid, path);
+    for (const order of [[0, 1, 2, 3, 4, 5], [5, 4, 3, 2, 1, 0]]) {
+      const c = open(tid, path); // a new event each pass: nothing cached yet
+      assert.deepEqual(order.map((i) => withCache[i]!(c)), order.map((i) => without[i]!(ctx)), `${tid} ${path} ${order}`);
+    }
+  }
+  const ctx = open(400, '/etc/shadow');
+  assert.deepEqual(withCache.map((f) => f(ctx)), [false, false, true, true, true, true]);
+});

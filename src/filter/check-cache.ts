@@ -7,7 +7,8 @@ import type { EventContext } from '../state/types.js';
 
 export type Check = (ctx: EventContext) => boolean;
 
-interface Slot {
+/** A shared check's last result; and/or chains read it directly (see CheckCache.slotOf). */
+export interface Slot {
   /** EventView.seq of the event `result` belongs to (0: none yet). */
   seq: number;
   result: boolean;
@@ -17,6 +18,8 @@ interface Slot {
 
 export class CheckCache {
   private readonly slots = new Map<string, Slot>();
+  /** The slot behind each check `share` returned. */
+  private readonly slotByCheck = new WeakMap<Check, Slot>();
 
   /** `check` (whose condition text is `key`) answering from the cache for repeated calls on
    *  the same event. */
@@ -25,7 +28,7 @@ export class CheckCache {
     if (slot === undefined) this.slots.set(key, (slot = { seq: 0, result: false, users: 0 }));
     slot.users++;
     const s = slot;
-    return (ctx) => {
+    const shared: Check = (ctx) => {
       if (s.users < 2) return check(ctx);
       const seq = ctx.evt.seq;
       if (s.seq === seq) return s.result;
@@ -34,6 +37,17 @@ export class CheckCache {
       s.result = r;
       return r;
     };
+    this.slotByCheck.set(shared, s);
+    return shared;
+  }
+
+  /**
+   * The slot of a check `share` returned (undefined for any other function). A caller that
+   * finds `slot.seq` equal to the event's seq may take `slot.result` without calling the check:
+   * that is what the check would return. Saves a call per repeated check in and/or chains.
+   */
+  slotOf(check: Check): Readonly<Slot> | undefined {
+    return this.slotByCheck.get(check);
   }
 
   /** Distinct checks, and how many of them more than one filter uses. */

@@ -4,7 +4,7 @@
 import type { BinaryCheck, Expr, FieldLike, Pos, TransformerListExpr, UnaryCheck, ValueExpr } from './ast.js';
 import { astToString } from './ast-string.js';
 import { forEachNode } from './ast-walk.js';
-import type { CheckCache } from './check-cache.js';
+import type { CheckCache, Slot } from './check-cache.js';
 import { supportedFieldTransformers } from './parser.js';
 import { hasField, resolveField, FieldArgError, type BoundField, type FieldDef, type FieldType, type Value } from './fields/index.js';
 import { constantPred, fieldPred, incompatibility, type Pred } from './operators.js';
@@ -76,6 +76,20 @@ class Compiler {
     switch (e.kind) {
       case 'and': {
         const cs = flatten(e).map((c) => this.expr(c));
+        const slots = this.slotsOf(cs);
+        if (slots !== undefined) {
+          // Children answered from the ruleset's cache for this event are read, not called.
+          return (ctx) => {
+            const seq = ctx.evt.seq;
+            for (let i = 0; i < cs.length; i++) {
+              const s = slots[i];
+              if (s !== undefined && s.seq === seq) {
+                if (!s.result) return false;
+              } else if (!cs[i]!(ctx)) return false;
+            }
+            return true;
+          };
+        }
         if (cs.length === 2) {
           const [a, b] = cs as [CompiledFilter, CompiledFilter];
           return (ctx) => a(ctx) && b(ctx);
@@ -87,6 +101,19 @@ class Compiler {
       }
       case 'or': {
         const cs = flatten(e).map((c) => this.expr(c));
+        const slots = this.slotsOf(cs);
+        if (slots !== undefined) {
+          return (ctx) => {
+            const seq = ctx.evt.seq;
+            for (let i = 0; i < cs.length; i++) {
+              const s = slots[i];
+              if (s !== undefined && s.seq === seq) {
+                if (s.result) return true;
+              } else if (cs[i]!(ctx)) return true;
+            }
+            return false;
+          };
+        }
         if (cs.length === 2) {
           const [a, b] = cs as [CompiledFilter, CompiledFilter];
           return (ctx) => a(ctx) || b(ctx);
@@ -107,6 +134,15 @@ class Compiler {
       case 'binary':
         return this.binary(e);
     }
+  }
+
+  /** The cache slots of a chain's children (undefined where a child is not a shared check),
+   *  or undefined when none is. */
+  private slotsOf(cs: readonly CompiledFilter[]): (Readonly<Slot> | undefined)[] | undefined {
+    const cache = this.checks;
+    if (cache === undefined) return undefined;
+    const slots = cs.map((c) => cache.slotOf(c));
+    return slots.some((s) => s !== undefined) ? slots : undefined;
   }
 
   operand(node: FieldLike, rhs: boolean): FieldOperand {
