@@ -140,7 +140,8 @@ export type FdTable = Map<number, FdState>;
 /** Adds (or replaces) fd `num` in `table`; returns undefined when the table is full (libsinsp drops it). */
 export function addFd(table: FdTable, num: number, fd: FdState): FdState | undefined {
   fd.num = num;
-  if (!table.has(num) && table.size >= MAX_FDS_PER_PROCESS) return undefined;
+  // The size first: only a full table needs the extra lookup.
+  if (table.size >= MAX_FDS_PER_PROCESS && !table.has(num)) return undefined;
   table.set(num, fd);
   return fd;
 }
