@@ -105,3 +105,30 @@ test('and/or chains reading cached results agree with uncached ones, with false 
   const ctx = open(400, '/etc/shadow');
   assert.deepEqual(withCache.map((f) => f(ctx)), [false, false, true, true, true, true]);
 });
+
+test('evt.type checks inside and/or chains (looked up by the chain itself) give the right answers', () => {
+  const close = (tid: number): EventContext => contextFor(state, 'close', tid, [0, 3]);
+  const conditions = [
+    'evt.type in (openat, close) and proc.name = cat',
+    'evt.type = close or proc.name = cat',
+    'proc.name = vi and evt.type = openat and fd.name startswith /etc/',
+    'evt.type != openat and proc.name = cat',
+    'not evt.type = openat or proc.name = vi',
+    'proc.name = cat and (evt.type = close or fd.name startswith /etc/)',
+  ];
+  const cache = new CheckCache();
+  const withCache = conditions.map((c) => compileFilter(parseCondition(c), { checks: cache }));
+  const without = conditions.map((c) => compileFilter(parseCondition(c)));
+  // Contexts are made one at a time: contextFor may reuse its view.
+  const cases: Array<[() => EventContext, boolean[]]> = [
+    [() => open(300, '/etc/hosts'), [true, true, false, false, false, true]],
+    [() => open(400, '/etc/hosts'), [false, false, true, false, true, false]],
+    [() => close(300), [true, true, false, true, true, true]],
+    [() => close(400), [false, true, false, false, true, false]],
+  ];
+  for (const [make, expected] of cases) {
+    const ctx = make();
+    assert.deepEqual(withCache.map((f) => f(ctx)), expected, `${ctx.evt.info.name} ${ctx.thread?.comm}`);
+    assert.deepEqual(without.map((f) => f(ctx)), expected, `${ctx.evt.info.name} ${ctx.thread?.comm} (no cache)`);
+  }
+});

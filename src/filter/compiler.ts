@@ -37,6 +37,9 @@ const EVENT_NAMES = new Set(EVENT_TABLE.map((e) => e.name));
 const isEventName = (n: string): boolean => EVENT_NAMES.has(n) || syscallCode(n) !== undefined;
 /** Syscalls without an event of their own arrive as generic events (codes 0 and 1). */
 const GENERIC_CODES = new Set([0, 1]);
+/** evt.type checks that are exactly `table[evt.type] === 1`: and/or chains do the lookup
+ *  themselves rather than call the check. */
+const typeTables = new WeakMap<CompiledFilter, Uint8Array>();
 
 interface FieldOperand extends Operand {
   def?: FieldDef;
@@ -76,12 +79,21 @@ class Compiler {
     switch (e.kind) {
       case 'and': {
         const cs = flatten(e).map((c) => this.expr(c));
-        const slots = this.slotsOf(cs);
-        if (slots !== undefined) {
-          // Children answered from the ruleset's cache for this event are read, not called.
+        const inline = this.inlineParts(cs);
+        if (inline !== undefined) {
+          // Children answered without a call: evt.type tables looked up, checks the ruleset's
+          // cache already ran for this event read from their slots.
+          const { tables, slots } = inline;
           return (ctx) => {
-            const seq = ctx.evt.seq;
+            const evt = ctx.evt;
+            const seq = evt.seq;
+            const type = evt.type;
             for (let i = 0; i < cs.length; i++) {
+              const t = tables[i];
+              if (t !== undefined) {
+                if (t[type] !== 1) return false;
+                continue;
+              }
               const s = slots[i];
               if (s !== undefined && s.seq === seq) {
                 if (!s.result) return false;
@@ -101,11 +113,19 @@ class Compiler {
       }
       case 'or': {
         const cs = flatten(e).map((c) => this.expr(c));
-        const slots = this.slotsOf(cs);
-        if (slots !== undefined) {
+        const inline = this.inlineParts(cs);
+        if (inline !== undefined) {
+          const { tables, slots } = inline;
           return (ctx) => {
-            const seq = ctx.evt.seq;
+            const evt = ctx.evt;
+            const seq = evt.seq;
+            const type = evt.type;
             for (let i = 0; i < cs.length; i++) {
+              const t = tables[i];
+              if (t !== undefined) {
+                if (t[type] === 1) return true;
+                continue;
+              }
               const s = slots[i];
               if (s !== undefined && s.seq === seq) {
                 if (s.result) return true;
@@ -136,13 +156,16 @@ class Compiler {
     }
   }
 
-  /** The cache slots of a chain's children (undefined where a child is not a shared check),
-   *  or undefined when none is. */
-  private slotsOf(cs: readonly CompiledFilter[]): (Readonly<Slot> | undefined)[] | undefined {
+  /**
+   * For each child of a chain, its evt.type table (see eventType) or its cache slot, when it has
+   * one; undefined when no child has either and the chain calls every child.
+   */
+  private inlineParts(cs: readonly CompiledFilter[]): { tables: (Uint8Array | undefined)[]; slots: (Readonly<Slot> | undefined)[] } | undefined {
     const cache = this.checks;
-    if (cache === undefined) return undefined;
-    const slots = cs.map((c) => cache.slotOf(c));
-    return slots.some((s) => s !== undefined) ? slots : undefined;
+    const tables = cs.map((c) => typeTables.get(c));
+    const slots = cs.map((c) => cache?.slotOf(c));
+    if (tables.every((t) => t === undefined) && slots.every((s) => s === undefined)) return undefined;
+    return { tables, slots };
   }
 
   operand(node: FieldLike, rhs: boolean): FieldOperand {
@@ -277,6 +300,11 @@ class Compiler {
       if (wanted.has(ev.name) && !GENERIC_CODES.has(code)) table[code] = 1;
     });
     const generic = names.filter((n) => !EVENT_NAMES.has(n));
+    if (generic.length === 0 && e.op !== '!=') {
+      const matches: CompiledFilter = (ctx) => table[ctx.evt.type] === 1;
+      typeTables.set(matches, table);
+      return matches;
+    }
     const matches: CompiledFilter = generic.length === 0
       ? (ctx) => table[ctx.evt.type] === 1
       : (ctx) => table[ctx.evt.type] === 1 || (GENERIC_CODES.has(ctx.evt.type) && wanted.has(eventName(ctx.evt)));
