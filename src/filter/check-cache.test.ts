@@ -66,12 +66,14 @@ test('filters compiled with one cache agree with filters compiled without, event
   assert.deepEqual(withCache.map((f) => f(ctx)), [false, false, true, true]);
 });
 
-test('slotOf: the slot of a shared check holds its result for the event it last ran on', () => {
+test('inline: the slot and uncached check behind a shared check; the slot holds its last result', () => {
   const cache = new CheckCache();
-  const a = cache.share('proc.name = cat', (ctx) => ctx.thread?.comm === 'cat');
-  cache.share('proc.name = cat', (ctx) => ctx.thread?.comm === 'cat');
-  assert.equal(cache.slotOf(() => true), undefined, 'not a shared check');
-  const slot = cache.slotOf(a)!;
+  const inner = (ctx: EventContext): boolean => ctx.thread?.comm === 'cat';
+  const a = cache.share('proc.name = cat', inner);
+  cache.share('proc.name = cat', inner);
+  assert.equal(cache.inline(() => true), undefined, 'not a shared check');
+  const { slot, check } = cache.inline(a)!;
+  assert.equal(check, inner);
   const ctx = open(300, '/etc/hosts');
   assert.notEqual(slot.seq, ctx.evt.seq);
   assert.equal(a(ctx), true);

@@ -18,8 +18,8 @@ export interface Slot {
 
 export class CheckCache {
   private readonly slots = new Map<string, Slot>();
-  /** The slot behind each check `share` returned. */
-  private readonly slotByCheck = new WeakMap<Check, Slot>();
+  /** The slot and the uncached check behind each check `share` returned. */
+  private readonly behind = new WeakMap<Check, { slot: Slot; check: Check }>();
 
   /** `check` (whose condition text is `key`) answering from the cache for repeated calls on
    *  the same event. */
@@ -37,17 +37,18 @@ export class CheckCache {
       s.result = r;
       return r;
     };
-    this.slotByCheck.set(shared, s);
+    this.behind.set(shared, { slot: s, check });
     return shared;
   }
 
   /**
-   * The slot of a check `share` returned (undefined for any other function). A caller that
-   * finds `slot.seq` equal to the event's seq may take `slot.result` without calling the check:
-   * that is what the check would return. Saves a call per repeated check in and/or chains.
+   * The slot and uncached check behind a check `share` returned (undefined for any other
+   * function), for and/or chains to do the caching inline: a slot whose `seq` is the event's
+   * holds what the check returns for it; otherwise the chain runs `check` and may store its
+   * result and the event's seq in the slot. Saves a call per shared check in a chain.
    */
-  slotOf(check: Check): Readonly<Slot> | undefined {
-    return this.slotByCheck.get(check);
+  inline(shared: Check): { slot: Slot; check: Check } | undefined {
+    return this.behind.get(shared);
   }
 
   /** Distinct checks, and how many of them more than one filter uses. */

@@ -83,7 +83,7 @@ class Compiler {
         if (inline !== undefined) {
           // Children answered without a call: evt.type tables looked up, checks the ruleset's
           // cache already ran for this event read from their slots.
-          const { tables, slots } = inline;
+          const { tables, slots, uncached } = inline;
           return (ctx) => {
             const evt = ctx.evt;
             const seq = evt.seq;
@@ -95,9 +95,16 @@ class Compiler {
                 continue;
               }
               const s = slots[i];
-              if (s !== undefined && s.seq === seq) {
+              if (s === undefined) {
+                if (!cs[i]!(ctx)) return false;
+              } else if (s.seq === seq) {
                 if (!s.result) return false;
-              } else if (!cs[i]!(ctx)) return false;
+              } else {
+                const r = uncached[i]!(ctx);
+                s.seq = seq;
+                s.result = r;
+                if (!r) return false;
+              }
             }
             return true;
           };
@@ -115,7 +122,7 @@ class Compiler {
         const cs = flatten(e).map((c) => this.expr(c));
         const inline = this.inlineParts(cs);
         if (inline !== undefined) {
-          const { tables, slots } = inline;
+          const { tables, slots, uncached } = inline;
           return (ctx) => {
             const evt = ctx.evt;
             const seq = evt.seq;
@@ -127,9 +134,16 @@ class Compiler {
                 continue;
               }
               const s = slots[i];
-              if (s !== undefined && s.seq === seq) {
+              if (s === undefined) {
+                if (cs[i]!(ctx)) return true;
+              } else if (s.seq === seq) {
                 if (s.result) return true;
-              } else if (cs[i]!(ctx)) return true;
+              } else {
+                const r = uncached[i]!(ctx);
+                s.seq = seq;
+                s.result = r;
+                if (r) return true;
+              }
             }
             return false;
           };
@@ -157,15 +171,16 @@ class Compiler {
   }
 
   /**
-   * For each child of a chain, its evt.type table (see eventType) or its cache slot, when it has
-   * one; undefined when no child has either and the chain calls every child.
+   * For each child of a chain, its evt.type table (see eventType), or its cache slot and the
+   * check behind it (see CheckCache.inline); undefined when no child has either and the chain
+   * calls every child.
    */
-  private inlineParts(cs: readonly CompiledFilter[]): { tables: (Uint8Array | undefined)[]; slots: (Readonly<Slot> | undefined)[] } | undefined {
+  private inlineParts(cs: readonly CompiledFilter[]): { tables: (Uint8Array | undefined)[]; slots: (Slot | undefined)[]; uncached: (CompiledFilter | undefined)[] } | undefined {
     const cache = this.checks;
     const tables = cs.map((c) => typeTables.get(c));
-    const slots = cs.map((c) => cache?.slotOf(c));
-    if (tables.every((t) => t === undefined) && slots.every((s) => s === undefined)) return undefined;
-    return { tables, slots };
+    const behind = cs.map((c) => cache?.inline(c));
+    if (tables.every((t) => t === undefined) && behind.every((b) => b === undefined)) return undefined;
+    return { tables, slots: behind.map((b) => b?.slot), uncached: behind.map((b) => b?.check) };
   }
 
   operand(node: FieldLike, rhs: boolean): FieldOperand {
