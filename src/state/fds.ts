@@ -206,19 +206,18 @@ export class FdTable extends Map<number, FdState> {
     return this.entries();
   }
 
+  /** A snapshot of the entries, iterated: generators cost several times an array iterator on
+   *  the paths that walk whole tables (fork, exec, the socket role guess). Fds removed during
+   *  the walk are still visited; callers only delete the entry in hand. */
   private iterate<T>(pick: (num: number, fd: FdState) => T): MapIterator<T> {
+    const out: T[] = [];
     const low = this.low;
-    const high = super.entries();
-    function* all(): Generator<T, undefined, unknown> {
-      // Entries removed while iterating are skipped, as a Map's iterator does.
-      for (let i = 0; i < low.length; i++) {
-        const fd = low[i];
-        if (fd !== undefined) yield pick(i, fd);
-      }
-      for (const [num, fd] of high) yield pick(num, fd);
-      return undefined;
+    for (let i = 0; i < low.length; i++) {
+      const fd = low[i];
+      if (fd !== undefined) out.push(pick(i, fd));
     }
-    return all() as MapIterator<T>;
+    if (super.size > 0) for (const [num, fd] of super.entries()) out.push(pick(num, fd));
+    return out[Symbol.iterator]() as unknown as MapIterator<T>;
   }
 }
 
