@@ -30,3 +30,45 @@ test('seq tells every reset apart, across views and when evt.num repeats', () =>
   assert.equal(seen.size, 6);
   assert.ok(!seen.has(0), '0 means "no event" to per-event caches');
 });
+
+test('int and uint read 1/2/4/8-byte parameters as Buffer does, at the edges of each width', () => {
+  // A hand-built record: header, four u16 lengths, then a 1-, 2-, 4- and 8-byte parameter.
+  const widths = [1, 2, 4, 8];
+  const patterns = [0x00, 0x7f, 0x80, 0xff, 0x01, 0xfe];
+  for (const fill of patterns) {
+    const body = Buffer.alloc(15, fill);
+    body[body.length - 1] = fill ^ 0x80; // top byte of the 8-byte value differs: exercises sign
+    const hdr = Buffer.alloc(26 + 8);
+    hdr.writeUInt32LE(hdr.length + body.length, 16);
+    hdr.writeUInt16LE(eventCode('close'), 20);
+    hdr.writeUInt32LE(4, 22);
+    widths.forEach((w, i) => hdr.writeUInt16LE(w, 26 + 2 * i));
+    const rec = Buffer.concat([hdr, body]);
+    const v = new EventView().reset(rec, 0, 1);
+    let o = 34;
+    assert.equal(v.int(0), rec.readInt8(o));
+    assert.equal(v.uint(0), rec.readUInt8(o));
+    o += 1;
+    assert.equal(v.int(1), rec.readInt16LE(o));
+    assert.equal(v.uint(1), rec.readUInt16LE(o));
+    o += 2;
+    assert.equal(v.int(2), rec.readInt32LE(o));
+    assert.equal(v.uint(2), rec.readUInt32LE(o));
+    o += 4;
+    assert.equal(v.int(3), Number(rec.readBigInt64LE(o)));
+    assert.equal(v.uint(3), Number(rec.readBigUInt64LE(o)));
+    assert.equal(v.int(4), 0, 'a parameter past nparams reads as 0');
+    assert.equal(v.uint(4), 0);
+  }
+});
+
+test('str decodes UTF-8 (invalid bytes as U+FFFD) and drops one NUL terminator', () => {
+  const type = eventCode('openat');
+  const name = '/tmp/é€😀 dir/x';
+  const v = new EventView().reset(encodeEvent({ ts: 1n, tid: 1, type, params: [3, -100, name, 1, 0, 1, 2] }), 0, 1);
+  assert.equal(v.str(2), name);
+  const raw = Buffer.from([0x2f, 0x61, 0xff, 0x62, 0]);
+  const w = new EventView().reset(encodeEvent({ ts: 1n, tid: 1, type, params: [3, -100, raw, 1, 0, 1, 2] }), 0, 1);
+  assert.equal(w.str(2), raw.toString('utf8', 0, 4));
+  assert.equal(w.str(2), '/a\ufffdb');
+});

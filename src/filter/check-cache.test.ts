@@ -65,3 +65,72 @@ test('filters compiled with one cache agree with filters compiled without, event
   const ctx = open(300, '/tmp/x');
   assert.deepEqual(withCache.map((f) => f(ctx)), [false, false, true, true]);
 });
+
+test('inline: the slot and uncached check behind a shared check; the slot holds its last result', () => {
+  const cache = new CheckCache();
+  const inner = (ctx: EventContext): boolean => ctx.thread?.comm === 'cat';
+  const a = cache.share('proc.name = cat', inner);
+  cache.share('proc.name = cat', inner);
+  assert.equal(cache.inline(() => true), undefined, 'not a shared check');
+  const { slot, check } = cache.inline(a)!;
+  assert.equal(check, inner);
+  const ctx = open(300, '/etc/hosts');
+  assert.notEqual(slot.seq, ctx.evt.seq);
+  assert.equal(a(ctx), true);
+  assert.equal(slot.seq, ctx.evt.seq);
+  assert.equal(slot.result, true);
+});
+
+test('and/or chains reading cached results agree with uncached ones, with false and true results cached', () => {
+  // Every check appears in several filters, so each is cached; the order differs so that some
+  // filters find a check already answered (read from its slot) and others run it first.
+  const conditions = [
+    'proc.name = cat and fd.name startswith /etc/ and fd.filename = hosts',
+    'fd.filename = hosts and proc.name = cat and fd.name startswith /etc/',
+    'proc.name = cat or fd.name startswith /etc/ or fd.filename = hosts',
+    'fd.filename = hosts or fd.name startswith /etc/ or proc.name = cat',
+    'not proc.name = cat and (fd.filename = hosts or fd.name startswith /etc/)',
+    'fd.name startswith /etc/ and not (proc.name = cat or fd.filename = hosts)',
+  ];
+  const cache = new CheckCache();
+  const withCache = conditions.map((c) => compileFilter(parseCondition(c), { checks: cache }));
+  const without = conditions.map((c) => compileFilter(parseCondition(c)));
+  assert.equal(cache.stats.shared, 3);
+  const events: Array<[number, string]> = [[300, '/etc/hosts'], [400, '/etc/hosts'], [300, '/tmp/hosts'], [400, '/tmp/x'], [300, '/etc/shadow'], [400, '/etc/shadow']];
+  for (const [tid, path] of events) {
+    const ctx = open(tid, path);
+    for (const order of [[0, 1, 2, 3, 4, 5], [5, 4, 3, 2, 1, 0]]) {
+      const c = open(tid, path); // a new event each pass: nothing cached yet
+      assert.deepEqual(order.map((i) => withCache[i]!(c)), order.map((i) => without[i]!(ctx)), `${tid} ${path} ${order}`);
+    }
+  }
+  const ctx = open(400, '/etc/shadow');
+  assert.deepEqual(withCache.map((f) => f(ctx)), [false, false, true, true, true, true]);
+});
+
+test('evt.type checks inside and/or chains (looked up by the chain itself) give the right answers', () => {
+  const close = (tid: number): EventContext => contextFor(state, 'close', tid, [0, 3]);
+  const conditions = [
+    'evt.type in (openat, close) and proc.name = cat',
+    'evt.type = close or proc.name = cat',
+    'proc.name = vi and evt.type = openat and fd.name startswith /etc/',
+    'evt.type != openat and proc.name = cat',
+    'not evt.type = openat or proc.name = vi',
+    'proc.name = cat and (evt.type = close or fd.name startswith /etc/)',
+  ];
+  const cache = new CheckCache();
+  const withCache = conditions.map((c) => compileFilter(parseCondition(c), { checks: cache }));
+  const without = conditions.map((c) => compileFilter(parseCondition(c)));
+  // Contexts are made one at a time: contextFor may reuse its view.
+  const cases: Array<[() => EventContext, boolean[]]> = [
+    [() => open(300, '/etc/hosts'), [true, true, false, false, false, true]],
+    [() => open(400, '/etc/hosts'), [false, false, true, false, true, false]],
+    [() => close(300), [true, true, false, true, true, true]],
+    [() => close(400), [false, true, false, false, true, false]],
+  ];
+  for (const [make, expected] of cases) {
+    const ctx = make();
+    assert.deepEqual(withCache.map((f) => f(ctx)), expected, `${ctx.evt.info.name} ${ctx.thread?.comm}`);
+    assert.deepEqual(without.map((f) => f(ctx)), expected, `${ctx.evt.info.name} ${ctx.thread?.comm} (no cache)`);
+  }
+});

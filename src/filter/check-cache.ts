@@ -7,7 +7,8 @@ import type { EventContext } from '../state/types.js';
 
 export type Check = (ctx: EventContext) => boolean;
 
-interface Slot {
+/** A shared check's last result; and/or chains read it directly (see CheckCache.slotOf). */
+export interface Slot {
   /** EventView.seq of the event `result` belongs to (0: none yet). */
   seq: number;
   result: boolean;
@@ -17,6 +18,8 @@ interface Slot {
 
 export class CheckCache {
   private readonly slots = new Map<string, Slot>();
+  /** The slot and the uncached check behind each check `share` returned. */
+  private readonly behind = new WeakMap<Check, { slot: Slot; check: Check }>();
 
   /** `check` (whose condition text is `key`) answering from the cache for repeated calls on
    *  the same event. */
@@ -25,7 +28,7 @@ export class CheckCache {
     if (slot === undefined) this.slots.set(key, (slot = { seq: 0, result: false, users: 0 }));
     slot.users++;
     const s = slot;
-    return (ctx) => {
+    const shared: Check = (ctx) => {
       if (s.users < 2) return check(ctx);
       const seq = ctx.evt.seq;
       if (s.seq === seq) return s.result;
@@ -34,6 +37,18 @@ export class CheckCache {
       s.result = r;
       return r;
     };
+    this.behind.set(shared, { slot: s, check });
+    return shared;
+  }
+
+  /**
+   * The slot and uncached check behind a check `share` returned (undefined for any other
+   * function), for and/or chains to do the caching inline: a slot whose `seq` is the event's
+   * holds what the check returns for it; otherwise the chain runs `check` and may store its
+   * result and the event's seq in the slot. Saves a call per shared check in a chain.
+   */
+  inline(shared: Check): { slot: Slot; check: Check } | undefined {
+    return this.behind.get(shared);
   }
 
   /** Distinct checks, and how many of them more than one filter uses. */

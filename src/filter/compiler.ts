@@ -4,7 +4,7 @@
 import type { BinaryCheck, Expr, FieldLike, Pos, TransformerListExpr, UnaryCheck, ValueExpr } from './ast.js';
 import { astToString } from './ast-string.js';
 import { forEachNode } from './ast-walk.js';
-import type { CheckCache } from './check-cache.js';
+import type { CheckCache, Slot } from './check-cache.js';
 import { supportedFieldTransformers } from './parser.js';
 import { hasField, resolveField, FieldArgError, type BoundField, type FieldDef, type FieldType, type Value } from './fields/index.js';
 import { constantPred, fieldPred, incompatibility, type Pred } from './operators.js';
@@ -37,6 +37,9 @@ const EVENT_NAMES = new Set(EVENT_TABLE.map((e) => e.name));
 const isEventName = (n: string): boolean => EVENT_NAMES.has(n) || syscallCode(n) !== undefined;
 /** Syscalls without an event of their own arrive as generic events (codes 0 and 1). */
 const GENERIC_CODES = new Set([0, 1]);
+/** evt.type checks that are exactly `table[evt.type] === 1`: and/or chains do the lookup
+ *  themselves rather than call the check. */
+const typeTables = new WeakMap<CompiledFilter, Uint8Array>();
 
 interface FieldOperand extends Operand {
   def?: FieldDef;
@@ -76,6 +79,36 @@ class Compiler {
     switch (e.kind) {
       case 'and': {
         const cs = flatten(e).map((c) => this.expr(c));
+        const inline = this.inlineParts(cs);
+        if (inline !== undefined) {
+          // Children answered without a call: evt.type tables looked up, checks the ruleset's
+          // cache already ran for this event read from their slots.
+          const { tables, slots, uncached } = inline;
+          return (ctx) => {
+            const evt = ctx.evt;
+            const seq = evt.seq;
+            const type = evt.type;
+            for (let i = 0; i < cs.length; i++) {
+              const t = tables[i];
+              if (t !== undefined) {
+                if (t[type] !== 1) return false;
+                continue;
+              }
+              const s = slots[i];
+              if (s === undefined) {
+                if (!cs[i]!(ctx)) return false;
+              } else if (s.seq === seq) {
+                if (!s.result) return false;
+              } else {
+                const r = uncached[i]!(ctx);
+                s.seq = seq;
+                s.result = r;
+                if (!r) return false;
+              }
+            }
+            return true;
+          };
+        }
         if (cs.length === 2) {
           const [a, b] = cs as [CompiledFilter, CompiledFilter];
           return (ctx) => a(ctx) && b(ctx);
@@ -87,6 +120,34 @@ class Compiler {
       }
       case 'or': {
         const cs = flatten(e).map((c) => this.expr(c));
+        const inline = this.inlineParts(cs);
+        if (inline !== undefined) {
+          const { tables, slots, uncached } = inline;
+          return (ctx) => {
+            const evt = ctx.evt;
+            const seq = evt.seq;
+            const type = evt.type;
+            for (let i = 0; i < cs.length; i++) {
+              const t = tables[i];
+              if (t !== undefined) {
+                if (t[type] === 1) return true;
+                continue;
+              }
+              const s = slots[i];
+              if (s === undefined) {
+                if (cs[i]!(ctx)) return true;
+              } else if (s.seq === seq) {
+                if (s.result) return true;
+              } else {
+                const r = uncached[i]!(ctx);
+                s.seq = seq;
+                s.result = r;
+                if (r) return true;
+              }
+            }
+            return false;
+          };
+        }
         if (cs.length === 2) {
           const [a, b] = cs as [CompiledFilter, CompiledFilter];
           return (ctx) => a(ctx) || b(ctx);
@@ -107,6 +168,19 @@ class Compiler {
       case 'binary':
         return this.binary(e);
     }
+  }
+
+  /**
+   * For each child of a chain, its evt.type table (see eventType), or its cache slot and the
+   * check behind it (see CheckCache.inline); undefined when no child has either and the chain
+   * calls every child.
+   */
+  private inlineParts(cs: readonly CompiledFilter[]): { tables: (Uint8Array | undefined)[]; slots: (Slot | undefined)[]; uncached: (CompiledFilter | undefined)[] } | undefined {
+    const cache = this.checks;
+    const tables = cs.map((c) => typeTables.get(c));
+    const behind = cs.map((c) => cache?.inline(c));
+    if (tables.every((t) => t === undefined) && behind.every((b) => b === undefined)) return undefined;
+    return { tables, slots: behind.map((b) => b?.slot), uncached: behind.map((b) => b?.check) };
   }
 
   operand(node: FieldLike, rhs: boolean): FieldOperand {
@@ -241,6 +315,11 @@ class Compiler {
       if (wanted.has(ev.name) && !GENERIC_CODES.has(code)) table[code] = 1;
     });
     const generic = names.filter((n) => !EVENT_NAMES.has(n));
+    if (generic.length === 0 && e.op !== '!=') {
+      const matches: CompiledFilter = (ctx) => table[ctx.evt.type] === 1;
+      typeTables.set(matches, table);
+      return matches;
+    }
     const matches: CompiledFilter = generic.length === 0
       ? (ctx) => table[ctx.evt.type] === 1
       : (ctx) => table[ctx.evt.type] === 1 || (GENERIC_CODES.has(ctx.evt.type) && wanted.has(eventName(ctx.evt)));

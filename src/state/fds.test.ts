@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FdState, MAX_FDS_PER_PROCESS, addFd, fdL4proto, ipSocketName, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
+import { FdState, MAX_FDS_PER_PROCESS, addFd, fdL4proto, ipSocketName, newIpSocket, setSocketTuple, swapSocketEnds, FdTable } from './fds.js';
 import { PPM_O } from './ppm.js';
 
 test('ip socket names follow the protocol, as sockinfo_to_str prints them', () => {
@@ -63,10 +63,64 @@ test('roles, l4proto visibility and close-on-exec bits', () => {
 });
 
 test('a process table holds at most MAX_FDS_PER_PROCESS fds; replacing one always works', () => {
-  const table: FdTable = new Map();
+  const table: FdTable = new FdTable();
   for (let i = 0; i < MAX_FDS_PER_PROCESS; i++) assert.ok(addFd(table, i, new FdState('file')));
   assert.equal(addFd(table, MAX_FDS_PER_PROCESS, new FdState('file')), undefined);
   const replacement = new FdState('pipe');
   assert.equal(addFd(table, 7, replacement), replacement);
   assert.equal(table.get(7)?.num, 7);
+});
+
+test('FdTable holds what a Map would, low and high fds alike, through random adds, replaces and deletes', () => {
+  const table = new FdTable();
+  const ref = new Map<number, FdState>();
+  let seed = 7;
+  const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+  const nums = [0, 1, 2, 3, 5, 9, 100, 1023, 1024, 1025, 5000, 70000, -1];
+  for (let i = 0; i < 3000; i++) {
+    const n = nums[rand(nums.length)]!;
+    if (rand(3) === 0) {
+      assert.equal(table.delete(n), ref.delete(n), `delete ${n}`);
+    } else {
+      const fd = new FdState('file');
+      fd.name = `f${i}`;
+      table.set(n, fd);
+      ref.set(n, fd);
+    }
+    assert.equal(table.size, ref.size);
+    assert.equal(table.get(n), ref.get(n));
+    assert.equal(table.has(n), ref.has(n));
+  }
+  const sorted = (it: Iterable<[number, FdState]>): Array<[number, string]> => [...it].map(([n, fd]): [number, string] => [n, fd.name]).sort((a, b) => a[0] - b[0]);
+  assert.deepEqual(sorted(table), sorted(ref));
+  assert.deepEqual(sorted(table.entries()), sorted(ref.entries()));
+  assert.deepEqual([...table.keys()].sort((a, b) => a - b), [...ref.keys()].sort((a, b) => a - b));
+  assert.equal([...table.values()].length, ref.size);
+  let visited = 0;
+  table.forEach((fd, n, t) => {
+    assert.equal(t.get(n), fd);
+    visited++;
+  });
+  assert.equal(visited, ref.size);
+});
+
+test('FdTable: deleting while iterating (as exec drops close-on-exec fds) visits every fd once', () => {
+  const table = new FdTable();
+  for (const n of [0, 1, 2, 7, 2000, 3000]) {
+    const fd = new FdState('file');
+    fd.openFlags = n % 2; // odd fds are "close-on-exec"
+    table.set(n, fd);
+  }
+  const seen: number[] = [];
+  for (const [n, fd] of table) {
+    seen.push(n);
+    if (fd.openFlags === 1) table.delete(n);
+  }
+  assert.deepEqual(seen, [0, 1, 2, 7, 2000, 3000], 'low fds in numeric order, then the others');
+  assert.deepEqual([...table.keys()], [0, 2, 2000, 3000]);
+  assert.equal(table.size, 4);
+  table.clear();
+  assert.equal(table.size, 0);
+  assert.equal(table.get(0), undefined);
+  assert.deepEqual([...table], []);
 });

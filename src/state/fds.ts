@@ -134,13 +134,98 @@ export class FdState implements FdInfo {
   }
 }
 
-/** The per-process fd table. */
-export type FdTable = Map<number, FdState>;
+/** Fds below this sit in an array; processes open and close low fds all the time, and a Map's
+ *  set/delete churn (deleted entries, rehashes) costs ten times an array slot. */
+const LOW_FDS = 1024;
+
+/**
+ * The per-process fd table: a Map to its users, stored as an array for low fds and the Map
+ * itself for the rest. Iteration gives the low fds in numeric order, then the others in
+ * insertion order.
+ */
+export class FdTable extends Map<number, FdState> {
+  private readonly low: (FdState | undefined)[] = [];
+  private lowCount = 0;
+
+  override get size(): number {
+    return this.lowCount + super.size;
+  }
+
+  override get(num: number): FdState | undefined {
+    return num >= 0 && num < LOW_FDS ? this.low[num] : super.get(num);
+  }
+
+  override has(num: number): boolean {
+    return num >= 0 && num < LOW_FDS ? this.low[num] !== undefined : super.has(num);
+  }
+
+  override set(num: number, fd: FdState): this {
+    if (num >= 0 && num < LOW_FDS) {
+      const low = this.low;
+      while (low.length <= num) low.push(undefined); // grown densely: a holey jump would make it a dictionary
+      if (low[num] === undefined) this.lowCount++;
+      low[num] = fd;
+      return this;
+    }
+    return super.set(num, fd);
+  }
+
+  override delete(num: number): boolean {
+    if (num >= 0 && num < LOW_FDS) {
+      if (this.low[num] === undefined) return false;
+      this.low[num] = undefined;
+      this.lowCount--;
+      return true;
+    }
+    return super.delete(num);
+  }
+
+  override clear(): void {
+    this.low.length = 0;
+    this.lowCount = 0;
+    super.clear();
+  }
+
+  override forEach(fn: (fd: FdState, num: number, table: Map<number, FdState>) => void, thisArg?: unknown): void {
+    for (const [num, fd] of this.entries()) fn.call(thisArg, fd, num, this);
+  }
+
+  override entries(): MapIterator<[number, FdState]> {
+    return this.iterate((num, fd): [number, FdState] => [num, fd]);
+  }
+
+  override keys(): MapIterator<number> {
+    return this.iterate((num) => num);
+  }
+
+  override values(): MapIterator<FdState> {
+    return this.iterate((_num, fd) => fd);
+  }
+
+  override [Symbol.iterator](): MapIterator<[number, FdState]> {
+    return this.entries();
+  }
+
+  /** A snapshot of the entries, iterated: generators cost several times an array iterator on
+   *  the paths that walk whole tables (fork, exec, the socket role guess). Fds removed during
+   *  the walk are still visited; callers only delete the entry in hand. */
+  private iterate<T>(pick: (num: number, fd: FdState) => T): MapIterator<T> {
+    const out: T[] = [];
+    const low = this.low;
+    for (let i = 0; i < low.length; i++) {
+      const fd = low[i];
+      if (fd !== undefined) out.push(pick(i, fd));
+    }
+    if (super.size > 0) for (const [num, fd] of super.entries()) out.push(pick(num, fd));
+    return out[Symbol.iterator]() as unknown as MapIterator<T>;
+  }
+}
 
 /** Adds (or replaces) fd `num` in `table`; returns undefined when the table is full (libsinsp drops it). */
 export function addFd(table: FdTable, num: number, fd: FdState): FdState | undefined {
   fd.num = num;
-  if (!table.has(num) && table.size >= MAX_FDS_PER_PROCESS) return undefined;
+  // The size first: only a full table needs the extra lookup.
+  if (table.size >= MAX_FDS_PER_PROCESS && !table.has(num)) return undefined;
   table.set(num, fd);
   return fd;
 }

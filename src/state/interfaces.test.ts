@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { networkInterfaces } from 'node:os';
-import { NetworkInterfaces, completeTuple, localInterfaces, resetLocalInterfaces, setLocalInterfaces } from './interfaces.js';
+import { NetworkInterfaces, completeTuple, localInterfaces, resetLocalInterfaces, setLocalInterfaces, v4 } from './interfaces.js';
 
 // The interface list of a capture made on a cloud VM (two IPv4, three IPv6 addresses).
 const VM = [
@@ -80,4 +80,15 @@ test("without a capture's list the host's interfaces are the local ones", () => 
   const lo = Object.values(networkInterfaces()).flat().find((a) => a?.family === 'IPv4');
   if (lo) assert.equal(localInterfaces().isLocal(lo.address), true);
   assert.equal(localInterfaces().isLocal('192.0.2.123'), false);
+});
+
+test('v4 reads dotted quads as a number and refuses anything else', () => {
+  assert.equal(v4('0.0.0.0'), 0);
+  assert.equal(v4('127.0.0.1'), 0x7f000001);
+  assert.equal(v4('255.255.255.255'), 0xffffffff);
+  assert.equal(v4('10.0.0.79'), 10 * 2 ** 24 + 79);
+  assert.equal(v4('010.000.0.0079'), 10 * 2 ** 24 + 79, 'leading zeros, as Number() reads them');
+  for (const bad of ['', '1.2.3', '1.2.3.4.5', '1.2.3.256', '256.1.1.1', '1..2.3', '.1.2.3', '1.2.3.', '1.2.3.-4', 'a.b.c.d', '::1']) {
+    assert.equal(v4(bad), -1, JSON.stringify(bad));
+  }
 });

@@ -26,8 +26,33 @@ interface V6 {
 const LOOPBACK_V4 = 0x7f000001;
 const V6_LOOPBACK = ipBytes('::1');
 
-/** Dotted quad → unsigned 32-bit number (network order as a number), or -1. */
-function v4(ip: string): number {
+/** Dotted quad → unsigned 32-bit number (network order as a number), or -1. Runs for every
+ *  socket event that asks whether an end is local: plain decimal quads are read without
+ *  allocating; anything else goes the general way. */
+export function v4(ip: string): number {
+  let n = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      part = part * 10 + (c - 48);
+      if (++digits > 3) return v4General(ip);
+    } else if (c === 46 && digits > 0 && part <= 255 && dots < 3) {
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else {
+      return v4General(ip);
+    }
+  }
+  if (dots !== 3 || digits === 0 || part > 255) return v4General(ip);
+  return n * 256 + part;
+}
+
+function v4General(ip: string): number {
   const p = ip.split('.');
   if (p.length !== 4) return -1;
   let n = 0;

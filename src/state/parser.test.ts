@@ -499,3 +499,18 @@ test('an unknown thread is read through the lookup hook when live', () => {
   assert.equal(ctx.thread?.invalid, true, 'a vanished thread becomes a placeholder');
   assert.equal(p.stats.placeholders, 1);
 });
+
+test('close: the fd stays for the close event itself and is gone from the next event on', () => {
+  const p = world();
+  for (let round = 0; round < 3; round++) {
+    const open = p.process(ev('openat', 100, [7, -100, 'notes.txt', PPM_O.RDONLY, 0, 0xfd01, 42]));
+    assert.equal(open.fd?.name, '/home/u/notes.txt');
+    const close = p.process(ev('close', 100, [0, 7]));
+    assert.equal(close.fd?.name, '/home/u/notes.txt', 'the close event still sees its fd');
+    assert.equal(p.threads.get(100)!.shared.fds.has(7), true);
+    p.process(ev('close', 100, [-9, 1])); // a failed close keeps fd 1, and applies the earlier close
+    const fds = p.threads.get(100)!.shared.fds;
+    assert.equal(fds.has(7), false, `round ${round}: closed fd removed at the next event`);
+    assert.equal(fds.has(1), true);
+  }
+});

@@ -8,7 +8,7 @@ import { EVENT_TABLE } from '../events/event-table.js';
 import type { EventContext, FdType, StateView } from './types.js';
 import { EV, FD_PARAM_OF_EXIT } from './event-codes.js';
 import { hasParam } from './event-params.js';
-import { FD_FLAG, FdState, addFd } from './fds.js';
+import { FD_FLAG, FdState, addFd, type FdTable } from './fds.js';
 import { concatenatePaths } from './paths.js';
 import {
   FD_CLOEXEC, MAX_CAPS, NO_ID, PPM_AT_FDCWD, PPM_CL, PPM_CLOSE_RANGE_CLOEXEC, PPM_EPOLL_CLOEXEC, PPM_FCNTL,
@@ -80,8 +80,12 @@ export class StateParser {
   private readonly opts: ParserOptions;
   readonly bootTs: bigint;
   private pendingRemoveTid = -1;
-  private pendingFdTid = -1;
+  /** The fd table closes were applied to on the last event (its fds go on the next one):
+   *  the table itself rather than its thread's tid, so applying it needs no thread lookup. */
+  private pendingFdTable: FdTable | undefined = undefined;
+  /** pendingFds[0 .. pendingFdCount): a count rather than `length = 0`, which is a runtime call. */
   private readonly pendingFds: number[] = [];
+  private pendingFdCount = 0;
   private lastPurgeTs = 0;
   /** Counters, for metrics. */
   readonly stats = { events: 0, placeholders: 0, procLookups: 0, removedThreads: 0, purged: 0 };
@@ -180,18 +184,19 @@ export class StateParser {
       this.threads.remove(tid);
       this.stats.removedThreads++;
     }
-    if (this.pendingFdTid !== -1) {
-      const t = this.threads.get(this.pendingFdTid);
-      if (t !== undefined) for (const n of this.pendingFds) t.shared.fds.delete(n);
-      this.pendingFdTid = -1;
-      this.pendingFds.length = 0;
+    const table = this.pendingFdTable;
+    if (table !== undefined) {
+      const fds = this.pendingFds;
+      for (let i = 0; i < this.pendingFdCount; i++) table.delete(fds[i]!);
+      this.pendingFdTable = undefined;
+      this.pendingFdCount = 0;
     }
   }
 
   /** Drops fd `num` of thread `tid`'s process when the next event arrives (after close). */
-  scheduleFdRemoval(tid: number, num: number): void {
-    this.pendingFdTid = tid;
-    this.pendingFds.push(num);
+  scheduleFdRemoval(t: Thread, num: number): void {
+    this.pendingFdTable = t.shared.fds;
+    this.pendingFds[this.pendingFdCount++] = num;
   }
 
   scheduleThreadRemoval(tid: number): void {
@@ -384,7 +389,7 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
 
 function parseClose(p: StateParser, evt: EventView, t: Thread | undefined): void {
   if (evt.int(0) < 0 || t === undefined || p.ctx.fd === undefined) return;
-  p.scheduleFdRemoval(t.tid, p.ctx.fdNum);
+  p.scheduleFdRemoval(t, p.ctx.fdNum);
 }
 
 function parseCloseRange(_p: StateParser, evt: EventView, t: Thread | undefined): void {

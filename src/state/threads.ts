@@ -3,7 +3,7 @@
 // ptid with children lists for re-parenting when a parent exits, and a bounded size with
 // purging of dead or idle entries.
 import type { ProcessShared, ThreadInfo } from './types.js';
-import type { FdTable } from './fds.js';
+import { FdTable } from './fds.js';
 import { NO_ID, PPM_CL } from './ppm.js';
 
 /** libsinsp's default thread table size (falco_libs.thread_table_size). */
@@ -11,7 +11,7 @@ export const DEFAULT_MAX_THREADS = 262144;
 
 /** What all threads of one process share. */
 export class ProcessState implements ProcessShared {
-  readonly fds: FdTable = new Map();
+  readonly fds: FdTable = new FdTable();
   /** Working directory, always ending in '/' (libsinsp keeps it that way). */
   cwd = '';
   env: string[] = [];
