@@ -65,6 +65,16 @@ const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
 
+/**
+ * What starting the sensor needs and this process can check itself: the built binary and root.
+ * Returns the binary's path; throws SensorError ('not-built', 'not-root') saying what is missing.
+ */
+export function checkCanStart(binary?: string): string {
+  const path = binary ?? findSensorBinary();
+  if (process.geteuid?.() !== 0) throw new SensorError('not-root', 'the sensor must run as root (BPF needs CAP_BPF, CAP_PERFMON)');
+  return path;
+}
+
 /** Path of the sensor binary, or a SensorError saying how to build it. */
 export function findSensorBinary(root = PACKAGE_ROOT): string {
   const path = join(root, 'sensor', 'build', 'saker-sensor');
@@ -125,8 +135,7 @@ export class LiveSensor {
 
   /** Spawns the sensor and resolves once its probes are attached and capturing `syscalls`. */
   static async start(opts: SensorOptions): Promise<LiveSensor> {
-    const binary = opts.binary ?? findSensorBinary();
-    if (process.geteuid?.() !== 0) throw new SensorError('not-root', 'the sensor must run as root (BPF needs CAP_BPF, CAP_PERFMON)');
+    const binary = checkCanStart(opts.binary);
     const syscalls = checkSyscalls(opts.syscalls);
     const args = [
       `--syscalls=${syscalls.join(',')}`,

@@ -1,7 +1,7 @@
 // saker capture: record live events to a .scap file that sysdig and Falco read. The file starts
 // with the machine, interfaces, users and the process table (with fds), then every captured event
 // (or those matching FILTER, evaluated with the same state the agent keeps).
-import { LiveSensor, SensorError } from '../../capture/live/sensor.js';
+import { checkCanStart, LiveSensor, SensorError } from '../../capture/live/sensor.js';
 import { SENSOR_SYSCALLS } from '../../capture/live/syscalls.js';
 import { liveTables } from '../../state/scap-tables.js';
 import { ScapWriter } from '../../capture/scap/writer.js';
@@ -48,6 +48,13 @@ export async function captureCommand(argv: string[]): Promise<number> {
     }
   }
 
+  try {
+    checkCanStart();
+  } catch (e) {
+    if (!(e instanceof SensorError)) throw e;
+    log(e.message);
+    return 1;
+  }
   const state = new State({ live: true, containerLookup: false });
   const snapshots = new ProcScanner().scanAll();
   state.loadSnapshots(snapshots);

@@ -2,7 +2,7 @@
 // sensor captures the syscalls the rules (and state tracking) need, and alerts go to stdout.
 // SIGINT/SIGTERM stop cleanly (exit 0); SIGHUP reloads the rules, keeping the old ones on error.
 import { loadConfig, type Config } from '../../config/config.js';
-import { LiveSensor, SensorError, type SensorStats } from '../../capture/live/sensor.js';
+import { checkCanStart, LiveSensor, SensorError, type SensorStats } from '../../capture/live/sensor.js';
 import { STATE_SYSCALLS, syscallsForCodes } from '../../capture/live/syscalls.js';
 import { Engine } from '../../engine/engine.js';
 import { hostName } from '../../filter/fields/evt.js';
@@ -50,6 +50,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   const loaded = rules.loaded;
   log(`loaded ${loaded.ruleset.enabledCount} enabled rules from ${paths.join(', ')}`);
   if (values['dry-run']) return 0;
+  try {
+    checkCanStart();
+  } catch (e) {
+    if (!(e instanceof SensorError)) throw e;
+    log(e.message);
+    return 1;
+  }
   return live(cfg, paths, loaded.ruleset, duration);
 }
 
