@@ -77,86 +77,11 @@ class Compiler {
 
   private node(e: Expr): CompiledFilter {
     switch (e.kind) {
-      case 'and': {
-        const cs = flatten(e).map((c) => this.expr(c));
-        const inline = this.inlineParts(cs);
-        if (inline !== undefined) {
-          // Children answered without a call: evt.type tables looked up, checks the ruleset's
-          // cache already ran for this event read from their slots.
-          const { tables, slots, uncached } = inline;
-          return (ctx) => {
-            const evt = ctx.evt;
-            const seq = evt.seq;
-            const type = evt.type;
-            for (let i = 0; i < cs.length; i++) {
-              const t = tables[i];
-              if (t !== undefined) {
-                if (t[type] !== 1) return false;
-                continue;
-              }
-              const s = slots[i];
-              if (s === undefined) {
-                if (!cs[i]!(ctx)) return false;
-              } else if (s.seq === seq) {
-                if (!s.result) return false;
-              } else {
-                const r = uncached[i]!(ctx);
-                s.seq = seq;
-                s.result = r;
-                if (!r) return false;
-              }
-            }
-            return true;
-          };
-        }
-        if (cs.length === 2) {
-          const [a, b] = cs as [CompiledFilter, CompiledFilter];
-          return (ctx) => a(ctx) && b(ctx);
-        }
-        return (ctx) => {
-          for (let i = 0; i < cs.length; i++) if (!cs[i]!(ctx)) return false;
-          return true;
-        };
-      }
-      case 'or': {
-        const cs = flatten(e).map((c) => this.expr(c));
-        const inline = this.inlineParts(cs);
-        if (inline !== undefined) {
-          const { tables, slots, uncached } = inline;
-          return (ctx) => {
-            const evt = ctx.evt;
-            const seq = evt.seq;
-            const type = evt.type;
-            for (let i = 0; i < cs.length; i++) {
-              const t = tables[i];
-              if (t !== undefined) {
-                if (t[type] === 1) return true;
-                continue;
-              }
-              const s = slots[i];
-              if (s === undefined) {
-                if (cs[i]!(ctx)) return true;
-              } else if (s.seq === seq) {
-                if (s.result) return true;
-              } else {
-                const r = uncached[i]!(ctx);
-                s.seq = seq;
-                s.result = r;
-                if (r) return true;
-              }
-            }
-            return false;
-          };
-        }
-        if (cs.length === 2) {
-          const [a, b] = cs as [CompiledFilter, CompiledFilter];
-          return (ctx) => a(ctx) || b(ctx);
-        }
-        return (ctx) => {
-          for (let i = 0; i < cs.length; i++) if (cs[i]!(ctx)) return true;
-          return false;
-        };
-      }
+      case 'and':
+        // An and-chain ends at the first false child, an or-chain at the first true one.
+        return this.chain(flatten(e).map((c) => this.expr(c)), false);
+      case 'or':
+        return this.chain(flatten(e).map((c) => this.expr(c)), true);
       case 'not': {
         const c = this.expr(e.child);
         return (ctx) => !c(ctx);
@@ -168,6 +93,48 @@ class Compiler {
       case 'binary':
         return this.binary(e);
     }
+  }
+
+  /**
+   * A chain of children evaluated left to right that stops at the first child equal to `stop`
+   * (false for and, true for or) and otherwise yields !stop. Children that are evt.type tables or
+   * checks the ruleset's cache holds are answered in the loop, without a call.
+   */
+  private chain(cs: readonly CompiledFilter[], stop: boolean): CompiledFilter {
+    const inline = this.inlineParts(cs);
+    if (inline === undefined) {
+      if (cs.length === 2) {
+        const [a, b] = cs as [CompiledFilter, CompiledFilter];
+        return stop ? (ctx) => a(ctx) || b(ctx) : (ctx) => a(ctx) && b(ctx);
+      }
+      return (ctx) => {
+        for (let i = 0; i < cs.length; i++) if (cs[i]!(ctx) === stop) return stop;
+        return !stop;
+      };
+    }
+    const { tables, slots, uncached } = inline;
+    return (ctx) => {
+      const evt = ctx.evt;
+      const seq = evt.seq;
+      const type = evt.type;
+      for (let i = 0; i < cs.length; i++) {
+        const t = tables[i];
+        let r: boolean;
+        if (t !== undefined) r = t[type] === 1;
+        else {
+          const s = slots[i];
+          if (s === undefined) r = cs[i]!(ctx);
+          else if (s.seq === seq) r = s.result;
+          else {
+            r = uncached[i]!(ctx);
+            s.seq = seq;
+            s.result = r;
+          }
+        }
+        if (r === stop) return stop;
+      }
+      return !stop;
+    };
   }
 
   /**
