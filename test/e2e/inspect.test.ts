@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { readScap } from '../../src/capture/scap/reader.js';
 import { hasSysdig, sharedDir } from '../../src/testing/shared.js';
-import { RULES, SAKER, compareFields, sakerLines, sakerRows, sysdigOut, sysdigRows, type Comparison } from './sysdig-compare.js';
+import { RULES, SAKER, compareFields, outside, sakerLines, sakerRows, sysdigOut, sysdigRows, withDir, type Comparison } from './sysdig-compare.js';
 
 // sysdig 0.29 cannot open this one (its section header carries pcapng options); it is
 // curl_google.scap with comments, so Saker must print the same for both.
@@ -62,10 +62,6 @@ async function comparison(file: string): Promise<Comparison> {
 }
 
 /** FORMAT with %evt.dir in front, to pick exit lines (and cut it off again). */
-function withDir(format: string): string {
-  const star = format.startsWith('*');
-  return `${star ? '*' : ''}%evt.dir ${star ? format.slice(1) : format}`;
-}
 const pickExits = (lines: string[]) => new Map(lines.filter((l) => l.startsWith('< ')).map((l) => [Number(l.split(' ')[1]), l.slice(2)]));
 
 /** Saker's exit-event lines for FILTER/FORMAT, keyed by evt.num (the format starts with it). */
@@ -76,13 +72,6 @@ function sakerExitLines(file: string, format: string, filter: string): Map<numbe
 /** Exit-event lines of both tools for FILTER/FORMAT, keyed by evt.num. */
 function exitLines(file: string, format: string, filter: string): { sd: Map<number, string>; sk: Map<number, string> } {
   return { sd: pickExits(sysdigOut(file, withDir(format), filter)), sk: sakerExitLines(file, format, filter) };
-}
-
-/** Events where any of `fields` differs between the two tools (each difference explained). */
-function outside(c: Comparison, fields: readonly string[]): Set<number> {
-  const s = new Set<number>();
-  for (const f of fields) for (const n of c.differs.get(f) ?? []) s.add(n);
-  return s;
 }
 
 test('saker inspect --help and saker --help', () => {

@@ -18,7 +18,7 @@ import { EVENT_TABLE } from '../../src/events/event-table.js';
 import { SYSDIG_EVENT_MAX } from '../../src/events/libs-tables.js';
 import { hasSysdig } from '../../src/testing/shared.js';
 import {
-  EXIT_ONLY_RULES, REPO, RULES, SAKER, compareFields, sakerLines, sakerRows, sysdigOut, sysdigRows, type Comparison, type EventRow,
+  EXIT_ONLY_RULES, REPO, RULES, SAKER, compareFields, outside, sakerLines, sakerRows, sysdigOut, sysdigRows, withDir, type Comparison, type EventRow,
 } from './sysdig-compare.js';
 
 const SENSOR = join(REPO, 'sensor/build/saker-sensor');
@@ -186,20 +186,13 @@ function comparison(r: Recording): Comparison {
 }
 
 /** Events where any of `fields` differs between the two tools (each difference explained). */
-function outside(c: Comparison, fields: readonly string[]): Set<number> {
-  const s = new Set<number>();
-  for (const f of fields) for (const n of c.differs.get(f) ?? []) s.add(n);
-  return s;
-}
-
 /**
  * Exit-event lines of both tools for FORMAT (starting with %evt.num, '*' allowed) and FILTER, keyed
  * by sysdig's evt.num; Saker's renumbered as sysdig numbers. procexit, the one event without an
  * exit direction, is left out as in the field comparison.
  */
 function lines(r: Recording, format: string, filter: string, sakerFilter = filter): { sd: Map<number, string>; sk: Map<number, string> } {
-  const star = format.startsWith('*');
-  const fmt = `${star ? '*' : ''}%evt.dir ${star ? format.slice(1) : format}`;
+  const fmt = withDir(format);
   const exits = (out: string[]) => out.filter((l) => l.startsWith('< ')).map((l) => l.slice(2));
   const split = (l: string): [number, string] => {
     const sp = l.indexOf(' ');

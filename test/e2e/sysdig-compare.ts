@@ -401,3 +401,16 @@ export const EXIT_ONLY_RULES: Rule[] = [
       (sk.v['user.uid'] === '4294967295' || [sk, ...before].some((b) => b.v['evt.args']!.includes(`uid=${sk.v['user.uid']}`))),
   },
 ];
+
+/** Events where any of `fields` differs between the two tools (each difference explained). */
+export function outside(c: Comparison, fields: readonly string[]): Set<number> {
+  const s = new Set<number>();
+  for (const f of fields) for (const n of c.differs.get(f) ?? []) s.add(n);
+  return s;
+}
+
+/** FORMAT with %evt.dir in front (after a leading '*'), so exit lines can be picked out. */
+export function withDir(format: string): string {
+  const star = format.startsWith('*');
+  return `${star ? '*' : ''}%evt.dir ${star ? format.slice(1) : format}`;
+}
