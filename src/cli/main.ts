@@ -1,4 +1,5 @@
 // saker command-line entry point: dispatches to one module per command.
+import { SensorError } from '../capture/live/sensor.js';
 import { UsageError } from './args.js';
 import { captureCommand } from './commands/capture.js';
 import { fieldsCommand } from './commands/fields.js';
@@ -53,6 +54,10 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`saker ${cmd}: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof SensorError) {
+      process.stderr.write(`saker: ${e.message}\n`);
       return 1;
     }
     throw e;

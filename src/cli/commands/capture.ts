@@ -48,13 +48,7 @@ export async function captureCommand(argv: string[]): Promise<number> {
     }
   }
 
-  try {
-    checkCanStart();
-  } catch (e) {
-    if (!(e instanceof SensorError)) throw e;
-    log(e.message);
-    return 1;
-  }
+  checkCanStart(); // not built / not root: a SensorError, reported by main
   const state = new State({ live: true, containerLookup: false });
   const snapshots = new ProcScanner().scanAll();
   state.loadSnapshots(snapshots);
