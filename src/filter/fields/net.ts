@@ -2,31 +2,10 @@
 // membership, the local-interface test behind fd.lip/fd.rip, and the name cache behind fd.*ip.name.
 import { readFileSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
-import { localInterfaces, setLocalInterfaces } from '../../state/interfaces.js';
+import { localInterfaces, v4 } from '../../state/interfaces.js';
 
-/** An IPv4 address as an unsigned 32-bit number, or -1 when `s` is not a dotted quad. No allocation. */
-export function ipv4ToInt(s: string): number {
-  let n = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 46) {
-      if (digits === 0 || part > 255) return -1;
-      n = n * 256 + part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 48 && c <= 57) {
-      part = part * 10 + (c - 48);
-      digits++;
-      if (digits > 3) return -1;
-    } else return -1;
-  }
-  if (dots !== 3 || digits === 0 || part > 255) return -1;
-  return n * 256 + part;
-}
+/** An IPv4 address as an unsigned 32-bit number, or -1 when `s` is not a dotted quad (the state's parser). */
+export const ipv4ToInt = v4;
 
 /** Expands an IPv6 address to 8 hextets (numbers), or undefined when invalid. */
 export function ipv6ToWords(s: string): number[] | undefined {
@@ -85,14 +64,6 @@ export function sameIp(a: string, b: string): boolean {
     return !!x && !!y && x.every((v, i) => v === y[i]);
   }
   return false;
-}
-
-/**
- * Makes `addrs` this machine's addresses for fd.lip / fd.rip / fd.is_server (a capture's
- * interface list; live, the host's interfaces are used).
- */
-export function setLocalAddresses(addrs: Iterable<string>): void {
-  setLocalInterfaces([...addrs].map((addr) => ({ family: addr.includes(':') ? 'ipv6' : 'ipv4', addr })));
 }
 
 /** libsinsp's locality test: an IPv4 interface address, or an IPv6 address in an interface's /64. */
