@@ -33,13 +33,14 @@ const hasReturnValue = (ctx: EventContext): boolean => {
 };
 const returnValue = (ctx: EventContext): number => ctx.evt.int(0);
 
-const OPEN_NAMES = new Set(['open', 'openat', 'openat2', 'open_by_handle_at']);
+/** Event codes of the open family (by code: no string lookup per event). */
+const IS_OPEN = Uint8Array.from(EVENT_TABLE, (e) => (['open', 'openat', 'openat2', 'open_by_handle_at'].includes(e.name) ? 1 : 0));
 const FLAGS_IDX = paramIndexByCode('flags');
 const MODE_IDX = paramIndexByCode('mode');
 
 /** Open flags of an open-family event, or undefined for other events. */
 function openFlags(ctx: EventContext): number | undefined {
-  if (!OPEN_NAMES.has(ctx.evt.info.name)) return undefined;
+  if (IS_OPEN[ctx.evt.type] !== 1) return undefined;
   const i = FLAGS_IDX[ctx.evt.type]!;
   return i >= 0 && ctx.evt.hasParam(i) ? ctx.evt.uint(i) : undefined;
 }
