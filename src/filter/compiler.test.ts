@@ -1,6 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileFilter, FilterCompileError } from './compiler.js';
+import { compileGroup } from './group-compiler.js';
 import { parseCondition } from './parser.js';
 import { contextFor, fileFd, testState, thread } from './test-support.js';
 import { encodeSockAddr, encodeSockTuple } from '../state/sockaddr.js';
@@ -18,7 +19,14 @@ const state = testState(
 const PPM_O_RDONLY = 1;
 const openShadow = (): EventContext => contextFor(state, 'openat', 300, [3, -100, '/etc/shadow', PPM_O_RDONLY, 0, 0, 42]);
 
-const check = (cond: string, ctx: EventContext): boolean => compileFilter(parseCondition(cond))(ctx);
+/** The check's answer, which the same condition compiled into a rule group must give too. */
+const check = (cond: string, ctx: EventContext): boolean => {
+  const expr = parseCondition(cond);
+  const alone = compileFilter(expr)(ctx);
+  const grouped = compileGroup([expr], ctx.evt.type, true)(ctx, [cond], () => {});
+  assert.equal(grouped, alone ? 1 : 0, `${cond}: as a rule group`);
+  return alone;
+};
 const holds = (cond: string, ctx = openShadow()) => assert.equal(check(cond, ctx), true, cond);
 const fails = (cond: string, ctx = openShadow()) => assert.equal(check(cond, ctx), false, cond);
 const rejects = (cond: string, message: string) =>

@@ -4,7 +4,6 @@
 import type { BinaryCheck, Expr, FieldLike, Pos, TransformerListExpr, UnaryCheck, ValueExpr } from './ast.js';
 import { astToString } from './ast-string.js';
 import { forEachNode } from './ast-walk.js';
-import type { CheckCache, Slot } from './check-cache.js';
 import { supportedFieldTransformers } from './parser.js';
 import { hasField, resolveField, FieldArgError, type BoundField, type FieldDef, type FieldType, type Value } from './fields/index.js';
 import { constantPred, fieldPred, incompatibility, type Pred } from './operators.js';
@@ -21,8 +20,6 @@ export type CompiledFilter = (ctx: EventContext) => boolean;
 export interface CompileOptions {
   /** libsinsp compiler warnings (Falco's LOAD_COMPILE_CONDITION). */
   onWarning?: (message: string, pos: Pos) => void;
-  /** Shared by the filters of one ruleset: each distinct check runs once per event. */
-  checks?: CheckCache;
 }
 
 export class FilterCompileError extends Error {
@@ -41,7 +38,7 @@ const GENERIC_CODES = new Set([0, 1]);
  *  themselves rather than call the check. */
 const typeTables = new WeakMap<CompiledFilter, Uint8Array>();
 
-interface FieldOperand extends Operand {
+export interface FieldOperand extends Operand {
   def?: FieldDef;
   bound?: BoundField;
   /** Plain field (no transformer): name as written. */
@@ -50,32 +47,17 @@ interface FieldOperand extends Operand {
 
 export function compileFilter(expr: Expr, opts: CompileOptions = {}): CompiledFilter {
   if (opts.onWarning) warnOnValues(expr, opts.onWarning);
-  return new Compiler(opts.checks).expr(expr);
+  return new Compiler().expr(expr);
 }
 
-/** Compiles a field or transformer for outputs and extraction (e.g. %proc.name). */
-export function compileExtractor(node: FieldLike): Operand & { def?: FieldDef } {
-  return new Compiler(undefined).operand(node, false);
+/** Compiles a field or transformer for outputs and extraction (e.g. %proc.name), or as the
+ *  left side of a check (with its bound field: either-side and ancestor fields). */
+export function compileExtractor(node: FieldLike): FieldOperand {
+  return new Compiler().operand(node, false);
 }
 
 class Compiler {
-  /** Shared by the filters of one ruleset (see CheckCache); undefined compiles standalone. */
-  constructor(private readonly checks: CheckCache | undefined) {}
-
-  /**
-   * Checks go through the ruleset's cache, so a check that many rules repeat (the ones of the
-   * open_read macro ...) runs once per event. evt.type checks are a table lookup, cheaper than
-   * the cache. (Caching whole and/or subtrees as well measured no better once chains are flat.)
-   */
   expr(e: Expr): CompiledFilter {
-    const f = this.node(e);
-    const cache = this.checks;
-    if (cache === undefined || (e.kind !== 'binary' && e.kind !== 'unary')) return f;
-    if (e.left.kind === 'field' && e.left.name === 'evt.type') return f;
-    return cache.share(astToString(e), f);
-  }
-
-  private node(e: Expr): CompiledFilter {
     switch (e.kind) {
       case 'and':
         // An and-chain ends at the first false child, an or-chain at the first true one.
@@ -97,12 +79,12 @@ class Compiler {
 
   /**
    * A chain of children evaluated left to right that stops at the first child equal to `stop`
-   * (false for and, true for or) and otherwise yields !stop. Children that are evt.type tables or
-   * checks the ruleset's cache holds are answered in the loop, without a call.
+   * (false for and, true for or) and otherwise yields !stop. Children that are evt.type tables
+   * are answered in the loop, without a call.
    */
   private chain(cs: readonly CompiledFilter[], stop: boolean): CompiledFilter {
-    const inline = this.inlineParts(cs);
-    if (inline === undefined) {
+    const tables = cs.map((c) => typeTables.get(c));
+    if (tables.every((t) => t === undefined)) {
       if (cs.length === 2) {
         const [a, b] = cs as [CompiledFilter, CompiledFilter];
         return stop ? (ctx) => a(ctx) || b(ctx) : (ctx) => a(ctx) && b(ctx);
@@ -112,42 +94,14 @@ class Compiler {
         return !stop;
       };
     }
-    const { tables, slots, uncached } = inline;
     return (ctx) => {
-      const evt = ctx.evt;
-      const seq = evt.seq;
-      const type = evt.type;
+      const type = ctx.evt.type;
       for (let i = 0; i < cs.length; i++) {
         const t = tables[i];
-        let r: boolean;
-        if (t !== undefined) r = t[type] === 1;
-        else {
-          const s = slots[i];
-          if (s === undefined) r = cs[i]!(ctx);
-          else if (s.seq === seq) r = s.result;
-          else {
-            r = uncached[i]!(ctx);
-            s.seq = seq;
-            s.result = r;
-          }
-        }
-        if (r === stop) return stop;
+        if ((t !== undefined ? t[type] === 1 : cs[i]!(ctx)) === stop) return stop;
       }
       return !stop;
     };
-  }
-
-  /**
-   * For each child of a chain, its evt.type table (see eventType), or its cache slot and the
-   * check behind it (see CheckCache.inline); undefined when no child has either and the chain
-   * calls every child.
-   */
-  private inlineParts(cs: readonly CompiledFilter[]): { tables: (Uint8Array | undefined)[]; slots: (Slot | undefined)[]; uncached: (CompiledFilter | undefined)[] } | undefined {
-    const cache = this.checks;
-    const tables = cs.map((c) => typeTables.get(c));
-    const behind = cs.map((c) => cache?.inline(c));
-    if (tables.every((t) => t === undefined) && behind.every((b) => b === undefined)) return undefined;
-    return { tables, slots: behind.map((b) => b?.slot), uncached: behind.map((b) => b?.check) };
   }
 
   operand(node: FieldLike, rhs: boolean): FieldOperand {

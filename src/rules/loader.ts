@@ -90,9 +90,11 @@ export class RulesLoader<Ctx = EventContext> {
   /** The ruleset of one source, built from the last successful compile. */
   ruleset(config: RulesetConfig = {}, source = SYSCALL_SOURCE): Ruleset<Ctx> {
     const rules = (this.compiled?.rules ?? []).filter((r) => r.source === source);
+    const src = this.sources.get(source);
     const ruleset = new Ruleset(rules, {
       minPriority: resolvePriority(config.minPriority),
       ruleMatching: config.ruleMatching === undefined ? undefined : parseRuleMatching(config.ruleMatching),
+      compileGroup: src?.compileGroup?.bind(src),
     });
     ruleset.applySelections(config.selections ?? []);
     return ruleset;

@@ -5,6 +5,7 @@
 
 import type { CompiledRule } from './compiler.js';
 import { Priority } from './priority.js';
+import type { RuleGroupFilter } from './source.js';
 
 export type RuleMatching = 'first' | 'all';
 
@@ -16,10 +17,15 @@ export interface RuleSelection {
   tag?: string;
 }
 
-export interface RulesetOptions {
+export interface RulesetOptions<Ctx = unknown> {
   /** Rules less severe than this are not loaded (Falco `priority`, default debug). */
   minPriority?: Priority;
   ruleMatching?: RuleMatching;
+  /**
+   * Compiles the rules of one event code into one function (RuleSource.compileGroup); without
+   * it each rule's own filter runs.
+   */
+  compileGroup?: (conditions: CompiledRule<Ctx>['condition'][], eventCode: number, first: boolean) => RuleGroupFilter<Ctx>;
 }
 
 /** Parses Falco's `rule_matching` value (case-insensitive first|all). */
@@ -59,10 +65,18 @@ export class Ruleset<Ctx> {
   private readonly byCode: CompiledRule<Ctx>[][] = [];
   /** Enabled rules without event codes (plugin sources): run for every event. */
   private readonly anyCode: CompiledRule<Ctx>[] = [];
+  private readonly compileGroup: RulesetOptions<Ctx>['compileGroup'];
+  /**
+   * groups[code] = byCode[code] compiled into one function, built on the first event of that
+   * code (most codes never occur); null when compiling failed and each rule's filter runs.
+   * Emptied when the enabled rules change.
+   */
+  private groups: (RuleGroupFilter<Ctx> | null | undefined)[] = [];
 
-  constructor(rules: readonly CompiledRule<Ctx>[], options: RulesetOptions = {}) {
+  constructor(rules: readonly CompiledRule<Ctx>[], options: RulesetOptions<Ctx> = {}) {
     const minPriority = options.minPriority ?? Priority.DEBUG;
     this.ruleMatching = options.ruleMatching ?? 'first';
+    this.compileGroup = options.compileGroup;
     this.rules = rules.filter((r) => r.priority <= minPriority);
     for (const rule of this.rules) if (rule.enabled) this.add(rule);
   }
@@ -122,14 +136,17 @@ export class Ruleset<Ctx> {
   }
 
   /**
-   * Evaluates the rules for an event of `eventCode`. With `first` returns after the first
-   * match; with `all` calls `onMatch` for each. Returns the number of matches.
+   * Evaluates the rules for an event of `eventCode` (the event's own code: compiled groups
+   * decide evt.type checks by it). With `first` returns after the first match; with `all`
+   * calls `onMatch` for each. Returns the number of matches.
    */
   evaluate(eventCode: number, ctx: Ctx, onMatch: (rule: CompiledRule<Ctx>) => void): number {
     const indexed = this.byCode[eventCode];
     let matches = 0;
-    if (indexed !== undefined) {
-      matches = this.run(indexed, ctx, onMatch);
+    if (indexed !== undefined && indexed.length > 0) {
+      let group = this.groups[eventCode];
+      if (group === undefined) group = this.groups[eventCode] = this.group(eventCode, indexed);
+      matches = group === null ? this.run(indexed, ctx, onMatch) : group(ctx, indexed, onMatch);
       if (matches > 0) return matches;
     }
     return this.anyCode.length > 0 ? this.run(this.anyCode, ctx, onMatch) : 0;
@@ -157,6 +174,16 @@ export class Ruleset<Ctx> {
     return matches;
   }
 
+  private group(eventCode: number, rules: readonly CompiledRule<Ctx>[]): RuleGroupFilter<Ctx> | null {
+    if (this.compileGroup === undefined) return null;
+    try {
+      return this.compileGroup(rules.map((r) => r.condition), eventCode, this.ruleMatching === 'first');
+    } catch {
+      // the conditions compiled one by one: each rule's filter still works
+      return null;
+    }
+  }
+
   private setEnabled(rule: CompiledRule<Ctx>, enabled: boolean): void {
     if (enabled) this.add(rule);
     else this.remove(rule);
@@ -165,6 +192,7 @@ export class Ruleset<Ctx> {
   private add(rule: CompiledRule<Ctx>): void {
     if (this.enabledSet.has(rule)) return;
     this.enabledSet.add(rule);
+    this.groups = [];
     if (!rule.eventCodes) {
       this.anyCode.push(rule);
       return;
@@ -174,6 +202,7 @@ export class Ruleset<Ctx> {
 
   private remove(rule: CompiledRule<Ctx>): void {
     if (!this.enabledSet.delete(rule)) return;
+    this.groups = [];
     const drop = (list: CompiledRule<Ctx>[] | undefined): void => {
       const i = list ? list.indexOf(rule) : -1;
       if (i >= 0) list!.splice(i, 1);

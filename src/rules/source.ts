@@ -6,6 +6,13 @@ import type { Expr, Pos } from '../filter/ast.js';
 /** A compiled condition: true when the event in `ctx` matches. */
 export type RuleFilter<Ctx> = (ctx: Ctx) => boolean;
 
+/**
+ * The conditions of the rules indexed under one event code, as one function: calls
+ * onMatch(rules[i]) for each condition i that holds, in order (only the first with `first`),
+ * and returns how many did.
+ */
+export type RuleGroupFilter<Ctx> = <R>(ctx: Ctx, rules: readonly R[], onMatch: (rule: R) => void) => number;
+
 export interface ConditionWarning {
   message: string;
   pos?: Pos;
@@ -20,6 +27,11 @@ export interface RuleSource<Ctx = unknown> {
    * (e.g. "filter_check called with nonexistent field proc.nobody"), optionally with `pos`.
    */
   compileCondition(expr: Expr, onWarning: (warning: ConditionWarning) => void): RuleFilter<Ctx>;
+  /**
+   * Optional: compiles the (already compiled once, valid) conditions of the rules indexed
+   * under `eventCode` into one function, for events of that code only.
+   */
+  compileGroup?(conditions: readonly Expr[], eventCode: number, first: boolean): RuleGroupFilter<Ctx>;
   /** Throws an Error with libsinsp's text (e.g. "invalid formatting token x") if invalid. */
   validateOutput(format: string): void;
   /**

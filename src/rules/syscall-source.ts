@@ -1,9 +1,9 @@
 // The "syscall" event source: fields, condition compiler and event-type inference of
 // src/filter and the output formatter of src/outputs, as the rules loader needs them.
 
-import { CheckCache } from '../filter/check-cache.js';
 import { compileFilter } from '../filter/compiler.js';
 import { eventCodesOf } from '../filter/event-types.js';
+import { compileGroup } from '../filter/group-compiler.js';
 import { hasField } from '../filter/fields/index.js';
 import { parseCondition } from '../filter/parser.js';
 import { compileFormat } from '../filter/format.js';
@@ -11,14 +11,13 @@ import type { EventContext } from '../state/types.js';
 import type { RuleSource } from './source.js';
 
 export function syscallSource(): RuleSource<EventContext> {
-  // one per load: the rules of a ruleset share the results of their common checks per event
-  const checks = new CheckCache();
   return {
     name: 'syscall',
     isValidLhsField,
     compileCondition(expr, onWarning) {
-      return compileFilter(expr, { onWarning: (message, pos) => onWarning({ message, pos }), checks });
+      return compileFilter(expr, { onWarning: (message, pos) => onWarning({ message, pos }) });
     },
+    compileGroup,
     validateOutput(format) {
       compileFormat(format);
     },

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileFormat } from '../format.js';
 import { compileFilter } from '../compiler.js';
+import { compileGroup } from '../group-compiler.js';
 import { parseCondition } from '../parser.js';
 import { contextFor, fileFd, testState, thread } from '../test-support.js';
 import { encodeSockAddr, encodeSockTuple } from '../../state/sockaddr.js';
@@ -11,7 +12,12 @@ import { resetLocalInterfaces, setLocalInterfaces } from '../../state/interfaces
 import type { EventContext } from '../../state/types.js';
 
 const show = (fmt: string, ctx: EventContext) => compileFormat(`*${fmt}`).render(ctx);
-const holds = (cond: string, ctx: EventContext) => compileFilter(parseCondition(cond))(ctx);
+const holds = (cond: string, ctx: EventContext): boolean => {
+  const expr = parseCondition(cond);
+  const alone = compileFilter(expr)(ctx);
+  assert.equal(compileGroup([expr], ctx.evt.type, true)(ctx, [cond], () => {}), alone ? 1 : 0, `${cond}: as a rule group`);
+  return alone;
+};
 
 const state = testState(
   thread({ tid: 1, ptid: 0, comm: 'systemd' }),

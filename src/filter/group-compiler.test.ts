@@ -1,0 +1,149 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileFilter } from './compiler.js';
+import { compileGroup } from './group-compiler.js';
+import { parseCondition } from './parser.js';
+import { contextFor, fileFd, testState, thread } from './test-support.js';
+import { loadRulesContents } from '../rules/index.js';
+import { sharedDir } from '../testing/shared.js';
+import type { EventContext } from '../state/types.js';
+
+const state = testState(
+  thread({ tid: 1, ptid: 0, comm: 'systemd' }),
+  thread({ tid: 300, ptid: 1, comm: 'cat', exe: 'cat', exepath: '/usr/bin/cat', args: ['/etc/shadow'], fds: [fileFd(7, '/etc/passwd')] }),
+  thread({ tid: 400, ptid: 300, comm: 'vi', exe: 'vi', exepath: '/usr/bin/vi', args: ['-R', 'x'] }),
+);
+const open = (tid: number, path: string, fd = 3): EventContext => contextFor(state, 'openat', tid, [fd, -100, path, 1, 0, 0, 42]);
+const close = (tid: number): EventContext => contextFor(state, 'close', tid, [0, 7]);
+
+/** Indices of the conditions the group matches, in the order it reports them. */
+function grouped(conditions: readonly string[], ctx: EventContext, first: boolean): number[] {
+  const ids = conditions.map((_, i) => i);
+  const got: number[] = [];
+  const n = compileGroup(conditions.map((c) => parseCondition(c)), ctx.evt.type, first)(ctx, ids, (i) => got.push(i));
+  assert.equal(n, got.length);
+  return got;
+}
+
+/** Indices of the conditions that hold, each compiled alone. */
+const alone = (conditions: readonly string[], ctx: EventContext): number[] =>
+  conditions.flatMap((c, i) => (compileFilter(parseCondition(c))(ctx) ? [i] : []));
+
+test('a group reports the conditions that hold, in order; with first only the first', () => {
+  const conditions = [
+    'evt.type = openat and fd.name startswith /etc/ and proc.name = cat',
+    'evt.type = openat and fd.name startswith /etc/ and not proc.name = cat',
+    'fd.name startswith /etc/ or fd.filename = x',
+    'proc.name = cat and fd.filename = x',
+  ];
+  const cases: Array<[() => EventContext, number[]]> = [
+    [() => open(300, '/etc/hosts'), [0, 2]],
+    [() => open(400, '/etc/hosts'), [1, 2]],
+    [() => open(300, '/tmp/x'), [2, 3]],
+    [() => open(400, '/tmp/y'), []],
+  ];
+  for (const [make, expected] of cases) {
+    const ctx = make();
+    assert.deepEqual(alone(conditions, ctx), expected);
+    assert.deepEqual(grouped(conditions, ctx, false), expected);
+    assert.deepEqual(grouped(conditions, ctx, true), expected.slice(0, 1));
+  }
+});
+
+test('checks repeated across conditions (results kept for the event) give each condition its answer', () => {
+  // Every check appears in several conditions, in different orders and under not/or, so that
+  // some conditions find a check already answered for the event and others compute it first.
+  const conditions = [
+    'proc.name in (cat, vi, less, more, tail) and fd.name contains etc and fd.filename glob "h*"',
+    'fd.filename glob "h*" and proc.name in (cat, vi, less, more, tail) and fd.name contains etc',
+    'proc.name in (cat, vi, less, more, tail) or fd.name contains etc or fd.filename glob "h*"',
+    'not proc.name in (cat, vi, less, more, tail) and (fd.filename glob "h*" or fd.name contains etc)',
+    'fd.name contains etc and not (proc.name in (cat, vi, less, more, tail) or fd.filename glob "h*")',
+    'fd.name pmatch (/etc, /usr/lib) and fd.name pmatch (/etc, /usr/lib) and proc.aname = systemd',
+  ];
+  const events: Array<() => EventContext> = [
+    () => open(300, '/etc/hosts'), () => open(400, '/etc/shadow'), () => open(300, '/tmp/hosts'),
+    () => open(400, '/tmp/x'), () => open(1, '/etc/hosts'), () => open(1, '/usr/lib/x'),
+  ];
+  for (const make of events) {
+    const ctx = make();
+    const expected = alone(conditions, ctx);
+    assert.deepEqual(grouped(conditions, ctx, false), expected, `${ctx.thread?.comm} ${ctx.fd?.name}`);
+  }
+  assert.deepEqual(grouped(conditions, open(1, '/etc/hosts'), false), [2, 3]);
+  assert.deepEqual(grouped(conditions, open(300, '/etc/shadow'), false), [2, 5]);
+});
+
+test('evt.type checks are decided by the group\'s code, others on the event', () => {
+  const conditions = [
+    'evt.type in (openat, close) and proc.name = cat',
+    'evt.type = close or proc.name = cat',
+    'proc.name = vi and evt.type = openat and fd.name startswith /etc/',
+    'evt.type != openat and proc.name = cat',
+    'not evt.type = openat or proc.name = vi',
+    'proc.name = cat and (evt.type = close or fd.name startswith /etc/)',
+    'evt.type startswith clo and proc.name = cat',
+  ];
+  const cases: Array<[() => EventContext, number[]]> = [
+    [() => open(300, '/etc/hosts'), [0, 1, 5]],
+    [() => open(400, '/etc/hosts'), [2, 4]],
+    [() => close(300), [0, 1, 3, 4, 5, 6]],
+    [() => close(400), [1, 4]],
+  ];
+  for (const [make, expected] of cases) {
+    const ctx = make();
+    assert.deepEqual(alone(conditions, ctx), expected);
+    assert.deepEqual(grouped(conditions, ctx, false), expected, `${ctx.evt.info.name} ${ctx.thread?.comm}`);
+  }
+});
+
+test('missing values, numbers, booleans, lists and either-side fields, as the compiler has them', () => {
+  const conditions = [
+    'fd.sip = 127.0.0.1', // no socket: missing, false whatever the operator
+    'fd.sip != 127.0.0.1',
+    'fd.num >= 0 and fd.num < 4 and fd.num != 2',
+    'fd.num in (3, 5) and evt.is_open_read = true',
+    'evt.is_open_write != true',
+    'proc.args contains shadow',
+    'proc.aname in (cat, systemd)',
+    'fd.port = 80 or fd.ip exists',
+    'tolower(proc.name) = CAT or toupper(proc.name) = VI',
+    'proc.name in ()',
+    'not proc.pname exists',
+    'proc.name = val(proc.pname)',
+  ];
+  for (const make of [() => open(300, '/etc/hosts'), () => open(400, '/etc/x', 5), () => open(1, '/x', 9), () => close(300)]) {
+    const ctx = make();
+    assert.deepEqual(grouped(conditions, ctx, false), alone(conditions, ctx), `${ctx.evt.info.name} ${ctx.thread?.comm}`);
+  }
+  assert.deepEqual(grouped(conditions, open(300, '/etc/hosts'), false), [2, 3, 4, 5, 6]);
+});
+
+test('the upstream rules: every group compiles and agrees with the rules one by one', (t) => {
+  const shared = sharedDir();
+  const dir = shared && join(shared, 'peers/falco-rules');
+  if (!dir || !existsSync(dir)) return t.skip('upstream rules not found (set SAKER_SHARED)');
+  const files = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'];
+  const loaded = loadRulesContents(files.map((f) => ({ name: f, content: readFileSync(join(dir, f), 'utf8') })));
+  assert.ok(loaded.successful);
+  const rules = loaded.ruleset.enabledRules();
+  const codes = new Set(rules.flatMap((r) => r.eventCodes ?? []));
+  assert.ok(codes.size > 50);
+  for (const code of codes) {
+    const indexed = rules.filter((r) => r.eventCodes?.includes(code));
+    compileGroup(indexed.map((r) => r.condition), code, false); // throws on generated code that does not parse
+  }
+  const events = [
+    () => open(300, '/etc/shadow'), () => open(400, '/etc/../etc/shadow'), () => open(300, '/root/.ssh/id_rsa'),
+    () => open(400, '/proc/1/environ'), () => open(300, '/dev/x'), () => close(300),
+  ];
+  for (const make of events) {
+    const ctx = make();
+    const indexed = rules.filter((r) => r.eventCodes?.includes(ctx.evt.type));
+    const got: string[] = [];
+    compileGroup(indexed.map((r) => r.condition), ctx.evt.type, false)(ctx, indexed, (r) => got.push(r.name));
+    assert.deepEqual(got, indexed.filter((r) => r.filter(ctx)).map((r) => r.name), ctx.evt.info.name);
+  }
+});

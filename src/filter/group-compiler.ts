@@ -1,0 +1,243 @@
+// Compiles the conditions of all the rules indexed under one event code into one JS function
+// (generated source, `new Function`), so that an event costs one call instead of a closure tree
+// per rule:
+//  - evt.type checks are decided at compile time: the event code is known;
+//  - each field is read at most once per event, into a local of the function;
+//  - a check that several rules repeat (the open_read macro's ...) is computed once per event,
+//    into a local, when it costs more than reading that local;
+//  - common comparisons (=, !=, in, startswith, numeric) are inlined; every other check calls
+//    the predicate or check closure the per-rule compiler builds, so semantics stay its own.
+// The generated function calls onMatch(rules[i]) for each matching condition i (stopping after
+// the first with `first`) and returns the number of matches.
+import type { BinaryCheck, Expr, UnaryCheck } from './ast.js';
+import { astToString } from './ast-string.js';
+import { compileExtractor, compileFilter, type CompiledFilter, type FieldOperand } from './compiler.js';
+import { constantPred } from './operators.js';
+import { parseBool, parseNumber, parsePort } from './values.js';
+import type { EventContext } from '../state/types.js';
+
+export type GroupFilter = <R>(ctx: EventContext, rules: readonly R[], onMatch: (rule: R) => void) => number;
+
+/** Event codes of syscalls without an event of their own: their evt.type is not the code's name. */
+const GENERIC_CODES = new Set([0, 1]);
+/** evt.type operators the compiler turns into a table lookup by code. */
+const TABLE_OPS = new Set(['=', '==', '!=', 'in', 'intersects']);
+/** An `in` list up to this size is a chain of ===, beyond it a Set lookup. */
+const MAX_INLINE_IN = 4;
+
+/** Generated code for a condition, or its value when known at compile time. */
+type Code = string | boolean;
+
+/** One check's code and whether it costs about as much as reading a cached result. */
+interface CheckCode {
+  code: string;
+  cheap: boolean;
+}
+
+/**
+ * One function evaluating `conditions` (macro-expanded, compiled successfully before) in order
+ * for events of `eventCode`. Throws what the per-rule compiler throws for a bad condition.
+ */
+export function compileGroup(conditions: readonly Expr[], eventCode: number, first: boolean): GroupFilter {
+  return new GroupCompiler(eventCode).compile(conditions, first);
+}
+
+class GroupCompiler {
+  /** Values the generated code refers to, as k0, k1 ... of the enclosing factory. */
+  private readonly consts: unknown[] = [];
+  /** Field (or transformer) text → index of its local f<i> and its extractor k<j>. */
+  private readonly fields = new Map<string, { local: number; extractor: string }>();
+  /** Check text → how many times the conditions use it. */
+  private readonly uses = new Map<string, number>();
+  /** Check text → its result local c<i> (0 not computed yet, 1 false, 2 true) and its code. */
+  private readonly shared = new Map<string, { local: number; code: string }>();
+
+  constructor(private readonly eventCode: number) {}
+
+  compile(conditions: readonly Expr[], first: boolean): GroupFilter {
+    for (const c of conditions) this.count(c);
+    const body: string[] = [];
+    conditions.forEach((c, i) => {
+      const code = this.expr(c);
+      if (code === false) return;
+      body.push(`  if (${code}) { onMatch(rules[${i}]); ${first ? 'return 1;' : 'n++;'} }`);
+    });
+    const locals: string[] = [];
+    for (const f of this.fields.values()) locals.push(`f${f.local} = null`);
+    for (const c of this.shared.values()) locals.push(`c${c.local} = 0`);
+    const source = [
+      '"use strict";',
+      ...this.consts.map((_, i) => `const k${i} = K[${i}];`),
+      `return function rules_for_code_${this.eventCode}(ctx, rules, onMatch) {`,
+      locals.length > 0 ? `  let ${locals.join(', ')};` : '',
+      '  let n = 0;',
+      ...body,
+      '  return n;',
+      '};',
+    ].join('\n');
+    return new Function('K', source)(this.consts) as GroupFilter;
+  }
+
+  /** Counts the uses of each check, to know which are worth a result local. */
+  private count(e: Expr): void {
+    switch (e.kind) {
+      case 'and': case 'or': for (const c of e.children) this.count(c); return;
+      case 'not': this.count(e.child); return;
+      case 'unary': case 'binary': {
+        const key = astToString(e);
+        this.uses.set(key, (this.uses.get(key) ?? 0) + 1);
+        return;
+      }
+      case 'identifier': return;
+    }
+  }
+
+  private expr(e: Expr): Code {
+    switch (e.kind) {
+      case 'and': return this.chain(e.children, false);
+      case 'or': return this.chain(e.children, true);
+      case 'not': {
+        const c = this.expr(e.child);
+        return typeof c === 'boolean' ? !c : `!${c}`;
+      }
+      case 'identifier': return this.call(compileFilter(e)); // throws: macros are expanded before
+      case 'unary': case 'binary': return this.check(e);
+    }
+  }
+
+  /** An and (stop = false) or or (stop = true) chain, without the children known to be !stop. */
+  private chain(children: readonly Expr[], stop: boolean): Code {
+    const parts: string[] = [];
+    for (const child of children) {
+      const c = this.expr(child);
+      if (c === stop) return stop;
+      if (c !== !stop) parts.push(c as string);
+    }
+    if (parts.length === 0) return !stop;
+    return parts.length === 1 ? parts[0]! : `(${parts.join(stop ? ' || ' : ' && ')})`;
+  }
+
+  private check(e: UnaryCheck | BinaryCheck): Code {
+    const known = this.knownEventType(e);
+    if (known !== undefined) return known;
+    const key = astToString(e);
+    let slot = this.shared.get(key);
+    if (slot === undefined) {
+      const { code, cheap } = e.kind === 'unary' ? this.unary(e) : this.binary(e);
+      if (cheap || (this.uses.get(key) ?? 0) < 2) return code;
+      this.shared.set(key, (slot = { local: this.shared.size, code }));
+    }
+    const c = `c${slot.local}`;
+    return `(${c} !== 0 ? ${c} === 2 : (${c} = ${slot.code} ? 2 : 1) === 2)`;
+  }
+
+  /**
+   * An evt.type check by equality or membership, decided for this group's code with the
+   * compiled check itself (a table lookup by code). Undefined for other checks and for the
+   * generic codes, where the syscall's name comes from the event.
+   */
+  private knownEventType(e: UnaryCheck | BinaryCheck): boolean | undefined {
+    if (e.kind !== 'binary' || e.mod || !TABLE_OPS.has(e.op) || GENERIC_CODES.has(this.eventCode)) return undefined;
+    if (e.left.kind !== 'field' || e.left.name !== 'evt.type' || e.left.arg !== undefined) return undefined;
+    if (e.right.kind !== 'value' && e.right.kind !== 'list') return undefined;
+    const byCode = compileFilter(e);
+    return byCode({ evt: { type: this.eventCode } } as EventContext);
+  }
+
+  private unary(e: UnaryCheck): CheckCode {
+    const l = compileExtractor(e.left);
+    if (l.bound?.sides || l.bound?.anyAncestor) return { code: this.call(compileFilter(e)), cheap: false };
+    return { code: `(${this.read(e, l)} !== undefined)`, cheap: true };
+  }
+
+  private binary(e: BinaryCheck): CheckCode {
+    const fallback = (): CheckCode => ({ code: this.call(compileFilter(e)), cheap: false });
+    if (e.right.kind !== 'value' && e.right.kind !== 'list') return fallback();
+    const l = compileExtractor(e.left);
+    // Either-side and ancestor fields, fd.*ip.name (resolved on first use): the compiler's check.
+    if (l.bound?.sides || l.bound?.anyAncestor || l.list || e.mod) return fallback();
+    if (e.left.kind === 'field' && e.left.name.endsWith('ip.name')) return fallback();
+    if (e.left.kind === 'field' && e.left.name === 'evt.type') return fallback();
+    const values = e.right.kind === 'list' ? e.right.values.map((v) => v.value) : [e.right.value];
+    const v = `f${this.field(e, l)}`;
+    const inline = this.inlinePred(l, e, values, v);
+    if (inline !== undefined) return { code: `(${this.read(e, l)} !== undefined && ${inline.code})`, cheap: inline.cheap };
+    const pred = this.constant(constantPred(l.type, l.list, e.op, e.mod, values));
+    return { code: `(${this.read(e, l)} !== undefined && ${pred}(${v}))`, cheap: false };
+  }
+
+  /** The comparison of local `v` (a defined value) with the constants, inline, for the common cases. */
+  private inlinePred(l: FieldOperand, e: BinaryCheck, values: readonly string[], v: string): CheckCode | undefined {
+    const op = e.op;
+    const member = op === 'in' || op === 'intersects';
+    switch (l.type) {
+      case 'string': {
+        const lit = (s: string): string => JSON.stringify(s);
+        if (member) {
+          if (values.length === 0) return { code: 'false', cheap: true };
+          if (values.length <= MAX_INLINE_IN) return { code: `(${values.map((s) => `${v} === ${lit(s)}`).join(' || ')})`, cheap: values.length <= 2 };
+          return { code: `${this.constant(new Set(values))}.has(${v})`, cheap: false };
+        }
+        if (values.length !== 1) return undefined;
+        const s = values[0]!;
+        switch (op) {
+          case '=': case '==': return { code: `${v} === ${lit(s)}`, cheap: true };
+          case '!=': return { code: `${v} !== ${lit(s)}`, cheap: true };
+          case 'startswith': return { code: `${v}.startsWith(${lit(s)})`, cheap: true };
+          case 'endswith': return { code: `${v}.endsWith(${lit(s)})`, cheap: true };
+          case 'contains': return { code: `${v}.includes(${lit(s)})`, cheap: false };
+          default: return undefined;
+        }
+      }
+      case 'int': case 'uint': case 'reltime': case 'double': case 'port': {
+        const parse = l.type === 'port' ? parsePort : parseNumber;
+        const nums = values.map(parse);
+        if (member) return { code: `${this.constant(new Set(nums))}.has(${v})`, cheap: false };
+        if (nums.length !== 1) return undefined;
+        const n = this.number(nums[0]!);
+        switch (op) {
+          case '=': case '==': return { code: `${v} === ${n}`, cheap: true };
+          case '!=': return { code: `${v} !== ${n}`, cheap: true };
+          case '<': case '<=': case '>': case '>=': return { code: `${v} ${op} ${n}`, cheap: true };
+          default: return undefined;
+        }
+      }
+      case 'bool': {
+        if (member || values.length !== 1) return undefined;
+        const b = parseBool(values[0]!);
+        return { code: `${v} ${op === '!=' ? '!==' : '==='} ${b}`, cheap: true };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** A number as code: a literal when it prints as itself, else a constant. */
+  private number(n: number): string {
+    return Number.isSafeInteger(n) && !Object.is(n, -0) ? `(${n})` : this.constant(n);
+  }
+
+  /** Index of the local holding the value of the check's left side for this event. */
+  private field(e: UnaryCheck | BinaryCheck, l: FieldOperand): number {
+    const key = astToString(e.left);
+    let f = this.fields.get(key);
+    if (f === undefined) this.fields.set(key, (f = { local: this.fields.size, extractor: this.constant(l.extract) }));
+    return f.local;
+  }
+
+  /** Code yielding the left side's value, read on its first use in the event. */
+  private read(e: UnaryCheck | BinaryCheck, l: FieldOperand): string {
+    const i = this.field(e, l);
+    const f = this.fields.get(astToString(e.left))!;
+    return `(f${i} === null ? (f${i} = ${f.extractor}(ctx)) : f${i})`;
+  }
+
+  private call(check: CompiledFilter): string {
+    return `${this.constant(check)}(ctx)`;
+  }
+
+  private constant(value: unknown): string {
+    this.consts.push(value);
+    return `k${this.consts.length - 1}`;
+  }
+}
