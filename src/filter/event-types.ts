@@ -13,9 +13,31 @@ export type CodeSet = Uint8Array;
 
 const all = (): CodeSet => new Uint8Array(N).fill(1);
 const none = (): CodeSet => new Uint8Array(N);
-const invert = (s: CodeSet): CodeSet => s.map((b) => 1 - b);
-const intersect = (a: CodeSet, b: CodeSet): CodeSet => a.map((x, i) => x & b[i]!);
-const union = (a: CodeSet, b: CodeSet): CodeSet => a.map((x, i) => x | b[i]!);
+
+/**
+ * While visiting, `undefined` stands for every code: most checks are neutral, and a fresh
+ * every-code set per check made the visit of a ruleset's conditions cost more than compiling
+ * them. Sets a visit returns are its own, so the operations below update them in place.
+ */
+type Codes = CodeSet | undefined;
+
+function invert(s: Codes): Codes {
+  if (s === undefined) return none();
+  for (let i = 0; i < N; i++) s[i] = 1 - s[i]!;
+  return s;
+}
+
+function intersectInto(a: Codes, b: Codes): Codes {
+  if (a === undefined) return b;
+  if (b !== undefined) for (let i = 0; i < N; i++) a[i]! &= b[i]!;
+  return a;
+}
+
+function unionInto(a: Codes, b: Codes): Codes {
+  if (a === undefined || b === undefined) return undefined;
+  for (let i = 0; i < N; i++) a[i]! |= b[i]!;
+  return a;
+}
 
 const CODES_BY_NAME = new Map<string, number[]>();
 EVENT_TABLE.forEach((e, code) => {
@@ -66,27 +88,28 @@ function evtNumInvariant(e: BinaryCheck): 'empty' | 'all' | undefined {
   }
 }
 
-function visit(e: Expr, negated: boolean): CodeSet {
+function visit(e: Expr, negated: boolean): Codes {
   switch (e.kind) {
     case 'and':
     case 'or': {
       const conj = (e.kind === 'and') !== negated;
-      let acc = conj ? all() : none();
-      for (const c of e.children) acc = conj ? intersect(acc, visit(c, negated)) : union(acc, visit(c, negated));
+      // every child is visited, even past an empty intersection or a full union: it may throw
+      let acc: Codes = conj ? undefined : none();
+      for (const c of e.children) acc = conj ? intersectInto(acc, visit(c, negated)) : unionInto(acc, visit(c, negated));
       return acc;
     }
     case 'not':
       return visit(e.child, !negated);
     case 'identifier':
-      return all();
+      return undefined;
     case 'unary':
       if (containsEvtType(e.left) && e.left.kind === 'transformer') throw new TransformerOnEventType();
       // `evt.type exists` matches every code (and its negation none); other checks are neutral.
-      return isEvtTypeField(e.left) && negated ? none() : all();
+      return isEvtTypeField(e.left) && negated ? none() : undefined;
     case 'binary': {
       const inv = evtNumInvariant(e);
       if (inv) {
-        const s = inv === 'empty' ? none() : all();
+        const s = inv === 'empty' ? none() : undefined;
         return negated ? invert(s) : s;
       }
       if (e.left.kind === 'transformer' && containsEvtType(e.left)) throw new TransformerOnEventType();
@@ -95,12 +118,12 @@ function visit(e: Expr, negated: boolean): CodeSet {
           throw new Error('right-hand field comparisons on `evt.type`/`syscall.type` checks are not supported by event code search');
         }
         const names = e.right.kind === 'list' ? e.right.values.map((v) => v.value) : [e.right.value];
-        let s = namesToCodes(names);
+        let s: Codes = namesToCodes(names);
         if (negated) s = invert(s);
         if (e.op === '!=') s = invert(s);
         return s;
       }
-      return all();
+      return undefined;
     }
   }
 }
@@ -108,7 +131,7 @@ function visit(e: Expr, negated: boolean): CodeSet {
 /** The event codes `expr` (macros already expanded) can match. */
 export function eventCodesOf(expr: Expr): CodeSet {
   try {
-    return visit(expr, false);
+    return visit(expr, false) ?? all();
   } catch (err) {
     if (err instanceof TransformerOnEventType) {
       throw new Error('event code search does not support `evt.type` checks with transformers');
