@@ -70,6 +70,22 @@ export function mapExpr(expr: Expr, replace: (e: Expr) => Expr | undefined): Exp
   }
 }
 
+/**
+ * A copy of the and/or/not structure of `expr`, sharing its checks (which nothing updates):
+ * what macro expansion needs, since it updates and/or/not nodes in place.
+ */
+export function copyConnectives(expr: Expr): Expr {
+  switch (expr.kind) {
+    case 'and':
+    case 'or':
+      return { kind: expr.kind, children: expr.children.map(copyConnectives), pos: expr.pos };
+    case 'not':
+      return { kind: 'not', child: copyConnectives(expr.child), pos: expr.pos };
+    default:
+      return expr;
+  }
+}
+
 const clonePos = (p: Pos): Pos => ({ idx: p.idx, line: p.line, col: p.col });
 
 /** A deep copy sharing nothing with the input (positions included). */

@@ -308,10 +308,12 @@ function warnOnValues(expr: Expr, warn: (message: string, pos: Pos) => void): vo
     const pos = n.right.pos;
     const vals = n.right.kind === 'list' ? n.right.values.map((v) => v.value) : [n.right.value];
     for (const v of vals) {
-      const stripped = v.replace(/\s+/g, '');
       if (n.op === 'regex' && regexIsPlain(v)) {
         warn(`regex check with '${v}' may be optimized with simpler operators such as 'EQ', 'CONTAINS', 'STARTSWITH', 'ENDSWITH'`, pos);
       }
+      // every field name has a dot, every transformer call a parenthesis
+      if (!v.includes('.') && !v.includes('(')) continue;
+      const stripped = v.replace(/\s+/g, '');
       if (hasField(stripped)) warn(`'${v}' may be a valid field misused as a const string value`, pos);
       for (const t of TRANSFORMER_NAMES) {
         if (stripped.length >= t.length + 2 && stripped.startsWith(t) && stripped[t.length] === '(' && stripped.endsWith(')')) {

@@ -3,6 +3,7 @@
 // (rule_loader_collector.cpp). Every item keeps the index of its first definition (evaluation
 // order); every define/append/replace takes the next id as the item's visibility.
 
+import type { Expr } from '../filter/ast.js';
 import type { LoadContext, ValueSourceMap } from './context.js';
 import { isEntrySet, validateException, type ExceptionInfo } from './exceptions.js';
 import type { Priority } from './priority.js';
@@ -122,6 +123,8 @@ export class Collector {
   readonly macros = new Map<string, MacroInfo>();
   readonly rules = new Map<string, RuleInfo>();
   readonly requiredPluginVersions: PluginRequirement[][] = [];
+  /** Condition texts (lists substituted) already parsed: every file loaded compiles all again. */
+  readonly parsedConditions = new Map<string, Expr>();
   requiredEngineVersion: Version = { major: 0, minor: 0, patch: 0 };
 
   defineEngineVersion(cfg: LoadConfig, version: Version, context: LoadContext): void {

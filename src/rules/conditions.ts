@@ -2,6 +2,7 @@
 // in the condition and, when possible, at their real place in the file.
 
 import type { Expr, Pos } from '../filter/ast.js';
+import { copyConnectives } from '../filter/ast-walk.js';
 import { FilterSyntaxError, parseCondition } from '../filter/parser.js';
 import { LoadContext, type Position, type ValueSourceMap } from './context.js';
 import { resolveLists, type CompiledList } from './lists.js';
@@ -22,12 +23,23 @@ export interface ConditionOwner {
 
 /**
  * Substitutes lists into the condition text and parses it; a syntax error becomes a
- * LOAD_ERR_COMPILE_CONDITION error with libsinsp's message.
+ * LOAD_ERR_COMPILE_CONDITION error with libsinsp's message. With `parsed`, texts parsed before
+ * (each file of a load compiles everything collected so far again) are copied from there:
+ * callers update the tree they get in place.
  */
-export function parseWithLists(condition: string, lists: Iterable<CompiledList>, owner: ConditionOwner): { text: string; expr: Expr } {
+export function parseWithLists(
+  condition: string,
+  lists: Iterable<CompiledList>,
+  owner: ConditionOwner,
+  parsed?: Map<string, Expr>,
+): { text: string; expr: Expr } {
   const text = resolveLists(condition, lists);
+  const known = parsed?.get(text);
+  if (known !== undefined) return { text, expr: copyConnectives(known) };
   try {
-    return { text, expr: parseCondition(text, { maxDepth: MAX_CONDITION_DEPTH }) };
+    const expr = parseCondition(text, { maxDepth: MAX_CONDITION_DEPTH });
+    parsed?.set(text, copyConnectives(expr));
+    return { text, expr };
   } catch (err) {
     if (!(err instanceof FilterSyntaxError)) throw err;
     const filePos = conditionFilePosition(err.pos, text, owner.conditionSource);

@@ -93,12 +93,21 @@ export function resolveList(condition: string, list: { name: string; items: read
  */
 export function resolveLists(condition: string, lists: Iterable<CompiledList>): string {
   let cnd = condition;
+  // resolveList replaces only whole words (runs between delimiters): a list whose name has no
+  // delimiter can only be substituted when it is one of the condition's words.
+  let words = wordsOf(cnd);
   for (const list of lists) {
+    if (!words.has(list.name) && !hasDelimiter(list.name)) continue;
     const res = resolveList(cnd, list);
     if (res.used) {
       cnd = res.condition;
+      words = wordsOf(cnd);
       list.used = true;
     }
   }
   return cnd;
 }
+
+const DELIMITER = /[ \t\n\r(),=]/;
+const hasDelimiter = (name: string): boolean => DELIMITER.test(name);
+const wordsOf = (text: string): Set<string> => new Set(text.split(/[ \t\n\r(),=]+/));

@@ -3,7 +3,7 @@
 // before its latest change; a rule sees them all. Macros reached this way are "used".
 
 import type { Expr, Pos } from '../filter/ast.js';
-import { cloneExpr } from '../filter/ast-walk.js';
+import { copyConnectives } from '../filter/ast-walk.js';
 import type { Collector } from './collector.js';
 import { conditionFilePosition, parseWithLists, type ConditionOwner } from './conditions.js';
 import { LoadContext } from './context.js';
@@ -35,8 +35,8 @@ export interface MacroResolution {
 
 /**
  * Expands macro references in `expr`; `lookup` gives the AST of each macro visible here.
- * Nodes of `expr` are updated in place; macro ASTs are copied before being spliced in, so
- * they are never shared.
+ * And/or/not nodes of `expr` are updated in place; a macro's and/or/not nodes are copied
+ * before being spliced in, so they are never shared (its checks, never updated, are).
  */
 export function resolveMacros(expr: Expr, lookup: (name: string) => Expr | undefined): MacroResolution {
   const out: MacroResolution = { expr, resolved: [], unknown: [], errors: [] };
@@ -63,7 +63,7 @@ export function resolveMacros(expr: Expr, lookup: (name: string) => Expr | undef
           return node;
         }
         path.push(node.name);
-        const expanded = visit(cloneExpr(macro));
+        const expanded = visit(copyConnectives(macro));
         out.resolved.push({ name: node.name, pos: node.pos });
         path.pop();
         return expanded;
@@ -85,7 +85,7 @@ export function resolveMacros(expr: Expr, lookup: (name: string) => Expr | undef
 export function compileMacros(collector: Collector, lists: Map<string, CompiledList>): Map<string, CompiledMacro> {
   const out = new Map<string, CompiledMacro>();
   for (const info of collector.macros.values()) {
-    out.set(info.name, { name: info.name, condition: parseWithLists(info.condition, lists.values(), info).expr, used: false });
+    out.set(info.name, { name: info.name, condition: parseWithLists(info.condition, lists.values(), info, collector.parsedConditions).expr, used: false });
   }
   for (const info of collector.macros.values()) {
     const macro = out.get(info.name)!;

@@ -11,6 +11,7 @@ import type { EventContext } from '../state/types.js';
 import type { RuleSource } from './source.js';
 
 export function syscallSource(): RuleSource<EventContext> {
+  const validOutputs = new Set<string>();
   return {
     name: 'syscall',
     isValidLhsField,
@@ -19,7 +20,10 @@ export function syscallSource(): RuleSource<EventContext> {
     },
     compileGroup,
     validateOutput(format) {
+      // each file of a load validates all the outputs collected so far again
+      if (validOutputs.has(format)) return;
       compileFormat(format);
+      validOutputs.add(format);
     },
     eventCodes(expr) {
       const bits = eventCodesOf(expr);
