@@ -113,12 +113,17 @@ test('missing values, numbers, booleans, lists and either-side fields, as the co
     'proc.name in ()',
     'not proc.pname exists',
     'proc.name = val(proc.pname)',
+    // costly checks first, as written: the group evaluates them last, to the same result
+    'proc.cmdline contains shadow and evt.arg.flags contains O_RDONLY and fd.name startswith /etc/',
+    'proc.aname[1] = systemd or evt.arg.flags contains O_CREAT or (fd.num = 5 and proc.name = vi)',
+    'not (fd.name glob "/etc/*" and proc.name = cat) and fd.num > 2',
   ];
   for (const make of [() => open(300, '/etc/hosts'), () => open(400, '/etc/x', 5), () => open(1, '/x', 9), () => close(300)]) {
     const ctx = make();
     assert.deepEqual(grouped(conditions, ctx, false), alone(conditions, ctx), `${ctx.evt.info.name} ${ctx.thread?.comm}`);
   }
-  assert.deepEqual(grouped(conditions, open(300, '/etc/hosts'), false), [2, 3, 4, 5, 6]);
+  assert.deepEqual(grouped(conditions, open(300, '/etc/hosts'), false), [2, 3, 4, 5, 6, 12, 13]);
+  assert.deepEqual(grouped(conditions, open(400, '/etc/x', 5), false), [3, 4, 6, 8, 13, 14]);
 });
 
 test('the upstream rules: every group compiles and agrees with the rules one by one', (t) => {

@@ -95,8 +95,8 @@ class GroupCompiler {
 
   private expr(e: Expr): Code {
     switch (e.kind) {
-      case 'and': return this.chain(e.children, false);
-      case 'or': return this.chain(e.children, true);
+      case 'and': return this.chain(flatten(e), false);
+      case 'or': return this.chain(flatten(e), true);
       case 'not': {
         const c = this.expr(e.child);
         return typeof c === 'boolean' ? !c : `!${c}`;
@@ -106,10 +106,13 @@ class GroupCompiler {
     }
   }
 
-  /** An and (stop = false) or or (stop = true) chain, without the children known to be !stop. */
+  /**
+   * An and (stop = false) or or (stop = true) chain, without the children known to be !stop,
+   * the cheap children first (see inCostOrder).
+   */
   private chain(children: readonly Expr[], stop: boolean): Code {
     const parts: string[] = [];
-    for (const child of children) {
+    for (const child of inCostOrder(children)) {
       const c = this.expr(child);
       if (c === stop) return stop;
       if (c !== !stop) parts.push(c as string);
@@ -241,4 +244,55 @@ class GroupCompiler {
     this.consts.push(value);
     return `k${this.consts.length - 1}`;
   }
+}
+
+/**
+ * Fields whose value is built per event (parameters rendered as text, command lines joined,
+ * ancestors walked, capabilities named): worth reading only when the cheap checks of a chain
+ * did not decide it already.
+ */
+const COSTLY_FIELD = /^(?:evt\.(?:arg|args|rawarg|info)|proc\.(?:args|cmdline|pcmdline|acmdline|env|aenv|aname|apid|aexe|aexepath|exeline))(?:\.|$)|^thread\.cap_/;
+const COSTLY_OPS = new Set(['glob', 'iglob', 'regex', 'icontains', 'pmatch']);
+
+/** A check that does something besides answering: fd.*ip.name asks for the names' resolution. */
+function hasEffect(e: Expr): boolean {
+  switch (e.kind) {
+    case 'and': case 'or': return e.children.some(hasEffect);
+    case 'not': return hasEffect(e.child);
+    case 'identifier': return true;
+    case 'unary': case 'binary': return astToString(e.left).includes('ip.name') || (e.kind === 'binary' && e.right.kind !== 'value' && e.right.kind !== 'list');
+  }
+}
+
+function isCostly(e: Expr): boolean {
+  switch (e.kind) {
+    case 'and': case 'or': return e.children.some(isCostly);
+    case 'not': return isCostly(e.child);
+    case 'identifier': return true;
+    case 'unary': case 'binary':
+      if (e.left.kind !== 'field' || COSTLY_FIELD.test(e.left.name)) return true;
+      return e.kind === 'binary' && (COSTLY_OPS.has(e.op) || e.mod !== undefined);
+  }
+}
+
+/**
+ * The children of an and/or chain with the costly ones (see COSTLY_FIELD) after the others,
+ * each group in written order. An and/or of checks without effects has the same value in any
+ * order: only how soon it is known changes. Chains where a check has an effect keep their order.
+ */
+function inCostOrder(children: readonly Expr[]): readonly Expr[] {
+  if (children.some(hasEffect)) return children;
+  const costly = children.filter(isCostly);
+  if (costly.length === 0 || costly.length === children.length) return children;
+  return [...children.filter((c) => !isCostly(c)), ...costly];
+}
+
+/** The operands of nested chains of the same connective (expanded macros nest `a and (b and c)`). */
+function flatten(e: Expr & { kind: 'and' | 'or' }): Expr[] {
+  const out: Expr[] = [];
+  for (const c of e.children) {
+    if (c.kind === e.kind) out.push(...flatten(c as Expr & { kind: 'and' | 'or' }));
+    else out.push(c);
+  }
+  return out;
 }
