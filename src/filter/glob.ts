@@ -54,18 +54,31 @@ export class PathPrefixSet {
     );
   }
 
-  /** True when some prefix matches the leading components of `path`. */
+  /**
+   * True when some prefix matches the leading components of `path` (components are the
+   * non-empty runs between '/'). Walks the path in place: no per-call split.
+   */
   matches(path: string): boolean {
-    const comps = path.split('/').filter((c) => c !== '');
-    outer: for (const pre of this.prefixes) {
-      if (pre.length > comps.length) continue;
-      for (let i = 0; i < pre.length; i++) {
-        const want = pre[i]!;
-        const got = comps[i]!;
-        if (typeof want === 'string' ? want !== got : !want.test(got)) continue outer;
-      }
-      return true;
-    }
+    for (const pre of this.prefixes) if (matchesPrefix(pre, path)) return true;
     return false;
   }
 }
+
+function matchesPrefix(pre: ReadonlyArray<string | RegExp>, path: string): boolean {
+  let at = 0;
+  for (const want of pre) {
+    while (path.charCodeAt(at) === SLASH) at++;
+    if (at >= path.length) return false; // fewer components than the prefix
+    let end = path.indexOf('/', at);
+    if (end < 0) end = path.length;
+    if (typeof want === 'string') {
+      if (end - at !== want.length || !path.startsWith(want, at)) return false;
+    } else if (!want.test(path.slice(at, end))) {
+      return false;
+    }
+    at = end;
+  }
+  return true;
+}
+
+const SLASH = 0x2f;
