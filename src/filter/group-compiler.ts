@@ -9,7 +9,7 @@
 //    the predicate or check closure the per-rule compiler builds, so semantics stay its own.
 // The generated function calls onMatch(rules[i]) for each matching condition i (stopping after
 // the first with `first`) and returns the number of matches.
-import type { BinaryCheck, Expr, UnaryCheck } from './ast.js';
+import type { BinaryCheck, Expr, FieldLike, Node, UnaryCheck } from './ast.js';
 import { astToString } from './ast-string.js';
 import { compileExtractor, compileFilter, type CompiledFilter, type FieldOperand } from './compiler.js';
 import { constantPred } from './operators.js';
@@ -24,6 +24,25 @@ const GENERIC_CODES = new Set([0, 1]);
 const TABLE_OPS = new Set(['=', '==', '!=', 'in', 'intersects']);
 /** An `in` list up to this size is a chain of ===, beyond it a Set lookup. */
 const MAX_INLINE_IN = 4;
+
+/*
+ * What the groups need of a node, made once per node: rules share the checks of the macros
+ * they expand (see copyConnectives), and every code a rule is indexed under builds a group.
+ */
+const texts = new WeakMap<Node, string>();
+const checks = new WeakMap<Expr, CompiledFilter>();
+const operands = new WeakMap<FieldLike, FieldOperand>();
+const preds = new WeakMap<Expr, unknown>();
+const sets = new WeakMap<Expr, Set<unknown>>();
+
+function memo<K extends object, V>(map: WeakMap<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) map.set(key, (v = make()));
+  return v;
+}
+const textOf = (n: Node): string => memo(texts, n, () => astToString(n));
+const checkOf = (e: Expr): CompiledFilter => memo(checks, e, () => compileFilter(e));
+const operandOf = (f: FieldLike): FieldOperand => memo(operands, f, () => compileExtractor(f));
 
 /** Generated code for a condition, or its value when known at compile time. */
 type Code = string | boolean;
@@ -85,7 +104,7 @@ class GroupCompiler {
       case 'and': case 'or': for (const c of e.children) this.count(c); return;
       case 'not': this.count(e.child); return;
       case 'unary': case 'binary': {
-        const key = astToString(e);
+        const key = textOf(e);
         this.uses.set(key, (this.uses.get(key) ?? 0) + 1);
         return;
       }
@@ -101,7 +120,7 @@ class GroupCompiler {
         const c = this.expr(e.child);
         return typeof c === 'boolean' ? !c : `!${c}`;
       }
-      case 'identifier': return this.call(compileFilter(e)); // throws: macros are expanded before
+      case 'identifier': return this.call(checkOf(e)); // throws: macros are expanded before
       case 'unary': case 'binary': return this.check(e);
     }
   }
@@ -124,7 +143,7 @@ class GroupCompiler {
   private check(e: UnaryCheck | BinaryCheck): Code {
     const known = this.knownEventType(e);
     if (known !== undefined) return known;
-    const key = astToString(e);
+    const key = textOf(e);
     let slot = this.shared.get(key);
     if (slot === undefined) {
       const { code, cheap } = e.kind === 'unary' ? this.unary(e) : this.binary(e);
@@ -144,20 +163,20 @@ class GroupCompiler {
     if (e.kind !== 'binary' || e.mod || !TABLE_OPS.has(e.op) || GENERIC_CODES.has(this.eventCode)) return undefined;
     if (e.left.kind !== 'field' || e.left.name !== 'evt.type' || e.left.arg !== undefined) return undefined;
     if (e.right.kind !== 'value' && e.right.kind !== 'list') return undefined;
-    const byCode = compileFilter(e);
+    const byCode = checkOf(e);
     return byCode({ evt: { type: this.eventCode } } as EventContext);
   }
 
   private unary(e: UnaryCheck): CheckCode {
-    const l = compileExtractor(e.left);
-    if (l.bound?.sides || l.bound?.anyAncestor) return { code: this.call(compileFilter(e)), cheap: false };
+    const l = operandOf(e.left);
+    if (l.bound?.sides || l.bound?.anyAncestor) return { code: this.call(checkOf(e)), cheap: false };
     return { code: `(${this.read(e, l)} !== undefined)`, cheap: true };
   }
 
   private binary(e: BinaryCheck): CheckCode {
-    const fallback = (): CheckCode => ({ code: this.call(compileFilter(e)), cheap: false });
+    const fallback = (): CheckCode => ({ code: this.call(checkOf(e)), cheap: false });
     if (e.right.kind !== 'value' && e.right.kind !== 'list') return fallback();
-    const l = compileExtractor(e.left);
+    const l = operandOf(e.left);
     // Either-side and ancestor fields, fd.*ip.name (resolved on first use): the compiler's check.
     if (l.bound?.sides || l.bound?.anyAncestor || l.list || e.mod) return fallback();
     if (e.left.kind === 'field' && e.left.name.endsWith('ip.name')) return fallback();
@@ -166,7 +185,7 @@ class GroupCompiler {
     const v = `f${this.field(e, l)}`;
     const inline = this.inlinePred(l, e, values, v);
     if (inline !== undefined) return { code: `(${this.read(e, l)} !== undefined && ${inline.code})`, cheap: inline.cheap };
-    const pred = this.constant(constantPred(l.type, l.list, e.op, e.mod, values));
+    const pred = this.constant(memo(preds, e, () => constantPred(l.type, l.list, e.op, e.mod, values)));
     return { code: `(${this.read(e, l)} !== undefined && ${pred}(${v}))`, cheap: false };
   }
 
@@ -180,7 +199,7 @@ class GroupCompiler {
         if (member) {
           if (values.length === 0) return { code: 'false', cheap: true };
           if (values.length <= MAX_INLINE_IN) return { code: `(${values.map((s) => `${v} === ${lit(s)}`).join(' || ')})`, cheap: values.length <= 2 };
-          return { code: `${this.constant(new Set(values))}.has(${v})`, cheap: false };
+          return { code: `${this.constant(memo(sets, e, () => new Set(values)))}.has(${v})`, cheap: false };
         }
         if (values.length !== 1) return undefined;
         const s = values[0]!;
@@ -196,7 +215,7 @@ class GroupCompiler {
       case 'int': case 'uint': case 'reltime': case 'double': case 'port': {
         const parse = l.type === 'port' ? parsePort : parseNumber;
         const nums = values.map(parse);
-        if (member) return { code: `${this.constant(new Set(nums))}.has(${v})`, cheap: false };
+        if (member) return { code: `${this.constant(memo(sets, e, () => new Set(nums)))}.has(${v})`, cheap: false };
         if (nums.length !== 1) return undefined;
         const n = this.number(nums[0]!);
         switch (op) {
@@ -223,7 +242,7 @@ class GroupCompiler {
 
   /** Index of the local holding the value of the check's left side for this event. */
   private field(e: UnaryCheck | BinaryCheck, l: FieldOperand): number {
-    const key = astToString(e.left);
+    const key = textOf(e.left);
     let f = this.fields.get(key);
     if (f === undefined) this.fields.set(key, (f = { local: this.fields.size, extractor: this.constant(l.extract) }));
     return f.local;
@@ -232,7 +251,7 @@ class GroupCompiler {
   /** Code yielding the left side's value, read on its first use in the event. */
   private read(e: UnaryCheck | BinaryCheck, l: FieldOperand): string {
     const i = this.field(e, l);
-    const f = this.fields.get(astToString(e.left))!;
+    const f = this.fields.get(textOf(e.left))!;
     return `(f${i} === null ? (f${i} = ${f.extractor}(ctx)) : f${i})`;
   }
 
@@ -260,7 +279,7 @@ function hasEffect(e: Expr): boolean {
     case 'and': case 'or': return e.children.some(hasEffect);
     case 'not': return hasEffect(e.child);
     case 'identifier': return true;
-    case 'unary': case 'binary': return astToString(e.left).includes('ip.name') || (e.kind === 'binary' && e.right.kind !== 'value' && e.right.kind !== 'list');
+    case 'unary': case 'binary': return textOf(e.left).includes('ip.name') || (e.kind === 'binary' && e.right.kind !== 'value' && e.right.kind !== 'list');
   }
 }
 
