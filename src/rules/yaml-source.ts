@@ -144,12 +144,37 @@ function scalarText(node: Scalar): string {
 /**
  * Line-by-line map from a scalar's value back to the file: each value line starts at the first
  * non-blank character of a source line (after the block header for `|`/`>`), and lines are
- * joined by one character (space or newline). Escape sequences are not accounted for.
+ * joined by one character (space or newline). Escape sequences are not accounted for. Built on
+ * first use: only diagnostics ask for positions inside a value.
  */
 function scalarSourceMap(text: string, node: Scalar, at: (offset: number) => Position): ValueSourceMap {
+  const start = node.range?.[0] ?? 0;
+  let segments: Segment[] | undefined;
+  return {
+    value: scalarText(node),
+    sourcePosition(index: number): Position {
+      segments ??= scalarSegments(text, node);
+      let seg = segments[0];
+      for (const s of segments) {
+        if (s.valueStart > index) break;
+        seg = s;
+      }
+      if (!seg) return at(start);
+      return at(seg.sourceStart + Math.min(Math.max(index - seg.valueStart, 0), seg.length));
+    },
+  };
+}
+
+interface Segment {
+  valueStart: number;
+  sourceStart: number;
+  length: number;
+}
+
+function scalarSegments(text: string, node: Scalar): Segment[] {
   const [start, end] = node.range ?? [0, 0];
   const raw = text.slice(start, end);
-  const segments: Array<{ valueStart: number; sourceStart: number; length: number }> = [];
+  const segments: Segment[] = [];
   let lineStart = start;
   let lines = raw.split('\n');
   const block = node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED;
@@ -176,19 +201,7 @@ function scalarSourceMap(text: string, node: Scalar, at: (offset: number) => Pos
     valueStart += length + 1;
     lineStart += line.length + 1;
   }
-  const value = scalarText(node);
-  return {
-    value,
-    sourcePosition(index: number): Position {
-      let seg = segments[0];
-      for (const s of segments) {
-        if (s.valueStart > index) break;
-        seg = s;
-      }
-      if (!seg) return at(start);
-      return at(seg.sourceStart + Math.min(Math.max(index - seg.valueStart, 0), seg.length));
-    },
-  };
+  return segments;
 }
 
 function yamlCppMessage(pos: Position, what: string): string {
