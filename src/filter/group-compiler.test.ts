@@ -117,12 +117,14 @@ test('missing values, numbers, booleans, lists and either-side fields, as the co
     'proc.cmdline contains shadow and evt.arg.flags contains O_RDONLY and fd.name startswith /etc/',
     'proc.aname[1] = systemd or evt.arg.flags contains O_CREAT or (fd.num = 5 and proc.name = vi)',
     'not (fd.name glob "/etc/*" and proc.name = cat) and fd.num > 2',
+    // text the generated code quotes or names in comments, line terminators included
+    'concat(proc.name, "\u2028x\u2029") = "cat\u2028x\u2029" or proc.name in ("a\\"b", \'c\\\'d\')',
   ];
   for (const make of [() => open(300, '/etc/hosts'), () => open(400, '/etc/x', 5), () => open(1, '/x', 9), () => close(300)]) {
     const ctx = make();
     assert.deepEqual(grouped(conditions, ctx, false), alone(conditions, ctx), `${ctx.evt.info.name} ${ctx.thread?.comm}`);
   }
-  assert.deepEqual(grouped(conditions, open(300, '/etc/hosts'), false), [2, 3, 4, 5, 6, 12, 13]);
+  assert.deepEqual(grouped(conditions, open(300, '/etc/hosts'), false), [2, 3, 4, 5, 6, 12, 13, 15]);
   assert.deepEqual(grouped(conditions, open(400, '/etc/x', 5), false), [3, 4, 6, 8, 13, 14]);
 });
 

@@ -88,7 +88,7 @@ class GroupCompiler {
       '"use strict";',
       ...this.consts.map((_, i) => `const k${i} = K[${i}];`),
       `return function rules_for_code_${this.eventCode}(ctx, rules, onMatch) {`,
-      ...[...this.fields].map(([key, f]) => `  // f${f.local}: ${key.replace(/[\r\n]/g, ' ')}`),
+      ...[...this.fields].map(([key, f]) => `  // f${f.local}: ${key.replace(/[\r\n\u2028\u2029]/g, ' ')}`),
       locals.length > 0 ? `  let ${locals.join(', ')};` : '',
       '  let n = 0;',
       ...body,
