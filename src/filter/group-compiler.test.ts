@@ -62,6 +62,10 @@ test('checks repeated across conditions (results kept for the event) give each c
     'not proc.name in (cat, vi, less, more, tail) and (fd.filename glob "h*" or fd.name contains etc)',
     'fd.name contains etc and not (proc.name in (cat, vi, less, more, tail) or fd.filename glob "h*")',
     'fd.name pmatch (/etc, /usr/lib) and fd.name pmatch (/etc, /usr/lib) and proc.aname = systemd',
+    // whole subexpressions repeated (as expanded macros are), alone, nested, negated
+    '(proc.name in (cat, vi) and fd.num >= 0) and fd.name contains etc',
+    'not (proc.name in (cat, vi) and fd.num >= 0) or fd.filename glob "h*"',
+    'fd.name contains etc and (fd.filename glob "h*" or (proc.name in (cat, vi) and fd.num >= 0))',
   ];
   const events: Array<() => EventContext> = [
     () => open(300, '/etc/hosts'), () => open(400, '/etc/shadow'), () => open(300, '/tmp/hosts'),
@@ -72,8 +76,8 @@ test('checks repeated across conditions (results kept for the event) give each c
     const expected = alone(conditions, ctx);
     assert.deepEqual(grouped(conditions, ctx, false), expected, `${ctx.thread?.comm} ${ctx.fd?.name}`);
   }
-  assert.deepEqual(grouped(conditions, open(1, '/etc/hosts'), false), [2, 3]);
-  assert.deepEqual(grouped(conditions, open(300, '/etc/shadow'), false), [2, 5]);
+  assert.deepEqual(grouped(conditions, open(1, '/etc/hosts'), false), [2, 3, 7, 8]);
+  assert.deepEqual(grouped(conditions, open(300, '/etc/shadow'), false), [2, 5, 6, 8]);
 });
 
 test('evt.type checks are decided by the group\'s code, others on the event', () => {

@@ -66,10 +66,13 @@ class GroupCompiler {
   private readonly consts: unknown[] = [];
   /** Field (or transformer) text → index of its local f<i> and its extractor k<j>. */
   private readonly fields = new Map<string, { local: number; extractor: string }>();
-  /** Check text → how many times the conditions use it. */
-  private readonly uses = new Map<string, number>();
-  /** Check text → its result local c<i> (0 not computed yet, 1 false, 2 true) and its code. */
-  private readonly shared = new Map<string, { local: number; code: string }>();
+  /** Check or subexpression (see idOf) → how many times the conditions use it. */
+  private readonly uses = new Map<number, number>();
+  /** Check or subexpression → its result local c<i> (0 not computed yet, 1 false, 2 true). */
+  private readonly shared = new Map<number, { local: number; code: string }>();
+  /** Ids of distinct checks and subexpressions, by their canonical form. */
+  private readonly ids = new Map<string, number>();
+  private readonly nodeIds = new Map<Expr, number>();
 
   constructor(private readonly eventCode: number) {}
 
@@ -98,24 +101,49 @@ class GroupCompiler {
     return new Function('K', source)(this.consts) as GroupFilter;
   }
 
-  /** Counts the uses of each check, to know which are worth a result local. */
+  /**
+   * The same id for equal checks (same text) and equal subexpressions (same connective over
+   * the same operands, nested chains of one connective counting as one): rules repeat whole
+   * macros, such as open_read, as well as single checks.
+   */
+  private idOf(e: Expr): number {
+    let id = this.nodeIds.get(e);
+    if (id !== undefined) return id;
+    let form: string;
+    switch (e.kind) {
+      case 'and': case 'or': form = `${e.kind}(${flatten(e, () => false).map((c) => this.idOf(c)).join(',')})`; break;
+      case 'not': form = `not(${this.idOf(e.child)})`; break;
+      default: form = textOf(e);
+    }
+    id = this.ids.get(form);
+    if (id === undefined) this.ids.set(form, (id = this.ids.size));
+    this.nodeIds.set(e, id);
+    return id;
+  }
+
+  /** Counts the uses of each check and subexpression, to know which are worth a result local. */
   private count(e: Expr): void {
+    const id = this.idOf(e);
+    this.uses.set(id, (this.uses.get(id) ?? 0) + 1);
     switch (e.kind) {
       case 'and': case 'or': for (const c of e.children) this.count(c); return;
       case 'not': this.count(e.child); return;
-      case 'unary': case 'binary': {
-        const key = textOf(e);
-        this.uses.set(key, (this.uses.get(key) ?? 0) + 1);
-        return;
-      }
-      case 'identifier': return;
+      default: return;
     }
+  }
+
+  /** An and/or the conditions use more than once: computed once per event, kept in a local. */
+  private isShared(e: Expr): boolean {
+    return (e.kind === 'and' || e.kind === 'or') && (this.uses.get(this.idOf(e)) ?? 0) > 1;
   }
 
   private expr(e: Expr): Code {
     switch (e.kind) {
-      case 'and': return this.chain(flatten(e), false);
-      case 'or': return this.chain(flatten(e), true);
+      case 'and': case 'or': {
+        // a shared subexpression stays whole (not merged into the chain around it)
+        const code = this.chain(flatten(e, (c) => this.isShared(c)), e.kind === 'or');
+        return typeof code === 'boolean' || !this.isShared(e) ? code : this.slot(this.idOf(e), code);
+      }
       case 'not': {
         const c = this.expr(e.child);
         return typeof c === 'boolean' ? !c : `!${c}`;
@@ -143,13 +171,17 @@ class GroupCompiler {
   private check(e: UnaryCheck | BinaryCheck): Code {
     const known = this.knownEventType(e);
     if (known !== undefined) return known;
-    const key = textOf(e);
-    let slot = this.shared.get(key);
-    if (slot === undefined) {
-      const { code, cheap } = e.kind === 'unary' ? this.unary(e) : this.binary(e);
-      if (cheap || (this.uses.get(key) ?? 0) < 2) return code;
-      this.shared.set(key, (slot = { local: this.shared.size, code }));
-    }
+    const id = this.idOf(e);
+    if (this.shared.has(id)) return this.slot(id, '');
+    const { code, cheap } = e.kind === 'unary' ? this.unary(e) : this.binary(e);
+    if (cheap || (this.uses.get(id) ?? 0) < 2) return code;
+    return this.slot(id, code);
+  }
+
+  /** The result local of check or subexpression `id`, computed by `code` on first use. */
+  private slot(id: number, code: string): string {
+    let slot = this.shared.get(id);
+    if (slot === undefined) this.shared.set(id, (slot = { local: this.shared.size, code }));
     const c = `c${slot.local}`;
     return `(${c} !== 0 ? ${c} === 2 : (${c} = ${slot.code} ? 2 : 1) === 2)`;
   }
@@ -306,11 +338,14 @@ function inCostOrder(children: readonly Expr[]): readonly Expr[] {
   return [...children.filter((c) => !isCostly(c)), ...costly];
 }
 
-/** The operands of nested chains of the same connective (expanded macros nest `a and (b and c)`). */
-function flatten(e: Expr & { kind: 'and' | 'or' }): Expr[] {
+/**
+ * The operands of nested chains of the same connective (expanded macros nest `a and (b and c)`),
+ * except nested chains `keep` says to keep whole.
+ */
+function flatten(e: Expr & { kind: 'and' | 'or' }, keep: (c: Expr) => boolean): Expr[] {
   const out: Expr[] = [];
   for (const c of e.children) {
-    if (c.kind === e.kind) out.push(...flatten(c as Expr & { kind: 'and' | 'or' }));
+    if (c.kind === e.kind && !keep(c)) out.push(...flatten(c as Expr & { kind: 'and' | 'or' }, keep));
     else out.push(c);
   }
   return out;
