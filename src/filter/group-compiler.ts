@@ -3,10 +3,13 @@
 // per rule:
 //  - evt.type checks are decided at compile time: the event code is known;
 //  - each field is read at most once per event, into a local of the function;
-//  - a check that several rules repeat (the open_read macro's ...) is computed once per event,
-//    into a local, when it costs more than reading that local;
+//  - a check or an and/or subexpression that several rules repeat (the open_read macro ...) is
+//    computed once per event, into a local, when it costs more than reading that local;
+//  - in an and/or chain, checks reading costly fields (parameters rendered as text, command
+//    lines, ancestors) come after the cheap ones: the chain's value is the same, known sooner;
 //  - common comparisons (=, !=, in, startswith, numeric) are inlined; every other check calls
 //    the predicate or check closure the per-rule compiler builds, so semantics stay its own.
+// Each rule keeps its own compiled filter as well (Ruleset.firstMatch, tests, benchmarks).
 // The generated function calls onMatch(rules[i]) for each matching condition i (stopping after
 // the first with `first`) and returns the number of matches.
 import type { BinaryCheck, Expr, FieldLike, Node, UnaryCheck } from './ast.js';
