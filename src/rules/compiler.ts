@@ -171,7 +171,7 @@ function compileRule<Ctx>(
 
   // Condition: lists, parse, macros (all visible), warnings, compile.
   const owner = { ...info, conditionSource };
-  const parsed = parseWithLists(condition, lists.values(), owner, collector.parsedConditions);
+  const parsed = parseWithLists(condition, lists, owner, collector.parsedConditions);
   const text = parsed.text;
   const expr = expandMacros(parsed.expr, text, owner, macros, (name) => collector.macros.has(name));
   reportConditionWarnings(cfg, expr, text, info.conditionContext);

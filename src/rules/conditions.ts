@@ -29,7 +29,7 @@ export interface ConditionOwner {
  */
 export function parseWithLists(
   condition: string,
-  lists: Iterable<CompiledList>,
+  lists: Iterable<CompiledList> | ReadonlyMap<string, CompiledList>,
   owner: ConditionOwner,
   parsed?: Map<string, Expr>,
 ): { text: string; expr: Expr } {

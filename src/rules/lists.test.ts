@@ -66,6 +66,35 @@ test('resolveLists applies every list in order and marks the used ones', () => {
   assert.deepEqual(lists.map((l) => l.used), [false, true]);
 });
 
+test('resolveLists over a Map (only the lists a condition names) substitutes as over every list', () => {
+  // items that name later lists (substituted in turn), earlier ones (not again), an empty list,
+  // a name with a delimiter in it, names inside longer words and inside quotes
+  const make = (): CompiledList[] => [
+    { name: 'first', items: ['later', 'first', 'x y'], used: false },
+    { name: 'empty', items: [], used: false },
+    { name: 'has space', items: ['s'], used: false },
+    { name: 'later', items: ['first', 'z'], used: false },
+    { name: 'unused', items: ['u'], used: false },
+  ];
+  const conditions = [
+    'a in (first) and b in (empty, c)',
+    'a in (firstly, later) or b = "first"',
+    'has space and (unused_not, x=later)',
+    'a in (empty)',
+    'nothing here',
+  ];
+  for (const c of conditions) {
+    const asArray = make();
+    const asMap = make();
+    const got = resolveLists(c, new Map(asMap.map((l) => [l.name, l])));
+    assert.equal(got, resolveLists(c, asArray), c);
+    assert.deepEqual(asMap.map((l) => l.used), asArray.map((l) => l.used), c);
+  }
+  const lists = make();
+  assert.equal(resolveLists('a in (first)', new Map(lists.map((l) => [l.name, l]))), 'a in ( first, z , first, "x y" )');
+  assert.deepEqual(lists.map((l) => l.used), [true, false, false, true, false]);
+});
+
 test('lists naming earlier lists are expanded; later ones stay literal', () => {
   const out = compileLists([
     { name: 'base', items: ['a', 'b'], index: 0, visibility: 0 },

@@ -90,24 +90,76 @@ export function resolveList(condition: string, list: { name: string; items: read
 /**
  * Substitutes every list, in definition order, into a condition and marks the lists that
  * were substituted as used. Lists have no visibility order with respect to conditions.
+ * Given the lists as a Map (name → list, in definition order), only the lists the condition
+ * names are looked at.
  */
-export function resolveLists(condition: string, lists: Iterable<CompiledList>): string {
+export function resolveLists(condition: string, lists: Iterable<CompiledList> | ReadonlyMap<string, CompiledList>): string {
+  if (lists instanceof Map) return resolveNamedLists(condition, lists as ReadonlyMap<string, CompiledList>);
   let cnd = condition;
-  // resolveList replaces only whole words (runs between delimiters): a list whose name has no
-  // delimiter can only be substituted when it is one of the condition's words.
-  let words = wordsOf(cnd);
-  for (const list of lists) {
-    if (!words.has(list.name) && !hasDelimiter(list.name)) continue;
+  for (const list of lists as Iterable<CompiledList>) {
     const res = resolveList(cnd, list);
     if (res.used) {
       cnd = res.condition;
-      words = wordsOf(cnd);
       list.used = true;
     }
   }
   return cnd;
 }
 
+/** Lists in definition order, each name's position, and the lists whose names have delimiters. */
+interface ListOrder {
+  lists: CompiledList[];
+  position: Map<string, number>;
+  delimited: number[];
+}
+const orders = new WeakMap<ReadonlyMap<string, CompiledList>, ListOrder>();
+
+function orderOf(lists: ReadonlyMap<string, CompiledList>): ListOrder {
+  let order = orders.get(lists);
+  if (order === undefined) {
+    const all = [...lists.values()];
+    order = { lists: all, position: new Map(all.map((l, i) => [l.name, i])), delimited: [] };
+    all.forEach((l, i) => {
+      if (DELIMITER.test(l.name)) order!.delimited.push(i);
+    });
+    orders.set(lists, order);
+  }
+  return order;
+}
+
+/**
+ * resolveLists over the lists a condition can use: resolveList replaces only whole words (runs
+ * between delimiters), so a list whose name has no delimiter matters only when it is one of the
+ * condition's words. After a substitution the words are taken again, for the lists after it.
+ */
+function resolveNamedLists(condition: string, lists: ReadonlyMap<string, CompiledList>): string {
+  const order = orderOf(lists);
+  let cnd = condition;
+  let todo = candidates(cnd, order, -1);
+  for (let i = 0; i < todo.length; i++) {
+    const at = todo[i]!;
+    const list = order.lists[at]!;
+    const res = resolveList(cnd, list);
+    if (res.used) {
+      cnd = res.condition;
+      list.used = true;
+      todo = candidates(cnd, order, at);
+      i = -1;
+    }
+  }
+  return cnd;
+}
+
+/** Positions after `after` of the lists `cnd` may name, ascending. */
+function candidates(cnd: string, order: ListOrder, after: number): number[] {
+  const out: number[] = [];
+  for (const word of cnd.split(WORD_SEPARATORS)) {
+    const at = order.position.get(word);
+    if (at !== undefined && at > after && !out.includes(at)) out.push(at);
+  }
+  for (const at of order.delimited) if (at > after && !out.includes(at)) out.push(at);
+  return out.sort((a, b) => a - b);
+}
+
+const WORD_SEPARATORS = /[ \t\n\r(),=]+/;
 const DELIMITER = /[ \t\n\r(),=]/;
-const hasDelimiter = (name: string): boolean => DELIMITER.test(name);
-const wordsOf = (text: string): Set<string> => new Set(text.split(/[ \t\n\r(),=]+/));

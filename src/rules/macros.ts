@@ -85,7 +85,7 @@ export function resolveMacros(expr: Expr, lookup: (name: string) => Expr | undef
 export function compileMacros(collector: Collector, lists: Map<string, CompiledList>): Map<string, CompiledMacro> {
   const out = new Map<string, CompiledMacro>();
   for (const info of collector.macros.values()) {
-    out.set(info.name, { name: info.name, condition: parseWithLists(info.condition, lists.values(), info, collector.parsedConditions).expr, used: false });
+    out.set(info.name, { name: info.name, condition: parseWithLists(info.condition, lists, info, collector.parsedConditions).expr, used: false });
   }
   for (const info of collector.macros.values()) {
     const macro = out.get(info.name)!;
