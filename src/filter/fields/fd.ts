@@ -37,15 +37,30 @@ const hasRole = (fd: FdInfo): boolean => fd.isServer !== undefined;
 /** A connected-style ip socket (libsinsp SCAP_FD_IPV4_SOCK / IPV6_SOCK) whose role is known. */
 const isPeerSocket = (fd: FdInfo): boolean => isIp(fd) && fd.serverSocket !== true && hasRole(fd);
 
+/**
+ * The fd name an event without a table fd carries (a failed open's path, made absolute): rules
+ * read it as fd.name, fd.directory and fd.nameraw, often several times per event, so it is
+ * decoded once per event (EventView.seq).
+ */
+let fromEventSeq = -1;
+let fromEventName: string | undefined;
+function nameFromEvent(ctx: EventContext): string | undefined {
+  if (ctx.evt.seq !== fromEventSeq) {
+    fromEventName = ctx.state.fdNameFromEvent(ctx);
+    fromEventSeq = ctx.evt.seq;
+  }
+  return fromEventName;
+}
+
 function fdName(ctx: EventContext): string | undefined {
   if (!hasFd(ctx)) return undefined;
-  return ctx.fd ? ctx.fd.name : ctx.state.fdNameFromEvent(ctx);
+  return ctx.fd ? ctx.fd.name : nameFromEvent(ctx);
 }
 
 function directory(ctx: EventContext): string | undefined {
   if (!hasFd(ctx)) return undefined;
   let s: string | undefined;
-  if (!ctx.fd) s = ctx.state.fdNameFromEvent(ctx);
+  if (!ctx.fd) s = nameFromEvent(ctx);
   else if (!isFileLike(ctx.fd)) return undefined;
   else s = ctx.fd.name;
   if (s === undefined) return undefined;
@@ -155,7 +170,7 @@ export const FD_FIELDS: FieldDef[] = [
   ofFd('fd.ino', 'int', 'Inode number of the file.', (fd) => fd.ino),
   simple('fd.nameraw', 'string', 'Name of the fd as the syscall passed it (relative paths stay relative).', (ctx) => {
     if (!hasFd(ctx)) return undefined;
-    return ctx.fd ? ctx.fd.nameRaw || ctx.fd.name : ctx.state.fdNameFromEvent(ctx);
+    return ctx.fd ? ctx.fd.nameRaw || ctx.fd.name : nameFromEvent(ctx);
   }),
   ofFd('fd.is_upper_layer', 'bool', 'True when the file is in the upper layer of an overlayfs.', (fd) => (fd.openFlags & PPM_FD_UPPER_LAYER) !== 0),
   ofFd('fd.is_lower_layer', 'bool', 'True when the file is in a lower layer of an overlayfs.', (fd) => (fd.openFlags & PPM_FD_LOWER_LAYER) !== 0),
