@@ -76,13 +76,17 @@ class GroupCompiler {
   /** Ids of distinct checks and subexpressions, by their canonical form. */
   private readonly ids = new Map<string, number>();
   private readonly nodeIds = new Map<Expr, number>();
+  private readonly knownValues = new Map<Expr, boolean | undefined>();
 
   constructor(private readonly eventCode: number) {}
 
   compile(conditions: readonly Expr[], first: boolean): GroupFilter {
-    for (const c of conditions) this.count(c);
+    // Rules indexed under many codes are false for most of them by their evt.type checks alone.
+    const live = conditions.map((c) => this.known(c) !== false);
+    conditions.forEach((c, i) => live[i] && this.count(c));
     const body: string[] = [];
     conditions.forEach((c, i) => {
+      if (!live[i]) return;
       const code = this.expr(c);
       if (code === false) return;
       body.push(`  if (${code}) { onMatch(rules[${i}]); ${first ? 'return 1;' : 'n++;'} }`);
@@ -124,8 +128,43 @@ class GroupCompiler {
     return id;
   }
 
+  /**
+   * The value of `e` when its evt.type checks alone decide it for this group's code (see
+   * knownEventType), without generating any code.
+   */
+  private known(e: Expr): boolean | undefined {
+    if (this.knownValues.has(e)) return this.knownValues.get(e);
+    let v: boolean | undefined;
+    switch (e.kind) {
+      case 'and': case 'or': {
+        const stop = e.kind === 'or';
+        let all = true;
+        for (const c of e.children) {
+          const k = this.known(c);
+          if (k === stop) {
+            v = stop;
+            break;
+          }
+          if (k === undefined) all = false;
+        }
+        if (v === undefined && all) v = !stop;
+        break;
+      }
+      case 'not': {
+        const k = this.known(e.child);
+        v = k === undefined ? undefined : !k;
+        break;
+      }
+      case 'unary': case 'binary': v = this.knownEventType(e); break;
+      case 'identifier': v = undefined;
+    }
+    this.knownValues.set(e, v);
+    return v;
+  }
+
   /** Counts the uses of each check and subexpression, to know which are worth a result local. */
   private count(e: Expr): void {
+    if (this.known(e) !== undefined) return; // no code: folded to a constant
     const id = this.idOf(e);
     this.uses.set(id, (this.uses.get(id) ?? 0) + 1);
     switch (e.kind) {
@@ -161,6 +200,7 @@ class GroupCompiler {
    * the cheap children first (see inCostOrder).
    */
   private chain(children: readonly Expr[], stop: boolean): Code {
+    if (children.some((c) => this.known(c) === stop)) return stop;
     const parts: string[] = [];
     for (const child of inCostOrder(children)) {
       const c = this.expr(child);
