@@ -120,7 +120,7 @@ class GroupCompiler {
     switch (e.kind) {
       case 'and': case 'or': form = `${e.kind}(${flatten(e, () => false).map((c) => this.idOf(c)).join(',')})`; break;
       case 'not': form = `not(${this.idOf(e.child)})`; break;
-      default: form = textOf(e);
+      default: form = `check ${textOf(e)}`;
     }
     id = this.ids.get(form);
     if (id === undefined) this.ids.set(form, (id = this.ids.size));
