@@ -8,15 +8,47 @@ import { hasField } from '../filter/fields/index.js';
 import { parseCondition } from '../filter/parser.js';
 import { compileFormat } from '../filter/format.js';
 import type { EventContext } from '../state/types.js';
-import type { RuleSource } from './source.js';
+import type { Expr } from '../filter/ast.js';
+import type { ConditionWarning, RuleFilter, RuleSource } from './source.js';
 
 export function syscallSource(): RuleSource<EventContext> {
   const validOutputs = new Set<string>();
+  // Each file of a load compiles every condition collected so far again. A condition made of
+  // the very check nodes of an earlier compile (parsed texts and macros are reused while they
+  // do not change, see parseWithLists) compiles to the same filter with the same warnings.
+  const compiled = new Map<string, { filter: RuleFilter<EventContext>; warnings: ConditionWarning[] }>();
+  const checkIds = new WeakMap<Expr, number>();
+  let nextCheckId = 0;
+  const shapeOf = (e: Expr): string => {
+    switch (e.kind) {
+      case 'and': case 'or': return `${e.kind}(${e.children.map(shapeOf).join(',')})`;
+      case 'not': return `not(${shapeOf(e.child)})`;
+      default: {
+        let id = checkIds.get(e);
+        if (id === undefined) checkIds.set(e, (id = nextCheckId++));
+        return `#${id}`;
+      }
+    }
+  };
   return {
     name: 'syscall',
     isValidLhsField,
     compileCondition(expr, onWarning) {
-      return compileFilter(expr, { onWarning: (message, pos) => onWarning({ message, pos }) });
+      const key = shapeOf(expr);
+      let known = compiled.get(key);
+      if (known === undefined) {
+        const warnings: ConditionWarning[] = [];
+        let filter: RuleFilter<EventContext>;
+        try {
+          filter = compileFilter(expr, { onWarning: (message, pos) => warnings.push({ message, pos }) });
+        } catch (err) {
+          for (const w of warnings) onWarning(w);
+          throw err;
+        }
+        compiled.set(key, (known = { filter, warnings }));
+      }
+      for (const w of known.warnings) onWarning(w);
+      return known.filter;
     },
     compileGroup,
     validateOutput(format) {
