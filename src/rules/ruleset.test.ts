@@ -111,3 +111,39 @@ test('rules without event codes run for every event, after the indexed ones', ()
   assert.deepEqual(matches(rs, 2, 'x'), ['any']);
   assert.deepEqual(matches(rs, 99, 'x'), ['any']);
 });
+
+test('with a group compiler, each code runs its group, rebuilt when the enabled rules change', () => {
+  const built: Array<{ code: number; size: number; first: boolean }> = [];
+  // A group over the rules' own filters, recording what it was built from.
+  const compileGroup = (conditions: unknown[], code: number, first: boolean) => {
+    built.push({ code, size: conditions.length, first });
+    return <R>(event: string, rules: readonly R[], onMatch: (r: R) => void): number => {
+      let n = 0;
+      for (const r of rules) {
+        if (!(r as CompiledRule<string>).filter(event)) continue;
+        onMatch(r);
+        n++;
+        if (first) break;
+      }
+      return n;
+    };
+  };
+  const rs = new Ruleset([rule(0, 'a', { needle: 'x' }), rule(1, 'b', { needle: 'y' }), rule(2, 'c', { needle: 'x', codes: [4] })], { ruleMatching: 'all', compileGroup });
+  assert.deepEqual(matches(rs, 2, 'xy'), ['a', 'b']);
+  assert.deepEqual(matches(rs, 2, 'y'), ['b']);
+  assert.deepEqual(matches(rs, 4, 'x'), ['c']);
+  assert.deepEqual(built, [{ code: 2, size: 2, first: false }, { code: 4, size: 1, first: false }], 'one group per code, on its first event');
+  rs.disable('a');
+  assert.deepEqual(matches(rs, 2, 'xy'), ['b']);
+  assert.deepEqual(built.at(-1), { code: 2, size: 1, first: false });
+});
+
+test('a group that cannot be compiled leaves each rule to its own filter', () => {
+  const rs = new Ruleset([rule(0, 'a', { needle: 'x' }), rule(1, 'b', { needle: 'x' })], {
+    compileGroup: () => {
+      throw new Error('no group');
+    },
+  });
+  assert.deepEqual(matches(rs, 2, 'x'), ['a']);
+  assert.deepEqual(matches(rs, 3, 'nothing'), []);
+});
