@@ -89,6 +89,32 @@ export function convertibility(type: number, nparams: number): Conversion {
   return Conversion.Pass;
 }
 
+/** QUICK[type]: convertibility() whatever the parameter count (Pass, Drop, Continue = ask the
+ *  converter), or PASS_IF_COMPLETE: Pass with the table's parameter count, else ask. */
+const PASS_IF_COMPLETE = 3;
+const QUICK = new Uint8Array(EVENT_TABLE.length);
+const FULL_PARAMS = new Uint32Array(EVENT_TABLE.length);
+EVENT_TABLE.forEach((info, type) => {
+  const f = info.flags;
+  FULL_PARAMS[type] = info.params.length;
+  if (f & EF.UNUSED) QUICK[type] = Conversion.Drop;
+  else if (!(f & EF.CONVERTER_MANAGED)) QUICK[type] = !(f & EF.OLD_VERSION) ? Conversion.Pass : (type & 1) === 0 ? Conversion.Drop : Conversion.Continue;
+  else QUICK[type] = (type & 1) === 0 || f & EF.OLD_VERSION ? Conversion.Continue : PASS_IF_COMPLETE;
+});
+
+/**
+ * What convertibility() says of the record at buf[start..], from a per-type table: Pass or Drop
+ * when that is certain, Continue when the converter must look (it also raises the errors).
+ */
+export function quickVerdict(buf: Buffer, start: number): Conversion {
+  const type = buf[start + 20]! | (buf[start + 21]! << 8);
+  const q = QUICK[type];
+  if (q === undefined) return Conversion.Continue;
+  if (q !== PASS_IF_COMPLETE) return q;
+  const n = (buf[start + 22]! | (buf[start + 23]! << 8) | (buf[start + 24]! << 16)) + buf[start + 25]! * 0x1000000;
+  return n === FULL_PARAMS[type] ? Conversion.Pass : Conversion.Continue;
+}
+
 /** Width of one parameter length of events of `type`. */
 function lenSize(type: number): number {
   return (EVENT_TABLE[type]!.flags & EF.LARGE_PAYLOAD) !== 0 ? 4 : 2;

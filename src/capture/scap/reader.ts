@@ -4,16 +4,16 @@
 // payload, with or without flags). Old captures are converted to the current event model by
 // ScapConverter. Events come out through one shared EventView re-pointed at each record; table
 // blocks come out once per section as a ScapTables object, before that section's first event.
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { EF } from '../../events/event-info.js';
 import { EVT_HDR_SIZE, EventView } from '../../events/event.js';
 import { EVENT_TABLE } from '../../events/event-table.js';
-import { Conversion, ConversionError, ScapConverter } from './converter.js';
+import { Conversion, ConversionError, ScapConverter, quickVerdict } from './converter.js';
 import {
   BLOCK, BLOCK_OVERHEAD, SHB_MAGIC, ScapFormatError, eventBlockKind, proclistVersion,
-  type ScapProcess, type ScapTables,
+  type EventBlockKind, type ScapProcess, type ScapTables,
 } from './format.js';
 import { parseFdList, parseIfList, parseMachineInfo, parseProcList, parseUserList } from './tables.js';
 
@@ -29,7 +29,7 @@ export interface ScapReadOptions {
   numbering?: 'file' | 'delivered';
   /** Name used in error messages (defaults to the path when reading a file). */
   file?: string;
-  /** Read size for files (default 1 MiB). */
+  /** Read size for files (default 4 MiB for plain files, 1 MiB for gzip and streams). */
   chunkSize?: number;
 }
 
@@ -67,6 +67,9 @@ const MAX_BLOCK = 1 << 30;
 /** Little-endian u32 by hand (Buffer.readUInt32LE checks its arguments on every call). */
 const u32 = (b: Buffer, o: number): number => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 0x1000000;
 const V1_HDR_SIZE = EVT_HDR_SIZE - 4;
+/** Event block kinds by block type, for the block types below 0x1000 (all the current ones). */
+const EVENT_BLOCKS: Array<EventBlockKind | undefined> = [];
+for (let bt = 0; bt < 0x1000; bt++) EVENT_BLOCKS.push(eventBlockKind(bt));
 const NOTIFICATION_E = EVENT_TABLE.findIndex((e) => e.id === 'PPME_NOTIFICATION_E');
 const INFRASTRUCTURE_EVENT_E = EVENT_TABLE.findIndex((e) => e.id === 'PPME_INFRASTRUCTURE_EVENT_E');
 
@@ -75,8 +78,12 @@ const INFRASTRUCTURE_EVENT_E = EVENT_TABLE.findIndex((e) => e.id === 'PPME_INFRA
  * readers below feed it from streams.
  */
 export class ScapParser {
+  /** Unparsed input is buf[pos .. limit). */
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
+  private limit = 0;
+  /** The buffer readFile() reads into, reused for every read. */
+  private own: Buffer | undefined;
   /** Absolute offset of buf[0] in the decompressed stream. */
   private base = 0;
   private ended = false;
@@ -100,16 +107,39 @@ export class ScapParser {
   /** Adds decompressed bytes. */
   feed(chunk: Buffer): void {
     this.summary.bytes += chunk.length;
-    if (this.pos >= this.buf.length) {
-      this.base += this.buf.length;
+    if (this.pos >= this.limit) {
+      this.base += this.limit;
       this.buf = chunk;
-      this.pos = 0;
     } else {
-      const rest = this.buf.subarray(this.pos);
+      const rest = this.buf.subarray(this.pos, this.limit);
       this.base += this.pos;
       this.buf = Buffer.concat([rest, chunk]);
-      this.pos = 0;
     }
+    this.pos = 0;
+    this.limit = this.buf.length;
+  }
+
+  /**
+   * Reads the next bytes of a plain file straight into the parser's own buffer (no stream, no
+   * per-chunk allocation): the unparsed rest moves to the front, the read fills what follows, and
+   * the buffer grows when one block needs more room. Returns the bytes read, 0 at the end.
+   */
+  readFile(fd: number, chunkSize: number): number {
+    const rest = this.limit - this.pos;
+    // A block longer than the buffer: make room for all of it (its length is in its header).
+    let need = chunkSize;
+    if (rest >= 8) need = Math.max(need, Math.min(u32(this.buf, this.pos + 4), MAX_BLOCK) + chunkSize);
+    let own = this.own;
+    if (own === undefined || own.length < need) own = this.own = Buffer.allocUnsafe(need);
+    if (rest > 0) this.buf.copy(own, 0, this.pos, this.limit);
+    this.base += this.pos;
+    this.buf = own;
+    this.pos = 0;
+    this.limit = rest;
+    const n = readSync(fd, own, rest, own.length - rest, null);
+    this.limit += n;
+    this.summary.bytes += n;
+    return n;
   }
 
   /** No more bytes will come. */
@@ -124,7 +154,7 @@ export class ScapParser {
 
   /** Type of the block at the parse position, if its header is available. */
   pendingBlockType(): number | undefined {
-    return this.buf.length - this.pos >= 4 ? this.buf.readUInt32LE(this.pos) : undefined;
+    return this.limit - this.pos >= 4 ? this.buf.readUInt32LE(this.pos) : undefined;
   }
 
   private fail(why: string, at: number, bt?: number): never {
@@ -137,7 +167,7 @@ export class ScapParser {
    */
   next(): ScapItem | undefined {
     for (;;) {
-      const avail = this.buf.length - this.pos;
+      const avail = this.limit - this.pos;
       if (avail < 8) {
         if (!this.ended) return undefined;
         if (avail > 0) this.fail(`truncated block header (${avail} bytes left)`, this.offset, this.pendingBlockType());
@@ -165,8 +195,7 @@ export class ScapParser {
         // Tables of this section are complete once the first event arrives.
         if (this.tablesPending) return this.flushTables();
         this.pos = start + len;
-        const item = this.readEvent(b, start, len, bt, at, kind.v2, kind.flags);
-        if (item) return item;
+        if (this.readEvent(b, start, len, bt, kind.v2, kind.flags)) return this.eventItem;
         continue;
       }
       this.pos = start + len;
@@ -177,6 +206,35 @@ export class ScapParser {
         continue;
       }
       this.readTable(b, start, len, bt, at);
+    }
+  }
+
+  /**
+   * Delivers every complete item of the input to `handler`: the per-event loop. Event blocks of
+   * a section whose tables are out go straight to the handler; anything else (section headers,
+   * tables, the end, errors) through next().
+   */
+  deliver(handler: ScapHandler): void {
+    const view = this.view;
+    const item = this.eventItem;
+    for (;;) {
+      const b = this.buf;
+      const start = this.pos;
+      if (this.limit - start >= 8 && !this.tablesPending && this.sawSection) {
+        const bt = u32(b, start);
+        const len = u32(b, start + 4);
+        const kind = EVENT_BLOCKS[bt & 0xfff];
+        if (kind !== undefined && (bt & ~0xfff) === 0 && len >= BLOCK_OVERHEAD && len <= MAX_BLOCK && len <= this.limit - start &&
+            u32(b, start + len - 4) === len) {
+          this.pos = start + len;
+          if (this.readEvent(b, start, len, bt, kind.v2, kind.flags)) handler.event(view, item.flags);
+          continue;
+        }
+      }
+      const it = this.next();
+      if (it === undefined) return;
+      if (it.kind === 'event') handler.event(it.evt, it.flags);
+      else handler.tables?.(it.tables);
     }
   }
 
@@ -245,7 +303,9 @@ export class ScapParser {
     }
   }
 
-  private readEvent(b: Buffer, start: number, len: number, bt: number, at: number, v2: boolean, hasFlags: boolean): ScapItem | undefined {
+  /** Reads one event block into the view; false when it delivers nothing (dropped, unknown). */
+  private readEvent(b: Buffer, start: number, len: number, bt: number, v2: boolean, hasFlags: boolean): boolean {
+    const at = this.base + start;
     const bodyEnd = start + len - 4;
     const cpu = b[start + 8]! | (b[start + 9]! << 8);
     const flags = hasFlags ? u32(b, start + 10) : 0;
@@ -256,7 +316,7 @@ export class ScapParser {
     if (type >= EVENT_TABLE.length) {
       // An event of a newer producer: libscap skips it without numbering it.
       this.summary.unknown++;
-      return undefined;
+      return false;
     }
     let rb = b;
     let rs = h;
@@ -273,7 +333,13 @@ export class ScapParser {
     this.summary.records++;
     let out = rb;
     let outStart = rs;
-    if (this.convert) {
+    // Most events need no conversion, which a per-type table tells without calling the converter.
+    const quick = this.convert ? quickVerdict(rb, rs) : Conversion.Pass;
+    if (quick === Conversion.Drop) {
+      this.summary.dropped++;
+      return false;
+    }
+    if (quick === Conversion.Continue) {
       let r;
       try {
         r = this.converter.convert(rb, rs);
@@ -283,7 +349,7 @@ export class ScapParser {
       }
       if (r.verdict === Conversion.Drop) {
         this.summary.dropped++;
-        return undefined;
+        return false;
       }
       out = r.buf;
       outStart = r.start;
@@ -296,7 +362,7 @@ export class ScapParser {
       view.reset(out, outStart, num, cpu);
     }
     this.eventItem.flags = flags;
-    return this.eventItem;
+    return true;
   }
 
   /**
@@ -416,12 +482,11 @@ function mergeErrors(streamErr: unknown, parseErr: unknown, parser: ScapParser, 
 export async function readScap(source: ScapSource, handler: ScapHandler, opts: ScapReadOptions = {}): Promise<ScapReadSummary> {
   const file = opts.file ?? (typeof source === 'string' ? source : undefined);
   const parser = new ScapParser({ ...opts, file });
-  const drain = () => {
-    for (let it = parser.next(); it; it = parser.next()) {
-      if (it.kind === 'event') handler.event(it.evt, it.flags);
-      else handler.tables?.(it.tables);
-    }
-  };
+  if (typeof source === 'string') {
+    const summary = await readPlainFile(source, parser, handler, opts.chunkSize ?? PLAIN_CHUNK);
+    if (summary !== undefined) return summary;
+  }
+  const drain = () => parser.deliver(handler);
   try {
     for await (const c of chunks(source, opts.chunkSize ?? 1 << 20)) {
       parser.feed(c);
@@ -441,6 +506,49 @@ export async function readScap(source: ScapSource, handler: ScapHandler, opts: S
   }
   parser.end();
   drain();
+  return parser.summary;
+}
+
+const PLAIN_CHUNK = 4 << 20;
+
+/**
+ * Reads an uncompressed capture file with synchronous reads into the parser's own buffer: no
+ * stream machinery, no copies beyond the read itself. Returns undefined, having read nothing,
+ * for a gzip file (the stream path decompresses it).
+ */
+async function readPlainFile(path: string, parser: ScapParser, handler: ScapHandler, chunkSize: number): Promise<ScapReadSummary | undefined> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined; // the stream path reports the error as it always has
+  }
+  try {
+    const head = Buffer.alloc(2);
+    if (readSync(fd, head, 0, 2, 0) === 2 && isGzip(head)) return undefined;
+    for (;;) {
+      let n: number;
+      try {
+        n = parser.readFile(fd, chunkSize);
+      } catch (err) {
+        // An I/O error: deliver every complete block, then report.
+        parser.end();
+        try {
+          parser.deliver(handler);
+        } catch (inner) {
+          throw mergeErrors(err, inner, parser, path);
+        }
+        throw streamError(err, parser, path);
+      }
+      if (n === 0) break;
+      parser.deliver(handler);
+      if (handler.chunkDone && (await handler.chunkDone()) === false) return parser.summary;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  parser.end();
+  parser.deliver(handler);
   return parser.summary;
 }
 
