@@ -274,7 +274,8 @@ export function newIpSocket(type: 'ipv4' | 'ipv6', l4proto: L4Proto): FdState {
   return fd;
 }
 
-const ZERO_IPS = new Set(['0.0.0.0', '::', '']);
+/** No address: unset, empty or all zeros. */
+const isZeroIp = (ip: string | undefined): boolean => ip === undefined || ip === '0.0.0.0' || ip === '::' || ip === '';
 
 /**
  * Stores a (client, server) tuple on an ip socket, as update_ipv4_addresses_and_ports does:
@@ -298,7 +299,7 @@ export function setSocketTuple(fd: FdState, cip: string, cport: number, sip: str
     fd.cport = cport;
     changed = true;
   }
-  if (fd.sip === undefined || ZERO_IPS.has(fd.sip) || (overwriteServer && fd.sip !== sip)) {
+  if (isZeroIp(fd.sip) || (overwriteServer && fd.sip !== sip)) {
     fd.sip = sip;
     changed = true;
   }

@@ -100,7 +100,7 @@ export class StateParser {
   /** Updates the state for `evt` and returns the context rules are evaluated in. */
   process(evt: EventView): StateContext {
     this.stats.events++;
-    this.applyPendingRemovals(evt);
+    if (this.pendingRemoveTid !== -1 || this.pendingFdTable !== undefined) this.applyPendingRemovals(evt);
     const ctx = this.ctx;
     ctx.evt = evt;
     ctx.thread = undefined;
@@ -108,7 +108,48 @@ export class StateParser {
     ctx.fdNum = -1;
     ctx.fdNameChanged = false;
     const type = evt.type;
+    const kind = TYPE_KIND[type] ?? 0;
+    if (kind & KIND.META) return this.processMeta(evt, ctx);
 
+    // Clone exits and procexit never query /proc: the thread may not exist yet, or not any more.
+    const queryOs = (kind & KIND.NO_QUERY_OS) === 0;
+    const tid = evt.tid;
+    let t = this.threads.get(tid);
+    if (t === undefined && queryOs) t = this.lookupUnknownThread(tid);
+    if (t !== undefined) {
+      t.lastAccessTs = evt.tsNumber;
+      if (queryOs) t.flags |= PPM_CL.ACTIVE;
+    }
+    ctx.thread = t;
+
+    if (t !== undefined && (kind & KIND.USES_FD) !== 0) {
+      // Exit events carry their fd at a fixed place; the few enter events still emitted have it first.
+      const loc = FD_PARAM[type]!;
+      if (loc >= 0 && loc < evt.nparams && evt.paramLength(loc) > 0) {
+        const num = evt.int(loc);
+        ctx.fdNum = num;
+        if (num >= 0) {
+          const fd = t.shared.fds.get(num);
+          if (fd !== undefined) {
+            fd.oldName = fd.name;
+            ctx.fd = fd;
+          }
+        }
+      }
+    }
+
+    const h = HANDLERS[type];
+    if (h !== undefined) h(this, evt, t);
+
+    const fd = ctx.fd;
+    if (fd !== undefined) ctx.fdNameChanged = fd.name !== fd.oldName;
+    if (this.opts.purge !== undefined) this.maybePurge(evt);
+    return ctx;
+  }
+
+  /** Meta events (users, groups, containers, plugins): no thread, no fd. */
+  private processMeta(evt: EventView, ctx: StateContext): StateContext {
+    const type = evt.type;
     if (type === EV.USER_ADDED_E || type === EV.USER_DELETED_E) {
       this.opts.onUserEvent?.(type === EV.USER_ADDED_E, evt.str(5), evt.uint(0), evt.uint(1), evt.str(2), evt.str(3), evt.str(4));
       return ctx;
@@ -127,35 +168,7 @@ export class StateParser {
       if (name === 'container' || name === 'container_removed') this.opts.onContainerEvent?.(name === 'container', evt.str(2));
       return ctx;
     }
-    if (type === EV.PLUGINEVENT_E) return ctx;
-
-    // Clone exits and procexit never query /proc: the thread may not exist yet, or not any more.
-    const queryOs = !(type === EV.CLONE_X || type === EV.FORK_X || type === EV.VFORK_X || type === EV.CLONE3_X ||
-      type === EV.PROCEXIT_E || type === EV.SCHEDSWITCH_E);
-    const tid = evt.tid;
-    let t = this.threads.get(tid);
-    if (t === undefined && queryOs) t = this.lookupUnknownThread(tid);
-    if (t !== undefined) {
-      t.lastAccessTs = evt.tsNumber;
-      if (queryOs) t.flags |= PPM_CL.ACTIVE;
-    }
-    ctx.thread = t;
-
-    if (t !== undefined && (evt.info.flags & EF.USES_FD) !== 0) {
-      // Exit events carry their fd at a fixed place; the few enter events still emitted have it first.
-      const loc = isExitCode(type) ? FD_PARAM_OF_EXIT[type]! : 0;
-      if (loc >= 0 && loc < evt.nparams && evt.paramLength(loc) > 0) {
-        ctx.fdNum = evt.int(loc);
-        ctx.fd = this.lookupFd(t, ctx.fdNum);
-      }
-    }
-
-    const h = HANDLERS[type];
-    if (h !== undefined) h(this, evt, ctx.thread);
-
-    const fd = ctx.fd;
-    if (fd !== undefined) ctx.fdNameChanged = fd.name !== fd.oldName;
-    this.maybePurge(evt);
+    // PLUGINEVENT_E
     return ctx;
   }
 
@@ -581,6 +594,28 @@ function parsePrlimit(p: StateParser, evt: EventView): void {
   const main = p.threads.mainThread(t);
   if (main !== undefined) main.fdlimit = cur;
 }
+
+/** What process() needs to know of an event type, as bits (one table read per event). */
+const KIND = {
+  /** User, group, container, async and plugin events: processMeta. */
+  META: 1,
+  /** Clone exits, procexit, sched switch: a missing thread is not looked up in /proc. */
+  NO_QUERY_OS: 2,
+  /** EF_USES_FD: the event is about the fd at FD_PARAM[type]. */
+  USES_FD: 4,
+} as const;
+const TYPE_KIND = new Uint8Array(EVENT_TABLE.length);
+/** Where an event's fd parameter is: fixed per exit event, first for the few enter events. */
+const FD_PARAM = new Int8Array(EVENT_TABLE.length);
+EVENT_TABLE.forEach((info, type) => {
+  let k = 0;
+  if ((info.flags & EF.USES_FD) !== 0) k |= KIND.USES_FD;
+  FD_PARAM[type] = isExitCode(type) ? FD_PARAM_OF_EXIT[type]! : 0;
+  TYPE_KIND[type] = k;
+});
+for (const c of [EV.USER_ADDED_E, EV.USER_DELETED_E, EV.GROUP_ADDED_E, EV.GROUP_DELETED_E, EV.CONTAINER_JSON_E,
+  EV.CONTAINER_JSON_2_E, EV.ASYNCEVENT_E, EV.PLUGINEVENT_E]) TYPE_KIND[c] = KIND.META;
+for (const c of [EV.CLONE_X, EV.FORK_X, EV.VFORK_X, EV.CLONE3_X, EV.PROCEXIT_E, EV.SCHEDSWITCH_E]) TYPE_KIND[c]! |= KIND.NO_QUERY_OS;
 
 const HANDLERS: Array<EventHandler | undefined> = new Array(EVENT_TABLE.length);
 {

@@ -10,12 +10,16 @@ import { completeTuple } from './interfaces.js';
 import type { EventHandler, StateParser } from './parser.js';
 import { IPPROTO, PPM_AF, PPM_O, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './ppm.js';
 import {
-  decodeSockAddr, decodeSockTuple, isSockAddrValid, isSockTupleValid, sockAddrText, sockTupleText, unixTupleName,
+  decodeSockAddr, decodeSockTupleInto, isSockAddrValid, isSockTupleValid, newSockTuple, sockAddrText, sockTupleText,
+  tupleText, unixTupleName,
 } from './sockaddr.js';
 import type { Thread } from './threads.js';
 
 /** -EINPROGRESS: a non-blocking connect still counts as connected. */
 const EINPROGRESS = -115;
+
+/** The tuple of the event in hand: decoded into this one object, used before the next event. */
+const scratch = newSockTuple();
 
 /** The fd a socket() of this domain/type/protocol creates (sinsp_parser::add_socket). */
 export function newSocket(domain: number, type: number, protocol: number, flags: number): FdState {
@@ -69,7 +73,7 @@ export function parseBind(p: StateParser, evt: EventView): void {
 
 /** Fills a client socket from a connect tuple (sinsp_parser::fill_client_socket_info). */
 function fillClientSocket(fd: FdState, tuple: Buffer): void {
-  const tu = decodeSockTuple(tuple);
+  const tu = decodeSockTupleInto(tuple, scratch);
   if (tu === undefined) return;
   if (tu.family === PPM_AF.INET || tu.family === PPM_AF.INET6) {
     fd.type = tu.family === PPM_AF.INET6 && !tu.mapped ? 'ipv6' : 'ipv4';
@@ -116,8 +120,7 @@ export function parseAccept(p: StateParser, evt: EventView, t: Thread | undefine
   const fdNum = evt.int(0);
   if (fdNum < 0) return;
   p.ctx.fdNum = fdNum;
-  const raw = evt.bytes(1);
-  const tu = decodeSockTuple(raw);
+  const tu = decodeSockTupleInto(evt.bytes(1), scratch);
   if (tu === undefined) return;
   let fd: FdState;
   if (tu.family === PPM_AF.INET || tu.family === PPM_AF.INET6) {
@@ -133,7 +136,7 @@ export function parseAccept(p: StateParser, evt: EventView, t: Thread | undefine
     fd.unixDest = tu.dest;
     fd.unixPath = tu.path;
   }
-  fd.name = sockTupleText(raw);
+  fd.name = tupleText(tu);
   fd.openFlags = evt.type === EV.ACCEPT4_X ? evt.int(5) & PPM_O.CLOEXEC : 0;
   fd.setRoleServer();
   fd.setConnected();
@@ -175,7 +178,7 @@ function inferSendSocket(p: StateParser, evt: EventView, t: Thread): void {
 
 /** Applies a read/write tuple to a socket fd (sinsp_parser::update_fd); false when nothing new. */
 function updateFdFromTuple(fd: FdState, tuple: Buffer): boolean {
-  const tu = decodeSockTuple(tuple);
+  const tu = decodeSockTupleInto(tuple, scratch);
   if (tu === undefined) return false;
   if (tu.family === PPM_AF.UNIX) {
     fd.type = 'unix';
