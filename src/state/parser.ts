@@ -117,7 +117,8 @@ export class StateParser {
     let t = this.threads.get(tid);
     if (t === undefined && queryOs) t = this.lookupUnknownThread(tid);
     if (t !== undefined) {
-      t.lastAccessTs = evt.tsNumber;
+      // Only the purge of idle threads (live) reads the access time.
+      if (this.opts.purge !== undefined) t.lastAccessTs = evt.tsNumber;
       if (queryOs) t.flags |= PPM_CL.ACTIVE;
     }
     ctx.thread = t;
@@ -453,11 +454,11 @@ function parsePipe(p: StateParser, evt: EventView, t: Thread | undefined): void 
   if (evt.int(0) < 0 || t === undefined) return;
   const ino = evt.uint(3);
   const flags = evt.type === EV.PIPE2_X ? evt.uint(4) : 0;
-  for (const n of [evt.int(1), evt.int(2)]) {
+  for (let i = 1; i <= 2; i++) {
     const fd = new FdState('pipe');
     fd.ino = ino;
     fd.openFlags = flags;
-    p.addEventFd(t, n, fd);
+    p.addEventFd(t, evt.int(i), fd);
   }
 }
 

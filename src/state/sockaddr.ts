@@ -150,42 +150,48 @@ export function newSockTuple(): SockTuple {
 
 /** Decodes a SOCKTUPLE parameter; undefined when it is empty, short, or of another family. */
 export function decodeSockTuple(b: Uint8Array): SockTuple | undefined {
-  return decodeSockTupleInto(b, newSockTuple());
+  return decodeSockTupleAt(b, 0, b.length, newSockTuple());
 }
 
-/** decodeSockTuple into `t` (every field set): for the per-event paths, which reuse one. */
-export function decodeSockTupleInto(b: Uint8Array, t: SockTuple): SockTuple | undefined {
-  if (!isSockTupleValid(b)) return undefined;
-  const family = b[0]!;
+/**
+ * decodeSockTuple of the `len` bytes at b[o..] into `t` (every field set): for the per-event
+ * paths, which reuse one tuple and read the event's buffer in place.
+ */
+export function decodeSockTupleAt(b: Uint8Array, o: number, len: number, t: SockTuple): SockTuple | undefined {
+  if (len === 0) return undefined;
+  const family = b[o]!;
+  if (family === PPM_AF.INET ? len < 13 : family === PPM_AF.INET6 ? len < 37 : family === PPM_AF.UNIX ? len < 18 || b[o + len - 1] !== 0 : false) {
+    return undefined;
+  }
   t.family = family;
   t.mapped = false;
   t.source = 0n;
   t.dest = 0n;
   t.path = '';
   if (family === PPM_AF.INET) {
-    t.sip = ipv4At(b, 1);
-    t.sport = port(b, 5);
-    t.dip = ipv4At(b, 7);
-    t.dport = port(b, 11);
+    t.sip = ipv4At(b, o + 1);
+    t.sport = port(b, o + 5);
+    t.dip = ipv4At(b, o + 7);
+    t.dport = port(b, o + 11);
   } else if (family === PPM_AF.INET6) {
-    t.sport = port(b, 17);
-    t.dport = port(b, 35);
-    if (isIpv4MappedAt(b, 1) && isIpv4MappedAt(b, 19)) {
+    t.sport = port(b, o + 17);
+    t.dport = port(b, o + 35);
+    if (isIpv4MappedAt(b, o + 1) && isIpv4MappedAt(b, o + 19)) {
       t.mapped = true;
-      t.sip = ipv4At(b, 13);
-      t.dip = ipv4At(b, 31);
+      t.sip = ipv4At(b, o + 13);
+      t.dip = ipv4At(b, o + 31);
     } else {
-      t.sip = ipv6At(b, 1);
-      t.dip = ipv6At(b, 19);
+      t.sip = ipv6At(b, o + 1);
+      t.dip = ipv6At(b, o + 19);
     }
   } else if (family === PPM_AF.UNIX) {
     t.sip = '';
     t.sport = 0;
     t.dip = '';
     t.dport = 0;
-    t.source = u64(b, 1);
-    t.dest = u64(b, 9);
-    t.path = cString(b, 17, b.length);
+    t.source = u64(b, o + 1);
+    t.dest = u64(b, o + 9);
+    t.path = cString(b, o + 17, o + len);
   } else {
     return undefined;
   }

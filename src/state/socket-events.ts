@@ -10,8 +10,8 @@ import { completeTuple } from './interfaces.js';
 import type { EventHandler, StateParser } from './parser.js';
 import { IPPROTO, PPM_AF, PPM_O, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './ppm.js';
 import {
-  decodeSockAddr, decodeSockTupleInto, isSockAddrValid, isSockTupleValid, newSockTuple, sockAddrText, sockTupleText,
-  tupleText, unixTupleName,
+  decodeSockAddr, decodeSockTupleAt, isSockAddrValid, newSockTuple, sockAddrText, tupleText, unixTupleName,
+  type SockTuple,
 } from './sockaddr.js';
 import type { Thread } from './threads.js';
 
@@ -20,6 +20,13 @@ const EINPROGRESS = -115;
 
 /** The tuple of the event in hand: decoded into this one object, used before the next event. */
 const scratch = newSockTuple();
+
+/** Decodes the SOCKTUPLE parameter i of `evt` in place into `scratch`; undefined when it is
+ *  empty, too short for its family, or of another family. */
+function paramTuple(evt: EventView, i: number): SockTuple | undefined {
+  const len = evt.paramLength(i);
+  return len === 0 ? undefined : decodeSockTupleAt(evt.buf, evt.paramOffset(i), len, scratch);
+}
 
 /** The fd a socket() of this domain/type/protocol creates (sinsp_parser::add_socket). */
 export function newSocket(domain: number, type: number, protocol: number, flags: number): FdState {
@@ -72,9 +79,7 @@ export function parseBind(p: StateParser, evt: EventView): void {
 }
 
 /** Fills a client socket from a connect tuple (sinsp_parser::fill_client_socket_info). */
-function fillClientSocket(fd: FdState, tuple: Buffer): void {
-  const tu = decodeSockTupleInto(tuple, scratch);
-  if (tu === undefined) return;
+function fillClientSocket(fd: FdState, tu: SockTuple): void {
   if (tu.family === PPM_AF.INET || tu.family === PPM_AF.INET6) {
     fd.type = tu.family === PPM_AF.INET6 && !tu.mapped ? 'ipv6' : 'ipv4';
     if (fd.serverSocket) resetServerSocket(fd);
@@ -109,10 +114,9 @@ export function parseConnect(p: StateParser, evt: EventView, t: Thread | undefin
   if (res < 0 && res !== EINPROGRESS) return;
   fd.setConnected();
   // Without the enter event's address (drivers no longer send it), the exit tuple is the source.
-  if (evt.paramLength(1) === 0) return;
-  const tuple = evt.bytes(1);
-  if (!isSockTupleValid(tuple)) return;
-  fillClientSocket(fd, tuple);
+  // An invalid tuple, or one of another family, leaves the fd as it is.
+  const tu = paramTuple(evt, 1);
+  if (tu !== undefined) fillClientSocket(fd, tu);
 }
 
 export function parseAccept(p: StateParser, evt: EventView, t: Thread | undefined): void {
@@ -120,7 +124,7 @@ export function parseAccept(p: StateParser, evt: EventView, t: Thread | undefine
   const fdNum = evt.int(0);
   if (fdNum < 0) return;
   p.ctx.fdNum = fdNum;
-  const tu = decodeSockTupleInto(evt.bytes(1), scratch);
+  const tu = paramTuple(evt, 1);
   if (tu === undefined) return;
   let fd: FdState;
   if (tu.family === PPM_AF.INET || tu.family === PPM_AF.INET6) {
@@ -154,14 +158,14 @@ export function tupleOnIo(tupleIndex: number, incoming: boolean): EventHandler {
     if (evt.int(0) < 0) return;
     if (fd.isIpSocket()) fd.setConnected();
     if (tupleIndex < 0 || !(fd.name.length === 0 || !fd.isTcp())) return;
-    const tuple = evt.bytes(tupleIndex);
-    if (!updateFdFromTuple(fd, tuple)) return;
+    const tu = paramTuple(evt, tupleIndex);
+    if (tu === undefined || !updateFdFromTuple(fd, tu)) return;
     if (fd.isIpSocket()) {
       if (fd.roleNone) guessRole(t, fd, incoming);
       if (incoming ? fd.isServer === false : fd.isServer === true) swapSocketEnds(fd);
       fd.name = ipSocketName(fd);
     } else {
-      fd.name = sockTupleText(tuple);
+      fd.name = tupleText(tu);
     }
   };
 }
@@ -171,15 +175,13 @@ function inferSendSocket(p: StateParser, evt: EventView, t: Thread): void {
   if (evt.type !== EV.SEND_X && evt.type !== EV.SENDTO_X && evt.type !== EV.SENDMSG_X) return;
   if (evt.int(0) < 0 || !hasParam(evt, 4)) return;
   const num = evt.int(2);
-  const family = evt.bytes(4)[0];
+  const family = evt.buf[evt.paramOffset(4)];
   if (family !== PPM_AF.INET && family !== PPM_AF.INET6) return;
   p.addEventFd(t, num, newSocket(family, SOCK_DGRAM, IPPROTO.UDP, 0));
 }
 
 /** Applies a read/write tuple to a socket fd (sinsp_parser::update_fd); false when nothing new. */
-function updateFdFromTuple(fd: FdState, tuple: Buffer): boolean {
-  const tu = decodeSockTupleInto(tuple, scratch);
-  if (tu === undefined) return false;
+function updateFdFromTuple(fd: FdState, tu: SockTuple): boolean {
   if (tu.family === PPM_AF.UNIX) {
     fd.type = 'unix';
     fd.unixSource = tu.source;
