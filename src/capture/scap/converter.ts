@@ -102,6 +102,12 @@ EVENT_TABLE.forEach((info, type) => {
   else QUICK[type] = (type & 1) === 0 || f & EF.OLD_VERSION ? Conversion.Continue : PASS_IF_COMPLETE;
 });
 
+/** True when convertibility() certainly passes an event of `type` with `nparams` unchanged. */
+export function passesUnconverted(type: number, nparams: number): boolean {
+  const q = QUICK[type];
+  return q === Conversion.Pass || (q === PASS_IF_COMPLETE && nparams === FULL_PARAMS[type]);
+}
+
 /**
  * What convertibility() says of the record at buf[start..], from a per-type table: Pass or Drop
  * when that is certain, Continue when the converter must look (it also raises the errors).

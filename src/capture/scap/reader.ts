@@ -10,7 +10,7 @@ import { createGunzip } from 'node:zlib';
 import { EF } from '../../events/event-info.js';
 import { EVT_HDR_SIZE, EventView } from '../../events/event.js';
 import { EVENT_TABLE } from '../../events/event-table.js';
-import { Conversion, ConversionError, ScapConverter, quickVerdict } from './converter.js';
+import { Conversion, ConversionError, ScapConverter, passesUnconverted, quickVerdict } from './converter.js';
 import {
   BLOCK, BLOCK_OVERHEAD, SHB_MAGIC, ScapFormatError, eventBlockKind, proclistVersion,
   type EventBlockKind, type ScapProcess, type ScapTables,
@@ -217,16 +217,35 @@ export class ScapParser {
   deliver(handler: ScapHandler): void {
     const view = this.view;
     const item = this.eventItem;
+    const summary = this.summary;
+    const convert = this.convert;
+    const delivered = this.delivered;
+    const ntypes = EVENT_TABLE.length;
     for (;;) {
       const b = this.buf;
       const start = this.pos;
       if (this.limit - start >= 8 && !this.tablesPending && this.sawSection) {
-        const bt = u32(b, start);
-        const len = u32(b, start + 4);
-        const kind = EVENT_BLOCKS[bt & 0xfff];
-        if (kind !== undefined && (bt & ~0xfff) === 0 && len >= BLOCK_OVERHEAD && len <= MAX_BLOCK && len <= this.limit - start &&
-            u32(b, start + len - 4) === len) {
-          this.pos = start + len;
+        const bt = (b[start]! | (b[start + 1]! << 8) | (b[start + 2]! << 16)) + b[start + 3]! * 0x1000000;
+        const len = (b[start + 4]! | (b[start + 5]! << 8) | (b[start + 6]! << 16)) + b[start + 7]! * 0x1000000;
+        const kind = bt < 0x1000 ? EVENT_BLOCKS[bt] : undefined;
+        const end = start + len;
+        if (kind !== undefined && len >= BLOCK_OVERHEAD && len <= MAX_BLOCK && end <= this.limit &&
+            (b[end - 4]! | (b[end - 3]! << 8) | (b[end - 2]! << 16)) + b[end - 1]! * 0x1000000 === len) {
+          this.pos = end;
+          // A V2 event that is valid and needs no conversion, the usual case, is delivered here;
+          // anything else (V1, conversion, errors, unknown types) takes readEvent.
+          const h = kind.flags ? start + 14 : start + 10;
+          const avail = end - 4 - h;
+          if (kind.v2 && avail >= EVT_HDR_SIZE && (b[h + 20]! | (b[h + 21]! << 8)) < ntypes &&
+              view.load(b, h, 0, b[start + 8]! | (b[start + 9]! << 8), avail) === undefined &&
+              (!convert || passesUnconverted(view.type, (b[h + 22]! | (b[h + 23]! << 8) | (b[h + 24]! << 16)) + b[h + 25]! * 0x1000000))) {
+            summary.records++;
+            summary.events++;
+            view.num = delivered ? summary.events : summary.records;
+            item.flags = kind.flags ? (b[start + 10]! | (b[start + 11]! << 8) | (b[start + 12]! << 16)) + b[start + 13]! * 0x1000000 : 0;
+            handler.event(view, item.flags);
+            continue;
+          }
           if (this.readEvent(b, start, len, bt, kind.v2, kind.flags)) handler.event(view, item.flags);
           continue;
         }
@@ -323,8 +342,7 @@ export class ScapParser {
     const view = this.view;
     if (v2) {
       // Validation fills the view's parameter offsets, kept when the converter passes the record on.
-      view.reset(b, h, 0, cpu);
-      const bad = view.validate(bodyEnd - h);
+      const bad = view.load(b, h, 0, cpu, bodyEnd - h);
       if (bad !== undefined) this.fail(`invalid event: ${bad}`, at, bt);
     } else {
       rb = this.v1ToV2(b, h, bodyEnd, at, bt);
