@@ -146,9 +146,25 @@ const LOW_FDS = 1024;
 export class FdTable extends Map<number, FdState> {
   private readonly low: (FdState | undefined)[] = [];
   private lowCount = 0;
+  /** super.size, kept here: Map's own getter is a runtime call from a subclass. */
+  private highCount = 0;
 
   override get size(): number {
-    return this.lowCount + super.size;
+    return this.lowCount + this.highCount;
+  }
+
+  /**
+   * Whether `pred` holds for any fd (low fds in numeric order, then the others), with no
+   * snapshot or iterator: for the per-event paths (the socket role guess).
+   */
+  some(pred: (fd: FdState) => boolean): boolean {
+    const low = this.low;
+    for (let i = 0; i < low.length; i++) {
+      const fd = low[i];
+      if (fd !== undefined && pred(fd)) return true;
+    }
+    if (this.highCount > 0) for (const fd of super.values()) if (pred(fd)) return true;
+    return false;
   }
 
   override get(num: number): FdState | undefined {
@@ -167,7 +183,9 @@ export class FdTable extends Map<number, FdState> {
       low[num] = fd;
       return this;
     }
-    return super.set(num, fd);
+    super.set(num, fd);
+    this.highCount = super.size;
+    return this;
   }
 
   override delete(num: number): boolean {
@@ -177,13 +195,16 @@ export class FdTable extends Map<number, FdState> {
       this.lowCount--;
       return true;
     }
-    return super.delete(num);
+    const deleted = super.delete(num);
+    this.highCount = super.size;
+    return deleted;
   }
 
   override clear(): void {
     this.low.length = 0;
     this.lowCount = 0;
     super.clear();
+    this.highCount = 0;
   }
 
   override forEach(fn: (fd: FdState, num: number, table: Map<number, FdState>) => void, thisArg?: unknown): void {
@@ -216,7 +237,7 @@ export class FdTable extends Map<number, FdState> {
       const fd = low[i];
       if (fd !== undefined) out.push(pick(i, fd));
     }
-    if (super.size > 0) for (const [num, fd] of super.entries()) out.push(pick(num, fd));
+    if (this.highCount > 0) for (const [num, fd] of super.entries()) out.push(pick(num, fd));
     return out[Symbol.iterator]() as unknown as MapIterator<T>;
   }
 }

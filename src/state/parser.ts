@@ -343,6 +343,8 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
   if (t === undefined) return;
   const type = evt.type;
   const fdNum = evt.int(0);
+  // A failed open creates no fd (its name, for fd.name, comes from fdNameFromEvent).
+  if (fdNum < 0) return;
   let name: string;
   let flags = 0;
   let dev = 0;
@@ -389,7 +391,6 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
     if (evt.nparams > 5) ino = evt.uint(5);
     dir = '';
   }
-  if (fdNum < 0) return;
   const fd = new FdState(flags & PPM_O.DIRECTORY ? 'directory' : 'file');
   fd.openFlags = flags;
   fd.dev = dev;

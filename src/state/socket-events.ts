@@ -218,14 +218,10 @@ function guessRole(t: Thread, fd: FdState, incoming: boolean): void {
 }
 
 function boundToPort(fds: FdTable, port: number): boolean {
-  for (const fd of fds.values()) {
-    // A connected socket's server port, or a bound server socket's port.
-    if (fd.type === 'ipv4' && fd.sport === port) return true;
-  }
-  return false;
+  // A connected socket's server port, or a bound server socket's port.
+  return fds.some((fd) => fd.type === 'ipv4' && fd.sport === port);
 }
 
 function usesClientPort(fds: FdTable, port: number): boolean {
-  for (const fd of fds.values()) if (fd.type === 'ipv4' && !fd.serverSocket && fd.cport === port) return true;
-  return false;
+  return fds.some((fd) => fd.type === 'ipv4' && !fd.serverSocket && fd.cport === port);
 }

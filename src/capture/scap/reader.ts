@@ -29,7 +29,7 @@ export interface ScapReadOptions {
   numbering?: 'file' | 'delivered';
   /** Name used in error messages (defaults to the path when reading a file). */
   file?: string;
-  /** Read size for files (default 4 MiB for plain files, 1 MiB for gzip and streams). */
+  /** Read size for files (default 1 MiB). */
   chunkSize?: number;
 }
 
@@ -527,7 +527,7 @@ export async function readScap(source: ScapSource, handler: ScapHandler, opts: S
   return parser.summary;
 }
 
-const PLAIN_CHUNK = 4 << 20;
+const PLAIN_CHUNK = 1 << 20;
 
 /**
  * Reads an uncompressed capture file with synchronous reads into the parser's own buffer: no
