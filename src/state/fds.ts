@@ -265,6 +265,12 @@ export function addrName(ip: string, port: number): string {
   return `${ip}:${port}`;
 }
 
+/** Port numbers as text, made once each: socket names are built for many events. */
+const PORT_TEXTS: Array<string | undefined> = new Array<string | undefined>(65536).fill(undefined);
+export function portText(port: number): string {
+  return port >= 0 && port < 65536 ? (PORT_TEXTS[port] ??= String(port)) : String(port);
+}
+
 /** fd.name of an ip socket from its tuple (sinsp_utils::sockinfo_to_str). */
 export function ipSocketName(fd: FdState): string {
   const cip = fd.cip ?? (fd.type === 'ipv6' ? '::' : '0.0.0.0');
@@ -272,7 +278,7 @@ export function ipSocketName(fd: FdState): string {
   switch (fd.l4proto) {
     case 'tcp':
     case 'udp':
-      return `${cip}:${fd.cport ?? 0}->${sip}:${fd.sport ?? 0}`;
+      return cip + ':' + portText(fd.cport ?? 0) + '->' + sip + ':' + portText(fd.sport ?? 0);
     case 'icmp':
       return `${cip}->${sip}`;
     case 'raw':

@@ -102,10 +102,16 @@ EVENT_TABLE.forEach((info, type) => {
   else QUICK[type] = (type & 1) === 0 || f & EF.OLD_VERSION ? Conversion.Continue : PASS_IF_COMPLETE;
 });
 
+/**
+ * Per event type, the parameter count with which convertibility() certainly passes the event
+ * unchanged: -1 for any count, -2 for none (the converter must look).
+ */
+export const PASS_WITH_PARAMS = Int32Array.from(QUICK, (q, type) => (q === Conversion.Pass ? -1 : q === PASS_IF_COMPLETE ? FULL_PARAMS[type]! : -2));
+
 /** True when convertibility() certainly passes an event of `type` with `nparams` unchanged. */
 export function passesUnconverted(type: number, nparams: number): boolean {
-  const q = QUICK[type];
-  return q === Conversion.Pass || (q === PASS_IF_COMPLETE && nparams === FULL_PARAMS[type]);
+  const want = PASS_WITH_PARAMS[type];
+  return want === -1 || want === nparams;
 }
 
 /**
