@@ -27,9 +27,15 @@ export class FdState implements FdInfo {
   type: FdType;
   /** The fd number in its table (libsinsp m_fd). */
   num = -1;
-  name = '';
+  /** See `name`. */
+  private settled = '';
+  /** The name is the text of the socket tuple, to be made when first read (nameFromTuple). */
+  private pending = false;
+  /** Bumped by every change of the name: an unchanged count means an unchanged name. */
+  nameGen = 0;
   nameRaw = '';
-  /** The name when the fd was last looked up by an event; fd.name_changed compares against it. */
+  /** The name when the fd was last looked up by lookupFd, or copied (clone); fd.name_changed
+   *  compares against it for an fd an event created. */
   oldName = '';
   openFlags = 0;
   dev = 0;
@@ -53,6 +59,45 @@ export class FdState implements FdInfo {
 
   constructor(type: FdType) {
     this.type = type;
+  }
+
+  /** fd.name: a path for files, "cip:cport->sip:sport" for connected sockets, a unix path ... */
+  get name(): string {
+    if (this.pending) {
+      this.settled = ipSocketName(this);
+      this.pending = false;
+    }
+    return this.settled;
+  }
+
+  set name(value: string) {
+    this.settled = value;
+    this.pending = false;
+    this.nameGen++;
+  }
+
+  /**
+   * The name is now the text of the socket tuple (sinsp_utils::sockinfo_to_str), as
+   * `fd.name = ipSocketName(fd)` would set it, but made only when read: most socket names are
+   * never read, yet tuples change on every datagram. The tuple fields must not change without
+   * a new nameFromTuple() while it is pending (settleName() first otherwise).
+   */
+  nameFromTuple(): void {
+    this.pending = true;
+    this.nameGen++;
+  }
+
+  /** Makes a pending name now, from the tuple as it is (before fields change without a new name). */
+  settleName(): void {
+    if (this.pending) {
+      this.settled = ipSocketName(this);
+      this.pending = false;
+    }
+  }
+
+  /** The name if it is made, undefined while pending (reading it costs nothing either way). */
+  get settledName(): string | undefined {
+    return this.pending ? undefined : this.settled;
   }
 
   /** Role as fd.is_server-style code reads it: true server, false client, undefined none. */
@@ -108,13 +153,14 @@ export class FdState implements FdInfo {
     return (this.type === 'ipv4' || this.type === 'ipv6') && !this.serverSocket;
   }
 
-  /** A copy for dup/fork (sinsp_fdinfo::clone), keeping the old-name bookkeeping too. */
+  /** A copy for dup/fork (sinsp_fdinfo::clone): same name, so an event that adds the copy as its
+   *  fd has not changed its name. */
   clone(): FdState {
     const c = new FdState(this.type);
     c.num = this.num;
     c.name = this.name;
     c.nameRaw = this.nameRaw;
-    c.oldName = this.oldName;
+    c.oldName = this.name;
     c.openFlags = this.openFlags;
     c.dev = this.dev;
     c.ino = this.ino;
@@ -273,17 +319,22 @@ export function portText(port: number): string {
 
 /** fd.name of an ip socket from its tuple (sinsp_utils::sockinfo_to_str). */
 export function ipSocketName(fd: FdState): string {
-  const cip = fd.cip ?? (fd.type === 'ipv6' ? '::' : '0.0.0.0');
-  const sip = fd.sip ?? (fd.type === 'ipv6' ? '::' : '0.0.0.0');
-  switch (fd.l4proto) {
+  return socketName(fd.type, fd.l4proto, fd.cip, fd.cport, fd.sip, fd.sport);
+}
+
+/** ipSocketName of the fields given one by one (a tuple remembered from before a change). */
+export function socketName(type: FdType, l4proto: L4Proto, cip0: string | undefined, cport: number | undefined, sip0: string | undefined, sport: number | undefined): string {
+  const cip = cip0 ?? (type === 'ipv6' ? '::' : '0.0.0.0');
+  const sip = sip0 ?? (type === 'ipv6' ? '::' : '0.0.0.0');
+  switch (l4proto) {
     case 'tcp':
     case 'udp':
-      return cip + ':' + portText(fd.cport ?? 0) + '->' + sip + ':' + portText(fd.sport ?? 0);
+      return cip + ':' + portText(cport ?? 0) + '->' + sip + ':' + portText(sport ?? 0);
     case 'icmp':
       return `${cip}->${sip}`;
     case 'raw':
       // libsinsp prints raw ipv6 sockets as unknown.
-      return fd.type === 'ipv4' ? `${cip}->${sip}` : '<unknown>';
+      return type === 'ipv4' ? `${cip}->${sip}` : '<unknown>';
     default:
       return '<unknown>';
   }

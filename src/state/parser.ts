@@ -5,10 +5,10 @@
 import type { EventView } from '../events/event.js';
 import { EF, isExitCode } from '../events/event-info.js';
 import { EVENT_TABLE } from '../events/event-table.js';
-import type { EventContext, FdType, StateView } from './types.js';
+import type { EventContext, FdType, L4Proto, StateView } from './types.js';
 import { EV, FD_PARAM_OF_EXIT } from './event-codes.js';
 import { hasParam } from './event-params.js';
-import { FD_FLAG, FdState, addFd, type FdTable } from './fds.js';
+import { FD_FLAG, FdState, addFd, socketName, type FdTable } from './fds.js';
 import { concatenatePaths } from './paths.js';
 import {
   FD_CLOEXEC, MAX_CAPS, NO_ID, PPM_AT_FDCWD, PPM_CL, PPM_CLOSE_RANGE_CLOEXEC, PPM_EPOLL_CLOEXEC, PPM_FCNTL,
@@ -74,9 +74,38 @@ function threadTableView(threads: ThreadTable): StateView {
   };
 }
 
+/**
+ * The one EventContext the parser fills. fd.name_changed is worked out only when a field asks
+ * for it: comparing names on every event would make every socket name, which are mostly never
+ * read (see FdState.nameFromTuple).
+ */
+class ParserContext implements StateContext {
+  evt: EventView = undefined as unknown as EventView;
+  thread: Thread | undefined = undefined;
+  fdNum = -1;
+  fd: FdState | undefined = undefined;
+
+  constructor(readonly state: StateView, private readonly parser: StateParser) {}
+
+  get fdNameChanged(): boolean {
+    return this.fd !== undefined && this.parser.nameChanged(this.fd);
+  }
+}
+
 export class StateParser {
   readonly threads: ThreadTable;
   readonly ctx: StateContext;
+  /** The fd process() looked up for this event, and how its name was then (for nameChanged):
+   *  the name's change count, the name if made, else the tuple it is to be made from. */
+  private lookedUp: FdState | undefined = undefined;
+  private lookedUpGen = 0;
+  private lookedUpName: string | undefined = undefined;
+  private oldType: FdType = 'unknown';
+  private oldL4: L4Proto = undefined;
+  private oldCip: string | undefined = undefined;
+  private oldCport: number | undefined = undefined;
+  private oldSip: string | undefined = undefined;
+  private oldSport: number | undefined = undefined;
   private readonly opts: ParserOptions;
   readonly bootTs: bigint;
   private pendingRemoveTid = -1;
@@ -94,7 +123,7 @@ export class StateParser {
     this.opts = opts;
     this.threads = opts.threads ?? new ThreadTable();
     this.bootTs = opts.bootTs ?? 0n;
-    this.ctx = { evt: undefined as unknown as EventView, thread: undefined, fdNum: -1, fd: undefined, fdNameChanged: false, state: opts.view ?? threadTableView(this.threads) };
+    this.ctx = new ParserContext(opts.view ?? threadTableView(this.threads), this);
   }
 
   /** Updates the state for `evt` and returns the context rules are evaluated in. */
@@ -106,7 +135,7 @@ export class StateParser {
     ctx.thread = undefined;
     ctx.fd = undefined;
     ctx.fdNum = -1;
-    ctx.fdNameChanged = false;
+    this.lookedUp = undefined;
     const type = evt.type;
     const kind = TYPE_KIND[type] ?? 0;
     if (kind & KIND.META) return this.processMeta(evt, ctx);
@@ -132,7 +161,7 @@ export class StateParser {
         if (num >= 0) {
           const fd = t.shared.fds.get(num);
           if (fd !== undefined) {
-            fd.oldName = fd.name;
+            this.noteLookedUp(fd);
             ctx.fd = fd;
           }
         }
@@ -142,8 +171,6 @@ export class StateParser {
     const h = HANDLERS[type];
     if (h !== undefined) h(this, evt, t);
 
-    const fd = ctx.fd;
-    if (fd !== undefined) ctx.fdNameChanged = fd.name !== fd.oldName;
     if (this.opts.purge !== undefined) this.maybePurge(evt);
     return ctx;
   }
@@ -171,6 +198,34 @@ export class StateParser {
     }
     // PLUGINEVENT_E
     return ctx;
+  }
+
+  /** Remembers how the name of the event's fd is before the event changes it. */
+  private noteLookedUp(fd: FdState): void {
+    this.lookedUp = fd;
+    this.lookedUpGen = fd.nameGen;
+    const name = fd.settledName;
+    this.lookedUpName = name;
+    if (name === undefined) {
+      this.oldType = fd.type;
+      this.oldL4 = fd.l4proto;
+      this.oldCip = fd.cip;
+      this.oldCport = fd.cport;
+      this.oldSip = fd.sip;
+      this.oldSport = fd.sport;
+    }
+  }
+
+  /**
+   * fd.name_changed for the event's fd `fd` (libsinsp compares its name before and after the
+   * event): the fd looked up for the event against its name then; an fd the event created
+   * against the name it was created with ('' or, for a copy, the original's).
+   */
+  nameChanged(fd: FdState): boolean {
+    if (fd !== this.lookedUp) return fd.name !== fd.oldName;
+    if (fd.nameGen === this.lookedUpGen) return false;
+    const old = this.lookedUpName ?? socketName(this.oldType, this.oldL4, this.oldCip, this.oldCport, this.oldSip, this.oldSport);
+    return fd.name !== old;
   }
 
   /** The fd `num` of `t`'s process, remembering its current name for fd.name_changed. */

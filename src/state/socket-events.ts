@@ -5,7 +5,7 @@ import type { EventView } from '../events/event.js';
 import type { L4Proto } from './types.js';
 import { EV } from './event-codes.js';
 import { hasParam } from './event-params.js';
-import { FdState, ipSocketName, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
+import { FdState, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
 import { completeTuple } from './interfaces.js';
 import type { EventHandler, StateParser } from './parser.js';
 import { IPPROTO, PPM_AF, PPM_O, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './ppm.js';
@@ -86,7 +86,7 @@ function fillClientSocket(fd: FdState, tu: SockTuple): void {
     const changed = setSocketTuple(fd, tu.sip, tu.sport, tu.dip, tu.dport, true);
     // A udp server that connects: its end is the server end.
     if (changed && fd.isServer === true && fd.isUdp()) swapSocketEnds(fd);
-    fd.name = ipSocketName(fd);
+    fd.nameFromTuple();
   } else {
     if (fd.type !== 'unix') return;
     fd.unixSource = tu.source;
@@ -140,7 +140,8 @@ export function parseAccept(p: StateParser, evt: EventView, t: Thread | undefine
     fd.unixDest = tu.dest;
     fd.unixPath = tu.path;
   }
-  fd.name = tupleText(tu);
+  if (tu.family === PPM_AF.UNIX) fd.name = unixTupleName(tu.source, tu.dest, tu.path);
+  else fd.nameFromTuple(); // the tuple's text: cip:cport->sip:sport
   fd.openFlags = evt.type === EV.ACCEPT4_X ? evt.int(5) & PPM_O.CLOEXEC : 0;
   fd.setRoleServer();
   fd.setConnected();
@@ -163,7 +164,7 @@ export function tupleOnIo(tupleIndex: number, incoming: boolean): EventHandler {
     if (fd.isIpSocket()) {
       if (fd.roleNone) guessRole(t, fd, incoming);
       if (incoming ? fd.isServer === false : fd.isServer === true) swapSocketEnds(fd);
-      fd.name = ipSocketName(fd);
+      fd.nameFromTuple();
     } else {
       fd.name = tupleText(tu);
     }
@@ -190,7 +191,11 @@ function updateFdFromTuple(fd: FdState, tu: SockTuple): boolean {
     fd.name = tu.path;
     return true;
   }
-  if (tu.family === PPM_AF.INET || tu.mapped) fd.type = 'ipv4';
+  const toIpv4 = tu.family === PPM_AF.INET || tu.mapped;
+  // These change the tuple even when it then turns out to bring nothing new, leaving the name as
+  // it was: a name still to be made from the tuple is made first.
+  if ((toIpv4 && fd.type !== 'ipv4') || fd.serverSocket) fd.settleName();
+  if (toIpv4) fd.type = 'ipv4';
   if (fd.serverSocket) resetServerSocket(fd);
   if (!setSocketTuple(fd, tu.sip, tu.sport, tu.dip, tu.dport, false)) return false;
   // A changing peer is not TCP: without a known protocol, assume UDP.
