@@ -184,8 +184,25 @@ export class EventView {
   }
 
   /** Signed integer value of a 1/2/4/8-byte parameter; 8-byte values beyond 2^53 lose precision.
-   *  Bytes are read by hand (see u32): this runs for several parameters of every event. */
+   *  Bytes are read by hand (see u32): this runs for several parameters of every event. The
+   *  common case, an 8-byte value that fits 32 bits (fds, return values), is kept small enough
+   *  to be inlined into its callers; the rest is intOther. */
   int(i: number): number {
+    const offs = this.offs;
+    if (i < this.nparams && offs[0] !== -1) {
+      const o = offs[i]!;
+      if (offs[i + 1]! - o === 8) {
+        const b = this.buf;
+        const lo = b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
+        const hi = b[o + 4]! | (b[o + 5]! << 8) | (b[o + 6]! << 16) | (b[o + 7]! << 24);
+        if (hi === lo >> 31) return lo;
+        return hi * 4294967296 + (lo >>> 0);
+      }
+    }
+    return this.intOther(i);
+  }
+
+  private intOther(i: number): number {
     if (i >= this.nparams) return 0;
     const offs = this.offs;
     if (offs[0] === -1) this.computeOffsets();
@@ -200,8 +217,22 @@ export class EventView {
     }
   }
 
-  /** Unsigned integer value of a 1/2/4/8-byte parameter. */
+  /** Unsigned integer value of a 1/2/4/8-byte parameter (4 bytes, the usual flags and modes,
+   *  inlined; the rest is uintOther). */
   uint(i: number): number {
+    const offs = this.offs;
+    if (i < this.nparams && offs[0] !== -1) {
+      const o = offs[i]!;
+      if (offs[i + 1]! - o === 4) {
+        const b = this.buf;
+        const v = b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
+        return v >= 0 ? v : v + 4294967296;
+      }
+    }
+    return this.uintOther(i);
+  }
+
+  private uintOther(i: number): number {
     if (i >= this.nparams) return 0;
     const offs = this.offs;
     if (offs[0] === -1) this.computeOffsets();
