@@ -218,15 +218,17 @@ export class EventView {
   }
 
   /** Unsigned integer value of a 1/2/4/8-byte parameter (4 bytes, the usual flags and modes,
-   *  inlined; the rest is uintOther). */
+   *  and 8 bytes below 2^32 inlined; the rest is uintOther). */
   uint(i: number): number {
     const offs = this.offs;
     if (i < this.nparams && offs[0] !== -1) {
       const o = offs[i]!;
-      if (offs[i + 1]! - o === 4) {
+      const len = offs[i + 1]! - o;
+      if (len === 4 || len === 8) {
         const b = this.buf;
         const v = b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
-        return v >= 0 ? v : v + 4294967296;
+        // An 8-byte value with a zero high half (inode numbers, sizes) is its low half.
+        if (len === 4 || (b[o + 4]! | b[o + 5]! | b[o + 6]! | b[o + 7]!) === 0) return v >= 0 ? v : v + 4294967296;
       }
     }
     return this.uintOther(i);
