@@ -9,6 +9,7 @@ import type { EventContext, FdType, L4Proto, StateView } from './types.js';
 import { EV, FD_PARAM_OF_EXIT } from './event-codes.js';
 import { hasParam } from './event-params.js';
 import { FD_FLAG, FdState, addFd, socketName, type FdTable } from './fds.js';
+import { pathParam } from './path-texts.js';
 import { concatenatePaths } from './paths.js';
 import {
   FD_CLOEXEC, MAX_CAPS, NO_ID, PPM_AT_FDCWD, PPM_CL, PPM_CLOSE_RANGE_CLOEXEC, PPM_EPOLL_CLOEXEC, PPM_FCNTL,
@@ -373,8 +374,9 @@ export function fdNameFromEvent(evt: EventView, t: Thread | undefined): string |
   if (type === EV.ACCEPT_X || type === EV.ACCEPT4_X || type === EV.CONNECT_X) return sockTupleText(evt.bytes(1));
   if (type === EV.OPENAT_X || type === EV.OPENAT2_X) {
     if (evt.paramLength(2) === 0 || evt.paramLength(1) === 0) return undefined;
-    const name = evt.str(2);
-    if (t === undefined) return concatenatePaths('<UNKNOWN>', name);
+    const path = pathParam(evt, 2);
+    const name = path.text;
+    if (t === undefined) return concatenatePaths('<UNKNOWN>', name, path.normalAbsolute);
     const dirfd = evt.int(1);
     let dir: string;
     if (name.length > 0 && name.charCodeAt(0) === 47) dir = '.';
@@ -383,7 +385,7 @@ export function fdNameFromEvent(evt: EventView, t: Thread | undefined): string |
       const fd = t.shared.fds.get(dirfd);
       dir = fd === undefined ? '<UNKNOWN>' : fd.name.length === 0 || fd.name.endsWith('/') ? fd.name : fd.name + '/';
     }
-    return concatenatePaths(dir, name);
+    return concatenatePaths(dir, name, path.normalAbsolute);
   }
   if (type === EV.OPEN_BY_HANDLE_AT_X) return evt.str(3);
   // Any other exit event about an fd that is not in the table names it '' (enter events: nothing).
@@ -405,6 +407,7 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
   let dev = 0;
   let ino = 0;
   let dir: string;
+  let normal: boolean | undefined;
   if (type === EV.OPEN_X) {
     name = evt.str(1);
     flags = evt.uint(2);
@@ -430,7 +433,11 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
     dir = cwdOf(t);
   } else if (type === EV.OPENAT_X || type === EV.OPENAT2_X) {
     dir = '';
-    name = hasParam(evt, 2) ? evt.str(2) : '<NA>';
+    if (hasParam(evt, 2)) {
+      const path = pathParam(evt, 2);
+      name = path.text;
+      normal = path.normalAbsolute;
+    } else name = '<NA>';
     if (hasParam(evt, 3)) flags = evt.uint(3);
     const inoAt = type === EV.OPENAT_X ? 6 : 7;
     if (hasParam(evt, inoAt)) {
@@ -451,7 +458,7 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
   fd.dev = dev;
   fd.ino = ino;
   fd.nameRaw = name;
-  fd.name = concatenatePaths(dir, name);
+  fd.name = concatenatePaths(dir, name, normal);
   if (flags & PPM_O.FD_UPPER_LAYER) fd.flags |= FD_FLAG.OVERLAY_UPPER;
   if (flags & PPM_O.FD_LOWER_LAYER) fd.flags |= FD_FLAG.OVERLAY_LOWER;
   p.addEventFd(t, fdNum, fd);
