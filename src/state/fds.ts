@@ -23,6 +23,37 @@ export const FD_FLAG = {
 /** PPM_MFD_CLOEXEC: memfd_create's own close-on-exec bit (same value as PPM_EPOLL_CLOEXEC). */
 const PPM_MFD_CLOEXEC = 1 << 0;
 
+/** The socket part of an fd: kept apart because most fds (files, pipes) have none, and an fd
+ *  is allocated for every open. */
+class SocketEnds {
+  serverSocket = false;
+  l4proto: L4Proto = undefined;
+  cip: string | undefined = undefined;
+  cport: number | undefined = undefined;
+  sip: string | undefined = undefined;
+  sport: number | undefined = undefined;
+  unixPath: string | undefined = undefined;
+  unixSource = 0n;
+  unixDest = 0n;
+
+  copy(): SocketEnds {
+    const c = new SocketEnds();
+    c.serverSocket = this.serverSocket;
+    c.l4proto = this.l4proto;
+    c.cip = this.cip;
+    c.cport = this.cport;
+    c.sip = this.sip;
+    c.sport = this.sport;
+    c.unixPath = this.unixPath;
+    c.unixSource = this.unixSource;
+    c.unixDest = this.unixDest;
+    return c;
+  }
+}
+
+/** What an fd that never had socket data reads: shared, never written (see FdState.ends). */
+const NO_SOCKET: SocketEnds = Object.freeze(new SocketEnds()) as SocketEnds;
+
 export class FdState implements FdInfo {
   type: FdType;
   /** The fd number in its table (libsinsp m_fd). */
@@ -42,24 +73,44 @@ export class FdState implements FdInfo {
   ino = 0;
   mountId = 0;
   flags = 0;
-  serverSocket = false;
-  l4proto: L4Proto = undefined;
-  /** Client end (libsinsp's tuple "source"). */
-  cip: string | undefined = undefined;
-  cport: number | undefined = undefined;
-  /** Server end (libsinsp's tuple "destination"); for a server socket, the bound address. */
-  sip: string | undefined = undefined;
-  sport: number | undefined = undefined;
-  unixPath: string | undefined = undefined;
-  /** Kernel addresses of the two ends of a unix socket. */
-  unixSource = 0n;
-  unixDest = 0n;
   /** For pidfds: the process it refers to. */
   pid = 0;
+  /** Socket data, NO_SOCKET until some is written. */
+  private sock: SocketEnds = NO_SOCKET;
 
   constructor(type: FdType) {
     this.type = type;
   }
+
+  /** The socket data to write to, made on the first write. */
+  private ends(): SocketEnds {
+    let s = this.sock;
+    if (s === NO_SOCKET) s = this.sock = new SocketEnds();
+    return s;
+  }
+
+  /** A bound server socket (libs SCAP_FD_IPV4/6_SERVSOCK): only sip/sport, the local address, mean something. */
+  get serverSocket(): boolean { return this.sock.serverSocket; }
+  set serverSocket(v: boolean) { this.ends().serverSocket = v; }
+  get l4proto(): L4Proto { return this.sock.l4proto; }
+  set l4proto(v: L4Proto) { this.ends().l4proto = v; }
+  /** Client end (libsinsp's tuple "source"). */
+  get cip(): string | undefined { return this.sock.cip; }
+  set cip(v: string | undefined) { this.ends().cip = v; }
+  get cport(): number | undefined { return this.sock.cport; }
+  set cport(v: number | undefined) { this.ends().cport = v; }
+  /** Server end (libsinsp's tuple "destination"); for a server socket, the bound address. */
+  get sip(): string | undefined { return this.sock.sip; }
+  set sip(v: string | undefined) { this.ends().sip = v; }
+  get sport(): number | undefined { return this.sock.sport; }
+  set sport(v: number | undefined) { this.ends().sport = v; }
+  get unixPath(): string | undefined { return this.sock.unixPath; }
+  set unixPath(v: string | undefined) { this.ends().unixPath = v; }
+  /** Kernel addresses of the two ends of a unix socket. */
+  get unixSource(): bigint { return this.sock.unixSource; }
+  set unixSource(v: bigint) { this.ends().unixSource = v; }
+  get unixDest(): bigint { return this.sock.unixDest; }
+  set unixDest(v: bigint) { this.ends().unixDest = v; }
 
   /** fd.name: a path for files, "cip:cport->sip:sport" for connected sockets, a unix path ... */
   get name(): string {
@@ -93,6 +144,11 @@ export class FdState implements FdInfo {
       this.settled = ipSocketName(this);
       this.pending = false;
     }
+  }
+
+  /** Whether the name is '' (a name to be made from the tuple never is), without making it. */
+  get nameIsEmpty(): boolean {
+    return !this.pending && this.settled.length === 0;
   }
 
   /** The name if it is made, undefined while pending (reading it costs nothing either way). */
@@ -166,15 +222,7 @@ export class FdState implements FdInfo {
     c.ino = this.ino;
     c.mountId = this.mountId;
     c.flags = this.flags;
-    c.serverSocket = this.serverSocket;
-    c.l4proto = this.l4proto;
-    c.cip = this.cip;
-    c.cport = this.cport;
-    c.sip = this.sip;
-    c.sport = this.sport;
-    c.unixPath = this.unixPath;
-    c.unixSource = this.unixSource;
-    c.unixDest = this.unixDest;
+    if (this.sock !== NO_SOCKET) c.sock = this.sock.copy();
     c.pid = this.pid;
     return c;
   }

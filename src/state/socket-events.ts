@@ -158,7 +158,7 @@ export function tupleOnIo(tupleIndex: number, incoming: boolean): EventHandler {
     if (fd === undefined || t === undefined) return;
     if (evt.int(0) < 0) return;
     if (fd.isIpSocket()) fd.setConnected();
-    if (tupleIndex < 0 || !(fd.name.length === 0 || !fd.isTcp())) return;
+    if (tupleIndex < 0 || !(fd.nameIsEmpty || !fd.isTcp())) return;
     const tu = paramTuple(evt, tupleIndex);
     if (tu === undefined || !updateFdFromTuple(fd, tu)) return;
     if (fd.isIpSocket()) {
