@@ -65,8 +65,8 @@ export class FdState implements FdInfo {
   /** Bumped by every change of the name: an unchanged count means an unchanged name. */
   nameGen = 0;
   nameRaw = '';
-  /** The name when the fd was last looked up by lookupFd, or copied (clone); fd.name_changed
-   *  compares against it for an fd an event created. */
+  /** For an fd an event creates, what fd.name_changed compares its name against: '' for a new
+   *  fd, the original's name for a copy (clone). */
   oldName = '';
   openFlags = 0;
   dev = 0;

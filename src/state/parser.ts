@@ -229,12 +229,9 @@ export class StateParser {
     return fd.name !== old;
   }
 
-  /** The fd `num` of `t`'s process, remembering its current name for fd.name_changed. */
+  /** The fd `num` of `t`'s process (an fd the event refers to besides its own: a dirfd, a pidfd). */
   lookupFd(t: Thread, num: number): FdState | undefined {
-    if (num < 0) return undefined;
-    const fd = t.shared.fds.get(num);
-    if (fd !== undefined) fd.oldName = fd.name;
-    return fd;
+    return num < 0 ? undefined : t.shared.fds.get(num);
   }
 
   /** Adds an fd to `t`'s process and makes it the event's fd (sinsp_threadinfo::add_fd). */
