@@ -67,8 +67,15 @@ function compileRow(row: ConversionRow): CompiledRow {
 
 /** Conversion rows by (event type, parameter count), densely indexed: type * ROW_STRIDE + nparams. */
 const ROW_STRIDE = 65;
-const TABLE: Array<CompiledRow | undefined> = [];
-for (const row of CONVERSIONS) if (row[1] < ROW_STRIDE) TABLE[row[0] * ROW_STRIDE + row[1]] = compileRow(row);
+let table: Array<CompiledRow | undefined> | undefined;
+/** The compiled rows, made when the first old event needs them: current captures never do. */
+function conversionTable(): Array<CompiledRow | undefined> {
+  if (table === undefined) {
+    table = [];
+    for (const row of CONVERSIONS) if (row[1] < ROW_STRIDE) table[row[0] * ROW_STRIDE + row[1]] = compileRow(row);
+  }
+  return table;
+}
 
 /** The static eligibility rules (converter README): what to do with an event of `type` and `nparams`. */
 export function convertibility(type: number, nparams: number): Conversion {
@@ -296,7 +303,7 @@ export class ScapConverter {
 
   /** One conversion step: a final verdict (STORE, PASS ...), or Continue with the new event in `out`. */
   private convertOnce(old: Buffer, start: number, type: number, nparams: number, out: Buffer): Conversion {
-    const row = nparams < ROW_STRIDE ? TABLE[type * ROW_STRIDE + nparams] : undefined;
+    const row = nparams < ROW_STRIDE ? conversionTable()[type * ROW_STRIDE + nparams] : undefined;
     if (!row) throw new ConversionError(`no conversion for ${EVENT_TABLE[type]!.id} with ${nparams} parameters`);
     const action = row.action;
     const tidKey = tidOf(old, start);
