@@ -250,11 +250,17 @@ export class ScapParser {
           continue;
         }
       }
-      const it = this.next();
-      if (it === undefined) return;
-      if (it.kind === 'event') handler.event(it.evt, it.flags);
-      else handler.tables?.(it.tables);
+      if (!this.deliverNext(handler)) return;
     }
+  }
+
+  /** deliver() for anything but an event block: through next(). False when input is needed. */
+  private deliverNext(handler: ScapHandler): boolean {
+    const it = this.next();
+    if (it === undefined) return false;
+    if (it.kind === 'event') handler.event(it.evt, it.flags);
+    else handler.tables?.(it.tables);
+    return true;
   }
 
   private flushTables(): ScapItem {
