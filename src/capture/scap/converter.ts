@@ -147,13 +147,28 @@ function maxSize(t: ParamType, lsize: number): number {
   return lsize === 4 ? 0xffffffff : 0xffff;
 }
 
+// Little-endian reads and writes by hand: Buffer's readUInt32LE & co. check their arguments on
+// every call, which shows when every event of an old capture is converted.
+const u16 = (b: Buffer, o: number): number => b[o]! | (b[o + 1]! << 8);
+const u32 = (b: Buffer, o: number): number => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 0x1000000;
+function put16(b: Buffer, o: number, v: number): void {
+  b[o] = v & 0xff;
+  b[o + 1] = (v >>> 8) & 0xff;
+}
+function put32(b: Buffer, o: number, v: number): void {
+  b[o] = v & 0xff;
+  b[o + 1] = (v >>> 8) & 0xff;
+  b[o + 2] = (v >>> 16) & 0xff;
+  b[o + 3] = (v >>> 24) & 0xff;
+}
+
 /** Reads the parameter offsets and lengths of a record into `offs`/`lens`. */
 function readSlices(buf: Buffer, start: number, type: number, nparams: number, offs: Int32Array, lens: Int32Array): void {
   const ls = lenSize(type);
   let lp = start + EVT_HDR_SIZE;
   let p = lp + nparams * ls;
   for (let i = 0; i < nparams; i++) {
-    const l = ls === 2 ? buf.readUInt16LE(lp) : buf.readUInt32LE(lp);
+    const l = ls === 2 ? u16(buf, lp) : u32(buf, lp);
     offs[i] = p;
     lens[i] = l;
     p += l;
@@ -174,7 +189,7 @@ function copyBytes(src: Buffer, from: number, dst: Buffer, to: number, n: number
 }
 
 /** Thread id of a record as a number (no BigInt per event). */
-const tidOf = (b: Buffer, start: number): number => b.readInt32LE(start + 12) * 4294967296 + b.readUInt32LE(start + 8);
+const tidOf = (b: Buffer, start: number): number => (u32(b, start + 12) | 0) * 4294967296 + u32(b, start + 8);
 
 const MAX_PARAMS = 64;
 const POOL_MAX = 256;
@@ -241,15 +256,15 @@ export class ScapConverter {
    * The result object is reused by the next call.
    */
   convert(buf: Buffer, start: number): Result {
-    let type = buf.readUInt16LE(start + 20);
-    let nparams = buf.readUInt32LE(start + 22);
+    let type = u16(buf, start + 20);
+    let nparams = u32(buf, start + 22);
     let v = convertibility(type, nparams);
     // The common case (a current event): no conversion, no copy.
     if (v !== Conversion.Continue) return this.done(v, buf, start);
     let src = buf;
     let srcStart = start;
     for (let n = 0; n < MAX_CONVERSIONS; n++) {
-      const len = src.readUInt32LE(srcStart + 16);
+      const len = u32(src, srcStart + 16);
       if (len > MAX_EVENT_SIZE) throw new ConversionError(`event length ${len} exceeds ${MAX_EVENT_SIZE}`);
       // Each step writes into the scratch buffer it does not read from.
       const dst = src === this.bufA ? this.bufB : this.bufA;
@@ -257,8 +272,8 @@ export class ScapConverter {
       if (r !== Conversion.Continue) return this.done(r, src, srcStart);
       src = dst;
       srcStart = 0;
-      type = src.readUInt16LE(20);
-      nparams = src.readUInt32LE(22);
+      type = u16(src, 20);
+      nparams = u32(src, 22);
       v = convertibility(type, nparams);
       if (v !== Conversion.Continue) return this.done(v, src, 0);
     }
@@ -308,7 +323,7 @@ export class ScapConverter {
     const action = row.action;
     const tidKey = tidOf(old, start);
     if (action === ACT.STORE || action === ACT.STORE_AND_PASS) {
-      this.store(tidKey, old, start, old.readUInt32LE(start + 16));
+      this.store(tidKey, old, start, u32(old, start + 16));
       return action === ACT.STORE ? Conversion.Drop : Conversion.Pass;
     }
     if (action === ACT.PASS) return Conversion.Pass;
@@ -344,11 +359,11 @@ export class ScapConverter {
           if (enter === undefined) {
             enter = this.enterOf(tidKey);
             if (enter !== undefined) {
-              const etype = enter.readUInt16LE(20);
+              const etype = u16(enter, 20);
               if (etype !== type - 1) {
                 throw new ConversionError(`the enter event for ${EVENT_TABLE[type]!.id} is ${EVENT_TABLE[etype]?.id ?? etype}`);
               }
-              enterParams = enter.readUInt32LE(22);
+              enterParams = u32(enter, 22);
               if (enterParams > MAX_PARAMS) throw new ConversionError(`enter event ${EVENT_TABLE[etype]!.id} has ${enterParams} parameters`);
               readSlices(enter, 0, etype, enterParams, this.entOffs, this.entLens);
             }
@@ -387,9 +402,9 @@ export class ScapConverter {
     for (let i = 0; i < added; i++) total += pl[i]!;
     if (total > MAX_EVENT_SIZE) throw new ConversionError(`converted event would be ${total} bytes`);
     copyBytes(old, start, out, 0, 16); // ts, tid
-    out.writeUInt32LE(total, 16);
-    out.writeUInt16LE(row.newType, 20);
-    out.writeUInt32LE(n, 22);
+    put32(out, 16, total);
+    put16(out, 20, row.newType);
+    put32(out, 22, n);
     let lp = EVT_HDR_SIZE;
     let dp = EVT_HDR_SIZE + n * ls;
     if (kept > 0) {
@@ -404,7 +419,7 @@ export class ScapConverter {
       if (ls === 2) {
         out[lp] = l & 0xff;
         out[lp + 1] = l >>> 8;
-      } else out.writeUInt32LE(l, lp);
+      } else put32(out, lp, l);
       lp += ls;
       copyBytes(pb[i]!, po[i]!, out, dp, l);
       dp += l;
