@@ -1,15 +1,53 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when it exists (npm run setup builds it), else the TypeScript sources through tsx.
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// Runs the built CLI when there is one (npm run build makes both), else the TypeScript sources
+// through tsx:
+//  - dist/bundle/saker.cjs, the whole CLI in one file, compiled with a V8 code cache kept beside
+//    it per command (written by the first run of that command, refreshed when V8 rejects it after
+//    a rebuild or a Node upgrade): start-up is then spent running the command, not compiling it;
+//  - dist/cli/main.js, the plain compiled tree.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import vm from 'node:vm';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const built = join(root, 'dist', 'cli', 'main.js');
-if (existsSync(built)) {
-  await import(pathToFileURL(built).href);
-} else {
+const bundle = join(root, 'dist', 'bundle', 'saker.cjs');
+const compiled = join(root, 'dist', 'cli', 'main.js');
+const COMMANDS = new Set(['run', 'replay', 'capture', 'validate', 'list', 'fields', 'inspect']);
+
+if (existsSync(bundle)) runBundle(bundle);
+else if (existsSync(compiled)) await import(pathToFileURL(compiled).href);
+else {
   const { register } = await import('tsx/esm/api');
   register();
   await import(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href);
+}
+
+function runBundle(file) {
+  const command = COMMANDS.has(process.argv[2]) ? process.argv[2] : 'main';
+  const cacheFile = `${file}.${command}.cache`;
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    // none yet
+  }
+  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`;
+  const script = new vm.Script(source, { filename: file, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    // At exit the cache holds every function this run compiled, not only the top level. Best
+    // effort: a read-only install just runs without one.
+    process.once('exit', () => {
+      try {
+        const tmp = `${cacheFile}.${process.pid}`;
+        writeFileSync(tmp, script.createCachedData());
+        renameSync(tmp, cacheFile);
+      } catch {
+        // no cache
+      }
+    });
+  }
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
 }

@@ -1,24 +1,21 @@
-// saker command-line entry point: dispatches to one module per command.
-import { SensorError } from '../capture/live/sensor.js';
+// saker command-line entry point: dispatches to one module per command. A command's module is
+// loaded only when it runs, so `saker inspect` does not pay for the rules loader, YAML or the
+// sensor client, and `saker --version` for none of them.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 import { UsageError } from './args.js';
-import { captureCommand } from './commands/capture.js';
-import { fieldsCommand } from './commands/fields.js';
-import { inspectCommand } from './commands/inspect.js';
-import { listCommand } from './commands/list.js';
-import { replayCommand } from './commands/replay.js';
-import { runCommand } from './commands/run.js';
-import { validateCommand } from './commands/validate.js';
 
 type Command = (argv: string[]) => number | Promise<number>;
 
-const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  run: { run: runCommand, summary: 'Live detection: eBPF capture, rules, alerts on stdout (root)' },
-  replay: { run: replayCommand, summary: 'Run the rules over a .scap capture, alerts as in live mode' },
-  capture: { run: captureCommand, summary: 'Record live events to a .scap file (root)' },
-  validate: { run: validateCommand, summary: 'Check rules files; errors with file, line, column and Falco codes' },
-  list: { run: listCommand, summary: 'List the loaded rules with priority, tags and enabled state' },
-  fields: { run: fieldsCommand, summary: 'List the fields conditions and outputs can use' },
-  inspect: { run: inspectCommand, summary: 'Print or filter the events of a .scap capture (like sysdig -r)' },
+const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }> = {
+  run: { load: async () => (await import('./commands/run.js')).runCommand, summary: 'Live detection: eBPF capture, rules, alerts on stdout (root)' },
+  replay: { load: async () => (await import('./commands/replay.js')).replayCommand, summary: 'Run the rules over a .scap capture, alerts as in live mode' },
+  capture: { load: async () => (await import('./commands/capture.js')).captureCommand, summary: 'Record live events to a .scap file (root)' },
+  validate: { load: async () => (await import('./commands/validate.js')).validateCommand, summary: 'Check rules files; errors with file, line, column and Falco codes' },
+  list: { load: async () => (await import('./commands/list.js')).listCommand, summary: 'List the loaded rules with priority, tags and enabled state' },
+  fields: { load: async () => (await import('./commands/fields.js')).fieldsCommand, summary: 'List the fields conditions and outputs can use' },
+  inspect: { load: async () => (await import('./commands/inspect.js')).inspectCommand, summary: 'Print or filter the events of a .scap capture (like sysdig -r)' },
 };
 
 function help(): string {
@@ -39,8 +36,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd === '--version' || cmd === 'version') {
-    const { readFileSync } = await import('node:fs');
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
     process.stdout.write(`saker ${pkg.version}\n`);
     return 0;
   }
@@ -50,13 +46,14 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   try {
-    return await command.run(rest);
+    return await (await command.load())(rest);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`saker ${cmd}: ${e.message}\n`);
       return 1;
     }
-    if (e instanceof SensorError) {
+    // The sensor client is loaded only by the commands that start it: recognised by name.
+    if (e instanceof Error && e.name === 'SensorError') {
       process.stderr.write(`saker: ${e.message}\n`);
       return 1;
     }

@@ -1,13 +1,14 @@
 // Loading the rules a command runs with: -r files and directories, else the configuration's
 // rules_files, else Saker's built-in rules; with the configuration's priority, rule_matching,
 // enable/disable selections and append_output applied.
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Config } from '../config/config.js';
+import { packageRoot } from '../package-root.js';
 import { compareVersions, loadRulesFiles, parseVersion, type ExtraOutputFormat, type LoadedRules } from '../rules/index.js';
 import type { EventContext } from '../state/types.js';
 
 /** Saker's own default rules, shipped in the package. */
-export const DEFAULT_RULES_FILE = fileURLToPath(new URL('../../rules/saker_rules.yaml', import.meta.url));
+export const DEFAULT_RULES_FILE = join(packageRoot(), 'rules', 'saker_rules.yaml');
 
 /** Fields the container support suggests for every syscall alert, as Falco's container plugin does. */
 const SUGGESTED_OUTPUT = ' container_id=%container.id container_name=%container.name container_image_repository=%container.image.repository'

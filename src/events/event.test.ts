@@ -72,3 +72,29 @@ test('str decodes UTF-8 (invalid bytes as U+FFFD) and drops one NUL terminator',
   assert.equal(w.str(2), raw.toString('utf8', 0, 4));
   assert.equal(w.str(2), '/a\ufffdb');
 });
+
+test('8-byte int and uint give exact values around the 32-bit edges, through reset() and load()', () => {
+  const values = [0n, 5n, -1n, -100n, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n, -(2n ** 31n), -(2n ** 31n) - 1n, 2n ** 40n + 7n, -(2n ** 40n)];
+  for (const x of values) {
+    const hdr = Buffer.alloc(26 + 4);
+    const body = Buffer.alloc(12);
+    body.writeBigInt64LE(x, 0);
+    body.writeUInt32LE(Number(BigInt.asUintN(32, x)), 8);
+    hdr.writeUInt32LE(hdr.length + body.length, 16);
+    hdr.writeUInt16LE(eventCode('close'), 20);
+    hdr.writeUInt32LE(2, 22);
+    hdr.writeUInt16LE(8, 26);
+    hdr.writeUInt16LE(4, 28);
+    const rec = Buffer.concat([hdr, body]);
+    const views = [new EventView().reset(rec, 0, 1), new EventView()];
+    assert.equal(views[1]!.load(rec, 0, 1, 0, rec.length), undefined);
+    for (const v of views) {
+      for (let k = 0; k < 2; k++) { // the first read may compute the offsets, the second not
+        assert.equal(v.int(0), Number(x), `int of ${x}`);
+        assert.equal(v.uint(0), Number(BigInt.asUintN(64, x)), `uint of ${x}`);
+        assert.equal(v.uint(1), Number(BigInt.asUintN(32, x)), `4-byte uint of ${x}`);
+        assert.equal(v.int(1), Number(BigInt.asIntN(32, x)), `4-byte int of ${x}`);
+      }
+    }
+  }
+});

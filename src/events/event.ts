@@ -23,6 +23,8 @@ const utf8Slice: (b: Buffer, start: number, end: number) => string =
     : (b, start, end) => b.toString('utf8', start, end);
 const UNKNOWN_EVENT: EventInfo = { id: 'PPME_UNKNOWN', name: 'unknown', category: 0, flags: 0, params: [] };
 const MAX_PARAMS = 64;
+/** Width of one parameter length by event type (2, or 4 for EF_LARGE_PAYLOAD): one byte read. */
+const LEN_SIZE = Uint8Array.from(EVENT_TABLE, (info) => ((info.flags & EF.LARGE_PAYLOAD) !== 0 ? 4 : 2));
 /** Events looked at so far by any view (see EventView.seq). */
 let resets = 0;
 
@@ -63,6 +65,53 @@ export class EventView {
     this.lenSize = largeLengths ?? (this.info.flags & EF.LARGE_PAYLOAD) !== 0 ? 4 : 2;
     this.offs[0] = -1; // parameter offsets are computed on first access
     return this;
+  }
+
+  /**
+   * reset() and validate() in one pass, for readers (the per-event path: header fields read by
+   * hand, no helper calls): points the view at the record at `start`, which has `avail` bytes.
+   * Returns why the record is invalid, or undefined.
+   */
+  load(buf: Buffer, start: number, num: number, cpu: number, avail: number): string | undefined {
+    this.buf = buf;
+    this.start = start;
+    this.num = num;
+    this.seq = ++resets;
+    this.cpu = cpu;
+    this.tsCache = undefined;
+    const hi = buf[start + 12]! | (buf[start + 13]! << 8) | (buf[start + 14]! << 16) | (buf[start + 15]! << 24);
+    this.tid = hi * 4294967296 + ((buf[start + 8]! | (buf[start + 9]! << 8) | (buf[start + 10]! << 16)) + buf[start + 11]! * 0x1000000);
+    const elen = (buf[start + 16]! | (buf[start + 17]! << 8) | (buf[start + 18]! << 16)) + buf[start + 19]! * 0x1000000;
+    this.len = elen;
+    const type = buf[start + 20]! | (buf[start + 21]! << 8);
+    this.type = type;
+    const n = (buf[start + 22]! | (buf[start + 23]! << 8) | (buf[start + 24]! << 16)) + buf[start + 25]! * 0x1000000;
+    const keep = n > MAX_PARAMS ? MAX_PARAMS : n;
+    this.nparams = keep;
+    const info = EVENT_TABLE[type];
+    this.info = info ?? UNKNOWN_EVENT;
+    const ls = info === undefined ? 2 : LEN_SIZE[type]!;
+    this.lenSize = ls;
+    const offs = this.offs;
+    offs[0] = -1;
+    if (elen < EVT_HDR_SIZE) return `len ${elen} is smaller than the event header`;
+    if (elen > avail) return `len ${elen} is larger than the ${avail} bytes in the block`;
+    let lenPos = start + EVT_HDR_SIZE;
+    const end = start + elen;
+    let p = lenPos + n * ls;
+    if (p > end) return `${n} parameters do not fit in event len ${elen}`;
+    for (let i = 0; i < n; i++) {
+      if (i < keep) offs[i] = p;
+      p += ls === 2 ? buf[lenPos]! | (buf[lenPos + 1]! << 8) : (buf[lenPos]! | (buf[lenPos + 1]! << 8) | (buf[lenPos + 2]! << 16)) + buf[lenPos + 3]! * 0x1000000;
+      if (p > end) {
+        offs[0] = -1;
+        return `parameter ${i} exceeds event len ${elen}`;
+      }
+      lenPos += ls;
+    }
+    if (n <= keep) offs[keep] = p;
+    else offs[0] = -1; // more parameters than a view holds: offsets computed on access
+    return undefined;
   }
 
   /** Timestamp in ns since the epoch. */
@@ -135,8 +184,25 @@ export class EventView {
   }
 
   /** Signed integer value of a 1/2/4/8-byte parameter; 8-byte values beyond 2^53 lose precision.
-   *  Bytes are read by hand (see u32): this runs for several parameters of every event. */
+   *  Bytes are read by hand (see u32): this runs for several parameters of every event. The
+   *  common case, an 8-byte value that fits 32 bits (fds, return values), is kept small enough
+   *  to be inlined into its callers; the rest is intOther. */
   int(i: number): number {
+    const offs = this.offs;
+    if (i < this.nparams && offs[0] !== -1) {
+      const o = offs[i]!;
+      if (offs[i + 1]! - o === 8) {
+        const b = this.buf;
+        const lo = b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
+        const hi = b[o + 4]! | (b[o + 5]! << 8) | (b[o + 6]! << 16) | (b[o + 7]! << 24);
+        if (hi === lo >> 31) return lo;
+        return hi * 4294967296 + (lo >>> 0);
+      }
+    }
+    return this.intOther(i);
+  }
+
+  private intOther(i: number): number {
     if (i >= this.nparams) return 0;
     const offs = this.offs;
     if (offs[0] === -1) this.computeOffsets();
@@ -151,8 +217,24 @@ export class EventView {
     }
   }
 
-  /** Unsigned integer value of a 1/2/4/8-byte parameter. */
+  /** Unsigned integer value of a 1/2/4/8-byte parameter (4 bytes, the usual flags and modes,
+   *  and 8 bytes below 2^32 inlined; the rest is uintOther). */
   uint(i: number): number {
+    const offs = this.offs;
+    if (i < this.nparams && offs[0] !== -1) {
+      const o = offs[i]!;
+      const len = offs[i + 1]! - o;
+      if (len === 4 || len === 8) {
+        const b = this.buf;
+        const v = b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
+        // An 8-byte value with a zero high half (inode numbers, sizes) is its low half.
+        if (len === 4 || (b[o + 4]! | b[o + 5]! | b[o + 6]! | b[o + 7]!) === 0) return v >= 0 ? v : v + 4294967296;
+      }
+    }
+    return this.uintOther(i);
+  }
+
+  private uintOther(i: number): number {
     if (i >= this.nparams) return 0;
     const offs = this.offs;
     if (offs[0] === -1) this.computeOffsets();

@@ -124,10 +124,10 @@ function bytesToString(b: Buffer): string {
 
 export function valueToString(v: Value, type: FieldType): string {
   if (typeof v === 'string') return v;
+  if (typeof v === 'number') return type === 'double' ? v.toFixed(1) : String(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (Buffer.isBuffer(v)) return bytesToString(v);
   if (Array.isArray(v)) return `(${v.join(',')})`;
-  if (type === 'double' && typeof v === 'number') return v.toFixed(1);
   return String(v);
 }
 

@@ -23,36 +23,137 @@ export const FD_FLAG = {
 /** PPM_MFD_CLOEXEC: memfd_create's own close-on-exec bit (same value as PPM_EPOLL_CLOEXEC). */
 const PPM_MFD_CLOEXEC = 1 << 0;
 
+/** The socket part of an fd: kept apart because most fds (files, pipes) have none, and an fd
+ *  is allocated for every open. */
+class SocketEnds {
+  serverSocket = false;
+  l4proto: L4Proto = undefined;
+  cip: string | undefined = undefined;
+  cport: number | undefined = undefined;
+  sip: string | undefined = undefined;
+  sport: number | undefined = undefined;
+  unixPath: string | undefined = undefined;
+  unixSource = 0n;
+  unixDest = 0n;
+
+  copy(): SocketEnds {
+    const c = new SocketEnds();
+    c.serverSocket = this.serverSocket;
+    c.l4proto = this.l4proto;
+    c.cip = this.cip;
+    c.cport = this.cport;
+    c.sip = this.sip;
+    c.sport = this.sport;
+    c.unixPath = this.unixPath;
+    c.unixSource = this.unixSource;
+    c.unixDest = this.unixDest;
+    return c;
+  }
+}
+
+/** What an fd that never had socket data reads: shared, never written (see FdState.ends). */
+const NO_SOCKET: SocketEnds = Object.freeze(new SocketEnds()) as SocketEnds;
+
 export class FdState implements FdInfo {
   type: FdType;
   /** The fd number in its table (libsinsp m_fd). */
   num = -1;
-  name = '';
+  /** See `name`. */
+  private settled = '';
+  /** The name is the text of the socket tuple, to be made when first read (nameFromTuple). */
+  private pending = false;
+  /** Bumped by every change of the name: an unchanged count means an unchanged name. */
+  nameGen = 0;
   nameRaw = '';
-  /** The name when the fd was last looked up by an event; fd.name_changed compares against it. */
+  /** For an fd an event creates, what fd.name_changed compares its name against: '' for a new
+   *  fd, the original's name for a copy (clone). */
   oldName = '';
   openFlags = 0;
   dev = 0;
   ino = 0;
   mountId = 0;
   flags = 0;
-  serverSocket = false;
-  l4proto: L4Proto = undefined;
-  /** Client end (libsinsp's tuple "source"). */
-  cip: string | undefined = undefined;
-  cport: number | undefined = undefined;
-  /** Server end (libsinsp's tuple "destination"); for a server socket, the bound address. */
-  sip: string | undefined = undefined;
-  sport: number | undefined = undefined;
-  unixPath: string | undefined = undefined;
-  /** Kernel addresses of the two ends of a unix socket. */
-  unixSource = 0n;
-  unixDest = 0n;
   /** For pidfds: the process it refers to. */
   pid = 0;
+  /** Socket data, NO_SOCKET until some is written. */
+  private sock: SocketEnds = NO_SOCKET;
 
   constructor(type: FdType) {
     this.type = type;
+  }
+
+  /** The socket data to write to, made on the first write. */
+  private ends(): SocketEnds {
+    let s = this.sock;
+    if (s === NO_SOCKET) s = this.sock = new SocketEnds();
+    return s;
+  }
+
+  /** A bound server socket (libs SCAP_FD_IPV4/6_SERVSOCK): only sip/sport, the local address, mean something. */
+  get serverSocket(): boolean { return this.sock.serverSocket; }
+  set serverSocket(v: boolean) { this.ends().serverSocket = v; }
+  get l4proto(): L4Proto { return this.sock.l4proto; }
+  set l4proto(v: L4Proto) { this.ends().l4proto = v; }
+  /** Client end (libsinsp's tuple "source"). */
+  get cip(): string | undefined { return this.sock.cip; }
+  set cip(v: string | undefined) { this.ends().cip = v; }
+  get cport(): number | undefined { return this.sock.cport; }
+  set cport(v: number | undefined) { this.ends().cport = v; }
+  /** Server end (libsinsp's tuple "destination"); for a server socket, the bound address. */
+  get sip(): string | undefined { return this.sock.sip; }
+  set sip(v: string | undefined) { this.ends().sip = v; }
+  get sport(): number | undefined { return this.sock.sport; }
+  set sport(v: number | undefined) { this.ends().sport = v; }
+  get unixPath(): string | undefined { return this.sock.unixPath; }
+  set unixPath(v: string | undefined) { this.ends().unixPath = v; }
+  /** Kernel addresses of the two ends of a unix socket. */
+  get unixSource(): bigint { return this.sock.unixSource; }
+  set unixSource(v: bigint) { this.ends().unixSource = v; }
+  get unixDest(): bigint { return this.sock.unixDest; }
+  set unixDest(v: bigint) { this.ends().unixDest = v; }
+
+  /** fd.name: a path for files, "cip:cport->sip:sport" for connected sockets, a unix path ... */
+  get name(): string {
+    if (this.pending) {
+      this.settled = ipSocketName(this);
+      this.pending = false;
+    }
+    return this.settled;
+  }
+
+  set name(value: string) {
+    this.settled = value;
+    this.pending = false;
+    this.nameGen++;
+  }
+
+  /**
+   * The name is now the text of the socket tuple (sinsp_utils::sockinfo_to_str), as
+   * `fd.name = ipSocketName(fd)` would set it, but made only when read: most socket names are
+   * never read, yet tuples change on every datagram. The tuple fields must not change without
+   * a new nameFromTuple() while it is pending (settleName() first otherwise).
+   */
+  nameFromTuple(): void {
+    this.pending = true;
+    this.nameGen++;
+  }
+
+  /** Makes a pending name now, from the tuple as it is (before fields change without a new name). */
+  settleName(): void {
+    if (this.pending) {
+      this.settled = ipSocketName(this);
+      this.pending = false;
+    }
+  }
+
+  /** Whether the name is '' (a name to be made from the tuple never is), without making it. */
+  get nameIsEmpty(): boolean {
+    return !this.pending && this.settled.length === 0;
+  }
+
+  /** The name if it is made, undefined while pending (reading it costs nothing either way). */
+  get settledName(): string | undefined {
+    return this.pending ? undefined : this.settled;
   }
 
   /** Role as fd.is_server-style code reads it: true server, false client, undefined none. */
@@ -108,27 +209,20 @@ export class FdState implements FdInfo {
     return (this.type === 'ipv4' || this.type === 'ipv6') && !this.serverSocket;
   }
 
-  /** A copy for dup/fork (sinsp_fdinfo::clone), keeping the old-name bookkeeping too. */
+  /** A copy for dup/fork (sinsp_fdinfo::clone): same name, so an event that adds the copy as its
+   *  fd has not changed its name. */
   clone(): FdState {
     const c = new FdState(this.type);
     c.num = this.num;
     c.name = this.name;
     c.nameRaw = this.nameRaw;
-    c.oldName = this.oldName;
+    c.oldName = this.name;
     c.openFlags = this.openFlags;
     c.dev = this.dev;
     c.ino = this.ino;
     c.mountId = this.mountId;
     c.flags = this.flags;
-    c.serverSocket = this.serverSocket;
-    c.l4proto = this.l4proto;
-    c.cip = this.cip;
-    c.cport = this.cport;
-    c.sip = this.sip;
-    c.sport = this.sport;
-    c.unixPath = this.unixPath;
-    c.unixSource = this.unixSource;
-    c.unixDest = this.unixDest;
+    if (this.sock !== NO_SOCKET) c.sock = this.sock.copy();
     c.pid = this.pid;
     return c;
   }
@@ -146,9 +240,25 @@ const LOW_FDS = 1024;
 export class FdTable extends Map<number, FdState> {
   private readonly low: (FdState | undefined)[] = [];
   private lowCount = 0;
+  /** super.size, kept here: Map's own getter is a runtime call from a subclass. */
+  private highCount = 0;
 
   override get size(): number {
-    return this.lowCount + super.size;
+    return this.lowCount + this.highCount;
+  }
+
+  /**
+   * Whether `pred` holds for any fd (low fds in numeric order, then the others), with no
+   * snapshot or iterator: for the per-event paths (the socket role guess).
+   */
+  some(pred: (fd: FdState) => boolean): boolean {
+    const low = this.low;
+    for (let i = 0; i < low.length; i++) {
+      const fd = low[i];
+      if (fd !== undefined && pred(fd)) return true;
+    }
+    if (this.highCount > 0) for (const fd of super.values()) if (pred(fd)) return true;
+    return false;
   }
 
   override get(num: number): FdState | undefined {
@@ -167,7 +277,9 @@ export class FdTable extends Map<number, FdState> {
       low[num] = fd;
       return this;
     }
-    return super.set(num, fd);
+    super.set(num, fd);
+    this.highCount = super.size;
+    return this;
   }
 
   override delete(num: number): boolean {
@@ -177,13 +289,16 @@ export class FdTable extends Map<number, FdState> {
       this.lowCount--;
       return true;
     }
-    return super.delete(num);
+    const deleted = super.delete(num);
+    this.highCount = super.size;
+    return deleted;
   }
 
   override clear(): void {
     this.low.length = 0;
     this.lowCount = 0;
     super.clear();
+    this.highCount = 0;
   }
 
   override forEach(fn: (fd: FdState, num: number, table: Map<number, FdState>) => void, thisArg?: unknown): void {
@@ -216,7 +331,7 @@ export class FdTable extends Map<number, FdState> {
       const fd = low[i];
       if (fd !== undefined) out.push(pick(i, fd));
     }
-    if (super.size > 0) for (const [num, fd] of super.entries()) out.push(pick(num, fd));
+    if (this.highCount > 0) for (const [num, fd] of super.entries()) out.push(pick(num, fd));
     return out[Symbol.iterator]() as unknown as MapIterator<T>;
   }
 }
@@ -244,19 +359,30 @@ export function addrName(ip: string, port: number): string {
   return `${ip}:${port}`;
 }
 
+/** Port numbers as text, made once each: socket names are built for many events. */
+const PORT_TEXTS: Array<string | undefined> = new Array<string | undefined>(65536).fill(undefined);
+export function portText(port: number): string {
+  return port >= 0 && port < 65536 ? (PORT_TEXTS[port] ??= String(port)) : String(port);
+}
+
 /** fd.name of an ip socket from its tuple (sinsp_utils::sockinfo_to_str). */
 export function ipSocketName(fd: FdState): string {
-  const cip = fd.cip ?? (fd.type === 'ipv6' ? '::' : '0.0.0.0');
-  const sip = fd.sip ?? (fd.type === 'ipv6' ? '::' : '0.0.0.0');
-  switch (fd.l4proto) {
+  return socketName(fd.type, fd.l4proto, fd.cip, fd.cport, fd.sip, fd.sport);
+}
+
+/** ipSocketName of the fields given one by one (a tuple remembered from before a change). */
+export function socketName(type: FdType, l4proto: L4Proto, cip0: string | undefined, cport: number | undefined, sip0: string | undefined, sport: number | undefined): string {
+  const cip = cip0 ?? (type === 'ipv6' ? '::' : '0.0.0.0');
+  const sip = sip0 ?? (type === 'ipv6' ? '::' : '0.0.0.0');
+  switch (l4proto) {
     case 'tcp':
     case 'udp':
-      return `${cip}:${fd.cport ?? 0}->${sip}:${fd.sport ?? 0}`;
+      return cip + ':' + portText(cport ?? 0) + '->' + sip + ':' + portText(sport ?? 0);
     case 'icmp':
       return `${cip}->${sip}`;
     case 'raw':
       // libsinsp prints raw ipv6 sockets as unknown.
-      return fd.type === 'ipv4' ? `${cip}->${sip}` : '<unknown>';
+      return type === 'ipv4' ? `${cip}->${sip}` : '<unknown>';
     default:
       return '<unknown>';
   }
@@ -274,7 +400,8 @@ export function newIpSocket(type: 'ipv4' | 'ipv6', l4proto: L4Proto): FdState {
   return fd;
 }
 
-const ZERO_IPS = new Set(['0.0.0.0', '::', '']);
+/** No address: unset, empty or all zeros. */
+const isZeroIp = (ip: string | undefined): boolean => ip === undefined || ip === '0.0.0.0' || ip === '::' || ip === '';
 
 /**
  * Stores a (client, server) tuple on an ip socket, as update_ipv4_addresses_and_ports does:
@@ -298,7 +425,7 @@ export function setSocketTuple(fd: FdState, cip: string, cport: number, sip: str
     fd.cport = cport;
     changed = true;
   }
-  if (fd.sip === undefined || ZERO_IPS.has(fd.sip) || (overwriteServer && fd.sip !== sip)) {
+  if (isZeroIp(fd.sip) || (overwriteServer && fd.sip !== sip)) {
     fd.sip = sip;
     changed = true;
   }

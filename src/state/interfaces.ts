@@ -81,6 +81,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array, n = 16): boolean {
 export class NetworkInterfaces {
   private v4s: V4[] = [];
   private v6s: V6[] = [];
+  /** inferIpv4 answers by destination: datagram sockets ask it for every new peer. */
+  private readonly inferred4 = new Map<string, string>();
 
   constructor(list: readonly InterfaceAddress[] = []) {
     this.set(list);
@@ -90,6 +92,7 @@ export class NetworkInterfaces {
   set(list: readonly InterfaceAddress[]): void {
     this.v4s = [];
     this.v6s = [];
+    this.inferred4.clear();
     for (const i of list) {
       if (i.family === 'ipv4') {
         const addr = v4(i.addr);
@@ -119,6 +122,16 @@ export class NetworkInterfaces {
 
   /** The local address a socket talking to `dest` most likely has (infer_ipv4_address). */
   inferIpv4(dest: string): string {
+    let local = this.inferred4.get(dest);
+    if (local === undefined) {
+      if (this.inferred4.size >= 1024) this.inferred4.clear();
+      local = this.inferIpv4Uncached(dest);
+      this.inferred4.set(dest, local);
+    }
+    return local;
+  }
+
+  private inferIpv4Uncached(dest: string): string {
     const d = v4(dest);
     for (const i of this.v4s) if (i.addr === d) return i.text;
     for (const i of this.v4s) if (((i.addr & i.mask) >>> 0) === ((d & i.mask) >>> 0)) return i.text;
@@ -164,8 +177,7 @@ export function resetLocalInterfaces(): void {
   current = undefined;
 }
 
-const ZERO = new Set(['', '0.0.0.0', '::']);
-const isZero = (ip: string | undefined): boolean => ip === undefined || ZERO.has(ip);
+const isZero = (ip: string | undefined): boolean => ip === undefined || ip === '0.0.0.0' || ip === '::' || ip === '';
 
 /**
  * Completes an IP socket tuple that lacks one address (sinsp_network_interfaces::update_fd): a
@@ -175,15 +187,15 @@ const isZero = (ip: string | undefined): boolean => ip === undefined || ZERO.has
 export function completeTuple(t: { type: string; cip?: string; cport?: number; sip?: string; sport?: number }): void {
   if (t.type !== 'ipv4' && t.type !== 'ipv6') return;
   if (!isZero(t.cip) && !isZero(t.sip)) return;
+  const v4 = t.type === 'ipv4';
   const ifs = localInterfaces();
-  const infer = (ip: string | undefined): string => (t.type === 'ipv4' ? ifs.inferIpv4(ip ?? '0.0.0.0') : ifs.inferIpv6(ip ?? '::'));
   if (isZero(t.cip)) {
-    const guess = infer(t.sip);
+    const guess = v4 ? ifs.inferIpv4(t.sip ?? '0.0.0.0') : ifs.inferIpv6(t.sip ?? '::');
     if (guess === t.sip && t.cport === t.sport) return;
     t.cip = guess;
     return;
   }
-  const guess = infer(t.cip);
+  const guess = v4 ? ifs.inferIpv4(t.cip ?? '0.0.0.0') : ifs.inferIpv6(t.cip ?? '::');
   if (guess === t.cip && t.cport === t.sport) return;
   t.sip = guess;
 }

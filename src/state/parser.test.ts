@@ -514,3 +514,30 @@ test('close: the fd stays for the close event itself and is gone from the next e
     assert.equal(fds.has(1), true);
   }
 });
+
+test('fd.name_changed against the name before the event, also for names never read in between', () => {
+  const p = world();
+  p.process(ev('socket', 100, [3, 2, 2, 0, 0])); // AF_INET, SOCK_DGRAM
+  const a = encodeSockTuple({ sip: '10.0.0.5', sport: 40001, dip: '10.0.0.7', dport: 53 });
+  const b = encodeSockTuple({ sip: '10.0.0.5', sport: 40002, dip: '10.0.0.7', dport: 53 }); // the client end moves
+  // Neither the name nor name_changed is read for these: the name follows the tuple unmade.
+  p.process(ev('sendto', 100, [1, Buffer.from('q'), 3, 1, a]));
+  p.process(ev('sendto', 100, [1, Buffer.from('q'), 3, 1, a]));
+  let ctx = p.process(ev('sendto', 100, [1, Buffer.from('q'), 3, 1, b]));
+  assert.equal(ctx.fdNameChanged, true, 'the peer changed while the old name was never made');
+  assert.equal(ctx.fd?.name, '10.0.0.5:40002->10.0.0.7:53');
+  ctx = p.process(ev('sendto', 100, [1, Buffer.from('q'), 3, 1, b]));
+  assert.equal(ctx.fdNameChanged, false);
+  ctx = p.process(ev('sendto', 100, [1, Buffer.from('q'), 3, 1, a]));
+  assert.equal(ctx.fdNameChanged, true);
+  // A copy made by the event is its fd, with the original's name: no change.
+  ctx = p.process(ev('dup', 100, [8, 3]));
+  assert.equal(ctx.fdNum, 8);
+  assert.equal(ctx.fd?.name, '10.0.0.5:40001->10.0.0.7:53');
+  assert.equal(ctx.fdNameChanged, false);
+  // An event that only uses the fd changes nothing; a new fd's name counts as changed.
+  ctx = p.process(ev('close', 100, [0, 3]));
+  assert.equal(ctx.fdNameChanged, false);
+  ctx = p.process(ev('openat', 100, [3, -100, '/etc/hosts', PPM_O.RDONLY, 0, 1, 2]));
+  assert.equal(ctx.fdNameChanged, true);
+});

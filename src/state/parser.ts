@@ -5,10 +5,11 @@
 import type { EventView } from '../events/event.js';
 import { EF, isExitCode } from '../events/event-info.js';
 import { EVENT_TABLE } from '../events/event-table.js';
-import type { EventContext, FdType, StateView } from './types.js';
+import type { EventContext, FdType, L4Proto, StateView } from './types.js';
 import { EV, FD_PARAM_OF_EXIT } from './event-codes.js';
 import { hasParam } from './event-params.js';
-import { FD_FLAG, FdState, addFd, type FdTable } from './fds.js';
+import { FD_FLAG, FdState, addFd, socketName, type FdTable } from './fds.js';
+import { pathParam } from './path-texts.js';
 import { concatenatePaths } from './paths.js';
 import {
   FD_CLOEXEC, MAX_CAPS, NO_ID, PPM_AT_FDCWD, PPM_CL, PPM_CLOSE_RANGE_CLOEXEC, PPM_EPOLL_CLOEXEC, PPM_FCNTL,
@@ -74,9 +75,38 @@ function threadTableView(threads: ThreadTable): StateView {
   };
 }
 
+/**
+ * The one EventContext the parser fills. fd.name_changed is worked out only when a field asks
+ * for it: comparing names on every event would make every socket name, which are mostly never
+ * read (see FdState.nameFromTuple).
+ */
+class ParserContext implements StateContext {
+  evt: EventView = undefined as unknown as EventView;
+  thread: Thread | undefined = undefined;
+  fdNum = -1;
+  fd: FdState | undefined = undefined;
+
+  constructor(readonly state: StateView, private readonly parser: StateParser) {}
+
+  get fdNameChanged(): boolean {
+    return this.fd !== undefined && this.parser.nameChanged(this.fd);
+  }
+}
+
 export class StateParser {
   readonly threads: ThreadTable;
   readonly ctx: StateContext;
+  /** The fd process() looked up for this event, and how its name was then (for nameChanged):
+   *  the name's change count, the name if made, else the tuple it is to be made from. */
+  private lookedUp: FdState | undefined = undefined;
+  private lookedUpGen = 0;
+  private lookedUpName: string | undefined = undefined;
+  private oldType: FdType = 'unknown';
+  private oldL4: L4Proto = undefined;
+  private oldCip: string | undefined = undefined;
+  private oldCport: number | undefined = undefined;
+  private oldSip: string | undefined = undefined;
+  private oldSport: number | undefined = undefined;
   private readonly opts: ParserOptions;
   readonly bootTs: bigint;
   private pendingRemoveTid = -1;
@@ -94,21 +124,61 @@ export class StateParser {
     this.opts = opts;
     this.threads = opts.threads ?? new ThreadTable();
     this.bootTs = opts.bootTs ?? 0n;
-    this.ctx = { evt: undefined as unknown as EventView, thread: undefined, fdNum: -1, fd: undefined, fdNameChanged: false, state: opts.view ?? threadTableView(this.threads) };
+    this.ctx = new ParserContext(opts.view ?? threadTableView(this.threads), this);
   }
 
   /** Updates the state for `evt` and returns the context rules are evaluated in. */
   process(evt: EventView): StateContext {
     this.stats.events++;
-    this.applyPendingRemovals(evt);
+    if (this.pendingRemoveTid !== -1 || this.pendingFdTable !== undefined) this.applyPendingRemovals(evt);
     const ctx = this.ctx;
     ctx.evt = evt;
     ctx.thread = undefined;
     ctx.fd = undefined;
     ctx.fdNum = -1;
-    ctx.fdNameChanged = false;
+    this.lookedUp = undefined;
     const type = evt.type;
+    const kind = TYPE_KIND[type] ?? 0;
+    if (kind & KIND.META) return this.processMeta(evt, ctx);
 
+    // Clone exits and procexit never query /proc: the thread may not exist yet, or not any more.
+    const queryOs = (kind & KIND.NO_QUERY_OS) === 0;
+    const tid = evt.tid;
+    let t = this.threads.get(tid);
+    if (t === undefined && queryOs) t = this.lookupUnknownThread(tid);
+    if (t !== undefined) {
+      // Only the purge of idle threads (live) reads the access time.
+      if (this.opts.purge !== undefined) t.lastAccessTs = evt.tsNumber;
+      if (queryOs) t.flags |= PPM_CL.ACTIVE;
+    }
+    ctx.thread = t;
+
+    if (t !== undefined && (kind & KIND.USES_FD) !== 0) {
+      // Exit events carry their fd at a fixed place; the few enter events still emitted have it first.
+      const loc = FD_PARAM[type]!;
+      if (loc >= 0 && loc < evt.nparams && evt.paramLength(loc) > 0) {
+        const num = evt.int(loc);
+        ctx.fdNum = num;
+        if (num >= 0) {
+          const fd = t.shared.fds.get(num);
+          if (fd !== undefined) {
+            this.noteLookedUp(fd);
+            ctx.fd = fd;
+          }
+        }
+      }
+    }
+
+    const h = HANDLERS[type];
+    if (h !== undefined) h(this, evt, t);
+
+    if (this.opts.purge !== undefined) this.maybePurge(evt);
+    return ctx;
+  }
+
+  /** Meta events (users, groups, containers, plugins): no thread, no fd. */
+  private processMeta(evt: EventView, ctx: StateContext): StateContext {
+    const type = evt.type;
     if (type === EV.USER_ADDED_E || type === EV.USER_DELETED_E) {
       this.opts.onUserEvent?.(type === EV.USER_ADDED_E, evt.str(5), evt.uint(0), evt.uint(1), evt.str(2), evt.str(3), evt.str(4));
       return ctx;
@@ -127,44 +197,41 @@ export class StateParser {
       if (name === 'container' || name === 'container_removed') this.opts.onContainerEvent?.(name === 'container', evt.str(2));
       return ctx;
     }
-    if (type === EV.PLUGINEVENT_E) return ctx;
-
-    // Clone exits and procexit never query /proc: the thread may not exist yet, or not any more.
-    const queryOs = !(type === EV.CLONE_X || type === EV.FORK_X || type === EV.VFORK_X || type === EV.CLONE3_X ||
-      type === EV.PROCEXIT_E || type === EV.SCHEDSWITCH_E);
-    const tid = evt.tid;
-    let t = this.threads.get(tid);
-    if (t === undefined && queryOs) t = this.lookupUnknownThread(tid);
-    if (t !== undefined) {
-      t.lastAccessTs = evt.tsNumber;
-      if (queryOs) t.flags |= PPM_CL.ACTIVE;
-    }
-    ctx.thread = t;
-
-    if (t !== undefined && (evt.info.flags & EF.USES_FD) !== 0) {
-      // Exit events carry their fd at a fixed place; the few enter events still emitted have it first.
-      const loc = isExitCode(type) ? FD_PARAM_OF_EXIT[type]! : 0;
-      if (loc >= 0 && loc < evt.nparams && evt.paramLength(loc) > 0) {
-        ctx.fdNum = evt.int(loc);
-        ctx.fd = this.lookupFd(t, ctx.fdNum);
-      }
-    }
-
-    const h = HANDLERS[type];
-    if (h !== undefined) h(this, evt, ctx.thread);
-
-    const fd = ctx.fd;
-    if (fd !== undefined) ctx.fdNameChanged = fd.name !== fd.oldName;
-    this.maybePurge(evt);
+    // PLUGINEVENT_E
     return ctx;
   }
 
-  /** The fd `num` of `t`'s process, remembering its current name for fd.name_changed. */
+  /** Remembers how the name of the event's fd is before the event changes it. */
+  private noteLookedUp(fd: FdState): void {
+    this.lookedUp = fd;
+    this.lookedUpGen = fd.nameGen;
+    const name = fd.settledName;
+    this.lookedUpName = name;
+    if (name === undefined) {
+      this.oldType = fd.type;
+      this.oldL4 = fd.l4proto;
+      this.oldCip = fd.cip;
+      this.oldCport = fd.cport;
+      this.oldSip = fd.sip;
+      this.oldSport = fd.sport;
+    }
+  }
+
+  /**
+   * fd.name_changed for the event's fd `fd` (libsinsp compares its name before and after the
+   * event): the fd looked up for the event against its name then; an fd the event created
+   * against the name it was created with ('' or, for a copy, the original's).
+   */
+  nameChanged(fd: FdState): boolean {
+    if (fd !== this.lookedUp) return fd.name !== fd.oldName;
+    if (fd.nameGen === this.lookedUpGen) return false;
+    const old = this.lookedUpName ?? socketName(this.oldType, this.oldL4, this.oldCip, this.oldCport, this.oldSip, this.oldSport);
+    return fd.name !== old;
+  }
+
+  /** The fd `num` of `t`'s process (an fd the event refers to besides its own: a dirfd, a pidfd). */
   lookupFd(t: Thread, num: number): FdState | undefined {
-    if (num < 0) return undefined;
-    const fd = t.shared.fds.get(num);
-    if (fd !== undefined) fd.oldName = fd.name;
-    return fd;
+    return num < 0 ? undefined : t.shared.fds.get(num);
   }
 
   /** Adds an fd to `t`'s process and makes it the event's fd (sinsp_threadinfo::add_fd). */
@@ -304,8 +371,9 @@ export function fdNameFromEvent(evt: EventView, t: Thread | undefined): string |
   if (type === EV.ACCEPT_X || type === EV.ACCEPT4_X || type === EV.CONNECT_X) return sockTupleText(evt.bytes(1));
   if (type === EV.OPENAT_X || type === EV.OPENAT2_X) {
     if (evt.paramLength(2) === 0 || evt.paramLength(1) === 0) return undefined;
-    const name = evt.str(2);
-    if (t === undefined) return concatenatePaths('<UNKNOWN>', name);
+    const path = pathParam(evt, 2);
+    const name = path.text;
+    if (t === undefined) return concatenatePaths('<UNKNOWN>', name, path.normalAbsolute);
     const dirfd = evt.int(1);
     let dir: string;
     if (name.length > 0 && name.charCodeAt(0) === 47) dir = '.';
@@ -314,7 +382,7 @@ export function fdNameFromEvent(evt: EventView, t: Thread | undefined): string |
       const fd = t.shared.fds.get(dirfd);
       dir = fd === undefined ? '<UNKNOWN>' : fd.name.length === 0 || fd.name.endsWith('/') ? fd.name : fd.name + '/';
     }
-    return concatenatePaths(dir, name);
+    return concatenatePaths(dir, name, path.normalAbsolute);
   }
   if (type === EV.OPEN_BY_HANDLE_AT_X) return evt.str(3);
   // Any other exit event about an fd that is not in the table names it '' (enter events: nothing).
@@ -329,11 +397,14 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
   if (t === undefined) return;
   const type = evt.type;
   const fdNum = evt.int(0);
+  // A failed open creates no fd (its name, for fd.name, comes from fdNameFromEvent).
+  if (fdNum < 0) return;
   let name: string;
   let flags = 0;
   let dev = 0;
   let ino = 0;
   let dir: string;
+  let normal: boolean | undefined;
   if (type === EV.OPEN_X) {
     name = evt.str(1);
     flags = evt.uint(2);
@@ -359,7 +430,11 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
     dir = cwdOf(t);
   } else if (type === EV.OPENAT_X || type === EV.OPENAT2_X) {
     dir = '';
-    name = hasParam(evt, 2) ? evt.str(2) : '<NA>';
+    if (hasParam(evt, 2)) {
+      const path = pathParam(evt, 2);
+      name = path.text;
+      normal = path.normalAbsolute;
+    } else name = '<NA>';
     if (hasParam(evt, 3)) flags = evt.uint(3);
     const inoAt = type === EV.OPENAT_X ? 6 : 7;
     if (hasParam(evt, inoAt)) {
@@ -375,13 +450,12 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
     if (evt.nparams > 5) ino = evt.uint(5);
     dir = '';
   }
-  if (fdNum < 0) return;
   const fd = new FdState(flags & PPM_O.DIRECTORY ? 'directory' : 'file');
   fd.openFlags = flags;
   fd.dev = dev;
   fd.ino = ino;
   fd.nameRaw = name;
-  fd.name = concatenatePaths(dir, name);
+  fd.name = concatenatePaths(dir, name, normal);
   if (flags & PPM_O.FD_UPPER_LAYER) fd.flags |= FD_FLAG.OVERLAY_UPPER;
   if (flags & PPM_O.FD_LOWER_LAYER) fd.flags |= FD_FLAG.OVERLAY_LOWER;
   p.addEventFd(t, fdNum, fd);
@@ -440,11 +514,11 @@ function parsePipe(p: StateParser, evt: EventView, t: Thread | undefined): void 
   if (evt.int(0) < 0 || t === undefined) return;
   const ino = evt.uint(3);
   const flags = evt.type === EV.PIPE2_X ? evt.uint(4) : 0;
-  for (const n of [evt.int(1), evt.int(2)]) {
+  for (let i = 1; i <= 2; i++) {
     const fd = new FdState('pipe');
     fd.ino = ino;
     fd.openFlags = flags;
-    p.addEventFd(t, n, fd);
+    p.addEventFd(t, evt.int(i), fd);
   }
 }
 
@@ -581,6 +655,28 @@ function parsePrlimit(p: StateParser, evt: EventView): void {
   const main = p.threads.mainThread(t);
   if (main !== undefined) main.fdlimit = cur;
 }
+
+/** What process() needs to know of an event type, as bits (one table read per event). */
+const KIND = {
+  /** User, group, container, async and plugin events: processMeta. */
+  META: 1,
+  /** Clone exits, procexit, sched switch: a missing thread is not looked up in /proc. */
+  NO_QUERY_OS: 2,
+  /** EF_USES_FD: the event is about the fd at FD_PARAM[type]. */
+  USES_FD: 4,
+} as const;
+const TYPE_KIND = new Uint8Array(EVENT_TABLE.length);
+/** Where an event's fd parameter is: fixed per exit event, first for the few enter events. */
+const FD_PARAM = new Int8Array(EVENT_TABLE.length);
+EVENT_TABLE.forEach((info, type) => {
+  let k = 0;
+  if ((info.flags & EF.USES_FD) !== 0) k |= KIND.USES_FD;
+  FD_PARAM[type] = isExitCode(type) ? FD_PARAM_OF_EXIT[type]! : 0;
+  TYPE_KIND[type] = k;
+});
+for (const c of [EV.USER_ADDED_E, EV.USER_DELETED_E, EV.GROUP_ADDED_E, EV.GROUP_DELETED_E, EV.CONTAINER_JSON_E,
+  EV.CONTAINER_JSON_2_E, EV.ASYNCEVENT_E, EV.PLUGINEVENT_E]) TYPE_KIND[c] = KIND.META;
+for (const c of [EV.CLONE_X, EV.FORK_X, EV.VFORK_X, EV.CLONE3_X, EV.PROCEXIT_E, EV.SCHEDSWITCH_E]) TYPE_KIND[c]! |= KIND.NO_QUERY_OS;
 
 const HANDLERS: Array<EventHandler | undefined> = new Array(EVENT_TABLE.length);
 {

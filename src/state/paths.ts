@@ -15,15 +15,16 @@ const TOO_LONG = '/DIR_TOO_LONG/FILENAME_TOO_LONG';
 const SLASH = 47;
 const DOT = 46;
 
-/** Joins `base` (a directory, usually ending in '/') and `path` the way libsinsp does. */
-export function concatenatePaths(base: string, path: string): string {
+/** Joins `base` (a directory, usually ending in '/') and `path` the way libsinsp does.
+ *  `normalAbsolute`: isNormalAbsolute(path), when the caller knows it already. */
+export function concatenatePaths(base: string, path: string, normalAbsolute?: boolean): string {
   if (base.length + path.length + 1 > MAX_PATH) return TOO_LONG;
   // JS lengths count UTF-16 units; the C limit counts bytes. Only long non-ASCII paths differ.
   if (base.length + path.length > MAX_PATH / 3 && Buffer.byteLength(base) + Buffer.byteLength(path) + 1 > MAX_PATH) {
     return TOO_LONG;
   }
   const relative = path.length !== 0 && path.charCodeAt(0) !== SLASH;
-  if (!relative && isNormalAbsolute(path)) return path; // most paths: no string is rebuilt
+  if (!relative && (normalAbsolute ?? isNormalAbsolute(path))) return path; // most paths: no string is rebuilt
   return normalizeOnto(relative ? base : '', path);
 }
 

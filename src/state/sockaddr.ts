@@ -8,9 +8,25 @@
 // source is always the client and the destination the server (connect and accept alike).
 import { PPM_AF } from './ppm.js';
 
+/**
+ * Dotted quads already built, by their first three bytes then the last: a socket event carries
+ * two addresses and a busy host talks to few, so most texts come from here instead of being
+ * built again. Keys stay small integers (no number allocated for a lookup); bounded.
+ */
+const IPV4_TEXTS = new Map<number, Array<string | undefined>>();
+const IPV4_PREFIXES_MAX = 4096;
+
 /** IPv4 address as dotted quad from 4 bytes at `off`. */
 export function ipv4At(b: Uint8Array, off: number): string {
-  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+  const prefix = b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16);
+  let row = IPV4_TEXTS.get(prefix);
+  if (row === undefined) {
+    if (IPV4_TEXTS.size >= IPV4_PREFIXES_MAX) IPV4_TEXTS.clear();
+    row = new Array<string | undefined>(256).fill(undefined);
+    IPV4_TEXTS.set(prefix, row);
+  }
+  const last = b[off + 3]!;
+  return (row[last] ??= `${b[off]}.${b[off + 1]}.${b[off + 2]}.${last}`);
 }
 
 /** True for ::ffff:a.b.c.d and for :: (libsinsp treats the all-zero address as IPv4 too). */
@@ -127,35 +143,65 @@ function u64(b: Uint8Array, off: number): bigint {
   return Buffer.from(b.buffer, b.byteOffset + off, 8).readBigUInt64LE(0);
 }
 
+/** A SockTuple to decode into. */
+export function newSockTuple(): SockTuple {
+  return { family: 0, sip: '', sport: 0, dip: '', dport: 0, mapped: false, source: 0n, dest: 0n, path: '' };
+}
+
 /** Decodes a SOCKTUPLE parameter; undefined when it is empty, short, or of another family. */
 export function decodeSockTuple(b: Uint8Array): SockTuple | undefined {
-  if (!isSockTupleValid(b)) return undefined;
-  const family = b[0]!;
-  const t: SockTuple = { family, sip: '', sport: 0, dip: '', dport: 0, mapped: false, source: 0n, dest: 0n, path: '' };
+  return decodeSockTupleAt(b, 0, b.length, newSockTuple());
+}
+
+/**
+ * decodeSockTuple of the `len` bytes at b[o..] into `t` (every field set): for the per-event
+ * paths, which reuse one tuple and read the event's buffer in place.
+ */
+export function decodeSockTupleAt(b: Uint8Array, o: number, len: number, t: SockTuple): SockTuple | undefined {
+  if (len === 0) return undefined;
+  const family = b[o]!;
+  if (family === PPM_AF.INET ? len < 13 : family === PPM_AF.INET6 ? len < 37 : family === PPM_AF.UNIX ? len < 18 || b[o + len - 1] !== 0 : false) {
+    return undefined;
+  }
+  t.family = family;
+  t.mapped = false;
+  t.source = 0n;
+  t.dest = 0n;
+  t.path = '';
   if (family === PPM_AF.INET) {
-    t.sip = ipv4At(b, 1);
-    t.sport = port(b, 5);
-    t.dip = ipv4At(b, 7);
-    t.dport = port(b, 11);
+    t.sip = ipv4At(b, o + 1);
+    t.sport = port(b, o + 5);
+    t.dip = ipv4At(b, o + 7);
+    t.dport = port(b, o + 11);
   } else if (family === PPM_AF.INET6) {
-    t.sport = port(b, 17);
-    t.dport = port(b, 35);
-    if (isIpv4MappedAt(b, 1) && isIpv4MappedAt(b, 19)) {
+    t.sport = port(b, o + 17);
+    t.dport = port(b, o + 35);
+    if (isIpv4MappedAt(b, o + 1) && isIpv4MappedAt(b, o + 19)) {
       t.mapped = true;
-      t.sip = ipv4At(b, 13);
-      t.dip = ipv4At(b, 31);
+      t.sip = ipv4At(b, o + 13);
+      t.dip = ipv4At(b, o + 31);
     } else {
-      t.sip = ipv6At(b, 1);
-      t.dip = ipv6At(b, 19);
+      t.sip = ipv6At(b, o + 1);
+      t.dip = ipv6At(b, o + 19);
     }
   } else if (family === PPM_AF.UNIX) {
-    t.source = u64(b, 1);
-    t.dest = u64(b, 9);
-    t.path = cString(b, 17, b.length);
+    t.sip = '';
+    t.sport = 0;
+    t.dip = '';
+    t.dport = 0;
+    t.source = u64(b, o + 1);
+    t.dest = u64(b, o + 9);
+    t.path = cString(b, o + 17, o + len);
   } else {
     return undefined;
   }
   return t;
+}
+
+/** The text of a decoded tuple, as sockTupleText gives it. */
+export function tupleText(t: SockTuple): string {
+  if (t.family === PPM_AF.UNIX) return unixTupleName(t.source, t.dest, t.path);
+  return `${t.sip}:${t.sport}->${t.dip}:${t.dport}`;
 }
 
 /** Decodes a SOCKADDR parameter; undefined when it is empty, short, or of another family. */
@@ -203,8 +249,7 @@ export function sockTupleText(b: Uint8Array): string {
     if (!isSockTupleValid(b)) return b[0] === PPM_AF.UNIX ? 'INVALID PATH' : b[0] === PPM_AF.INET ? 'INVALID IPv4' : b[0] === PPM_AF.INET6 ? 'INVALID IPv6' : 'INVALID SOCKTUPLE';
     return `family ${b[0]}`;
   }
-  if (t.family === PPM_AF.UNIX) return unixTupleName(t.source, t.dest, t.path);
-  return `${t.sip}:${t.sport}->${t.dip}:${t.dport}`;
+  return tupleText(t);
 }
 
 /** The fd name libsinsp gives a connected unix socket: "<source hex>-><dest hex> <path>". */

@@ -5,17 +5,28 @@ import type { EventView } from '../events/event.js';
 import type { L4Proto } from './types.js';
 import { EV } from './event-codes.js';
 import { hasParam } from './event-params.js';
-import { FdState, ipSocketName, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
+import { FdState, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
 import { completeTuple } from './interfaces.js';
 import type { EventHandler, StateParser } from './parser.js';
 import { IPPROTO, PPM_AF, PPM_O, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './ppm.js';
 import {
-  decodeSockAddr, decodeSockTuple, isSockAddrValid, isSockTupleValid, sockAddrText, sockTupleText, unixTupleName,
+  decodeSockAddr, decodeSockTupleAt, isSockAddrValid, newSockTuple, sockAddrText, tupleText, unixTupleName,
+  type SockTuple,
 } from './sockaddr.js';
 import type { Thread } from './threads.js';
 
 /** -EINPROGRESS: a non-blocking connect still counts as connected. */
 const EINPROGRESS = -115;
+
+/** The tuple of the event in hand: decoded into this one object, used before the next event. */
+const scratch = newSockTuple();
+
+/** Decodes the SOCKTUPLE parameter i of `evt` in place into `scratch`; undefined when it is
+ *  empty, too short for its family, or of another family. */
+function paramTuple(evt: EventView, i: number): SockTuple | undefined {
+  const len = evt.paramLength(i);
+  return len === 0 ? undefined : decodeSockTupleAt(evt.buf, evt.paramOffset(i), len, scratch);
+}
 
 /** The fd a socket() of this domain/type/protocol creates (sinsp_parser::add_socket). */
 export function newSocket(domain: number, type: number, protocol: number, flags: number): FdState {
@@ -68,16 +79,14 @@ export function parseBind(p: StateParser, evt: EventView): void {
 }
 
 /** Fills a client socket from a connect tuple (sinsp_parser::fill_client_socket_info). */
-function fillClientSocket(fd: FdState, tuple: Buffer): void {
-  const tu = decodeSockTuple(tuple);
-  if (tu === undefined) return;
+function fillClientSocket(fd: FdState, tu: SockTuple): void {
   if (tu.family === PPM_AF.INET || tu.family === PPM_AF.INET6) {
     fd.type = tu.family === PPM_AF.INET6 && !tu.mapped ? 'ipv6' : 'ipv4';
     if (fd.serverSocket) resetServerSocket(fd);
     const changed = setSocketTuple(fd, tu.sip, tu.sport, tu.dip, tu.dport, true);
     // A udp server that connects: its end is the server end.
     if (changed && fd.isServer === true && fd.isUdp()) swapSocketEnds(fd);
-    fd.name = ipSocketName(fd);
+    fd.nameFromTuple();
   } else {
     if (fd.type !== 'unix') return;
     fd.unixSource = tu.source;
@@ -105,10 +114,9 @@ export function parseConnect(p: StateParser, evt: EventView, t: Thread | undefin
   if (res < 0 && res !== EINPROGRESS) return;
   fd.setConnected();
   // Without the enter event's address (drivers no longer send it), the exit tuple is the source.
-  if (evt.paramLength(1) === 0) return;
-  const tuple = evt.bytes(1);
-  if (!isSockTupleValid(tuple)) return;
-  fillClientSocket(fd, tuple);
+  // An invalid tuple, or one of another family, leaves the fd as it is.
+  const tu = paramTuple(evt, 1);
+  if (tu !== undefined) fillClientSocket(fd, tu);
 }
 
 export function parseAccept(p: StateParser, evt: EventView, t: Thread | undefined): void {
@@ -116,8 +124,7 @@ export function parseAccept(p: StateParser, evt: EventView, t: Thread | undefine
   const fdNum = evt.int(0);
   if (fdNum < 0) return;
   p.ctx.fdNum = fdNum;
-  const raw = evt.bytes(1);
-  const tu = decodeSockTuple(raw);
+  const tu = paramTuple(evt, 1);
   if (tu === undefined) return;
   let fd: FdState;
   if (tu.family === PPM_AF.INET || tu.family === PPM_AF.INET6) {
@@ -133,7 +140,8 @@ export function parseAccept(p: StateParser, evt: EventView, t: Thread | undefine
     fd.unixDest = tu.dest;
     fd.unixPath = tu.path;
   }
-  fd.name = sockTupleText(raw);
+  if (tu.family === PPM_AF.UNIX) fd.name = unixTupleName(tu.source, tu.dest, tu.path);
+  else fd.nameFromTuple(); // the tuple's text: cip:cport->sip:sport
   fd.openFlags = evt.type === EV.ACCEPT4_X ? evt.int(5) & PPM_O.CLOEXEC : 0;
   fd.setRoleServer();
   fd.setConnected();
@@ -150,15 +158,15 @@ export function tupleOnIo(tupleIndex: number, incoming: boolean): EventHandler {
     if (fd === undefined || t === undefined) return;
     if (evt.int(0) < 0) return;
     if (fd.isIpSocket()) fd.setConnected();
-    if (tupleIndex < 0 || !(fd.name.length === 0 || !fd.isTcp())) return;
-    const tuple = evt.bytes(tupleIndex);
-    if (!updateFdFromTuple(fd, tuple)) return;
+    if (tupleIndex < 0 || !(fd.nameIsEmpty || !fd.isTcp())) return;
+    const tu = paramTuple(evt, tupleIndex);
+    if (tu === undefined || !updateFdFromTuple(fd, tu)) return;
     if (fd.isIpSocket()) {
       if (fd.roleNone) guessRole(t, fd, incoming);
       if (incoming ? fd.isServer === false : fd.isServer === true) swapSocketEnds(fd);
-      fd.name = ipSocketName(fd);
+      fd.nameFromTuple();
     } else {
-      fd.name = sockTupleText(tuple);
+      fd.name = tupleText(tu);
     }
   };
 }
@@ -168,15 +176,13 @@ function inferSendSocket(p: StateParser, evt: EventView, t: Thread): void {
   if (evt.type !== EV.SEND_X && evt.type !== EV.SENDTO_X && evt.type !== EV.SENDMSG_X) return;
   if (evt.int(0) < 0 || !hasParam(evt, 4)) return;
   const num = evt.int(2);
-  const family = evt.bytes(4)[0];
+  const family = evt.buf[evt.paramOffset(4)];
   if (family !== PPM_AF.INET && family !== PPM_AF.INET6) return;
   p.addEventFd(t, num, newSocket(family, SOCK_DGRAM, IPPROTO.UDP, 0));
 }
 
 /** Applies a read/write tuple to a socket fd (sinsp_parser::update_fd); false when nothing new. */
-function updateFdFromTuple(fd: FdState, tuple: Buffer): boolean {
-  const tu = decodeSockTuple(tuple);
-  if (tu === undefined) return false;
+function updateFdFromTuple(fd: FdState, tu: SockTuple): boolean {
   if (tu.family === PPM_AF.UNIX) {
     fd.type = 'unix';
     fd.unixSource = tu.source;
@@ -185,7 +191,11 @@ function updateFdFromTuple(fd: FdState, tuple: Buffer): boolean {
     fd.name = tu.path;
     return true;
   }
-  if (tu.family === PPM_AF.INET || tu.mapped) fd.type = 'ipv4';
+  const toIpv4 = tu.family === PPM_AF.INET || tu.mapped;
+  // These change the tuple even when it then turns out to bring nothing new, leaving the name as
+  // it was: a name still to be made from the tuple is made first.
+  if ((toIpv4 && fd.type !== 'ipv4') || fd.serverSocket) fd.settleName();
+  if (toIpv4) fd.type = 'ipv4';
   if (fd.serverSocket) resetServerSocket(fd);
   if (!setSocketTuple(fd, tu.sip, tu.sport, tu.dip, tu.dport, false)) return false;
   // A changing peer is not TCP: without a known protocol, assume UDP.
@@ -213,14 +223,10 @@ function guessRole(t: Thread, fd: FdState, incoming: boolean): void {
 }
 
 function boundToPort(fds: FdTable, port: number): boolean {
-  for (const fd of fds.values()) {
-    // A connected socket's server port, or a bound server socket's port.
-    if (fd.type === 'ipv4' && fd.sport === port) return true;
-  }
-  return false;
+  // A connected socket's server port, or a bound server socket's port.
+  return fds.some((fd) => fd.type === 'ipv4' && fd.sport === port);
 }
 
 function usesClientPort(fds: FdTable, port: number): boolean {
-  for (const fd of fds.values()) if (fd.type === 'ipv4' && !fd.serverSocket && fd.cport === port) return true;
-  return false;
+  return fds.some((fd) => fd.type === 'ipv4' && !fd.serverSocket && fd.cport === port);
 }

@@ -162,6 +162,9 @@ export class ThreadTable {
   droppedFull = 0;
   private readonly recentExits: RecentExit[] = [];
   private recentExitNext = 0;
+  /** The last thread get() found: consecutive events mostly come from one thread. NaN: none. */
+  private cachedTid = NaN;
+  private cachedThread: Thread | undefined = undefined;
 
   constructor(opts: ThreadTableOptions = {}) {
     this.maxThreads = opts.maxThreads ?? DEFAULT_MAX_THREADS;
@@ -173,7 +176,19 @@ export class ThreadTable {
   }
 
   get(tid: number): Thread | undefined {
-    return this.threads.get(tid);
+    if (tid === this.cachedTid) return this.cachedThread;
+    const t = this.threads.get(tid);
+    if (t !== undefined) {
+      this.cachedTid = tid;
+      this.cachedThread = t;
+    }
+    return t;
+  }
+
+  /** Drops get()'s cached entry: every change to the map goes through here first. */
+  private forgetCached(): void {
+    this.cachedTid = NaN;
+    this.cachedThread = undefined;
   }
 
   /**
@@ -188,6 +203,7 @@ export class ThreadTable {
     }
     const old = this.threads.get(t.tid);
     if (old !== undefined && old !== t) this.remove(old.tid);
+    this.forgetCached();
     this.threads.set(t.tid, t);
     if (link) this.linkThread(t);
     return true;
@@ -316,6 +332,7 @@ export class ThreadTable {
   remove(tid: number): void {
     const t = this.threads.get(tid);
     if (t === undefined) return;
+    this.forgetCached();
     const group = this.groups.get(t.pid);
     if (t.invalid || group === undefined || group !== t.shared) {
       this.unlinkFromParent(t);
@@ -420,6 +437,7 @@ export class ThreadTable {
   }
 
   clear(): void {
+    this.forgetCached();
     this.threads.clear();
     this.groups.clear();
   }

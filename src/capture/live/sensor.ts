@@ -7,10 +7,10 @@
 //   const stats = await sensor.stop();
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { EventView } from '../../events/event.js';
+import { packageRoot } from '../../package-root.js';
 import { RecordSplitter, RecordStreamError } from './record-splitter.js';
 import { SENSOR_SYSCALLS } from './syscalls.js';
 
@@ -61,7 +61,6 @@ export interface SensorOptions {
   statsIntervalMs?: number;
 }
 
-const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
 
@@ -76,7 +75,7 @@ export function checkCanStart(binary?: string): string {
 }
 
 /** Path of the sensor binary, or a SensorError saying how to build it. */
-export function findSensorBinary(root = PACKAGE_ROOT): string {
+export function findSensorBinary(root = packageRoot()): string {
   const path = join(root, 'sensor', 'build', 'saker-sensor');
   if (!existsSync(path)) throw new SensorError('not-built', `sensor not built: run npm run setup (missing ${path})`);
   return path;

@@ -67,8 +67,15 @@ function compileRow(row: ConversionRow): CompiledRow {
 
 /** Conversion rows by (event type, parameter count), densely indexed: type * ROW_STRIDE + nparams. */
 const ROW_STRIDE = 65;
-const TABLE: Array<CompiledRow | undefined> = [];
-for (const row of CONVERSIONS) if (row[1] < ROW_STRIDE) TABLE[row[0] * ROW_STRIDE + row[1]] = compileRow(row);
+let table: Array<CompiledRow | undefined> | undefined;
+/** The compiled rows, made when the first old event needs them: current captures never do. */
+function conversionTable(): Array<CompiledRow | undefined> {
+  if (table === undefined) {
+    table = [];
+    for (const row of CONVERSIONS) if (row[1] < ROW_STRIDE) table[row[0] * ROW_STRIDE + row[1]] = compileRow(row);
+  }
+  return table;
+}
 
 /** The static eligibility rules (converter README): what to do with an event of `type` and `nparams`. */
 export function convertibility(type: number, nparams: number): Conversion {
@@ -89,6 +96,44 @@ export function convertibility(type: number, nparams: number): Conversion {
   return Conversion.Pass;
 }
 
+/** QUICK[type]: convertibility() whatever the parameter count (Pass, Drop, Continue = ask the
+ *  converter), or PASS_IF_COMPLETE: Pass with the table's parameter count, else ask. */
+const PASS_IF_COMPLETE = 3;
+const QUICK = new Uint8Array(EVENT_TABLE.length);
+const FULL_PARAMS = new Uint32Array(EVENT_TABLE.length);
+EVENT_TABLE.forEach((info, type) => {
+  const f = info.flags;
+  FULL_PARAMS[type] = info.params.length;
+  if (f & EF.UNUSED) QUICK[type] = Conversion.Drop;
+  else if (!(f & EF.CONVERTER_MANAGED)) QUICK[type] = !(f & EF.OLD_VERSION) ? Conversion.Pass : (type & 1) === 0 ? Conversion.Drop : Conversion.Continue;
+  else QUICK[type] = (type & 1) === 0 || f & EF.OLD_VERSION ? Conversion.Continue : PASS_IF_COMPLETE;
+});
+
+/**
+ * Per event type, the parameter count with which convertibility() certainly passes the event
+ * unchanged: -1 for any count, -2 for none (the converter must look).
+ */
+export const PASS_WITH_PARAMS = Int32Array.from(QUICK, (q, type) => (q === Conversion.Pass ? -1 : q === PASS_IF_COMPLETE ? FULL_PARAMS[type]! : -2));
+
+/** True when convertibility() certainly passes an event of `type` with `nparams` unchanged. */
+export function passesUnconverted(type: number, nparams: number): boolean {
+  const want = PASS_WITH_PARAMS[type];
+  return want === -1 || want === nparams;
+}
+
+/**
+ * What convertibility() says of the record at buf[start..], from a per-type table: Pass or Drop
+ * when that is certain, Continue when the converter must look (it also raises the errors).
+ */
+export function quickVerdict(buf: Buffer, start: number): Conversion {
+  const type = buf[start + 20]! | (buf[start + 21]! << 8);
+  const q = QUICK[type];
+  if (q === undefined) return Conversion.Continue;
+  if (q !== PASS_IF_COMPLETE) return q;
+  const n = (buf[start + 22]! | (buf[start + 23]! << 8) | (buf[start + 24]! << 16)) + buf[start + 25]! * 0x1000000;
+  return n === FULL_PARAMS[type] ? Conversion.Pass : Conversion.Continue;
+}
+
 /** Width of one parameter length of events of `type`. */
 function lenSize(type: number): number {
   return (EVENT_TABLE[type]!.flags & EF.LARGE_PAYLOAD) !== 0 ? 4 : 2;
@@ -102,13 +147,28 @@ function maxSize(t: ParamType, lsize: number): number {
   return lsize === 4 ? 0xffffffff : 0xffff;
 }
 
+// Little-endian reads and writes by hand: Buffer's readUInt32LE & co. check their arguments on
+// every call, which shows when every event of an old capture is converted.
+const u16 = (b: Buffer, o: number): number => b[o]! | (b[o + 1]! << 8);
+const u32 = (b: Buffer, o: number): number => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 0x1000000;
+function put16(b: Buffer, o: number, v: number): void {
+  b[o] = v & 0xff;
+  b[o + 1] = (v >>> 8) & 0xff;
+}
+function put32(b: Buffer, o: number, v: number): void {
+  b[o] = v & 0xff;
+  b[o + 1] = (v >>> 8) & 0xff;
+  b[o + 2] = (v >>> 16) & 0xff;
+  b[o + 3] = (v >>> 24) & 0xff;
+}
+
 /** Reads the parameter offsets and lengths of a record into `offs`/`lens`. */
 function readSlices(buf: Buffer, start: number, type: number, nparams: number, offs: Int32Array, lens: Int32Array): void {
   const ls = lenSize(type);
   let lp = start + EVT_HDR_SIZE;
   let p = lp + nparams * ls;
   for (let i = 0; i < nparams; i++) {
-    const l = ls === 2 ? buf.readUInt16LE(lp) : buf.readUInt32LE(lp);
+    const l = ls === 2 ? u16(buf, lp) : u32(buf, lp);
     offs[i] = p;
     lens[i] = l;
     p += l;
@@ -129,7 +189,7 @@ function copyBytes(src: Buffer, from: number, dst: Buffer, to: number, n: number
 }
 
 /** Thread id of a record as a number (no BigInt per event). */
-const tidOf = (b: Buffer, start: number): number => b.readInt32LE(start + 12) * 4294967296 + b.readUInt32LE(start + 8);
+const tidOf = (b: Buffer, start: number): number => (u32(b, start + 12) | 0) * 4294967296 + u32(b, start + 8);
 
 const MAX_PARAMS = 64;
 const POOL_MAX = 256;
@@ -196,15 +256,15 @@ export class ScapConverter {
    * The result object is reused by the next call.
    */
   convert(buf: Buffer, start: number): Result {
-    let type = buf.readUInt16LE(start + 20);
-    let nparams = buf.readUInt32LE(start + 22);
+    let type = u16(buf, start + 20);
+    let nparams = u32(buf, start + 22);
     let v = convertibility(type, nparams);
     // The common case (a current event): no conversion, no copy.
     if (v !== Conversion.Continue) return this.done(v, buf, start);
     let src = buf;
     let srcStart = start;
     for (let n = 0; n < MAX_CONVERSIONS; n++) {
-      const len = src.readUInt32LE(srcStart + 16);
+      const len = u32(src, srcStart + 16);
       if (len > MAX_EVENT_SIZE) throw new ConversionError(`event length ${len} exceeds ${MAX_EVENT_SIZE}`);
       // Each step writes into the scratch buffer it does not read from.
       const dst = src === this.bufA ? this.bufB : this.bufA;
@@ -212,8 +272,8 @@ export class ScapConverter {
       if (r !== Conversion.Continue) return this.done(r, src, srcStart);
       src = dst;
       srcStart = 0;
-      type = src.readUInt16LE(20);
-      nparams = src.readUInt32LE(22);
+      type = u16(src, 20);
+      nparams = u32(src, 22);
       v = convertibility(type, nparams);
       if (v !== Conversion.Continue) return this.done(v, src, 0);
     }
@@ -258,12 +318,12 @@ export class ScapConverter {
 
   /** One conversion step: a final verdict (STORE, PASS ...), or Continue with the new event in `out`. */
   private convertOnce(old: Buffer, start: number, type: number, nparams: number, out: Buffer): Conversion {
-    const row = nparams < ROW_STRIDE ? TABLE[type * ROW_STRIDE + nparams] : undefined;
+    const row = nparams < ROW_STRIDE ? conversionTable()[type * ROW_STRIDE + nparams] : undefined;
     if (!row) throw new ConversionError(`no conversion for ${EVENT_TABLE[type]!.id} with ${nparams} parameters`);
     const action = row.action;
     const tidKey = tidOf(old, start);
     if (action === ACT.STORE || action === ACT.STORE_AND_PASS) {
-      this.store(tidKey, old, start, old.readUInt32LE(start + 16));
+      this.store(tidKey, old, start, u32(old, start + 16));
       return action === ACT.STORE ? Conversion.Drop : Conversion.Pass;
     }
     if (action === ACT.PASS) return Conversion.Pass;
@@ -299,11 +359,11 @@ export class ScapConverter {
           if (enter === undefined) {
             enter = this.enterOf(tidKey);
             if (enter !== undefined) {
-              const etype = enter.readUInt16LE(20);
+              const etype = u16(enter, 20);
               if (etype !== type - 1) {
                 throw new ConversionError(`the enter event for ${EVENT_TABLE[type]!.id} is ${EVENT_TABLE[etype]?.id ?? etype}`);
               }
-              enterParams = enter.readUInt32LE(22);
+              enterParams = u32(enter, 22);
               if (enterParams > MAX_PARAMS) throw new ConversionError(`enter event ${EVENT_TABLE[etype]!.id} has ${enterParams} parameters`);
               readSlices(enter, 0, etype, enterParams, this.entOffs, this.entLens);
             }
@@ -342,9 +402,9 @@ export class ScapConverter {
     for (let i = 0; i < added; i++) total += pl[i]!;
     if (total > MAX_EVENT_SIZE) throw new ConversionError(`converted event would be ${total} bytes`);
     copyBytes(old, start, out, 0, 16); // ts, tid
-    out.writeUInt32LE(total, 16);
-    out.writeUInt16LE(row.newType, 20);
-    out.writeUInt32LE(n, 22);
+    put32(out, 16, total);
+    put16(out, 20, row.newType);
+    put32(out, 22, n);
     let lp = EVT_HDR_SIZE;
     let dp = EVT_HDR_SIZE + n * ls;
     if (kept > 0) {
@@ -359,7 +419,7 @@ export class ScapConverter {
       if (ls === 2) {
         out[lp] = l & 0xff;
         out[lp + 1] = l >>> 8;
-      } else out.writeUInt32LE(l, lp);
+      } else put32(out, lp, l);
       lp += ls;
       copyBytes(pb[i]!, po[i]!, out, dp, l);
       dp += l;

@@ -4,16 +4,16 @@
 // payload, with or without flags). Old captures are converted to the current event model by
 // ScapConverter. Events come out through one shared EventView re-pointed at each record; table
 // blocks come out once per section as a ScapTables object, before that section's first event.
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { EF } from '../../events/event-info.js';
 import { EVT_HDR_SIZE, EventView } from '../../events/event.js';
 import { EVENT_TABLE } from '../../events/event-table.js';
-import { Conversion, ConversionError, ScapConverter } from './converter.js';
+import { Conversion, ConversionError, ScapConverter, passesUnconverted, quickVerdict } from './converter.js';
 import {
   BLOCK, BLOCK_OVERHEAD, SHB_MAGIC, ScapFormatError, eventBlockKind, proclistVersion,
-  type ScapProcess, type ScapTables,
+  type EventBlockKind, type ScapProcess, type ScapTables,
 } from './format.js';
 import { parseFdList, parseIfList, parseMachineInfo, parseProcList, parseUserList } from './tables.js';
 
@@ -67,6 +67,9 @@ const MAX_BLOCK = 1 << 30;
 /** Little-endian u32 by hand (Buffer.readUInt32LE checks its arguments on every call). */
 const u32 = (b: Buffer, o: number): number => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 0x1000000;
 const V1_HDR_SIZE = EVT_HDR_SIZE - 4;
+/** Event block kinds by block type, for the block types below 0x1000 (all the current ones). */
+const EVENT_BLOCKS: Array<EventBlockKind | undefined> = [];
+for (let bt = 0; bt < 0x1000; bt++) EVENT_BLOCKS.push(eventBlockKind(bt));
 const NOTIFICATION_E = EVENT_TABLE.findIndex((e) => e.id === 'PPME_NOTIFICATION_E');
 const INFRASTRUCTURE_EVENT_E = EVENT_TABLE.findIndex((e) => e.id === 'PPME_INFRASTRUCTURE_EVENT_E');
 
@@ -75,8 +78,12 @@ const INFRASTRUCTURE_EVENT_E = EVENT_TABLE.findIndex((e) => e.id === 'PPME_INFRA
  * readers below feed it from streams.
  */
 export class ScapParser {
+  /** Unparsed input is buf[pos .. limit). */
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
+  private limit = 0;
+  /** The buffer readFile() reads into, reused for every read. */
+  private own: Buffer | undefined;
   /** Absolute offset of buf[0] in the decompressed stream. */
   private base = 0;
   private ended = false;
@@ -100,16 +107,39 @@ export class ScapParser {
   /** Adds decompressed bytes. */
   feed(chunk: Buffer): void {
     this.summary.bytes += chunk.length;
-    if (this.pos >= this.buf.length) {
-      this.base += this.buf.length;
+    if (this.pos >= this.limit) {
+      this.base += this.limit;
       this.buf = chunk;
-      this.pos = 0;
     } else {
-      const rest = this.buf.subarray(this.pos);
+      const rest = this.buf.subarray(this.pos, this.limit);
       this.base += this.pos;
       this.buf = Buffer.concat([rest, chunk]);
-      this.pos = 0;
     }
+    this.pos = 0;
+    this.limit = this.buf.length;
+  }
+
+  /**
+   * Reads the next bytes of a plain file straight into the parser's own buffer (no stream, no
+   * per-chunk allocation): the unparsed rest moves to the front, the read fills what follows, and
+   * the buffer grows when one block needs more room. Returns the bytes read, 0 at the end.
+   */
+  readFile(fd: number, chunkSize: number): number {
+    const rest = this.limit - this.pos;
+    // A block longer than the buffer: make room for all of it (its length is in its header).
+    let need = chunkSize;
+    if (rest >= 8) need = Math.max(need, Math.min(u32(this.buf, this.pos + 4), MAX_BLOCK) + chunkSize);
+    let own = this.own;
+    if (own === undefined || own.length < need) own = this.own = Buffer.allocUnsafe(need);
+    if (rest > 0) this.buf.copy(own, 0, this.pos, this.limit);
+    this.base += this.pos;
+    this.buf = own;
+    this.pos = 0;
+    this.limit = rest;
+    const n = readSync(fd, own, rest, own.length - rest, null);
+    this.limit += n;
+    this.summary.bytes += n;
+    return n;
   }
 
   /** No more bytes will come. */
@@ -124,7 +154,7 @@ export class ScapParser {
 
   /** Type of the block at the parse position, if its header is available. */
   pendingBlockType(): number | undefined {
-    return this.buf.length - this.pos >= 4 ? this.buf.readUInt32LE(this.pos) : undefined;
+    return this.limit - this.pos >= 4 ? this.buf.readUInt32LE(this.pos) : undefined;
   }
 
   private fail(why: string, at: number, bt?: number): never {
@@ -137,7 +167,7 @@ export class ScapParser {
    */
   next(): ScapItem | undefined {
     for (;;) {
-      const avail = this.buf.length - this.pos;
+      const avail = this.limit - this.pos;
       if (avail < 8) {
         if (!this.ended) return undefined;
         if (avail > 0) this.fail(`truncated block header (${avail} bytes left)`, this.offset, this.pendingBlockType());
@@ -165,8 +195,7 @@ export class ScapParser {
         // Tables of this section are complete once the first event arrives.
         if (this.tablesPending) return this.flushTables();
         this.pos = start + len;
-        const item = this.readEvent(b, start, len, bt, at, kind.v2, kind.flags);
-        if (item) return item;
+        if (this.readEvent(b, start, len, bt, kind.v2, kind.flags)) return this.eventItem;
         continue;
       }
       this.pos = start + len;
@@ -178,6 +207,60 @@ export class ScapParser {
       }
       this.readTable(b, start, len, bt, at);
     }
+  }
+
+  /**
+   * Delivers every complete item of the input to `handler`: the per-event loop. Event blocks of
+   * a section whose tables are out go straight to the handler; anything else (section headers,
+   * tables, the end, errors) through next().
+   */
+  deliver(handler: ScapHandler): void {
+    const view = this.view;
+    const item = this.eventItem;
+    const summary = this.summary;
+    const convert = this.convert;
+    const delivered = this.delivered;
+    const ntypes = EVENT_TABLE.length;
+    for (;;) {
+      const b = this.buf;
+      const start = this.pos;
+      if (this.limit - start >= 8 && !this.tablesPending && this.sawSection) {
+        const bt = (b[start]! | (b[start + 1]! << 8) | (b[start + 2]! << 16)) + b[start + 3]! * 0x1000000;
+        const len = (b[start + 4]! | (b[start + 5]! << 8) | (b[start + 6]! << 16)) + b[start + 7]! * 0x1000000;
+        const kind = bt < 0x1000 ? EVENT_BLOCKS[bt] : undefined;
+        const end = start + len;
+        if (kind !== undefined && len >= BLOCK_OVERHEAD && len <= MAX_BLOCK && end <= this.limit &&
+            (b[end - 4]! | (b[end - 3]! << 8) | (b[end - 2]! << 16)) + b[end - 1]! * 0x1000000 === len) {
+          this.pos = end;
+          // A V2 event that is valid and needs no conversion, the usual case, is delivered here;
+          // anything else (V1, conversion, errors, unknown types) takes readEvent.
+          const h = kind.flags ? start + 14 : start + 10;
+          const avail = end - 4 - h;
+          if (kind.v2 && avail >= EVT_HDR_SIZE && (b[h + 20]! | (b[h + 21]! << 8)) < ntypes &&
+              view.load(b, h, 0, b[start + 8]! | (b[start + 9]! << 8), avail) === undefined &&
+              (!convert || passesUnconverted(view.type, (b[h + 22]! | (b[h + 23]! << 8) | (b[h + 24]! << 16)) + b[h + 25]! * 0x1000000))) {
+            summary.records++;
+            summary.events++;
+            view.num = delivered ? summary.events : summary.records;
+            item.flags = kind.flags ? (b[start + 10]! | (b[start + 11]! << 8) | (b[start + 12]! << 16)) + b[start + 13]! * 0x1000000 : 0;
+            handler.event(view, item.flags);
+            continue;
+          }
+          if (this.readEvent(b, start, len, bt, kind.v2, kind.flags)) handler.event(view, item.flags);
+          continue;
+        }
+      }
+      if (!this.deliverNext(handler)) return;
+    }
+  }
+
+  /** deliver() for anything but an event block: through next(). False when input is needed. */
+  private deliverNext(handler: ScapHandler): boolean {
+    const it = this.next();
+    if (it === undefined) return false;
+    if (it.kind === 'event') handler.event(it.evt, it.flags);
+    else handler.tables?.(it.tables);
+    return true;
   }
 
   private flushTables(): ScapItem {
@@ -245,7 +328,9 @@ export class ScapParser {
     }
   }
 
-  private readEvent(b: Buffer, start: number, len: number, bt: number, at: number, v2: boolean, hasFlags: boolean): ScapItem | undefined {
+  /** Reads one event block into the view; false when it delivers nothing (dropped, unknown). */
+  private readEvent(b: Buffer, start: number, len: number, bt: number, v2: boolean, hasFlags: boolean): boolean {
+    const at = this.base + start;
     const bodyEnd = start + len - 4;
     const cpu = b[start + 8]! | (b[start + 9]! << 8);
     const flags = hasFlags ? u32(b, start + 10) : 0;
@@ -256,15 +341,14 @@ export class ScapParser {
     if (type >= EVENT_TABLE.length) {
       // An event of a newer producer: libscap skips it without numbering it.
       this.summary.unknown++;
-      return undefined;
+      return false;
     }
     let rb = b;
     let rs = h;
     const view = this.view;
     if (v2) {
       // Validation fills the view's parameter offsets, kept when the converter passes the record on.
-      view.reset(b, h, 0, cpu);
-      const bad = view.validate(bodyEnd - h);
+      const bad = view.load(b, h, 0, cpu, bodyEnd - h);
       if (bad !== undefined) this.fail(`invalid event: ${bad}`, at, bt);
     } else {
       rb = this.v1ToV2(b, h, bodyEnd, at, bt);
@@ -273,7 +357,13 @@ export class ScapParser {
     this.summary.records++;
     let out = rb;
     let outStart = rs;
-    if (this.convert) {
+    // Most events need no conversion, which a per-type table tells without calling the converter.
+    const quick = this.convert ? quickVerdict(rb, rs) : Conversion.Pass;
+    if (quick === Conversion.Drop) {
+      this.summary.dropped++;
+      return false;
+    }
+    if (quick === Conversion.Continue) {
       let r;
       try {
         r = this.converter.convert(rb, rs);
@@ -283,7 +373,7 @@ export class ScapParser {
       }
       if (r.verdict === Conversion.Drop) {
         this.summary.dropped++;
-        return undefined;
+        return false;
       }
       out = r.buf;
       outStart = r.start;
@@ -296,7 +386,7 @@ export class ScapParser {
       view.reset(out, outStart, num, cpu);
     }
     this.eventItem.flags = flags;
-    return this.eventItem;
+    return true;
   }
 
   /**
@@ -416,12 +506,11 @@ function mergeErrors(streamErr: unknown, parseErr: unknown, parser: ScapParser, 
 export async function readScap(source: ScapSource, handler: ScapHandler, opts: ScapReadOptions = {}): Promise<ScapReadSummary> {
   const file = opts.file ?? (typeof source === 'string' ? source : undefined);
   const parser = new ScapParser({ ...opts, file });
-  const drain = () => {
-    for (let it = parser.next(); it; it = parser.next()) {
-      if (it.kind === 'event') handler.event(it.evt, it.flags);
-      else handler.tables?.(it.tables);
-    }
-  };
+  if (typeof source === 'string') {
+    const summary = await readPlainFile(source, parser, handler, opts.chunkSize ?? PLAIN_CHUNK);
+    if (summary !== undefined) return summary;
+  }
+  const drain = () => parser.deliver(handler);
   try {
     for await (const c of chunks(source, opts.chunkSize ?? 1 << 20)) {
       parser.feed(c);
@@ -441,6 +530,49 @@ export async function readScap(source: ScapSource, handler: ScapHandler, opts: S
   }
   parser.end();
   drain();
+  return parser.summary;
+}
+
+const PLAIN_CHUNK = 1 << 20;
+
+/**
+ * Reads an uncompressed capture file with synchronous reads into the parser's own buffer: no
+ * stream machinery, no copies beyond the read itself. Returns undefined, having read nothing,
+ * for a gzip file (the stream path decompresses it).
+ */
+async function readPlainFile(path: string, parser: ScapParser, handler: ScapHandler, chunkSize: number): Promise<ScapReadSummary | undefined> {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined; // the stream path reports the error as it always has
+  }
+  try {
+    const head = Buffer.alloc(2);
+    if (readSync(fd, head, 0, 2, 0) === 2 && isGzip(head)) return undefined;
+    for (;;) {
+      let n: number;
+      try {
+        n = parser.readFile(fd, chunkSize);
+      } catch (err) {
+        // An I/O error: deliver every complete block, then report.
+        parser.end();
+        try {
+          parser.deliver(handler);
+        } catch (inner) {
+          throw mergeErrors(err, inner, parser, path);
+        }
+        throw streamError(err, parser, path);
+      }
+      if (n === 0) break;
+      parser.deliver(handler);
+      if (handler.chunkDone && (await handler.chunkDone()) === false) return parser.summary;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  parser.end();
+  parser.deliver(handler);
   return parser.summary;
 }
 

@@ -139,7 +139,8 @@ export interface InspectResult {
 
 /** Buffers output lines and writes them once per read chunk, honouring backpressure. */
 class LineSink {
-  private buf: string[] = [];
+  /** Lines since the last flush; one array, emptied (not replaced) so it stays an array of strings. */
+  private readonly buf: string[] = [];
   /** The reader went away (EPIPE, e.g. `| head`): stop quietly. */
   broken = false;
   constructor(private readonly out: NodeJS.WritableStream) {
@@ -154,7 +155,7 @@ class LineSink {
   async flush(): Promise<void> {
     if (this.buf.length === 0 || this.broken) return;
     const text = `${this.buf.join('\n')}\n`;
-    this.buf = [];
+    this.buf.length = 0;
     if (!this.out.write(text)) {
       await new Promise<void>((r) => {
         const done = () => {

@@ -36,7 +36,8 @@ function newestMtime(dir: string): number {
 export function agentMissing(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (the eBPF sensor loads BPF programs)';
   if (!existsSync(sensorBinary)) return `the sensor is not built (${sensorBinary}): run make -C sensor`;
-  const built = join(repoRoot, 'dist', 'cli', 'main.js');
+  const bundle = join(repoRoot, 'dist', 'bundle', 'saker.cjs');
+  const built = existsSync(bundle) ? bundle : join(repoRoot, 'dist', 'cli', 'main.js');
   if (existsSync(built) && statSync(built).mtimeMs < newestMtime(join(repoRoot, 'src'))) {
     throw new Error('dist/ is older than src/ and bin/saker.js would run it: run npm run build (or remove dist/)');
   }

@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeEvent, eventCode } from '../events/encode.js';
+import { EventView } from '../events/event.js';
+import { pathParam } from './path-texts.js';
+import { isNormalAbsolute } from './paths.js';
+
+const openat = eventCode('openat');
+const view = (path: string | Buffer) => new EventView().reset(encodeEvent({ ts: 1n, tid: 1, type: openat, params: [3, -100, path, 1, 0, 1, 2] }), 0, 1);
+
+test('a path parameter reads as EventView.str, with its normality, whether cached or not', () => {
+  const paths = ['/etc/passwd', 'relative/x', '/a//b', '/a/./b', '/a/../b', '/trailing/', '', '/', '/tmp/é€😀', `/${'x'.repeat(300)}`];
+  // Many distinct paths, so slots are reused and entries replaced.
+  for (let i = 0; i < 2000; i++) paths.push(`/data/file-${i}`);
+  for (let round = 0; round < 2; round++) {
+    for (const p of paths) {
+      const v = view(p);
+      const got = pathParam(v, 2);
+      assert.equal(got.text, v.str(2));
+      assert.equal(got.normalAbsolute, isNormalAbsolute(v.str(2)), p);
+    }
+  }
+  const raw = Buffer.from([0x2f, 0x61, 0xff, 0x62, 0]);
+  assert.equal(pathParam(view(raw), 2).text, '/a\ufffdb');
+});
+
+test('the same bytes give the very same string while cached', () => {
+  const a = pathParam(view('/etc/hostname'), 2);
+  const b = pathParam(view('/etc/hostname'), 2);
+  assert.equal(a, b);
+  assert.notEqual(pathParam(view('/etc/hostnamf'), 2).text, a.text);
+});

@@ -1,0 +1,47 @@
+// Path parameters decoded once per distinct byte string: a process opens the same few files over
+// and over, and decoding a path (UTF-8, a new string) and checking whether it is already normal
+// cost more than hashing and comparing its bytes. Equal bytes give the very same string, which
+// also makes later comparisons of names that came from it a pointer test.
+import type { EventView } from '../events/event.js';
+import { isNormalAbsolute } from './paths.js';
+
+/** A decoded path parameter: its text (as EventView.str gives it) and whether it is an absolute
+ *  path that normalising leaves unchanged (paths.isNormalAbsolute). Never changed once made. */
+export interface PathText {
+  readonly text: string;
+  readonly normalAbsolute: boolean;
+}
+
+const SLOTS = 512; // a power of two
+/** Longer paths are decoded every time: they are rarely repeated and costly to compare. */
+const MAX_CACHED = 256;
+const keys: Array<Buffer | undefined> = new Array<Buffer | undefined>(SLOTS).fill(undefined);
+const entries: PathText[] = new Array<PathText>(SLOTS).fill({ text: '', normalAbsolute: false });
+
+/** Parameter i of `evt` as a path (without its NUL terminator), from the cache when seen lately. */
+export function pathParam(evt: EventView, i: number): PathText {
+  const b = evt.buf;
+  const start = evt.paramOffset(i);
+  let end = start + evt.paramLength(i);
+  if (end > start && b[end - 1] === 0) end--;
+  const n = end - start;
+  if (n > MAX_CACHED) return decode(evt, i);
+  let h = n;
+  for (let k = start; k < end; k++) h = (Math.imul(h, 31) + b[k]!) | 0;
+  const slot = h & (SLOTS - 1);
+  const key = keys[slot];
+  if (key !== undefined && key.length === n) {
+    let k = 0;
+    while (k < n && key[k] === b[start + k]) k++;
+    if (k === n) return entries[slot]!;
+  }
+  const entry = decode(evt, i);
+  keys[slot] = Buffer.from(b.subarray(start, end));
+  entries[slot] = entry;
+  return entry;
+}
+
+function decode(evt: EventView, i: number): PathText {
+  const text = evt.str(i);
+  return { text, normalAbsolute: isNormalAbsolute(text) };
+}
