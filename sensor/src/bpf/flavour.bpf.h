@@ -25,6 +25,15 @@ static __always_inline struct task_struct *current_task(void)
 	return (struct task_struct *)bpf_get_current_task();
 }
 
+/* The pointer stored at kernel address `addr` (NULL when unreadable). */
+static __always_inline void *kload_ptr(const void *addr)
+{
+	void *v = NULL;
+
+	bpf_probe_read_kernel(&v, sizeof(v), addr);
+	return v;
+}
+
 #else
 
 #define TP_PROG(tp) SEC("tp_btf/" tp)
@@ -37,6 +46,13 @@ extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym;
 static __always_inline struct task_struct *current_task(void)
 {
 	return bpf_get_current_task_btf();
+}
+
+/* The pointer stored at kernel address `addr` (NULL when unreadable): a cast to untrusted
+ * read-only memory turns the read into one fault-safe load instead of a helper call. */
+static __always_inline void *kload_ptr(const void *addr)
+{
+	return *(void **)bpf_rdonly_cast((void *)addr, 0);
 }
 
 #endif

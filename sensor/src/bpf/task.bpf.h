@@ -156,10 +156,10 @@ static __always_inline struct file *fd_file(__s64 fd)
 	struct fdtable *fdt = KR(current_task(), files, fdt);
 	if (!fdt || fd >= KR(fdt, max_fds))
 		return NULL;
-	/* a variable index: probe reads (the verifier allows no variable offset on typed pointers) */
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *f = NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	/* a variable index: an untrusted load (the verifier allows no variable offset on typed
+	 * pointers) */
+	struct file **fds = (struct file **)KR(fdt, fd);
+	struct file *f = kload_ptr(&fds[fd]);
 	return f ? AS(struct file, f) : NULL;
 }
 
