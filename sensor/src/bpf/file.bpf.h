@@ -54,8 +54,8 @@ int BPF_PROG(sx_open, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-HANDLER
-int BPF_PROG(sx_openat, struct pt_regs *regs, long ret)
+/* openat and close are also called directly by the dispatcher (sensor.bpf.c). */
+static __always_inline int openat_exit(struct pt_regs *regs, long ret)
 {
 	__u32 flags = syscall_arg(regs, 2);
 	struct opened o;
@@ -73,6 +73,12 @@ int BPF_PROG(sx_openat, struct pt_regs *regs, long ret)
 	put_u64(r, o.ino);
 	rec_submit(r);
 	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_openat, struct pt_regs *regs, long ret)
+{
+	return openat_exit(regs, ret);
 }
 
 HANDLER
@@ -118,8 +124,7 @@ int BPF_PROG(sx_creat, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-HANDLER
-int BPF_PROG(sx_close, struct pt_regs *regs, long ret)
+static __always_inline int close_exit(struct pt_regs *regs, long ret)
 {
 	struct rec *r;
 
@@ -129,6 +134,12 @@ int BPF_PROG(sx_close, struct pt_regs *regs, long ret)
 	put_s64(r, (__s32)syscall_arg(regs, 0));
 	rec_submit(r);
 	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_close, struct pt_regs *regs, long ret)
+{
+	return close_exit(regs, ret);
 }
 
 HANDLER

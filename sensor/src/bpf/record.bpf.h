@@ -29,7 +29,7 @@ static __always_inline struct rec *rec_begin(__u16 type, __u32 nparams, __u16 ki
 	r->nparams = nparams;
 	r->lens = HDR_SIZE;
 	r->pos = HDR_SIZE + nparams * 2;
-	r->tid = (__u32)bpf_get_current_pid_tgid();
+	r->tid = current_tid();
 	r->ts = bpf_ktime_get_boot_ns() + cfg.boot_to_epoch_ns;
 	return r;
 }

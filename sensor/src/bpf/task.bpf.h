@@ -178,9 +178,8 @@ static __always_inline enum overlay_layer file_overlay_layer(struct file *f)
 	struct dentry *d = KR(f, f_path.dentry);
 	if (KR(d, d_sb, s_magic) != K_OVERLAYFS_SUPER_MAGIC)
 		return NOT_OVERLAY;
-	char *inode = (char *)BPF_CORE_READ(d, d_inode);
-	struct dentry *upper = NULL;
-	bpf_probe_read_kernel(&upper, sizeof(upper), inode + bpf_core_type_size(struct inode));
+	char *inode = (char *)KR(d, d_inode);
+	struct dentry *upper = kload_ptr(inode + bpf_core_type_size(struct inode));
 	if (upper && BPF_CORE_READ(upper, d_inode, i_ino))
 		return OVERLAY_UPPER;
 	return OVERLAY_LOWER;
