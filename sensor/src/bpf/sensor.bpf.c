@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Saker's kernel side: syscall exit events and process lifecycle events in the libs event format,
- * streamed through one ring buffer.
+ * streamed through per-CPU rings that the loader merges (record.bpf.h, maps.bpf.h).
  *
  * sys_exit dispatcher --(syscall in cfg.syscall_mask, caller not ignored)--> tail call into the
  * syscall's handler (sx_<name>; openat and close are run in place), which assembles the record
- * in per-CPU scratch and copies it into the ring. Successful execs come from sched_process_exec and thread exits from
- * sched_process_exit.
+ * in per-CPU scratch and copies it into this CPU's ring. Successful execs come from
+ * sched_process_exec and thread exits from sched_process_exit.
  *
  * There is no sys_enter program: on x86-64 the saved user registers still hold the arguments
  * at sys_exit (only a successful exec replaces them, and that is reported from

@@ -1,0 +1,28 @@
+/* Reading the per-CPU rings (see shared.h) from the loader: the chunks through an mmap of the
+ * array map, the positions through the skeleton's .bss. Records of all CPUs come out in
+ * timestamp order, as they would from one ring. */
+#ifndef SAKER_RING_H
+#define SAKER_RING_H
+
+#include <stddef.h>
+
+#include "probes.h"
+
+struct ring {
+	const unsigned char *chunks; /* mmap of ring_chunks */
+	size_t map_len, chunk_stride;
+	struct sensor_ring_pos *pos;
+	unsigned ncpus, chunk_bits;
+};
+
+/* Called for each record; a nonzero return stops the drain after this record (and is returned). */
+typedef int (*ring_record_fn)(void *ctx, const void *data, size_t size);
+
+/* 0 or a negative errno. */
+int ring_open(struct ring *r, const struct probes *p);
+/* Hands `fn` every record written so far, oldest first across CPUs, then frees their space.
+ * Returns 0, or fn's return value when it stopped the drain. */
+int ring_drain(struct ring *r, ring_record_fn fn, void *ctx);
+void ring_close(struct ring *r);
+
+#endif
