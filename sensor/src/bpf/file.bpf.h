@@ -54,14 +54,15 @@ int BPF_PROG(sx_open, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-/* openat and close are also called directly by the dispatcher (sensor.bpf.c). */
-static __always_inline int openat_exit(struct pt_regs *regs, long ret)
+/* openat and close are also called directly by the dispatcher (sensor.bpf.c), which has the
+ * current thread's id at hand. */
+static __always_inline int openat_exit(struct pt_regs *regs, long ret, __u32 tid)
 {
 	__u32 flags = syscall_arg(regs, 2);
 	struct opened o;
 	struct rec *r;
 
-	if (!(r = rec_begin(PPME_SYSCALL_OPENAT_2_X, 7, DK_OPEN)))
+	if (!(r = rec_begin_tid(PPME_SYSCALL_OPENAT_2_X, 7, DK_OPEN, tid)))
 		return 0;
 	inspect_opened(ret, &o);
 	put_s64(r, ret);
@@ -78,7 +79,7 @@ static __always_inline int openat_exit(struct pt_regs *regs, long ret)
 HANDLER
 int BPF_PROG(sx_openat, struct pt_regs *regs, long ret)
 {
-	return openat_exit(regs, ret);
+	return openat_exit(regs, ret, current_tid());
 }
 
 HANDLER
@@ -124,11 +125,11 @@ int BPF_PROG(sx_creat, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-static __always_inline int close_exit(struct pt_regs *regs, long ret)
+static __always_inline int close_exit(struct pt_regs *regs, long ret, __u32 tid)
 {
 	struct rec *r;
 
-	if (!(r = rec_begin(PPME_SYSCALL_CLOSE_X, 2, DK_CLOSE)))
+	if (!(r = rec_begin_tid(PPME_SYSCALL_CLOSE_X, 2, DK_CLOSE, tid)))
 		return 0;
 	put_s64(r, ret);
 	put_s64(r, (__s32)syscall_arg(regs, 0));
@@ -139,7 +140,7 @@ static __always_inline int close_exit(struct pt_regs *regs, long ret)
 HANDLER
 int BPF_PROG(sx_close, struct pt_regs *regs, long ret)
 {
-	return close_exit(regs, ret);
+	return close_exit(regs, ret, current_tid());
 }
 
 HANDLER

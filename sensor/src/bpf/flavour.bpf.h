@@ -30,10 +30,15 @@ static __always_inline __u32 current_tid(void)
 	return (__u32)bpf_get_current_pid_tgid();
 }
 
-/* `cur` is current_task(), which the tp_btf build reads the id from. */
+/* `cur` is current_task(), which the tp_btf build reads the ids from. */
 static __always_inline __u32 current_tgid(struct task_struct *cur)
 {
 	return bpf_get_current_pid_tgid() >> 32;
+}
+
+static __always_inline __u32 current_tid_of(struct task_struct *cur)
+{
+	return (__u32)bpf_get_current_pid_tgid();
 }
 
 /* The pointer stored at kernel address `addr` (NULL when unreadable). */
@@ -69,6 +74,11 @@ static __always_inline __u32 current_tid(void)
 static __always_inline __u32 current_tgid(struct task_struct *cur)
 {
 	return cur->tgid;
+}
+
+static __always_inline __u32 current_tid_of(struct task_struct *cur)
+{
+	return cur->pid;
 }
 
 /* The pointer stored at kernel address `addr` (NULL when unreadable): a cast to untrusted

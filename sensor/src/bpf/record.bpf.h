@@ -13,8 +13,9 @@
  * unaligned stores, and the verifier only checks the range, which the mask bounds. */
 #define REC_AT(r, pos) ((void *)((unsigned long)(r)->buf + ((pos) & REC_MASK)))
 
-/* This CPU's scratch record, initialised for an event of `type`; NULL (counted) if missing. */
-static __always_inline struct rec *rec_begin(__u16 type, __u32 nparams, __u16 kind)
+/* This CPU's scratch record, initialised for an event of `type` of thread `tid`; NULL (counted)
+ * if missing. */
+static __always_inline struct rec *rec_begin_tid(__u16 type, __u32 nparams, __u16 kind, __u32 tid)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct rec *r = bpf_map_lookup_elem(&scratch_map, &cpu);
@@ -29,9 +30,15 @@ static __always_inline struct rec *rec_begin(__u16 type, __u32 nparams, __u16 ki
 	r->nparams = nparams;
 	r->lens = HDR_SIZE;
 	r->pos = HDR_SIZE + nparams * 2;
-	r->tid = current_tid();
+	r->tid = tid;
 	r->ts = bpf_ktime_get_boot_ns() + cfg.boot_to_epoch_ns;
 	return r;
+}
+
+/* The same for the current thread. */
+static __always_inline struct rec *rec_begin(__u16 type, __u32 nparams, __u16 kind)
+{
+	return rec_begin_tid(type, nparams, kind, current_tid());
 }
 
 static __always_inline void put_len(struct rec *r, __u32 len)
