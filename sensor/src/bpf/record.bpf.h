@@ -13,6 +13,12 @@
  * unaligned stores, and the verifier only checks the range, which the mask bounds. */
 #define REC_AT(r, pos) ((void *)((unsigned long)(r)->buf + ((pos) & REC_MASK)))
 
+/* Event time: nanoseconds since the epoch. */
+static __always_inline __u64 event_ts(void)
+{
+	return bpf_ktime_get_boot_ns() + cfg.boot_to_epoch_ns;
+}
+
 /* This CPU's scratch record, initialised for an event of `type` of thread `tid`; NULL (counted)
  * if missing. */
 static __always_inline struct rec *rec_begin_tid(__u16 type, __u32 nparams, __u16 kind, __u32 tid)
@@ -31,7 +37,7 @@ static __always_inline struct rec *rec_begin_tid(__u16 type, __u32 nparams, __u1
 	r->lens = HDR_SIZE;
 	r->pos = HDR_SIZE + nparams * 2;
 	r->tid = tid;
-	r->ts = bpf_ktime_get_boot_ns() + cfg.boot_to_epoch_ns;
+	r->ts = event_ts();
 	return r;
 }
 
@@ -166,39 +172,90 @@ static __always_inline void set_last_byte(struct rec *r, __u8 v)
 	r->buf[(r->pos - 1) & REC_MASK] = v;
 }
 
-/* Copies a finished record into this CPU's ring. Records up to COPY_INLINE bytes are copied by
- * 8-byte stores (the padding past `len` is copied too; the position advances by the padded
- * size), longer ones by a helper. The loader drains the rings on a timer (--poll-ms). */
-#define COPY_INLINE 256
+/* A place at the head of this CPU's ring, reserved by ring_reserve for up to `max` bytes and
+ * published by ring_commit with the bytes actually written. Nothing nests on one CPU (the
+ * programs run on syscall exit and process events, in process context, without preemption), so
+ * nothing else writes between the two. */
+struct ring_slot {
+	unsigned long at; /* address of the record */
+	__u64 prod;
+	__u32 cpu;
+};
 
-static __always_inline bool ring_put(struct rec *r, __u32 len)
+static __always_inline bool ring_reserve(struct ring_slot *s, __u32 cpu, __u32 max)
 {
-	__u32 cpu = r->cpu & (SENSOR_MAX_CPUS - 1);
-	struct sensor_ring_pos *rp = &ring_pos[cpu];
+	struct sensor_ring_pos *rp = &ring_pos[cpu & (SENSOR_MAX_CPUS - 1)];
 	__u32 bits = cfg.ring_chunk_bits;
 	__u64 prod = rp->prod;
-	__u32 size = (len + 7) & ~7U;
 
-	if (prod + size - rp->cons > ((__u64)SENSOR_CHUNK << bits))
+	if (prod + max - rp->cons > ((__u64)SENSOR_CHUNK << bits))
 		return false;
 	__u32 key = (cpu << bits) + ((prod >> SENSOR_CHUNK_SHIFT) & ((1U << bits) - 1));
 	struct chunk *ch = bpf_map_lookup_elem(&ring_chunks, &key);
 	if (!ch)
 		return false;
-	unsigned long dst = (unsigned long)ch->data + (prod & (SENSOR_CHUNK - 1));
+	s->at = (unsigned long)ch->data + (prod & (SENSOR_CHUNK - 1));
+	s->prod = prod;
+	s->cpu = cpu & (SENSOR_MAX_CPUS - 1);
+	return true;
+}
+
+static __always_inline void ring_commit(struct ring_slot *s, __u32 len)
+{
+	/* the record is complete before the loader can see it (x86-64 keeps stores in order) */
+	asm volatile("" ::: "memory");
+	ring_pos[s->cpu].prod = s->prod + ((len + 7) & ~7U);
+}
+
+/* ppm_evt_hdr { u64 ts; u64 tid; u32 len; u16 type; u32 nparams }, packed */
+static __always_inline void write_hdr(unsigned long at, __u64 ts, __u64 tid, __u32 len, __u16 type,
+				      __u32 nparams)
+{
+	*(__u64 *)at = ts;
+	*(__u64 *)(at + 8) = tid;
+	*(__u32 *)(at + 16) = len;
+	*(__u16 *)(at + 20) = type;
+	*(__u32 *)(at + 22) = nparams;
+}
+
+/* Copies a finished record into this CPU's ring. Records up to COPY_INLINE bytes are copied by
+ * 8-byte stores (the padding past `len` is copied too), longer ones by a helper. The loader
+ * drains the rings on a timer (--poll-ms). */
+#define COPY_INLINE 256
+
+static __always_inline bool ring_put(struct rec *r, __u32 len)
+{
+	struct ring_slot s;
+
+	if (!ring_reserve(&s, r->cpu, len))
+		return false;
 	if (len <= COPY_INLINE) {
 		for (int i = 0; i < COPY_INLINE / 8; i++) {
 			if (i * 8 >= len)
 				break;
-			*(__u64 *)(dst + i * 8) = *(__u64 *)REC_AT(r, i * 8);
+			*(__u64 *)(s.at + i * 8) = *(__u64 *)REC_AT(r, i * 8);
 		}
-	} else if (bpf_probe_read_kernel((void *)dst, len & REC_MASK, r->buf)) {
+	} else if (bpf_probe_read_kernel((void *)s.at, len & REC_MASK, r->buf)) {
 		return false;
 	}
-	/* the record is complete before the loader can see it */
-	asm volatile("" ::: "memory");
-	rp->prod = prod + size;
+	ring_commit(&s, len);
 	return true;
+}
+
+/* Fixed-layout records can skip the scratch record: written straight into the ring, at offsets
+ * known at compile time. fixed_begin counts the event and reserves `max` bytes (a drop is
+ * counted when they are not free); the caller writes the header (write_hdr), the lengths and
+ * the parameters, then ring_commit. */
+static __always_inline bool fixed_begin(struct ring_slot *s, __u32 max, __u16 kind)
+{
+	__u32 cpu = bpf_get_smp_processor_id() & (SENSOR_MAX_CPUS - 1);
+	struct sensor_counters *c = &counters[cpu];
+
+	c->events++;
+	if (ring_reserve(s, cpu, max))
+		return true;
+	c->drops_full[kind & 7]++;
+	return false;
 }
 
 /* Finishes the header and puts the record in the ring; a record that does not fit is counted. */
@@ -211,12 +268,7 @@ static __always_inline void rec_submit(struct rec *r)
 		c->drops_too_large++;
 		return;
 	}
-	/* ppm_evt_hdr { u64 ts; u64 tid; u32 len; u16 type; u32 nparams }, packed */
-	*(__u64 *)REC_AT(r, 0) = r->ts;
-	*(__u64 *)REC_AT(r, 8) = r->tid;
-	*(__u32 *)REC_AT(r, 16) = len;
-	*(__u16 *)REC_AT(r, 20) = r->type;
-	*(__u32 *)REC_AT(r, 22) = r->nparams;
+	write_hdr((unsigned long)REC_AT(r, 0), r->ts, r->tid, len, r->type, r->nparams);
 	if (!ring_put(r, len))
 		c->drops_full[r->kind & 7]++;
 }
