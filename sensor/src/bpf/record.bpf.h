@@ -184,7 +184,9 @@ struct ring_slot {
 
 static __always_inline bool ring_reserve(struct ring_slot *s, __u32 cpu, __u32 max)
 {
-	struct sensor_ring_pos *rp = &ring_pos[cpu & (SENSOR_MAX_CPUS - 1)];
+	if (cpu >= SENSOR_MAX_CPUS)
+		return false; /* no ring of its own: sharing one would interleave two writers */
+	struct sensor_ring_pos *rp = &ring_pos[cpu];
 	__u32 bits = cfg.ring_chunk_bits;
 	__u64 prod = rp->prod;
 
@@ -196,7 +198,7 @@ static __always_inline bool ring_reserve(struct ring_slot *s, __u32 cpu, __u32 m
 		return false;
 	s->at = (unsigned long)ch->data + (prod & (SENSOR_CHUNK - 1));
 	s->prod = prod;
-	s->cpu = cpu & (SENSOR_MAX_CPUS - 1);
+	s->cpu = cpu;
 	return true;
 }
 

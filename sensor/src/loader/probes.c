@@ -19,12 +19,20 @@ static unsigned ring_chunk_bits(unsigned ring_mb, unsigned ncpus)
 	return bits;
 }
 
+/* CPUs with a ring: the probes on CPUs past SENSOR_MAX_CPUS count their events as drops. */
+static unsigned ring_cpus(void)
+{
+	int n = libbpf_num_possible_cpus();
+
+	return n > SENSOR_MAX_CPUS ? SENSOR_MAX_CPUS : n > 0 ? n : 1;
+}
+
 #define LOAD_SKELETON(SKEL, P, RING_MB)                                                          \
 	do {                                                                                     \
 		struct SKEL *s = SKEL##__open();                                                 \
 		if (!s)                                                                          \
 			return -errno;                                                           \
-		(P)->ncpus = libbpf_num_possible_cpus();                                         \
+		(P)->ncpus = ring_cpus();                                                        \
 		(P)->ring_chunk_bits = ring_chunk_bits((RING_MB), (P)->ncpus);                   \
 		bpf_map__set_max_entries(s->maps.ring_chunks, (P)->ncpus << (P)->ring_chunk_bits); \
 		bpf_map__set_max_entries(s->maps.scratch_map, (P)->ncpus);                       \
