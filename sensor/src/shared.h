@@ -59,6 +59,7 @@ struct sensor_counters {
 	__u64 drops_full[DK_MAX]; /* ring buffer full */
 	__u64 drops_too_large;    /* record larger than the scratch area */
 	__u64 drops_no_scratch;   /* per-CPU scratch area missing (CPU hot-plugged after start) */
+	__u64 spilled;            /* records sent through the overflow ring (their CPU ring was full) */
 } __attribute__((aligned(64)));
 
 #endif

@@ -93,7 +93,7 @@ static __always_inline int openat_exit(struct pt_regs *regs, long ret, __u32 tid
 	*(__u32 *)(q + 4) = open_mode_to_ppm(flags, syscall_arg(regs, 3));
 	*(__u32 *)(q + 8) = o.dev;
 	*(__u64 *)(q + 12) = o.ino;
-	ring_commit(&s, len);
+	fixed_commit(&s, len, DK_OPEN);
 	return 0;
 }
 
@@ -158,7 +158,7 @@ static __always_inline int close_exit(struct pt_regs *regs, long ret, __u32 tid)
 	*(__u16 *)(p + 28) = 8;
 	*(__s64 *)(p + 30) = ret;
 	*(__s64 *)(p + 38) = (__s32)syscall_arg(regs, 0);
-	ring_commit(&s, CLOSE_SIZE);
+	fixed_commit(&s, CLOSE_SIZE, DK_CLOSE);
 	return 0;
 }
 

@@ -31,6 +31,14 @@ struct {
 	__type(value, struct chunk);
 } ring_chunks SEC(".maps");
 
+/* Where a record goes when its CPU's ring is full: one BPF ring buffer shared by all CPUs (sized
+ * by the loader like the rings), so that a burst on one CPU can use more than that CPU's share.
+ * Slower (a helper call, a lock) but only used while a ring is full. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 * 1024 * 1024);
+} overflow SEC(".maps");
+
 /* Per-CPU scratch where a record is assembled before it is copied into the ring: records have
  * variable size, known at the end. A plain array indexed by CPU id,
  * because per-CPU arrays cap values at 32 KiB. The loader sets max_entries to the CPU count.

@@ -180,6 +180,7 @@ struct ring_slot {
 	unsigned long at; /* address of the record */
 	__u64 prod;
 	__u32 cpu;
+	bool spill;       /* `at` is the scratch record: the ring was full (fixed_begin) */
 };
 
 static __always_inline bool ring_reserve(struct ring_slot *s, __u32 cpu, __u32 max)
@@ -225,12 +226,24 @@ static __always_inline void write_hdr(unsigned long at, __u64 ts, __u64 tid, __u
  * drains the rings on a timer (--poll-ms). */
 #define COPY_INLINE 256
 
+/* A record from the scratch area into the overflow ring. */
+static __always_inline bool spill(void *buf, __u32 len)
+{
+	/* hide what the compiler knows of `len` so that the check stays for the verifier */
+	asm volatile("" : "+r"(len));
+	if (len > REC_MAX)
+		return false;
+	return !bpf_ringbuf_output(&overflow, buf, len, BPF_RB_NO_WAKEUP);
+}
+
 static __always_inline bool ring_put(struct rec *r, __u32 len)
 {
 	struct ring_slot s;
 
-	if (!ring_reserve(&s, r->cpu, len))
-		return false;
+	if (!ring_reserve(&s, r->cpu, len)) {
+		counters[r->cpu & (SENSOR_MAX_CPUS - 1)].spilled++;
+		return spill(r->buf, len);
+	}
 	if (len <= COPY_INLINE) {
 		for (int i = 0; i < COPY_INLINE / 8; i++) {
 			if (i * 8 >= len)
@@ -245,19 +258,38 @@ static __always_inline bool ring_put(struct rec *r, __u32 len)
 }
 
 /* Fixed-layout records can skip the scratch record: written straight into the ring, at offsets
- * known at compile time. fixed_begin counts the event and reserves `max` bytes (a drop is
- * counted when they are not free); the caller writes the header (write_hdr), the lengths and
- * the parameters, then ring_commit. */
+ * known at compile time. fixed_begin counts the event and finds `max` bytes: in the ring, or
+ * when it is full in the scratch record, which fixed_commit then sends to the overflow ring.
+ * Between the two the caller writes the header (write_hdr), the lengths and the parameters. */
 static __always_inline bool fixed_begin(struct ring_slot *s, __u32 max, __u16 kind)
 {
-	__u32 cpu = bpf_get_smp_processor_id() & (SENSOR_MAX_CPUS - 1);
-	struct sensor_counters *c = &counters[cpu];
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct sensor_counters *c = &counters[cpu & (SENSOR_MAX_CPUS - 1)];
 
 	c->events++;
+	s->spill = false;
 	if (ring_reserve(s, cpu, max))
 		return true;
-	c->drops_full[kind & 7]++;
-	return false;
+	struct rec *r = bpf_map_lookup_elem(&scratch_map, &cpu);
+	if (!r) {
+		c->drops_no_scratch++;
+		return false;
+	}
+	s->at = (unsigned long)r->buf;
+	s->cpu = cpu & (SENSOR_MAX_CPUS - 1);
+	s->spill = true;
+	return true;
+}
+
+static __always_inline void fixed_commit(struct ring_slot *s, __u32 len, __u16 kind)
+{
+	if (!s->spill) {
+		ring_commit(s, len);
+		return;
+	}
+	counters[s->cpu].spilled++;
+	if (!spill((void *)s->at, len))
+		counters[s->cpu].drops_full[kind & 7]++;
 }
 
 /* Finishes the header and puts the record in the ring; a record that does not fit is counted. */

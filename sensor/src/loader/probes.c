@@ -36,6 +36,7 @@ static unsigned ring_cpus(void)
 		(P)->ring_chunk_bits = ring_chunk_bits((RING_MB), (P)->ncpus);                   \
 		bpf_map__set_max_entries(s->maps.ring_chunks, (P)->ncpus << (P)->ring_chunk_bits); \
 		bpf_map__set_max_entries(s->maps.scratch_map, (P)->ncpus);                       \
+		bpf_map__set_max_entries(s->maps.overflow, (RING_MB) << 20);                     \
 		int err = SKEL##__load(s);                                                       \
 		if (err) {                                                                       \
 			SKEL##__destroy(s);                                                      \
@@ -49,6 +50,7 @@ static unsigned ring_cpus(void)
 		(P)->ring_pos = s->bss->ring_pos;                                                \
 		(P)->cfg->ring_chunk_bits = (P)->ring_chunk_bits;                                \
 		(P)->ring_chunks = s->maps.ring_chunks;                                          \
+		(P)->overflow = s->maps.overflow;                                                \
 		(P)->exit_handlers = s->maps.exit_handlers;                                      \
 		(P)->sys_exit = s->progs.sys_exit;                                               \
 		(P)->on_exec = s->progs.on_exec;                                                 \

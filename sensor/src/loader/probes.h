@@ -15,7 +15,7 @@ struct probes {
 	struct sensor_config *cfg;          /* in the mmap of .bss: the probes see writes at once */
 	struct sensor_counters *counters;   /* SENSOR_MAX_CPUS slots */
 	struct sensor_ring_pos *ring_pos;   /* in .bss too: SENSOR_MAX_CPUS slots */
-	struct bpf_map *ring_chunks, *exit_handlers;
+	struct bpf_map *ring_chunks, *overflow, *exit_handlers;
 	unsigned ring_chunk_bits;           /* each CPU ring has 1 << ring_chunk_bits chunks */
 	unsigned ncpus;
 	struct bpf_program *sys_exit, *on_exec, *on_exit;
