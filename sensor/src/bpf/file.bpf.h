@@ -69,7 +69,7 @@ static __always_inline int openat_exit(struct pt_regs *regs, long ret, __u32 tid
 	struct ring_slot s;
 	struct opened o;
 
-	if (!fixed_begin(&s, OPENAT_FIXED + STR_MAX, DK_OPEN))
+	if (!fixed_begin(&s, OPENAT_FIXED + STR_MAX))
 		return 0;
 	__u64 ts = event_ts();
 	inspect_opened(ret, &o);
@@ -150,7 +150,7 @@ static __always_inline int close_exit(struct pt_regs *regs, long ret, __u32 tid)
 {
 	struct ring_slot s;
 
-	if (!fixed_begin(&s, CLOSE_SIZE, DK_CLOSE))
+	if (!fixed_begin(&s, CLOSE_SIZE))
 		return 0;
 	unsigned long p = s.at;
 	write_hdr(p, event_ts(), tid, CLOSE_SIZE, PPME_SYSCALL_CLOSE_X, 2);

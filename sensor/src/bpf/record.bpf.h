@@ -186,7 +186,7 @@ struct ring_slot {
 static __always_inline bool ring_reserve(struct ring_slot *s, __u32 cpu, __u32 max)
 {
 	if (cpu >= SENSOR_MAX_CPUS)
-		return false; /* no ring of its own: sharing one would interleave two writers */
+		return false; /* no ring of its own (sharing one would interleave two writers) */
 	struct sensor_ring_pos *rp = &ring_pos[cpu];
 	__u32 bits = cfg.ring_chunk_bits;
 	__u64 prod = rp->prod;
@@ -221,13 +221,8 @@ static __always_inline void write_hdr(unsigned long at, __u64 ts, __u64 tid, __u
 	*(__u32 *)(at + 22) = nparams;
 }
 
-/* Copies a finished record into this CPU's ring. Records up to COPY_INLINE bytes are copied by
- * 8-byte stores (the padding past `len` is copied too), longer ones by a helper. The loader
- * drains the rings on a timer (--poll-ms). */
-#define COPY_INLINE 256
-
 /* A record from the scratch area into the overflow ring. */
-static __always_inline bool spill(void *buf, __u32 len)
+static __always_inline bool spill_to_overflow(void *buf, __u32 len)
 {
 	/* hide what the compiler knows of `len` so that the check stays for the verifier */
 	asm volatile("" : "+r"(len));
@@ -236,13 +231,18 @@ static __always_inline bool spill(void *buf, __u32 len)
 	return !bpf_ringbuf_output(&overflow, buf, len, BPF_RB_NO_WAKEUP);
 }
 
+/* Copies a finished record into this CPU's ring. Records up to COPY_INLINE bytes are copied by
+ * 8-byte stores (the padding past `len` is copied too), longer ones by a helper; the overflow
+ * ring takes it when the CPU ring is full. The loader drains the rings on a timer (--poll-ms). */
+#define COPY_INLINE 256
+
 static __always_inline bool ring_put(struct rec *r, __u32 len)
 {
 	struct ring_slot s;
 
 	if (!ring_reserve(&s, r->cpu, len)) {
 		counters[r->cpu & (SENSOR_MAX_CPUS - 1)].spilled++;
-		return spill(r->buf, len);
+		return spill_to_overflow(r->buf, len);
 	}
 	if (len <= COPY_INLINE) {
 		for (int i = 0; i < COPY_INLINE / 8; i++) {
@@ -261,7 +261,7 @@ static __always_inline bool ring_put(struct rec *r, __u32 len)
  * known at compile time. fixed_begin counts the event and finds `max` bytes: in the ring, or
  * when it is full in the scratch record, which fixed_commit then sends to the overflow ring.
  * Between the two the caller writes the header (write_hdr), the lengths and the parameters. */
-static __always_inline bool fixed_begin(struct ring_slot *s, __u32 max, __u16 kind)
+static __always_inline bool fixed_begin(struct ring_slot *s, __u32 max)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct sensor_counters *c = &counters[cpu & (SENSOR_MAX_CPUS - 1)];
@@ -288,7 +288,7 @@ static __always_inline void fixed_commit(struct ring_slot *s, __u32 len, __u16 k
 		return;
 	}
 	counters[s->cpu].spilled++;
-	if (!spill((void *)s->at, len))
+	if (!spill_to_overflow((void *)s->at, len))
 		counters[s->cpu].drops_full[kind & 7]++;
 }
 

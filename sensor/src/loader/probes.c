@@ -19,7 +19,7 @@ static unsigned ring_chunk_bits(unsigned ring_mb, unsigned ncpus)
 	return bits;
 }
 
-/* CPUs with a ring: the probes on CPUs past SENSOR_MAX_CPUS count their events as drops. */
+/* CPUs with a ring of their own; the probes on CPUs past SENSOR_MAX_CPUS use the overflow ring. */
 static unsigned ring_cpus(void)
 {
 	int n = libbpf_num_possible_cpus();
