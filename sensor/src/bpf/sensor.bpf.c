@@ -56,9 +56,9 @@ static __always_inline int dispatch(void *ctx, struct pt_regs *regs, long ret)
 	if (tgid_ignored(current_tgid(t)))
 		return 0;
 	if (nr == NR_OPENAT)
-		return openat_exit(regs, ret, current_tid_of(t));
+		return openat_exit(regs, ret, t);
 	if (nr == NR_CLOSE)
-		return close_exit(regs, ret, current_tid_of(t));
+		return close_exit(regs, ret, t);
 	bpf_tail_call(ctx, &exit_handlers, nr);
 	return 0;
 }

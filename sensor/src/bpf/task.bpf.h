@@ -148,12 +148,12 @@ static __always_inline __u32 mm_swap(struct mm_struct *mm)
 	return pages > 0 ? pages << 2 : 0;
 }
 
-/* A file struct from the current task's fd table, or NULL. */
-static __always_inline struct file *fd_file(__s64 fd)
+/* A file struct from the fd table of `t` (the current task), or NULL. */
+static __always_inline struct file *task_fd_file(struct task_struct *t, __s64 fd)
 {
 	if (fd < 0)
 		return NULL;
-	struct fdtable *fdt = KR(current_task(), files, fdt);
+	struct fdtable *fdt = KR(t, files, fdt);
 	if (!fdt || fd >= KR(fdt, max_fds))
 		return NULL;
 	/* a variable index: an untrusted load (the verifier allows no variable offset on typed
@@ -161,6 +161,11 @@ static __always_inline struct file *fd_file(__s64 fd)
 	struct file **fds = (struct file **)KR(fdt, fd);
 	struct file *f = kload_ptr(&fds[fd]);
 	return f ? AS(struct file, f) : NULL;
+}
+
+static __always_inline struct file *fd_file(__s64 fd)
+{
+	return task_fd_file(current_task(), fd);
 }
 
 static __always_inline __u32 encode_dev(__u32 dev)
