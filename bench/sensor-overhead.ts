@@ -1,6 +1,8 @@
 // What the eBPF sensor costs the workload, and how many events it can carry.
 //
-//   node --import tsx bench/sensor-overhead.ts [--quick]
+//   node --import tsx bench/sensor-overhead.ts [--quick] [--sensor PATH]
+//
+// (--sensor: another build of saker-sensor, for before/after comparisons.)
 //
 // CPU ns/op of a getppid loop and an openat+close loop (bench/load.c) with
 //   (a) no sensor,
@@ -23,6 +25,8 @@ import { LiveSensor, type SensorStats } from '../src/capture/live/sensor.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const quick = process.argv.includes('--quick');
+const argSensor = process.argv.indexOf('--sensor');
+const SENSOR = argSensor > 0 ? process.argv[argSensor + 1] : undefined;
 const REPS = 3;
 const N = { getppid: quick ? 500_000 : 2_000_000, openclose: quick ? 100_000 : 300_000 };
 
@@ -75,7 +79,7 @@ const PATTERNS: readonly Pattern[] = ['getppid', 'openclose'];
 async function round(bin: string, samples: Record<Pattern, Record<'none' | 'floor' | 'stream', number[]>>): Promise<SensorStats> {
   for (const p of PATTERNS) samples[p].none.push((await load(bin, p, N[p])).cpuNsPerOp);
   let checksum = 0;
-  const sensor = await LiveSensor.start({ syscalls: [], onEvent: (v) => { checksum += decodeAll(v); } });
+  const sensor = await LiveSensor.start({ binary: SENSOR, syscalls: [], onEvent: (v) => { checksum += decodeAll(v); } });
   for (const p of PATTERNS) samples[p].floor.push((await load(bin, p, N[p])).cpuNsPerOp);
   await sensor.setSyscalls(['openat', 'close']);
   for (const p of PATTERNS) samples[p].stream.push((await load(bin, p, N[p])).cpuNsPerOp);
@@ -86,7 +90,7 @@ async function round(bin: string, samples: Record<Pattern, Record<'none' | 'floo
 
 async function rate(bin: string, procs: number): Promise<{ procs: number; rate: number; received: number; drops: number }> {
   let checksum = 0;
-  const sensor = await LiveSensor.start({ syscalls: ['close'], onEvent: (v) => { checksum += decodeAll(v); } });
+  const sensor = await LiveSensor.start({ binary: SENSOR, syscalls: ['close'], onEvent: (v) => { checksum += decodeAll(v); } });
   const { wallMs } = await load(bin, 'closebad', quick ? 500_000 : 2_000_000, procs);
   const stats = await sensor.stop();
   if (checksum === 0.5) console.log('unreachable');

@@ -12,6 +12,14 @@
 #define SENSOR_SYSCALL_WORDS 8  /* bitmap words: x86-64 syscall numbers 0..511 */
 #define SENSOR_MAX_SYSCALL (SENSOR_SYSCALL_WORDS * 64)
 
+/* Each CPU writes its records into its own ring, a power of two of chunks of SENSOR_CHUNK bytes.
+ * A record starts in a chunk and may run past its end into a slack of SENSOR_REC_MAX bytes;
+ * positions are byte counts that only grow, and the next record starts at the position after
+ * it, wherever that falls. */
+#define SENSOR_CHUNK_SHIFT 18
+#define SENSOR_CHUNK (1u << SENSOR_CHUNK_SHIFT)
+#define SENSOR_REC_MAX (64 * 1024)
+
 /* Why a record was lost, per event family (Falco's n_drops_buffer_* breakdown). */
 enum drop_kind {
 	DK_CLONE_FORK,
@@ -32,6 +40,17 @@ struct sensor_config {
 	__u32 snaplen;                            /* payload bytes kept by send/recv events */
 	__u32 n_ignored;
 	__u32 ignored_tgid[SENSOR_MAX_IGNORED];
+	__u32 ring_chunk_bits;                    /* each CPU ring has 1 << ring_chunk_bits chunks */
+};
+
+/* Where one CPU's ring stands: `prod` written by the probes on that CPU, `cons` by the loader
+ * once per drain, each on its own cache line. Plain loads and stores suffice on x86-64 (TSO):
+ * the record bytes are stored before `prod`, and read after it. */
+struct sensor_ring_pos {
+	__u64 prod;
+	__u8 pad1[56];
+	__u64 cons;
+	__u8 pad2[56];
 };
 
 /* One slot per CPU, written only by that CPU, padded so CPUs never share a cache line. */
@@ -40,6 +59,7 @@ struct sensor_counters {
 	__u64 drops_full[DK_MAX]; /* ring buffer full */
 	__u64 drops_too_large;    /* record larger than the scratch area */
 	__u64 drops_no_scratch;   /* per-CPU scratch area missing (CPU hot-plugged after start) */
+	__u64 spilled;            /* records sent through the overflow ring (their CPU ring was full) */
 } __attribute__((aligned(64)));
 
 #endif

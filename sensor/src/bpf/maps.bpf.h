@@ -4,7 +4,7 @@
 #define SAKER_MAPS_BPF_H
 
 #define HDR_SIZE 26              /* packed ppm_evt_hdr */
-#define REC_MAX (64 * 1024)      /* largest record; write offsets are masked into it */
+#define REC_MAX SENSOR_REC_MAX    /* largest record; write offsets are masked into it */
 #define REC_MASK (REC_MAX - 1)
 #define STR_MAX 4096             /* longest string or buffer read in one go (PATH_MAX) */
 #define PATH_TMP 8192            /* where paths are assembled right to left */
@@ -13,14 +13,34 @@
 struct sensor_config cfg;
 struct sensor_counters counters[SENSOR_MAX_CPUS];
 
-/* Sized by the loader (--ring-mb, 16 MiB by default). */
+struct sensor_ring_pos ring_pos[SENSOR_MAX_CPUS];
+
+/* The chunks of all CPU rings, CPU c's chunk i at key (c << cfg.ring_chunk_bits) + i; the loader
+ * sizes it (--ring-mb) and reads it through mmap. Why not a BPF ring buffer: its
+ * bpf_ringbuf_output is a helper call, a lock and two atomics, which cost 25 ns an event more
+ * than a store into memory that only this CPU writes. */
+struct chunk {
+	__u8 data[SENSOR_CHUNK + SENSOR_REC_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct chunk);
+} ring_chunks SEC(".maps");
+
+/* Where a record goes when its CPU's ring is full: one BPF ring buffer shared by all CPUs (sized
+ * by the loader like the rings), so that a burst on one CPU can use more than that CPU's share.
+ * Slower (a helper call, a lock) but only used while a ring is full. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 * 1024 * 1024);
-} ring SEC(".maps");
+} overflow SEC(".maps");
 
 /* Per-CPU scratch where a record is assembled before it is copied into the ring: records have
- * variable size and bpf_ringbuf_reserve wants a constant one. A plain array indexed by CPU id,
+ * variable size, known at the end. A plain array indexed by CPU id,
  * because per-CPU arrays cap values at 32 KiB. The loader sets max_entries to the CPU count.
  *
  * The write offsets live here too, not on the stack, on purpose: the verifier tracks the exact

@@ -180,7 +180,7 @@ static __always_inline int exec_event(struct linux_binprm *bprm)
 	struct task_struct *t = current_task();
 
 	if (!(syscall_wanted(NR_EXECVE) || syscall_wanted(NR_EXECVEAT)) || is_kernel_thread(t) ||
-	    tgid_ignored(bpf_get_current_pid_tgid() >> 32))
+	    tgid_ignored(current_tgid(t)))
 		return 0;
 	emit_exec(t, 0, true, false, NULL, BPF_CORE_READ(bprm, filename));
 	return 0;

@@ -148,19 +148,24 @@ static __always_inline __u32 mm_swap(struct mm_struct *mm)
 	return pages > 0 ? pages << 2 : 0;
 }
 
-/* A file struct from the current task's fd table, or NULL. */
-static __always_inline struct file *fd_file(__s64 fd)
+/* A file struct from the fd table of `t` (the current task), or NULL. */
+static __always_inline struct file *task_fd_file(struct task_struct *t, __s64 fd)
 {
 	if (fd < 0)
 		return NULL;
-	struct fdtable *fdt = KR(current_task(), files, fdt);
+	struct fdtable *fdt = KR(t, files, fdt);
 	if (!fdt || fd >= KR(fdt, max_fds))
 		return NULL;
-	/* a variable index: probe reads (the verifier allows no variable offset on typed pointers) */
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *f = NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	/* a variable index: an untrusted load (the verifier allows no variable offset on typed
+	 * pointers) */
+	struct file **fds = (struct file **)KR(fdt, fd);
+	struct file *f = kload_ptr(&fds[fd]);
 	return f ? AS(struct file, f) : NULL;
+}
+
+static __always_inline struct file *fd_file(__s64 fd)
+{
+	return task_fd_file(current_task(), fd);
 }
 
 static __always_inline __u32 encode_dev(__u32 dev)
@@ -178,9 +183,8 @@ static __always_inline enum overlay_layer file_overlay_layer(struct file *f)
 	struct dentry *d = KR(f, f_path.dentry);
 	if (KR(d, d_sb, s_magic) != K_OVERLAYFS_SUPER_MAGIC)
 		return NOT_OVERLAY;
-	char *inode = (char *)BPF_CORE_READ(d, d_inode);
-	struct dentry *upper = NULL;
-	bpf_probe_read_kernel(&upper, sizeof(upper), inode + bpf_core_type_size(struct inode));
+	char *inode = (char *)KR(d, d_inode);
+	struct dentry *upper = kload_ptr(inode + bpf_core_type_size(struct inode));
 	if (upper && BPF_CORE_READ(upper, d_inode, i_ino))
 		return OVERLAY_UPPER;
 	return OVERLAY_LOWER;

@@ -82,7 +82,7 @@ static const char *const DROP_KIND_NAMES[DK_MAX] = {
 
 void control_print_stats(const struct probes *p, const struct output *out)
 {
-	__u64 events = 0, full[DK_MAX] = {0}, too_large = 0, no_scratch = 0, drops = 0;
+	__u64 events = 0, full[DK_MAX] = {0}, too_large = 0, no_scratch = 0, drops = 0, spilled = 0;
 
 	for (int c = 0; c < SENSOR_MAX_CPUS; c++) {
 		const struct sensor_counters *k = &p->counters[c];
@@ -91,6 +91,7 @@ void control_print_stats(const struct probes *p, const struct output *out)
 			full[d] += k->drops_full[d];
 		too_large += k->drops_too_large;
 		no_scratch += k->drops_no_scratch;
+		spilled += k->spilled;
 	}
 	for (int d = 0; d < DK_MAX; d++)
 		drops += full[d];
@@ -101,8 +102,8 @@ void control_print_stats(const struct probes *p, const struct output *out)
 		fprintf(stderr, "%s\"%s\":%llu", d ? "," : "", DROP_KIND_NAMES[d],
 			(unsigned long long)full[d]);
 	fprintf(stderr,
-		"},\"drops_too_large\":%llu,\"drops_no_scratch\":%llu,\"records\":%llu,\"bytes\":%llu}\n",
-		(unsigned long long)too_large, (unsigned long long)no_scratch,
+		"},\"drops_too_large\":%llu,\"drops_no_scratch\":%llu,\"spilled\":%llu,\"records\":%llu,\"bytes\":%llu}\n",
+		(unsigned long long)too_large, (unsigned long long)no_scratch, (unsigned long long)spilled,
 		(unsigned long long)out->records, (unsigned long long)out->bytes);
 }
 

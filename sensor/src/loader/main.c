@@ -28,6 +28,7 @@
 #include "control.h"
 #include "output.h"
 #include "probes.h"
+#include "ring.h"
 #include "syscalls.h"
 
 enum attach_mode { ATTACH_AUTO, ATTACH_BTF, ATTACH_RAW };
@@ -79,7 +80,7 @@ static void usage(FILE *f)
 		"usage: saker-sensor [options]\n"
 		"  --syscalls LIST          initial syscall set (names or libs event codes, comma-separated)\n"
 		"  --ignore PIDS            thread groups to ignore (own pid is always ignored)\n"
-		"  --ring-mb N              ring buffer size in MiB, a power of two (default 16)\n"
+		"  --ring-mb N              ring size in MiB, shared out among CPUs, at least 1 each (default 16)\n"
 		"  --poll-ms N              drain period in ms (default 5)\n"
 		"  --stats-interval-ms N    print counters every N ms (default 0: on request only)\n"
 		"  --snaplen N              payload bytes kept by send/recv events (default 80)\n"
@@ -219,7 +220,7 @@ struct drain {
 #define DRAIN_BATCH (8u << 20)
 #define DRAIN_PAUSE -1000
 
-static int on_record(void *ctx, void *data, size_t size)
+static int on_record(void *ctx, const void *data, size_t size)
 {
 	struct drain *d = ctx;
 
@@ -262,9 +263,10 @@ int main(int argc, char **argv)
 	if (output_init(&out, STDOUT_FILENO, 4u << 20, o.discard))
 		die(4, "out of memory");
 	struct drain drain = {.out = &out};
-	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(probes.ring), on_record, &drain, NULL);
-	if (!rb)
-		die(3, "cannot map the ring buffer: %s", strerror(errno));
+	struct ring rb;
+	int err = ring_open(&rb, &probes);
+	if (err)
+		die(3, "cannot map the rings: %s", strerror(-err));
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGTERM, &sa, NULL);
@@ -272,12 +274,13 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	const char *what = "";
-	int err = probes_attach(&probes, &what);
+	err = probes_attach(&probes, &what);
 	if (err)
 		die(3, "cannot attach to %s: %s", what, strerror(-err));
 	fprintf(stderr,
 		"{\"type\":\"ready\",\"attach\":\"%s\",\"pid\":%d,\"ring_bytes\":%u,\"cpus\":%d,\"syscalls\":%zu}\n",
-		probes.flavour, getpid(), o.ring_mb << 20, libbpf_num_possible_cpus(), N_SYSCALLS);
+		probes.flavour, getpid(), (SENSOR_CHUNK << probes.ring_chunk_bits) * probes.ncpus,
+		probes.ncpus, N_SYSCALLS);
 
 	char line[8192];
 	size_t line_len = 0;
@@ -308,7 +311,7 @@ int main(int argc, char **argv)
 				line_len = 0; /* an absurdly long line: drop it */
 		}
 		drain.batch = 0;
-		int err = ring_buffer__consume(rb);
+		int err = ring_drain(&rb, on_record, &drain);
 		backlog = err == DRAIN_PAUSE;
 		if (err == -EPIPE || output_flush(&out)) {
 			status = 4; /* nobody reads stdout any more */
@@ -326,11 +329,11 @@ int main(int argc, char **argv)
 	if (status == 0) {
 		do
 			drain.batch = 0;
-		while (ring_buffer__consume(rb) == DRAIN_PAUSE);
+		while (ring_drain(&rb, on_record, &drain) == DRAIN_PAUSE);
 		output_flush(&out);
 	}
 	control_print_stats(&probes, &out);
-	ring_buffer__free(rb);
+	ring_close(&rb);
 	probes_destroy(&probes);
 	return status;
 }

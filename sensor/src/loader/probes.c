@@ -6,13 +6,37 @@
 #include "sensor.skel.h"
 #include "sensor_raw.skel.h"
 
+/* log2 of the chunks per CPU ring: ring_mb shared out, at least 1 MiB each. */
+static unsigned ring_chunk_bits(unsigned ring_mb, unsigned ncpus)
+{
+	unsigned long long per_cpu = ((unsigned long long)ring_mb << 20) / ncpus;
+	unsigned bits = 0;
+
+	if (per_cpu < (1u << 20))
+		per_cpu = 1u << 20;
+	while (((unsigned long long)SENSOR_CHUNK << (bits + 1)) <= per_cpu)
+		bits++;
+	return bits;
+}
+
+/* CPUs with a ring of their own; the probes on CPUs past SENSOR_MAX_CPUS use the overflow ring. */
+static unsigned ring_cpus(void)
+{
+	int n = libbpf_num_possible_cpus();
+
+	return n > SENSOR_MAX_CPUS ? SENSOR_MAX_CPUS : n > 0 ? n : 1;
+}
+
 #define LOAD_SKELETON(SKEL, P, RING_MB)                                                          \
 	do {                                                                                     \
 		struct SKEL *s = SKEL##__open();                                                 \
 		if (!s)                                                                          \
 			return -errno;                                                           \
-		bpf_map__set_max_entries(s->maps.ring, (RING_MB) << 20);                         \
-		bpf_map__set_max_entries(s->maps.scratch_map, libbpf_num_possible_cpus());       \
+		(P)->ncpus = ring_cpus();                                                        \
+		(P)->ring_chunk_bits = ring_chunk_bits((RING_MB), (P)->ncpus);                   \
+		bpf_map__set_max_entries(s->maps.ring_chunks, (P)->ncpus << (P)->ring_chunk_bits); \
+		bpf_map__set_max_entries(s->maps.scratch_map, (P)->ncpus);                       \
+		bpf_map__set_max_entries(s->maps.overflow, (RING_MB) << 20);                     \
 		int err = SKEL##__load(s);                                                       \
 		if (err) {                                                                       \
 			SKEL##__destroy(s);                                                      \
@@ -23,7 +47,10 @@
 		(P)->obj = s->obj;                                                               \
 		(P)->cfg = &s->bss->cfg;                                                         \
 		(P)->counters = s->bss->counters;                                                \
-		(P)->ring = s->maps.ring;                                                        \
+		(P)->ring_pos = s->bss->ring_pos;                                                \
+		(P)->cfg->ring_chunk_bits = (P)->ring_chunk_bits;                                \
+		(P)->ring_chunks = s->maps.ring_chunks;                                          \
+		(P)->overflow = s->maps.overflow;                                                \
 		(P)->exit_handlers = s->maps.exit_handlers;                                      \
 		(P)->sys_exit = s->progs.sys_exit;                                               \
 		(P)->on_exec = s->progs.on_exec;                                                 \

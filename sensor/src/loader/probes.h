@@ -14,14 +14,18 @@ struct probes {
 	struct bpf_object *obj;
 	struct sensor_config *cfg;          /* in the mmap of .bss: the probes see writes at once */
 	struct sensor_counters *counters;   /* SENSOR_MAX_CPUS slots */
-	struct bpf_map *ring, *exit_handlers;
+	struct sensor_ring_pos *ring_pos;   /* in .bss too: SENSOR_MAX_CPUS slots */
+	struct bpf_map *ring_chunks, *overflow, *exit_handlers;
+	unsigned ring_chunk_bits;           /* each CPU ring has 1 << ring_chunk_bits chunks */
+	unsigned ncpus;
 	struct bpf_program *sys_exit, *on_exec, *on_exit;
 	struct bpf_link *links[3];
 	void *skel;
 	void (*destroy_skel)(void *skel);
 };
 
-/* Opens and loads one build; 0 or a negative errno (from the kernel or libbpf). */
+/* Opens and loads one build, with rings of ring_mb MiB in all (at least 1 MiB per CPU);
+ * 0 or a negative errno (from the kernel or libbpf). */
 int probes_load(struct probes *p, int raw, unsigned ring_mb);
 /* Attaches the three entry programs; 0 or a negative errno, with *what set to the tracepoint. */
 int probes_attach(struct probes *p, const char **what);

@@ -441,6 +441,31 @@ test('drops are counted in the kernel and add up', async (t) => {
   assert.equal(events.length, stats.records);
 });
 
+test('records a full CPU ring cannot take go through the overflow ring, in time order', async (t) => {
+  if (unavailable) return t.skip(unavailable);
+  // as above, nobody reads while the child runs: once the loader's pipe and buffer are full, the
+  // CPU rings (1 MiB each) fill and later records spill into the shared overflow ring
+  const stamps = new Map<number, bigint[]>();
+  const sensor = await LiveSensor.start({
+    syscalls: ['openat', 'close'],
+    ringMb: 1,
+    onEvent: (v) => {
+      const list = stamps.get(v.tid) ?? [];
+      list.push(v.ts);
+      stamps.set(v.tid, list);
+    },
+  });
+  const { pid } = run(exerciser, ['flood', '70000']);
+  const stats = await sensor.stop();
+  // a record is dropped only when it could go neither to its ring nor to the overflow ring
+  assert.ok(stats.spilled > stats.drops, `no spilled record delivered: ${JSON.stringify(stats)}`);
+  assert.equal(stats.events, stats.records + stats.drops);
+  const mine = stamps.get(pid) ?? [];
+  assert.ok(mine.length > 0 && mine.length <= stats.records);
+  const back = mine.findIndex((ts, i) => i > 0 && ts < mine[i - 1]!);
+  assert.equal(back, -1, `event ${back} of the flood is older than the one before it`);
+});
+
 test('a sensor that dies is reported through onError', async (t) => {
   if (unavailable) return t.skip(unavailable);
   let onError: (err: SensorError) => void = () => {};

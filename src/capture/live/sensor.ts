@@ -35,6 +35,8 @@ export interface SensorStats {
   dropsFull: Record<string, number>;
   dropsTooLarge: number;
   dropsNoScratch: number;
+  /** Records sent through the shared overflow ring because their CPU's ring was full (not lost). */
+  spilled: number;
   /** Records the sensor wrote to its stdout. */
   records: number;
   bytes: number;
@@ -196,7 +198,7 @@ export class LiveSensor {
 
   private finalStats(): SensorStats {
     const base = this.lastStats ?? {
-      events: 0, drops: 0, dropsFull: {}, dropsTooLarge: 0, dropsNoScratch: 0, records: 0, bytes: 0, received: 0,
+      events: 0, drops: 0, dropsFull: {}, dropsTooLarge: 0, dropsNoScratch: 0, spilled: 0, records: 0, bytes: 0, received: 0,
     };
     return { ...base, received: this.num };
   }
@@ -317,6 +319,7 @@ function toStats(msg: Record<string, unknown>, received: number): SensorStats {
     dropsFull: { ...(msg.drops_full as Record<string, number>) },
     dropsTooLarge: Number(msg.drops_too_large),
     dropsNoScratch: Number(msg.drops_no_scratch),
+    spilled: Number(msg.spilled),
     records: Number(msg.records),
     bytes: Number(msg.bytes),
     received,
