@@ -13,9 +13,11 @@ import { readScap } from '../../capture/scap/reader.js';
 import { loadScapTables } from '../../state/scap-tables.js';
 import { ScapWriter } from '../../capture/scap/writer.js';
 import { EC } from '../../events/event-info.js';
+import { EVENT_TABLE } from '../../events/event-table.js';
 import { EventView } from '../../events/event.js';
 import type { Pos } from '../../filter/ast.js';
 import { compileFilter, FilterCompileError, type CompiledFilter } from '../../filter/compiler.js';
+import { eventCodesOf, type CodeSet } from '../../filter/event-types.js';
 import { setArgRenderOptions } from '../../filter/fields/evt.js';
 import { FilterSyntaxError, parseCondition } from '../../filter/parser.js';
 import { compileFormat, FormatError, NOT_AVAILABLE, valueToString, type OutputFormat } from '../../filter/format.js';
@@ -67,12 +69,30 @@ export class FilterError extends Error {
 
 /** Parses and compiles a filter; errors carry libsinsp's message and the position. */
 export function compileInspectFilter(text: string): CompiledFilter {
+  return compileInspectFilterWithCodes(text).filter;
+}
+
+/**
+ * compileInspectFilter, with the event codes the filter can match: most filters name their event
+ * types, and an event of any other type is then rejected by one table read instead of a call.
+ */
+export function compileInspectFilterWithCodes(text: string): { filter: CompiledFilter; codes: CodeSet | undefined } {
+  let expr;
+  let filter;
   try {
-    return compileFilter(parseCondition(text));
+    expr = parseCondition(text);
+    filter = compileFilter(expr);
   } catch (e) {
     if (e instanceof FilterSyntaxError || e instanceof FilterCompileError) throw new FilterError(e.message, e.pos, text);
     throw e;
   }
+  let codes: CodeSet | undefined;
+  try {
+    codes = eventCodesOf(expr);
+  } catch {
+    codes = undefined; // a check the code search does not follow: every event goes to the filter
+  }
+  return { filter, codes };
 }
 
 /** The error text for a bad filter: message, position, and the filter with a caret under it. */
@@ -176,7 +196,10 @@ class LineSink {
  */
 export async function inspect(file: string, opts: InspectOptions = {}): Promise<InspectResult> {
   setArgRenderOptions(opts.verbose ? undefined : { maxBufLen: SYSDIG_MAX_ARG_LEN });
-  const filter = opts.filter ? compileInspectFilter(opts.filter) : undefined;
+  const compiled = opts.filter ? compileInspectFilterWithCodes(opts.filter) : undefined;
+  const filter = compiled?.filter;
+  // Codes the filter cannot match (every code when there is no filter or no code set).
+  const codes = compiled?.codes ?? new Uint8Array(EVENT_TABLE.length).fill(1);
   const printer = opts.write === undefined ? new LinePrinter(opts.format ?? DEFAULT_FORMAT) : undefined;
   const writer = opts.write === undefined ? undefined : new ScapWriter(opts.write, { gzip: opts.gzip });
   const sink = printer ? new LineSink(opts.out ?? process.stdout) : undefined;
@@ -189,14 +212,28 @@ export async function inspect(file: string, opts: InspectOptions = {}): Promise<
   const result: InspectResult = { events: 0, selected: 0, output: 0 };
   let stop = false;
 
+  const parser = state.parser;
+
   // Called synchronously for every event of a read chunk; output is flushed between chunks.
-  // Printing, the reader converts old events itself; -w converts here to keep the raw records.
-  const onEvent = (raw: EventView, flags: number): void => {
+  // Printing, the reader converts old events itself and every event comes straight here.
+  const print = (evt: EventView): void => {
     if (stop) return;
-    if (writer === undefined) {
-      deliver(raw, raw, flags);
-      return;
+    result.events++;
+    const ctx = parser.process(evt);
+    if (codes[evt.type] !== 1 || (filter !== undefined && !filter(ctx))) return;
+    if (++result.selected >= limit) stop = true;
+    // Internal events (procinfo ...) count for -n but are not printed, as in sysdig.
+    if ((evt.info.category & EC.INTERNAL) !== 0) return;
+    const line = printer!.line(ctx);
+    if (line !== undefined) {
+      sink!.push(line);
+      result.output++;
     }
+  };
+
+  // With -w, events are converted here to keep the raw records.
+  const copy = (raw: EventView, flags: number): void => {
+    if (stop) return;
     let conv;
     try {
       conv = converter.convert(raw.buf, raw.start);
@@ -209,31 +246,18 @@ export async function inspect(file: string, opts: InspectOptions = {}): Promise<
       if ((raw.type & 1) === 0) enters.set(raw.tid, { buf: Buffer.from(raw.record()), flags, cpu: raw.cpu });
       return;
     }
-    deliver(conv.buf === raw.buf && conv.start === raw.start ? raw : view.reset(conv.buf, conv.start, raw.num, raw.cpu), raw, flags);
-  };
-
-  /** One event in the current model (`raw` is the record as the capture has it). */
-  const deliver = (evt: EventView, raw: EventView, flags: number): void => {
+    const evt = conv.buf === raw.buf && conv.start === raw.start ? raw : view.reset(conv.buf, conv.start, raw.num, raw.cpu);
     result.events++;
-    const ctx = state.process(evt);
-    if (filter && !filter(ctx)) return;
+    const ctx = parser.process(evt);
+    if (codes[evt.type] !== 1 || (filter !== undefined && !filter(ctx))) return;
     if (++result.selected >= limit) stop = true;
-    if (writer) {
-      const enter = enters.get(raw.tid);
-      if (enter && enter.buf.readUInt16LE(20) === raw.type - 1) {
-        writer.writeEvent(enter.buf, enter.cpu, enter.flags);
-        enters.delete(raw.tid);
-      }
-      writer.writeEvent(raw, raw.cpu, flags);
-      result.output++;
-    } else if ((evt.info.category & EC.INTERNAL) === 0) {
-      // Internal events (procinfo ...) count for -n but are not printed, as in sysdig.
-      const line = printer!.line(ctx);
-      if (line !== undefined) {
-        sink!.push(line);
-        result.output++;
-      }
+    const enter = enters.get(raw.tid);
+    if (enter && enter.buf.readUInt16LE(20) === raw.type - 1) {
+      writer!.writeEvent(enter.buf, enter.cpu, enter.flags);
+      enters.delete(raw.tid);
     }
+    writer!.writeEvent(raw, raw.cpu, flags);
+    result.output++;
   };
 
   try {
@@ -244,7 +268,7 @@ export async function inspect(file: string, opts: InspectOptions = {}): Promise<
         loadScapTables(state, t);
         writer?.writeTables(t);
       },
-      event: onEvent,
+      event: writer === undefined ? print : copy,
       chunkDone: async () => {
         await sink?.flush();
         if (writer?.wantsFlush) await writer.flush();
