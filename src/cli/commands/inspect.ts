@@ -21,6 +21,7 @@ import { eventCodesOf, type CodeSet } from '../../filter/event-types.js';
 import { setArgRenderOptions } from '../../filter/fields/evt.js';
 import { FilterSyntaxError, parseCondition } from '../../filter/parser.js';
 import { compileFormat, FormatError, NOT_AVAILABLE, valueToString, type OutputFormat } from '../../filter/format.js';
+import { LineBuffer } from '../../outputs/line-buffer.js';
 import { State } from '../../state/state.js';
 import type { EventContext } from '../../state/types.js';
 import { parse, UsageError } from '../args.js';
@@ -115,6 +116,37 @@ export class LinePrinter {
     this.requireAll = !format.startsWith('*');
   }
 
+  /**
+   * Appends the line for this event, newline included, to `out`; false (and nothing appended)
+   * when a field is missing and the format requires all. The bytes are those of line(): integers
+   * go in as digits and text as UTF-8, without a string for the line.
+   */
+  write(ctx: EventContext, out: LineBuffer): boolean {
+    const mark = out.pos;
+    const tokens = this.fmt.tokens;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if (typeof t === 'string') {
+        out.text(t);
+        continue;
+      }
+      const v = t.extract(ctx);
+      if (v === undefined && this.requireAll) {
+        out.pos = mark;
+        return false;
+      }
+      if (typeof v === 'number' && t.width === 0 && t.type !== 'double' && v >>> 0 === v) {
+        out.uint32(v);
+        continue;
+      }
+      let s = v === undefined ? NOT_AVAILABLE : valueToString(v, t.type);
+      if (t.width > 0) s = s.length > t.width ? s.slice(0, t.width) : s.padEnd(t.width, ' ');
+      out.text(s);
+    }
+    out.byte(10);
+    return true;
+  }
+
   /** The line for this event, or undefined when a field is missing and the format requires all. */
   line(ctx: EventContext): string | undefined {
     let out = '';
@@ -159,8 +191,8 @@ export interface InspectResult {
 
 /** Buffers output lines and writes them once per read chunk, honouring backpressure. */
 class LineSink {
-  /** Lines since the last flush; one array, emptied (not replaced) so it stays an array of strings. */
-  private readonly buf: string[] = [];
+  /** The lines since the last flush, as bytes. */
+  readonly lines = new LineBuffer();
   /** The reader went away (EPIPE, e.g. `| head`): stop quietly. */
   broken = false;
   constructor(private readonly out: NodeJS.WritableStream) {
@@ -169,14 +201,9 @@ class LineSink {
       this.broken = true;
     });
   }
-  push(line: string): void {
-    this.buf.push(line);
-  }
   async flush(): Promise<void> {
-    if (this.buf.length === 0 || this.broken) return;
-    const text = `${this.buf.join('\n')}\n`;
-    this.buf.length = 0;
-    if (!this.out.write(text)) {
+    if (this.lines.pos === 0 || this.broken) return;
+    if (!this.out.write(this.lines.take())) {
       await new Promise<void>((r) => {
         const done = () => {
           this.out.off('drain', done);
@@ -213,6 +240,7 @@ export async function inspect(file: string, opts: InspectOptions = {}): Promise<
   let stop = false;
 
   const parser = state.parser;
+  const lines = sink?.lines;
 
   // Called synchronously for every event of a read chunk; output is flushed between chunks.
   // Printing, the reader converts old events itself and every event comes straight here.
@@ -224,11 +252,7 @@ export async function inspect(file: string, opts: InspectOptions = {}): Promise<
     if (++result.selected >= limit) stop = true;
     // Internal events (procinfo ...) count for -n but are not printed, as in sysdig.
     if ((evt.info.category & EC.INTERNAL) !== 0) return;
-    const line = printer!.line(ctx);
-    if (line !== undefined) {
-      sink!.push(line);
-      result.output++;
-    }
+    if (printer!.write(ctx, lines!)) result.output++;
   };
 
   // With -w, events are converted here to keep the raw records.
