@@ -36,6 +36,19 @@ class SocketEnds {
   unixSource = 0n;
   unixDest = 0n;
 
+  /** Back to the values above (a reused fd keeps its socket part rather than make a new one). */
+  reset(): void {
+    this.serverSocket = false;
+    this.l4proto = undefined;
+    this.cip = undefined;
+    this.cport = undefined;
+    this.sip = undefined;
+    this.sport = undefined;
+    this.unixPath = undefined;
+    this.unixSource = 0n;
+    this.unixDest = 0n;
+  }
+
   copy(): SocketEnds {
     const c = new SocketEnds();
     c.serverSocket = this.serverSocket;
@@ -99,7 +112,8 @@ export class FdState implements FdInfo {
     this.mountId = 0;
     this.flags = 0;
     this.pid = 0;
-    this.sock = NO_SOCKET;
+    // Its own socket part (never shared: clone copies it) is emptied rather than dropped.
+    if (this.sock !== NO_SOCKET) this.sock.reset();
     this.aliased = false;
   }
 
