@@ -210,47 +210,56 @@ export class ScapParser {
   }
 
   /**
-   * Delivers every complete item of the input to `handler`: the per-event loop. Event blocks of
-   * a section whose tables are out go straight to the handler; anything else (section headers,
-   * tables, the end, errors) through next().
+   * Delivers every complete item of the input to `handler`. Runs of plain event blocks go
+   * through deliverEvents(), the per-event loop; anything else (section headers, tables, events
+   * to convert, the end of the input, errors) through next().
    */
   deliver(handler: ScapHandler): void {
+    do this.deliverEvents(handler);
+    while (this.deliverNext(handler));
+  }
+
+  /**
+   * The per-event loop: delivers the event blocks at the parse position that are complete, valid
+   * V2 events needing no conversion, of a section whose tables are out, and returns at the first
+   * block that is anything else, leaving it unparsed. Kept apart from the rarer paths: code the
+   * loop had not run when the JIT optimised it (the end of the input comes only once per read)
+   * would have thrown the optimised loop away when first reached.
+   */
+  private deliverEvents(handler: ScapHandler): void {
+    if (this.tablesPending || !this.sawSection) return;
     const view = this.view;
     const item = this.eventItem;
     const summary = this.summary;
     const convert = this.convert;
     const delivered = this.delivered;
     const ntypes = EVENT_TABLE.length;
+    const b = this.buf;
+    const limit = this.limit;
     for (;;) {
-      const b = this.buf;
       const start = this.pos;
-      if (this.limit - start >= 8 && !this.tablesPending && this.sawSection) {
-        const bt = (b[start]! | (b[start + 1]! << 8) | (b[start + 2]! << 16)) + b[start + 3]! * 0x1000000;
-        const len = (b[start + 4]! | (b[start + 5]! << 8) | (b[start + 6]! << 16)) + b[start + 7]! * 0x1000000;
-        const kind = bt < 0x1000 ? EVENT_BLOCKS[bt] : undefined;
-        const end = start + len;
-        if (kind !== undefined && len >= BLOCK_OVERHEAD && len <= MAX_BLOCK && end <= this.limit &&
-            (b[end - 4]! | (b[end - 3]! << 8) | (b[end - 2]! << 16)) + b[end - 1]! * 0x1000000 === len) {
-          this.pos = end;
-          // A V2 event that is valid and needs no conversion, the usual case, is delivered here;
-          // anything else (V1, conversion, errors, unknown types) takes readEvent.
-          const h = kind.flags ? start + 14 : start + 10;
-          const avail = end - 4 - h;
-          if (kind.v2 && avail >= EVT_HDR_SIZE && (b[h + 20]! | (b[h + 21]! << 8)) < ntypes &&
-              view.load(b, h, 0, b[start + 8]! | (b[start + 9]! << 8), avail) === undefined &&
-              (!convert || passesUnconverted(view.type, (b[h + 22]! | (b[h + 23]! << 8) | (b[h + 24]! << 16)) + b[h + 25]! * 0x1000000))) {
-            summary.records++;
-            summary.events++;
-            view.num = delivered ? summary.events : summary.records;
-            item.flags = kind.flags ? (b[start + 10]! | (b[start + 11]! << 8) | (b[start + 12]! << 16)) + b[start + 13]! * 0x1000000 : 0;
-            handler.event(view, item.flags);
-            continue;
-          }
-          if (this.readEvent(b, start, len, bt, kind.v2, kind.flags)) handler.event(view, item.flags);
-          continue;
-        }
+      if (limit - start < 8) return;
+      const bt = (b[start]! | (b[start + 1]! << 8) | (b[start + 2]! << 16)) + b[start + 3]! * 0x1000000;
+      const len = (b[start + 4]! | (b[start + 5]! << 8) | (b[start + 6]! << 16)) + b[start + 7]! * 0x1000000;
+      const kind = bt < 0x1000 ? EVENT_BLOCKS[bt] : undefined;
+      const end = start + len;
+      if (kind === undefined || !kind.v2 || len < BLOCK_OVERHEAD || len > MAX_BLOCK || end > limit ||
+          (b[end - 4]! | (b[end - 3]! << 8) | (b[end - 2]! << 16)) + b[end - 1]! * 0x1000000 !== len) {
+        return;
       }
-      if (!this.deliverNext(handler)) return;
+      const h = kind.flags ? start + 14 : start + 10;
+      const avail = end - 4 - h;
+      if (avail < EVT_HDR_SIZE || (b[h + 20]! | (b[h + 21]! << 8)) >= ntypes ||
+          view.load(b, h, 0, b[start + 8]! | (b[start + 9]! << 8), avail) !== undefined ||
+          (convert && !passesUnconverted(view.type, (b[h + 22]! | (b[h + 23]! << 8) | (b[h + 24]! << 16)) + b[h + 25]! * 0x1000000))) {
+        return;
+      }
+      this.pos = end;
+      summary.records++;
+      summary.events++;
+      view.num = delivered ? summary.events : summary.records;
+      item.flags = kind.flags ? (b[start + 10]! | (b[start + 11]! << 8) | (b[start + 12]! << 16)) + b[start + 13]! * 0x1000000 : 0;
+      handler.event(view, item.flags);
     }
   }
 
