@@ -183,7 +183,9 @@ export class FdState implements FdInfo {
 
   /** Whether the name is '' (a name to be made from the tuple never is), without making it. */
   get nameIsEmpty(): boolean {
-    return !this.pending && this.settled.length === 0;
+    // Both fields read whatever their values: a branch the JIT never saw taken (a pending name
+    // is the usual case for datagram sockets) would deoptimise the caller when first taken.
+    return (this.settled.length | (this.pending ? 1 : 0)) === 0;
   }
 
   /** The name if it is made, undefined while pending (reading it costs nothing either way). */
