@@ -23,50 +23,6 @@ export const FD_FLAG = {
 /** PPM_MFD_CLOEXEC: memfd_create's own close-on-exec bit (same value as PPM_EPOLL_CLOEXEC). */
 const PPM_MFD_CLOEXEC = 1 << 0;
 
-/** The socket part of an fd: kept apart because most fds (files, pipes) have none, and an fd
- *  is allocated for every open. */
-class SocketEnds {
-  serverSocket = false;
-  l4proto: L4Proto = undefined;
-  cip: string | undefined = undefined;
-  cport: number | undefined = undefined;
-  sip: string | undefined = undefined;
-  sport: number | undefined = undefined;
-  unixPath: string | undefined = undefined;
-  unixSource = 0n;
-  unixDest = 0n;
-
-  /** Back to the values above (a reused fd keeps its socket part rather than make a new one). */
-  reset(): void {
-    this.serverSocket = false;
-    this.l4proto = undefined;
-    this.cip = undefined;
-    this.cport = undefined;
-    this.sip = undefined;
-    this.sport = undefined;
-    this.unixPath = undefined;
-    this.unixSource = 0n;
-    this.unixDest = 0n;
-  }
-
-  copy(): SocketEnds {
-    const c = new SocketEnds();
-    c.serverSocket = this.serverSocket;
-    c.l4proto = this.l4proto;
-    c.cip = this.cip;
-    c.cport = this.cport;
-    c.sip = this.sip;
-    c.sport = this.sport;
-    c.unixPath = this.unixPath;
-    c.unixSource = this.unixSource;
-    c.unixDest = this.unixDest;
-    return c;
-  }
-}
-
-/** What an fd that never had socket data reads: shared, never written (see FdState.ends). */
-const NO_SOCKET: SocketEnds = Object.freeze(new SocketEnds()) as SocketEnds;
-
 export class FdState implements FdInfo {
   type: FdType;
   /** The fd number in its table (libsinsp m_fd). */
@@ -88,8 +44,21 @@ export class FdState implements FdInfo {
   flags = 0;
   /** For pidfds: the process it refers to. */
   pid = 0;
-  /** Socket data, NO_SOCKET until some is written. */
-  private sock: SocketEnds = NO_SOCKET;
+  // Socket data, on every fd: fds are reused (newFdState), so the size costs no allocation, and
+  // the socket paths read and write these on every datagram.
+  /** A bound server socket (libs SCAP_FD_IPV4/6_SERVSOCK): only sip/sport, the local address, mean something. */
+  serverSocket = false;
+  l4proto: L4Proto = undefined;
+  /** Client end (libsinsp's tuple "source"). */
+  cip: string | undefined = undefined;
+  cport: number | undefined = undefined;
+  /** Server end (libsinsp's tuple "destination"); for a server socket, the bound address. */
+  sip: string | undefined = undefined;
+  sport: number | undefined = undefined;
+  unixPath: string | undefined = undefined;
+  /** Kernel addresses of the two ends of a unix socket. */
+  unixSource = 0n;
+  unixDest = 0n;
   /** Also in another table (a thread group merge copied it): never reused (see releaseFd). */
   aliased = false;
 
@@ -112,40 +81,17 @@ export class FdState implements FdInfo {
     this.mountId = 0;
     this.flags = 0;
     this.pid = 0;
-    // Its own socket part (never shared: clone copies it) is emptied rather than dropped.
-    if (this.sock !== NO_SOCKET) this.sock.reset();
+    this.serverSocket = false;
+    this.l4proto = undefined;
+    this.cip = undefined;
+    this.cport = undefined;
+    this.sip = undefined;
+    this.sport = undefined;
+    this.unixPath = undefined;
+    this.unixSource = 0n;
+    this.unixDest = 0n;
     this.aliased = false;
   }
-
-  /** The socket data to write to, made on the first write. */
-  private ends(): SocketEnds {
-    let s = this.sock;
-    if (s === NO_SOCKET) s = this.sock = new SocketEnds();
-    return s;
-  }
-
-  /** A bound server socket (libs SCAP_FD_IPV4/6_SERVSOCK): only sip/sport, the local address, mean something. */
-  get serverSocket(): boolean { return this.sock.serverSocket; }
-  set serverSocket(v: boolean) { this.ends().serverSocket = v; }
-  get l4proto(): L4Proto { return this.sock.l4proto; }
-  set l4proto(v: L4Proto) { this.ends().l4proto = v; }
-  /** Client end (libsinsp's tuple "source"). */
-  get cip(): string | undefined { return this.sock.cip; }
-  set cip(v: string | undefined) { this.ends().cip = v; }
-  get cport(): number | undefined { return this.sock.cport; }
-  set cport(v: number | undefined) { this.ends().cport = v; }
-  /** Server end (libsinsp's tuple "destination"); for a server socket, the bound address. */
-  get sip(): string | undefined { return this.sock.sip; }
-  set sip(v: string | undefined) { this.ends().sip = v; }
-  get sport(): number | undefined { return this.sock.sport; }
-  set sport(v: number | undefined) { this.ends().sport = v; }
-  get unixPath(): string | undefined { return this.sock.unixPath; }
-  set unixPath(v: string | undefined) { this.ends().unixPath = v; }
-  /** Kernel addresses of the two ends of a unix socket. */
-  get unixSource(): bigint { return this.sock.unixSource; }
-  set unixSource(v: bigint) { this.ends().unixSource = v; }
-  get unixDest(): bigint { return this.sock.unixDest; }
-  set unixDest(v: bigint) { this.ends().unixDest = v; }
 
   /** fd.name: a path for files, "cip:cport->sip:sport" for connected sockets, a unix path ... */
   get name(): string {
@@ -259,8 +205,16 @@ export class FdState implements FdInfo {
     c.ino = this.ino;
     c.mountId = this.mountId;
     c.flags = this.flags;
-    if (this.sock !== NO_SOCKET) c.sock = this.sock.copy();
     c.pid = this.pid;
+    c.serverSocket = this.serverSocket;
+    c.l4proto = this.l4proto;
+    c.cip = this.cip;
+    c.cport = this.cport;
+    c.sip = this.sip;
+    c.sport = this.sport;
+    c.unixPath = this.unixPath;
+    c.unixSource = this.unixSource;
+    c.unixDest = this.unixDest;
     return c;
   }
 }
