@@ -243,14 +243,9 @@ export class StateParser {
   }
 
   private applyPendingRemovals(evt: EventView): void {
-    if (this.pendingRemoveTid !== -1) {
-      const tid = this.pendingRemoveTid;
-      this.pendingRemoveTid = -1;
-      const t = this.threads.get(tid);
-      this.threads.recordExit(tid, t?.ptid ?? -1, evt.tsNumber);
-      this.threads.remove(tid);
-      this.stats.removedThreads++;
-    }
+    // The rare thread removal apart: code the JIT had not seen run would throw away the
+    // optimised fd removal, which runs after every close, when first reached.
+    if (this.pendingRemoveTid !== -1) this.removePendingThread(evt);
     const table = this.pendingFdTable;
     if (table !== undefined) {
       const fds = this.pendingFds;
@@ -265,6 +260,15 @@ export class StateParser {
       this.pendingFdTable = undefined;
       this.pendingFdCount = 0;
     }
+  }
+
+  private removePendingThread(evt: EventView): void {
+    const tid = this.pendingRemoveTid;
+    this.pendingRemoveTid = -1;
+    const t = this.threads.get(tid);
+    this.threads.recordExit(tid, t?.ptid ?? -1, evt.tsNumber);
+    this.threads.remove(tid);
+    this.stats.removedThreads++;
   }
 
   /** Drops fd `num` of thread `tid`'s process when the next event arrives (after close). */
