@@ -225,7 +225,7 @@ export async function inspect(file: string, opts: InspectOptions = {}): Promise<
   setArgRenderOptions(opts.verbose ? undefined : { maxBufLen: SYSDIG_MAX_ARG_LEN });
   const compiled = opts.filter ? compileInspectFilterWithCodes(opts.filter) : undefined;
   const filter = compiled?.filter;
-  // Codes the filter cannot match (every code when there is no filter or no code set).
+  // The codes the filter can match (every code when there is no filter or no code set).
   const codes = compiled?.codes ?? new Uint8Array(EVENT_TABLE.length).fill(1);
   const printer = opts.write === undefined ? new LinePrinter(opts.format ?? DEFAULT_FORMAT) : undefined;
   const writer = opts.write === undefined ? undefined : new ScapWriter(opts.write, { gzip: opts.gzip });
