@@ -100,6 +100,21 @@ export class EventView {
     const end = start + elen;
     let p = lenPos + n * ls;
     if (p > end) return `${n} parameters do not fit in event len ${elen}`;
+    if (ls === 2 && n <= keep) {
+      // The usual record: u16 lengths, every offset kept. Offsets only grow, so one check after
+      // the loop tells whether any parameter overran (the slow loop then says which).
+      for (let i = 0; i < n; i++) {
+        offs[i] = p;
+        p += buf[lenPos]! | (buf[lenPos + 1]! << 8);
+        lenPos += 2;
+      }
+      if (p <= end) {
+        offs[n] = p;
+        return undefined;
+      }
+      lenPos = start + EVT_HDR_SIZE;
+      p = lenPos + n * ls;
+    }
     for (let i = 0; i < n; i++) {
       if (i < keep) offs[i] = p;
       p += ls === 2 ? buf[lenPos]! | (buf[lenPos + 1]! << 8) : (buf[lenPos]! | (buf[lenPos + 1]! << 8) | (buf[lenPos + 2]! << 16)) + buf[lenPos + 3]! * 0x1000000;

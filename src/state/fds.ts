@@ -23,37 +23,6 @@ export const FD_FLAG = {
 /** PPM_MFD_CLOEXEC: memfd_create's own close-on-exec bit (same value as PPM_EPOLL_CLOEXEC). */
 const PPM_MFD_CLOEXEC = 1 << 0;
 
-/** The socket part of an fd: kept apart because most fds (files, pipes) have none, and an fd
- *  is allocated for every open. */
-class SocketEnds {
-  serverSocket = false;
-  l4proto: L4Proto = undefined;
-  cip: string | undefined = undefined;
-  cport: number | undefined = undefined;
-  sip: string | undefined = undefined;
-  sport: number | undefined = undefined;
-  unixPath: string | undefined = undefined;
-  unixSource = 0n;
-  unixDest = 0n;
-
-  copy(): SocketEnds {
-    const c = new SocketEnds();
-    c.serverSocket = this.serverSocket;
-    c.l4proto = this.l4proto;
-    c.cip = this.cip;
-    c.cport = this.cport;
-    c.sip = this.sip;
-    c.sport = this.sport;
-    c.unixPath = this.unixPath;
-    c.unixSource = this.unixSource;
-    c.unixDest = this.unixDest;
-    return c;
-  }
-}
-
-/** What an fd that never had socket data reads: shared, never written (see FdState.ends). */
-const NO_SOCKET: SocketEnds = Object.freeze(new SocketEnds()) as SocketEnds;
-
 export class FdState implements FdInfo {
   type: FdType;
   /** The fd number in its table (libsinsp m_fd). */
@@ -75,42 +44,54 @@ export class FdState implements FdInfo {
   flags = 0;
   /** For pidfds: the process it refers to. */
   pid = 0;
-  /** Socket data, NO_SOCKET until some is written. */
-  private sock: SocketEnds = NO_SOCKET;
+  // Socket data, on every fd: fds are reused (newFdState), so the size costs no allocation, and
+  // the socket paths read and write these on every datagram.
+  /** A bound server socket (libs SCAP_FD_IPV4/6_SERVSOCK): only sip/sport, the local address, mean something. */
+  serverSocket = false;
+  l4proto: L4Proto = undefined;
+  /** Client end (libsinsp's tuple "source"). */
+  cip: string | undefined = undefined;
+  cport: number | undefined = undefined;
+  /** Server end (libsinsp's tuple "destination"); for a server socket, the bound address. */
+  sip: string | undefined = undefined;
+  sport: number | undefined = undefined;
+  unixPath: string | undefined = undefined;
+  /** Kernel addresses of the two ends of a unix socket. */
+  unixSource = 0n;
+  unixDest = 0n;
+  /** Also in another table (a thread group merge copied it): never reused (see releaseFd). */
+  aliased = false;
 
   constructor(type: FdType) {
     this.type = type;
   }
 
-  /** The socket data to write to, made on the first write. */
-  private ends(): SocketEnds {
-    let s = this.sock;
-    if (s === NO_SOCKET) s = this.sock = new SocketEnds();
-    return s;
+  /** Back to what `new FdState(type)` makes (every field above, as initialised there). */
+  reinit(type: FdType): void {
+    this.type = type;
+    this.num = -1;
+    this.settled = '';
+    this.pending = false;
+    this.nameGen = 0;
+    this.nameRaw = '';
+    this.oldName = '';
+    this.openFlags = 0;
+    this.dev = 0;
+    this.ino = 0;
+    this.mountId = 0;
+    this.flags = 0;
+    this.pid = 0;
+    this.serverSocket = false;
+    this.l4proto = undefined;
+    this.cip = undefined;
+    this.cport = undefined;
+    this.sip = undefined;
+    this.sport = undefined;
+    this.unixPath = undefined;
+    this.unixSource = 0n;
+    this.unixDest = 0n;
+    this.aliased = false;
   }
-
-  /** A bound server socket (libs SCAP_FD_IPV4/6_SERVSOCK): only sip/sport, the local address, mean something. */
-  get serverSocket(): boolean { return this.sock.serverSocket; }
-  set serverSocket(v: boolean) { this.ends().serverSocket = v; }
-  get l4proto(): L4Proto { return this.sock.l4proto; }
-  set l4proto(v: L4Proto) { this.ends().l4proto = v; }
-  /** Client end (libsinsp's tuple "source"). */
-  get cip(): string | undefined { return this.sock.cip; }
-  set cip(v: string | undefined) { this.ends().cip = v; }
-  get cport(): number | undefined { return this.sock.cport; }
-  set cport(v: number | undefined) { this.ends().cport = v; }
-  /** Server end (libsinsp's tuple "destination"); for a server socket, the bound address. */
-  get sip(): string | undefined { return this.sock.sip; }
-  set sip(v: string | undefined) { this.ends().sip = v; }
-  get sport(): number | undefined { return this.sock.sport; }
-  set sport(v: number | undefined) { this.ends().sport = v; }
-  get unixPath(): string | undefined { return this.sock.unixPath; }
-  set unixPath(v: string | undefined) { this.ends().unixPath = v; }
-  /** Kernel addresses of the two ends of a unix socket. */
-  get unixSource(): bigint { return this.sock.unixSource; }
-  set unixSource(v: bigint) { this.ends().unixSource = v; }
-  get unixDest(): bigint { return this.sock.unixDest; }
-  set unixDest(v: bigint) { this.ends().unixDest = v; }
 
   /** fd.name: a path for files, "cip:cport->sip:sport" for connected sockets, a unix path ... */
   get name(): string {
@@ -148,7 +129,9 @@ export class FdState implements FdInfo {
 
   /** Whether the name is '' (a name to be made from the tuple never is), without making it. */
   get nameIsEmpty(): boolean {
-    return !this.pending && this.settled.length === 0;
+    // Both fields read whatever their values: a branch the JIT never saw taken (a pending name
+    // is the usual case for datagram sockets) would deoptimise the caller when first taken.
+    return (this.settled.length | (this.pending ? 1 : 0)) === 0;
   }
 
   /** The name if it is made, undefined while pending (reading it costs nothing either way). */
@@ -212,7 +195,7 @@ export class FdState implements FdInfo {
   /** A copy for dup/fork (sinsp_fdinfo::clone): same name, so an event that adds the copy as its
    *  fd has not changed its name. */
   clone(): FdState {
-    const c = new FdState(this.type);
+    const c = newFdState(this.type);
     c.num = this.num;
     c.name = this.name;
     c.nameRaw = this.nameRaw;
@@ -222,10 +205,40 @@ export class FdState implements FdInfo {
     c.ino = this.ino;
     c.mountId = this.mountId;
     c.flags = this.flags;
-    if (this.sock !== NO_SOCKET) c.sock = this.sock.copy();
     c.pid = this.pid;
+    c.serverSocket = this.serverSocket;
+    c.l4proto = this.l4proto;
+    c.cip = this.cip;
+    c.cport = this.cport;
+    c.sip = this.sip;
+    c.sport = this.sport;
+    c.unixPath = this.unixPath;
+    c.unixSource = this.unixSource;
+    c.unixDest = this.unixDest;
     return c;
   }
+}
+
+/**
+ * Closed fds, kept for the next fd an event creates: half the events of a busy process open or
+ * close an fd, and allocating each one anew made most of the garbage the collector then had to
+ * sweep. Only fds the parser removed on close come here, once the close event is over; an fd that
+ * two tables share is never reused.
+ */
+const FREE_FDS: FdState[] = [];
+const FREE_FDS_MAX = 256;
+
+/** A fresh fd of `type`: a reused closed one when there is one. */
+export function newFdState(type: FdType): FdState {
+  const fd = FREE_FDS.pop();
+  if (fd === undefined) return new FdState(type);
+  fd.reinit(type);
+  return fd;
+}
+
+/** Hands a closed fd, no longer in any table and no longer looked at, back for reuse. */
+export function releaseFd(fd: FdState): void {
+  if (!fd.aliased && FREE_FDS.length < FREE_FDS_MAX) FREE_FDS.push(fd);
 }
 
 /** Fds below this sit in an array; processes open and close low fds all the time, and a Map's
@@ -390,7 +403,7 @@ export function socketName(type: FdType, l4proto: L4Proto, cip0: string | undefi
 
 /** A fresh socket fd of `type` with an all-zero tuple, as parse_socket_exit leaves it. */
 export function newIpSocket(type: 'ipv4' | 'ipv6', l4proto: L4Proto): FdState {
-  const fd = new FdState(type);
+  const fd = newFdState(type);
   const zero = type === 'ipv4' ? '0.0.0.0' : '::';
   fd.l4proto = l4proto;
   fd.cip = zero;

@@ -8,7 +8,7 @@ import { EVENT_TABLE } from '../events/event-table.js';
 import type { EventContext, FdType, L4Proto, StateView } from './types.js';
 import { EV, FD_PARAM_OF_EXIT } from './event-codes.js';
 import { hasParam } from './event-params.js';
-import { FD_FLAG, FdState, addFd, socketName, type FdTable } from './fds.js';
+import { FD_FLAG, FdState, addFd, newFdState, releaseFd, socketName, type FdTable } from './fds.js';
 import { pathParam } from './path-texts.js';
 import { concatenatePaths } from './paths.js';
 import {
@@ -243,21 +243,32 @@ export class StateParser {
   }
 
   private applyPendingRemovals(evt: EventView): void {
-    if (this.pendingRemoveTid !== -1) {
-      const tid = this.pendingRemoveTid;
-      this.pendingRemoveTid = -1;
-      const t = this.threads.get(tid);
-      this.threads.recordExit(tid, t?.ptid ?? -1, evt.tsNumber);
-      this.threads.remove(tid);
-      this.stats.removedThreads++;
-    }
+    // The rare thread removal apart: code the JIT had not seen run would throw away the
+    // optimised fd removal, which runs after every close, when first reached.
+    if (this.pendingRemoveTid !== -1) this.removePendingThread(evt);
     const table = this.pendingFdTable;
     if (table !== undefined) {
       const fds = this.pendingFds;
-      for (let i = 0; i < this.pendingFdCount; i++) table.delete(fds[i]!);
+      for (let i = 0; i < this.pendingFdCount; i++) {
+        // The closed fd is not the event's any more, nor anyone else's: it can be reused.
+        const fd = table.get(fds[i]!);
+        if (fd !== undefined) {
+          table.delete(fds[i]!);
+          releaseFd(fd);
+        }
+      }
       this.pendingFdTable = undefined;
       this.pendingFdCount = 0;
     }
+  }
+
+  private removePendingThread(evt: EventView): void {
+    const tid = this.pendingRemoveTid;
+    this.pendingRemoveTid = -1;
+    const t = this.threads.get(tid);
+    this.threads.recordExit(tid, t?.ptid ?? -1, evt.tsNumber);
+    this.threads.remove(tid);
+    this.stats.removedThreads++;
   }
 
   /** Drops fd `num` of thread `tid`'s process when the next event arrives (after close). */
@@ -450,7 +461,7 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
     if (evt.nparams > 5) ino = evt.uint(5);
     dir = '';
   }
-  const fd = new FdState(flags & PPM_O.DIRECTORY ? 'directory' : 'file');
+  const fd = newFdState(flags & PPM_O.DIRECTORY ? 'directory' : 'file');
   fd.openFlags = flags;
   fd.dev = dev;
   fd.ino = ino;
@@ -515,7 +526,7 @@ function parsePipe(p: StateParser, evt: EventView, t: Thread | undefined): void 
   const ino = evt.uint(3);
   const flags = evt.type === EV.PIPE2_X ? evt.uint(4) : 0;
   for (let i = 1; i <= 2; i++) {
-    const fd = new FdState('pipe');
+    const fd = newFdState('pipe');
     fd.ino = ino;
     fd.openFlags = flags;
     p.addEventFd(t, evt.int(i), fd);
@@ -530,7 +541,7 @@ function parseSocketpair(p: StateParser, evt: EventView, t: Thread | undefined):
     p.ctx.fd = undefined;
     return;
   }
-  const a = new FdState('unix');
+  const a = newFdState('unix');
   a.unixSource = evt.u64(3);
   a.unixDest = evt.u64(4);
   const b = a.clone();
@@ -546,7 +557,7 @@ function singleFdCreator(type: FdType, flagsOf?: (evt: EventView) => number): Ev
     if (t === undefined) return;
     const res = evt.int(0);
     if (res < 0) return;
-    const fd = new FdState(type);
+    const fd = newFdState(type);
     if (flagsOf !== undefined) fd.openFlags = flagsOf(evt);
     p.addEventFd(t, res, fd);
   };
@@ -556,7 +567,7 @@ function parseMemfdCreate(p: StateParser, evt: EventView, t: Thread | undefined)
   if (t === undefined) return;
   const res = evt.int(0);
   if (res < 0) return;
-  const fd = new FdState('memfd');
+  const fd = newFdState('memfd');
   fd.name = evt.str(1);
   fd.openFlags = evt.uint(2);
   p.addEventFd(t, res, fd);
@@ -567,7 +578,7 @@ function parsePidfdOpen(p: StateParser, evt: EventView, t: Thread | undefined): 
   const res = evt.int(0);
   if (res < 0) return;
   const pid = evt.int(1);
-  const fd = new FdState('pidfd');
+  const fd = newFdState('pidfd');
   fd.name = `${p.hostRoot}/proc/${pid}`;
   fd.openFlags = evt.uint(2);
   fd.pid = pid;

@@ -26,14 +26,21 @@ export function pathParam(evt: EventView, i: number): PathText {
   if (end > start && b[end - 1] === 0) end--;
   const n = end - start;
   if (n > MAX_CACHED) return decode(evt, i);
+  // Hashed and compared four bytes at a time: paths are some tens of bytes, read on every open.
   let h = n;
-  for (let k = start; k < end; k++) h = (Math.imul(h, 31) + b[k]!) | 0;
-  const slot = h & (SLOTS - 1);
+  let k = start;
+  for (; k + 4 <= end; k += 4) h = Math.imul(h ^ (b[k]! | (b[k + 1]! << 8) | (b[k + 2]! << 16) | (b[k + 3]! << 24)), 0x01000193);
+  for (; k < end; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
+  const slot = (h ^ (h >>> 16)) & (SLOTS - 1);
   const key = keys[slot];
   if (key !== undefined && key.length === n) {
-    let k = 0;
-    while (k < n && key[k] === b[start + k]) k++;
-    if (k === n) return entries[slot]!;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const o = start + j;
+      if ((key[j]! | (key[j + 1]! << 8) | (key[j + 2]! << 16) | (key[j + 3]! << 24)) !== (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24))) break;
+    }
+    while (j < n && key[j] === b[start + j]) j++;
+    if (j === n) return entries[slot]!;
   }
   const entry = decode(evt, i);
   keys[slot] = Buffer.from(b.subarray(start, end));

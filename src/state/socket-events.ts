@@ -5,7 +5,7 @@ import type { EventView } from '../events/event.js';
 import type { L4Proto } from './types.js';
 import { EV } from './event-codes.js';
 import { hasParam } from './event-params.js';
-import { FdState, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
+import { FdState, newFdState, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
 import { completeTuple } from './interfaces.js';
 import type { EventHandler, StateParser } from './parser.js';
 import { IPPROTO, PPM_AF, PPM_O, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './ppm.js';
@@ -32,7 +32,7 @@ function paramTuple(evt: EventView, i: number): SockTuple | undefined {
 export function newSocket(domain: number, type: number, protocol: number, flags: number): FdState {
   let fd: FdState;
   if (domain === PPM_AF.UNIX) {
-    fd = new FdState('unix');
+    fd = newFdState('unix');
   } else if (domain === PPM_AF.INET || domain === PPM_AF.INET6) {
     let l4: L4Proto;
     if (protocol === IPPROTO.TCP) l4 = type === SOCK_RAW ? 'raw' : 'tcp';
@@ -45,9 +45,9 @@ export function newSocket(domain: number, type: number, protocol: number, flags:
     else if (protocol === IPPROTO.RAW) l4 = 'raw';
     fd = newIpSocket(domain === PPM_AF.INET ? 'ipv4' : 'ipv6', l4);
   } else if (domain === PPM_AF.NETLINK) {
-    fd = new FdState('netlink');
+    fd = newFdState('netlink');
   } else {
-    fd = new FdState('unknown');
+    fd = newFdState('unknown');
   }
   fd.openFlags = flags;
   return fd;
@@ -128,14 +128,14 @@ export function parseAccept(p: StateParser, evt: EventView, t: Thread | undefine
   if (tu === undefined) return;
   let fd: FdState;
   if (tu.family === PPM_AF.INET || tu.family === PPM_AF.INET6) {
-    fd = new FdState(tu.family === PPM_AF.INET || tu.mapped ? 'ipv4' : 'ipv6');
+    fd = newFdState(tu.family === PPM_AF.INET || tu.mapped ? 'ipv4' : 'ipv6');
     fd.l4proto = 'tcp';
     fd.cip = tu.sip;
     fd.cport = tu.sport;
     fd.sip = tu.dip;
     fd.sport = tu.dport;
   } else {
-    fd = new FdState('unix');
+    fd = newFdState('unix');
     fd.unixSource = tu.source;
     fd.unixDest = tu.dest;
     fd.unixPath = tu.path;

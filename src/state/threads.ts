@@ -219,7 +219,10 @@ export class ThreadTable {
       if (group !== t.shared) {
         group.cwd = t.shared.cwd;
         group.env = t.shared.env;
-        for (const [n, fd] of t.shared.fds) group.fds.set(n, fd);
+        for (const [n, fd] of t.shared.fds) {
+          fd.aliased = true; // in both tables from now on
+          group.fds.set(n, fd);
+        }
       }
       group.reaper = t.pid === 1 || t.vpid === 1;
       this.groups.set(t.pid, group);
@@ -227,7 +230,10 @@ export class ThreadTable {
       // A main thread brings the process's cwd, env and fds (a /proc scan fills them on it).
       if (t.shared.cwd !== '') group.cwd = t.shared.cwd;
       if (t.shared.env.length > 0) group.env = t.shared.env;
-      for (const [n, fd] of t.shared.fds) group.fds.set(n, fd);
+      for (const [n, fd] of t.shared.fds) {
+        fd.aliased = true;
+        group.fds.set(n, fd);
+      }
     }
     if (!group.threads.has(t)) {
       group.threads.add(t);

@@ -13,12 +13,15 @@ import { readScap } from '../../capture/scap/reader.js';
 import { loadScapTables } from '../../state/scap-tables.js';
 import { ScapWriter } from '../../capture/scap/writer.js';
 import { EC } from '../../events/event-info.js';
+import { EVENT_TABLE } from '../../events/event-table.js';
 import { EventView } from '../../events/event.js';
 import type { Pos } from '../../filter/ast.js';
 import { compileFilter, FilterCompileError, type CompiledFilter } from '../../filter/compiler.js';
+import { eventCodesOf, type CodeSet } from '../../filter/event-types.js';
 import { setArgRenderOptions } from '../../filter/fields/evt.js';
 import { FilterSyntaxError, parseCondition } from '../../filter/parser.js';
 import { compileFormat, FormatError, NOT_AVAILABLE, valueToString, type OutputFormat } from '../../filter/format.js';
+import { LineBuffer } from '../../outputs/line-buffer.js';
 import { State } from '../../state/state.js';
 import type { EventContext } from '../../state/types.js';
 import { parse, UsageError } from '../args.js';
@@ -67,12 +70,30 @@ export class FilterError extends Error {
 
 /** Parses and compiles a filter; errors carry libsinsp's message and the position. */
 export function compileInspectFilter(text: string): CompiledFilter {
+  return compileInspectFilterWithCodes(text).filter;
+}
+
+/**
+ * compileInspectFilter, with the event codes the filter can match: most filters name their event
+ * types, and an event of any other type is then rejected by one table read instead of a call.
+ */
+export function compileInspectFilterWithCodes(text: string): { filter: CompiledFilter; codes: CodeSet | undefined } {
+  let expr;
+  let filter;
   try {
-    return compileFilter(parseCondition(text));
+    expr = parseCondition(text);
+    filter = compileFilter(expr);
   } catch (e) {
     if (e instanceof FilterSyntaxError || e instanceof FilterCompileError) throw new FilterError(e.message, e.pos, text);
     throw e;
   }
+  let codes: CodeSet | undefined;
+  try {
+    codes = eventCodesOf(expr);
+  } catch {
+    codes = undefined; // a check the code search does not follow: every event goes to the filter
+  }
+  return { filter, codes };
 }
 
 /** The error text for a bad filter: message, position, and the filter with a caret under it. */
@@ -93,6 +114,37 @@ export class LinePrinter {
   constructor(format: string) {
     this.fmt = compileFormat(format);
     this.requireAll = !format.startsWith('*');
+  }
+
+  /**
+   * Appends the line for this event, newline included, to `out`; false (and nothing appended)
+   * when a field is missing and the format requires all. The bytes are those of line(): integers
+   * go in as digits and text as UTF-8, without a string for the line.
+   */
+  write(ctx: EventContext, out: LineBuffer): boolean {
+    const mark = out.pos;
+    const tokens = this.fmt.tokens;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if (typeof t === 'string') {
+        out.text(t);
+        continue;
+      }
+      const v = t.extract(ctx);
+      if (v === undefined && this.requireAll) {
+        out.pos = mark;
+        return false;
+      }
+      if (typeof v === 'number' && t.width === 0 && t.type !== 'double' && v >>> 0 === v) {
+        out.uint32(v);
+        continue;
+      }
+      let s = v === undefined ? NOT_AVAILABLE : valueToString(v, t.type);
+      if (t.width > 0) s = s.length > t.width ? s.slice(0, t.width) : s.padEnd(t.width, ' ');
+      out.text(s);
+    }
+    out.byte(10);
+    return true;
   }
 
   /** The line for this event, or undefined when a field is missing and the format requires all. */
@@ -139,8 +191,8 @@ export interface InspectResult {
 
 /** Buffers output lines and writes them once per read chunk, honouring backpressure. */
 class LineSink {
-  /** Lines since the last flush; one array, emptied (not replaced) so it stays an array of strings. */
-  private readonly buf: string[] = [];
+  /** The lines since the last flush, as bytes. */
+  readonly lines = new LineBuffer();
   /** The reader went away (EPIPE, e.g. `| head`): stop quietly. */
   broken = false;
   constructor(private readonly out: NodeJS.WritableStream) {
@@ -149,14 +201,9 @@ class LineSink {
       this.broken = true;
     });
   }
-  push(line: string): void {
-    this.buf.push(line);
-  }
   async flush(): Promise<void> {
-    if (this.buf.length === 0 || this.broken) return;
-    const text = `${this.buf.join('\n')}\n`;
-    this.buf.length = 0;
-    if (!this.out.write(text)) {
+    if (this.lines.pos === 0 || this.broken) return;
+    if (!this.out.write(this.lines.take())) {
       await new Promise<void>((r) => {
         const done = () => {
           this.out.off('drain', done);
@@ -176,7 +223,10 @@ class LineSink {
  */
 export async function inspect(file: string, opts: InspectOptions = {}): Promise<InspectResult> {
   setArgRenderOptions(opts.verbose ? undefined : { maxBufLen: SYSDIG_MAX_ARG_LEN });
-  const filter = opts.filter ? compileInspectFilter(opts.filter) : undefined;
+  const compiled = opts.filter ? compileInspectFilterWithCodes(opts.filter) : undefined;
+  const filter = compiled?.filter;
+  // The codes the filter can match (every code when there is no filter or no code set).
+  const codes = compiled?.codes ?? new Uint8Array(EVENT_TABLE.length).fill(1);
   const printer = opts.write === undefined ? new LinePrinter(opts.format ?? DEFAULT_FORMAT) : undefined;
   const writer = opts.write === undefined ? undefined : new ScapWriter(opts.write, { gzip: opts.gzip });
   const sink = printer ? new LineSink(opts.out ?? process.stdout) : undefined;
@@ -189,14 +239,25 @@ export async function inspect(file: string, opts: InspectOptions = {}): Promise<
   const result: InspectResult = { events: 0, selected: 0, output: 0 };
   let stop = false;
 
+  const parser = state.parser;
+  const lines = sink?.lines;
+
   // Called synchronously for every event of a read chunk; output is flushed between chunks.
-  // Printing, the reader converts old events itself; -w converts here to keep the raw records.
-  const onEvent = (raw: EventView, flags: number): void => {
+  // Printing, the reader converts old events itself and every event comes straight here.
+  const print = (evt: EventView): void => {
     if (stop) return;
-    if (writer === undefined) {
-      deliver(raw, raw, flags);
-      return;
-    }
+    result.events++;
+    const ctx = parser.process(evt);
+    if (codes[evt.type] !== 1 || (filter !== undefined && !filter(ctx))) return;
+    if (++result.selected >= limit) stop = true;
+    // Internal events (procinfo ...) count for -n but are not printed, as in sysdig.
+    if ((evt.info.category & EC.INTERNAL) !== 0) return;
+    if (printer!.write(ctx, lines!)) result.output++;
+  };
+
+  // With -w, events are converted here to keep the raw records.
+  const copy = (raw: EventView, flags: number): void => {
+    if (stop) return;
     let conv;
     try {
       conv = converter.convert(raw.buf, raw.start);
@@ -209,31 +270,18 @@ export async function inspect(file: string, opts: InspectOptions = {}): Promise<
       if ((raw.type & 1) === 0) enters.set(raw.tid, { buf: Buffer.from(raw.record()), flags, cpu: raw.cpu });
       return;
     }
-    deliver(conv.buf === raw.buf && conv.start === raw.start ? raw : view.reset(conv.buf, conv.start, raw.num, raw.cpu), raw, flags);
-  };
-
-  /** One event in the current model (`raw` is the record as the capture has it). */
-  const deliver = (evt: EventView, raw: EventView, flags: number): void => {
+    const evt = conv.buf === raw.buf && conv.start === raw.start ? raw : view.reset(conv.buf, conv.start, raw.num, raw.cpu);
     result.events++;
-    const ctx = state.process(evt);
-    if (filter && !filter(ctx)) return;
+    const ctx = parser.process(evt);
+    if (codes[evt.type] !== 1 || (filter !== undefined && !filter(ctx))) return;
     if (++result.selected >= limit) stop = true;
-    if (writer) {
-      const enter = enters.get(raw.tid);
-      if (enter && enter.buf.readUInt16LE(20) === raw.type - 1) {
-        writer.writeEvent(enter.buf, enter.cpu, enter.flags);
-        enters.delete(raw.tid);
-      }
-      writer.writeEvent(raw, raw.cpu, flags);
-      result.output++;
-    } else if ((evt.info.category & EC.INTERNAL) === 0) {
-      // Internal events (procinfo ...) count for -n but are not printed, as in sysdig.
-      const line = printer!.line(ctx);
-      if (line !== undefined) {
-        sink!.push(line);
-        result.output++;
-      }
+    const enter = enters.get(raw.tid);
+    if (enter && enter.buf.readUInt16LE(20) === raw.type - 1) {
+      writer!.writeEvent(enter.buf, enter.cpu, enter.flags);
+      enters.delete(raw.tid);
     }
+    writer!.writeEvent(raw, raw.cpu, flags);
+    result.output++;
   };
 
   try {
@@ -244,7 +292,7 @@ export async function inspect(file: string, opts: InspectOptions = {}): Promise<
         loadScapTables(state, t);
         writer?.writeTables(t);
       },
-      event: onEvent,
+      event: writer === undefined ? print : copy,
       chunkDone: async () => {
         await sink?.flush();
         if (writer?.wantsFlush) await writer.flush();
