@@ -50,12 +50,7 @@ export class EventView {
 
   /** Points the view at the record starting at `start`. `largeLengths` forces u32 param lengths. */
   reset(buf: Buffer, start: number, num: number, cpu = 0, largeLengths?: boolean): this {
-    this.buf = buf;
-    this.start = start;
-    this.num = num;
-    this.seq = ++resets;
-    this.cpu = cpu;
-    this.tsCache = undefined;
+    this.point(buf, start, num, cpu);
     this.tid = (u32(buf, start + 12) | 0) * 4294967296 + u32(buf, start + 8); // no BigInt per event
     this.len = u32(buf, start + 16);
     this.type = u16(buf, start + 20);
@@ -73,12 +68,7 @@ export class EventView {
    * Returns why the record is invalid, or undefined.
    */
   load(buf: Buffer, start: number, num: number, cpu: number, avail: number): string | undefined {
-    this.buf = buf;
-    this.start = start;
-    this.num = num;
-    this.seq = ++resets;
-    this.cpu = cpu;
-    this.tsCache = undefined;
+    this.point(buf, start, num, cpu);
     const hi = buf[start + 12]! | (buf[start + 13]! << 8) | (buf[start + 14]! << 16) | (buf[start + 15]! << 24);
     this.tid = hi * 4294967296 + ((buf[start + 8]! | (buf[start + 9]! << 8) | (buf[start + 10]! << 16)) + buf[start + 11]! * 0x1000000);
     const elen = (buf[start + 16]! | (buf[start + 17]! << 8) | (buf[start + 18]! << 16)) + buf[start + 19]! * 0x1000000;
@@ -127,6 +117,16 @@ export class EventView {
     if (n <= keep) offs[keep] = p;
     else offs[0] = -1; // more parameters than a view holds: offsets computed on access
     return undefined;
+  }
+
+  /** What every new record sets before its header is read: a new seq, no cached timestamp. */
+  private point(buf: Buffer, start: number, num: number, cpu: number): void {
+    this.buf = buf;
+    this.start = start;
+    this.num = num;
+    this.seq = ++resets;
+    this.cpu = cpu;
+    this.tsCache = undefined;
   }
 
   /** Timestamp in ns since the epoch. */
