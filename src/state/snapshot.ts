@@ -3,7 +3,7 @@
 // scap_threadinfo and scap_fdinfo). Loading follows sinsp_threadinfo::init and
 // add_fd_from_scap, including the client/server fix-up of sockets seen in /proc.
 import type { FdType, L4Proto } from './types.js';
-import { FD_FLAG, FdState, addFd, addrName, ipSocketName } from './fds.js';
+import { FD_FLAG, FdState, addFd, addrName, ipSocketName, swapSocketEnds } from './fds.js';
 import { completeTuple } from './interfaces.js';
 import { concatenatePaths } from './paths.js';
 import { PPM_CL, PPM_EXE } from './ppm.js';
@@ -273,12 +273,7 @@ function fixSocketsFromProc(group: ProcessState, serverPorts: Set<number>): void
       fd.setRoleClient();
       continue;
     }
-    const ip = fd.cip;
-    const port = fd.cport;
-    fd.cip = fd.sip;
-    fd.cport = fd.sport;
-    fd.sip = ip;
-    fd.sport = port;
+    swapSocketEnds(fd);
     fd.name = ipSocketName(fd);
     fd.setRoleServer();
   }
