@@ -52,18 +52,31 @@ function forkProcessState(pid: number, from: ProcessState | undefined): ProcessS
 }
 
 /** Fields every clone event sets on the new thread. */
+/** Where clone and execve exits (which share these parameters) keep fdlimit and the memory counters. */
+interface LimitsAndMemoryParams {
+  fdlimit: number;
+  pgftMaj: number;
+  pgftMin: number;
+  vmSize: number;
+  vmRss: number;
+  vmSwap: number;
+}
+
+function fillLimitsAndMemory(t: Thread, evt: EventView, p: LimitsAndMemoryParams): void {
+  t.fdlimit = evt.int(p.fdlimit);
+  if (!hasParam(evt, p.vmSwap)) return; // older event versions stop before the counters
+  t.pfMajor = evt.uint(p.pgftMaj);
+  t.pfMinor = evt.uint(p.pgftMin);
+  t.vmSizeKb = evt.uint(p.vmSize);
+  t.vmRssKb = evt.uint(p.vmRss);
+  t.vmSwapKb = evt.uint(p.vmSwap);
+}
+
 function fillFromCloneEvent(child: Thread, evt: EventView): void {
   child.exe = evt.str(CLONE_P.exe);
   child.args = paramStrings(evt, CLONE_P.args);
   child.comm = hasParam(evt, CLONE_P.comm) ? evt.str(CLONE_P.comm) : child.exe;
-  child.fdlimit = evt.int(CLONE_P.fdlimit);
-  if (hasParam(evt, CLONE_P.vmSwap)) {
-    child.pfMajor = evt.uint(CLONE_P.pgftMaj);
-    child.pfMinor = evt.uint(CLONE_P.pgftMin);
-    child.vmSizeKb = evt.uint(CLONE_P.vmSize);
-    child.vmRssKb = evt.uint(CLONE_P.vmRss);
-    child.vmSwapKb = evt.uint(CLONE_P.vmSwap);
-  }
+  fillLimitsAndMemory(child, evt, CLONE_P);
   child.uid = evt.uint(CLONE_P.uid);
   child.gid = evt.uint(CLONE_P.gid);
   if (hasParam(evt, CLONE_P.cgroups)) child.cgroups = normalizeCgroups(paramStrings(evt, CLONE_P.cgroups));
@@ -233,14 +246,7 @@ export function parseExecve(p: StateParser, evt: EventView, t: Thread | undefine
     }
     p.threads.linkThread(t);
   }
-  t.fdlimit = evt.int(EXECVE_P.fdlimit);
-  if (hasParam(evt, EXECVE_P.vmSwap)) {
-    t.pfMajor = evt.uint(EXECVE_P.pgftMaj);
-    t.pfMinor = evt.uint(EXECVE_P.pgftMin);
-    t.vmSizeKb = evt.uint(EXECVE_P.vmSize);
-    t.vmRssKb = evt.uint(EXECVE_P.vmRss);
-    t.vmSwapKb = evt.uint(EXECVE_P.vmSwap);
-  }
+  fillLimitsAndMemory(t, evt, EXECVE_P);
   if (hasParam(evt, EXECVE_P.env)) t.shared.env = paramStrings(evt, EXECVE_P.env);
   if (hasParam(evt, EXECVE_P.cgroups)) t.cgroups = normalizeCgroups(paramStrings(evt, EXECVE_P.cgroups));
   if (hasParam(evt, EXECVE_P.tty)) t.tty = evt.uint(EXECVE_P.tty);
