@@ -241,8 +241,12 @@ export class LiveSensor {
     }
   }
 
+  /** Records are checked as a capture file's are (load): a bad parameter length from the sensor
+   *  is a protocol error, not a read past the record. */
   private readonly deliver = (buf: Buffer, start: number): void => {
-    this.opts.onEvent(this.view.reset(buf, start, ++this.num));
+    const bad = this.view.load(buf, start, ++this.num, 0, buf.length - start);
+    if (bad !== undefined) throw new RecordStreamError(`sensor record ${this.num}: ${bad}`);
+    this.opts.onEvent(this.view);
   };
 
   private onStderr(text: string): void {
