@@ -48,8 +48,8 @@ export class EventView {
   private readonly offs = new Int32Array(MAX_PARAMS + 1);
   private tsCache: bigint | undefined;
 
-  /** Points the view at the record starting at `start`. `largeLengths` forces u32 param lengths. */
-  reset(buf: Buffer, start: number, num: number, cpu = 0, largeLengths?: boolean): this {
+  /** Points the view at the record starting at `start` (checked by whoever made it; load() checks). */
+  reset(buf: Buffer, start: number, num: number, cpu = 0): this {
     this.point(buf, start, num, cpu);
     this.tid = (u32(buf, start + 12) | 0) * 4294967296 + u32(buf, start + 8); // no BigInt per event
     this.len = u32(buf, start + 16);
@@ -57,13 +57,13 @@ export class EventView {
     const n = u32(buf, start + 22);
     this.nparams = n > MAX_PARAMS ? MAX_PARAMS : n;
     this.info = EVENT_TABLE[this.type] ?? UNKNOWN_EVENT;
-    this.lenSize = largeLengths ?? (this.info.flags & EF.LARGE_PAYLOAD) !== 0 ? 4 : 2;
+    this.lenSize = (this.info.flags & EF.LARGE_PAYLOAD) !== 0 ? 4 : 2;
     this.offs[0] = -1; // parameter offsets are computed on first access
     return this;
   }
 
   /**
-   * reset() and validate() in one pass, for readers (the per-event path: header fields read by
+   * reset() and libscap's validate_v2_event in one pass, for readers (the per-event path: header fields read by
    * hand, no helper calls): points the view at the record at `start`, which has `avail` bytes.
    * Returns why the record is invalid, or undefined.
    */
@@ -152,35 +152,6 @@ export class EventView {
     offs[this.nparams] = p;
   }
 
-  /**
-   * libscap's validate_v2_event for the record the view points at, with `avail` bytes for it:
-   * the header, the length table and every parameter fit. Computes the parameter offsets on the
-   * way (one pass instead of two). Returns why the record is invalid, or undefined.
-   */
-  validate(avail: number): string | undefined {
-    const elen = this.len;
-    if (elen < EVT_HDR_SIZE) return `len ${elen} is smaller than the event header`;
-    if (elen > avail) return `len ${elen} is larger than the ${avail} bytes in the block`;
-    const b = this.buf;
-    const n = u32(b, this.start + 22);
-    const ls = this.lenSize;
-    let lenPos = this.start + EVT_HDR_SIZE;
-    const end = this.start + elen;
-    let p = lenPos + n * ls;
-    if (p > end) return `${n} parameters do not fit in event len ${elen}`;
-    const offs = this.offs;
-    const keep = this.nparams;
-    for (let i = 0; i < n; i++) {
-      if (i < keep) offs[i] = p;
-      p += ls === 2 ? u16(b, lenPos) : u32(b, lenPos);
-      if (p > end) return `parameter ${i} exceeds event len ${elen}`;
-      lenPos += ls;
-    }
-    if (n <= keep) offs[keep] = p;
-    else this.offs[0] = -1; // more parameters than a view holds: offsets as reset() leaves them
-    return undefined;
-  }
-
   /** Byte offset of parameter i in buf. */
   paramOffset(i: number): number {
     if (this.offs[0] === -1) this.computeOffsets();
@@ -194,6 +165,7 @@ export class EventView {
     return this.offs[i + 1]! - this.offs[i]!;
   }
 
+  /** Whether parameter `i` is present and not empty (older layouts lack trailing parameters). */
   hasParam(i: number): boolean {
     return i < this.nparams && this.paramLength(i) > 0;
   }

@@ -1,10 +1,6 @@
 // Small readers of event parameters shared by the parsers.
 import type { EventView } from '../events/event.js';
 
-/** Whether parameter `i` is present and not empty (older layouts lack trailing parameters). */
-export function hasParam(evt: EventView, i: number): boolean {
-  return i < evt.nparams && evt.paramLength(i) > 0;
-}
 
 /** A NUL-separated string list parameter (args, env, cgroups), as libsinsp splits it. */
 export function paramStrings(evt: EventView, i: number): string[] {

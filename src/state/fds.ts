@@ -16,8 +16,6 @@ export const FD_FLAG = {
   IS_CLONED: 1 << 14,
   CONNECTION_PENDING: 1 << 15,
   CONNECTION_FAILED: 1 << 16,
-  OVERLAY_UPPER: 1 << 17,
-  OVERLAY_LOWER: 1 << 18,
 } as const;
 
 /** PPM_MFD_CLOEXEC: memfd_create's own close-on-exec bit (same value as PPM_EPOLL_CLOEXEC). */

@@ -7,8 +7,7 @@ import { EF, isExitCode } from '../events/event-info.js';
 import { EVENT_TABLE } from '../events/event-table.js';
 import type { EventContext, FdType, L4Proto, StateView } from './types.js';
 import { EV, FD_PARAM_OF_EXIT } from './event-codes.js';
-import { hasParam } from './event-params.js';
-import { FD_FLAG, FdState, addFd, newFdState, releaseFd, socketName, type FdTable } from './fds.js';
+import { FdState, addFd, newFdState, releaseFd, socketName, type FdTable } from './fds.js';
 import { pathParam } from './path-texts.js';
 import { concatenatePaths } from './paths.js';
 import {
@@ -156,7 +155,7 @@ export class StateParser {
     if (t !== undefined && (kind & KIND.USES_FD) !== 0) {
       // Exit events carry their fd at a fixed place; the few enter events still emitted have it first.
       const loc = FD_PARAM[type]!;
-      if (loc >= 0 && loc < evt.nparams && evt.paramLength(loc) > 0) {
+      if (loc >= 0 && evt.hasParam(loc)) {
         const num = evt.int(loc);
         ctx.fdNum = num;
         if (num >= 0) {
@@ -419,18 +418,18 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
   if (type === EV.OPEN_X) {
     name = evt.str(1);
     flags = evt.uint(2);
-    if (hasParam(evt, 4)) {
+    if (evt.hasParam(4)) {
       dev = evt.uint(4);
-      if (hasParam(evt, 5)) ino = evt.uint(5);
+      if (evt.hasParam(5)) ino = evt.uint(5);
     }
     dir = cwdOf(t);
   } else if (type === EV.CREAT_X) {
     name = evt.str(1);
-    if (hasParam(evt, 3)) {
+    if (evt.hasParam(3)) {
       dev = evt.uint(3);
-      if (hasParam(evt, 4)) {
+      if (evt.hasParam(4)) {
         ino = evt.uint(4);
-        if (hasParam(evt, 5)) {
+        if (evt.hasParam(5)) {
           // creat has no flags parameter: the overlay layer bits come in creat_flags.
           const cf = evt.uint(5);
           if (cf & PPM_FD_UPPER_LAYER_CREAT) flags |= PPM_O.FD_UPPER_LAYER;
@@ -441,18 +440,18 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
     dir = cwdOf(t);
   } else if (type === EV.OPENAT_X || type === EV.OPENAT2_X) {
     dir = '';
-    if (hasParam(evt, 2)) {
+    if (evt.hasParam(2)) {
       const path = pathParam(evt, 2);
       name = path.text;
       normal = path.normalAbsolute;
     } else name = '<NA>';
-    if (hasParam(evt, 3)) flags = evt.uint(3);
+    if (evt.hasParam(3)) flags = evt.uint(3);
     const inoAt = type === EV.OPENAT_X ? 6 : 7;
-    if (hasParam(evt, inoAt)) {
+    if (evt.hasParam(inoAt)) {
       dev = evt.uint(inoAt - 1);
       ino = evt.uint(inoAt);
     }
-    if (hasParam(evt, 1)) dir = p.dirOf(t, name, evt.int(1));
+    if (evt.hasParam(1)) dir = p.dirOf(t, name, evt.int(1));
   } else {
     // open_by_handle_at: the driver already resolves the path to an absolute one.
     flags = evt.uint(2);
@@ -467,8 +466,6 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
   fd.ino = ino;
   fd.nameRaw = name;
   fd.name = concatenatePaths(dir, name, normal);
-  if (flags & PPM_O.FD_UPPER_LAYER) fd.flags |= FD_FLAG.OVERLAY_UPPER;
-  if (flags & PPM_O.FD_LOWER_LAYER) fd.flags |= FD_FLAG.OVERLAY_LOWER;
   p.addEventFd(t, fdNum, fd);
 }
 
@@ -638,7 +635,7 @@ function parseUnshareSetns(_p: StateParser, evt: EventView, t: Thread | undefine
   if (evt.int(0) < 0 || t === undefined) return;
   let flags = 0;
   if (evt.type === EV.UNSHARE_X) flags = evt.uint(1);
-  else if (hasParam(evt, 2)) flags = evt.uint(2);
+  else if (evt.hasParam(2)) flags = evt.uint(2);
   if ((flags & PPM_CL.CLONE_NEWUSER) === 0) return;
   // A new user namespace grants every capability inside it.
   t.capInheritable = MAX_CAPS;
@@ -656,9 +653,9 @@ function parseRlimit(p: StateParser, evt: EventView, t: Thread | undefined): voi
 }
 
 function parsePrlimit(p: StateParser, evt: EventView): void {
-  if (evt.int(0) !== 0 || !hasParam(evt, 6) || evt.uint(6) !== PPM_RLIMIT_NOFILE) return;
+  if (evt.int(0) !== 0 || !evt.hasParam(6) || evt.uint(6) !== PPM_RLIMIT_NOFILE) return;
   const cur = evt.int(1);
-  if (cur === -1 || !hasParam(evt, 5)) return;
+  if (cur === -1 || !evt.hasParam(5)) return;
   let tid = evt.int(5);
   if (tid === 0) tid = evt.tid;
   const t = p.getOrCreateThread(tid);

@@ -3,7 +3,7 @@
 // from its parent, what an exec replaces, when an exited thread goes.
 import type { EventView } from '../events/event.js';
 import { CLONE_P, EV, EXECVE_P } from './event-codes.js';
-import { hasParam, paramStrings } from './event-params.js';
+import { paramStrings } from './event-params.js';
 import { FD_FLAG } from './fds.js';
 import type { EventHandler, StateParser } from './parser.js';
 import { PPM_CL, PPM_EXE } from './ppm.js';
@@ -64,7 +64,7 @@ interface LimitsAndMemoryParams {
 
 function fillLimitsAndMemory(t: Thread, evt: EventView, p: LimitsAndMemoryParams): void {
   t.fdlimit = evt.int(p.fdlimit);
-  if (!hasParam(evt, p.vmSwap)) return; // older event versions stop before the counters
+  if (!evt.hasParam(p.vmSwap)) return; // older event versions stop before the counters
   t.pfMajor = evt.uint(p.pgftMaj);
   t.pfMinor = evt.uint(p.pgftMin);
   t.vmSizeKb = evt.uint(p.vmSize);
@@ -75,11 +75,11 @@ function fillLimitsAndMemory(t: Thread, evt: EventView, p: LimitsAndMemoryParams
 function fillFromCloneEvent(child: Thread, evt: EventView): void {
   child.exe = evt.str(CLONE_P.exe);
   child.args = paramStrings(evt, CLONE_P.args);
-  child.comm = hasParam(evt, CLONE_P.comm) ? evt.str(CLONE_P.comm) : child.exe;
+  child.comm = evt.hasParam(CLONE_P.comm) ? evt.str(CLONE_P.comm) : child.exe;
   fillLimitsAndMemory(child, evt, CLONE_P);
   child.uid = evt.uint(CLONE_P.uid);
   child.gid = evt.uint(CLONE_P.gid);
-  if (hasParam(evt, CLONE_P.cgroups)) child.cgroups = normalizeCgroups(paramStrings(evt, CLONE_P.cgroups));
+  if (evt.hasParam(CLONE_P.cgroups)) child.cgroups = normalizeCgroups(paramStrings(evt, CLONE_P.cgroups));
   child.cloneTs = evt.ts;
 }
 
@@ -97,7 +97,7 @@ function cloneInCaller(p: StateParser, evt: EventView, childTid: number): void {
     validCaller = false;
     caller.pid = evt.int(CLONE_P.pid);
     caller.ptid = evt.int(CLONE_P.ptid);
-    if (hasParam(evt, CLONE_P.vpid)) {
+    if (evt.hasParam(CLONE_P.vpid)) {
       caller.vtid = evt.int(CLONE_P.vtid);
       caller.vpid = evt.int(CLONE_P.vpid);
     } else {
@@ -173,7 +173,7 @@ function cloneInChild(p: StateParser, evt: EventView): void {
   const ptid = evt.int(CLONE_P.ptid);
   let vtid: number;
   let vpid: number;
-  if (hasParam(evt, CLONE_P.vpid)) {
+  if (evt.hasParam(CLONE_P.vpid)) {
     vtid = evt.int(CLONE_P.vtid);
     vpid = evt.int(CLONE_P.vpid);
   } else {
@@ -215,7 +215,7 @@ function cloneInChild(p: StateParser, evt: EventView): void {
     lookup.args = child.args;
   }
   if (flags & (PPM_CL.CHILD_IN_PIDNS | PPM_CL.CLONE_NEWPID) || child.tid !== child.vtid) {
-    if (hasParam(evt, CLONE_P.pidnsInitStartTs)) child.pidnsInitStartTs = evt.u64(CLONE_P.pidnsInitStartTs) + p.bootTs;
+    if (evt.hasParam(CLONE_P.pidnsInitStartTs)) child.pidnsInitStartTs = evt.u64(CLONE_P.pidnsInitStartTs) + p.bootTs;
   } else {
     child.pidnsInitStartTs = p.bootTs;
   }
@@ -234,7 +234,7 @@ export function parseExecve(p: StateParser, evt: EventView, t: Thread | undefine
   if (t.dead) p.threads.resurrect(t);
   t.exe = evt.str(EXECVE_P.exe);
   t.lastExecTs = evt.ts;
-  t.comm = hasParam(evt, EXECVE_P.comm) ? evt.str(EXECVE_P.comm) : t.exe;
+  t.comm = evt.hasParam(EXECVE_P.comm) ? evt.str(EXECVE_P.comm) : t.exe;
   t.args = paramStrings(evt, EXECVE_P.args);
   t.pid = evt.int(EXECVE_P.pid);
   if (t.invalid) {
@@ -247,22 +247,22 @@ export function parseExecve(p: StateParser, evt: EventView, t: Thread | undefine
     p.threads.linkThread(t);
   }
   fillLimitsAndMemory(t, evt, EXECVE_P);
-  if (hasParam(evt, EXECVE_P.env)) t.shared.env = paramStrings(evt, EXECVE_P.env);
-  if (hasParam(evt, EXECVE_P.cgroups)) t.cgroups = normalizeCgroups(paramStrings(evt, EXECVE_P.cgroups));
-  if (hasParam(evt, EXECVE_P.tty)) t.tty = evt.uint(EXECVE_P.tty);
+  if (evt.hasParam(EXECVE_P.env)) t.shared.env = paramStrings(evt, EXECVE_P.env);
+  if (evt.hasParam(EXECVE_P.cgroups)) t.cgroups = normalizeCgroups(paramStrings(evt, EXECVE_P.cgroups));
+  if (evt.hasParam(EXECVE_P.tty)) t.tty = evt.uint(EXECVE_P.tty);
   // Captures older than trusted_exepath needed the enter event to rebuild it; without one it stays.
-  if (hasParam(evt, EXECVE_P.trustedExepath)) t.exepath = cleanExepath(evt.str(EXECVE_P.trustedExepath));
-  if (hasParam(evt, EXECVE_P.vpgid)) t.vpgid = evt.int(EXECVE_P.vpgid);
-  if (hasParam(evt, EXECVE_P.loginuid)) t.loginuid = evt.uint(EXECVE_P.loginuid);
-  if (hasParam(evt, EXECVE_P.flags)) {
+  if (evt.hasParam(EXECVE_P.trustedExepath)) t.exepath = cleanExepath(evt.str(EXECVE_P.trustedExepath));
+  if (evt.hasParam(EXECVE_P.vpgid)) t.vpgid = evt.int(EXECVE_P.vpgid);
+  if (evt.hasParam(EXECVE_P.loginuid)) t.loginuid = evt.uint(EXECVE_P.loginuid);
+  if (evt.hasParam(EXECVE_P.flags)) {
     t.exeFlags = evt.uint(EXECVE_P.flags) & (PPM_EXE.WRITABLE | PPM_EXE.UPPER_LAYER | PPM_EXE.FROM_MEMFD | PPM_EXE.LOWER_LAYER);
   }
-  if (hasParam(evt, EXECVE_P.capEffective)) {
+  if (evt.hasParam(EXECVE_P.capEffective)) {
     t.capInheritable = evt.u64(EXECVE_P.capInheritable);
     t.capPermitted = evt.u64(EXECVE_P.capPermitted);
     t.capEffective = evt.u64(EXECVE_P.capEffective);
   }
-  if (hasParam(evt, EXECVE_P.exeInoMtime)) {
+  if (evt.hasParam(EXECVE_P.exeInoMtime)) {
     t.exeIno = evt.uint(EXECVE_P.exeIno);
     t.exeInoCtime = evt.u64(EXECVE_P.exeInoCtime);
     t.exeInoMtime = evt.u64(EXECVE_P.exeInoMtime);
@@ -271,9 +271,9 @@ export function parseExecve(p: StateParser, evt: EventView, t: Thread | undefine
       t.exeInoCtimeDurationPidnsStart = t.exeInoCtime - t.pidnsInitStartTs;
     }
   }
-  if (hasParam(evt, EXECVE_P.uid)) t.uid = evt.uint(EXECVE_P.uid);
-  t.pgid = hasParam(evt, EXECVE_P.pgid) ? evt.int(EXECVE_P.pgid) : -1;
-  if (hasParam(evt, EXECVE_P.gid)) t.gid = evt.uint(EXECVE_P.gid);
+  if (evt.hasParam(EXECVE_P.uid)) t.uid = evt.uint(EXECVE_P.uid);
+  t.pgid = evt.hasParam(EXECVE_P.pgid) ? evt.int(EXECVE_P.pgid) : -1;
+  if (evt.hasParam(EXECVE_P.gid)) t.gid = evt.uint(EXECVE_P.gid);
 
   // Close-on-exec fds are gone in the new program.
   const fds = t.shared.fds;
@@ -301,7 +301,7 @@ export function parseProcexit(p: StateParser, evt: EventView, t: Thread | undefi
   p.scheduleThreadRemoval(evt.tid);
   if (t.children.size === 0) return;
   if (evt.nparams > 4) {
-    if (hasParam(evt, 4)) t.reaperTid = evt.int(4);
+    if (evt.hasParam(4)) t.reaperTid = evt.int(4);
   } else {
     t.reaperTid = -1;
   }
@@ -309,7 +309,7 @@ export function parseProcexit(p: StateParser, evt: EventView, t: Thread | undefi
 
 export function credentials(index: number, group: boolean): EventHandler {
   return (p, evt, t) => {
-    if (evt.int(0) !== 0 || t === undefined || !hasParam(evt, index)) return;
+    if (evt.int(0) !== 0 || t === undefined || !evt.hasParam(index)) return;
     if (group) t.gid = evt.uint(index);
     else t.uid = evt.uint(index);
     p.notifyCredentials(t);

@@ -4,7 +4,6 @@
 import type { EventView } from '../events/event.js';
 import type { L4Proto } from './types.js';
 import { EV } from './event-codes.js';
-import { hasParam } from './event-params.js';
 import { FdState, newFdState, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
 import { completeTuple } from './interfaces.js';
 import type { EventHandler, StateParser } from './parser.js';
@@ -174,7 +173,7 @@ export function tupleOnIo(tupleIndex: number, incoming: boolean): EventHandler {
 /** A send on an fd we never saw created: assume a UDP socket of the tuple's family. */
 function inferSendSocket(p: StateParser, evt: EventView, t: Thread): void {
   if (evt.type !== EV.SEND_X && evt.type !== EV.SENDTO_X && evt.type !== EV.SENDMSG_X) return;
-  if (evt.int(0) < 0 || !hasParam(evt, 4)) return;
+  if (evt.int(0) < 0 || !evt.hasParam(4)) return;
   const num = evt.int(2);
   const family = evt.buf[evt.paramOffset(4)];
   if (family !== PPM_AF.INET && family !== PPM_AF.INET6) return;

@@ -257,11 +257,6 @@ export class ThreadTable {
     return m !== undefined && m.isMainThread ? m : undefined;
   }
 
-  /** The parent of `t`'s main thread (proc.pname etc.). */
-  parentProcess(t: Thread): Thread | undefined {
-    return this.ancestor(t, 1);
-  }
-
   /**
    * The n-th ancestor process of `t` (sinsp_thread_manager::get_ancestor_process): starting from
    * the main thread, n times the main thread of the parent. ancestor(t, 0) is t's main thread.

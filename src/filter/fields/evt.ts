@@ -4,17 +4,13 @@ import { EC, EF, PT, type ParamType } from '../../events/event-info.js';
 import { EVENT_TABLE } from '../../events/event-table.js';
 import { errnoName } from '../../events/errno.js';
 import { eventName, renderArgs, renderParam, type RenderOptions } from '../../events/render.js';
+import { PPM_O } from '../../state/ppm.js';
 import type { EventContext } from '../../state/types.js';
 import { indexArg, simple, withArg } from './define.js';
 import { resolverFor } from './resolver.js';
 import { dateTime, iso8601, timeOfDay } from './time.js';
 import { FieldArgError, type BoundField, type FieldDef, type FieldType } from './types.js';
 
-const PPM_O_RDONLY = 1 << 0;
-const PPM_O_WRONLY = 1 << 1;
-const PPM_O_CREAT = 1 << 2;
-const PPM_O_TMPFILE = 1 << 13;
-const PPM_O_F_CREATED = 1 << 14;
 const EXEC_BITS = 0o111;
 const GENERIC_X = 1;
 
@@ -51,7 +47,7 @@ function isOpenExec(ctx: EventContext): boolean {
   const mode = mi >= 0 && ctx.evt.hasParam(mi) ? ctx.evt.uint(mi) : 0;
   if (name === 'creat') return (mode & EXEC_BITS) !== 0;
   const flags = openFlags(ctx);
-  return flags !== undefined && (flags & (PPM_O_CREAT | PPM_O_TMPFILE)) !== 0 && (mode & EXEC_BITS) !== 0;
+  return flags !== undefined && (flags & (PPM_O.CREAT | PPM_O.TMPFILE)) !== 0 && (mode & EXEC_BITS) !== 0;
 }
 
 const CATEGORY_NAMES: Array<[number, string]> = [
@@ -216,13 +212,13 @@ export const EVT_FIELDS: FieldDef[] = [
   simple('evt.count', 'uint', 'Always 1 (for counting).', () => 1),
   simple('evt.count.error', 'uint', '1 for events that returned an error.', (ctx) => (hasReturnValue(ctx) ? (returnValue(ctx) < 0 ? 1 : 0) : undefined)),
   simple('evt.count.exit', 'uint', '1 for exit events.', (ctx) => (isExit(ctx) ? 1 : 0)),
-  simple('evt.is_open_read', 'bool', 'True for opens of a path for reading.', (ctx) => { const f = openFlags(ctx); return f !== undefined && (f & PPM_O_RDONLY) !== 0; }),
-  simple('evt.is_open_write', 'bool', 'True for opens of a path for writing.', (ctx) => { const f = openFlags(ctx); return f !== undefined && (f & PPM_O_WRONLY) !== 0; }),
+  simple('evt.is_open_read', 'bool', 'True for opens of a path for reading.', (ctx) => { const f = openFlags(ctx); return f !== undefined && (f & PPM_O.RDONLY) !== 0; }),
+  simple('evt.is_open_write', 'bool', 'True for opens of a path for writing.', (ctx) => { const f = openFlags(ctx); return f !== undefined && (f & PPM_O.WRONLY) !== 0; }),
   simple('evt.is_open_exec', 'bool', 'True for opens or creat that create a file with execute permission.', isOpenExec),
   simple('evt.is_open_create', 'bool', 'True for opens that created a file.', (ctx) => {
     const f = openFlags(ctx);
     if (f === undefined) return false;
-    return (f & PPM_O_F_CREATED) !== 0 || ((f & PPM_O_TMPFILE) !== 0 && hasReturnValue(ctx) && returnValue(ctx) >= 0);
+    return (f & PPM_O.F_CREATED) !== 0 || ((f & PPM_O.TMPFILE) !== 0 && hasReturnValue(ctx) && returnValue(ctx) >= 0);
   }),
   simple('evt.dir', 'string', "Direction: '<' for exit events (all events are exit events).", (ctx) => (isExit(ctx) ? '<' : '>'), { deprecated: true }),
   simple('evt.latency', 'reltime', 'Deprecated: always 0.', () => 0, { deprecated: true }),

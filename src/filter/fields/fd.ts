@@ -4,13 +4,12 @@
 import { EF } from '../../events/event-info.js';
 import { EV } from '../../state/event-codes.js';
 import { fdL4proto } from '../../state/fds.js';
+import { PPM_O } from '../../state/ppm.js';
 import { FD_TYPES, type EventContext, type FdInfo } from '../../state/types.js';
 import { simple } from './define.js';
 import { isLocalAddress, nameOfAddress } from './net.js';
 import type { Extractor, FieldDef, FieldType, Value } from './types.js';
 
-const PPM_FD_UPPER_LAYER = 1 << 15;
-const PPM_FD_LOWER_LAYER = 1 << 16;
 const FD_EVENT = EF.CREATES_FD | EF.USES_FD | EF.DESTROYS_FD;
 const hasFd = (ctx: EventContext): boolean => (ctx.evt.info.flags & FD_EVENT) !== 0 && ctx.thread !== undefined;
 
@@ -172,6 +171,6 @@ export const FD_FIELDS: FieldDef[] = [
     if (!hasFd(ctx)) return undefined;
     return ctx.fd ? ctx.fd.nameRaw || ctx.fd.name : nameFromEvent(ctx);
   }),
-  ofFd('fd.is_upper_layer', 'bool', 'True when the file is in the upper layer of an overlayfs.', (fd) => (fd.openFlags & PPM_FD_UPPER_LAYER) !== 0),
-  ofFd('fd.is_lower_layer', 'bool', 'True when the file is in a lower layer of an overlayfs.', (fd) => (fd.openFlags & PPM_FD_LOWER_LAYER) !== 0),
+  ofFd('fd.is_upper_layer', 'bool', 'True when the file is in the upper layer of an overlayfs.', (fd) => (fd.openFlags & PPM_O.FD_UPPER_LAYER) !== 0),
+  ofFd('fd.is_lower_layer', 'bool', 'True when the file is in a lower layer of an overlayfs.', (fd) => (fd.openFlags & PPM_O.FD_LOWER_LAYER) !== 0),
 ];
