@@ -1,8 +1,9 @@
-// Kernel time of the sensor's BPF programs per syscall, apart from everything else on the machine.
+// Kernel time of the sensor's BPF programs per syscall, apart from everything else on the machine,
+// and what its two mandatory pieces of work cost against the overhead budget.
 //
 //   node --import tsx bench/sensor-bpf-cost.ts [--rounds N] [--sensor PATH]
 //
-// (--sensor: another build of saker-sensor, for before/after comparisons.)
+// (--sensor: another build of saker-sensor, for before/after comparisons; no pricing then.)
 // With kernel.bpf_stats_enabled the kernel adds up run_time_ns and run_cnt per program; the
 // sys_exit dispatcher's figures include the handlers it runs in place or tail-calls. The sensor
 // streams openat and close (read by a cat-like sink, not decoded) while bench/load.c runs
@@ -13,12 +14,23 @@
 // add to the floor. The neighbours' syscalls also run the dispatcher (their share of runs is
 // small next to the load's) but do not slow these figures the way they slow CPU-time ones, so
 // this is the before/after measure for kernel-side work. bpf_stats itself adds two clock reads
-// per run, which sit in the floor. The previous bpf_stats_enabled value is restored at the end.
-// Needs root, bpftool and a built sensor; exits 0 with a message otherwise.
+// per run, which sit in the floor.
+//
+// Pricing: every libs event carries a timestamp and an openat its path as the caller passed it,
+// so each open/close op must read the clock twice (bpf_ktime_get_boot_ns: no cheaper ns clock is
+// callable from tracing programs) and copy one string from user memory. Two builds of the same
+// sources, each without one of those (SAKER_PRICE_NO_CLOCK, SAKER_PRICE_NO_USER_PATH: records
+// stay the same size), run in the same rounds; the differences are their prices. They are set
+// against bench/agent-overhead's goal, 10% of the open/close op with the floor sensor attached
+// (empty syscall set), measured here first with bpf_stats off.
+// The previous bpf_stats_enabled value is restored at the end.
+// Needs root, bpftool, make and clang (the pricing builds) and a built sensor; exits 0 with a
+// message otherwise.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { LiveSensor } from '../src/capture/live/sensor.js';
-import { buildTool, liveUnavailable, median, neighbourNote } from './agent.js';
+import { BENCH_DIR, ROOT, buildTool, liveUnavailable, median, neighbourNote } from './agent.js';
 
 const argRounds = process.argv.indexOf('--rounds');
 const ROUNDS = argRounds > 0 ? Number(process.argv[argRounds + 1]) : 5;
@@ -43,11 +55,47 @@ function statsOf(id: number): { ns: number; runs: number } {
   return { ns: p.run_time_ns ?? 0, runs: p.run_cnt ?? 0 };
 }
 
-function runLoad(bin: string, pattern: Pattern): Promise<void> {
+/** Runs the load; resolves to the CPU ns per op it printed ("<wall> <cpu>"). */
+function runLoad(bin: string, pattern: Pattern): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, [pattern, String(N[pattern])], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`load exited ${code}`))));
+    const child = spawn(bin, [pattern, String(N[pattern])], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.once('close', (code) => (code === 0 ? resolve(Number(out.split(' ')[1])) : reject(new Error(`load exited ${code}`))));
   });
+}
+
+/** The sensor built from this tree's sources with `defines`, into bench/build/sensor-<name>/. */
+function pricingBuild(name: string, defines: string): string {
+  const dir = join(BENCH_DIR, 'build', `sensor-${name}`);
+  const binary = join(dir, 'saker-sensor');
+  const r = spawnSync('make', ['-s', '-C', join(ROOT, 'sensor'), `BUILD=${dir}`, `BPF_DEFINES=${defines}`, binary], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cannot build the ${name} sensor: ${r.stderr || r.error?.message}`);
+  return binary;
+}
+
+type Build = 'full' | 'noClock' | 'noUserPath';
+type PerRun = Record<Pattern, number>;
+
+/** ns added to the floor by the close and openat handlers, from per-run medians. */
+function added(m: PerRun): { close: number; openat: number; op: number } {
+  const close = m.closebad - m.getppid;
+  const openat = 2 * m.openclose - m.closebad - m.getppid; // openclose averages an openat run and a close run
+  return { close, openat, op: close + openat };
+}
+
+/** CPU ns per open/close op of the load with the floor sensor attached (nothing captured). */
+async function floorOp(bin: string, binary: string | undefined): Promise<number> {
+  const samples: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const sensor = await LiveSensor.start({ binary, syscalls: [], onEvent: () => {} });
+    try {
+      samples.push(await runLoad(bin, 'openclose'));
+    } finally {
+      await sensor.stop();
+    }
+  }
+  return median(samples);
 }
 
 async function main(): Promise<void> {
@@ -55,39 +103,59 @@ async function main(): Promise<void> {
   if (why) return console.log(`sensor-bpf-cost: skipped, ${why}`);
   if (spawnSync('bpftool', ['version']).status !== 0) return console.log('sensor-bpf-cost: skipped, needs bpftool');
   const bin = buildTool('load');
+  const binaries: Partial<Record<Build, string | undefined>> = { full: SENSOR };
+  if (SENSOR === undefined) {
+    binaries.noClock = pricingBuild('no-clock', '-DSAKER_PRICE_NO_CLOCK');
+    binaries.noUserPath = pricingBuild('no-user-path', '-DSAKER_PRICE_NO_USER_PATH');
+  }
+  const builds = Object.keys(binaries) as Build[];
   const previous = readFileSync(STATS_SYSCTL, 'utf8').trim();
-  const samples = Object.fromEntries(PATTERNS.map((p) => [p, [] as number[]])) as Record<Pattern, number[]>;
+  writeFileSync(STATS_SYSCTL, '0');
+  const floor = await floorOp(bin, SENSOR);
+  const samples = Object.fromEntries(builds.map((b) => [b, Object.fromEntries(PATTERNS.map((p) => [p, [] as number[]]))])) as Record<Build, Record<Pattern, number[]>>;
   writeFileSync(STATS_SYSCTL, '1');
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      const before = new Set(progs().filter((p) => p.name === 'sys_exit').map((p) => p.id));
-      const sensor = await LiveSensor.start({ binary: SENSOR, syscalls: ['openat', 'close'], onEvent: () => {} });
-      try {
-        const mine = progs().filter((p) => p.name === 'sys_exit' && !before.has(p.id));
-        if (mine.length !== 1) throw new Error(`cannot tell this sensor's sys_exit program apart (${mine.length} new)`);
-        const id = mine[0]!.id;
-        for (const p of PATTERNS) {
-          const a = statsOf(id);
-          await runLoad(bin, p);
-          const b = statsOf(id);
-          samples[p].push((b.ns - a.ns) / Math.max(1, b.runs - a.runs));
+      for (const build of builds) {
+        const before = new Set(progs().filter((p) => p.name === 'sys_exit').map((p) => p.id));
+        const sensor = await LiveSensor.start({ binary: binaries[build], syscalls: ['openat', 'close'], onEvent: () => {} });
+        try {
+          const mine = progs().filter((p) => p.name === 'sys_exit' && !before.has(p.id));
+          if (mine.length !== 1) throw new Error(`cannot tell this sensor's sys_exit program apart (${mine.length} new)`);
+          const id = mine[0]!.id;
+          for (const p of PATTERNS) {
+            const a = statsOf(id);
+            await runLoad(bin, p);
+            const b = statsOf(id);
+            samples[build][p].push((b.ns - a.ns) / Math.max(1, b.runs - a.runs));
+          }
+        } finally {
+          await sensor.stop();
         }
-      } finally {
-        await sensor.stop();
       }
     }
   } finally {
     writeFileSync(STATS_SYSCTL, previous);
   }
-  const m = Object.fromEntries(PATTERNS.map((p) => [p, median(samples[p])])) as Record<Pattern, number>;
-  const floor = m.getppid;
-  const close = m.closebad - floor;
-  const openat = 2 * m.openclose - m.closebad - floor; // openclose averages an openat run and a close run
+  const runs = Object.fromEntries(builds.map((b) => [b, Object.fromEntries(PATTERNS.map((p) => [p, median(samples[b][p])]))])) as Record<Build, PerRun>;
+  const full = added(runs.full);
   console.log(`sensor BPF cost: kernel ns per sys_exit run (handlers included), median of ${ROUNDS} rounds`);
-  for (const p of PATTERNS) console.log(`${p.padEnd(10)} ${m[p].toFixed(0).padStart(5)} ns/run   [${samples[p].map((x) => x.toFixed(0)).join(' ')}]`);
-  console.log(`added to the floor: close ${close.toFixed(0)} ns, openat ${openat.toFixed(0)} ns, openat+close ${(close + openat).toFixed(0)} ns per op`);
+  for (const p of PATTERNS) console.log(`${p.padEnd(10)} ${runs.full[p].toFixed(0).padStart(5)} ns/run   [${samples.full[p].map((x) => x.toFixed(0)).join(' ')}]`);
+  console.log(`added to the floor: close ${full.close.toFixed(0)} ns, openat ${full.openat.toFixed(0)} ns, openat+close ${full.op.toFixed(0)} ns per op`);
+  const budget = 0.1 * floor;
+  console.log(`overhead budget (bench/agent-overhead's goal, 10% of the floor): 0.10 x ${floor.toFixed(0)} ns per open/close op = ${budget.toFixed(0)} ns;` +
+    ` the handlers use ${(full.op / budget).toFixed(2)} of it`);
+  let prices: { clock: number; userPath: number } | undefined;
+  if (runs.noClock && runs.noUserPath) {
+    prices = { clock: full.op - added(runs.noClock).op, userPath: full.op - added(runs.noUserPath).op };
+    const mandatory = prices.clock + prices.userPath;
+    console.log(`priced by builds without them: clock reads ${prices.clock.toFixed(0)} ns per op (2 events, ${(prices.clock / 2).toFixed(0)} each),` +
+      ` user path copy ${prices.userPath.toFixed(0)} ns, everything else ${(full.op - mandatory).toFixed(0)} ns`);
+    console.log(`mandatory work (clock reads + path copy) alone: ${mandatory.toFixed(0)} ns = ${(mandatory / budget).toFixed(2)} of the budget`);
+  }
   console.log(neighbourNote());
-  console.log(JSON.stringify({ bench: 'sensor-bpf-cost', unit: 'ns_per_run', rounds: ROUNDS, runs: m, added: { close, openat } }));
+  console.log(JSON.stringify({ bench: 'sensor-bpf-cost', unit: 'ns_per_run', rounds: ROUNDS, runs: runs.full, added: { close: full.close, openat: full.openat },
+    floorOpNs: floor, budgetNs: budget, prices, pricingRuns: SENSOR === undefined ? { noClock: runs.noClock, noUserPath: runs.noUserPath } : undefined }));
 }
 
 await main();
