@@ -184,7 +184,7 @@ class Compiler {
       throw err;
     }
     const check = this.applyPred(l, e.op, pred);
-    if (l.name.endsWith('ip.name') && l.def) return resolvingNamesOnFirstUse(check, values);
+    if (l.def?.resolvesNames) return resolvingNamesOnFirstUse(check, values);
     return check;
   }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileFilter } from './compiler.js';
+import { watchedHostNames } from './fields/net.js';
 import { compileGroup } from './group-compiler.js';
 import { parseCondition } from './parser.js';
 import { contextFor, fileFd, testState, thread } from './test-support.js';
@@ -130,6 +131,21 @@ test('missing values, numbers, booleans, lists and either-side fields, as the co
   }
   assert.deepEqual(grouped(conditions, open(300, '/etc/hosts'), false), [2, 3, 4, 5, 6, 12, 13, 15]);
   assert.deepEqual(grouped(conditions, open(400, '/etc/x', 5), false), [3, 4, 6, 8, 13, 14]);
+});
+
+test('fd.*ip.name checks keep their place in a chain: the names are asked for only when reached', () => {
+  // proc.cmdline is costly and would move after the fd.*ip.name checks, which would then ask
+  // for their names (DNS) on events the chain's first check already decides.
+  const conditions = [
+    'proc.cmdline contains vi and fd.sip.name = group-and.saker.test',
+    'proc.cmdline contains cat or fd.rip.name = group-or.saker.test',
+  ];
+  const watched = () => ['group-and.saker.test', 'group-or.saker.test'].filter((n) => watchedHostNames().has(n));
+  assert.deepEqual(grouped(conditions, open(300, '/etc/hosts'), false), [1]);
+  assert.deepEqual(watched(), [], 'cat: both chains decided before their name checks');
+  // vi: both name checks reached (no socket: false), through the compiler's resolving check
+  assert.deepEqual(grouped(conditions, open(400, '/etc/hosts'), false), []);
+  assert.deepEqual(watched(), ['group-and.saker.test', 'group-or.saker.test']);
 });
 
 test('the upstream rules: every group compiles and agrees with the rules one by one', (t) => {

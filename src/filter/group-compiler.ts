@@ -15,6 +15,7 @@
 import type { BinaryCheck, Expr, FieldLike, Node, UnaryCheck } from './ast.js';
 import { astToString } from './ast-string.js';
 import { compileExtractor, compileFilter, type CompiledFilter, type FieldOperand } from './compiler.js';
+import { resolveField } from './fields/index.js';
 import { constantPred } from './operators.js';
 import { parseBool, parseNumber, parsePort } from './values.js';
 import type { EventContext } from '../state/types.js';
@@ -253,8 +254,7 @@ class GroupCompiler {
     if (e.right.kind !== 'value' && e.right.kind !== 'list') return fallback();
     const l = operandOf(e.left);
     // Either-side and ancestor fields, fd.*ip.name (resolved on first use): the compiler's check.
-    if (l.bound?.sides || l.bound?.anyAncestor || l.list || e.mod) return fallback();
-    if (e.left.kind === 'field' && e.left.name.endsWith('ip.name')) return fallback();
+    if (l.bound?.sides || l.bound?.anyAncestor || l.list || e.mod || l.def?.resolvesNames) return fallback();
     if (e.left.kind === 'field' && e.left.name === 'evt.type') return fallback();
     const values = e.right.kind === 'list' ? e.right.values.map((v) => v.value) : [e.right.value];
     const v = `f${this.field(e, l)}`;
@@ -354,8 +354,17 @@ function hasEffect(e: Expr): boolean {
     case 'and': case 'or': return e.children.some(hasEffect);
     case 'not': return hasEffect(e.child);
     case 'identifier': return true;
-    case 'unary': case 'binary': return textOf(e.left).includes('ip.name') || (e.kind === 'binary' && e.right.kind !== 'value' && e.right.kind !== 'list');
+    case 'unary': case 'binary': return readsResolvingField(e.left) || (e.kind === 'binary' && e.right.kind !== 'value' && e.right.kind !== 'list');
   }
+}
+
+/** Whether `f` is, or a transformer reads, a field that resolves names (FieldDef.resolvesNames). */
+function readsResolvingField(f: FieldLike): boolean {
+  if (f.kind === 'field') return resolveField(f.name, f.arg)?.def.resolvesNames === true;
+  return f.args.some((a) => {
+    if (a.kind === 'field' || a.kind === 'transformer') return readsResolvingField(a);
+    return a.kind === 'transformerList' && a.items.some((i) => i.kind !== 'value' && readsResolvingField(i));
+  });
 }
 
 function isCostly(e: Expr): boolean {

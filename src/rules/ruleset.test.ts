@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseCondition } from '../filter/parser.js';
 import type { CompiledRule } from './compiler.js';
 import { Priority } from './priority.js';
-import { matchesWildcard, parseRuleMatching, Ruleset } from './ruleset.js';
+import { matchesWildcard, parseRuleMatching, Ruleset, type RulesetOptions } from './ruleset.js';
 
 /** Events in these tests are plain strings; a rule matches when the event contains `needle`. */
 function rule(id: number, name: string, opts: { codes?: number[]; needle?: string; tags?: string[]; priority?: Priority; enabled?: boolean } = {}): CompiledRule<string> {
@@ -104,18 +104,17 @@ test('a rule enabled again goes to the end of its event lists (Falco order)', ()
   assert.deepEqual(matches(rs, 2, 'x'), ['a']);
 });
 
-test('rules without event codes run for every event, after the indexed ones', () => {
-  const plugin = { ...rule(1, 'any', { needle: 'x' }), eventCodes: undefined };
-  const rs = new Ruleset([rule(0, 'indexed', { needle: 'y' }), plugin], { ruleMatching: 'all' });
-  assert.deepEqual(matches(rs, 2, 'xy'), ['indexed']);
-  assert.deepEqual(matches(rs, 2, 'x'), ['any']);
-  assert.deepEqual(matches(rs, 99, 'x'), ['any']);
-});
+/** A rule of a source that does not index by event type: no event codes. */
+function anyCodeRule(id: number, name: string, needle: string): CompiledRule<string> {
+  return { ...rule(id, name, { needle }), eventCodes: undefined };
+}
 
-test('with a group compiler, each code runs its group, rebuilt when the enabled rules change', () => {
-  const built: Array<{ code: number; size: number; first: boolean }> = [];
-  // A group over the rules' own filters, recording what it was built from.
-  const compileGroup = (conditions: unknown[], code: number, first: boolean) => {
+/**
+ * A group compiler whose groups run the rules' own filters (the real one compiles conditions;
+ * these tests' rules match by needle), recording what each group was built from.
+ */
+function ownFilterGroups(built: Array<{ code: number; size: number; first: boolean }> = []): RulesetOptions<string>['compileGroup'] {
+  return (conditions, code, first) => {
     built.push({ code, size: conditions.length, first });
     return <R>(event: string, rules: readonly R[], onMatch: (r: R) => void): number => {
       let n = 0;
@@ -128,6 +127,44 @@ test('with a group compiler, each code runs its group, rebuilt when the enabled 
       return n;
     };
   };
+}
+
+for (const grouped of [false, true]) {
+  const how = grouped ? 'compiled groups' : 'per-rule filters';
+  const options = (ruleMatching: 'first' | 'all'): RulesetOptions<string> => (grouped ? { ruleMatching, compileGroup: ownFilterGroups() } : { ruleMatching });
+
+  test(`all: rules without event codes run for every event, with the indexed ones, in enable order (${how})`, () => {
+    const rs = new Ruleset([rule(0, 'indexed', { needle: 'y' }), anyCodeRule(1, 'any', 'x'), rule(2, 'later', { needle: 'y' })], options('all'));
+    assert.deepEqual(matches(rs, 2, 'xy'), ['indexed', 'any', 'later']);
+    assert.deepEqual(matches(rs, 2, 'x'), ['any']);
+    assert.deepEqual(matches(rs, 2, 'y'), ['indexed', 'later']);
+    assert.deepEqual(matches(rs, 99, 'xy'), ['any']);
+    assert.equal(rs.evaluate(2, 'xy', () => {}), 3);
+  });
+
+  test(`first: the matching rule enabled first wins, with or without event codes (${how})`, () => {
+    const anyFirst = new Ruleset([anyCodeRule(0, 'any', 'x'), rule(1, 'indexed', { needle: 'x' })], options('first'));
+    assert.deepEqual(matches(anyFirst, 2, 'x'), ['any']);
+    assert.equal(anyFirst.firstMatch(2, 'x')?.name, 'any');
+    const indexedFirst = new Ruleset([rule(0, 'indexed', { needle: 'x' }), anyCodeRule(1, 'any', 'x')], options('first'));
+    assert.deepEqual(matches(indexedFirst, 2, 'x'), ['indexed']);
+    assert.equal(indexedFirst.firstMatch(2, 'x')?.name, 'indexed');
+    // the earlier rule does not match: the later one is reported
+    const both = new Ruleset([anyCodeRule(0, 'any', 'x'), rule(1, 'indexed', { needle: 'y' }), anyCodeRule(2, 'any2', 'y')], options('first'));
+    assert.deepEqual(matches(both, 2, 'y'), ['indexed']);
+    assert.deepEqual(matches(both, 99, 'y'), ['any2']);
+    assert.deepEqual(matches(both, 2, 'z'), []);
+    // enabled again, a rule goes after the others
+    anyFirst.disable('any');
+    anyFirst.enable('any');
+    assert.deepEqual(matches(anyFirst, 2, 'x'), ['indexed']);
+    assert.equal(anyFirst.firstMatch(2, 'x')?.name, 'indexed');
+  });
+}
+
+test('with a group compiler, each code runs its group, rebuilt when the enabled rules change', () => {
+  const built: Array<{ code: number; size: number; first: boolean }> = [];
+  const compileGroup = ownFilterGroups(built);
   const rs = new Ruleset([rule(0, 'a', { needle: 'x' }), rule(1, 'b', { needle: 'y' }), rule(2, 'c', { needle: 'x', codes: [4] })], { ruleMatching: 'all', compileGroup });
   assert.deepEqual(matches(rs, 2, 'xy'), ['a', 'b']);
   assert.deepEqual(matches(rs, 2, 'y'), ['b']);

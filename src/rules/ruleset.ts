@@ -2,6 +2,8 @@
 // For an event, only the rules indexed under its code are evaluated, in the order they were
 // enabled (initially rule definition order); `first` stops at the first match, `all` collects
 // every match. Enabling and disabling by rule-name wildcard or tag apply in the given order.
+// Rules without event codes (a source that does not index by event type) run for every event,
+// in that same enable order among the indexed ones.
 
 import type { CompiledRule } from './compiler.js';
 import { Priority } from './priority.js';
@@ -60,7 +62,9 @@ export class Ruleset<Ctx> {
   readonly ruleMatching: RuleMatching;
   /** Rules that passed the minimum priority, in definition order. */
   readonly rules: readonly CompiledRule<Ctx>[];
-  private readonly enabledSet = new Set<CompiledRule<Ctx>>();
+  /** Enabled rule → its enable sequence number: the order rules are tried in. */
+  private readonly enableOrder = new Map<CompiledRule<Ctx>, number>();
+  private enableCount = 0;
   /** byCode[code] = enabled rules indexed under that code, in enabling order. */
   private readonly byCode: CompiledRule<Ctx>[][] = [];
   /** Enabled rules without event codes (plugin sources): run for every event. */
@@ -114,16 +118,16 @@ export class Ruleset<Ctx> {
   }
 
   isEnabled(rule: CompiledRule<Ctx>): boolean {
-    return this.enabledSet.has(rule);
+    return this.enableOrder.has(rule);
   }
 
   /** Enabled rules in definition order. */
   enabledRules(): CompiledRule<Ctx>[] {
-    return this.rules.filter((r) => this.enabledSet.has(r));
+    return this.rules.filter((r) => this.enableOrder.has(r));
   }
 
   get enabledCount(): number {
-    return this.enabledSet.size;
+    return this.enableOrder.size;
   }
 
   /** Every event code some enabled rule is indexed under (what the sensor must capture). */
@@ -141,24 +145,71 @@ export class Ruleset<Ctx> {
    * calls `onMatch` for each. Returns the number of matches.
    */
   evaluate(eventCode: number, ctx: Ctx, onMatch: (rule: CompiledRule<Ctx>) => void): number {
+    if (this.anyCode.length > 0) return this.evaluateWithAnyCode(eventCode, ctx, onMatch);
     const indexed = this.byCode[eventCode];
-    let matches = 0;
-    if (indexed !== undefined && indexed.length > 0) {
-      let group = this.groups[eventCode];
-      if (group === undefined) group = this.groups[eventCode] = this.group(eventCode, indexed);
-      matches = group === null ? this.run(indexed, ctx, onMatch) : group(ctx, indexed, onMatch);
-      if (matches > 0) return matches;
-    }
-    return this.anyCode.length > 0 ? this.run(this.anyCode, ctx, onMatch) : 0;
+    if (indexed === undefined || indexed.length === 0) return 0;
+    const group = this.groupFor(eventCode, indexed);
+    return group === null ? this.run(indexed, ctx, onMatch) : group(ctx, indexed, onMatch);
   }
 
-  /** The first matching rule, or undefined (ignores `ruleMatching`). */
+  /** The first matching rule in enable order, or undefined (ignores `ruleMatching`). */
   firstMatch(eventCode: number, ctx: Ctx): CompiledRule<Ctx> | undefined {
-    for (const list of [this.byCode[eventCode], this.anyCode]) {
-      if (!list) continue;
-      for (let i = 0; i < list.length; i++) if (list[i]!.filter(ctx)) return list[i];
+    let found: CompiledRule<Ctx> | undefined;
+    this.merged(this.byCode[eventCode] ?? [], false, ctx, true, (rule) => (found = rule));
+    return found;
+  }
+
+  /**
+   * evaluate when some rules have no event code: they interleave with the indexed ones by
+   * enable order, so `first` reports whichever matching rule was enabled first and `all`
+   * reports every match, in enable order.
+   */
+  private evaluateWithAnyCode(eventCode: number, ctx: Ctx, onMatch: (rule: CompiledRule<Ctx>) => void): number {
+    const indexed = this.byCode[eventCode] ?? [];
+    const group = indexed.length > 0 ? this.groupFor(eventCode, indexed) : null;
+    if (group === null) return this.merged(indexed, false, ctx, this.ruleMatching === 'first', onMatch);
+    // The group reports its matches (with `first`, its first one) without their positions.
+    const matched: CompiledRule<Ctx>[] = [];
+    group(ctx, indexed, (rule) => void matched.push(rule));
+    return this.merged(matched, true, ctx, this.ruleMatching === 'first', onMatch);
+  }
+
+  /**
+   * Runs `indexed` (already known to match when `decided`) and the rules without event code,
+   * merged by enable order; with `first` stops at the first match. Returns the match count.
+   */
+  private merged(
+    indexed: readonly CompiledRule<Ctx>[],
+    decided: boolean,
+    ctx: Ctx,
+    first: boolean,
+    onMatch: (rule: CompiledRule<Ctx>) => void,
+  ): number {
+    const any = this.anyCode;
+    let matches = 0;
+    let i = 0;
+    let j = 0;
+    while (i < indexed.length || j < any.length) {
+      const takeIndexed = j >= any.length || (i < indexed.length && this.orderOf(indexed[i]!) < this.orderOf(any[j]!));
+      const rule = takeIndexed ? indexed[i++]! : any[j++]!;
+      if ((takeIndexed && decided) || rule.filter(ctx)) {
+        onMatch(rule);
+        matches++;
+        if (first) return matches;
+      }
     }
-    return undefined;
+    return matches;
+  }
+
+  private orderOf(rule: CompiledRule<Ctx>): number {
+    return this.enableOrder.get(rule)!;
+  }
+
+  /** The compiled group of `eventCode`, built on its first event; null to run each rule. */
+  private groupFor(eventCode: number, indexed: readonly CompiledRule<Ctx>[]): RuleGroupFilter<Ctx> | null {
+    let group = this.groups[eventCode];
+    if (group === undefined) group = this.groups[eventCode] = this.group(eventCode, indexed);
+    return group;
   }
 
   private run(list: CompiledRule<Ctx>[], ctx: Ctx, onMatch: (rule: CompiledRule<Ctx>) => void): number {
@@ -190,8 +241,8 @@ export class Ruleset<Ctx> {
   }
 
   private add(rule: CompiledRule<Ctx>): void {
-    if (this.enabledSet.has(rule)) return;
-    this.enabledSet.add(rule);
+    if (this.enableOrder.has(rule)) return;
+    this.enableOrder.set(rule, this.enableCount++);
     this.groups = [];
     if (!rule.eventCodes) {
       this.anyCode.push(rule);
@@ -201,7 +252,7 @@ export class Ruleset<Ctx> {
   }
 
   private remove(rule: CompiledRule<Ctx>): void {
-    if (!this.enabledSet.delete(rule)) return;
+    if (!this.enableOrder.delete(rule)) return;
     this.groups = [];
     const drop = (list: CompiledRule<Ctx>[] | undefined): void => {
       const i = list ? list.indexOf(rule) : -1;

@@ -6,7 +6,7 @@ import { EV } from '../../state/event-codes.js';
 import { fdL4proto } from '../../state/fds.js';
 import { PPM_O } from '../../state/ppm.js';
 import { FD_TYPES, type EventContext, type FdInfo } from '../../state/types.js';
-import { simple } from './define.js';
+import { simple, type Extra } from './define.js';
 import { isLocalAddress, nameOfAddress } from './net.js';
 import type { Extractor, FieldDef, FieldType, Value } from './types.js';
 
@@ -14,7 +14,7 @@ const FD_EVENT = EF.CREATES_FD | EF.USES_FD | EF.DESTROYS_FD;
 const hasFd = (ctx: EventContext): boolean => (ctx.evt.info.flags & FD_EVENT) !== 0 && ctx.thread !== undefined;
 
 /** A field of the fd in the table; nothing when the event has no fd or the fd is unknown. */
-const ofFd = (name: string, type: FieldType, desc: string, get: (fd: FdInfo, ctx: EventContext) => Value | undefined, extra = {}): FieldDef =>
+const ofFd = (name: string, type: FieldType, desc: string, get: (fd: FdInfo, ctx: EventContext) => Value | undefined, extra: Extra = {}): FieldDef =>
   simple(name, type, desc, (ctx) => (hasFd(ctx) && ctx.fd ? get(ctx.fd, ctx) : undefined), extra);
 
 /**
@@ -114,6 +114,8 @@ function eitherSide(name: string, type: FieldType, desc: string, a: (fd: FdInfo)
 
 const NET_ONLY = { filterOnly: true, noRhs: true, noTransformer: true };
 
+const IP_NAME: Extra = { noRhs: true, noTransformer: true, resolvesNames: true };
+
 const ipName = (get: (fd: FdInfo) => string | undefined) => (fd: FdInfo): string | undefined => {
   const ip = get(fd);
   return ip === undefined ? undefined : nameOfAddress(ip);
@@ -159,10 +161,10 @@ export const FD_FIELDS: FieldDef[] = [
   ofFd('fd.rnet', 'ipnet', 'Matches the remote IP network.', rip, NET_ONLY),
   ofFd('fd.connected', 'bool', 'True when the fd is a connected socket.', (fd) => fd.connected === true),
   ofFd('fd.name_changed', 'bool', 'True when the event changed the name of its fd (e.g. connect).', (_fd, ctx) => ctx.fdNameChanged),
-  ofFd('fd.cip.name', 'string', 'Domain name of the client IP address (names used in rules are resolved).', ipName(cip), { noRhs: true, noTransformer: true }),
-  ofFd('fd.sip.name', 'string', 'Domain name of the server IP address (names used in rules are resolved).', ipName(sip), { noRhs: true, noTransformer: true }),
-  ofFd('fd.lip.name', 'string', 'Domain name of the local IP address.', ipName(lip), { noRhs: true, noTransformer: true }),
-  ofFd('fd.rip.name', 'string', 'Domain name of the remote IP address.', ipName(rip), { noRhs: true, noTransformer: true }),
+  ofFd('fd.cip.name', 'string', 'Domain name of the client IP address (names used in rules are resolved).', ipName(cip), IP_NAME),
+  ofFd('fd.sip.name', 'string', 'Domain name of the server IP address (names used in rules are resolved).', ipName(sip), IP_NAME),
+  ofFd('fd.lip.name', 'string', 'Domain name of the local IP address.', ipName(lip), IP_NAME),
+  ofFd('fd.rip.name', 'string', 'Domain name of the remote IP address.', ipName(rip), IP_NAME),
   ofFd('fd.dev', 'int', 'Device number of the file.', (fd) => fd.dev),
   ofFd('fd.dev.major', 'int', 'Major device number of the file.', (fd) => fd.dev >>> 20),
   ofFd('fd.dev.minor', 'int', 'Minor device number of the file.', (fd) => fd.dev & 0xfffff),

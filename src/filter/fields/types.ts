@@ -54,6 +54,12 @@ export interface FieldDef {
   noRhs?: boolean;
   noTransformer?: boolean;
   deprecated?: boolean;
+  /**
+   * The values compared with the field are host names to resolve (fd.*ip.name): a check asks
+   * for them on its first evaluation, so checks of such fields have an effect and keep their
+   * place in and/or chains.
+   */
+  resolvesNames?: boolean;
   /** Binds the argument (validated here, once, at compile time). Throws FieldArgError. */
   bind(arg: string | undefined): BoundField;
 }
