@@ -7,7 +7,9 @@
 //   (b) `saker run` with the built-in rules (it captures openat and close: 2 events per op),
 //   (c) the sensor attached with an empty syscall set: what every syscall pays once the
 //       tracepoint is attached, whatever the rules (the floor),
-// printed as (b)/(a), (c)/(a) and (b)/(c). Each round runs the three configurations in a rotated
+//   (d) the sensor alone streaming openat and close to a consumer that drops them: the kernel
+//       side's whole cost (its programs and their after-effects) without the engine,
+// printed as (b)/(a), (c)/(a), (b)/(c) and (d)/(c). (b) against (d) is what the engine adds. Each round runs the three configurations in a rotated
 // order and the medians over rounds are kept, so a neighbour's load shifts all of them alike.
 // The load's CPU time (it includes the BPF programs run on its syscalls) is the primary figure;
 // the agent's and the sensor's own CPU per op during (b) are printed beside it, since on a
@@ -21,7 +23,7 @@ const ROUNDS = argRounds > 0 ? Number(process.argv[argRounds + 1]) : 5;
 const PATTERNS = ['getppid', 'openclose'] as const;
 type Pattern = (typeof PATTERNS)[number];
 const N: Record<Pattern, number> = { getppid: 2_000_000, openclose: 300_000 };
-const CONFIGS = ['none', 'agent', 'floor'] as const;
+const CONFIGS = ['none', 'agent', 'floor', 'sensor'] as const;
 type Config = (typeof CONFIGS)[number];
 
 /** CPU ns per op of one run of the load program. */
@@ -45,9 +47,10 @@ interface Samples {
 async function runConfig(bin: string, config: Config, s: Samples): Promise<void> {
   if (config === 'none') {
     for (const p of PATTERNS) s.cpu[p].none.push(await load(bin, p));
-  } else if (config === 'floor') {
-    const sensor = await LiveSensor.start({ syscalls: [], onEvent: () => {} });
-    for (const p of PATTERNS) s.cpu[p].floor.push(await load(bin, p));
+  } else if (config === 'floor' || config === 'sensor') {
+    const syscalls = config === 'floor' ? [] : ['openat', 'close'];
+    const sensor = await LiveSensor.start({ syscalls, onEvent: () => {} });
+    for (const p of PATTERNS) s.cpu[p][config].push(await load(bin, p));
     await sensor.stop();
   } else {
     const agent = await Agent.start();
@@ -79,7 +82,7 @@ async function main(): Promise<void> {
   const why = liveUnavailable();
   if (why) return console.log(`agent-overhead: skipped, ${why}`);
   const bin = buildTool('load');
-  const empty = (): Record<Config, number[]> => ({ none: [], agent: [], floor: [] });
+  const empty = (): Record<Config, number[]> => ({ none: [], agent: [], floor: [], sensor: [] });
   const s: Samples = {
     cpu: { getppid: empty(), openclose: empty() },
     agentCpu: { getppid: [], openclose: [] },
@@ -91,15 +94,17 @@ async function main(): Promise<void> {
     for (let i = 0; i < CONFIGS.length; i++) await runConfig(bin, CONFIGS[(r + i) % CONFIGS.length]!, s);
   }
   console.log(`agent overhead: CPU ns/op of the load, median of ${ROUNDS} rounds, configurations interleaved`);
-  console.log('  (a) none, (b) saker run with the built-in rules, (c) sensor attached, empty syscall set (floor)');
-  console.log('pattern      (a) none  (b) agent  (c) floor    b/a     c/a     b/c   agent+sensor CPU ns/op during (b)');
+  console.log('  (a) none, (b) saker run with the built-in rules, (c) sensor attached, empty syscall set (floor),');
+  console.log('  (d) sensor alone streaming openat and close to a consumer that drops them');
+  console.log('pattern      (a) none  (b) agent  (c) floor (d) sensor    b/a     c/a     b/c     d/c   agent+sensor CPU ns/op during (b)');
   const x = (v: number): string => `${v.toFixed(2)}×`.padStart(7);
   const rows: Record<string, unknown> = {};
   for (const p of PATTERNS) {
-    const a = median(s.cpu[p].none), b = median(s.cpu[p].agent), c = median(s.cpu[p].floor);
+    const a = median(s.cpu[p].none), b = median(s.cpu[p].agent), c = median(s.cpu[p].floor), d = median(s.cpu[p].sensor);
     const ag = median(s.agentCpu[p]), se = median(s.sensorCpu[p]);
-    rows[p] = { none: a, agent: b, floor: c, agentNodeCpu: ag, sensorCpu: se };
-    console.log(`${p.padEnd(10)} ${a.toFixed(1).padStart(10)} ${b.toFixed(1).padStart(10)} ${c.toFixed(1).padStart(10)} ${x(b / a)} ${x(c / a)} ${x(b / c)}` +
+    rows[p] = { none: a, agent: b, floor: c, sensorAlone: d, agentNodeCpu: ag, sensorCpu: se };
+    console.log(`${p.padEnd(10)} ${a.toFixed(1).padStart(10)} ${b.toFixed(1).padStart(10)} ${c.toFixed(1).padStart(10)} ${d.toFixed(1).padStart(10)}` +
+      ` ${x(b / a)} ${x(c / a)} ${x(b / c)} ${x(d / c)}` +
       `   ${ag.toFixed(0)} + ${se.toFixed(0)}`);
   }
   const drops = s.agentRuns.reduce((n, r) => n + r.drops, 0);
