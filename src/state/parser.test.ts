@@ -541,3 +541,35 @@ test('fd.name_changed against the name before the event, also for names never re
   ctx = p.process(ev('openat', 100, [3, -100, '/etc/hosts', PPM_O.RDONLY, 0, 1, 2]));
   assert.equal(ctx.fdNameChanged, true);
 });
+
+test('open-family names: a created fd and a failed open agree where libsinsp does, and differ at its edges', () => {
+  const p = world();
+  p.process(ev('openat', 100, [3, -100, '/etc', PPM_O.RDONLY | PPM_O.DIRECTORY, 0, 0, 0]));
+  // [event, its parameters after the result, the created fd's name, a failed open's name, the latter without a thread]
+  const cases: Array<[string, ParamValue[], string, string | undefined, string | undefined]> = [
+    ['open', ['a/../b.txt', PPM_O.RDONLY, 0, 0, 0], '/home/u/b.txt', '/home/u/b.txt', 'a/../b.txt'],
+    ['open', ['/etc//passwd', PPM_O.RDONLY, 0, 0, 0], '/etc/passwd', '/etc//passwd', '/etc//passwd'],
+    ['open', ['<NA>', PPM_O.RDONLY, 0, 0, 0], '/home/u/<NA>', '<NA>', '<NA>'],
+    ['open', ['', PPM_O.RDONLY, 0, 0, 0], '', '', ''],
+    ['creat', ['bin/./new.sh', 0o755, 0, 0, 0], '/home/u/bin/new.sh', '/home/u/bin/new.sh', 'bin/./new.sh'],
+    ['creat', ['/tmp/x/', 0o755, 0, 0, 0], '/tmp/x', '/tmp/x/', '/tmp/x/'],
+    ['openat', [-100, 'x/./y', PPM_O.RDONLY, 0, 0, 0], '/home/u/x/y', '/home/u/x/y', '<UNKNOWN>x/y'],
+    ['openat', [3, 'hosts', PPM_O.RDONLY, 0, 0, 0], '/etc/hosts', '/etc/hosts', '<UNKNOWN>hosts'],
+    ['openat', [3, '/abs//p', PPM_O.RDONLY, 0, 0, 0], '/abs/p', '/abs/p', '/abs/p'],
+    ['openat', [55, 'x', PPM_O.RDONLY, 0, 0, 0], '<UNKNOWN>x', '<UNKNOWN>x', '<UNKNOWN>x'],
+    ['openat', [-100, null, PPM_O.RDONLY, 0, 0, 0], '/home/u/<NA>', undefined, undefined],
+    ['openat', [null, 'rel/../f', PPM_O.RDONLY, 0, 0, 0], 'f', undefined, undefined],
+    ['openat2', [3, 'hosts', PPM_O.RDONLY, 0, 0, 0, 0], '/etc/hosts', '/etc/hosts', '<UNKNOWN>hosts'],
+    ['open_by_handle_at', [7, PPM_O.RDONLY, '/mnt//data/', 0, 0], '/mnt/data', '/mnt//data/', '/mnt//data/'],
+  ];
+  for (const [name, rest, created, failed, noThread] of cases) {
+    const label = `${name} ${rest.map(String).join(' ')}`;
+    let ctx = p.process(ev(name, 100, [9, ...rest]));
+    assert.equal(ctx.fdNum, 9, label);
+    assert.equal(ctx.fd?.name, created, `${label}: created`);
+    ctx = p.process(ev(name, 100, [-2, ...rest]));
+    assert.equal(ctx.fd, undefined, label);
+    assert.equal(fdNameFromEvent(ctx.evt, ctx.thread), failed, `${label}: failed`);
+    assert.equal(fdNameFromEvent(ctx.evt, undefined), noThread, `${label}: no thread`);
+  }
+});
