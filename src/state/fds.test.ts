@@ -145,3 +145,24 @@ test('a reused fd is indistinguishable from a new one; an fd two tables share is
   releaseFd(shared);
   assert.notEqual(newFdState('pipe'), shared);
 });
+
+test('a copy of a socket whose name is still to be made leaves it unmade, and names itself right when read', () => {
+  const fd = newIpSocket('ipv4', 'udp');
+  setSocketTuple(fd, '10.0.0.1', 5000, '10.0.0.2', 53, true);
+  fd.nameFromTuple();
+  const copy = fd.clone();
+  assert.equal(fd.settledName, undefined, 'cloning did not make the original\'s name');
+  assert.equal(copy.settledName, undefined, 'nor the copy\'s');
+  assert.equal(copy.nameIsEmpty, false);
+  // The original moves on to another peer; the copy keeps the tuple it was made with.
+  setSocketTuple(fd, '10.0.0.1', 5001, '10.0.0.3', 53, true);
+  fd.nameFromTuple();
+  assert.equal(copy.name, '10.0.0.1:5000->10.0.0.2:53');
+  assert.equal(fd.name, '10.0.0.1:5001->10.0.0.3:53');
+  assert.equal(copy.settledName, '10.0.0.1:5000->10.0.0.2:53', 'made once read');
+  // A copy of a made name has it at once.
+  const again = fd.clone();
+  assert.equal(again.settledName, '10.0.0.1:5001->10.0.0.3:53');
+  assert.equal(again.oldName, '10.0.0.1:5001->10.0.0.3:53');
+  assert.equal(again.nameGen, 0, 'a copy starts unchanged');
+});

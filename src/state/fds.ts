@@ -32,9 +32,10 @@ export class FdState implements FdInfo {
   /** Bumped by every change of the name: an unchanged count means an unchanged name. */
   nameGen = 0;
   nameRaw = '';
-  /** For an fd an event creates, what fd.name_changed compares its name against: '' for a new
-   *  fd, the original's name for a copy (clone). */
-  oldName = '';
+  /** For an fd an event creates, what fd.name_changed compares its name against once the name
+   *  changed (nameGen is no longer 0): '' for a new fd, the original's name for a copy (clone);
+   *  undefined for a copy of a name still to be made, which has no text to compare. */
+  oldName: string | undefined = '';
   openFlags = 0;
   dev = 0;
   ino = 0;
@@ -190,14 +191,18 @@ export class FdState implements FdInfo {
     return (this.type === 'ipv4' || this.type === 'ipv6') && !this.serverSocket;
   }
 
-  /** A copy for dup/fork (sinsp_fdinfo::clone): same name, so an event that adds the copy as its
-   *  fd has not changed its name. */
+  /**
+   * A copy for dup/fork (sinsp_fdinfo::clone): same name, so an event that adds the copy as its
+   * fd has not changed its name (its nameGen is 0). A name still to be made from the tuple stays
+   * so in the copy, made from the copy's own tuple (the same) when read: a fork copies every fd.
+   */
   clone(): FdState {
     const c = newFdState(this.type);
     c.num = this.num;
-    c.name = this.name;
+    c.settled = this.settled;
+    c.pending = this.pending;
     c.nameRaw = this.nameRaw;
-    c.oldName = this.name;
+    c.oldName = this.pending ? undefined : this.settled;
     c.openFlags = this.openFlags;
     c.dev = this.dev;
     c.ino = this.ino;

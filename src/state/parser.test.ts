@@ -573,3 +573,31 @@ test('open-family names: a created fd and a failed open agree where libsinsp doe
     assert.equal(fdNameFromEvent(ctx.evt, undefined), noThread, `${label}: no thread`);
   }
 });
+
+test('fork and dup copy a socket whose name is still to be made without making it; the copies read it right later', () => {
+  const p = world();
+  p.process(ev('socket', 100, [3, 2, 2, 0, 0])); // AF_INET, SOCK_DGRAM
+  p.process(ev('sendto', 100, [1, Buffer.from('q'), 3, 1, encodeSockTuple({ sip: '10.0.0.5', sport: 40001, dip: '10.0.0.7', dport: 53 })]));
+  const parentFd = p.threads.get(100)!.shared.fds.get(3)!;
+  assert.equal(parentFd.settledName, undefined, 'the name is still to be made');
+  p.process(ev('clone', 100, cloneParams(200, 100, 100, 1, 0)));
+  const childFd = p.threads.get(200)!.shared.fds.get(3)!;
+  assert.notEqual(childFd, parentFd);
+  assert.equal(parentFd.settledName, undefined, 'the fork made no name');
+  assert.equal(childFd.settledName, undefined);
+  // The parent's end moves; the child's copy still names the first tuple.
+  p.process(ev('sendto', 100, [1, Buffer.from('q'), 3, 1, encodeSockTuple({ sip: '10.0.0.5', sport: 40002, dip: '10.0.0.7', dport: 53 })]));
+  let ctx = p.process(ev('write', 200, [1, Buffer.from('q'), 3]));
+  assert.equal(ctx.fd, childFd);
+  assert.equal(ctx.fd?.name, '10.0.0.5:40001->10.0.0.7:53');
+  assert.equal(ctx.fdNameChanged, false);
+  assert.equal(parentFd.name, '10.0.0.5:40002->10.0.0.7:53');
+  // dup of a name still to be made: the copy is the event's fd, unchanged, and still unmade.
+  p.process(ev('sendto', 200, [1, Buffer.from('q'), 3, 1, encodeSockTuple({ sip: '10.0.0.5', sport: 40003, dip: '10.0.0.7', dport: 53 })]));
+  ctx = p.process(ev('dup', 200, [4, 3]));
+  assert.equal(ctx.fdNum, 4);
+  assert.equal(ctx.fd?.settledName, undefined);
+  assert.equal(ctx.fdNameChanged, false);
+  assert.equal(ctx.fd?.name, '10.0.0.5:40003->10.0.0.7:53');
+  assert.equal(ctx.fdNameChanged, false);
+});

@@ -218,11 +218,11 @@ export class StateParser {
 
   /**
    * fd.name_changed for the event's fd `fd` (libsinsp compares its name before and after the
-   * event): the fd looked up for the event against its name then; an fd the event created
-   * against the name it was created with ('' or, for a copy, the original's).
+   * event): the fd looked up for the event against its name then; an fd the event created, once
+   * named, against the name it was created with ('' or, for a copy, the original's).
    */
   nameChanged(fd: FdState): boolean {
-    if (fd !== this.lookedUp) return fd.name !== fd.oldName;
+    if (fd !== this.lookedUp) return fd.nameGen !== 0 && fd.name !== fd.oldName;
     if (fd.nameGen === this.lookedUpGen) return false;
     const old = this.lookedUpName ?? socketName(this.oldType, this.oldL4, this.oldCip, this.oldCport, this.oldSip, this.oldSport);
     return fd.name !== old;
