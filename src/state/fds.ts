@@ -317,8 +317,18 @@ export class FdTable extends Map<number, FdState> {
     this.highCount = 0;
   }
 
+  /**
+   * Calls `fn` for every fd (low fds in numeric order, then the others), walking the table itself:
+   * no snapshot and no pair per fd, for the paths that walk whole tables (fork, exec). `fn` may
+   * delete the fd in hand; an fd deleted before its turn is not visited, one added may be.
+   */
   override forEach(fn: (fd: FdState, num: number, table: Map<number, FdState>) => void, thisArg?: unknown): void {
-    for (const [num, fd] of this.entries()) fn.call(thisArg, fd, num, this);
+    const low = this.low;
+    for (let i = 0; i < low.length; i++) {
+      const fd = low[i];
+      if (fd !== undefined) fn.call(thisArg, fd, i, this);
+    }
+    if (this.highCount > 0) super.forEach((fd, num) => fn.call(thisArg, fd, num, this));
   }
 
   override entries(): MapIterator<[number, FdState]> {
@@ -337,9 +347,9 @@ export class FdTable extends Map<number, FdState> {
     return this.entries();
   }
 
-  /** A snapshot of the entries, iterated: generators cost several times an array iterator on
-   *  the paths that walk whole tables (fork, exec, the socket role guess). Fds removed during
-   *  the walk are still visited; callers only delete the entry in hand. */
+  /** A snapshot of the entries, iterated: generators cost several times an array iterator.
+   *  Fds removed during the walk are still visited; callers only delete the entry in hand. The
+   *  per-event and per-process paths use some() and forEach(), which allocate nothing per fd. */
   private iterate<T>(pick: (num: number, fd: FdState) => T): MapIterator<T> {
     const out: T[] = [];
     const low = this.low;

@@ -4,7 +4,7 @@
 import type { EventView } from '../events/event.js';
 import { CLONE_P, EV, EXECVE_P } from './event-codes.js';
 import { paramStrings } from './event-params.js';
-import { FD_FLAG } from './fds.js';
+import { FD_FLAG, type FdState } from './fds.js';
 import type { EventHandler, StateParser } from './parser.js';
 import { PPM_CL, PPM_EXE } from './ppm.js';
 import { cleanExepath, normalizeCgroups } from './snapshot.js';
@@ -40,11 +40,12 @@ function inheritFrom(child: Thread, from: Thread): void {
 function forkProcessState(pid: number, from: ProcessState | undefined): ProcessState {
   const s = new ProcessState(pid);
   if (from !== undefined) {
-    for (const [n, fd] of from.fds) {
+    const fds = s.fds;
+    from.fds.forEach((fd, n) => {
       const c = fd.clone();
       c.flags |= FD_FLAG.IS_CLONED;
-      s.fds.set(n, c);
-    }
+      fds.set(n, c);
+    });
     s.cwd = from.cwd;
     s.env = from.env;
   }
@@ -276,8 +277,7 @@ export function parseExecve(p: StateParser, evt: EventView, t: Thread | undefine
   if (evt.hasParam(EXECVE_P.gid)) t.gid = evt.uint(EXECVE_P.gid);
 
   // Close-on-exec fds are gone in the new program.
-  const fds = t.shared.fds;
-  for (const [n, fd] of fds) if (fd.cloexec) fds.delete(n);
+  t.shared.fds.forEach(dropIfCloexec);
 
   const keep = t.flags & (PPM_CL.PIPE_SRC | PPM_CL.PIPE_DST | PPM_CL.IS_MAIN_THREAD);
   const inverted = t.flags & PPM_CL.CLONE_INVERTED;
@@ -293,6 +293,10 @@ export function parseExecve(p: StateParser, evt: EventView, t: Thread | undefine
   }
   p.notifyProcessChange(t);
   p.notifyCredentials(t);
+}
+
+function dropIfCloexec(fd: FdState, num: number, table: Map<number, FdState>): void {
+  if (fd.cloexec) table.delete(num);
 }
 
 export function parseProcexit(p: StateParser, evt: EventView, t: Thread | undefined): void {
