@@ -601,3 +601,25 @@ test('fork and dup copy a socket whose name is still to be made without making i
   assert.equal(ctx.fd?.name, '10.0.0.5:40003->10.0.0.7:53');
   assert.equal(ctx.fdNameChanged, false);
 });
+
+test('purge (live): an event\'s time is its thread\'s access time, and scans come every interval of event time', () => {
+  const threads = new ThreadTable();
+  loadSnapshots(threads, [snap(1, 1, 0), snap(100, 100, 1), snap(101, 101, 1)]);
+  const gone = new Set([101]);
+  const p = new StateParser({ threads, purge: { intervalNs: 10e9, timeoutNs: 5e9, isAlive: (t) => !gone.has(t.tid) } });
+  p.process(ev('close', 100, [-9, 1]));
+  assert.equal(threads.get(100)!.lastAccessTs, Number(clock));
+  assert.ok(threads.get(101), 'no scan on the first event');
+  p.process(ev('close', 100, [-9, 1], { dt: S / 1000n }));
+  assert.equal(threads.get(101), undefined, 'idle since the snapshot and gone');
+  assert.equal(p.stats.purged, 1);
+  gone.add(1);
+  gone.add(100);
+  p.process(ev('close', 100, [-9, 1], { dt: 9n * S }));
+  assert.ok(threads.get(1), 'no scan before the interval is over');
+  p.process(ev('close', 100, [-9, 1], { dt: 2n * S }));
+  assert.equal(threads.get(1), undefined);
+  assert.ok(threads.get(100), 'gone but not idle: its own events keep it');
+  assert.equal(p.stats.purged, 2);
+  assert.equal(threads.get(100)!.lastAccessTs, Number(clock));
+});

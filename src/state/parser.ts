@@ -140,14 +140,16 @@ export class StateParser {
     const kind = TYPE_KIND[type] ?? 0;
     if (kind & KIND.META) return this.processMeta(evt, ctx);
 
+    // Only the purge of idle threads (live) reads event times here: the access time, the scan time.
+    const purge = this.opts.purge;
+    const now = purge === undefined ? 0 : evt.tsNumber;
     // Clone exits and procexit never query /proc: the thread may not exist yet, or not any more.
     const queryOs = (kind & KIND.NO_QUERY_OS) === 0;
     const tid = evt.tid;
     let t = this.threads.get(tid);
     if (t === undefined && queryOs) t = this.lookupUnknownThread(tid);
     if (t !== undefined) {
-      // Only the purge of idle threads (live) reads the access time.
-      if (this.opts.purge !== undefined) t.lastAccessTs = evt.tsNumber;
+      if (purge !== undefined) t.lastAccessTs = now;
       if (queryOs) t.flags |= PPM_CL.ACTIVE;
     }
     ctx.thread = t;
@@ -171,7 +173,7 @@ export class StateParser {
     const h = HANDLERS[type];
     if (h !== undefined) h(this, evt, t);
 
-    if (this.opts.purge !== undefined) this.maybePurge(evt);
+    if (purge !== undefined) this.maybePurge(purge, now);
     return ctx;
   }
 
@@ -280,10 +282,8 @@ export class StateParser {
     this.pendingRemoveTid = tid;
   }
 
-  private maybePurge(evt: EventView): void {
-    const p = this.opts.purge;
-    if (p === undefined) return;
-    const now = evt.tsNumber;
+  /** Purges idle and dead threads when `p.intervalNs` passed since the last scan; `now`: the event's time. */
+  private maybePurge(p: NonNullable<ParserOptions['purge']>, now: number): void {
     if (this.lastPurgeTs === 0) {
       // The first scan comes 30 s in, so problems show early (remove_inactive_threads).
       this.lastPurgeTs = p.intervalNs > 30e9 ? now - p.intervalNs + 30e9 : now - p.intervalNs;

@@ -108,14 +108,15 @@ function cloneInCaller(p: StateParser, evt: EventView, childTid: number): void {
     p.threads.linkThread(caller);
   }
   p.ctx.thread = caller;
-  caller.lastAccessTs = evt.tsNumber;
+  const now = evt.tsNumber;
+  caller.lastAccessTs = now;
 
   const flags = evt.uint(CLONE_P.flags);
   // A child in another pid namespace is known by a different tid here: leave it to its own event.
   if (flags & (PPM_CL.CHILD_IN_PIDNS | PPM_CL.CLONE_NEWPID | PPM_CL.CLONE_PARENT) || callerTid !== caller.vtid) return;
   // With vfork the child may well have exited already: let the child's own event create it.
   if (flags & PPM_CL.CLONE_VFORK || evt.type === EV.VFORK_X) return;
-  if (p.threads.recentlyExited(childTid, callerTid, evt.tsNumber)) return;
+  if (p.threads.recentlyExited(childTid, callerTid, now)) return;
 
   const existing = p.threads.get(childTid);
   if (existing !== undefined) {
@@ -150,7 +151,7 @@ function cloneInCaller(p: StateParser, evt: EventView, childTid: number): void {
     caller.comm = child.comm;
     caller.args = child.args;
   }
-  child.lastAccessTs = evt.tsNumber;
+  child.lastAccessTs = now;
   if (!p.threads.add(child)) return;
   p.notifyProcessChange(child);
   p.notifyCredentials(child);
@@ -159,9 +160,10 @@ function cloneInCaller(p: StateParser, evt: EventView, childTid: number): void {
 /** The clone exit in the child (parse_clone_exit_child): creates it unless the parent just did. */
 function cloneInChild(p: StateParser, evt: EventView): void {
   const childTid = evt.tid;
+  const now = evt.tsNumber;
   const existing = p.threads.get(childTid);
   if (existing !== undefined && existing.cloneTs !== 0n) {
-    if (evt.tsNumber - Number(existing.cloneTs) < CLONE_STALE_NS) {
+    if (now - Number(existing.cloneTs) < CLONE_STALE_NS) {
       p.ctx.thread = existing;
       return;
     }
@@ -220,7 +222,7 @@ function cloneInChild(p: StateParser, evt: EventView): void {
   } else {
     child.pidnsInitStartTs = p.bootTs;
   }
-  child.lastAccessTs = evt.tsNumber;
+  child.lastAccessTs = now;
   if (!p.threads.add(child)) {
     p.ctx.thread = undefined;
     return;
