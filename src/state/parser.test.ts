@@ -623,3 +623,38 @@ test('purge (live): an event\'s time is its thread\'s access time, and scans com
   assert.equal(p.stats.purged, 2);
   assert.equal(threads.get(100)!.lastAccessTs, Number(clock));
 });
+
+test('clone from a caller not in the table: a placeholder patched from the event; the child copies nothing from it', () => {
+  const p = world();
+  const ctx = p.process(ev('clone', 500, cloneParams(600, 500, 500, 1, 0, 'worker')));
+  const caller = p.threads.get(500)!;
+  assert.equal(ctx.thread, caller);
+  assert.equal(p.stats.placeholders, 1);
+  assert.deepEqual([caller.pid, caller.ptid, caller.vtid, caller.vpid], [500, 1, 500, 500]);
+  assert.equal(caller.comm, 'worker', 'the placeholder learns its names from the child');
+  const child = p.threads.get(600)!;
+  assert.equal(child.ptid, 500);
+  assert.equal(child.shared.fds.size, 0, 'nothing to copy from an unknown caller');
+  assert.equal(child.exepath, '', 'nor its exepath');
+  // The child's own clone exit finds it and changes nothing.
+  const again = p.process(ev('clone', 600, cloneParams(0, 600, 600, 500, 0, 'worker')));
+  assert.equal(again.thread, child);
+  assert.equal(p.threads.get(600), child);
+  assert.equal(p.stats.placeholders, 1);
+});
+
+test('prlimit sets the open-files limit of the caller (pid 0) or of the pid it names', () => {
+  const p = world();
+  const NOFILE = 7;
+  p.process(ev('prlimit', 100, [0, 4096, 8192, 1024, 4096, 0, NOFILE]));
+  assert.equal(p.threads.get(100)!.fdlimit, 4096);
+  p.process(ev('prlimit', 100, [0, 512, 512, 4096, 8192, 100, NOFILE]));
+  assert.equal(p.threads.get(100)!.fdlimit, 512, 'its own pid');
+  p.process(ev('prlimit', 100, [0, 2048, 2048, 0, 0, 1, NOFILE]));
+  assert.equal(p.threads.get(1)!.fdlimit, 2048, 'another process');
+  assert.equal(p.threads.get(100)!.fdlimit, 512);
+  p.process(ev('prlimit', 100, [0, 64, 64, 0, 0, 1, 3])); // RLIMIT_STACK: not tracked
+  assert.equal(p.threads.get(1)!.fdlimit, 2048);
+  p.process(ev('prlimit', 100, [0, 64, 64, 0, 0, 777, NOFILE]));
+  assert.equal(p.threads.get(777)?.invalid, true, 'an unknown pid becomes a placeholder, left alone');
+});

@@ -608,15 +608,16 @@ function parseRlimit(p: StateParser, evt: EventView, t: Thread | undefined): voi
   if (main !== undefined) main.fdlimit = cur;
 }
 
-function parsePrlimit(p: StateParser, evt: EventView): void {
+function parsePrlimit(p: StateParser, evt: EventView, t: Thread | undefined): void {
   if (evt.int(0) !== 0 || !evt.hasParam(6) || evt.uint(6) !== PPM_RLIMIT_NOFILE) return;
   const cur = evt.int(1);
   if (cur === -1 || !evt.hasParam(5)) return;
   let tid = evt.int(5);
   if (tid === 0) tid = evt.tid;
-  const t = p.getOrCreateThread(tid);
-  if (t === undefined || t.invalid) return;
-  const main = p.threads.mainThread(t);
+  // The caller's own limit (pid 0 or its own tid): its thread is `t`, looked up already.
+  const target = tid === evt.tid && t !== undefined ? t : p.getOrCreateThread(tid);
+  if (target === undefined || target.invalid) return;
+  const main = p.threads.mainThread(target);
   if (main !== undefined) main.fdlimit = cur;
 }
 
@@ -649,7 +650,7 @@ const HANDLERS: Array<EventHandler | undefined> = new Array(EVENT_TABLE.length);
   };
   on(OPEN_EXITS, parseOpen);
   on([EV.SOCKET_X], parseSocket);
-  on([EV.BIND_X], (p, evt) => parseBind(p, evt));
+  on([EV.BIND_X], parseBind);
   on([EV.CONNECT_X], parseConnect);
   on([EV.ACCEPT_X, EV.ACCEPT4_X], parseAccept);
   on([EV.CLOSE_X], parseClose);
@@ -686,8 +687,8 @@ const HANDLERS: Array<EventHandler | undefined> = new Array(EVENT_TABLE.length);
   on([EV.PRCTL_X], parsePrctl);
   on([EV.UNSHARE_X, EV.SETNS_X], parseUnshareSetns);
   on([EV.GETRLIMIT_X, EV.SETRLIMIT_X], parseRlimit);
-  on([EV.PRLIMIT_X], (p, evt) => parsePrlimit(p, evt));
-  on([EV.CLONE_X, EV.FORK_X, EV.VFORK_X, EV.CLONE3_X], (p, evt) => parseClone(p, evt));
+  on([EV.PRLIMIT_X], parsePrlimit);
+  on([EV.CLONE_X, EV.FORK_X, EV.VFORK_X, EV.CLONE3_X], parseClone);
   on([EV.EXECVE_X, EV.EXECVEAT_X], parseExecve);
   on([EV.PROCEXIT_E], parseProcexit);
   on([EV.READ_X, EV.PREAD_X, EV.READV_X, EV.PREADV_X], tupleOnIo(-1, true));

@@ -10,11 +10,12 @@ import { PPM_CL, PPM_EXE } from './ppm.js';
 import { cleanExepath, normalizeCgroups } from './snapshot.js';
 import { CLONE_STALE_NS, ProcessState, Thread } from './threads.js';
 
-export function parseClone(p: StateParser, evt: EventView): void {
+/** Clone exits; `t` is the event's thread as the table has it (process() reads no /proc for them). */
+export function parseClone(p: StateParser, evt: EventView, t: Thread | undefined): void {
   const child = evt.int(CLONE_P.res);
   if (child < 0) return;
-  if (child === 0) cloneInChild(p, evt);
-  else cloneInCaller(p, evt, child);
+  if (child === 0) cloneInChild(p, evt, t);
+  else cloneInCaller(p, evt, t, child);
 }
 
 /** Fields a new thread takes from the thread it was cloned from. */
@@ -84,10 +85,10 @@ function fillFromCloneEvent(child: Thread, evt: EventView): void {
   child.cloneTs = evt.ts;
 }
 
-/** The clone exit in the parent (parse_clone_exit_caller): may create the child. */
-function cloneInCaller(p: StateParser, evt: EventView, childTid: number): void {
+/** The clone exit in the parent (parse_clone_exit_caller), `t` the parent if known: may create the child. */
+function cloneInCaller(p: StateParser, evt: EventView, t: Thread | undefined, childTid: number): void {
   const callerTid = evt.tid;
-  const caller = p.getOrCreateThread(callerTid);
+  const caller = t ?? p.lookupUnknownThread(callerTid);
   if (caller === undefined) {
     p.ctx.thread = undefined;
     return;
@@ -157,11 +158,11 @@ function cloneInCaller(p: StateParser, evt: EventView, childTid: number): void {
   p.notifyCredentials(child);
 }
 
-/** The clone exit in the child (parse_clone_exit_child): creates it unless the parent just did. */
-function cloneInChild(p: StateParser, evt: EventView): void {
+/** The clone exit in the child (parse_clone_exit_child), `existing` the child if known: creates
+ *  it unless the parent just did. */
+function cloneInChild(p: StateParser, evt: EventView, existing: Thread | undefined): void {
   const childTid = evt.tid;
   const now = evt.tsNumber;
-  const existing = p.threads.get(childTid);
   if (existing !== undefined && existing.cloneTs !== 0n) {
     if (now - Number(existing.cloneTs) < CLONE_STALE_NS) {
       p.ctx.thread = existing;
