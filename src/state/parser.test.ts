@@ -658,3 +658,46 @@ test('prlimit sets the open-files limit of the caller (pid 0) or of the pid it n
   p.process(ev('prlimit', 100, [0, 64, 64, 0, 0, 777, NOFILE]));
   assert.equal(p.threads.get(777)?.invalid, true, 'an unknown pid becomes a placeholder, left alone');
 });
+
+test('bind names the socket by its address; a port makes an ip socket a server socket', () => {
+  const p = world();
+  p.process(ev('socket', 100, [3, 10, 1, 0, 0])); // AF_INET6, SOCK_STREAM
+  let ctx = p.process(ev('bind', 100, [0, encodeSockAddr({ ip: '2001:db8::1', port: 8443 }), 3]));
+  assert.equal(ctx.fd?.name, '2001:db8::1:8443');
+  assert.deepEqual([ctx.fd?.type, ctx.fd?.serverSocket, ctx.fd?.sip, ctx.fd?.sport, ctx.fd?.cip, ctx.fd?.isServer], ['ipv6', true, '2001:db8::1', 8443, undefined, true]);
+  p.process(ev('socket', 100, [9, 10, 1, 0, 0]));
+  ctx = p.process(ev('bind', 100, [0, encodeSockAddr({ ip: '::', port: 8080 }), 9]));
+  assert.equal(ctx.fd?.name, ':::8080');
+  assert.deepEqual([ctx.fd?.type, ctx.fd?.sip], ['ipv4', '0.0.0.0'], 'libsinsp takes the any address for IPv4');
+  p.process(ev('socket', 100, [4, 10, 1, 0, 0]));
+  ctx = p.process(ev('bind', 100, [0, encodeSockAddr({ ip: '::ffff:127.0.0.1', port: 9000 }), 4]));
+  assert.equal(ctx.fd?.name, '::ffff:127.0.0.1:9000', 'a mapped address names in IPv6 notation');
+  assert.deepEqual([ctx.fd?.type, ctx.fd?.sip], ['ipv4', '127.0.0.1']);
+  p.process(ev('socket', 100, [5, 2, 2, 0, 0]));
+  ctx = p.process(ev('bind', 100, [0, encodeSockAddr({ ip: '0.0.0.0', port: 0 }), 5]));
+  assert.equal(ctx.fd?.name, '0.0.0.0:0');
+  assert.deepEqual([ctx.fd?.serverSocket, ctx.fd?.isServer], [false, undefined], 'no port: not a server socket');
+  p.process(ev('socket', 100, [6, 1, 1, 0, 0])); // AF_UNIX
+  ctx = p.process(ev('bind', 100, [0, encodeSockAddr({ path: '/run/app.sock' }), 6]));
+  assert.equal(ctx.fd?.name, '/run/app.sock');
+  assert.deepEqual([ctx.fd?.type, ctx.fd?.serverSocket], ['unix', false]);
+  ctx = p.process(ev('bind', 100, [0, Buffer.from([2, 1, 2]), 6]));
+  assert.equal(ctx.fd?.name, '/run/app.sock', 'an invalid address changes nothing');
+  ctx = p.process(ev('bind', 100, [-98, encodeSockAddr({ path: '/run/other.sock' }), 6]));
+  assert.equal(ctx.fd?.name, '/run/app.sock', 'nor a failed bind');
+  ctx = p.process(ev('bind', 100, [0, Buffer.from([16, 0, 0]), 6]));
+  assert.equal(ctx.fd?.name, 'family 16');
+});
+
+test('unix sockets take both ends and the path from accept and from a read tuple', () => {
+  const p = world();
+  const tuple = encodeSockTuple({ source: 0xaaa0n, dest: 0xbbb0n, path: '/run/app.sock' });
+  let ctx = p.process(ev('accept4', 100, [7, tuple, 0, 0, 128, 0]));
+  assert.equal(ctx.fd?.type, 'unix');
+  assert.deepEqual([ctx.fd?.unixSource, ctx.fd?.unixDest, ctx.fd?.unixPath], [0xaaa0n, 0xbbb0n, '/run/app.sock']);
+  assert.equal(ctx.fd?.name, 'aaa0->bbb0 /run/app.sock');
+  p.process(ev('socket', 100, [8, 1, 2, 0, 0])); // AF_UNIX, SOCK_DGRAM
+  ctx = p.process(ev('recvfrom', 100, [5, Buffer.from('hello'), encodeSockTuple({ source: 0xccc0n, dest: 0xddd0n, path: '/dev/log' }), 8, 512]));
+  assert.deepEqual([ctx.fd?.unixSource, ctx.fd?.unixDest, ctx.fd?.unixPath], [0xccc0n, 0xddd0n, '/dev/log']);
+  assert.equal(ctx.fd?.name, 'ccc0->ddd0 /dev/log');
+});
