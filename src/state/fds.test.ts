@@ -145,3 +145,53 @@ test('a reused fd is indistinguishable from a new one; an fd two tables share is
   releaseFd(shared);
   assert.notEqual(newFdState('pipe'), shared);
 });
+
+test('a copy of a socket whose name is still to be made leaves it unmade, and names itself right when read', () => {
+  const fd = newIpSocket('ipv4', 'udp');
+  setSocketTuple(fd, '10.0.0.1', 5000, '10.0.0.2', 53, true);
+  fd.nameFromTuple();
+  const copy = fd.clone();
+  assert.equal(fd.settledName, undefined, 'cloning did not make the original\'s name');
+  assert.equal(copy.settledName, undefined, 'nor the copy\'s');
+  assert.equal(copy.nameIsEmpty, false);
+  // The original moves on to another peer; the copy keeps the tuple it was made with.
+  setSocketTuple(fd, '10.0.0.1', 5001, '10.0.0.3', 53, true);
+  fd.nameFromTuple();
+  assert.equal(copy.name, '10.0.0.1:5000->10.0.0.2:53');
+  assert.equal(fd.name, '10.0.0.1:5001->10.0.0.3:53');
+  assert.equal(copy.settledName, '10.0.0.1:5000->10.0.0.2:53', 'made once read');
+  // A copy of a made name has it at once.
+  const again = fd.clone();
+  assert.equal(again.settledName, '10.0.0.1:5001->10.0.0.3:53');
+  assert.equal(again.oldName, '10.0.0.1:5001->10.0.0.3:53');
+  assert.equal(again.nameGen, 0, 'a copy starts unchanged');
+});
+
+test('FdTable.forEach walks the table itself: numeric low fds, then the others; the fd in hand may go', () => {
+  const table = new FdTable();
+  for (const n of [7, 0, 2, 1, 3000, 2000, 1500]) {
+    const fd = new FdState('file');
+    fd.openFlags = n % 2 === 1 || n === 2000 ? PPM_O.CLOEXEC : 0;
+    table.set(n, fd);
+  }
+  const seen: number[] = [];
+  table.forEach((fd, n, t) => {
+    assert.equal(t, table);
+    assert.equal(t.get(n), fd);
+    seen.push(n);
+    if (fd.cloexec) t.delete(n); // as exec drops close-on-exec fds
+  });
+  assert.deepEqual(seen, [0, 1, 2, 7, 3000, 2000, 1500], 'low fds in numeric order, then the others as added');
+  assert.deepEqual([...table.keys()], [0, 2, 3000, 1500]);
+  assert.equal(table.size, 4);
+  // Live, not a snapshot: an fd deleted before its turn is not visited.
+  const visited: number[] = [];
+  table.forEach((_fd, n, t) => {
+    visited.push(n);
+    if (n === 0) {
+      t.delete(2);
+      t.delete(1500);
+    }
+  });
+  assert.deepEqual(visited, [0, 3000]);
+});

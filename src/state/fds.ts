@@ -32,9 +32,10 @@ export class FdState implements FdInfo {
   /** Bumped by every change of the name: an unchanged count means an unchanged name. */
   nameGen = 0;
   nameRaw = '';
-  /** For an fd an event creates, what fd.name_changed compares its name against: '' for a new
-   *  fd, the original's name for a copy (clone). */
-  oldName = '';
+  /** For an fd an event creates, what fd.name_changed compares its name against once the name
+   *  changed (nameGen is no longer 0): '' for a new fd, the original's name for a copy (clone);
+   *  undefined for a copy of a name still to be made, which has no text to compare. */
+  oldName: string | undefined = '';
   openFlags = 0;
   dev = 0;
   ino = 0;
@@ -190,14 +191,18 @@ export class FdState implements FdInfo {
     return (this.type === 'ipv4' || this.type === 'ipv6') && !this.serverSocket;
   }
 
-  /** A copy for dup/fork (sinsp_fdinfo::clone): same name, so an event that adds the copy as its
-   *  fd has not changed its name. */
+  /**
+   * A copy for dup/fork (sinsp_fdinfo::clone): same name, so an event that adds the copy as its
+   * fd has not changed its name (its nameGen is 0). A name still to be made from the tuple stays
+   * so in the copy, made from the copy's own tuple (the same) when read: a fork copies every fd.
+   */
   clone(): FdState {
     const c = newFdState(this.type);
     c.num = this.num;
-    c.name = this.name;
+    c.settled = this.settled;
+    c.pending = this.pending;
     c.nameRaw = this.nameRaw;
-    c.oldName = this.name;
+    c.oldName = this.pending ? undefined : this.settled;
     c.openFlags = this.openFlags;
     c.dev = this.dev;
     c.ino = this.ino;
@@ -312,8 +317,18 @@ export class FdTable extends Map<number, FdState> {
     this.highCount = 0;
   }
 
+  /**
+   * Calls `fn` for every fd (low fds in numeric order, then the others), walking the table itself:
+   * no snapshot and no pair per fd, for the paths that walk whole tables (fork, exec). `fn` may
+   * delete the fd in hand; an fd deleted before its turn is not visited, one added may be.
+   */
   override forEach(fn: (fd: FdState, num: number, table: Map<number, FdState>) => void, thisArg?: unknown): void {
-    for (const [num, fd] of this.entries()) fn.call(thisArg, fd, num, this);
+    const low = this.low;
+    for (let i = 0; i < low.length; i++) {
+      const fd = low[i];
+      if (fd !== undefined) fn.call(thisArg, fd, i, this);
+    }
+    if (this.highCount > 0) super.forEach((fd, num) => fn.call(thisArg, fd, num, this));
   }
 
   override entries(): MapIterator<[number, FdState]> {
@@ -332,9 +347,9 @@ export class FdTable extends Map<number, FdState> {
     return this.entries();
   }
 
-  /** A snapshot of the entries, iterated: generators cost several times an array iterator on
-   *  the paths that walk whole tables (fork, exec, the socket role guess). Fds removed during
-   *  the walk are still visited; callers only delete the entry in hand. */
+  /** A snapshot of the entries, iterated: generators cost several times an array iterator.
+   *  Fds removed during the walk are still visited; callers only delete the entry in hand. The
+   *  per-event and per-process paths use some() and forEach(), which allocate nothing per fd. */
   private iterate<T>(pick: (num: number, fd: FdState) => T): MapIterator<T> {
     const out: T[] = [];
     const low = this.low;

@@ -541,3 +541,163 @@ test('fd.name_changed against the name before the event, also for names never re
   ctx = p.process(ev('openat', 100, [3, -100, '/etc/hosts', PPM_O.RDONLY, 0, 1, 2]));
   assert.equal(ctx.fdNameChanged, true);
 });
+
+test('open-family names: a created fd and a failed open agree where libsinsp does, and differ at its edges', () => {
+  const p = world();
+  p.process(ev('openat', 100, [3, -100, '/etc', PPM_O.RDONLY | PPM_O.DIRECTORY, 0, 0, 0]));
+  // [event, its parameters after the result, the created fd's name, a failed open's name, the latter without a thread]
+  const cases: Array<[string, ParamValue[], string, string | undefined, string | undefined]> = [
+    ['open', ['a/../b.txt', PPM_O.RDONLY, 0, 0, 0], '/home/u/b.txt', '/home/u/b.txt', 'a/../b.txt'],
+    ['open', ['/etc//passwd', PPM_O.RDONLY, 0, 0, 0], '/etc/passwd', '/etc//passwd', '/etc//passwd'],
+    ['open', ['<NA>', PPM_O.RDONLY, 0, 0, 0], '/home/u/<NA>', '<NA>', '<NA>'],
+    ['open', ['', PPM_O.RDONLY, 0, 0, 0], '', '', ''],
+    ['creat', ['bin/./new.sh', 0o755, 0, 0, 0], '/home/u/bin/new.sh', '/home/u/bin/new.sh', 'bin/./new.sh'],
+    ['creat', ['/tmp/x/', 0o755, 0, 0, 0], '/tmp/x', '/tmp/x/', '/tmp/x/'],
+    ['openat', [-100, 'x/./y', PPM_O.RDONLY, 0, 0, 0], '/home/u/x/y', '/home/u/x/y', '<UNKNOWN>x/y'],
+    ['openat', [3, 'hosts', PPM_O.RDONLY, 0, 0, 0], '/etc/hosts', '/etc/hosts', '<UNKNOWN>hosts'],
+    ['openat', [3, '/abs//p', PPM_O.RDONLY, 0, 0, 0], '/abs/p', '/abs/p', '/abs/p'],
+    ['openat', [55, 'x', PPM_O.RDONLY, 0, 0, 0], '<UNKNOWN>x', '<UNKNOWN>x', '<UNKNOWN>x'],
+    ['openat', [-100, null, PPM_O.RDONLY, 0, 0, 0], '/home/u/<NA>', undefined, undefined],
+    ['openat', [null, 'rel/../f', PPM_O.RDONLY, 0, 0, 0], 'f', undefined, undefined],
+    ['openat2', [3, 'hosts', PPM_O.RDONLY, 0, 0, 0, 0], '/etc/hosts', '/etc/hosts', '<UNKNOWN>hosts'],
+    ['open_by_handle_at', [7, PPM_O.RDONLY, '/mnt//data/', 0, 0], '/mnt/data', '/mnt//data/', '/mnt//data/'],
+  ];
+  for (const [name, rest, created, failed, noThread] of cases) {
+    const label = `${name} ${rest.map(String).join(' ')}`;
+    let ctx = p.process(ev(name, 100, [9, ...rest]));
+    assert.equal(ctx.fdNum, 9, label);
+    assert.equal(ctx.fd?.name, created, `${label}: created`);
+    ctx = p.process(ev(name, 100, [-2, ...rest]));
+    assert.equal(ctx.fd, undefined, label);
+    assert.equal(fdNameFromEvent(ctx.evt, ctx.thread), failed, `${label}: failed`);
+    assert.equal(fdNameFromEvent(ctx.evt, undefined), noThread, `${label}: no thread`);
+  }
+});
+
+test('fork and dup copy a socket whose name is still to be made without making it; the copies read it right later', () => {
+  const p = world();
+  p.process(ev('socket', 100, [3, 2, 2, 0, 0])); // AF_INET, SOCK_DGRAM
+  p.process(ev('sendto', 100, [1, Buffer.from('q'), 3, 1, encodeSockTuple({ sip: '10.0.0.5', sport: 40001, dip: '10.0.0.7', dport: 53 })]));
+  const parentFd = p.threads.get(100)!.shared.fds.get(3)!;
+  assert.equal(parentFd.settledName, undefined, 'the name is still to be made');
+  p.process(ev('clone', 100, cloneParams(200, 100, 100, 1, 0)));
+  const childFd = p.threads.get(200)!.shared.fds.get(3)!;
+  assert.notEqual(childFd, parentFd);
+  assert.equal(parentFd.settledName, undefined, 'the fork made no name');
+  assert.equal(childFd.settledName, undefined);
+  // The parent's end moves; the child's copy still names the first tuple.
+  p.process(ev('sendto', 100, [1, Buffer.from('q'), 3, 1, encodeSockTuple({ sip: '10.0.0.5', sport: 40002, dip: '10.0.0.7', dport: 53 })]));
+  let ctx = p.process(ev('write', 200, [1, Buffer.from('q'), 3]));
+  assert.equal(ctx.fd, childFd);
+  assert.equal(ctx.fd?.name, '10.0.0.5:40001->10.0.0.7:53');
+  assert.equal(ctx.fdNameChanged, false);
+  assert.equal(parentFd.name, '10.0.0.5:40002->10.0.0.7:53');
+  // dup of a name still to be made: the copy is the event's fd, unchanged, and still unmade.
+  p.process(ev('sendto', 200, [1, Buffer.from('q'), 3, 1, encodeSockTuple({ sip: '10.0.0.5', sport: 40003, dip: '10.0.0.7', dport: 53 })]));
+  ctx = p.process(ev('dup', 200, [4, 3]));
+  assert.equal(ctx.fdNum, 4);
+  assert.equal(ctx.fd?.settledName, undefined);
+  assert.equal(ctx.fdNameChanged, false);
+  assert.equal(ctx.fd?.name, '10.0.0.5:40003->10.0.0.7:53');
+  assert.equal(ctx.fdNameChanged, false);
+});
+
+test('purge (live): an event\'s time is its thread\'s access time, and scans come every interval of event time', () => {
+  const threads = new ThreadTable();
+  loadSnapshots(threads, [snap(1, 1, 0), snap(100, 100, 1), snap(101, 101, 1)]);
+  const gone = new Set([101]);
+  const p = new StateParser({ threads, purge: { intervalNs: 10e9, timeoutNs: 5e9, isAlive: (t) => !gone.has(t.tid) } });
+  p.process(ev('close', 100, [-9, 1]));
+  assert.equal(threads.get(100)!.lastAccessTs, Number(clock));
+  assert.ok(threads.get(101), 'no scan on the first event');
+  p.process(ev('close', 100, [-9, 1], { dt: S / 1000n }));
+  assert.equal(threads.get(101), undefined, 'idle since the snapshot and gone');
+  assert.equal(p.stats.purged, 1);
+  gone.add(1);
+  gone.add(100);
+  p.process(ev('close', 100, [-9, 1], { dt: 9n * S }));
+  assert.ok(threads.get(1), 'no scan before the interval is over');
+  p.process(ev('close', 100, [-9, 1], { dt: 2n * S }));
+  assert.equal(threads.get(1), undefined);
+  assert.ok(threads.get(100), 'gone but not idle: its own events keep it');
+  assert.equal(p.stats.purged, 2);
+  assert.equal(threads.get(100)!.lastAccessTs, Number(clock));
+});
+
+test('clone from a caller not in the table: a placeholder patched from the event; the child copies nothing from it', () => {
+  const p = world();
+  const ctx = p.process(ev('clone', 500, cloneParams(600, 500, 500, 1, 0, 'worker')));
+  const caller = p.threads.get(500)!;
+  assert.equal(ctx.thread, caller);
+  assert.equal(p.stats.placeholders, 1);
+  assert.deepEqual([caller.pid, caller.ptid, caller.vtid, caller.vpid], [500, 1, 500, 500]);
+  assert.equal(caller.comm, 'worker', 'the placeholder learns its names from the child');
+  const child = p.threads.get(600)!;
+  assert.equal(child.ptid, 500);
+  assert.equal(child.shared.fds.size, 0, 'nothing to copy from an unknown caller');
+  assert.equal(child.exepath, '', 'nor its exepath');
+  // The child's own clone exit finds it and changes nothing.
+  const again = p.process(ev('clone', 600, cloneParams(0, 600, 600, 500, 0, 'worker')));
+  assert.equal(again.thread, child);
+  assert.equal(p.threads.get(600), child);
+  assert.equal(p.stats.placeholders, 1);
+});
+
+test('prlimit sets the open-files limit of the caller (pid 0) or of the pid it names', () => {
+  const p = world();
+  const NOFILE = 7;
+  p.process(ev('prlimit', 100, [0, 4096, 8192, 1024, 4096, 0, NOFILE]));
+  assert.equal(p.threads.get(100)!.fdlimit, 4096);
+  p.process(ev('prlimit', 100, [0, 512, 512, 4096, 8192, 100, NOFILE]));
+  assert.equal(p.threads.get(100)!.fdlimit, 512, 'its own pid');
+  p.process(ev('prlimit', 100, [0, 2048, 2048, 0, 0, 1, NOFILE]));
+  assert.equal(p.threads.get(1)!.fdlimit, 2048, 'another process');
+  assert.equal(p.threads.get(100)!.fdlimit, 512);
+  p.process(ev('prlimit', 100, [0, 64, 64, 0, 0, 1, 3])); // RLIMIT_STACK: not tracked
+  assert.equal(p.threads.get(1)!.fdlimit, 2048);
+  p.process(ev('prlimit', 100, [0, 64, 64, 0, 0, 777, NOFILE]));
+  assert.equal(p.threads.get(777)?.invalid, true, 'an unknown pid becomes a placeholder, left alone');
+});
+
+test('bind names the socket by its address; a port makes an ip socket a server socket', () => {
+  const p = world();
+  p.process(ev('socket', 100, [3, 10, 1, 0, 0])); // AF_INET6, SOCK_STREAM
+  let ctx = p.process(ev('bind', 100, [0, encodeSockAddr({ ip: '2001:db8::1', port: 8443 }), 3]));
+  assert.equal(ctx.fd?.name, '2001:db8::1:8443');
+  assert.deepEqual([ctx.fd?.type, ctx.fd?.serverSocket, ctx.fd?.sip, ctx.fd?.sport, ctx.fd?.cip, ctx.fd?.isServer], ['ipv6', true, '2001:db8::1', 8443, undefined, true]);
+  p.process(ev('socket', 100, [9, 10, 1, 0, 0]));
+  ctx = p.process(ev('bind', 100, [0, encodeSockAddr({ ip: '::', port: 8080 }), 9]));
+  assert.equal(ctx.fd?.name, ':::8080');
+  assert.deepEqual([ctx.fd?.type, ctx.fd?.sip], ['ipv4', '0.0.0.0'], 'libsinsp takes the any address for IPv4');
+  p.process(ev('socket', 100, [4, 10, 1, 0, 0]));
+  ctx = p.process(ev('bind', 100, [0, encodeSockAddr({ ip: '::ffff:127.0.0.1', port: 9000 }), 4]));
+  assert.equal(ctx.fd?.name, '::ffff:127.0.0.1:9000', 'a mapped address names in IPv6 notation');
+  assert.deepEqual([ctx.fd?.type, ctx.fd?.sip], ['ipv4', '127.0.0.1']);
+  p.process(ev('socket', 100, [5, 2, 2, 0, 0]));
+  ctx = p.process(ev('bind', 100, [0, encodeSockAddr({ ip: '0.0.0.0', port: 0 }), 5]));
+  assert.equal(ctx.fd?.name, '0.0.0.0:0');
+  assert.deepEqual([ctx.fd?.serverSocket, ctx.fd?.isServer], [false, undefined], 'no port: not a server socket');
+  p.process(ev('socket', 100, [6, 1, 1, 0, 0])); // AF_UNIX
+  ctx = p.process(ev('bind', 100, [0, encodeSockAddr({ path: '/run/app.sock' }), 6]));
+  assert.equal(ctx.fd?.name, '/run/app.sock');
+  assert.deepEqual([ctx.fd?.type, ctx.fd?.serverSocket], ['unix', false]);
+  ctx = p.process(ev('bind', 100, [0, Buffer.from([2, 1, 2]), 6]));
+  assert.equal(ctx.fd?.name, '/run/app.sock', 'an invalid address changes nothing');
+  ctx = p.process(ev('bind', 100, [-98, encodeSockAddr({ path: '/run/other.sock' }), 6]));
+  assert.equal(ctx.fd?.name, '/run/app.sock', 'nor a failed bind');
+  ctx = p.process(ev('bind', 100, [0, Buffer.from([16, 0, 0]), 6]));
+  assert.equal(ctx.fd?.name, 'family 16');
+});
+
+test('unix sockets take both ends and the path from accept and from a read tuple', () => {
+  const p = world();
+  const tuple = encodeSockTuple({ source: 0xaaa0n, dest: 0xbbb0n, path: '/run/app.sock' });
+  let ctx = p.process(ev('accept4', 100, [7, tuple, 0, 0, 128, 0]));
+  assert.equal(ctx.fd?.type, 'unix');
+  assert.deepEqual([ctx.fd?.unixSource, ctx.fd?.unixDest, ctx.fd?.unixPath], [0xaaa0n, 0xbbb0n, '/run/app.sock']);
+  assert.equal(ctx.fd?.name, 'aaa0->bbb0 /run/app.sock');
+  p.process(ev('socket', 100, [8, 1, 2, 0, 0])); // AF_UNIX, SOCK_DGRAM
+  ctx = p.process(ev('recvfrom', 100, [5, Buffer.from('hello'), encodeSockTuple({ source: 0xccc0n, dest: 0xddd0n, path: '/dev/log' }), 8, 512]));
+  assert.deepEqual([ctx.fd?.unixSource, ctx.fd?.unixDest, ctx.fd?.unixPath], [0xccc0n, 0xddd0n, '/dev/log']);
+  assert.equal(ctx.fd?.name, 'ccc0->ddd0 /dev/log');
+});

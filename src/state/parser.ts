@@ -8,10 +8,10 @@ import { EVENT_TABLE } from '../events/event-table.js';
 import type { EventContext, FdType, L4Proto, StateView } from './types.js';
 import { EV, FD_PARAM_OF_EXIT } from './event-codes.js';
 import { FdState, addFd, newFdState, releaseFd, socketName, type FdTable } from './fds.js';
-import { pathParam } from './path-texts.js';
+import { OPEN_EXITS, isOpenExit, openName, openPath } from './open-names.js';
 import { concatenatePaths } from './paths.js';
 import {
-  FD_CLOEXEC, MAX_CAPS, NO_ID, PPM_AT_FDCWD, PPM_CL, PPM_CLOSE_RANGE_CLOEXEC, PPM_EPOLL_CLOEXEC, PPM_FCNTL,
+  FD_CLOEXEC, MAX_CAPS, NO_ID, PPM_CL, PPM_CLOSE_RANGE_CLOEXEC, PPM_EPOLL_CLOEXEC, PPM_FCNTL,
   PPM_FD_LOWER_LAYER_CREAT, PPM_FD_UPPER_LAYER_CREAT, PPM_O, PPM_PR_GET_CHILD_SUBREAPER, PPM_PR_SET_CHILD_SUBREAPER,
 } from './ppm.js';
 import { credentials, parseClone, parseExecve, parseProcexit } from './process-events.js';
@@ -140,14 +140,16 @@ export class StateParser {
     const kind = TYPE_KIND[type] ?? 0;
     if (kind & KIND.META) return this.processMeta(evt, ctx);
 
+    // Only the purge of idle threads (live) reads event times here: the access time, the scan time.
+    const purge = this.opts.purge;
+    const now = purge === undefined ? 0 : evt.tsNumber;
     // Clone exits and procexit never query /proc: the thread may not exist yet, or not any more.
     const queryOs = (kind & KIND.NO_QUERY_OS) === 0;
     const tid = evt.tid;
     let t = this.threads.get(tid);
     if (t === undefined && queryOs) t = this.lookupUnknownThread(tid);
     if (t !== undefined) {
-      // Only the purge of idle threads (live) reads the access time.
-      if (this.opts.purge !== undefined) t.lastAccessTs = evt.tsNumber;
+      if (purge !== undefined) t.lastAccessTs = now;
       if (queryOs) t.flags |= PPM_CL.ACTIVE;
     }
     ctx.thread = t;
@@ -171,7 +173,7 @@ export class StateParser {
     const h = HANDLERS[type];
     if (h !== undefined) h(this, evt, t);
 
-    if (this.opts.purge !== undefined) this.maybePurge(evt);
+    if (purge !== undefined) this.maybePurge(purge, now);
     return ctx;
   }
 
@@ -218,11 +220,11 @@ export class StateParser {
 
   /**
    * fd.name_changed for the event's fd `fd` (libsinsp compares its name before and after the
-   * event): the fd looked up for the event against its name then; an fd the event created
-   * against the name it was created with ('' or, for a copy, the original's).
+   * event): the fd looked up for the event against its name then; an fd the event created, once
+   * named, against the name it was created with ('' or, for a copy, the original's).
    */
   nameChanged(fd: FdState): boolean {
-    if (fd !== this.lookedUp) return fd.name !== fd.oldName;
+    if (fd !== this.lookedUp) return fd.nameGen !== 0 && fd.name !== fd.oldName;
     if (fd.nameGen === this.lookedUpGen) return false;
     const old = this.lookedUpName ?? socketName(this.oldType, this.oldL4, this.oldCip, this.oldCport, this.oldSip, this.oldSport);
     return fd.name !== old;
@@ -280,10 +282,8 @@ export class StateParser {
     this.pendingRemoveTid = tid;
   }
 
-  private maybePurge(evt: EventView): void {
-    const p = this.opts.purge;
-    if (p === undefined) return;
-    const now = evt.tsNumber;
+  /** Purges idle and dead threads when `p.intervalNs` passed since the last scan; `now`: the event's time. */
+  private maybePurge(p: NonNullable<ParserOptions['purge']>, now: number): void {
     if (this.lastPurgeTs === 0) {
       // The first scan comes 30 s in, so problems show early (remove_inactive_threads).
       this.lastPurgeTs = p.intervalNs > 30e9 ? now - p.intervalNs + 30e9 : now - p.intervalNs;
@@ -338,15 +338,6 @@ export class StateParser {
     return this.threads.get(tid) ?? this.lookupUnknownThread(tid);
   }
 
-  /** Base directory for a relative path argument (parse_dirfd). */
-  dirOf(t: Thread, name: string, dirfd: number): string {
-    if (name.length > 0 && name.charCodeAt(0) === 47) return '.';
-    if (dirfd === PPM_AT_FDCWD) return cwdOf(t);
-    const fd = this.lookupFd(t, dirfd);
-    if (fd === undefined) return '<UNKNOWN>';
-    return fd.name.length === 0 || fd.name.endsWith('/') ? fd.name : fd.name + '/';
-  }
-
   updateCwd(t: Thread, path: string): void {
     const main = this.threads.mainThread(t);
     if (main === undefined) return;
@@ -368,33 +359,13 @@ export class StateParser {
 
 /**
  * The name an fd-creating event gives its fd even when it failed and created none
- * (sinsp_filter_check_fd::extract_fdname_from_event): the resolved path of open/openat/creat,
- * the tuple of connect/accept, '' for other exit events. Undefined for enter events.
+ * (sinsp_filter_check_fd::extract_fdname_from_event): the path of an open-family event
+ * (openName), the tuple of connect/accept, '' for other exit events. Undefined for enter events.
  */
 export function fdNameFromEvent(evt: EventView, t: Thread | undefined): string | undefined {
   const type = evt.type;
-  if (type === EV.OPEN_X || type === EV.CREAT_X) {
-    const name = evt.str(1);
-    if (t === undefined || name === '<NA>' || name.length === 0 || name.charCodeAt(0) === 47) return name;
-    return concatenatePaths(cwdOf(t), name);
-  }
+  if (isOpenExit(type)) return openName(evt, t, openPath(evt), false);
   if (type === EV.ACCEPT_X || type === EV.ACCEPT4_X || type === EV.CONNECT_X) return sockTupleText(evt.bytes(1));
-  if (type === EV.OPENAT_X || type === EV.OPENAT2_X) {
-    if (evt.paramLength(2) === 0 || evt.paramLength(1) === 0) return undefined;
-    const path = pathParam(evt, 2);
-    const name = path.text;
-    if (t === undefined) return concatenatePaths('<UNKNOWN>', name, path.normalAbsolute);
-    const dirfd = evt.int(1);
-    let dir: string;
-    if (name.length > 0 && name.charCodeAt(0) === 47) dir = '.';
-    else if (dirfd === PPM_AT_FDCWD) dir = cwdOf(t);
-    else {
-      const fd = t.shared.fds.get(dirfd);
-      dir = fd === undefined ? '<UNKNOWN>' : fd.name.length === 0 || fd.name.endsWith('/') ? fd.name : fd.name + '/';
-    }
-    return concatenatePaths(dir, name, path.normalAbsolute);
-  }
-  if (type === EV.OPEN_BY_HANDLE_AT_X) return evt.str(3);
   // Any other exit event about an fd that is not in the table names it '' (enter events: nothing).
   return isExitCode(type) ? '' : undefined;
 }
@@ -409,22 +380,16 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
   const fdNum = evt.int(0);
   // A failed open creates no fd (its name, for fd.name, comes from fdNameFromEvent).
   if (fdNum < 0) return;
-  let name: string;
   let flags = 0;
   let dev = 0;
   let ino = 0;
-  let dir: string;
-  let normal: boolean | undefined;
   if (type === EV.OPEN_X) {
-    name = evt.str(1);
     flags = evt.uint(2);
     if (evt.hasParam(4)) {
       dev = evt.uint(4);
       if (evt.hasParam(5)) ino = evt.uint(5);
     }
-    dir = cwdOf(t);
   } else if (type === EV.CREAT_X) {
-    name = evt.str(1);
     if (evt.hasParam(3)) {
       dev = evt.uint(3);
       if (evt.hasParam(4)) {
@@ -437,35 +402,26 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
         }
       }
     }
-    dir = cwdOf(t);
   } else if (type === EV.OPENAT_X || type === EV.OPENAT2_X) {
-    dir = '';
-    if (evt.hasParam(2)) {
-      const path = pathParam(evt, 2);
-      name = path.text;
-      normal = path.normalAbsolute;
-    } else name = '<NA>';
     if (evt.hasParam(3)) flags = evt.uint(3);
     const inoAt = type === EV.OPENAT_X ? 6 : 7;
     if (evt.hasParam(inoAt)) {
       dev = evt.uint(inoAt - 1);
       ino = evt.uint(inoAt);
     }
-    if (evt.hasParam(1)) dir = p.dirOf(t, name, evt.int(1));
   } else {
-    // open_by_handle_at: the driver already resolves the path to an absolute one.
+    // open_by_handle_at
     flags = evt.uint(2);
-    name = evt.str(3);
     if (evt.nparams > 4) dev = evt.uint(4);
     if (evt.nparams > 5) ino = evt.uint(5);
-    dir = '';
   }
+  const path = openPath(evt);
   const fd = newFdState(flags & PPM_O.DIRECTORY ? 'directory' : 'file');
   fd.openFlags = flags;
   fd.dev = dev;
   fd.ino = ino;
-  fd.nameRaw = name;
-  fd.name = concatenatePaths(dir, name, normal);
+  fd.nameRaw = path.text;
+  fd.name = openName(evt, t, path, true);
   p.addEventFd(t, fdNum, fd);
 }
 
@@ -652,15 +608,16 @@ function parseRlimit(p: StateParser, evt: EventView, t: Thread | undefined): voi
   if (main !== undefined) main.fdlimit = cur;
 }
 
-function parsePrlimit(p: StateParser, evt: EventView): void {
+function parsePrlimit(p: StateParser, evt: EventView, t: Thread | undefined): void {
   if (evt.int(0) !== 0 || !evt.hasParam(6) || evt.uint(6) !== PPM_RLIMIT_NOFILE) return;
   const cur = evt.int(1);
   if (cur === -1 || !evt.hasParam(5)) return;
   let tid = evt.int(5);
   if (tid === 0) tid = evt.tid;
-  const t = p.getOrCreateThread(tid);
-  if (t === undefined || t.invalid) return;
-  const main = p.threads.mainThread(t);
+  // The caller's own limit (pid 0 or its own tid): its thread is `t`, looked up already.
+  const target = tid === evt.tid && t !== undefined ? t : p.getOrCreateThread(tid);
+  if (target === undefined || target.invalid) return;
+  const main = p.threads.mainThread(target);
   if (main !== undefined) main.fdlimit = cur;
 }
 
@@ -688,12 +645,12 @@ for (const c of [EV.CLONE_X, EV.FORK_X, EV.VFORK_X, EV.CLONE3_X, EV.PROCEXIT_E, 
 
 const HANDLERS: Array<EventHandler | undefined> = new Array(EVENT_TABLE.length);
 {
-  const on = (codes: number[], h: EventHandler): void => {
+  const on = (codes: readonly number[], h: EventHandler): void => {
     for (const c of codes) HANDLERS[c] = h;
   };
-  on([EV.OPEN_X, EV.CREAT_X, EV.OPENAT_X, EV.OPENAT2_X, EV.OPEN_BY_HANDLE_AT_X], parseOpen);
+  on(OPEN_EXITS, parseOpen);
   on([EV.SOCKET_X], parseSocket);
-  on([EV.BIND_X], (p, evt) => parseBind(p, evt));
+  on([EV.BIND_X], parseBind);
   on([EV.CONNECT_X], parseConnect);
   on([EV.ACCEPT_X, EV.ACCEPT4_X], parseAccept);
   on([EV.CLOSE_X], parseClose);
@@ -730,8 +687,8 @@ const HANDLERS: Array<EventHandler | undefined> = new Array(EVENT_TABLE.length);
   on([EV.PRCTL_X], parsePrctl);
   on([EV.UNSHARE_X, EV.SETNS_X], parseUnshareSetns);
   on([EV.GETRLIMIT_X, EV.SETRLIMIT_X], parseRlimit);
-  on([EV.PRLIMIT_X], (p, evt) => parsePrlimit(p, evt));
-  on([EV.CLONE_X, EV.FORK_X, EV.VFORK_X, EV.CLONE3_X], (p, evt) => parseClone(p, evt));
+  on([EV.PRLIMIT_X], parsePrlimit);
+  on([EV.CLONE_X, EV.FORK_X, EV.VFORK_X, EV.CLONE3_X], parseClone);
   on([EV.EXECVE_X, EV.EXECVEAT_X], parseExecve);
   on([EV.PROCEXIT_E], parseProcexit);
   on([EV.READ_X, EV.PREAD_X, EV.READV_X, EV.PREADV_X], tupleOnIo(-1, true));

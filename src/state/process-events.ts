@@ -4,17 +4,18 @@
 import type { EventView } from '../events/event.js';
 import { CLONE_P, EV, EXECVE_P } from './event-codes.js';
 import { paramStrings } from './event-params.js';
-import { FD_FLAG } from './fds.js';
+import { FD_FLAG, type FdState } from './fds.js';
 import type { EventHandler, StateParser } from './parser.js';
 import { PPM_CL, PPM_EXE } from './ppm.js';
 import { cleanExepath, normalizeCgroups } from './snapshot.js';
 import { CLONE_STALE_NS, ProcessState, Thread } from './threads.js';
 
-export function parseClone(p: StateParser, evt: EventView): void {
+/** Clone exits; `t` is the event's thread as the table has it (process() reads no /proc for them). */
+export function parseClone(p: StateParser, evt: EventView, t: Thread | undefined): void {
   const child = evt.int(CLONE_P.res);
   if (child < 0) return;
-  if (child === 0) cloneInChild(p, evt);
-  else cloneInCaller(p, evt, child);
+  if (child === 0) cloneInChild(p, evt, t);
+  else cloneInCaller(p, evt, t, child);
 }
 
 /** Fields a new thread takes from the thread it was cloned from. */
@@ -40,11 +41,12 @@ function inheritFrom(child: Thread, from: Thread): void {
 function forkProcessState(pid: number, from: ProcessState | undefined): ProcessState {
   const s = new ProcessState(pid);
   if (from !== undefined) {
-    for (const [n, fd] of from.fds) {
+    const fds = s.fds;
+    from.fds.forEach((fd, n) => {
       const c = fd.clone();
       c.flags |= FD_FLAG.IS_CLONED;
-      s.fds.set(n, c);
-    }
+      fds.set(n, c);
+    });
     s.cwd = from.cwd;
     s.env = from.env;
   }
@@ -83,10 +85,10 @@ function fillFromCloneEvent(child: Thread, evt: EventView): void {
   child.cloneTs = evt.ts;
 }
 
-/** The clone exit in the parent (parse_clone_exit_caller): may create the child. */
-function cloneInCaller(p: StateParser, evt: EventView, childTid: number): void {
+/** The clone exit in the parent (parse_clone_exit_caller), `t` the parent if known: may create the child. */
+function cloneInCaller(p: StateParser, evt: EventView, t: Thread | undefined, childTid: number): void {
   const callerTid = evt.tid;
-  const caller = p.getOrCreateThread(callerTid);
+  const caller = t ?? p.lookupUnknownThread(callerTid);
   if (caller === undefined) {
     p.ctx.thread = undefined;
     return;
@@ -107,14 +109,15 @@ function cloneInCaller(p: StateParser, evt: EventView, childTid: number): void {
     p.threads.linkThread(caller);
   }
   p.ctx.thread = caller;
-  caller.lastAccessTs = evt.tsNumber;
+  const now = evt.tsNumber;
+  caller.lastAccessTs = now;
 
   const flags = evt.uint(CLONE_P.flags);
   // A child in another pid namespace is known by a different tid here: leave it to its own event.
   if (flags & (PPM_CL.CHILD_IN_PIDNS | PPM_CL.CLONE_NEWPID | PPM_CL.CLONE_PARENT) || callerTid !== caller.vtid) return;
   // With vfork the child may well have exited already: let the child's own event create it.
   if (flags & PPM_CL.CLONE_VFORK || evt.type === EV.VFORK_X) return;
-  if (p.threads.recentlyExited(childTid, callerTid, evt.tsNumber)) return;
+  if (p.threads.recentlyExited(childTid, callerTid, now)) return;
 
   const existing = p.threads.get(childTid);
   if (existing !== undefined) {
@@ -149,18 +152,19 @@ function cloneInCaller(p: StateParser, evt: EventView, childTid: number): void {
     caller.comm = child.comm;
     caller.args = child.args;
   }
-  child.lastAccessTs = evt.tsNumber;
+  child.lastAccessTs = now;
   if (!p.threads.add(child)) return;
   p.notifyProcessChange(child);
   p.notifyCredentials(child);
 }
 
-/** The clone exit in the child (parse_clone_exit_child): creates it unless the parent just did. */
-function cloneInChild(p: StateParser, evt: EventView): void {
+/** The clone exit in the child (parse_clone_exit_child), `existing` the child if known: creates
+ *  it unless the parent just did. */
+function cloneInChild(p: StateParser, evt: EventView, existing: Thread | undefined): void {
   const childTid = evt.tid;
-  const existing = p.threads.get(childTid);
+  const now = evt.tsNumber;
   if (existing !== undefined && existing.cloneTs !== 0n) {
-    if (evt.tsNumber - Number(existing.cloneTs) < CLONE_STALE_NS) {
+    if (now - Number(existing.cloneTs) < CLONE_STALE_NS) {
       p.ctx.thread = existing;
       return;
     }
@@ -219,7 +223,7 @@ function cloneInChild(p: StateParser, evt: EventView): void {
   } else {
     child.pidnsInitStartTs = p.bootTs;
   }
-  child.lastAccessTs = evt.tsNumber;
+  child.lastAccessTs = now;
   if (!p.threads.add(child)) {
     p.ctx.thread = undefined;
     return;
@@ -276,8 +280,7 @@ export function parseExecve(p: StateParser, evt: EventView, t: Thread | undefine
   if (evt.hasParam(EXECVE_P.gid)) t.gid = evt.uint(EXECVE_P.gid);
 
   // Close-on-exec fds are gone in the new program.
-  const fds = t.shared.fds;
-  for (const [n, fd] of fds) if (fd.cloexec) fds.delete(n);
+  t.shared.fds.forEach(dropIfCloexec);
 
   const keep = t.flags & (PPM_CL.PIPE_SRC | PPM_CL.PIPE_DST | PPM_CL.IS_MAIN_THREAD);
   const inverted = t.flags & PPM_CL.CLONE_INVERTED;
@@ -293,6 +296,10 @@ export function parseExecve(p: StateParser, evt: EventView, t: Thread | undefine
   }
   p.notifyProcessChange(t);
   p.notifyCredentials(t);
+}
+
+function dropIfCloexec(fd: FdState, num: number, table: Map<number, FdState>): void {
+  if (fd.cloexec) table.delete(num);
 }
 
 export function parseProcexit(p: StateParser, evt: EventView, t: Thread | undefined): void {

@@ -54,3 +54,14 @@ test('socket tuples and addresses decode and print as libsinsp does', () => {
   assert.equal(sockTupleText(t4.subarray(0, 12)), 'INVALID IPv4');
   assert.equal(sockAddrText(Buffer.alloc(0)), '<NA>');
 });
+
+test('sockAddrText of every kind of address, decoded once', () => {
+  assert.equal(sockAddrText(encodeSockAddr({ ip: '::ffff:10.1.2.3', port: 9 })), '::ffff:10.1.2.3:9', 'a mapped address prints as IPv6');
+  assert.equal(sockAddrText(encodeSockAddr({ ip: '2001:db8::7', port: 443 })), '2001:db8::7:443');
+  assert.equal(sockAddrText(encodeSockAddr({ ip: '10.0.0.1', port: 0 })), '10.0.0.1:0');
+  assert.equal(sockAddrText(Buffer.from([16, 1, 2, 3])), 'family 16');
+  assert.equal(sockAddrText(Buffer.from([2, 1, 2, 3])), 'INVALID IPv4');
+  assert.equal(sockAddrText(Buffer.from([10, 1, 2, 3])), 'INVALID IPv6');
+  assert.equal(sockAddrText(Buffer.from([1, 0x61])), 'INVALID PATH', 'a unix path without its NUL');
+  assert.equal(sockAddrText(Buffer.from([1, 0])), '');
+});

@@ -206,7 +206,11 @@ export function tupleText(t: SockTuple): string {
 
 /** Decodes a SOCKADDR parameter; undefined when it is empty, short, or of another family. */
 export function decodeSockAddr(b: Uint8Array): SockAddr | undefined {
-  if (!isSockAddrValid(b)) return undefined;
+  return isSockAddrValid(b) ? decodeValidSockAddr(b) : undefined;
+}
+
+/** decodeSockAddr of a parameter isSockAddrValid accepted. */
+export function decodeValidSockAddr(b: Uint8Array): SockAddr | undefined {
   const family = b[0]!;
   const a: SockAddr = { family, ip: '', port: 0, mapped: false, path: '' };
   if (family === PPM_AF.INET) {
@@ -231,14 +235,17 @@ export function decodeSockAddr(b: Uint8Array): SockAddr | undefined {
 /** Text of a SOCKADDR as libsinsp renders it (PF_SIMPLE): "ip:port", the unix path, "family N". */
 export function sockAddrText(b: Uint8Array): string {
   if (b.length === 0) return '<NA>';
-  const a = decodeSockAddr(b);
-  if (a === undefined) {
-    if (!isSockAddrValid(b)) return b[0] === PPM_AF.UNIX ? 'INVALID PATH' : b[0] === PPM_AF.INET ? 'INVALID IPv4' : b[0] === PPM_AF.INET6 ? 'INVALID IPv6' : 'INVALID SOCKADDR';
-    return `family ${b[0]}`;
-  }
+  if (!isSockAddrValid(b)) return b[0] === PPM_AF.UNIX ? 'INVALID PATH' : b[0] === PPM_AF.INET ? 'INVALID IPv4' : b[0] === PPM_AF.INET6 ? 'INVALID IPv6' : 'INVALID SOCKADDR';
+  return validSockAddrText(b, decodeValidSockAddr(b));
+}
+
+/** sockAddrText of a valid SOCKADDR `b` already decoded into `a` (decodeValidSockAddr). */
+export function validSockAddrText(b: Uint8Array, a: SockAddr | undefined): string {
+  if (a === undefined) return `family ${b[0]}`;
   if (a.family === PPM_AF.UNIX) return a.path;
   // An IPv4-mapped sockaddr still prints in IPv6 notation (ipv6serveraddr_to_string).
-  return a.family === PPM_AF.INET6 ? `${ipv6At(b, 1)}:${a.port}` : `${a.ip}:${a.port}`;
+  if (a.family === PPM_AF.INET6) return `${a.mapped ? ipv6At(b, 1) : a.ip}:${a.port}`;
+  return `${a.ip}:${a.port}`;
 }
 
 /** Text of a SOCKTUPLE as libsinsp renders it: "sip:sport->dip:dport", or "src->dst path" (hex) for unix. */

@@ -9,7 +9,7 @@ import { completeTuple } from './interfaces.js';
 import type { EventHandler, StateParser } from './parser.js';
 import { IPPROTO, PPM_AF, PPM_O, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './ppm.js';
 import {
-  decodeSockAddr, decodeSockTupleAt, isSockAddrValid, newSockTuple, sockAddrText, tupleText, unixTupleName,
+  decodeSockTupleAt, decodeValidSockAddr, isSockAddrValid, newSockTuple, tupleText, unixTupleName, validSockAddrText,
   type SockTuple,
 } from './sockaddr.js';
 import type { Thread } from './threads.js';
@@ -63,7 +63,7 @@ export function parseBind(p: StateParser, evt: EventView): void {
   if (fd === undefined || evt.int(0) < 0) return;
   const raw = evt.bytes(1);
   if (!isSockAddrValid(raw)) return;
-  const a = decodeSockAddr(raw);
+  const a = decodeValidSockAddr(raw);
   if (a !== undefined && (a.family === PPM_AF.INET || a.family === PPM_AF.INET6) && a.port > 0) {
     // A bound port makes it a server socket: only the local address is known.
     fd.type = a.family === PPM_AF.INET || a.mapped ? 'ipv4' : 'ipv6';
@@ -74,7 +74,7 @@ export function parseBind(p: StateParser, evt: EventView): void {
     fd.cport = undefined;
     fd.setRoleServer();
   }
-  fd.name = sockAddrText(raw);
+  fd.name = validSockAddrText(raw, a);
 }
 
 /** Fills a client socket from a connect tuple (sinsp_parser::fill_client_socket_info). */
@@ -88,12 +88,17 @@ function fillClientSocket(fd: FdState, tu: SockTuple): void {
     fd.nameFromTuple();
   } else {
     if (fd.type !== 'unix') return;
-    fd.unixSource = tu.source;
-    fd.unixDest = tu.dest;
-    fd.unixPath = tu.path;
+    setUnixEnds(fd, tu);
     fd.name = unixTupleName(tu.source, tu.dest, tu.path);
   }
   if (fd.roleNone) fd.setRoleClient();
+}
+
+/** The kernel addresses of a unix tuple's two ends, and its path. */
+function setUnixEnds(fd: FdState, tu: SockTuple): void {
+  fd.unixSource = tu.source;
+  fd.unixDest = tu.dest;
+  fd.unixPath = tu.path;
 }
 
 /** A bound server socket turning into a connected one starts from an empty tuple. */
@@ -133,14 +138,13 @@ export function parseAccept(p: StateParser, evt: EventView, t: Thread | undefine
     fd.cport = tu.sport;
     fd.sip = tu.dip;
     fd.sport = tu.dport;
+    fd.nameFromTuple(); // the tuple's text: cip:cport->sip:sport
   } else {
+    // paramTuple gives inet, inet6 or unix tuples only.
     fd = newFdState('unix');
-    fd.unixSource = tu.source;
-    fd.unixDest = tu.dest;
-    fd.unixPath = tu.path;
+    setUnixEnds(fd, tu);
+    fd.name = unixTupleName(tu.source, tu.dest, tu.path);
   }
-  if (tu.family === PPM_AF.UNIX) fd.name = unixTupleName(tu.source, tu.dest, tu.path);
-  else fd.nameFromTuple(); // the tuple's text: cip:cport->sip:sport
   fd.openFlags = evt.type === EV.ACCEPT4_X ? evt.int(5) & PPM_O.CLOEXEC : 0;
   fd.setRoleServer();
   fd.setConnected();
@@ -184,9 +188,7 @@ function inferSendSocket(p: StateParser, evt: EventView, t: Thread): void {
 function updateFdFromTuple(fd: FdState, tu: SockTuple): boolean {
   if (tu.family === PPM_AF.UNIX) {
     fd.type = 'unix';
-    fd.unixSource = tu.source;
-    fd.unixDest = tu.dest;
-    fd.unixPath = tu.path;
+    setUnixEnds(fd, tu);
     fd.name = tu.path;
     return true;
   }
