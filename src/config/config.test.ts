@@ -30,3 +30,12 @@ test('typed configuration with Falco defaults and checked values', () => {
   assert.throws(() => loadConfig({ overrides: ['rule_matching=some'] }), /Unknown rule matching strategy/);
   assert.throws(() => loadConfig({ overrides: ['json_output=maybe'] }), /must be true or false/);
 });
+
+test('base_syscalls from a file and from -o appends, with its values checked', () => {
+  const none = loadConfig();
+  assert.deepEqual(none.baseSyscalls, { customSet: [], repair: false });
+  const c = loadConfig({ overrides: ['base_syscalls.custom_set[]=!close', 'base_syscalls.custom_set[]=ptrace', 'base_syscalls.repair=true'] });
+  assert.deepEqual(c.baseSyscalls, { customSet: ['!close', 'ptrace'], repair: true });
+  assert.throws(() => loadConfig({ overrides: ['base_syscalls.repair=sometimes'] }), /'base_syscalls.repair' must be true or false/);
+  assert.throws(() => loadConfig({ overrides: ['base_syscalls.custom_set[].name=x'] }), /'base_syscalls.custom_set' must be a list of strings/);
+});

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument, LineCounter } from 'yaml';
 import { applyOverride, ConfigError } from './overrides.js';
+import type { BaseSyscalls } from '../capture/live/syscalls.js';
 
 export { ConfigError } from './overrides.js';
 
@@ -25,6 +26,9 @@ export interface Config {
   fileOutput: { enabled: boolean; keepAlive: boolean; filename: string };
   /** Extra text appended to every rule output (append_output entries without match). */
   appendOutput: Array<{ match?: { source?: string; tags?: string[]; rule?: string }; extraOutput?: string; extraFields?: unknown[]; suggestedOutput?: boolean }>;
+  /** Falco's `base_syscalls.custom_set` and `.repair`: what the live sensor captures besides the
+   *  rules' syscalls (`.all` is read as Saker always behaves: rule syscalls are never dropped). */
+  baseSyscalls: BaseSyscalls;
   /** The raw object, for keys later features read. */
   raw: Record<string, unknown>;
 }
@@ -122,6 +126,7 @@ export function resolveConfig(raw: Record<string, unknown>): Config {
       filename: str(raw, 'file_output.filename', './events.txt'),
     },
     appendOutput: Array.isArray(appendOutput) ? appendOutput : [],
+    baseSyscalls: { customSet: strList(raw, 'base_syscalls.custom_set') ?? [], repair: bool(raw, 'base_syscalls.repair', false) },
     raw,
   };
 }

@@ -36,6 +36,8 @@ function parseKey(key: string): Step[] {
 }
 
 function scalar(text: string): unknown {
+  // "!close" (base_syscalls.custom_set) is a name, not a YAML tag
+  if (text.startsWith('!')) return text;
   try {
     const v: unknown = parseYaml(text);
     return v === null || typeof v === 'object' ? text : v;

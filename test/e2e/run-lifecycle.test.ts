@@ -65,3 +65,56 @@ test('a bad --duration is a usage error', () => {
   assert.equal(r.status, 1);
   assert.match(r.stderr, /--duration must be a number of seconds, got 'soon'/);
 });
+
+/** The syscalls `saker run --dry-run` says it would capture, and its stderr. */
+function dryRunSyscalls(...options: string[]): { syscalls: string[]; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, 'run', '--dry-run', ...options.flatMap((o) => ['-o', o])], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const m = /saker: would capture (\d+) syscalls: (.*)$/m.exec(r.stderr);
+  assert.ok(m, r.stderr);
+  const syscalls = m[2]!.split(' ');
+  assert.equal(syscalls.length, Number(m[1]));
+  return { syscalls, stderr: r.stderr };
+}
+
+test('base_syscalls: "!name" entries take syscalls out, unknown names are named, repair captures less', () => {
+  const plain = dryRunSyscalls();
+  for (const name of ['openat', 'close', 'execve', 'connect', 'socket', 'dup', 'procexit']) assert.ok(plain.syscalls.includes(name), name);
+  const cut = dryRunSyscalls('base_syscalls.custom_set[]=!close', 'base_syscalls.custom_set[]=!openat', 'base_syscalls.custom_set[]=nosuch');
+  assert.ok(!cut.syscalls.includes('close') && !cut.syscalls.includes('openat'));
+  assert.equal(cut.syscalls.length, plain.syscalls.length - 2);
+  // openat is a syscall the built-in rules match, close only state's: only openat is worth a warning
+  assert.match(cut.stderr, /base_syscalls\.custom_set removes syscalls the rules match, so those rules cannot fire on them: openat\n/);
+  assert.match(cut.stderr, /base_syscalls\.custom_set: not syscalls the sensor captures, ignored: nosuch\n/);
+  const repair = dryRunSyscalls('base_syscalls.repair=true');
+  assert.ok(repair.syscalls.length < plain.syscalls.length, `${repair.syscalls.length} < ${plain.syscalls.length}`);
+  assert.ok(repair.syscalls.every((name) => plain.syscalls.includes(name)));
+  for (const name of ['openat', 'close', 'execve', 'clone', 'connect', 'socket']) assert.ok(repair.syscalls.includes(name), name);
+});
+
+test('base_syscalls.repair=true: fewer syscalls captured, the /etc/shadow alert still comes', async (t) => {
+  const why = agentMissing();
+  if (why !== undefined) return t.skip(why);
+  const expected = dryRunSyscalls('base_syscalls.repair=true').syscalls.length;
+  const child = spawn(process.execPath, [CLI, 'run', '--duration', '60', '-o', 'base_syscalls.repair=true'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out: string[] = [];
+  const err: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (l) => out.push(l));
+  createInterface({ input: child.stderr! }).on('line', (l) => err.push(l));
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  try {
+    const until = async (cond: () => boolean, what: string) => {
+      for (const deadline = Date.now() + 20_000; !cond(); await new Promise((r) => setTimeout(r, 20))) {
+        assert.ok(Date.now() < deadline, `${what}; stderr:\n${err.join('\n')}`);
+      }
+    };
+    await until(() => err.some((l) => l.includes('saker: ready')), 'the ready line');
+    assert.ok(err.some((l) => l.endsWith(`(${expected} syscalls)`)), `the sensor captures the ${expected} repaired syscalls; stderr:\n${err.join('\n')}`);
+    runCommand('cat', ['/etc/shadow']);
+    await until(() => out.some((l) => l.includes('Sensitive file opened for reading (file=/etc/shadow') && l.includes('cmdline=cat /etc/shadow')), 'the alert');
+    child.kill('SIGINT');
+    assert.equal(await exited, 0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EF } from '../../events/event-info.js';
 import { EVENT_TABLE } from '../../events/event-table.js';
-import { SENSOR_SYSCALLS, STATE_SYSCALLS, syscallsFor, syscallsForCodes, unsupportedEventTypes } from './syscalls.js';
+import { SENSOR_SYSCALLS, STATE_SYSCALLS, selectSyscalls, syscallsFor, syscallsForCodes, unsupportedEventTypes } from './syscalls.js';
 import { eventCode } from '../../events/encode.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -52,4 +52,33 @@ test('the sensor sources agree with this list and with the event table', (t) => 
   for (const [, name, id] of names) {
     assert.equal(defines.get(id!), eventCode(name!, name !== 'procexit'), `${name} emits ${id}`);
   }
+});
+
+test('base_syscalls: custom names replace the state set, "!name" removes even a rule syscall', () => {
+  const custom = selectSyscalls(['ptrace', 'read'], { customSet: ['openat', 'close'], repair: false });
+  assert.deepEqual(custom.syscalls, ['close', 'openat', 'procexit', 'ptrace']);
+  const removed = selectSyscalls(['openat', 'connect'], { customSet: ['!openat', '!dup'], repair: false });
+  assert.ok(!removed.syscalls.includes('openat') && !removed.syscalls.includes('dup'));
+  assert.ok(removed.syscalls.includes('connect') && removed.syscalls.includes('clone'), 'the rest of the state set stays');
+  assert.deepEqual(removed.removedFromRules, ['openat']);
+  const invalid = selectSyscalls([], { customSet: ['read', '!nosuch', '', 'openat'], repair: false });
+  assert.deepEqual(invalid.invalid, ['read', '!nosuch']);
+  assert.deepEqual(invalid.syscalls, ['openat', 'procexit']);
+  assert.ok(selectSyscalls([], { customSet: ['!procexit'], repair: false }).syscalls.includes('procexit'), 'procexit always');
+});
+
+test('base_syscalls.repair: the rule syscalls and only the state syscalls they need', () => {
+  const repair = { customSet: [], repair: true };
+  const files = selectSyscalls(['openat'], repair).syscalls;
+  for (const name of ['openat', 'close', 'clone', 'execve', 'chdir', 'fchdir', 'setuid', 'procexit']) assert.ok(files.includes(name), name);
+  for (const name of ['socket', 'bind', 'dup', 'pipe', 'connect']) assert.ok(!files.includes(name), name);
+  assert.ok(files.length < syscallsFor(['openat']).length);
+  const net = selectSyscalls(['connect'], repair).syscalls;
+  assert.ok(net.includes('socket') && net.includes('close') && !net.includes('bind'));
+  assert.ok(selectSyscalls(['accept4'], repair).syscalls.includes('bind'));
+  const proc = selectSyscalls(['execve'], repair).syscalls;
+  assert.ok(!proc.includes('close'), 'no file, network or I/O syscall: no close');
+  // With a custom set, repair runs last: it puts back what a "!name" removed if the rest needs it.
+  assert.ok(selectSyscalls(['openat'], { customSet: ['!close'], repair: true }).syscalls.includes('close'));
+  assert.ok(!selectSyscalls(['openat'], { customSet: ['!close'], repair: false }).syscalls.includes('close'));
 });

@@ -30,22 +30,105 @@ export const STATE_SYSCALLS: readonly string[] = SENSOR_SYSCALLS.filter((name) =
   ),
 );
 
-/** The syscall set for rules matching `eventTypes` (evt.type names): the supported ones among
- *  them plus STATE_SYSCALLS, sorted. Unsupported names are left out (see unsupportedEventTypes). */
-export function syscallsFor(eventTypes: Iterable<string>): string[] {
-  const out = new Set(STATE_SYSCALLS);
-  for (const name of eventTypes) if (SUPPORTED.has(name)) out.add(name);
-  return [...out].sort();
+/** Falco's `base_syscalls` configuration: what is captured besides the syscalls rules name. */
+export interface BaseSyscalls {
+  /** Syscall names that replace STATE_SYSCALLS as the base set; "!name" entries remove one from
+   *  the final set, even one the rules name. */
+  customSet: readonly string[];
+  /** Base the set on what the rules' syscalls need for state (sinsp_repair_state_sc_set) rather
+   *  than on STATE_SYSCALLS; with a custom set, complete that set so. */
+  repair: boolean;
 }
 
-/** The same from libs event codes (e.g. a rule index keyed by code). */
-export function syscallsForCodes(codes: Iterable<number>): string[] {
+export const DEFAULT_BASE_SYSCALLS: BaseSyscalls = { customSet: [], repair: false };
+
+export interface SyscallSelection {
+  /** What the sensor captures, sorted. */
+  syscalls: string[];
+  /** custom_set entries naming no syscall the sensor decodes (Falco warns of these too). */
+  invalid: string[];
+  /** Syscalls the rules name that "!name" entries took out: those rules cannot fire live. */
+  removedFromRules: string[];
+}
+
+/** The process-state syscalls repair always adds (libs' list, less what the sensor does not
+ *  decode: chroot, setpgid, setresgid, setsid and the 32-bit variants). */
+const REPAIR_PROCESS = ['clone', 'clone3', 'fork', 'vfork', 'execve', 'execveat', 'fchdir', 'chdir', 'capset',
+  'setgid', 'setresuid', 'setuid', 'prctl'];
+
+/** Categories (EC bits) of the events of each syscall name. */
+const CATEGORY = new Map<string, number>();
+for (const e of EVENT_TABLE) if (e) CATEGORY.set(e.name, (CATEGORY.get(e.name) ?? 0) | e.category);
+
+const ACCEPT_LISTEN = new Set(['accept', 'accept4', 'listen']);
+
+/** `set` with the state syscalls its syscalls need (sinsp_repair_state_sc_set): the process
+ *  set always; socket and close with any network syscall; bind with accept or listen; close with
+ *  any file or I/O syscall; procexit always. */
+function repaired(set: ReadonlySet<string>): Set<string> {
+  const out = new Set(set);
+  for (const name of REPAIR_PROCESS) out.add(name);
+  let categories = 0;
+  for (const name of set) categories |= CATEGORY.get(name) ?? 0;
+  if (categories & EC.NET) out.add('socket').add('close');
+  if ([...set].some((name) => ACCEPT_LISTEN.has(name))) out.add('bind');
+  if (categories & (EC.FILE | DATA_IO | EC.IO_OTHER)) out.add('close');
+  return out.add('procexit');
+}
+
+/**
+ * The syscalls to capture for rules matching `eventTypes` (evt.type names), in the order Falco
+ * applies `base_syscalls`: the supported rule syscalls plus the base set (STATE_SYSCALLS, or the
+ * custom set's names); repair without custom names replaces that with the rule syscalls
+ * repaired; "!name" entries are removed; repair with a custom set repairs the result; procexit
+ * is always there (without it the thread table would only grow). Unlike Falco without -A,
+ * supported high-volume syscalls the rules name (sendto, recvmsg ...) are kept: the sensor
+ * decodes none of the really busy ones (read, write, poll ...).
+ */
+export function selectSyscalls(eventTypes: Iterable<string>, base: BaseSyscalls = DEFAULT_BASE_SYSCALLS): SyscallSelection {
+  const rules = new Set<string>();
+  for (const name of eventTypes) if (SUPPORTED.has(name)) rules.add(name);
+  const positive: string[] = [];
+  const negative: string[] = [];
+  const invalid: string[] = [];
+  for (const entry of base.customSet) {
+    if (entry === '') continue;
+    const name = entry.startsWith('!') ? entry.slice(1) : entry;
+    if (!SUPPORTED.has(name)) invalid.push(entry);
+    else (name === entry ? positive : negative).push(name);
+  }
+  let selected = new Set([...rules, ...(positive.length > 0 ? positive : STATE_SYSCALLS)]);
+  if (base.repair && positive.length === 0) selected = repaired(rules);
+  for (const name of negative) selected.delete(name);
+  if (base.repair && base.customSet.length > 0) selected = repaired(selected);
+  selected.add('procexit');
+  return {
+    syscalls: [...selected].sort(),
+    invalid,
+    removedFromRules: [...rules].filter((name) => !selected.has(name)).sort(),
+  };
+}
+
+/** The syscall set for rules matching `eventTypes` (evt.type names) with the default base:
+ *  the supported ones among them plus STATE_SYSCALLS, sorted. Unsupported names are left out
+ *  (see unsupportedEventTypes). */
+export function syscallsFor(eventTypes: Iterable<string>): string[] {
+  return selectSyscalls(eventTypes).syscalls;
+}
+
+/** Syscall names of libs event codes (e.g. a rule index keyed by code). */
+export function namesOfCodes(codes: Iterable<number>): string[] {
   const names: string[] = [];
   for (const c of codes) {
     const e = EVENT_TABLE[c];
     if (e) names.push(e.name);
   }
-  return syscallsFor(names);
+  return names;
+}
+
+/** syscallsFor from libs event codes. */
+export function syscallsForCodes(codes: Iterable<number>): string[] {
+  return syscallsFor(namesOfCodes(codes));
 }
 
 /** Event types rules ask for that the sensor cannot produce, for a warning. */

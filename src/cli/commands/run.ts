@@ -3,7 +3,7 @@
 // SIGINT/SIGTERM stop cleanly (exit 0); SIGHUP reloads the rules, keeping the old ones on error.
 import { loadConfig, type Config } from '../../config/config.js';
 import { checkCanStart, LiveSensor, SensorError, type SensorStats } from '../../capture/live/sensor.js';
-import { STATE_SYSCALLS, syscallsForCodes } from '../../capture/live/syscalls.js';
+import { namesOfCodes, selectSyscalls, type SyscallSelection } from '../../capture/live/syscalls.js';
 import { Engine } from '../../engine/engine.js';
 import { hostName } from '../../filter/fields/evt.js';
 import { startNameResolution, stopNameResolution } from '../../filter/fields/net.js';
@@ -22,13 +22,19 @@ Live detection with the eBPF sensor (root). Without -r: the configuration's rule
 Saker's built-in rules. Alerts go to stdout as text, or as JSON lines with -o json_output=true.
 A line containing "ready" is written to stderr once capture is live.
   --duration S   stop after S seconds (like falco -M)
-  --dry-run      load configuration and rules, check the sensor can be found, then exit
+  --dry-run      load configuration and rules, print the syscalls the sensor would capture, exit
 Signals: SIGINT/SIGTERM flush and exit 0; SIGHUP reloads the rules (a bad file keeps the old rules).
 `;
 
-/** Syscalls to capture: what enabled rules can match, plus what state tracking needs. */
-function syscallSet(ruleset: Ruleset<EventContext>): string[] {
-  return [...new Set([...syscallsForCodes(ruleset.enabledEventCodes()), ...STATE_SYSCALLS])];
+/** Syscalls to capture: what enabled rules can match, plus what state tracking needs (as
+ *  `base_syscalls` says); what the selection leaves out is logged. */
+function syscallSet(cfg: Config, ruleset: Ruleset<EventContext>): string[] {
+  const s: SyscallSelection = selectSyscalls(namesOfCodes(ruleset.enabledEventCodes()), cfg.baseSyscalls);
+  if (s.invalid.length > 0) log(`base_syscalls.custom_set: not syscalls the sensor captures, ignored: ${s.invalid.join(', ')}`);
+  if (s.removedFromRules.length > 0) {
+    log(`base_syscalls.custom_set removes syscalls the rules match, so those rules cannot fire on them: ${s.removedFromRules.join(', ')}`);
+  }
+  return s.syscalls;
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -49,7 +55,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const loaded = rules.loaded;
   log(`loaded ${loaded.ruleset.enabledCount} enabled rules from ${paths.join(', ')}`);
-  if (values['dry-run']) return 0;
+  if (values['dry-run']) {
+    const syscalls = syscallSet(cfg, loaded.ruleset);
+    log(`would capture ${syscalls.length} syscalls: ${syscalls.join(' ')}`);
+    return 0;
+  }
   checkCanStart(); // not built / not root: a SensorError, reported by main
   return live(cfg, paths, loaded.ruleset, duration);
 }
@@ -62,10 +72,11 @@ async function live(cfg: Config, paths: string[], ruleset: Ruleset<EventContext>
 
   const writer = new AlertWriter(cfg);
   const engine = new Engine(ruleset, state, (a) => writer.write(a), { isoTime: cfg.timeFormatIso8601, hostname: hostName() });
+  const syscalls = syscallSet(cfg, ruleset);
   let sensor: LiveSensor;
   try {
     sensor = await LiveSensor.start({
-      syscalls: syscallSet(ruleset),
+      syscalls,
       onEvent: (evt) => engine.process(evt),
       onError: (err) => {
         log(`sensor failed: ${err.message}`);
@@ -81,7 +92,7 @@ async function live(cfg: Config, paths: string[], ruleset: Ruleset<EventContext>
     }
     throw e;
   }
-  log(`ready: capturing with ${sensor.attach} (${syscallSet(ruleset).length} syscalls)`);
+  log(`ready: capturing with ${sensor.attach} (${syscalls.length} syscalls)`);
 
   let lastDrops = 0;
   const dropCheck = setInterval(() => {
@@ -103,7 +114,7 @@ async function live(cfg: Config, paths: string[], ruleset: Ruleset<EventContext>
         return;
       }
       engine.swap(next.loaded.ruleset);
-      await sensor.setSyscalls(syscallSet(next.loaded.ruleset));
+      await sensor.setSyscalls(syscallSet(cfg, next.loaded.ruleset));
       log(`reloaded: ${next.loaded.ruleset.enabledCount} enabled rules`);
     } catch (e) {
       log(`reload failed, keeping the previous rules: ${(e as Error).message}`);
