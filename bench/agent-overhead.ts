@@ -9,13 +9,16 @@
 //       tracepoint is attached, whatever the rules (the floor),
 //   (d) the sensor alone streaming openat and close to a consumer that drops them: the kernel
 //       side's whole cost (its programs and their after-effects) without the engine,
+//   (e) as (d) with a build of the same sources that reads no clock and copies no path
+//       (SAKER_PRICE_NO_CLOCK, SAKER_PRICE_NO_USER_PATH): (d) - (e) is what the work every
+//       libs-format event must do costs the load, set against the goal's budget, 10% of (c),
 // printed as (b)/(a), (c)/(a), (b)/(c) and (d)/(c). (b) against (d) is what the engine adds. Each round runs the three configurations in a rotated
 // order and the medians over rounds are kept, so a neighbour's load shifts all of them alike.
 // The load's CPU time (it includes the BPF programs run on its syscalls) is the primary figure;
 // the agent's and the sensor's own CPU per op during (b) are printed beside it, since on a
 // 2-CPU machine they compete with the workload too. Needs root and a built sensor.
 import { LiveSensor } from '../src/capture/live/sensor.js';
-import { Agent, buildTool, cpuMsOf, liveUnavailable, median, neighbourNote, type AgentSummary } from './agent.js';
+import { Agent, buildTool, cpuMsOf, liveUnavailable, median, neighbourNote, pricingBuild, type AgentSummary } from './agent.js';
 import { spawn } from 'node:child_process';
 
 const argRounds = process.argv.indexOf('--rounds');
@@ -23,7 +26,7 @@ const ROUNDS = argRounds > 0 ? Number(process.argv[argRounds + 1]) : 5;
 const PATTERNS = ['getppid', 'openclose'] as const;
 type Pattern = (typeof PATTERNS)[number];
 const N: Record<Pattern, number> = { getppid: 2_000_000, openclose: 300_000 };
-const CONFIGS = ['none', 'agent', 'floor', 'sensor'] as const;
+const CONFIGS = ['none', 'agent', 'floor', 'sensor', 'bare'] as const;
 type Config = (typeof CONFIGS)[number];
 
 /** CPU ns per op of one run of the load program. */
@@ -44,12 +47,12 @@ interface Samples {
   agentRuns: AgentSummary[];
 }
 
-async function runConfig(bin: string, config: Config, s: Samples): Promise<void> {
+async function runConfig(bin: string, bare: string, config: Config, s: Samples): Promise<void> {
   if (config === 'none') {
     for (const p of PATTERNS) s.cpu[p].none.push(await load(bin, p));
-  } else if (config === 'floor' || config === 'sensor') {
+  } else if (config === 'floor' || config === 'sensor' || config === 'bare') {
     const syscalls = config === 'floor' ? [] : ['openat', 'close'];
-    const sensor = await LiveSensor.start({ syscalls, onEvent: () => {} });
+    const sensor = await LiveSensor.start({ binary: config === 'bare' ? bare : undefined, syscalls, onEvent: () => {} });
     for (const p of PATTERNS) s.cpu[p][config].push(await load(bin, p));
     await sensor.stop();
   } else {
@@ -82,7 +85,8 @@ async function main(): Promise<void> {
   const why = liveUnavailable();
   if (why) return console.log(`agent-overhead: skipped, ${why}`);
   const bin = buildTool('load');
-  const empty = (): Record<Config, number[]> => ({ none: [], agent: [], floor: [], sensor: [] });
+  const bare = pricingBuild('no-clock-no-user-path', '-DSAKER_PRICE_NO_CLOCK -DSAKER_PRICE_NO_USER_PATH');
+  const empty = (): Record<Config, number[]> => ({ none: [], agent: [], floor: [], sensor: [], bare: [] });
   const s: Samples = {
     cpu: { getppid: empty(), openclose: empty() },
     agentCpu: { getppid: [], openclose: [] },
@@ -91,11 +95,11 @@ async function main(): Promise<void> {
   };
   const before = neighbourNote();
   for (let r = 0; r < ROUNDS; r++) {
-    for (let i = 0; i < CONFIGS.length; i++) await runConfig(bin, CONFIGS[(r + i) % CONFIGS.length]!, s);
+    for (let i = 0; i < CONFIGS.length; i++) await runConfig(bin, bare, CONFIGS[(r + i) % CONFIGS.length]!, s);
   }
   console.log(`agent overhead: CPU ns/op of the load, median of ${ROUNDS} rounds, configurations interleaved`);
   console.log('  (a) none, (b) saker run with the built-in rules, (c) sensor attached, empty syscall set (floor),');
-  console.log('  (d) sensor alone streaming openat and close to a consumer that drops them');
+  console.log('  (d) sensor alone streaming openat and close to a consumer that drops them, (e) as (d) without clock reads and path copy');
   console.log('pattern      (a) none  (b) agent  (c) floor (d) sensor    b/a     c/a     b/c     d/c   agent+sensor CPU ns/op during (b)');
   const x = (v: number): string => `${v.toFixed(2)}×`.padStart(7);
   const rows: Record<string, unknown> = {};
@@ -107,6 +111,14 @@ async function main(): Promise<void> {
       ` ${x(b / a)} ${x(c / a)} ${x(b / c)} ${x(d / c)}` +
       `   ${ag.toFixed(0)} + ${se.toFixed(0)}`);
   }
+  const floor = median(s.cpu.openclose.floor), budget = 0.1 * floor;
+  const sensorAlone = median(s.cpu.openclose.sensor), bareSensor = median(s.cpu.openclose.bare);
+  const mandatory = sensorAlone - bareSensor;
+  const agentOver = median(s.cpu.openclose.agent) - floor;
+  console.log(`openclose: the goal's budget is 10% of (c) = ${budget.toFixed(0)} ns per op; the agent adds ${agentOver.toFixed(0)} (${(agentOver / budget).toFixed(2)} of it).` +
+    ` (e) ${bareSensor.toFixed(1)}: the clock reads and path copy every libs event needs cost the load (d) - (e) = ${mandatory.toFixed(0)} ns per op,` +
+    ` ${(mandatory / budget).toFixed(2)} of the budget by themselves`);
+  rows.openclose = { ...(rows.openclose as object), bareSensor, budget, mandatory };
   const drops = s.agentRuns.reduce((n, r) => n + r.drops, 0);
   const events = s.agentRuns.reduce((n, r) => n + r.events, 0);
   console.log(`(b) runs: ${events} events reached the engine, ${drops} dropped in the kernel` +

@@ -28,9 +28,8 @@
 // message otherwise.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { LiveSensor } from '../src/capture/live/sensor.js';
-import { BENCH_DIR, ROOT, buildTool, liveUnavailable, median, neighbourNote } from './agent.js';
+import { buildTool, liveUnavailable, median, neighbourNote, pricingBuild } from './agent.js';
 
 const argRounds = process.argv.indexOf('--rounds');
 const ROUNDS = argRounds > 0 ? Number(process.argv[argRounds + 1]) : 5;
@@ -63,15 +62,6 @@ function runLoad(bin: string, pattern: Pattern): Promise<number> {
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.once('close', (code) => (code === 0 ? resolve(Number(out.split(' ')[1])) : reject(new Error(`load exited ${code}`))));
   });
-}
-
-/** The sensor built from this tree's sources with `defines`, into bench/build/sensor-<name>/. */
-function pricingBuild(name: string, defines: string): string {
-  const dir = join(BENCH_DIR, 'build', `sensor-${name}`);
-  const binary = join(dir, 'saker-sensor');
-  const r = spawnSync('make', ['-s', '-C', join(ROOT, 'sensor'), `BUILD=${dir}`, `BPF_DEFINES=${defines}`, binary], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`cannot build the ${name} sensor: ${r.stderr || r.error?.message}`);
-  return binary;
 }
 
 type Build = 'full' | 'noClock' | 'noUserPath';
