@@ -18,8 +18,7 @@
 // the agent's and the sensor's own CPU per op during (b) are printed beside it, since on a
 // 2-CPU machine they compete with the workload too. Needs root and a built sensor.
 import { LiveSensor } from '../src/capture/live/sensor.js';
-import { Agent, buildTool, cpuMsOf, liveUnavailable, median, neighbourNote, pricingBuild, type AgentSummary } from './agent.js';
-import { spawn } from 'node:child_process';
+import { Agent, buildTool, cpuMsOf, liveUnavailable, loadCpuNsPerOp, median, neighbourNote, pricingBuild, type AgentSummary } from './agent.js';
 
 const argRounds = process.argv.indexOf('--rounds');
 const ROUNDS = argRounds > 0 ? Number(process.argv[argRounds + 1]) : 5;
@@ -31,12 +30,7 @@ type Config = (typeof CONFIGS)[number];
 
 /** CPU ns per op of one run of the load program. */
 function load(bin: string, pattern: Pattern): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, [pattern, String(N[pattern])], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-    child.once('close', (code) => (code === 0 ? resolve(Number(out.split(' ')[1])) : reject(new Error(`load exited ${code}`))));
-  });
+  return loadCpuNsPerOp(bin, pattern, N[pattern]);
 }
 
 interface Samples {

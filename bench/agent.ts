@@ -218,14 +218,24 @@ export interface OpenRateResult {
   cpuNs: number;
 }
 
-/** Runs `procs` copies of `load openrate`, together `rate` ops/s (0: flat out) for `seconds`. */
-export async function openRate(bin: string, rate: number, seconds: number, procs: number, paths: readonly string[]): Promise<OpenRateResult> {
-  const each = await Promise.all(Array.from({ length: procs }, () => new Promise<number[]>((resolve, reject) => {
-    const child = spawn(bin, ['openrate', String(rate / procs), String(seconds), ...paths], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Runs the load generator (bench/load.c) with `args`; resolves to the numbers it printed. */
+export function runLoad(bin: string, args: readonly string[]): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
     child.once('close', (code) => (code === 0 ? resolve(out.trim().split(' ').map(Number)) : reject(new Error(`load exited ${code}`))));
-  })));
+  });
+}
+
+/** One fixed-count run of `load <pattern> <n>`: the CPU ns per op it printed ("<wall> <cpu>"). */
+export async function loadCpuNsPerOp(bin: string, pattern: string, n: number): Promise<number> {
+  return (await runLoad(bin, [pattern, String(n)]))[1]!;
+}
+
+/** Runs `procs` copies of `load openrate`, together `rate` ops/s (0: flat out) for `seconds`. */
+export async function openRate(bin: string, rate: number, seconds: number, procs: number, paths: readonly string[]): Promise<OpenRateResult> {
+  const each = await Promise.all(Array.from({ length: procs }, () => runLoad(bin, ['openrate', String(rate / procs), String(seconds), ...paths])));
   return {
     ops: each.reduce((a, r) => a + r[0]!, 0),
     wallNs: Math.max(...each.map((r) => r[1]!)),

@@ -26,10 +26,10 @@
 // The previous bpf_stats_enabled value is restored at the end.
 // Needs root, bpftool, make and clang (the pricing builds) and a built sensor; exits 0 with a
 // message otherwise.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { LiveSensor } from '../src/capture/live/sensor.js';
-import { buildTool, liveUnavailable, median, neighbourNote, pricingBuild } from './agent.js';
+import { buildTool, liveUnavailable, loadCpuNsPerOp, median, neighbourNote, pricingBuild } from './agent.js';
 
 const argRounds = process.argv.indexOf('--rounds');
 const ROUNDS = argRounds > 0 ? Number(process.argv[argRounds + 1]) : 5;
@@ -54,14 +54,9 @@ function statsOf(id: number): { ns: number; runs: number } {
   return { ns: p.run_time_ns ?? 0, runs: p.run_cnt ?? 0 };
 }
 
-/** Runs the load; resolves to the CPU ns per op it printed ("<wall> <cpu>"). */
+/** One run of the load; the CPU ns per op it printed. */
 function runLoad(bin: string, pattern: Pattern): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, [pattern, String(N[pattern])], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.once('close', (code) => (code === 0 ? resolve(Number(out.split(' ')[1])) : reject(new Error(`load exited ${code}`))));
-  });
+  return loadCpuNsPerOp(bin, pattern, N[pattern]);
 }
 
 type Build = 'full' | 'noClock' | 'noUserPath';

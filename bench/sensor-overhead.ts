@@ -14,49 +14,24 @@
 // wall time, which on a shared 2-CPU machine mostly measures the neighbours. Then the highest
 // event rate delivered to Node without a single kernel drop (close(-1) loops in 1 and 2
 // processes, wall clock). Needs root and a built sensor; exits 0 with a message otherwise.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PT } from '../src/events/event-info.js';
 import type { EventView } from '../src/events/event.js';
 import { LiveSensor, type SensorStats } from '../src/capture/live/sensor.js';
+import { buildTool, liveUnavailable, loadCpuNsPerOp, median } from './agent.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
 const quick = process.argv.includes('--quick');
 const argSensor = process.argv.indexOf('--sensor');
 const SENSOR = argSensor > 0 ? process.argv[argSensor + 1] : undefined;
 const REPS = 3;
 const N = { getppid: quick ? 500_000 : 2_000_000, openclose: quick ? 100_000 : 300_000 };
 
-function buildLoad(): string {
-  const src = join(here, 'load.c');
-  const out = join(here, 'build', 'load');
-  if (!existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs) {
-    mkdirSync(dirname(out), { recursive: true });
-    const r = spawnSync('gcc', ['-O2', '-Wall', '-o', out, src], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`cannot build ${src}: ${r.stderr || r.error?.message}`);
-  }
-  return out;
-}
-
 /** Runs `procs` copies of the load at once (asynchronously: this process keeps reading the
  *  sensor meanwhile); returns the mean ns/op they report and the wall time. */
 async function load(bin: string, pattern: string, n: number, procs = 1): Promise<{ cpuNsPerOp: number; wallMs: number }> {
   const t0 = performance.now();
-  const results = await Promise.all(
-    Array.from({ length: procs }, () => new Promise<number>((resolve, reject) => {
-      const child = spawn(bin, [pattern, String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
-      child.once('close', (code) => (code === 0 ? resolve(Number(out.split(' ')[1])) : reject(new Error(`load exited ${code}`))));
-    })),
-  );
+  const results = await Promise.all(Array.from({ length: procs }, () => loadCpuNsPerOp(bin, pattern, n)));
   return { cpuNsPerOp: results.reduce((a, b) => a + b, 0) / procs, wallMs: performance.now() - t0 };
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Reads every parameter the way the engine would (numbers, strings); returns a checksum so
  *  the work cannot be optimised away. */
@@ -98,10 +73,9 @@ async function rate(bin: string, procs: number): Promise<{ procs: number; rate: 
 }
 
 async function main(): Promise<void> {
-  if (process.geteuid?.() !== 0) return console.log('sensor-overhead: skipped, needs root');
-  if (!existsSync(join(root, 'sensor', 'build', 'saker-sensor')))
-    return console.log('sensor-overhead: skipped, sensor not built: run npm run setup');
-  const bin = buildLoad();
+  const why = liveUnavailable();
+  if (why) return console.log(`sensor-overhead: skipped, ${why}`);
+  const bin = buildTool('load');
   const samples = Object.fromEntries(PATTERNS.map((p) => [p, { none: [], floor: [], stream: [] }])) as unknown as
     Record<Pattern, Record<'none' | 'floor' | 'stream', number[]>>;
   let streamed = 0;
