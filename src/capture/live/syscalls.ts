@@ -40,7 +40,7 @@ export interface BaseSyscalls {
   repair: boolean;
 }
 
-export const DEFAULT_BASE_SYSCALLS: BaseSyscalls = { customSet: [], repair: false };
+const DEFAULT_BASE_SYSCALLS: BaseSyscalls = { customSet: [], repair: false };
 
 export interface SyscallSelection {
   /** What the sensor captures, sorted. */
@@ -124,11 +124,6 @@ export function namesOfCodes(codes: Iterable<number>): string[] {
     if (e) names.push(e.name);
   }
   return names;
-}
-
-/** syscallsFor from libs event codes. */
-export function syscallsForCodes(codes: Iterable<number>): string[] {
-  return syscallsFor(namesOfCodes(codes));
 }
 
 /** Event types rules ask for that the sensor cannot produce, for a warning. */

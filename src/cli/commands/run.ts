@@ -3,7 +3,7 @@
 // SIGINT/SIGTERM stop cleanly (exit 0); SIGHUP reloads the rules, keeping the old ones on error.
 import { loadConfig, type Config } from '../../config/config.js';
 import { checkCanStart, LiveSensor, SensorError, type SensorStats } from '../../capture/live/sensor.js';
-import { namesOfCodes, selectSyscalls, type SyscallSelection } from '../../capture/live/syscalls.js';
+import { namesOfCodes, selectSyscalls } from '../../capture/live/syscalls.js';
 import { Engine } from '../../engine/engine.js';
 import { hostName } from '../../filter/fields/evt.js';
 import { startNameResolution, stopNameResolution } from '../../filter/fields/net.js';
@@ -29,7 +29,7 @@ Signals: SIGINT/SIGTERM flush and exit 0; SIGHUP reloads the rules (a bad file k
 /** Syscalls to capture: what enabled rules can match, plus what state tracking needs (as
  *  `base_syscalls` says); what the selection leaves out is logged. */
 function syscallSet(cfg: Config, ruleset: Ruleset<EventContext>): string[] {
-  const s: SyscallSelection = selectSyscalls(namesOfCodes(ruleset.enabledEventCodes()), cfg.baseSyscalls);
+  const s = selectSyscalls(namesOfCodes(ruleset.enabledEventCodes()), cfg.baseSyscalls);
   if (s.invalid.length > 0) log(`base_syscalls.custom_set: not syscalls the sensor captures, ignored: ${s.invalid.join(', ')}`);
   if (s.removedFromRules.length > 0) {
     log(`base_syscalls.custom_set removes syscalls the rules match, so those rules cannot fire on them: ${s.removedFromRules.join(', ')}`);
