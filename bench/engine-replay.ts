@@ -9,8 +9,8 @@
 // with the built-in rules and, when ../shared is there, the upstream Falco ruleset. --by-rule
 // adds the rules costing most per openat.
 import { encodeEvent, eventCode } from '../src/events/encode.js';
-import { EventView } from '../src/events/event.js';
-import { Engine } from '../src/engine/engine.js';
+import { EventView } from '../src/events/event-view.js';
+import { Engine } from '../src/agent/engine.js';
 import { loadConfig } from '../src/config/config.js';
 import { DEFAULT_RULES_FILE, loadRules } from '../src/cli/rules.js';
 import type { Ruleset } from '../src/rules/index.js';

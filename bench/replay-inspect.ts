@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeEvent, eventCode, type ParamValue } from '../src/events/encode.js';
-import { SCAP_FD, type ScapProcess } from '../src/capture/scap/format.js';
+import { SCAP_FD, type ScapProcess } from '../src/capture/scap/file-format.js';
 import { ScapWriter } from '../src/capture/scap/writer.js';
 import { encodeSockAddr, encodeSockTuple } from '../src/state/sockaddr.js';
 

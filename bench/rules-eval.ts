@@ -6,7 +6,7 @@
 // Usage: node --import tsx bench/rules-eval.ts [events]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventView } from '../src/events/event.js';
+import { EventView } from '../src/events/event-view.js';
 import { loadRulesContents, type Ruleset } from '../src/rules/index.js';
 import { compileGroup } from '../src/filter/group-compiler.js';
 import { State } from '../src/state/state.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { encodeEvent, eventCode } from '../src/events/encode.js';
 import { readScap } from '../src/capture/scap/reader.js';
 import { ScapWriter } from '../src/capture/scap/writer.js';
-import { SCAP_FD, type ScapProcess } from '../src/capture/scap/format.js';
+import { SCAP_FD, type ScapProcess } from '../src/capture/scap/file-format.js';
 
 const N = Number(process.argv[2] ?? 600_000);
 const dir = mkdtempSync(join(tmpdir(), 'saker-bench-'));

@@ -15,7 +15,7 @@
 // event rate delivered to Node without a single kernel drop (close(-1) loops in 1 and 2
 // processes, wall clock). Needs root and a built sensor; exits 0 with a message otherwise.
 import { PT } from '../src/events/event-info.js';
-import type { EventView } from '../src/events/event.js';
+import type { EventView } from '../src/events/event-view.js';
 import { LiveSensor, type SensorStats } from '../src/capture/live/sensor.js';
 import { buildTool, liveUnavailable, loadCpuNsPerOp, median } from './agent.js';
 

@@ -1,7 +1,7 @@
 // Builds event records in the libs layout. Used to write .scap files, to synthesise events for
 // tests and benchmarks, and by anything that must produce what the sensor produces.
 import { EF, fixedParamSize, type ParamType } from './event-info.js';
-import { EVT_HDR_SIZE } from './event.js';
+import { EVT_HDR_SIZE } from './event-view.js';
 import { EVENT_TABLE } from './event-table.js';
 
 /** A parameter value: numbers/bigints for integer types, strings for text, Buffers for raw bytes, null for empty. */

@@ -1,5 +1,5 @@
 // errno and signal names as libsinsp prints them (sinsp_utils::errno_to_str / signal_to_str).
-import { ERRNO_NAMES, SIGNAL_NAMES } from './libs-tables.js';
+import { ERRNO_NAMES, SIGNAL_NAMES } from './libs-facts.js';
 
 /** The name of errno `code` (sign ignored: -2 and 2 are both ENOENT), or '' when libsinsp has none. */
 export function errnoName(code: number): string {

@@ -1,7 +1,7 @@
 // Flag and enum tables of the libs event format (driver/flags_table.c), and how libsinsp turns a
 // FLAGS*/ENUMFLAGS*/MODE parameter value into names. Values are the PPM_* values the drivers put on
 // the wire (e.g. PPM_O_RDONLY = 1), not the kernel's.
-import { FLAG_TABLES } from './libs-tables.js';
+import { FLAG_TABLES } from './libs-facts.js';
 
 /** [name, value] pairs in driver order. */
 export type FlagTable = ReadonlyArray<readonly [string, number]>;

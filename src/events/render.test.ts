@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeEvent, eventCode } from './encode.js';
 import { errnoCode, errnoName, signalName } from './errno.js';
-import { EventView } from './event.js';
+import { EventView } from './event-view.js';
 import { EVENT_TABLE } from './event-table.js';
 import { flagTable, flagValue, renderFlags, renderMode } from './flags.js';
 import { concatenatePaths, eventName, formatG, renderArgs, renderParam, type ParamResolver } from './render.js';
-import { syscallCode, syscallName } from './syscalls.js';
+import { syscallCode, syscallName } from './syscall-codes.js';
 
 const view = (type: number, params: Parameters<typeof encodeEvent>[0]['params']) =>
   new EventView().reset(encodeEvent({ ts: 1n, tid: 7, type, params }), 0, 1);

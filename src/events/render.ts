@@ -4,12 +4,12 @@
 // `name=raw(resolved)` per parameter. State (threads, fds, users) comes in through ParamResolver;
 // without it only the stateless resolutions are made.
 import { PF, PT, type ParamType, type PrintFormat } from './event-info.js';
-import type { EventView } from './event.js';
+import type { EventView } from './event-view.js';
 import { EVENT_TABLE } from './event-table.js';
 import { errnoName, signalName } from './errno.js';
 import { renderEnum, renderFlags, renderMode, flagTable } from './flags.js';
-import { DYN_TABLES } from './libs-tables.js';
-import { syscallName, SYSCALL_MAX } from './syscalls.js';
+import { DYN_TABLES } from './libs-facts.js';
+import { syscallName, SYSCALL_MAX } from './syscall-codes.js';
 
 /** How an fd is shown inside `<...>`: typechar ('f', 'd', '4t' = ipv4 tcp, 'u', 'p' ...) and name. */
 export interface FdDescription {

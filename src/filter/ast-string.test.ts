@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Expr } from './ast.js';
 import { astToString } from './ast-string.js';
 import { mapExpr } from './ast-walk.js';
-import { parseCondition } from './parser.js';
+import { parseCondition } from './condition-parser.js';
 
 const str = (condition: string): string => astToString(parseCondition(condition));
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Node } from './ast.js';
 import { astToString } from './ast-string.js';
 import { childNodes, cloneExpr, forEachNode, mapExpr } from './ast-walk.js';
-import { parseCondition } from './parser.js';
+import { parseCondition } from './condition-parser.js';
 
 const CONDITION = 'evt.type in (open, openat) and not (m1 or tolower(proc.name) = val(proc.pname)) and join("-", (fd.name, "x")) exists';
 

@@ -14,7 +14,7 @@
 // the first with `first`) and returns the number of matches.
 import type { BinaryCheck, Expr, FieldLike, Node, UnaryCheck } from './ast.js';
 import { astToString } from './ast-string.js';
-import { compileExtractor, compileFilter, type CompiledFilter, type FieldOperand } from './compiler.js';
+import { compileExtractor, compileFilter, type CompiledFilter, type FieldOperand } from './condition-compiler.js';
 import { resolveField } from './fields/index.js';
 import { constantPred } from './operators.js';
 import { parseBool, parseNumber, parsePort } from './values.js';

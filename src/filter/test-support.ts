@@ -2,7 +2,7 @@
 // threads seeded as a capture's process list would seed them, events encoded in the libs layout
 // and run through the state parser, exactly as the engine sees them.
 import { encodeEvent, eventCode, type ParamValue } from '../events/encode.js';
-import { EventView } from '../events/event.js';
+import { EventView } from '../events/event-view.js';
 import type { FdSnapshot, ThreadSnapshot } from '../state/snapshot.js';
 import { State } from '../state/state.js';
 import type { EventContext } from '../state/types.js';

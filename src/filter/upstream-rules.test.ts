@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { astToString } from './ast-string.js';
 import { forEachNode } from './ast-walk.js';
-import { FilterSyntaxError, parseCondition } from './parser.js';
+import { FilterSyntaxError, parseCondition } from './condition-parser.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // ../shared beside the repository; SAKER_SHARED points elsewhere (e.g. from a git worktree).

@@ -2,7 +2,7 @@
 // with sorted keys (hostname, output, output_fields, priority, rule, source, tags, time).
 import { iso8601, iso8601Z, timeOfDay } from '../filter/fields/time.js';
 import type { EventContext } from '../state/types.js';
-import type { JsonValue, OutputFormat } from '../filter/format.js';
+import type { JsonValue, OutputFormat } from '../filter/output-format.js';
 
 /** What a matching rule contributes to its alert. */
 export interface AlertRule {

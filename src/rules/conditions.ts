@@ -3,7 +3,7 @@
 
 import type { Expr, Pos } from '../filter/ast.js';
 import { copyConnectives } from '../filter/ast-walk.js';
-import { FilterSyntaxError, parseCondition } from '../filter/parser.js';
+import { FilterSyntaxError, parseCondition } from '../filter/condition-parser.js';
 import { LoadContext, type Position, type ValueSourceMap } from './context.js';
 import { resolveLists, type CompiledList } from './lists.js';
 import { RuleLoadError } from './result.js';

@@ -31,7 +31,7 @@ export {
   type CompileOutput,
   type CompileConfig,
   type ExtraOutputFormat,
-} from './compiler.js';
+} from './rule-compiler.js';
 export {
   LoadResult,
   RuleLoadError,

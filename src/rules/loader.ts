@@ -7,7 +7,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Collector } from './collector.js';
-import { compileCollected, SYSCALL_SOURCE, type CompileOutput, type ExtraOutputFormat } from './compiler.js';
+import { compileCollected, SYSCALL_SOURCE, type CompileOutput, type ExtraOutputFormat } from './rule-compiler.js';
 import { LoadContext } from './context.js';
 import { parsePriority, type Priority } from './priority.js';
 import { readRules } from './reader.js';

@@ -5,7 +5,7 @@
 // Rules without event codes (a source that does not index by event type) run for every event,
 // in that same enable order among the indexed ones.
 
-import type { CompiledRule } from './compiler.js';
+import type { CompiledRule } from './rule-compiler.js';
 import { Priority } from './priority.js';
 import type { RuleGroupFilter } from './source.js';
 

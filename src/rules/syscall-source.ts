@@ -1,12 +1,12 @@
 // The "syscall" event source: fields, condition compiler and event-type inference of
 // src/filter and the output formatter of src/outputs, as the rules loader needs them.
 
-import { compileFilter } from '../filter/compiler.js';
-import { eventCodesOf } from '../filter/event-types.js';
+import { compileFilter } from '../filter/condition-compiler.js';
+import { eventCodesOf } from '../filter/condition-codes.js';
 import { compileGroup } from '../filter/group-compiler.js';
 import { hasField } from '../filter/fields/index.js';
-import { parseCondition } from '../filter/parser.js';
-import { compileFormat } from '../filter/format.js';
+import { parseCondition } from '../filter/condition-parser.js';
+import { compileFormat } from '../filter/output-format.js';
 import type { EventContext } from '../state/types.js';
 import type { Expr } from '../filter/ast.js';
 import type { ConditionWarning, RuleFilter, RuleSource } from './source.js';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EVENT_TABLE } from '../events/event-table.js';
 import { sharedDir } from '../testing/shared.js';
-import type { CompiledRule } from './compiler.js';
+import type { CompiledRule } from './rule-compiler.js';
 import { loadRulesFiles, type LoadedRules } from './loader.js';
 import { formatPriority } from './priority.js';
 

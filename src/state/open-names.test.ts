@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeEvent, eventCode, type ParamValue } from '../events/encode.js';
-import { EventView } from '../events/event.js';
+import { EventView } from '../events/event-view.js';
 import { OPEN_EXITS, isOpenExit, openName, openPath } from './open-names.js';
 import { PPM_O } from './ppm.js';
 import { Thread } from './threads.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeEvent, eventCode } from '../events/encode.js';
-import { EventView } from '../events/event.js';
+import { EventView } from '../events/event-view.js';
 import { pathParam } from './path-texts.js';
 import { isNormalAbsolute } from './paths.js';
 

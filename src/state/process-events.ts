@@ -1,11 +1,11 @@
 // Process lifecycle and credentials from events (sinsp_parser parse_clone_exit_caller/_child,
 // parse_execve_exit, parse_thread_exit, parse_set*id_exit): who a new thread is and what it takes
 // from its parent, what an exec replaces, when an exited thread goes.
-import type { EventView } from '../events/event.js';
-import { CLONE_P, EV, EXECVE_P } from './event-codes.js';
-import { paramStrings } from './event-params.js';
+import type { EventView } from '../events/event-view.js';
+import { CLONE_P, EV, EXECVE_P } from './parsed-events.js';
+import { paramStrings } from './param-readers.js';
 import { FD_FLAG, type FdState } from './fds.js';
-import type { EventHandler, StateParser } from './parser.js';
+import type { EventHandler, StateParser } from './state-parser.js';
 import { PPM_CL, PPM_EXE } from './ppm.js';
 import { cleanExepath, normalizeCgroups } from './snapshot.js';
 import { CLONE_STALE_NS, ProcessState, Thread } from './threads.js';

@@ -1,12 +1,12 @@
 // Socket state from events (sinsp_parser add_socket, parse_bind_exit, parse_connect_exit,
 // parse_accept_exit, and the tuple discovery of parse_read_exit / parse_write_exit): which kind
 // of socket an fd is, its client and server ends, its role, and the name fd.name shows.
-import type { EventView } from '../events/event.js';
+import type { EventView } from '../events/event-view.js';
 import type { L4Proto } from './types.js';
-import { EV } from './event-codes.js';
+import { EV } from './parsed-events.js';
 import { FdState, newFdState, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
 import { completeTuple } from './interfaces.js';
-import type { EventHandler, StateParser } from './parser.js';
+import type { EventHandler, StateParser } from './state-parser.js';
 import { IPPROTO, PPM_AF, PPM_O, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './ppm.js';
 import {
   decodeSockTupleAt, decodeValidSockAddr, isSockAddrValid, newSockTuple, tupleText, unixTupleName, validSockAddrText,

@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeEvent, eventCode, type ParamValue } from '../events/encode.js';
-import { EventView } from '../events/event.js';
+import { EventView } from '../events/event-view.js';
 import { State } from './state.js';
 import { matchCgroups } from './containers.js';
 import { ProcScanner } from './proc-scan.js';

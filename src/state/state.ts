@@ -1,11 +1,11 @@
 // The system state the engine keeps: threads and fds from events and /proc or a capture's
 // tables, users and groups, containers. The one object the engine creates; field extractors
 // read it through StateView and the EventContext that process() returns.
-import type { EventView } from '../events/event.js';
+import type { EventView } from '../events/event-view.js';
 import type { ContainerInfo, EventContext, GroupInfo, StateView, ThreadInfo, UserInfo } from './types.js';
 import { containerInfoFromJson, runcStateFileLookup, runtimeLookup, type RuntimeLookupOptions } from './container-metadata.js';
 import { ContainerRegistry, type ContainerLookup, type QuickContainerLookup } from './containers.js';
-import { StateParser, fdNameFromEvent, type StateContext } from './parser.js';
+import { StateParser, fdNameFromEvent, type StateContext } from './state-parser.js';
 import { ProcScanner, bootTimeNs, type ProcScanStats } from './proc-scan.js';
 import { loadSnapshots, type ThreadSnapshot } from './snapshot.js';
 import { DEFAULT_MAX_THREADS, Thread, ThreadTable, cwdOf } from './threads.js';

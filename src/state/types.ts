@@ -147,7 +147,7 @@ export interface StateView {
  * One instance is reused for every event.
  */
 export interface EventContext {
-  evt: import('../events/event.js').EventView;
+  evt: import('../events/event-view.js').EventView;
   thread: ThreadInfo | undefined;
   /** The event's fd number: return value of fd creators, `fd` param of fd users; -1 when none. */
   fdNum: number;

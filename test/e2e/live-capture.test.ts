@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readScap } from '../../src/capture/scap/reader.js';
 import { EVENT_TABLE } from '../../src/events/event-table.js';
-import { SYSDIG_EVENT_MAX } from '../../src/events/libs-tables.js';
+import { SYSDIG_EVENT_MAX } from '../../src/events/libs-facts.js';
 import { hasSysdig } from '../../src/testing/shared.js';
 import {
   EXIT_ONLY_RULES, REPO, RULES, SAKER, compareFields, outside, sakerLines, sakerRows, sysdigOut, sysdigRows, withDir, type Comparison, type EventRow,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeEvent, eventCode } from '../../src/events/encode.js';
 import { ScapWriter } from '../../src/capture/scap/writer.js';
-import { scapProcessOf } from '../../src/state/scap-tables.js';
+import { scapProcessOf } from '../../src/state/capture-tables.js';
 import { sharedDir } from '../../src/testing/shared.js';
 
 const SAKER = fileURLToPath(new URL('../../bin/saker.js', import.meta.url));

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PT, type ParamType } from '../../events/event-info.js';
-import { EventView } from '../../events/event.js';
+import { EventView } from '../../events/event-view.js';
 import { eventCode } from '../../events/encode.js';
 import { LiveSensor, SensorError, findSensorBinary } from './sensor.js';
-import { SENSOR_SYSCALLS } from './syscalls.js';
+import { SENSOR_SYSCALLS } from './syscall-set.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const exerciser = join(root, 'sensor', 'build', 'exercise');

@@ -2,11 +2,11 @@
 // current one-exit-event model. Enter events are stored per thread and their parameters moved into
 // the matching exit event; old event versions are rewritten to the current layout; events the
 // current model does not deliver are dropped. Rules come from libscap's conversion table (facts in
-// libs-tables.ts), applied until the event needs no further conversion.
+// libs-facts.ts), applied until the event needs no further conversion.
 import { EF, PT, fixedParamSize, type ParamType } from '../../events/event-info.js';
-import { EVT_HDR_SIZE } from '../../events/event.js';
+import { EVT_HDR_SIZE } from '../../events/event-view.js';
 import { EVENT_TABLE } from '../../events/event-table.js';
-import { CONVERSIONS, type ConversionRow } from '../../events/libs-tables.js';
+import { CONVERSIONS, type ConversionRow } from '../../events/libs-facts.js';
 
 export enum Conversion {
   /** Deliver the event as it is. */

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { EC, PT } from '../../events/event-info.js';
-import type { EventView } from '../../events/event.js';
+import type { EventView } from '../../events/event-view.js';
 import { eventName, renderArgs, renderParamParts, type ParamResolver } from '../../events/render.js';
 import { hasSysdig, peerCapture, sysdigLines } from '../../testing/shared.js';
-import { ScapFormatError, type ScapTables } from './format.js';
+import { ScapFormatError, type ScapTables } from './file-format.js';
 import { readScap, scapItems, type ScapReadOptions } from './reader.js';
 
 const PEERS = ['curl_google.scap', 'curl_google_comments.scap', 'single_ipv6_conn.scap', 'test_ipv6_client.scap'];

@@ -8,14 +8,14 @@ import { closeSync, createReadStream, openSync, read, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { EF } from '../../events/event-info.js';
-import { EVT_HDR_SIZE, EventView } from '../../events/event.js';
+import { EVT_HDR_SIZE, EventView } from '../../events/event-view.js';
 import { EVENT_TABLE } from '../../events/event-table.js';
 import { Conversion, ConversionError, ScapConverter, passesUnconverted, quickVerdict } from './converter.js';
 import {
   BLOCK, BLOCK_OVERHEAD, SHB_MAGIC, ScapFormatError, eventBlockKind, proclistVersion,
   type EventBlockKind, type ScapProcess, type ScapTables,
-} from './format.js';
-import { parseFdList, parseIfList, parseMachineInfo, parseProcList, parseUserList } from './tables.js';
+} from './file-format.js';
+import { parseFdList, parseIfList, parseMachineInfo, parseProcList, parseUserList } from './table-blocks.js';
 
 export interface ScapReadOptions {
   /** Convert old events to the current one-exit-event model as libscap does (default true). */

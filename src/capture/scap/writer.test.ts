@@ -7,7 +7,7 @@ import { encodeEvent, eventCode } from '../../events/encode.js';
 import { EVENT_TABLE } from '../../events/event-table.js';
 import { eventName, renderArgs } from '../../events/render.js';
 import { hasSysdig, peerCapture, sysdigLines } from '../../testing/shared.js';
-import { SCAP_FD, type ScapProcess, type ScapTables } from './format.js';
+import { SCAP_FD, type ScapProcess, type ScapTables } from './file-format.js';
 import { readScap } from './reader.js';
 import { ScapWriter, copyScap, ipv6Bytes } from './writer.js';
 

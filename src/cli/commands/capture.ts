@@ -2,11 +2,11 @@
 // with the machine, interfaces, users and the process table (with fds), then every captured event
 // (or those matching FILTER, evaluated with the same state the agent keeps).
 import { checkCanStart, LiveSensor, SensorError } from '../../capture/live/sensor.js';
-import { SENSOR_SYSCALLS } from '../../capture/live/syscalls.js';
-import { liveTables } from '../../state/scap-tables.js';
+import { SENSOR_SYSCALLS } from '../../capture/live/syscall-set.js';
+import { liveTables } from '../../state/capture-tables.js';
 import { ScapWriter } from '../../capture/scap/writer.js';
-import { compileFilter, FilterCompileError, type CompiledFilter } from '../../filter/compiler.js';
-import { FilterSyntaxError, parseCondition } from '../../filter/parser.js';
+import { compileFilter, FilterCompileError, type CompiledFilter } from '../../filter/condition-compiler.js';
+import { FilterSyntaxError, parseCondition } from '../../filter/condition-parser.js';
 import { bootTimeNs, ProcScanner } from '../../state/proc-scan.js';
 import { State } from '../../state/state.js';
 import { parse, UsageError } from '../args.js';

@@ -8,19 +8,19 @@
 // show the same fields.
 import { statSync } from 'node:fs';
 import { Conversion, ConversionError, ScapConverter } from '../../capture/scap/converter.js';
-import { ScapFormatError } from '../../capture/scap/format.js';
+import { ScapFormatError } from '../../capture/scap/file-format.js';
 import { readScap } from '../../capture/scap/reader.js';
-import { loadScapTables } from '../../state/scap-tables.js';
+import { loadScapTables } from '../../state/capture-tables.js';
 import { ScapWriter } from '../../capture/scap/writer.js';
 import { EC } from '../../events/event-info.js';
 import { EVENT_TABLE } from '../../events/event-table.js';
-import { EventView } from '../../events/event.js';
+import { EventView } from '../../events/event-view.js';
 import type { Pos } from '../../filter/ast.js';
-import { compileFilter, FilterCompileError, type CompiledFilter } from '../../filter/compiler.js';
-import { eventCodesOf, type CodeSet } from '../../filter/event-types.js';
+import { compileFilter, FilterCompileError, type CompiledFilter } from '../../filter/condition-compiler.js';
+import { eventCodesOf, type CodeSet } from '../../filter/condition-codes.js';
 import { setArgRenderOptions } from '../../filter/fields/evt.js';
-import { FilterSyntaxError, parseCondition } from '../../filter/parser.js';
-import { compileFormat, FormatError, NOT_AVAILABLE, valueToString, type OutputFormat } from '../../filter/format.js';
+import { FilterSyntaxError, parseCondition } from '../../filter/condition-parser.js';
+import { compileFormat, FormatError, NOT_AVAILABLE, valueToString, type OutputFormat } from '../../filter/output-format.js';
 import { LineBuffer } from '../../outputs/line-buffer.js';
 import { State } from '../../state/state.js';
 import type { EventContext } from '../../state/types.js';

@@ -3,10 +3,10 @@
 // in live mode. A truncated or corrupt file: everything before the fault is processed, then the
 // error (byte offset and block type) and exit 1.
 import { readScap } from '../../capture/scap/reader.js';
-import { loadScapTables } from '../../state/scap-tables.js';
-import { ScapFormatError } from '../../capture/scap/format.js';
+import { loadScapTables } from '../../state/capture-tables.js';
+import { ScapFormatError } from '../../capture/scap/file-format.js';
 import { loadConfig } from '../../config/config.js';
-import { Engine } from '../../engine/engine.js';
+import { Engine } from '../../agent/engine.js';
 import { hostName } from '../../filter/fields/evt.js';
 import { AlertWriter } from '../../outputs/writer.js';
 import { State } from '../../state/state.js';

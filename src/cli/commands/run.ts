@@ -3,8 +3,8 @@
 // SIGINT/SIGTERM stop cleanly (exit 0); SIGHUP reloads the rules, keeping the old ones on error.
 import { loadConfig, type Config } from '../../config/config.js';
 import { checkCanStart, LiveSensor, SensorError, type SensorStats } from '../../capture/live/sensor.js';
-import { namesOfCodes, selectSyscalls } from '../../capture/live/syscalls.js';
-import { Engine } from '../../engine/engine.js';
+import { namesOfCodes, selectSyscalls } from '../../capture/live/syscall-set.js';
+import { Engine } from '../../agent/engine.js';
 import { hostName } from '../../filter/fields/evt.js';
 import { startNameResolution, stopNameResolution } from '../../filter/fields/net.js';
 import { AlertWriter } from '../../outputs/writer.js';

@@ -2,7 +2,7 @@
 // Available only for events that create, use or destroy an fd; when the fd is not in the table
 // (a failed open), name and type come from the event itself, as libsinsp does.
 import { EF } from '../../events/event-info.js';
-import { EV } from '../../state/event-codes.js';
+import { EV } from '../../state/parsed-events.js';
 import { fdL4proto } from '../../state/fds.js';
 import { PPM_O } from '../../state/ppm.js';
 import { FD_TYPES, type EventContext, type FdInfo } from '../../state/types.js';

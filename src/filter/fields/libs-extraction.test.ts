@@ -2,10 +2,10 @@
 // the end-to-end comparison with sysdig is test/e2e/inspect.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileFormat } from '../format.js';
-import { compileFilter } from '../compiler.js';
+import { compileFormat } from '../output-format.js';
+import { compileFilter } from '../condition-compiler.js';
 import { compileGroup } from '../group-compiler.js';
-import { parseCondition } from '../parser.js';
+import { parseCondition } from '../condition-parser.js';
 import { contextFor, fileFd, testState, thread } from '../test-support.js';
 import { encodeSockAddr, encodeSockTuple } from '../../state/sockaddr.js';
 import { resetLocalInterfaces, setLocalInterfaces } from '../../state/interfaces.js';

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nameOfAddress, parseHostsFile, startNameResolution, stopNameResolution, watchedHostNames, watchHostName } from './net.js';
-import { compileFilter } from '../compiler.js';
-import { parseCondition } from '../parser.js';
+import { compileFilter } from '../condition-compiler.js';
+import { parseCondition } from '../condition-parser.js';
 import { contextFor, testState, thread } from '../test-support.js';
 
 test('/etc/hosts lines: addresses per name, comments and blank lines skipped, names case-folded', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileFormat } from '../format.js';
+import { compileFormat } from '../output-format.js';
 import { contextFor, testState, thread } from '../test-support.js';
 
 // `runc exec` is a Go program: the thread that forks `runc init` is rarely the main thread, and

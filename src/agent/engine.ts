@@ -1,13 +1,13 @@
 // The detection pipeline for one event source: each event goes through the state parser, then
 // the rules indexed under its event code; each match becomes an alert for the writer.
 // Rulesets can be swapped at any time (hot reload) without touching state.
-import type { EventView } from '../events/event.js';
+import type { EventView } from '../events/event-view.js';
 import { formatPriority } from '../rules/priority.js';
 import type { CompiledRule, Ruleset } from '../rules/index.js';
 import type { State } from '../state/state.js';
 import type { EventContext } from '../state/types.js';
 import { makeAlert, type Alert, type AlertOptions, type AlertRule } from '../outputs/alert.js';
-import { compileFormat } from '../filter/format.js';
+import { compileFormat } from '../filter/output-format.js';
 
 export interface EngineStats {
   events: number;

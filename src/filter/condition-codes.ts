@@ -4,7 +4,7 @@
 // leaves (=, ==, !=, in) and the evt.num >= 1 invariant narrow the set, every other check is neutral.
 import type { BinaryCheck, Expr, FieldLike } from './ast.js';
 import { EVENT_TABLE } from '../events/event-table.js';
-import { syscallCode } from '../events/syscalls.js';
+import { syscallCode } from '../events/syscall-codes.js';
 
 const N = EVENT_TABLE.length;
 

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EF } from '../../events/event-info.js';
 import { EVENT_TABLE } from '../../events/event-table.js';
-import { SENSOR_SYSCALLS, STATE_SYSCALLS, namesOfCodes, selectSyscalls, syscallsFor, unsupportedEventTypes } from './syscalls.js';
+import { SENSOR_SYSCALLS, STATE_SYSCALLS, namesOfCodes, selectSyscalls, syscallsFor, unsupportedEventTypes } from './syscall-set.js';
 import { eventCode } from '../../events/encode.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

@@ -2,11 +2,11 @@
 // (parsers.cpp), and fills the one reused EventContext that rule evaluation reads. Removals that
 // an event implies (a closed fd, an exited thread) are applied when the next event arrives, so
 // the event itself is still evaluated against the state it refers to.
-import type { EventView } from '../events/event.js';
+import type { EventView } from '../events/event-view.js';
 import { EF, isExitCode } from '../events/event-info.js';
 import { EVENT_TABLE } from '../events/event-table.js';
 import type { EventContext, FdType, L4Proto, StateView } from './types.js';
-import { EV, FD_PARAM_OF_EXIT } from './event-codes.js';
+import { EV, FD_PARAM_OF_EXIT } from './parsed-events.js';
 import { FdState, addFd, newFdState, releaseFd, socketName, type FdTable } from './fds.js';
 import { OPEN_EXITS, isOpenExit, openName, openPath } from './open-names.js';
 import { concatenatePaths } from './paths.js';

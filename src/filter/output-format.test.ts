@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileFormat, FormatError } from './format.js';
+import { compileFormat, FormatError } from './output-format.js';
 import { contextFor, testState, thread } from './test-support.js';
 
 const state = testState(

@@ -5,7 +5,7 @@ import { EC, EF } from '../../events/event-info.js';
 import { EVENT_TABLE } from '../../events/event-table.js';
 
 /** Everything the sensor can decode: syscall names, plus procexit (process exit, not a syscall).
- *  Must match sensor/src/loader/syscalls.c (checked by syscalls.test.ts). */
+ *  Must match sensor/src/loader/syscalls.c (checked by syscall-set.test.ts). */
 export const SENSOR_SYSCALLS: readonly string[] = [
   'execve', 'execveat', 'clone', 'clone3', 'fork', 'vfork', 'procexit',
   'open', 'openat', 'openat2', 'creat', 'close', 'dup', 'dup2', 'dup3',

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeEvent, eventCode, type ParamValue } from '../events/encode.js';
-import { EventView } from '../events/event.js';
-import { StateParser, fdNameFromEvent } from './parser.js';
+import { EventView } from '../events/event-view.js';
+import { StateParser, fdNameFromEvent } from './state-parser.js';
 import { FD_TYPES } from './types.js';
 import { fdL4proto } from './fds.js';
 import { MAX_CAPS, PPM_CL, PPM_EXE, PPM_O } from './ppm.js';

@@ -5,7 +5,7 @@ import { ipv6 } from '../../events/render.js';
 import {
   BLOCK, SCAP_FD, ScapFormatError, proclistVersion,
   type ScapFd, type ScapGroup, type ScapInterface, type ScapMachineInfo, type ScapProcess, type ScapUser,
-} from './format.js';
+} from './file-format.js';
 
 /** Bounds-checked little-endian reads over one block body. */
 class Cursor {

@@ -1,7 +1,7 @@
 // ppm_sc syscall codes: what generic events (PPME_GENERIC_X) and PT_SYSCALLID parameters carry.
 // The numbering is stable across libs versions; sysdig 0.29 names code 298 "sigreturn" and 300
 // "newfsstat" where current libs say rt_sigreturn / newfstatat.
-import { SYSCALL_NAMES } from './libs-tables.js';
+import { SYSCALL_NAMES } from './libs-facts.js';
 
 /** Name of ppm_sc code `sc` ('open' for 5), or '' when out of range. */
 export function syscallName(sc: number): string {

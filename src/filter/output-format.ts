@@ -2,9 +2,9 @@
 // rendered per alert, as libsinsp's event formatter does. Missing values print as <NA>.
 import { astToString } from './ast-string.js';
 import type { FieldLike } from './ast.js';
-import { compileExtractor, FilterCompileError } from './compiler.js';
+import { compileExtractor, FilterCompileError } from './condition-compiler.js';
 import type { Extractor, FieldType, Value } from './fields/types.js';
-import { parseFieldOrTransformer } from './parser.js';
+import { parseFieldOrTransformer } from './condition-parser.js';
 import type { EventContext } from '../state/types.js';
 
 export class FormatError extends Error {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeEvent, eventCode } from './encode.js';
-import { EventView } from './event.js';
+import { EventView } from './event-view.js';
 
 test('an encoded openat exit event reads back through the view', () => {
   const type = eventCode('openat');

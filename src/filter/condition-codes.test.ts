@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countCodes, eventCodesOf, eventNamesOf } from './event-types.js';
-import { parseCondition } from './parser.js';
+import { countCodes, eventCodesOf, eventNamesOf } from './condition-codes.js';
+import { parseCondition } from './condition-parser.js';
 
 const names = (cond: string): string[] => eventNamesOf(eventCodesOf(parseCondition(cond)));
 const count = (cond: string): number => countCodes(eventCodesOf(parseCondition(cond)));

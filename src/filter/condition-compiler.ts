@@ -4,14 +4,14 @@
 import type { BinaryCheck, Expr, FieldLike, Pos, TransformerListExpr, UnaryCheck, ValueExpr } from './ast.js';
 import { astToString } from './ast-string.js';
 import { forEachNode } from './ast-walk.js';
-import { supportedFieldTransformers } from './parser.js';
+import { supportedFieldTransformers } from './condition-parser.js';
 import { hasField, resolveField, FieldArgError, type BoundField, type FieldDef, type FieldType, type Value } from './fields/index.js';
 import { constantPred, fieldPred, incompatibility, type Pred } from './operators.js';
 import { applyTransformer, TransformerError, type Operand } from './transformers.js';
 import { ValueError } from './values.js';
 import { EVENT_TABLE } from '../events/event-table.js';
 import { eventName } from '../events/render.js';
-import { syscallCode } from '../events/syscalls.js';
+import { syscallCode } from '../events/syscall-codes.js';
 import { watchHostName } from './fields/net.js';
 import type { EventContext } from '../state/types.js';
 

@@ -8,7 +8,7 @@ import { astToString } from './ast-string.js';
 import { forEachNode } from './ast-walk.js';
 import {
   FilterSyntaxError, parseCondition, parseFieldOrTransformer, supportedFieldTransformers, supportedOperators,
-} from './parser.js';
+} from './condition-parser.js';
 
 // --- helpers ------------------------------------------------------------------------------------
 
