@@ -2,6 +2,8 @@
 // process-wide data), file descriptors, users and groups, containers. Field extractors in
 // filter/ read these; state/ parsers write them from events and from /proc or .scap tables.
 
+import type { EventView } from '../events/event-view.js';
+
 /** Kinds of file descriptor, with the libs type character (fd.typechar). */
 export const FD_TYPES = {
   file: 'f', directory: 'd', ipv4: '4', ipv6: '6', unix: 'u', pipe: 'p', event: 'e', signalfd: 's',
@@ -147,7 +149,7 @@ export interface StateView {
  * One instance is reused for every event.
  */
 export interface EventContext {
-  evt: import('../events/event-view.js').EventView;
+  evt: EventView;
   thread: ThreadInfo | undefined;
   /** The event's fd number: return value of fd creators, `fd` param of fd users; -1 when none. */
   fdNum: number;
