@@ -17,7 +17,7 @@
 // The load's CPU time (it includes the BPF programs run on its syscalls) is the primary figure;
 // the agent's and the sensor's own CPU per op during (b) are printed beside it, since on a
 // 2-CPU machine they compete with the workload too. Needs root and a built sensor.
-import { LiveSensor } from '../src/capture/live/sensor.js';
+import { LiveSensor } from '../src/capture/live/index.js';
 import { Agent, buildTool, cpuMsOf, liveUnavailable, loadCpuNsPerOp, median, neighbourNote, pricingBuild, type AgentSummary } from './agent.js';
 
 const argRounds = process.argv.indexOf('--rounds');

@@ -8,15 +8,12 @@
 // Prints CPU ns/event and events/s (median of 5 passes) for state alone and for the full pipeline,
 // with the built-in rules and, when ../shared is there, the upstream Falco ruleset. --by-rule
 // adds the rules costing most per openat.
-import { encodeEvent, eventCode } from '../src/events/encode.js';
-import { EventView } from '../src/events/event-view.js';
-import { Engine } from '../src/agent/engine.js';
-import { loadConfig } from '../src/config/config.js';
-import { DEFAULT_RULES_FILE, loadRules } from '../src/agent/rules-files.js';
+import { encodeEvent, eventCode, EventView } from '../src/events/index.js';
+import { Engine } from '../src/agent/index.js';
+import { loadConfig } from '../src/config/index.js';
+import { DEFAULT_RULES_FILE, loadRules } from '../src/agent/rules-files/index.js';
 import type { Ruleset } from '../src/rules/index.js';
-import { State } from '../src/state/state.js';
-import type { ThreadSnapshot } from '../src/state/snapshot.js';
-import type { EventContext } from '../src/state/types.js';
+import { State, type ThreadSnapshot, type EventContext } from '../src/state/index.js';
 import { median, upstreamRules } from './agent.js';
 
 const arg = (name: string, dflt: number): number => {

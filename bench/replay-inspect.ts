@@ -9,10 +9,9 @@ import { mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeEvent, eventCode, type ParamValue } from '../src/events/encode.js';
-import { SCAP_FD, type ScapProcess } from '../src/capture/scap/file-format.js';
-import { ScapWriter } from '../src/capture/scap/writer.js';
-import { encodeSockAddr, encodeSockTuple } from '../src/state/sockaddr.js';
+import { encodeEvent, eventCode, type ParamValue } from '../src/events/index.js';
+import { SCAP_FD, type ScapProcess, ScapWriter } from '../src/capture/scap/index.js';
+import { encodeSockAddr, encodeSockTuple } from '../src/state/index.js';
 
 const SYSCALLS = Number(process.argv[2] ?? 560_000);
 const FILTER = '(evt.type = openat and fd.name startswith /etc) or (evt.type = connect and fd.sport = 443) or proc.name = sh';

@@ -6,12 +6,11 @@
 // Usage: node --import tsx bench/rules-eval.ts [events]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventView } from '../src/events/event-view.js';
+import { EventView } from '../src/events/index.js';
 import { loadRulesContents, type Ruleset } from '../src/rules/index.js';
-import { compileGroup } from '../src/filter/group-compiler.js';
-import { State } from '../src/state/state.js';
-import type { EventContext } from '../src/state/types.js';
-import { DEFAULT_RULES_FILE } from '../src/agent/rules-files.js';
+import { compileGroup } from '../src/filter/index.js';
+import { State, type EventContext } from '../src/state/index.js';
+import { DEFAULT_RULES_FILE } from '../src/agent/rules-files/index.js';
 import { sharedDir } from '../src/testing/shared.js';
 import { buildWorkload, type Workload } from './workload.js';
 

@@ -5,10 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeEvent, eventCode } from '../src/events/encode.js';
-import { readScap } from '../src/capture/scap/reader.js';
-import { ScapWriter } from '../src/capture/scap/writer.js';
-import { SCAP_FD, type ScapProcess } from '../src/capture/scap/file-format.js';
+import { encodeEvent, eventCode } from '../src/events/index.js';
+import { readScap, ScapWriter, SCAP_FD, type ScapProcess } from '../src/capture/scap/index.js';
 
 const N = Number(process.argv[2] ?? 600_000);
 const dir = mkdtempSync(join(tmpdir(), 'saker-bench-'));

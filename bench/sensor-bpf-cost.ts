@@ -28,7 +28,7 @@
 // message otherwise.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { LiveSensor } from '../src/capture/live/sensor.js';
+import { LiveSensor } from '../src/capture/live/index.js';
 import { buildTool, liveUnavailable, loadCpuNsPerOp, median, neighbourNote, pricingBuild } from './agent.js';
 
 const argRounds = process.argv.indexOf('--rounds');

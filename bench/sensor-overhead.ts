@@ -14,9 +14,8 @@
 // wall time, which on a shared 2-CPU machine mostly measures the neighbours. Then the highest
 // event rate delivered to Node without a single kernel drop (close(-1) loops in 1 and 2
 // processes, wall clock). Needs root and a built sensor; exits 0 with a message otherwise.
-import { PT } from '../src/events/event-info.js';
-import type { EventView } from '../src/events/event-view.js';
-import { LiveSensor, type SensorStats } from '../src/capture/live/sensor.js';
+import { PT, type EventView } from '../src/events/index.js';
+import { LiveSensor, type SensorStats } from '../src/capture/live/index.js';
 import { buildTool, liveUnavailable, loadCpuNsPerOp, median } from './agent.js';
 
 const quick = process.argv.includes('--quick');

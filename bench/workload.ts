@@ -2,10 +2,8 @@
 // bash → workers, plus a container), then file opens and closes, process launches, network
 // connections and reads in the proportions a busy host shows. Events are encoded once in the
 // libs layout into one buffer, so a benchmark measures the engine, not the generator.
-import { encodeEvent, eventCode, type ParamValue } from '../src/events/encode.js';
-import { EVENT_TABLE } from '../src/events/event-table.js';
-import { encodeSockAddr, encodeSockTuple } from '../src/state/sockaddr.js';
-import type { ThreadSnapshot } from '../src/state/snapshot.js';
+import { encodeEvent, eventCode, type ParamValue, EVENT_TABLE } from '../src/events/index.js';
+import { encodeSockAddr, encodeSockTuple, type ThreadSnapshot } from '../src/state/index.js';
 
 export interface Workload {
   records: Buffer;

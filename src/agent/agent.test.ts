@@ -4,12 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { encodeEvent, eventCode, type ParamValue } from '../events/encode.js';
-import { SCAP_FD } from '../capture/scap/file-format.js';
-import { ScapWriter } from '../capture/scap/writer.js';
-import { loadConfig } from '../config/config.js';
-import type { Alert } from '../outputs/alert.js';
-import { encodeSockAddr, encodeSockTuple } from '../state/sockaddr.js';
+import { encodeEvent, eventCode, type ParamValue } from '../events/index.js';
+import { SCAP_FD, ScapWriter } from '../capture/scap/index.js';
+import { loadConfig } from '../config/index.js';
+import type { Alert } from '../outputs/index.js';
+import { encodeSockAddr, encodeSockTuple } from '../state/index.js';
 import { Agent, RulesLoadError, type AgentOptions } from './agent.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'saker-agent-unit-'));

@@ -1,10 +1,10 @@
 // Saker's built-in rules (rules/saker_rules.yaml) on events run through the real state.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventCode } from '../events/encode.js';
+import { eventCode } from '../events/index.js';
 import { loadRulesFiles } from '../rules/index.js';
 import { contextFor, testState, thread } from '../filter/test-support.js';
-import type { EventContext } from '../state/types.js';
+import type { EventContext } from '../state/index.js';
 import { DEFAULT_RULES_FILE } from './rules-files.js';
 
 const CONTAINER = 'c0ffee00'.repeat(8);

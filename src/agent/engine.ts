@@ -1,13 +1,12 @@
 // The detection pipeline for one event source: each event goes through the state parser, then
 // the rules indexed under its event code; each match becomes an alert for the writer.
 // Rulesets can be swapped at any time (hot reload) without touching state.
-import type { EventView } from '../events/event-view.js';
-import { formatPriority } from '../rules/priority.js';
+import type { EventView } from '../events/index.js';
+import { formatPriority } from '../rules/index.js';
 import type { CompiledRule, Ruleset } from '../rules/index.js';
-import type { State } from '../state/state.js';
-import type { EventContext } from '../state/types.js';
-import { makeAlert, type Alert, type AlertOptions, type AlertRule } from '../outputs/alert.js';
-import { compileFormat } from '../filter/output-format.js';
+import type { State, EventContext } from '../state/index.js';
+import { makeAlert, type Alert, type AlertOptions, type AlertRule } from '../outputs/index.js';
+import { compileFormat } from '../filter/index.js';
 
 export interface EngineStats {
   events: number;

@@ -2,7 +2,7 @@
 // agent: what a watched workload does is input, and input must not be able to switch detection
 // off. Each failure is counted by event type and logged, at most once per event type per
 // interval so that a flood of bad events cannot flood the log.
-import type { EventView } from '../events/event-view.js';
+import type { EventView } from '../events/index.js';
 
 const LOG_INTERVAL_MS = 10_000;
 

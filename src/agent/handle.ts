@@ -1,7 +1,7 @@
 // What the layers above a running agent (the web server, the CLI's exit line, tests) may see and
 // ask of it. The Agent class implements it; nothing above the agent reaches into its parts.
-import type { Alert } from '../outputs/alert.js';
-import type { Metrics } from '../metrics/metrics.js';
+import type { Alert } from '../outputs/index.js';
+import type { Metrics } from '../metrics/index.js';
 
 export type AgentPhase = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
 

@@ -5,15 +5,11 @@
 //
 // Events are handled in the current libs model: one exit event per syscall. Old captures carry
 // enter/exit pairs, which the capture source converts.
-import { EC } from '../events/event-info.js';
-import { EVENT_TABLE } from '../events/event-table.js';
-import type { EventView } from '../events/event-view.js';
-import { ScapFileSource } from '../capture/scap/scap-source.js';
-import { ScapWriter } from '../capture/scap/writer.js';
-import { compileUserFilterWithCodes } from '../filter/user-filter.js';
-import { LinePrinter, LineSink } from '../outputs/line-printer.js';
-import { loadScapTables } from '../state/capture-tables.js';
-import { State } from '../state/state.js';
+import { EC, EVENT_TABLE, type EventView } from '../events/index.js';
+import { ScapFileSource, ScapWriter } from '../capture/scap/index.js';
+import { compileUserFilterWithCodes } from '../filter/index.js';
+import { LinePrinter, LineSink } from '../outputs/index.js';
+import { loadScapTables, State } from '../state/index.js';
 
 /** sysdig's default line (%evt.outputtime is %evt.time by default; evt.info is evt.args in current libs). */
 export const DEFAULT_FORMAT = '*%evt.num %evt.time %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.args';

@@ -2,13 +2,10 @@
 // (so that a filter can use process and fd fields) → a .scap file that sysdig, Falco and saker
 // read: machine, interfaces, users and the process table with its fds first, then each event
 // the filter keeps.
-import { LiveSource } from '../capture/live/live-source.js';
-import { SENSOR_SYSCALLS } from '../capture/live/syscall-set.js';
-import { ScapWriter } from '../capture/scap/writer.js';
-import { compileUserFilter } from '../filter/user-filter.js';
-import { liveTables } from '../state/capture-tables.js';
-import { bootTimeNs, ProcScanner } from '../state/proc-scan.js';
-import { State } from '../state/state.js';
+import { LiveSource, SENSOR_SYSCALLS } from '../capture/live/index.js';
+import { ScapWriter } from '../capture/scap/index.js';
+import { compileUserFilter } from '../filter/index.js';
+import { liveTables, bootTimeNs, ProcScanner, State } from '../state/index.js';
 
 export interface RecorderOptions {
   /** The capture file. */

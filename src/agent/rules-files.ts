@@ -2,10 +2,10 @@
 // rules_files, else Saker's built-in rules; with the configuration's priority, rule_matching,
 // enable/disable selections and append_output applied.
 import { join } from 'node:path';
-import type { Config } from '../config/config.js';
+import type { Config } from '../config/index.js';
 import { packageRoot } from '../package-root.js';
 import { compareVersions, loadRulesFiles, parseVersion, type ExtraOutputFormat, type LoadedRules } from '../rules/index.js';
-import type { EventContext } from '../state/types.js';
+import type { EventContext } from '../state/index.js';
 
 /** Saker's own default rules, shipped in the package. */
 export const DEFAULT_RULES_FILE = join(packageRoot(), 'rules', 'saker_rules.yaml');

@@ -1,7 +1,7 @@
 // Where events come from, behind one interface (libscap's engine vtable plays this part): the
 // live eBPF sensor and a .scap capture file both push events into an EventSink, so the agent,
 // `saker capture` and `saker inspect` build the same pipeline over either.
-import type { EventView } from '../events/event-view.js';
+import type { EventView } from '../events/index.js';
 import type { ScapTables } from './scap/file-format.js';
 
 export interface EventSink {

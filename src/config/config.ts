@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument, LineCounter } from 'yaml';
 import { applyOverride, ConfigError } from './overrides.js';
-import type { BaseSyscalls } from '../capture/live/syscall-set.js';
+import type { BaseSyscalls } from '../capture/live/index.js';
 
 export { ConfigError } from './overrides.js';
 

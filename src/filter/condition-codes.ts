@@ -3,8 +3,7 @@
 // which syscalls to capture. Negations are pushed down to the leaves (De Morgan); only evt.type
 // leaves (=, ==, !=, in) and the evt.num >= 1 invariant narrow the set, every other check is neutral.
 import type { BinaryCheck, Expr, FieldLike } from './ast.js';
-import { EVENT_TABLE } from '../events/event-table.js';
-import { syscallCode } from '../events/syscall-codes.js';
+import { EVENT_TABLE, syscallCode } from '../events/index.js';
 
 const N = EVENT_TABLE.length;
 

@@ -4,8 +4,7 @@ import { compileFilter, FilterCompileError } from './condition-compiler.js';
 import { compileGroup } from './group-compiler.js';
 import { parseCondition } from './condition-parser.js';
 import { contextFor, testState, thread } from './test-support.js';
-import { encodeSockAddr, encodeSockTuple } from '../state/sockaddr.js';
-import type { EventContext } from '../state/types.js';
+import { encodeSockAddr, encodeSockTuple, type EventContext } from '../state/index.js';
 
 // A small process tree: systemd(1) -> sshd(100) -> bash(200) -> cat(300, thread 301)
 const state = testState(

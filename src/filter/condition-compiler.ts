@@ -9,10 +9,8 @@ import { hasField, resolveField, FieldArgError, type BoundField, type FieldDef, 
 import { constantPred, fieldPred, incompatibility, type Pred } from './operators.js';
 import { applyTransformer, TransformerError, type Operand } from './transformers.js';
 import { ValueError } from './values.js';
-import { EVENT_TABLE } from '../events/event-table.js';
-import { eventName } from '../events/render.js';
-import { syscallCode } from '../events/syscall-codes.js';
-import type { EventContext, StateView } from '../state/types.js';
+import { EVENT_TABLE, eventName, syscallCode } from '../events/index.js';
+import type { EventContext, StateView } from '../state/model/index.js';
 
 export type CompiledFilter = (ctx: EventContext) => boolean;
 

@@ -8,7 +8,7 @@ import { parseCondition } from './condition-parser.js';
 import { contextFor, fileFd, testState, thread } from './test-support.js';
 import { loadRulesContents } from '../rules/index.js';
 import { sharedDir } from '../testing/shared.js';
-import type { EventContext } from '../state/types.js';
+import type { EventContext } from '../state/index.js';
 
 const state = testState(
   thread({ tid: 1, ptid: 0, comm: 'systemd' }),

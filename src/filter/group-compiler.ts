@@ -18,7 +18,7 @@ import { compileExtractor, compileFilter, type CompiledFilter, type FieldOperand
 import { resolveField } from './fields/index.js';
 import { constantPred } from './operators.js';
 import { parseBool, parseNumber, parsePort } from './values.js';
-import type { EventContext } from '../state/types.js';
+import type { EventContext } from '../state/model/index.js';
 
 export type GroupFilter = <R>(ctx: EventContext, rules: readonly R[], onMatch: (rule: R) => void) => number;
 

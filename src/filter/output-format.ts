@@ -5,7 +5,7 @@ import type { FieldLike } from './ast.js';
 import { compileExtractor, FilterCompileError } from './condition-compiler.js';
 import type { Extractor, FieldType, Value } from './fields/types.js';
 import { parseFieldOrTransformer } from './condition-parser.js';
-import type { EventContext } from '../state/types.js';
+import type { EventContext } from '../state/model/index.js';
 
 export class FormatError extends Error {
   override name = 'FormatError';

@@ -1,11 +1,8 @@
 // Builds event contexts for unit tests of fields, conditions and outputs with the real state:
 // threads seeded as a capture's process list would seed them, events encoded in the libs layout
 // and run through the state parser, exactly as the engine sees them.
-import { encodeEvent, eventCode, type ParamValue } from '../events/encode.js';
-import { EventView } from '../events/event-view.js';
-import type { FdSnapshot, ThreadSnapshot } from '../state/snapshot.js';
-import { State } from '../state/state.js';
-import type { EventContext } from '../state/types.js';
+import { encodeEvent, eventCode, type ParamValue, EventView } from '../events/index.js';
+import { type FdSnapshot, type ThreadSnapshot, State, type EventContext } from '../state/index.js';
 
 export function thread(over: Partial<ThreadSnapshot> & { tid: number }): ThreadSnapshot {
   return {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileFormat } from '../filter/output-format.js';
+import { compileFormat } from '../filter/index.js';
 import { alertJson, alertText, makeAlert } from './alert.js';
 import { contextFor, testState, thread } from '../filter/test-support.js';
 

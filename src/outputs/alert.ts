@@ -1,8 +1,7 @@
 // An alert as Falco shapes it: the text line "<time>: <Priority> <output>" and the JSON object
 // with sorted keys (hostname, output, output_fields, priority, rule, source, tags, time).
-import { iso8601, iso8601Z, timeOfDay } from '../filter/fields/time.js';
-import type { EventContext } from '../state/types.js';
-import type { JsonValue, OutputFormat } from '../filter/output-format.js';
+import { iso8601, iso8601Z, timeOfDay, type JsonValue, type OutputFormat } from '../filter/index.js';
+import type { EventContext } from '../state/index.js';
 
 /** What a matching rule contributes to its alert. */
 export interface AlertRule {

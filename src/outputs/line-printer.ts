@@ -2,8 +2,8 @@
 // leading '*' every event prints (missing values as <NA>), without it an event that lacks any
 // field prints nothing. Lines go into a LineBuffer as bytes; LineSink writes them out once per
 // batch with backpressure, and stops quietly when the reader goes away (EPIPE, `| head`).
-import { compileFormat, NOT_AVAILABLE, valueToString, type OutputFormat } from '../filter/output-format.js';
-import type { EventContext } from '../state/types.js';
+import { compileFormat, NOT_AVAILABLE, valueToString, type OutputFormat } from '../filter/index.js';
+import type { EventContext } from '../state/index.js';
 import { LineBuffer } from './line-buffer.js';
 
 /**

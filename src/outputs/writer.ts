@@ -1,7 +1,7 @@
 // Where alerts go for now: stdout and an append-only file, as text lines or JSON lines
 // (Falco's stdout_output and file_output). Writes are buffered and flushed on close.
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { Config } from '../config/config.js';
+import type { Config } from '../config/index.js';
 import { alertJson, alertText, type Alert, type JsonAlertOptions } from './alert.js';
 
 export interface AlertSink {

@@ -3,7 +3,7 @@
 // (rule_loader_collector.cpp). Every item keeps the index of its first definition (evaluation
 // order); every define/append/replace takes the next id as the item's visibility.
 
-import type { Expr } from '../filter/ast.js';
+import type { Expr } from '../filter/index.js';
 import type { LoadContext, ValueSourceMap } from './context.js';
 import { isEntrySet, validateException, type ExceptionInfo } from './exceptions.js';
 import type { Priority } from './priority.js';

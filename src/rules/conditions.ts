@@ -1,9 +1,7 @@
 // Condition texts of macros and rules: list names substituted, then parsed; errors located
 // in the condition and, when possible, at their real place in the file.
 
-import type { Expr, Pos } from '../filter/ast.js';
-import { copyConnectives } from '../filter/ast-walk.js';
-import { FilterSyntaxError, parseCondition } from '../filter/condition-parser.js';
+import { type Expr, type Pos, copyConnectives, FilterSyntaxError, parseCondition } from '../filter/index.js';
 import { LoadContext, type Position, type ValueSourceMap } from './context.js';
 import { resolveLists, type CompiledList } from './lists.js';
 import { RuleLoadError } from './result.js';

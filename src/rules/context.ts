@@ -2,7 +2,7 @@
 // innermost item (rule → exception → value …), like Falco's rule_loader::context.
 // Positions are 0-based (yaml-cpp marks), as Falco prints them in its JSON results.
 
-import type { Pos } from '../filter/ast.js';
+import type { Pos } from '../filter/index.js';
 
 export type ItemType =
   | 'value for'

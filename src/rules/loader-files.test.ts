@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { astToString } from '../filter/ast-string.js';
+import { astToString } from '../filter/index.js';
 import { expandRulesPaths, loadRulesContents, loadRulesFiles, RulesLoader, toFalcoValidationJson, toSakerValidation } from './loader.js';
 
 const rule = (name: string, cond: string, extra = '') =>

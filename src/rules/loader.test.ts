@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { astToString } from '../filter/ast-string.js';
+import { astToString } from '../filter/index.js';
 import { ERROR_NO_PREVIOUS_LIST, ERROR_NO_PREVIOUS_MACRO, ERROR_NO_PREVIOUS_RULE_APPEND, ERROR_NO_PREVIOUS_RULE_REPLACE, ERROR_OVERRIDE_APPEND } from './collector.js';
 import { loadRulesContents, type LoadedRules } from './loader.js';
 import { WARNING_APPEND, WARNING_ENABLED } from './reader.js';

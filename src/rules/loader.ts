@@ -16,7 +16,7 @@ import { matchesWildcard, parseRuleMatching, Ruleset, type RuleSelection } from 
 import type { RuleSource } from './source.js';
 import { syscallSource } from './syscall-source.js';
 import type { Version } from './version.js';
-import type { EventContext } from '../state/types.js';
+import type { EventContext } from '../state/index.js';
 
 export interface LoaderOptions<Ctx> {
   /**

@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Expr } from '../filter/ast.js';
-import { astToString } from '../filter/ast-string.js';
-import { parseCondition } from '../filter/condition-parser.js';
+import { type Expr, astToString, parseCondition } from '../filter/index.js';
 import { resolveMacros } from './macros.js';
 
 function macrosOf(defs: Record<string, string>): Map<string, Expr> {

@@ -2,8 +2,7 @@
 // macro's AST, recursively (falco filter_macro_resolver.cpp). A macro sees the macros defined
 // before its latest change; a rule sees them all. Macros reached this way are "used".
 
-import type { Expr, Pos } from '../filter/ast.js';
-import { copyConnectives } from '../filter/ast-walk.js';
+import { type Expr, type Pos, copyConnectives } from '../filter/index.js';
 import type { Collector } from './collector.js';
 import { conditionFilePosition, parseWithLists, type ConditionOwner } from './conditions.js';
 import { LoadContext } from './context.js';

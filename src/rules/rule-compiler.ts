@@ -3,8 +3,8 @@
 // their visibility, exceptions become `and not (...)` clauses, outputs and conditions are
 // validated by the rule's source, and syscall rules get their event codes.
 
-import type { Expr, Node, Pos } from '../filter/ast.js';
-import { EVENT_TABLE } from '../events/event-table.js';
+import type { Expr, Node, Pos } from '../filter/index.js';
+import { EVENT_TABLE } from '../events/index.js';
 import { LoadContext } from './context.js';
 import { conditionFilePosition, parseWithLists } from './conditions.js';
 import type { Collector, LoadConfig, RuleInfo } from './collector.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCondition } from '../filter/condition-parser.js';
+import { parseCondition } from '../filter/index.js';
 import type { CompiledRule } from './rule-compiler.js';
 import { Priority } from './priority.js';
 import { matchesWildcard, parseRuleMatching, Ruleset, type RulesetOptions } from './ruleset.js';

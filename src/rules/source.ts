@@ -1,7 +1,7 @@
 // An event source rules can be written for ("syscall", or a plugin's source). The loader only
 // needs to validate fields, compile conditions and outputs, and (for syscall) find event codes.
 
-import type { Expr, Pos } from '../filter/ast.js';
+import type { Expr, Pos } from '../filter/index.js';
 
 /** A compiled condition: true when the event in `ctx` matches. */
 export type RuleFilter<Ctx> = (ctx: Ctx) => boolean;

@@ -1,14 +1,9 @@
 // The "syscall" event source: fields, condition compiler and event-type inference of
 // src/filter and the output formatter of src/outputs, as the rules loader needs them.
 
-import { compileFilter } from '../filter/condition-compiler.js';
-import { eventCodesOf } from '../filter/condition-codes.js';
-import { compileGroup } from '../filter/group-compiler.js';
+import { compileFilter, eventCodesOf, compileGroup, parseCondition, compileFormat, type Expr } from '../filter/index.js';
 import { hasField } from '../filter/fields/index.js';
-import { parseCondition } from '../filter/condition-parser.js';
-import { compileFormat } from '../filter/output-format.js';
-import type { EventContext } from '../state/types.js';
-import type { Expr } from '../filter/ast.js';
+import type { EventContext } from '../state/index.js';
 import type { ConditionWarning, RuleFilter, RuleSource } from './source.js';
 
 export function syscallSource(): RuleSource<EventContext> {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVENT_TABLE } from '../events/event-table.js';
+import { EVENT_TABLE } from '../events/index.js';
 import { sharedDir } from '../testing/shared.js';
 import type { CompiledRule } from './rule-compiler.js';
 import { loadRulesFiles, type LoadedRules } from './loader.js';

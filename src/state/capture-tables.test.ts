@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeEvent, eventCode, type ParamValue } from '../events/encode.js';
-import { EventView } from '../events/event-view.js';
-import { compileFormat } from '../filter/output-format.js';
+import { encodeEvent, eventCode, type ParamValue, EventView } from '../events/index.js';
+import { compileFormat } from '../filter/index.js';
 import { State } from './state.js';
-import { SCAP_FD, SCAP_L4, type ScapFd, type ScapProcess, type ScapTables } from '../capture/scap/file-format.js';
+import { SCAP_FD, SCAP_L4, type ScapFd, type ScapProcess, type ScapTables } from '../capture/scap/index.js';
 import { fdSnapshotFromScap, loadScapTables, threadSnapshotFromScap } from './capture-tables.js';
 
 function proc(over: Partial<ScapProcess> & { tid: number }): ScapProcess {

@@ -5,7 +5,7 @@
 import type { FdType, L4Proto } from './types.js';
 import type { FdSnapshot, ThreadSnapshot } from './snapshot.js';
 import type { State } from './state.js';
-import { SCAP_FD, SCAP_L4, type ScapFd, type ScapProcess, type ScapTables, type ScapInterface, type ScapMachineInfo } from '../capture/scap/file-format.js';
+import { SCAP_FD, SCAP_L4, type ScapFd, type ScapProcess, type ScapTables, type ScapInterface, type ScapMachineInfo } from '../capture/scap/index.js';
 import { readFileSync } from 'node:fs';
 import { cpus, hostname, networkInterfaces, totalmem } from 'node:os';
 import { PPM_CL } from './ppm.js';

@@ -1,8 +1,7 @@
 // The FieldScope (state/types.ts) an agent's state puts in its EventContext: per-agent argument
 // rendering and host name, and the per-event caches field extractors fill.
 import { hostname } from 'node:os';
-import { PARAM_NAMES } from '../events/param-names.js';
-import type { ParamResolver, RenderOptions } from '../events/render.js';
+import { PARAM_NAMES, type ParamResolver, type RenderOptions } from '../events/index.js';
 import { ContextResolver } from './param-resolver.js';
 import type { EventContext, FieldScope } from './types.js';
 

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeEvent, eventCode, type ParamValue } from '../events/encode.js';
-import { EventView } from '../events/event-view.js';
+import { encodeEvent, eventCode, type ParamValue, EventView } from '../events/index.js';
 import { OPEN_EXITS, isOpenExit, openName, openPath } from './open-names.js';
 import { PPM_O } from './ppm.js';
 import { Thread } from './threads.js';

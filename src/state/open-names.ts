@@ -4,8 +4,7 @@
 // fd.name still shows when the open failed (extract_fdname_from_event), which libsinsp works out
 // in two ways that differ only at the edges (see openName). Paths come through the path-text
 // cache (path-texts.ts): processes open the same few files over and over.
-import type { EventView } from '../events/event-view.js';
-import { EVENT_TABLE } from '../events/event-table.js';
+import { type EventView, EVENT_TABLE } from '../events/index.js';
 import { EV } from './parsed-events.js';
 import { pathParam, type PathText } from './path-texts.js';
 import { concatenatePaths } from './paths.js';

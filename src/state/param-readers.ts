@@ -1,5 +1,5 @@
 // Small readers of event parameters shared by the parsers.
-import type { EventView } from '../events/event-view.js';
+import type { EventView } from '../events/index.js';
 
 
 /** A NUL-separated string list parameter (args, env, cgroups), as libsinsp splits it. */

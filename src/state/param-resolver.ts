@@ -1,7 +1,7 @@
 // Resolves what rendered parameters refer to (fd names, user names, process names, cwd) against
 // the state of the event's context. One instance per FieldScope, re-pointed per use: no
 // allocation per event.
-import type { ParamResolver } from '../events/render.js';
+import type { ParamResolver } from '../events/index.js';
 import { fdL4proto } from './fds.js';
 import { FD_TYPES, type EventContext } from './types.js';
 

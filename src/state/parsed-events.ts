@@ -2,7 +2,7 @@
 // table by libs identifier. The positions are libsinsp's (parsers.cpp reads params by index);
 // checking them against the table at load time turns a table/layout mismatch into an error at
 // start-up instead of silently wrong state.
-import { EVENT_TABLE } from '../events/event-table.js';
+import { EVENT_TABLE } from '../events/index.js';
 
 function code(id: string): number {
   const c = EVENT_TABLE.findIndex((e) => e.id === id);

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeEvent, eventCode } from '../events/encode.js';
-import { EventView } from '../events/event-view.js';
+import { encodeEvent, eventCode, EventView } from '../events/index.js';
 import { pathParam } from './path-texts.js';
 import { isNormalAbsolute } from './paths.js';
 

@@ -2,7 +2,7 @@
 // and over, and decoding a path (UTF-8, a new string) and checking whether it is already normal
 // cost more than hashing and comparing its bytes. Equal bytes give the very same string, which
 // also makes later comparisons of names that came from it a pointer test.
-import type { EventView } from '../events/event-view.js';
+import type { EventView } from '../events/index.js';
 import { isNormalAbsolute } from './paths.js';
 
 /** A decoded path parameter: its text (as EventView.str gives it) and whether it is an absolute

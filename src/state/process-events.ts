@@ -1,17 +1,17 @@
 // Process lifecycle and credentials from events (sinsp_parser parse_clone_exit_caller/_child,
 // parse_execve_exit, parse_thread_exit, parse_set*id_exit): who a new thread is and what it takes
 // from its parent, what an exec replaces, when an exited thread goes.
-import type { EventView } from '../events/event-view.js';
+import type { EventView } from '../events/index.js';
 import { CLONE_P, EV, EXECVE_P } from './parsed-events.js';
 import { paramStrings } from './param-readers.js';
 import { FD_FLAG, type FdState } from './fds.js';
-import type { EventHandler, StateParser } from './state-parser.js';
+import type { EventHandler, HandlerParser } from './event-handler.js';
 import { PPM_CL, PPM_EXE } from './ppm.js';
 import { cleanExepath, normalizeCgroups } from './snapshot.js';
 import { CLONE_STALE_NS, ProcessState, Thread } from './threads.js';
 
 /** Clone exits; `t` is the event's thread as the table has it (process() reads no /proc for them). */
-export function parseClone(p: StateParser, evt: EventView, t: Thread | undefined): void {
+export function parseClone(p: HandlerParser, evt: EventView, t: Thread | undefined): void {
   const child = evt.int(CLONE_P.res);
   if (child < 0) return;
   if (child === 0) cloneInChild(p, evt, t);
@@ -86,7 +86,7 @@ function fillFromCloneEvent(child: Thread, evt: EventView): void {
 }
 
 /** The clone exit in the parent (parse_clone_exit_caller), `t` the parent if known: may create the child. */
-function cloneInCaller(p: StateParser, evt: EventView, t: Thread | undefined, childTid: number): void {
+function cloneInCaller(p: HandlerParser, evt: EventView, t: Thread | undefined, childTid: number): void {
   const callerTid = evt.tid;
   const caller = t ?? p.lookupUnknownThread(callerTid);
   if (caller === undefined) {
@@ -160,7 +160,7 @@ function cloneInCaller(p: StateParser, evt: EventView, t: Thread | undefined, ch
 
 /** The clone exit in the child (parse_clone_exit_child), `existing` the child if known: creates
  *  it unless the parent just did. */
-function cloneInChild(p: StateParser, evt: EventView, existing: Thread | undefined): void {
+function cloneInChild(p: HandlerParser, evt: EventView, existing: Thread | undefined): void {
   const childTid = evt.tid;
   const now = evt.tsNumber;
   if (existing !== undefined && existing.cloneTs !== 0n) {
@@ -233,7 +233,7 @@ function cloneInChild(p: StateParser, evt: EventView, existing: Thread | undefin
   p.notifyCredentials(child);
 }
 
-export function parseExecve(p: StateParser, evt: EventView, t: Thread | undefined): void {
+export function parseExecve(p: HandlerParser, evt: EventView, t: Thread | undefined): void {
   if (evt.int(EXECVE_P.res) < 0 || t === undefined) return;
   if (t.dead) p.threads.resurrect(t);
   t.exe = evt.str(EXECVE_P.exe);
@@ -302,7 +302,7 @@ function dropIfCloexec(fd: FdState, num: number, table: Map<number, FdState>): v
   if (fd.cloexec) table.delete(num);
 }
 
-export function parseProcexit(p: StateParser, evt: EventView, t: Thread | undefined): void {
+export function parseProcexit(p: HandlerParser, evt: EventView, t: Thread | undefined): void {
   if (t === undefined) return;
   p.threads.markDead(t);
   p.scheduleThreadRemoval(evt.tid);

@@ -1,12 +1,12 @@
 // Socket state from events (sinsp_parser add_socket, parse_bind_exit, parse_connect_exit,
 // parse_accept_exit, and the tuple discovery of parse_read_exit / parse_write_exit): which kind
 // of socket an fd is, its client and server ends, its role, and the name fd.name shows.
-import type { EventView } from '../events/event-view.js';
+import type { EventView } from '../events/index.js';
 import type { L4Proto } from './types.js';
 import { EV } from './parsed-events.js';
 import { type FdState, newFdState, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
 import { completeTuple, type NetworkInterfaces } from './interfaces.js';
-import type { EventHandler, StateParser } from './state-parser.js';
+import type { EventHandler, HandlerParser } from './event-handler.js';
 import { IPPROTO, PPM_AF, PPM_O, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './ppm.js';
 import {
   decodeSockTupleAt, decodeValidSockAddr, isSockAddrValid, newSockTuple, tupleText, unixTupleName, validSockAddrText,
@@ -28,7 +28,7 @@ function paramTuple(evt: EventView, i: number): SockTuple | undefined {
 }
 
 /** The fd a socket() of this domain/type/protocol creates (sinsp_parser::add_socket). */
-export function newSocket(domain: number, type: number, protocol: number, flags: number): FdState {
+function newSocket(domain: number, type: number, protocol: number, flags: number): FdState {
   let fd: FdState;
   if (domain === PPM_AF.UNIX) {
     fd = newFdState('unix');
@@ -52,13 +52,13 @@ export function newSocket(domain: number, type: number, protocol: number, flags:
   return fd;
 }
 
-export function parseSocket(p: StateParser, evt: EventView, t: Thread | undefined): void {
+export function parseSocket(p: HandlerParser, evt: EventView, t: Thread | undefined): void {
   const fdNum = evt.int(0);
   if (fdNum < 0 || t === undefined) return;
   p.addEventFd(t, fdNum, newSocket(evt.uint(1), evt.uint(2), evt.uint(3), evt.uint(4)));
 }
 
-export function parseBind(p: StateParser, evt: EventView): void {
+export function parseBind(p: HandlerParser, evt: EventView): void {
   const fd = p.ctx.fd;
   if (fd === undefined || evt.int(0) < 0) return;
   const raw = evt.bytes(1);
@@ -111,7 +111,7 @@ function resetServerSocket(fd: FdState): void {
   fd.sport = 0;
 }
 
-export function parseConnect(p: StateParser, evt: EventView, t: Thread | undefined): void {
+export function parseConnect(p: HandlerParser, evt: EventView, t: Thread | undefined): void {
   const fd = p.ctx.fd;
   if (t === undefined || fd === undefined) return;
   const res = evt.int(0);
@@ -123,7 +123,7 @@ export function parseConnect(p: StateParser, evt: EventView, t: Thread | undefin
   if (tu !== undefined) fillClientSocket(fd, tu);
 }
 
-export function parseAccept(p: StateParser, evt: EventView, t: Thread | undefined): void {
+export function parseAccept(p: HandlerParser, evt: EventView, t: Thread | undefined): void {
   if (t === undefined) return;
   const fdNum = evt.int(0);
   if (fdNum < 0) return;
@@ -175,7 +175,7 @@ export function tupleOnIo(tupleIndex: number, incoming: boolean): EventHandler {
 }
 
 /** A send on an fd we never saw created: assume a UDP socket of the tuple's family. */
-function inferSendSocket(p: StateParser, evt: EventView, t: Thread): void {
+function inferSendSocket(p: HandlerParser, evt: EventView, t: Thread): void {
   if (evt.type !== EV.SEND_X && evt.type !== EV.SENDTO_X && evt.type !== EV.SENDMSG_X) return;
   if (evt.int(0) < 0 || !evt.hasParam(4)) return;
   const num = evt.int(2);

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeEvent, eventCode, type ParamValue } from '../events/encode.js';
-import { EventView } from '../events/event-view.js';
+import { encodeEvent, eventCode, type ParamValue, EventView } from '../events/index.js';
 import { StateParser, fdNameFromEvent } from './state-parser.js';
 import { FD_TYPES } from './types.js';
 import { fdL4proto } from './fds.js';

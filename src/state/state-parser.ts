@@ -2,10 +2,9 @@
 // (parsers.cpp), and fills the one reused EventContext that rule evaluation reads. Removals that
 // an event implies (a closed fd, an exited thread) are applied when the next event arrives, so
 // the event itself is still evaluated against the state it refers to.
-import type { EventView } from '../events/event-view.js';
-import { EF, isExitCode } from '../events/event-info.js';
-import { EVENT_TABLE } from '../events/event-table.js';
-import type { EventContext, FdType, FieldScope, L4Proto, StateView } from './types.js';
+import { type EventView, EF, isExitCode, EVENT_TABLE } from '../events/index.js';
+import type { FdType, FieldScope, L4Proto, StateView } from './types.js';
+import type { EventHandler, HandlerParser, StateContext } from './event-handler.js';
 import { AgentFieldScope } from './field-scope.js';
 import { HostNames } from './host-names.js';
 import { hostInterfaces, type NetworkInterfaces } from './interfaces.js';
@@ -52,14 +51,6 @@ export interface ParserOptions {
   purge?: { intervalNs: number; timeoutNs: number; isAlive: (t: Thread) => boolean };
 }
 
-/** A per-event-type state update; `t` is the event's thread, when known. */
-export type EventHandler = (p: StateParser, evt: EventView, t: Thread | undefined) => void;
-
-/** The EventContext the parser fills, with the state's own thread and fd classes. */
-export interface StateContext extends EventContext {
-  thread: Thread | undefined;
-  fd: FdState | undefined;
-}
 
 /** A view over the thread table alone, for a parser used without the rest of State. */
 function threadTableView(threads: ThreadTable): StateView {
@@ -103,7 +94,7 @@ class ParserContext implements StateContext {
   }
 }
 
-export class StateParser {
+export class StateParser implements HandlerParser {
   readonly threads: ThreadTable;
   readonly ctx: StateContext;
   /** The fd process() looked up for this event, and how its name was then (for nameChanged):
@@ -655,9 +646,9 @@ for (const c of [EV.USER_ADDED_E, EV.USER_DELETED_E, EV.GROUP_ADDED_E, EV.GROUP_
   EV.CONTAINER_JSON_2_E, EV.ASYNCEVENT_E, EV.PLUGINEVENT_E]) TYPE_KIND[c] = KIND.META;
 for (const c of [EV.CLONE_X, EV.FORK_X, EV.VFORK_X, EV.CLONE3_X, EV.PROCEXIT_E, EV.SCHEDSWITCH_E]) TYPE_KIND[c]! |= KIND.NO_QUERY_OS;
 
-const HANDLERS = new Array<EventHandler | undefined>(EVENT_TABLE.length);
+const HANDLERS = new Array<EventHandler<StateParser> | undefined>(EVENT_TABLE.length);
 {
-  const on = (codes: readonly number[], h: EventHandler): void => {
+  const on = (codes: readonly number[], h: EventHandler<StateParser>): void => {
     for (const c of codes) HANDLERS[c] = h;
   };
   on(OPEN_EXITS, parseOpen);

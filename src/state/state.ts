@@ -1,11 +1,12 @@
 // The system state the engine keeps: threads and fds from events and /proc or a capture's
 // tables, users and groups, containers. The one object the engine creates; field extractors
 // read it through StateView and the EventContext that process() returns.
-import type { EventView } from '../events/event-view.js';
+import type { EventView } from '../events/index.js';
 import type { ContainerInfo, EventContext, GroupInfo, StateView, ThreadInfo, UserInfo } from './types.js';
 import { containerInfoFromJson, runcStateFileLookup, runtimeLookup, type RuntimeLookupOptions } from './container-metadata.js';
 import { ContainerRegistry, type ContainerLookup, type QuickContainerLookup } from './containers.js';
-import { StateParser, fdNameFromEvent, type StateContext } from './state-parser.js';
+import type { StateContext } from './event-handler.js';
+import { StateParser, fdNameFromEvent } from './state-parser.js';
 import { ProcScanner, bootTimeNs, type ProcScanStats } from './proc-scan.js';
 import { loadSnapshots, type ThreadSnapshot } from './snapshot.js';
 import { DEFAULT_MAX_THREADS, type Thread, ThreadTable, cwdOf } from './threads.js';

@@ -1,11 +1,10 @@
 // The state the engine keeps about the system, as libsinsp keeps it: threads (with their
 // process-wide data), file descriptors, users and groups, containers. Field extractors in
 // filter/ read these; state/ parsers write them from events and from /proc or .scap tables.
-import type { ParamResolver, RenderOptions } from '../events/render.js';
+import type { ParamResolver, RenderOptions, EventView } from '../events/index.js';
 import type { HostNames } from './host-names.js';
 import type { NetworkInterfaces } from './interfaces.js';
 
-import type { EventView } from '../events/event-view.js';
 
 /** Kinds of file descriptor, with the libs type character (fd.typechar). */
 export const FD_TYPES = {

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { readScap } from '../../src/capture/scap/reader.js';
+import { readScap } from '../../src/capture/scap/index.js';
 import { hasSysdig, sharedDir } from '../../src/testing/shared.js';
 import { RULES, SAKER, compareFields, outside, sakerLines, sakerRows, sysdigOut, sysdigRows, withDir, type Comparison } from './sysdig-compare.js';
 

@@ -13,9 +13,8 @@ import { existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'no
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readScap } from '../../src/capture/scap/reader.js';
-import { EVENT_TABLE } from '../../src/events/event-table.js';
-import { SYSDIG_EVENT_MAX } from '../../src/events/libs-facts.js';
+import { readScap } from '../../src/capture/scap/index.js';
+import { EVENT_TABLE, SYSDIG_EVENT_MAX } from '../../src/events/index.js';
 import { hasSysdig } from '../../src/testing/shared.js';
 import {
   EXIT_ONLY_RULES, REPO, RULES, SAKER, compareFields, outside, sakerLines, sakerRows, sysdigOut, sysdigRows, withDir, type Comparison, type EventRow,

@@ -7,9 +7,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeEvent, eventCode } from '../../src/events/encode.js';
-import { ScapWriter } from '../../src/capture/scap/writer.js';
-import { scapProcessOf } from '../../src/state/capture-tables.js';
+import { encodeEvent, eventCode } from '../../src/events/index.js';
+import { ScapWriter } from '../../src/capture/scap/index.js';
+import { scapProcessOf } from '../../src/state/index.js';
 import { sharedDir } from '../../src/testing/shared.js';
 
 const SAKER = fileURLToPath(new URL('../../bin/saker.js', import.meta.url));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeEvent, eventCode } from '../../events/encode.js';
+import { encodeEvent, eventCode } from '../../events/index.js';
 import { RecordSplitter, RecordStreamError } from './record-splitter.js';
 
 // Three records of different sizes, back to back, as the sensor writes them.

@@ -1,7 +1,7 @@
 // Cuts a byte stream of back-to-back event records (libs layout, length at offset 16 of each
 // header) into records, across chunk boundaries. Records inside a chunk are handed out in place
 // (buffer + offset, no copy); only a record split between two chunks is copied, once.
-import { EVT_HDR_SIZE } from '../../events/event-view.js';
+import { EVT_HDR_SIZE } from '../../events/index.js';
 
 const LEN_OFFSET = 16;
 const LEN_END = LEN_OFFSET + 4;

@@ -8,9 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PT, type ParamType } from '../../events/event-info.js';
-import type { EventView } from '../../events/event-view.js';
-import { eventCode } from '../../events/encode.js';
+import { PT, type ParamType, type EventView, eventCode } from '../../events/index.js';
 import { LiveSensor, SensorError, findSensorBinary } from './sensor.js';
 import { SENSOR_SYSCALLS } from './syscall-set.js';
 

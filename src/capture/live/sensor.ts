@@ -9,7 +9,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { EventView } from '../../events/event-view.js';
+import { EventView } from '../../events/index.js';
 import { packageRoot } from '../../package-root.js';
 import { RecordSplitter, RecordStreamError } from './record-splitter.js';
 import { SENSOR_SYSCALLS } from './syscall-set.js';

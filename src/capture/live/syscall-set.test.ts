@@ -3,10 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EF } from '../../events/event-info.js';
-import { EVENT_TABLE } from '../../events/event-table.js';
+import { EF, EVENT_TABLE, eventCode } from '../../events/index.js';
 import { SENSOR_SYSCALLS, STATE_SYSCALLS, namesOfCodes, selectSyscalls, syscallsFor, unsupportedEventTypes } from './syscall-set.js';
-import { eventCode } from '../../events/encode.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const sensorSrc = join(root, 'sensor', 'src');

@@ -1,8 +1,7 @@
 // Which syscalls the sensor captures. Rules name event types (evt.type); the sensor takes syscall
 // names and turns them into an in-kernel bitmap, so only what loaded rules and state tracking
 // need ever leaves the kernel (Falco's "adaptive syscall set").
-import { EC, EF } from '../../events/event-info.js';
-import { EVENT_TABLE } from '../../events/event-table.js';
+import { EC, EF, EVENT_TABLE } from '../../events/index.js';
 
 /** Everything the sensor can decode: syscall names, plus procexit (process exit, not a syscall).
  *  Must match sensor/src/loader/syscalls.c (checked by syscall-set.test.ts). */

@@ -3,10 +3,7 @@
 // the matching exit event; old event versions are rewritten to the current layout; events the
 // current model does not deliver are dropped. Rules come from libscap's conversion table (facts in
 // libs-facts.ts), applied until the event needs no further conversion.
-import { EF, PT, fixedParamSize, type ParamType } from '../../events/event-info.js';
-import { EVT_HDR_SIZE } from '../../events/event-view.js';
-import { EVENT_TABLE } from '../../events/event-table.js';
-import { CONVERSIONS, type ConversionRow } from '../../events/libs-facts.js';
+import { EF, PT, fixedParamSize, type ParamType, EVT_HDR_SIZE, EVENT_TABLE, CONVERSIONS, type ConversionRow } from '../../events/index.js';
 
 export enum Conversion {
   /** Deliver the event as it is. */

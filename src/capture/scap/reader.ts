@@ -7,8 +7,7 @@
 import { closeSync, createReadStream, openSync, read, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { EVT_HDR_SIZE, EventView } from '../../events/event-view.js';
-import { EVENT_TABLE } from '../../events/event-table.js';
+import { EVT_HDR_SIZE, EventView, EVENT_TABLE } from '../../events/index.js';
 import { Conversion, ConversionError, ScapConverter, passesUnconverted, quickVerdict } from './converter.js';
 import {
   BLOCK, BLOCK_OVERHEAD, SHB_MAGIC, ScapFormatError, eventBlockKind, proclistVersion,

@@ -2,7 +2,7 @@
 // current one-exit-event model as libscap does. With `originals`, the source also keeps the
 // records each converted event came from (the enter event of an old capture's pair and the exit
 // record as stored), so that a filtered copy of an old capture stays readable by sysdig 0.29.
-import { EventView } from '../../events/event-view.js';
+import { EventView } from '../../events/index.js';
 import type { EventSink, EventSource, SourceCounters } from '../source.js';
 import { Conversion, ConversionError, ScapConverter } from './converter.js';
 import { readScap, type ScapReadOptions, type ScapSource } from './reader.js';

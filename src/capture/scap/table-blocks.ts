@@ -1,7 +1,7 @@
 // Parsers for the table blocks of a .scap file (machine info, process list V1–V9, fd list V1/V2,
 // user list V1/V2, interface list V1/V2), following libscap's savefile reader field by field.
 // Each parser gets one block body and throws ScapFormatError when the body is malformed.
-import { ipv6 } from '../../events/render.js';
+import { ipv6 } from '../../events/index.js';
 import {
   BLOCK, SCAP_FD, ScapFormatError, proclistVersion,
   type ScapFd, type ScapGroup, type ScapInterface, type ScapMachineInfo, type ScapProcess, type ScapUser,

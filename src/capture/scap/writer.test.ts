@@ -3,9 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeEvent, eventCode } from '../../events/encode.js';
-import { EVENT_TABLE } from '../../events/event-table.js';
-import { eventName, renderArgs } from '../../events/render.js';
+import { encodeEvent, eventCode, EVENT_TABLE, eventName, renderArgs, type EventView } from '../../events/index.js';
 import { hasSysdig, peerCapture, sysdigLines } from '../../testing/shared.js';
 import { SCAP_FD, type ScapProcess, type ScapTables } from './file-format.js';
 import { readScap } from './reader.js';
@@ -163,7 +161,7 @@ test('copyScap keeps the tables and the events the predicate accepts', async (t)
 });
 
 test('ipv6 text converts to bytes and back', async () => {
-  const { ipv6 } = await import('../../events/render.js');
+  const { ipv6 } = await import('../../events/index.js');
   for (const s of ['::', '::1', '2001:db8::3', 'fe80::1:2', '1:2:3:4:5:6:7:8', '::ffff:10.1.2.3', '2001:db8::1:0:0:1']) {
     assert.equal(ipv6(ipv6Bytes(s), 0), s);
   }

@@ -5,10 +5,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
-import { EF } from '../../events/event-info.js';
-import { EVT_HDR_SIZE, type EventView } from '../../events/event-view.js';
-import { EVENT_TABLE } from '../../events/event-table.js';
-import { SYSDIG_EVENT_MAX, SYSDIG_NPARAMS } from '../../events/libs-facts.js';
+import { EF, EVT_HDR_SIZE, type EventView, EVENT_TABLE, SYSDIG_EVENT_MAX, SYSDIG_NPARAMS } from '../../events/index.js';
 import {
   BLOCK, BLOCK_OVERHEAD, SCAP_FD, SHB_MAGIC, ScapFormatError,
   type ScapFd, type ScapGroup, type ScapInterface, type ScapMachineInfo, type ScapProcess, type ScapTables, type ScapUser,

@@ -2,9 +2,9 @@
 // src/agent/recorder.ts). The file starts with the machine, interfaces, users and the process
 // table (with fds), then every captured event (or those matching FILTER, evaluated with the same
 // state the agent keeps).
-import { Recorder } from '../../agent/recorder.js';
-import { checkCanStart, SensorError } from '../../capture/live/sensor.js';
-import { describeFilterError, FilterError } from '../../filter/user-filter.js';
+import { Recorder } from '../../agent/record/index.js';
+import { checkCanStart, SensorError } from '../../capture/live/index.js';
+import { describeFilterError, FilterError } from '../../filter/index.js';
 import { parse, UsageError } from '../args.js';
 import { lifecycle } from '../lifecycle.js';
 import { log } from '../log.js';

@@ -3,11 +3,9 @@
 // does; -w writes the selected events (and every table block) to a new capture instead. The
 // pipeline is src/agent/inspector.ts; this module parses the command line and reports errors.
 import { statSync } from 'node:fs';
-import { DEFAULT_FORMAT, inspect } from '../../agent/inspector.js';
-import { CaptureEventError } from '../../capture/scap/scap-source.js';
-import { ScapFormatError } from '../../capture/scap/file-format.js';
-import { FormatError } from '../../filter/output-format.js';
-import { describeFilterError, FilterError } from '../../filter/user-filter.js';
+import { DEFAULT_FORMAT, inspect } from '../../agent/inspect/index.js';
+import { CaptureEventError, ScapFormatError } from '../../capture/scap/index.js';
+import { FormatError, describeFilterError, FilterError } from '../../filter/index.js';
 import { parse, UsageError } from '../args.js';
 
 export const INSPECT_HELP = `Usage: saker inspect FILE [FILTER...] [-p FORMAT] [-w OUT] [-n COUNT]

@@ -1,9 +1,9 @@
 // saker list: the rules that would run, with priority, tags and enabled state.
-import { loadConfig } from '../../config/config.js';
-import { EVENT_TABLE } from '../../events/event-table.js';
+import { loadConfig } from '../../config/index.js';
+import { EVENT_TABLE } from '../../events/index.js';
 import { formatPriority } from '../../rules/index.js';
 import { COMMON_OPTIONS, parse } from '../args.js';
-import { loadRunnableRules, rulesPaths } from '../../agent/rules-files.js';
+import { loadRunnableRules, rulesPaths } from '../../agent/rules-files/index.js';
 
 export const LIST_HELP = `Usage: saker list [-r FILE|DIR]... [-c CONFIG] [-o key=value]... [--json]
 

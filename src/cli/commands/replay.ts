@@ -2,9 +2,9 @@
 // the capture. The thread, fd, user and container state is rebuilt from the capture's tables and
 // events; alerts are printed exactly as in live mode. A truncated or corrupt file: everything
 // before the fault is processed, then the error (byte offset and block type) and exit 1.
-import { Agent, RulesLoadError } from '../../agent/agent.js';
-import { ScapFormatError } from '../../capture/scap/file-format.js';
-import { loadConfig } from '../../config/config.js';
+import { Agent, RulesLoadError } from '../../agent/index.js';
+import { ScapFormatError } from '../../capture/scap/index.js';
+import { loadConfig } from '../../config/index.js';
 import { COMMON_OPTIONS, parse, UsageError } from '../args.js';
 import { log } from '../log.js';
 

@@ -1,9 +1,9 @@
 // saker run: live detection. A shell around the Agent: configuration and options in, signals to
 // stop and reload, the exit line out. Alerts go to the outputs (stdout by default).
 // SIGINT/SIGTERM stop cleanly (exit 0); SIGHUP reloads the rules, keeping the old ones on error.
-import { Agent, RulesLoadError } from '../../agent/agent.js';
-import { checkCanStart, SensorError } from '../../capture/live/sensor.js';
-import { loadConfig } from '../../config/config.js';
+import { Agent, RulesLoadError } from '../../agent/index.js';
+import { checkCanStart, SensorError } from '../../capture/live/index.js';
+import { loadConfig } from '../../config/index.js';
 import { COMMON_OPTIONS, parse, UsageError } from '../args.js';
 import { lifecycle } from '../lifecycle.js';
 import { log } from '../log.js';

@@ -1,9 +1,9 @@
 // saker validate: load rules files as the agent would and report every error and warning with
 // file, line, column and Falco's codes. Exit 0 when every file is valid, 1 otherwise.
-import { loadConfig } from '../../config/config.js';
+import { loadConfig } from '../../config/index.js';
 import { toFalcoValidationJson, toSakerValidation } from '../../rules/index.js';
 import { COMMON_OPTIONS, parse } from '../args.js';
-import { loadRules, rulesPaths } from '../../agent/rules-files.js';
+import { loadRules, rulesPaths } from '../../agent/rules-files/index.js';
 
 export const VALIDATE_HELP = `Usage: saker validate [-r FILE|DIR]... [-c CONFIG] [-o key=value]... [--json | --falco-json]
 

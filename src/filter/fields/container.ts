@@ -1,7 +1,7 @@
 // container.* and k8s.* fields: the container of the thread (id from its cgroups, metadata from the
 // container runtime) and the Kubernetes pod it belongs to (CRI labels). Host processes have
 // container.id "host".
-import type { ContainerInfo, EventContext } from '../../state/types.js';
+import type { ContainerInfo, EventContext } from '../../state/model/index.js';
 import { simple, withArg } from './define.js';
 import { globToRegExp } from '../glob.js';
 import type { BoundField, FieldDef, FieldType, Value } from './types.js';

@@ -1,5 +1,5 @@
 // Small constructors for field definitions, so each field class reads as a table.
-import type { EventContext, ThreadInfo } from '../../state/types.js';
+import type { EventContext, ThreadInfo } from '../../state/model/index.js';
 import { FieldArgError, type BoundField, type Extractor, type FieldDef, type FieldType, type Value } from './types.js';
 
 export type Extra = Partial<Pick<FieldDef, 'filterOnly' | 'noRhs' | 'noTransformer' | 'deprecated' | 'list' | 'resolvesNames'>>;

@@ -1,11 +1,6 @@
 // evt.* fields: the event itself (type, number, time, arguments, result).
-import { EC, EF, PT, type ParamType } from '../../events/event-info.js';
-import { EVENT_TABLE } from '../../events/event-table.js';
-import { errnoName } from '../../events/errno.js';
-import { paramSlot } from '../../events/param-names.js';
-import { eventName, renderArgs, renderParam } from '../../events/render.js';
-import { PPM_O } from '../../state/ppm.js';
-import type { EventContext } from '../../state/types.js';
+import { EC, EF, PT, type ParamType, EVENT_TABLE, errnoName, paramSlot, eventName, renderArgs, renderParam } from '../../events/index.js';
+import { PPM_O, type EventContext } from '../../state/model/index.js';
 import { indexArg, simple, withArg } from './define.js';
 import { dateTime, iso8601, timeOfDay } from './time.js';
 import { FieldArgError, type BoundField, type FieldDef, type FieldType } from './types.js';

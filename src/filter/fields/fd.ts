@@ -1,11 +1,8 @@
 // fd.* fields: the file descriptor the event is about (libsinsp's "last event fd").
 // Available only for events that create, use or destroy an fd; when the fd is not in the table
 // (a failed open), name and type come from the event itself, as libsinsp does.
-import { EF } from '../../events/event-info.js';
-import { EV } from '../../state/parsed-events.js';
-import { fdL4proto } from '../../state/fds.js';
-import { PPM_O } from '../../state/ppm.js';
-import { FD_TYPES, type EventContext, type FdInfo } from '../../state/types.js';
+import { EF } from '../../events/index.js';
+import { EV, fdL4proto, PPM_O, FD_TYPES, type EventContext, type FdInfo } from '../../state/model/index.js';
 import { simple, type Extra } from './define.js';
 import type { Extractor, FieldDef, FieldType, Value } from './types.js';
 

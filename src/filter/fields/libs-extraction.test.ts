@@ -7,8 +7,7 @@ import { compileFilter } from '../condition-compiler.js';
 import { compileGroup } from '../group-compiler.js';
 import { parseCondition } from '../condition-parser.js';
 import { contextFor, fileFd, testState, thread } from '../test-support.js';
-import { encodeSockAddr, encodeSockTuple } from '../../state/sockaddr.js';
-import type { EventContext } from '../../state/types.js';
+import { encodeSockAddr, encodeSockTuple, type EventContext } from '../../state/index.js';
 
 const show = (fmt: string, ctx: EventContext) => compileFormat(`*${fmt}`).render(ctx);
 const holds = (cond: string, ctx: EventContext): boolean => {

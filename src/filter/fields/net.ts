@@ -1,6 +1,6 @@
 // Address helpers for fd.* network fields: IPv4/IPv6 parsing into comparable forms, CIDR
 // membership.
-import { v4 } from '../../state/interfaces.js';
+import { v4 } from '../../state/model/index.js';
 
 /** An IPv4 address as an unsigned 32-bit number, or -1 when `s` is not a dotted quad (the state's parser). */
 export const ipv4ToInt = v4;

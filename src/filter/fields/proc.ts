@@ -1,8 +1,7 @@
 // proc.* and thread.* fields: the process and thread that produced the event, and its ancestors.
-import type { EventContext, ThreadInfo } from '../../state/types.js';
+import { type EventContext, type ThreadInfo, cmdline } from '../../state/model/index.js';
 import { capsToString } from './caps.js';
 import { indexArg, ofThread, withArg } from './define.js';
-import { cmdline } from '../../state/threads.js';
 import type { BoundField, FieldDef, FieldType, Value } from './types.js';
 
 const PPM_EXE_WRITABLE = 1 << 0;

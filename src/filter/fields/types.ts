@@ -1,6 +1,6 @@
 // What a field is: a name rules can use, a type that decides which operators apply and how
 // values compare and print, and a way to extract the value from an event in its context.
-import type { EventContext } from '../../state/types.js';
+import type { EventContext } from '../../state/model/index.js';
 
 /** Value types, mirroring the libsinsp parameter types fields are declared with. */
 export type FieldType =

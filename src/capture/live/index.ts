@@ -1,0 +1,6 @@
+// The live eBPF sensor: the client of the sensor process, the EventSource over it, and the
+// syscall set it is asked to capture.
+
+export { LiveSource, type LiveSourceOptions } from './live-source.js';
+export { checkCanStart, LiveSensor, SensorError, type SensorStats } from './sensor.js';
+export { type BaseSyscalls, namesOfCodes, selectSyscalls, SENSOR_SYSCALLS } from './syscall-set.js';

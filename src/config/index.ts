@@ -1,0 +1,3 @@
+// The configuration's surface: Falco's falco.yaml keys, read from files and -o overrides.
+
+export { type Config, loadConfig } from './config.js';

@@ -1,0 +1,9 @@
+// The state layer's surface: the State (threads, fds, users, containers) rebuilt from events, /proc
+// and capture tables; what the filter's fields read of it is state/model, re-exported here.
+
+export * from './model/index.js';
+export { liveTables, loadScapTables, scapProcessOf } from './capture-tables.js';
+export { bootTimeNs, ProcScanner } from './proc-scan.js';
+export type { FdSnapshot, ThreadSnapshot } from './snapshot.js';
+export { encodeSockAddr, encodeSockTuple } from './sockaddr.js';
+export { State, type StateOptions } from './state.js';
