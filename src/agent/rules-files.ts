@@ -15,7 +15,7 @@ const SUGGESTED_OUTPUT = ' container_id=%container.id container_name=%container.
   + ' container_image_tag=%container.image.tag k8s_pod_name=%k8s.pod.name k8s_ns_name=%k8s.ns.name';
 
 /** append_output entries as extra formats; Falco's default is the suggested fields alone. */
-export function extraOutputFormats(cfg: Config): ExtraOutputFormat[] {
+function extraOutputFormats(cfg: Config): ExtraOutputFormat[] {
   const entries = cfg.raw.append_output === undefined ? [{ suggested_output: true }] : cfg.appendOutput;
   const out: ExtraOutputFormat[] = [];
   for (const e of entries as Array<Record<string, unknown>>) {
@@ -43,7 +43,7 @@ export function loadRules(cfg: Config, paths: readonly string[], validating = fa
 }
 
 /** Falco's startup report of a failed load: each failing file's result, verbose. */
-export function describeFailure(loaded: LoadedRules<EventContext>): string {
+function describeFailure(loaded: LoadedRules<EventContext>): string {
   return loaded.results.filter((r) => !r.successful).map((r) => r.toText(true, loaded.contents)).join('\n');
 }
 
@@ -57,7 +57,7 @@ const BUILTIN_PLUGINS: ReadonlyArray<{ name: string; version: string }> = [{ nam
  * Falco's check of `required_plugin_versions` at start-up: each entry (with its alternatives)
  * must be met by a loaded plugin of at least that version. Returns the error, or undefined.
  */
-export function unmetPluginRequirement(loaded: LoadedRules<EventContext>): string | undefined {
+function unmetPluginRequirement(loaded: LoadedRules<EventContext>): string | undefined {
   for (const alternatives of loaded.loader.collector.requiredPluginVersions) {
     const met = alternatives.some((req) => BUILTIN_PLUGINS.some((p) => {
       const have = parseVersion(p.version);

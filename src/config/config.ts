@@ -7,7 +7,7 @@ import type { BaseSyscalls } from '../capture/live/index.js';
 
 export { ConfigError } from './overrides.js';
 
-export type RuleSelection = { enable: { rule?: string; tag?: string } } | { disable: { rule?: string; tag?: string } };
+type RuleSelection = { enable: { rule?: string; tag?: string } } | { disable: { rule?: string; tag?: string } };
 
 export interface Config {
   rulesFiles: string[];
@@ -70,7 +70,7 @@ function strList(raw: Record<string, unknown>, path: string): string[] | undefin
 }
 
 /** Reads a YAML configuration file; errors name the file, line and column. */
-export function readConfigFile(path: string): Record<string, unknown> {
+function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -97,7 +97,7 @@ export function loadConfig(opts: { file?: string; overrides?: readonly string[] 
   return resolveConfig(raw);
 }
 
-export function resolveConfig(raw: Record<string, unknown>): Config {
+function resolveConfig(raw: Record<string, unknown>): Config {
   if (raw.rules_file !== undefined && raw.rules_files !== undefined) {
     throw new ConfigError("both 'rules_file' and 'rules_files' are set: use 'rules_files'");
   }

@@ -16,7 +16,7 @@ export interface EventSpec {
 
 
 /** Encodes one parameter of type `t`. */
-export function encodeParam(t: ParamType, v: ParamValue): Buffer {
+function encodeParam(t: ParamType, v: ParamValue): Buffer {
   if (v === null || v === undefined) return Buffer.alloc(0);
   if (Buffer.isBuffer(v)) return v;
   if (typeof v === 'string') return Buffer.from(v + '\0', 'utf8');

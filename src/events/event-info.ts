@@ -35,7 +35,7 @@ export const EF = {
   CONVERTER_MANAGED: 1 << 12,
 } as const;
 
-export interface ParamInfo {
+interface ParamInfo {
   readonly name: string;
   readonly type: ParamType;
   readonly fmt: PrintFormat;

@@ -11,9 +11,6 @@ export function flagTable(name: string): FlagTable | undefined {
   return FLAG_TABLES[name];
 }
 
-/** Every table by name. */
-export const flagTables: Readonly<Record<string, FlagTable>> = FLAG_TABLES;
-
 /**
  * Bit flags as libsinsp renders them: walk the table in order, take each entry whose bits are all
  * still set (a 0-valued entry only when the value is 0), clear them, and stop after the entry that

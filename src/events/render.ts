@@ -12,7 +12,7 @@ import { DYN_TABLES } from './libs-facts.js';
 import { syscallName, SYSCALL_MAX } from './syscall-codes.js';
 
 /** How an fd is shown inside `<...>`: typechar ('f', 'd', '4t' = ipv4 tcp, 'u', 'p' ...) and name. */
-export interface FdDescription {
+interface FdDescription {
   typechar: string;
   name: string;
 }
@@ -390,7 +390,7 @@ function cStrings(b: Buffer, off: number, len: number): string[] {
 }
 
 /** BYTEBUF in libsinsp's default format: printable ASCII kept, everything else as '.'. */
-export function bytesToDots(b: Buffer, off: number, len: number, maxLen = 0): string {
+function bytesToDots(b: Buffer, off: number, len: number, maxLen = 0): string {
   let n = len;
   let truncated = false;
   if (maxLen > 0 && len > maxLen) {

@@ -14,17 +14,17 @@ export type BinaryOp =
   | '=' | '==' | '!=' | '<' | '<=' | '>' | '>='
   | 'contains' | 'icontains' | 'bcontains' | 'startswith' | 'bstartswith' | 'endswith'
   | 'glob' | 'iglob' | 'regex' | 'in' | 'intersects' | 'pmatch';
-export type UnaryOp = 'exists';
+type UnaryOp = 'exists';
 export type OpModifier = 'oneof' | 'anyof' | 'allof';
 export type TransformerName = 'tolower' | 'toupper' | 'b64' | 'basename' | 'len' | 'join' | 'concat' | 'getopt' | 'val';
 
 export type Expr = AndExpr | OrExpr | NotExpr | IdentifierExpr | UnaryCheck | BinaryCheck;
 
-export interface AndExpr { kind: 'and'; children: Expr[]; pos: Pos }
-export interface OrExpr { kind: 'or'; children: Expr[]; pos: Pos }
-export interface NotExpr { kind: 'not'; child: Expr; pos: Pos }
+interface AndExpr { kind: 'and'; children: Expr[]; pos: Pos }
+interface OrExpr { kind: 'or'; children: Expr[]; pos: Pos }
+interface NotExpr { kind: 'not'; child: Expr; pos: Pos }
 /** A bare identifier in check position: a macro reference. */
-export interface IdentifierExpr { kind: 'identifier'; name: string; pos: Pos }
+interface IdentifierExpr { kind: 'identifier'; name: string; pos: Pos }
 export interface UnaryCheck { kind: 'unary'; left: FieldLike; op: UnaryOp; pos: Pos }
 export interface BinaryCheck {
   kind: 'binary';

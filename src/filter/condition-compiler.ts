@@ -341,7 +341,7 @@ const LABELS: Record<FieldType, string> = {
   string: 'CHARBUF', int: 'INT64', uint: 'UINT64', bool: 'BOOL', ipaddr: 'IPADDR', ipnet: 'IPNET', port: 'PORT',
   abstime: 'ABSTIME', reltime: 'RELTIME', bytes: 'BYTEBUF', double: 'DOUBLE',
 };
-export const typeLabel = (t: FieldType): string => LABELS[t];
+const typeLabel = (t: FieldType): string => LABELS[t];
 
 /**
  * A comparison with fd.*ip.name asks for its names to be resolved the first time an event reaches

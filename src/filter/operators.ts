@@ -9,7 +9,7 @@ import { parseBigInt, parseBool, parseHex, parseIp, parseNet, parseNumber, parse
 export type Pred = (v: Value) => boolean;
 
 /** libsinsp's operator names as they appear in type-compatibility errors. */
-export const OP_NAMES: Record<BinaryOp | 'exists', string> = {
+const OP_NAMES: Record<BinaryOp | 'exists', string> = {
   '=': 'EQ', '==': 'EQ', '!=': 'NE', '<': 'LT', '<=': 'LE', '>': 'GT', '>=': 'GE', contains: 'CONTAINS',
   icontains: 'ICONTAINS', bcontains: 'BCONTAINS', startswith: 'STARTSWITH', bstartswith: 'BSTARTSWITH',
   endswith: 'ENDSWITH', glob: 'GLOB', iglob: 'IGLOB', regex: 'REGEX', in: 'IN', intersects: 'INTERSECTS',
@@ -97,7 +97,7 @@ function bytesPred(op: BinaryOp, rhs: Buffer): Pred {
 }
 
 /** Parses one constant for the field type and builds the predicate for a scalar operator. */
-export function scalarPred(type: FieldType, op: BinaryOp, raw: string): Pred {
+function scalarPred(type: FieldType, op: BinaryOp, raw: string): Pred {
   switch (type) {
     case 'string':
       return stringPred(op, raw);

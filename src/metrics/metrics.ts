@@ -5,13 +5,13 @@
 import { Counter, Gauge, Registry, type LabelValues } from 'prom-client';
 
 /** One sample of a metric read by `collect`: label values and the number. */
-export interface Sample<L extends string> {
+interface Sample<L extends string> {
   labels?: LabelValues<L>;
   value: number;
 }
 
 /** What a collect-time metric reports: one number, or one sample per label set. */
-export type Reading<L extends string> = number | Iterable<Sample<L>>;
+type Reading<L extends string> = number | Iterable<Sample<L>>;
 
 export interface MetricSpec<L extends string> {
   name: string;

@@ -61,7 +61,7 @@ export interface JsonAlertOptions {
   includeMessage: boolean;
 }
 
-export const DEFAULT_JSON_OPTIONS: JsonAlertOptions = { includeOutput: true, includeOutputFields: true, includeTags: true, includeMessage: false };
+const DEFAULT_JSON_OPTIONS: JsonAlertOptions = { includeOutput: true, includeOutputFields: true, includeTags: true, includeMessage: false };
 
 /** JSON text of a value; bigints (ns timestamps) are written as exact integers. */
 function json(v: JsonValue | Record<string, JsonValue> | readonly string[]): string {

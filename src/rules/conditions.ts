@@ -7,7 +7,7 @@ import { resolveLists, type CompiledList } from './lists.js';
 import { RuleLoadError } from './result.js';
 
 /** Falco sets this parser depth for rule and macro conditions. */
-export const MAX_CONDITION_DEPTH = 1000;
+const MAX_CONDITION_DEPTH = 1000;
 
 /** A macro or rule, as far as its condition is concerned. */
 export interface ConditionOwner {

@@ -49,7 +49,7 @@ const MODIFIABLE_OPERATORS: ReadonlySet<string> = new Set([
 ]);
 const MODIFIERS: ReadonlySet<string> = new Set(['oneof', 'anyof', 'allof']);
 
-export function isOperatorDefined(op: string): boolean {
+function isOperatorDefined(op: string): boolean {
   return SUPPORTED_OPERATORS.has(op);
 }
 

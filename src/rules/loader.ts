@@ -102,7 +102,7 @@ export class RulesLoader<Ctx = EventContext> {
 }
 
 /** Only the syscall source. */
-export function defaultSources(): ReadonlyMap<string, RuleSource<EventContext>> {
+function defaultSources(): ReadonlyMap<string, RuleSource<EventContext>> {
   return new Map([[SYSCALL_SOURCE, syscallSource()]]);
 }
 

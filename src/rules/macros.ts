@@ -16,7 +16,7 @@ export interface CompiledMacro {
   used: boolean;
 }
 
-export interface MacroReference {
+interface MacroReference {
   name: string;
   pos: Pos;
 }

@@ -11,8 +11,6 @@ export const PRIORITY_NAMES = [
   'Debug',
 ] as const;
 
-export type PriorityName = (typeof PRIORITY_NAMES)[number];
-
 /** 0 (Emergency) … 7 (Debug). */
 export type Priority = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7;
 

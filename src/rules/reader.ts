@@ -2,7 +2,7 @@
 // rule_loader_reader.cpp does, and handed to the collector in file order. The first error
 // stops the file ("for consistency we stop at the first error"); warnings accumulate.
 
-import { LoadContext, type ItemType } from './context.js';
+import { LoadContext } from './context.js';
 import { type Collector, ERROR_OVERRIDE_APPEND, type LoadConfig, type RuleInfo, type RuleUpdate } from './collector.js';
 import { emptyEntry, type ExceptionEntry, type ExceptionInfo } from './exceptions.js';
 import { parsePriority, type Priority } from './priority.js';
@@ -518,5 +518,3 @@ function entryOf(val: YamlValue, ctx: LoadContext, key: string): ExceptionEntry 
   }
   return entry;
 }
-
-export type { ItemType };

@@ -138,7 +138,7 @@ export interface FlatDiagnostic {
   item_name: string;
 }
 
-export interface FalcoJsonDiagnostic {
+interface FalcoJsonDiagnostic {
   context: { locations: FalcoJsonLocation[]; snippet: string };
   code: string;
   codedesc: string;
@@ -238,10 +238,6 @@ export class LoadResult {
   flatWarnings(): FlatDiagnostic[] {
     return this.warnings.map((w) => flatten(w.code, w.message, w.context));
   }
-}
-
-export function errorCodeString(code: ErrorCode): string {
-  return ERROR_STRINGS[code];
 }
 
 function warningShortString(w: LoadWarning): string {

@@ -8,7 +8,7 @@ import type { Position, ValueSourceMap } from './context.js';
 
 export type YamlValue = YamlNull | YamlScalar | YamlSeq | YamlMap;
 
-export interface YamlNull {
+interface YamlNull {
   kind: 'null';
   pos: Position;
 }
@@ -22,13 +22,13 @@ export interface YamlScalar {
   sourceMap: ValueSourceMap;
 }
 
-export interface YamlSeq {
+interface YamlSeq {
   kind: 'seq';
   pos: Position;
   items: YamlValue[];
 }
 
-export interface YamlMapEntry {
+interface YamlMapEntry {
   key: string;
   keyPos: Position;
   value: YamlValue;
@@ -40,7 +40,7 @@ export interface YamlMap {
   entries: YamlMapEntry[];
 }
 
-export interface YamlSyntaxError {
+interface YamlSyntaxError {
   /** yaml-cpp's wording: "yaml-cpp: error at line L, column C: <what>" (1-based). */
   message: string;
   pos: Position;

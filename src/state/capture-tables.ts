@@ -127,7 +127,7 @@ const FD_TYPE: Record<string, number> = {
   io_uring: SCAP_FD.IOURING, memfd: SCAP_FD.MEMFD, pidfd: SCAP_FD.PIDFD,
 };
 
-export function scapFdOf(f: FdSnapshot): ScapFd {
+function scapFdOf(f: FdSnapshot): ScapFd {
   const fd: ScapFd = { fd: f.fd, ino: BigInt(f.ino ?? 0), type: FD_TYPE[f.type] ?? SCAP_FD.UNKNOWN };
   if (f.name !== undefined) fd.name = f.name;
   if (f.openFlags !== undefined) fd.openFlags = f.openFlags;

@@ -129,7 +129,7 @@ interface RuncState {
   status?: string;
 }
 
-export function infoFromRunc(state: RuncState, spec: OciSpec, m: CgroupMatch): Partial<ContainerInfo> {
+function infoFromRunc(state: RuncState, spec: OciSpec, m: CgroupMatch): Partial<ContainerInfo> {
   const annotations = spec.annotations ?? {};
   const image = annotations['org.opencontainers.image.ref.name'] ?? '';
   const ref = parseImageRef(image);

@@ -116,7 +116,7 @@ export const HOST_CONTAINER: ContainerInfo = Object.freeze({
 });
 
 /** A container seen in cgroups but not yet described by its runtime. */
-export function newContainerInfo(m: CgroupMatch): ContainerInfo {
+function newContainerInfo(m: CgroupMatch): ContainerInfo {
   return {
     id: m.id, fullId: m.fullId, name: '', image: '', imageRepository: '', imageTag: '', imageDigest: '', type: m.type,
     privileged: undefined, mounts: [], labels: {}, podName: '', podNamespace: '', podUid: '', startTs: 0n,

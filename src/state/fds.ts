@@ -387,7 +387,7 @@ export function addrName(ip: string, port: number): string {
 
 /** Port numbers as text, made once each: socket names are built for many events. */
 const PORT_TEXTS: Array<string | undefined> = new Array<string | undefined>(65536).fill(undefined);
-export function portText(port: number): string {
+function portText(port: number): string {
   return port >= 0 && port < 65536 ? (PORT_TEXTS[port] ??= String(port)) : String(port);
 }
 

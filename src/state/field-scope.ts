@@ -32,6 +32,6 @@ export class AgentFieldScope implements FieldScope {
 }
 
 /** The host name alerts carry: the environment's override, else the kernel's. */
-export function defaultHostname(): string {
+function defaultHostname(): string {
   return process.env.SAKER_HOSTNAME || process.env.FALCO_HOSTNAME || hostname();
 }

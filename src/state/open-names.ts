@@ -61,7 +61,7 @@ export function openName(evt: EventView, t: Thread | undefined, path: PathText, 
  * '.' for an absolute path, the cwd for AT_FDCWD, the dirfd's name ending in '/', '<UNKNOWN>'
  * for a dirfd not in the table or a thread not known.
  */
-export function dirfdBase(t: Thread | undefined, name: string, dirfd: number): string {
+function dirfdBase(t: Thread | undefined, name: string, dirfd: number): string {
   if (name.length > 0 && name.charCodeAt(0) === 47) return '.';
   if (t === undefined) return '<UNKNOWN>';
   if (dirfd === PPM_AT_FDCWD) return cwdOf(t);

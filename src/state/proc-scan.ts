@@ -653,8 +653,3 @@ export class ProcScanner {
     return out;
   }
 }
-
-/** Scans the whole of /proc once. */
-export function scanProc(opts: ProcScanOptions = {}): ThreadSnapshot[] {
-  return new ProcScanner(opts).scanAll();
-}

@@ -30,7 +30,7 @@ export function ipv4At(b: Uint8Array, off: number): string {
 }
 
 /** True for ::ffff:a.b.c.d and for :: (libsinsp treats the all-zero address as IPv4 too). */
-export function isIpv4MappedAt(b: Uint8Array, off: number): boolean {
+function isIpv4MappedAt(b: Uint8Array, off: number): boolean {
   for (let i = 0; i < 10; i++) if (b[off + i] !== 0) return false;
   if (b[off + 10] === 0xff && b[off + 11] === 0xff) return true;
   return b[off + 10] === 0 && b[off + 11] === 0 && b[off + 12] === 0 && b[off + 13] === 0 && b[off + 14] === 0 && b[off + 15] === 0;
@@ -114,7 +114,7 @@ function cString(b: Uint8Array, start: number, end: number): string {
 }
 
 /** Whether a SOCKTUPLE parameter is long enough for its family (sinsp_utils::is_socktuple_valid). */
-export function isSockTupleValid(b: Uint8Array): boolean {
+function isSockTupleValid(b: Uint8Array): boolean {
   if (b.length === 0) return false;
   switch (b[0]) {
     case PPM_AF.INET: return b.length >= 13;

@@ -48,11 +48,6 @@ export class RecordSplitter {
     this.offset += chunk.length;
   }
 
-  /** Bytes held back waiting for the rest of a record. */
-  get pendingBytes(): number {
-    return this.partial ? this.partialLen : 0;
-  }
-
   private completePartial(chunk: Buffer, sink: RecordSink): number {
     let off = 0;
     let p = this.partial!;

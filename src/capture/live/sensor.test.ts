@@ -2,7 +2,7 @@
 // sensor (npm run setup) and skip with the reason otherwise.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -383,16 +383,10 @@ test('the raw_tp flavour captures the same events', async (t) => {
   one(events, 'procexit', (e) => e.name === 'procexit' && e.tid === pid);
 });
 
-test('the syscall set and ignored pids change at run time', async (t) => {
+test('the syscall set changes at run time', async (t) => {
   if (unavailable) return t.skip(unavailable);
   const events: Snap[] = [];
   const sensor = await LiveSensor.start({ syscalls: ['execve'], onEvent: (v) => events.push(snap(v)) });
-  // a shell that waits for a line, then becomes cat: its pid is known before it does anything
-  const waiting = async (): Promise<{ pid: number; go: () => Promise<void> }> => {
-    const child = spawn('/bin/sh', ['-c', 'read x; exec cat /etc/hostname'], { stdio: ['pipe', 'ignore', 'ignore'] });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    return { pid: child.pid!, go: async () => { child.stdin.end('go\n'); await exited; } };
-  };
   const settle = async (): Promise<void> => {
     await sensor.stats(); // a round trip, then one drain period: what ran is delivered
     await new Promise((r) => setTimeout(r, 30));
@@ -403,22 +397,11 @@ test('the syscall set and ignored pids change at run time', async (t) => {
     const b = run(exerciser, ['open', '/etc/hostname']).pid;
     await sensor.setSyscalls(['openat']);
     const c = run(exerciser, ['open', '/etc/hostname']).pid;
-    const hidden = await waiting();
-    const shown = await waiting();
-    await new Promise((r) => setTimeout(r, 100)); // both shells started and wait in read
-    await settle();
-    const mark = events.length;
-    await sensor.ignore([hidden.pid, shown.pid]);
-    await sensor.unignore([shown.pid]);
-    await hidden.go();
-    await shown.go();
     await settle();
     const has = (tid: number, name: string): boolean => events.some((e) => e.tid === tid && e.name === name);
     assert.ok(has(a, 'execve') && !has(a, 'openat'), 'before openat was enabled');
     assert.ok(has(b, 'execve') && has(b, 'openat'), 'both enabled');
     assert.ok(!has(c, 'execve') && has(c, 'openat'), 'after execve was disabled');
-    assert.ok(!events.slice(mark).some((e) => e.tid === hidden.pid), 'events of an ignored pid');
-    assert.ok(has(shown.pid, 'openat'), 'no events after unignore');
     await assert.rejects(sensor.setSyscalls(['read']), /does not support: read/);
   } finally {
     await sensor.stop();

@@ -162,14 +162,6 @@ export class LiveSensor {
     await this.command('syscalls', `syscalls ${list.join(' ')}`);
   }
 
-  async ignore(pids: readonly number[]): Promise<void> {
-    await this.command('ignore', `ignore ${pids.join(' ')}`);
-  }
-
-  async unignore(pids: readonly number[]): Promise<void> {
-    await this.command('unignore', `unignore ${pids.join(' ')}`);
-  }
-
   /** Fresh counters from the sensor (kernel events and drops, records written, records decoded). */
   async stats(): Promise<SensorStats> {
     return (await this.command('stats', 'stats')) as SensorStats;

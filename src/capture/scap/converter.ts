@@ -75,7 +75,7 @@ function conversionTable(): Array<CompiledRow | undefined> {
 }
 
 /** The static eligibility rules (converter README): what to do with an event of `type` and `nparams`. */
-export function convertibility(type: number, nparams: number): Conversion {
+function convertibility(type: number, nparams: number): Conversion {
   const info = EVENT_TABLE[type];
   if (!info) throw new ConversionError(`unknown event type ${type}`);
   const f = info.flags;
@@ -110,7 +110,7 @@ EVENT_TABLE.forEach((info, type) => {
  * Per event type, the parameter count with which convertibility() certainly passes the event
  * unchanged: -1 for any count, -2 for none (the converter must look).
  */
-export const PASS_WITH_PARAMS = Int32Array.from(QUICK, (q, type) => (q === Conversion.Pass ? -1 : q === PASS_IF_COMPLETE ? FULL_PARAMS[type]! : -2));
+const PASS_WITH_PARAMS = Int32Array.from(QUICK, (q, type) => (q === Conversion.Pass ? -1 : q === PASS_IF_COMPLETE ? FULL_PARAMS[type]! : -2));
 
 /** True when convertibility() certainly passes an event of `type` with `nparams` unchanged. */
 export function passesUnconverted(type: number, nparams: number): boolean {

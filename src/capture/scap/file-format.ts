@@ -76,7 +76,7 @@ export function eventBlockKind(bt: number): EventBlockKind | undefined {
   }
 }
 
-export function blockName(bt: number): string {
+function blockName(bt: number): string {
   for (const [k, v] of Object.entries(BLOCK)) if (v === bt) return k.toLowerCase();
   return `0x${bt.toString(16)}`;
 }
@@ -106,7 +106,7 @@ export const SCAP_FD = {
 /** scap_l4_proto. */
 export const SCAP_L4 = { UNKNOWN: 0, NA: 1, TCP: 2, UDP: 3, ICMP: 4, RAW: 5 } as const;
 
-export interface ScapSectionHeader {
+interface ScapSectionHeader {
   major: number;
   minor: number;
   /** section_length as written (-1 = unknown). */

@@ -75,7 +75,7 @@ const INFRASTRUCTURE_EVENT_E = EVENT_TABLE.findIndex((e) => e.id === 'PPME_INFRA
  * The block parser, fed with (decompressed) chunks and pulled for items. Synchronous: the async
  * readers below feed it from streams.
  */
-export class ScapParser {
+class ScapParser {
   /** Unparsed input is buf[pos .. limit). */
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;

@@ -10,7 +10,6 @@ import {
   BLOCK, BLOCK_OVERHEAD, SCAP_FD, SHB_MAGIC, ScapFormatError,
   type ScapFd, type ScapGroup, type ScapInterface, type ScapMachineInfo, type ScapProcess, type ScapTables, type ScapUser,
 } from './file-format.js';
-import { scapItems, type ScapReadOptions, type ScapSource } from './reader.js';
 
 export interface ScapWriterOptions {
   /** gzip the output (libscap writes gzip by default; sysdig reads both). */
@@ -346,40 +345,4 @@ function trimParams(rec: Buffer, n: number, ls: number): Buffer {
   const dataStart = EVT_HDR_SIZE + old * ls;
   rec.copy(out, EVT_HDR_SIZE + n * ls, dataStart, dataStart + dataLen);
   return out;
-}
-
-export interface CopyResult {
-  /** Events read from the input. */
-  read: number;
-  /** Events written. */
-  written: number;
-}
-
-/**
- * `saker inspect IN -w OUT FILTER`: copies every table block of `input`, then the events for which
- * `keep` returns true. Events are read with `readOpts` (convert: false keeps the file's own event
- * versions, so the copy reads back exactly as the input did).
- */
-export async function copyScap(
-  input: ScapSource,
-  output: string | NodeJS.WritableStream,
-  keep: (evt: EventView, flags: number) => boolean,
-  opts: ScapWriterOptions & { read?: ScapReadOptions } = {},
-): Promise<CopyResult> {
-  const w = new ScapWriter(output, opts);
-  let read = 0;
-  try {
-    for await (const item of scapItems(input, opts.read)) {
-      if (item.kind === 'tables') {
-        w.writeTables(item.tables);
-        continue;
-      }
-      read++;
-      if (keep(item.evt, item.flags)) w.writeEvent(item.evt, item.evt.cpu, item.flags);
-      if (w.wantsFlush) await w.flush();
-    }
-  } finally {
-    await w.close();
-  }
-  return { read, written: w.events };
 }

@@ -37,7 +37,7 @@ export interface BoundField {
   anyAncestor?: (ctx: EventContext, pred: (v: Value) => boolean) => boolean;
 }
 
-export type ArgMode = 'none' | 'optional' | 'required';
+type ArgMode = 'none' | 'optional' | 'required';
 
 export interface FieldDef {
   name: string;
