@@ -23,8 +23,8 @@ test('a killed sensor is restarted; the gap is an alert; detection goes on', asy
   const child = spawn(process.execPath, [CLI, 'run', '--duration', '120'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const out: string[] = [];
   const err: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => out.push(l));
-  createInterface({ input: child.stderr! }).on('line', (l) => err.push(l));
+  createInterface({ input: child.stdout }).on('line', (l) => out.push(l));
+  createInterface({ input: child.stderr }).on('line', (l) => err.push(l));
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   try {
     const until = async (cond: () => boolean, what: string) => {
