@@ -3,4 +3,5 @@
 
 export { type Alert, type AlertOptions, type AlertRule, makeAlert } from './alert.js';
 export { LinePrinter, LineSink } from './line-printer.js';
+export { internalAlert } from './internal-alert.js';
 export { AlertWriter } from './writer.js';
