@@ -7,6 +7,8 @@
  *   exercise open <path>    open read-only, print the fd
  *   exercise connect <port> TCP connect to 127.0.0.1:<port>, print the local port
  *   exercise execveat       become /bin/true through execveat
+ *   exercise int80open <path>  open read-only through int 0x80 (the ia32 open, number 5), as a
+ *                           32-bit program would; prints the fd or -errno
  *   exercise blind <dir> <port>  the calls issue 13 found unseen: kill, the chown family, chroot,
  *                           setsid, setre*id, mprotect(PROT_EXEC), pidfd_*, close_range, the new
  *                           mount API (generic events), read/write, io_uring (setup, an openat
@@ -323,6 +325,17 @@ int main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[1], "blind") == 0) {
 		printf("pid %d\n", getpid());
 		blind_spots(argv[2], atoi(argv[3]));
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "int80open") == 0) {
+		/* ia32 arguments are 32 bits: the path must sit below 4 GiB */
+		char *low = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+		if (low == MAP_FAILED)
+			return 1;
+		snprintf(low, 4096, "%s", argv[2]);
+		long r;
+		asm volatile("int $0x80" : "=a"(r) : "a"(5L), "b"(low), "c"((long)O_RDONLY) : "memory");
+		printf("int80open %ld\n", r);
 		return 0;
 	}
 	if (argc == 3 && strcmp(argv[1], "open") == 0) {

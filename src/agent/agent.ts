@@ -10,7 +10,8 @@
 import { createHash } from 'node:crypto';
 import type { EventView } from '../events/event-view.js';
 import { LiveSource, type LiveSourceOptions } from '../capture/live/live-source.js';
-import { selectSyscalls, namesOfCodes } from '../capture/live/syscall-set.js';
+import { selectSyscalls } from '../capture/live/syscall-set.js';
+import { liveCoverage } from './live-coverage.js';
 import { ScapFileSource } from '../capture/scap/scap-source.js';
 import type { EventSink, EventSource, SourceCounters } from '../capture/source.js';
 import type { Config } from '../config/config.js';
@@ -159,6 +160,10 @@ export class Agent implements AgentHandle {
     this.phase = 'running';
     this.startedAt = Date.now();
     if (this.source instanceof LiveSource) {
+      this.log(this.source.compat
+        ? 'kernel: 32-bit (compat) syscalls accepted; the sensor translates them to their 64-bit events'
+        : 'kernel: 32-bit (compat) syscalls not accepted (no IA32 emulation): none to see');
+      if (!this.source.ioUring) this.log('kernel: no io_uring tracepoints; opens and connects submitted through io_uring are not seen');
       this.log(`ready: capturing with ${this.source.attach} (${syscalls.length} syscalls)`);
       this.dropTimer = setInterval(() => this.reportDrops(), this.opts.dropCheckMs ?? 10_000);
       this.dropTimer.unref();
@@ -355,7 +360,9 @@ export class Agent implements AgentHandle {
   /** Syscalls to capture: what enabled rules can match, plus what state tracking needs (as
    *  `base_syscalls` says); what the selection leaves out is logged. */
   private syscallSet(ruleset: Ruleset<EventContext>): string[] {
-    const s = selectSyscalls(namesOfCodes(ruleset.enabledEventCodes()), this.cfg.baseSyscalls);
+    const coverage = liveCoverage(ruleset);
+    for (const w of coverage.warnings) this.log(`warning: ${w}`);
+    const s = selectSyscalls(coverage.eventTypes, this.cfg.baseSyscalls);
     if (s.invalid.length > 0) this.log(`base_syscalls.custom_set: not syscalls the sensor captures, ignored: ${s.invalid.join(', ')}`);
     if (s.removedFromRules.length > 0) {
       this.log(`base_syscalls.custom_set removes syscalls the rules match, so those rules cannot fire on them: ${s.removedFromRules.join(', ')}`);

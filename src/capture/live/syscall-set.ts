@@ -136,16 +136,6 @@ export function syscallsFor(eventTypes: Iterable<string>): string[] {
   return selectSyscalls(eventTypes).syscalls;
 }
 
-/** Syscall names of libs event codes (e.g. a rule index keyed by code). */
-export function namesOfCodes(codes: Iterable<number>): string[] {
-  const names: string[] = [];
-  for (const c of codes) {
-    const e = EVENT_TABLE[c];
-    if (e) names.push(e.name);
-  }
-  return names;
-}
-
 /** Event types rules ask for that the sensor cannot produce, for a warning. */
 export function unsupportedEventTypes(eventTypes: Iterable<string>): string[] {
   const out = new Set<string>();
