@@ -33,8 +33,18 @@ enum drop_kind {
 	DK_MAX,
 };
 
+/* cfg.fallback[nr]: what a syscall without a decoder of its own becomes. */
+#define SENSOR_FALLBACK_RES 0x8000 /* the libs event's first parameter is the return value */
+#define SENSOR_FALLBACK_EVENT 0x7fff /* the libs exit event code; 0: PPME_GENERIC_X */
+
 struct sensor_config {
 	__u64 syscall_mask[SENSOR_SYSCALL_WORDS]; /* bit n set: emit the exit event of syscall n */
+	/* bit n set: ia32 syscall n is a call whose x86-64 number is in syscall_mask */
+	__u64 ia32_mask[SENSOR_SYSCALL_WORDS];
+	/* syscall_mask | ia32_mask: the one test every syscall exit pays before anything else */
+	__u64 dispatch_mask[SENSOR_SYSCALL_WORDS];
+	__u16 fallback[SENSOR_MAX_SYSCALL];       /* SENSOR_FALLBACK_*, by x86-64 number */
+	__u16 ppm_sc[SENSOR_MAX_SYSCALL];         /* ppm_sc code by x86-64 number (generic events) */
 	__u64 boot_to_epoch_ns;                   /* added to CLOCK_BOOTTIME to get epoch time */
 	__u32 procexit;                           /* nonzero: emit PPME_PROCEXIT_1_E */
 	__u32 snaplen;                            /* payload bytes kept by send/recv events */

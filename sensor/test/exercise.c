@@ -7,6 +7,12 @@
  *   exercise open <path>    open read-only, print the fd
  *   exercise connect <port> TCP connect to 127.0.0.1:<port>, print the local port
  *   exercise execveat       become /bin/true through execveat
+ *   exercise int80open <path>  open read-only through int 0x80 (the ia32 open, number 5), as a
+ *                           32-bit program would; prints the fd or -errno
+ *   exercise blind <dir> <port>  the calls issue 13 found unseen: kill, the chown family, chroot,
+ *                           setsid, setre*id, mprotect(PROT_EXEC), pidfd_*, close_range, the new
+ *                           mount API (generic events), read/write, io_uring (setup, an openat
+ *                           and a connect submitted through the ring)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -30,6 +36,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <linux/io_uring.h>
 #include <unistd.h>
 
 static long report(const char *name, long ret)
@@ -211,6 +218,86 @@ static void system_calls(const char *dir)
 	report("capset", syscall(SYS_capset, &h, d));
 }
 
+/* io_uring without liburing: set up a ring, submit one request, wait for its completion and
+ * return its result (or a negative errno from the setup). */
+static long uring_one(const struct io_uring_sqe *req)
+{
+	struct io_uring_params p = {0};
+	int fd = syscall(SYS_io_uring_setup, 4, &p);
+	if (fd < 0)
+		return report("io_uring_setup", fd);
+	report("io_uring_setup", fd);
+	size_t sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+	size_t cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	char *sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
+	char *cq = mmap(NULL, cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_CQ_RING);
+	struct io_uring_sqe *sqes = mmap(NULL, p.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE,
+					 MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED)
+		return -ENOMEM;
+	unsigned tail = *(unsigned *)(sq + p.sq_off.tail);
+	unsigned idx = tail & *(unsigned *)(sq + p.sq_off.ring_mask);
+	sqes[idx] = *req;
+	((unsigned *)(sq + p.sq_off.array))[idx] = idx;
+	__atomic_store_n((unsigned *)(sq + p.sq_off.tail), tail + 1, __ATOMIC_RELEASE);
+	report("io_uring_enter", syscall(SYS_io_uring_enter, fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0));
+	unsigned head = *(unsigned *)(cq + p.cq_off.head);
+	struct io_uring_cqe *cqe = (struct io_uring_cqe *)(cq + p.cq_off.cqes) +
+				   (head & *(unsigned *)(cq + p.cq_off.ring_mask));
+	long res = cqe->res;
+	__atomic_store_n((unsigned *)(cq + p.cq_off.head), head + 1, __ATOMIC_RELEASE);
+	report("io_uring_register", syscall(SYS_io_uring_register, fd, IORING_REGISTER_PROBE, NULL, 0));
+	close(fd);
+	return res;
+}
+
+static void blind_spots(const char *dir, int port)
+{
+	char path[512], buf[16] = "saker-blind";
+	snprintf(path, sizeof(path), "%s/blind", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	report("write", write(fd, buf, 11));
+	report("pwrite", pwrite(fd, buf, 5, 0));
+	lseek(fd, 0, SEEK_SET);
+	report("read", read(fd, buf, sizeof(buf)));
+	report("chown", chown(path, getuid(), 4242));
+	report("lchown", lchown(path, -1, 4243));
+	report("fchown", fchown(fd, -1, 4244));
+	report("fchownat", fchownat(AT_FDCWD, path, -1, 4245, AT_SYMLINK_NOFOLLOW));
+	report("kill", kill(getpid(), 0));
+	report("tgkill", syscall(SYS_tgkill, getpid(), getpid(), 0));
+	report("tkill", syscall(SYS_tkill, getpid(), 0));
+	report("setreuid", setreuid(-1, -1));
+	report("setregid", setregid(-1, -1));
+	report("setresgid", setresgid(-1, -1, -1));
+	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	printf("mmap %ld\n", (long)page);
+	report("mprotect", mprotect(page, 4096, PROT_READ | PROT_EXEC));
+	int pidfd = syscall(SYS_pidfd_open, getpid(), 0);
+	report("pidfd_open", pidfd);
+	report("pidfd_getfd", syscall(SYS_pidfd_getfd, pidfd, fd, 0));
+	report("fsopen", syscall(SYS_fsopen, "tmpfs", 0));
+	report("close_range", syscall(SYS_close_range, 900, 910, 0));
+	pid_t child = fork();
+	if (child == 0) {
+		report("setsid", setsid());
+		report("chroot", chroot("/nonexistent-saker-root"));
+		_exit(0);
+	}
+	waitpid(child, NULL, 0);
+	struct io_uring_sqe open_req = {.opcode = IORING_OP_OPENAT, .fd = AT_FDCWD,
+					.addr = (unsigned long)"/etc/hostname", .open_flags = O_RDONLY};
+	printf("uring_openat %ld\n", uring_one(&open_req));
+	struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons(port)};
+	inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct io_uring_sqe connect_req = {.opcode = IORING_OP_CONNECT, .fd = s,
+					   .addr = (unsigned long)&dst, .off = sizeof(dst)};
+	printf("uring_connect %ld\n", uring_one(&connect_req));
+	close(s);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -235,6 +322,22 @@ int main(int argc, char **argv)
 		char *args[] = {"true", "via-execveat", NULL}, *envp[] = {NULL};
 		return report("execveat", syscall(SYS_execveat, AT_FDCWD, "/bin/true", args, envp, 0));
 	}
+	if (argc == 4 && strcmp(argv[1], "blind") == 0) {
+		printf("pid %d\n", getpid());
+		blind_spots(argv[2], atoi(argv[3]));
+		return 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "int80open") == 0) {
+		/* ia32 arguments are 32 bits: the path must sit below 4 GiB */
+		char *low = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+		if (low == MAP_FAILED)
+			return 1;
+		snprintf(low, 4096, "%s", argv[2]);
+		long r;
+		asm volatile("int $0x80" : "=a"(r) : "a"(5L), "b"(low), "c"((long)O_RDONLY) : "memory");
+		printf("int80open %ld\n", r);
+		return 0;
+	}
 	if (argc == 3 && strcmp(argv[1], "open") == 0) {
 		report("openat", open(argv[2], O_RDONLY | O_CLOEXEC));
 		return 0;
@@ -250,6 +353,6 @@ int main(int argc, char **argv)
 		printf("connect_lport %d\n", ntohs(local.sin_port));
 		return 0;
 	}
-	fprintf(stderr, "usage: exercise all <dir> <port> | flood <n> | open <path> | connect <port>\n");
+	fprintf(stderr, "usage: exercise all <dir> <port> | blind <dir> <port> | flood <n> | open <path> | connect <port> | execveat\n");
 	return 1;
 }

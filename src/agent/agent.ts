@@ -8,15 +8,23 @@
 //   await agent.reload();         // SIGHUP: new rules, or the old ones kept with the error
 //   const summary = await agent.stop();
 import { createHash } from 'node:crypto';
-import type { EventView, RenderOptions } from '../events/index.js';
-import { LiveSource, type LiveSourceOptions, selectSyscalls, namesOfCodes } from '../capture/live/index.js';
+import type { EventView } from '../events/index.js';
+import { LiveSource, type LiveSourceOptions } from '../capture/live/index.js';
+import { selectSyscalls } from '../capture/live/index.js';
+import { liveCoverage } from './live-coverage.js';
 import { ScapFileSource } from '../capture/scap/index.js';
 import type { EventSink, EventSource, SourceCounters } from '../capture/index.js';
 import type { Config } from '../config/index.js';
 import { Metrics } from '../metrics/index.js';
-import { AlertWriter, internalAlert, type Alert } from '../outputs/index.js';
-import { formatPriority, type LoadedRules, type Ruleset } from '../rules/index.js';
-import { loadScapTables, State, type StateOptions, type EventContext } from '../state/index.js';
+import { AlertWriter } from '../outputs/index.js';
+import type { Alert } from '../outputs/index.js';
+import { internalAlert } from '../outputs/index.js';
+import { formatPriority } from '../rules/index.js';
+import type { LoadedRules, Ruleset } from '../rules/index.js';
+import { loadScapTables } from '../state/index.js';
+import { State, type StateOptions } from '../state/index.js';
+import type { EventContext } from '../state/index.js';
+import type { RenderOptions } from '../events/index.js';
 import { Engine } from './engine.js';
 import { EventErrors } from './event-errors.js';
 import type { AgentHandle, AgentPhase, AgentStatus, ReloadOutcome, RuleSummary } from './handle.js';
@@ -152,6 +160,10 @@ export class Agent implements AgentHandle {
     this.phase = 'running';
     this.startedAt = Date.now();
     if (this.source instanceof LiveSource) {
+      this.log(this.source.compat
+        ? 'kernel: 32-bit (compat) syscalls accepted; the sensor translates them to their 64-bit events'
+        : 'kernel: 32-bit (compat) syscalls not accepted (no IA32 emulation): none to see');
+      if (!this.source.ioUring) this.log('kernel: no io_uring tracepoints; opens and connects submitted through io_uring are not seen');
       this.log(`ready: capturing with ${this.source.attach} (${syscalls.length} syscalls)`);
       this.dropTimer = setInterval(() => this.reportDrops(), this.opts.dropCheckMs ?? 10_000);
       this.dropTimer.unref();
@@ -348,7 +360,9 @@ export class Agent implements AgentHandle {
   /** Syscalls to capture: what enabled rules can match, plus what state tracking needs (as
    *  `base_syscalls` says); what the selection leaves out is logged. */
   private syscallSet(ruleset: Ruleset<EventContext>): string[] {
-    const s = selectSyscalls(namesOfCodes(ruleset.enabledEventCodes()), this.cfg.baseSyscalls);
+    const coverage = liveCoverage(ruleset);
+    for (const w of coverage.warnings) this.log(`warning: ${w}`);
+    const s = selectSyscalls(coverage.eventTypes, this.cfg.baseSyscalls);
     if (s.invalid.length > 0) this.log(`base_syscalls.custom_set: not syscalls the sensor captures, ignored: ${s.invalid.join(', ')}`);
     if (s.removedFromRules.length > 0) {
       this.log(`base_syscalls.custom_set removes syscalls the rules match, so those rules cannot fire on them: ${s.removedFromRules.join(', ')}`);

@@ -10,3 +10,4 @@ export { type ConversionRow, CONVERSIONS, SYSDIG_EVENT_MAX, SYSDIG_NPARAMS } fro
 export { PARAM_NAMES, paramSlot } from './param-names.js';
 export { eventName, ipv6, type ParamResolver, renderArgs, type RenderOptions, renderParam, renderParamParts } from './render.js';
 export { syscallCode } from './syscall-codes.js';
+export { syscallName } from './syscall-codes.js';

@@ -12,3 +12,4 @@ export { iso8601, iso8601Z, timeOfDay } from './fields/time.js';
 export { compileGroup } from './group-compiler.js';
 export { compileFormat, FormatError, type JsonValue, NOT_AVAILABLE, type OutputFormat, valueToString } from './output-format.js';
 export { compileUserFilter, compileUserFilterWithCodes, describeFilterError, FilterError } from './user-filter.js';
+export { genericSyscallsOf } from './condition-syscalls.js';

@@ -9,5 +9,6 @@ export {
 } from './loader.js';
 export { Ruleset } from './ruleset.js';
 export type { CompiledRule, ExtraOutputFormat } from './rule-compiler.js';
+export { NO_EVTTYPE_THRESHOLD } from './rule-compiler.js';
 export { formatPriority } from './priority.js';
 export { compareVersions, parseVersion } from './version.js';

@@ -18,7 +18,7 @@ import type { RuleFilter, RuleSource } from './source.js';
 export const SYSCALL_SOURCE = 'syscall';
 
 /** Falco warns when a syscall rule can match more event codes than this. */
-const NO_EVTTYPE_THRESHOLD = 100;
+export const NO_EVTTYPE_THRESHOLD = 100;
 
 const CONTAINER_INFO = '%container.info';
 const CONTAINER_INFO_WARNING =

@@ -7,3 +7,4 @@ export { bootTimeNs, ProcScanner } from './proc-scan.js';
 export type { FdSnapshot, ThreadSnapshot } from './snapshot.js';
 export { encodeSockAddr, encodeSockTuple } from './sockaddr.js';
 export { State, type StateOptions } from './state.js';
+export { type EventContext } from './types.js';

@@ -1,8 +1,11 @@
 /* File-system syscalls: open family, close, dup family, directory changes, links, renames,
- * removals, permissions, pipes, fcntl, memfd. Arguments come from the saved user registers,
+ * removals, permissions, ownership, pipes, fcntl, memfd, close_range. Arguments come from the saved user registers,
  * which still hold them at sys_exit, and strings are read after the kernel faulted them in. */
 #ifndef SAKER_FILE_BPF_H
 #define SAKER_FILE_BPF_H
+
+#define NR_CLOSE 3
+#define NR_OPENAT 257
 
 /* dev, ino and the "created" / overlay bits of a freshly opened fd. */
 struct opened {
@@ -67,10 +70,11 @@ int BPF_PROG(sx_open, struct pt_regs *regs, long ret)
 #define OPENAT_FIXED (HDR_SIZE + 7 * 2 + 8 + 8 + 4 + 4 + 4 + 8)
 #define CLOSE_SIZE (HDR_SIZE + 2 * 2 + 8 + 8)
 
-static __always_inline int openat_exit(struct pt_regs *regs, long ret, struct task_struct *t)
+static __always_inline int openat_exit(struct pt_regs *regs, long ret, struct task_struct *t,
+				       bool compat)
 {
-	__u32 flags = syscall_arg(regs, 2);
-	const void *name = (const void *)syscall_arg(regs, 1);
+	__u32 flags = sys_arg(regs, 2, compat);
+	const void *name = (const void *)sys_arg(regs, 1, compat);
 	struct ring_slot s;
 	struct opened o;
 
@@ -93,9 +97,9 @@ static __always_inline int openat_exit(struct pt_regs *regs, long ret, struct ta
 	*(__u16 *)(p + 36) = 4;
 	*(__u16 *)(p + 38) = 8;
 	*(__s64 *)(p + 40) = ret;
-	*(__s64 *)(p + 48) = dirfd_to_ppm(syscall_arg(regs, 0));
+	*(__s64 *)(p + 48) = dirfd_to_ppm(sys_arg(regs, 0, compat));
 	*(__u32 *)q = open_flags_to_ppm(flags) | o.flags;
-	*(__u32 *)(q + 4) = open_mode_to_ppm(flags, syscall_arg(regs, 3));
+	*(__u32 *)(q + 4) = open_mode_to_ppm(flags, sys_arg(regs, 3, compat));
 	*(__u32 *)(q + 8) = o.dev;
 	*(__u64 *)(q + 12) = o.ino;
 	fixed_commit(&s, len, DK_OPEN);
@@ -105,7 +109,7 @@ static __always_inline int openat_exit(struct pt_regs *regs, long ret, struct ta
 HANDLER
 int BPF_PROG(sx_openat, struct pt_regs *regs, long ret)
 {
-	return openat_exit(regs, ret, current_task());
+	return openat_exit(regs, ret, current_task(), syscall_is_compat());
 }
 
 HANDLER
@@ -151,7 +155,8 @@ int BPF_PROG(sx_creat, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-static __always_inline int close_exit(struct pt_regs *regs, long ret, struct task_struct *t)
+static __always_inline int close_exit(struct pt_regs *regs, long ret, struct task_struct *t,
+				      bool compat)
 {
 	struct ring_slot s;
 
@@ -162,7 +167,7 @@ static __always_inline int close_exit(struct pt_regs *regs, long ret, struct tas
 	*(__u16 *)(p + 26) = 8;
 	*(__u16 *)(p + 28) = 8;
 	*(__s64 *)(p + 30) = ret;
-	*(__s64 *)(p + 38) = (__s32)syscall_arg(regs, 0);
+	*(__s64 *)(p + 38) = (__s32)sys_arg(regs, 0, compat);
 	fixed_commit(&s, CLOSE_SIZE, DK_CLOSE);
 	return 0;
 }
@@ -170,7 +175,7 @@ static __always_inline int close_exit(struct pt_regs *regs, long ret, struct tas
 HANDLER
 int BPF_PROG(sx_close, struct pt_regs *regs, long ret)
 {
-	return close_exit(regs, ret, current_task());
+	return close_exit(regs, ret, current_task(), syscall_is_compat());
 }
 
 HANDLER
@@ -498,6 +503,106 @@ int BPF_PROG(sx_memfd_create, struct pt_regs *regs, long ret)
 	put_s64(r, ret);
 	put_ustr(r, syscall_arg(regs, 0));
 	put_u32(r, memfd_flags_to_ppm(syscall_arg(regs, 1)));
+	rec_submit(r);
+	return 0;
+}
+
+/* chown and lchown: res, path, uid, gid (the ids as passed, -1 meaning "unchanged"). */
+static __always_inline void emit_chown(struct pt_regs *regs, long ret, __u16 type)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(type, 4, DK_OTHER)))
+		return;
+	put_s64(r, ret);
+	put_ustr(r, syscall_arg(regs, 0));
+	put_u32(r, syscall_arg(regs, 1));
+	put_u32(r, syscall_arg(regs, 2));
+	rec_submit(r);
+}
+
+HANDLER
+int BPF_PROG(sx_chown, struct pt_regs *regs, long ret)
+{
+	emit_chown(regs, ret, PPME_SYSCALL_CHOWN_X);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_lchown, struct pt_regs *regs, long ret)
+{
+	emit_chown(regs, ret, PPME_SYSCALL_LCHOWN_X);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_fchown, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_FCHOWN_X, 4, DK_OTHER)))
+		return 0;
+	put_s64(r, ret);
+	put_s64(r, (__s32)syscall_arg(regs, 0));
+	put_u32(r, syscall_arg(regs, 1));
+	put_u32(r, syscall_arg(regs, 2));
+	rec_submit(r);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_fchownat, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_FCHOWNAT_X, 6, DK_OTHER)))
+		return 0;
+	put_s64(r, ret);
+	put_s64(r, dirfd_to_ppm(syscall_arg(regs, 0)));
+	put_ustr(r, syscall_arg(regs, 1));
+	put_u32(r, syscall_arg(regs, 2));
+	put_u32(r, syscall_arg(regs, 3));
+	put_u32(r, fchownat_flags_to_ppm(syscall_arg(regs, 4)));
+	rec_submit(r);
+	return 0;
+}
+
+/* open_by_handle_at names no path: the path is the opened file's, rebuilt from the kernel. */
+HANDLER
+int BPF_PROG(sx_open_by_handle_at, struct pt_regs *regs, long ret)
+{
+	__u32 flags = syscall_arg(regs, 2);
+	struct opened o;
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_OPEN_BY_HANDLE_AT_X, 6, DK_OPEN)))
+		return 0;
+	inspect_opened(ret, &o);
+	put_s64(r, ret);
+	put_s64(r, (__s32)syscall_arg(regs, 0));
+	put_u32(r, open_flags_to_ppm(flags) | o.flags);
+	if (ret >= 0)
+		put_file_path(r, fd_file(ret));
+	else
+		put_empty(r);
+	put_u32(r, o.dev);
+	put_u64(r, o.ino);
+	rec_submit(r);
+	return 0;
+}
+
+/* close_range flags (CLOSE_RANGE_UNSHARE, CLOSE_RANGE_CLOEXEC) have libs' values. */
+HANDLER
+int BPF_PROG(sx_close_range, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_CLOSE_RANGE_X, 4, DK_CLOSE)))
+		return 0;
+	put_s64(r, ret);
+	put_u32(r, syscall_arg(regs, 0));
+	put_u32(r, syscall_arg(regs, 1));
+	put_u32(r, syscall_arg(regs, 2) & 6);
 	rec_submit(r);
 	return 0;
 }

@@ -333,4 +333,42 @@ static __always_inline __u64 caps_to_ppm(__u64 caps)
 	return caps & ((1ULL << 41) - 1);
 }
 
+/* mmap/mprotect protections (PPM_PROT_*): READ, WRITE, EXEC, SEM keep their bits; GROWSDOWN and
+ * GROWSUP move down. */
+static __always_inline __u32 prot_to_ppm(__u32 p)
+{
+	return (p & 0xf) | (p & 0x01000000 ? 1 << 4 : 0) | (p & 0x02000000 ? 1 << 5 : 0);
+}
+
+/* mmap flags (PPM_MAP_*). */
+static __always_inline __u32 mmap_flags_to_ppm(__u32 f)
+{
+	__u32 r = f & 3; /* SHARED, PRIVATE */
+
+	if (f & 0x10) r |= 1 << 2;     /* FIXED */
+	if (f & 0x20) r |= 1 << 3;     /* ANONYMOUS */
+	if (f & 0x40) r |= 1 << 4;     /* 32BIT */
+	if (f & 0x4000) r |= 1 << 6;   /* NORESERVE */
+	if (f & 0x8000) r |= 1 << 7;   /* POPULATE */
+	if (f & 0x10000) r |= 1 << 8;  /* NONBLOCK */
+	if (f & 0x100) r |= 1 << 9;    /* GROWSDOWN */
+	if (f & 0x800) r |= 1 << 10;   /* DENYWRITE */
+	if (f & 0x1000) r |= 1 << 11;  /* EXECUTABLE */
+	if (f & 0x2000) r |= 1 << 14;  /* LOCKED */
+	return r;
+}
+
+/* fchownat flags: AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH as libs' fchownat_flags spell them. */
+static __always_inline __u32 fchownat_flags_to_ppm(__u32 f)
+{
+	return (f & 0x100 ? 0x400 : 0) | (f & 0x1000 ? 0x1000 : 0);
+}
+
+/* io_uring_setup flags: IOPOLL and SQPOLL keep their bits, SQ_AFF .. R_DISABLED move up one
+ * (libs keeps bit 2 for IORING_SQ_NEED_WAKEUP). */
+static __always_inline __u32 io_uring_setup_flags_to_ppm(__u32 f)
+{
+	return (f & 3) | ((f & 0x7c) << 1);
+}
+
 #endif

@@ -76,12 +76,23 @@ struct {
 	__uint(value_size, sizeof(__u32));
 } exit_handlers SEC(".maps");
 
-static __always_inline bool syscall_wanted(__u64 nr)
+static __always_inline bool mask_has(const volatile __u64 *mask, __u64 nr)
 {
 	if (nr >= SENSOR_MAX_SYSCALL)
 		return false;
-	return (cfg.syscall_mask[nr >> 6] >> (nr & 63)) & 1;
+	return (mask[nr >> 6] >> (nr & 63)) & 1;
 }
+
+/* x86-64 syscall `nr` is captured. */
+static __always_inline bool syscall_wanted(__u64 nr)
+{
+	return mask_has(cfg.syscall_mask, nr);
+}
+
+/* Set per CPU by the dispatcher before it runs a handler: the syscall being reported is a 32-bit
+ * (compat) one, whose arguments sit in other registers (syscall_arg in task.bpf.h). Nothing nests
+ * on one CPU between the two (see ring_slot in record.bpf.h). */
+__u8 compat_cpu[SENSOR_MAX_CPUS];
 
 static __always_inline bool tgid_ignored(__u32 tgid)
 {

@@ -149,6 +149,29 @@ static __always_inline void emit_exec(struct task_struct *t, long res, bool ok, 
 	rec_submit(r);
 }
 
+/* Threads inside an execveat call. By sched_process_exec the saved syscall number of a
+ * successful execveat reads execve (as libs found), so the syscall's own tracepoint, which only
+ * execveat calls run, marks the thread on entry; the exec event (by the thread's id before the
+ * exec: a non-leader thread takes its leader's id) or the failed call's exit takes the mark off.
+ * Compat (ia32) execveat does not run that tracepoint and is reported as execve. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} in_execveat SEC(".maps");
+
+SEC("tracepoint/syscalls/sys_enter_execveat")
+int on_execveat_enter(void *ctx)
+{
+	__u32 tid = current_tid();
+	__u8 one = 1;
+
+	if (syscall_wanted(NR_EXECVEAT))
+		bpf_map_update_elem(&in_execveat, &tid, &one, BPF_ANY);
+	return 0;
+}
+
 /* Failed execve/execveat. Successful ones return 0 here too, but by then the new image replaced
  * the arguments: they are reported from sched_process_exec instead. */
 HANDLER
@@ -162,8 +185,12 @@ int BPF_PROG(sx_execve, struct pt_regs *regs, long ret)
 HANDLER
 int BPF_PROG(sx_execveat, struct pt_regs *regs, long ret)
 {
-	if (ret != 0)
-		emit_exec(current_task(), ret, false, true, regs, NULL);
+	__u32 tid = current_tid();
+
+	if (ret == 0)
+		return 0;
+	bpf_map_delete_elem(&in_execveat, &tid);
+	emit_exec(current_task(), ret, false, true, regs, NULL);
 	return 0;
 }
 
@@ -172,24 +199,26 @@ static __always_inline bool is_kernel_thread(struct task_struct *t)
 	return BPF_CORE_READ(t, flags) & K_PF_KTHREAD;
 }
 
-/* A successful exec, reported when the new image is in place, as PPME_SYSCALL_EXECVE_19_X for
- * execveat too: as libs found, the saved syscall number reads execve after a successful execveat
- * on x86-64, so the two cannot be told apart here (a failed execveat is an EXECVEAT_X event). */
-static __always_inline int exec_event(struct linux_binprm *bprm)
+/* A successful exec, reported when the new image is in place: as EXECVEAT_X when the thread was
+ * in execveat, else as EXECVE_19_X. */
+static __always_inline int exec_event(struct linux_binprm *bprm, __u32 old_tid)
 {
 	struct task_struct *t = current_task();
+	bool at = bpf_map_lookup_elem(&in_execveat, &old_tid) != NULL;
 
-	if (!(syscall_wanted(NR_EXECVE) || syscall_wanted(NR_EXECVEAT)) || is_kernel_thread(t) ||
+	if (at)
+		bpf_map_delete_elem(&in_execveat, &old_tid);
+	if (!syscall_wanted(at ? NR_EXECVEAT : NR_EXECVE) || is_kernel_thread(t) ||
 	    tgid_ignored(current_tgid(t)))
 		return 0;
-	emit_exec(t, 0, true, false, NULL, BPF_CORE_READ(bprm, filename));
+	emit_exec(t, 0, true, at, NULL, BPF_CORE_READ(bprm, filename));
 	return 0;
 }
 
 TP_PROG("sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	return exec_event(bprm);
+	return exec_event(bprm, old_pid);
 }
 
 #define MAX_THREADS_SCAN 16

@@ -1,4 +1,5 @@
-/* Namespaces, mounts, credentials, tracing, kernel modules, BPF and other privileged calls. */
+/* Namespaces, mounts, root and session changes, credentials, pidfds, tracing, kernel modules, BPF
+ * and other privileged calls. */
 #ifndef SAKER_SYSTEM_BPF_H
 #define SAKER_SYSTEM_BPF_H
 
@@ -232,6 +233,92 @@ int BPF_PROG(sx_capset, struct pt_regs *regs, long ret)
 	put_u64(r, task_caps(t, CAP_SET_INHERITABLE));
 	put_u64(r, task_caps(t, CAP_SET_PERMITTED));
 	put_u64(r, task_caps(t, CAP_SET_EFFECTIVE));
+	rec_submit(r);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_chroot, struct pt_regs *regs, long ret)
+{
+	emit_res_path(regs, ret, PPME_SYSCALL_CHROOT_X, DK_OTHER);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_setsid, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_SETSID_X, 1, DK_OTHER)))
+		return 0;
+	put_s64(r, ret);
+	rec_submit(r);
+	return 0;
+}
+
+/* res + two or three ids as passed: setreuid, setregid, setresgid. */
+static __always_inline void emit_res_ids(struct pt_regs *regs, long ret, __u16 type, int n)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(type, n + 1, DK_OTHER)))
+		return;
+	put_s64(r, ret);
+	put_u32(r, syscall_arg(regs, 0));
+	put_u32(r, syscall_arg(regs, 1));
+	if (n == 3)
+		put_u32(r, syscall_arg(regs, 2));
+	rec_submit(r);
+}
+
+HANDLER
+int BPF_PROG(sx_setreuid, struct pt_regs *regs, long ret)
+{
+	emit_res_ids(regs, ret, PPME_SYSCALL_SETREUID_X, 2);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_setregid, struct pt_regs *regs, long ret)
+{
+	emit_res_ids(regs, ret, PPME_SYSCALL_SETREGID_X, 2);
+	return 0;
+}
+
+HANDLER
+int BPF_PROG(sx_setresgid, struct pt_regs *regs, long ret)
+{
+	emit_res_ids(regs, ret, PPME_SYSCALL_SETRESGID_X, 3);
+	return 0;
+}
+
+/* pidfd_open: fd, pid, flags (PIDFD_NONBLOCK is O_NONBLOCK). */
+HANDLER
+int BPF_PROG(sx_pidfd_open, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_PIDFD_OPEN_X, 3, DK_OTHER)))
+		return 0;
+	put_s64(r, ret);
+	put_s64(r, (__s32)syscall_arg(regs, 0));
+	put_u32(r, syscall_arg(regs, 1) & K_O_NONBLOCK ? 1 : 0);
+	rec_submit(r);
+	return 0;
+}
+
+/* pidfd_getfd: a copy of another process's fd. */
+HANDLER
+int BPF_PROG(sx_pidfd_getfd, struct pt_regs *regs, long ret)
+{
+	struct rec *r;
+
+	if (!(r = rec_begin(PPME_SYSCALL_PIDFD_GETFD_X, 4, DK_OTHER)))
+		return 0;
+	put_s64(r, ret);
+	put_s64(r, (__s32)syscall_arg(regs, 0));
+	put_s64(r, (__s32)syscall_arg(regs, 1));
+	put_u32(r, syscall_arg(regs, 2));
 	rec_submit(r);
 	return 0;
 }

@@ -4,8 +4,20 @@
 #ifndef SAKER_TASK_BPF_H
 #define SAKER_TASK_BPF_H
 
-static __always_inline __u64 syscall_arg(struct pt_regs *regs, int i)
+/* Argument i of the syscall being reported, from the saved user registers: x86-64's calling
+ * convention, or ia32's for a compat syscall (int 0x80, an ia32 binary). */
+static __always_inline __u64 sys_arg(struct pt_regs *regs, int i, bool compat)
 {
+	if (compat) {
+		switch (i) {
+		case 0: return (__u32)KR(regs, bx);
+		case 1: return (__u32)KR(regs, cx);
+		case 2: return (__u32)KR(regs, dx);
+		case 3: return (__u32)KR(regs, si);
+		case 4: return (__u32)KR(regs, di);
+		default: return (__u32)KR(regs, bp);
+		}
+	}
 	switch (i) {
 	case 0: return KR(regs, di);
 	case 1: return KR(regs, si);
@@ -14,6 +26,18 @@ static __always_inline __u64 syscall_arg(struct pt_regs *regs, int i)
 	case 4: return KR(regs, r8);
 	default: return KR(regs, r9);
 	}
+}
+
+/* The dispatcher's verdict for this CPU's current syscall (maps.bpf.h compat_cpu). */
+static __always_inline bool syscall_is_compat(void)
+{
+	return compat_cpu[bpf_get_smp_processor_id() & (SENSOR_MAX_CPUS - 1)];
+}
+
+/* Argument i of the syscall a tail-called handler reports. */
+static __always_inline __u64 syscall_arg(struct pt_regs *regs, int i)
+{
+	return sys_arg(regs, i, syscall_is_compat());
 }
 
 static __always_inline struct pid *task_pid_of_type(struct task_struct *t, enum pid_type type)

@@ -3,6 +3,7 @@
 #include "control.h"
 #include "json.h"
 #include "syscalls.h"
+#include "../bpf/ia32.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,23 +29,37 @@ static void reply_ack(const char *cmd, long value)
 int control_set_syscalls(struct probes *p, char *list)
 {
 	struct sensor_config *cfg = p->cfg;
-	__u64 mask[SENSOR_SYSCALL_WORDS] = {0};
+	__u64 mask[SENSOR_SYSCALL_WORDS] = {0}, ia32[SENSOR_SYSCALL_WORDS] = {0};
 	int procexit = 0, unknown = 0;
 
 	for (char *tok = strtok(list, " ,\t"); tok; tok = strtok(NULL, " ,\t")) {
-		const struct syscall_info *s = syscall_by_token(tok);
-		if (!s) {
+		const struct syscall_info *dec;
+		int nr = syscall_by_token(tok, &dec);
+		if (nr == SYSCALL_UNKNOWN) {
 			reply_error("unknown syscall or event code '%s'", tok);
 			unknown++;
-		} else if (s->nr < 0) {
+		} else if (nr == SYSCALL_PROCEXIT) {
 			procexit = 1;
-		} else {
-			mask[s->nr / 64] |= 1ULL << (s->nr % 64);
+		} else if (nr < SENSOR_MAX_SYSCALL) {
+			mask[nr / 64] |= 1ULL << (nr % 64);
 		}
 	}
-	/* word by word: the probes read the mask concurrently, a torn update is harmless */
+	/* the compat numbers of the same calls (ia32.h), which the dispatcher translates */
+	for (int n = 0; n < IA32_SYSCALLS && n < SENSOR_MAX_SYSCALL; n++) {
+		int x = ia32_to_x64[n];
+		if (x >= 0 && (mask[x / 64] >> (x % 64)) & 1)
+			ia32[n / 64] |= 1ULL << (n % 64);
+	}
+	/* word by word: the probes read the masks concurrently, a torn update is harmless; the
+	 * dispatch mask, tested first, is cleared of removed syscalls first and given new ones last */
 	for (int i = 0; i < SENSOR_SYSCALL_WORDS; i++)
+		cfg->dispatch_mask[i] &= mask[i] | ia32[i];
+	for (int i = 0; i < SENSOR_SYSCALL_WORDS; i++) {
 		cfg->syscall_mask[i] = mask[i];
+		cfg->ia32_mask[i] = ia32[i];
+	}
+	for (int i = 0; i < SENSOR_SYSCALL_WORDS; i++)
+		cfg->dispatch_mask[i] = mask[i] | ia32[i];
 	cfg->procexit = procexit;
 	return unknown;
 }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -30,6 +31,7 @@
 #include "probes.h"
 #include "ring.h"
 #include "syscalls.h"
+#include "syscall-table.h"
 
 enum attach_mode { ATTACH_AUTO, ATTACH_BTF, ATTACH_RAW };
 
@@ -174,6 +176,39 @@ static void install_handlers(struct probes *p)
 	}
 }
 
+/* What each syscall without a decoder becomes (cfg.fallback, cfg.ppm_sc; see fallback_exit in
+ * sensor.bpf.c). */
+static void install_fallbacks(struct probes *p)
+{
+	for (size_t i = 0; i < SYSCALL_TABLE_LEN; i++) {
+		const struct syscall_entry *e = &SYSCALL_TABLE[i];
+		if (e->nr < 0 || e->nr >= SENSOR_MAX_SYSCALL)
+			continue;
+		p->cfg->fallback[e->nr] = (e->event & SENSOR_FALLBACK_EVENT) | (e->res ? SENSOR_FALLBACK_RES : 0);
+		p->cfg->ppm_sc[e->nr] = e->sc;
+	}
+}
+
+/* Whether this kernel runs 32-bit syscalls from a 64-bit process (IA32 emulation built in and
+ * not turned off with ia32_emulation=0): a child makes one through int 0x80 (getpid, ia32
+ * number 20) and either gets its pid back or dies of the fault. */
+static int kernel_accepts_compat(void)
+{
+	pid_t child = fork();
+	int status = 0;
+
+	if (child < 0)
+		return 0;
+	if (child == 0) {
+		long r;
+		asm volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory");
+		_exit(r == getpid() ? 0 : 1);
+	}
+	if (waitpid(child, &status, 0) != child)
+		return 0;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 static __u64 clock_ns(clockid_t id)
 {
 	struct timespec ts;
@@ -244,6 +279,8 @@ int main(int argc, char **argv)
 	struct probes probes;
 	load(&probes, &o);
 	install_handlers(&probes);
+	install_fallbacks(&probes);
+	int compat = kernel_accepts_compat();
 
 	struct sensor_config *cfg = probes.cfg;
 	cfg->boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
@@ -278,9 +315,11 @@ int main(int argc, char **argv)
 	if (err)
 		die(3, "cannot attach to %s: %s", what, strerror(-err));
 	fprintf(stderr,
-		"{\"type\":\"ready\",\"attach\":\"%s\",\"pid\":%d,\"ring_bytes\":%u,\"cpus\":%d,\"syscalls\":%zu}\n",
+		"{\"type\":\"ready\",\"attach\":\"%s\",\"pid\":%d,\"ring_bytes\":%u,\"cpus\":%d,"
+		"\"syscalls\":%zu,\"decoded\":%zu,\"compat\":%s,\"io_uring\":%s}\n",
 		probes.flavour, getpid(), (SENSOR_CHUNK << probes.ring_chunk_bits) * probes.ncpus,
-		probes.ncpus, N_SYSCALLS);
+		probes.ncpus, SYSCALL_TABLE_LEN, N_SYSCALLS, compat ? "true" : "false",
+		probes.uring ? "true" : "false");
 
 	char line[8192];
 	size_t line_len = 0;

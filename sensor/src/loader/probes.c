@@ -1,6 +1,7 @@
 #include "probes.h"
 
 #include <errno.h>
+#include <bpf/btf.h>
 #include <string.h>
 
 #include "sensor.skel.h"
@@ -27,11 +28,32 @@ static unsigned ring_cpus(void)
 	return n > SENSOR_MAX_CPUS ? SENSOR_MAX_CPUS : n > 0 ? n : 1;
 }
 
+/* The io_uring probes need the two tracepoints and the request layouts they read (older kernels
+ * lack some): without them the rest loads, and io_uring submissions stay unseen. */
+static int uring_supported(void)
+{
+	static const char *const types[][2] = {
+		{"btf_trace_io_uring_submit_req", "t"}, {"btf_trace_io_uring_complete", "t"},
+		{"io_open", "s"}, {"io_connect", "s"}, {"io_kiocb", "s"},
+	};
+	struct btf *btf = btf__load_vmlinux_btf();
+	int ok = btf != NULL;
+
+	for (size_t i = 0; ok && i < sizeof(types) / sizeof(types[0]); i++)
+		ok = btf__find_by_name_kind(btf, types[i][0], types[i][1][0] == 't' ? BTF_KIND_TYPEDEF
+										   : BTF_KIND_STRUCT) >= 0;
+	btf__free(btf);
+	return ok;
+}
+
 #define LOAD_SKELETON(SKEL, P, RING_MB)                                                          \
 	do {                                                                                     \
 		struct SKEL *s = SKEL##__open();                                                 \
 		if (!s)                                                                          \
 			return -errno;                                                           \
+		(P)->uring = uring_supported();                                                  \
+		bpf_program__set_autoload(s->progs.on_uring_submit, (P)->uring);                 \
+		bpf_program__set_autoload(s->progs.on_uring_complete, (P)->uring);               \
 		(P)->ncpus = ring_cpus();                                                        \
 		(P)->ring_chunk_bits = ring_chunk_bits((RING_MB), (P)->ncpus);                   \
 		bpf_map__set_max_entries(s->maps.ring_chunks, (P)->ncpus << (P)->ring_chunk_bits); \
@@ -55,6 +77,9 @@ static unsigned ring_cpus(void)
 		(P)->sys_exit = s->progs.sys_exit;                                               \
 		(P)->on_exec = s->progs.on_exec;                                                 \
 		(P)->on_exit = s->progs.on_exit;                                                 \
+		(P)->on_execveat_enter = s->progs.on_execveat_enter;                             \
+		(P)->on_uring_submit = s->progs.on_uring_submit;                                 \
+		(P)->on_uring_complete = s->progs.on_uring_complete;                             \
 	} while (0)
 
 int probes_load(struct probes *p, int raw, unsigned ring_mb)
@@ -71,12 +96,18 @@ int probes_load(struct probes *p, int raw, unsigned ring_mb)
 
 int probes_attach(struct probes *p, const char **what)
 {
-	struct bpf_program *progs[3] = {p->sys_exit, p->on_exec, p->on_exit};
-	const char *tps[3] = {"sys_exit", "sched_process_exec", "sched_process_exit"};
+	struct bpf_program *progs[PROBES_LINKS] = {p->sys_exit, p->on_exec, p->on_exit,
+						   p->on_execveat_enter, p->on_uring_submit,
+						   p->on_uring_complete};
+	const char *tps[PROBES_LINKS] = {"sys_exit", "sched_process_exec", "sched_process_exit",
+					 "syscalls:sys_enter_execveat", "io_uring_submit_req",
+					 "io_uring_complete"};
+	int n = p->uring ? PROBES_LINKS : 4;
 
-	for (int i = 0; i < 3; i++) {
-		p->links[i] = p->raw ? bpf_program__attach_raw_tracepoint(progs[i], tps[i])
-				     : bpf_program__attach(progs[i]);
+	for (int i = 0; i < n; i++) {
+		/* the execveat marker is a classic tracepoint in both builds */
+		p->links[i] = p->raw && i != 3 ? bpf_program__attach_raw_tracepoint(progs[i], tps[i])
+					       : bpf_program__attach(progs[i]);
 		if (!p->links[i]) {
 			*what = tps[i];
 			return -errno;
@@ -87,7 +118,7 @@ int probes_attach(struct probes *p, const char **what)
 
 void probes_detach(struct probes *p)
 {
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < PROBES_LINKS; i++) {
 		bpf_link__destroy(p->links[i]);
 		p->links[i] = NULL;
 	}

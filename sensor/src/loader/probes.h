@@ -8,6 +8,8 @@
 
 #include "../shared.h"
 
+#define PROBES_LINKS 6
+
 struct probes {
 	const char *flavour; /* "tp_btf" or "raw_tp" */
 	int raw;
@@ -18,8 +20,10 @@ struct probes {
 	struct bpf_map *ring_chunks, *overflow, *exit_handlers;
 	unsigned ring_chunk_bits;           /* each CPU ring has 1 << ring_chunk_bits chunks */
 	unsigned ncpus;
-	struct bpf_program *sys_exit, *on_exec, *on_exit;
-	struct bpf_link *links[3];
+	struct bpf_program *sys_exit, *on_exec, *on_exit, *on_execveat_enter, *on_uring_submit,
+		*on_uring_complete;
+	int uring;                          /* the kernel has the io_uring tracepoints the probes use */
+	struct bpf_link *links[PROBES_LINKS];
 	void *skel;
 	void (*destroy_skel)(void *skel);
 };
@@ -27,7 +31,8 @@ struct probes {
 /* Opens and loads one build, with rings of ring_mb MiB in all (at least 1 MiB per CPU);
  * 0 or a negative errno (from the kernel or libbpf). */
 int probes_load(struct probes *p, int raw, unsigned ring_mb);
-/* Attaches the three entry programs; 0 or a negative errno, with *what set to the tracepoint. */
+/* Attaches the entry programs (the io_uring ones when p->uring); 0 or a negative errno, with
+ * *what set to the tracepoint. */
 int probes_attach(struct probes *p, const char **what);
 void probes_detach(struct probes *p);
 void probes_destroy(struct probes *p);

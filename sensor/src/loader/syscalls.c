@@ -1,10 +1,12 @@
 #include "syscalls.h"
 #include "../bpf/events.h"
+#include "syscall-table.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* x86-64 numbers, from <asm/unistd_64.h>. */
+/* The syscalls with a decoder (BPF program sx_<name>); x86-64 numbers, from <asm/unistd_64.h>.
+ * Every other syscall in syscall-table.c is captured too, as a generic event. */
 const struct syscall_info SYSCALLS[] = {
 	{"execve", 59, PPME_SYSCALL_EXECVE_19_X},
 	{"execveat", 322, PPME_SYSCALL_EXECVEAT_X},
@@ -67,21 +69,71 @@ const struct syscall_info SYSCALLS[] = {
 	{"userfaultfd", 323, PPME_SYSCALL_USERFAULTFD_X},
 	{"prctl", 157, PPME_SYSCALL_PRCTL_X},
 	{"capset", 126, PPME_SYSCALL_CAPSET_X},
+	{"chown", 92, PPME_SYSCALL_CHOWN_X},
+	{"lchown", 94, PPME_SYSCALL_LCHOWN_X},
+	{"fchown", 93, PPME_SYSCALL_FCHOWN_X},
+	{"fchownat", 260, PPME_SYSCALL_FCHOWNAT_X},
+	{"open_by_handle_at", 304, PPME_SYSCALL_OPEN_BY_HANDLE_AT_X},
+	{"close_range", 436, PPME_SYSCALL_CLOSE_RANGE_X},
+	{"kill", 62, PPME_SYSCALL_KILL_X},
+	{"tkill", 200, PPME_SYSCALL_TKILL_X},
+	{"tgkill", 234, PPME_SYSCALL_TGKILL_X},
+	{"chroot", 161, PPME_SYSCALL_CHROOT_X},
+	{"setsid", 112, PPME_SYSCALL_SETSID_X},
+	{"setreuid", 113, PPME_SYSCALL_SETREUID_X},
+	{"setregid", 114, PPME_SYSCALL_SETREGID_X},
+	{"setresgid", 119, PPME_SYSCALL_SETRESGID_X},
+	{"pidfd_open", 434, PPME_SYSCALL_PIDFD_OPEN_X},
+	{"pidfd_getfd", 438, PPME_SYSCALL_PIDFD_GETFD_X},
+	{"mmap", 9, PPME_SYSCALL_MMAP_X},
+	{"mprotect", 10, PPME_SYSCALL_MPROTECT_X},
+	{"process_vm_readv", 310, PPME_SYSCALL_PROCESS_VM_READV_X},
+	{"process_vm_writev", 311, PPME_SYSCALL_PROCESS_VM_WRITEV_X},
+	{"read", 0, PPME_SYSCALL_READ_X},
+	{"write", 1, PPME_SYSCALL_WRITE_X},
+	{"pread64", 17, PPME_SYSCALL_PREAD_X},
+	{"pwrite64", 18, PPME_SYSCALL_PWRITE_X},
+	{"readv", 19, PPME_SYSCALL_READV_X},
+	{"writev", 20, PPME_SYSCALL_WRITEV_X},
+	{"preadv", 295, PPME_SYSCALL_PREADV_X},
+	{"pwritev", 296, PPME_SYSCALL_PWRITEV_X},
+	{"io_uring_setup", 425, PPME_SYSCALL_IO_URING_SETUP_X},
+	{"io_uring_enter", 426, PPME_SYSCALL_IO_URING_ENTER_X},
+	{"io_uring_register", 427, PPME_SYSCALL_IO_URING_REGISTER_X},
 };
 
 const size_t N_SYSCALLS = sizeof(SYSCALLS) / sizeof(SYSCALLS[0]);
 
-const struct syscall_info *syscall_by_token(const char *token)
+/* The decoded syscall of x86-64 number `nr`, or NULL. */
+static const struct syscall_info *decoded(int nr)
+{
+	for (size_t i = 0; i < N_SYSCALLS; i++)
+		if (SYSCALLS[i].nr == nr)
+			return &SYSCALLS[i];
+	return NULL;
+}
+
+int syscall_by_token(const char *token, const struct syscall_info **dec)
 {
 	char *end;
 	long code = strtol(token, &end, 10);
 	int numeric = *token && !*end;
 
-	for (size_t i = 0; i < N_SYSCALLS; i++) {
-		const struct syscall_info *s = &SYSCALLS[i];
-		if (numeric ? (code == s->exit_code || code == s->exit_code - 1)
-			    : strcmp(token, s->name) == 0)
-			return s;
+	*dec = NULL;
+	if (!numeric && strcmp(token, "procexit") == 0)
+		return SYSCALL_PROCEXIT;
+	if (numeric && (code == PPME_PROCEXIT_1_E || code == PPME_PROCEXIT_1_E - 1))
+		return SYSCALL_PROCEXIT;
+	for (size_t i = 0; i < SYSCALL_TABLE_LEN; i++) {
+		const struct syscall_entry *e = &SYSCALL_TABLE[i];
+		/* event codes: the enter or exit code of the event produced, decoded or not */
+		int event = decoded(e->nr) ? decoded(e->nr)->exit_code : e->event;
+		int match = numeric ? event > 1 && (code == event || code == event - 1)
+				    : strcmp(token, e->name) == 0 || strcmp(token, e->kernel) == 0;
+		if (match) {
+			*dec = decoded(e->nr);
+			return e->nr;
+		}
 	}
-	return NULL;
+	return SYSCALL_UNKNOWN;
 }

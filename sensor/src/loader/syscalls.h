@@ -1,6 +1,6 @@
-/* The syscalls the sensor decodes: name (as rules and the control protocol spell it), x86-64
- * number, and the libs exit event it produces. The BPF handler of `name` is the program
- * "sx_<name>". */
+/* The syscalls the sensor decodes: kernel name, x86-64 number, and the libs exit event it
+ * produces. The BPF handler of `name` is the program "sx_<name>". The others (syscall-table.h)
+ * reach the engine as generic events. */
 #ifndef SAKER_SYSCALLS_H
 #define SAKER_SYSCALLS_H
 
@@ -15,7 +15,12 @@ struct syscall_info {
 extern const struct syscall_info SYSCALLS[];
 extern const size_t N_SYSCALLS;
 
-/* By name, or by libs event code (enter or exit code of the event emitted); NULL if unknown. */
-const struct syscall_info *syscall_by_token(const char *token);
+#define SYSCALL_PROCEXIT -1
+#define SYSCALL_UNKNOWN -2
+
+/* The x86-64 number of a syscall named by its evt.type name, its kernel name, or the libs event
+ * code (enter or exit) it produces; SYSCALL_PROCEXIT for the process-exit event, SYSCALL_UNKNOWN
+ * otherwise. `*decoded`: its entry in SYSCALLS when it has a decoder, else NULL. */
+int syscall_by_token(const char *token, const struct syscall_info **decoded);
 
 #endif

@@ -2,3 +2,4 @@
 // commands that load rules without running an agent (validate, list): no sensor, no metrics.
 
 export { DEFAULT_RULES_FILE, loadRules, loadRunnableRules, rulesPaths } from '../rules-files.js';
+export { liveCoverage } from '../live-coverage.js';

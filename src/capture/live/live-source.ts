@@ -37,6 +37,16 @@ export class LiveSource implements EventSource {
     return this.sensor?.attach ?? '';
   }
 
+  /** The kernel runs 32-bit (compat) syscalls, which the sensor translates (once started). */
+  get compat(): boolean {
+    return this.sensor?.compat ?? false;
+  }
+
+  /** The kernel has the io_uring tracepoints: ring opens and connects are seen (once started). */
+  get ioUring(): boolean {
+    return this.sensor?.ioUring ?? false;
+  }
+
   /** The sensor's pid, once started. */
   get sensorPid(): number {
     return this.sensor?.pid ?? 0;

@@ -12,7 +12,7 @@ import type { Readable, Writable } from 'node:stream';
 import { EventView } from '../../events/index.js';
 import { packageRoot } from '../../package-root.js';
 import { RecordSplitter, RecordStreamError } from './record-splitter.js';
-import { SENSOR_SYSCALLS } from './syscall-set.js';
+import { CAPTURABLE_SYSCALLS } from './syscall-set.js';
 
 export type SensorErrorCode = 'not-built' | 'not-root' | 'bpf-refused' | 'bad-option' | 'exited' | 'protocol';
 
@@ -85,9 +85,11 @@ export function findSensorBinary(root = packageRoot()): string {
   return path;
 }
 
+const CAPTURABLE = new Set(CAPTURABLE_SYSCALLS);
+
 function checkSyscalls(names: Iterable<string>): string[] {
   const list = [...new Set(names)];
-  const bad = list.filter((n) => !SENSOR_SYSCALLS.includes(n));
+  const bad = list.filter((n) => !CAPTURABLE.has(n));
   if (bad.length) throw new SensorError('bad-option', `the sensor does not support: ${bad.join(', ')}`);
   return list;
 }
@@ -106,6 +108,11 @@ export class LiveSensor {
   attach = '';
   /** The sensor's pid (its own events are ignored in the kernel). */
   pid = 0;
+  /** The kernel runs 32-bit (compat) syscalls, which the sensor translates to their 64-bit
+   *  events; false: int 0x80 and ia32 binaries fault, nothing to see. */
+  compat = false;
+  /** The kernel has the io_uring tracepoints: ring opens and connects are reported. */
+  ioUring = false;
 
   private readonly view = new EventView();
   private readonly splitter = new RecordSplitter();
@@ -268,6 +275,8 @@ export class LiveSensor {
       case 'ready':
         this.attach = String(msg.attach);
         this.pid = Number(msg.pid);
+        this.compat = msg.compat === true;
+        this.ioUring = msg.io_uring === true;
         if (head?.cmd === 'ready') this.settle(head);
         break;
       case 'ack':

@@ -1,10 +1,14 @@
 // Which syscalls the sensor captures. Rules name event types (evt.type); the sensor takes syscall
 // names and turns them into an in-kernel bitmap, so only what loaded rules and state tracking
 // need ever leaves the kernel (Falco's "adaptive syscall set").
-import { EC, EF, EVENT_TABLE } from '../../events/index.js';
+import { EC, EF } from '../../events/index.js';
+import { EVENT_TABLE } from '../../events/index.js';
+import { X64_SYSCALLS } from './x64-syscalls.js';
 
-/** Everything the sensor can decode: syscall names, plus procexit (process exit, not a syscall).
- *  Must match sensor/src/loader/syscalls.c (checked by syscall-set.test.ts). */
+/** What the sensor decodes with parameters, apart from HIGH_VOLUME_SYSCALLS: evt.type names,
+ *  plus procexit (process exit, not a syscall); what `saker capture` records. Every other x86-64
+ *  syscall (X64_SYSCALLS) is captured too when asked for, as its libs event carrying only the
+ *  return value, or as a generic event (evt.type is still its name). */
 export const SENSOR_SYSCALLS: readonly string[] = [
   'execve', 'execveat', 'clone', 'clone3', 'fork', 'vfork', 'procexit',
   'open', 'openat', 'openat2', 'creat', 'close', 'dup', 'dup2', 'dup3',
@@ -15,9 +19,26 @@ export const SENSOR_SYSCALLS: readonly string[] = [
   'sendto', 'sendmsg', 'recvfrom', 'recvmsg', 'socketpair',
   'unshare', 'setns', 'ptrace', 'mount', 'umount2', 'bpf', 'setuid', 'setgid', 'setresuid',
   'init_module', 'finit_module', 'userfaultfd', 'prctl', 'capset',
+  'chown', 'lchown', 'fchown', 'fchownat', 'open_by_handle_at', 'close_range',
+  'kill', 'tkill', 'tgkill', 'chroot', 'setsid', 'setreuid', 'setregid', 'setresgid',
+  'pidfd_open', 'pidfd_getfd', 'process_vm_readv', 'process_vm_writev',
+  'io_uring_setup', 'io_uring_enter', 'io_uring_register',
 ];
 
-const SUPPORTED = new Set(SENSOR_SYSCALLS);
+/** Decoded too, but only captured when a rule names them: every process makes many of these
+ *  (data I/O, memory mappings), and evt.buffer copies are the costliest records there are. */
+export const HIGH_VOLUME_SYSCALLS: readonly string[] = [
+  'read', 'write', 'pread', 'pwrite', 'readv', 'writev', 'preadv', 'pwritev', 'mmap', 'mprotect',
+];
+
+/** Every name the sensor decodes (sensor/src/loader/syscalls.c). */
+export const DECODED_SYSCALLS: readonly string[] = [...SENSOR_SYSCALLS, ...HIGH_VOLUME_SYSCALLS];
+
+/** Every name the sensor can capture: decoded or not. */
+export const CAPTURABLE_SYSCALLS: readonly string[] = [...new Set([...DECODED_SYSCALLS, ...X64_SYSCALLS])];
+
+const SUPPORTED = new Set(CAPTURABLE_SYSCALLS);
+const DECODED = new Set(DECODED_SYSCALLS);
 const DATA_IO = EC.IO_READ | EC.IO_WRITE;
 
 /** What thread and fd state tracking needs whatever the rules: the supported syscalls whose
@@ -51,9 +72,9 @@ export interface SyscallSelection {
 }
 
 /** The process-state syscalls repair always adds (libs' list, less what the sensor does not
- *  decode: chroot, setpgid, setresgid, setsid and the 32-bit variants). */
+ *  decode: setpgid and the 32-bit variants). */
 const REPAIR_PROCESS = ['clone', 'clone3', 'fork', 'vfork', 'execve', 'execveat', 'fchdir', 'chdir', 'capset',
-  'setgid', 'setresuid', 'setuid', 'prctl'];
+  'chroot', 'setgid', 'setresgid', 'setresuid', 'setsid', 'setuid', 'prctl'];
 
 /** Categories (EC bits) of the events of each syscall name. */
 const CATEGORY = new Map<string, number>();
@@ -81,8 +102,8 @@ function repaired(set: ReadonlySet<string>): Set<string> {
  * custom set's names); repair without custom names replaces that with the rule syscalls
  * repaired; "!name" entries are removed; repair with a custom set repairs the result; procexit
  * is always there (without it the thread table would only grow). Unlike Falco without -A,
- * supported high-volume syscalls the rules name (sendto, recvmsg ...) are kept: the sensor
- * decodes none of the really busy ones (read, write, poll ...).
+ * high-volume syscalls the rules name (read, write, sendto ...) are kept: a rule that names
+ * them asked for them.
  */
 export function selectSyscalls(eventTypes: Iterable<string>, base: BaseSyscalls = DEFAULT_BASE_SYSCALLS): SyscallSelection {
   const rules = new Set<string>();
@@ -115,19 +136,17 @@ export function syscallsFor(eventTypes: Iterable<string>): string[] {
   return selectSyscalls(eventTypes).syscalls;
 }
 
-/** Syscall names of libs event codes (e.g. a rule index keyed by code). */
-export function namesOfCodes(codes: Iterable<number>): string[] {
-  const names: string[] = [];
-  for (const c of codes) {
-    const e = EVENT_TABLE[c];
-    if (e) names.push(e.name);
-  }
-  return names;
-}
-
 /** Event types rules ask for that the sensor cannot produce, for a warning. */
 export function unsupportedEventTypes(eventTypes: Iterable<string>): string[] {
   const out = new Set<string>();
   for (const name of eventTypes) if (!SUPPORTED.has(name)) out.add(name);
+  return [...out].sort();
+}
+
+/** Syscalls rules ask for that the sensor captures without their parameters (the event carries
+ *  the return value at most): rules on them fire, but fields read from the parameters are empty. */
+export function undecodedEventTypes(eventTypes: Iterable<string>): string[] {
+  const out = new Set<string>();
+  for (const name of eventTypes) if (SUPPORTED.has(name) && !DECODED.has(name)) out.add(name);
   return [...out].sort();
 }

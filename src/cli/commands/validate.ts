@@ -3,13 +3,14 @@
 import { loadConfig } from '../../config/index.js';
 import { toFalcoValidationJson, toSakerValidation } from '../../rules/index.js';
 import { COMMON_OPTIONS, parse } from '../args.js';
-import { loadRules, rulesPaths } from '../../agent/rules-files/index.js';
+import { liveCoverage, loadRules, rulesPaths } from '../../agent/rules-files/index.js';
 
 export const VALIDATE_HELP = `Usage: saker validate [-r FILE|DIR]... [-c CONFIG] [-o key=value]... [--json | --falco-json]
 
 Loads the rules files in order (later files may append to or override earlier ones) and reports
 errors and warnings with file, line and column. Without -r: the configuration's rules_files, else
-Saker's built-in rules. Exit status 0 when every file is valid, 1 otherwise.
+Saker's built-in rules. Rules naming event types the live sensor does not produce (or produces
+without parameters) are warned of on stderr. Exit status 0 when every file is valid, 1 otherwise.
   --json        {"rules", "enabled_rules", "macros", "lists", "errors": [...], "warnings": [...]}
                 each error/warning: {file, line, column, code, message, item_type, item_name}
   --falco-json  Falco's {"falco_load_results": [...]} (as falco -V ... -o json_output=true)
@@ -32,5 +33,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
       process.stdout.write(`${c.rules} rules (${c.enabled_rules} enabled), ${c.macros} macros, ${c.lists} lists\n`);
     }
   }
+  // rules that load but that the live sensor cannot (fully) feed: said on stderr, as `run` says it
+  if (loaded.successful) for (const w of liveCoverage(loaded.ruleset).warnings) process.stderr.write(`saker: warning: ${w}\n`);
   return loaded.successful ? 0 : 1;
 }
