@@ -3,6 +3,7 @@
 // event blocks (V2, or V2 with flags; the large variants for EF_LARGE_PAYLOAD events).
 // Output is buffered and flushed to a file or stream, optionally gzip-compressed.
 import { createWriteStream } from 'node:fs';
+import { openOutputFile } from './safe-file.js';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import { EF } from '../../events/event-info.js';
@@ -30,6 +31,8 @@ export interface ScapWriterOptions {
    * in its tables; events keep every event and parameter.
    */
   sysdigFdTypes?: boolean;
+  /** A file path target: truncate an existing regular file (default: refuse; see safe-file.ts). */
+  overwrite?: boolean;
 }
 
 const FLUSH_AT = 1 << 20;
@@ -101,7 +104,8 @@ export class ScapWriter {
   events = 0;
 
   constructor(target: string | NodeJS.WritableStream, private readonly opts: ScapWriterOptions = {}) {
-    const base = typeof target === 'string' ? createWriteStream(target) : target;
+    // A new file is created 0600 without following a symlink at its path (safe-file.ts).
+    const base = typeof target === 'string' ? createWriteStream('', { fd: openOutputFile(target, { overwrite: opts.overwrite }) }) : target;
     this.file = base;
     if (opts.gzip) {
       const gz = createGzip();
