@@ -4,7 +4,8 @@
 // followed, and an existing file is not truncated unless the caller asked for that.
 import { closeSync, constants, fchmodSync, fstatSync, ftruncateSync, openSync } from 'node:fs';
 
-const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_CLOEXEC } = constants;
+// (libuv adds O_CLOEXEC to every open itself.)
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = constants;
 
 export interface OutputFileOptions {
   /** Truncate and reuse an existing regular file (default false: an existing file is an error). */
@@ -29,14 +30,14 @@ export class OutputFileError extends Error {
 export function openOutputFile(path: string, opts: OutputFileOptions = {}): number {
   const mode = opts.mode ?? 0o600;
   try {
-    return openSync(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    return openSync(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'EEXIST') throw explain(path, e as NodeJS.ErrnoException);
   }
   let fd: number;
   try {
-    fd = openSync(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    fd = openSync(path, O_WRONLY | O_NOFOLLOW);
   } catch (e) {
     throw explain(path, e as NodeJS.ErrnoException);
   }
