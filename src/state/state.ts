@@ -181,6 +181,11 @@ export class State implements StateView {
   }
 
   /** Stops background work (container metadata lookups). */
+  /** Settles once the container users read off the event loop so far are in the tables. */
+  usersRead(): Promise<void> {
+    return this.users.idle();
+  }
+
   close(): void {
     this.containers.close();
   }
