@@ -37,6 +37,28 @@ export interface StateOptions {
   containerdState?: string;
 }
 
+/** State.bounds: sizes of the bounded tables and the counts of what their bounds dropped. */
+export interface StateBounds {
+  threads: number;
+  threadsMax: number;
+  threadsDropped: number;
+  fds: number;
+  fdsMax: number;
+  fdsDropped: number;
+  untrackedTids: number;
+  untrackedHits: number;
+  containers: number;
+  containersEvicted: number;
+  containerLookupsQueued: number;
+  containerLookupsDropped: number;
+  cgroupPathCache: number;
+  userTables: number;
+  userTablesDropped: number;
+  usersDropped: number;
+  userFilesRefused: number;
+  userReadsDropped: number;
+}
+
 export class State implements StateView {
   readonly threads: ThreadTable;
   readonly users: UserTables;
@@ -60,7 +82,10 @@ export class State implements StateView {
         quickLookup = runcStateFileLookup(opts.containerLookup?.runcRoots);
       }
     }
-    this.containers = new ContainerRegistry({ lookup, quickLookup, containerdState: opts.containerdState });
+    this.containers = new ContainerRegistry({
+      lookup, quickLookup, containerdState: opts.containerdState,
+      onRemove: (id) => this.users.dropContainer(id),
+    });
     this.scanner = this.live ? new ProcScanner({ procRoot, bootTs }) : undefined;
     const scanner = this.scanner;
     this.parser = new StateParser({
@@ -181,6 +206,26 @@ export class State implements StateView {
   }
 
   /** Stops background work (container metadata lookups). */
+  /**
+   * Every bounded table's size and what its bound dropped, for metrics (the agent registers
+   * them): threads, fds over all processes, untracked tids, containers and their lookup queue,
+   * the cgroup path cache, user tables.
+   */
+  get bounds(): StateBounds {
+    const c = this.containers.sizes;
+    const u = this.users.stats;
+    const b = this.parser.fdBudget;
+    return {
+      threads: this.threads.threads.size, threadsMax: this.threads.maxThreads, threadsDropped: this.threads.droppedFull,
+      fds: b.total, fdsMax: b.max, fdsDropped: b.dropped,
+      untrackedTids: this.parser.untracked.size, untrackedHits: this.parser.untracked.hits,
+      containers: c.containers, containersEvicted: this.containers.stats.evicted,
+      containerLookupsQueued: c.queued, containerLookupsDropped: this.containers.stats.queueDropped, cgroupPathCache: c.pathCache,
+      userTables: u.containers, userTablesDropped: u.containersDropped, usersDropped: u.usersDropped,
+      userFilesRefused: u.filesRefused, userReadsDropped: u.readsDropped,
+    };
+  }
+
   /** Settles once the container users read off the event loop so far are in the tables. */
   usersRead(): Promise<void> {
     return this.users.idle();
