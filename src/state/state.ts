@@ -62,6 +62,8 @@ export interface StateBounds {
   usersDropped: number;
   userFilesRefused: number;
   userReadsDropped: number;
+  dnsAddresses: number;
+  dnsAddressesDropped: number;
 }
 
 export class State implements StateView {
@@ -233,6 +235,7 @@ export class State implements StateView {
       containerLookupsQueued: c.queued, containerLookupsDropped: this.containers.stats.queueDropped, cgroupPathCache: c.pathCache,
       userTables: u.containers, userTablesDropped: u.containersDropped, usersDropped: u.usersDropped,
       userFilesRefused: u.filesRefused, userReadsDropped: u.readsDropped,
+      dnsAddresses: this.hostNames.addresses, dnsAddressesDropped: this.hostNames.addressesDropped,
     };
   }
 
