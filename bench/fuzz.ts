@@ -19,6 +19,7 @@ process.removeAllListeners('warning');
 
 console.log(`fuzz: ${inputs} inputs per target, seed ${seed}`);
 let bad = 0;
+const results: Array<{ target: string; inputs: number; perSecond: number; refused: number; crashes: number; hangs: number }> = [];
 for (const t of FUZZ_TARGETS) {
   if (only !== undefined && !t.name.includes(only)) continue;
   const r = runFuzz(t, { inputs, seed, hangMs: 1000 });
@@ -28,6 +29,8 @@ for (const t of FUZZ_TARGETS) {
   for (const c of r.crashes.slice(0, 5)) console.log(`  crash: ${c.input}\n    ${c.error.replace(/\n/g, '\n    ')}`);
   for (const s of r.slow.slice(0, 5)) console.log(`  hang (${s.ms.toFixed(0)} ms): ${s.input}`);
   bad += r.crashes.length + r.slow.length;
+  results.push({ target: t.name, inputs: r.inputs, perSecond: Math.round(r.inputs / r.seconds), refused: r.refused, crashes: r.crashes.length, hangs: r.slow.length });
 }
 console.log(bad === 0 ? 'fuzz: 0 crashes, 0 hangs' : `fuzz: ${bad} failures`);
+console.log(JSON.stringify({ bench: 'fuzz', seed, results }));
 process.exitCode = bad === 0 ? 0 : 1;
