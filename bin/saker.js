@@ -61,19 +61,18 @@ function runBundle(file) {
 
 /** True when `dir` is a directory owned by the running user that only its owner can write to. */
 function ownDirectory(dir) {
-  try {
-    const st = statSync(dir);
-    return st.isDirectory() && st.uid === process.getuid() && (st.mode & 0o022) === 0;
-  } catch {
-    return false;
-  }
+  return ownedOnly(dir, statSync, (st) => st.isDirectory());
 }
 
 /** True when `file` is a regular file (not a link) of the running user that only it can write. */
 function ownFile(file) {
+  return ownedOnly(file, lstatSync, (st) => st.isFile());
+}
+
+function ownedOnly(path, stat, isKind) {
   try {
-    const st = lstatSync(file);
-    return st.isFile() && st.uid === process.getuid() && (st.mode & 0o022) === 0;
+    const st = stat(path);
+    return isKind(st) && st.uid === process.getuid() && (st.mode & 0o022) === 0;
   } catch {
     return false;
   }

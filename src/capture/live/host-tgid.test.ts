@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostTgid, parseNsPid } from './host-tgid.js';
@@ -29,6 +29,16 @@ test('hostTgid is process.pid in the initial pid namespace', () => {
 test('hostTgid takes NSpid\'s outer pid in a child namespace seen through the host procfs', () => {
   const root = fakeProc('pid:[4026532999]', '4242\t1', 'pid:[4026531836]');
   assert.equal(hostTgid(root, 1), 4242);
+});
+
+test('hostTgid falls back on kthreadd (pid 2, no parent) when pid 1\'s namespace link is refused', () => {
+  const root = fakeProc('pid:[4026532999]', '4242\t1', 'pid:[4026531836]');
+  rmSync(join(root, '1', 'ns', 'pid'));
+  mkdirSync(join(root, '2'));
+  writeFileSync(join(root, '2', 'status'), 'Name:\tkthreadd\nState:\tS\nPPid:\t0\n');
+  assert.equal(hostTgid(root, 1), 4242);
+  writeFileSync(join(root, '2', 'status'), 'Name:\tsh\nState:\tS\nPPid:\t1\n');
+  assert.equal(hostTgid(root, 1), undefined, 'a child namespace\'s procfs: pid 2 is an ordinary process');
 });
 
 test('hostTgid is unknown (never the namespaced pid) with a namespace-local procfs', () => {

@@ -37,7 +37,23 @@ export function hostTgid(procRoot = '/proc', pid = process.pid): number | undefi
   }
   const ids = parseNsPid(status);
   // NSpid starts at the namespace of the procfs mount: its first entry is a host pid only when that
-  // procfs is the initial namespace's, which its pid 1 (the host's init) shows.
-  if (ids.length >= 2 && readlinkOr(`${procRoot}/1/ns/pid`) === INIT_PID_NS) return ids[0];
+  // procfs is the initial namespace's.
+  if (ids.length >= 2 && procfsIsInitial(procRoot)) return ids[0];
   return undefined;
+}
+
+/**
+ * Whether the procfs at `procRoot` numbers the initial pid namespace: its pid 1's namespace link
+ * says so, or, where reading that link across namespaces is refused (EACCES), its pid 2 is the
+ * kernel's kthreadd, which has no parent (PPid 0) and exists only in the initial namespace.
+ */
+function procfsIsInitial(procRoot: string): boolean {
+  const link = readlinkOr(`${procRoot}/1/ns/pid`);
+  if (link !== undefined) return link === INIT_PID_NS;
+  try {
+    const st = readFileSync(`${procRoot}/2/status`, 'latin1');
+    return /^Name:\s*kthreadd$/m.test(st) && /^PPid:\s*0$/m.test(st);
+  } catch {
+    return false;
+  }
 }

@@ -3,20 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createGzip, gzipSync } from 'node:zlib';
-import { BLOCK, SHB_MAGIC, ScapFormatError } from './file-format.js';
+import { BLOCK, ScapFormatError } from './file-format.js';
 import { readScap } from './reader.js';
+import { sectionHeaderBlock } from './writer.js';
 
-function sectionHeader(): Buffer {
-  const b = Buffer.alloc(28);
-  b.writeUInt32LE(BLOCK.SECTION_HEADER, 0);
-  b.writeUInt32LE(28, 4);
-  b.writeUInt32LE(SHB_MAGIC, 8);
-  b.writeUInt16LE(1, 12);
-  b.writeUInt16LE(2, 14);
-  b.writeBigInt64LE(-1n, 16);
-  b.writeUInt32LE(28, 24);
-  return b;
-}
+const sectionHeader = sectionHeaderBlock;
 
 function blockHeader(type: number, len: number): Buffer {
   const b = Buffer.alloc(8);

@@ -92,6 +92,19 @@ export function ipv6Bytes(s: string | undefined): Buffer {
   return out;
 }
 
+/** A section header block: version 1.2, little-endian, section length unknown (-1). */
+export function sectionHeaderBlock(): Buffer {
+  const b = Buffer.alloc(28);
+  b.writeUInt32LE(BLOCK.SECTION_HEADER, 0);
+  b.writeUInt32LE(28, 4);
+  b.writeUInt32LE(SHB_MAGIC, 8);
+  b.writeUInt16LE(1, 12);
+  b.writeUInt16LE(2, 14);
+  b.writeBigInt64LE(-1n, 16);
+  b.writeUInt32LE(28, 24);
+  return b;
+}
+
 export class ScapWriter {
   private readonly sink: NodeJS.WritableStream;
   private readonly file: NodeJS.WritableStream | undefined;
@@ -146,14 +159,7 @@ export class ScapWriter {
   }
 
   private writeSectionHeader(): void {
-    const b = Buffer.alloc(28);
-    b.writeUInt32LE(BLOCK.SECTION_HEADER, 0);
-    b.writeUInt32LE(28, 4);
-    b.writeUInt32LE(SHB_MAGIC, 8);
-    b.writeUInt16LE(1, 12);
-    b.writeUInt16LE(2, 14);
-    b.writeBigInt64LE(-1n, 16);
-    b.writeUInt32LE(28, 24);
+    const b = sectionHeaderBlock();
     this.pending.push(b);
     this.pendingBytes += b.length;
   }
