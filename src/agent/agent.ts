@@ -94,7 +94,7 @@ export class Agent implements AgentHandle {
   private sensorDown = false;
   private gapNs = 0;
   private readonly done: Promise<void>;
-  private settle!: (err?: unknown) => void;
+  private settle!: (err?: Error) => void;
 
   constructor(private readonly opts: AgentOptions) {
     this.cfg = opts.config;
@@ -108,7 +108,7 @@ export class Agent implements AgentHandle {
     });
     this.src = 'live' in opts.source ? this.newLiveSource([]) : new ScapFileSource(opts.source.capture, { numbering: 'delivered' });
     this.done = new Promise((resolve, reject) => {
-      this.settle = (err?: unknown) => (err === undefined ? resolve() : reject(err));
+      this.settle = (err?: Error) => (err === undefined ? resolve() : reject(err));
     });
     this.done.catch(() => {});
     this.outputs = new AlertWriter(this.cfg, opts.stdout);
@@ -187,7 +187,7 @@ export class Agent implements AgentHandle {
       if (source instanceof LiveSource && this.opts.restart !== false) void this.restartSensor(err as Error);
       else {
         this.phase = 'failed';
-        this.settle(err);
+        this.settle(err as Error);
       }
     });
   }
@@ -218,7 +218,7 @@ export class Agent implements AgentHandle {
         err = e as Error;
         if (attempt >= (policy.maxAttempts ?? Infinity)) {
           this.phase = 'failed';
-          this.settle(e);
+          this.settle(e as Error);
           return;
         }
         delay = Math.min(delay * 2, policy.maxDelayMs ?? 30_000);
