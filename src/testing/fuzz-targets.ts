@@ -34,7 +34,7 @@ export interface FuzzTarget<T> {
 
 type Mutation = { op: 0 | 1 | 2 | 3 | 4; pos: number; len: number; byte: number };
 const mutationArb: fc.Arbitrary<Mutation> = fc.record({
-  op: fc.constantFrom(0, 1, 2, 3, 4) as fc.Arbitrary<0 | 1 | 2 | 3 | 4>,
+  op: fc.constantFrom<Array<0 | 1 | 2 | 3 | 4>>(0, 1, 2, 3, 4),
   pos: fc.nat(),
   len: fc.integer({ min: 1, max: 64 }),
   byte: fc.integer({ min: 0, max: 255 }),
