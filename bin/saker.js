@@ -8,7 +8,7 @@
 // CommonJS (bin/package.json): Node starts a CommonJS entry a few ms sooner than an ES module,
 // whose loader has to be set up first, and the bundle is CommonJS anyway.
 'use strict';
-const { existsSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { existsSync, lstatSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { dirname, join } = require('node:path');
 const { pathToFileURL } = require('node:url');
@@ -31,21 +31,24 @@ else {
 function runBundle(file) {
   const command = COMMANDS.has(process.argv[2]) ? process.argv[2] : 'main';
   const cacheFile = `${file}.${command}.cache`;
+  // The cache is compiled code V8 runs: used and written only in a directory the running user
+  // owns and no one else may write to, so that no other user can plant or swap it.
+  const ours = ownDirectory(dirname(cacheFile));
   let cachedData;
   try {
-    cachedData = readFileSync(cacheFile);
+    if (ours && ownFile(cacheFile)) cachedData = readFileSync(cacheFile);
   } catch {
     // none yet
   }
   const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`;
   const script = new vm.Script(source, { filename: file, cachedData });
-  if (cachedData === undefined || script.cachedDataRejected) {
+  if (ours && (cachedData === undefined || script.cachedDataRejected)) {
     // At exit the cache holds every function this run compiled, not only the top level. Best
     // effort: a read-only install just runs without one.
     process.once('exit', () => {
       try {
         const tmp = `${cacheFile}.${process.pid}`;
-        writeFileSync(tmp, script.createCachedData());
+        writeFileSync(tmp, script.createCachedData(), { flag: 'wx', mode: 0o644 });
         renameSync(tmp, cacheFile);
       } catch {
         // no cache
@@ -54,4 +57,23 @@ function runBundle(file) {
   }
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+}
+
+/** True when `dir` is a directory owned by the running user that only its owner can write to. */
+function ownDirectory(dir) {
+  return ownedOnly(dir, statSync, (st) => st.isDirectory());
+}
+
+/** True when `file` is a regular file (not a link) of the running user that only it can write. */
+function ownFile(file) {
+  return ownedOnly(file, lstatSync, (st) => st.isFile());
+}
+
+function ownedOnly(path, stat, isKind) {
+  try {
+    const st = stat(path);
+    return isKind(st) && st.uid === process.getuid() && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
 }

@@ -97,7 +97,7 @@ export function loadConfig(opts: { file?: string; overrides?: readonly string[] 
   return resolveConfig(raw);
 }
 
-function resolveConfig(raw: Record<string, unknown>): Config {
+export function resolveConfig(raw: Record<string, unknown>): Config {
   if (raw.rules_file !== undefined && raw.rules_files !== undefined) {
     throw new ConfigError("both 'rules_file' and 'rules_files' are set: use 'rules_files'");
   }

@@ -1,3 +1,5 @@
 // The configuration's surface: Falco's falco.yaml keys, read from files and -o overrides.
 
 export { type Config, loadConfig } from './config.js';
+export { ConfigError, resolveConfig } from './config.js';
+export { applyOverride } from './overrides.js';

@@ -15,14 +15,21 @@ interface Step {
   index?: number;
 }
 
+/** Keys that would reach an object's prototype rather than the configuration itself. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** List indices beyond this are refused: `rules_files[99999999]` would make a list of that length. */
+const MAX_INDEX = 4096;
+
 function parseKey(key: string): Step[] {
   const steps: Step[] = [];
   let cur = '';
   const push = () => {
     if (cur === '') throw new ConfigError(`invalid configuration key '${key}'`);
     const m = /^(.*?)\[(\d*)\]$/.exec(cur);
-    if (m) steps.push({ key: m[1]!, index: m[2] === '' ? -1 : Number(m[2]) });
-    else steps.push({ key: cur });
+    const step: Step = m ? { key: m[1]!, index: m[2] === '' ? -1 : Number(m[2]) } : { key: cur };
+    if (FORBIDDEN_KEYS.has(step.key)) throw new ConfigError(`invalid configuration key '${key}': '${step.key}' is not a configuration key`);
+    if (step.index !== undefined && step.index > MAX_INDEX) throw new ConfigError(`invalid configuration key '${key}': index ${step.index} is too large`);
+    steps.push(step);
     cur = '';
   };
   for (let i = 0; i < key.length; i++) {

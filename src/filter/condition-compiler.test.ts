@@ -251,3 +251,7 @@ describe('nested connectives', () => {
     fails('not (proc.name = cat and (fd.num = 3 and (proc.pname = bash)))');
   });
 });
+
+test('a bad constant on evt.type (regex, glob) is a FilterCompileError with its position, not a bare ValueError', () => {
+  assert.throws(() => compileFilter(parseCondition('evt.type regex [')), (e: unknown) => e instanceof FilterCompileError && /invalid regex/.test((e as Error).message));
+});

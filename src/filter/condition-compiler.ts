@@ -221,7 +221,14 @@ class Compiler {
   /** evt.type checks compile to a lookup table by event code, after validating every name. */
   private eventType(e: BinaryCheck, names: readonly string[]): CompiledFilter {
     if (e.mod || !['=', '==', '!=', 'in', 'intersects'].includes(e.op)) {
-      const pred = constantPred('string', false, e.op, e.mod, names);
+      let pred: Pred;
+      try {
+        pred = constantPred('string', false, e.op, e.mod, names);
+      } catch (err) {
+        // (found by bench/fuzz: `evt.type regex [` threw a bare ValueError)
+        if (err instanceof ValueError) throw new FilterCompileError(err.message, e.right.pos);
+        throw err;
+      }
       return (ctx) => pred(ctx.evt.info.name);
     }
     for (const n of names) {

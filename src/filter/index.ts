@@ -13,3 +13,4 @@ export { compileGroup } from './group-compiler.js';
 export { compileFormat, FormatError, type JsonValue, NOT_AVAILABLE, type OutputFormat, valueToString } from './output-format.js';
 export { compileUserFilter, compileUserFilterWithCodes, describeFilterError, FilterError } from './user-filter.js';
 export { genericSyscallsOf } from './condition-syscalls.js';
+export { FilterCompileError } from './condition-compiler.js';

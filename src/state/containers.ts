@@ -156,6 +156,12 @@ export interface ContainerRegistryOptions extends ContainerIdOptions {
    */
   quickLookup?: QuickContainerLookup;
   quickTries?: number;
+  /** Lookups waiting at most (default 1024): past it a new container's lookup is dropped, counted
+   *  (its processes keep their container id; only the runtime's metadata is missing). */
+  maxQueued?: number;
+  /** Called when a container leaves the table (removed, or evicted at the bound): whatever is kept
+   *  per container elsewhere (its users) goes with it. */
+  onRemove?: (id: string) => void;
 }
 
 interface Pending {
@@ -176,7 +182,7 @@ export class ContainerRegistry {
   private readonly opts: ContainerRegistryOptions;
   /** Settles when no lookup is running or queued (tests, shutdown). */
   private idleWaiters: Array<() => void> = [];
-  readonly stats = { lookups: 0, found: 0, failed: 0 };
+  readonly stats = { lookups: 0, found: 0, failed: 0, evicted: 0, queueDropped: 0 };
 
   constructor(opts: ContainerRegistryOptions = {}) {
     this.opts = opts;
@@ -204,9 +210,15 @@ export class ContainerRegistry {
   }
 
   remove(id: string): void {
-    this.byId.delete(id);
+    if (!this.byId.delete(id)) return;
     this.described.delete(id);
     this.quickTried.delete(id);
+    this.opts.onRemove?.(id);
+  }
+
+  /** Containers known now, and lookups waiting (for metrics). */
+  get sizes(): { containers: number; queued: number; pathCache: number } {
+    return { containers: this.byId.size, queued: this.queue.length, pathCache: this.pathCache.size };
   }
 
   /** The match for one cgroup path, cached. */
@@ -267,12 +279,17 @@ export class ContainerRegistry {
   private bound(): void {
     const max = this.opts.maxContainers ?? 4096;
     while (this.byId.size > max) {
+      this.stats.evicted++;
       this.remove(this.byId.keys().next().value as string);
     }
   }
 
   private enqueue(p: Pending): void {
     if (this.opts.lookup === undefined || this.closed) return;
+    if (this.queue.length >= (this.opts.maxQueued ?? 1024)) {
+      this.stats.queueDropped++;
+      return;
+    }
     this.queue.push(p);
     this.pump();
   }
@@ -282,6 +299,7 @@ export class ContainerRegistry {
     if (lookup === undefined) return;
     while (!this.closed && this.running < (this.opts.concurrency ?? 2) && this.queue.length > 0) {
       const p = this.queue.shift()!;
+      if (!this.byId.has(p.match.id)) continue; // evicted while it waited
       this.running++;
       this.stats.lookups++;
       lookup(p.match)

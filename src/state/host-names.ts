@@ -37,8 +37,16 @@ export interface NameResolutionOptions {
   servers?: string[];
 }
 
+/** Addresses remembered over all names (the oldest go first), and taken from one answer. A DNS
+ *  server answers what it likes: round-robin names rotate addresses for ever, a hostile one
+ *  sends hundreds per answer. */
+const MAX_ADDRESSES = 65536;
+const MAX_PER_ANSWER = 64;
+
 export class HostNames {
   private readonly addrToName = new Map<string, string>();
+  /** Addresses not kept: beyond MAX_PER_ANSWER in one answer, or pushed out at MAX_ADDRESSES. */
+  addressesDropped = 0;
   private readonly names = new Set<string>();
   private resolver: Resolver | undefined;
   private hosts: Map<string, string[]> | undefined;
@@ -54,6 +62,21 @@ export class HostNames {
     if (this.names.has(name)) return;
     this.names.add(name);
     if (this.resolver !== undefined) void this.resolveName(name);
+  }
+
+  /** Addresses known now. */
+  get addresses(): number {
+    return this.addrToName.size;
+  }
+
+  /** Maps `ip` to `name`, keeping at most MAX_ADDRESSES (the least recently answered go first). */
+  private remember(ip: string, name: string): void {
+    this.addrToName.delete(ip);
+    if (this.addrToName.size >= MAX_ADDRESSES) {
+      this.addrToName.delete(this.addrToName.keys().next().value as string);
+      this.addressesDropped++;
+    }
+    this.addrToName.set(ip, name);
   }
 
   /** The watched name `ip` resolved from, if any. */
@@ -90,9 +113,14 @@ export class HostNames {
   private async resolveName(name: string): Promise<void> {
     const r = this.resolver;
     if (r === undefined) return;
-    for (const a of this.hosts?.get(name.toLowerCase()) ?? []) this.addrToName.set(a, name);
+    for (const a of this.hosts?.get(name.toLowerCase()) ?? []) this.remember(a, name);
     // An unresolvable name simply matches nothing; a cancelled query ends the same way.
     const answers = await Promise.allSettled([r.resolve4(name), r.resolve6(name)]);
-    for (const a of answers) if (a.status === 'fulfilled') for (const ip of a.value) this.addrToName.set(ip, name);
+    for (const a of answers) {
+      if (a.status !== 'fulfilled') continue;
+      const ips = a.value;
+      if (ips.length > MAX_PER_ANSWER) this.addressesDropped += ips.length - MAX_PER_ANSWER;
+      for (let i = 0; i < ips.length && i < MAX_PER_ANSWER; i++) this.remember(ips[i]!, name);
+    }
   }
 }

@@ -8,6 +8,7 @@ import { type EventView, EVENT_TABLE } from '../events/index.js';
 import { EV } from './parsed-events.js';
 import { pathParam, type PathText } from './path-texts.js';
 import { concatenatePaths } from './paths.js';
+import { mayBeProcLink, resolveProcLinks } from './proc-links.js';
 import { PPM_AT_FDCWD } from './ppm.js';
 import { cwdOf, type Thread } from './threads.js';
 
@@ -41,6 +42,13 @@ export function openPath(evt: EventView): PathText {
 export function openName(evt: EventView, t: Thread | undefined, path: PathText, created: true): string;
 export function openName(evt: EventView, t: Thread | undefined, path: PathText, created: boolean): string | undefined;
 export function openName(evt: EventView, t: Thread | undefined, path: PathText, created: boolean): string | undefined {
+  const name = libsinspOpenName(evt, t, path, created);
+  // A path through the opener's own /proc/self/{fd/N,cwd,root} names the file the link points at.
+  return name !== undefined && t !== undefined && mayBeProcLink(name) ? resolveProcLinks(name, t) : name;
+}
+
+/** openName as libsinsp computes it, procfs links left as given. */
+function libsinspOpenName(evt: EventView, t: Thread | undefined, path: PathText, created: boolean): string | undefined {
   const name = path.text;
   const type = evt.type;
   if (type === EV.OPENAT_X || type === EV.OPENAT2_X) {

@@ -67,7 +67,7 @@ test('concatenatePaths returns a normal absolute path itself, not a rebuilt copy
 });
 
 test('concatenatePaths gives the placeholder for joins longer than PATH_MAX', () => {
-  assert.equal(concatenatePaths('C'.repeat(1500), 'dir/term'), '/DIR_TOO_LONG/FILENAME_TOO_LONG');
+  assert.equal(concatenatePaths('/' + 'C'.repeat(1500) + '/', 'dir/term'), '/DIR_TOO_LONG/FILENAME_TOO_LONG');
   // 400 three-byte characters are 1200 bytes although only 400 UTF-16 units.
   assert.equal(concatenatePaths('/', '诶'.repeat(400)), '/DIR_TOO_LONG/FILENAME_TOO_LONG');
   assert.equal(concatenatePaths('/', 'a'.repeat(1000)), '/' + 'a'.repeat(1000));
@@ -81,4 +81,18 @@ test('dirnameOf and basenameOf follow fd.directory and fd.filename', () => {
   assert.equal(basenameOf('/etc/passwd'), 'passwd');
   assert.equal(basenameOf('passwd'), '/');
   assert.equal(basenameOf('/etc/'), '/etc/');
+});
+
+test('the length limit applies to the normalised result: padding does not hide the file', () => {
+  // An attacker's open("/" x 2000 + "etc/shadow") opens /etc/shadow; so does one padded with './'.
+  assert.equal(concatenatePaths('/root/', '/'.repeat(2000) + 'etc/shadow'), '/etc/shadow');
+  assert.equal(concatenatePaths('/root/', '/' + './'.repeat(1500) + 'etc/shadow'), '/etc/shadow');
+  assert.equal(concatenatePaths('/', 'x/../'.repeat(500) + 'etc/shadow'), '/etc/shadow');
+  assert.equal(concatenatePaths('/' + 'd/'.repeat(600), '../'.repeat(600) + 'etc/shadow'), '/etc/shadow');
+  // A result that is itself too long is still the placeholder; inputs beyond any real path are not walked.
+  assert.equal(concatenatePaths('/', '/' + 'a'.repeat(1023)), '/DIR_TOO_LONG/FILENAME_TOO_LONG');
+  assert.equal(concatenatePaths('/', '/' + 'a'.repeat(1022)), '/' + 'a'.repeat(1022));
+  const t0 = process.hrtime.bigint();
+  assert.equal(concatenatePaths('/', 'a/'.repeat(200_000) + '../'.repeat(200_000)), '/DIR_TOO_LONG/FILENAME_TOO_LONG');
+  assert.ok(process.hrtime.bigint() - t0 < 50_000_000n, 'a huge input costs nothing');
 });

@@ -9,23 +9,32 @@
 //  - a trailing '/' is dropped unless the result is exactly '/';
 //  - a relative base that is fully rewound loses its leading separator ('foo/../a' -> 'a').
 
-/** libscap's SCAP_MAX_PATH_SIZE: longer joins give libsinsp's placeholder name. */
+/** libscap's SCAP_MAX_PATH_SIZE: a normalised result longer than this less one gives the placeholder. */
 const MAX_PATH = 1024;
 const TOO_LONG = '/DIR_TOO_LONG/FILENAME_TOO_LONG';
+/** Inputs longer than this name no file (the kernel refuses paths of PATH_MAX, 4096 bytes, or more):
+ *  they get the placeholder without being walked, so a crafted capture cannot make that costly. */
+const MAX_INPUT = 4 * 4096;
 const SLASH = 47;
 const DOT = 46;
 
 /** Joins `base` (a directory, usually ending in '/') and `path` the way libsinsp does.
- *  `normalAbsolute`: isNormalAbsolute(path), when the caller knows it already. */
+ *  `normalAbsolute`: isNormalAbsolute(path), when the caller knows it already.
+ *  The length limit applies to the normalised result, as in current libsinsp (unix_paths), not to
+ *  the inputs: '/' repeated 2000 times then 'etc/shadow' is /etc/shadow, not the placeholder a
+ *  padded path used to turn into, which let it slip past every fd.name rule. */
 export function concatenatePaths(base: string, path: string, normalAbsolute?: boolean): string {
-  if (base.length + path.length + 1 > MAX_PATH) return TOO_LONG;
-  // JS lengths count UTF-16 units; the C limit counts bytes. Only long non-ASCII paths differ.
-  if (base.length + path.length > MAX_PATH / 3 && Buffer.byteLength(base) + Buffer.byteLength(path) + 1 > MAX_PATH) {
-    return TOO_LONG;
-  }
   const relative = path.length !== 0 && path.charCodeAt(0) !== SLASH;
-  if (!relative && (normalAbsolute ?? isNormalAbsolute(path))) return path; // most paths: no string is rebuilt
-  return normalizeOnto(relative ? base : '', path);
+  if (!relative && (normalAbsolute ?? isNormalAbsolute(path))) return fits(path) ? path : TOO_LONG; // most paths: no string is rebuilt
+  if ((relative ? base.length : 0) + path.length > MAX_INPUT) return TOO_LONG;
+  const out = normalizeOnto(relative ? base : '', path);
+  return fits(out) ? out : TOO_LONG;
+}
+
+/** True when `s` is at most MAX_PATH - 1 bytes of UTF-8 (JS lengths count UTF-16 units). */
+function fits(s: string): boolean {
+  if (s.length >= MAX_PATH) return false;
+  return s.length <= MAX_PATH / 3 || Buffer.byteLength(s) < MAX_PATH;
 }
 
 /** True when normalising the absolute `path` would give it back unchanged: no NUL, no empty,

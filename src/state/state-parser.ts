@@ -2,6 +2,8 @@
 // (parsers.cpp), and fills the one reused EventContext that rule evaluation reads. Removals that
 // an event implies (a closed fd, an exited thread) are applied when the next event arrives, so
 // the event itself is still evaluated against the state it refers to.
+import { FdBudget } from './fd-budget.js';
+import { NegativeCache } from './negative-cache.js';
 import { type EventView, EF, isExitCode, EVENT_TABLE } from '../events/index.js';
 import type { FdType, FieldScope, L4Proto, StateView } from './types.js';
 import type { EventHandler, HandlerParser, StateContext } from './event-handler.js';
@@ -27,6 +29,8 @@ const PPM_RLIMIT_NOFILE = 7;
 /** What the parser needs from the rest of the state. All optional: the parser runs alone in tests. */
 export interface ParserOptions {
   threads?: ThreadTable;
+  /** Fds tracked over all processes at most (default fd-budget.ts DEFAULT_MAX_FDS_TOTAL). */
+  maxFdsTotal?: number;
   /** Put into every EventContext as `state`. */
   view?: StateView;
   /** Put into every EventContext as `scope` (default: Falco's rendering, the host's name). */
@@ -120,10 +124,15 @@ export class StateParser implements HandlerParser {
   private lastPurgeTs = 0;
   /** Counters, for metrics. */
   readonly stats = { events: 0, placeholders: 0, procLookups: 0, removedThreads: 0, purged: 0 };
+  /** Fds over all processes: bounded (fd-budget.ts). */
+  readonly fdBudget: FdBudget;
+  /** Tids /proc could not give us lately: not looked up again on each of their events. */
+  readonly untracked = new NegativeCache();
 
   constructor(opts: ParserOptions = {}) {
     this.opts = opts;
     this.threads = opts.threads ?? new ThreadTable();
+    this.fdBudget = new FdBudget(this.threads.threads, opts.maxFdsTotal);
     this.bootTs = opts.bootTs ?? 0n;
     this.ctx = new ParserContext(opts.view ?? threadTableView(this.threads), opts.scope ?? new AgentFieldScope(), this);
   }
@@ -240,7 +249,8 @@ export class StateParser implements HandlerParser {
 
   /** Adds an fd to `t`'s process and makes it the event's fd (sinsp_threadinfo::add_fd). */
   addEventFd(t: Thread, num: number, fd: FdState): FdState | undefined {
-    const added = addFd(t.shared.fds, num, fd);
+    const fds = t.shared.fds;
+    const added = fds.has(num) || this.fdBudget.allowAdd() ? addFd(fds, num, fd) : undefined;
     this.ctx.fdNum = num;
     this.ctx.fd = added;
     return added;
@@ -301,6 +311,7 @@ export class StateParser implements HandlerParser {
    * live, otherwise (or when it is gone) add a placeholder so the lookup is not repeated.
    */
   lookupUnknownThread(tid: number): Thread | undefined {
+    if (this.untracked.has(tid)) return undefined;
     const read = this.opts.readThread;
     if (read !== undefined) {
       this.stats.procLookups++;
@@ -316,7 +327,10 @@ export class StateParser implements HandlerParser {
     t.uid = NO_ID;
     t.gid = NO_ID;
     t.loginuid = NO_ID;
-    if (!this.threads.add(t)) return undefined;
+    if (!this.threads.add(t)) {
+      this.untracked.add(tid); // the table is full: not retried on each of its events
+      return undefined;
+    }
     this.stats.placeholders++;
     return t;
   }

@@ -158,6 +158,7 @@ test('a real runc container is found with its id by the /proc scan and by cgroup
     assert.equal(th.uid, 33);
     assert.equal(th.containerId, id.slice(0, 12));
     assert.equal(state.thread(process.pid)!.containerId, '');
+    await state.usersRead(); // container files are read off the event loop
     assert.equal(state.user(33, th.containerId)?.name, 'www', "user from the container's own /etc/passwd");
     assert.equal(state.user(33, '')?.name === 'www', false);
     await state.containers.idle();

@@ -43,6 +43,30 @@ export interface StateOptions {
   fields?: FieldScopeOptions;
 }
 
+/** State.bounds: sizes of the bounded tables and the counts of what their bounds dropped. */
+export interface StateBounds {
+  threads: number;
+  threadsMax: number;
+  threadsDropped: number;
+  fds: number;
+  fdsMax: number;
+  fdsDropped: number;
+  untrackedTids: number;
+  untrackedHits: number;
+  containers: number;
+  containersEvicted: number;
+  containerLookupsQueued: number;
+  containerLookupsDropped: number;
+  cgroupPathCache: number;
+  userTables: number;
+  userTablesDropped: number;
+  usersDropped: number;
+  userFilesRefused: number;
+  userReadsDropped: number;
+  dnsAddresses: number;
+  dnsAddressesDropped: number;
+}
+
 export class State implements StateView {
   readonly threads: ThreadTable;
   readonly users: UserTables;
@@ -69,7 +93,10 @@ export class State implements StateView {
         quickLookup = runcStateFileLookup(opts.containerLookup?.runcRoots);
       }
     }
-    this.containers = new ContainerRegistry({ lookup, quickLookup, containerdState: opts.containerdState });
+    this.containers = new ContainerRegistry({
+      lookup, quickLookup, containerdState: opts.containerdState,
+      onRemove: (id) => this.users.dropContainer(id),
+    });
     this.scanner = this.live ? new ProcScanner({ procRoot, bootTs }) : undefined;
     const scanner = this.scanner;
     this.scope = new AgentFieldScope(opts.fields);
@@ -190,6 +217,32 @@ export class State implements StateView {
   /** fd.name for an fd-creating event that created none (a failed open or connect). */
   fdNameFromEvent(ctx: EventContext): string | undefined {
     return fdNameFromEvent(ctx.evt, ctx.thread as Thread | undefined);
+  }
+
+  /**
+   * Every bounded table's size and what its bound dropped, for metrics (the agent registers
+   * them): threads, fds over all processes, untracked tids, containers and their lookup queue,
+   * the cgroup path cache, user tables.
+   */
+  get bounds(): StateBounds {
+    const c = this.containers.sizes;
+    const u = this.users.stats;
+    const b = this.parser.fdBudget;
+    return {
+      threads: this.threads.threads.size, threadsMax: this.threads.maxThreads, threadsDropped: this.threads.droppedFull,
+      fds: b.total, fdsMax: b.max, fdsDropped: b.dropped,
+      untrackedTids: this.parser.untracked.size, untrackedHits: this.parser.untracked.hits,
+      containers: c.containers, containersEvicted: this.containers.stats.evicted,
+      containerLookupsQueued: c.queued, containerLookupsDropped: this.containers.stats.queueDropped, cgroupPathCache: c.pathCache,
+      userTables: u.containers, userTablesDropped: u.containersDropped, usersDropped: u.usersDropped,
+      userFilesRefused: u.filesRefused, userReadsDropped: u.readsDropped,
+      dnsAddresses: this.hostNames.addresses, dnsAddressesDropped: this.hostNames.addressesDropped,
+    };
+  }
+
+  /** Settles once the container users read off the event loop so far are in the tables. */
+  usersRead(): Promise<void> {
+    return this.users.idle();
   }
 
   /** The interfaces in force: a capture's once set, else the host's (read on first use). */

@@ -20,6 +20,8 @@ export class ProcessState implements ProcessShared {
   /** True for init processes and child subreapers (prctl PR_SET_CHILD_SUBREAPER). */
   reaper = false;
   readonly threads = new Set<Thread>();
+  /** The last FdBudget recount that counted this process's fds (each table once per recount). */
+  countedIn = 0;
 
   constructor(readonly pid: number) {}
 }
@@ -197,7 +199,8 @@ export class ThreadTable {
    * Returns false when the table is full.
    */
   add(t: Thread, link = true): boolean {
-    if (this.threads.size >= this.maxThreads && t.pid !== this.selfPid && !this.threads.has(t.tid)) {
+    // (the agent's own threads are exempt; a placeholder's pid, -1, is not the agent's)
+    if (this.threads.size >= this.maxThreads && (t.pid < 0 || t.pid !== this.selfPid) && !this.threads.has(t.tid)) {
       this.droppedFull++;
       return false;
     }

@@ -72,12 +72,14 @@ test('container users are read from the container root through /proc/<pid>/root'
     }
     const u = new UserTables({ hostRoot: '/' });
     u.noteUser('c0ffee000001', pid, 33);
+    await u.idle(); // container files are read off the event loop
     assert.equal(u.user(33, 'c0ffee000001')?.name, 'web');
     assert.equal(u.user(0, 'c0ffee000001')?.shell, '/bin/ash', 'the container root, not the host one');
     u.noteGroup('c0ffee000001', pid, 33);
     assert.equal(u.group(33, 'c0ffee000001')?.name, 'web');
     // A process of the host mount namespace never reads "container" files.
     u.noteUser('c0ffee000002', process.pid, 33);
+    await u.idle();
     assert.equal(u.user(33, 'c0ffee000002'), undefined);
   } finally {
     child.kill('SIGKILL');

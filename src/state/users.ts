@@ -1,8 +1,13 @@
 // Users and groups per container, as libsinsp's sinsp_usergroup_manager keeps them: the host's
 // from /etc/passwd and /etc/group (or a capture's user list), a container's from the files in
 // its root (/proc/<pid>/root/etc/...), read when a process of that container first needs them.
-// Lookups never touch the disk; the parser's credential updates (clone, execve, set*id) do.
-import { readFileSync, readlinkSync } from 'node:fs';
+// Lookups never touch the disk; the parser's credential updates (clone, execve, set*id) do: the
+// host's files synchronously, a container's (which the container controls) safely and off the
+// event loop (container-files.ts), one container at a time, the result applied when it arrives.
+// Bounded: at most maxContainers tables (the oldest dropped first) and maxUsersPerContainer
+// users and groups each; every drop and refused file is counted.
+import { readlinkSync } from 'node:fs';
+import { readEtcFile, readEtcFileSync, type EtcRead } from './container-files.js';
 import type { GroupInfo, UserInfo } from './types.js';
 import { NO_ID } from './ppm.js';
 
@@ -15,6 +20,22 @@ export interface UserTablesOptions {
   readFiles?: boolean;
   /** Minimum time between two re-reads of one container's files after a miss (ms, default 5000). */
   rereadMs?: number;
+  /** Container tables kept at most (default 4096); past it the oldest is dropped. */
+  maxContainers?: number;
+  /** Users, and groups, kept per table at most (default 65536); past it new ones are not added. */
+  maxUsersPerContainer?: number;
+  /** Container reads waiting at most (default 1024); past it a read is not queued (retried later). */
+  maxQueued?: number;
+}
+
+/** What the user tables have dropped or refused, for metrics. */
+export interface UserTableCounts {
+  containers: number;
+  containersDropped: number;
+  usersDropped: number;
+  filesRefused: number;
+  readsQueued: number;
+  readsDropped: number;
 }
 
 interface Table {
@@ -61,36 +82,76 @@ function parseId(s: string): number | undefined {
   return n <= 0xffffffff ? n : undefined;
 }
 
-function tryRead(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
 export class UserTables {
   private readonly tables = new Map<string, Table>();
   private readonly hostRoot: string;
   private readonly procRoot: string;
   private readonly readFiles: boolean;
   private readonly rereadMs: number;
+  private readonly maxContainers: number;
+  private readonly maxUsers: number;
+  private readonly maxQueued: number;
   private ownMntNs: string | undefined;
+  /** Container reads to do, in order, one at a time (container id -> root). */
+  private readonly queue = new Map<string, string>();
+  private reading: Promise<void> | undefined;
+  private readonly counts = { containersDropped: 0, usersDropped: 0, filesRefused: 0, readsDropped: 0 };
 
   constructor(opts: UserTablesOptions = {}) {
     this.hostRoot = (opts.hostRoot ?? '/').replace(/\/+$/, '');
     this.procRoot = opts.procRoot ?? '/proc';
     this.readFiles = opts.readFiles ?? true;
     this.rereadMs = opts.rereadMs ?? 5000;
+    this.maxContainers = opts.maxContainers ?? 4096;
+    this.maxUsers = opts.maxUsersPerContainer ?? 65536;
+    this.maxQueued = opts.maxQueued ?? 1024;
+  }
+
+  /** Table sizes and what was dropped or refused so far. */
+  get stats(): UserTableCounts {
+    return { containers: this.tables.size, readsQueued: this.queue.size, ...this.counts };
+  }
+
+  /** Settles once no container read is queued or running (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.reading !== undefined) await this.reading;
   }
 
   private table(containerId: string): Table {
     let t = this.tables.get(containerId);
     if (t === undefined) {
+      if (containerId !== '' && this.tables.size >= this.maxContainers) this.dropOldest();
       t = { users: new Map(), groups: new Map(), readAt: 0 };
       this.tables.set(containerId, t);
     }
     return t;
+  }
+
+  /** Drops the container table made first (Map order); never the host's. */
+  private dropOldest(): void {
+    for (const id of this.tables.keys()) {
+      if (id === '') continue;
+      this.tables.delete(id);
+      this.queue.delete(id);
+      this.counts.containersDropped++;
+      return;
+    }
+  }
+
+  private setUser(t: Table, u: UserInfo): void {
+    if (t.users.size >= this.maxUsers && !t.users.has(u.uid)) {
+      this.counts.usersDropped++;
+      return;
+    }
+    t.users.set(u.uid, u);
+  }
+
+  private setGroup(t: Table, g: GroupInfo): void {
+    if (t.groups.size >= this.maxUsers && !t.groups.has(g.gid)) {
+      this.counts.usersDropped++;
+      return;
+    }
+    t.groups.set(g.gid, g);
   }
 
   /** The user `uid` in container `containerId` ('' = host), if known. */
@@ -105,7 +166,7 @@ export class UserTables {
   /** Adds or replaces a user (capture user lists, useradded events). */
   addUser(containerId: string, u: UserInfo): void {
     if (u.name.startsWith('+') || u.name.startsWith('-')) return;
-    this.table(containerId).users.set(u.uid, u);
+    this.setUser(this.table(containerId), u);
   }
 
   removeUser(containerId: string, uid: number): void {
@@ -114,7 +175,7 @@ export class UserTables {
 
   addGroup(containerId: string, g: GroupInfo): void {
     if (g.name.startsWith('+') || g.name.startsWith('-')) return;
-    this.table(containerId).groups.set(g.gid, g);
+    this.setGroup(this.table(containerId), g);
   }
 
   removeGroup(containerId: string, gid: number): void {
@@ -123,12 +184,16 @@ export class UserTables {
 
   /** Forgets a container's tables (container removed). */
   dropContainer(containerId: string): void {
-    if (containerId !== '') this.tables.delete(containerId);
+    if (containerId === '') return;
+    this.tables.delete(containerId);
+    this.queue.delete(containerId);
   }
 
   /** Reads the host's /etc/passwd and /etc/group now (done lazily otherwise). */
   loadHost(): void {
-    this.readInto(this.table(''), this.hostRoot);
+    const t = this.table('');
+    t.readAt = Date.now();
+    this.apply(t, readEtcFileSync(this.hostRoot, 'passwd'), readEtcFileSync(this.hostRoot, 'group'));
   }
 
   /**
@@ -157,20 +222,45 @@ export class UserTables {
     const now = Date.now();
     if (t.readAt !== 0 && now - t.readAt < this.rereadMs) return;
     if (containerId === '') {
-      this.readInto(t, this.hostRoot);
+      this.loadHost();
       return;
     }
     // A process sharing our mount namespace sees our files, not its container's.
     if (pid <= 0 || !this.ownMountNamespace(pid)) return;
-    this.readInto(t, `${this.procRoot}/${pid}/root`);
+    t.readAt = now;
+    this.enqueue(containerId, `${this.procRoot}/${pid}/root`);
   }
 
-  private readInto(t: Table, root: string): void {
-    t.readAt = Date.now();
-    const passwd = tryRead(`${root}/etc/passwd`);
-    if (passwd !== undefined) for (const u of parsePasswd(passwd)) t.users.set(u.uid, u);
-    const group = tryRead(`${root}/etc/group`);
-    if (group !== undefined) for (const g of parseGroup(group)) t.groups.set(g.gid, g);
+  private enqueue(containerId: string, root: string): void {
+    if (this.queue.has(containerId)) return;
+    if (this.queue.size >= this.maxQueued) {
+      this.counts.readsDropped++;
+      const t = this.tables.get(containerId);
+      if (t !== undefined) t.readAt = 0; // retried on the next miss
+      return;
+    }
+    this.queue.set(containerId, root);
+    this.reading ??= this.drain().finally(() => (this.reading = undefined));
+  }
+
+  /** Reads the queued containers' files one at a time: at most one pool thread is ever held. */
+  private async drain(): Promise<void> {
+    for (;;) {
+      const next = this.queue.entries().next();
+      if (next.done === true) return;
+      const [id, root] = next.value;
+      const passwd = await readEtcFile(root, 'passwd');
+      const group = await readEtcFile(root, 'group');
+      this.queue.delete(id);
+      const t = this.tables.get(id); // dropped meanwhile: nothing to fill
+      if (t !== undefined) this.apply(t, passwd, group);
+    }
+  }
+
+  private apply(t: Table, passwd: EtcRead, group: EtcRead): void {
+    for (const r of [passwd, group]) if (r.refused !== undefined && r.refused !== 'missing') this.counts.filesRefused++;
+    if (passwd.text !== undefined) for (const u of parsePasswd(passwd.text)) this.setUser(t, u);
+    if (group.text !== undefined) for (const g of parseGroup(group.text)) this.setGroup(t, g);
   }
 
   private ownMountNamespace(pid: number): boolean {

@@ -1,14 +1,77 @@
 /* Absolute paths rebuilt from dentries. bpf_d_path is not allowed in tracepoints, so this walks
  * d_parent links right to left, crossing mount points, like libs' auxmap__store_d_path_approx.
- * Limits: PATH_COMPONENTS components (mount crossings included) and PATH_TMP bytes; no
- * " (deleted)" suffix; a concurrent rename can give a mixed path. Unlinked files (memfd, anonymous
- * inodes) come out as their bare dentry name, e.g. "memfd:x (deleted)" -> "memfd:x".
+ * The walk is a bpf_loop, not an unrolled loop: its length is bounded by the bytes a path can
+ * take (PATH_TMP) rather than by a small component count the verifier can afford, so a deep
+ * directory cannot cut a cwd or exe path short. A path that still does not fit (deeper than
+ * PATH_TMP bytes, which no syscall accepts) loses its leading '/': the part that fitted is
+ * shown as a relative path, never as an absolute one it is not.
+ * Limits: no " (deleted)" suffix; a concurrent rename can give a mixed path. Unlinked files
+ * (memfd, anonymous inodes) come out as their bare dentry name, e.g. "memfd:x (deleted)" -> "memfd:x".
  */
 #ifndef SAKER_PATH_BPF_H
 #define SAKER_PATH_BPF_H
 
-#define PATH_COMPONENTS 48
+/* One component takes at least 2 bytes ('/' and a character). */
+#define PATH_COMPONENTS (PATH_TMP / 2)
 #define PATH_TMP_MASK (PATH_TMP - 1)
+
+enum path_walk_end {
+	WALK_GOING,     /* still walking (the loop ran out: truncated) */
+	WALK_ROOT,      /* reached the root of the caller's mount namespace, or of a detached tree */
+	WALK_ANONYMOUS, /* an unlinked dentry: its bare name */
+	WALK_TRUNCATED, /* a component did not fit, or was unreadable */
+};
+
+/* The walk's position, on the caller's stack, shared with path_walk_step. */
+struct path_walk {
+	struct rec *r;
+	struct dentry *d;
+	struct mount *mnt;
+	struct mount *mnt_parent;
+	struct dentry *mnt_root;
+	__u32 end;
+};
+
+/* One step of the walk: prepends d's name to r->path, or crosses to the parent mount. */
+static long path_walk_step(__u64 i, void *ctx)
+{
+	struct path_walk *w = ctx;
+	struct rec *r = w->r;
+	struct dentry *d = w->d;
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+
+	if (d == w->mnt_root || d == parent) {
+		if (d != w->mnt_root) {
+			w->end = r->path_off == PATH_TMP - 1 ? WALK_ANONYMOUS : WALK_ROOT;
+			return 1;
+		}
+		/* (locals: CO-RE reads must not start from a field of our own struct) */
+		struct mount *mnt = w->mnt, *up = w->mnt_parent;
+		if (mnt == up) {
+			w->end = WALK_ROOT; /* the root of this mount namespace */
+			return 1;
+		}
+		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		w->mnt_parent = BPF_CORE_READ(up, mnt_parent);
+		w->mnt_root = BPF_CORE_READ(up, mnt.mnt_root);
+		return 0;
+	}
+	__u32 len = BPF_CORE_READ(d, d_name.len);
+	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+	__u32 off = r->path_off;
+	if (len == 0 || len >= NAME_MAX_READ || off < len + 2) {
+		w->end = WALK_TRUNCATED;
+		return 1;
+	}
+	off -= len;
+	bpf_probe_read_kernel(&r->path[off & PATH_TMP_MASK], len & (NAME_MAX_READ - 1), name);
+	off -= 1;
+	r->path[off & PATH_TMP_MASK] = '/';
+	r->path_off = off;
+	w->d = parent;
+	return 0;
+}
 
 /* Writes the path as a CHARBUF parameter; empty when `p` is NULL. */
 static __always_inline void put_path(struct rec *r, const struct path *p)
@@ -17,54 +80,35 @@ static __always_inline void put_path(struct rec *r, const struct path *p)
 		put_empty(r);
 		return;
 	}
-	struct dentry *d = BPF_CORE_READ(p, dentry);
 	struct vfsmount *vfs = BPF_CORE_READ(p, mnt);
 	struct mount *mnt = container_of(vfs, struct mount, mnt);
-	struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
-	struct dentry *mnt_root = BPF_CORE_READ(vfs, mnt_root);
-	bool anonymous = false;
+	struct path_walk w = {
+		.r = r,
+		.d = BPF_CORE_READ(p, dentry),
+		.mnt = mnt,
+		.mnt_parent = BPF_CORE_READ(mnt, mnt_parent),
+		.mnt_root = BPF_CORE_READ(vfs, mnt_root),
+		.end = WALK_GOING,
+	};
 
-	if (!d) {
+	if (!w.d) {
 		put_empty(r);
 		return;
 	}
 	r->path_off = PATH_TMP - 1;
 	r->path[PATH_TMP - 1] = 0;
-	for (int i = 0; i < PATH_COMPONENTS; i++) {
-		struct dentry *parent = BPF_CORE_READ(d, d_parent);
-		if (d == mnt_root || d == parent) {
-			if (d != mnt_root) {
-				anonymous = r->path_off == PATH_TMP - 1;
-				break;
-			}
-			if (mnt == mnt_parent)
-				break; /* the root of this mount namespace */
-			d = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = mnt_parent;
-			mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
-			mnt_root = BPF_CORE_READ(mnt, mnt.mnt_root);
-			continue;
-		}
-		__u32 len = BPF_CORE_READ(d, d_name.len);
-		const unsigned char *name = BPF_CORE_READ(d, d_name.name);
-		__u32 off = r->path_off;
-		if (len == 0 || len >= NAME_MAX_READ || off < len + 2)
-			break;
-		off -= len;
-		bpf_probe_read_kernel(&r->path[off & PATH_TMP_MASK], len & (NAME_MAX_READ - 1), name);
-		off -= 1;
-		r->path[off & PATH_TMP_MASK] = '/';
-		r->path_off = off;
-		d = parent;
-	}
-	if (anonymous) {
-		put_kstr(r, BPF_CORE_READ(d, d_name.name), NAME_MAX_READ);
+	bpf_loop(PATH_COMPONENTS, path_walk_step, &w, 0);
+	if (w.end == WALK_ANONYMOUS) {
+		struct dentry *last = w.d;
+		put_kstr(r, BPF_CORE_READ(last, d_name.name), NAME_MAX_READ);
 		return;
 	}
 	__u32 off = r->path_off;
 	if (off == PATH_TMP - 1) {
 		off -= 1;
 		r->path[off & PATH_TMP_MASK] = '/';
+	} else if (w.end != WALK_ROOT) {
+		off += 1; /* truncated: drop the leading '/' of the part that fitted */
 	}
 	put_kstr(r, &r->path[off & PATH_TMP_MASK], STR_MAX);
 }

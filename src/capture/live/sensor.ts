@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { EventView } from '../../events/index.js';
 import { packageRoot } from '../../package-root.js';
+import { hostTgid } from './host-tgid.js';
 import { RecordSplitter, RecordStreamError } from './record-splitter.js';
 import { CAPTURABLE_SYSCALLS } from './syscall-set.js';
 
@@ -53,7 +54,8 @@ export interface SensorOptions {
   onBatch?: () => void;
   /** Called when the sensor fails after start (it exited, or its stream is corrupt). */
   onError?: (err: SensorError) => void;
-  /** Thread groups whose events stay in the kernel. Default: this process. */
+  /** Thread groups whose events stay in the kernel, as host tgids. Default: this process's host
+   *  tgid (hostTgid), none when it cannot be known (the agent in a pid namespace of its own). */
   ignorePids?: readonly number[];
   /** Sensor binary; default sensor/build/saker-sensor under the package root. */
   binary?: string;
@@ -149,7 +151,7 @@ export class LiveSensor {
     const syscalls = checkSyscalls(opts.syscalls);
     const args = [
       `--syscalls=${syscalls.join(',')}`,
-      `--ignore=${(opts.ignorePids ?? [process.pid]).join(',')}`,
+      `--ignore=${(opts.ignorePids ?? defaultIgnored()).join(',')}`,
       `--ring-mb=${opts.ringMb ?? 16}`,
       `--poll-ms=${opts.pollMs ?? 5}`,
       `--snaplen=${opts.snaplen ?? 80}`,
@@ -332,4 +334,10 @@ function toStats(msg: Record<string, unknown>, received: number): SensorStats {
     bytes: Number(msg.bytes),
     received,
   };
+}
+
+/** The agent's own host tgid, when it can be known (never a pid-namespace-local number). */
+function defaultIgnored(): number[] {
+  const tgid = hostTgid();
+  return tgid === undefined ? [] : [tgid];
 }

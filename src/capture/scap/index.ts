@@ -5,3 +5,4 @@ export { SCAP_FD, SCAP_L4, type ScapFd, ScapFormatError, type ScapInterface, typ
 export { readScap } from './reader.js';
 export { CaptureEventError, ScapFileSource } from './scap-source.js';
 export { ScapWriter } from './writer.js';
+export { ScapParser } from './reader.js';

@@ -29,7 +29,33 @@ export interface ScapReadOptions {
   file?: string;
   /** Read size for files (default 1 MiB). */
   chunkSize?: number;
+  /** Limits on what a capture may make the reader hold (see DEFAULT_LIMITS); a capture beyond
+   *  one is refused with a ScapFormatError naming the limit, rather than read into memory. */
+  limits?: Partial<ScapReadLimits>;
 }
+
+export interface ScapReadLimits {
+  /** Largest event block, bytes (libs' largest events, EF_LARGE_PAYLOAD, are far smaller). */
+  eventBlockBytes: number;
+  /** Largest table block (process, fd, user, interface list), bytes. */
+  tableBlockBytes: number;
+  /** Process list entries per section. */
+  processes: number;
+  /** Fd list entries per section, over all processes. */
+  fds: number;
+  /** Block types of skipped (unknown) blocks remembered per section; more are only counted. */
+  skippedBlocks: number;
+}
+
+/** Bounds that no real capture reaches, and that keep a crafted one (a 1 MiB gzip expands to a
+ *  GiB) from costing more than a few hundred MiB. */
+export const DEFAULT_LIMITS: ScapReadLimits = {
+  eventBlockBytes: 16 << 20,
+  tableBlockBytes: 64 << 20,
+  processes: 1 << 18,
+  fds: 1 << 20,
+  skippedBlocks: 256,
+};
 
 export type ScapItem =
   | { kind: 'tables'; tables: ScapTables }
@@ -75,7 +101,7 @@ const INFRASTRUCTURE_EVENT_E = EVENT_TABLE.findIndex((e) => e.id === 'PPME_INFRA
  * The block parser, fed with (decompressed) chunks and pulled for items. Synchronous: the async
  * readers below feed it from streams.
  */
-class ScapParser {
+export class ScapParser {
   /** Unparsed input is buf[pos .. limit). */
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
@@ -85,7 +111,13 @@ class ScapParser {
   private ended = false;
   private sawSection = false;
   private tables: ScapTables | undefined;
-  private procsByTid = new Map<number, ScapProcess>();
+  /** Each tid's process and its index in tables.processes (a repeated tid replaces its entry). */
+  private procsByTid = new Map<number, { p: ScapProcess; index: number }>();
+  private fdsInSection = 0;
+  /** Bytes owned by the parser, where a block cut between two chunks is assembled (grown by doubling). */
+  private carry: Buffer = Buffer.alloc(0);
+  private readonly limits: ScapReadLimits;
+  private readonly maxBlock: number;
   private tablesPending = false;
   private readonly view = new EventView();
   private readonly eventItem: { kind: 'event'; evt: EventView; flags: number } = { kind: 'event', evt: this.view, flags: 0 };
@@ -98,21 +130,39 @@ class ScapParser {
   constructor(private readonly opts: ScapReadOptions = {}) {
     this.convert = opts.convert ?? true;
     this.delivered = opts.numbering === 'delivered';
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.maxBlock = Math.min(MAX_BLOCK, Math.max(this.limits.eventBlockBytes, this.limits.tableBlockBytes));
   }
 
-  /** Adds decompressed bytes. */
+  /**
+   * Adds decompressed bytes. A chunk that starts at a block boundary is parsed in place; the
+   * start of a block cut by the previous chunk is assembled in the parser's own buffer, which
+   * grows by doubling (never past the largest block allowed), so a large block costs one copy
+   * per byte rather than a concatenation per chunk.
+   */
   feed(chunk: Buffer): void {
     this.summary.bytes += chunk.length;
     if (this.pos >= this.limit) {
       this.base += this.limit;
       this.buf = chunk;
-    } else {
-      const rest = this.buf.subarray(this.pos, this.limit);
-      this.base += this.pos;
-      this.buf = Buffer.concat([rest, chunk]);
+      this.pos = 0;
+      this.limit = chunk.length;
+      return;
     }
+    const rest = this.limit - this.pos;
+    const need = rest + chunk.length;
+    let carry = this.carry;
+    if (carry.length < need) {
+      carry = Buffer.allocUnsafe(Math.max(need, Math.min(2 * carry.length, this.maxBlock + BLOCK_OVERHEAD), 64 * 1024));
+    }
+    // (copy works when the rest already sits in carry: it moves towards the start)
+    this.buf.copy(carry, 0, this.pos, this.limit);
+    chunk.copy(carry, rest);
+    this.carry = carry;
+    this.base += this.pos;
+    this.buf = carry;
     this.pos = 0;
-    this.limit = this.buf.length;
+    this.limit = need;
   }
 
   /**
@@ -176,13 +226,15 @@ class ScapParser {
         this.fail(bt === 0x1a2b3c4d || bt === 0x4d3c2b1a ? 'not a scap file' : 'not a scap file: no section header block', at, bt);
       }
       if (len < BLOCK_OVERHEAD || len > MAX_BLOCK) this.fail(`invalid block length ${len}`, at, bt);
+      const kind = eventBlockKind(bt);
+      const cap = kind ? this.limits.eventBlockBytes : this.limits.tableBlockBytes;
+      if (len > cap) this.fail(`block length ${len} exceeds the ${kind ? 'event' : 'table'} block limit of ${cap} bytes`, at, bt);
       if (avail < len) {
         if (!this.ended) return undefined;
         this.fail(`truncated block: ${len} bytes declared, ${avail} present`, at, bt);
       }
       const trailer = u32(b, start + len - 4);
       if (trailer !== len) this.fail(`block length ${len} does not match its trailer ${trailer}`, at, bt);
-      const kind = eventBlockKind(bt);
       if (kind) {
         // Tables of this section are complete once the first event arrives.
         if (this.tablesPending) return this.flushTables();
@@ -285,6 +337,7 @@ class ScapParser {
       processes: [], users: [], groups: [], interfaces: [], skippedBlocks: [],
     };
     this.procsByTid = new Map();
+    this.fdsInSection = 0;
     this.tablesPending = true;
     this.converter.reset();
   }
@@ -296,12 +349,17 @@ class ScapParser {
     const e = start + len - 4;
     const file = this.opts.file;
     if (proclistVersion(bt)) {
-      for (const p of parseProcList(b, s, e, bt, at, file)) {
+      for (const p of parseProcList(b, s, e, bt, at, file, this.limits.processes)) {
         const old = this.procsByTid.get(p.tid);
-        if (old) p.fds = old.fds;
-        this.procsByTid.set(p.tid, p);
-        if (old) t.processes[t.processes.indexOf(old)] = p;
-        else t.processes.push(p);
+        if (old) {
+          p.fds = old.p.fds;
+          old.p = p;
+          t.processes[old.index] = p;
+          continue;
+        }
+        if (t.processes.length >= this.limits.processes) this.fail(`more than ${this.limits.processes} processes in one section`, at, bt);
+        this.procsByTid.set(p.tid, { p, index: t.processes.length });
+        t.processes.push(p);
       }
       return;
     }
@@ -310,9 +368,12 @@ class ScapParser {
         t.machine = parseMachineInfo(b, s, e, bt, at, file);
         return;
       case BLOCK.FDLIST: case BLOCK.FDLIST_INT: case BLOCK.FDLIST_V2: {
-        const { tid, fds } = parseFdList(b, s, e, bt, at, file);
-        const p = this.procsByTid.get(tid);
-        if (p) p.fds.push(...fds);
+        const { tid, fds } = parseFdList(b, s, e, bt, at, file, this.limits.fds - this.fdsInSection);
+        const p = this.procsByTid.get(tid)?.p;
+        if (p === undefined) return;
+        this.fdsInSection += fds.length;
+        // (a loop, not push(...fds): spreading a huge array overflows the stack)
+        for (const fd of fds) p.fds.push(fd);
         return;
       }
       case BLOCK.USERLIST: case BLOCK.USERLIST_INT: case BLOCK.USERLIST_V2: {
@@ -325,7 +386,7 @@ class ScapParser {
         t.interfaces = parseIfList(b, s, e, bt, at, file);
         return;
       default:
-        t.skippedBlocks.push(bt);
+        if (t.skippedBlocks.length < this.limits.skippedBlocks) t.skippedBlocks.push(bt);
     }
   }
 

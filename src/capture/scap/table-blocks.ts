@@ -84,13 +84,15 @@ function newProcess(): ScapProcess {
   };
 }
 
-/** A process list block: one entry per thread. */
-export function parseProcList(b: Buffer, start: number, end: number, bt: number, offset: number, file?: string): ScapProcess[] {
+/** A process list block: one entry per thread; more than `maxEntries` entries is an error (a
+ *  crafted block of tiny entries would otherwise make millions of objects). */
+export function parseProcList(b: Buffer, start: number, end: number, bt: number, offset: number, file?: string, maxEntries = Infinity): ScapProcess[] {
   const fail = failer(bt, offset, file);
   const v = proclistVersion(bt);
   const out: ScapProcess[] = [];
   let p = start;
   while (end - p >= 4) {
+    if (out.length >= maxEntries) fail(`more than ${maxEntries} process entries`);
     const c = new Cursor(b, p, end, fail);
     const t = newProcess();
     let subLen = 0;
@@ -170,14 +172,15 @@ function ipv4Text(n: number): string {
   return `${n & 0xff}.${(n >>> 8) & 0xff}.${(n >>> 16) & 0xff}.${n >>> 24}`;
 }
 
-/** An fd list block: the owning tid and its fds. */
-export function parseFdList(b: Buffer, start: number, end: number, bt: number, offset: number, file?: string): { tid: number; fds: ScapFd[] } {
+/** An fd list block: the owning tid and its fds (more than `maxEntries` is an error). */
+export function parseFdList(b: Buffer, start: number, end: number, bt: number, offset: number, file?: string, maxEntries = Infinity): { tid: number; fds: ScapFd[] } {
   const fail = failer(bt, offset, file);
   const c = new Cursor(b, start, end, fail);
   const tid = c.i64n();
   const fds: ScapFd[] = [];
   const v2 = bt === BLOCK.FDLIST_V2;
   while (c.left >= 4) {
+    if (fds.length >= maxEntries) fail(`more than ${maxEntries} fd entries`);
     const entryStart = c.p;
     const subLen = v2 ? c.u32() : 0;
     if (v2 && (subLen < 4 || entryStart + subLen > end)) fail(`fd entry length ${subLen} does not fit the block`);

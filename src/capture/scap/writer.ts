@@ -3,6 +3,7 @@
 // event blocks (V2, or V2 with flags; the large variants for EF_LARGE_PAYLOAD events).
 // Output is buffered and flushed to a file or stream, optionally gzip-compressed.
 import { createWriteStream } from 'node:fs';
+import { openOutputFile } from './safe-file.js';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import { EF, EVT_HDR_SIZE, type EventView, EVENT_TABLE, SYSDIG_EVENT_MAX, SYSDIG_NPARAMS } from '../../events/index.js';
@@ -26,6 +27,8 @@ export interface ScapWriterOptions {
    * in its tables; events keep every event and parameter.
    */
   sysdigFdTypes?: boolean;
+  /** A file path target: truncate an existing regular file (default: refuse; see safe-file.ts). */
+  overwrite?: boolean;
 }
 
 const FLUSH_AT = 1 << 20;
@@ -85,6 +88,19 @@ export function ipv6Bytes(s: string | undefined): Buffer {
   return out;
 }
 
+/** A section header block: version 1.2, little-endian, section length unknown (-1). */
+export function sectionHeaderBlock(): Buffer {
+  const b = Buffer.alloc(28);
+  b.writeUInt32LE(BLOCK.SECTION_HEADER, 0);
+  b.writeUInt32LE(28, 4);
+  b.writeUInt32LE(SHB_MAGIC, 8);
+  b.writeUInt16LE(1, 12);
+  b.writeUInt16LE(2, 14);
+  b.writeBigInt64LE(-1n, 16);
+  b.writeUInt32LE(28, 24);
+  return b;
+}
+
 export class ScapWriter {
   private readonly sink: NodeJS.WritableStream;
   private readonly file: NodeJS.WritableStream | undefined;
@@ -97,7 +113,8 @@ export class ScapWriter {
   events = 0;
 
   constructor(target: string | NodeJS.WritableStream, private readonly opts: ScapWriterOptions = {}) {
-    const base = typeof target === 'string' ? createWriteStream(target) : target;
+    // A new file is created 0600 without following a symlink at its path (safe-file.ts).
+    const base = typeof target === 'string' ? createWriteStream('', { fd: openOutputFile(target, { overwrite: opts.overwrite }) }) : target;
     this.file = base;
     if (opts.gzip) {
       const gz = createGzip();
@@ -138,14 +155,7 @@ export class ScapWriter {
   }
 
   private writeSectionHeader(): void {
-    const b = Buffer.alloc(28);
-    b.writeUInt32LE(BLOCK.SECTION_HEADER, 0);
-    b.writeUInt32LE(28, 4);
-    b.writeUInt32LE(SHB_MAGIC, 8);
-    b.writeUInt16LE(1, 12);
-    b.writeUInt16LE(2, 14);
-    b.writeBigInt64LE(-1n, 16);
-    b.writeUInt32LE(28, 24);
+    const b = sectionHeaderBlock();
     this.pending.push(b);
     this.pendingBytes += b.length;
   }

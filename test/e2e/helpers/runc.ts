@@ -79,6 +79,8 @@ export interface ContainerOptions {
   netns?: string;
   /** Host paths bind-mounted read-only into the container. */
   binds?: Array<{ source: string; dest: string }>;
+  /** The init process's uid and gid (default 0:0). */
+  user?: { uid: number; gid: number };
 }
 
 export interface ExecResult {
@@ -142,6 +144,7 @@ export class RuncContainer {
     spec.process.args = this.opts.args ?? ['/bin/sleep', '600'];
     spec.root = { path: 'rootfs', readonly: false };
     spec.hostname = 'saker-e2e';
+    if (this.opts.user !== undefined) spec.process.user = { uid: this.opts.user.uid, gid: this.opts.user.gid };
     const caps = spec.process.capabilities;
     const add = this.opts.privileged ? boundingCaps() : this.opts.addCaps ?? [];
     for (const set of ['bounding', 'effective', 'permitted']) caps[set] = [...new Set([...caps[set], ...add])];

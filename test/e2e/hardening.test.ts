@@ -1,0 +1,143 @@
+// Attacks on the agent itself, tried against the real `saker run`: paths crafted to dodge fd.name
+// rules must still name the file (the alert has the right fd.name, evt.type and proc.name), and
+// files a container controls (a FIFO or a link to /dev/zero as its /etc/passwd and /etc/group)
+// must not freeze or exhaust the agent (it keeps alerting afterwards).
+import { after, before, describe, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent, sleep, type Alert } from './helpers/agent.js';
+import { agentMissing, containersMissing } from './helpers/env.js';
+import { RuncContainer } from './helpers/runc.js';
+import { python3, runCommand } from './helpers/triggers.js';
+
+const skipAgent = agentMissing();
+const skipContainers = skipAgent ?? containersMissing();
+
+let agent: Agent | undefined;
+let plain: RuncContainer | undefined;
+
+function need(t: TestContext, reason: string | undefined): boolean {
+  if (reason !== undefined) {
+    t.skip(reason);
+    return false;
+  }
+  if (agent === undefined) {
+    t.skip('the agent did not start (see the before hook)');
+    return false;
+  }
+  return true;
+}
+
+const SENSITIVE = 'Read of sensitive file';
+
+/**
+ * The sensitive-file alert of the process whose argument is `arg`, checked field by field. `procs`:
+ * the names it may have (busybox's shell runs its last command as /proc/self/exe, named "exe").
+ */
+async function shadowAlertOf(arg: string, procs: string[], containerId?: string): Promise<Alert> {
+  const a = await agent!.waitForRule(SENSITIVE, (f) => String(f['proc.cmdline']).endsWith(` ${arg}`), { timeoutMs: 15_000 });
+  const f = a.output_fields;
+  assert.equal(f['fd.name'], '/etc/shadow', `fd.name of ${arg.slice(0, 60)}…`);
+  assert.ok(procs.includes(String(f['proc.name'])), `proc.name ${f['proc.name']}`);
+  assert.match(String(f['evt.type']), /^open(at|at2)?$/);
+  if (containerId !== undefined) assert.equal(f['container.id'], containerId);
+  return a;
+}
+
+describe('hardening against the watched workload, live', { concurrency: false }, () => {
+  before(async () => {
+    if (skipAgent !== undefined) return;
+    agent = await Agent.start({ options: ['rule_matching=all'] });
+    if (skipContainers === undefined) plain = RuncContainer.start();
+  });
+
+  after(() => {
+    agent?.kill();
+    plain?.destroy();
+  });
+
+  test('paths padded with slashes or ./, over 1024 bytes, name the file they open', async (t) => {
+    if (!need(t, skipContainers)) return;
+    const c = plain!;
+    const slashes = '/'.repeat(2000) + 'etc/shadow';
+    const dots = '/etc/' + './'.repeat(1500) + 'shadow';
+    const climb = '/tmp/' + 'x/../'.repeat(300) + '../etc/shadow';
+    c.run(['/bin/mkdir', '-p', '/tmp/x']);
+    for (const p of [slashes, dots, climb]) {
+      assert.ok(Buffer.byteLength(p) > 1024);
+      c.run(['/bin/cat', p]);
+    }
+    await shadowAlertOf(slashes, ['cat'], c.shortId);
+    await shadowAlertOf(dots, ['cat'], c.shortId);
+    await shadowAlertOf(climb, ['cat'], c.shortId);
+  });
+
+  test('opens through /proc/self/fd/N and /proc/self/root name the file the link points at', async (t) => {
+    if (!need(t, skipContainers)) return;
+    const c = plain!;
+    // fd 3 of the shell, a directory fd on /etc, is inherited by cat.
+    c.run(['/bin/sh', '-c', 'exec 3</etc; cat /proc/self/fd/3/shadow >/dev/null']);
+    c.run(['/bin/cat', '/proc/self/root/etc/shadow']);
+    await shadowAlertOf('/proc/self/fd/3/shadow', ['cat', 'exe'], c.shortId);
+    await shadowAlertOf('/proc/self/root/etc/shadow', ['cat'], c.shortId);
+  });
+
+  test('a dirfd-relative openat names the file against the dirfd', async (t) => {
+    if (!need(t, skipAgent)) return;
+    const py = python3();
+    if (py === undefined) return t.skip('needs python3 for an openat with a directory fd');
+    const script = "import os\nd = os.open('/etc', os.O_RDONLY | os.O_DIRECTORY)\nos.close(os.open('shadow', os.O_RDONLY, dir_fd=d))\n";
+    const r = runCommand(py, ['-c', script]);
+    assert.equal(r.status, 0, r.stderr);
+    const a = await agent!.waitForRule(SENSITIVE, (f) => f['proc.pid'] === r.pid, { timeoutMs: 15_000 });
+    assert.equal(a.output_fields['fd.name'], '/etc/shadow');
+    assert.equal(a.output_fields['evt.type'], 'openat');
+    assert.match(String(a.output_fields['proc.name']), /^python3/);
+  });
+
+  test('a symlink to a sensitive file is seen when made; opening it names the link as libsinsp does', async (t) => {
+    if (!need(t, skipContainers)) return;
+    const c = plain!;
+    c.run(['/bin/ln', '-sf', '/etc/shadow', '/tmp/innocent']);
+    c.run(['/bin/cat', '/tmp/innocent']);
+    const made = await agent!.waitForRule('Create symlink over sensitive files', (f) => f['container.id'] === c.shortId, { timeoutMs: 15_000 });
+    assert.equal(made.output_fields['proc.name'], 'ln');
+    assert.match(String(made.output_fields['evt.type']), /^symlink(at)?$/);
+    assert.match(made.output, /target=\/etc\/shadow link=\/tmp\/innocent/);
+    // libsinsp names the fd after the path opened (the link), which the creation alert covers.
+    await sleep(500);
+    assert.equal(agent!.matching((a) => a.rule === SENSITIVE && a.output_fields['proc.cmdline'] === 'cat /tmp/innocent').length, 0);
+  });
+
+  test('a container whose /etc/passwd is a FIFO and /etc/group a link to /dev/zero does not freeze the agent', async (t) => {
+    if (!need(t, skipContainers)) return;
+    // The init runs as a uid the container's files do not name, so the agent looks it up in them
+    // again (at most every 5 s) on its processes' execs.
+    const c = RuncContainer.start({ user: { uid: 4242, gid: 4242 }, args: ['/bin/sh', '-c', 'while true; do /bin/sleep 0.2; done'] });
+    try {
+      const etc = join(c.upperDir, 'etc');
+      mkdirSync(etc, { recursive: true });
+      rmSync(join(etc, 'passwd'), { force: true });
+      rmSync(join(etc, 'group'), { force: true });
+      execFileSync('mkfifo', [join(etc, 'passwd')]);
+      symlinkSync('/dev/zero', join(etc, 'group'));
+      // Past the re-read interval: the agent has gone back to those files by now.
+      await sleep(7000);
+      const r = runCommand('cat', ['/etc/shadow']);
+      const a = await agent!.waitForRule(SENSITIVE, (f) => f['proc.pid'] === r.pid, { timeoutMs: 15_000 });
+      assert.equal(a.output_fields['fd.name'], '/etc/shadow');
+      assert.equal(a.output_fields['proc.name'], 'cat');
+    } finally {
+      c.destroy();
+    }
+  });
+
+  test('the agent stops cleanly after all of it', async (t) => {
+    if (!need(t, skipAgent)) return;
+    await agent!.stop();
+    agent = undefined;
+  });
+});
+
