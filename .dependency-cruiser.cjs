@@ -86,7 +86,8 @@ module.exports = {
     { from: {}, to: { dependencyTypes: ['core', 'npm', 'npm-dev', 'npm-optional', 'npm-peer'] } },
     { from: { path: '^src/' }, to: { path: '^src/package-root\\.ts$' } },
     { from: { path: '^src/package-root\\.ts$' }, to: { path: '^src/package-root\\.ts$' } },
-    { from: { path: '^src/testing/' }, to: { path: '^src/testing/' } },
+    // src/testing holds test-only code (shared fixtures, fuzz targets): like tests, it may use any surface
+    { from: { path: '^src/testing/' }, to: { path: '^src/' } },
     { from: { path: TEST_FILE }, to: { path: '^src/' } },
     { from: { path: '^src/[^/]+/test-support\\.ts$' }, to: { path: '^src/' } },
     { from: { path: '^(?:bench|test)/' }, to: { path: '^(?:src|bench|test)/' } },
