@@ -195,10 +195,13 @@ export class Channel {
     this.closing = true;
     this.wake?.();
     if (this.running) {
+      // a ref'd timer: close() must end even when nothing else keeps the process alive
+      let t: NodeJS.Timeout | undefined;
       await Promise.race([
         new Promise<void>((resolve) => (this.idle = resolve)),
-        new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref()),
+        new Promise<void>((resolve) => (t = setTimeout(resolve, timeoutMs))),
       ]);
+      clearTimeout(t);
     }
     this.stopped = true;
     this.wake?.();
