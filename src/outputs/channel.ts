@@ -39,6 +39,7 @@ export class Channel {
   private idle: (() => void) | undefined;
   private down = false;
   private lastDropLog = 0;
+  private lastFailLog = 0;
 
   constructor(
     readonly name: string,
@@ -142,10 +143,9 @@ export class Channel {
     }
   }
 
-  /** Sends one batch until it is delivered or refused for good (true), or the channel is
-   *  closing and the destination still fails (false). */
+  /** Sends one batch until it is delivered or refused for good (true), or the channel stopped
+   *  (false: the batch stays in flight for close() to spool). */
   private async deliver(batch: readonly Alert[], fromSpool: boolean): Promise<boolean> {
-    let lastTry = false;
     for (let attempt = 0; ; attempt++) {
       try {
         await withTimeout(this.dest.send(batch), this.opts.timeoutMs);
@@ -160,17 +160,20 @@ export class Channel {
         const err = asDeliveryError(e);
         if (!err.retryable || !this.retries) {
           this.counters.failed += batch.length;
-          this.log(`output ${this.name}: ${batch.length} alert(s) not delivered: ${err.message}`);
+          const now = Date.now();
+          // one line per destination every 10 s at most (counts are in the metrics)
+          if (now - this.lastFailLog > 10_000) {
+            this.lastFailLog = now;
+            this.log(`output ${this.name}: ${batch.length} alert(s) not delivered: ${err.message}; failed so far: ${this.counters.failed}`);
+          }
           if (fromSpool) await this.spool!.ack(batch.length);
           return true;
         }
         this.counters.retries++;
         if (!this.down) this.log(`output ${this.name}: ${err.message}; retrying with backoff`);
         this.down = true;
-        if (lastTry) return false;
-        if (!this.closing) await this.sleep(backoffDelay(attempt, this.opts.retry.initialMs, this.opts.retry.maxMs));
-        // at shutdown: one last try, then what is left is spooled by close()
-        lastTry = this.closing;
+        await this.sleep(backoffDelay(attempt, this.opts.retry.initialMs, this.opts.retry.maxMs));
+        if (this.stopped) return false;
       }
     }
   }
@@ -193,7 +196,6 @@ export class Channel {
   /** Delivers what it can within `timeoutMs`, then spools (or counts as dropped) the rest. */
   async close(timeoutMs: number): Promise<void> {
     this.closing = true;
-    this.wake?.();
     if (this.running) {
       // a ref'd timer: close() must end even when nothing else keeps the process alive
       let t: NodeJS.Timeout | undefined;

@@ -8,8 +8,9 @@
 //
 // fsync policy: every append is one write of the whole batch followed by fsync, so an alert the
 // spool took survives a crash or power loss. The cursor is replaced atomically (write + rename)
-// after each delivered batch, without fsync: a crash can only make the cursor older, so some
-// alerts are sent again (at-least-once; receivers drop repeats by uuid), never lost.
+// without fsync, at most once a second while a segment is delivered, when a segment is done and
+// at close: a crash can only make the cursor older, so about a second's alerts at most are sent
+// again (at-least-once; receivers drop repeats by uuid), never lost.
 //
 // File I/O is asynchronous and serialized on one promise chain; counts are kept synchronously so
 // the channel can decide where an alert goes without waiting.
@@ -22,6 +23,9 @@ import type { Alert } from './alert.js';
 const FIRST_SEGMENT = 100_000_000_000;
 /** A segment stops taking appends past this size, so reading one never holds much in memory. */
 const SEGMENT_BYTES = 4 * 1024 * 1024;
+/** The cursor is saved at most this often while a segment is delivered (and when it is done,
+ *  and at close): a crash re-sends at most this long's worth of alerts. */
+const CURSOR_INTERVAL_MS = 1000;
 
 interface Segment {
   num: number;
@@ -39,6 +43,7 @@ export class Spool {
   /** The head segment's alerts, read when delivery reaches it. */
   private head: { num: number; alerts: Alert[] } | undefined;
   private chain: Promise<void> = Promise.resolve();
+  private cursorSaved = 0;
 
   constructor(readonly dir: string, readonly maxBytes: number, private readonly log: (msg: string) => void) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -173,7 +178,7 @@ export class Spool {
     this.count -= n;
     const seg = this.segments[0];
     if (seg && this.cursor >= seg.lines) await this.dropHead();
-    else await this.saveCursor();
+    else if (Date.now() - this.cursorSaved >= CURSOR_INTERVAL_MS) await this.saveCursor();
   }
 
   private async dropHead(): Promise<void> {
@@ -186,6 +191,7 @@ export class Spool {
   }
 
   private async saveCursor(): Promise<void> {
+    this.cursorSaved = Date.now();
     const c = JSON.stringify({ segment: this.segments[0]?.num ?? 0, line: this.cursor });
     const tmp = join(this.dir, 'cursor.tmp');
     await writeFile(tmp, c, { mode: 0o600 });

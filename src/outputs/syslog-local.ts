@@ -19,7 +19,7 @@ export class SyslogLocalDestination implements Destination {
   }
 
   send(batch: readonly Alert[]): Promise<void> {
-    if (!existsSync(this.socket)) return Promise.reject(new DeliveryError(`no syslog socket at ${this.socket}`, false));
+    if (!existsSync(this.socket)) return Promise.reject(new DeliveryError(`no syslog socket at ${this.socket} (syslog_output.enabled=false turns this output off)`, false));
     return this.logger.send(batch);
   }
 
