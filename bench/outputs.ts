@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Engine } from '../src/agent/engine.js';
-import { DEFAULT_RULES_FILE, loadRules } from '../src/cli/rules.js';
+import { DEFAULT_RULES_FILE, loadRules } from '../src/agent/rules-files.js';
 import { loadConfig } from '../src/config/config.js';
 import { encodeEvent, eventCode } from '../src/events/encode.js';
 import { EventView } from '../src/events/event-view.js';
