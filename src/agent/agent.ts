@@ -15,7 +15,7 @@ import { ScapFileSource } from '../capture/scap/scap-source.js';
 import type { EventSink, EventSource, SourceCounters } from '../capture/source.js';
 import type { Config } from '../config/config.js';
 import { Metrics } from '../metrics/metrics.js';
-import { AlertWriter } from '../outputs/writer.js';
+import { createOutputs, type Outputs } from '../outputs/index.js';
 import type { Alert } from '../outputs/alert.js';
 import { internalAlert } from '../outputs/internal-alert.js';
 import { formatPriority } from '../rules/priority.js';
@@ -37,8 +37,11 @@ export interface AgentOptions {
   source: { live: Partial<LiveSourceOptions> } | { capture: string };
   /** Operational messages (default: none). */
   log?: (message: string) => void;
-  /** Where stdout_output writes (default process.stdout). */
+  /** Where stdout_output writes (default fd 1, written asynchronously). */
   stdout?: NodeJS.WritableStream;
+  /** Where remote destinations spool what they could not deliver (default: the configuration's
+   *  state_dir; none: no spool, a destination down loses what its queue cannot hold, counted). */
+  stateDir?: string;
   /** How evt.arg.* / evt.args render byte buffers (default whole, as Falco). */
   argRender?: RenderOptions;
   /** State options beyond what the source decides (tests: procRoot, containerLookup ...). */
@@ -74,7 +77,7 @@ export class Agent implements AgentHandle {
   private readonly cfg: Config;
   private readonly paths: string[];
   private readonly log: (message: string) => void;
-  private readonly outputs: AlertWriter;
+  private readonly outputs: Outputs;
   private engine: Engine | undefined;
   private loaded: LoadedRules<EventContext> | undefined;
   private phase: AgentPhase = 'starting';
@@ -111,7 +114,7 @@ export class Agent implements AgentHandle {
       this.settle = (err?: Error) => (err === undefined ? resolve() : reject(err));
     });
     this.done.catch(() => {});
-    this.outputs = new AlertWriter(this.cfg, opts.stdout);
+    this.outputs = createOutputs(this.cfg, { metrics: this.metrics, log: this.log, stdout: opts.stdout, stateDir: opts.stateDir });
     this.errors = new EventErrors(this.log);
     this.registerMetrics();
   }
@@ -260,6 +263,11 @@ export class Agent implements AgentHandle {
     const byReason = { ...this.before.dropsByReason };
     for (const [k, n] of Object.entries(c.dropsByReason)) byReason[k] = (byReason[k] ?? 0) + n;
     return { delivered: this.before.delivered + c.delivered, drops: this.before.drops + c.drops, dropsByReason: byReason };
+  }
+
+  /** SIGUSR1: files reopened (log rotation), programs restarted. */
+  reopenOutputs(): void {
+    this.outputs.reopen();
   }
 
   /** Stops the source, flushes the outputs and releases the state. */

@@ -5,7 +5,7 @@
 // {destination,reason}, saker_outputs_queue_length{destination}, saker_outputs_spool_bytes{destination}.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Config } from '../config/config.js';
+import { ConfigError, type Config } from '../config/config.js';
 import type { DestinationConfig } from '../config/outputs.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Alert } from './alert.js';
@@ -73,7 +73,7 @@ export function createOutputs(cfg: Config, deps: OutputsDeps): Outputs {
     try {
       dest = buildDestination(d, oc, { log: deps.log, stdout: deps.stdout });
     } catch (e) {
-      throw new Error(`output ${d.name}: ${(e as Error).message}`);
+      throw new ConfigError(`output ${d.name}: ${(e as Error).message}`);
     }
     const remote = d.spool.enabled;
     const spool = remote && stateDir ? new Spool(join(stateDir, 'spool', d.name), d.spool.maxBytes, deps.log) : undefined;
