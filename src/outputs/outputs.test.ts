@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Metrics } from '../metrics/metrics.js';
 import { createOutputs } from './index.js';
-import { Receiver, testAlert, testConfig, waitFor } from './test-support.js';
+import { deadPort, Receiver, testAlert, testConfig, waitFor } from './test-support.js';
 import { RateLimiter } from './rate-limit.js';
 import { backoffDelay } from './backoff.js';
 
@@ -21,9 +21,7 @@ async function dropped(m: Metrics, destination: string, reason: string): Promise
 
 test('a destination down: alerts queue, overflow to the spool, and all arrive in order once it is back, none twice', async () => {
   const rx = new Receiver();
-  await rx.start();
-  const port = rx.port;
-  await rx.stop();
+  const port = await deadPort();
   const state = tmp();
   const opts = [`destinations[0].name=hook`, 'destinations[0].type=webhook', `destinations[0].url=http://127.0.0.1:${port}/`,
     'destinations[0].queue.capacity=50', 'destinations[0].retry.initial_delay=20', 'destinations[0].retry.max_delay=100'];
@@ -44,9 +42,7 @@ test('a destination down: alerts queue, overflow to the spool, and all arrive in
 
 test('the agent stops during an outage: the queue and the batch in flight are spooled and replayed first on the next start', async () => {
   const rx = new Receiver();
-  await rx.start();
-  const port = rx.port;
-  await rx.stop();
+  const port = await deadPort();
   const state = tmp();
   const opts = ['destinations[0].name=hook', 'destinations[0].type=webhook', `destinations[0].url=http://127.0.0.1:${port}/`,
     'destinations[0].queue.capacity=40', 'destinations[0].retry.initial_delay=20', 'destinations[0].retry.max_delay=50', 'output_timeout=200'];

@@ -74,3 +74,11 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, ms = 10_00
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** A loopback port nothing listens on (a destination that is down), until something does. */
+export async function deadPort(): Promise<number> {
+  const rx = await new Receiver().start();
+  const port = rx.port;
+  await rx.stop();
+  return port;
+}

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { encodeEvent, eventCode } from '../../src/events/encode.js';
 import { ScapWriter } from '../../src/capture/scap/writer.js';
 import { scapProcessOf } from '../../src/state/capture-tables.js';
-import { Receiver } from '../../src/outputs/test-support.js';
+import { deadPort, Receiver } from '../../src/outputs/test-support.js';
 
 const SAKER = fileURLToPath(new URL('../../bin/saker.js', import.meta.url));
 const ALERTS = 10_000;
@@ -69,13 +69,6 @@ function check(rx: Receiver): void {
   assert.equal(new Set(got.map((a) => a.time)).size, ALERTS, 'distinct alerts');
   const times = got.map((a) => a.time);
   assert.deepEqual(times, [...times].sort(), 'in order');
-}
-
-async function deadPort(): Promise<number> {
-  const rx = await new Receiver().start();
-  const port = rx.port;
-  await rx.stop();
-  return port;
 }
 
 test('10,000 alerts in a burst while the HTTP destination is down for 30 s: all arrive once it is back, none twice', { timeout: 240_000 }, async () => {
