@@ -5,6 +5,7 @@ import { applyOverride } from './overrides.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 test('-o handles dotted keys, indices, appends and escaped dots, with typed scalars', () => {
   const c: Record<string, unknown> = {};
@@ -98,4 +99,14 @@ test('output defaults are Falco\'s: stdout and syslog on, file and program off, 
   assert.deepEqual(w.dedup, { windowMs: 10_000, fields: [] });
   assert.equal(w.spool.enabled, true);
   assert.equal(file.spool.enabled, false);
+});
+
+test('the documented example saker.yaml at the top of the repository is a valid configuration', () => {
+  const example = fileURLToPath(new URL('../../saker.yaml', import.meta.url));
+  const c = loadConfig({ file: example, overrides: ['destinations[0].enabled=true'] });
+  const slack = c.outputs.destinations.find((d) => d.name === 'slack-security')!;
+  assert.equal(slack.type, 'slack');
+  assert.equal(slack.minimumPriority, 4);
+  assert.deepEqual(slack.rateLimit, { rate: 0.2, maxBurst: 5, perRule: true });
+  assert.equal(c.outputs.stateDir, '/var/lib/saker');
 });

@@ -2,6 +2,13 @@
 // published API describes it (paths, headers, body shape and limits).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import { Metrics } from '../../metrics/metrics.js';
 import { createOutputs } from '../index.js';
 import { Receiver, testAlert, testConfig, waitFor, type Recorded } from '../test-support.js';
@@ -144,4 +151,38 @@ test("Falco's http_output: the text line as text/plain, Falco's user agent; JSON
   assert.equal(rx.requests[0]!.headers['user-agent'], 'falcosecurity/falco');
   assert.equal(rx.requests[0]!.body, testAlert(7).output);
   await rx.stop();
+});
+
+test('generic webhook over mTLS: the server checks the client certificate, the client the server\'s CA', { skip: spawnSync('openssl', ['version']).status !== 0 ? 'openssl not installed' : false }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'saker-mtls-'));
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=test-ca');
+  for (const who of ['server', 'client']) {
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${who}.key`, '-out', `${who}.csr`, '-subj', `/CN=${who === 'server' ? 'localhost' : 'saker'}`);
+    writeFileSync(join(dir, `${who}.ext`), who === 'server' ? 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' : 'extendedKeyUsage=clientAuth\n');
+    ssl('x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${who}.pem`, '-days', '1', '-extfile', `${who}.ext`);
+  }
+  const seen: string[] = [];
+  const server = createHttpsServer({
+    key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')), ca: readFileSync(join(dir, 'ca.pem')),
+    requestCert: true, rejectUnauthorized: true,
+  }, (req, res) => {
+    seen.push((req.socket as TLSSocket).getPeerCertificate().subject.CN as string);
+    req.resume();
+    req.on('end', () => res.end('{}'));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const tls = [`destinations[0].tls.ca_cert=${dir}/ca.pem`, `destinations[0].tls.client_cert=${dir}/client.pem`, `destinations[0].tls.client_key=${dir}/client.key`];
+  const metrics = new Metrics();
+  const out = createOutputs(testConfig('destinations[0].name=m', 'destinations[0].type=webhook', `destinations[0].url=${url}`, ...tls,
+    'destinations[1].name=nocert', 'destinations[1].type=webhook', `destinations[1].url=${url}`, `destinations[1].tls.ca_cert=${dir}/ca.pem`, 'destinations[1].retry.initial_delay=20'),
+  { metrics, log: () => undefined });
+  out.write(testAlert(1));
+  await waitFor(() => seen.length === 1, 10_000, 'an mTLS request');
+  await waitFor(async () => (await metrics.value('saker_outputs_retries_total')) > 0, 10_000, 'the request without a client certificate refused');
+  await out.close();
+  server.close();
+  assert.deepEqual(seen, ['saker']);
+  assert.equal((await metrics.samples('saker_outputs_sent_total')).find((s) => s.labels.destination === 'nocert')?.value, 0);
 });
