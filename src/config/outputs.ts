@@ -68,7 +68,8 @@ export function priorityNumber(name: string): number {
 export function durationMs(v: unknown, dflt: number): number {
   if (v === undefined) return dflt;
   if (typeof v === 'number') return v;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(String(v));
+  if (typeof v !== 'string') return dflt;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(v);
   if (!m) return dflt;
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms'];
   return Number(m[1]) * unit;
@@ -107,7 +108,7 @@ function delivery(s: Raw, queueDefault: number, remote: boolean): DeliveryOption
 }
 
 export function resolveOutputs(raw: Raw): OutputsConfig {
-  const flag = (key: string, dflt: boolean) => (typeof raw[key] === 'boolean' ? (raw[key] as boolean) : dflt);
+  const flag = (key: string, dflt: boolean) => (typeof raw[key] === 'boolean' ? (raw[key]) : dflt);
   const queueCap = section(raw, 'outputs_queue').capacity as number | undefined;
   // Falco's 0 means unbounded; Saker's queues are always bounded (the spool takes the overflow)
   const queueDefault = queueCap && queueCap > 0 ? queueCap : DEFAULT_QUEUE;

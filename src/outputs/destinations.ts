@@ -30,7 +30,7 @@ export interface BuildDeps {
 }
 
 export function buildDestination(d: DestinationConfig, cfg: OutputsConfig, deps: BuildDeps): Destination {
-  const s = d.settings as Record<string, unknown>;
+  const s = d.settings;
   const line = falcoLineFormat(cfg);
   const message = d.message ? compileTemplate(d.message) : undefined;
   const url = s.url as string;
@@ -58,8 +58,11 @@ export function buildDestination(d: DestinationConfig, cfg: OutputsConfig, deps:
     case 'loki': return http(lokiFormat(url, (s.labels as Record<string, string> | undefined) ?? {}, s.tenant as string | undefined));
     case 'elasticsearch': case 'opensearch': {
       const auth: Record<string, string> = {};
-      if (s.api_key) auth.authorization = `ApiKey ${String(s.api_key)}`;
-      else if (s.username) auth.authorization = `Basic ${Buffer.from(`${String(s.username)}:${String(s.password ?? '')}`).toString('base64')}`;
+      // the schema made these strings
+      const key = s.api_key as string | undefined;
+      const user = s.username as string | undefined;
+      if (key) auth.authorization = `ApiKey ${key}`;
+      else if (user) auth.authorization = `Basic ${Buffer.from(`${user}:${(s.password as string | undefined) ?? ''}`).toString('base64')}`;
       return http(elasticsearchFormat(url, (s.index as string | undefined) ?? 'falco', auth));
     }
     case 'splunk': return http(splunkFormat(url, String(s.token), (s.sourcetype as string | undefined) ?? 'falco', s.splunk_index as string | undefined));

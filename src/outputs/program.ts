@@ -49,7 +49,7 @@ export class ProgramDestination implements Destination {
   private start(): ChildProcess {
     const child = spawn(this.argv[0]!, this.argv.slice(1), { stdio: ['pipe', 'ignore', 'inherit'] });
     child.on('error', (e) => this.log(`program_output: ${e.message}`));
-    child.stdin!.on('error', () => undefined);
+    child.stdin.on('error', () => undefined);
     return child;
   }
 

@@ -162,8 +162,8 @@ test('Kafka: kcat starts librdkafka\'s mock cluster; kafkajs produces each alert
   const kcat = spawn('kcat', ['-C', '-b', '127.0.0.1:1', '-t', 'alerts', '-X', 'test.mock.num.brokers=1', '-d', 'mock', '-o', 'beginning', '-u', '-E', '-f', '%k\t%s\n'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   let outText = '';
-  kcat.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  kcat.stdout!.on('data', (d: Buffer) => (outText += d.toString()));
+  kcat.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  kcat.stdout.on('data', (d: Buffer) => (outText += d.toString()));
   try {
     await waitFor(() => /bootstrap\.servers=(\S+)/.test(err), 10_000, 'mock cluster address');
     const brokers = /bootstrap\.servers=(\S+)/.exec(err)![1]!;

@@ -36,7 +36,7 @@ export function compileTemplate(text: string): Template {
       if (!get) throw new Error(`unknown template placeholder '{{${name}}}' (known: ${Object.keys(VARS).join(', ')}, output_fields.<field>)`);
       parts.push(get);
     }
-    last = m.index! + m[0].length;
+    last = m.index + m[0].length;
   }
   parts.push(text.slice(last));
   return (a) => parts.map((p) => (typeof p === 'string' ? p : p(a))).join('');

@@ -104,7 +104,7 @@ test('Elasticsearch bulk: NDJSON create actions into the day index with the uuid
   const action = lines[0]!.create!;
   assert.equal(action._index, 'falco-2025.12.06');
   assert.match(action._id!, /^[0-9a-f-]{36}$/);
-  assert.equal(lines[1]!['@timestamp'] as unknown as string, '2025-12-06T05:46:40.000000000Z');
+  assert.equal(lines[1]!['@timestamp'], '2025-12-06T05:46:40.000000000Z');
 
   // a 200 whose items failed with 429 is retried
   let first = true;
