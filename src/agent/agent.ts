@@ -11,12 +11,11 @@ import { createHash } from 'node:crypto';
 import type { EventView } from '../events/index.js';
 import { LiveSource, type LiveSourceOptions } from '../capture/live/index.js';
 import { selectSyscalls } from '../capture/live/index.js';
-import { liveCoverage } from './live-coverage.js';
 import { ScapFileSource } from '../capture/scap/index.js';
 import type { EventSink, EventSource, SourceCounters } from '../capture/index.js';
 import type { Config } from '../config/index.js';
 import { Metrics } from '../metrics/index.js';
-import { AlertWriter } from '../outputs/index.js';
+import { createOutputs, type Outputs } from '../outputs/index.js';
 import type { Alert } from '../outputs/index.js';
 import { internalAlert } from '../outputs/index.js';
 import { formatPriority } from '../rules/index.js';
@@ -25,6 +24,7 @@ import { loadScapTables } from '../state/index.js';
 import { State, type StateOptions } from '../state/index.js';
 import type { EventContext } from '../state/index.js';
 import type { RenderOptions } from '../events/index.js';
+import { liveCoverage } from './live-coverage.js';
 import { Engine } from './engine.js';
 import { EventErrors } from './event-errors.js';
 import type { AgentHandle, AgentPhase, AgentStatus, ReloadOutcome, RuleSummary } from './handle.js';
@@ -38,8 +38,11 @@ export interface AgentOptions {
   source: { live: Partial<LiveSourceOptions> } | { capture: string };
   /** Operational messages (default: none). */
   log?: (message: string) => void;
-  /** Where stdout_output writes (default process.stdout). */
+  /** Where stdout_output writes (default fd 1, written asynchronously). */
   stdout?: NodeJS.WritableStream;
+  /** Where remote destinations spool what they could not deliver (default: the configuration's
+   *  state_dir; none: no spool, a destination down loses what its queue cannot hold, counted). */
+  stateDir?: string;
   /** How evt.arg.* / evt.args render byte buffers (default whole, as Falco). */
   argRender?: RenderOptions;
   /** State options beyond what the source decides (tests: procRoot, containerLookup ...). */
@@ -75,7 +78,7 @@ export class Agent implements AgentHandle {
   private readonly cfg: Config;
   private readonly paths: string[];
   private readonly log: (message: string) => void;
-  private readonly outputs: AlertWriter;
+  private readonly outputs: Outputs;
   private engine: Engine | undefined;
   private loaded: LoadedRules<EventContext> | undefined;
   private phase: AgentPhase = 'starting';
@@ -112,7 +115,7 @@ export class Agent implements AgentHandle {
       this.settle = (err?: Error) => (err === undefined ? resolve() : reject(err));
     });
     this.done.catch(() => {});
-    this.outputs = new AlertWriter(this.cfg, opts.stdout);
+    this.outputs = createOutputs(this.cfg, { metrics: this.metrics, log: this.log, stdout: opts.stdout, stateDir: opts.stateDir });
     this.errors = new EventErrors(this.log);
     this.registerMetrics();
   }
@@ -265,6 +268,11 @@ export class Agent implements AgentHandle {
     const byReason = { ...this.before.dropsByReason };
     for (const [k, n] of Object.entries(c.dropsByReason)) byReason[k] = (byReason[k] ?? 0) + n;
     return { delivered: this.before.delivered + c.delivered, drops: this.before.drops + c.drops, dropsByReason: byReason };
+  }
+
+  /** SIGUSR1: files reopened (log rotation), programs restarted. */
+  reopenOutputs(): void {
+    this.outputs.reopen();
   }
 
   /** Stops the source, flushes the outputs and releases the state. */

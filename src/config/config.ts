@@ -1,8 +1,11 @@
 // Saker's configuration: Falco's falco.yaml keys where they mean the same thing, read from an
-// optional YAML file (-c) and `-o key=value` overrides, then checked into typed settings.
+// optional YAML file (-c) and `-o key=value` overrides, validated against the schema (schema.ts;
+// errors name the key and its file:line:col or -o option), then checked into typed settings.
 import { readFileSync } from 'node:fs';
-import { parseDocument, LineCounter } from 'yaml';
+import { parseDocument, LineCounter, type Document } from 'yaml';
 import { applyOverride, ConfigError } from './overrides.js';
+import { validateConfig, type ConfigSources } from './validate.js';
+import { resolveOutputs, type OutputsConfig } from './outputs.js';
 import type { BaseSyscalls } from '../capture/live/index.js';
 
 export { ConfigError } from './overrides.js';
@@ -29,6 +32,8 @@ export interface Config {
   /** Falco's `base_syscalls.custom_set` and `.repair`: what the live sensor captures besides the
    *  rules' syscalls (`.all` is read as Saker always behaves: rule syscalls are never dropped). */
   baseSyscalls: BaseSyscalls;
+  /** Where alerts go: every enabled output and destination with its delivery options. */
+  outputs: OutputsConfig;
   /** The raw object, for keys later features read. */
   raw: Record<string, unknown>;
 }
@@ -70,7 +75,11 @@ function strList(raw: Record<string, unknown>, path: string): string[] | undefin
 }
 
 /** Reads a YAML configuration file; errors name the file, line and column. */
-function readConfigFile(path: string): Record<string, unknown> {
+export function readConfigFile(path: string): Record<string, unknown> {
+  return parseConfigFile(path).raw;
+}
+
+function parseConfigFile(path: string): { raw: Record<string, unknown>; doc: Document; lines: LineCounter } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -85,15 +94,23 @@ function readConfigFile(path: string): Record<string, unknown> {
     throw new ConfigError(`${path}:${p.line}:${p.col}: ${e.message.split('\n')[0]}`);
   }
   const v: unknown = doc.toJS();
-  if (v === null || v === undefined) return {};
+  if (v === null || v === undefined) return { raw: {}, doc, lines: lc };
   if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`${path}: configuration must be a YAML map`);
-  return v as Record<string, unknown>;
+  return { raw: v as Record<string, unknown>, doc, lines: lc };
 }
 
-/** Builds the configuration from an optional file and overrides, in that order. */
+/** Builds the configuration from an optional file and overrides, in that order, and checks it
+ *  against the schema. */
 export function loadConfig(opts: { file?: string; overrides?: readonly string[] } = {}): Config {
-  const raw: Record<string, unknown> = opts.file ? readConfigFile(opts.file) : {};
-  for (const o of opts.overrides ?? []) applyOverride(raw, o);
+  const sources: ConfigSources = { overrides: [] };
+  let raw: Record<string, unknown> = {};
+  if (opts.file) {
+    const parsed = parseConfigFile(opts.file);
+    raw = parsed.raw;
+    sources.file = { path: opts.file, doc: parsed.doc, lines: parsed.lines };
+  }
+  for (const o of opts.overrides ?? []) sources.overrides!.push({ text: o, path: applyOverride(raw, o) });
+  validateConfig(raw, sources);
   return resolveConfig(raw);
 }
 
@@ -131,7 +148,16 @@ export function resolveConfig(raw: Record<string, unknown>): Config {
       filename: str(raw, 'file_output.filename', './events.txt'),
     },
     appendOutput: Array.isArray(appendOutput) ? appendOutput : [],
+    outputs: outputsOf(raw),
     baseSyscalls: { customSet: strList(raw, 'base_syscalls.custom_set') ?? [], repair: bool(raw, 'base_syscalls.repair', false) },
     raw,
   };
+}
+
+function outputsOf(raw: Record<string, unknown>): OutputsConfig {
+  try {
+    return resolveOutputs(raw);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 }

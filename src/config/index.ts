@@ -3,3 +3,4 @@
 export { type Config, loadConfig } from './config.js';
 export { ConfigError, resolveConfig } from './config.js';
 export { applyOverride } from './overrides.js';
+export { durationMs, type DeliveryOptions, type DestinationConfig, type OutputsConfig } from './outputs.js';

@@ -1,6 +1,7 @@
 // `-o key=value` overrides, with Falco's key syntax: dotted paths (`webserver.listen_port`),
 // list indices (`rules_files[0]`), appends (`rules[].disable.tag=network`), and `\.` for a dot
-// inside a key. Values are YAML scalars: numbers, booleans and strings.
+// inside a key. Values are YAML scalars: numbers, booleans and strings. A key that would reach an
+// object's prototype (__proto__, constructor, prototype) is refused: -o writes data, never code paths.
 import { parse as parseYaml } from 'yaml';
 
 export class ConfigError extends Error {
@@ -39,8 +40,13 @@ function parseKey(key: string): Step[] {
     else cur += c;
   }
   push();
+  for (const s of steps) {
+    if (FORBIDDEN.has(s.key)) throw new ConfigError(`invalid configuration key '${key}': '${s.key}' cannot be set`);
+  }
   return steps;
 }
+
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 
 function scalar(text: string): unknown {
   // "!close" (base_syscalls.custom_set) is a name, not a YAML tag
@@ -53,14 +59,17 @@ function scalar(text: string): unknown {
   }
 }
 
-/** Applies one `key=value` to a plain configuration object, creating what the path needs. */
-export function applyOverride(config: Record<string, unknown>, kv: string): void {
+/** Applies one `key=value` to a plain configuration object, creating what the path needs;
+ *  returns the path it set, as keys and indices. */
+export function applyOverride(config: Record<string, unknown>, kv: string): string[] {
   const eq = kv.indexOf('=');
   if (eq <= 0) throw new ConfigError(`invalid -o option '${kv}': expected key=value`);
   const steps = parseKey(kv.slice(0, eq));
   const value = scalar(kv.slice(eq + 1));
   let node: Node = config;
+  const path: string[] = [];
   steps.forEach((step, i) => {
+    path.push(step.key);
     const last = i === steps.length - 1;
     const obj = node as Record<string, unknown>;
     if (step.index === undefined) {
@@ -74,10 +83,12 @@ export function applyOverride(config: Record<string, unknown>, kv: string): void
     if (!Array.isArray(obj[step.key])) obj[step.key] = [];
     const arr = obj[step.key] as unknown[];
     const idx = step.index === -1 ? arr.length : step.index;
+    path.push(String(idx));
     if (last) arr[idx] = value;
     else {
       if (typeof arr[idx] !== 'object' || arr[idx] === null) arr[idx] = {};
       node = arr[idx] as Node;
     }
   });
+  return path;
 }

@@ -28,6 +28,8 @@ export interface Alert {
   /** The rendered rule output alone (Falco's "message"). */
   message: string;
   outputFields: Record<string, JsonValue>;
+  /** A random id given when the alert enters delivery (createOutputs): receivers drop repeats by it. */
+  uuid?: string;
 }
 
 export interface AlertOptions {
@@ -59,12 +61,14 @@ export interface JsonAlertOptions {
   includeOutputFields: boolean;
   includeTags: boolean;
   includeMessage: boolean;
+  /** Adds the delivery id as `uuid` (Falcosidekick's key for it). */
+  includeUuid?: boolean;
 }
 
-const DEFAULT_JSON_OPTIONS: JsonAlertOptions = { includeOutput: true, includeOutputFields: true, includeTags: true, includeMessage: false };
+export const DEFAULT_JSON_OPTIONS: JsonAlertOptions = { includeOutput: true, includeOutputFields: true, includeTags: true, includeMessage: false };
 
 /** JSON text of a value; bigints (ns timestamps) are written as exact integers. */
-function json(v: JsonValue | Record<string, JsonValue> | readonly string[]): string {
+export function json(v: JsonValue | Record<string, JsonValue> | readonly string[]): string {
   if (typeof v === 'bigint') return v.toString();
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return JSON.stringify(v);
   const keys = Object.keys(v).sort();
@@ -80,5 +84,6 @@ export function alertJson(a: Alert, o: JsonAlertOptions = DEFAULT_JSON_OPTIONS):
   parts.push(`"priority":${JSON.stringify(a.priorityName)}`, `"rule":${JSON.stringify(a.rule)}`, `"source":${JSON.stringify(a.source)}`);
   if (o.includeTags) parts.push(`"tags":${JSON.stringify([...a.tags].sort())}`);
   parts.push(`"time":${JSON.stringify(iso8601Z(a.ts))}`);
+  if (o.includeUuid && a.uuid !== undefined) parts.push(`"uuid":${JSON.stringify(a.uuid)}`);
   return `{${parts.join(',')}}`;
 }

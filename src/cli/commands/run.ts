@@ -1,6 +1,7 @@
 // saker run: live detection. A shell around the Agent: configuration and options in, signals to
 // stop and reload, the exit line out. Alerts go to the outputs (stdout by default).
-// SIGINT/SIGTERM stop cleanly (exit 0); SIGHUP reloads the rules, keeping the old ones on error.
+// SIGINT/SIGTERM stop cleanly (exit 0); SIGHUP reloads the rules, keeping the old ones on error;
+// SIGUSR1 reopens file outputs and restarts program outputs (log rotation), as Falco does.
 import { Agent, RulesLoadError } from '../../agent/index.js';
 import { checkCanStart, SensorError } from '../../capture/live/index.js';
 import { loadConfig } from '../../config/index.js';
@@ -15,7 +16,8 @@ Saker's built-in rules. Alerts go to stdout as text, or as JSON lines with -o js
 A line containing "ready" is written to stderr once capture is live.
   --duration S   stop after S seconds (like falco -M)
   --dry-run      load configuration and rules, print the syscalls the sensor would capture, exit
-Signals: SIGINT/SIGTERM flush and exit 0; SIGHUP reloads the rules (a bad file keeps the old rules).
+Signals: SIGINT/SIGTERM flush and exit 0; SIGHUP reloads the rules (a bad file keeps the old rules);
+SIGUSR1 reopens file_output's file and restarts program_output's program (log rotation).
 `;
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -27,11 +29,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (agent?.status().phase === 'running') void agent.reload();
     else hupWhileStarting = true;
   };
+  const onUsr1 = () => agent?.reopenOutputs();
   process.on('SIGHUP', onHup);
+  process.on('SIGUSR1', onUsr1);
   try {
     return await run(argv, (a) => (agent = a), () => hupWhileStarting);
   } finally {
     process.off('SIGHUP', onHup);
+    process.off('SIGUSR1', onUsr1);
   }
 }
 

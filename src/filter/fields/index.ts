@@ -46,3 +46,4 @@ export function hasField(name: string): boolean {
   const m = /^([^[]+)(?:\[(.*)\])?$/.exec(name);
   return m ? resolveField(m[1]!, m[2]) !== undefined : false;
 }
+export { iso8601Z } from './time.js';
