@@ -3,8 +3,8 @@
 // read it through StateView and the EventContext that process() returns.
 import type { EventView } from '../events/event-view.js';
 import type { ContainerInfo, EventContext, GroupInfo, StateView, ThreadInfo, UserInfo } from './types.js';
-import { containerInfoFromJson, runcStateFileLookup, runtimeLookup, type RuntimeLookupOptions } from './container-metadata.js';
-import { ContainerRegistry, type ContainerLookup, type QuickContainerLookup } from './containers.js';
+import { containerInfoFromJson } from './container-metadata.js';
+import { ContainerRegistry, type ContainerLookup } from './containers.js';
 import { StateParser, fdNameFromEvent, type StateContext } from './state-parser.js';
 import { ProcScanner, bootTimeNs, type ProcScanStats } from './proc-scan.js';
 import { loadSnapshots, type ThreadSnapshot } from './snapshot.js';
@@ -31,8 +31,13 @@ export interface StateOptions {
   threadTimeoutNs?: number;
   /** Boot time in ns since the epoch (default: from /proc/uptime when live, else 0). */
   bootTs?: bigint;
-  /** Container metadata: runtime clients and sockets, or a lookup of one's own; false for none. */
-  containerLookup?: RuntimeLookupOptions | ContainerLookup | false;
+  /**
+   * Container metadata lookup (live only). The runtimes (src/runtimes ContainerRuntimes.attach)
+   * set theirs on `containers` once probed; this is for a lookup of one's own, false for none.
+   */
+  containerLookup?: ContainerLookup | false;
+  /** runc state roots, to recognise plain runc containers by their cgroup (default ['/run/runc']). */
+  runcRoots?: string[];
   /** containerd state directory, used to recognise /<namespace>/<id> cgroups (default /run/containerd). */
   containerdState?: string;
 }
@@ -51,16 +56,8 @@ export class State implements StateView {
     const bootTs = opts.bootTs ?? (this.live ? bootTimeNs(procRoot) : 0n);
     this.threads = new ThreadTable({ maxThreads: opts.maxThreads ?? DEFAULT_MAX_THREADS, selfPid: this.live ? process.pid : -1 });
     this.users = new UserTables({ hostRoot: opts.hostRoot, procRoot, readFiles: opts.hostUsers ?? true });
-    let lookup: ContainerLookup | undefined;
-    let quickLookup: QuickContainerLookup | undefined;
-    if (this.live && opts.containerLookup !== false) {
-      if (typeof opts.containerLookup === 'function') lookup = opts.containerLookup;
-      else {
-        lookup = runtimeLookup(opts.containerLookup ?? {});
-        quickLookup = runcStateFileLookup(opts.containerLookup?.runcRoots);
-      }
-    }
-    this.containers = new ContainerRegistry({ lookup, quickLookup, containerdState: opts.containerdState });
+    const lookup = this.live && typeof opts.containerLookup === 'function' ? opts.containerLookup : undefined;
+    this.containers = new ContainerRegistry({ lookup, containerdState: opts.containerdState, runcRoots: opts.runcRoots });
     this.scanner = this.live ? new ProcScanner({ procRoot, bootTs }) : undefined;
     const scanner = this.scanner;
     this.parser = new StateParser({

@@ -133,6 +133,9 @@ export interface ContainerInfo {
   healthcheck?: string;
   livenessProbe?: string;
   readinessProbe?: string;
+  /** k8s.rs.name, k8s.deployment.name: from the pod name and its pod-template-hash label. */
+  rsName?: string;
+  deploymentName?: string;
   /** The runtime that described the container (docker, podman, cri, containerd, runc). */
   source?: string;
 }
