@@ -92,7 +92,9 @@ export function infoFromCri(status: CriContainerStatus, info: Record<string, str
     image = a['io.kubernetes.cri.image-name'] ?? a['io.kubernetes.cri-o.Image'] ?? a['io.kubernetes.cri-o.ImageName'] ?? image;
   }
   const parsed = parseImageRef(image);
-  const imageId = bareImageId(v.config?.image?.image ?? status.image_id ?? '') || bareImageId(d === 0 ? ref : '');
+  // The image id: the config's image when it is an id, else the id-form image_ref, else image_id.
+  const configImage = v.config?.image?.image ?? '';
+  const imageId = bareImageId(configImage.startsWith('sha256:') ? configImage : d === 0 ? ref : status.image_id ?? '');
   const labels = keepLabels(status.labels, labelMaxLen);
   const sandboxId = sandbox?.id ?? status.labels['io.kubernetes.sandbox.id'] ?? '';
   if (sandboxId !== '') labels['io.kubernetes.sandbox.id'] = sandboxId;

@@ -123,7 +123,7 @@ export class DockerClient implements RuntimeClient {
   watch(onEvent: (e: RuntimeEvent) => void, onEnd: (err?: Error) => void): () => void {
     const ac = new AbortController();
     const stream = new Client('http://localhost', { socketPath: this.socket, bodyTimeout: 0, headersTimeout: 0 });
-    const filters = encodeURIComponent(JSON.stringify({ type: ['container'], event: ['create', 'start', 'destroy'] }));
+    const filters = encodeURIComponent(JSON.stringify({ type: ['container'], event: ['create', 'start', 'destroy', 'remove'] }));
     void (async () => {
       try {
         const res = await stream.request({ path: `/events?filters=${filters}`, method: 'GET', signal: ac.signal });
@@ -160,7 +160,7 @@ export class DockerClient implements RuntimeClient {
     if (id === '') return;
     if (action === 'create') onEvent({ kind: 'create', id });
     else if (action === 'start') onEvent({ kind: 'start', id });
-    else if (action === 'destroy') onEvent({ kind: 'delete', id });
+    else if (action === 'destroy' || action === 'remove') onEvent({ kind: 'delete', id });
   }
 
   close(): void {
