@@ -79,6 +79,8 @@ export interface ContainerOptions {
   netns?: string;
   /** Host paths bind-mounted read-only into the container. */
   binds?: Array<{ source: string; dest: string }>;
+  /** OCI annotations (org.opencontainers.image.ref.name names the image of a plain runc container). */
+  annotations?: Record<string, string>;
 }
 
 export interface ExecResult {
@@ -152,6 +154,7 @@ export class RuncContainer {
       spec.linux.resources.devices = [{ allow: true, access: 'rwm' }];
       for (const m of spec.mounts) if (m.type === 'sysfs' || m.type === 'cgroup') m.options = m.options.filter((o: string) => o !== 'ro');
     }
+    if (this.opts.annotations !== undefined) spec.annotations = { ...spec.annotations, ...this.opts.annotations };
     for (const b of this.opts.binds ?? []) spec.mounts.push({ destination: b.dest, type: 'bind', source: b.source, options: ['rbind', 'ro'] });
     if (this.opts.netns !== undefined) {
       const ns = spec.linux.namespaces.find((n: { type: string }) => n.type === 'network');
