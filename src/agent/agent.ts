@@ -23,6 +23,8 @@ import { loadScapTables } from '../state/capture-tables.js';
 import { State, type StateOptions } from '../state/state.js';
 import type { EventContext } from '../state/types.js';
 import type { RenderOptions } from '../events/render.js';
+import { runtimesConfig } from '../runtimes/config.js';
+import { ContainerRuntimes } from '../runtimes/runtimes.js';
 import { Engine } from './engine.js';
 import { EventErrors } from './event-errors.js';
 import type { AgentHandle, AgentPhase, AgentStatus, ReloadOutcome, RuleSummary } from './handle.js';
@@ -67,6 +69,8 @@ export class Agent implements AgentHandle {
   readonly metrics = new Metrics();
   readonly state: State;
   readonly source: EventSource;
+  /** Live: the container runtimes' APIs feeding the state's containers (none when the caller set a lookup). */
+  readonly runtimes: ContainerRuntimes | undefined;
   private readonly cfg: Config;
   private readonly paths: string[];
   private readonly log: (message: string) => void;
@@ -96,9 +100,11 @@ export class Agent implements AgentHandle {
     this.source = 'live' in opts.source
       ? new LiveSource({ syscalls: [], statsIntervalMs: opts.dropCheckMs ?? 10_000, ...opts.source.live })
       : new ScapFileSource(opts.source.capture, { numbering: 'delivered' });
+    this.runtimes = live && opts.state?.containerLookup === undefined ? new ContainerRuntimes(runtimesConfig(this.cfg.raw), { log: this.log }) : undefined;
     this.outputs = new AlertWriter(this.cfg, opts.stdout);
     this.errors = new EventErrors(this.log);
     this.registerMetrics();
+    this.runtimes?.register(this.metrics);
   }
 
   /** Loads the rules without starting anything (`--dry-run`, and the first step of start()).
@@ -117,6 +123,12 @@ export class Agent implements AgentHandle {
     const { syscalls } = await this.prepare();
     const engine = this.engine!;
     if (this.source instanceof LiveSource) {
+      if (this.runtimes) {
+        // Before the /proc scan, so the containers it finds are asked about at once.
+        await this.runtimes.start();
+        this.log(this.runtimes.summary());
+        this.runtimes.attach(this.state.containers);
+      }
       const scan = this.state.bootstrapFromProc();
       this.log(`process table: ${scan.processes} processes, ${scan.threads} threads, ${scan.fds} fds (${scan.durationMs.toFixed(0)} ms)`);
       this.state.hostNames.start();
@@ -137,6 +149,7 @@ export class Agent implements AgentHandle {
       });
     } catch (e) {
       this.phase = 'failed';
+      this.runtimes?.close();
       state.close();
       throw e;
     }
@@ -166,6 +179,11 @@ export class Agent implements AgentHandle {
     clearInterval(this.dropTimer);
     await this.source.stop();
     await this.outputs.close();
+    if (this.runtimes) {
+      const unknown = this.state.containers.stats.unknownIds;
+      this.log(`container lookups: ${this.runtimes.countsText()}; ${unknown} cgroup${unknown === 1 ? '' : 's'} named like a container id under no runtime`);
+      this.runtimes.close();
+    }
     this.state.close();
     if (this.phase === 'stopping') this.phase = 'stopped';
     return {

@@ -5,6 +5,7 @@
 // HOST_ROOT when the agent runs in a container with the host mounted there.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError } from '../config/overrides.js';
 
 export type EngineName = 'docker' | 'podman' | 'containerd' | 'cri';
 
@@ -15,6 +16,8 @@ export interface EngineConfig {
 
 export interface RuntimesConfig {
   engines: Record<EngineName, EngineConfig>;
+  /** HOST_ROOT: where the host's filesystem is mounted ('' = this is the host). */
+  hostRoot: string;
   /** runc state roots for plain runc containers (not a plugin key; default /run/runc). */
   runcRoots: string[];
   /** A lookup (one container, all its calls) that has not answered by then fails (default 3 s). */
@@ -43,7 +46,7 @@ const DEFAULT_SOCKETS: Record<EngineName, string[]> = {
 const ENGINES: readonly EngineName[] = ['docker', 'podman', 'containerd', 'cri'];
 
 /** A configuration error: the key and what was wrong with it. */
-export class RuntimesConfigError extends Error {
+export class RuntimesConfigError extends ConfigError {
   override name = 'RuntimesConfigError';
 }
 
@@ -118,6 +121,7 @@ export function runtimesConfig(raw: Record<string, unknown> = {}, env: NodeJS.Pr
   if (!Array.isArray(runcRaw) || !runcRaw.every((s) => typeof s === 'string')) throw new RuntimesConfigError(`${where}.runc_roots must be a list of paths`);
   return {
     engines,
+    hostRoot,
     runcRoots: (runcRaw as string[]).map((s) => underHostRoot(hostRoot, s)),
     lookupTimeoutMs: num('lookup_timeout_ms', 3000),
     engineTimeoutMs: num('engine_timeout', 10) * 1000,

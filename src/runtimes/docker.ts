@@ -1,7 +1,13 @@
 // The Docker Engine API over its unix socket (HTTP, undici), and podman's Docker-compatible API
 // on its own socket: container inspect for the fields (as the container plugin's docker and
 // podman engines map them), image inspect for the digest, and the /events stream so a container
-// is described at "create", before its first process starts.
+// is described at "create", before its first process starts. Docker's inspect waits for the
+// container's lock, which `docker run` holds while it starts the container — until after the
+// entrypoint's exec — so a container announced by "create" is read from the two files dockerd
+// wrote at create (config.v2.json, hostconfig.json under its root directory, as GET /info names
+// it) when they are there, and asked of the API otherwise.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'undici';
 import type { ContainerInfo } from '../state/types.js';
 import type { RuntimeClient, RuntimeEvent } from './client.js';
@@ -19,6 +25,8 @@ interface DockerMount {
 /** The parts of GET /containers/{id}/json the fields read. */
 export interface DockerInspect {
   Id?: string;
+  /** config.v2.json spells it ID. */
+  ID?: string;
   Name?: string;
   Created?: string;
   Image?: string;
@@ -54,7 +62,7 @@ export function infoFromDockerInspect(c: DockerInspect, type: 'docker' | 'podman
     }
   }
   const host = c.HostConfig ?? {};
-  const fullId = c.Id ?? '';
+  const fullId = c.Id ?? c.ID ?? '';
   const info: Partial<ContainerInfo> = {
     fullId,
     name: (c.Name ?? '').replace(/^\//, ''),
@@ -82,8 +90,11 @@ export function infoFromDockerInspect(c: DockerInspect, type: 'docker' | 'podman
 export class DockerClient implements RuntimeClient {
   readonly engine: 'docker' | 'podman';
   private readonly http: Client;
+  private readonly digests = new Map<string, string>();
+  /** dockerd's root directory (GET /info DockerRootDir) as this process sees it; '' = unknown. */
+  private rootDir = '';
 
-  constructor(readonly socket: string, engine: 'docker' | 'podman', private readonly labelMaxLen = 100) {
+  constructor(readonly socket: string, engine: 'docker' | 'podman', private readonly labelMaxLen = 100, private readonly hostRoot = '') {
     this.engine = engine;
     // One connection is enough for lookups; the event stream gets its own client (watch).
     this.http = new Client('http://localhost', { socketPath: socket, pipelining: 1 });
@@ -102,22 +113,57 @@ export class DockerClient implements RuntimeClient {
     const r = await this.json<{ Version?: string; Components?: Array<{ Name?: string }> }>('/version', signal);
     if (r.body === undefined) throw new Error(`GET /version answered ${r.status}`);
     const podman = r.body.Components?.some((c) => (c.Name ?? '').toLowerCase().includes('podman')) ?? false;
+    if (!podman && this.engine === 'docker') {
+      const info = await this.json<{ DockerRootDir?: string }>('/info', signal);
+      if (info.body?.DockerRootDir) this.rootDir = join(this.hostRoot || '/', info.body.DockerRootDir);
+    }
     return `${podman ? 'podman' : this.engine} ${r.body.Version ?? '?'}`;
   }
 
-  async inspect(id: string, signal: AbortSignal): Promise<Partial<ContainerInfo> | undefined> {
-    const r = await this.json<DockerInspect>(`/containers/${encodeURIComponent(id)}/json`, signal);
-    if (r.status === 404) return undefined;
-    if (r.body === undefined) throw new Error(`container inspect answered ${r.status}`);
-    let repoDigest = '';
-    const imageId = r.body.Image ?? '';
-    if (imageId !== '' && parseImageRef(r.body.Config?.Image ?? '').digest === '') {
-      const img = await this.json<{ RepoDigests?: string[] | null }>(`/images/${encodeURIComponent(imageId)}/json`, signal);
-      const repo = parseImageRef(r.body.Config?.Image ?? '').repository;
-      const digests = img.body?.RepoDigests ?? [];
-      repoDigest = digests.find((d) => d.startsWith(`${repo}@`)) ?? digests[0] ?? '';
+  /** What dockerd wrote at create for container `id` (full id), without its lock; undefined when not there. */
+  private fromDisk(id: string): DockerInspect | undefined {
+    if (this.rootDir === '' || !/^[0-9a-f]{64}$/.test(id)) return undefined;
+    try {
+      const dir = join(this.rootDir, 'containers', id);
+      const config = JSON.parse(readFileSync(join(dir, 'config.v2.json'), 'utf8')) as DockerInspect & {
+        MountPoints?: Record<string, { Source?: string; Destination?: string; RW?: boolean; Propagation?: string; Mode?: string }>;
+      };
+      config.HostConfig = JSON.parse(readFileSync(join(dir, 'hostconfig.json'), 'utf8')) as DockerInspect['HostConfig'];
+      config.Mounts = Object.values(config.MountPoints ?? {});
+      return config;
+    } catch {
+      return undefined;
     }
-    return infoFromDockerInspect(r.body, this.engine, this.labelMaxLen, repoDigest);
+  }
+
+  async inspect(id: string, signal: AbortSignal): Promise<Partial<ContainerInfo> | undefined> {
+    let c = this.fromDisk(id);
+    if (c === undefined) {
+      const r = await this.json<DockerInspect>(`/containers/${encodeURIComponent(id)}/json`, signal);
+      if (r.status === 404) return undefined;
+      if (r.body === undefined) throw new Error(`container inspect answered ${r.status}`);
+      c = r.body;
+    }
+    const image = c.Config?.Image ?? '';
+    const repoDigest = parseImageRef(image).digest === '' ? await this.repoDigest(c.Image ?? '', parseImageRef(image).repository, signal) : '';
+    return infoFromDockerInspect(c, this.engine, this.labelMaxLen, repoDigest);
+  }
+
+  /**
+   * The image's repo digest ("repo@sha256:..."), from image inspect; remembered per image, so a
+   * container of a known image costs one request and is described sooner.
+   */
+  private async repoDigest(imageId: string, repository: string, signal: AbortSignal): Promise<string> {
+    if (imageId === '') return '';
+    const key = `${imageId} ${repository}`;
+    const known = this.digests.get(key);
+    if (known !== undefined) return known;
+    const img = await this.json<{ RepoDigests?: string[] | null }>(`/images/${encodeURIComponent(imageId)}/json`, signal);
+    const digests = img.body?.RepoDigests ?? [];
+    const digest = digests.find((d) => d.startsWith(`${repository}@`)) ?? digests[0] ?? '';
+    if (this.digests.size >= 1024) this.digests.clear();
+    this.digests.set(key, digest);
+    return digest;
   }
 
   watch(onEvent: (e: RuntimeEvent) => void, onEnd: (err?: Error) => void): () => void {
@@ -142,7 +188,7 @@ export class DockerClient implements RuntimeClient {
       } catch (e) {
         onEnd(ac.signal.aborted ? undefined : (e as Error));
       } finally {
-        void stream.close().catch(() => undefined);
+        void stream.destroy().catch(() => undefined);
       }
     })();
     return () => ac.abort();
@@ -164,7 +210,7 @@ export class DockerClient implements RuntimeClient {
   }
 
   close(): void {
-    void this.http.close().catch(() => undefined);
+    void this.http.destroy().catch(() => undefined);
   }
 }
 

@@ -18,6 +18,9 @@ import { DockerClient } from './docker.js';
 import { podOwners } from './k8s-owner.js';
 import { runcStateLookup } from './runc.js';
 
+/** containerd's namespace for the containers its CRI plugin makes. */
+const CRI_NAMESPACE = 'k8s.io';
+
 export type LookupOutcome = 'found' | 'not_found' | 'error' | 'timeout';
 
 export interface RuntimeFound {
@@ -47,11 +50,11 @@ function isSocket(path: string): boolean {
   }
 }
 
-function makeClient(engine: EngineName, socket: string, labelMaxLen: number): RuntimeClient {
+function makeClient(engine: EngineName, socket: string, labelMaxLen: number, hostRoot: string): RuntimeClient {
   switch (engine) {
     case 'docker':
     case 'podman':
-      return new DockerClient(socket, engine, labelMaxLen);
+      return new DockerClient(socket, engine, labelMaxLen, hostRoot);
     case 'cri':
       return new CriClient(socket, labelMaxLen);
     case 'containerd':
@@ -91,18 +94,26 @@ export class ContainerRuntimes {
   private closed = false;
   private readonly log: (msg: string) => void;
 
-  private constructor(private readonly config: RuntimesConfig, opts: RuntimeSetOptions) {
+  constructor(private readonly config: RuntimesConfig, private readonly opts: RuntimeSetOptions = {}) {
     this.log = opts.log ?? (() => undefined);
   }
 
-  /** Probes the configured sockets (those that exist) and keeps the runtimes that answer. */
+  /** A set already probed (start() done). */
   static async start(config: RuntimesConfig, opts: RuntimeSetOptions = {}): Promise<ContainerRuntimes> {
     const set = new ContainerRuntimes(config, opts);
+    await set.start();
+    return set;
+  }
+
+  /** Probes the configured sockets (those that exist) and keeps the runtimes that answer. */
+  async start(): Promise<void> {
+    const { config, opts } = this;
+    const set = this;
     const candidates: RuntimeClient[] = opts.clients ?? [];
     if (opts.clients === undefined) {
       for (const [engine, e] of Object.entries(config.engines) as Array<[EngineName, RuntimesConfig['engines'][EngineName]]>) {
         if (!e.enabled) continue;
-        for (const socket of e.sockets) if (isSocket(socket)) candidates.push(makeClient(engine, socket, config.labelMaxLen));
+        for (const socket of e.sockets) if (isSocket(socket)) candidates.push(makeClient(engine, socket, config.labelMaxLen, config.hostRoot));
       }
     }
     await Promise.all(candidates.map(async (c) => {
@@ -118,7 +129,6 @@ export class ContainerRuntimes {
         c.close();
       }
     }));
-    return set;
   }
 
   /** One line for the start-up log: which runtimes answer, which sockets were skipped and why. */
@@ -183,10 +193,12 @@ export class ContainerRuntimes {
   }
 
   private follow(c: RuntimeClient): void {
+    let ended = false;
     const stop = c.watch((e) => this.onEvent(c, e), (err) => {
       // CRI runtimes without GetContainerEvents (containerd < 1.7) say so here; containerd's
       // own event service covers them.
-      if (!this.closed) this.log(`${c.engine} events at ${c.socket} ended${err ? `: ${err.message}` : ''}`);
+      if (!this.closed && !ended) this.log(`${c.engine} events at ${c.socket} ended${err ? `: ${err.message}` : ''}`);
+      ended = true;
     });
     this.stops.push(stop);
   }
@@ -202,9 +214,10 @@ export class ContainerRuntimes {
     if (!this.config.hooks.includes(e.kind) && !(e.kind === 'start' && !reg.isDescribed(id))) return;
     if (reg.isDescribed(id) || this.inflight.has(id)) return;
     this.inflight.add(id);
-    // containerd's CRI namespace: the CRI client knows the pod (sandbox labels, IP, CNI).
-    const order: RuntimeClient[] = c.engine === 'containerd' && e.namespace === 'k8s.io'
-      ? [...this.clients.filter((x) => x.engine === 'cri'), c] : [c];
+    // containerd's CRI namespace: only the CRI client knows the pod (sandbox labels, IP, CNI).
+    // Until it knows the container (its store lags containerd's at /containers/create), the next
+    // event (/tasks/create, before the task starts) asks again.
+    const order: RuntimeClient[] = c.engine === 'containerd' && e.namespace === CRI_NAMESPACE ? this.criFirst(c) : [c];
     void this.ask(order, e.id, e.namespace).then((info) => {
       this.inflight.delete(id);
       if (info === undefined || this.closed) return;
@@ -231,10 +244,17 @@ export class ContainerRuntimes {
   /** The registry's lookup: the runtimes the cgroup layout names, in order. */
   lookup(m: CgroupMatch): Promise<Partial<ContainerInfo> | undefined> {
     const engines = ASK[m.type] ?? [];
-    const clients = engines.flatMap((e) => this.clients.filter((c) => c.engine === e));
     // containerd keeps CRI containers in its k8s.io namespace.
-    const ns = m.namespace ?? (m.type === 'cri' || m.type === 'containerd' ? 'k8s.io' : undefined);
+    const ns = m.namespace ?? (m.type === 'cri' || m.type === 'containerd' ? CRI_NAMESPACE : undefined);
+    let clients = engines.flatMap((e) => this.clients.filter((c) => c.engine === e));
+    if (ns === CRI_NAMESPACE && clients.some((c) => c.engine === 'cri')) clients = clients.filter((c) => c.engine !== 'containerd');
     return this.ask(clients, m.fullId, ns);
+  }
+
+  /** The CRI clients, else containerd's own answer (labels only) when no CRI socket answers. */
+  private criFirst(containerd: RuntimeClient): RuntimeClient[] {
+    const cri = this.clients.filter((x) => x.engine === 'cri');
+    return cri.length > 0 ? cri : [containerd];
   }
 
   close(): void {
