@@ -4,8 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Compilers and libbpf for the sensor; sysdig as the reference reader of .scap files in tests;
-# runc/containerd for real containers in end-to-end tests, busybox-static as their whole root filesystem.
-PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make gcc sysdig runc containerd iproute2 busybox-static)
+# runc/containerd for real containers in end-to-end tests, busybox-static as their whole root filesystem;
+# docker.io, podman and the CNI plugins for the container runtime tests (a private daemon each).
+PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make gcc sysdig runc containerd iproute2 busybox-static
+  docker.io podman containernetworking-plugins)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

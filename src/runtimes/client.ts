@@ -1,6 +1,7 @@
 // What every runtime client offers the runtime set (runtimes.ts): a version probe at start, the
 // description of one container, and a stream of container lifecycle events. Clients talk to one
 // socket each and never start a process.
+import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
 import type { ContainerInfo } from '../state/types.js';
 import type { EngineName } from './config.js';
 
@@ -38,4 +39,23 @@ export function keepLabels(labels: Readonly<Record<string, string>> | null | und
 /** container.id: full ids are shown by their first 12 characters. */
 export function shortId(id: string): string {
   return id.length > 12 ? id.slice(0, 12) : id;
+}
+
+/**
+ * Follows a gRPC server stream: each message to `onData`, its end or error (unless stopped by
+ * the returned function) to `onEnd`.
+ */
+export function followGrpcStream<T>(call: ClientReadableStream<T>, onData: (m: T) => void, onEnd: (err?: Error) => void): () => void {
+  let stopped = false;
+  call.on('data', onData);
+  call.on('error', (err: ServiceError) => {
+    if (!stopped) onEnd(err);
+  });
+  call.on('end', () => {
+    if (!stopped) onEnd();
+  });
+  return () => {
+    stopped = true;
+    call.cancel();
+  };
 }

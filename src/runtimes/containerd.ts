@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import type { ContainerInfo } from '../state/types.js';
 import type { RuntimeClient, RuntimeEvent } from './client.js';
-import { keepLabels } from './client.js';
+import { followGrpcStream, keepLabels } from './client.js';
 import { parseImageRef } from './image-ref.js';
 import { criNames, infoFromOciSpec, type OciSpec } from './oci-spec.js';
 import { protoPath } from './proto.js';
@@ -34,6 +34,12 @@ export interface ContainerdContainer {
   image: string;
   runtime?: { name: string } | null;
   spec?: { type_url: string; value: Buffer } | null;
+}
+
+interface Envelope {
+  namespace: string;
+  topic: string;
+  event?: { value: Buffer } | null;
 }
 
 /** Container fields from a containerd container record. */
@@ -125,9 +131,8 @@ export class ContainerdClient implements RuntimeClient {
     const sub = this.codec('SubscribeRequest');
     const env = this.codec('Envelope');
     const filters = Object.keys(TOPICS).map((t) => `topic=="${t}"`);
-    const call = this.client.makeServerStreamRequest(SUBSCRIBE, sub.ser, env.de, { filters }, new grpc.Metadata(), {});
-    let stopped = false;
-    call.on('data', (e: { namespace: string; topic: string; event?: { value: Buffer } | null }) => {
+    const call = this.client.makeServerStreamRequest(SUBSCRIBE, sub.ser, env.de, { filters }, new grpc.Metadata(), {}) as grpc.ClientReadableStream<Envelope>;
+    return followGrpcStream(call, (e) => {
       const topic = TOPICS[e.topic];
       if (topic === undefined || !e.event) return;
       let payload: { id?: string; container_id?: string };
@@ -138,17 +143,7 @@ export class ContainerdClient implements RuntimeClient {
       }
       const id = payload.container_id ?? payload.id ?? '';
       if (id !== '') onEvent({ kind: topic.kind, id, namespace: e.namespace });
-    });
-    call.on('error', (err: grpc.ServiceError) => {
-      if (!stopped) onEnd(err);
-    });
-    call.on('end', () => {
-      if (!stopped) onEnd();
-    });
-    return () => {
-      stopped = true;
-      call.cancel();
-    };
+    }, onEnd);
   }
 
   close(): void {

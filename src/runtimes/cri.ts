@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ContainerInfo } from '../state/types.js';
 import type { RuntimeClient, RuntimeEvent } from './client.js';
-import { keepLabels } from './client.js';
+import { followGrpcStream, keepLabels } from './client.js';
 import { bareImageId, parseImageRef } from './image-ref.js';
 import { LOADER_OPTIONS, protoPath } from './proto.js';
 
@@ -213,22 +213,11 @@ export class CriClient implements RuntimeClient {
 
   watch(onEvent: (e: RuntimeEvent) => void, onEnd: (err?: Error) => void): () => void {
     const call = this.stub.GetContainerEvents({}) as grpc.ClientReadableStream<{ container_id: string; container_event_type: string }>;
-    let stopped = false;
-    call.on('data', (e) => {
+    return followGrpcStream(call, (e) => {
       const kind = e.container_event_type === 'CONTAINER_CREATED_EVENT' ? 'create' : e.container_event_type === 'CONTAINER_STARTED_EVENT' ? 'start'
         : e.container_event_type === 'CONTAINER_DELETED_EVENT' ? 'delete' : undefined;
       if (kind !== undefined) onEvent({ kind, id: e.container_id });
-    });
-    call.on('error', (err: grpc.ServiceError) => {
-      if (!stopped) onEnd(err);
-    });
-    call.on('end', () => {
-      if (!stopped) onEnd();
-    });
-    return () => {
-      stopped = true;
-      call.cancel();
-    };
+    }, onEnd);
   }
 
   close(): void {

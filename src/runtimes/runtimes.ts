@@ -88,8 +88,11 @@ export class ContainerRuntimes {
   private readonly clients: RuntimeClient[] = [];
   private readonly stops: Array<() => void> = [];
   private readonly counts = new Map<string, number>();
-  /** Ids an event-driven lookup is running for (a runtime announces a container several times). */
-  private readonly inflight = new Set<string>();
+  /**
+   * Ids an event-driven lookup is running for (a runtime announces a container several times),
+   * and whether another event came meanwhile: a lookup that found nothing then asks again.
+   */
+  private readonly inflight = new Map<string, boolean>();
   private registry: ContainerRegistry | undefined;
   private closed = false;
   private readonly log: (msg: string) => void;
@@ -212,15 +215,34 @@ export class ContainerRuntimes {
       return;
     }
     if (!this.config.hooks.includes(e.kind) && !(e.kind === 'start' && !reg.isDescribed(id))) return;
-    if (reg.isDescribed(id) || this.inflight.has(id)) return;
-    this.inflight.add(id);
+    if (reg.isDescribed(id)) return;
+    if (this.inflight.has(id)) {
+      this.inflight.set(id, true);
+      return;
+    }
+    this.inflight.set(id, false);
+    this.describeFromEvent(c, e, id);
+  }
+
+  private describeFromEvent(c: RuntimeClient, e: RuntimeEvent, id: string): void {
+    const reg = this.registry!;
     // containerd's CRI namespace: only the CRI client knows the pod (sandbox labels, IP, CNI).
     // Until it knows the container (its store lags containerd's at /containers/create), the next
     // event (/tasks/create, before the task starts) asks again.
     const order: RuntimeClient[] = c.engine === 'containerd' && e.namespace === CRI_NAMESPACE ? this.criFirst(c) : [c];
     void this.ask(order, e.id, e.namespace).then((info) => {
+      const again = this.inflight.get(id) === true;
       this.inflight.delete(id);
-      if (info === undefined || this.closed) return;
+      if (this.closed) return;
+      if (info === undefined) {
+        // The runtime announced it again while we asked (containerd: /containers/create, then
+        // /tasks/create once CRI knows it): ask once more.
+        if (again && !reg.isDescribed(id)) {
+          this.inflight.set(id, false);
+          this.describeFromEvent(c, e, id);
+        }
+        return;
+      }
       const type = info.type ?? c.engine;
       reg.put({ ...newContainerInfo({ id, fullId: e.id, type }), ...info, id } as ContainerInfo);
     });
