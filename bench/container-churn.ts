@@ -16,6 +16,7 @@ const PARALLEL = 4;
 const RATE = 20_000;
 const PROCS = 2;
 const PATHS = ['/etc/hostname'];
+const WINDOW_S = 5;
 const run = promisify(execFile);
 
 interface Phase {
@@ -56,28 +57,32 @@ async function churn(docker: DockerDaemon, n: number): Promise<number> {
   return done;
 }
 
-/** Runs the load in `seconds`-long windows until `until` settles (or for `seconds` once). */
-async function phase(docker: DockerDaemon, bin: string, opts: { churn: boolean; seconds: number }): Promise<Phase> {
+/**
+ * Runs the load in WINDOW_S-long windows: until the churn is done, or `windows` of them. The
+ * same windows in both phases, so the load's own gaps between windows weigh the same.
+ */
+async function phase(docker: DockerDaemon, bin: string, opts: { churn: boolean; windows: number }): Promise<Phase & { windows: number }> {
   const agent = await Agent.start({ options: [`container.engines.docker.sockets[]=${docker.socket}`, 'container.engines.podman.enabled=false',
     'container.engines.cri.enabled=false', 'container.engines.containerd.enabled=false'] });
   const cpu0 = cpuMsOf(agent.pid);
   const t0 = performance.now();
   let started = 0;
+  let windows = 0;
   if (opts.churn) {
     let finished = false;
     const c = churn(docker, CONTAINERS).then((n) => {
       started = n;
       finished = true;
     });
-    while (!finished) await openRate(bin, RATE, opts.seconds, PROCS, PATHS);
+    for (; !finished; windows++) await openRate(bin, RATE, WINDOW_S, PROCS, PATHS);
     await c;
   } else {
-    await openRate(bin, RATE, opts.seconds, PROCS, PATHS);
+    for (; windows < opts.windows; windows++) await openRate(bin, RATE, WINDOW_S, PROCS, PATHS);
   }
   const wallS = (performance.now() - t0) / 1000;
   const cpuMs = cpuMsOf(agent.pid) - cpu0;
   const s = await agent.stop();
-  return { events: s.events, wallS, cpuMs, drops: s.drops, lookups: dockerLookups(s.log), started };
+  return { events: s.events, wallS, cpuMs, drops: s.drops, lookups: dockerLookups(s.log), started, windows };
 }
 
 async function main(): Promise<void> {
@@ -90,13 +95,13 @@ async function main(): Promise<void> {
   const bin = buildTool('load');
   const docker = await DockerDaemon.start();
   try {
-    const withChurn = await phase(docker, bin, { churn: true, seconds: 5 });
-    const without = await phase(docker, bin, { churn: false, seconds: Math.round(withChurn.wallS) });
+    const withChurn = await phase(docker, bin, { churn: true, windows: 0 });
+    const without = await phase(docker, bin, { churn: false, windows: withChurn.windows });
     const rate = (p: Phase): number => p.events / p.wallS;
     const cpuPerEvent = (p: Phase): number => (p.cpuMs * 1000) / Math.max(1, p.events);
     const lookups = Object.values(withChurn.lookups).reduce((a, b) => a + b, 0);
     console.log(neighbourNote());
-    console.log(`load: ${RATE} open+close/s from ${PROCS} processes; ${withChurn.started} containers started and exited, ${PARALLEL} at a time, in ${withChurn.wallS.toFixed(1)} s`);
+    console.log(`load: ${RATE} open+close/s from ${PROCS} processes in ${withChurn.windows} windows of ${WINDOW_S} s; ${withChurn.started} containers started and exited, ${PARALLEL} at a time, in ${withChurn.wallS.toFixed(1)} s`);
     for (const [name, p] of [['churn', withChurn], ['no churn', without]] as const) {
       console.log(`${name.padEnd(8)}: ${rate(p).toFixed(0)} events/s, agent ${cpuPerEvent(p).toFixed(2)} µs CPU/event, ${p.drops} dropped`);
     }

@@ -18,6 +18,9 @@ import { DockerClient } from './docker.js';
 import { podOwners } from './k8s-owner.js';
 import { runcStateLookup } from './runc.js';
 
+/** How long a container the runtime deleted stays described. */
+const DELETE_GRACE_MS = 30_000;
+
 /** containerd's namespace for the containers its CRI plugin makes. */
 const CRI_NAMESPACE = 'k8s.io';
 
@@ -87,6 +90,7 @@ export class ContainerRuntimes {
   readonly skipped: RuntimeSkipped[] = [];
   private readonly clients: RuntimeClient[] = [];
   private readonly stops: Array<() => void> = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly counts = new Map<string, number>();
   /**
    * Ids an event-driven lookup is running for (a runtime announces a container several times),
@@ -211,7 +215,14 @@ export class ContainerRuntimes {
     if (reg === undefined || this.closed) return;
     const id = shortId(e.id);
     if (e.kind === 'delete') {
-      reg.remove(id);
+      // Kept a while: the container's last processes still exit (and are reported) after the
+      // runtime deleted it, and a forgotten id would be looked up again in vain.
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        reg.remove(id);
+      }, DELETE_GRACE_MS);
+      t.unref();
+      this.timers.add(t);
       return;
     }
     if (!this.config.hooks.includes(e.kind) && !(e.kind === 'start' && !reg.isDescribed(id))) return;
@@ -281,6 +292,8 @@ export class ContainerRuntimes {
 
   close(): void {
     this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     for (const s of this.stops) s();
     for (const c of this.clients) c.close();
   }
