@@ -104,7 +104,7 @@ export function runtimesConfig(raw: Record<string, unknown> = {}, env: NodeJS.Pr
     if (e.sockets === undefined) {
       sockets = [...DEFAULT_SOCKETS[name], ...(name === 'podman' ? userPodmanSockets(hostRoot) : [])];
     } else if (Array.isArray(e.sockets) && e.sockets.every((s) => typeof s === 'string')) {
-      sockets = e.sockets as string[];
+      sockets = e.sockets;
     } else throw new RuntimesConfigError(`${where}.engines.${name}.sockets must be a list of paths`);
     engines[name] = { enabled, sockets: [...new Set(sockets.map((s) => underHostRoot(hostRoot, s)))] };
   }
@@ -122,7 +122,7 @@ export function runtimesConfig(raw: Record<string, unknown> = {}, env: NodeJS.Pr
   return {
     engines,
     hostRoot,
-    runcRoots: (runcRaw as string[]).map((s) => underHostRoot(hostRoot, s)),
+    runcRoots: (runcRaw).map((s) => underHostRoot(hostRoot, s)),
     lookupTimeoutMs: num('lookup_timeout_ms', 3000),
     engineTimeoutMs: num('engine_timeout', 10) * 1000,
     labelMaxLen: num('label_max_len', 100),

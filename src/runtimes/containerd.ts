@@ -137,7 +137,7 @@ export class ContainerdClient implements RuntimeClient {
       if (topic === undefined || !e.event) return;
       let payload: { id?: string; container_id?: string };
       try {
-        payload = this.type(topic.type).toObject(this.type(topic.type).decode(e.event.value), TO_OBJECT) as typeof payload;
+        payload = this.type(topic.type).toObject(this.type(topic.type).decode(e.event.value), TO_OBJECT);
       } catch {
         return; // a payload that does not decode is skipped, the stream goes on
       }

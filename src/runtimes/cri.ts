@@ -12,8 +12,8 @@ import { followGrpcStream, keepLabels } from './client.js';
 import { bareImageId, parseImageRef } from './image-ref.js';
 import { LOADER_OPTIONS, protoPath } from './proto.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- generated gRPC stubs are untyped */
-type Stub = grpc.Client & Record<string, any>;
+/** A generated service client: its methods by name (the proto's, untyped until called). */
+export type Stub = grpc.Client & { [method: string]: (...args: unknown[]) => unknown };
 
 interface CriMount { container_path: string; host_path: string; readonly: boolean; propagation: string }
 export interface CriContainerStatus {
@@ -145,7 +145,7 @@ export function unary<T>(stub: Stub, method: string, req: unknown, signal: Abort
       reject(signal.reason as Error);
       return;
     }
-    const call = stub[method](req, (err: grpc.ServiceError | null, res: T) => {
+    const call = stub[method]!(req, (err: grpc.ServiceError | null, res: T) => {
       signal.removeEventListener('abort', cancel);
       if (err) reject(err);
       else resolve(res);
@@ -212,7 +212,7 @@ export class CriClient implements RuntimeClient {
   }
 
   watch(onEvent: (e: RuntimeEvent) => void, onEnd: (err?: Error) => void): () => void {
-    const call = this.stub.GetContainerEvents({}) as grpc.ClientReadableStream<{ container_id: string; container_event_type: string }>;
+    const call = this.stub.GetContainerEvents!({}) as grpc.ClientReadableStream<{ container_id: string; container_event_type: string }>;
     return followGrpcStream(call, (e) => {
       const kind = e.container_event_type === 'CONTAINER_CREATED_EVENT' ? 'create' : e.container_event_type === 'CONTAINER_STARTED_EVENT' ? 'start'
         : e.container_event_type === 'CONTAINER_DELETED_EVENT' ? 'delete' : undefined;

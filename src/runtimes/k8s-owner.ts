@@ -7,7 +7,7 @@ export interface PodOwners {
   deployment: string;
 }
 
-const NONE: PodOwners = Object.freeze({ replicaSet: '', deployment: '' }) as PodOwners;
+const NONE: PodOwners = Object.freeze({ replicaSet: '', deployment: '' });
 
 export function podOwners(podName: string, podLabels: Readonly<Record<string, string>> | undefined): PodOwners {
   const hash = podLabels?.['pod-template-hash'];

@@ -115,7 +115,6 @@ export class ContainerRuntimes {
   /** Probes the configured sockets (those that exist) and keeps the runtimes that answer. */
   async start(): Promise<void> {
     const { config, opts } = this;
-    const set = this;
     const candidates: RuntimeClient[] = opts.clients ?? [];
     if (opts.clients === undefined) {
       for (const [engine, e] of Object.entries(config.engines) as Array<[EngineName, RuntimesConfig['engines'][EngineName]]>) {
@@ -127,12 +126,12 @@ export class ContainerRuntimes {
       const signal = config.engineTimeoutMs > 0 ? AbortSignal.timeout(config.engineTimeoutMs) : new AbortController().signal;
       try {
         const version = await c.probe(signal);
-        set.clients.push(c);
-        set.found.push({ engine: c.engine, socket: c.socket, version });
+        this.clients.push(c);
+        this.found.push({ engine: c.engine, socket: c.socket, version });
       } catch (e) {
         const reason = signal.aborted ? `no answer within ${config.engineTimeoutMs} ms` : (e as Error).message;
-        set.count(c.engine, signal.aborted ? 'timeout' : 'error');
-        set.skipped.push({ engine: c.engine, socket: c.socket, reason });
+        this.count(c.engine, signal.aborted ? 'timeout' : 'error');
+        this.skipped.push({ engine: c.engine, socket: c.socket, reason });
         c.close();
       }
     }));
@@ -255,7 +254,7 @@ export class ContainerRuntimes {
         return;
       }
       const type = info.type ?? c.engine;
-      reg.put({ ...newContainerInfo({ id, fullId: e.id, type }), ...info, id } as ContainerInfo);
+      reg.put({ ...newContainerInfo({ id, fullId: e.id, type }), ...info, id });
     });
   }
 

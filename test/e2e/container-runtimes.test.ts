@@ -127,7 +127,7 @@ function catInCgroup(rel: string): { pid: number; cleanup: () => void } {
   const procs = dirs.map((d) => join(d, 'cgroup.procs')).join(' ');
   const r = spawnSync('sh', ['-c', `for f in ${procs}; do echo $$ > $f; done; exec cat /etc/shadow`], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  return { pid: r.pid!, cleanup: () => {
+  return { pid: r.pid, cleanup: () => {
     for (const d of dirs) {
       try {
         rmdirSync(d);

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { criServices, unary } from '../../../src/runtimes/cri.js';
+import { criServices, unary, type Stub } from '../../../src/runtimes/cri.js';
 import { ociImageArchive, rootfsTar } from './oci-image.js';
 import { runs, which } from './env.js';
 
@@ -132,7 +132,6 @@ export function criMissing(): string | undefined {
   return undefined;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- the generated CRI stub is untyped */
 export interface PodSpec {
   name: string;
   namespace: string;
@@ -154,7 +153,7 @@ export class ContainerdCri {
   /** A bridge name private to this test. */
   readonly bridge = `sk${process.pid.toString(36)}`;
   private child: ChildProcess | undefined;
-  private stub: any;
+  private stub: Stub | undefined;
   private readonly sandboxes: string[] = [];
 
   static async start(): Promise<ContainerdCri> {
@@ -179,12 +178,12 @@ export class ContainerdCri {
     const ctr = (...a: string[]): string => execFileSync('ctr', ['--address', c.socket, '--namespace', 'k8s.io', ...a], { encoding: 'utf8', timeout: 60_000 });
     ctr('images', 'import', ociImageArchive(c.dir, 'saker.test/pause:1.0', ['/bin/sleep', '999999']));
     ctr('images', 'import', ociImageArchive(c.dir, TEST_IMAGE, ['/bin/sleep', '600']));
-    c.stub = new (criServices().runtime)(`unix://${c.socket}`, grpc.credentials.createInsecure());
+    c.stub = new (criServices().runtime)(`unix://${c.socket}`, grpc.credentials.createInsecure()) as Stub;
     return c;
   }
 
   private call<T>(method: string, req: unknown): Promise<T> {
-    return unary<T>(this.stub, method, req, AbortSignal.timeout(60_000));
+    return unary<T>(this.stub!, method, req, AbortSignal.timeout(60_000));
   }
 
   private sandboxConfig(pod: PodSpec): unknown {
