@@ -2,22 +2,12 @@
 // writes it at `runc create`, before the container's entrypoint runs, and its "bundle=" label
 // leads to the OCI spec. Two small file reads, no process: cheap enough for the event path, so
 // the entrypoint's exec is already described (ContainerRegistry's quick lookup).
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerInfo } from '../state/types.js';
-import type { CgroupMatch, QuickContainerLookup } from '../state/containers.js';
+import { RUNC_ID, type CgroupMatch, type QuickContainerLookup } from '../state/containers.js';
 import { parseImageRef } from './image-ref.js';
 import { criNames, infoFromOciSpec, type OciSpec } from './oci-spec.js';
-
-/** Container ids runc accepts (also keeps a cgroup-derived id from walking out of the state root). */
-const RUNC_ID = /^[A-Za-z0-9][A-Za-z0-9_+.-]*$/;
-
-/** Whether runc has state for `id` under one of `roots`. */
-export function runcKnows(roots: readonly string[], id: string): boolean {
-  if (!RUNC_ID.test(id)) return false;
-  for (const root of roots) if (existsSync(join(root, id, 'state.json'))) return true;
-  return false;
-}
 
 export function infoFromRunc(id: string, spec: OciSpec, m: CgroupMatch): Partial<ContainerInfo> {
   const annotations = spec.annotations ?? {};
