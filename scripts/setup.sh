@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 # Compilers and libbpf for the sensor; sysdig as the reference reader of .scap files in tests;
 # runc/containerd for real containers in end-to-end tests, busybox-static as their whole root filesystem;
 # rsyslog, nats-server, prometheus-alertmanager and kcat (librdkafka's mock Kafka cluster) as the real
-# receivers of the alert destinations' tests.
+# receivers of the alert destinations' tests; docker.io, podman and the CNI plugins for the container
+# runtime tests (a private daemon each).
 PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make gcc sysdig runc containerd iproute2 busybox-static
-  rsyslog nats-server prometheus-alertmanager kcat)
+  rsyslog nats-server prometheus-alertmanager kcat docker.io podman containernetworking-plugins)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

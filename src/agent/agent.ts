@@ -25,6 +25,8 @@ import { State, type StateOptions } from '../state/index.js';
 import type { EventContext } from '../state/index.js';
 import type { RenderOptions } from '../events/index.js';
 import { liveCoverage } from './live-coverage.js';
+import { runtimesConfig } from '../runtimes/index.js';
+import { ContainerRuntimes } from '../runtimes/index.js';
 import { Engine } from './engine.js';
 import { EventErrors } from './event-errors.js';
 import type { AgentHandle, AgentPhase, AgentStatus, ReloadOutcome, RuleSummary } from './handle.js';
@@ -75,6 +77,8 @@ export class Agent implements AgentHandle {
   readonly metrics = new Metrics();
   readonly state: State;
   private src: EventSource;
+  /** Live: the container runtimes' APIs feeding the state's containers (none when the caller set a lookup). */
+  readonly runtimes: ContainerRuntimes | undefined;
   private readonly cfg: Config;
   private readonly paths: string[];
   private readonly log: (message: string) => void;
@@ -111,6 +115,7 @@ export class Agent implements AgentHandle {
       fields: { argRender: opts.argRender },
     });
     this.src = 'live' in opts.source ? this.newLiveSource([]) : new ScapFileSource(opts.source.capture, { numbering: 'delivered' });
+    this.runtimes = live && opts.state?.containerLookup === undefined ? new ContainerRuntimes(runtimesConfig(this.cfg.raw), { log: this.log }) : undefined;
     this.done = new Promise((resolve, reject) => {
       this.settle = (err?: Error) => (err === undefined ? resolve() : reject(err));
     });
@@ -118,6 +123,7 @@ export class Agent implements AgentHandle {
     this.outputs = createOutputs(this.cfg, { metrics: this.metrics, log: this.log, stdout: opts.stdout, stateDir: opts.stateDir });
     this.errors = new EventErrors(this.log);
     this.registerMetrics();
+    this.runtimes?.register(this.metrics);
   }
 
   /** Loads the rules without starting anything (`--dry-run`, and the first step of start()).
@@ -136,6 +142,12 @@ export class Agent implements AgentHandle {
     const { syscalls } = await this.prepare();
     const engine = this.engine!;
     if (this.source instanceof LiveSource) {
+      if (this.runtimes) {
+        // Before the /proc scan, so the containers it finds are asked about at once.
+        await this.runtimes.start();
+        this.log(this.runtimes.summary());
+        this.runtimes.attach(this.state.containers);
+      }
       const scan = this.state.bootstrapFromProc();
       this.log(`process table: ${scan.processes} processes, ${scan.threads} threads, ${scan.fds} fds (${scan.durationMs.toFixed(0)} ms)`);
       this.state.hostNames.start();
@@ -157,6 +169,7 @@ export class Agent implements AgentHandle {
       await this.source.start(this.sink);
     } catch (e) {
       this.phase = 'failed';
+      this.runtimes?.close();
       state.close();
       throw e;
     }
@@ -282,6 +295,11 @@ export class Agent implements AgentHandle {
     await this.src.stop();
     this.settle();
     await this.outputs.close();
+    if (this.runtimes) {
+      const unknown = this.state.containers.stats.unknownIds;
+      this.log(`container lookups: ${this.runtimes.countsText()}; ${unknown} cgroup${unknown === 1 ? '' : 's'} named like a container id under no runtime`);
+      this.runtimes.close();
+    }
     this.state.close();
     if (this.phase === 'stopping') this.phase = 'stopped';
     return {

@@ -8,7 +8,8 @@ import type { EventContext } from '../state/index.js';
 import { DEFAULT_RULES_FILE } from './rules-files.js';
 
 const CONTAINER = 'c0ffee00'.repeat(8);
-const inContainer = { cgroups: [`cpu=/${CONTAINER}`, `memory=/${CONTAINER}`] };
+// A docker container by its cgroup layout (a bare 64-hex leaf is no container: src/state/containers.ts).
+const inContainer = { cgroups: [`cpu=/docker/${CONTAINER}`, `memory=/docker/${CONTAINER}`] };
 const CLONE_NEWNET = 1 << 4;
 const CLONE_NEWUSER = 1 << 20;
 

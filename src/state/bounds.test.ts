@@ -75,7 +75,7 @@ test('containers: the table, the lookup queue and the users that go with an evic
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   const reg = new ContainerRegistry({
-    maxContainers: 3, maxQueued: 2, concurrency: 1,
+    maxContainers: 3, maxQueue: 2, concurrency: 1,
     lookup: async () => (await gate, undefined), attempts: 1,
     onRemove: (id) => removed.push(id),
   });
@@ -90,7 +90,7 @@ test('containers: the table, the lookup queue and the users that go with an evic
   assert.equal(reg.stats.evicted, 3);
   assert.deepEqual(removed.length, 3, 'onRemove for each evicted container (their users are dropped)');
   assert.ok(reg.sizes.queued <= 2);
-  assert.ok(reg.stats.queueDropped >= 1);
+  assert.ok(reg.stats.dropped >= 1);
   release();
   reg.close();
 });

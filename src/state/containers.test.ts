@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ContainerRegistry, HOST_CONTAINER, matchCgroupPath, matchCgroups } from './containers.js';
-import { infoFromCtr, infoFromOciSpec, parseImageRef, runcStateFileLookup } from './container-metadata.js';
 import { Thread } from './threads.js';
 
 const ID = '3ad7b26ded6d8e7b23da7d48fe889434573036c27ae5a74837233de441c3601e';
@@ -27,8 +26,12 @@ const layouts: Array<[string, string, string?, string?]> = [
   [`/machine.slice/libpod-${ID}.scope`, ID.slice(0, 12), 'podman', ID],
   [`/machine.slice/libpod-${ID}.scope/container`, ID.slice(0, 12), 'podman', ID],
   [`/libpod_parent/libpod-${ID}`, ID.slice(0, 12), 'podman', ID],
-  // a plain runc container whose cgroup leaf is its 64-hex id
-  [`/${ID}`, ID.slice(0, 12), 'docker', ID],
+  // a plain runc container: its id as the leaf, and runc's state for it
+  [`/process_api/abc/${ID2}`, ID2.slice(0, 12), 'runc', ID2],
+  ['/mycontainer', 'mycontainer', 'runc', 'mycontainer'],
+  // a hand-made cgroup named like a container id: no layout, no runtime state, the host
+  [`/${ID}`, ''],
+  [`/process_api/abc/${ID}`, ''],
   // containerd without CRI: /<namespace>/<id>, when containerd knows the task
   ['/default/web1', 'web1', 'containerd', 'web1'],
   ['/k8s.io/abcdef0123456789', 'abcdef012345', 'containerd', 'abcdef0123456789'],
@@ -47,7 +50,8 @@ const layouts: Array<[string, string, string?, string?]> = [
 ];
 
 const knownTasks = new Set(['default/web1', 'k8s.io/abcdef0123456789']);
-const opts = { isContainerdTask: (ns: string, id: string) => knownTasks.has(`${ns}/${id}`) };
+const runcIds = new Set([ID2, 'mycontainer']);
+const opts = { isContainerdTask: (ns: string, id: string) => knownTasks.has(`${ns}/${id}`), isRuncContainer: (id: string) => runcIds.has(id) };
 
 test('container ids from every cgroup layout', () => {
   for (const [path, id, type, fullId] of layouts) {
@@ -170,64 +174,53 @@ test('a quick lookup describes a container on the event path as soon as the runt
   other.close();
 });
 
-test("runc's state file leads to the bundle's spec; ids that are no runc id are not looked up", () => {
-  const dir = mkdtempSync(join(tmpdir(), 'saker-runc-state-'));
-  try {
-    const bundle = join(dir, 'bundle');
-    mkdirSync(join(dir, 'root', ID), { recursive: true });
-    mkdirSync(bundle);
-    writeFileSync(join(dir, 'root', ID, 'state.json'), JSON.stringify({ id: ID, config: { labels: [`bundle=${bundle}`] } }));
-    // Privileged as containerd's WithPrivileged makes it: no masked or read-only paths.
-    writeFileSync(join(bundle, 'config.json'), JSON.stringify({
-      process: { user: { uid: 0 } }, linux: {}, mounts: [{ destination: '/proc', type: 'proc', source: 'proc' }],
-      annotations: { 'org.opencontainers.image.ref.name': 'registry.local/app:1.0' },
-    }));
-    const quick = runcStateFileLookup([join(dir, 'missing'), join(dir, 'root')]);
-    const info = quick({ id: ID.slice(0, 12), fullId: ID, type: 'docker' })!;
-    assert.equal(info.type, 'runc');
-    assert.equal(info.name, ID.slice(0, 12));
-    assert.equal(info.privileged, true);
-    assert.equal(info.imageRepository, 'registry.local/app');
-    assert.deepEqual(info.mounts?.map((m) => m.dest), ['/proc']);
-    assert.equal(quick({ id: 'other', fullId: 'other', type: 'docker' }), undefined, 'no state file');
-    assert.equal(quick({ id: '..', fullId: '..', type: 'containerd' }), undefined, 'not a runc id');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+test('a cgroup only named like a container id is the host, counted and asked once; a runtime vouching for it makes it a container', async () => {
+  const asked: string[] = [];
+  let known = false;
+  const reg = new ContainerRegistry({
+    lookup: async (m) => {
+      asked.push(`${m.type}:${m.fullId}`);
+      return known ? { name: 'vouched', type: 'docker', fullId: m.fullId } : undefined;
+    },
+    runcRoots: [],
+    retryMs: 5,
+  });
+  const inCgroup = (tid: number, path: string): Thread => {
+    const t = new Thread(tid);
+    t.cgroups = ['cpu=/', `memory=${path}`];
+    reg.resolve(t);
+    return t;
+  };
+  for (let tid = 1; tid <= 5; tid++) assert.equal(inCgroup(tid, `/handmade/${ID}`).containerId, '', 'the host');
+  await reg.idle();
+  assert.deepEqual(asked, [`unknown:${ID}`], 'asked once, not retried');
+  assert.equal(reg.stats.unknownIds, 1);
+  assert.equal(reg.get(ID.slice(0, 12)), undefined, 'no container made up');
+  // Another id that a runtime does know (e.g. docker with a custom cgroup parent).
+  known = true;
+  assert.equal(inCgroup(10, `/custom-parent/${ID2}`).containerId, '', 'not trusted before the answer');
+  await reg.idle();
+  assert.equal(reg.stats.unknownIds, 2);
+  const t = inCgroup(11, `/custom-parent/${ID2}`);
+  assert.equal(t.containerId, ID2.slice(0, 12), 'a container once the runtime described it');
+  assert.equal(reg.get(t.containerId)?.name, 'vouched');
+  assert.equal(reg.get(t.containerId)?.type, 'docker');
+  reg.close();
 });
 
-test('metadata from an OCI spec and from ctr output', () => {
-  assert.deepEqual(parseImageRef('registry.local:5000/team/app:2.1@sha256:abc'), { repository: 'registry.local:5000/team/app', tag: '2.1', digest: 'sha256:abc' });
-  assert.deepEqual(parseImageRef('registry.local:5000/team/app'), { repository: 'registry.local:5000/team/app', tag: '', digest: '' });
-  assert.deepEqual(parseImageRef('busybox:latest'), { repository: 'busybox', tag: 'latest', digest: '' });
-
-  const confined = infoFromOciSpec({
-    process: { apparmorProfile: '' },
-    mounts: [{ destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid'] }, { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'ro'] }],
-    linux: { maskedPaths: ['/proc/kcore'], readonlyPaths: ['/proc/sys'], rootfsPropagation: 'rprivate' },
-  });
-  assert.equal(confined.privileged, false);
-  assert.deepEqual(confined.mounts?.[1], { source: 'sysfs', dest: '/sys', mode: '', rdwr: false, propagation: 'rprivate' });
-  const privileged = infoFromOciSpec({
-    process: {},
-    mounts: [{ destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'rw'] }, { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['mode=755'] }],
-    linux: {},
-  });
-  assert.equal(privileged.privileged, true);
-  assert.equal(privileged.mounts?.[1]?.mode, '755');
-
-  const info = infoFromCtr({
-    ID,
-    Image: 'docker.io/library/nginx:1.25',
-    Labels: { 'io.kubernetes.pod.name': 'web-7d4', 'io.kubernetes.pod.namespace': 'shop', 'io.kubernetes.pod.uid': 'uid-1', 'io.kubernetes.container.name': 'nginx', 'io.cri-containerd.kind': 'container' },
-    Spec: { process: {}, linux: { maskedPaths: ['/proc/kcore'] } },
-  }, { id: ID.slice(0, 12), fullId: ID, type: 'cri' });
-  assert.equal(info.podName, 'web-7d4');
-  assert.equal(info.podNamespace, 'shop');
-  assert.equal(info.podUid, 'uid-1');
-  assert.equal(info.name, 'nginx');
-  assert.equal(info.imageRepository, 'docker.io/library/nginx');
-  assert.equal(info.imageTag, '1.25');
-  assert.equal(info.privileged, false);
-  assert.equal(info.type, 'cri');
+test('the lookup queue is bounded: what does not fit is dropped and counted', async () => {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (release = r));
+  const reg = new ContainerRegistry({ lookup: async () => (await gate, undefined), concurrency: 1, maxQueue: 2, attempts: 1 });
+  for (let i = 0; i < 6; i++) {
+    const t = new Thread(100 + i);
+    t.cgroups = [`memory=/docker/${i.toString(16).repeat(64)}`];
+    reg.resolve(t);
+  }
+  assert.equal(reg.stats.lookups, 1, 'one running');
+  assert.equal(reg.stats.dropped, 3, 'two queued, three dropped');
+  release();
+  await reg.idle();
+  assert.equal(reg.stats.lookups, 3);
+  reg.close();
 });

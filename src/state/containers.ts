@@ -1,6 +1,10 @@
-// Containers: which container a thread is in, from its cgroup paths, as the Falco container
-// plugin decides it (matchers/*.cpp), and a registry of what is known about each container,
-// filled in the background by container-metadata.ts so the event path never waits.
+// Containers: which container a thread is in, from its cgroup paths, and a registry of what is
+// known about each container, filled by the runtimes (src/runtimes: their event streams, and
+// lookups in the background) so the event path never waits. A cgroup names a container when a
+// known layout says so (docker, podman, CRI-O, containerd, a kubepods hierarchy, containerd's
+// /<namespace>/<id> with its task state, a runc id with runc's state) or a runtime knows its id:
+// a leaf that only looks like a container id (64 hex digits) is looked up and counted, and stays
+// the host until a runtime vouches for it.
 import { existsSync } from 'node:fs';
 import type { ContainerInfo } from './types.js';
 import type { Thread } from './threads.js';
@@ -29,6 +33,20 @@ export interface ContainerIdOptions {
   isContainerdTask?: (namespace: string, id: string) => boolean;
   /** containerd's state directory, for the default check (default /run/containerd). */
   containerdState?: string;
+  /** Whether runc knows container `id` (default: its state file under `runcRoots`). */
+  isRuncContainer?: (id: string) => boolean;
+  /** runc state roots for the default check (default ['/run/runc']). */
+  runcRoots?: readonly string[];
+}
+
+/** Container ids runc accepts (also keeps a cgroup-derived id from walking out of a state root). */
+export const RUNC_ID = /^[A-Za-z0-9][A-Za-z0-9_+.-]*$/;
+
+/** Whether runc has state for `id` under one of `roots` (its state.json, written at `runc create`). */
+export function runcKnows(roots: readonly string[], id: string): boolean {
+  if (!RUNC_ID.test(id)) return false;
+  for (const root of roots) if (existsSync(`${root}/${id}/state.json`)) return true;
+  return false;
 }
 
 const HEX = /^[0-9a-fA-F]+$/;
@@ -57,12 +75,14 @@ interface Layout {
   type: string;
 }
 
-// In the plugin's engine order: podman, docker, cri, then containerd's own layout.
+// In the plugin's engine order: podman, docker, cri, then containerd's own layout. Unlike the
+// plugin, a bare 64-hex leaf is no layout (any process may make such a cgroup): docker's cgroupfs
+// driver puts its containers under /docker/, kubepods hierarchies are checked apart.
 const LAYOUTS: Layout[] = [
   { prefix: '/libpod-', suffix: '.scope', type: 'podman' },
   { prefix: '/libpod-', suffix: '.scope/container', type: 'podman' },
   { prefix: '/libpod-', suffix: '', type: 'podman' },
-  { prefix: '/', suffix: '', type: 'docker' },
+  { prefix: '/docker/', suffix: '', type: 'docker' },
   { prefix: '/docker-', suffix: '.scope', type: 'docker' },
   { prefix: '/crio-', suffix: '', type: 'cri-o' },
   { prefix: '/cri-containerd-', suffix: '.scope', type: 'containerd' },
@@ -76,17 +96,29 @@ function shortId(id: string): string {
   return id.length > SHORT_ID_LENGTH ? id.slice(0, SHORT_ID_LENGTH) : id;
 }
 
-/** The container a single cgroup path belongs to, if any. */
+/** The last component of a cgroup path. */
+function leafOf(cgroup: string): string {
+  return cgroup.slice(cgroup.lastIndexOf('/') + 1);
+}
+
+/** A leaf that looks like a full container id (64 hex digits): worth asking the runtimes about. */
+export function containerLikeLeaf(cgroup: string): string | undefined {
+  const leaf = leafOf(cgroup);
+  return leaf.length === FULL_ID_LENGTH && HEX.test(leaf) ? leaf : undefined;
+}
+
+/** The container a single cgroup path belongs to by its layout, if any. */
 export function matchCgroupPath(cgroup: string, opts: ContainerIdOptions = {}): CgroupMatch | undefined {
   if (cgroup.length === 0) return undefined;
   for (const l of LAYOUTS) {
     const id = matchLayout(cgroup, l.prefix, l.suffix, false);
-    if (id === undefined) continue;
-    // A plain 64-hex leaf under a kubepods hierarchy is a CRI container, whatever the runtime.
-    const type = l.type === 'docker' && l.prefix === '/' && cgroup.includes('kubepods') ? 'cri' : l.type;
-    return { id: shortId(id), fullId: id, type };
+    if (id === undefined || id.includes('/')) continue;
+    return { id: shortId(id), fullId: id, type: l.type };
   }
-  // containerd without CRI (ctr, nerdctl): /<namespace>/<id>.
+  // A 64-hex leaf under a kubepods hierarchy (cgroupfs driver) is a CRI container.
+  const leaf = containerLikeLeaf(cgroup);
+  if (leaf !== undefined && /\/kubepods[/.-]/.test(cgroup)) return { id: shortId(leaf), fullId: leaf, type: 'cri' };
+  // containerd without CRI (ctr, nerdctl): /<namespace>/<id>, when containerd has the task.
   const m = CONTAINERD_NS.exec(cgroup);
   if (m !== null) {
     const namespace = m[1]!;
@@ -95,6 +127,12 @@ export function matchCgroupPath(cgroup: string, opts: ContainerIdOptions = {}): 
       const known = opts.isContainerdTask ?? ((ns: string, cid: string) => existsSync(`${opts.containerdState ?? '/run/containerd'}/io.containerd.runtime.v2.task/${ns}/${cid}`));
       if (known(namespace, id)) return { id: shortId(id), fullId: id, type: 'containerd', namespace };
     }
+  }
+  // A plain runc container: its id as the leaf, and runc's state for it.
+  const id = leafOf(cgroup);
+  if (id !== '' && !id.endsWith('.slice') && !id.endsWith('.scope') && !id.endsWith('.service')) {
+    const runc = opts.isRuncContainer ?? ((cid: string) => runcKnows(opts.runcRoots ?? ['/run/runc'], cid));
+    if (RUNC_ID.test(id) && runc(id)) return { id: shortId(id), fullId: id, type: 'runc' };
   }
   return undefined;
 }
@@ -116,7 +154,7 @@ export const HOST_CONTAINER: ContainerInfo = Object.freeze({
 });
 
 /** A container seen in cgroups but not yet described by its runtime. */
-function newContainerInfo(m: CgroupMatch): ContainerInfo {
+export function newContainerInfo(m: CgroupMatch): ContainerInfo {
   return {
     id: m.id, fullId: m.fullId, name: '', image: '', imageRepository: '', imageTag: '', imageDigest: '', type: m.type,
     privileged: undefined, mounts: [], labels: {}, podName: '', podNamespace: '', podUid: '', startTs: 0n,
@@ -133,16 +171,17 @@ export type ContainerLookup = (m: CgroupMatch) => Promise<Partial<ContainerInfo>
 export type QuickContainerLookup = (m: CgroupMatch) => Partial<ContainerInfo> | undefined;
 
 export interface ContainerRegistryOptions extends ContainerIdOptions {
-  /** Background metadata lookup (container-metadata.ts); none means ids only. */
+  /** Background metadata lookup (src/runtimes); none means ids only. */
   lookup?: ContainerLookup;
   /** How many lookups run at once (default 2). */
   concurrency?: number;
+  /** Lookups waiting at most (default 1024); more are dropped and counted, never queued without bound. */
+  maxQueue?: number;
   /**
    * Tries per container while the runtime does not know it yet (default 7), the first retry after
    * `retryMs` (default 100 ms), each next one after twice as long. A container is usually seen
-   * while its runtime is still creating it (runc's init stages run in its cgroup before `runc
-   * state` answers): retrying soon gives its first processes their metadata, backing off still
-   * covers a slow runtime (about 6 s in all) without asking it often.
+   * while its runtime is still creating it: retrying soon gives its first processes their
+   * metadata, backing off still covers a slow runtime (about 6 s in all) without asking it often.
    */
   attempts?: number;
   retryMs?: number;
@@ -156,12 +195,15 @@ export interface ContainerRegistryOptions extends ContainerIdOptions {
    */
   quickLookup?: QuickContainerLookup;
   quickTries?: number;
-  /** Lookups waiting at most (default 1024): past it a new container's lookup is dropped, counted
-   *  (its processes keep their container id; only the runtime's metadata is missing). */
-  maxQueued?: number;
   /** Called when a container leaves the table (removed, or evicted at the bound): whatever is kept
    *  per container elsewhere (its users) goes with it. */
   onRemove?: (id: string) => void;
+  /**
+   * How many times a cgroup path that names no container is checked again (default 16) before
+   * it is taken for the host for good: runc's state and a runtime's answer about an unknown id
+   * may come a moment after the first process is seen there.
+   */
+  recheckTries?: number;
 }
 
 interface Pending {
@@ -169,23 +211,47 @@ interface Pending {
   attempt: number;
 }
 
+/** The registry's counters (read by the agent's metrics). */
+export interface ContainerRegistryStats {
+  /** Lookups started, answered with a description, failed (error or timeout). */
+  lookups: number;
+  found: number;
+  failed: number;
+  /** Container-like ids (64 hex leaves) under no known layout, looked up before being trusted. */
+  unknownIds: number;
+  /** Lookups dropped because the queue was full. */
+  dropped: number;
+  /** Containers evicted from the table at its bound (maxContainers). */
+  evicted: number;
+}
+
 export class ContainerRegistry {
   private readonly byId = new Map<string, ContainerInfo>();
-  private readonly pathCache = new Map<string, CgroupMatch | null>();
+  /** Per cgroup path: its match, or how many re-checks are left before it is the host for good. */
+  private readonly pathCache = new Map<string, CgroupMatch | number>();
   private readonly queue: Pending[] = [];
-  /** Containers described by a lookup, and quick lookups tried for those still undescribed. */
+  /** Containers described by a runtime, and quick lookups tried for those still undescribed. */
   private readonly described = new Set<string>();
   private readonly quickTried = new Map<string, number>();
+  /** Full ids a runtime described, and unknown ids already asked about. */
+  private readonly knownFullIds = new Map<string, string>();
+  private readonly askedUnknown = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private running = 0;
   private closed = false;
   private readonly opts: ContainerRegistryOptions;
   /** Settles when no lookup is running or queued (tests, shutdown). */
   private idleWaiters: Array<() => void> = [];
-  readonly stats = { lookups: 0, found: 0, failed: 0, evicted: 0, queueDropped: 0 };
+  readonly stats: ContainerRegistryStats = { lookups: 0, found: 0, failed: 0, unknownIds: 0, dropped: 0, evicted: 0 };
 
   constructor(opts: ContainerRegistryOptions = {}) {
     this.opts = opts;
+  }
+
+  /** Sets the background lookup (the runtimes, once they have been probed). */
+  setLookup(lookup: ContainerLookup | undefined, quickLookup?: QuickContainerLookup): void {
+    this.opts.lookup = lookup;
+    if (quickLookup !== undefined) this.opts.quickLookup = quickLookup;
   }
 
   /** The container `id` ('' = the host). */
@@ -199,18 +265,35 @@ export class ContainerRegistry {
     return this.byId.values();
   }
 
-  /** Adds or updates a container from elsewhere (a capture's container events, tests). */
+  /** Whether a runtime has described container `id` (short id). */
+  isDescribed(id: string): boolean {
+    return this.described.has(id);
+  }
+
+  /**
+   * Adds or updates a container from elsewhere (a runtime's event stream, a capture's container
+   * events, tests). An id a runtime vouches for makes its cgroups a container from now on.
+   */
   put(info: ContainerInfo): void {
     const known = this.byId.get(info.id);
     // A runtime's description keeps the start time the kernel gave.
     if (known !== undefined && info.startTs === 0n) info.startTs = known.startTs;
     this.byId.set(info.id, info);
     this.described.add(info.id);
+    this.quickTried.delete(info.id);
+    if (!this.knownFullIds.has(info.fullId)) {
+      this.knownFullIds.set(info.fullId, info.type);
+      // Paths waiting for a re-check may name this container now.
+      for (const [path, m] of this.pathCache) if (typeof m === 'number' && path.endsWith(info.fullId)) this.pathCache.delete(path);
+    }
     this.bound();
   }
 
   remove(id: string): void {
-    if (!this.byId.delete(id)) return;
+    const info = this.byId.get(id);
+    if (info === undefined) return;
+    this.knownFullIds.delete(info.fullId);
+    this.byId.delete(id);
     this.described.delete(id);
     this.quickTried.delete(id);
     this.opts.onRemove?.(id);
@@ -221,15 +304,30 @@ export class ContainerRegistry {
     return { containers: this.byId.size, queued: this.queue.length, pathCache: this.pathCache.size };
   }
 
-  /** The match for one cgroup path, cached. */
+  /** The match for one cgroup path, cached; paths that match nothing yet are re-checked a few times. */
   private matchPath(path: string): CgroupMatch | undefined {
-    let m = this.pathCache.get(path);
-    if (m === undefined) {
-      m = matchCgroupPath(path, this.opts) ?? null;
-      if (this.pathCache.size > 16384) this.pathCache.clear();
-      this.pathCache.set(path, m);
+    const cached = this.pathCache.get(path);
+    if (typeof cached === 'object') return cached;
+    if (cached === 0) return undefined;
+    let m = matchCgroupPath(path, this.opts);
+    const leaf = m === undefined ? containerLikeLeaf(path) : undefined;
+    if (leaf !== undefined) {
+      const type = this.knownFullIds.get(leaf);
+      if (type !== undefined) m = { id: shortId(leaf), fullId: leaf, type };
+      else this.askAboutUnknown(leaf);
     }
-    return m ?? undefined;
+    if (this.pathCache.size > 16384) this.pathCache.clear();
+    this.pathCache.set(path, m ?? (cached === undefined ? this.opts.recheckTries ?? 16 : cached - 1));
+    return m;
+  }
+
+  /** A container-like id under no known layout: counted, and asked of the runtimes once. */
+  private askAboutUnknown(fullId: string): void {
+    if (this.askedUnknown.has(fullId)) return;
+    if (this.askedUnknown.size > 4096) this.askedUnknown.clear();
+    this.askedUnknown.add(fullId);
+    this.stats.unknownIds++;
+    this.enqueue({ match: { id: shortId(fullId), fullId, type: 'unknown' }, attempt: 0 });
   }
 
   /**
@@ -274,6 +372,7 @@ export class ContainerRegistry {
     Object.assign(info, found, { id: info.id, startTs: info.startTs });
     this.described.add(id);
     this.quickTried.delete(id);
+    if (!this.knownFullIds.has(info.fullId)) this.knownFullIds.set(info.fullId, info.type);
   }
 
   private bound(): void {
@@ -286,8 +385,8 @@ export class ContainerRegistry {
 
   private enqueue(p: Pending): void {
     if (this.opts.lookup === undefined || this.closed) return;
-    if (this.queue.length >= (this.opts.maxQueued ?? 1024)) {
-      this.stats.queueDropped++;
+    if (this.queue.length >= (this.opts.maxQueue ?? 1024)) {
+      this.stats.dropped++;
       return;
     }
     this.queue.push(p);
@@ -299,13 +398,20 @@ export class ContainerRegistry {
     if (lookup === undefined) return;
     while (!this.closed && this.running < (this.opts.concurrency ?? 2) && this.queue.length > 0) {
       const p = this.queue.shift()!;
-      if (!this.byId.has(p.match.id)) continue; // evicted while it waited
+      // Described meanwhile (a runtime event, a quick lookup): nothing to ask; evicted while it
+      // waited (a known layout's container that left the table): nothing to describe.
+      if (this.described.has(p.match.id)) continue;
+      if (p.match.type !== 'unknown' && !this.byId.has(p.match.id)) continue;
       this.running++;
       this.stats.lookups++;
       lookup(p.match)
         .then((found) => {
           if (found !== undefined) {
             this.stats.found++;
+            if (p.match.type === 'unknown') {
+              this.put({ ...newContainerInfo({ ...p.match, type: found.type ?? 'unknown' }), ...found, id: p.match.id });
+              return;
+            }
             const info = this.byId.get(p.match.id);
             if (info !== undefined) this.describe(p.match.id, info, found);
           } else this.retry(p);
@@ -323,6 +429,8 @@ export class ContainerRegistry {
   }
 
   private retry(p: Pending): void {
+    // An id no runtime knows is asked once: it stays the host.
+    if (p.match.type === 'unknown') return;
     if (this.closed || p.attempt + 1 >= (this.opts.attempts ?? 7) || this.described.has(p.match.id)) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { encodeEvent, eventCode, type ParamValue, EventView } from '../events/index.js';
 import { State } from './state.js';
 import { matchCgroups } from './containers.js';
+import { runcStateLookup } from '../runtimes/index.js';
 import { ProcScanner } from './proc-scan.js';
 import { PPM_O } from './ppm.js';
 import type { ThreadSnapshot } from './snapshot.js';
@@ -145,10 +146,15 @@ test('a real runc container is found with its id by the /proc scan and by cgroup
     const snapInit = new ProcScanner().readThread(pid)!;
     assert.equal(snapInit.vpid, 1, 'the container init is pid 1 inside');
     assert.ok(snapInit.cgroups.some((c) => c.endsWith(`=/${id}`)), snapInit.cgroups.join(' '));
-    assert.equal(matchCgroups(snapInit.cgroups)?.id, id.slice(0, 12));
-    assert.equal(matchCgroups(snapInit.cgroups)?.fullId, id);
+    const roots = { runcRoots: [join(dir, 'state')] };
+    assert.equal(matchCgroups(snapInit.cgroups, roots)?.id, id.slice(0, 12));
+    assert.equal(matchCgroups(snapInit.cgroups, roots)?.fullId, id);
+    assert.equal(matchCgroups(snapInit.cgroups, roots)?.type, 'runc');
+    assert.equal(matchCgroups(snapInit.cgroups, { runcRoots: [join(dir, 'elsewhere')] }), undefined, 'a /<64 hex> leaf without runc state is no container');
 
-    state = new State({ live: true, containerLookup: { runcRoots: [join(dir, 'state')], containerdSocket: join(dir, 'no.sock') } });
+    // What src/runtimes sets as the registry's quick lookup for plain runc containers.
+    const quick = runcStateLookup([join(dir, 'state')]);
+    state = new State({ live: true, runcRoots: [join(dir, 'state')], containerLookup: async (m) => quick(m) });
     state.bootstrapFromProc();
     const th = state.thread(pid)!;
     assert.equal(th.comm, 'busybox');

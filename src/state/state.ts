@@ -3,8 +3,8 @@
 // read it through StateView and the EventContext that process() returns.
 import type { EventView } from '../events/index.js';
 import type { ContainerInfo, EventContext, GroupInfo, StateView, ThreadInfo, UserInfo } from './types.js';
-import { containerInfoFromJson, runcStateFileLookup, runtimeLookup, type RuntimeLookupOptions } from './container-metadata.js';
-import { ContainerRegistry, type ContainerLookup, type QuickContainerLookup } from './containers.js';
+import { containerInfoFromJson } from './container-metadata.js';
+import { ContainerRegistry, type ContainerLookup } from './containers.js';
 import type { StateContext } from './event-handler.js';
 import { StateParser, fdNameFromEvent } from './state-parser.js';
 import { ProcScanner, bootTimeNs, type ProcScanStats } from './proc-scan.js';
@@ -35,8 +35,13 @@ export interface StateOptions {
   threadTimeoutNs?: number;
   /** Boot time in ns since the epoch (default: from /proc/uptime when live, else 0). */
   bootTs?: bigint;
-  /** Container metadata: runtime clients and sockets, or a lookup of one's own; false for none. */
-  containerLookup?: RuntimeLookupOptions | ContainerLookup | false;
+  /**
+   * Container metadata lookup (live only). The runtimes (src/runtimes ContainerRuntimes.attach)
+   * set theirs on `containers` once probed; this is for a lookup of one's own, false for none.
+   */
+  containerLookup?: ContainerLookup | false;
+  /** runc state roots, to recognise plain runc containers by their cgroup (default ['/run/runc']). */
+  runcRoots?: string[];
   /** containerd state directory, used to recognise /<namespace>/<id> cgroups (default /run/containerd). */
   containerdState?: string;
   /** Field rendering and host name for this state's events (see FieldScope). */
@@ -84,17 +89,9 @@ export class State implements StateView {
     const bootTs = opts.bootTs ?? (this.live ? bootTimeNs(procRoot) : 0n);
     this.threads = new ThreadTable({ maxThreads: opts.maxThreads ?? DEFAULT_MAX_THREADS, selfPid: this.live ? process.pid : -1 });
     this.users = new UserTables({ hostRoot: opts.hostRoot, procRoot, readFiles: opts.hostUsers ?? true });
-    let lookup: ContainerLookup | undefined;
-    let quickLookup: QuickContainerLookup | undefined;
-    if (this.live && opts.containerLookup !== false) {
-      if (typeof opts.containerLookup === 'function') lookup = opts.containerLookup;
-      else {
-        lookup = runtimeLookup(opts.containerLookup ?? {});
-        quickLookup = runcStateFileLookup(opts.containerLookup?.runcRoots);
-      }
-    }
+    const lookup = this.live && typeof opts.containerLookup === 'function' ? opts.containerLookup : undefined;
     this.containers = new ContainerRegistry({
-      lookup, quickLookup, containerdState: opts.containerdState,
+      lookup, containerdState: opts.containerdState, runcRoots: opts.runcRoots,
       onRemove: (id) => this.users.dropContainer(id),
     });
     this.scanner = this.live ? new ProcScanner({ procRoot, bootTs }) : undefined;
@@ -233,7 +230,7 @@ export class State implements StateView {
       fds: b.total, fdsMax: b.max, fdsDropped: b.dropped,
       untrackedTids: this.parser.untracked.size, untrackedHits: this.parser.untracked.hits,
       containers: c.containers, containersEvicted: this.containers.stats.evicted,
-      containerLookupsQueued: c.queued, containerLookupsDropped: this.containers.stats.queueDropped, cgroupPathCache: c.pathCache,
+      containerLookupsQueued: c.queued, containerLookupsDropped: this.containers.stats.dropped, cgroupPathCache: c.pathCache,
       userTables: u.containers, userTablesDropped: u.containersDropped, usersDropped: u.usersDropped,
       userFilesRefused: u.filesRefused, userReadsDropped: u.readsDropped,
       dnsAddresses: this.hostNames.addresses, dnsAddressesDropped: this.hostNames.addressesDropped,

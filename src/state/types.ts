@@ -120,6 +120,28 @@ export interface ContainerInfo {
   podNamespace: string;
   podUid: string;
   startTs: bigint;
+  /** container.image.id: the runtime's image id (without "sha256:"). */
+  imageId?: string;
+  /** container.ip / k8s.pod.ip: the primary IPv4 address. */
+  ip?: string;
+  /** container.cni.json / k8s.pod.cni.json: the pod's CNI result (CRI). */
+  cniJson?: string;
+  hostPid?: boolean;
+  hostNetwork?: boolean;
+  hostIpc?: boolean;
+  /** k8s.pod.full_sandbox_id (k8s.pod.sandbox_id is its first 12 characters). */
+  podSandboxId?: string;
+  /** k8s.pod.label(s): the pod sandbox's labels, not the container's. */
+  podLabels?: Record<string, string>;
+  /** container.healthcheck, container.liveness_probe, container.readiness_probe: the command line. */
+  healthcheck?: string;
+  livenessProbe?: string;
+  readinessProbe?: string;
+  /** k8s.rs.name, k8s.deployment.name: from the pod name and its pod-template-hash label. */
+  rsName?: string;
+  deploymentName?: string;
+  /** The runtime that described the container (docker, podman, cri, containerd, runc). */
+  source?: string;
 }
 
 /** Read access to the state, as field extractors need it. */

@@ -1,6 +1,8 @@
-// container.* and k8s.* fields: the container of the thread (id from its cgroups, metadata from the
-// container runtime) and the Kubernetes pod it belongs to (CRI labels). Host processes have
-// container.id "host".
+// container.* and k8s.* fields, as Falco's container plugin defines them: the container of the
+// thread (id from its cgroups, metadata from the container runtime's API) and the Kubernetes pod
+// it belongs to (the CRI pod sandbox: name, namespace, uid, labels, IP, CNI result). Host
+// processes have container.id "host". k8s.rs.name and k8s.deployment.name come from the pod name
+// and its pod-template-hash label (src/runtimes/k8s-owner.ts), not from the API server.
 import type { ContainerInfo, EventContext } from '../../state/model/index.js';
 import { simple, withArg } from './define.js';
 import { globToRegExp } from '../glob.js';
@@ -48,7 +50,7 @@ function labelField(name: string, desc: string, labels: (c: ContainerInfo) => Re
       const c = containerOf(ctx);
       return c ? labels(c)[arg!] : undefined;
     },
-  }));
+  }), { dottedArg: true });
 }
 
 const labelsText = (l: Record<string, string>): string | undefined => {
@@ -56,15 +58,18 @@ const labelsText = (l: Record<string, string>): string | undefined => {
   return parts.length ? parts.join(', ') : undefined;
 };
 
+/** The pod sandbox's labels; a runtime without sandboxes (annotations on a runc bundle) has its container labels stand in. */
 const podLabels = (c: ContainerInfo): Record<string, string> =>
-  Object.fromEntries(Object.entries(c.labels).filter(([k]) => !k.startsWith('io.kubernetes.')));
+  c.podLabels ?? Object.fromEntries(Object.entries(c.labels).filter(([k]) => !k.startsWith('io.kubernetes.')));
+
+const optional = (s: string | undefined): string | undefined => (s === undefined || s === '' ? undefined : s);
 
 export const CONTAINER_FIELDS: FieldDef[] = [
   simple('container.id', 'string', "Container id (12 characters), or 'host' for host processes.", (ctx) => (ctx.thread ? ctx.thread.containerId || HOST : undefined)),
   meta('container.full_id', 'string', 'Full container id.', (c) => c.fullId, HOST),
   meta('container.name', 'string', 'Container name.', (c) => nonEmpty(c.name), HOST),
   meta('container.image', 'string', 'Container image, as the runtime reports it.', (c) => nonEmpty(c.image)),
-  meta('container.image.id', 'string', 'Container image id.', (c) => nonEmpty(c.imageDigest)),
+  meta('container.image.id', 'string', 'Container image id (e.g. 6f7e2741b66b...).', (c) => optional(c.imageId)),
   meta('container.image.repository', 'string', 'Container image repository (e.g. docker.io/library/nginx).', (c) => nonEmpty(c.imageRepository)),
   meta('container.image.tag', 'string', 'Container image tag.', (c) => nonEmpty(c.imageTag)),
   meta('container.image.digest', 'string', 'Container image digest.', (c) => nonEmpty(c.imageDigest)),
@@ -85,10 +90,24 @@ export const CONTAINER_FIELDS: FieldDef[] = [
     const c = containerOf(ctx);
     return c && c.startTs > 0n ? Number(ctx.evt.ts - c.startTs) : undefined;
   }),
+  meta('container.ip', 'string', "The container's / pod's primary IPv4 address, from the runtime.", (c) => optional(c.ip)),
+  meta('container.cni.json', 'string', "The pod's CNI result (CRI), as JSON.", (c) => optional(c.cniJson)),
+  meta('container.host_pid', 'bool', 'True if the container runs in the host PID namespace.', (c) => c.hostPid),
+  meta('container.host_network', 'bool', 'True if the container runs in the host network namespace.', (c) => c.hostNetwork),
+  meta('container.host_ipc', 'bool', 'True if the container runs in the host IPC namespace.', (c) => c.hostIpc),
+  meta('container.healthcheck', 'string', "The container's health check command (Docker, podman).", (c) => optional(c.healthcheck)),
+  meta('container.liveness_probe', 'string', "The container's liveness probe command.", (c) => optional(c.livenessProbe)),
+  meta('container.readiness_probe', 'string', "The container's readiness probe command.", (c) => optional(c.readinessProbe)),
   meta('k8s.pod.name', 'string', 'Kubernetes pod name.', (c) => nonEmpty(c.podName)),
   meta('k8s.ns.name', 'string', 'Kubernetes namespace name.', (c) => nonEmpty(c.podNamespace)),
   meta('k8s.pod.uid', 'string', 'Kubernetes pod UID.', (c) => nonEmpty(c.podUid)),
   meta('k8s.pod.id', 'string', 'Kubernetes pod UID (legacy name).', (c) => nonEmpty(c.podUid)),
-  labelField('k8s.pod.label', 'A pod label by key.', podLabels),
+  labelField('k8s.pod.label', "A pod label by key (k8s.pod.label[app] or k8s.pod.label.app), from the pod sandbox.", podLabels),
   meta('k8s.pod.labels', 'string', 'All pod labels as key:value, comma-separated.', (c) => labelsText(podLabels(c))),
+  meta('k8s.pod.sandbox_id', 'string', 'The pod sandbox id, first 12 characters.', (c) => optional(c.podSandboxId?.slice(0, 12))),
+  meta('k8s.pod.full_sandbox_id', 'string', 'The full pod sandbox id.', (c) => optional(c.podSandboxId)),
+  meta('k8s.pod.ip', 'string', "The pod's primary IPv4 address.", (c) => (c.podName !== '' ? optional(c.ip) : undefined)),
+  meta('k8s.pod.cni.json', 'string', "The pod's CNI result, as JSON.", (c) => (c.podName !== '' ? optional(c.cniJson) : undefined)),
+  meta('k8s.rs.name', 'string', "The pod's ReplicaSet: the pod name without its suffix, when the pod has a pod-template-hash label.", (c) => optional(c.rsName)),
+  meta('k8s.deployment.name', 'string', "The pod's Deployment: the ReplicaSet name without its pod-template-hash.", (c) => optional(c.deploymentName)),
 ];

@@ -81,6 +81,8 @@ export interface ContainerOptions {
   binds?: Array<{ source: string; dest: string }>;
   /** The init process's uid and gid (default 0:0). */
   user?: { uid: number; gid: number };
+  /** OCI annotations (org.opencontainers.image.ref.name names the image of a plain runc container). */
+  annotations?: Record<string, string>;
 }
 
 export interface ExecResult {
@@ -155,6 +157,7 @@ export class RuncContainer {
       spec.linux.resources.devices = [{ allow: true, access: 'rwm' }];
       for (const m of spec.mounts) if (m.type === 'sysfs' || m.type === 'cgroup') m.options = m.options.filter((o: string) => o !== 'ro');
     }
+    if (this.opts.annotations !== undefined) spec.annotations = { ...spec.annotations, ...this.opts.annotations };
     for (const b of this.opts.binds ?? []) spec.mounts.push({ destination: b.dest, type: 'bind', source: b.source, options: ['rbind', 'ro'] });
     if (this.opts.netns !== undefined) {
       const ns = spec.linux.namespaces.find((n: { type: string }) => n.type === 'network');

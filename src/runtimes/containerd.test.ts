@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { State } from './state.js';
+import { State } from '../state/index.js';
+import { runtimesConfig } from './config.js';
+import { ContainerRuntimes } from './runtimes.js';
 
 function have(cmd: string, arg = '--version'): boolean {
   return spawnSync(cmd, [arg], { stdio: 'ignore' }).status === 0;
@@ -51,7 +53,7 @@ function buildImage(dir: string, ref: string): string {
   return archive;
 }
 
-test('a containerd container (ctr, no CRI) is found by its /<namespace>/<id> cgroup, with metadata from ctr', async (t) => {
+test('a containerd container (ctr, no CRI) is found by its /<namespace>/<id> cgroup, described by containerd\'s API', async (t) => {
   if (process.getuid?.() !== 0) return t.skip('needs root to run containerd');
   if (!have('containerd') || !have('ctr') || !have('runc') || !existsSync('/usr/bin/containerd-shim-runc-v2')) {
     return t.skip('needs containerd, ctr and runc (apt-get install containerd runc)');
@@ -68,6 +70,7 @@ test('a containerd container (ctr, no CRI) is found by its /<namespace>/<id> cgr
   const daemon = spawn('containerd', ['--config', join(dir, 'config.toml')], { stdio: 'ignore' });
   const ctr = (...args: string[]): string => execFileSync('ctr', ['--address', sock, '--namespace', 'sakertest', ...args], { encoding: 'utf8', timeout: 30000 });
   let state: State | undefined;
+  let runtimes: ContainerRuntimes | undefined;
   try {
     for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 50));
     assert.ok(statSync(sock).isSocket(), 'containerd is up');
@@ -76,7 +79,13 @@ test('a containerd container (ctr, no CRI) is found by its /<namespace>/<id> cgr
     const pid = Number(/web1\s+(\d+)/.exec(ctr('tasks', 'ls'))![1]);
     assert.ok(readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes('/sakertest/web1'));
 
-    state = new State({ live: true, containerdState: stateDir, containerLookup: { containerdSocket: sock, runcRoots: [] } });
+    state = new State({ live: true, containerdState: stateDir, runcRoots: [] });
+    runtimes = await ContainerRuntimes.start(runtimesConfig({ container: {
+      runc_roots: [], engines: { containerd: { sockets: [sock] }, cri: { enabled: false }, docker: { enabled: false }, podman: { enabled: false } },
+    } }, {}));
+    assert.deepEqual(runtimes.found.map((f) => f.engine), ['containerd']);
+    assert.match(runtimes.summary(), /containerd \(containerd 1\.\d+/);
+    runtimes.attach(state.containers);
     state.bootstrapFromProc();
     const th = state.thread(pid)!;
     assert.equal(th.containerId, 'web1');
@@ -84,7 +93,8 @@ test('a containerd container (ctr, no CRI) is found by its /<namespace>/<id> cgr
     await state.containers.idle();
     const info = state.container('web1')!;
     assert.equal(info.fullId, 'web1');
-    assert.equal(info.type, 'cri', 'CRI labels make it a CRI container');
+    assert.equal(info.type, 'containerd');
+    assert.equal(info.source, 'containerd/sakertest');
     assert.equal(info.image, 'saker.test/busybox:1.0');
     assert.equal(info.imageRepository, 'saker.test/busybox');
     assert.equal(info.imageTag, '1.0');
@@ -96,7 +106,9 @@ test('a containerd container (ctr, no CRI) is found by its /<namespace>/<id> cgr
     assert.equal(state.user(0, 'web1')?.shell, '/bin/sh');
     assert.equal(state.user(65534, 'web1')?.name, 'nobody');
     assert.equal(state.user(65534, 'web1')?.home, '/', "the container's entry, not the host's");
+    assert.match(runtimes.countsText(), /containerd found=1/, 'one lookup for the container');
   } finally {
+    runtimes?.close();
     state?.close();
     spawnSync('ctr', ['--address', sock, '--namespace', 'sakertest', 'tasks', 'kill', '-s', 'SIGKILL', 'web1'], { stdio: 'ignore' });
     for (let i = 0; i < 20; i++) {
