@@ -3,8 +3,8 @@
 import { loadConfig } from '../../config/config.js';
 import { toFalcoValidationJson, toSakerValidation } from '../../rules/index.js';
 import { COMMON_OPTIONS, parse } from '../args.js';
+import { loadRules, rulesPaths } from '../../agent/rules-files.js';
 import { formatProblem, loadPolicies, policyPaths } from '../policies.js';
-import { loadRules, rulesPaths } from '../rules.js';
 
 export const VALIDATE_HELP = `Usage: saker validate [-r FILE|DIR]... [-c CONFIG] [-o key=value]... [--json | --falco-json]
        saker validate --policy FILE|DIR... [--json]
