@@ -2,19 +2,11 @@
 // configuration's `policies` key (a path or a list of paths); checked against the features the
 // running kernel offers (probed once per command), and the problems printed as Saker prints rules
 // errors: file:line:column, field path, message.
-import type { Config } from '../config/config.js';
 import { probeKernelFeatures, type KernelFeatures } from '../policy/features.js';
 import { loadPolicyFiles, type PolicyLoad } from '../policy/load.js';
 import type { PolicyProblem } from '../policy/types.js';
 
-/** The policy paths: the command line's, else the configuration's `policies`. */
-export function policyPaths(cfg: Config, cliPaths: readonly string[] | undefined): string[] {
-  if (cliPaths && cliPaths.length > 0) return [...cliPaths];
-  const v = cfg.raw.policies;
-  if (typeof v === 'string') return [v];
-  if (Array.isArray(v)) return v.filter((p): p is string => typeof p === 'string');
-  return [];
-}
+export { policyPaths } from '../policy/paths.js';
 
 export function loadPolicies(paths: readonly string[], features: KernelFeatures = probeKernelFeatures()): PolicyLoad {
   return loadPolicyFiles(paths, { features });

@@ -62,12 +62,10 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
     for (const hook of p.plan.hooks) {
       if (id >= (opts.bank + 1) * BANK) { out.errors.push({ policy: p.policy.metadata.name, message: `at most ${BANK} hooks across all policies` }); ok = false; break; }
       try {
-        let strSlot = 0;
-        const args = hook.args.map((a) => {
-          const kind = a.type === 'string' || a.type === 'filename' || a.type === 'linux_binprm' ? KIND.string : a.type === 'char_buf' ? KIND.buf : KIND.int;
-          if (kind === KIND.string && strSlot >= PS.STR_ARGS) throw new Error(`at most ${PS.STR_ARGS} string arguments per hook`);
-          return { source: SOURCE[a.source.kind], index: a.source.kind === 'sysarg' ? a.source.index : 0, kind, strSlot: kind === KIND.string ? strSlot++ : a.sizeArgIndex };
-        });
+        const args = hook.args.map((a) => ({
+          source: SOURCE[a.source.kind], index: a.source.kind === 'sysarg' ? a.source.index : 0,
+          kind: a.stringSlot !== undefined ? KIND.string : KIND.int, strSlot: a.stringSlot ?? 0,
+        }));
         if (args.length > PS.MAX_ARGS) throw new Error(`at most ${PS.MAX_ARGS} arguments per hook`);
         const selectors = hook.selectors.map((s) => compileSelector(s, hook, p.policy, hostNs, () => {
           if (stagedBits >= 64) throw new Error('at most 64 matchPIDs with followForks');

@@ -21,7 +21,18 @@ export type ArgSource =
   | { kind: 'exec-pid' }                // pid / old_pid at sched_process_exec
   | { kind: 'none' };                   // nop: declared, never emitted
 
-export interface PlannedArg { source: ArgSource; type: ArgType; label?: string; sizeArgIndex: number; spec: ArgSpec }
+export interface PlannedArg {
+  source: ArgSource;
+  type: ArgType;
+  label?: string;
+  sizeArgIndex: number;
+  spec: ArgSpec;
+  /** String arguments: which of the sensor's string capture slots holds the value. */
+  stringSlot?: number;
+}
+
+/** String capture slots per event in the policy sensor (PS_STR_ARGS). */
+const STRING_SLOTS = 2;
 
 export interface PlannedHook {
   policy: string;
@@ -47,7 +58,7 @@ const IN_KERNEL_INT_OPS = new Set(['Equal', 'NotEqual', 'GT', 'LT', 'GreaterThan
 const IN_KERNEL_STRING_OPS = new Set(['Equal', 'NotEqual', 'Prefix', 'NotPrefix', 'Postfix', 'NotPostfix']);
 const STRING_ARG_TYPES = new Set<ArgType>(['string', 'filename']);
 /** Argument types the sensor can read from a syscall's registers. */
-const SYSCALL_ARG_TYPES = new Set<ArgType>(['string', 'filename', 'char_buf', 'fd', 'nop']);
+const SYSCALL_ARG_TYPES = new Set<ArgType>(['string', 'filename', 'fd', 'nop']);
 
 export function planPolicy(p: TracingPolicy, features: KernelFeatures, fields: Fields, report: Report): PolicyPlan {
   const hooks: PlannedHook[] = [];
@@ -142,18 +153,26 @@ function planTracepoint(at: FieldPath, h: TracepointSpec, policy: string, macros
 function planArgs(at: FieldPath, specs: readonly ArgSpec[], source: (a: ArgSpec) => { source: ArgSource; type: ArgType } | undefined, report: Report,
   inRange: (a: ArgSpec) => boolean): PlannedArg[] | undefined {
   const out: PlannedArg[] = [];
+  let strings = 0;
   for (const [i, a] of specs.entries()) {
     const s = inRange(a) ? source(a) : undefined;
     if (!s) { report([...at, 'args', i, 'index'], `argument index ${a.index} is not available at this hook in Saker's policy sensor`); return undefined; }
     const type = s.type;
     if (a.type === 'nop') { out.push({ source: { kind: 'none' }, type, sizeArgIndex: 0, spec: a }); continue; }
     const fromRegs = s.source.kind === 'sysarg' || s.source.kind === 'sysnr';
+    if (fromRegs && type === 'char_buf') {
+      report([...at, 'args', i, 'type'], 'char_buf capture is not implemented by Saker\'s policy sensor yet'); return undefined;
+    }
     if (fromRegs && !isIntType(type) && !SYSCALL_ARG_TYPES.has(type)) {
       report([...at, 'args', i, 'type'], `argument type ${type} cannot be read from a syscall tracepoint by Saker's policy sensor`); return undefined;
     }
+    const isString = type === 'string' || type === 'filename' || type === 'linux_binprm';
+    if (isString && strings >= STRING_SLOTS) {
+      report([...at, 'args', i, 'type'], `Saker's policy sensor captures at most ${STRING_SLOTS} string arguments per hook`); return undefined;
+    }
     if (a.resolve !== '' || a.btfType) { report([...at, 'args', i, 'resolve'], 'resolve/btfType need BTF-typed kernel arguments (kprobes, fentry or LSM)'); return undefined; }
     if (a.returnCopy) { report([...at, 'args', i, 'returnCopy'], 'returnCopy needs a return probe, not implemented by Saker\'s policy sensor yet'); return undefined; }
-    out.push({ source: s.source, type, label: a.label, sizeArgIndex: a.sizeArgIndex, spec: a });
+    out.push({ source: s.source, type, label: a.label, sizeArgIndex: a.sizeArgIndex, spec: a, stringSlot: isString ? strings++ : undefined });
   }
   return out;
 }

@@ -33,6 +33,7 @@ export class PolicySensor {
   private pending = Buffer.alloc(0);
   private stderrTail = '';
   private exited = false;
+  private stopping = false;
   readonly errors: string[] = [];
 
   private constructor(private readonly opts: PolicySensorOptions, ready: (err?: Error) => void) {
@@ -61,7 +62,7 @@ export class PolicySensor {
       this.exited = true;
       const err = new Error(`saker-policy exited (${code ?? signal}): ${this.stderrTail.trim().replace(/^saker-policy: /gm, '')}`);
       if (!started) ready(err);
-      else opts.onError?.(err);
+      else if (!this.stopping) opts.onError?.(err);
       for (const w of this.waiters.splice(0)) w.resolve();
     });
   }
@@ -110,6 +111,7 @@ export class PolicySensor {
 
   async stop(): Promise<void> {
     if (this.exited) return;
+    this.stopping = true;
     const done = new Promise<void>((resolve) => this.proc.once('exit', () => resolve()));
     this.proc.stdin.end('quit\n');
     const timer = setTimeout(() => this.proc.kill('SIGKILL'), 5000);
