@@ -4,7 +4,7 @@
 // rebuild. Hook ids alternate between two banks across generations: a reload writes the new
 // generation's hooks beside the old ones, then switches each syscall's list in one update, then
 // clears the old bank, so no syscall ever sees half a policy.
-import { statSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { capabilityNumber, parseIntValue, parseRateLimit } from './checks.js';
 import { ACTION, encodeHook, encodeNrHooks, encodeSelector, KIND, OP, PS, SOURCE, type MatchArgValue, type SelectorValue } from './kernel-layout.js';
 import type { LoadedPolicy } from './load.js';
@@ -16,9 +16,19 @@ import { X86_64_SYSCALLS } from './x86-syscalls.js';
 const NS_INDEX: Record<string, number> = { Uts: 0, Ipc: 1, Mnt: 2, Pid: 3, PidForChildren: 4, Net: 5, Time: 6, TimeForChildren: 7, Cgroup: 8, User: 9 };
 const NS_PROC = ['uts', 'ipc', 'mnt', 'pid', 'pid_for_children', 'net', 'time', 'time_for_children', 'cgroup', 'user'];
 
-/** Inode of the host's namespace `i` (NS_INDEX order), from pid 1. */
+/**
+ * Inode of the host's namespace `i` (NS_INDEX order): pid 1's, or where pid 1 cannot be read
+ * (a sandbox that hides it) the agent's own, which runs in the host's namespaces.
+ */
 export function hostNamespaceInode(i: number): number {
-  return Number(statSync(`/proc/1/ns/${NS_PROC[i]}`).ino);
+  for (const pid of ['1', 'self']) {
+    try {
+      return Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${NS_PROC[i]}`))![1]);
+    } catch {
+      // not readable: try the next
+    }
+  }
+  throw new Error(`cannot read the host's ${NS_PROC[i]} namespace from /proc`);
 }
 
 export interface CompiledHook { id: number; policyIndex: number; policy: LoadedPolicy; hook: PlannedHook }
@@ -78,7 +88,7 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
         const needExe = hook.selectors.some((s) => (s.matchBinaries ?? []).length > 0);
         staged.push(`hook ${id} ${encodeHook({ policy: policyIndex, monitor: p.mode === 'monitor', nselectors: selectors.length, needExe, args }).toString('hex')}`);
         selectors.forEach((s, i) => staged.push(`selector ${id * PS.MAX_SELECTORS + i} ${encodeSelector(s).toString('hex')}`));
-        const slots = hook.attach.kind === 'exec' ? [PS.EXEC_SLOT] : hook.attach.nrs.length > 0 ? hook.attach.nrs : [...new Set(X86_64_SYSCALLS.values())];
+        const slots = hook.attach.kind === 'exec' ? [PS.EXEC_SLOT] : hook.attach.nrs.length > 0 ? hook.attach.nrs : syscallsSelected(hook, selectors);
         for (const slot of slots) stagedSlots.push([slot, id]);
         out.hooks.set(id, { id, policyIndex, policy: p, hook });
         id++;
@@ -116,6 +126,23 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
 export function clearBank(bank: number): string[] {
   const empty = Buffer.alloc(44).toString('hex');
   return Array.from({ length: BANK }, (_, i) => `hook ${bank * BANK + i} ${empty}`);
+}
+
+/**
+ * The syscalls a raw_syscalls/sys_enter hook can match: when every selector has an Equal or
+ * InMap filter on the syscall number, only those (the hook is attached to them alone and costs
+ * the others nothing); otherwise all.
+ */
+function syscallsSelected(hook: PlannedHook, selectors: readonly SelectorValue[]): number[] {
+  const all = [...new Set(X86_64_SYSCALLS.values())];
+  if (selectors.length === 0) return all;
+  const nrs = new Set<number>();
+  for (const s of selectors) {
+    const m = s.matches.find((x) => hook.args[x.arg]?.source.kind === 'sysnr' && (x.op === OP.EQ || x.op === OP.INRANGE));
+    if (!m) return all;
+    for (const [lo, hi] of m.ranges) for (let n = lo; n <= hi && n - lo < 1024n; n++) nrs.add(Number(n));
+  }
+  return [...nrs].filter((n) => n >= 0 && n < PS.EXEC_SLOT);
 }
 
 const BINARY_OPS: Record<string, number> = { In: OP.EQ, NotIn: OP.NEQ, Prefix: OP.PREFIX, NotPrefix: OP.NOTPREFIX, Postfix: OP.POSTFIX, NotPostfix: OP.NOTPOSTFIX };

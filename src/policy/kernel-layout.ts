@@ -11,7 +11,7 @@ export const PS = {
   MAX_STRVALS: 4,
   STR: 256,
   MAX_NS: 4,
-  MAX_HOOKS_PER_NR: 8,
+  MAX_HOOKS_PER_NR: 16,
   NR_SLOTS: 513,
   EXEC_SLOT: 512,
   MAX_POLICIES: 64,
@@ -23,7 +23,7 @@ export const KIND = { int: 0, string: 1, buf: 2 } as const;
 export const OP = { EQ: 1, NEQ: 2, GT: 3, LT: 4, MASK: 5, INRANGE: 6, NOTINRANGE: 7, PREFIX: 8, NOTPREFIX: 9, POSTFIX: 10, NOTPOSTFIX: 11 } as const;
 export const ACTION = { Post: 1, Sigkill: 3, NoPost: 9, Signal: 10 } as const;
 
-export const SIZE = { hook: 44, selector: 8224, nrHooks: 36, record: 888, str: 264, strset: 1044, matchArg: 1184, nsMatch: 20, counters: 40 } as const;
+export const SIZE = { hook: 44, selector: 8224, nrHooks: 68, record: 888, str: 264, strset: 1044, matchArg: 1184, nsMatch: 20, counters: 40 } as const;
 export const OFF = {
   sel: { followBit: 32, capMask: 80, nactions: 96, rateMs: 124, ns: 136, match: 216, bins: 6136, pbins: 7180 },
   ma: { lo: 8, hi: 72, strs: 136 },

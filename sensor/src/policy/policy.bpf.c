@@ -362,9 +362,12 @@ __noinline int ps_run_hook(struct ps_scratch *sc, u32 id, u32 nr)
 	struct ps_record *rec = &sc->rec;
 	rec->hook = id;
 	rec->nr = nr;
-	for (u32 a = 0; a < PS_MAX_ARGS; a++) {
-		if (a >= hook->nargs)
-			break;
+	for (u32 a = 0; a <= PS_MAX_ARGS; a++) {
+		/* positions past the hook's arguments are zero: the rate limit key reads them all */
+		if (a >= hook->nargs || a == PS_MAX_ARGS) {
+			rec->args[a] = 0;
+			continue;
+		}
 		struct ps_arg *arg = &hook->args[a];
 		s64 v = 0;
 		if (arg->source == PS_SRC_SYSARG)

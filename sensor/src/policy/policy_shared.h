@@ -27,7 +27,7 @@ typedef __s64 s64;
 #define PS_MAX_STRVALS 4       /* string values per matchArg */
 #define PS_STR 256             /* bytes of a string argument / binary path compared */
 #define PS_MAX_NS 4            /* matchNamespaces entries per selector */
-#define PS_MAX_HOOKS_PER_NR 8
+#define PS_MAX_HOOKS_PER_NR 16
 #define PS_NR_SLOTS 513        /* syscall numbers 0..511, then the exec slot */
 #define PS_EXEC_SLOT 512
 #define PS_MAX_POLICIES 64
