@@ -49,6 +49,8 @@ export interface CompileOptions {
   /** Slots the previous generation used, emptied when no longer used. */
   previousSlots?: ReadonlySet<number>;
   hostNs?: (i: number) => number;
+  /** The counters slot of a policy, stable across reloads (default: its position). */
+  slotOf?: (name: string) => number;
 }
 
 const BANK = PS.MAX_HOOKS / 2;
@@ -61,7 +63,8 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
   let nextId = opts.bank * BANK;
   let followBits = 0;
   const hookCmds: string[] = [];
-  for (const [policyIndex, p] of policies.entries()) {
+  for (const [position, p] of policies.entries()) {
+    const policyIndex = opts.slotOf ? opts.slotOf(p.policy.metadata.name) : position;
     if (policyIndex >= PS.MAX_POLICIES) { out.errors.push({ policy: p.policy.metadata.name, message: `at most ${PS.MAX_POLICIES} policies` }); continue; }
     const staged: string[] = [];
     const stagedSlots: Array<[number, number]> = [];

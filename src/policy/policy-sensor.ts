@@ -25,6 +25,8 @@ const START_TIMEOUT_MS = 15_000;
 export class PolicySensor {
   private readonly proc: ChildProcessByStdio<Writable, Readable, Readable>;
   private compiled: Compiled | undefined;
+  /** Counters slot per policy name, kept across reloads so a policy's counts stay its own. */
+  private readonly slots = new Map<string, number>();
   private bank = 0;
   private acks = 0;
   private sent = 0;
@@ -85,8 +87,19 @@ export class PolicySensor {
   /** Loads `policies` in place of the current ones; resolves when the sensor has applied them. */
   async apply(policies: readonly LoadedPolicy[]): Promise<Compiled> {
     const bank = this.compiled ? 1 - this.bank : 0;
-    const compiled = compilePolicies(policies, { bank, previousSlots: this.compiled?.slots });
-    const cmds = [...seedBinaries(policies), ...compiled.commands];
+    const names = new Set(policies.map((p) => p.policy.metadata.name));
+    for (const n of [...this.slots.keys()]) if (!names.has(n)) this.slots.delete(n);
+    const zero: string[] = [];
+    for (const n of names) {
+      if (this.slots.has(n)) continue;
+      const used = new Set(this.slots.values());
+      let slot = 0;
+      while (used.has(slot)) slot++;
+      this.slots.set(n, slot);
+      zero.push(`zero ${slot}`);
+    }
+    const compiled = compilePolicies(policies, { bank, previousSlots: this.compiled?.slots, slotOf: (n) => this.slots.get(n)! });
+    const cmds = [...zero, ...seedBinaries(policies), ...compiled.commands];
     if (this.compiled) cmds.push(...clearBank(this.bank));
     await this.send(cmds);
     this.bank = bank;
@@ -107,6 +120,11 @@ export class PolicySensor {
 
   hookFor(id: number): CompiledHook | undefined {
     return this.compiled?.hooks.get(id);
+  }
+
+  /** The counters slot of policy `name`. */
+  slotOf(name: string): number | undefined {
+    return this.slots.get(name);
   }
 
   async stop(): Promise<void> {

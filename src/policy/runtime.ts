@@ -59,6 +59,8 @@ export class PolicyRuntime {
   /** wall clock minus CLOCK_MONOTONIC (= boot time on a machine that does not suspend), ns */
   private readonly bootToWall = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
   private cached: PolicyCounters[] = [];
+  /** Counters slots as the sensor had them when it stopped (for the exit line). */
+  private readonly lastSlots = new Map<string, number>();
   private statsTimer: NodeJS.Timeout | undefined;
   /** Hits received from the kernel, and events exported by kind. */
   readonly counts = { hits: 0, exec: 0, exit: 0 };
@@ -172,8 +174,9 @@ export class PolicyRuntime {
 
   /** Per policy: events posted, enforcement done, enforcement skipped in monitor mode (cached, ≤ 2 s old). */
   stats(): PolicyStats[] {
-    return this.policies.map((p, i) => {
-      const c = this.cached.find((x) => x.policy === i);
+    return this.policies.map((p) => {
+      const slot = this.sensor?.slotOf(p.policy.metadata.name) ?? this.lastSlots.get(p.policy.metadata.name);
+      const c = this.cached.find((x) => x.policy === slot);
       return {
         policy: p.policy.metadata.name, mode: p.mode, posted: c?.posted ?? 0, enforced: c?.enforced ?? 0, monitored: c?.monitored ?? 0,
         rateLimited: c?.rate_limited ?? 0, drops: c?.drops ?? 0,
@@ -190,6 +193,10 @@ export class PolicyRuntime {
   async stop(): Promise<void> {
     clearInterval(this.statsTimer);
     await this.refreshStats();
+    for (const p of this.policies) {
+      const slot = this.sensor?.slotOf(p.policy.metadata.name);
+      if (slot !== undefined) this.lastSlots.set(p.policy.metadata.name, slot);
+    }
     await this.sensor?.stop();
     this.sensor = undefined;
     await this.opts.exporter?.close();

@@ -7,7 +7,7 @@
  *
  * stdin, one command per line (hex is the little-endian struct bytes):
  *   hook ID HEX | selector IDX HEX | nr SLOT HEX | exe TGID HEXPATH | follow TGID MASK
- *   ignore TGID | unignore TGID | hostuserns INUM | stats | quit
+ *   ignore TGID | unignore TGID | zero POLICY | hostuserns INUM | stats | quit
  * stderr, one JSON line per message: {"ready":true}, {"ack":N} after each command,
  * {"stats":[{policy, posted, enforced, monitored, rate_limited, drops}...]}, {"error":"..."}.
  * Before ready, a fatal error is one plain line `saker-policy: ...`; exit 1 usage, 2 not root,
@@ -171,6 +171,14 @@ static int command(struct policy_bpf *s, char *line, const char **what)
 	if (!strcmp(verb, "unignore")) {
 		int err = bpf_map__delete_elem(s->maps.ignored, &key, 4, 0);
 		return err == -ENOENT ? 0 : err;
+	}
+	if (!strcmp(verb, "zero")) {
+		/* a counters slot given to another policy starts from zero */
+		int ncpu = libbpf_num_possible_cpus();
+		void *zeros = calloc((size_t)ncpu, sizeof(struct ps_counters));
+		int err = zeros ? bpf_map__update_elem(s->maps.counters, &key, 4, zeros, sizeof(struct ps_counters) * (size_t)ncpu, BPF_ANY) : -ENOMEM;
+		free(zeros);
+		return err;
 	}
 	if (!strcmp(verb, "hostuserns")) {
 		s->bss->host_userns = key;
