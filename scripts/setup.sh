@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 # Compilers and libbpf for the sensor; sysdig as the reference reader of .scap files in tests;
 # runc/containerd for real containers in end-to-end tests, busybox-static as their whole root filesystem.
-PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make gcc sysdig runc containerd iproute2 busybox-static)
+PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make gcc libc6-dev sysdig runc containerd iproute2 busybox-static)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

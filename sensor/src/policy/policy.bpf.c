@@ -328,11 +328,18 @@ static __always_inline int rate_ok(struct ps_scratch *sc, struct ps_selector *se
 	return 1;
 }
 
+/* What every hook needs: the ids. The rest of the process is read only for a hit (fill_hit). */
 static __always_inline void fill_process(struct ps_record *rec, struct task_struct *t)
 {
-	rec->ktime = bpf_ktime_get_boot_ns();
 	rec->tgid = t->tgid;
 	rec->tid = t->pid;
+	rec->ppid = 0;
+}
+
+static __always_inline void fill_hit(struct ps_record *rec)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	rec->ktime = bpf_ktime_get_boot_ns();
 	rec->ppid = BPF_CORE_READ(t, real_parent, tgid);
 	rec->start_time = BPF_CORE_READ(t, group_leader, start_boottime);
 	rec->uid = BPF_CORE_READ(t, cred, uid.val);
@@ -403,7 +410,8 @@ __noinline int ps_run_hook(struct ps_scratch *sc, u32 id, u32 nr)
 		if (sel->bin_op && !ps_str_match(&rec->exe, &sel->bins, sel->bin_op))
 			continue;
 		if (sel->pbin_op) {
-			read_exe(&sc->pexe, rec->ppid);
+			struct task_struct *t = bpf_get_current_task_btf();
+			read_exe(&sc->pexe, BPF_CORE_READ(t, real_parent, tgid));
 			if (!ps_str_match(&sc->pexe, &sel->pbins, sel->pbin_op))
 				continue;
 		}
@@ -417,6 +425,7 @@ __noinline int ps_run_hook(struct ps_scratch *sc, u32 id, u32 nr)
 		return 0;
 
 	int post = 1;
+	fill_hit(rec);
 	rec->selector = matched;
 	rec->action = PS_ACT_POST;
 	rec->monitored = 0;
