@@ -30,13 +30,16 @@ export interface PolicyLoad {
   ok: boolean;
 }
 
-export interface LoadOptions { features: KernelFeatures; env?: CheckEnv }
+export interface LoadOptions {
+  features: KernelFeatures;
+  env?: CheckEnv;
+  /** The compiled schema (createPolicyValidator), kept by a caller that loads often; compiled anew otherwise. */
+  validator?: ValidateFunction;
+}
 
-let compiled: ValidateFunction | undefined;
-function schemaValidator(): ValidateFunction {
-  // Compiled once per process: the schema is constant, and compiling it is the slow part.
-  compiled ??= new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true, code: { optimize: false } }).compile(TRACING_POLICY_SCHEMA);
-  return compiled;
+/** The CRD schema compiled by ajv (half a second: a loader keeps one, per instance). */
+export function createPolicyValidator(): ValidateFunction {
+  return new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true, code: { optimize: false } }).compile(TRACING_POLICY_SCHEMA);
 }
 
 /** Expands directories to their *.yaml / *.yml files in name order. */
@@ -50,7 +53,8 @@ export function policyFiles(paths: readonly string[]): string[] {
   return out;
 }
 
-export function loadPolicyFiles(paths: readonly string[], opts: LoadOptions): PolicyLoad {
+export function loadPolicyFiles(paths: readonly string[], options: LoadOptions): PolicyLoad {
+  const opts = { ...options, validator: options.validator ?? createPolicyValidator() };
   const load: PolicyLoad = { policies: [], files: [], ok: true };
   const names = new Map<string, string>();
   for (const file of policyFiles(paths)) {
@@ -82,6 +86,7 @@ export function loadPolicyFiles(paths: readonly string[], opts: LoadOptions): Po
 /** Loads the policies of one file's text. */
 export function loadPolicyText(file: string, text: string, opts: LoadOptions): { loaded: LoadedPolicy[]; file: PolicyFileResult } {
   const lc = new LineCounter();
+  const validate = opts.validator ?? createPolicyValidator();
   const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false });
   const result: PolicyFileResult = { file, policies: [], problems: [] };
   const loaded: LoadedPolicy[] = [];
@@ -111,7 +116,6 @@ export function loadPolicyText(file: string, text: string, opts: LoadOptions): {
       result.problems.push(...problems);
       continue;
     }
-    const validate = schemaValidator();
     if (!validate(value)) {
       for (const e of validate.errors ?? []) {
         const [path, message, key] = describeSchemaError(e);
