@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # rsyslog, nats-server, prometheus-alertmanager and kcat (librdkafka's mock Kafka cluster) as the real
 # receivers of the alert destinations' tests; docker.io, podman and the CNI plugins for the container
 # runtime tests (a private daemon each).
-PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make gcc sysdig runc containerd iproute2 busybox-static
+PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make gcc libc6-dev sysdig runc containerd iproute2 busybox-static
   rsyslog nats-server prometheus-alertmanager kcat docker.io podman containernetworking-plugins)
 missing=()
 for p in "${PKGS[@]}"; do

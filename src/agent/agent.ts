@@ -31,6 +31,9 @@ import { Engine } from './engine.js';
 import { EventErrors } from './event-errors.js';
 import type { AgentHandle, AgentPhase, AgentStatus, ReloadOutcome, RuleSummary } from './handle.js';
 import { loadRunnableRules, rulesPaths } from './rules-files.js';
+import { policyPaths } from '../policy/index.js';
+import { PolicyRuntime } from '../policy/index.js';
+import type { EventExporter } from '../policy/index.js';
 
 export interface AgentOptions {
   config: Config;
@@ -54,6 +57,10 @@ export interface AgentOptions {
   /** Live: restart the sensor when it dies, waiting initialDelayMs, doubling up to maxDelayMs
    *  (default 500 ms .. 30 s, attempts unlimited); false to end the agent instead. */
   restart?: { initialDelayMs?: number; maxDelayMs?: number; maxAttempts?: number } | false;
+  /** --policy paths (default: the configuration's `policies`): Tetragon TracingPolicies, live only. */
+  policies?: readonly string[];
+  /** Where Tetragon-format events go (saker run --export). */
+  exporter?: EventExporter;
 }
 
 /** The rules could not be loaded (a file with errors, an unmet plugin requirement). */
@@ -103,6 +110,8 @@ export class Agent implements AgentHandle {
   private gapNs = 0;
   private readonly done: Promise<void>;
   private settle!: (err?: Error) => void;
+  /** TracingPolicies and their sensor, when policies are configured (live only). */
+  readonly policy: PolicyRuntime | undefined;
 
   constructor(private readonly opts: AgentOptions) {
     this.cfg = opts.config;
@@ -122,6 +131,8 @@ export class Agent implements AgentHandle {
     this.done.catch(() => {});
     this.outputs = createOutputs(this.cfg, { metrics: this.metrics, log: this.log, stdout: opts.stdout, stateDir: opts.stateDir });
     this.errors = new EventErrors(this.log);
+    const policies = policyPaths(this.cfg, opts.policies);
+    if (policies.length > 0 && live) this.policy = new PolicyRuntime({ paths: policies, processes: this.state, log: this.log, exporter: opts.exporter });
     this.registerMetrics();
     this.runtimes?.register(this.metrics);
   }
@@ -132,6 +143,7 @@ export class Agent implements AgentHandle {
     if (!this.loaded) {
       const rules = await loadRunnableRules(this.cfg, this.paths);
       if (!rules.ok) throw new RulesLoadError(rules.error);
+      this.policy?.prepare(); // PolicyLoadError: the policies' problems, file:line:column
       this.install(rules.loaded);
     }
     return { enabledRules: this.loaded!.ruleset.enabledCount, paths: this.paths, syscalls: this.syscallSet(this.loaded!.ruleset) };
@@ -155,9 +167,18 @@ export class Agent implements AgentHandle {
     }
     const state = this.state;
     const errors = this.errors;
+    const policy = this.policy;
     this.sink = {
       tables: (t) => loadScapTables(state, t),
-      event: (evt: EventView) => {
+      event: policy ? (evt: EventView) => {
+        try {
+          policy.before(evt);
+          engine.process(evt);
+          policy.after(evt);
+        } catch (e) {
+          errors.record(evt, e);
+        }
+      } : (evt: EventView) => {
         try {
           engine.process(evt);
         } catch (e) {
@@ -172,6 +193,16 @@ export class Agent implements AgentHandle {
       this.runtimes?.close();
       state.close();
       throw e;
+    }
+    if (policy) {
+      try {
+        await policy.start([process.pid]); // the agent and its children (the capture sensor) are never acted on
+      } catch (e) {
+        this.phase = 'failed';
+        await this.source.stop();
+        state.close();
+        throw e;
+      }
     }
     this.phase = 'running';
     this.startedAt = Date.now();
@@ -292,6 +323,12 @@ export class Agent implements AgentHandle {
   async stop(): Promise<AgentSummary> {
     if (this.phase === 'running' || this.phase === 'starting') this.phase = 'stopping';
     clearInterval(this.dropTimer);
+    if (this.policy) {
+      await this.policy.stop();
+      for (const p of this.policy.stats()) {
+        this.log(`policy ${p.policy} (${p.mode}): ${p.posted} events, ${p.enforced} enforced, ${p.monitored} monitored, ${p.rateLimited} rate-limited, ${p.drops} dropped`);
+      }
+    }
     await this.src.stop();
     this.settle();
     await this.outputs.close();
@@ -335,6 +372,7 @@ export class Agent implements AgentHandle {
       return fail((e as Error).message);
     }
     if (!next.ok) return fail(next.error);
+    if (this.policy && this.phase === 'running') await this.policy.reload();
     if (this.source instanceof LiveSource && this.phase === 'running') {
       try {
         await this.source.setSyscalls(this.syscallSet(next.loaded.ruleset));
@@ -463,6 +501,17 @@ export class Agent implements AgentHandle {
     m.gauge({ name: 'falcosecurity_scap_n_threads_total', help: 'https://falco.org/docs/metrics/ Threads in the thread table.', read: () => this.state.threads.size });
     m.gauge({ name: 'saker_enabled_rules', help: 'Rules enabled.', read: () => this.loaded?.ruleset.enabledCount ?? 0 });
     m.counter({ name: 'saker_sensor_restarts_total', help: 'Times the sensor died and was restarted.', read: () => this.restarts });
+    if (this.policy) {
+      const policy = this.policy;
+      for (const [name, help, key] of [
+        ['saker_policy_events_total', 'TracingPolicy events posted by the kernel, by policy.', 'posted'],
+        ['saker_policy_enforced_total', 'TracingPolicy enforcement actions done (Sigkill, Signal), by policy.', 'enforced'],
+        ['saker_policy_monitored_total', 'Enforcement actions a monitor-mode policy counted instead of doing, by policy.', 'monitored'],
+        ['saker_policy_rate_limited_total', 'TracingPolicy events suppressed by a Post rateLimit, by policy.', 'rateLimited'],
+      ] as const) {
+        m.counter<'policy'>({ name, help, labelNames: ['policy'], read: () => policy.stats().map((s) => ({ labels: { policy: s.policy }, value: s[key] })) });
+      }
+    }
     m.counter({ name: 'saker_capture_gap_seconds_total', help: 'Time without capture between a sensor failure and its restart.', read: () => this.gapNs / 1e9 });
     const parser = this.state.parser.stats;
     m.counter({ name: 'saker_state_placeholder_threads_total', help: 'Threads first seen in an event and made without their details.', read: () => parser.placeholders });

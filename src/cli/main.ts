@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   list: { load: async () => (await import('./commands/list.js')).listCommand, summary: 'List the loaded rules with priority, tags and enabled state' },
   fields: { load: async () => (await import('./commands/fields.js')).fieldsCommand, summary: 'List the fields conditions and outputs can use' },
   inspect: { load: async () => (await import('./commands/inspect.js')).inspectCommand, summary: 'Print or filter the events of a .scap capture (like sysdig -r)' },
+  events: { load: async () => (await import('./commands/events.js')).eventsCommand, summary: 'Print Tetragon JSON events in Tetragon\'s compact form' },
 };
 
 function help(): string {

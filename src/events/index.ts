@@ -11,3 +11,4 @@ export { PARAM_NAMES, paramSlot } from './param-names.js';
 export { eventName, ipv6, type ParamResolver, renderArgs, type RenderOptions, renderParam, renderParamParts } from './render.js';
 export { syscallCode } from './syscall-codes.js';
 export { syscallName } from './syscall-codes.js';
+export { SIGNAL_NAMES } from './libs-facts.js';

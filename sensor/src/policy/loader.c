@@ -1,0 +1,293 @@
+/* saker-policy: loads the policy sensor (policy.bpf.c), takes the compiled policies as map
+ * contents on stdin, and writes each hit as a `struct ps_record` to stdout.
+ *
+ *   saker-policy --probe     which BPF program types this kernel loads/attaches (JSON, exit 0)
+ *   saker-policy --layout    sizes and offsets of policy_shared.h (JSON), for the TypeScript side
+ *   saker-policy [--ignore PID]...
+ *
+ * stdin, one command per line (hex is the little-endian struct bytes):
+ *   hook ID HEX | selector IDX HEX | nr SLOT HEX | exe TGID HEXPATH | follow TGID MASK
+ *   ignore TGID | unignore TGID | zero POLICY | hostuserns INUM | stats | quit
+ * stderr, one JSON line per message: {"ready":true}, {"ack":N} after each command,
+ * {"stats":[{policy, posted, enforced, monitored, rate_limited, drops}...]}, {"error":"..."}.
+ * Before ready, a fatal error is one plain line `saker-policy: ...`; exit 1 usage, 2 not root,
+ * 3 BPF refused. The loader ignores its own pid and, with --ignore, the agent's.
+ */
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "policy_shared.h"
+#include "policy.skel.h"
+#include "probe.h"
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig) { (void)sig; stop = 1; }
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	if (write_all(STDOUT_FILENO, data, size) < 0)
+		stop = 1;
+	return 0;
+}
+
+static int unhex(const char *hex, void *out, size_t size)
+{
+	size_t n = strlen(hex);
+	unsigned char *o = out;
+	if (n != size * 2)
+		return -1;
+	for (size_t i = 0; i < size; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return -1;
+		o[i] = (unsigned char)v;
+	}
+	return 0;
+}
+
+static void print_layout(void)
+{
+	printf("{\"ps_hook\":%zu,\"ps_selector\":%zu,\"ps_nr_hooks\":%zu,\"ps_record\":%zu,\"ps_str\":%zu,\"ps_strset\":%zu,"
+	       "\"ps_match_arg\":%zu,\"ps_ns_match\":%zu,\"ps_counters\":%zu,"
+	       "\"sel.follow_bit\":%zu,\"sel.cap_mask\":%zu,\"sel.nactions\":%zu,\"sel.rate_ms\":%zu,\"sel.ns\":%zu,\"sel.match\":%zu,"
+	       "\"sel.bins\":%zu,\"sel.pbins\":%zu,\"ma.lo\":%zu,\"ma.hi\":%zu,\"ma.strs\":%zu,\"hook.args\":%zu,"
+	       "\"rec.uid\":%zu,\"rec.args\":%zu,\"rec.str\":%zu,\"rec.exe\":%zu}\n",
+	       sizeof(struct ps_hook), sizeof(struct ps_selector), sizeof(struct ps_nr_hooks), sizeof(struct ps_record),
+	       sizeof(struct ps_str), sizeof(struct ps_strset), sizeof(struct ps_match_arg), sizeof(struct ps_ns_match),
+	       sizeof(struct ps_counters),
+	       offsetof(struct ps_selector, follow_bit), offsetof(struct ps_selector, cap_mask), offsetof(struct ps_selector, nactions),
+	       offsetof(struct ps_selector, rate_ms), offsetof(struct ps_selector, ns), offsetof(struct ps_selector, match),
+	       offsetof(struct ps_selector, bins), offsetof(struct ps_selector, pbins), offsetof(struct ps_match_arg, lo),
+	       offsetof(struct ps_match_arg, hi), offsetof(struct ps_match_arg, strs), offsetof(struct ps_hook, args),
+	       offsetof(struct ps_record, uid), offsetof(struct ps_record, args), offsetof(struct ps_record, str),
+	       offsetof(struct ps_record, exe));
+}
+
+static void print_stats(struct policy_bpf *s)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ps_counters *per = calloc((size_t)ncpu, sizeof(*per));
+	int first = 1;
+	if (!per)
+		return;
+	fprintf(stderr, "{\"stats\":[");
+	for (unsigned p = 0; p < PS_MAX_POLICIES; p++) {
+		struct ps_counters sum = {0};
+		if (bpf_map__lookup_elem(s->maps.counters, &p, sizeof(p), per, sizeof(*per) * (size_t)ncpu, 0))
+			continue;
+		for (int c = 0; c < ncpu; c++) {
+			sum.posted += per[c].posted;
+			sum.enforced += per[c].enforced;
+			sum.monitored += per[c].monitored;
+			sum.rate_limited += per[c].rate_limited;
+			sum.drops += per[c].drops;
+		}
+		if (!sum.posted && !sum.enforced && !sum.monitored && !sum.rate_limited && !sum.drops)
+			continue;
+		fprintf(stderr, "%s{\"policy\":%u,\"posted\":%llu,\"enforced\":%llu,\"monitored\":%llu,\"rate_limited\":%llu,\"drops\":%llu}",
+			first ? "" : ",", p, (unsigned long long)sum.posted, (unsigned long long)sum.enforced,
+			(unsigned long long)sum.monitored, (unsigned long long)sum.rate_limited, (unsigned long long)sum.drops);
+		first = 0;
+	}
+	fprintf(stderr, "]}\n");
+	free(per);
+}
+
+static int update(struct bpf_map *m, const void *key, size_t ksize, const char *hex, size_t vsize)
+{
+	void *v = calloc(1, vsize);
+	int err;
+	if (!v)
+		return -ENOMEM;
+	err = unhex(hex, v, vsize) ? -EINVAL : bpf_map__update_elem(m, key, ksize, v, vsize, BPF_ANY);
+	free(v);
+	return err;
+}
+
+/* one command line; returns 0, or -errno with *what naming the failure */
+static int command(struct policy_bpf *s, char *line, const char **what)
+{
+	static char verb[16];
+	char hex[2 * sizeof(struct ps_selector) + 4];
+	unsigned long long a = 0, b = 0;
+	verb[0] = 0;
+	int n = sscanf(line, "%15s %llu %s", verb, &a, hex);
+
+	*what = verb;
+	if (!strcmp(verb, "stats")) {
+		print_stats(s);
+		return 0;
+	}
+	if (!strcmp(verb, "quit")) {
+		stop = 1;
+		return 0;
+	}
+	if (n < 2)
+		return -EINVAL;
+	__u32 key = (__u32)a;
+	if (!strcmp(verb, "hook") && n == 3)
+		return update(s->maps.hooks, &key, 4, hex, sizeof(struct ps_hook));
+	if (!strcmp(verb, "selector") && n == 3)
+		return update(s->maps.selectors, &key, 4, hex, sizeof(struct ps_selector));
+	if (!strcmp(verb, "nr") && n == 3)
+		return update(s->maps.nr_hooks, &key, 4, hex, sizeof(struct ps_nr_hooks));
+	if (!strcmp(verb, "exe") && n == 3)
+		return update(s->maps.exe_map, &key, 4, hex, sizeof(struct ps_str));
+	if (!strcmp(verb, "follow") && sscanf(line, "%*s %llu %llu", &a, &b) == 2) {
+		__u64 mask = b;
+		return bpf_map__update_elem(s->maps.follow, &key, 4, &mask, 8, BPF_ANY);
+	}
+	if (!strcmp(verb, "ignore")) {
+		__u8 one = 1;
+		return bpf_map__update_elem(s->maps.ignored, &key, 4, &one, 1, BPF_ANY);
+	}
+	if (!strcmp(verb, "unignore")) {
+		int err = bpf_map__delete_elem(s->maps.ignored, &key, 4, 0);
+		return err == -ENOENT ? 0 : err;
+	}
+	if (!strcmp(verb, "zero")) {
+		/* a counters slot given to another policy starts from zero */
+		int ncpu = libbpf_num_possible_cpus();
+		void *zeros = calloc((size_t)ncpu, sizeof(struct ps_counters));
+		int err = zeros ? bpf_map__update_elem(s->maps.counters, &key, 4, zeros, sizeof(struct ps_counters) * (size_t)ncpu, BPF_ANY) : -ENOMEM;
+		free(zeros);
+		return err;
+	}
+	if (!strcmp(verb, "hostuserns")) {
+		s->bss->host_userns = key;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void json_error(const char *what, int err)
+{
+	fprintf(stderr, "{\"error\":\"%s: %s\"}\n", what, strerror(-err));
+}
+
+int main(int argc, char **argv)
+{
+	struct policy_bpf *s;
+	struct ring_buffer *rb;
+	static char line[2 * sizeof(struct ps_selector) + 64];
+	size_t len = 0;
+	unsigned long acks = 0;
+
+	if (argc == 2 && !strcmp(argv[1], "--layout")) {
+		print_layout();
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--probe"))
+		return probe_features();
+	if (geteuid() != 0) {
+		fprintf(stderr, "saker-policy: must run as root (loading BPF programs needs CAP_BPF, CAP_PERFMON)\n");
+		return 2;
+	}
+	if (!getenv("SAKER_POLICY_VERBOSE"))
+		libbpf_set_print(NULL);
+	s = policy_bpf__open_and_load();
+	if (!s) {
+		fprintf(stderr, "saker-policy: loading the BPF programs failed: %s\n", strerror(errno));
+		return 3;
+	}
+	__u8 one = 1;
+	__u32 self = (__u32)getpid();
+	bpf_map__update_elem(s->maps.ignored, &self, 4, &one, 1, BPF_ANY);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--ignore") && i + 1 < argc) {
+			__u32 pid = (__u32)strtoul(argv[++i], NULL, 10);
+			bpf_map__update_elem(s->maps.ignored, &pid, 4, &one, 1, BPF_ANY);
+		} else {
+			fprintf(stderr, "saker-policy: unknown option %s\n", argv[i]);
+			policy_bpf__destroy(s);
+			return 1;
+		}
+	}
+	if (policy_bpf__attach(s)) {
+		fprintf(stderr, "saker-policy: attaching the BPF programs failed: %s\n", strerror(errno));
+		policy_bpf__destroy(s);
+		return 3;
+	}
+	rb = ring_buffer__new(bpf_map__fd(s->maps.events), on_record, NULL, NULL);
+	if (!rb) {
+		fprintf(stderr, "saker-policy: ring buffer: %s\n", strerror(errno));
+		policy_bpf__destroy(s);
+		return 3;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
+	fprintf(stderr, "{\"ready\":true}\n");
+
+	struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = ring_buffer__epoll_fd(rb), .events = POLLIN}};
+	int stdin_open = 1;
+	while (!stop) {
+		int r = poll(fds, 2, 100);
+		if (r < 0 && errno != EINTR)
+			break;
+		ring_buffer__consume(rb);
+		if (!stdin_open || !(fds[0].revents & (POLLIN | POLLHUP)))
+			continue;
+		for (;;) {
+			ssize_t got = read(STDIN_FILENO, line + len, sizeof(line) - 1 - len);
+			if (got == 0) {
+				stop = 1;
+				stdin_open = 0;
+				break;
+			}
+			if (got < 0)
+				break;
+			len += (size_t)got;
+			char *nl;
+			while ((nl = memchr(line, '\n', len))) {
+				*nl = 0;
+				const char *what = "";
+				int err = command(s, line, &what);
+				if (err)
+					json_error(what, err);
+				fprintf(stderr, "{\"ack\":%lu}\n", ++acks);
+				size_t rest = len - (size_t)(nl + 1 - line);
+				memmove(line, nl + 1, rest);
+				len = rest;
+			}
+			if (len >= sizeof(line) - 1) {
+				json_error("line", -E2BIG);
+				len = 0;
+			}
+		}
+	}
+	ring_buffer__consume(rb);
+	print_stats(s);
+	ring_buffer__free(rb);
+	policy_bpf__destroy(s);
+	return 0;
+}

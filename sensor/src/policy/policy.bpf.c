@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The policy sensor: Tetragon TracingPolicy hooks evaluated in the kernel.
+ *
+ *   tp_btf/sys_enter            syscall hooks (kprobes on sys_*, syscalls/sys_enter_*,
+ *                               raw_syscalls/sys_enter), looked up by syscall number
+ *   tp_btf/sched_process_exec   records the new binary, then runs the exec hooks: a Sigkill
+ *                               here lands before the new image runs one instruction
+ *   tp_btf/sched_process_fork   children inherit the binary, followForks bits and the ignore mark
+ *
+ * Selectors are data (policy_shared.h) written by the loader; the first matching selector of a
+ * hook decides, its actions run here (bpf_send_signal), and the hit goes to the ring buffer
+ * unless NoPost or a rate limit says otherwise. The agent, this sensor and their children are in
+ * `ignored` and never match, whatever a policy says.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "policy_shared.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PS_MAX_HOOKS);
+	__type(key, u32);
+	__type(value, struct ps_hook);
+} hooks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PS_MAX_HOOKS * PS_MAX_SELECTORS);
+	__type(key, u32);
+	__type(value, struct ps_selector);
+} selectors SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PS_NR_SLOTS);
+	__type(key, u32);
+	__type(value, struct ps_nr_hooks);
+} nr_hooks SEC(".maps");
+
+/* tgid -> its binary, set at exec, inherited at fork, seeded from /proc by the loader's user */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, u32);
+	__type(value, struct ps_str);
+} exe_map SEC(".maps");
+
+/* tgid -> followForks bits of the matchPIDs it descends from */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, u32);
+	__type(value, u64);
+} follow SEC(".maps");
+
+/* tgids no policy acts on: the agent, the sensors, and their descendants */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, u32);
+	__type(value, u8);
+} ignored SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct ps_rate_key);
+	__type(value, u64);
+} rate SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PS_MAX_POLICIES);
+	__type(key, u32);
+	__type(value, struct ps_counters);
+} counters SEC(".maps");
+
+#define PS_TMP 512
+
+struct ps_scratch {
+	struct ps_record rec;
+	struct ps_str pexe;
+	struct ps_rate_key rkey;
+	struct ps_str exec_path;
+	s64 raw[8];
+	char tmp[PS_TMP + 256]; /* room for a name read at any offset below PS_TMP */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct ps_scratch);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+/* namespace inodes of the host (pid 1), for host_ns values: written by the loader */
+u32 host_userns;
+
+/* String filter: EQ (Equal/In), NEQ (NotEqual/NotIn), [NOT]PREFIX, [NOT]POSTFIX against a set.
+ * Positive operators match when any value matches, negative ones when none does (Tetragon). */
+__noinline int ps_str_match(struct ps_str *s, struct ps_strset *set, u32 op)
+{
+	if (!s || !set)
+		return 0;
+	u32 slen = s->len;
+	int hit = 0;
+
+	if (slen > PS_STR - 1)
+		slen = PS_STR - 1;
+	for (u32 i = 0; i < PS_MAX_STRVALS; i++) {
+		if (i >= set->n)
+			break;
+		u32 vlen = set->len[i];
+		if (vlen > PS_STR - 1)
+			vlen = PS_STR - 1;
+		if ((op == PS_OP_EQ || op == PS_OP_NEQ) && vlen != slen)
+			continue;
+		if (vlen > slen)
+			continue;
+		u32 base = (op == PS_OP_POSTFIX || op == PS_OP_NOTPOSTFIX) ? slen - vlen : 0;
+		int same = 1;
+		for (u32 j = 0; j < PS_STR - 1; j++) {
+			if (j >= vlen)
+				break;
+			if (s->s[(base + j) & (PS_STR - 1)] != set->v[i][j]) {
+				same = 0;
+				break;
+			}
+		}
+		if (same) {
+			hit = 1;
+			break;
+		}
+	}
+	if (op == PS_OP_NEQ || op == PS_OP_NOTPREFIX || op == PS_OP_NOTPOSTFIX)
+		return !hit;
+	return hit;
+}
+
+static __always_inline int int_match(s64 v, struct ps_match_arg *m)
+{
+	int hit = 0;
+
+	for (u32 i = 0; i < PS_MAX_VALS; i++) {
+		if (i >= m->nvals)
+			break;
+		s64 lo = m->lo[i], hi = m->hi[i];
+		switch (m->op) {
+		case PS_OP_EQ:
+		case PS_OP_NEQ:
+		case PS_OP_INRANGE:
+		case PS_OP_NOTINRANGE:
+			hit = v >= lo && v <= hi;
+			break;
+		case PS_OP_GT:
+			hit = v > lo;
+			break;
+		case PS_OP_LT:
+			hit = v < lo;
+			break;
+		case PS_OP_MASK:
+			hit = (v & lo) != 0;
+			break;
+		}
+		if (hit)
+			break;
+	}
+	if (m->op == PS_OP_NEQ || m->op == PS_OP_NOTINRANGE)
+		return !hit;
+	return hit;
+}
+
+static __always_inline u32 ns_inum(struct task_struct *t, u32 which)
+{
+	switch (which) {
+	case 0: return BPF_CORE_READ(t, nsproxy, uts_ns, ns.inum);
+	case 1: return BPF_CORE_READ(t, nsproxy, ipc_ns, ns.inum);
+	case 2: return BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
+	case 3: {
+		struct pid *p = BPF_CORE_READ(t, thread_pid);
+		u32 level = BPF_CORE_READ(p, level);
+		struct upid up = {};
+		bpf_probe_read_kernel(&up, sizeof(up), &p->numbers[level & 31]);
+		return BPF_CORE_READ(up.ns, ns.inum);
+	}
+	case 4: return BPF_CORE_READ(t, nsproxy, pid_ns_for_children, ns.inum);
+	case 5: return BPF_CORE_READ(t, nsproxy, net_ns, ns.inum);
+	case 6: return BPF_CORE_READ(t, nsproxy, time_ns, ns.inum);
+	case 7: return BPF_CORE_READ(t, nsproxy, time_ns_for_children, ns.inum);
+	case 8: return BPF_CORE_READ(t, nsproxy, cgroup_ns, ns.inum);
+	case 9: return BPF_CORE_READ(t, cred, user_ns, ns.inum);
+	}
+	return 0;
+}
+
+/* the thread group's pid as its own pid namespace sees it */
+static __always_inline u32 ns_tgid(struct task_struct *t)
+{
+	struct pid *p = BPF_CORE_READ(t, group_leader, thread_pid);
+	u32 level = BPF_CORE_READ(p, level);
+	struct upid up = {};
+
+	bpf_probe_read_kernel(&up, sizeof(up), &p->numbers[level & 31]);
+	return up.nr;
+}
+
+/* Everything but the arguments and binaries: pids, namespaces, capabilities. */
+__noinline int ps_match_task(struct ps_selector *sel, struct ps_record *rec)
+{
+	if (!sel || !rec)
+		return 0;
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	if (sel->npids) {
+		u32 pid = sel->pids_ns ? ns_tgid(t) : rec->tgid;
+		int in = 0;
+		for (u32 i = 0; i < 4; i++) {
+			if (i < sel->npids && sel->pids[i] == pid)
+				in = 1;
+		}
+		if (!in && sel->follow_bit) {
+			u32 tgid = rec->tgid;
+			u64 *mask = bpf_map_lookup_elem(&follow, &tgid);
+			if (mask && (*mask >> ((sel->follow_bit - 1) & 63)) & 1)
+				in = 1;
+		}
+		if (in == (int)sel->pids_notin)
+			return 0;
+	}
+	for (u32 n = 0; n < PS_MAX_NS; n++) {
+		if (n >= sel->nns)
+			break;
+		struct ps_ns_match *m = &sel->ns[n];
+		u32 inum = ns_inum(t, m->ns);
+		int in = 0;
+		for (u32 i = 0; i < 4; i++) {
+			if (i < m->nvals && m->vals[i] == inum)
+				in = 1;
+		}
+		if (in == (int)m->notin)
+			return 0;
+	}
+	for (u32 c = 0; c < 2; c++) {
+		if (c >= sel->ncaps)
+			break;
+		u64 caps = sel->cap_type[c] == 1 ? BPF_CORE_READ(t, cred, cap_inheritable.val)
+			 : sel->cap_type[c] == 2 ? BPF_CORE_READ(t, cred, cap_permitted.val)
+						 : BPF_CORE_READ(t, cred, cap_effective.val);
+		int in = (caps & sel->cap_mask[c]) != 0;
+		if (in == (int)sel->cap_notin[c])
+			return 0;
+		if (sel->cap_userns[c] && BPF_CORE_READ(t, cred, user_ns, ns.inum) == host_userns)
+			return 0;
+	}
+	return 1;
+}
+
+__noinline int ps_match_args(struct ps_selector *sel, struct ps_hook *hook, struct ps_record *rec)
+{
+	if (!sel || !hook || !rec)
+		return 0;
+	for (u32 m = 0; m < PS_MAX_MATCH; m++) {
+		if (m >= sel->nmatch)
+			break;
+		struct ps_match_arg *ma = &sel->match[m];
+		u32 a = ma->arg;
+		if (a >= PS_MAX_ARGS)
+			return 0;
+		if (hook->args[a].kind == PS_KIND_STRING) {
+			u32 slot = hook->args[a].str_slot;
+			if (slot >= PS_STR_ARGS)
+				return 0;
+			if (!ps_str_match(&rec->str[slot], &ma->strs, ma->op))
+				return 0;
+		} else if (!int_match(rec->args[a], ma)) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static __always_inline struct ps_scratch *get_scratch(void)
+{
+	u32 zero = 0;
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+static __always_inline void count(u32 policy, u32 what)
+{
+	struct ps_counters *c = bpf_map_lookup_elem(&counters, &policy);
+	if (!c)
+		return;
+	switch (what) {
+	case 0: c->posted++; break;
+	case 1: c->enforced++; break;
+	case 2: c->monitored++; break;
+	case 3: c->rate_limited++; break;
+	case 4: c->drops++; break;
+	}
+}
+
+/* Post's rateLimit: false when an identical event (hook, selector, scope, arguments) posted
+ * less than rate_ms ago. */
+static __always_inline int rate_ok(struct ps_scratch *sc, struct ps_selector *sel, u32 hook, u32 s)
+{
+	if (!sel->rate_ms)
+		return 1;
+	struct ps_rate_key *k = &sc->rkey;
+	k->hook = hook;
+	k->selector = s;
+	k->scope = sel->rate_scope == 0 ? sc->rec.tid : sel->rate_scope == 1 ? sc->rec.tgid : 0;
+	for (int i = 0; i < 6; i++)
+		k->args[i] = i <= PS_MAX_ARGS ? sc->rec.args[i] : 0;
+	u64 now = bpf_ktime_get_boot_ns();
+	u64 *last = bpf_map_lookup_elem(&rate, k);
+	if (last && now - *last < (u64)sel->rate_ms * 1000000ULL)
+		return 0;
+	bpf_map_update_elem(&rate, k, &now, BPF_ANY);
+	return 1;
+}
+
+/* What every hook needs: the ids. The rest of the process is read only for a hit (fill_hit). */
+static __always_inline void fill_process(struct ps_record *rec, struct task_struct *t)
+{
+	rec->tgid = t->tgid;
+	rec->tid = t->pid;
+	rec->ppid = 0;
+}
+
+static __always_inline void fill_hit(struct ps_record *rec)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	rec->ktime = bpf_ktime_get_boot_ns();
+	rec->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	rec->start_time = BPF_CORE_READ(t, group_leader, start_boottime);
+	rec->uid = BPF_CORE_READ(t, cred, uid.val);
+	rec->euid = BPF_CORE_READ(t, cred, euid.val);
+}
+
+static __always_inline void read_exe(struct ps_str *dst, u32 tgid)
+{
+	struct ps_str *e = bpf_map_lookup_elem(&exe_map, &tgid);
+	if (e)
+		__builtin_memcpy(dst, e, sizeof(*dst));
+	else
+		dst->len = 0;
+}
+
+/* Runs one hook: arguments, selectors in order, the first match's actions, the record. A global
+ * function, verified once rather than at each of the callers' unrolled hook slots. */
+__noinline int ps_run_hook(struct ps_scratch *sc, u32 id, u32 nr)
+{
+	if (!sc)
+		return 0;
+	id &= PS_MAX_HOOKS - 1;
+	struct ps_hook *hook = bpf_map_lookup_elem(&hooks, &id);
+	if (!hook || !hook->used)
+		return 0;
+	const s64 *raw = sc->raw;
+	struct ps_record *rec = &sc->rec;
+	rec->hook = id;
+	rec->nr = nr;
+	for (u32 a = 0; a <= PS_MAX_ARGS; a++) {
+		/* positions past the hook's arguments are zero: the rate limit key reads them all */
+		if (a >= hook->nargs || a == PS_MAX_ARGS) {
+			rec->args[a] = 0;
+			continue;
+		}
+		struct ps_arg *arg = &hook->args[a];
+		s64 v = 0;
+		if (arg->source == PS_SRC_SYSARG)
+			v = raw[arg->index & 7];
+		else if (arg->source == PS_SRC_SYSNR)
+			v = nr;
+		else if (arg->source == PS_SRC_EXEC_PID)
+			v = raw[0];
+		rec->args[a] = v;
+		if (arg->kind == PS_KIND_STRING && arg->str_slot < PS_STR_ARGS) {
+			struct ps_str *dst = &rec->str[arg->str_slot & 1];
+			if (arg->source == PS_SRC_EXEC_PATH) {
+				__builtin_memcpy(dst, &sc->exec_path, sizeof(*dst));
+			} else {
+				long n = bpf_probe_read_user_str(dst->s, PS_STR, (const void *)v);
+				dst->len = n > 0 ? n - 1 : 0;
+			}
+		}
+	}
+	rec->exe.len = 0;
+	if (hook->need_exe || hook->nselectors == 0)
+		read_exe(&rec->exe, rec->tgid);
+
+	int matched = hook->nselectors == 0 ? 0 : -1;
+	struct ps_selector *sel = NULL;
+	for (u32 s = 0; s < PS_MAX_SELECTORS && matched < 0; s++) {
+		if (s >= hook->nselectors)
+			break;
+		u32 key = id * PS_MAX_SELECTORS + s;
+		sel = bpf_map_lookup_elem(&selectors, &key);
+		if (!sel)
+			return 0;
+		if (sel->bin_op && !ps_str_match(&rec->exe, &sel->bins, sel->bin_op))
+			continue;
+		if (sel->pbin_op) {
+			struct task_struct *t = bpf_get_current_task_btf();
+			read_exe(&sc->pexe, BPF_CORE_READ(t, real_parent, tgid));
+			if (!ps_str_match(&sc->pexe, &sel->pbins, sel->pbin_op))
+				continue;
+		}
+		if (!ps_match_task(sel, rec))
+			continue;
+		if (!ps_match_args(sel, hook, rec))
+			continue;
+		matched = s;
+	}
+	if (matched < 0)
+		return 0;
+
+	int post = 1;
+	fill_hit(rec);
+	rec->selector = matched;
+	rec->action = PS_ACT_POST;
+	rec->monitored = 0;
+	if (sel && hook->nselectors) {
+		for (u32 i = 0; i < 3; i++) {
+			if (i >= sel->nactions)
+				break;
+			u32 act = sel->actions[i];
+			rec->action = act;
+			if (act == PS_ACT_NOPOST) {
+				post = 0;
+			} else if (act == PS_ACT_POST) {
+				if (!rate_ok(sc, sel, id, matched)) {
+					post = 0;
+					count(hook->policy, 3);
+				}
+			} else if (act == PS_ACT_SIGKILL || act == PS_ACT_SIGNAL) {
+				if (hook->monitor) {
+					rec->monitored = 1;
+					count(hook->policy, 2);
+				} else {
+					bpf_send_signal(act == PS_ACT_SIGKILL ? 9 : sel->action_arg[i]);
+					count(hook->policy, 1);
+				}
+			}
+		}
+	}
+	if (!post)
+		return 0;
+	if (!rec->exe.len)
+		read_exe(&rec->exe, rec->tgid);
+	if (bpf_ringbuf_output(&events, rec, sizeof(*rec), 0))
+		count(hook->policy, 4);
+	else
+		count(hook->policy, 0);
+	return 0;
+}
+
+static __always_inline int skip_current(u32 tgid)
+{
+	return bpf_map_lookup_elem(&ignored, &tgid) != NULL;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(ps_sys_enter, struct pt_regs *regs, long id)
+{
+	u32 nr = id;
+	if (nr >= PS_EXEC_SLOT)
+		return 0;
+	struct ps_nr_hooks *nh = bpf_map_lookup_elem(&nr_hooks, &nr);
+	if (!nh || !nh->count)
+		return 0;
+	struct task_struct *t = bpf_get_current_task_btf();
+	if (skip_current(t->tgid))
+		return 0;
+	struct ps_scratch *sc = get_scratch();
+	if (!sc)
+		return 0;
+	sc->raw[0] = BPF_CORE_READ(regs, di);
+	sc->raw[1] = BPF_CORE_READ(regs, si);
+	sc->raw[2] = BPF_CORE_READ(regs, dx);
+	sc->raw[3] = BPF_CORE_READ(regs, r10);
+	sc->raw[4] = BPF_CORE_READ(regs, r8);
+	sc->raw[5] = BPF_CORE_READ(regs, r9);
+	fill_process(&sc->rec, t);
+	for (u32 i = 0; i < PS_MAX_HOOKS_PER_NR; i++) {
+		if (i >= nh->count)
+			break;
+		ps_run_hook(sc, nh->ids[i], nr);
+	}
+	return 0;
+}
+
+struct walk_ctx {
+	struct ps_scratch *sc;
+	struct dentry *d;
+	struct mount *mnt;
+	struct mount *mnt_parent;
+	struct dentry *mnt_root;
+	u32 off;
+};
+
+/* one component of the walk below: bpf_loop's callback, verified once */
+static long walk_step(u64 i, struct walk_ctx *c)
+{
+	struct dentry *d = c->d;
+	if (!d)
+		return 1;
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	struct mount *mnt = c->mnt, *up = c->mnt_parent;
+	if (d == c->mnt_root || d == parent) {
+		if (d != c->mnt_root || mnt == up)
+			return 1;
+		c->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		c->mnt = up;
+		c->mnt_parent = BPF_CORE_READ(up, mnt_parent);
+		c->mnt_root = BPF_CORE_READ(up, mnt.mnt_root);
+		return 0;
+	}
+	u32 len = BPF_CORE_READ(d, d_name.len);
+	u32 off = c->off;
+	if (len == 0 || len > 255 || off < len + 2) {
+		c->off = 0;
+		return 1;
+	}
+	off -= len;
+	bpf_probe_read_kernel(&c->sc->tmp[off & (PS_TMP - 1)], len & 255, BPF_CORE_READ(d, d_name.name));
+	off -= 1;
+	c->sc->tmp[off & (PS_TMP - 1)] = '/';
+	c->off = off;
+	c->d = parent;
+	return 0;
+}
+
+/* The absolute path of `file` (the executed binary, symlinks resolved as the kernel opened it),
+ * rebuilt right to left from its dentries, crossing mounts (bpf_d_path is not allowed in
+ * tracepoints). Up to 32 components; on failure, the path as execve was given it. */
+static __always_inline void file_path(struct ps_scratch *sc, struct ps_str *out, struct file *file, const char *fallback)
+{
+	struct vfsmount *vfs = BPF_CORE_READ(file, f_path.mnt);
+	struct mount *mnt = container_of(vfs, struct mount, mnt);
+	struct walk_ctx c = {
+		.sc = sc,
+		.d = BPF_CORE_READ(file, f_path.dentry),
+		.mnt = mnt,
+		.mnt_parent = BPF_CORE_READ(mnt, mnt_parent),
+		.mnt_root = BPF_CORE_READ(vfs, mnt_root),
+		.off = PS_TMP - 1,
+	};
+
+	sc->tmp[PS_TMP - 1] = 0;
+	bpf_loop(32, walk_step, &c, 0);
+	u32 off = c.off;
+	long n = off > 0 && off < PS_TMP - 1
+		? bpf_probe_read_kernel_str(out->s, PS_STR, &sc->tmp[off & (PS_TMP - 1)])
+		: bpf_probe_read_kernel_str(out->s, PS_STR, fallback);
+	out->len = n > 0 ? n - 1 : 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ps_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct ps_scratch *sc = get_scratch();
+	if (!sc)
+		return 0;
+	u32 tgid = p->tgid;
+	struct ps_str *e = &sc->pexe;
+	file_path(sc, e, BPF_CORE_READ(bprm, file), BPF_CORE_READ(bprm, filename));
+	bpf_map_update_elem(&exe_map, &tgid, e, BPF_ANY);
+
+	u32 slot = PS_EXEC_SLOT;
+	struct ps_nr_hooks *nh = bpf_map_lookup_elem(&nr_hooks, &slot);
+	if (!nh || !nh->count || skip_current(tgid))
+		return 0;
+	sc->raw[0] = old_pid;
+	/* out of the way of the parent binary lookups, which reuse pexe */
+	__builtin_memcpy(&sc->exec_path, e, sizeof(*e));
+	fill_process(&sc->rec, p);
+	for (u32 i = 0; i < PS_MAX_HOOKS_PER_NR; i++) {
+		if (i >= nh->count)
+			break;
+		ps_run_hook(sc, nh->ids[i], PS_EXEC_SLOT);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(ps_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (child->pid != child->tgid)
+		return 0;
+	u32 ptgid = parent->tgid, ctgid = child->tgid;
+	struct ps_str *e = bpf_map_lookup_elem(&exe_map, &ptgid);
+	if (e)
+		bpf_map_update_elem(&exe_map, &ctgid, e, BPF_ANY);
+	u64 *mask = bpf_map_lookup_elem(&follow, &ptgid);
+	if (mask)
+		bpf_map_update_elem(&follow, &ctgid, mask, BPF_ANY);
+	u8 *ign = bpf_map_lookup_elem(&ignored, &ptgid);
+	if (ign)
+		bpf_map_update_elem(&ignored, &ctgid, ign, BPF_ANY);
+	return 0;
+}

@@ -1,0 +1,167 @@
+/* Layouts shared by the policy sensor's BPF programs (policy.bpf.c), its loader (saker-policy)
+ * and the TypeScript side that compiles TracingPolicy selectors into these structures
+ * (src/policy/kernel-layout.ts mirrors every offset here; keep them in step).
+ *
+ * A hook is one policy hook attached to syscall entry (by syscall number) or to
+ * sched_process_exec; it owns up to PS_MAX_SELECTORS selectors, evaluated in order, the first
+ * match deciding (Tetragon's semantics). Everything is plain data in maps, so loading, changing or
+ * removing a policy never rebuilds or reloads a program.
+ */
+#ifndef SAKER_POLICY_SHARED_H
+#define SAKER_POLICY_SHARED_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s64 s64;
+#endif
+
+#define PS_MAX_HOOKS 64
+#define PS_MAX_SELECTORS 5
+#define PS_MAX_ARGS 5          /* declared arguments per hook */
+#define PS_MAX_MATCH 5         /* matchArgs per selector */
+#define PS_MAX_VALS 8          /* integer values / ranges per matchArg */
+#define PS_MAX_STRVALS 4       /* string values per matchArg */
+#define PS_STR 256             /* bytes of a string argument / binary path compared */
+#define PS_MAX_NS 4            /* matchNamespaces entries per selector */
+#define PS_MAX_HOOKS_PER_NR 16
+#define PS_NR_SLOTS 513        /* syscall numbers 0..511, then the exec slot */
+#define PS_EXEC_SLOT 512
+#define PS_MAX_POLICIES 64
+#define PS_STR_ARGS 2          /* string arguments captured per event */
+
+/* where an argument comes from */
+enum ps_source { PS_SRC_NONE = 0, PS_SRC_SYSARG = 1, PS_SRC_SYSNR = 2, PS_SRC_EXEC_PATH = 3, PS_SRC_EXEC_PID = 4 };
+/* how it is read */
+enum ps_kind { PS_KIND_INT = 0, PS_KIND_STRING = 1, PS_KIND_BUF = 2 };
+
+enum ps_op {
+	PS_OP_EQ = 1, PS_OP_NEQ, PS_OP_GT, PS_OP_LT, PS_OP_MASK, PS_OP_INRANGE, PS_OP_NOTINRANGE,
+	PS_OP_PREFIX, PS_OP_NOTPREFIX, PS_OP_POSTFIX, PS_OP_NOTPOSTFIX,
+};
+
+/* actions, numbered as Tetragon's KprobeAction enum so an event's action needs no mapping */
+enum ps_action { PS_ACT_POST = 1, PS_ACT_SIGKILL = 3, PS_ACT_NOPOST = 9, PS_ACT_SIGNAL = 10 };
+
+struct ps_arg {
+	u8 source;   /* enum ps_source */
+	u8 index;    /* syscall argument 0..5 */
+	u8 kind;     /* enum ps_kind */
+	u8 str_slot; /* strings: which of the PS_STR_ARGS capture slots; bufs: size argument + 1 */
+};
+
+struct ps_hook {
+	u32 used;
+	u32 policy;      /* index into the policy counters */
+	u32 monitor;     /* policy-mode monitor: enforcement counted, not done */
+	u32 nselectors;  /* 0: every hit posts */
+	u32 nargs;
+	u32 need_exe;    /* selectors read the binary (matchBinaries) */
+	struct ps_arg args[PS_MAX_ARGS];
+};
+
+/* a string compared: a binary path, a string argument */
+struct ps_str {
+	u32 len;
+	u32 pad;
+	char s[PS_STR];
+};
+
+/* the string values of one filter */
+struct ps_strset {
+	u32 n;
+	u32 len[PS_MAX_STRVALS];
+	char v[PS_MAX_STRVALS][PS_STR];
+};
+
+struct ps_match_arg {
+	u8 arg;    /* position in the hook's args */
+	u8 op;     /* enum ps_op */
+	u8 nvals;
+	u8 pad[5];
+	s64 lo[PS_MAX_VALS];
+	s64 hi[PS_MAX_VALS];
+	struct ps_strset strs;
+};
+
+struct ps_ns_match {
+	u8 ns;      /* 0 uts 1 ipc 2 mnt 3 pid 4 pid_for_children 5 net 6 time 7 time_for_children 8 cgroup 9 user */
+	u8 notin;
+	u8 nvals;
+	u8 pad;
+	u32 vals[4];
+};
+
+struct ps_selector {
+	u32 nmatch;
+	u32 npids;
+	u32 pids_notin;
+	u32 pids_ns;         /* isNamespacePID */
+	u32 pids[4];
+	u32 follow_bit;      /* followForks: 1 + bit in ps_follow's mask, 0 when off */
+	u32 bin_op;          /* 0 none, else enum ps_op on the binary: EQ (In), NEQ (NotIn), PREFIX ... */
+	u32 pbin_op;         /* the same for the parent's binary */
+	u32 nns;
+	u32 ncaps;           /* matchCapabilities entries (0..2) */
+	u32 cap_type[2];     /* 0 effective 1 inheritable 2 permitted */
+	u32 cap_notin[2];
+	u32 cap_userns[2];   /* isNamespaceCapability */
+	u64 cap_mask[2];
+	u32 nactions;
+	u32 actions[3];
+	u32 action_arg[3];   /* Signal: the signal */
+	u32 rate_ms;         /* Post rateLimit, 0 none */
+	u32 rate_scope;      /* 0 thread, 1 process, 2 global */
+	u32 pad;
+	struct ps_ns_match ns[PS_MAX_NS];
+	struct ps_match_arg match[PS_MAX_MATCH];
+	struct ps_strset bins;
+	struct ps_strset pbins;
+};
+
+struct ps_nr_hooks {
+	u32 count;
+	u32 ids[PS_MAX_HOOKS_PER_NR];
+};
+
+
+/* one hit, written to the ring buffer when the first matching selector posts */
+struct ps_record {
+	u64 ktime;        /* bpf_ktime_get_boot_ns */
+	u64 start_time;   /* task start_boottime of the thread group leader */
+	u32 tgid;
+	u32 tid;
+	u32 ppid;
+	u32 hook;
+	u32 nr;           /* syscall number, or PS_EXEC_SLOT */
+	u8 selector;
+	u8 action;        /* last action run (Tetragon's event action) */
+	u8 monitored;     /* enforcement skipped by monitor mode */
+	u8 pad;
+	u32 uid;
+	u32 euid;
+	s64 args[PS_MAX_ARGS + 1];   /* by position in the hook's args */
+	struct ps_str str[PS_STR_ARGS];
+	struct ps_str exe;
+};
+
+/* per policy, per CPU: what its selectors did */
+struct ps_counters {
+	u64 posted;
+	u64 enforced;
+	u64 monitored;   /* enforcement a monitor-mode policy skipped */
+	u64 rate_limited;
+	u64 drops;       /* ring buffer full */
+};
+
+struct ps_rate_key {
+	u32 hook;
+	u32 selector;
+	u64 scope;
+	s64 args[6];
+};
+
+#endif

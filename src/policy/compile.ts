@@ -1,0 +1,234 @@
+// Compiles loaded policies into the policy sensor's map contents (kernel-layout.ts): one hook
+// entry per planned hook, its selectors in order, and per syscall number the hooks to run. The
+// result is data, so adding, changing or removing a policy is a map update, never a program
+// rebuild. Hook ids alternate between two banks across generations: a reload writes the new
+// generation's hooks beside the old ones, then switches each syscall's list in one update, then
+// clears the old bank, so no syscall ever sees half a policy.
+import { readlinkSync } from 'node:fs';
+import { capabilityNumber, parseIntValue, parseRateLimit } from './checks.js';
+import { ACTION, encodeHook, encodeNrHooks, encodeSelector, KIND, OP, PS, SOURCE, type MatchArgValue, type SelectorValue } from './kernel-layout.js';
+import type { LoadedPolicy } from './load.js';
+import type { PlannedHook } from './plan.js';
+import { parseSyscall } from './syscall-names.js';
+import type { ArgType, MatchArg, Selector, TracingPolicy } from './types.js';
+import { X86_64_SYSCALLS } from './x86-syscalls.js';
+
+const NS_INDEX: Record<string, number> = { Uts: 0, Ipc: 1, Mnt: 2, Pid: 3, PidForChildren: 4, Net: 5, Time: 6, TimeForChildren: 7, Cgroup: 8, User: 9 };
+const NS_PROC = ['uts', 'ipc', 'mnt', 'pid', 'pid_for_children', 'net', 'time', 'time_for_children', 'cgroup', 'user'];
+
+/**
+ * Inode of the host's namespace `i` (NS_INDEX order): pid 1's, or where pid 1 cannot be read
+ * (a sandbox that hides it) the agent's own, which runs in the host's namespaces.
+ */
+export function hostNamespaceInode(i: number): number {
+  for (const pid of ['1', 'self']) {
+    try {
+      return Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${NS_PROC[i]}`))![1]);
+    } catch {
+      // not readable: try the next
+    }
+  }
+  throw new Error(`cannot read the host's ${NS_PROC[i]} namespace from /proc`);
+}
+
+export interface CompiledHook { id: number; policyIndex: number; policy: LoadedPolicy; hook: PlannedHook }
+
+export interface Compiled {
+  /** saker-policy commands, in the order to send them. */
+  commands: string[];
+  hooks: Map<number, CompiledHook>;
+  /** Slots (syscall numbers, the exec slot) this generation uses. */
+  slots: Set<number>;
+  /** Problems that keep a policy from the kernel (limits of the sensor), by policy name. */
+  errors: Array<{ policy: string; message: string }>;
+}
+
+export interface CompileOptions {
+  /** 0 or 1: the hook-id bank of this generation. */
+  bank: number;
+  /** Slots the previous generation used, emptied when no longer used. */
+  previousSlots?: ReadonlySet<number>;
+  hostNs?: (i: number) => number;
+  /** The counters slot of a policy, stable across reloads (default: its position). */
+  slotOf?: (name: string) => number;
+}
+
+const BANK = PS.MAX_HOOKS / 2;
+
+export function compilePolicies(policies: readonly LoadedPolicy[], opts: CompileOptions): Compiled {
+  const out: Compiled = { commands: [], hooks: new Map(), slots: new Set(), errors: [] };
+  const hostNs = opts.hostNs ?? hostNamespaceInode;
+  const bySlot = new Map<number, number[]>();
+  const follow = new Map<number, bigint>();
+  let nextId = opts.bank * BANK;
+  let followBits = 0;
+  const hookCmds: string[] = [];
+  for (const [position, p] of policies.entries()) {
+    const policyIndex = opts.slotOf ? opts.slotOf(p.policy.metadata.name) : position;
+    if (policyIndex >= PS.MAX_POLICIES) { out.errors.push({ policy: p.policy.metadata.name, message: `at most ${PS.MAX_POLICIES} policies` }); continue; }
+    const staged: string[] = [];
+    const stagedSlots: Array<[number, number]> = [];
+    const stagedFollow: Array<[number, bigint]> = [];
+    let stagedBits = followBits;
+    let ok = true;
+    let id = nextId;
+    for (const hook of p.plan.hooks) {
+      if (id >= (opts.bank + 1) * BANK) { out.errors.push({ policy: p.policy.metadata.name, message: `at most ${BANK} hooks across all policies` }); ok = false; break; }
+      try {
+        const args = hook.args.map((a) => ({
+          source: SOURCE[a.source.kind], index: a.source.kind === 'sysarg' ? a.source.index : 0,
+          kind: a.stringSlot !== undefined ? KIND.string : KIND.int, strSlot: a.stringSlot ?? 0,
+        }));
+        if (args.length > PS.MAX_ARGS) throw new Error(`at most ${PS.MAX_ARGS} arguments per hook`);
+        const selectors = hook.selectors.map((s) => compileSelector(s, hook, p.policy, hostNs, () => {
+          if (stagedBits >= 64) throw new Error('at most 64 matchPIDs with followForks');
+          return ++stagedBits;
+        }));
+        for (const [s, sel] of hook.selectors.entries()) {
+          const bit = selectors[s]!.pids?.followBit ?? 0;
+          if (bit) for (const pid of sel.matchPIDs?.[0]?.values ?? []) stagedFollow.push([pid, 1n << BigInt(bit - 1)]);
+        }
+        const needExe = hook.selectors.some((s) => (s.matchBinaries ?? []).length > 0);
+        staged.push(`hook ${id} ${encodeHook({ policy: policyIndex, monitor: p.mode === 'monitor', nselectors: selectors.length, needExe, args }).toString('hex')}`);
+        selectors.forEach((s, i) => staged.push(`selector ${id * PS.MAX_SELECTORS + i} ${encodeSelector(s).toString('hex')}`));
+        const slots = hook.attach.kind === 'exec' ? [PS.EXEC_SLOT] : hook.attach.nrs.length > 0 ? hook.attach.nrs : syscallsSelected(hook, selectors);
+        for (const slot of slots) stagedSlots.push([slot, id]);
+        out.hooks.set(id, { id, policyIndex, policy: p, hook });
+        id++;
+      } catch (e) {
+        out.errors.push({ policy: p.policy.metadata.name, message: `${(e as Error).message} (${hook.path.join('.')})` });
+        ok = false;
+        break;
+      }
+    }
+    if (!ok) { for (let i = nextId; i < id; i++) out.hooks.delete(i); continue; }
+    for (const [slot, hid] of stagedSlots) {
+      const list = bySlot.get(slot) ?? [];
+      if (list.length >= PS.MAX_HOOKS_PER_NR) {
+        out.errors.push({ policy: p.policy.metadata.name, message: `more than ${PS.MAX_HOOKS_PER_NR} hooks on syscall ${slot}` });
+        ok = false;
+        break;
+      }
+      list.push(hid);
+      bySlot.set(slot, list);
+    }
+    if (!ok) continue;
+    hookCmds.push(...staged);
+    for (const [pid, bit] of stagedFollow) follow.set(pid, (follow.get(pid) ?? 0n) | bit);
+    followBits = stagedBits;
+    nextId = id;
+  }
+  out.commands.push(...hookCmds);
+  for (const [pid, mask] of follow) out.commands.push(`follow ${pid} ${mask}`);
+  for (const [slot, ids] of bySlot) { out.commands.push(`nr ${slot} ${encodeNrHooks(ids).toString('hex')}`); out.slots.add(slot); }
+  for (const slot of opts.previousSlots ?? []) if (!out.slots.has(slot)) out.commands.push(`nr ${slot} ${encodeNrHooks([]).toString('hex')}`);
+  return out;
+}
+
+/** Commands clearing a bank's hooks (after its generation was replaced). */
+export function clearBank(bank: number): string[] {
+  const empty = Buffer.alloc(44).toString('hex');
+  return Array.from({ length: BANK }, (_, i) => `hook ${bank * BANK + i} ${empty}`);
+}
+
+/**
+ * The syscalls a raw_syscalls/sys_enter hook can match: when every selector has an Equal or
+ * InMap filter on the syscall number, only those (the hook is attached to them alone and costs
+ * the others nothing); otherwise all.
+ */
+function syscallsSelected(hook: PlannedHook, selectors: readonly SelectorValue[]): number[] {
+  const all = [...new Set(X86_64_SYSCALLS.values())];
+  if (selectors.length === 0) return all;
+  const nrs = new Set<number>();
+  for (const s of selectors) {
+    const m = s.matches.find((x) => hook.args[x.arg]?.source.kind === 'sysnr' && (x.op === OP.EQ || x.op === OP.INRANGE));
+    if (!m) return all;
+    for (const [lo, hi] of m.ranges) for (let n = lo; n <= hi && n - lo < 1024n; n++) nrs.add(Number(n));
+  }
+  return [...nrs].filter((n) => n >= 0 && n < PS.EXEC_SLOT);
+}
+
+const BINARY_OPS: Record<string, number> = { In: OP.EQ, NotIn: OP.NEQ, Prefix: OP.PREFIX, NotPrefix: OP.NOTPREFIX, Postfix: OP.POSTFIX, NotPostfix: OP.NOTPOSTFIX };
+const STRING_OPS: Record<string, number> = { Equal: OP.EQ, NotEqual: OP.NEQ, Prefix: OP.PREFIX, NotPrefix: OP.NOTPREFIX, Postfix: OP.POSTFIX, NotPostfix: OP.NOTPOSTFIX };
+const INT_OPS: Record<string, number> = {
+  Equal: OP.EQ, NotEqual: OP.NEQ, GT: OP.GT, GreaterThan: OP.GT, LT: OP.LT, LessThan: OP.LT, Mask: OP.MASK,
+  InMap: OP.INRANGE, NotInMap: OP.NOTINRANGE, InRange: OP.INRANGE, NotInRange: OP.NOTINRANGE,
+};
+const CAP_TYPE: Record<string, number> = { Effective: 0, Inheritable: 1, Permitted: 2 };
+
+function compileSelector(s: Selector, hook: PlannedHook, policy: TracingPolicy, hostNs: (i: number) => number, allocBit: () => number): SelectorValue {
+  const matches: MatchArgValue[] = (s.matchArgs ?? []).map((m) => compileMatchArg(m, hook, policy));
+  const pidsSpec = s.matchPIDs ?? [];
+  if (pidsSpec.length > 1) throw new Error('Saker\'s policy sensor takes one matchPIDs entry per selector');
+  const p = pidsSpec[0];
+  const bins = s.matchBinaries?.[0];
+  const pbins = s.matchParentBinaries?.[0];
+  if ((s.matchNamespaces ?? []).length > PS.MAX_NS) throw new Error(`at most ${PS.MAX_NS} matchNamespaces per selector in Saker's policy sensor`);
+  if ((s.matchCapabilities ?? []).length > 2) throw new Error('at most 2 matchCapabilities per selector in Saker\'s policy sensor');
+  const actions = (s.matchActions ?? []).map((a) => ({ action: ACTION[a.action as keyof typeof ACTION], arg: a.action === 'Signal' ? (a.argSig ?? 0) : 0 }));
+  const post = (s.matchActions ?? []).find((a) => a.action === 'Post' && a.rateLimit !== undefined);
+  return {
+    matches,
+    pids: p ? { values: p.values, notIn: p.operator === 'NotIn', ns: p.isNamespacePID, followBit: p.followForks && !p.isNamespacePID ? allocBit() : 0 } : undefined,
+    bin: bins ? { op: BINARY_OPS[bins.operator]!, values: bins.values } : undefined,
+    pbin: pbins ? { op: BINARY_OPS[pbins.operator]!, values: pbins.values } : undefined,
+    ns: (s.matchNamespaces ?? []).map((n) => ({
+      ns: NS_INDEX[n.namespace]!, notIn: n.operator === 'NotIn',
+      values: n.values.map((v) => (v === 'host_ns' ? hostNs(NS_INDEX[n.namespace]!) : Number(v))),
+    })),
+    caps: (s.matchCapabilities ?? []).map((c) => ({
+      type: CAP_TYPE[c.type]!, notIn: c.operator === 'NotIn', userNs: c.isNamespaceCapability,
+      mask: c.values.reduce((m, v) => m | (1n << BigInt(capabilityNumber(v)!)), 0n),
+    })),
+    actions: actions.length > 0 ? actions : [{ action: ACTION.Post, arg: 0 }],
+    rateMs: post?.rateLimit ? parseRateLimit(post.rateLimit)! : 0,
+    rateScope: post?.rateLimitScope === 'process' ? 1 : post?.rateLimitScope === 'global' ? 2 : 0,
+  };
+}
+
+function compileMatchArg(m: MatchArg, hook: PlannedHook, policy: TracingPolicy): MatchArgValue {
+  const pos = m.args?.[0] ?? (hook.event === 'process_tracepoint'
+    ? (hook.args.findIndex((a) => a.spec.index === m.index) >= 0 ? hook.args.findIndex((a) => a.spec.index === m.index) : m.index!)
+    : hook.args.findIndex((a) => a.spec.index === m.index));
+  const arg = hook.args[pos]!;
+  const values = m.values ?? [];
+  if (isStringType(arg.type)) {
+    if (values.length > PS.MAX_STRVALS) throw new Error(`at most ${PS.MAX_STRVALS} string values per matchArgs in Saker's policy sensor`);
+    return { arg: pos, op: STRING_OPS[m.operator]!, ranges: [], strings: values.map((v) => v.replace(/\0+$/, '')) };
+  }
+  const ranges: Array<[bigint, bigint]> = [];
+  for (const v of values) {
+    if (v.startsWith('list:')) {
+      const list = policy.spec.lists?.find((l) => l.name === v.slice(5));
+      for (const name of list?.values ?? []) {
+        const nr = parseSyscall(name)?.nr;
+        if (nr !== undefined) ranges.push([BigInt(nr), BigInt(nr)]);
+      }
+      continue;
+    }
+    const r = /^(.+?):(.+)$/.exec(v);
+    const lo = parseIntValue(r ? r[1]! : v)!;
+    const hi = r ? parseIntValue(r[2]!)! : lo;
+    ranges.push([lo, hi]);
+  }
+  const op = INT_OPS[m.operator]!;
+  const merged = op === OP.EQ || op === OP.NEQ || op === OP.INRANGE || op === OP.NOTINRANGE ? mergeRanges(ranges) : ranges;
+  if (merged.length > PS.MAX_VALS) throw new Error(`at most ${PS.MAX_VALS} values or ranges per matchArgs in Saker's policy sensor (after merging adjacent ones)`);
+  return { arg: pos, op, ranges: merged, strings: [] };
+}
+
+function isStringType(t: ArgType): boolean {
+  return t === 'string' || t === 'filename' || t === 'linux_binprm';
+}
+
+/** Sorts and merges overlapping or adjacent ranges (Equal values are one-value ranges). */
+function mergeRanges(ranges: Array<[bigint, bigint]>): Array<[bigint, bigint]> {
+  const sorted = [...ranges].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const out: Array<[bigint, bigint]> = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r[0] <= last[1] + 1n) last[1] = r[1] > last[1] ? r[1] : last[1];
+    else out.push([r[0], r[1]]);
+  }
+  return out;
+}

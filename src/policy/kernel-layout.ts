@@ -1,0 +1,194 @@
+// Byte layouts of the policy sensor's maps and records (sensor/src/policy/policy_shared.h), as
+// the TypeScript side writes selectors into maps and reads hits back. kernel-layout.test.ts checks
+// every size and offset here against `saker-policy --layout`, so the two cannot drift apart.
+
+export const PS = {
+  MAX_HOOKS: 64,
+  MAX_SELECTORS: 5,
+  MAX_ARGS: 5,
+  MAX_MATCH: 5,
+  MAX_VALS: 8,
+  MAX_STRVALS: 4,
+  STR: 256,
+  MAX_NS: 4,
+  MAX_HOOKS_PER_NR: 16,
+  NR_SLOTS: 513,
+  EXEC_SLOT: 512,
+  MAX_POLICIES: 64,
+  STR_ARGS: 2,
+} as const;
+
+export const SOURCE = { none: 0, sysarg: 1, sysnr: 2, 'exec-path': 3, 'exec-pid': 4 } as const;
+export const KIND = { int: 0, string: 1, buf: 2 } as const;
+export const OP = { EQ: 1, NEQ: 2, GT: 3, LT: 4, MASK: 5, INRANGE: 6, NOTINRANGE: 7, PREFIX: 8, NOTPREFIX: 9, POSTFIX: 10, NOTPOSTFIX: 11 } as const;
+export const ACTION = { Post: 1, Sigkill: 3, NoPost: 9, Signal: 10 } as const;
+
+export const SIZE = { hook: 44, selector: 8224, nrHooks: 68, record: 888, str: 264, strset: 1044, matchArg: 1184, nsMatch: 20, counters: 40 } as const;
+export const OFF = {
+  sel: { followBit: 32, capMask: 80, nactions: 96, rateMs: 124, ns: 136, match: 216, bins: 6136, pbins: 7180 },
+  ma: { lo: 8, hi: 72, strs: 136 },
+  hook: { args: 24 },
+  rec: { uid: 40, args: 48, str: 96, exe: 624 },
+} as const;
+
+export interface HookValue {
+  policy: number;
+  monitor: boolean;
+  nselectors: number;
+  needExe: boolean;
+  args: Array<{ source: number; index: number; kind: number; strSlot: number }>;
+}
+
+export function encodeHook(h: HookValue): Buffer {
+  const b = Buffer.alloc(SIZE.hook);
+  b.writeUInt32LE(1, 0);
+  b.writeUInt32LE(h.policy, 4);
+  b.writeUInt32LE(h.monitor ? 1 : 0, 8);
+  b.writeUInt32LE(h.nselectors, 12);
+  b.writeUInt32LE(h.args.length, 16);
+  b.writeUInt32LE(h.needExe ? 1 : 0, 20);
+  h.args.forEach((a, i) => {
+    const o = OFF.hook.args + 4 * i;
+    b.writeUInt8(a.source, o);
+    b.writeUInt8(a.index, o + 1);
+    b.writeUInt8(a.kind, o + 2);
+    b.writeUInt8(a.strSlot, o + 3);
+  });
+  return b;
+}
+
+export interface StrSet { values: string[] }
+export interface MatchArgValue { arg: number; op: number; ranges: Array<[bigint, bigint]>; strings: string[] }
+export interface SelectorValue {
+  matches: MatchArgValue[];
+  pids: { values: number[]; notIn: boolean; ns: boolean; followBit: number } | undefined;
+  bin: { op: number; values: string[] } | undefined;
+  pbin: { op: number; values: string[] } | undefined;
+  ns: Array<{ ns: number; notIn: boolean; values: number[] }>;
+  caps: Array<{ type: number; notIn: boolean; userNs: boolean; mask: bigint }>;
+  actions: Array<{ action: number; arg: number }>;
+  rateMs: number;
+  rateScope: number;
+}
+
+function writeStrSet(b: Buffer, at: number, values: readonly string[]): void {
+  b.writeUInt32LE(values.length, at);
+  values.forEach((v, i) => {
+    const bytes = Buffer.from(v, 'utf8').subarray(0, PS.STR - 1);
+    b.writeUInt32LE(bytes.length, at + 4 + 4 * i);
+    bytes.copy(b, at + 4 + 4 * PS.MAX_STRVALS + PS.STR * i);
+  });
+}
+
+export function encodeSelector(s: SelectorValue): Buffer {
+  const b = Buffer.alloc(SIZE.selector);
+  b.writeUInt32LE(s.matches.length, 0);
+  if (s.pids) {
+    b.writeUInt32LE(s.pids.values.length, 4);
+    b.writeUInt32LE(s.pids.notIn ? 1 : 0, 8);
+    b.writeUInt32LE(s.pids.ns ? 1 : 0, 12);
+    s.pids.values.forEach((p, i) => b.writeUInt32LE(p, 16 + 4 * i));
+    b.writeUInt32LE(s.pids.followBit, OFF.sel.followBit);
+  }
+  b.writeUInt32LE(s.bin?.op ?? 0, 36);
+  b.writeUInt32LE(s.pbin?.op ?? 0, 40);
+  b.writeUInt32LE(s.ns.length, 44);
+  b.writeUInt32LE(s.caps.length, 48);
+  s.caps.forEach((c, i) => {
+    b.writeUInt32LE(c.type, 52 + 4 * i);
+    b.writeUInt32LE(c.notIn ? 1 : 0, 60 + 4 * i);
+    b.writeUInt32LE(c.userNs ? 1 : 0, 68 + 4 * i);
+    b.writeBigUInt64LE(c.mask, OFF.sel.capMask + 8 * i);
+  });
+  b.writeUInt32LE(s.actions.length, OFF.sel.nactions);
+  s.actions.forEach((a, i) => {
+    b.writeUInt32LE(a.action, OFF.sel.nactions + 4 + 4 * i);
+    b.writeUInt32LE(a.arg, OFF.sel.nactions + 16 + 4 * i);
+  });
+  b.writeUInt32LE(s.rateMs, OFF.sel.rateMs);
+  b.writeUInt32LE(s.rateScope, OFF.sel.rateMs + 4);
+  s.ns.forEach((n, i) => {
+    const o = OFF.sel.ns + SIZE.nsMatch * i;
+    b.writeUInt8(n.ns, o);
+    b.writeUInt8(n.notIn ? 1 : 0, o + 1);
+    b.writeUInt8(n.values.length, o + 2);
+    n.values.forEach((v, j) => b.writeUInt32LE(v, o + 4 + 4 * j));
+  });
+  s.matches.forEach((m, i) => {
+    const o = OFF.sel.match + SIZE.matchArg * i;
+    b.writeUInt8(m.arg, o);
+    b.writeUInt8(m.op, o + 1);
+    b.writeUInt8(m.ranges.length, o + 2);
+    m.ranges.forEach(([lo, hi], j) => {
+      b.writeBigInt64LE(BigInt.asIntN(64, lo), o + OFF.ma.lo + 8 * j);
+      b.writeBigInt64LE(BigInt.asIntN(64, hi), o + OFF.ma.hi + 8 * j);
+    });
+    writeStrSet(b, o + OFF.ma.strs, m.strings);
+  });
+  if (s.bin) writeStrSet(b, OFF.sel.bins, s.bin.values);
+  if (s.pbin) writeStrSet(b, OFF.sel.pbins, s.pbin.values);
+  return b;
+}
+
+export function encodeNrHooks(ids: readonly number[]): Buffer {
+  const b = Buffer.alloc(SIZE.nrHooks);
+  b.writeUInt32LE(ids.length, 0);
+  ids.forEach((id, i) => b.writeUInt32LE(id, 4 + 4 * i));
+  return b;
+}
+
+export function encodeStr(s: string): Buffer {
+  const b = Buffer.alloc(SIZE.str);
+  const bytes = Buffer.from(s, 'utf8').subarray(0, PS.STR - 1);
+  b.writeUInt32LE(bytes.length, 0);
+  bytes.copy(b, 8);
+  return b;
+}
+
+/** One hit as the sensor wrote it (struct ps_record). */
+export interface PolicyRecord {
+  ktime: bigint;
+  startTime: bigint;
+  tgid: number;
+  tid: number;
+  ppid: number;
+  hook: number;
+  nr: number;
+  selector: number;
+  action: number;
+  monitored: boolean;
+  uid: number;
+  euid: number;
+  args: bigint[];
+  strings: Buffer[];
+  exe: string;
+}
+
+function readStr(b: Buffer, at: number): Buffer {
+  const len = Math.min(b.readUInt32LE(at), PS.STR - 1);
+  return b.subarray(at + 8, at + 8 + len);
+}
+
+export function decodeRecord(b: Buffer): PolicyRecord {
+  const args: bigint[] = [];
+  for (let i = 0; i <= PS.MAX_ARGS; i++) args.push(b.readBigInt64LE(OFF.rec.args + 8 * i));
+  const strings: Buffer[] = [];
+  for (let i = 0; i < PS.STR_ARGS; i++) strings.push(Buffer.from(readStr(b, OFF.rec.str + SIZE.str * i)));
+  return {
+    ktime: b.readBigUInt64LE(0),
+    startTime: b.readBigUInt64LE(8),
+    tgid: b.readUInt32LE(16),
+    tid: b.readUInt32LE(20),
+    ppid: b.readUInt32LE(24),
+    hook: b.readUInt32LE(28),
+    nr: b.readUInt32LE(32),
+    selector: b.readUInt8(36),
+    action: b.readUInt8(37),
+    monitored: b.readUInt8(38) !== 0,
+    uid: b.readUInt32LE(OFF.rec.uid),
+    euid: b.readUInt32LE(OFF.rec.uid + 4),
+    args,
+    strings,
+    exe: readStr(b, OFF.rec.exe).toString('utf8'),
+  };
+}

@@ -1,0 +1,255 @@
+// Policies in a running agent: loads the TracingPolicy files, starts the policy sensor with the
+// agent and its children excluded, turns each hit into a Tetragon event (process_kprobe or
+// process_tracepoint, the process and parent from the agent's state), adds process_exec and
+// process_exit from the agent's own events, and writes them through the exporter. SIGHUP reload
+// re-reads the files: changed and new policies are applied, removed ones unloaded, and a file
+// that no longer loads keeps its previous policies enforcing.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { EventView } from '../events/index.js';
+import { SIGNAL_NAMES } from '../events/index.js';
+import type { CompiledHook } from './compile.js';
+import type { EventExporter } from './export.js';
+import { probeKernelFeatures, type KernelFeatures } from './features.js';
+import type { PolicyRecord } from './kernel-layout.js';
+import { createPolicyValidator, loadPolicyFiles, type LoadedPolicy, type PolicyLoad } from './load.js';
+import type { PlannedArg } from './plan.js';
+import { PolicySensor, type PolicyCounters } from './policy-sensor.js';
+import { ProcessInfoBuilder, type ProcessTable } from './process-info.js';
+import { encodeExec, encodeExit, encodeKprobe, encodeTracepoint, type ArgValue, type ProcessInfo } from './tetragon-json.js';
+import type { PolicyProblem } from './types.js';
+
+export class PolicyLoadError extends Error {
+  override name = 'PolicyLoadError';
+}
+
+export interface PolicyRuntimeOptions {
+  paths: readonly string[];
+  processes: ProcessTable;
+  log: (message: string) => void;
+  exporter?: EventExporter;
+  /** Tetragon's node_name: $HUBBLE_NODE_NAME, $NODE_NAME, else the host name. */
+  nodeName?: string;
+  features?: KernelFeatures;
+  /** The policy sensor binary (tests). */
+  binary?: string;
+}
+
+export interface PolicyStats { policy: string; mode: string; posted: number; enforced: number; monitored: number; rateLimited: number; drops: number }
+
+const EXECVE_X = 293;
+const EXECVEAT_X = 331;
+const PROCEXIT = 186;
+
+export function exportNodeName(): string {
+  return process.env.HUBBLE_NODE_NAME || process.env.NODE_NAME || hostname();
+}
+
+export function formatProblems(problems: readonly PolicyProblem[]): string {
+  return problems.map((p) => `${p.line > 0 ? `${p.file}:${p.line}:${p.column}` : p.file}: ${p.severity}: ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n');
+}
+
+export class PolicyRuntime {
+  private sensor: PolicySensor | undefined;
+  private policies: LoadedPolicy[] = [];
+  private readonly byFile = new Map<string, LoadedPolicy[]>();
+  private readonly builder: ProcessInfoBuilder;
+  private readonly nodeName: string;
+  private readonly features: KernelFeatures;
+  private readonly validator = createPolicyValidator();
+  /** wall clock minus CLOCK_MONOTONIC (= boot time on a machine that does not suspend), ns */
+  private readonly bootToWall = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+  private cached: PolicyCounters[] = [];
+  /** Counters slots as the sensor had them when it stopped (for the exit line). */
+  private readonly lastSlots = new Map<string, number>();
+  private statsTimer: NodeJS.Timeout | undefined;
+  /** Hits received from the kernel, and events exported by kind. */
+  readonly counts = { hits: 0, exec: 0, exit: 0 };
+
+  constructor(private readonly opts: PolicyRuntimeOptions) {
+    this.nodeName = opts.nodeName ?? exportNodeName();
+    this.builder = new ProcessInfoBuilder(opts.processes, this.nodeName);
+    this.features = opts.features ?? probeKernelFeatures(opts.binary);
+  }
+
+  /** Loads the files; throws PolicyLoadError with every problem when one has errors. */
+  prepare(): PolicyLoad {
+    const load = loadPolicyFiles(this.opts.paths, { features: this.features, validator: this.validator });
+    const problems = load.files.flatMap((f) => f.problems);
+    if (!load.ok) throw new PolicyLoadError(`policies not loaded:\n${formatProblems(problems)}`);
+    for (const p of problems) this.opts.log(formatProblems([p]));
+    this.install(load);
+    return load;
+  }
+
+  private install(load: PolicyLoad): void {
+    this.byFile.clear();
+    for (const p of load.policies) this.byFile.set(p.file, [...(this.byFile.get(p.file) ?? []), p]);
+    this.policies = [...load.policies];
+  }
+
+  get loaded(): readonly LoadedPolicy[] {
+    return this.policies;
+  }
+
+  /** Starts the policy sensor; `ignore` are thread groups no policy may act on (the agent's). */
+  async start(ignore: readonly number[]): Promise<void> {
+    if (this.policies.length === 0 && this.opts.paths.length === 0) return;
+    this.sensor = await PolicySensor.start({
+      ignorePids: [...new Set([...ignore, ...descendantsOf(ignore)])],
+      onHit: (r, h) => this.onHit(r, h),
+      onError: (e) => this.opts.log(`policy sensor: ${e.message}`),
+      binary: this.opts.binary,
+    });
+    const compiled = await this.sensor.apply(this.policies);
+    for (const e of compiled.errors) this.opts.log(`policy ${e.policy} not loaded into the kernel: ${e.message}`);
+    this.opts.log(`policies: ${this.policies.map((p) => `${p.policy.metadata.name} (${p.mode})`).join(', ') || 'none'}`);
+    this.statsTimer = setInterval(() => void this.refreshStats(), 2000);
+    this.statsTimer.unref();
+  }
+
+  /** Re-reads the policy files: a file that fails keeps its previous policies. */
+  async reload(): Promise<{ ok: boolean; error?: string }> {
+    const load = loadPolicyFiles(this.opts.paths, { features: this.features, validator: this.validator });
+    const failed = load.files.filter((f) => f.problems.some((p) => p.severity === 'error'));
+    const keep = failed.flatMap((f) => this.byFile.get(f.file) ?? []);
+    const next: PolicyLoad = { ...load, policies: [...load.policies, ...keep] };
+    if (this.sensor) {
+      const compiled = await this.sensor.apply(next.policies);
+      for (const e of compiled.errors) this.opts.log(`policy ${e.policy} not loaded into the kernel: ${e.message}`);
+    }
+    this.install(next);
+    for (const f of failed) for (const p of f.problems.filter((x) => x.severity === 'error')) this.opts.log(formatProblems([p]));
+    const error = failed.length > 0 ? `policy files with errors kept their previous policies: ${failed.map((f) => f.file).join(', ')}` : undefined;
+    this.opts.log(`policies reloaded: ${this.policies.map((p) => p.policy.metadata.name).join(', ') || 'none'}${error ? ` (${error})` : ''}`);
+    return { ok: !error, error };
+  }
+
+  /** The agent's event before the state sees it: process_exit needs the process still in the table. */
+  before(evt: EventView): void {
+    if (evt.type !== PROCEXIT || !this.opts.exporter) return;
+    const p = this.builder.fromTable(evt.tid);
+    if (!p || p.pid !== evt.tid) return; // a thread, not the process
+    const sig = evt.hasParam(2) ? evt.int(2) : 0;
+    const status = evt.hasParam(0) ? evt.int(0) : 0;
+    this.counts.exit++;
+    this.opts.exporter.write(encodeExit(p, this.builder.parentOf(p), {
+      signal: sig > 0 ? SIGNAL_NAMES.get(sig) : undefined, status: sig > 0 ? undefined : (status >> 8) & 0xff, time: evt.ts,
+    }, { nodeName: this.nodeName, time: evt.ts }));
+  }
+
+  /** The agent's event after the state saw it: process_exec for a successful exec. */
+  after(evt: EventView): void {
+    if ((evt.type !== EXECVE_X && evt.type !== EXECVEAT_X) || !this.opts.exporter) return;
+    if (!evt.hasParam(0) || evt.int(0) !== 0) return;
+    const p = this.builder.fromTable(evt.tid);
+    if (!p) return;
+    this.counts.exec++;
+    this.opts.exporter.write(encodeExec(p, this.builder.parentOf(p), { nodeName: this.nodeName, time: evt.ts }));
+  }
+
+  private onHit(r: PolicyRecord, h: CompiledHook): void {
+    this.counts.hits++;
+    if (!this.opts.exporter) return;
+    const time = r.ktime + this.bootToWall;
+    const process: ProcessInfo = this.builder.fromTable(r.tgid, r.tid)
+      ?? this.builder.fromRecord({ tgid: r.tgid, tid: r.tid, uid: r.euid, exe: r.exe, startWallNs: r.startTime + this.bootToWall });
+    const hook = h.hook;
+    const hit = {
+      process, parent: this.builder.parentOf(process), policyName: h.policy.policy.metadata.name, action: r.action,
+      args: hook.args.flatMap((a, i) => encodeArg(a, r, i, hook.event === 'process_kprobe')), message: hook.message, tags: hook.tags,
+    };
+    const env = { nodeName: this.nodeName, time };
+    this.opts.exporter.write(hook.event === 'process_kprobe'
+      ? encodeKprobe({ ...hit, functionName: hook.functionNames.get(r.nr) ?? '' }, env)
+      : encodeTracepoint({ ...hit, subsys: hook.subsys ?? '', event: hook.tpEvent ?? '' }, env));
+  }
+
+  private async refreshStats(): Promise<void> {
+    try {
+      if (this.sensor) this.cached = await this.sensor.stats();
+    } catch {
+      // the sensor is stopping
+    }
+  }
+
+  /** Per policy: events posted, enforcement done, enforcement skipped in monitor mode (cached, ≤ 2 s old). */
+  stats(): PolicyStats[] {
+    return this.policies.map((p) => {
+      const slot = this.sensor?.slotOf(p.policy.metadata.name) ?? this.lastSlots.get(p.policy.metadata.name);
+      const c = this.cached.find((x) => x.policy === slot);
+      return {
+        policy: p.policy.metadata.name, mode: p.mode, posted: c?.posted ?? 0, enforced: c?.enforced ?? 0, monitored: c?.monitored ?? 0,
+        rateLimited: c?.rate_limited ?? 0, drops: c?.drops ?? 0,
+      };
+    });
+  }
+
+  /** Fresh counters from the kernel (tests, the exit line). */
+  async currentStats(): Promise<PolicyStats[]> {
+    await this.refreshStats();
+    return this.stats();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.statsTimer);
+    await this.refreshStats();
+    for (const p of this.policies) {
+      const slot = this.sensor?.slotOf(p.policy.metadata.name);
+      if (slot !== undefined) this.lastSlots.set(p.policy.metadata.name, slot);
+    }
+    await this.sensor?.stop();
+    this.sensor = undefined;
+    await this.opts.exporter?.close();
+  }
+}
+
+/** One argument as Tetragon reports it; nop arguments are not reported. */
+function encodeArg(a: PlannedArg, r: PolicyRecord, i: number, labels: boolean): Array<ArgValue & { label?: string }> {
+  if (a.spec.type === 'nop') return [];
+  const v = r.args[i] ?? 0n;
+  let out: ArgValue;
+  switch (a.type) {
+    case 'string': case 'filename': out = { string_arg: (r.strings[a.stringSlot ?? 0] ?? Buffer.alloc(0)).toString('utf8') }; break;
+    case 'linux_binprm': out = { linux_binprm_arg: { path: (r.strings[a.stringSlot ?? 0] ?? Buffer.alloc(0)).toString('utf8') } }; break;
+    case 'fd': out = { file_arg: { path: fdPath(r.tgid, Number(v)) } }; break;
+    case 'syscall64': out = { syscall_id: { id: Number(v), abi: 'x64' } }; break;
+    case 'uint32': case 'uint16': case 'uint8': out = { uint_arg: Number(BigInt.asUintN(32, v)) }; break;
+    case 'long': case 'int64': case 'sint64': out = { long_arg: BigInt.asIntN(64, v).toString() }; break;
+    case 'uint64': case 'ulong': case 'size_t': case 'unsigned long': out = { size_arg: BigInt.asUintN(64, v).toString() }; break;
+    default: out = { int_arg: Number(BigInt.asIntN(32, v)) };
+  }
+  return [labels && a.label ? { ...out, label: a.label } : out];
+}
+
+function fdPath(tgid: number, fd: number): string {
+  try {
+    return readlinkSync(`/proc/${tgid}/fd/${fd}`);
+  } catch {
+    return '';
+  }
+}
+
+/** Every process descending from `roots` now (children started before the policy sensor). */
+function descendantsOf(roots: readonly number[]): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out: number[] = [];
+  const stack = [...roots];
+  while (stack.length > 0) {
+    for (const c of children.get(stack.pop()!) ?? []) {
+      out.push(c);
+      stack.push(c);
+    }
+  }
+  return out;
+}
