@@ -4,8 +4,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Compilers and libbpf for the sensor; sysdig as the reference reader of .scap files in tests;
-# runc/containerd for real containers in end-to-end tests, busybox-static as their whole root filesystem.
-PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make gcc sysdig runc containerd iproute2 busybox-static)
+# runc/containerd for real containers in end-to-end tests, busybox-static as their whole root filesystem;
+# prometheus scrapes /metrics, chromium runs the web UI's browser tests, kubectl renders deploy/.
+PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make gcc sysdig runc containerd iproute2 busybox-static prometheus chromium)
+# Debian's kubectl (kubernetes-client) unless a kubectl is already installed from elsewhere.
+command -v kubectl >/dev/null || PKGS+=(kubernetes-client)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
