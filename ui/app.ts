@@ -135,6 +135,7 @@ function App() {
         pending.current = false;
         setLiveTick((n) => n + 1);
         void getJson<Counts>('/api/counts?span=300&step=5').then(setCounts, () => undefined);
+        void getJson<Status>('/api/status').then(setStatus, () => undefined);
       }, 100);
     });
     return () => es.close();
