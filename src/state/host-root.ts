@@ -43,19 +43,25 @@ export function hostPidOf(pid: number, hostProc: string, ownNsLink = '/proc/self
   let ownNs: string;
   try {
     ownNs = readlinkSync(ownNsLink);
-    if (readlinkSync(join(hostProc, '1', 'ns', 'pid')) === ownNs) return pid; // same namespace as the host
   } catch {
     return pid;
   }
-  for (const name of readdirSync(hostProc)) {
-    if (!/^\d+$/.test(name)) continue;
+  // The host pid of a process of this namespace: its NSpid line ends with `pid`, starts with the host's.
+  const probe = (name: string): number | undefined => {
     try {
       const ns = nsPidLine(readFileSync(join(hostProc, name, 'status'), 'utf8'));
-      if (!ns || ns.length < 2 || ns[ns.length - 1] !== pid) continue;
-      if (readlinkSync(join(hostProc, name, 'ns', 'pid')) === ownNs) return ns[0]!;
+      if (!ns || ns[ns.length - 1] !== pid) return undefined;
+      return readlinkSync(join(hostProc, name, 'ns', 'pid')) === ownNs ? ns[0] : undefined;
     } catch {
-      // gone while scanning
+      return undefined; // gone while scanning, or not ours to read
     }
+  };
+  const same = probe(String(pid)); // sharing the host's pid namespace: the common case, one read
+  if (same !== undefined) return same;
+  for (const name of readdirSync(hostProc)) {
+    if (!/^\d+$/.test(name)) continue;
+    const found = probe(name);
+    if (found !== undefined) return found;
   }
   return pid;
 }
