@@ -9,6 +9,10 @@ import { ProcScanner, openFlagsToPpm } from './proc-scan.js';
 import { PPM_CL, PPM_O } from './ppm.js';
 import { loadSnapshots } from './snapshot.js';
 import { ThreadTable } from './threads.js';
+import { hostInterfaces } from './interfaces.js';
+
+/** The host's interfaces complete the sockets' local ends. */
+const IFS = hostInterfaces();
 
 test('the scan finds this process as it is', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'saker-scan-'));
@@ -60,7 +64,7 @@ test('the scan finds this process as it is', async () => {
 
     // Loaded into a table, /proc's local/remote become client->server with roles.
     const table = new ThreadTable();
-    loadSnapshots(table, snaps);
+    loadSnapshots(table, snaps, { interfaces: IFS });
     const t = table.get(process.pid)!;
     assert.equal(t.cwd, process.cwd() + '/');
     assert.equal(table.get(process.ppid)?.children.has(t), true);

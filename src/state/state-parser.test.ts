@@ -9,6 +9,10 @@ import { MAX_CAPS, PPM_CL, PPM_EXE, PPM_O } from './ppm.js';
 import { encodeSockAddr, encodeSockTuple } from './sockaddr.js';
 import { loadSnapshots, type FdSnapshot, type ThreadSnapshot } from './snapshot.js';
 import { ThreadTable } from './threads.js';
+import { hostInterfaces } from './interfaces.js';
+
+/** The host's interfaces complete the sockets' local ends. */
+const IFS = hostInterfaces();
 
 const S = 1_000_000_000n;
 let clock = 1_700_000_000n * S;
@@ -42,7 +46,7 @@ function world(): StateParser {
       comm: 'bash', exe: '-bash', exepath: '/usr/bin/bash', cwd: '/home/u', env: ['TERM=xterm', 'USER=u'],
       fds: [file(0, '/dev/pts/0', PPM_O.RDWR), file(1, '/dev/pts/0', PPM_O.RDWR), file(5, '/etc/ld.so.cache', PPM_O.RDONLY | PPM_O.CLOEXEC)],
     }),
-  ]);
+  ], { interfaces: IFS });
   return new StateParser({ threads, bootTs: 1_690_000_000n * S });
 }
 
@@ -486,7 +490,7 @@ test('set*id, capset, unshare and setns update credentials', () => {
 
 test('an unknown thread is read through the lookup hook when live', () => {
   const threads = new ThreadTable();
-  loadSnapshots(threads, [snap(1, 1, 0)]);
+  loadSnapshots(threads, [snap(1, 1, 0)], { interfaces: IFS });
   const p = new StateParser({
     threads,
     readThread: (tid) => (tid === 4000 ? snap(4000, 4000, 1, { comm: 'sshd', cwd: '/', fds: [file(3, '/var/log/auth.log')] }) : undefined),
@@ -604,7 +608,7 @@ test('fork and dup copy a socket whose name is still to be made without making i
 
 test('purge (live): an event\'s time is its thread\'s access time, and scans come every interval of event time', () => {
   const threads = new ThreadTable();
-  loadSnapshots(threads, [snap(1, 1, 0), snap(100, 100, 1), snap(101, 101, 1)]);
+  loadSnapshots(threads, [snap(1, 1, 0), snap(100, 100, 1), snap(101, 101, 1)], { interfaces: IFS });
   const gone = new Set([101]);
   const p = new StateParser({ threads, purge: { intervalNs: 10e9, timeoutNs: 5e9, isAlive: (t) => !gone.has(t.tid) } });
   p.process(ev('close', 100, [-9, 1]));
