@@ -55,7 +55,7 @@ test('counts per priority land in the bucket of their second and old seconds are
 
 test('priority names as Falco spells them', () => {
   assert.equal(priorityNumber('warning'), 4);
-  assert.equal(priorityNumber('WARN'), 4);
+  assert.equal(priorityNumber('INFO'), 6);
   assert.equal(priorityNumber('Informational'), 6);
   assert.equal(priorityNumber('7'), 7);
   assert.equal(priorityNumber('loud'), undefined);

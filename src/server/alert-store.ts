@@ -2,6 +2,7 @@
 // fixed however noisy the rules are) with per-second counts by priority for the chart. Alerts are
 // kept as the outputs made them; the JSON view for the API is built only when one is asked for.
 import type { Alert } from '../outputs/alert.js';
+import { parsePriority, PRIORITY_NAMES } from '../rules/priority.js';
 
 /** One stored alert with the id the API names it by. */
 export interface StoredAlert {
@@ -43,16 +44,12 @@ export interface CountSeries {
   series: Record<string, number[]>;
 }
 
-export const PRIORITY_NAMES = ['Emergency', 'Alert', 'Critical', 'Error', 'Warning', 'Notice', 'Informational', 'Debug'] as const;
+export { PRIORITY_NAMES };
 
-/** A priority given by name (any case, Falco's short names too) or number; undefined if unknown. */
+/** A priority given by name (any case, "info" too) or by number 0-7; undefined if unknown. */
 export function priorityNumber(text: string): number | undefined {
-  const t = text.trim().toLowerCase();
-  if (/^[0-7]$/.test(t)) return Number(t);
-  const aliases: Record<string, number> = { emerg: 0, crit: 2, err: 3, warn: 4, info: 6 };
-  if (t in aliases) return aliases[t];
-  const i = PRIORITY_NAMES.findIndex((p) => p.toLowerCase() === t);
-  return i < 0 ? undefined : i;
+  const t = text.trim();
+  return /^[0-7]$/.test(t) ? Number(t) : parsePriority(t);
 }
 
 const MAX_PAGE = 1000;
