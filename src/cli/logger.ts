@@ -17,7 +17,8 @@ export interface LoggerSettings {
   syslogSocket?: string;
 }
 
-/** log_level, log_stderr, log_syslog from the raw configuration (Falco's defaults: info, true, true). */
+/** log_level, log_stderr, log_syslog from the raw configuration (Falco's defaults: info, true,
+ *  true — syslog only when the machine has a syslog socket, unless log_syslog asks for it). */
 export function loggerSettings(raw: Record<string, unknown>): LoggerSettings {
   const level = raw.log_level ?? 'info';
   if (typeof level !== 'string' || !LOG_LEVELS.includes(level.toLowerCase() as LogLevel)) {
@@ -29,7 +30,7 @@ export function loggerSettings(raw: Record<string, unknown>): LoggerSettings {
     if (typeof v !== 'boolean') throw new ConfigError(`configuration key '${key}' must be true or false, got '${String(v)}'`);
     return v;
   };
-  return { level: level.toLowerCase() as LogLevel, stderr: flag('log_stderr', true), syslog: flag('log_syslog', true) };
+  return { level: level.toLowerCase() as LogLevel, stderr: flag('log_stderr', true), syslog: flag('log_syslog', existsSync('/dev/log')) };
 }
 
 const DAEMON_FACILITY = 3;
