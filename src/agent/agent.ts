@@ -17,7 +17,7 @@ import type { Config } from '../config/config.js';
 import { Metrics } from '../metrics/metrics.js';
 import { AlertWriter } from '../outputs/writer.js';
 import type { Alert } from '../outputs/alert.js';
-import { formatPriority } from '../rules/priority.js';
+import { formatPriority, parsePriority } from '../rules/priority.js';
 import type { LoadedRules, Ruleset } from '../rules/index.js';
 import { loadScapTables } from '../state/capture-tables.js';
 import { State, type StateOptions } from '../state/state.js';
@@ -344,7 +344,7 @@ export class Agent implements AgentHandle {
     m.counter<'rule_name' | 'priority' | 'source'>({
       name: 'falcosecurity_falco_rules_matches_total', help: 'https://falco.org/docs/metrics/ Alerts by rule.',
       labelNames: ['rule_name', 'priority', 'source'],
-      read: () => this.rules().filter((r) => r.hits > 0).map((r) => ({ labels: { rule_name: r.name, priority: r.priority, source: r.source }, value: r.hits })),
+      read: () => this.rules().filter((r) => r.hits > 0).map((r) => ({ labels: { rule_name: r.name, priority: String(parsePriority(r.priority) ?? r.priority), source: r.source }, value: r.hits })),
     });
     m.gauge({ name: 'falcosecurity_falco_reload_timestamp_nanoseconds', help: 'https://falco.org/docs/metrics/ When the rules were last reloaded.', read: () => (this.lastReload?.ok ? this.lastReload.at * 1e6 : 0) });
     m.counter({ name: 'saker_reload_failures_total', help: 'Reloads that failed (the previous rules kept running).', read: () => this.reloadFailures });
