@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   list: { load: async () => (await import('./commands/list.js')).listCommand, summary: 'List the loaded rules with priority, tags and enabled state' },
   fields: { load: async () => (await import('./commands/fields.js')).fieldsCommand, summary: 'List the fields conditions and outputs can use' },
   inspect: { load: async () => (await import('./commands/inspect.js')).inspectCommand, summary: 'Print or filter the events of a .scap capture (like sysdig -r)' },
+  generate: { load: async () => (await import('./commands/generate.js')).generateCommand, summary: 'Run safe actions that trigger the built-in rules (check a deployment)' },
 };
 
 function help(): string {
