@@ -12,11 +12,12 @@ import type { EventView } from '../events/event-view.js';
 import { LiveSource, type LiveSourceOptions } from '../capture/live/live-source.js';
 import { selectSyscalls, namesOfCodes } from '../capture/live/syscall-set.js';
 import { ScapFileSource } from '../capture/scap/scap-source.js';
-import type { EventSource } from '../capture/source.js';
+import type { EventSink, EventSource, SourceCounters } from '../capture/source.js';
 import type { Config } from '../config/config.js';
 import { Metrics } from '../metrics/metrics.js';
 import { AlertWriter } from '../outputs/writer.js';
 import type { Alert } from '../outputs/alert.js';
+import { internalAlert } from '../outputs/internal-alert.js';
 import { formatPriority, parsePriority } from '../rules/priority.js';
 import type { LoadedRules, Ruleset } from '../rules/index.js';
 import { loadScapTables } from '../state/capture-tables.js';
@@ -47,6 +48,9 @@ export interface AgentOptions {
   /** Re-reads the configuration at each reload (Falco's full reload on SIGHUP or a changed
    *  file); throws ConfigError on a bad file, which keeps the running configuration. */
   reloadConfig?: () => Config;
+  /** Live: restart the sensor when it dies, waiting initialDelayMs, doubling up to maxDelayMs
+   *  (default 500 ms .. 30 s, attempts unlimited); false to end the agent instead. */
+  restart?: { initialDelayMs?: number; maxDelayMs?: number; maxAttempts?: number } | false;
 }
 
 /** The rules could not be loaded (a file with errors, an unmet plugin requirement). */
@@ -69,7 +73,7 @@ const SAKER_VERSION = '0.1.0';
 export class Agent implements AgentHandle {
   readonly metrics = new Metrics();
   readonly state: State;
-  readonly source: EventSource;
+  private src: EventSource;
   private cfg: Config;
   private paths: string[];
   private reloadFailures = 0;
@@ -86,6 +90,15 @@ export class Agent implements AgentHandle {
   private dropTimer: NodeJS.Timeout | undefined;
   private reportedDrops = 0;
   private rulesHashes: Array<{ file: string; sha256: string }> = [];
+  private sink: EventSink | undefined;
+  /** Counters of the sources replaced by restarts, added to the current one's. */
+  private before: SourceCounters = { delivered: 0, drops: 0, dropsByReason: {} };
+  private restarts = 0;
+  /** The live sensor died and is being restarted. */
+  private sensorDown = false;
+  private gapNs = 0;
+  private readonly done: Promise<void>;
+  private settle!: (err?: Error) => void;
 
   constructor(private readonly opts: AgentOptions) {
     this.cfg = opts.config;
@@ -97,9 +110,11 @@ export class Agent implements AgentHandle {
       ...opts.state,
       fields: { argRender: opts.argRender },
     });
-    this.source = 'live' in opts.source
-      ? new LiveSource({ syscalls: [], statsIntervalMs: opts.dropCheckMs ?? 10_000, ...opts.source.live })
-      : new ScapFileSource(opts.source.capture, { numbering: 'delivered' });
+    this.src = 'live' in opts.source ? this.newLiveSource([]) : new ScapFileSource(opts.source.capture, { numbering: 'delivered' });
+    this.done = new Promise((resolve, reject) => {
+      this.settle = (err?: Error) => (err === undefined ? resolve() : reject(err));
+    });
+    this.done.catch(() => {});
     this.outputs = new AlertWriter(this.cfg, opts.stdout);
     this.errors = new EventErrors(this.log);
     this.registerMetrics();
@@ -128,17 +143,18 @@ export class Agent implements AgentHandle {
     }
     const state = this.state;
     const errors = this.errors;
+    this.sink = {
+      tables: (t) => loadScapTables(state, t),
+      event: (evt: EventView) => {
+        try {
+          engine.process(evt);
+        } catch (e) {
+          errors.record(evt, e);
+        }
+      },
+    };
     try {
-      await this.source.start({
-        tables: (t) => loadScapTables(state, t),
-        event: (evt: EventView) => {
-          try {
-            engine.process(evt);
-          } catch (e) {
-            errors.record(evt, e);
-          }
-        },
-      });
+      await this.source.start(this.sink);
     } catch (e) {
       this.phase = 'failed';
       state.close();
@@ -151,24 +167,111 @@ export class Agent implements AgentHandle {
       this.dropTimer = setInterval(() => this.reportDrops(), this.opts.dropCheckMs ?? 10_000);
       this.dropTimer.unref();
     }
-    this.source.ended.then(() => {
+    this.watch(this.source);
+  }
+
+  /** The current event source (a restart replaces the live one). */
+  get source(): EventSource {
+    return this.src;
+  }
+
+  /** Settles when the agent ends by itself: a capture read to its end (resolves), a capture's
+   *  fault or a sensor that died and could not be restarted (rejects with the ScapFormatError /
+   *  SensorError). stop() resolves it. */
+  get ended(): Promise<void> {
+    return this.done;
+  }
+
+  private watch(source: EventSource): void {
+    source.ended.then(() => {
       if (this.phase === 'running') this.phase = 'stopped';
-    }, () => {
-      if (this.phase === 'running') this.phase = 'failed';
+      this.settle();
+    }, (err: unknown) => {
+      if (this.phase !== 'running' || source !== this.src) return;
+      if (source instanceof LiveSource && this.opts.restart !== false) void this.restartSensor(err as Error);
+      else {
+        this.phase = 'failed';
+        this.settle(err as Error);
+      }
     });
   }
 
-  /** Settles when the source ends by itself: a capture read to its end, or the sensor failing
-   *  (rejects with the SensorError / ScapFormatError). */
-  get ended(): Promise<void> {
-    return this.source.ended;
+  /**
+   * The sensor died: a new one is started with backoff, the process table read again from /proc
+   * (what happened meanwhile was not seen), and the gap reported as an alert and a metric. Only
+   * when the attempts run out does the agent end.
+   */
+  private async restartSensor(err: Error): Promise<void> {
+    const policy = this.opts.restart || {};
+    const failedAt = process.hrtime.bigint();
+    const dead = this.src as LiveSource;
+    this.sensorDown = true;
+    const syscalls = dead.syscallList;
+    this.accumulate(dead.counters());
+    let delay = policy.initialDelayMs ?? 500;
+    for (let attempt = 1; ; attempt++) {
+      this.log(`sensor failed: ${err.message}; restarting it in ${delay} ms (attempt ${attempt})`);
+      await new Promise((r) => setTimeout(r, delay));
+      if (this.phase !== 'running') return;
+      const next = this.newLiveSource(syscalls);
+      this.src = next;
+      try {
+        this.state.bootstrapFromProc();
+        await next.start(this.sink!);
+      } catch (e) {
+        err = e as Error;
+        if (attempt >= (policy.maxAttempts ?? Infinity)) {
+          this.phase = 'failed';
+          this.settle(e as Error);
+          return;
+        }
+        delay = Math.min(delay * 2, policy.maxDelayMs ?? 30_000);
+        continue;
+      }
+      break;
+    }
+    this.sensorDown = false;
+    if (this.phase !== 'running') {
+      await this.src.stop(); // stopped while the new sensor started
+      return;
+    }
+    this.restarts++;
+    const gapNs = process.hrtime.bigint() - failedAt;
+    this.gapNs += Number(gapNs);
+    this.log(`sensor restarted: capturing with ${(this.src as LiveSource).attach} again after a gap of ${(Number(gapNs) / 1e6).toFixed(0)} ms`);
+    this.deliver(internalAlert({
+      rule: 'Saker internal: event capture gap', priority: 2,
+      message: `Events were not captured for ${(Number(gapNs) / 1e6).toFixed(0)} ms: the sensor failed (${err.message}) and was restarted`,
+      fields: { 'saker.gap_ns': gapNs, 'saker.sensor_restarts': this.restarts, 'saker.reason': err.message },
+    }, { isoTime: this.cfg.timeFormatIso8601, hostname: this.state.scope.hostname }));
+    this.watch(this.src);
+  }
+
+  private newLiveSource(syscalls: string[]): LiveSource {
+    const live = 'live' in this.opts.source ? this.opts.source.live : {};
+    return new LiveSource({ statsIntervalMs: this.opts.dropCheckMs ?? 10_000, ...live, syscalls });
+  }
+
+  private accumulate(c: SourceCounters): void {
+    this.before.delivered += c.delivered;
+    this.before.drops += c.drops;
+    for (const [k, n] of Object.entries(c.dropsByReason)) this.before.dropsByReason[k] = (this.before.dropsByReason[k] ?? 0) + n;
+  }
+
+  /** The counters of every source this agent had, restarts included. */
+  private counters(): SourceCounters {
+    const c = this.src.counters();
+    const byReason = { ...this.before.dropsByReason };
+    for (const [k, n] of Object.entries(c.dropsByReason)) byReason[k] = (byReason[k] ?? 0) + n;
+    return { delivered: this.before.delivered + c.delivered, drops: this.before.drops + c.drops, dropsByReason: byReason };
   }
 
   /** Stops the source, flushes the outputs and releases the state. */
   async stop(): Promise<AgentSummary> {
     if (this.phase === 'running' || this.phase === 'starting') this.phase = 'stopping';
     clearInterval(this.dropTimer);
-    await this.source.stop();
+    await this.src.stop();
+    this.settle();
     await this.outputs.close();
     this.state.close();
     if (this.phase === 'stopping') this.phase = 'stopped';
@@ -228,13 +331,13 @@ export class Agent implements AgentHandle {
   }
 
   status(): AgentStatus {
-    const c = this.source.counters();
+    const c = this.counters();
     const live = this.source instanceof LiveSource ? this.source : undefined;
     return {
       phase: this.phase,
       source: this.source.kind,
       startedAt: this.startedAt,
-      sensor: live && { attach: live.attach, syscalls: live.syscalls, alive: this.phase === 'running' },
+      sensor: live && { attach: live.attach, syscalls: live.syscalls, alive: this.phase === 'running' && !this.sensorDown },
       events: this.engine?.stats.events ?? 0,
       alerts: this.engine?.stats.matches ?? 0,
       drops: c.drops,
@@ -255,8 +358,7 @@ export class Agent implements AgentHandle {
   /** An alert of the agent's own (Falco's internal source: drop reports, metrics snapshots),
    *  delivered like a rule's: to the outputs and to every onAlert listener. */
   raiseInternal(alert: Alert): void {
-    this.outputs.write(alert);
-    for (const l of this.listeners) l(alert);
+    this.deliver(alert);
   }
 
   /** SIGUSR1: the outputs reopen their files (log rotation), where they can. */
@@ -294,12 +396,8 @@ export class Agent implements AgentHandle {
   private install(loaded: LoadedRules<EventContext>): void {
     this.loaded = loaded;
     this.rulesHashes = this.hashRulesFiles();
-    const deliver = (a: Alert): void => {
-      this.outputs.write(a);
-      for (const l of this.listeners) l(a);
-    };
     if (this.engine) this.engine.swap(loaded.ruleset);
-    else this.engine = new Engine(loaded.ruleset, this.state, deliver, { isoTime: this.cfg.timeFormatIso8601, hostname: this.state.scope.hostname });
+    else this.engine = new Engine(loaded.ruleset, this.state, (a) => this.deliver(a), { isoTime: this.cfg.timeFormatIso8601, hostname: this.state.scope.hostname });
   }
 
   /** The rules files as loaded, with their hashes (Falco's sha256_rules_files_info). */
@@ -307,8 +405,13 @@ export class Agent implements AgentHandle {
     return [...this.loaded!.contents].map(([file, text]) => ({ file, sha256: createHash('sha256').update(text).digest('hex') }));
   }
 
+  private deliver(a: Alert): void {
+    this.outputs.write(a);
+    for (const l of this.listeners) l(a);
+  }
+
   private reportDrops(): void {
-    const c = this.source.counters();
+    const c = this.counters();
     if (c.drops <= this.reportedDrops) return;
     const parts = Object.entries(c.dropsByReason).filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`);
     this.log(`${c.drops - this.reportedDrops} events dropped by the kernel (${parts.length ? parts.join(' ') : 'ring buffer full'})`);
@@ -317,7 +420,7 @@ export class Agent implements AgentHandle {
 
   private registerMetrics(): void {
     const m = this.metrics;
-    const source = this.source;
+    const source = { counters: () => this.counters() };
     const engine = () => this.engine?.stats;
     m.counter({ name: 'saker_engine_events_total', help: 'Events processed by the state and the rules.', read: () => engine()?.events ?? 0 });
     m.counter({ name: 'saker_alerts_total', help: 'Alerts raised.', read: () => engine()?.matches ?? 0 });
@@ -356,6 +459,13 @@ export class Agent implements AgentHandle {
     });
     m.gauge({ name: 'falcosecurity_scap_n_threads_total', help: 'https://falco.org/docs/metrics/ Threads in the thread table.', read: () => this.state.threads.size });
     m.gauge({ name: 'saker_enabled_rules', help: 'Rules enabled.', read: () => this.loaded?.ruleset.enabledCount ?? 0 });
+    m.counter({ name: 'saker_sensor_restarts_total', help: 'Times the sensor died and was restarted.', read: () => this.restarts });
+    m.counter({ name: 'saker_capture_gap_seconds_total', help: 'Time without capture between a sensor failure and its restart.', read: () => this.gapNs / 1e9 });
+    const parser = this.state.parser.stats;
+    m.counter({ name: 'saker_state_placeholder_threads_total', help: 'Threads first seen in an event and made without their details.', read: () => parser.placeholders });
+    m.counter({ name: 'saker_state_proc_lookups_total', help: 'Threads missing from the table read from /proc.', read: () => parser.procLookups });
+    m.counter({ name: 'saker_state_removed_threads_total', help: 'Threads removed when they exited.', read: () => parser.removedThreads });
+    m.counter({ name: 'saker_state_purged_threads_total', help: 'Idle or dead threads purged from the table.', read: () => parser.purged });
   }
 }
 

@@ -39,7 +39,7 @@ test('drops over the threshold raise "Falco internal: syscall event drop" with t
   assert.equal(a.outputFields.n_drops_buffer_open_exit, '260');
   assert.equal(a.outputFields.n_drops_buffer_execve_exit, '50');
   assert.equal(a.outputFields.n_drops_buffer_total, '310');
-  assert.match(a.output, /: Debug Falco internal: syscall event drop\. 300 system calls dropped in last second\. \(n_evts="1000" n_drops="300" /);
+  assert.match(a.output, /: Debug Falco internal: syscall event drop\. 300 system calls dropped in last second\.$/);
   assert.deepEqual(logs, [a.message]);
   assert.equal(exits.length, 1);
   c.evts = 3000; c.drops = 700; // the bucket is empty half a second later

@@ -7,7 +7,12 @@ import { ConfigError } from '../config/overrides.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Alert } from '../outputs/alert.js';
 import { Priority } from '../rules/priority.js';
-import { internalAlert } from './internal-alerts.js';
+import { internalAlert } from '../outputs/internal-alert.js';
+
+/** Now (ms, from `now`) as ns since the epoch, an alert's time. */
+export function nowNs(now: () => number = Date.now): bigint {
+  return BigInt(Math.floor(now())) * 1_000_000n;
+}
 
 export const DROP_RULE = 'Falco internal: syscall event drop';
 export type DropAction = 'ignore' | 'log' | 'alert' | 'exit';
@@ -142,7 +147,7 @@ export class DropMonitor {
         fields.n_drops_page_faults = '0';
         fields.n_drops_bug = '0';
         fields.ebpf_enabled = '1';
-        raised = internalAlert({ rule: DROP_RULE, priority: Priority.DEBUG, message, fields, hostname: this.hooks.hostname(), now: this.hooks.now });
+        raised = internalAlert({ rule: DROP_RULE, priority: Priority.DEBUG, message, fields, ts: nowNs(this.hooks.now) }, { isoTime: false, hostname: this.hooks.hostname() });
         this.hooks.raise(raised);
       }
     }

@@ -8,7 +8,8 @@ import type { JsonValue } from '../filter/output-format.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Alert } from '../outputs/alert.js';
 import { Priority } from '../rules/priority.js';
-import { internalAlert } from './internal-alerts.js';
+import { nowNs } from './drop-alerts.js';
+import { internalAlert } from '../outputs/internal-alert.js';
 
 export const SNAPSHOT_RULE = 'Falco internal: metrics snapshot';
 
@@ -146,7 +147,7 @@ export class MetricsSnapshot {
   /** One snapshot: the alert and/or the line in output_file. */
   async emit(): Promise<Alert> {
     const fields = await this.fields();
-    const alert = internalAlert({ rule: SNAPSHOT_RULE, priority: Priority.INFORMATIONAL, message: 'Falco metrics snapshot', fields, hostname: this.hooks.hostname(), now: this.hooks.now });
+    const alert = internalAlert({ rule: SNAPSHOT_RULE, priority: Priority.INFORMATIONAL, message: 'Falco metrics snapshot', fields, ts: nowNs(this.hooks.now) }, { isoTime: false, hostname: this.hooks.hostname() });
     if (this.settings.outputRule) this.hooks.raise(alert);
     if (this.settings.outputFile) {
       const json = JSON.stringify({ hostname: alert.hostname, output_fields: fields, rule: alert.rule, source: 'internal' }, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));

@@ -328,7 +328,7 @@ function warnOnValues(expr: Expr, warn: (message: string, pos: Pos) => void): vo
 function flatten(e: Expr & { kind: 'and' | 'or' }): Expr[] {
   const out: Expr[] = [];
   for (const c of e.children) {
-    if (c.kind === e.kind) out.push(...flatten(c as Expr & { kind: 'and' | 'or' }));
+    if (c.kind === e.kind) out.push(...flatten(c));
     else out.push(c);
   }
   return out;

@@ -53,7 +53,7 @@ test('the scan finds this process as it is', async () => {
     const f = me.fds?.find((x) => x.fd === fd);
     assert.equal(f?.type, 'file');
     assert.equal(f?.name, path);
-    assert.equal(f?.openFlags! & PPM_O.RDWR, PPM_O.RDWR);
+    assert.equal((f?.openFlags ?? 0) & PPM_O.RDWR, PPM_O.RDWR);
     const listener = me.fds?.find((x) => x.type === 'ipv4_server' && x.port === port);
     assert.equal(listener?.ip, '127.0.0.1');
     assert.equal(listener?.l4proto, 'tcp');
@@ -73,7 +73,7 @@ test('the scan finds this process as it is', async () => {
     assert.equal(t.shared.fds.get(clientEnd.fd)?.isServer, false);
     assert.equal(t.shared.fds.get(serverEnd.fd)?.name, name);
     assert.equal(t.shared.fds.get(serverEnd.fd)?.isServer, true);
-    assert.equal(t.shared.fds.get(listener!.fd)?.name, `127.0.0.1:${port}`);
+    assert.equal(t.shared.fds.get(listener.fd)?.name, `127.0.0.1:${port}`);
     assert.equal(t.shared.fds.get(fd)?.name, path);
     assert.equal(scanner.stats.processes > 1, true);
 

@@ -4,7 +4,7 @@
 import type { EventView } from '../events/event-view.js';
 import type { L4Proto } from './types.js';
 import { EV } from './parsed-events.js';
-import { FdState, newFdState, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
+import { type FdState, newFdState, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
 import { completeTuple, type NetworkInterfaces } from './interfaces.js';
 import type { EventHandler, StateParser } from './state-parser.js';
 import { IPPROTO, PPM_AF, PPM_O, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './ppm.js';

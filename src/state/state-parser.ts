@@ -10,7 +10,7 @@ import { AgentFieldScope } from './field-scope.js';
 import { HostNames } from './host-names.js';
 import { hostInterfaces, type NetworkInterfaces } from './interfaces.js';
 import { EV, FD_PARAM_OF_EXIT } from './parsed-events.js';
-import { FdState, addFd, newFdState, releaseFd, socketName, type FdTable } from './fds.js';
+import { type FdState, addFd, newFdState, releaseFd, socketName, type FdTable } from './fds.js';
 import { OPEN_EXITS, isOpenExit, openName, openPath } from './open-names.js';
 import { concatenatePaths } from './paths.js';
 import {
@@ -655,7 +655,7 @@ for (const c of [EV.USER_ADDED_E, EV.USER_DELETED_E, EV.GROUP_ADDED_E, EV.GROUP_
   EV.CONTAINER_JSON_2_E, EV.ASYNCEVENT_E, EV.PLUGINEVENT_E]) TYPE_KIND[c] = KIND.META;
 for (const c of [EV.CLONE_X, EV.FORK_X, EV.VFORK_X, EV.CLONE3_X, EV.PROCEXIT_E, EV.SCHEDSWITCH_E]) TYPE_KIND[c]! |= KIND.NO_QUERY_OS;
 
-const HANDLERS: Array<EventHandler | undefined> = new Array(EVENT_TABLE.length);
+const HANDLERS = new Array<EventHandler | undefined>(EVENT_TABLE.length);
 {
   const on = (codes: readonly number[], h: EventHandler): void => {
     for (const c of codes) HANDLERS[c] = h;

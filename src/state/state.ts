@@ -8,7 +8,7 @@ import { ContainerRegistry, type ContainerLookup, type QuickContainerLookup } fr
 import { StateParser, fdNameFromEvent, type StateContext } from './state-parser.js';
 import { ProcScanner, bootTimeNs, type ProcScanStats } from './proc-scan.js';
 import { loadSnapshots, type ThreadSnapshot } from './snapshot.js';
-import { DEFAULT_MAX_THREADS, Thread, ThreadTable, cwdOf } from './threads.js';
+import { DEFAULT_MAX_THREADS, type Thread, ThreadTable, cwdOf } from './threads.js';
 import { UserTables } from './users.js';
 import { AgentFieldScope, type FieldScopeOptions } from './field-scope.js';
 import { HostNames } from './host-names.js';

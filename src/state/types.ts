@@ -5,6 +5,8 @@ import type { ParamResolver, RenderOptions } from '../events/render.js';
 import type { HostNames } from './host-names.js';
 import type { NetworkInterfaces } from './interfaces.js';
 
+import type { EventView } from '../events/event-view.js';
+
 /** Kinds of file descriptor, with the libs type character (fd.typechar). */
 export const FD_TYPES = {
   file: 'f', directory: 'd', ipv4: '4', ipv6: '6', unix: 'u', pipe: 'p', event: 'e', signalfd: 's',
@@ -176,7 +178,7 @@ export interface FieldScope {
  * One instance is reused for every event.
  */
 export interface EventContext {
-  evt: import('../events/event-view.js').EventView;
+  evt: EventView;
   thread: ThreadInfo | undefined;
   /** The event's fd number: return value of fd creators, `fd` param of fd users; -1 when none. */
   fdNum: number;

@@ -2,29 +2,16 @@
 // the "ready" line, SIGINT and --duration ending it with status 0, bad input refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { agentMissing, repoRoot } from './helpers/env.js';
+import { spawnSync } from 'node:child_process';
+import { agentMissing } from './helpers/env.js';
+import { CLI, textRun } from './helpers/text-run.js';
 import { runCommand } from './helpers/triggers.js';
-
-const CLI = join(repoRoot, 'bin', 'saker.js');
 
 test('default text output: a "Read of sensitive file" line for cat /etc/shadow, then SIGINT exits 0', async (t) => {
   const why = agentMissing();
   if (why !== undefined) return t.skip(why);
-  const child = spawn(process.execPath, [CLI, 'run', '--duration', '120'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: string[] = [];
-  const err: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => out.push(l));
-  createInterface({ input: child.stderr! }).on('line', (l) => err.push(l));
-  const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (c, s) => r([c, s])));
+  const { child, out, err, exited, until } = textRun(['--duration', '120']);
   try {
-    const until = async (cond: () => boolean, what: string) => {
-      for (const deadline = Date.now() + 20_000; !cond(); await new Promise((r) => setTimeout(r, 20))) {
-        assert.ok(Date.now() < deadline, `${what}; stderr:\n${err.join('\n')}`);
-      }
-    };
     await until(() => err.some((l) => /^saker: ready: capturing with (tp_btf|raw_tp) \(\d+ syscalls\)$/.test(l)), 'the ready line');
     assert.match(err[0]!, /^saker: loaded \d+ enabled rules from .*saker_rules\.yaml$/);
     const r = runCommand('cat', ['/etc/shadow']);
@@ -96,24 +83,14 @@ test('base_syscalls.repair=true: fewer syscalls captured, the /etc/shadow alert 
   const why = agentMissing();
   if (why !== undefined) return t.skip(why);
   const expected = dryRunSyscalls('base_syscalls.repair=true').syscalls.length;
-  const child = spawn(process.execPath, [CLI, 'run', '--duration', '60', '-o', 'base_syscalls.repair=true'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: string[] = [];
-  const err: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => out.push(l));
-  createInterface({ input: child.stderr! }).on('line', (l) => err.push(l));
-  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  const { child, out, err, exited, until } = textRun(['--duration', '60', '-o', 'base_syscalls.repair=true']);
   try {
-    const until = async (cond: () => boolean, what: string) => {
-      for (const deadline = Date.now() + 20_000; !cond(); await new Promise((r) => setTimeout(r, 20))) {
-        assert.ok(Date.now() < deadline, `${what}; stderr:\n${err.join('\n')}`);
-      }
-    };
     await until(() => err.some((l) => l.includes('saker: ready')), 'the ready line');
     assert.ok(err.some((l) => l.endsWith(`(${expected} syscalls)`)), `the sensor captures the ${expected} repaired syscalls; stderr:\n${err.join('\n')}`);
     runCommand('cat', ['/etc/shadow']);
     await until(() => out.some((l) => l.includes('Sensitive file opened for reading (file=/etc/shadow') && l.includes('cmdline=cat /etc/shadow')), 'the alert');
     child.kill('SIGINT');
-    assert.equal(await exited, 0);
+    assert.equal((await exited)[0], 0);
   } finally {
     child.kill('SIGKILL');
   }

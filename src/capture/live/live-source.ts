@@ -15,9 +15,11 @@ export class LiveSource implements EventSource {
   private syscallCount: number;
   private final: SensorStats | undefined;
   private syscallsAtStart: string[];
+  private current: string[];
 
   constructor(private readonly opts: LiveSourceOptions) {
     this.syscallsAtStart = [...new Set(opts.syscalls)];
+    this.current = this.syscallsAtStart;
     this.syscallCount = this.syscallsAtStart.length;
     this.ended = new Promise((resolve, reject) => {
       this.endedResolve = resolve;
@@ -44,6 +46,11 @@ export class LiveSource implements EventSource {
     return this.syscallCount;
   }
 
+  /** The syscall set in force (or to start with). */
+  get syscallList(): string[] {
+    return [...this.current];
+  }
+
   async start(sink: EventSink): Promise<void> {
     this.sensor = await LiveSensor.start({
       ...this.opts,
@@ -62,6 +69,7 @@ export class LiveSource implements EventSource {
     const list = [...new Set(names)];
     if (this.sensor) await this.sensor.setSyscalls(list);
     else this.syscallsAtStart = list;
+    this.current = list;
     this.syscallCount = list.length;
   }
 
