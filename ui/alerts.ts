@@ -19,7 +19,7 @@ const PAGE = 50;
 
 function query(f: Filters, offset: number): string {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(f)) if (v !== '') q.set(k, v);
+  for (const [k, v] of Object.entries(f) as Array<[string, string]>) if (v !== '') q.set(k, v);
   q.set('limit', String(PAGE));
   q.set('offset', String(offset));
   return q.toString();

@@ -22,7 +22,7 @@ function filtersFromHash(): Filters {
 
 function hashOf(f: Filters): string {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(f)) if (v !== '') q.set(k, v);
+  for (const [k, v] of Object.entries(f) as Array<[string, string]>) if (v !== '') q.set(k, v);
   return q.toString();
 }
 

@@ -12,7 +12,7 @@ export const PRIORITY_COLOURS: Record<string, string> = {
 };
 
 function chartData(c: Counts): uPlot.AlignedData {
-  const n = c.series[PRIORITIES[0]!]?.length ?? 0;
+  const n = c.series[PRIORITIES[0]]?.length ?? 0;
   const xs = Array.from({ length: n }, (_, i) => c.start / 1000 + i * c.step);
   return [xs, ...PRIORITIES.map((p) => c.series[p] ?? new Array<number>(n).fill(0))];
 }

@@ -3,6 +3,7 @@
 // tokens a second, at most `max_burst`) has a token, the `actions` run: `log` a line, `alert`
 // "Falco internal: syscall event drop" with Falco's n_* fields (as strings, as Falco writes them),
 // `exit`. Read from the agent's metrics registry, so it runs beside any source.
+import { shown } from '../config/config.js';
 import { ConfigError } from '../config/overrides.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Alert } from '../outputs/alert.js';
@@ -31,7 +32,7 @@ export function dropSettings(raw: Record<string, unknown>): DropSettings {
   if (typeof s !== 'object' || Array.isArray(s)) throw new ConfigError("configuration key 'syscall_event_drops' must be a map");
   const num = (k: string, d: number, min: number, max: number): number => {
     const v = s[k] ?? d;
-    if (typeof v !== 'number' || !(v >= min && v <= max)) throw new ConfigError(`configuration key 'syscall_event_drops.${k}' must be a number from ${min} to ${max}, got '${String(v)}'`);
+    if (typeof v !== 'number' || !(v >= min && v <= max)) throw new ConfigError(`configuration key 'syscall_event_drops.${k}' must be a number from ${min} to ${max}, got '${shown(v)}'`);
     return v;
   };
   const actions = (s.actions ?? ['log', 'alert']) as unknown;

@@ -3,6 +3,7 @@
 // `output_file`; with `resource_utilization_enabled`, the process's CPU and memory are also
 // Prometheus gauges under Falco's names. Everything is read from the agent's metrics registry.
 import { appendFileSync } from 'node:fs';
+import { shown } from '../config/config.js';
 import { ConfigError } from '../config/overrides.js';
 import type { JsonValue } from '../filter/output-format.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -39,10 +40,10 @@ export function metricsSettings(raw: Record<string, unknown>): MetricsSettings {
   const s = (raw.metrics ?? {}) as Record<string, unknown>;
   const flag = (k: string, d: boolean): boolean => {
     const v = s[k] ?? d;
-    if (typeof v !== 'boolean') throw new ConfigError(`configuration key 'metrics.${k}' must be true or false, got '${String(v)}'`);
+    if (typeof v !== 'boolean') throw new ConfigError(`configuration key 'metrics.${k}' must be true or false, got '${shown(v)}'`);
     return v;
   };
-  const interval = String(s.interval ?? '1h');
+  const interval = shown(s.interval ?? '1h');
   const ms = parseInterval(interval);
   if (ms === undefined || ms < 100) throw new ConfigError(`configuration key 'metrics.interval' must be a duration of at least 100ms such as 15m or 1h, got '${interval}'`);
   const file = s.output_file;

@@ -46,7 +46,7 @@ s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); s.bind(sys.argv[1]); print('u
 f=open(sys.argv[2],'ab',0)
 while True: f.write(s.recv(65536)+b'\\n')`, sock, out], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.after(() => daemon.kill());
-  await new Promise((r) => daemon.stdout!.once('data', r));
+  await new Promise((r) => daemon.stdout.once('data', r));
   const l = new Logger({ level: 'info', stderr: false, syslog: true, syslogSocket: sock }, () => undefined);
   l.warning('reload failed: rules.yaml:3:5');
   l.debug('not sent');

@@ -4,6 +4,7 @@
 // long-lived util-linux `logger --prio-prefix` process: Node has no unix datagram sockets.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { shown } from '../config/config.js';
 import { ConfigError } from '../config/overrides.js';
 
 export const LOG_LEVELS = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'info', 'debug'] as const;
@@ -22,12 +23,12 @@ export interface LoggerSettings {
 export function loggerSettings(raw: Record<string, unknown>): LoggerSettings {
   const level = raw.log_level ?? 'info';
   if (typeof level !== 'string' || !LOG_LEVELS.includes(level.toLowerCase() as LogLevel)) {
-    throw new ConfigError(`configuration key 'log_level' must be one of ${LOG_LEVELS.join(', ')}, got '${String(level)}'`);
+    throw new ConfigError(`configuration key 'log_level' must be one of ${LOG_LEVELS.join(', ')}, got '${shown(level)}'`);
   }
   const flag = (key: string, dflt: boolean): boolean => {
     const v = raw[key];
     if (v === undefined) return dflt;
-    if (typeof v !== 'boolean') throw new ConfigError(`configuration key '${key}' must be true or false, got '${String(v)}'`);
+    if (typeof v !== 'boolean') throw new ConfigError(`configuration key '${key}' must be true or false, got '${shown(v)}'`);
     return v;
   };
   return { level: level.toLowerCase() as LogLevel, stderr: flag('log_stderr', true), syslog: flag('log_syslog', existsSync('/dev/log')) };

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { readConfigFile, resolveConfig, type Config } from './config.js';
+import { readConfigFile, resolveConfig, shown, type Config } from './config.js';
 import { applyOverride, ConfigError } from './overrides.js';
 
 export type MergeStrategy = 'append' | 'override' | 'add-only';
@@ -38,7 +38,7 @@ export function configFileEntries(raw: Record<string, unknown>, where: string): 
     if (typeof e === 'object' && e !== null && typeof (e as { path?: unknown }).path === 'string') {
       const s = (e as { strategy?: unknown }).strategy ?? 'append';
       if (!STRATEGIES.includes(s as MergeStrategy)) {
-        throw new ConfigError(`${where}: config_files[${i}].strategy must be one of ${STRATEGIES.join(', ')}, got '${String(s)}'`);
+        throw new ConfigError(`${where}: config_files[${i}].strategy must be one of ${STRATEGIES.join(', ')}, got '${shown(s)}'`);
       }
       return { path: (e as { path: string }).path, strategy: s as MergeStrategy };
     }
@@ -54,7 +54,7 @@ export function mergeConfig(into: Record<string, unknown>, add: Record<string, u
     if (strategy === 'add-only') {
       if (cur === undefined) into[key] = value;
     } else if (strategy === 'append' && Array.isArray(value)) {
-      into[key] = Array.isArray(cur) ? [...(cur as unknown[]), ...value] : [...value];
+      into[key] = Array.isArray(cur) ? [...(cur as unknown[]), ...(value as unknown[])] : [...(value as unknown[])];
     } else {
       into[key] = value;
     }

@@ -2,6 +2,7 @@
 // prometheus_metrics_enabled, ssl_enabled, ssl_certificate) and Saker's additions (api_token,
 // alerts_capacity), read from the configuration's raw object into typed settings. Saker binds
 // 127.0.0.1 unless told otherwise (Falco binds 0.0.0.0) so the API is never open by accident.
+import { shown } from '../config/config.js';
 import { ConfigError } from '../config/overrides.js';
 
 export interface WebserverSettings {
@@ -31,7 +32,7 @@ function flag(s: Record<string, unknown>, where: string, key: string, dflt: bool
   const v = s[key];
   if (v === undefined) return dflt;
   if (typeof v === 'boolean') return v;
-  throw new ConfigError(`configuration key '${where}.${key}' must be true or false, got '${String(v)}'`);
+  throw new ConfigError(`configuration key '${where}.${key}' must be true or false, got '${shown(v)}'`);
 }
 
 function text(s: Record<string, unknown>, where: string, key: string, dflt: string): string {
@@ -46,7 +47,7 @@ function integer(s: Record<string, unknown>, where: string, key: string, dflt: n
   if (v === undefined) return dflt;
   const n = typeof v === 'string' ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`configuration key '${where}.${key}' must be an integer from ${min} to ${max}, got '${String(v)}'`);
+    throw new ConfigError(`configuration key '${where}.${key}' must be an integer from ${min} to ${max}, got '${shown(v)}'`);
   }
   return n;
 }

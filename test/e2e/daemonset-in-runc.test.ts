@@ -81,30 +81,31 @@ test('the agent in a runc container set up as the DaemonSet raises the seed dete
   const id = `saker-agent-${randomBytes(6).toString('hex')}`;
   const alerts: JsonAlert[] = [];
   const stderr: string[] = [];
-  let agent: ChildProcess | undefined;
-  let other: RuncContainer | undefined;
+  // What the test started, for the cleanup whatever happens.
+  const started: { agent?: ChildProcess; other?: RuncContainer } = {};
   t.after(() => {
-    agent?.kill('SIGKILL');
+    started.agent?.kill('SIGKILL');
     spawnSync('runc', ['delete', '-f', id], { stdio: 'ignore' });
-    other?.destroy();
+    started.other?.destroy();
     rmSync(dir, { recursive: true, force: true });
   });
   const { caps, lacking } = daemonSetCaps();
   if (lacking.length) t.diagnostic(`this machine's bounding set lacks ${lacking.join(', ')}: the agent runs without it`);
   const bundle = agentBundle(dir, caps);
-  agent = spawn('runc', ['run', '--bundle', bundle, id], { stdio: ['ignore', 'pipe', 'pipe'] });
-  createInterface({ input: agent.stdout! }).on('line', (l) => {
+  const agent = spawn('runc', ['run', '--bundle', bundle, id], { stdio: ['ignore', 'pipe', 'pipe'] });
+  started.agent = agent;
+  createInterface({ input: agent.stdout }).on('line', (l) => {
     try {
       alerts.push(JSON.parse(l) as JsonAlert);
     } catch {
       stderr.push(`(stdout) ${l}`);
     }
   });
-  createInterface({ input: agent.stderr! }).on('line', (l) => stderr.push(l));
+  createInterface({ input: agent.stderr }).on('line', (l) => stderr.push(l));
   const waitFor = async (what: string, pred: () => boolean, ms: number) => {
     const deadline = Date.now() + ms;
     while (!pred()) {
-      if (agent!.exitCode !== null) assert.fail(`the agent container exited (${agent!.exitCode}) before ${what}:\n${stderr.join('\n')}`);
+      if (agent.exitCode !== null) assert.fail(`the agent container exited (${agent.exitCode}) before ${what}:\n${stderr.join('\n')}`);
       if (Date.now() > deadline) assert.fail(`${what} not within ${ms} ms:\n${stderr.join('\n')}`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -122,13 +123,14 @@ test('the agent in a runc container set up as the DaemonSet raises the seed dete
   assert.equal(h.output_fields['user.name'], 'root', 'the host user, from /host/etc/passwd');
   assert.equal(h.hostname, 'e2e-node', 'FALCO_HOSTNAME names the node');
 
-  other = RuncContainer.start();
+  const other = RuncContainer.start();
+  started.other = other;
   other.exec(['cat', '/etc/shadow']);
-  await waitFor('the container alert', () => alerts.some((a) => a.rule === 'Read of sensitive file' && a.output_fields['container.id'] === other!.shortId), 15_000);
+  await waitFor('the container alert', () => alerts.some((a) => a.rule === 'Read of sensitive file' && a.output_fields['container.id'] === other.shortId), 15_000);
   other.exec(['sh', '-c', 'true']);
-  await waitFor('a shell in the other container', () => alerts.some((a) => a.rule === 'Shell spawned in a container' && a.output_fields['container.id'] === other!.shortId), 15_000);
+  await waitFor('a shell in the other container', () => alerts.some((a) => a.rule === 'Shell spawned in a container' && a.output_fields['container.id'] === other.shortId), 15_000);
   assert.ok(!alerts.some((a) => a.output_fields['container.id'] === id.slice(0, 12) && a.rule !== 'Read of sensitive file'), 'the agent does not report itself');
   spawnSync('runc', ['kill', id, 'TERM']);
-  await waitFor('exit', () => agent!.exitCode !== null, 10_000);
+  await waitFor('exit', () => agent.exitCode !== null, 10_000);
   assert.equal(agent.exitCode, 0, stderr.join('\n'));
 });
