@@ -6,6 +6,7 @@
 //     (capture/scap without the sensor client, agent/inspect without YAML and prom-client);
 //  3. imports run one way, down the layers (each line may import the ones below it):
 //       cli, server                      commands and HTTP on top (cli may start the server)
+//       generate                         the self-test event generator (safe actions; imports nothing of src)
 //       agent                            a running agent and the one-shot pipelines
 //       outputs                          alert formats, writers, destinations
 //       filter, rules, policy            conditions; rules files; TracingPolicies
@@ -34,7 +35,8 @@ const LAYERS = {
   outputs: ['events', 'capture', 'metrics', 'config', 'state', 'filter', 'rules', 'policy'],
   agent: ['events', 'capture', 'metrics', 'config', 'state', 'runtimes', 'filter', 'rules', 'policy', 'outputs'],
   server: ['events', 'capture', 'metrics', 'config', 'state', 'runtimes', 'filter', 'rules', 'policy', 'outputs', 'agent'],
-  cli: ['events', 'capture', 'metrics', 'config', 'state', 'runtimes', 'filter', 'rules', 'policy', 'outputs', 'agent', 'server'],
+  generate: [],
+  cli: ['events', 'capture', 'metrics', 'config', 'state', 'runtimes', 'filter', 'rules', 'policy', 'outputs', 'agent', 'server', 'generate'],
 };
 
 const layerRules = Object.entries(LAYERS).map(([folder, below]) => ({

@@ -17,7 +17,7 @@ const vm = require('node:vm');
 const root = join(__dirname, '..');
 const bundle = join(root, 'dist', 'bundle', 'saker.cjs');
 const compiled = join(root, 'dist', 'cli', 'main.js');
-const COMMANDS = new Set(['run', 'replay', 'capture', 'validate', 'list', 'fields', 'inspect']);
+const COMMANDS = new Set(['run', 'replay', 'capture', 'validate', 'list', 'fields', 'inspect', 'generate']);
 
 if (existsSync(bundle)) runBundle(bundle);
 else if (existsSync(compiled)) import(pathToFileURL(compiled).href);

@@ -18,7 +18,7 @@ import { Metrics } from '../metrics/index.js';
 import { createOutputs, type Outputs } from '../outputs/index.js';
 import type { Alert } from '../outputs/index.js';
 import { internalAlert } from '../outputs/index.js';
-import { formatPriority } from '../rules/index.js';
+import { formatPriority, parsePriority } from '../rules/index.js';
 import type { LoadedRules, Ruleset } from '../rules/index.js';
 import { loadScapTables } from '../state/index.js';
 import { State, type StateOptions } from '../state/index.js';
@@ -54,6 +54,9 @@ export interface AgentOptions {
   state?: StateOptions;
   /** Live: how often the kernel counters are read and new drops reported (default 10 s). */
   dropCheckMs?: number;
+  /** Re-reads the configuration at each reload (Falco's full reload on SIGHUP or a changed
+   *  file); throws ConfigError on a bad file, which keeps the running configuration. */
+  reloadConfig?: () => Config;
   /** Live: restart the sensor when it dies, waiting initialDelayMs, doubling up to maxDelayMs
    *  (default 500 ms .. 30 s, attempts unlimited); false to end the agent instead. */
   restart?: { initialDelayMs?: number; maxDelayMs?: number; maxAttempts?: number } | false;
@@ -86,8 +89,9 @@ export class Agent implements AgentHandle {
   private src: EventSource;
   /** Live: the container runtimes' APIs feeding the state's containers (none when the caller set a lookup). */
   readonly runtimes: ContainerRuntimes | undefined;
-  private readonly cfg: Config;
-  private readonly paths: string[];
+  private cfg: Config;
+  private paths: string[];
+  private reloadFailures = 0;
   private readonly log: (message: string) => void;
   private readonly outputs: Outputs;
   private engine: Engine | undefined;
@@ -361,13 +365,20 @@ export class Agent implements AgentHandle {
   private async doReload(): Promise<ReloadOutcome> {
     const at = Date.now();
     const fail = (error: string): ReloadOutcome => {
+      this.reloadFailures++;
       this.lastReload = { at, ok: false, error, enabledRules: this.loaded?.ruleset.enabledCount ?? 0 };
       this.log(`reload failed, keeping the previous rules:\n${error}`);
       return this.lastReload;
     };
     let next;
+    let cfg = this.cfg;
+    let paths = this.paths;
     try {
-      next = await loadRunnableRules(this.cfg, this.paths);
+      if (this.opts.reloadConfig) {
+        cfg = this.opts.reloadConfig();
+        paths = rulesPaths(cfg, this.opts.rules);
+      }
+      next = await loadRunnableRules(cfg, paths);
     } catch (e) {
       return fail((e as Error).message);
     }
@@ -375,11 +386,13 @@ export class Agent implements AgentHandle {
     if (this.policy && this.phase === 'running') await this.policy.reload();
     if (this.source instanceof LiveSource && this.phase === 'running') {
       try {
-        await this.source.setSyscalls(this.syscallSet(next.loaded.ruleset));
+        await this.source.setSyscalls(this.syscallSet(next.loaded.ruleset, cfg));
       } catch (e) {
         return fail(`the sensor did not take the new syscall set: ${(e as Error).message}`);
       }
     }
+    this.cfg = cfg;
+    this.paths = paths;
     this.install(next.loaded);
     this.lastReload = { at, ok: true, enabledRules: next.loaded.ruleset.enabledCount };
     this.log(`reloaded: ${next.loaded.ruleset.enabledCount} enabled rules`);
@@ -411,6 +424,17 @@ export class Agent implements AgentHandle {
     }));
   }
 
+  /** An alert of the agent's own (Falco's internal source: drop reports, metrics snapshots),
+   *  delivered like a rule's: to the outputs and to every onAlert listener. */
+  raiseInternal(alert: Alert): void {
+    this.deliver(alert);
+  }
+
+  /** The rules files currently loaded (what watch_config_files watches besides the configuration). */
+  get rulesPaths(): readonly string[] {
+    return this.paths;
+  }
+
   onAlert(listener: (alert: Alert) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -423,10 +447,10 @@ export class Agent implements AgentHandle {
 
   /** Syscalls to capture: what enabled rules can match, plus what state tracking needs (as
    *  `base_syscalls` says); what the selection leaves out is logged. */
-  private syscallSet(ruleset: Ruleset<EventContext>): string[] {
+  private syscallSet(ruleset: Ruleset<EventContext>, cfg: Config = this.cfg): string[] {
     const coverage = liveCoverage(ruleset);
     for (const w of coverage.warnings) this.log(`warning: ${w}`);
-    const s = selectSyscalls(coverage.eventTypes, this.cfg.baseSyscalls);
+    const s = selectSyscalls(coverage.eventTypes, cfg.baseSyscalls);
     if (s.invalid.length > 0) this.log(`base_syscalls.custom_set: not syscalls the sensor captures, ignored: ${s.invalid.join(', ')}`);
     if (s.removedFromRules.length > 0) {
       this.log(`base_syscalls.custom_set removes syscalls the rules match, so those rules cannot fire on them: ${s.removedFromRules.join(', ')}`);
@@ -488,10 +512,10 @@ export class Agent implements AgentHandle {
     m.counter<'rule_name' | 'priority' | 'source'>({
       name: 'falcosecurity_falco_rules_matches_total', help: 'https://falco.org/docs/metrics/ Alerts by rule.',
       labelNames: ['rule_name', 'priority', 'source'],
-      read: () => this.rules().filter((r) => r.hits > 0).map((r) => ({ labels: { rule_name: r.name, priority: r.priority, source: r.source }, value: r.hits })),
+      read: () => this.rules().filter((r) => r.hits > 0).map((r) => ({ labels: { rule_name: r.name, priority: String(parsePriority(r.priority) ?? r.priority), source: r.source }, value: r.hits })),
     });
     m.gauge({ name: 'falcosecurity_falco_reload_timestamp_nanoseconds', help: 'https://falco.org/docs/metrics/ When the rules were last reloaded.', read: () => (this.lastReload?.ok ? this.lastReload.at * 1e6 : 0) });
-    m.counter({ name: 'saker_reload_failures_total', help: 'Reloads that failed (the previous rules kept running).', read: () => (this.lastReload && !this.lastReload.ok ? 1 : 0) });
+    m.counter({ name: 'saker_reload_failures_total', help: 'Reloads that failed (the previous rules kept running).', read: () => this.reloadFailures });
     m.gauge({ name: 'falcosecurity_falco_start_timestamp_nanoseconds', help: 'https://falco.org/docs/metrics/ When capture started.', read: () => this.startedAt * 1e6 });
     m.gauge<'version'>({ name: 'falcosecurity_falco_version_info', help: 'https://falco.org/docs/metrics/ Saker version.', labelNames: ['version'], read: () => [{ labels: { version: SAKER_VERSION }, value: 1 }] });
     m.gauge<'file_name' | 'sha256'>({

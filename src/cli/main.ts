@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   fields: { load: async () => (await import('./commands/fields.js')).fieldsCommand, summary: 'List the fields conditions and outputs can use' },
   inspect: { load: async () => (await import('./commands/inspect.js')).inspectCommand, summary: 'Print or filter the events of a .scap capture (like sysdig -r)' },
   events: { load: async () => (await import('./commands/events.js')).eventsCommand, summary: 'Print Tetragon JSON events in Tetragon\'s compact form' },
+  generate: { load: async () => (await import('./commands/generate.js')).generateCommand, summary: 'Run safe actions that trigger the built-in rules (check a deployment)' },
 };
 
 function help(): string {

@@ -55,7 +55,7 @@ function bool(raw: Record<string, unknown>, path: string, dflt: boolean): boolea
 }
 
 /** A configuration value as an error shows it: a scalar as written, a list or map as JSON. */
-function shown(v: unknown): string {
+export function shown(v: unknown): string {
   return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
 }
 

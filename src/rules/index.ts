@@ -12,3 +12,5 @@ export type { CompiledRule, ExtraOutputFormat } from './rule-compiler.js';
 export { NO_EVTTYPE_THRESHOLD } from './rule-compiler.js';
 export { formatPriority } from './priority.js';
 export { compareVersions, parseVersion } from './version.js';
+export { Priority, parsePriority, PRIORITY_NAMES } from './priority.js';
+export { ENGINE_VERSION, formatVersion } from './version.js';

@@ -10,3 +10,4 @@ export { State, type StateOptions } from './state.js';
 export { type EventContext } from './types.js';
 export { newContainerInfo, RUNC_ID, type CgroupMatch, type QuickContainerLookup, type ContainerRegistry } from './containers.js';
 export { type ContainerInfo } from './types.js';
+export { hostPaths, hostPidOf } from './host-root.js';

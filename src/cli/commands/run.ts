@@ -1,15 +1,17 @@
 // saker run: live detection. A shell around the Agent: configuration and options in, signals to
 // stop and reload, the exit line out. Alerts go to the outputs (stdout by default).
-// SIGINT/SIGTERM stop cleanly (exit 0); SIGHUP reloads the rules, keeping the old ones on error;
-// SIGUSR1 reopens file outputs and restarts program outputs (log rotation), as Falco does.
+// SIGINT/SIGTERM stop cleanly (exit 0); SIGHUP reloads configuration, rules and policies, keeping
+// the old ones on error; SIGUSR1 reopens file outputs and restarts program outputs (log rotation),
+// as Falco does.
 import { Agent, RulesLoadError } from '../../agent/index.js';
 import { checkCanStart, SensorError } from '../../capture/live/index.js';
-import { loadConfig, type Config } from '../../config/index.js';
-import { EventExporter, ExportFilterError, parseFilters } from '../../policy/index.js';
-import { exportNodeName, PolicyLoadError } from '../../policy/index.js';
+import { loadLayeredConfig, type Config, type LayeredConfig } from '../../config/index.js';
+import { EventExporter, ExportFilterError, exportNodeName, parseFilters, PolicyLoadError } from '../../policy/index.js';
+import { hostPaths, hostPidOf } from '../../state/index.js';
 import { COMMON_OPTIONS, parse, UsageError } from '../args.js';
 import { lifecycle } from '../lifecycle.js';
-import { log } from '../log.js';
+import { Logger, loggerSettings } from '../logger.js';
+import { levelOf, operate, startServer, type Operations } from '../operate.js';
 
 export const RUN_HELP = `Usage: saker run [-r FILE|DIR]... [-c CONFIG] [-o key=value]... [--duration S] [--dry-run]
                  [--policy FILE|DIR]... [--export FILE|-] [--export-allowlist JSON] [--export-denylist JSON]
@@ -30,32 +32,36 @@ A line containing "ready" is written to stderr once capture is live.
                  namespace, pod_regex, policy_names, pid, ...); config keys export_allowlist/denylist
   --export-rate-limit N
                  at most N exported events per minute (-1 unlimited); config key export_rate_limit
-Signals: SIGINT/SIGTERM flush and exit 0; SIGHUP reloads the rules (a bad file keeps the old rules)
-and the policies (without restarting the sensor; a policy file with errors keeps its old policies);
-SIGUSR1 reopens file_output's file and restarts program_output's program (log rotation).
+Signals: SIGINT/SIGTERM flush and exit 0; SIGHUP reloads configuration, rules and policies (a bad
+file keeps the old ones running; policies change without restarting the sensor); SIGUSR1 reopens
+file_output's file and restarts program_output's program (log rotation).
+Configuration as Falco's falco.yaml: config_files (default: config.d beside the -c file) merged
+in, watch_config_files (default true) reloads on a changed configuration or rules file,
+log_level/log_stderr/log_syslog, webserver.* (health on /healthz, /versions, /metrics with
+metrics.enabled and webserver.prometheus_metrics_enabled, the API and web UI; 127.0.0.1:8765 by
+default, a bearer token — webserver.api_token or SAKER_API_TOKEN — when bound elsewhere),
+metrics.* (snapshots) and syscall_event_drops.*. HOST_ROOT (e.g. /host in a container) prefixes
+the host's /proc, /etc and runtime sockets.
 `;
 
 export async function runCommand(argv: string[]): Promise<number> {
   // A SIGHUP that arrives while the agent starts must not kill it (Node's default): it is
   // remembered and applied as a reload once the agent runs.
-  let agent: Agent | undefined;
+  let ops: Operations | undefined;
   let hupWhileStarting = false;
   const onHup = () => {
-    if (agent?.status().phase === 'running') void agent.reload();
+    if (ops) void ops.reload();
     else hupWhileStarting = true;
   };
-  const onUsr1 = () => agent?.reopenOutputs();
   process.on('SIGHUP', onHup);
-  process.on('SIGUSR1', onUsr1);
   try {
-    return await run(argv, (a) => (agent = a), () => hupWhileStarting);
+    return await run(argv, (o) => (ops = o), () => hupWhileStarting);
   } finally {
     process.off('SIGHUP', onHup);
-    process.off('SIGUSR1', onUsr1);
   }
 }
 
-async function run(argv: string[], created: (a: Agent) => void, hupWhileStarting: () => boolean): Promise<number> {
+async function run(argv: string[], operating: (o: Operations) => void, hupWhileStarting: () => boolean): Promise<number> {
   const { values } = parse(argv, {
     ...COMMON_OPTIONS, duration: { type: 'string' }, 'dry-run': { type: 'boolean' }, policy: { type: 'string', multiple: true },
     export: { type: 'string' }, 'export-allowlist': { type: 'string' }, 'export-denylist': { type: 'string' }, 'export-rate-limit': { type: 'string' },
@@ -67,10 +73,24 @@ async function run(argv: string[], created: (a: Agent) => void, hupWhileStarting
   const duration = values.duration === undefined ? 0 : Number(values.duration);
   if (!(duration >= 0)) throw new UsageError(`--duration must be a number of seconds, got '${values.duration}'`);
 
-  const config = loadConfig({ file: values.config, overrides: values.option });
-  const exporter = makeExporter(config, values);
-  const agent = new Agent({ config, rules: values.rules, source: { live: {} }, log, policies: values.policy, exporter });
-  created(agent);
+  let layered: LayeredConfig = loadLayeredConfig({ file: values.config, overrides: values.option });
+  const logger = new Logger(loggerSettings(layered.config.raw));
+  const log = (m: string) => logger.log(levelOf(m), m);
+  const host = hostPaths();
+  const live = host.hostRoot === '' ? {} : { ignorePids: [hostPidOf(process.pid, host.procRoot)] };
+  const exporter = makeExporter(layered.config, values);
+  const agent = new Agent({
+    config: layered.config, rules: values.rules, log, dropCheckMs: 1000, policies: values.policy, exporter,
+    source: { live },
+    state: { procRoot: host.procRoot, hostRoot: host.etcRoot, containerdState: host.containerdState, runcRoots: host.runcRoots },
+    // A full reload re-reads every configuration file; the layers it read are kept for the watcher.
+    reloadConfig: () => {
+      const next = loadLayeredConfig({ file: values.config, overrides: values.option });
+      layered = next;
+      return next.config;
+    },
+  });
+  let server: Awaited<ReturnType<typeof startServer>>;
   try {
     const plan = await agent.prepare();
     log(`loaded ${plan.enabledRules} enabled rules from ${plan.paths.join(', ')}`);
@@ -79,8 +99,10 @@ async function run(argv: string[], created: (a: Agent) => void, hupWhileStarting
       return 0;
     }
     checkCanStart(); // not built / not root: a SensorError, reported by main
+    server = await startServer(agent, layered, logger);
     await agent.start();
   } catch (e) {
+    await server?.stop();
     if (e instanceof RulesLoadError || e instanceof PolicyLoadError) {
       process.stderr.write(`${e.message}\n`);
       return 1;
@@ -91,11 +113,15 @@ async function run(argv: string[], created: (a: Agent) => void, hupWhileStarting
     }
     throw e;
   }
-  if (hupWhileStarting()) void agent.reload();
+  const ops = operate({ agent, logger, current: () => layered, exit: (code) => life.stop(code) }, server);
+  operating(ops);
+  if (hupWhileStarting()) void ops.reload();
 
   const life = lifecycle(async () => {
+    await ops.stop();
     const s = await agent.stop();
     log(`stopped: ${s.events} events, ${s.alerts} alerts, ${s.drops} dropped`);
+    logger.close();
   }, duration);
   agent.ended.catch((err: Error) => {
     log(`sensor failed: ${err.message}`);

@@ -1,0 +1,58 @@
+// A throwaway runc container for the generator's container actions: a busybox root filesystem
+// (Debian's busybox-static, one link per applet) under an overlay in a temporary directory, its
+// own namespaces (network too: only loopback), run in the foreground and removed afterwards.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BUSYBOX = '/bin/busybox';
+
+/** Why a container cannot be run here, or undefined. */
+export function containerUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'container actions need root (runc)';
+  if (spawnSync('runc', ['--version']).status !== 0) return 'container actions need runc (apt-get install runc)';
+  if (!existsSync(BUSYBOX)) return 'container actions need busybox-static for the container root filesystem';
+  return undefined;
+}
+
+/** Runs `args` as the process of a new container; returns its 12-character container id. */
+export function runInContainer(args: readonly string[], timeoutMs = 20_000): { id: string; status: number | null; output: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'saker-generate-'));
+  const lower = join(dir, 'lower');
+  const upper = join(dir, 'upper');
+  const work = join(dir, 'work');
+  const bundle = join(dir, 'bundle');
+  const rootfs = join(bundle, 'rootfs');
+  const id = randomBytes(32).toString('hex');
+  let mounted = false;
+  try {
+    for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root']) mkdirSync(join(lower, d), { recursive: true });
+    chmodSync(join(lower, 'tmp'), 0o1777);
+    copyFileSync(BUSYBOX, join(lower, 'bin', 'busybox'));
+    chmodSync(join(lower, 'bin', 'busybox'), 0o755);
+    for (const rel of execFileSync(BUSYBOX, ['--list-full'], { encoding: 'utf8' }).split('\n')) {
+      if (rel !== '' && rel !== 'bin/busybox' && !existsSync(join(lower, rel))) symlinkSync('/bin/busybox', join(lower, rel));
+    }
+    writeFileSync(join(lower, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+    writeFileSync(join(lower, 'etc/group'), 'root:x:0:\n');
+    for (const d of [upper, work, rootfs]) mkdirSync(d, { recursive: true });
+    execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, rootfs]);
+    mounted = true;
+    execFileSync('runc', ['spec'], { cwd: bundle });
+    const specPath = join(bundle, 'config.json');
+    const spec = JSON.parse(readFileSync(specPath, 'utf8')) as { process: { terminal: boolean; args: string[] }; root: unknown; hostname: string };
+    spec.process.terminal = false;
+    spec.process.args = [...args];
+    spec.root = { path: 'rootfs', readonly: false };
+    spec.hostname = 'saker-generate';
+    writeFileSync(specPath, JSON.stringify(spec));
+    const r = spawnSync('runc', ['run', '--bundle', bundle, id], { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
+    return { id: id.slice(0, 12), status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+  } finally {
+    spawnSync('runc', ['delete', '-f', id], { stdio: 'ignore' });
+    if (mounted) spawnSync('umount', ['-l', rootfs], { stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
