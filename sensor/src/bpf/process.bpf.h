@@ -140,7 +140,10 @@ static __always_inline void emit_exec(struct task_struct *t, long res, bool ok, 
 	put_file_path(r, exe);
 	put_s64(r, task_pgid(t));
 	put_u32(r, task_egid(t));
-	if (!at) {
+	/* execve's last parameter. Tested on the record, not on `at`: with `at` dead after rec_begin
+	 * the verifier merges the execve and execveat paths of sched_process_exec instead of walking
+	 * this whole function twice. */
+	if (r->nparams == 31) {
 		if (ok)
 			put_kstr(r, kfilename, STR_MAX);
 		else

@@ -384,7 +384,8 @@ test('the blind-spot syscalls are decoded with their table layout and values', a
   const pid = Number(out.get('pid')![0]);
   // from the exerciser's first line on (before it: exec and libc loading)
   const start = one(events, 'first line', (e) => e.tid === pid && e.name === 'write' && String(e.p.data).startsWith('pid ')).num;
-  const mine = events.filter((e) => (e.tid === pid || e.tid === pid + 1) && e.num > start);
+  const child = Number(out.get('setsid')![0]); // setsid returns the forked child's pid
+  const mine = events.filter((e) => (e.tid === pid || e.tid === child) && e.num > start);
   const byName = (name: string): Snap[] => mine.filter((e) => e.name === name);
   for (const [name, values] of out) {
     if (!DECODED_SYSCALLS.includes(name) || name === 'write' || name === 'read') continue;
