@@ -12,10 +12,10 @@ const FILE_FLAGS = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
 const DIR_FLAGS = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
 
 /** Default cap: far more than any real /etc/passwd, small enough to read in one go. */
-export const ETC_FILE_MAX_BYTES = 1 << 20;
+const ETC_FILE_MAX_BYTES = 1 << 20;
 
 /** Why a file was not read: absent or unreadable, not a regular file, over the cap. */
-export type EtcReadRefusal = 'missing' | 'not-regular' | 'too-big';
+type EtcReadRefusal = 'missing' | 'not-regular' | 'too-big';
 
 export interface EtcRead {
   text?: string;

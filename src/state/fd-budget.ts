@@ -6,7 +6,7 @@
 import type { Thread } from './threads.js';
 
 /** Default bound: about a million fds, some hundreds of MiB of state. */
-export const DEFAULT_MAX_FDS_TOTAL = 1 << 20;
+const DEFAULT_MAX_FDS_TOTAL = 1 << 20;
 
 export class FdBudget {
   /** Fds counted at the last recount, plus those added since. */

@@ -89,7 +89,7 @@ const { condition: conditionArb } = fc.letrec<{ condition: string }>((tie) => ({
   ),
 }));
 
-export const conditionTarget: FuzzTarget<string> = {
+const conditionTarget: FuzzTarget<string> = {
   name: 'condition parser + compiler',
   arbitrary: fc.oneof(
     conditionArb,
@@ -120,7 +120,7 @@ const yamlDoc: fc.Arbitrary<string> = fc.array(
   { maxLength: 6 },
 ).map((items) => items.map(([kind, props, v]) => `- ${kind}: ${v}\n${props.map(([k, pv]) => `  ${k}: ${pv}\n`).join('')}`).join(''));
 
-export const rulesTarget: FuzzTarget<string> = {
+const rulesTarget: FuzzTarget<string> = {
   name: 'rules loader',
   arbitrary: fc.oneof(
     yamlDoc,
@@ -142,7 +142,7 @@ const CONFIG_KEYS = ['json_output', 'priority', 'rule_matching', 'rules_files', 
   'rules_files[99999999]', 'outputs.rate', 'buffered_outputs', 'stdout_output.enabled', 'rules_file', 'a..b', '.a', 'a[', 'a[]]'];
 const CONFIG_VALUES = ['true', 'false', '1', '-5', 'x', '', 'null', '[1, 2]', '{a: 1}', '!close', 'warning', 'all', 'first', '1e400', 'a=b'];
 
-export const configTarget: FuzzTarget<string[]> = {
+const configTarget: FuzzTarget<string[]> = {
   name: 'configuration and -o overrides',
   arbitrary: fc.array(fc.oneof(
     fc.tuple(fc.constantFrom(...CONFIG_KEYS), fc.constantFrom(...CONFIG_VALUES)).map(([k, v]) => `${k}=${v}`),
@@ -165,7 +165,7 @@ export const configTarget: FuzzTarget<string[]> = {
 // --- .scap reader -----------------------------------------------------------------------------
 
 /** A small capture made by our own writer: section, tables, a few events of varied layouts. */
-export function seedCapture(): Buffer {
+function seedCapture(): Buffer {
   const chunks: Buffer[] = [];
   const sink = new Writable({ write(c: Buffer, _e, cb) { chunks.push(Buffer.from(c)); cb(); } });
   const w = new ScapWriter(sink);
@@ -188,7 +188,7 @@ export function seedCapture(): Buffer {
 }
 
 /** Records of a few layouts (fixed, strings, byte buffers, socket tuples) as the sensor sends them. */
-export function seedRecords(): Buffer[] {
+function seedRecords(): Buffer[] {
   const ev = (name: string, params: ParamValue[]) => encodeEvent({ ts: 1_700_000_000_000_000_000n, tid: 10, type: eventCode(name), params });
   return [
     ev('openat', [3, -100, '/etc/shadow', 1, 0, 0, 0]),
@@ -204,7 +204,7 @@ const captureSeeds = (() => {
   return () => (seeds ??= [seedCapture()]);
 })();
 
-export const scapTarget: FuzzTarget<Buffer> = {
+const scapTarget: FuzzTarget<Buffer> = {
   name: '.scap reader',
   arbitrary: fc.oneof(
     fc.constant(null).chain(() => mutantsOf(captureSeeds(), 12)),
@@ -233,7 +233,7 @@ const recordStream = (() => {
   return () => (s ??= Buffer.concat(seedRecords()));
 })();
 
-export const recordTarget: FuzzTarget<{ bytes: Buffer; cuts: number[] }> = {
+const recordTarget: FuzzTarget<{ bytes: Buffer; cuts: number[] }> = {
   name: 'sensor record decoder',
   arbitrary: fc.record({
     bytes: fc.oneof(

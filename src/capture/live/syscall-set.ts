@@ -27,7 +27,7 @@ export const SENSOR_SYSCALLS: readonly string[] = [
 
 /** Decoded too, but only captured when a rule names them: every process makes many of these
  *  (data I/O, memory mappings), and evt.buffer copies are the costliest records there are. */
-export const HIGH_VOLUME_SYSCALLS: readonly string[] = [
+const HIGH_VOLUME_SYSCALLS: readonly string[] = [
   'read', 'write', 'pread', 'pwrite', 'readv', 'writev', 'preadv', 'pwritev', 'mmap', 'mprotect',
 ];
 

@@ -49,7 +49,7 @@ export interface ScapReadLimits {
 
 /** Bounds that no real capture reaches, and that keep a crafted one (a 1 MiB gzip expands to a
  *  GiB) from costing more than a few hundred MiB. */
-export const DEFAULT_LIMITS: ScapReadLimits = {
+const DEFAULT_LIMITS: ScapReadLimits = {
   eventBlockBytes: 16 << 20,
   tableBlockBytes: 64 << 20,
   processes: 1 << 18,
