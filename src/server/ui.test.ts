@@ -10,7 +10,7 @@ import { webserverSettings } from './settings.js';
 import { TestAgent } from './test-agent.js';
 
 /** Polls until `read` returns `want` (the page updates asynchronously), else fails saying what it saw. */
-async function until<T>(read: () => Promise<T>, want: T, what: string, timeoutMs = 3000): Promise<void> {
+async function until<T>(read: () => Promise<T>, want: T, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let got = await read();
   while (got !== want) {
