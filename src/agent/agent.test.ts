@@ -20,7 +20,7 @@ const ev = (tid: number, name: string, params: ParamValue[]) => encodeEvent({ ts
 /** curl (200) reads 200 bytes from /etc/hosts and connects to 93.184.216.34:443. */
 async function capture(): Promise<string> {
   const file = join(dir, 'two-agents.scap');
-  const w = new ScapWriter(file);
+  const w = new ScapWriter(file, { overwrite: true }); // rewritten by each test
   const proc = (tid: number, comm: string, ptid: number) => ({
     tid, pid: tid, ptid, sid: tid, vpgid: tid, pgid: tid, comm, exe: comm, exepath: `/usr/bin/${comm}`, args: [], env: [],
     cwd: '/', fdlimit: 1024, flags: 0, uid: 0, gid: 0, vmSizeKb: 0, vmRssKb: 0, vmSwapKb: 0, pfMajor: 0n, pfMinor: 0n,

@@ -45,7 +45,7 @@ function firstParams(rec: Buffer, n: number): Buffer {
  */
 async function capture(name: string, gzip = false): Promise<string> {
   const file = join(dir, name);
-  const w = new ScapWriter(file, { gzip });
+  const w = new ScapWriter(file, { gzip, overwrite: true });
   w.writeTables({
     processes: [
       proc(1, 'systemd', { ptid: 0 }),
@@ -142,7 +142,7 @@ test('filter and format errors', () => {
 
 test('byte buffers are cut at 80 characters unless verbose', async () => {
   const f = join(dir, 'long.scap');
-  const w = new ScapWriter(f);
+  const w = new ScapWriter(f, { overwrite: true });
   w.writeTables({ processes: [proc(200, 'cat')], users: [], groups: [], interfaces: [] });
   w.writeEvent(ev(200, READ_X, [200, Buffer.alloc(200, 0x61), 3, 200]));
   await w.close();

@@ -102,7 +102,9 @@ test('a containerd container (ctr, no CRI) is found by its /<namespace>/<id> cgr
     assert.equal(info.podNamespace, 'shop');
     assert.equal(info.privileged, false);
     assert.ok(info.mounts.some((m) => m.dest === '/proc'));
-    // The container's root user was needed at bootstrap, which read the container's passwd.
+    // The container's root user was needed at bootstrap, which read the container's passwd (off
+    // the event loop).
+    await state.usersRead();
     assert.equal(state.user(0, 'web1')?.shell, '/bin/sh');
     assert.equal(state.user(65534, 'web1')?.name, 'nobody');
     assert.equal(state.user(65534, 'web1')?.home, '/', "the container's entry, not the host's");
