@@ -61,9 +61,20 @@ for (const { file, origin } of captures) {
   const alerts = text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as FalcoAlert);
   const counts: Record<string, number> = {};
   for (const a of alerts) counts[a.rule] = (counts[a.rule] ?? 0) + 1;
-  const ax: AlertFixture = { capture: basename(file), sha256: sha256(file), command: shown('falco-replay', rargs), counts, alerts };
+  const ax: AlertFixture = {
+    capture: basename(file), sha256: sha256(file), command: shown('falco-replay', rargs), counts, containerRules: containerRules(shared), alerts,
+  };
   writeFileSync(alertFixturePath(ax.capture), gzipSync(JSON.stringify(ax), { level: 9 }));
   process.stderr.write(`${ax.capture}: ${alerts.length} alerts, ${Object.keys(counts).length} rules (${UPSTREAM_RULES.join(', ')})\n`);
+}
+
+/** Rules whose compiled condition reads container.* / k8s.* fields, from Falco's rules inventory (-L). */
+function containerRules(sharedDir: string): string[] {
+  const out = execFileSync(bins.falcoReplay, falcoReplayArgs(join(CAPTURES_DIR, 'live-fields.scap.gz'), sharedDir, ['-L', '-o', 'json_output=true']), {
+    encoding: 'utf8', env, maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const inv = JSON.parse(out.slice(out.indexOf('{'))) as { rules: Array<{ info: { name: string }; details: { condition_fields: string[] } }> };
+  return inv.rules.filter((r) => r.details.condition_fields.some((f) => /^(container|k8s)\./.test(f))).map((r) => r.info.name).sort();
 }
 
 const versions = readFileSync(bins.versionsFile, 'utf8');

@@ -45,13 +45,6 @@ function withoutContainerValues(a: FalcoAlert): string {
   return text;
 }
 
-/** Rules whose condition reads container.* or k8s.* fields (after macros: saker list --json). */
-function containerRules(): Set<string> {
-  const out = execFileSync(process.execPath, [SAKER, 'list', '--json', ...UPSTREAM_RULES.flatMap((f) => ['-r', join(rulesDir!, f)])], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const list = JSON.parse(out) as Array<{ name: string; condition?: string; fields?: string[] }>;
-  return new Set(list.filter((r) => /\b(container|k8s)\.\w/.test(JSON.stringify(r)) || r.fields?.some(isContainerField)).map((r) => r.name));
-}
-
 const key = (a: FalcoAlert): string => `${a.time} ${a.rule}`;
 
 for (const name of fixtures) {
@@ -66,7 +59,7 @@ for (const name of fixtures) {
     const mine = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as FalcoAlert);
     const sakerIds = new Set(mine.map((a) => a.output_fields['container.id']).filter((id) => typeof id === 'string' && id !== 'host'));
     const hostInFalco = (a: FalcoAlert): boolean => !sakerIds.has(a.output_fields['container.id'] as string);
-    const inContainerRules = containerRules();
+    const inContainerRules = new Set(fx.containerRules);
 
     const theirs = new Map<string, FalcoAlert[]>();
     for (const a of fx.alerts) theirs.set(key(a), [...(theirs.get(key(a)) ?? []), a]);

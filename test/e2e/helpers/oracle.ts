@@ -89,6 +89,8 @@ export interface AlertFixture {
   command: string;
   /** Falco's summary: rule -> count. */
   counts: Record<string, number>;
+  /** Rules whose compiled condition reads container.* or k8s.* fields (Falco's `-L` inventory). */
+  containerRules: string[];
   alerts: FalcoAlert[];
 }
 
