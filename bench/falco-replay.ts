@@ -11,13 +11,14 @@
 // Needs root, a built sensor, gcc, ../shared/peers/falco-rules and the oracle; exits 0 with a
 // message otherwise.
 //   node --import tsx bench/falco-replay.ts [rounds]     (default 43000 rounds ≈ 800k events)
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedDir } from '../src/testing/shared.js';
 import { falcoReplayArgs, oracleBinaries, UPSTREAM_RULES } from './falco-oracle.js';
+import { buildMixedLoad, recordMixedLoad } from './mixed-capture.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const REPO = join(here, '..');
@@ -29,38 +30,6 @@ const devNull = openSync('/dev/null', 'w');
 function skip(why: string): never {
   console.log(`falco-replay: skipped (${why})`);
   process.exit(0);
-}
-
-function buildLoad(): string {
-  const src = join(here, 'mixed-load.c');
-  const out = join(here, 'build', 'mixed-load');
-  if (!existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs) {
-    mkdirSync(dirname(out), { recursive: true });
-    const r = spawnSync('gcc', ['-O2', '-Wall', '-o', out, src], { encoding: 'utf8' });
-    if (r.status !== 0) skip(`cannot build ${src}: ${r.stderr || r.error?.message}`);
-  }
-  return out;
-}
-
-/** Records the load with `saker capture`; returns the events written. */
-async function record(file: string, load: string, scratch: string): Promise<number> {
-  const cap = spawn(process.execPath, [SAKER, 'capture', '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    cap.stderr.setEncoding('utf8').on('data', (s: string) => {
-      log += s;
-      if (log.includes('ready')) resolve();
-    });
-    cap.once('exit', (code) => reject(new Error(`saker capture exited (${code}): ${log}`)));
-  });
-  const r = spawnSync(load, [String(ROUNDS), scratch], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('the load failed');
-  await new Promise((res) => setTimeout(res, 300));
-  cap.kill('SIGINT');
-  await new Promise((res) => cap.once('exit', res));
-  const m = /wrote (\d+) of \d+ events/.exec(log);
-  if (!m) throw new Error(`saker capture: ${log}`);
-  return Number(m[1]);
 }
 
 /** Best wall time (ms) of three runs, and the last run's stderr. */
@@ -86,11 +55,13 @@ const shared = sharedDir();
 if (!shared || !UPSTREAM_RULES.every((f) => existsSync(join(shared, 'peers/falco-rules', f)))) skip('../shared/peers/falco-rules is absent');
 const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: REPO, encoding: 'utf8' });
 if (build.status !== 0) throw new Error(`npm run build failed: ${build.stdout}${build.stderr}`);
-const load = buildLoad();
+const built = buildMixedLoad();
+if (typeof built !== 'string') skip(built.error);
+const load = built;
 const dir = mkdtempSync(join(tmpdir(), 'saker-bench-falco-'));
 const file = process.env.SAKER_BENCH_FILE ?? join(dir, 'live.scap');
 try {
-  const events = await record(file, load, dir);
+  const { events } = await recordMixedLoad(file, load, ROUNDS, dir);
   console.log(`capture: ${events} events, ${(statSync(file).size / 1e6).toFixed(0)} MB; filter for (c)/(d): ${FILTER}; load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   const ruleArgs = UPSTREAM_RULES.flatMap((f) => ['-r', join(shared, 'peers/falco-rules', f)]);
   // Falco prints its event-loop time with -v on stderr or stdout; stdout is discarded, so ask on stderr too.
