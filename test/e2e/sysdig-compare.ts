@@ -231,6 +231,8 @@ export interface Comparison {
   unexplained: string[];
   /** Exit events (evt.num) where a field differs, per field. */
   differs: Map<string, Set<number>>;
+  /** Each explained difference: event, field, the rule that explains it and Saker's value (checked against libs master). */
+  explainedAt: Array<{ num: number; field: string; rule: string; saker: string }>;
 }
 
 /**
@@ -245,7 +247,7 @@ export function compareFields(
   const lastEnter = new Map<string, EventRow>();
   const history = new Map<string, EventRow[]>();
   const earlier: EventRow[] = [];
-  const c: Comparison = { events: 0, equal: new Map(), explained: new Map(), unexplained: [], differs: new Map() };
+  const c: Comparison = { events: 0, equal: new Map(), explained: new Map(), unexplained: [], differs: new Map(), explainedAt: [] };
   for (const r of sd) {
     if (r.dir === '>') {
       const mine = skEnter.get(r.num);
@@ -276,8 +278,10 @@ export function compareFields(
       set.add(r.num);
       const pair: Pair = { num: r.num, field, sd: r, sk: s, enter, generic: generic.has(r.num), before, inProcess, earlier };
       const rule = rules.find((x) => (x.fields === 'any' || x.fields.includes(field)) && x.holds(pair));
-      if (rule) c.explained.set(rule.name, (c.explained.get(rule.name) ?? 0) + 1);
-      else c.unexplained.push(`${r.num} ${r.v['evt.type']} ${field}: sysdig '${r.v[field]}' saker '${s.v[field]}'`);
+      if (rule) {
+        c.explained.set(rule.name, (c.explained.get(rule.name) ?? 0) + 1);
+        c.explainedAt.push({ num: r.num, field, rule: rule.name, saker: s.v[field]! });
+      } else c.unexplained.push(`${r.num} ${r.v['evt.type']} ${field}: sysdig '${r.v[field]}' saker '${s.v[field]}'`);
     }
     for (const [k, list] of [[s.tid, before], [pkey, inProcess]] as const) {
       if (!history.has(k)) history.set(k, list as EventRow[]);
