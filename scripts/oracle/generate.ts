@@ -68,13 +68,14 @@ for (const { file, origin } of captures) {
   process.stderr.write(`${ax.capture}: ${alerts.length} alerts, ${Object.keys(counts).length} rules (${UPSTREAM_RULES.join(', ')})\n`);
 }
 
-/** Rules whose compiled condition reads container.* / k8s.* fields, from Falco's rules inventory (-L). */
+/** Rules whose compiled condition reads container-scoped fields (container.*, k8s.*, the user and group
+ *  names libs looks up per container), from Falco's rules inventory (-L). */
 function containerRules(sharedDir: string): string[] {
   const out = execFileSync(bins.falcoReplay, falcoReplayArgs(join(CAPTURES_DIR, 'live-fields.scap.gz'), sharedDir, ['-L', '-o', 'json_output=true']), {
     encoding: 'utf8', env, maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'],
   });
   const inv = JSON.parse(out.slice(out.indexOf('{'))) as { rules: Array<{ info: { name: string }; details: { condition_fields: string[] } }> };
-  return inv.rules.filter((r) => r.details.condition_fields.some((f) => /^(container|k8s)\./.test(f))).map((r) => r.info.name).sort();
+  return inv.rules.filter((r) => r.details.condition_fields.some((f) => /^(container|k8s)\.|^(user\.(name|homedir|shell|loginname)|group\.name)$/.test(f))).map((r) => r.info.name).sort();
 }
 
 const versions = readFileSync(bins.versionsFile, 'utf8');

@@ -89,7 +89,7 @@ export interface AlertFixture {
   command: string;
   /** Falco's summary: rule -> count. */
   counts: Record<string, number>;
-  /** Rules whose compiled condition reads container.* or k8s.* fields (Falco's `-L` inventory). */
+  /** Rules whose compiled condition reads container-scoped fields: container.*, k8s.*, user/group names (Falco's `-L` inventory). */
   containerRules: string[];
   alerts: FalcoAlert[];
 }
