@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
-  alertFixturePath, CAPTURES_DIR, fieldFixturePath, ORACLE_DIR, ORACLE_FIELDS, oracleFormat, parseOracleOutput, sha256,
+  alertFixturePath, CAPTURES_DIR, fieldFixturePath, ORACLE_DIR, ORACLE_FIELDS, ORACLE_FILTERS, oracleFormat, parseOracleOutput, sha256,
   type AlertFixture, type FalcoAlert, type FieldFixture, type OracleMeta,
 } from '../../test/e2e/helpers/oracle.js';
 import { falcoReplayArgs, oracleBinaries, UPSTREAM_RULES } from '../../bench/falco-oracle.js';
@@ -45,11 +45,12 @@ mkdirSync(join(ORACLE_DIR, 'fields'), { recursive: true });
 mkdirSync(join(ORACLE_DIR, 'alerts'), { recursive: true });
 const format = oracleFormat(ORACLE_FIELDS);
 for (const { file, origin } of captures) {
-  const args = ['-a', '-s', file, '-o', format];
+  const filter = ORACLE_FILTERS[basename(file)];
+  const args = ['-a', '-s', file, ...(filter ? ['-f', filter] : []), '-o', format];
   const out = execFileSync(bins.sinspExample, args, { encoding: 'utf8', env, maxBuffer: 1 << 30 });
   const rows = parseOracleOutput(out, ORACLE_FIELDS);
   const fx: FieldFixture = {
-    capture: basename(file), origin, sha256: sha256(file), fields: [...ORACLE_FIELDS],
+    capture: basename(file), origin, sha256: sha256(file), fields: [...ORACLE_FIELDS], filter,
     command: shown('sinsp-example', args), rows,
   };
   writeFileSync(fieldFixturePath(fx.capture), gzipSync(JSON.stringify(fx), { level: 9 }));

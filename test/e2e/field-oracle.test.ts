@@ -84,7 +84,7 @@ for (const name of fixtures) {
     if (typeof file !== 'string') return t.skip(file.skip);
     assert.equal(sha256(file), fx.sha256, `${fx.capture} is not the capture the fixture was made from: regenerate (scripts/oracle/generate.ts)`);
     assert.ok(fx.fields.length >= 80, `${fx.fields.length} fields`);
-    const out = execFileSync(process.execPath, [SAKER, 'inspect', file, '-p', oracleFormat(fx.fields)], {
+    const out = execFileSync(process.execPath, [SAKER, 'inspect', file, ...(fx.filter ? [fx.filter] : []), '-p', oracleFormat(fx.fields)], {
       encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, TZ: 'UTC' },
     });
     const o = compare(fx, parseOracleOutput(out, fx.fields));
