@@ -12,8 +12,8 @@ export interface OracleBinaries {
   versionsFile: string;
 }
 
-/** The oracle's binaries, or why they are not here. */
-export function oracleBinaries(prefix = process.env.ORACLE_PREFIX ?? '/opt/anchors'): OracleBinaries | string {
+/** The oracle's binaries (those `need` names, default all), or why they are not here. */
+export function oracleBinaries(need?: ReadonlyArray<keyof OracleBinaries>, prefix = process.env.ORACLE_PREFIX ?? '/opt/anchors'): OracleBinaries | string {
   const b: OracleBinaries = {
     falco: join(prefix, 'build/falco/userspace/falco/falco'),
     falcoReplay: join(prefix, 'bin/falco-replay'),
@@ -21,7 +21,7 @@ export function oracleBinaries(prefix = process.env.ORACLE_PREFIX ?? '/opt/ancho
     containerPlugin: join(prefix, 'build/container-plugin/libcontainer.so'),
     versionsFile: join(prefix, 'src/VERSIONS'),
   };
-  const missing = Object.values(b).filter((p) => !existsSync(p));
+  const missing = (need ?? (Object.keys(b) as Array<keyof OracleBinaries>)).map((k) => b[k]).filter((p) => !existsSync(p));
   if (missing.length > 0) return `the Falco oracle is not built here (missing ${missing.join(', ')}): see ../shared/tools/README-falco.md`;
   return b;
 }

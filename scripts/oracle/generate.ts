@@ -7,7 +7,7 @@
 //                         upstream rules files
 //   meta.json             the Falco/libs/plugin versions and this script's command lines
 // Run as root where the oracle is built (ORACLE_PREFIX, default /opt/anchors):
-//   node --import tsx scripts/oracle/generate.ts
+//   node --import tsx scripts/oracle/generate.ts [fields] [alerts]     (default: both)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -19,7 +19,10 @@ import {
 import { falcoReplayArgs, oracleBinaries, UPSTREAM_RULES } from '../../bench/falco-oracle.js';
 import { sharedDir } from '../../src/testing/shared.js';
 
-const bins = oracleBinaries();
+const parts = process.argv.slice(2);
+const doFields = parts.length === 0 || parts.includes('fields');
+const doAlerts = parts.length === 0 || parts.includes('alerts');
+const bins = oracleBinaries([...(doFields ? ['sinspExample', 'versionsFile'] as const : []), ...(doAlerts ? ['falco', 'falcoReplay', 'containerPlugin'] as const : [])]);
 if (typeof bins === 'string') {
   process.stderr.write(`${bins}\n`);
   process.exit(1);
@@ -45,6 +48,12 @@ mkdirSync(join(ORACLE_DIR, 'fields'), { recursive: true });
 mkdirSync(join(ORACLE_DIR, 'alerts'), { recursive: true });
 const format = oracleFormat(ORACLE_FIELDS);
 for (const { file, origin } of captures) {
+  if (doFields) writeFieldFixture(file, origin);
+  if (doAlerts && origin === 'saker' && basename(file).startsWith('live-alerts') && shared) writeAlertFixture(file, shared);
+}
+
+function writeFieldFixture(file: string, origin: 'peer' | 'saker'): void {
+  if (typeof bins === 'string') return;
   const filter = ORACLE_FILTERS[basename(file)];
   const args = ['-a', '-s', file, ...(filter ? ['-f', filter] : []), '-o', format];
   const out = execFileSync(bins.sinspExample, args, { encoding: 'utf8', env, maxBuffer: 1 << 30 });
@@ -55,8 +64,10 @@ for (const { file, origin } of captures) {
   };
   writeFileSync(fieldFixturePath(fx.capture), gzipSync(JSON.stringify(fx), { level: 9 }));
   process.stderr.write(`${fx.capture}: ${rows.length} events x ${ORACLE_FIELDS.length} fields\n`);
+}
 
-  if (origin !== 'saker' || !basename(file).startsWith('live-alerts') || !shared) continue;
+function writeAlertFixture(file: string, shared: string): void {
+  if (typeof bins === 'string') return;
   const rargs = falcoReplayArgs(file, shared, ['-o', 'json_output=true']);
   const text = execFileSync(bins.falcoReplay, rargs, { encoding: 'utf8', env, maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
   const alerts = text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as FalcoAlert);
@@ -72,6 +83,7 @@ for (const { file, origin } of captures) {
 /** Rules whose compiled condition reads container-scoped fields (container.*, k8s.*, the user and group
  *  names libs looks up per container), from Falco's rules inventory (-L). */
 function containerRules(sharedDir: string): string[] {
+  if (typeof bins === 'string') return [];
   const out = execFileSync(bins.falcoReplay, falcoReplayArgs(join(CAPTURES_DIR, 'live-fields.scap.gz'), sharedDir, ['-L', '-o', 'json_output=true']), {
     encoding: 'utf8', env, maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'],
   });
@@ -83,7 +95,7 @@ const versions = readFileSync(bins.versionsFile, 'utf8');
 const commit = (name: string): string => new RegExp(`^${name}\\S*\\s*[:=]?\\s*(\\S+)`, 'mi').exec(versions)?.[1] ?? 'unknown';
 const meta: OracleMeta = {
   generated: new Date().toISOString(),
-  falco: execFileSync(bins.falco, ['--version'], { encoding: 'utf8' }).split('\n')[0]!.trim(),
+  falco: existsSync(bins.falco) ? execFileSync(bins.falco, ['--version'], { encoding: 'utf8' }).split('\n')[0]!.trim() : 'not built yet',
   falcoCommit: commit('falco'),
   libsCommit: commit('libs'),
   containerPlugin: existsSync(bins.containerPlugin) ? 'plugins/container/v0.7.1 (built without the async worker)' : 'absent',
