@@ -40,12 +40,13 @@ export function buildTool(source: string, output = source): string {
   return out;
 }
 
-/** The sensor built from this tree's sources with extra clang `defines` (the pricing switches,
- *  SAKER_PRICE_*: see sensor/README.md) into bench/build/sensor-<name>/; returns the binary. */
+/** The sensor built from this tree's sources with the bench-only cost header (sensor/pricing/
+ *  cost.bpf.h) and its switches in `defines` (SAKER_PRICE_*: see sensor/README.md) into
+ *  bench/build/sensor-<name>/; returns the binary. */
 export function pricingBuild(name: string, defines: string): string {
   const dir = join(BENCH_DIR, 'build', `sensor-${name}`);
   const binary = join(dir, 'saker-sensor');
-  const r = spawnSync('make', ['-s', '-C', join(ROOT, 'sensor'), `BUILD=${dir}`, `BPF_DEFINES=${defines}`, binary], { encoding: 'utf8' });
+  const r = spawnSync('make', ['-s', '-C', join(ROOT, 'sensor'), `BUILD=${dir}`, 'COST_DIR=pricing', `BPF_DEFINES=${defines}`, binary], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`cannot build the ${name} sensor: ${r.stderr || r.error?.message}`);
   return binary;
 }

@@ -12,7 +12,7 @@ import { encodeEvent, eventCode } from '../src/events/encode.js';
 import { EventView } from '../src/events/event-view.js';
 import { Engine } from '../src/agent/engine.js';
 import { loadConfig } from '../src/config/config.js';
-import { DEFAULT_RULES_FILE, loadRules } from '../src/cli/rules.js';
+import { DEFAULT_RULES_FILE, loadRules } from '../src/agent/rules-files.js';
 import type { Ruleset } from '../src/rules/index.js';
 import { State } from '../src/state/state.js';
 import type { ThreadSnapshot } from '../src/state/snapshot.js';

@@ -11,7 +11,7 @@ import { loadRulesContents, type Ruleset } from '../src/rules/index.js';
 import { compileGroup } from '../src/filter/group-compiler.js';
 import { State } from '../src/state/state.js';
 import type { EventContext } from '../src/state/types.js';
-import { DEFAULT_RULES_FILE } from '../src/cli/rules.js';
+import { DEFAULT_RULES_FILE } from '../src/agent/rules-files.js';
 import { sharedDir } from '../src/testing/shared.js';
 import { buildWorkload, type Workload } from './workload.js';
 

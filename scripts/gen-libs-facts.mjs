@@ -31,7 +31,7 @@ function collectDefines(src, defs = new Map()) {
 }
 function evalExpr(expr, defs, enums, depth = 0) {
   if (depth > 20) throw new Error(`define loop at ${expr}`);
-  let e = expr
+  const e = expr
     .replace(/\(\s*(?:unsigned\s+)?(?:u?int(?:8|16|32|64)_t|long|int|unsigned)\s*\)/g, '')
     .replace(/\b(0x[0-9a-fA-F]+|\d+)(?:ULL|UL|LL|U|L)?\b/g, (_, n) => `${BigInt(n)}n`)
     .replace(/\b([A-Za-z_]\w*)\b/g, (name) => {

@@ -46,7 +46,12 @@ function bool(raw: Record<string, unknown>, path: string, dflt: boolean): boolea
   const v = get(raw, path);
   if (v === undefined) return dflt;
   if (typeof v === 'boolean') return v;
-  throw new ConfigError(`configuration key '${path}' must be true or false, got '${String(v)}'`);
+  throw new ConfigError(`configuration key '${path}' must be true or false, got '${shown(v)}'`);
+}
+
+/** A configuration value as an error shows it: a scalar as written, a list or map as JSON. */
+function shown(v: unknown): string {
+  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
 }
 
 function str(raw: Record<string, unknown>, path: string, dflt: string): string {
@@ -60,7 +65,7 @@ function strList(raw: Record<string, unknown>, path: string): string[] | undefin
   const v = get(raw, path);
   if (v === undefined) return undefined;
   if (typeof v === 'string') return [v];
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
   throw new ConfigError(`configuration key '${path}' must be a list of strings`);
 }
 
@@ -102,7 +107,7 @@ export function resolveConfig(raw: Record<string, unknown>): Config {
   }
   const rules = get(raw, 'rules') ?? [];
   if (!Array.isArray(rules)) throw new ConfigError("configuration key 'rules' must be a list of enable/disable selections");
-  for (const r of rules) {
+  for (const r of rules as unknown[]) {
     const ok = typeof r === 'object' && r !== null && Object.keys(r).length === 1 && ('enable' in r || 'disable' in r);
     if (!ok) throw new ConfigError(`invalid entry in 'rules': ${JSON.stringify(r)} (expected {enable|disable: {rule|tag: ...}})`);
   }

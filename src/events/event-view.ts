@@ -25,8 +25,6 @@ const UNKNOWN_EVENT: EventInfo = { id: 'PPME_UNKNOWN', name: 'unknown', category
 const MAX_PARAMS = 64;
 /** Width of one parameter length by event type (2, or 4 for EF_LARGE_PAYLOAD): one byte read. */
 const LEN_SIZE = Uint8Array.from(EVENT_TABLE, (info) => ((info.flags & EF.LARGE_PAYLOAD) !== 0 ? 4 : 2));
-/** Events looked at so far by any view (see EventView.seq). */
-let resets = 0;
 
 export class EventView {
   buf: Buffer = Buffer.alloc(0);
@@ -34,9 +32,6 @@ export class EventView {
   start = 0;
   /** evt.num: 1-based sequence number assigned by the reader. */
   num = 0;
-  /** Different for every reset() of any view in this process, so per-event caches can tell
-   *  events apart even when readers restart their numbering. */
-  seq = 0;
   cpu = 0;
   tid = 0;
   len = 0;
@@ -124,7 +119,6 @@ export class EventView {
     this.buf = buf;
     this.start = start;
     this.num = num;
-    this.seq = ++resets;
     this.cpu = cpu;
     this.tsCache = undefined;
   }

@@ -350,7 +350,8 @@ export function formatG(x: number): string {
   let s = x.toPrecision(6);
   const e = Number(/e([+-]\d+)$/.exec(s)?.[1] ?? exp);
   if (e < -4 || e >= 6) {
-    let [m, ex] = x.toExponential(5).split('e') as [string, string];
+    const [mantissa, ex] = x.toExponential(5).split('e') as [string, string];
+    let m = mantissa;
     if (m.includes('.')) m = m.replace(/0+$/, '').replace(/\.$/, '');
     const n = Number(ex);
     return `${m}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;

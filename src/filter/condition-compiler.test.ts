@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { compileFilter, FilterCompileError } from './condition-compiler.js';
 import { compileGroup } from './group-compiler.js';
 import { parseCondition } from './condition-parser.js';
-import { contextFor, fileFd, testState, thread } from './test-support.js';
+import { contextFor, testState, thread } from './test-support.js';
 import { encodeSockAddr, encodeSockTuple } from '../state/sockaddr.js';
 import type { EventContext } from '../state/types.js';
 

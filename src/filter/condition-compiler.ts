@@ -12,8 +12,7 @@ import { ValueError } from './values.js';
 import { EVENT_TABLE } from '../events/event-table.js';
 import { eventName } from '../events/render.js';
 import { syscallCode } from '../events/syscall-codes.js';
-import { watchHostName } from './fields/net.js';
-import type { EventContext } from '../state/types.js';
+import type { EventContext, StateView } from '../state/types.js';
 
 export type CompiledFilter = (ctx: EventContext) => boolean;
 
@@ -329,7 +328,7 @@ function warnOnValues(expr: Expr, warn: (message: string, pos: Pos) => void): vo
 function flatten(e: Expr & { kind: 'and' | 'or' }): Expr[] {
   const out: Expr[] = [];
   for (const c of e.children) {
-    if (c.kind === e.kind) out.push(...flatten(c as Expr & { kind: 'and' | 'or' }));
+    if (c.kind === e.kind) out.push(...flatten(c));
     else out.push(c);
   }
   return out;
@@ -352,11 +351,14 @@ export const typeLabel = (t: FieldType): string => LABELS[t];
  * behind conditions no event gets past, never cause a DNS query.
  */
 function resolvingNamesOnFirstUse(check: CompiledFilter, names: readonly string[]): CompiledFilter {
-  let watched = false;
+  // The names go to the state's HostNames: a compiled rule can serve more than one agent, so it
+  // remembers the last one it told rather than whether it told one.
+  let told: StateView['hostNames'] | undefined;
   return (ctx) => {
-    if (!watched) {
-      watched = true;
-      for (const n of names) watchHostName(n);
+    const hostNames = ctx.state.hostNames;
+    if (hostNames !== told) {
+      told = hostNames;
+      for (const n of names) hostNames.watch(n);
     }
     return check(ctx);
   };

@@ -40,7 +40,7 @@ export interface ParseOptions {
 const RX_NOT_BLANK = /not[\t\n\v\f\r ]+/y;
 const RX_IDENTIFIER = /[a-zA-Z]+[a-zA-Z0-9_]*/y;
 const RX_FIELD_NAME = /[a-zA-Z]+[a-zA-Z0-9_]*(?:\.[a-zA-Z]+[a-zA-Z0-9_]*)+/y;
-const RX_FIELD_ARG_BARE = /[^\][\"'\t\n\v\f\r ]+/y;
+const RX_FIELD_ARG_BARE = /[^\]["'\t\n\v\f\r ]+/y;
 const RX_HEX_NUM = /0[xX][0-9a-fA-F]+/y;
 const RX_NUMBER = /[+-]?[0-9]+\.?[0-9]*(?:[eE][+-][0-9]+)?/y;
 const RX_BARE_STR = /[^()"'\t\n\v\f\r =,]+/y;

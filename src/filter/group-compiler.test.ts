@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileFilter } from './condition-compiler.js';
-import { watchedHostNames } from './fields/net.js';
 import { compileGroup } from './group-compiler.js';
 import { parseCondition } from './condition-parser.js';
 import { contextFor, fileFd, testState, thread } from './test-support.js';
@@ -140,7 +139,7 @@ test('fd.*ip.name checks keep their place in a chain: the names are asked for on
     'proc.cmdline contains vi and fd.sip.name = group-and.saker.test',
     'proc.cmdline contains cat or fd.rip.name = group-or.saker.test',
   ];
-  const watched = () => ['group-and.saker.test', 'group-or.saker.test'].filter((n) => watchedHostNames().has(n));
+  const watched = () => ['group-and.saker.test', 'group-or.saker.test'].filter((n) => state.hostNames.watched.has(n));
   assert.deepEqual(grouped(conditions, open(300, '/etc/hosts'), false), [1]);
   assert.deepEqual(watched(), [], 'cat: both chains decided before their name checks');
   // vi: both name checks reached (no socket: false), through the compiler's resolving check

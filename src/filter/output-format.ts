@@ -131,6 +131,10 @@ export function valueToString(v: Value, type: FieldType): string {
   return String(v);
 }
 
+function isStringList(v: Value): v is readonly string[] {
+  return Array.isArray(v);
+}
+
 function valueToJson(v: Value, type: FieldType): JsonValue {
   switch (type) {
     case 'int': case 'uint': case 'port': case 'reltime': case 'double':
@@ -140,6 +144,6 @@ function valueToJson(v: Value, type: FieldType): JsonValue {
     case 'bool':
       return v === true;
     default:
-      return Array.isArray(v) ? [...v] : valueToString(v, type);
+      return isStringList(v) ? [...v] : valueToString(v, type);
   }
 }

@@ -27,8 +27,8 @@ function loadConditions(): Condition[] {
       if (!Array.isArray(items)) continue;
       for (const item of items as Array<Record<string, unknown>>) {
         const name = item['macro'] ?? item['rule'];
-        if (name === undefined || typeof item['condition'] !== 'string') continue;
-        out.push({ file, item: `${'macro' in item ? 'macro' : 'rule'} ${String(name)}`, text: item['condition'] });
+        if (typeof name !== 'string' || typeof item['condition'] !== 'string') continue;
+        out.push({ file, item: `${'macro' in item ? 'macro' : 'rule'} ${name}`, text: item['condition'] });
       }
     }
   }

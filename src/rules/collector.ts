@@ -7,7 +7,7 @@ import type { Expr } from '../filter/ast.js';
 import type { LoadContext, ValueSourceMap } from './context.js';
 import { isEntrySet, validateException, type ExceptionInfo } from './exceptions.js';
 import type { Priority } from './priority.js';
-import { LoadResult, RuleLoadError } from './result.js';
+import { type LoadResult, RuleLoadError } from './result.js';
 import type { RuleSource } from './source.js';
 import { ENGINE_VERSION, compareVersions, formatVersion, isCompatible, parseVersion, type Version } from './version.js';
 

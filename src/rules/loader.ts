@@ -12,7 +12,7 @@ import { LoadContext } from './context.js';
 import { parsePriority, type Priority } from './priority.js';
 import { readRules } from './reader.js';
 import { LoadResult, type FalcoJsonResult, type FlatDiagnostic } from './result.js';
-import { matchesWildcard, parseRuleMatching, Ruleset, type RuleMatching, type RuleSelection } from './ruleset.js';
+import { matchesWildcard, parseRuleMatching, Ruleset, type RuleSelection } from './ruleset.js';
 import type { RuleSource } from './source.js';
 import { syscallSource } from './syscall-source.js';
 import type { Version } from './version.js';
@@ -33,8 +33,8 @@ export interface LoaderOptions<Ctx> {
 export interface RulesetConfig {
   /** Falco `priority`: rules less severe are not loaded (default debug). */
   minPriority?: Priority | string;
-  /** Falco `rule_matching` (default first). */
-  ruleMatching?: RuleMatching | string;
+  /** Falco `rule_matching`: `first` (the default) or `all`, checked by parseRuleMatching. */
+  ruleMatching?: string;
   /** Falco `rules:` enable/disable selections, applied in order after loading. */
   selections?: readonly RuleSelection[];
 }

@@ -3,9 +3,9 @@
 // stops the file ("for consistency we stop at the first error"); warnings accumulate.
 
 import { LoadContext, type ItemType } from './context.js';
-import { Collector, ERROR_OVERRIDE_APPEND, type LoadConfig, type RuleInfo, type RuleUpdate } from './collector.js';
+import { type Collector, ERROR_OVERRIDE_APPEND, type LoadConfig, type RuleInfo, type RuleUpdate } from './collector.js';
 import { emptyEntry, type ExceptionEntry, type ExceptionInfo } from './exceptions.js';
-import { parsePriority, Priority } from './priority.js';
+import { parsePriority, type Priority } from './priority.js';
 import { RuleLoadError } from './result.js';
 import { parseVersion, type Version } from './version.js';
 import { parseYaml, type YamlMap, type YamlScalar, type YamlValue } from './yaml-source.js';

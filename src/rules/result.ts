@@ -1,7 +1,7 @@
 // The outcome of loading one rules file: errors and warnings with codes and contexts, printable
 // as Falco prints them (`falco -V` text and JSON) and as Saker's flat form (`saker validate --json`).
 
-import { LoadContext, type FalcoJsonLocation, type ItemType } from './context.js';
+import type { LoadContext, FalcoJsonLocation, ItemType } from './context.js';
 
 export type ErrorCode =
   | 'LOAD_ERR_FILE_READ'

@@ -3,7 +3,7 @@
 // stream, scalars kept as their source text ("80" stays "80", "yes" stays "yes"), unknown tags
 // such as the `!=` of `desc: != after evt.type` tolerated, duplicate keys allowed (first wins).
 
-import { Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, type Document, type Node } from 'yaml';
+import { type Alias, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, type Document, type Node } from 'yaml';
 import type { Position, ValueSourceMap } from './context.js';
 
 export type YamlValue = YamlNull | YamlScalar | YamlSeq | YamlMap;

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { encodeEvent, eventCode, type ParamValue } from '../events/encode.js';
 import { EventView } from '../events/event-view.js';
 import { compileFormat } from '../filter/output-format.js';
-import { localInterfaces, resetLocalInterfaces } from './interfaces.js';
 import { State } from './state.js';
 import { SCAP_FD, SCAP_L4, type ScapFd, type ScapProcess, type ScapTables } from '../capture/scap/file-format.js';
 import { fdSnapshotFromScap, loadScapTables, threadSnapshotFromScap } from './capture-tables.js';
@@ -83,10 +82,9 @@ test('a capture\'s tables seed threads, fds, users and the local interfaces', ()
     // IPv6 sockets from a table get no role: no ends, no protocol; ::1 is not among these interfaces.
     assert.equal(fd(10), '::1:40000->::1:5432|ipv6|6|<NA>|<NA>|<NA>|<NA>|<NA>|false|<NA>');
     assert.equal(fd(11), 'anon_inode:[eventpoll]|eventpoll|l|<NA>|<NA>|<NA>|<NA>|<NA>|false|<NA>');
-    assert.equal(localInterfaces().isLocal('10.0.0.79'), true);
-    assert.equal(localInterfaces().isLocal('192.168.1.1'), false);
+    assert.equal(state.interfaces.isLocal('10.0.0.79'), true);
+    assert.equal(state.interfaces.isLocal('192.168.1.1'), false);
   } finally {
     state.close();
-    resetLocalInterfaces();
   }
 });

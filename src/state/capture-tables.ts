@@ -5,7 +5,6 @@
 import type { FdType, L4Proto } from './types.js';
 import type { FdSnapshot, ThreadSnapshot } from './snapshot.js';
 import type { State } from './state.js';
-import { setLocalInterfaces } from './interfaces.js';
 import { SCAP_FD, SCAP_L4, type ScapFd, type ScapProcess, type ScapTables, type ScapInterface, type ScapMachineInfo } from '../capture/scap/file-format.js';
 import { readFileSync } from 'node:fs';
 import { cpus, hostname, networkInterfaces, totalmem } from 'node:os';
@@ -113,7 +112,7 @@ export interface LoadedTables {
 export function loadScapTables(state: State, t: ScapTables): LoadedTables {
   for (const u of t.users) state.users.addUser('', { uid: u.uid, gid: u.gid, name: u.name, home: u.homedir, shell: u.shell });
   for (const g of t.groups) state.users.addGroup('', { gid: g.gid, name: g.name });
-  if (t.interfaces.length > 0) setLocalInterfaces(t.interfaces.map((i) => ({ family: i.family, addr: i.addr, netmask: i.netmask })));
+  if (t.interfaces.length > 0) state.setInterfaces(t.interfaces.map((i) => ({ family: i.family, addr: i.addr, netmask: i.netmask })));
   const threads = state.loadSnapshots(t.processes.map(threadSnapshotFromScap));
   return { threads, users: t.users.length, groups: t.groups.length, interfaces: t.interfaces.length };
 }

@@ -268,7 +268,7 @@ export function containerInfoFromJson(text: string): ContainerInfo | undefined {
   if (j === null || typeof j !== 'object') return undefined;
   const outer = j as Record<string, unknown>;
   const c = (outer.container !== null && typeof outer.container === 'object' ? outer.container : outer) as Record<string, unknown>;
-  const str = (k: string): string => (typeof c[k] === 'string' ? (c[k] as string) : '');
+  const str = (k: string): string => (typeof c[k] === 'string' ? c[k] : '');
   const id = str('id');
   if (id === '') return undefined;
   const labels: Record<string, string> = {};

@@ -113,7 +113,7 @@ export function matchCgroups(cgroups: readonly string[], opts: ContainerIdOption
 export const HOST_CONTAINER: ContainerInfo = Object.freeze({
   id: 'host', fullId: 'host', name: 'host', image: '', imageRepository: '', imageTag: '', imageDigest: '', type: 'host',
   privileged: false, mounts: [], labels: {}, podName: '', podNamespace: '', podUid: '', startTs: 0n,
-}) as ContainerInfo;
+});
 
 /** A container seen in cgroups but not yet described by its runtime. */
 export function newContainerInfo(m: CgroupMatch): ContainerInfo {

@@ -358,7 +358,7 @@ export class FdTable extends Map<number, FdState> {
       if (fd !== undefined) out.push(pick(i, fd));
     }
     if (this.highCount > 0) for (const [num, fd] of super.entries()) out.push(pick(num, fd));
-    return out[Symbol.iterator]() as unknown as MapIterator<T>;
+    return out[Symbol.iterator]();
   }
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { networkInterfaces } from 'node:os';
-import { NetworkInterfaces, completeTuple, localInterfaces, resetLocalInterfaces, setLocalInterfaces, v4 } from './interfaces.js';
+import { NetworkInterfaces, completeTuple, hostInterfaces, v4 } from './interfaces.js';
 
 // The interface list of a capture made on a cloud VM (two IPv4, three IPv6 addresses).
 const VM = [
@@ -47,39 +47,36 @@ test('the local address of a peer: exact match, then same subnet, then the first
 });
 
 test('an incomplete tuple gets its missing end from the interfaces (sinsp_network_interfaces::update_fd)', () => {
-  try {
-    setLocalInterfaces(VM);
+  {
+    const ifs = new NetworkInterfaces(VM);
     // A datagram sent from an unbound socket: no source address.
     const a = { type: 'ipv6', cip: '::', cport: 0, sip: '::1', sport: 2345 };
-    completeTuple(a);
+    completeTuple(a, ifs);
     assert.equal(a.cip, '::1');
     const b = { type: 'ipv4', cip: '0.0.0.0', cport: 5353, sip: '8.8.8.8', sport: 53 };
-    completeTuple(b);
+    completeTuple(b, ifs);
     assert.equal(b.cip, '10.0.0.79');
     // Only the destination missing.
     const c = { type: 'ipv4', cip: '10.0.0.5', cport: 40000, sip: '0.0.0.0', sport: 53 };
-    completeTuple(c);
+    completeTuple(c, ifs);
     assert.equal(c.sip, '10.0.0.79');
     // Complete tuples, and the degenerate same-address-same-port one, are left alone.
     const d = { type: 'ipv4', cip: '10.0.0.5', cport: 1, sip: '10.0.0.6', sport: 2 };
-    completeTuple(d);
+    completeTuple(d, ifs);
     assert.deepEqual(d, { type: 'ipv4', cip: '10.0.0.5', cport: 1, sip: '10.0.0.6', sport: 2 });
     const e = { type: 'ipv4', cip: '0.0.0.0', cport: 7, sip: '10.0.0.79', sport: 7 };
-    completeTuple(e);
+    completeTuple(e, ifs);
     assert.equal(e.cip, '0.0.0.0');
     const f = { type: 'unix', cip: undefined, sip: undefined };
-    completeTuple(f);
+    completeTuple(f, ifs);
     assert.equal(f.cip, undefined);
-  } finally {
-    resetLocalInterfaces();
   }
 });
 
 test("without a capture's list the host's interfaces are the local ones", () => {
-  resetLocalInterfaces();
   const lo = Object.values(networkInterfaces()).flat().find((a) => a?.family === 'IPv4');
-  if (lo) assert.equal(localInterfaces().isLocal(lo.address), true);
-  assert.equal(localInterfaces().isLocal('192.0.2.123'), false);
+  if (lo) assert.equal(hostInterfaces().isLocal(lo.address), true);
+  assert.equal(hostInterfaces().isLocal('192.0.2.123'), false);
 });
 
 test('v4 reads dotted quads as a number and refuses anything else', () => {

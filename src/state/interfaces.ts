@@ -149,32 +149,17 @@ export class NetworkInterfaces {
   }
 }
 
-let current: NetworkInterfaces | undefined;
-
-/** The interfaces in force: the capture's once set, else the host's. */
-export function localInterfaces(): NetworkInterfaces {
-  if (current === undefined) {
-    const list: InterfaceAddress[] = [];
-    for (const addrs of Object.values(osInterfaces())) {
-      for (const a of addrs ?? []) {
-        // Node gives IPv6 link-local addresses a %zone suffix; libsinsp keeps the bare address.
-        const addr = a.address.replace(/%.*$/, '');
-        list.push(a.family === 'IPv4' ? { family: 'ipv4', addr, netmask: a.netmask } : { family: 'ipv6', addr });
-      }
+/** The host's interfaces, read now (a live state reads them on first use). */
+export function hostInterfaces(): NetworkInterfaces {
+  const list: InterfaceAddress[] = [];
+  for (const addrs of Object.values(osInterfaces())) {
+    for (const a of addrs ?? []) {
+      // Node gives IPv6 link-local addresses a %zone suffix; libsinsp keeps the bare address.
+      const addr = a.address.replace(/%.*$/, '');
+      list.push(a.family === 'IPv4' ? { family: 'ipv4', addr, netmask: a.netmask } : { family: 'ipv6', addr });
     }
-    current = new NetworkInterfaces(list);
   }
-  return current;
-}
-
-/** Replaces the interfaces in force (a capture's interface list). */
-export function setLocalInterfaces(list: readonly InterfaceAddress[]): void {
-  current = new NetworkInterfaces(list);
-}
-
-/** Back to the host's interfaces (read again on next use). */
-export function resetLocalInterfaces(): void {
-  current = undefined;
+  return new NetworkInterfaces(list);
 }
 
 const isZero = (ip: string | undefined): boolean => ip === undefined || ip === '0.0.0.0' || ip === '::' || ip === '';
@@ -184,11 +169,10 @@ const isZero = (ip: string | undefined): boolean => ip === undefined || ip === '
  * datagram sent from an unbound socket has no source, so the interface that would carry it is
  * assumed. `t` holds the client end (cip/cport, libsinsp's source) and the server end (sip/sport).
  */
-export function completeTuple(t: { type: string; cip?: string; cport?: number; sip?: string; sport?: number }): void {
+export function completeTuple(t: { type: string; cip?: string; cport?: number; sip?: string; sport?: number }, ifs: NetworkInterfaces): void {
   if (t.type !== 'ipv4' && t.type !== 'ipv6') return;
   if (!isZero(t.cip) && !isZero(t.sip)) return;
   const v4 = t.type === 'ipv4';
-  const ifs = localInterfaces();
   if (isZero(t.cip)) {
     const guess = v4 ? ifs.inferIpv4(t.sip ?? '0.0.0.0') : ifs.inferIpv6(t.sip ?? '::');
     if (guess === t.sip && t.cport === t.sport) return;

@@ -9,6 +9,10 @@ import { ProcScanner, openFlagsToPpm } from './proc-scan.js';
 import { PPM_CL, PPM_O } from './ppm.js';
 import { loadSnapshots } from './snapshot.js';
 import { ThreadTable } from './threads.js';
+import { hostInterfaces } from './interfaces.js';
+
+/** The host's interfaces complete the sockets' local ends. */
+const IFS = hostInterfaces();
 
 test('the scan finds this process as it is', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'saker-scan-'));
@@ -49,7 +53,7 @@ test('the scan finds this process as it is', async () => {
     const f = me.fds?.find((x) => x.fd === fd);
     assert.equal(f?.type, 'file');
     assert.equal(f?.name, path);
-    assert.equal(f?.openFlags! & PPM_O.RDWR, PPM_O.RDWR);
+    assert.equal((f?.openFlags ?? 0) & PPM_O.RDWR, PPM_O.RDWR);
     const listener = me.fds?.find((x) => x.type === 'ipv4_server' && x.port === port);
     assert.equal(listener?.ip, '127.0.0.1');
     assert.equal(listener?.l4proto, 'tcp');
@@ -60,7 +64,7 @@ test('the scan finds this process as it is', async () => {
 
     // Loaded into a table, /proc's local/remote become client->server with roles.
     const table = new ThreadTable();
-    loadSnapshots(table, snaps);
+    loadSnapshots(table, snaps, { interfaces: IFS });
     const t = table.get(process.pid)!;
     assert.equal(t.cwd, process.cwd() + '/');
     assert.equal(table.get(process.ppid)?.children.has(t), true);
@@ -69,7 +73,7 @@ test('the scan finds this process as it is', async () => {
     assert.equal(t.shared.fds.get(clientEnd.fd)?.isServer, false);
     assert.equal(t.shared.fds.get(serverEnd.fd)?.name, name);
     assert.equal(t.shared.fds.get(serverEnd.fd)?.isServer, true);
-    assert.equal(t.shared.fds.get(listener!.fd)?.name, `127.0.0.1:${port}`);
+    assert.equal(t.shared.fds.get(listener.fd)?.name, `127.0.0.1:${port}`);
     assert.equal(t.shared.fds.get(fd)?.name, path);
     assert.equal(scanner.stats.processes > 1, true);
 

@@ -2,6 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanExepath, fdFromSnapshot, loadSnapshots, normalizeCgroups, type ThreadSnapshot } from './snapshot.js';
 import { ThreadTable } from './threads.js';
+import { hostInterfaces } from './interfaces.js';
+
+/** The host's interfaces complete the sockets' local ends. */
+const IFS = hostInterfaces();
 
 test('cgroup subsystems and executable paths are normalised as libsinsp does', () => {
   assert.deepEqual(normalizeCgroups(['cpu_cgroup=/a', 'perf=/b', 'mem=/c', 'io=/d', 'pids=/e']),
@@ -12,21 +16,21 @@ test('cgroup subsystems and executable paths are normalised as libsinsp does', (
 });
 
 test('snapshot fds become fds as add_fd_from_scap makes them', () => {
-  const mapped = fdFromSnapshot({ fd: 3, type: 'ipv6', sip: '::ffff:10.0.0.1', sport: 5000, dip: '::ffff:10.0.0.2', dport: 80, l4proto: 'tcp' })!;
+  const mapped = fdFromSnapshot({ fd: 3, type: 'ipv6', sip: '::ffff:10.0.0.1', sport: 5000, dip: '::ffff:10.0.0.2', dport: 80, l4proto: 'tcp' }, IFS)!;
   assert.equal(mapped.type, 'ipv4');
   assert.equal(mapped.name, '10.0.0.1:5000->10.0.0.2:80');
   assert.equal(mapped.connected, true);
-  const v6 = fdFromSnapshot({ fd: 4, type: 'ipv6', sip: '2001:db8::1', sport: 5000, dip: '2001:db8::2', dport: 443, l4proto: 'tcp' })!;
+  const v6 = fdFromSnapshot({ fd: 4, type: 'ipv6', sip: '2001:db8::1', sport: 5000, dip: '2001:db8::2', dport: 443, l4proto: 'tcp' }, IFS)!;
   assert.equal(v6.name, '2001:db8::1:5000->2001:db8::2:443');
-  const listen = fdFromSnapshot({ fd: 5, type: 'ipv6_server', ip: '::', port: 22, l4proto: 'tcp' })!;
+  const listen = fdFromSnapshot({ fd: 5, type: 'ipv6_server', ip: '::', port: 22, l4proto: 'tcp' }, IFS)!;
   assert.equal(listen.serverSocket, true);
   assert.equal(listen.name, ':::22');
-  const named = fdFromSnapshot({ fd: 6, type: 'unix', name: '/run/x.sock', source: 1n })!;
+  const named = fdFromSnapshot({ fd: 6, type: 'unix', name: '/run/x.sock', source: 1n }, IFS)!;
   assert.equal(named.isServer, true, 'a unix socket with a path is the listening side');
-  assert.equal(fdFromSnapshot({ fd: 7, type: 'unix', name: '' })!.isServer, false);
-  const file = fdFromSnapshot({ fd: 8, type: 'file', name: '/etc/hosts', openFlags: 1, ino: 9 })!;
+  assert.equal(fdFromSnapshot({ fd: 7, type: 'unix', name: '' }, IFS)!.isServer, false);
+  const file = fdFromSnapshot({ fd: 8, type: 'file', name: '/etc/hosts', openFlags: 1, ino: 9 }, IFS)!;
   assert.deepEqual([file.name, file.openFlags, file.ino], ['/etc/hosts', 1, 9]);
-  assert.equal(fdFromSnapshot({ fd: 9, type: 'unsupported', name: '' })!.type, 'unsupported');
+  assert.equal(fdFromSnapshot({ fd: 9, type: 'unsupported', name: '' }, IFS)!.type, 'unsupported');
 });
 
 test('loading links parents and fixes which end of a local connection is the server', () => {
@@ -44,7 +48,7 @@ test('loading links parents and fixes which end of a local connection is the ser
     ] },
   ];
   const table = new ThreadTable();
-  assert.equal(loadSnapshots(table, snaps).length, 4);
+  assert.equal(loadSnapshots(table, snaps, { interfaces: IFS }).length, 4);
   assert.ok(table.get(1)!.children.has(table.get(2)!), 'the parent came later in the list');
   assert.equal(table.get(5)!.shared, table.get(2)!.shared);
   assert.equal(table.get(5)!.cwd, '/srv/');

@@ -4,7 +4,7 @@
 // add_fd_from_scap, including the client/server fix-up of sockets seen in /proc.
 import type { FdType, L4Proto } from './types.js';
 import { FD_FLAG, FdState, addFd, addrName, ipSocketName, swapSocketEnds } from './fds.js';
-import { completeTuple } from './interfaces.js';
+import { completeTuple, type NetworkInterfaces } from './interfaces.js';
 import { concatenatePaths } from './paths.js';
 import { PPM_CL, PPM_EXE } from './ppm.js';
 import { ProcessState, Thread, joinCwd, type ThreadTable } from './threads.js';
@@ -157,7 +157,7 @@ function mappedIpv4(ip: string): string | undefined {
 }
 
 /** An FdState for a snapshot fd (sinsp_threadinfo::add_fd_from_scap); undefined for unknown kinds. */
-export function fdFromSnapshot(s: FdSnapshot): FdState | undefined {
+export function fdFromSnapshot(s: FdSnapshot, ifs: NetworkInterfaces): FdState | undefined {
   let fd: FdState;
   switch (s.type) {
     case 'ipv4': {
@@ -168,7 +168,7 @@ export function fdFromSnapshot(s: FdSnapshot): FdState | undefined {
       fd.sport = s.dport ?? 0;
       fd.l4proto = s.l4proto;
       if (s.l4proto === 'tcp') fd.flags |= FD_FLAG.SOCKET_CONNECTED;
-      completeTuple(fd);
+      completeTuple(fd, ifs);
       fd.name = ipSocketName(fd);
       break;
     }
@@ -182,7 +182,7 @@ export function fdFromSnapshot(s: FdSnapshot): FdState | undefined {
       fd.sport = s.dport ?? 0;
       fd.l4proto = s.l4proto;
       if (s.l4proto === 'tcp') fd.flags |= FD_FLAG.SOCKET_CONNECTED;
-      if (fd.type === 'ipv4') completeTuple(fd);
+      if (fd.type === 'ipv4') completeTuple(fd, ifs);
       fd.name = ipSocketName(fd);
       break;
     }
@@ -224,6 +224,8 @@ export function fdFromSnapshot(s: FdSnapshot): FdState | undefined {
 }
 
 export interface LoadOptions {
+  /** The interfaces that complete sockets' local ends. */
+  interfaces: NetworkInterfaces;
   /** Called for every loaded thread once the table is linked (container id, users). */
   onThread?: (t: Thread) => void;
 }
@@ -233,7 +235,7 @@ export interface LoadOptions {
  * threads first, then the sockets' client/server fix-up, then parent/group links.
  * Returns the loaded threads.
  */
-export function loadSnapshots(table: ThreadTable, snaps: Iterable<ThreadSnapshot>, opts: LoadOptions = {}): Thread[] {
+export function loadSnapshots(table: ThreadTable, snaps: Iterable<ThreadSnapshot>, opts: LoadOptions): Thread[] {
   const loaded: Thread[] = [];
   const groups = new Map<number, ProcessState>();
   const serverPorts = new Set<number>();
@@ -246,7 +248,7 @@ export function loadSnapshots(table: ThreadTable, snaps: Iterable<ThreadSnapshot
     const t = threadFromSnapshot(s, group);
     if (s.fds !== undefined && t.isMainThread) {
       for (const fs of s.fds) {
-        const fd = fdFromSnapshot(fs);
+        const fd = fdFromSnapshot(fs, opts.interfaces);
         if (fd === undefined || addFd(group.fds, fs.fd, fd) === undefined) continue;
         if (fd.serverSocket) serverPorts.add(fd.sport ?? 0);
       }

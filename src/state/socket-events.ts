@@ -4,8 +4,8 @@
 import type { EventView } from '../events/event-view.js';
 import type { L4Proto } from './types.js';
 import { EV } from './parsed-events.js';
-import { FdState, newFdState, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
-import { completeTuple } from './interfaces.js';
+import { type FdState, newFdState, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
+import { completeTuple, type NetworkInterfaces } from './interfaces.js';
 import type { EventHandler, StateParser } from './state-parser.js';
 import { IPPROTO, PPM_AF, PPM_O, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './ppm.js';
 import {
@@ -163,7 +163,7 @@ export function tupleOnIo(tupleIndex: number, incoming: boolean): EventHandler {
     if (fd.isIpSocket()) fd.setConnected();
     if (tupleIndex < 0 || !(fd.nameIsEmpty || !fd.isTcp())) return;
     const tu = paramTuple(evt, tupleIndex);
-    if (tu === undefined || !updateFdFromTuple(fd, tu)) return;
+    if (tu === undefined || !updateFdFromTuple(fd, tu, p.ctx.state.interfaces)) return;
     if (fd.isIpSocket()) {
       if (fd.roleNone) guessRole(t, fd, incoming);
       if (incoming ? fd.isServer === false : fd.isServer === true) swapSocketEnds(fd);
@@ -185,7 +185,7 @@ function inferSendSocket(p: StateParser, evt: EventView, t: Thread): void {
 }
 
 /** Applies a read/write tuple to a socket fd (sinsp_parser::update_fd); false when nothing new. */
-function updateFdFromTuple(fd: FdState, tu: SockTuple): boolean {
+function updateFdFromTuple(fd: FdState, tu: SockTuple, ifs: NetworkInterfaces): boolean {
   if (tu.family === PPM_AF.UNIX) {
     fd.type = 'unix';
     setUnixEnds(fd, tu);
@@ -202,7 +202,7 @@ function updateFdFromTuple(fd: FdState, tu: SockTuple): boolean {
   // A changing peer is not TCP: without a known protocol, assume UDP.
   if (fd.isIpSocket() && fd.l4proto === undefined) fd.l4proto = 'udp';
   // An incomplete tuple (a datagram from an unbound socket) gets the local interface's address.
-  if (fd.isIpSocket()) completeTuple(fd);
+  if (fd.isIpSocket()) completeTuple(fd, ifs);
   return true;
 }
 

@@ -9,6 +9,10 @@ import { MAX_CAPS, PPM_CL, PPM_EXE, PPM_O } from './ppm.js';
 import { encodeSockAddr, encodeSockTuple } from './sockaddr.js';
 import { loadSnapshots, type FdSnapshot, type ThreadSnapshot } from './snapshot.js';
 import { ThreadTable } from './threads.js';
+import { hostInterfaces } from './interfaces.js';
+
+/** The host's interfaces complete the sockets' local ends. */
+const IFS = hostInterfaces();
 
 const S = 1_000_000_000n;
 let clock = 1_700_000_000n * S;
@@ -42,7 +46,7 @@ function world(): StateParser {
       comm: 'bash', exe: '-bash', exepath: '/usr/bin/bash', cwd: '/home/u', env: ['TERM=xterm', 'USER=u'],
       fds: [file(0, '/dev/pts/0', PPM_O.RDWR), file(1, '/dev/pts/0', PPM_O.RDWR), file(5, '/etc/ld.so.cache', PPM_O.RDONLY | PPM_O.CLOEXEC)],
     }),
-  ]);
+  ], { interfaces: IFS });
   return new StateParser({ threads, bootTs: 1_690_000_000n * S });
 }
 
@@ -268,14 +272,14 @@ test('files: names from cwd, dirfd and relative paths; failed opens still name t
   assert.equal(ctx.fdNameChanged, true, 'a new fd has a new name');
   ctx = p.process(ev('open', 100, [6, './a//b/../c.txt', PPM_O.WRONLY | PPM_O.CREAT | PPM_O.F_CREATED, 0o644, 0, 0]));
   assert.equal(ctx.fd?.name, '/home/u/a/c.txt');
-  assert.equal(FD_TYPES[ctx.fd!.type], 'f');
+  assert.equal(FD_TYPES[ctx.fd.type], 'f');
   ctx = p.process(ev('openat', 100, [7, -100, '../../tmp/x', PPM_O.RDWR, 0, 0, 0]));
   assert.equal(ctx.fd?.name, '/tmp/x');
   ctx = p.process(ev('openat2', 100, [8, 3, 'hosts', PPM_O.RDONLY, 0, 0, 0, 0]));
   assert.equal(ctx.fd?.name, '/etc/hosts');
   ctx = p.process(ev('creat', 100, [9, 'new.sh', 0o755, 0, 0, 1]));
   assert.equal(ctx.fd?.name, '/home/u/new.sh');
-  assert.ok(ctx.fd!.openFlags & PPM_O.FD_UPPER_LAYER);
+  assert.ok(ctx.fd.openFlags & PPM_O.FD_UPPER_LAYER);
 
   // Failures: no fd, fd.num -1, but the name resolves from the event.
   ctx = p.process(ev('openat', 100, [-13, -100, 'secret/key', PPM_O.RDONLY, 0, 0, 0]));
@@ -331,7 +335,7 @@ test('sockets: connect names the tuple client->server and marks the client side'
   let ctx = p.process(ev('socket', 100, [3, 2, 1, 0, 0])); // AF_INET, SOCK_STREAM
   assert.equal(ctx.fd?.type, 'ipv4');
   assert.equal(ctx.fd?.l4proto, 'tcp');
-  assert.equal(fdL4proto(ctx.fd!), undefined, 'no role yet, so no l4proto to show');
+  assert.equal(fdL4proto(ctx.fd), undefined, 'no role yet, so no l4proto to show');
   const tuple = encodeSockTuple({ sip: '10.0.0.5', sport: 43210, dip: '93.184.216.34', dport: 443 });
   ctx = p.process(ev('connect', 100, [0, tuple, 3, encodeSockAddr({ ip: '93.184.216.34', port: 443 })]));
   const fd = ctx.fd!;
@@ -363,7 +367,7 @@ test('sockets: connect names the tuple client->server and marks the client side'
   ctx = p.process(ev('connect', 100, [0, encodeSockTuple({ source: 0xabcn, dest: 0xdefn, path: '/var/run/docker.sock' }), 6, encodeSockAddr({ path: '/var/run/docker.sock' })]));
   assert.equal(ctx.fd?.type, 'unix');
   assert.equal(ctx.fd?.name, 'abc->def /var/run/docker.sock');
-  assert.equal(FD_TYPES[ctx.fd!.type], 'u');
+  assert.equal(FD_TYPES[ctx.fd.type], 'u');
 });
 
 test('sockets: bind and accept make the server side', () => {
@@ -426,7 +430,7 @@ test('pipes, socketpairs and special fds get their types', () => {
   ctx = p.process(ev('memfd_create', 100, [7, 'payload', 1]));
   assert.equal(ctx.fd?.type, 'memfd');
   assert.equal(ctx.fd?.name, 'payload');
-  assert.equal(FD_TYPES[ctx.fd!.type], 'm');
+  assert.equal(FD_TYPES[ctx.fd.type], 'm');
   ctx = p.process(ev('userfaultfd', 100, [8, 0]));
   assert.equal(ctx.fd?.type, 'userfaultfd');
   assert.equal(ctx.fdNum, 8);
@@ -445,7 +449,7 @@ test('pipes, socketpairs and special fds get their types', () => {
   assert.equal(FD_TYPES[ctx.fd!.type], 'b');
   ctx = p.process(ev('pidfd_open', 100, [15, 1, 0]));
   assert.equal(ctx.fd?.name, '/proc/1');
-  assert.equal(FD_TYPES[ctx.fd!.type], 'P');
+  assert.equal(FD_TYPES[ctx.fd.type], 'P');
   ctx = p.process(ev('socket', 100, [16, 16, 3, 0, 0]));
   assert.equal(FD_TYPES[ctx.fd!.type], 'n');
 });
@@ -486,7 +490,7 @@ test('set*id, capset, unshare and setns update credentials', () => {
 
 test('an unknown thread is read through the lookup hook when live', () => {
   const threads = new ThreadTable();
-  loadSnapshots(threads, [snap(1, 1, 0)]);
+  loadSnapshots(threads, [snap(1, 1, 0)], { interfaces: IFS });
   const p = new StateParser({
     threads,
     readThread: (tid) => (tid === 4000 ? snap(4000, 4000, 1, { comm: 'sshd', cwd: '/', fds: [file(3, '/var/log/auth.log')] }) : undefined),
@@ -494,7 +498,7 @@ test('an unknown thread is read through the lookup hook when live', () => {
   let ctx = p.process(ev('read', 4000, [1, Buffer.from('x'), 3, 1]));
   assert.equal(ctx.thread?.comm, 'sshd');
   assert.equal(ctx.fd?.name, '/var/log/auth.log');
-  assert.ok(threads.get(1)!.children.has(ctx.thread!));
+  assert.ok(threads.get(1)!.children.has(ctx.thread));
   ctx = p.process(ev('read', 4001, [1, Buffer.from('x'), 3, 1]));
   assert.equal(ctx.thread?.invalid, true, 'a vanished thread becomes a placeholder');
   assert.equal(p.stats.placeholders, 1);
@@ -604,7 +608,7 @@ test('fork and dup copy a socket whose name is still to be made without making i
 
 test('purge (live): an event\'s time is its thread\'s access time, and scans come every interval of event time', () => {
   const threads = new ThreadTable();
-  loadSnapshots(threads, [snap(1, 1, 0), snap(100, 100, 1), snap(101, 101, 1)]);
+  loadSnapshots(threads, [snap(1, 1, 0), snap(100, 100, 1), snap(101, 101, 1)], { interfaces: IFS });
   const gone = new Set([101]);
   const p = new StateParser({ threads, purge: { intervalNs: 10e9, timeoutNs: 5e9, isAlive: (t) => !gone.has(t.tid) } });
   p.process(ev('close', 100, [-9, 1]));

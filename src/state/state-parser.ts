@@ -5,9 +5,12 @@
 import type { EventView } from '../events/event-view.js';
 import { EF, isExitCode } from '../events/event-info.js';
 import { EVENT_TABLE } from '../events/event-table.js';
-import type { EventContext, FdType, L4Proto, StateView } from './types.js';
+import type { EventContext, FdType, FieldScope, L4Proto, StateView } from './types.js';
+import { AgentFieldScope } from './field-scope.js';
+import { HostNames } from './host-names.js';
+import { hostInterfaces, type NetworkInterfaces } from './interfaces.js';
 import { EV, FD_PARAM_OF_EXIT } from './parsed-events.js';
-import { FdState, addFd, newFdState, releaseFd, socketName, type FdTable } from './fds.js';
+import { type FdState, addFd, newFdState, releaseFd, socketName, type FdTable } from './fds.js';
 import { OPEN_EXITS, isOpenExit, openName, openPath } from './open-names.js';
 import { concatenatePaths } from './paths.js';
 import {
@@ -27,6 +30,8 @@ export interface ParserOptions {
   threads?: ThreadTable;
   /** Put into every EventContext as `state`. */
   view?: StateView;
+  /** Put into every EventContext as `scope` (default: Falco's rendering, the host's name). */
+  scope?: FieldScope;
   /** Boot time in ns since the epoch (libscap machine info boot_ts_epoch). */
   bootTs?: bigint;
   /** Host root prefix for pidfd names (libsinsp scap_get_host_root(), '' normally). */
@@ -58,6 +63,7 @@ export interface StateContext extends EventContext {
 
 /** A view over the thread table alone, for a parser used without the rest of State. */
 function threadTableView(threads: ThreadTable): StateView {
+  let ifs: NetworkInterfaces | undefined;
   return {
     thread: (tid) => threads.get(tid),
     user: () => undefined,
@@ -71,6 +77,10 @@ function threadTableView(threads: ThreadTable): StateView {
     pgidLeader: (t) => threads.oldestMatchingAncestor(t as Thread, (x) => x.pgid, false),
     cwd: (t) => cwdOf(t as Thread),
     fdNameFromEvent: (ctx) => fdNameFromEvent(ctx.evt, ctx.thread as Thread | undefined),
+    get interfaces() {
+      return (ifs ??= hostInterfaces());
+    },
+    hostNames: new HostNames(),
   };
 }
 
@@ -84,8 +94,9 @@ class ParserContext implements StateContext {
   thread: Thread | undefined = undefined;
   fdNum = -1;
   fd: FdState | undefined = undefined;
+  seq = 0;
 
-  constructor(readonly state: StateView, private readonly parser: StateParser) {}
+  constructor(readonly state: StateView, readonly scope: FieldScope, private readonly parser: StateParser) {}
 
   get fdNameChanged(): boolean {
     return this.fd !== undefined && this.parser.nameChanged(this.fd);
@@ -123,7 +134,7 @@ export class StateParser {
     this.opts = opts;
     this.threads = opts.threads ?? new ThreadTable();
     this.bootTs = opts.bootTs ?? 0n;
-    this.ctx = new ParserContext(opts.view ?? threadTableView(this.threads), this);
+    this.ctx = new ParserContext(opts.view ?? threadTableView(this.threads), opts.scope ?? new AgentFieldScope(), this);
   }
 
   /** Updates the state for `evt` and returns the context rules are evaluated in. */
@@ -132,6 +143,7 @@ export class StateParser {
     if (this.pendingRemoveTid !== -1 || this.pendingFdTable !== undefined) this.applyPendingRemovals(evt);
     const ctx = this.ctx;
     ctx.evt = evt;
+    ctx.seq++;
     ctx.thread = undefined;
     ctx.fd = undefined;
     ctx.fdNum = -1;
@@ -323,7 +335,7 @@ export class StateParser {
     const t = threadFromSnapshot(snap, group);
     if (snap.fds !== undefined && t.isMainThread) {
       for (const fs of snap.fds) {
-        const fd = fdFromSnapshot(fs);
+        const fd = fdFromSnapshot(fs, this.ctx.state.interfaces);
         if (fd !== undefined) addFd(group.fds, fs.fd, fd);
       }
     }
@@ -643,7 +655,7 @@ for (const c of [EV.USER_ADDED_E, EV.USER_DELETED_E, EV.GROUP_ADDED_E, EV.GROUP_
   EV.CONTAINER_JSON_2_E, EV.ASYNCEVENT_E, EV.PLUGINEVENT_E]) TYPE_KIND[c] = KIND.META;
 for (const c of [EV.CLONE_X, EV.FORK_X, EV.VFORK_X, EV.CLONE3_X, EV.PROCEXIT_E, EV.SCHEDSWITCH_E]) TYPE_KIND[c]! |= KIND.NO_QUERY_OS;
 
-const HANDLERS: Array<EventHandler | undefined> = new Array(EVENT_TABLE.length);
+const HANDLERS = new Array<EventHandler | undefined>(EVENT_TABLE.length);
 {
   const on = (codes: readonly number[], h: EventHandler): void => {
     for (const c of codes) HANDLERS[c] = h;

@@ -8,8 +8,11 @@ import { ContainerRegistry, type ContainerLookup, type QuickContainerLookup } fr
 import { StateParser, fdNameFromEvent, type StateContext } from './state-parser.js';
 import { ProcScanner, bootTimeNs, type ProcScanStats } from './proc-scan.js';
 import { loadSnapshots, type ThreadSnapshot } from './snapshot.js';
-import { DEFAULT_MAX_THREADS, Thread, ThreadTable, cwdOf } from './threads.js';
+import { DEFAULT_MAX_THREADS, type Thread, ThreadTable, cwdOf } from './threads.js';
 import { UserTables } from './users.js';
+import { AgentFieldScope, type FieldScopeOptions } from './field-scope.js';
+import { HostNames } from './host-names.js';
+import { NetworkInterfaces, hostInterfaces, type InterfaceAddress } from './interfaces.js';
 
 export interface StateOptions {
   /**
@@ -35,6 +38,8 @@ export interface StateOptions {
   containerLookup?: RuntimeLookupOptions | ContainerLookup | false;
   /** containerd state directory, used to recognise /<namespace>/<id> cgroups (default /run/containerd). */
   containerdState?: string;
+  /** Field rendering and host name for this state's events (see FieldScope). */
+  fields?: FieldScopeOptions;
 }
 
 export class State implements StateView {
@@ -43,7 +48,10 @@ export class State implements StateView {
   readonly containers: ContainerRegistry;
   readonly parser: StateParser;
   readonly live: boolean;
+  readonly hostNames = new HostNames();
+  readonly scope: AgentFieldScope;
   private readonly scanner: ProcScanner | undefined;
+  private ifs: NetworkInterfaces | undefined;
 
   constructor(opts: StateOptions = {}) {
     this.live = opts.live ?? false;
@@ -63,9 +71,11 @@ export class State implements StateView {
     this.containers = new ContainerRegistry({ lookup, quickLookup, containerdState: opts.containerdState });
     this.scanner = this.live ? new ProcScanner({ procRoot, bootTs }) : undefined;
     const scanner = this.scanner;
+    this.scope = new AgentFieldScope(opts.fields);
     this.parser = new StateParser({
       threads: this.threads,
       view: this,
+      scope: this.scope,
       bootTs,
       readThread: scanner === undefined ? undefined : (tid) => scanner.readThread(tid),
       onProcessChange: (t) => this.containers.resolve(t),
@@ -108,6 +118,7 @@ export class State implements StateView {
   /** Seeds the tables from thread snapshots (a capture's process and fd lists, or a scan). */
   loadSnapshots(snaps: Iterable<ThreadSnapshot>): number {
     return loadSnapshots(this.threads, snaps, {
+      interfaces: this.interfaces,
       onThread: (t) => {
         this.containers.resolve(t);
         this.noteCredentials(t);
@@ -180,8 +191,24 @@ export class State implements StateView {
     return fdNameFromEvent(ctx.evt, ctx.thread as Thread | undefined);
   }
 
-  /** Stops background work (container metadata lookups). */
+  /** The interfaces in force: a capture's once set, else the host's (read on first use). */
+  get interfaces(): NetworkInterfaces {
+    return (this.ifs ??= hostInterfaces());
+  }
+
+  /** Back to the host's interfaces (read again on next use). */
+  useHostInterfaces(): void {
+    this.ifs = undefined;
+  }
+
+  /** Replaces the interfaces in force (a capture's interface list). */
+  setInterfaces(list: readonly InterfaceAddress[]): void {
+    this.ifs = new NetworkInterfaces(list);
+  }
+
+  /** Stops background work (container metadata lookups, name resolution). */
   close(): void {
     this.containers.close();
+    this.hostNames.stop();
   }
 }

@@ -1,6 +1,11 @@
 // The state the engine keeps about the system, as libsinsp keeps it: threads (with their
 // process-wide data), file descriptors, users and groups, containers. Field extractors in
 // filter/ read these; state/ parsers write them from events and from /proc or .scap tables.
+import type { ParamResolver, RenderOptions } from '../events/render.js';
+import type { HostNames } from './host-names.js';
+import type { NetworkInterfaces } from './interfaces.js';
+
+import type { EventView } from '../events/event-view.js';
 
 /** Kinds of file descriptor, with the libs type character (fd.typechar). */
 export const FD_TYPES = {
@@ -139,6 +144,32 @@ export interface StateView {
   cwd(t: ThreadInfo): string;
   /** fd.name of an fd event whose fd is not in the table (a failed open or connect). */
   fdNameFromEvent(ctx: EventContext): string | undefined;
+  /** This machine's interfaces (a capture's own list when replaying): fd.lip/rip, fd.is_server. */
+  readonly interfaces: NetworkInterfaces;
+  /** The names fd.*ip.name checks watch, and what they resolved to. */
+  readonly hostNames: HostNames;
+}
+
+/**
+ * What field extraction keeps per agent rather than per process (made by field-scope.ts): how
+ * arguments render, the host name, and per-event caches of values several rules read. It lives
+ * in the EventContext, so compiled rules hold no state of their own and two agents in one
+ * process never see each other's settings or cached values.
+ */
+export interface FieldScope {
+  /** How evt.arg.* and evt.args render byte buffers (undefined: whole, as Falco). */
+  readonly argRender: RenderOptions | undefined;
+  /** evt.hostname and the alerts' hostname. */
+  readonly hostname: string;
+  /** Resolves rendered parameters (fd names, users ...) against `ctx`'s state. */
+  resolverFor(ctx: EventContext): ParamResolver;
+  /** evt.arg.NAME of the current event by parameter-name slot (events/param-names.ts): the
+   *  event's seq when argText holds it. */
+  readonly argSeq: Float64Array;
+  readonly argText: Array<string | undefined>;
+  /** fd.name of an event whose fd is not in the table, for the event numbered fdNameSeq. */
+  fdNameSeq: number;
+  fdName: string | undefined;
 }
 
 /**
@@ -147,7 +178,7 @@ export interface StateView {
  * One instance is reused for every event.
  */
 export interface EventContext {
-  evt: import('../events/event-view.js').EventView;
+  evt: EventView;
   thread: ThreadInfo | undefined;
   /** The event's fd number: return value of fd creators, `fd` param of fd users; -1 when none. */
   fdNum: number;
@@ -155,4 +186,8 @@ export interface EventContext {
   /** True when this event changed the name of its fd (connect, accept ...): fd.name_changed. */
   fdNameChanged: boolean;
   state: StateView;
+  /** Different for every event the state processes: what per-event caches are keyed by. */
+  seq: number;
+  /** Per-agent field settings and per-event caches (see FieldScope). */
+  readonly scope: FieldScope;
 }

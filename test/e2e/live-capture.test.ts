@@ -137,10 +137,10 @@ async function record(): Promise<Recording> {
   const gzLog = { text: '' };
   const runErr = { text: '' };
   const alerts = { text: '' };
-  run.stdout!.setEncoding('utf8').on('data', (s: string) => (alerts.text += s));
+  run.stdout.setEncoding('utf8').on('data', (s: string) => (alerts.text += s));
   await Promise.all([waitFor(cap, 'stderr', 'ready', capLog), waitFor(capGz, 'stderr', 'ready', gzLog), waitFor(run, 'stderr', 'ready', runErr)]);
 
-  shell.stdin!.end('go\n');
+  shell.stdin.end('go\n');
   assert.equal(await exited(shell), 0, 'workload');
   await new Promise((r) => setTimeout(r, 500));
   for (const c of [cap, capGz, run]) c.kill('SIGINT');

@@ -16,8 +16,8 @@ test('default text output: a "Read of sensitive file" line for cat /etc/shadow, 
   const child = spawn(process.execPath, [CLI, 'run', '--duration', '120'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const out: string[] = [];
   const err: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => out.push(l));
-  createInterface({ input: child.stderr! }).on('line', (l) => err.push(l));
+  createInterface({ input: child.stdout }).on('line', (l) => out.push(l));
+  createInterface({ input: child.stderr }).on('line', (l) => err.push(l));
   const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (c, s) => r([c, s])));
   try {
     const until = async (cond: () => boolean, what: string) => {
@@ -99,8 +99,8 @@ test('base_syscalls.repair=true: fewer syscalls captured, the /etc/shadow alert 
   const child = spawn(process.execPath, [CLI, 'run', '--duration', '60', '-o', 'base_syscalls.repair=true'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const out: string[] = [];
   const err: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => out.push(l));
-  createInterface({ input: child.stderr! }).on('line', (l) => err.push(l));
+  createInterface({ input: child.stdout }).on('line', (l) => out.push(l));
+  createInterface({ input: child.stderr }).on('line', (l) => err.push(l));
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   try {
     const until = async (cond: () => boolean, what: string) => {

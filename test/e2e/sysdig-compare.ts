@@ -284,8 +284,8 @@ export function compareFields(
       } else c.unexplained.push(`${r.num} ${r.v['evt.type']} ${field}: sysdig '${r.v[field]}' saker '${s.v[field]}'`);
     }
     for (const [k, list] of [[s.tid, before], [pkey, inProcess]] as const) {
-      if (!history.has(k)) history.set(k, list as EventRow[]);
-      (list as EventRow[]).push(s);
+      if (!history.has(k)) history.set(k, list);
+      list.push(s);
     }
     earlier.push(s);
   }

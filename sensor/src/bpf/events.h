@@ -1,6 +1,7 @@
 /* Event codes and flag values of the libs event format (driver/ppm_events_public.h).
- * Only what the probes emit. src/capture/live/sensor-events.test.ts checks every PPME_ code here
- * against src/events/event-table.ts, so a typo cannot reach the engine.
+ * Only what the probes emit. src/capture/live/syscall-set.test.ts ("the sensor sources agree with
+ * this list and with the event table") checks every PPME_ code here against
+ * src/events/event-table.ts, so a typo cannot reach the engine.
  */
 #ifndef SAKER_EVENTS_H
 #define SAKER_EVENTS_H

@@ -79,11 +79,7 @@ static __always_inline int openat_exit(struct pt_regs *regs, long ret, struct ta
 	__u64 ts = event_ts();
 	inspect_opened_of(t, ret, &o);
 	unsigned long p = s.at;
-#ifdef SAKER_PRICE_NO_USER_PATH /* bench/sensor-bpf-cost.ts prices the copy with such a build */
-	long n = 0;
-#else
-	long n = name ? bpf_probe_read_user_str((void *)(p + 56), STR_MAX, name) : 0;
-#endif
+	long n = copy_user_path((void *)(p + 56), STR_MAX, name);
 	if (n < 0 || n > STR_MAX)
 		n = 0;
 	unsigned long q = p + 56 + (n & (2 * STR_MAX - 1));

@@ -13,16 +13,7 @@
  * unaligned stores, and the verifier only checks the range, which the mask bounds. */
 #define REC_AT(r, pos) ((void *)((unsigned long)(r)->buf + ((pos) & REC_MASK)))
 
-/* Event time: nanoseconds since the epoch.
- * SAKER_PRICE_NO_CLOCK builds (bench/sensor-bpf-cost.ts only) skip the clock read to price it. */
-static __always_inline __u64 event_ts(void)
-{
-#ifdef SAKER_PRICE_NO_CLOCK
-	return cfg.boot_to_epoch_ns;
-#else
-	return bpf_ktime_get_boot_ns() + cfg.boot_to_epoch_ns;
-#endif
-}
+#include <cost.bpf.h> /* event_ts; from COST_DIR (the Makefile) */
 
 /* This CPU's scratch record, initialised for an event of `type` of thread `tid`; NULL (counted)
  * if missing. */

@@ -1,17 +1,25 @@
+/* The stdin control protocol (see control.h and sensor/README.md): applies commands to the
+ * probes' configuration and answers each with JSON lines on stderr. */
 #include "control.h"
+#include "json.h"
 #include "syscalls.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* {"type":"error","message":...}: the message holds `arg` as the client sent it, escaped. */
 static void reply_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "{\"type\":\"error\",\"message\":\"");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\"}\n");
+	char message[512];
+
+	snprintf(message, sizeof(message), fmt, arg);
+	fprintf(stderr, "{\"type\":\"error\",\"message\":");
+	json_put_string(stderr, message);
+	fprintf(stderr, "}\n");
 }
 
+/* `cmd` is one of the command names control_apply knows, never the client's own text. */
 static void reply_ack(const char *cmd, long value)
 {
 	fprintf(stderr, "{\"type\":\"ack\",\"cmd\":\"%s\",\"value\":%ld}\n", cmd, value);

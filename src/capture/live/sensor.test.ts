@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PT, type ParamType } from '../../events/event-info.js';
-import { EventView } from '../../events/event-view.js';
+import type { EventView } from '../../events/event-view.js';
 import { eventCode } from '../../events/encode.js';
 import { LiveSensor, SensorError, findSensorBinary } from './sensor.js';
 import { SENSOR_SYSCALLS } from './syscall-set.js';
@@ -118,7 +118,7 @@ function run(cmd: string, args: string[], cwd = scratch): { pid: number; out: Ma
     const [k, ...rest] = line.split(' ');
     if (k) out.set(k, [...(out.get(k) ?? []), rest.join(' ')]);
   }
-  return { pid: r.pid!, out };
+  return { pid: r.pid, out };
 }
 
 const codesOf = (names: readonly string[]): Set<number> =>

@@ -49,6 +49,8 @@ export interface SensorOptions {
   syscalls: Iterable<string>;
   /** Called once per record with the shared view; valid only during the call. */
   onEvent: (evt: EventView) => void;
+  /** Called after the records of each read from the sensor's pipe have been delivered. */
+  onBatch?: () => void;
   /** Called when the sensor fails after start (it exited, or its stream is corrupt). */
   onError?: (err: SensorError) => void;
   /** Thread groups whose events stay in the kernel. Default: this process. */
@@ -234,6 +236,7 @@ export class LiveSensor {
   private onData(chunk: Buffer): void {
     try {
       this.splitter.push(chunk, this.deliver);
+      this.opts.onBatch?.();
     } catch (err) {
       if (!(err instanceof RecordStreamError)) throw err; // onEvent's own failure: not ours to hide
       this.child.kill('SIGKILL');

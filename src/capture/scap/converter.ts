@@ -450,5 +450,5 @@ function containerJson(old: Buffer, offs: Int32Array, lens: Int32Array, nparams:
     return old.toString('utf8', o, z >= 0 && z < o + l ? z : o + l);
   };
   if (lens[1]! < 4) return undefined;
-  return Buffer.from(`{"id":"${str(0)}","type":${old.readUInt32LE(offs[1]!)},"name":"${str(2)}","image":"${str(3)}"}\0`);
+  return Buffer.from(`{"id":"${str(0)}","type":${old.readUInt32LE(offs[1])},"name":"${str(2)}","image":"${str(3)}"}\0`);
 }

@@ -7,7 +7,6 @@
 import { closeSync, createReadStream, openSync, read, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { EF } from '../../events/event-info.js';
 import { EVT_HDR_SIZE, EventView } from '../../events/event-view.js';
 import { EVENT_TABLE } from '../../events/event-table.js';
 import { Conversion, ConversionError, ScapConverter, passesUnconverted, quickVerdict } from './converter.js';

@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
 import { EF } from '../../events/event-info.js';
-import { EVT_HDR_SIZE, EventView } from '../../events/event-view.js';
+import { EVT_HDR_SIZE, type EventView } from '../../events/event-view.js';
 import { EVENT_TABLE } from '../../events/event-table.js';
 import { SYSDIG_EVENT_MAX, SYSDIG_NPARAMS } from '../../events/libs-facts.js';
 import {

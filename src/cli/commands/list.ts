@@ -3,7 +3,7 @@ import { loadConfig } from '../../config/config.js';
 import { EVENT_TABLE } from '../../events/event-table.js';
 import { formatPriority } from '../../rules/index.js';
 import { COMMON_OPTIONS, parse } from '../args.js';
-import { loadRunnableRules, rulesPaths } from '../rules.js';
+import { loadRunnableRules, rulesPaths } from '../../agent/rules-files.js';
 
 export const LIST_HELP = `Usage: saker list [-r FILE|DIR]... [-c CONFIG] [-o key=value]... [--json]
 

@@ -1,18 +1,12 @@
-// saker replay: the rules over a .scap capture (Falco's replay engine). The thread, fd, user and
-// container state is rebuilt from the capture's tables and events; alerts are printed exactly as
-// in live mode. A truncated or corrupt file: everything before the fault is processed, then the
-// error (byte offset and block type) and exit 1.
-import { readScap } from '../../capture/scap/reader.js';
-import { loadScapTables } from '../../state/capture-tables.js';
+// saker replay: the rules over a .scap capture (Falco's replay engine): an Agent whose source is
+// the capture. The thread, fd, user and container state is rebuilt from the capture's tables and
+// events; alerts are printed exactly as in live mode. A truncated or corrupt file: everything
+// before the fault is processed, then the error (byte offset and block type) and exit 1.
+import { Agent, RulesLoadError } from '../../agent/agent.js';
 import { ScapFormatError } from '../../capture/scap/file-format.js';
 import { loadConfig } from '../../config/config.js';
-import { Engine } from '../../agent/engine.js';
-import { hostName } from '../../filter/fields/evt.js';
-import { AlertWriter } from '../../outputs/writer.js';
-import { State } from '../../state/state.js';
 import { COMMON_OPTIONS, parse, UsageError } from '../args.js';
 import { log } from '../log.js';
-import { loadRunnableRules, rulesPaths } from '../rules.js';
 
 export const REPLAY_HELP = `Usage: saker replay FILE [-r FILE|DIR]... [-c CONFIG] [-o key=value]... [--stats]
 
@@ -31,30 +25,27 @@ export async function replayCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError('expected exactly one capture file');
   const file = positionals[0]!;
-  const cfg = loadConfig({ file: values.config, overrides: values.option });
-  const rules = await loadRunnableRules(cfg, rulesPaths(cfg, values.rules));
-  if (!rules.ok) {
-    process.stderr.write(`${rules.error}\n`);
+  const config = loadConfig({ file: values.config, overrides: values.option });
+  const agent = new Agent({ config, rules: values.rules, source: { capture: file }, log });
+  try {
+    await agent.start();
+  } catch (e) {
+    if (!(e instanceof RulesLoadError)) throw e;
+    process.stderr.write(`${e.message}\n`);
     return 1;
   }
-  const loaded = rules.loaded;
-  const state = new State({ hostUsers: false, containerLookup: false });
-  const writer = new AlertWriter(cfg);
-  const engine = new Engine(loaded.ruleset, state, (a) => writer.write(a), { isoTime: cfg.timeFormatIso8601, hostname: hostName() });
   let code = 0;
   try {
-    await readScap(file, { tables: (t) => loadScapTables(state, t), event: (evt) => engine.process(evt) }, { numbering: 'delivered' });
+    await agent.ended;
   } catch (e) {
     if (!(e instanceof ScapFormatError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
     log(e instanceof ScapFormatError ? e.message : `cannot read ${file}: ${(e as Error).message}`);
     code = 1;
-  } finally {
-    await writer.close();
-    state.close();
   }
+  const summary = await agent.stop();
   if (values.stats) {
-    log(`replayed ${engine.stats.events} events, ${engine.stats.matches} alerts`);
-    for (const [rule, n] of [...engine.stats.byRule].sort((a, b) => b[1] - a[1])) log(`  ${n}\t${rule}`);
+    log(`replayed ${summary.events} events, ${summary.alerts} alerts`);
+    for (const [rule, n] of summary.byRule.sort((a, b) => b[1] - a[1])) log(`  ${n}\t${rule}`);
   }
   return code;
 }

@@ -3,7 +3,7 @@
 import { loadConfig } from '../../config/config.js';
 import { toFalcoValidationJson, toSakerValidation } from '../../rules/index.js';
 import { COMMON_OPTIONS, parse } from '../args.js';
-import { loadRules, rulesPaths } from '../rules.js';
+import { loadRules, rulesPaths } from '../../agent/rules-files.js';
 
 export const VALIDATE_HELP = `Usage: saker validate [-r FILE|DIR]... [-c CONFIG] [-o key=value]... [--json | --falco-json]
 

@@ -1,13 +1,12 @@
 // evt.* fields: the event itself (type, number, time, arguments, result).
-import { hostname } from 'node:os';
 import { EC, EF, PT, type ParamType } from '../../events/event-info.js';
 import { EVENT_TABLE } from '../../events/event-table.js';
 import { errnoName } from '../../events/errno.js';
-import { eventName, renderArgs, renderParam, type RenderOptions } from '../../events/render.js';
+import { paramSlot } from '../../events/param-names.js';
+import { eventName, renderArgs, renderParam } from '../../events/render.js';
 import { PPM_O } from '../../state/ppm.js';
 import type { EventContext } from '../../state/types.js';
 import { indexArg, simple, withArg } from './define.js';
-import { resolverFor } from './resolver.js';
 import { dateTime, iso8601, timeOfDay } from './time.js';
 import { FieldArgError, type BoundField, type FieldDef, type FieldType } from './types.js';
 
@@ -72,8 +71,6 @@ function category(ctx: EventContext): string {
   return c & EC.SYSCALL ? 'syscall' : 'unknown';
 }
 
-const PARAM_NAMES = new Set(EVENT_TABLE.flatMap((e) => e.params.map((p) => p.name)));
-
 function fieldTypeOf(t: ParamType): FieldType {
   switch (t) {
     case PT.INT8: case PT.INT16: case PT.INT32: case PT.INT64: case PT.ERRNO: case PT.FD: case PT.PID: case PT.FD32: case PT.PID32:
@@ -92,17 +89,10 @@ function fieldTypeOf(t: ParamType): FieldType {
 }
 
 /**
- * How evt.arg.* and evt.args render byte buffers. Falco prints them whole (the default); sysdig,
- * and so `saker inspect`, cuts them at 80 characters ending in '...' (libsinsp's
- * set_max_evt_output_len).
+ * evt.arg.NAME / evt.arg[N]: the parameter as a string, resolved form preferred. Byte buffers
+ * render as the context's scope says: whole in Falco (the default), cut at 80 characters ending
+ * in '...' in sysdig and so `saker inspect` (libsinsp's set_max_evt_output_len).
  */
-let argRender: RenderOptions | undefined;
-export function setArgRenderOptions(opts: RenderOptions | undefined): void {
-  argRender = opts;
-  for (const m of ARG_MEMO.values()) m.seq = -1;
-}
-
-/** evt.arg.NAME / evt.arg[N]: the parameter as a string, resolved form preferred. */
 function bindArg(arg: string | undefined): BoundField {
   if (arg === undefined) throw new FieldArgError("field 'evt.arg' requires an argument");
   if (/^\d+$/.test(arg)) {
@@ -110,36 +100,33 @@ function bindArg(arg: string | undefined): BoundField {
     return {
       extract: (ctx) => {
         if (n >= ctx.evt.nparams) return undefined;
-        const r = resolverFor(ctx);
-        return renderParam(ctx.evt, n, true, r, argRender) || renderParam(ctx.evt, n, false, r, argRender);
+        const r = ctx.scope.resolverFor(ctx);
+        const o = ctx.scope.argRender;
+        return renderParam(ctx.evt, n, true, r, o) || renderParam(ctx.evt, n, false, r, o);
       },
     };
   }
-  if (!PARAM_NAMES.has(arg)) throw new FieldArgError(`unknown event argument ${arg}`);
+  const slot = paramSlot(arg);
+  if (slot < 0) throw new FieldArgError(`unknown event argument ${arg}`);
   const idx = paramIndexByCode(arg);
   // Rules test the same argument many times per event (evt.arg.flags in a dozen macros):
   // rendered once per event and argument, shared by every rule and output that reads it.
-  let memo = ARG_MEMO.get(arg);
-  if (memo === undefined) ARG_MEMO.set(arg, (memo = { seq: -1, val: undefined }));
-  const m = memo;
   return {
     extract: (ctx) => {
-      if (ctx.evt.seq === m.seq) return m.val;
+      const scope = ctx.scope;
+      if (scope.argSeq[slot] === ctx.seq) return scope.argText[slot];
       const i = idx[ctx.evt.type]!;
       let val: string | undefined;
       if (i >= 0 && i < ctx.evt.nparams) {
-        const r = resolverFor(ctx);
-        val = renderParam(ctx.evt, i, true, r, argRender) || renderParam(ctx.evt, i, false, r, argRender);
+        const r = scope.resolverFor(ctx);
+        val = renderParam(ctx.evt, i, true, r, scope.argRender) || renderParam(ctx.evt, i, false, r, scope.argRender);
       }
-      m.seq = ctx.evt.seq;
-      m.val = val;
+      scope.argSeq[slot] = ctx.seq;
+      scope.argText[slot] = val;
       return val;
     },
   };
 }
-
-/** The last rendering of each evt.arg.NAME, keyed by EventContext.seq. */
-const ARG_MEMO = new Map<string, { seq: number; val: string | undefined }>();
 
 /** evt.rawarg.NAME: the typed raw value; the type comes from the first event declaring NAME. */
 function bindRawArg(arg: string | undefined): BoundField {
@@ -183,8 +170,8 @@ export const EVT_FIELDS: FieldDef[] = [
   simple('syscall.type', 'string', 'System call name for syscall events.', (ctx) => ((ctx.evt.info.category & EC.SYSCALL) !== 0 ? eventName(ctx.evt) : undefined)),
   simple('evt.category', 'string', 'Event category: file, net, process, memory, ipc ...', category),
   simple('evt.cpu', 'int', 'CPU the event happened on.', (ctx) => ctx.evt.cpu),
-  simple('evt.args', 'string', 'All event arguments, as name=value pairs.', (ctx) => (ctx.evt.type === GENERIC_X ? '' : renderArgs(ctx.evt, resolverFor(ctx), argRender))),
-  simple('evt.info', 'string', 'Same as evt.args.', (ctx) => (ctx.evt.type === GENERIC_X ? '' : renderArgs(ctx.evt, resolverFor(ctx), argRender))),
+  simple('evt.args', 'string', 'All event arguments, as name=value pairs.', (ctx) => (ctx.evt.type === GENERIC_X ? '' : renderArgs(ctx.evt, ctx.scope.resolverFor(ctx), ctx.scope.argRender))),
+  simple('evt.info', 'string', 'Same as evt.args.', (ctx) => (ctx.evt.type === GENERIC_X ? '' : renderArgs(ctx.evt, ctx.scope.resolverFor(ctx), ctx.scope.argRender))),
   withArg('evt.arg', 'string', 'One event argument by name (evt.arg.flags) or position (evt.arg[0]), rendered as text.', 'required', bindArg, { dottedArg: true }),
   withArg('evt.rawarg', 'string', 'One event argument by name (evt.rawarg.res), as its raw typed value.', 'required', bindRawArg, { dottedArg: true, noRhs: true, noTransformer: true }),
   simple('evt.buffer', 'bytes', 'The data buffer of I/O events (read, sendto ...).', (ctx) => {
@@ -228,10 +215,5 @@ export const EVT_FIELDS: FieldDef[] = [
   simple('evt.wait_latency', 'reltime', 'Deprecated: always 0.', () => 0, { deprecated: true }),
   simple('evt.source', 'string', "Source of the event: 'syscall'.", () => 'syscall'),
   simple('evt.is_async', 'bool', 'True for asynchronous (meta) events.', (ctx) => (ctx.evt.info.category & EC.METAEVENT) !== 0),
-  simple('evt.hostname', 'string', 'Host name of the machine (FALCO_HOSTNAME/SAKER_HOSTNAME override it).', () => hostName()),
+  simple('evt.hostname', 'string', 'Host name of the machine (FALCO_HOSTNAME/SAKER_HOSTNAME override it).', (ctx) => ctx.scope.hostname),
 ];
-
-let cachedHost: string | undefined;
-export function hostName(): string {
-  return (cachedHost ??= process.env.SAKER_HOSTNAME || process.env.FALCO_HOSTNAME || hostname());
-}

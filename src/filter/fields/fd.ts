@@ -7,7 +7,6 @@ import { fdL4proto } from '../../state/fds.js';
 import { PPM_O } from '../../state/ppm.js';
 import { FD_TYPES, type EventContext, type FdInfo } from '../../state/types.js';
 import { simple, type Extra } from './define.js';
-import { isLocalAddress, nameOfAddress } from './net.js';
 import type { Extractor, FieldDef, FieldType, Value } from './types.js';
 
 const FD_EVENT = EF.CREATES_FD | EF.USES_FD | EF.DESTROYS_FD;
@@ -39,16 +38,15 @@ const isPeerSocket = (fd: FdInfo): boolean => isIp(fd) && fd.serverSocket !== tr
 /**
  * The fd name an event without a table fd carries (a failed open's path, made absolute): rules
  * read it as fd.name, fd.directory and fd.nameraw, often several times per event, so it is
- * decoded once per event (EventView.seq).
+ * decoded once per event (EventContext.seq).
  */
-let fromEventSeq = -1;
-let fromEventName: string | undefined;
 function nameFromEvent(ctx: EventContext): string | undefined {
-  if (ctx.evt.seq !== fromEventSeq) {
-    fromEventName = ctx.state.fdNameFromEvent(ctx);
-    fromEventSeq = ctx.evt.seq;
+  const scope = ctx.scope;
+  if (ctx.seq !== scope.fdNameSeq) {
+    scope.fdName = ctx.state.fdNameFromEvent(ctx);
+    scope.fdNameSeq = ctx.seq;
   }
-  return fromEventName;
+  return scope.fdName;
 }
 
 function fdName(ctx: EventContext): string | undefined {
@@ -87,20 +85,20 @@ const sip = (fd: FdInfo): string | undefined => (isIp(fd) && hasRole(fd) ? fd.si
 const cport = (fd: FdInfo): number | undefined => (isPeerSocket(fd) ? fd.cport : undefined);
 const sport = (fd: FdInfo): number | undefined => (!isIp(fd) ? undefined : fd.serverSocket === true || hasRole(fd) ? fd.sport : undefined);
 /** libsinsp: the client address decides; if it is one of this machine's, the client side is local. */
-const clientIsLocal = (fd: FdInfo): boolean => fd.cip !== undefined && isLocalAddress(fd.cip);
-const lip = (fd: FdInfo): string | undefined => (isPeerSocket(fd) && fd.cip !== undefined ? (clientIsLocal(fd) ? fd.cip : fd.sip) : undefined);
-const rip = (fd: FdInfo): string | undefined => (isPeerSocket(fd) && fd.cip !== undefined ? (clientIsLocal(fd) ? fd.sip : fd.cip) : undefined);
-const lport = (fd: FdInfo): number | undefined => (isPeerSocket(fd) && fd.cip !== undefined ? (clientIsLocal(fd) ? fd.cport : fd.sport) : undefined);
-const rport = (fd: FdInfo): number | undefined => (isPeerSocket(fd) && fd.cip !== undefined ? (clientIsLocal(fd) ? fd.sport : fd.cport) : undefined);
+const clientIsLocal = (fd: FdInfo, ctx: EventContext): boolean => fd.cip !== undefined && ctx.state.interfaces.isLocal(fd.cip);
+const lip = (fd: FdInfo, ctx: EventContext): string | undefined => (isPeerSocket(fd) && fd.cip !== undefined ? (clientIsLocal(fd, ctx) ? fd.cip : fd.sip) : undefined);
+const rip = (fd: FdInfo, ctx: EventContext): string | undefined => (isPeerSocket(fd) && fd.cip !== undefined ? (clientIsLocal(fd, ctx) ? fd.sip : fd.cip) : undefined);
+const lport = (fd: FdInfo, ctx: EventContext): number | undefined => (isPeerSocket(fd) && fd.cip !== undefined ? (clientIsLocal(fd, ctx) ? fd.cport : fd.sport) : undefined);
+const rport = (fd: FdInfo, ctx: EventContext): number | undefined => (isPeerSocket(fd) && fd.cip !== undefined ? (clientIsLocal(fd, ctx) ? fd.sport : fd.cport) : undefined);
 
 /** fd.l4proto (sinsp_fdinfo::get_l4proto): libsinsp extracts '<NA>' as a value for every fd without one. */
 const l4proto = (fd: FdInfo): string => fdL4proto(fd) ?? '<NA>';
 
 /** fd.is_server: a bound server socket, or a socket whose server address is this machine's. */
-function isServer(fd: FdInfo): boolean {
+function isServer(fd: FdInfo, ctx: EventContext): boolean {
   if (fd.serverSocket === true) return true;
   if (!isIp(fd)) return false;
-  return isLocalAddress(fd.sip ?? (fd.type === 'ipv4' ? '0.0.0.0' : '::'));
+  return ctx.state.interfaces.isLocal(fd.sip ?? (fd.type === 'ipv4' ? '0.0.0.0' : '::'));
 }
 
 const fdx = (get: (fd: FdInfo) => Value | undefined): Extractor => (ctx) => (hasFd(ctx) && ctx.fd ? get(ctx.fd) : undefined);
@@ -116,9 +114,9 @@ const NET_ONLY = { filterOnly: true, noRhs: true, noTransformer: true };
 
 const IP_NAME: Extra = { noRhs: true, noTransformer: true, resolvesNames: true };
 
-const ipName = (get: (fd: FdInfo) => string | undefined) => (fd: FdInfo): string | undefined => {
-  const ip = get(fd);
-  return ip === undefined ? undefined : nameOfAddress(ip);
+const ipName = (get: (fd: FdInfo, ctx: EventContext) => string | undefined) => (fd: FdInfo, ctx: EventContext): string | undefined => {
+  const ip = get(fd, ctx);
+  return ip === undefined ? undefined : ctx.state.hostNames.nameOf(ip);
 };
 
 export const FD_FIELDS: FieldDef[] = [

@@ -8,7 +8,6 @@ import { compileGroup } from '../group-compiler.js';
 import { parseCondition } from '../condition-parser.js';
 import { contextFor, fileFd, testState, thread } from '../test-support.js';
 import { encodeSockAddr, encodeSockTuple } from '../../state/sockaddr.js';
-import { resetLocalInterfaces, setLocalInterfaces } from '../../state/interfaces.js';
 import type { EventContext } from '../../state/types.js';
 
 const show = (fmt: string, ctx: EventContext) => compileFormat(`*${fmt}`).render(ctx);
@@ -44,7 +43,7 @@ test('fd.l4proto is the text <NA> for an fd without a protocol; files are not se
 });
 
 test('socket ends need a role; is_server asks whether the server address is local', () => {
-  setLocalInterfaces([{ family: 'ipv4', addr: '10.0.0.5', netmask: '255.255.255.0' }]);
+  state.setInterfaces([{ family: 'ipv4', addr: '10.0.0.5', netmask: '255.255.255.0' }]);
   try {
     const s = contextFor(state, 'socket', 400, [5, 2, 1, 0, 0]);
     // A fresh socket: no role, so no ends, no protocol, no protocol letter on the fd argument.
@@ -58,19 +57,19 @@ test('socket ends need a role; is_server asks whether the server address is loca
     const b = contextFor(state, 'bind', 400, [0, encodeSockAddr({ ip: '10.0.0.5', port: 8080 }), 6]);
     assert.equal(show('%fd.name|%fd.sip|%fd.sport|%fd.cport|%fd.is_server|%fd.l4proto', b), '10.0.0.5:8080|10.0.0.5|8080|<NA>|true|tcp');
   } finally {
-    resetLocalInterfaces();
+    state.useHostInterfaces();
   }
 });
 
 test('a datagram from an unbound socket gets the local address of the interface towards its peer', () => {
-  setLocalInterfaces([{ family: 'ipv4', addr: '127.0.0.1', netmask: '255.0.0.0' }, { family: 'ipv4', addr: '10.0.0.5', netmask: '255.255.255.0' }]);
+  state.setInterfaces([{ family: 'ipv4', addr: '127.0.0.1', netmask: '255.0.0.0' }, { family: 'ipv4', addr: '10.0.0.5', netmask: '255.255.255.0' }]);
   try {
     contextFor(state, 'socket', 400, [7, 2, 2, 0, 0]);
     const tuple = encodeSockTuple({ sip: '0.0.0.0', sport: 0, dip: '10.0.0.53', dport: 53 });
     const c = contextFor(state, 'sendto', 400, [20, Buffer.from('q'), 7, 20, tuple]);
     assert.equal(show('%fd.name|%fd.cip|%fd.l4proto', c), '10.0.0.5:0->10.0.0.53:53|10.0.0.5|udp');
   } finally {
-    resetLocalInterfaces();
+    state.useHostInterfaces();
   }
 });
 

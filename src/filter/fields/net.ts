@@ -1,8 +1,6 @@
 // Address helpers for fd.* network fields: IPv4/IPv6 parsing into comparable forms, CIDR
-// membership, the local-interface test behind fd.lip/fd.rip, and the name cache behind fd.*ip.name.
-import { readFileSync } from 'node:fs';
-import { Resolver } from 'node:dns/promises';
-import { localInterfaces, v4 } from '../../state/interfaces.js';
+// membership.
+import { v4 } from '../../state/interfaces.js';
 
 /** An IPv4 address as an unsigned 32-bit number, or -1 when `s` is not a dotted quad (the state's parser). */
 export const ipv4ToInt = v4;
@@ -64,101 +62,4 @@ export function sameIp(a: string, b: string): boolean {
     return !!x && !!y && x.every((v, i) => v === y[i]);
   }
   return false;
-}
-
-/** libsinsp's locality test: an IPv4 interface address, or an IPv6 address in an interface's /64. */
-export function isLocalAddress(ip: string): boolean {
-  return localInterfaces().isLocal(ip);
-}
-
-/**
- * Names used in fd.*ip.name checks. libsinsp's DNS manager resolves exactly those names and maps
- * addresses back to them; here too. Resolution runs only once a live agent asks for it
- * (startNameResolution), so validating or replaying rules never waits on DNS.
- *
- * Like getaddrinfo, a name's addresses come from /etc/hosts and from DNS (A and AAAA). DNS goes
- * through c-ares on the event loop rather than getaddrinfo on libuv's thread pool: rules watch
- * dozens of public mining-pool names, which take seconds each where outside DNS is unreachable,
- * and blocked getaddrinfo calls can be neither cancelled nor left behind at exit (libuv joins its
- * threads), while c-ares queries are bounded and stopNameResolution cancels them.
- */
-const addrToName = new Map<string, string>();
-const names = new Set<string>();
-let resolver: Resolver | undefined;
-let hosts: Map<string, string[]> | undefined;
-let refresher: NodeJS.Timeout | undefined;
-
-/** /etc/hosts as name -> addresses (lower-case names). */
-export function parseHostsFile(text: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const raw of text.split('\n')) {
-    const [addr, ...aliases] = raw.replace(/#.*/, '').trim().split(/\s+/);
-    if (addr === undefined || addr === '' || aliases.length === 0) continue;
-    for (const n of aliases) {
-      const key = n.toLowerCase();
-      const list = out.get(key) ?? [];
-      if (!list.includes(addr)) list.push(addr);
-      out.set(key, list);
-    }
-  }
-  return out;
-}
-
-async function resolveName(name: string): Promise<void> {
-  const r = resolver;
-  if (r === undefined) return;
-  for (const a of hosts?.get(name.toLowerCase()) ?? []) addrToName.set(a, name);
-  // An unresolvable name simply matches nothing; a cancelled query ends the same way.
-  const answers = await Promise.allSettled([r.resolve4(name), r.resolve6(name)]);
-  for (const a of answers) if (a.status === 'fulfilled') for (const ip of a.value) addrToName.set(ip, name);
-}
-
-/** The names fd.*ip.name comparisons asked for so far. */
-export function watchedHostNames(): ReadonlySet<string> {
-  return names;
-}
-
-export function watchHostName(name: string): void {
-  if (names.has(name)) return;
-  names.add(name);
-  if (resolver !== undefined) void resolveName(name);
-}
-
-export interface NameResolutionOptions {
-  /** Refresh period (default 60 s); the timer does not keep the process alive. */
-  periodMs?: number;
-  /** Default /etc/hosts. */
-  hostsFile?: string;
-  /** DNS servers ("addr[:port]"); default the system's (resolv.conf). */
-  servers?: string[];
-}
-
-/** Resolves the watched names now, those watched later at once, and all of them periodically. */
-export function startNameResolution(opts: NameResolutionOptions = {}): void {
-  if (resolver !== undefined) return;
-  resolver = new Resolver({ timeout: 2000, tries: 2 });
-  if (opts.servers !== undefined) resolver.setServers(opts.servers);
-  try {
-    hosts = parseHostsFile(readFileSync(opts.hostsFile ?? '/etc/hosts', 'utf8'));
-  } catch {
-    hosts = new Map();
-  }
-  const all = () => {
-    for (const n of names) void resolveName(n);
-  };
-  all();
-  refresher = setInterval(all, opts.periodMs ?? 60_000);
-  refresher.unref();
-}
-
-/** Cancels the queries under way and stops refreshing; the names resolved so far stay known. */
-export function stopNameResolution(): void {
-  clearInterval(refresher);
-  refresher = undefined;
-  resolver?.cancel();
-  resolver = undefined;
-}
-
-export function nameOfAddress(ip: string): string | undefined {
-  return addrToName.get(ip);
 }

@@ -76,13 +76,13 @@ export class TestHost {
     this.listener = child;
     await new Promise<void>((resolve, reject) => {
       let err = '';
-      child.stderr!.on('data', (d) => (err += d));
+      child.stderr.on('data', (d) => (err += d));
       const timer = setTimeout(() => reject(new Error(`test host listener not up after 10 s: ${err}`)), 10_000);
       child.on('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`test host listener exited (${code}): ${err}`));
       });
-      createInterface({ input: child.stdout! }).on('line', (l) => {
+      createInterface({ input: child.stdout }).on('line', (l) => {
         if (l === 'listening') {
           clearTimeout(timer);
           resolve();

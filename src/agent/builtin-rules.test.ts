@@ -5,7 +5,7 @@ import { eventCode } from '../events/encode.js';
 import { loadRulesFiles } from '../rules/index.js';
 import { contextFor, testState, thread } from '../filter/test-support.js';
 import type { EventContext } from '../state/types.js';
-import { DEFAULT_RULES_FILE } from './rules.js';
+import { DEFAULT_RULES_FILE } from './rules-files.js';
 
 const CONTAINER = 'c0ffee00'.repeat(8);
 const inContainer = { cgroups: [`cpu=/${CONTAINER}`, `memory=/${CONTAINER}`] };

@@ -1,11 +1,18 @@
 // Resolves what rendered parameters refer to (fd names, user names, process names, cwd) against
-// the state of the event's context. One instance is re-pointed per use: no allocation per event.
-import type { ParamResolver } from '../../events/render.js';
-import { fdL4proto } from '../../state/fds.js';
-import { FD_TYPES, type EventContext } from '../../state/types.js';
+// the state of the event's context. One instance per FieldScope, re-pointed per use: no
+// allocation per event.
+import type { ParamResolver } from '../events/render.js';
+import { fdL4proto } from './fds.js';
+import { FD_TYPES, type EventContext } from './types.js';
 
-class ContextResolver implements ParamResolver {
-  ctx!: EventContext;
+export class ContextResolver implements ParamResolver {
+  private ctx!: EventContext;
+
+  /** This resolver, answering for `ctx`'s event. */
+  at(ctx: EventContext): this {
+    this.ctx = ctx;
+    return this;
+  }
 
   fdInfo(fd: number): { typechar: string; name: string } | undefined {
     const info = this.ctx.thread?.shared.fds.get(fd);
@@ -30,11 +37,4 @@ class ContextResolver implements ParamResolver {
   dirfdPath(fd: number): string | undefined {
     return this.ctx.thread?.shared.fds.get(fd)?.name;
   }
-}
-
-const shared = new ContextResolver();
-
-export function resolverFor(ctx: EventContext): ParamResolver {
-  shared.ctx = ctx;
-  return shared;
 }

@@ -1,0 +1,441 @@
+// A running agent: an event source (the live sensor or a capture) feeding the state, the rules
+// engine and the outputs, with reload, drop reports and one metrics registry. `saker run` and
+// `saker replay` are thin shells around it; the web server drives it through AgentHandle.
+//
+//   const agent = new Agent({ config, source: { live: {} } });
+//   await agent.start();          // rules loaded, /proc read, sensor attached
+//   ...
+//   await agent.reload();         // SIGHUP: new rules, or the old ones kept with the error
+//   const summary = await agent.stop();
+import { createHash } from 'node:crypto';
+import type { EventView } from '../events/event-view.js';
+import { LiveSource, type LiveSourceOptions } from '../capture/live/live-source.js';
+import { selectSyscalls, namesOfCodes } from '../capture/live/syscall-set.js';
+import { ScapFileSource } from '../capture/scap/scap-source.js';
+import type { EventSink, EventSource, SourceCounters } from '../capture/source.js';
+import type { Config } from '../config/config.js';
+import { Metrics } from '../metrics/metrics.js';
+import { AlertWriter } from '../outputs/writer.js';
+import type { Alert } from '../outputs/alert.js';
+import { internalAlert } from '../outputs/internal-alert.js';
+import { formatPriority } from '../rules/priority.js';
+import type { LoadedRules, Ruleset } from '../rules/index.js';
+import { loadScapTables } from '../state/capture-tables.js';
+import { State, type StateOptions } from '../state/state.js';
+import type { EventContext } from '../state/types.js';
+import type { RenderOptions } from '../events/render.js';
+import { Engine } from './engine.js';
+import { EventErrors } from './event-errors.js';
+import type { AgentHandle, AgentPhase, AgentStatus, ReloadOutcome, RuleSummary } from './handle.js';
+import { loadRunnableRules, rulesPaths } from './rules-files.js';
+
+export interface AgentOptions {
+  config: Config;
+  /** -r paths; default the configuration's rules_files, else the built-in rules. */
+  rules?: readonly string[];
+  /** Where events come from: the live sensor, or a capture file replayed. */
+  source: { live: Partial<LiveSourceOptions> } | { capture: string };
+  /** Operational messages (default: none). */
+  log?: (message: string) => void;
+  /** Where stdout_output writes (default process.stdout). */
+  stdout?: NodeJS.WritableStream;
+  /** How evt.arg.* / evt.args render byte buffers (default whole, as Falco). */
+  argRender?: RenderOptions;
+  /** State options beyond what the source decides (tests: procRoot, containerLookup ...). */
+  state?: StateOptions;
+  /** Live: how often the kernel counters are read and new drops reported (default 10 s). */
+  dropCheckMs?: number;
+  /** Live: restart the sensor when it dies, waiting initialDelayMs, doubling up to maxDelayMs
+   *  (default 500 ms .. 30 s, attempts unlimited); false to end the agent instead. */
+  restart?: { initialDelayMs?: number; maxDelayMs?: number; maxAttempts?: number } | false;
+}
+
+/** The rules could not be loaded (a file with errors, an unmet plugin requirement). */
+export class RulesLoadError extends Error {
+  override name = 'RulesLoadError';
+}
+
+export interface AgentSummary {
+  events: number;
+  /** Alerts per rule, in the order the rules first fired. */
+  byRule: Array<[rule: string, alerts: number]>;
+  alerts: number;
+  drops: number;
+  /** Events whose processing threw (counted, logged, skipped). */
+  eventErrors: number;
+}
+
+const SAKER_VERSION = '0.1.0';
+
+export class Agent implements AgentHandle {
+  readonly metrics = new Metrics();
+  readonly state: State;
+  private src: EventSource;
+  private readonly cfg: Config;
+  private readonly paths: string[];
+  private readonly log: (message: string) => void;
+  private readonly outputs: AlertWriter;
+  private engine: Engine | undefined;
+  private loaded: LoadedRules<EventContext> | undefined;
+  private phase: AgentPhase = 'starting';
+  private startedAt = 0;
+  private lastReload: ReloadOutcome | undefined;
+  private reloading: Promise<ReloadOutcome> | undefined;
+  private readonly listeners = new Set<(a: Alert) => void>();
+  private readonly errors: EventErrors;
+  private dropTimer: NodeJS.Timeout | undefined;
+  private reportedDrops = 0;
+  private rulesHashes: Array<{ file: string; sha256: string }> = [];
+  private sink: EventSink | undefined;
+  /** Counters of the sources replaced by restarts, added to the current one's. */
+  private before: SourceCounters = { delivered: 0, drops: 0, dropsByReason: {} };
+  private restarts = 0;
+  /** The live sensor died and is being restarted. */
+  private sensorDown = false;
+  private gapNs = 0;
+  private readonly done: Promise<void>;
+  private settle!: (err?: unknown) => void;
+
+  constructor(private readonly opts: AgentOptions) {
+    this.cfg = opts.config;
+    this.paths = rulesPaths(this.cfg, opts.rules);
+    this.log = opts.log ?? (() => {});
+    const live = 'live' in opts.source;
+    this.state = new State({
+      ...(live ? { live: true } : { hostUsers: false, containerLookup: false }),
+      ...opts.state,
+      fields: { argRender: opts.argRender },
+    });
+    this.src = 'live' in opts.source ? this.newLiveSource([]) : new ScapFileSource(opts.source.capture, { numbering: 'delivered' });
+    this.done = new Promise((resolve, reject) => {
+      this.settle = (err?: unknown) => (err === undefined ? resolve() : reject(err));
+    });
+    this.done.catch(() => {});
+    this.outputs = new AlertWriter(this.cfg, opts.stdout);
+    this.errors = new EventErrors(this.log);
+    this.registerMetrics();
+  }
+
+  /** Loads the rules without starting anything (`--dry-run`, and the first step of start()).
+   *  Throws RulesLoadError with Falco's report of what failed. */
+  async prepare(): Promise<{ enabledRules: number; paths: readonly string[]; syscalls: string[] }> {
+    if (!this.loaded) {
+      const rules = await loadRunnableRules(this.cfg, this.paths);
+      if (!rules.ok) throw new RulesLoadError(rules.error);
+      this.install(rules.loaded);
+    }
+    return { enabledRules: this.loaded!.ruleset.enabledCount, paths: this.paths, syscalls: this.syscallSet(this.loaded!.ruleset) };
+  }
+
+  /** Loads the rules, seeds the state and starts the source; resolves once events flow. */
+  async start(): Promise<void> {
+    const { syscalls } = await this.prepare();
+    const engine = this.engine!;
+    if (this.source instanceof LiveSource) {
+      const scan = this.state.bootstrapFromProc();
+      this.log(`process table: ${scan.processes} processes, ${scan.threads} threads, ${scan.fds} fds (${scan.durationMs.toFixed(0)} ms)`);
+      this.state.hostNames.start();
+      await this.source.setSyscalls(syscalls);
+    }
+    const state = this.state;
+    const errors = this.errors;
+    this.sink = {
+      tables: (t) => loadScapTables(state, t),
+      event: (evt: EventView) => {
+        try {
+          engine.process(evt);
+        } catch (e) {
+          errors.record(evt, e);
+        }
+      },
+    };
+    try {
+      await this.source.start(this.sink);
+    } catch (e) {
+      this.phase = 'failed';
+      state.close();
+      throw e;
+    }
+    this.phase = 'running';
+    this.startedAt = Date.now();
+    if (this.source instanceof LiveSource) {
+      this.log(`ready: capturing with ${this.source.attach} (${syscalls.length} syscalls)`);
+      this.dropTimer = setInterval(() => this.reportDrops(), this.opts.dropCheckMs ?? 10_000);
+      this.dropTimer.unref();
+    }
+    this.watch(this.source);
+  }
+
+  /** The current event source (a restart replaces the live one). */
+  get source(): EventSource {
+    return this.src;
+  }
+
+  /** Settles when the agent ends by itself: a capture read to its end (resolves), a capture's
+   *  fault or a sensor that died and could not be restarted (rejects with the ScapFormatError /
+   *  SensorError). stop() resolves it. */
+  get ended(): Promise<void> {
+    return this.done;
+  }
+
+  private watch(source: EventSource): void {
+    source.ended.then(() => {
+      if (this.phase === 'running') this.phase = 'stopped';
+      this.settle();
+    }, (err: unknown) => {
+      if (this.phase !== 'running' || source !== this.src) return;
+      if (source instanceof LiveSource && this.opts.restart !== false) void this.restartSensor(err as Error);
+      else {
+        this.phase = 'failed';
+        this.settle(err);
+      }
+    });
+  }
+
+  /**
+   * The sensor died: a new one is started with backoff, the process table read again from /proc
+   * (what happened meanwhile was not seen), and the gap reported as an alert and a metric. Only
+   * when the attempts run out does the agent end.
+   */
+  private async restartSensor(err: Error): Promise<void> {
+    const policy = this.opts.restart || {};
+    const failedAt = process.hrtime.bigint();
+    const dead = this.src as LiveSource;
+    this.sensorDown = true;
+    const syscalls = dead.syscallList;
+    this.accumulate(dead.counters());
+    let delay = policy.initialDelayMs ?? 500;
+    for (let attempt = 1; ; attempt++) {
+      this.log(`sensor failed: ${err.message}; restarting it in ${delay} ms (attempt ${attempt})`);
+      await new Promise((r) => setTimeout(r, delay));
+      if (this.phase !== 'running') return;
+      const next = this.newLiveSource(syscalls);
+      this.src = next;
+      try {
+        this.state.bootstrapFromProc();
+        await next.start(this.sink!);
+      } catch (e) {
+        err = e as Error;
+        if (attempt >= (policy.maxAttempts ?? Infinity)) {
+          this.phase = 'failed';
+          this.settle(e);
+          return;
+        }
+        delay = Math.min(delay * 2, policy.maxDelayMs ?? 30_000);
+        continue;
+      }
+      break;
+    }
+    this.sensorDown = false;
+    if (this.phase !== 'running') {
+      await this.src.stop(); // stopped while the new sensor started
+      return;
+    }
+    this.restarts++;
+    const gapNs = process.hrtime.bigint() - failedAt;
+    this.gapNs += Number(gapNs);
+    this.log(`sensor restarted: capturing with ${(this.src as LiveSource).attach} again after a gap of ${(Number(gapNs) / 1e6).toFixed(0)} ms`);
+    this.deliver(internalAlert({
+      rule: 'Saker internal: event capture gap', priority: 2,
+      message: `Events were not captured for ${(Number(gapNs) / 1e6).toFixed(0)} ms: the sensor failed (${err.message}) and was restarted`,
+      fields: { 'saker.gap_ns': gapNs, 'saker.sensor_restarts': this.restarts, 'saker.reason': err.message },
+    }, { isoTime: this.cfg.timeFormatIso8601, hostname: this.state.scope.hostname }));
+    this.watch(this.src);
+  }
+
+  private newLiveSource(syscalls: string[]): LiveSource {
+    const live = 'live' in this.opts.source ? this.opts.source.live : {};
+    return new LiveSource({ statsIntervalMs: this.opts.dropCheckMs ?? 10_000, ...live, syscalls });
+  }
+
+  private accumulate(c: SourceCounters): void {
+    this.before.delivered += c.delivered;
+    this.before.drops += c.drops;
+    for (const [k, n] of Object.entries(c.dropsByReason)) this.before.dropsByReason[k] = (this.before.dropsByReason[k] ?? 0) + n;
+  }
+
+  /** The counters of every source this agent had, restarts included. */
+  private counters(): SourceCounters {
+    const c = this.src.counters();
+    const byReason = { ...this.before.dropsByReason };
+    for (const [k, n] of Object.entries(c.dropsByReason)) byReason[k] = (byReason[k] ?? 0) + n;
+    return { delivered: this.before.delivered + c.delivered, drops: this.before.drops + c.drops, dropsByReason: byReason };
+  }
+
+  /** Stops the source, flushes the outputs and releases the state. */
+  async stop(): Promise<AgentSummary> {
+    if (this.phase === 'running' || this.phase === 'starting') this.phase = 'stopping';
+    clearInterval(this.dropTimer);
+    await this.src.stop();
+    this.settle();
+    await this.outputs.close();
+    this.state.close();
+    if (this.phase === 'stopping') this.phase = 'stopped';
+    return {
+      events: await this.metrics.value('saker_engine_events_total'),
+      byRule: [...(this.engine?.stats.byRule ?? [])],
+      alerts: await this.metrics.value('saker_alerts_total'),
+      drops: await this.metrics.value('falcosecurity_scap_n_drops_total'),
+      eventErrors: await this.metrics.value('saker_engine_event_errors_total'),
+    };
+  }
+
+  /** Re-reads the rules files (SIGHUP). A bad file keeps the old rules running; a live sensor's
+   *  syscall set follows the new rules, and if it cannot, the old rules stay too. */
+  reload(): Promise<ReloadOutcome> {
+    // reloads asked for while one runs share its outcome
+    this.reloading ??= this.doReload().finally(() => {
+      this.reloading = undefined;
+    });
+    return this.reloading;
+  }
+
+  private async doReload(): Promise<ReloadOutcome> {
+    const at = Date.now();
+    const fail = (error: string): ReloadOutcome => {
+      this.lastReload = { at, ok: false, error, enabledRules: this.loaded?.ruleset.enabledCount ?? 0 };
+      this.log(`reload failed, keeping the previous rules:\n${error}`);
+      return this.lastReload;
+    };
+    let next;
+    try {
+      next = await loadRunnableRules(this.cfg, this.paths);
+    } catch (e) {
+      return fail((e as Error).message);
+    }
+    if (!next.ok) return fail(next.error);
+    if (this.source instanceof LiveSource && this.phase === 'running') {
+      try {
+        await this.source.setSyscalls(this.syscallSet(next.loaded.ruleset));
+      } catch (e) {
+        return fail(`the sensor did not take the new syscall set: ${(e as Error).message}`);
+      }
+    }
+    this.install(next.loaded);
+    this.lastReload = { at, ok: true, enabledRules: next.loaded.ruleset.enabledCount };
+    this.log(`reloaded: ${next.loaded.ruleset.enabledCount} enabled rules`);
+    return this.lastReload;
+  }
+
+  status(): AgentStatus {
+    const c = this.counters();
+    const live = this.source instanceof LiveSource ? this.source : undefined;
+    return {
+      phase: this.phase,
+      source: this.source.kind,
+      startedAt: this.startedAt,
+      sensor: live && { attach: live.attach, syscalls: live.syscalls, alive: this.phase === 'running' && !this.sensorDown },
+      events: this.engine?.stats.events ?? 0,
+      alerts: this.engine?.stats.matches ?? 0,
+      drops: c.drops,
+      enabledRules: this.loaded?.ruleset.enabledCount ?? 0,
+      lastReload: this.lastReload,
+    };
+  }
+
+  rules(): RuleSummary[] {
+    const ruleset = this.loaded?.ruleset;
+    if (!ruleset) return [];
+    const hits = this.engine?.stats.byRule;
+    return (this.loaded?.compiled?.rules ?? []).map((r) => ({
+      name: r.name, priority: formatPriority(r.priority), enabled: ruleset.isEnabled(r), tags: r.tags, source: r.source, hits: hits?.get(r.name) ?? 0,
+    }));
+  }
+
+  onAlert(listener: (alert: Alert) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The loaded rules (for list and the server), once prepared. */
+  get rulesLoaded(): LoadedRules<EventContext> | undefined {
+    return this.loaded;
+  }
+
+  /** Syscalls to capture: what enabled rules can match, plus what state tracking needs (as
+   *  `base_syscalls` says); what the selection leaves out is logged. */
+  private syscallSet(ruleset: Ruleset<EventContext>): string[] {
+    const s = selectSyscalls(namesOfCodes(ruleset.enabledEventCodes()), this.cfg.baseSyscalls);
+    if (s.invalid.length > 0) this.log(`base_syscalls.custom_set: not syscalls the sensor captures, ignored: ${s.invalid.join(', ')}`);
+    if (s.removedFromRules.length > 0) {
+      this.log(`base_syscalls.custom_set removes syscalls the rules match, so those rules cannot fire on them: ${s.removedFromRules.join(', ')}`);
+    }
+    return s.syscalls;
+  }
+
+  private install(loaded: LoadedRules<EventContext>): void {
+    this.loaded = loaded;
+    this.rulesHashes = this.hashRulesFiles();
+    if (this.engine) this.engine.swap(loaded.ruleset);
+    else this.engine = new Engine(loaded.ruleset, this.state, (a) => this.deliver(a), { isoTime: this.cfg.timeFormatIso8601, hostname: this.state.scope.hostname });
+  }
+
+  /** The rules files as loaded, with their hashes (Falco's sha256_rules_files_info). */
+  private hashRulesFiles(): Array<{ file: string; sha256: string }> {
+    return [...this.loaded!.contents].map(([file, text]) => ({ file, sha256: createHash('sha256').update(text).digest('hex') }));
+  }
+
+  private deliver(a: Alert): void {
+    this.outputs.write(a);
+    for (const l of this.listeners) l(a);
+  }
+
+  private reportDrops(): void {
+    const c = this.counters();
+    if (c.drops <= this.reportedDrops) return;
+    const parts = Object.entries(c.dropsByReason).filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`);
+    this.log(`${c.drops - this.reportedDrops} events dropped by the kernel (${parts.length ? parts.join(' ') : 'ring buffer full'})`);
+    this.reportedDrops = c.drops;
+  }
+
+  private registerMetrics(): void {
+    const m = this.metrics;
+    const source = { counters: () => this.counters() };
+    const engine = () => this.engine?.stats;
+    m.counter({ name: 'saker_engine_events_total', help: 'Events processed by the state and the rules.', read: () => engine()?.events ?? 0 });
+    m.counter({ name: 'saker_alerts_total', help: 'Alerts raised.', read: () => engine()?.matches ?? 0 });
+    m.counter({ name: 'saker_engine_event_errors_total', help: 'Events whose processing threw (skipped, logged).', read: () => this.errors.count });
+    m.counter({
+      name: 'falcosecurity_scap_n_evts_total', help: 'https://falco.org/docs/metrics/ Events the source captured (delivered and dropped).',
+      read: () => {
+        const c = source.counters();
+        return c.delivered + c.drops;
+      },
+    });
+    m.counter({ name: 'falcosecurity_scap_n_drops_total', help: 'https://falco.org/docs/metrics/ Events lost in the kernel.', read: () => source.counters().drops });
+    m.counter<'drop' | 'dir'>({
+      name: 'falcosecurity_scap_n_drops_buffer_total', help: 'https://falco.org/docs/metrics/ Events lost because a ring buffer was full, by event family.',
+      labelNames: ['drop', 'dir'],
+      read: () => Object.entries(source.counters().dropsByReason)
+        .filter(([k]) => k.startsWith('full_'))
+        .map(([k, value]) => ({ labels: { drop: k.slice(5), dir: 'exit' }, value })),
+    });
+    m.counter({
+      name: 'falcosecurity_scap_n_drops_scratch_map_total', help: 'https://falco.org/docs/metrics/ Events lost for want of scratch space.',
+      read: () => source.counters().dropsByReason.no_scratch ?? 0,
+    });
+    m.counter<'rule_name' | 'priority' | 'source'>({
+      name: 'falcosecurity_falco_rules_matches_total', help: 'https://falco.org/docs/metrics/ Alerts by rule.',
+      labelNames: ['rule_name', 'priority', 'source'],
+      read: () => this.rules().filter((r) => r.hits > 0).map((r) => ({ labels: { rule_name: r.name, priority: r.priority, source: r.source }, value: r.hits })),
+    });
+    m.gauge({ name: 'falcosecurity_falco_reload_timestamp_nanoseconds', help: 'https://falco.org/docs/metrics/ When the rules were last reloaded.', read: () => (this.lastReload?.ok ? this.lastReload.at * 1e6 : 0) });
+    m.counter({ name: 'saker_reload_failures_total', help: 'Reloads that failed (the previous rules kept running).', read: () => (this.lastReload && !this.lastReload.ok ? 1 : 0) });
+    m.gauge({ name: 'falcosecurity_falco_start_timestamp_nanoseconds', help: 'https://falco.org/docs/metrics/ When capture started.', read: () => this.startedAt * 1e6 });
+    m.gauge<'version'>({ name: 'falcosecurity_falco_version_info', help: 'https://falco.org/docs/metrics/ Saker version.', labelNames: ['version'], read: () => [{ labels: { version: SAKER_VERSION }, value: 1 }] });
+    m.gauge<'file_name' | 'sha256'>({
+      name: 'falcosecurity_falco_sha256_rules_files_info', help: 'https://falco.org/docs/metrics/ Rules files loaded and their hashes.',
+      labelNames: ['file_name', 'sha256'], read: () => this.rulesHashes.map((h) => ({ labels: { file_name: h.file, sha256: h.sha256 }, value: 1 })),
+    });
+    m.gauge({ name: 'falcosecurity_scap_n_threads_total', help: 'https://falco.org/docs/metrics/ Threads in the thread table.', read: () => this.state.threads.size });
+    m.gauge({ name: 'saker_enabled_rules', help: 'Rules enabled.', read: () => this.loaded?.ruleset.enabledCount ?? 0 });
+    m.counter({ name: 'saker_sensor_restarts_total', help: 'Times the sensor died and was restarted.', read: () => this.restarts });
+    m.counter({ name: 'saker_capture_gap_seconds_total', help: 'Time without capture between a sensor failure and its restart.', read: () => this.gapNs / 1e9 });
+    const parser = this.state.parser.stats;
+    m.counter({ name: 'saker_state_placeholder_threads_total', help: 'Threads first seen in an event and made without their details.', read: () => parser.placeholders });
+    m.counter({ name: 'saker_state_proc_lookups_total', help: 'Threads missing from the table read from /proc.', read: () => parser.procLookups });
+    m.counter({ name: 'saker_state_removed_threads_total', help: 'Threads removed when they exited.', read: () => parser.removedThreads });
+    m.counter({ name: 'saker_state_purged_threads_total', help: 'Idle or dead threads purged from the table.', read: () => parser.purged });
+  }
+}
+
