@@ -92,7 +92,7 @@ function containerRules(sharedDir: string): string[] {
 }
 
 const versions = readFileSync(bins.versionsFile, 'utf8');
-const commit = (name: string): string => new RegExp(`^${name}\\S*\\s*[:=]?\\s*(\\S+)`, 'mi').exec(versions)?.[1] ?? 'unknown';
+const commit = (name: string): string => new RegExp(`^${name}_commit=(\\S+)`, 'm').exec(versions)?.[1] ?? 'unknown';
 const meta: OracleMeta = {
   generated: new Date().toISOString(),
   falco: existsSync(bins.falco) ? execFileSync(bins.falco, ['--version'], { encoding: 'utf8' }).split('\n')[0]!.trim() : 'not built yet',

@@ -6,6 +6,7 @@
 // Events are handled in the current libs model: one exit event per syscall. Old captures carry
 // enter/exit pairs, which the capture source converts.
 import { EC } from '../events/event-info.js';
+import { isHiddenEnterEvent } from '../events/parser-only.js';
 import { EVENT_TABLE } from '../events/event-table.js';
 import type { EventView } from '../events/event-view.js';
 import { ScapFileSource } from '../capture/scap/scap-source.js';
@@ -72,6 +73,7 @@ export async function inspect(file: string, opts: InspectOptions = {}): Promise<
     if (stop) return;
     result.events++;
     const ctx = parser.process(evt);
+    if (isHiddenEnterEvent(evt.type)) return;
     if (codes[evt.type] !== 1 || (filter !== undefined && !filter(ctx))) return;
     if (++result.selected >= limit) stop = true;
     // Internal events (procinfo ...) count for -n but are not printed, as in sysdig.
