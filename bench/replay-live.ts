@@ -14,12 +14,13 @@
 // and gcc; exits 0 with a message otherwise.
 //   node --import tsx bench/replay-live.ts [rounds]     (default 70000 rounds ≈ 1.3M events)
 // SAKER_BENCH_FILE=path keeps the capture there (for profiling) instead of a temporary folder.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sharedDir } from '../src/testing/shared.js';
+import { buildMixedLoad, recordMixedLoad } from './mixed-capture.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const REPO = join(here, '..');
@@ -31,40 +32,6 @@ const devNull = openSync('/dev/null', 'w');
 function skip(why: string): never {
   console.log(`replay-live: skipped (${why})`);
   process.exit(0);
-}
-
-function buildLoad(): string {
-  const src = join(here, 'mixed-load.c');
-  const out = join(here, 'build', 'mixed-load');
-  if (!existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs) {
-    mkdirSync(dirname(out), { recursive: true });
-    const r = spawnSync('gcc', ['-O2', '-Wall', '-o', out, src], { encoding: 'utf8' });
-    if (r.status !== 0) skip(`cannot build ${src}: ${r.stderr || r.error?.message}`);
-  }
-  return out;
-}
-
-/** Records the load with `saker capture`; returns the events written and dropped. */
-async function record(file: string, load: string, scratch: string): Promise<{ events: number; drops: number; seconds: number }> {
-  const cap = spawn(process.execPath, [SAKER, 'capture', '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    cap.stderr.setEncoding('utf8').on('data', (s: string) => {
-      log += s;
-      if (log.includes('ready')) resolve();
-    });
-    cap.once('exit', (code) => reject(new Error(`saker capture exited (${code}): ${log}`)));
-  });
-  const t0 = performance.now();
-  const r = spawnSync(load, [String(ROUNDS), scratch], { stdio: 'inherit' });
-  const seconds = (performance.now() - t0) / 1000;
-  if (r.status !== 0) throw new Error('the load failed');
-  await new Promise((res) => setTimeout(res, 300));
-  cap.kill('SIGINT');
-  await new Promise((res) => cap.once('exit', res));
-  const m = /wrote (\d+) of \d+ events.*\((\d+) dropped/.exec(log);
-  if (!m) throw new Error(`saker capture: ${log}`);
-  return { events: Number(m[1]), drops: Number(m[2]), seconds };
 }
 
 /** Best wall time of three runs with stdout thrown away, after a warm-up run. */
@@ -84,11 +51,13 @@ if (process.geteuid?.() !== 0) skip('needs root');
 if (!existsSync(join(REPO, 'sensor/build/saker-sensor'))) skip('sensor not built: make -C sensor');
 const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: REPO, encoding: 'utf8' });
 if (build.status !== 0) throw new Error(`npm run build failed: ${build.stdout}${build.stderr}`);
-const load = buildLoad();
+const built = buildMixedLoad();
+if (typeof built !== 'string') skip(built.error);
+const load = built;
 const dir = mkdtempSync(join(tmpdir(), 'saker-bench-live-'));
 const file = process.env.SAKER_BENCH_FILE ?? join(dir, 'live.scap');
 try {
-  const rec = await record(file, load, dir);
+  const rec = await recordMixedLoad(file, load, ROUNDS, dir);
   const mb = statSync(file).size / 1e6;
   console.log(`capture: ${rec.events} events in ${rec.seconds.toFixed(1)} s of load, ${rec.drops} dropped in the kernel, ${mb.toFixed(0)} MB`);
   const prefixEvents = Math.round(rec.events / 10);

@@ -5,10 +5,10 @@
 //
 // Events are handled in the current libs model: one exit event per syscall. Old captures carry
 // enter/exit pairs, which the capture source converts.
-import { EC, EVENT_TABLE, type EventView } from '../events/index.js';
+import { EC, EVENT_TABLE, isHiddenEnterEvent, type EventView } from '../events/index.js';
 import { ScapFileSource, ScapWriter } from '../capture/scap/index.js';
 import { compileUserFilterWithCodes } from '../filter/index.js';
-import { LinePrinter, LineSink } from '../outputs/index.js';
+import { LinePrinter, LineSink } from '../outputs/print/index.js';
 import { loadScapTables, State } from '../state/index.js';
 
 /** sysdig's default line (%evt.outputtime is %evt.time by default; evt.info is evt.args in current libs). */
@@ -68,6 +68,7 @@ export async function inspect(file: string, opts: InspectOptions = {}): Promise<
     if (stop) return;
     result.events++;
     const ctx = parser.process(evt);
+    if (isHiddenEnterEvent(evt.type)) return;
     if (codes[evt.type] !== 1 || (filter !== undefined && !filter(ctx))) return;
     if (++result.selected >= limit) stop = true;
     // Internal events (procinfo ...) count for -n but are not printed, as in sysdig.

@@ -12,3 +12,4 @@ export { eventName, ipv6, type ParamResolver, renderArgs, type RenderOptions, re
 export { syscallCode } from './syscall-codes.js';
 export { syscallName } from './syscall-codes.js';
 export { SIGNAL_NAMES } from './libs-facts.js';
+export { isHiddenEnterEvent } from './parser-only.js';

@@ -198,7 +198,9 @@ function updateFdFromTuple(fd: FdState, tu: SockTuple, ifs: NetworkInterfaces): 
   if ((toIpv4 && fd.type !== 'ipv4') || fd.serverSocket) fd.settleName();
   if (toIpv4) fd.type = 'ipv4';
   if (fd.serverSocket) resetServerSocket(fd);
-  if (!setSocketTuple(fd, tu.sip, tu.sport, tu.dip, tu.dport, false)) return false;
+  // update_fd overwrites the destination (set_*_addresses_and_ports' default): a sendto with an
+  // explicit address on a connected UDP socket names that address (libs master, the field oracle).
+  if (!setSocketTuple(fd, tu.sip, tu.sport, tu.dip, tu.dport, true)) return false;
   // A changing peer is not TCP: without a known protocol, assume UDP.
   if (fd.isIpSocket() && fd.l4proto === undefined) fd.l4proto = 'udp';
   // An incomplete tuple (a datagram from an unbound socket) gets the local interface's address.

@@ -1,8 +1,11 @@
 // Side-by-side runs of `saker inspect` and `sysdig -r` over one capture, field by field, and the
 // differences between them that are explained: sysdig 0.29 is older than the libs Saker follows.
+// What each rule says libs does is what libs master does, measured: inspect.test.ts checks, on every
+// event a rule explains, that Saker's value is libs master's (the field oracle's fixtures from
+// sinsp-example, test/fixtures/oracle); field-oracle.test.ts compares every field with libs directly.
 //
 // Why exit events, and why sysdig runs without `evt.dir=<`: Saker delivers one exit event per
-// syscall (old captures' enter parameters merged into it, as current libscap converts them), so
+// syscall (old captures' enter parameters merged into it, as libs mastercap converts them), so
 // only exit events have a counterpart in both. sysdig is run over every event and its exit lines
 // are picked afterwards, because filtering sysdig 0.29 with `evt.dir=<` changes its exit events:
 // an enter event its filter rejects is forgotten, and the exit event then lacks what the enter
@@ -100,13 +103,13 @@ const NA = '<NA>';
 const v = (r: EventRow | undefined, f: string): string | undefined => r?.v[f];
 
 /**
- * The differences found between sysdig 0.29 and Saker (following current libs), each with the
+ * The differences found between sysdig 0.29 and Saker (following libs master), each with the
  * reason. A field that differs on an event must be explained by one of these.
  */
 export const RULES: Rule[] = [
   {
     name: 'ppid-of-unknown-parent',
-    why: 'current libsinsp takes proc.ppid from the parent process found in the thread table and has no value without one; sysdig 0.29 printed the raw ptid (-1)',
+    why: 'libsinsp master takes proc.ppid from the parent process found in the thread table and has no value without one; sysdig 0.29 printed the raw ptid (-1)',
     fields: ['proc.ppid'],
     holds: ({ sd, sk }) => sk.v['proc.ppid'] === NA && sd.v['proc.ppid'] === '-1',
   },
@@ -142,7 +145,7 @@ export const RULES: Rule[] = [
   },
   {
     name: 'fd-of-mmap',
-    why: "mmap is an fd event in current libs (its exit carries the fd): every fd.* field has a value; sysdig 0.29 treated it as no fd event at all — its enter event named the same fd only as an argument",
+    why: "mmap is an fd event in libs master (its exit carries the fd): every fd.* field has a value; sysdig 0.29 treated it as no fd event at all — its enter event named the same fd only as an argument",
     fields: ['fd.num', 'fd.name', 'fd.type', 'fd.typechar', 'fd.directory', 'fd.filename', 'fd.is_server', 'fd.connected', 'fd.uid', 'fd.name_changed', 'fd.l4proto', 'fd.sockfamily'],
     holds: ({ sd, sk, enter, field }) => {
       if (sd.v[field] !== NA || sd.v['fd.num'] !== NA || enter === undefined || enter.v['fd.num'] !== NA) return false;
@@ -152,33 +155,33 @@ export const RULES: Rule[] = [
   },
   {
     name: 'generic-category',
-    why: "a syscall without an event of its own arrives as a generic event, whose category is 'other' in current libs; sysdig 0.29 looked the syscall's category up",
+    why: "a syscall without an event of its own arrives as a generic event, whose category is 'other' in libs master; sysdig 0.29 looked the syscall's category up",
     fields: ['evt.category'],
     holds: ({ sk, generic }) => generic && sk.v['evt.category'] === 'other',
   },
   {
     name: 'no-return-value',
-    why: 'evt.failed has no value on an exit event without a return value (current libs); sysdig 0.29 said false',
+    why: 'evt.failed has no value on an exit event without a return value (libs master); sysdig 0.29 said false',
     fields: ['evt.failed'],
     holds: ({ sd, sk }) => sd.v['evt.failed'] === 'false' && sk.v['evt.failed'] === NA && sk.v['evt.rawres'] === NA,
   },
   {
     name: 'placeholder-thread',
-    why: 'a thread missing from the capture tables is a placeholder with pid -1 in current libs (so not a main thread, cwd ./); sysdig 0.29 gave it pid = tid and an empty cwd',
+    why: 'a thread missing from the capture tables is a placeholder with pid -1 in libs master (so not a main thread, cwd ./); sysdig 0.29 gave it pid = tid and an empty cwd',
     fields: ['proc.pid', 'thread.ismain', 'proc.cwd'],
     holds: ({ sd, sk, field }) => sk.v['proc.pid'] === '-1' && sd.v['proc.pid'] === sk.v['thread.tid'] &&
       ((field === 'proc.pid') || (field === 'thread.ismain' && sk.v[field] === 'false') || (field === 'proc.cwd' && sk.v[field] === './' && sd.v[field] === '')),
   },
   {
     name: 'virtual-ids',
-    why: "proc.vpid/thread.vtid: current libs set them for a placeholder that execs (vtid = tid, vpid = pid, outside a pid namespace) and keep -1 for one that does not (no value); sysdig 0.29 printed none, or -1",
+    why: "proc.vpid/thread.vtid: libs master set them for a placeholder that execs (vtid = tid, vpid = pid, outside a pid namespace) and keep -1 for one that does not (no value); sysdig 0.29 printed none, or -1",
     fields: ['proc.vpid', 'thread.vtid'],
     holds: ({ sd, sk, field }) => (sd.v[field] === NA && sk.v[field] === (field === 'proc.vpid' ? sk.v['proc.pid'] : sk.v['thread.tid'])) ||
       (sd.v[field] === '-1' && sk.v[field] === NA) || (sd.v[field] === NA && sk.v[field] === '-1' && sk.v['proc.pid'] === '-1'),
   },
   {
     name: 'parent-of-thread',
-    why: "proc.pname/proc.pcmdline of a non-main thread describe the parent process (current libs: the process's ancestor); sysdig 0.29 took the thread's creator",
+    why: "proc.pname/proc.pcmdline of a non-main thread describe the parent process (libs master: the process's ancestor); sysdig 0.29 took the thread's creator",
     fields: ['proc.pname', 'proc.pcmdline'],
     holds: ({ sk }) => sk.v['thread.ismain'] === 'false',
   },
@@ -190,25 +193,25 @@ export const RULES: Rule[] = [
   },
   {
     name: 'typechar-failed-open',
-    why: "fd.typechar of a failed open(): current libs guess it from the event only for openat/openat2/creat, so 'o'; sysdig 0.29 said 'f'",
+    why: "fd.typechar of a failed open(): libs master guess it from the event only for openat/openat2/creat, so 'o'; sysdig 0.29 said 'f'",
     fields: ['fd.typechar'],
     holds: ({ sd, sk }) => sk.v['evt.type'] === 'open' && sk.v['fd.num'] === '-1' && sd.v['fd.typechar'] === 'f' && sk.v['fd.typechar'] === 'o',
   },
   {
     name: 'failed-connect-name',
-    why: "fd.name of a failed connect is the socket's name in current libs; sysdig 0.29 showed the tuple the connect tried",
+    why: "fd.name of a failed connect is the socket's name in libs master; sysdig 0.29 showed the tuple the connect tried",
     fields: ['fd.name'],
     holds: ({ sd, sk }) => sk.v['evt.type'] === 'connect' && sk.v['evt.rawres']!.startsWith('-') && sd.v['fd.name'] === sk.v['evt.arg.tuple'],
   },
   {
     name: 'udp-reconnect',
-    why: 'a UDP socket connected again to another peer: current libs overwrite the destination, sysdig 0.29 kept the first one (and with it fd.is_server, which asks whether the server address is local)',
+    why: 'a UDP socket connected again to another peer: libs master overwrite the destination, sysdig 0.29 kept the first one (and with it fd.is_server, which asks whether the server address is local)',
     fields: ['fd.name', 'fd.sip', 'fd.sport', 'fd.rip', 'fd.rport', 'fd.is_server', 'fd.lip', 'fd.lport', 'fd.name_changed'],
     holds: ({ sd, sk }) => sk.v['fd.l4proto'] === 'udp' && sd.v['fd.name'] !== sk.v['fd.name'] && sd.v['fd.name']!.split('->')[0] === sk.v['fd.name']!.split('->')[0],
   },
   {
     name: 'server-socket-client-port',
-    why: 'fd.cport of a bound server socket has no value in current libs; sysdig 0.29 printed 0',
+    why: 'fd.cport of a bound server socket has no value in libs master; sysdig 0.29 printed 0',
     fields: ['fd.cport'],
     holds: ({ sd, sk }) => sd.v['fd.cport'] === '0' && sk.v['fd.cport'] === NA && sk.v['fd.cip'] === NA && sk.v['fd.is_server'] === 'true',
   },
@@ -231,6 +234,8 @@ export interface Comparison {
   unexplained: string[];
   /** Exit events (evt.num) where a field differs, per field. */
   differs: Map<string, Set<number>>;
+  /** Each explained difference: event, field, the rule that explains it and Saker's value (checked against libs master). */
+  explainedAt: Array<{ num: number; field: string; rule: string; saker: string }>;
 }
 
 /**
@@ -245,7 +250,7 @@ export function compareFields(
   const lastEnter = new Map<string, EventRow>();
   const history = new Map<string, EventRow[]>();
   const earlier: EventRow[] = [];
-  const c: Comparison = { events: 0, equal: new Map(), explained: new Map(), unexplained: [], differs: new Map() };
+  const c: Comparison = { events: 0, equal: new Map(), explained: new Map(), unexplained: [], differs: new Map(), explainedAt: [] };
   for (const r of sd) {
     if (r.dir === '>') {
       const mine = skEnter.get(r.num);
@@ -276,8 +281,10 @@ export function compareFields(
       set.add(r.num);
       const pair: Pair = { num: r.num, field, sd: r, sk: s, enter, generic: generic.has(r.num), before, inProcess, earlier };
       const rule = rules.find((x) => (x.fields === 'any' || x.fields.includes(field)) && x.holds(pair));
-      if (rule) c.explained.set(rule.name, (c.explained.get(rule.name) ?? 0) + 1);
-      else c.unexplained.push(`${r.num} ${r.v['evt.type']} ${field}: sysdig '${r.v[field]}' saker '${s.v[field]}'`);
+      if (rule) {
+        c.explained.set(rule.name, (c.explained.get(rule.name) ?? 0) + 1);
+        c.explainedAt.push({ num: r.num, field, rule: rule.name, saker: s.v[field]! });
+      } else c.unexplained.push(`${r.num} ${r.v['evt.type']} ${field}: sysdig '${r.v[field]}' saker '${s.v[field]}'`);
     }
     for (const [k, list] of [[s.tid, before], [pkey, inProcess]] as const) {
       if (!history.has(k)) history.set(k, list);
@@ -347,26 +354,26 @@ export const EXIT_ONLY_RULES: Rule[] = [
   },
   {
     name: 'relative-path-trailing-slash',
-    why: "a relative path ending in '/' keeps the slash when current libs join it to the directory; sysdig 0.29 dropped it",
+    why: "a relative path ending in '/' keeps the slash when libs master join it to the directory; sysdig 0.29 dropped it",
     fields: ['evt.arg.name', 'evt.arg.path', 'evt.arg.pathname', 'evt.arg.filename'],
     holds: ({ sd, sk, field }) => sk.v[field] === `${sd.v[field]}/`,
   },
   {
     name: 'deleted-exepath',
-    why: "current libs strip ' (deleted)' from an executable path read from /proc (the process table); sysdig 0.29 kept it",
+    why: "libs master strip ' (deleted)' from an executable path read from /proc (the process table); sysdig 0.29 kept it",
     fields: ['proc.exepath', 'proc.pexepath'],
     holds: ({ sd, sk, field }) => sd.v[field] === `${sk.v[field]} (deleted)`,
   },
   {
     name: 'exepath-from-enter',
-    why: "sysdig 0.29 takes the new proc.exepath of an execve from its enter event: without one the process keeps the path it had (its parent's, after a clone); current libs take the exit event's trusted_exepath",
+    why: "sysdig 0.29 takes the new proc.exepath of an execve from its enter event: without one the process keeps the path it had (its parent's, after a clone); libs master take the exit event's trusted_exepath",
     fields: ['proc.exepath', 'proc.pexepath', 'proc.aexepath[1]'],
     holds: ({ sd, sk, field, earlier }) => sd.v['proc.name'] === sk.v['proc.name'] && [sk, ...earlier].some((b) => b.v['evt.type'] === 'execve' && b.v['proc.exepath'] === sk.v['proc.exepath']) &&
       earlier.some((b) => b.v['proc.exepath'] === sd.v[field]),
   },
   {
     name: 'exited-thread-named',
-    why: "a pid parameter naming a thread that has exited before the event (a vfork child): current libs have removed the thread and print the bare pid; sysdig 0.29 still had it (it keeps a thread with children) and adds its name",
+    why: "a pid parameter naming a thread that has exited before the event (a vfork child): libs master have removed the thread and print the bare pid; sysdig 0.29 still had it (it keeps a thread with children) and adds its name",
     fields: 'any',
     holds: ({ sd, sk, field, earlier }) => {
       const pid = /(?:^| )res=(\d+) /.exec(sk.v['evt.args'] ?? '')?.[1];
@@ -389,13 +396,13 @@ export const EXIT_ONLY_RULES: Rule[] = [
   },
   {
     name: 'parent-not-in-table',
-    why: 'a process whose parent is not in the process list (it could not be read) gets ptid 0 in current libs; sysdig 0.29 kept the ptid the table gave',
+    why: 'a process whose parent is not in the process list (it could not be read) gets ptid 0 in libs master; sysdig 0.29 kept the ptid the table gave',
     fields: ['proc.ppid'],
     holds: ({ sk }) => sk.v['proc.ppid'] === '0',
   },
   {
     name: 'credentials-from-enter',
-    why: "sysdig 0.29 takes the new uid of setuid/setresuid from the enter event, so an exit-only capture never changes its user; current libs take the exit event's euid (-1 for setresuid(-1, -1, -1): an unknown user)",
+    why: "sysdig 0.29 takes the new uid of setuid/setresuid from the enter event, so an exit-only capture never changes its user; libs master take the exit event's euid (-1 for setresuid(-1, -1, -1): an unknown user)",
     fields: ['user.uid', 'user.name', 'user.homedir', 'user.shell'],
     holds: ({ sk, before }) => [sk, ...before].some((b) => /^set(res|re)?uid$/.test(b.v['evt.type']!) && b.v['evt.res'] === 'SUCCESS') &&
       (sk.v['user.uid'] === '4294967295' || [sk, ...before].some((b) => b.v['evt.args']!.includes(`uid=${sk.v['user.uid']}`))),

@@ -118,7 +118,7 @@ const ipName = (get: (fd: FdInfo, ctx: EventContext) => string | undefined) => (
 
 export const FD_FIELDS: FieldDef[] = [
   simple('fd.num', 'int', 'Number of the fd the event is about (-1 for a failed open).', (ctx) => (hasFd(ctx) ? ctx.fdNum : undefined)),
-  ofFd('fd.type', 'string', 'Type of the fd: file, directory, ipv4, ipv6, unix, pipe, event, signalfd, eventpoll, inotify, timerfd, netlink, bpf, userfaultfd, io_uring, memfd, pidfd.', (fd) => fd.type),
+  ofFd('fd.type', 'string', 'Type of the fd: file, directory, ipv4, ipv6, unix, pipe, event, signalfd, eventpoll, inotify, timerfd, netlink, bpf, userfaultfd, io_uring, memfd, pidfd; <NA> (the text) for an fd of a type libs does not name (a packet socket ...), as sinsp_fdinfo::get_typestring.', (fd) => (fd.type === 'unknown' ? '<NA>' : fd.type)),
   simple('fd.typechar', 'string', 'Type of the fd as one character: f, d, 4, 6, u, p, e, s, l, i, t, n, b, r, m, P, o.', (ctx) => {
     if (!hasFd(ctx)) return undefined;
     return ctx.fd ? FD_TYPES[ctx.fd.type] : TYPECHAR_OF_EVENT[ctx.evt.type | 1] ?? 'o';

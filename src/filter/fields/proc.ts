@@ -4,6 +4,9 @@ import { capsToString } from './caps.js';
 import { indexArg, ofThread, withArg } from './define.js';
 import type { BoundField, FieldDef, FieldType, Value } from './types.js';
 
+/** An fd type as libs names it: <NA> (the text) for a type it has no name for (sinsp_fdinfo::get_typestring). */
+const typeString = (type: string | undefined): string | undefined => (type === 'unknown' ? '<NA>' : type);
+
 const PPM_EXE_WRITABLE = 1 << 0;
 const PPM_EXE_UPPER_LAYER = 1 << 1;
 const PPM_EXE_FROM_MEMFD = 1 << 2;
@@ -157,9 +160,9 @@ export const PROC_FIELDS: FieldDef[] = [
     const prefix = `${arg}=`;
     return { extract: (ctx) => { const c = ctx.thread?.cgroups.find((x) => x.startsWith(prefix)); return c?.slice(prefix.length); } };
   }, { dottedArg: true }),
-  ofThread('proc.stdin.type', 'string', 'Type of fd 0.', (t) => t.shared.fds.get(0)?.type),
-  ofThread('proc.stdout.type', 'string', 'Type of fd 1.', (t) => t.shared.fds.get(1)?.type),
-  ofThread('proc.stderr.type', 'string', 'Type of fd 2.', (t) => t.shared.fds.get(2)?.type),
+  ofThread('proc.stdin.type', 'string', 'Type of fd 0.', (t) => typeString(t.shared.fds.get(0)?.type)),
+  ofThread('proc.stdout.type', 'string', 'Type of fd 1.', (t) => typeString(t.shared.fds.get(1)?.type)),
+  ofThread('proc.stderr.type', 'string', 'Type of fd 2.', (t) => typeString(t.shared.fds.get(2)?.type)),
   ofThread('proc.stdin.name', 'string', 'Name of fd 0.', (t) => t.shared.fds.get(0)?.name),
   ofThread('proc.stdout.name', 'string', 'Name of fd 1.', (t) => t.shared.fds.get(1)?.name),
   ofThread('proc.stderr.name', 'string', 'Name of fd 2.', (t) => t.shared.fds.get(2)?.name),

@@ -1,0 +1,86 @@
+// Saker against the real thing, in one run, where the Falco oracle is built (../shared/tools/
+// build-falco.sh; ORACLE_PREFIX, default /opt/anchors): a capture recorded live by `saker capture`
+// while bench/mixed-load.c runs (opens of /etc files, failed opens, renames, TCP and UDP on
+// loopback, pipes, fork+exec), then, best of 3 each, stdout thrown away:
+//   (a) falco replay (falco-replay: stock falco.yaml, container plugin) with the three upstream rules files
+//   (b) saker replay with the same rules files
+//   (c) libs' sinsp-example -a -s F -f FILTER -o %evt.num
+//   (d) saker inspect F FILTER -p %evt.num
+// and prints wall time and events/s of each whole command, Falco's own event-loop figure (its -v
+// "Elapsed time"), and the ratios saker/falco (goal: replay ≥ 5×) and saker/sinsp-example.
+// Needs root, a built sensor, gcc, ../shared/peers/falco-rules and the oracle; exits 0 with a
+// message otherwise.
+//   node --import tsx bench/falco-replay.ts [rounds]     (default 43000 rounds ≈ 800k events)
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sharedDir } from '../src/testing/shared.js';
+import { falcoReplayArgs, oracleBinaries, UPSTREAM_RULES } from './falco-oracle.js';
+import { buildMixedLoad, recordMixedLoad } from './mixed-capture.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const REPO = join(here, '..');
+const SAKER = join(REPO, 'bin/saker.js');
+const ROUNDS = Number(process.argv[2] ?? 43_000);
+const FILTER = 'evt.type=openat and fd.name startswith /etc';
+const devNull = openSync('/dev/null', 'w');
+
+function skip(why: string): never {
+  console.log(`falco-replay: skipped (${why})`);
+  process.exit(0);
+}
+
+/** Best wall time (ms) of three runs, and the last run's stderr. */
+function best(cmd: string, args: string[]): { ms: number; stderr: string } {
+  let ms = Infinity;
+  let stderr = '';
+  for (let i = 0; i < 3; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { stdio: ['ignore', devNull, 'pipe'], cwd: REPO, encoding: 'utf8', maxBuffer: 1 << 28, env: { ...process.env, TZ: 'UTC' } });
+    const t = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.error}`);
+    ms = Math.min(ms, t);
+    stderr = r.stderr;
+  }
+  return { ms, stderr };
+}
+
+const bins = oracleBinaries();
+if (typeof bins === 'string') skip(bins);
+if (process.geteuid?.() !== 0) skip('needs root');
+if (!existsSync(join(REPO, 'sensor/build/saker-sensor'))) skip('sensor not built: make -C sensor');
+const shared = sharedDir();
+if (!shared || !UPSTREAM_RULES.every((f) => existsSync(join(shared, 'peers/falco-rules', f)))) skip('../shared/peers/falco-rules is absent');
+const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: REPO, encoding: 'utf8' });
+if (build.status !== 0) throw new Error(`npm run build failed: ${build.stdout}${build.stderr}`);
+const built = buildMixedLoad();
+if (typeof built !== 'string') skip(built.error);
+const load = built;
+const dir = mkdtempSync(join(tmpdir(), 'saker-bench-falco-'));
+const file = process.env.SAKER_BENCH_FILE ?? join(dir, 'live.scap');
+try {
+  const { events } = await recordMixedLoad(file, load, ROUNDS, dir);
+  console.log(`capture: ${events} events, ${(statSync(file).size / 1e6).toFixed(0)} MB; filter for (c)/(d): ${FILTER}; load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  const ruleArgs = UPSTREAM_RULES.flatMap((f) => ['-r', join(shared, 'peers/falco-rules', f)]);
+  // Falco prints its event-loop time with -v on stderr or stdout; stdout is discarded, so ask on stderr too.
+  const falco = best(bins.falcoReplay, falcoReplayArgs(file, shared, ['-v', '-o', 'log_stderr=true']));
+  const saker = best(process.execPath, [SAKER, 'replay', file, ...ruleArgs]);
+  const sinsp = best(bins.sinspExample, ['-a', '-s', file, '-f', FILTER, '-o', '%evt.num']);
+  const inspect = best(process.execPath, [SAKER, 'inspect', file, FILTER, '-p', '%evt.num']);
+  const rate = (ms: number): number => (events / ms) * 1000;
+  const loop = /Elapsed time: ([\d.]+), Captured Events: (\d+), (\d+) eps/.exec(falco.stderr);
+  const row = (label: string, ms: number, peer?: number): string =>
+    `${label.padEnd(26)} ${ms.toFixed(0).padStart(7)} ms ${(rate(ms) / 1e3).toFixed(0).padStart(7)} k ev/s${peer === undefined ? '' : `   ${(peer / ms).toFixed(2)}× the peer`}`;
+  console.log(row('(a) falco replay', falco.ms) + (loop ? `   (its event loop: ${loop[1]} s, ${loop[3]} eps)` : ''));
+  console.log(row('(b) saker replay', saker.ms, falco.ms) + '   goal ≥ 5×');
+  console.log(row('(c) sinsp-example', sinsp.ms));
+  console.log(row('(d) saker inspect', inspect.ms, sinsp.ms));
+  console.log(JSON.stringify({
+    bench: 'falco-replay', events, filter: FILTER, falcoMs: falco.ms, sakerReplayMs: saker.ms, sinspExampleMs: sinsp.ms, sakerInspectMs: inspect.ms,
+    replayRatio: falco.ms / saker.ms, inspectRatio: sinsp.ms / inspect.ms, falcoEventLoopS: loop ? Number(loop[1]) : undefined,
+  }));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,89 @@
+// The one place where Saker's field values may differ from libs master's (the oracle: sinsp-example
+// over the same capture, fixtures under test/fixtures/oracle/fields). Every entry says why — libs
+// is wrong there, or Saker differs on purpose — and links the libs code that shows it. The field
+// oracle test fails on a difference no entry explains, and on an entry that explains nothing.
+export type Row = Readonly<Record<string, string>>;
+
+export interface Difference {
+  capture: string;
+  field: string;
+  /** libs' values of the event (sinsp-example), and Saker's (saker inspect). */
+  libs: Row;
+  saker: Row;
+}
+
+export interface NamedDifference {
+  name: string;
+  why: string;
+  /** The libs code (falcosecurity/libs at the oracle's commit) that shows what libs does. */
+  libs: string;
+  fields: readonly string[];
+  holds(d: Difference): boolean;
+}
+
+/** libs master as built for the oracle (see test/fixtures/oracle/meta.json). */
+export const LIBS = 'https://github.com/falcosecurity/libs/blob/48dfd53cd23f';
+
+export const NAMED_DIFFERENCES: readonly NamedDifference[] = [
+  {
+    name: 'internal-events-not-printed',
+    why: "libs' sinsp-example prints internal events (procinfo: a process's CPU times, one per process of the capture's table); saker inspect reads them and counts them but, like sysdig -r, does not print them",
+    libs: `${LIBS}/userspace/libsinsp/sinsp.cpp#L1550`,
+    fields: ['(event)'],
+    holds: ({ libs }) => libs['evt.type'] === 'procinfo' && libs['evt.category'] === 'internal',
+  },
+  {
+    name: 'sysdig-numbering-of-converted-captures',
+    why: "on a capture with enter and exit events (the peer captures), libs numbers the events sinsp receives after libscap's converter merged each enter event into its exit event (one number a syscall, plus the TOCTOU enter events it parses then hides), while saker inspect keeps sysdig's numbering (every record of the file), so that its evt.num, -n and `evt.num` filters line up with sysdig -r on the same file; on exit-only captures (Saker's and current drivers') both count 1, 2, 3 ...",
+    libs: `${LIBS}/userspace/libsinsp/sinsp.cpp#L1424`,
+    fields: ['evt.num'],
+    holds: ({ capture, libs, saker }) => !capture.startsWith('live-') && Number(saker['evt.num']) >= Number(libs['evt.num']),
+  },
+];
+
+/**
+ * Fields whose values differ from libs master's and are not fixed yet: the oracle found them; each
+ * entry says what differs. The field oracle prints how often each still differs and asserts every
+ * other field; fix one, then delete its entry here (the test fails on an entry that no longer
+ * differs, so this list cannot go stale).
+ */
+export const NOT_YET_EQUAL: Readonly<Record<string, string>> = {
+  'proc.sname': "libs '' where the session leader is not in the table, saker <NA>",
+  'proc.sid.exe': "libs '' where the session leader is not in the table, saker <NA>",
+  'proc.sid.exepath': "libs '' where the session leader is not in the table, saker <NA>",
+  'proc.vpgid.name': "libs '' where the group leader is not in the table, saker <NA>",
+  'proc.vpgid.exe': "libs '' where the group leader is not in the table, saker <NA>",
+  'proc.pgid.name': "libs '' where the group leader is not in the table, saker <NA>",
+  'proc.ppid.ts': 'libs 0 for a parent without a clone time, saker <NA>',
+  'proc.ppid.duration': 'libs a duration from 0 for a parent without a clone time, saker <NA>',
+  'proc.pid.ts': 'saker loses the last digits (a double): 1796601168158967800 for 1796601168158967827',
+  'proc.duration': 'libs 0 on the clone3 child event, saker the time since the parent table entry',
+  'proc.exe_ino': 'libs <NA> when the table/event has no inode (0), saker 0',
+  'proc.exe_ino.ctime': 'libs <NA> when 0, saker 0',
+  'proc.exe_ino.mtime': 'libs <NA> when 0, saker 0',
+  'proc.pidns_init_start_ts': 'libs <NA> when 0, saker 0',
+  'proc.exeline': "libs ends with a space when there are no arguments ('cat '), saker 'cat'",
+  'fd.dev': 'libs the kernel dev_t re-encoded (makedev of the new encoding), saker the raw value (16 vs 22)',
+  'fd.dev.major': 'libs 254, saker 0 for the same device (major/minor decoding of the new dev_t encoding)',
+  'fd.dev.minor': 'libs 0, saker 65024 (same cause as fd.dev.major)',
+  'fd.nameraw': "libs '' on close and on events whose fd has no raw name, saker the fd's name",
+  'user.shell': 'libs the shell of users from the capture table (/bin/bash for root), saker <NA>',
+  'evt.count.exit': 'libs <NA> on procexit (an event without direction), saker 0',
+  'evt.rawtime.ns': "libs zero-pads to 9 digits ('029094609'), saker '29094609'",
+  'evt.args': "old captures: parameters libs renders from converted enter events differ; socket domain 16 named AF_ROUTE|AF_NETLINK by libs; a NULL bind address <NA> in libs, NULL in saker",
+  'evt.info': 'as evt.args',
+  'evt.arg[0]': 'old captures: the converted exit event has the enter parameters first in saker, libs the exit layout',
+  'evt.arg[1]': "as evt.arg[0]; socket domain 16 is AF_ROUTE|AF_NETLINK in libs",
+  'evt.arg.res': 'old captures: res rendered from a converted event (as evt.arg[0])',
+  'evt.rawarg.res': 'as evt.arg.res',
+  'evt.arg.addr': 'a NULL address: libs <NA>, saker NULL',
+  'evt.arg.data': 'old captures: a buffer libs renders differently after conversion',
+  'evt.buffer': 'as evt.arg.data; ptrace data rendered as a buffer',
+  'evt.arg.fd': 'single_ipv6_conn/test_ipv6_client: an fd parameter rendered with the fd state after the syscall',
+  'thread.cgroups': 'single_ipv6_conn: the table gives no cgroups, libs prints the cgroups of the event',
+  'proc.vpid': 'single_ipv6_conn: libs vpid of a table process without a pid namespace entry',
+  'thread.vtid': 'as proc.vpid',
+  'proc.fdopencount': 'single_ipv6_conn: fds counted from the table',
+  'proc.stdin.type': 'procexit of a process whose fds were closed',
+  'proc.stdin.name': 'as proc.stdin.type',
+};
