@@ -50,7 +50,7 @@ function FilterBar({ filters, rules, onChange }: { filters: Filters; rules: Rule
   </form>`;
 }
 
-export function AlertDetail({ alert, onClose }: { alert: AlertView; onClose: () => void }) {
+function AlertDetail({ alert, onClose }: { alert: AlertView; onClose: () => void }) {
   const names = Object.keys(alert.output_fields).sort();
   return html`<aside class="detail" data-testid="alert-detail">
     <button class="close" onClick=${onClose} aria-label="close">×</button>

@@ -42,7 +42,7 @@ export interface PolicySummary {
   actions: string[];
 }
 
-export interface ReloadOutcome {
+interface ReloadOutcome {
   at: number;
   ok: boolean;
   error?: string;

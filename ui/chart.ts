@@ -6,7 +6,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { PRIORITIES, type Counts } from './api.js';
 
-export const PRIORITY_COLOURS: Record<string, string> = {
+const PRIORITY_COLOURS: Record<string, string> = {
   Emergency: '#7f0000', Alert: '#b71c1c', Critical: '#d32f2f', Error: '#f4511e', Warning: '#f9a825',
   Notice: '#1e88e5', Informational: '#43a047', Debug: '#9e9e9e',
 };

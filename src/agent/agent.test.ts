@@ -18,8 +18,9 @@ let ts = 1_700_000_000_000_000_000n;
 const ev = (tid: number, name: string, params: ParamValue[]) => encodeEvent({ ts: (ts += 1000n), tid, type: eventCode(name), params });
 
 /** curl (200) reads 200 bytes from /etc/hosts and connects to 93.184.216.34:443. */
+let captures = 0;
 async function capture(): Promise<string> {
-  const file = join(dir, 'two-agents.scap');
+  const file = join(dir, `capture-${++captures}.scap`);
   const w = new ScapWriter(file, { overwrite: true }); // rewritten by each test
   const proc = (tid: number, comm: string, ptid: number) => ({
     tid, pid: tid, ptid, sid: tid, vpgid: tid, pgid: tid, comm, exe: comm, exepath: `/usr/bin/${comm}`, args: [], env: [],

@@ -16,7 +16,7 @@ export function nowNs(now: () => number = Date.now): bigint {
 }
 
 export const DROP_RULE = 'Falco internal: syscall event drop';
-export type DropAction = 'ignore' | 'log' | 'alert' | 'exit';
+type DropAction = 'ignore' | 'log' | 'alert' | 'exit';
 
 export interface DropSettings {
   threshold: number;

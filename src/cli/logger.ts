@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { shown } from '../config/index.js';
 import { ConfigError } from '../config/index.js';
 
-export const LOG_LEVELS = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'info', 'debug'] as const;
+const LOG_LEVELS = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface LoggerSettings {

@@ -13,7 +13,7 @@ import { applyOverride, ConfigError } from './overrides.js';
 
 export type MergeStrategy = 'append' | 'override' | 'add-only';
 
-export interface ConfigFileEntry {
+interface ConfigFileEntry {
   path: string;
   strategy: MergeStrategy;
 }
@@ -29,7 +29,7 @@ export interface LayeredConfig {
 const STRATEGIES: readonly MergeStrategy[] = ['append', 'override', 'add-only'];
 
 /** The `config_files` entries of a configuration object; errors name the entry. */
-export function configFileEntries(raw: Record<string, unknown>, where: string): ConfigFileEntry[] {
+function configFileEntries(raw: Record<string, unknown>, where: string): ConfigFileEntry[] {
   const v = raw.config_files;
   if (v === undefined || v === null) return [];
   const list = Array.isArray(v) ? v : [v];

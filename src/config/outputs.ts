@@ -3,7 +3,7 @@
 // their delivery and noise-control options and Falco's defaults filled in. The raw object has
 // already passed the schema (validate.ts), so types are known here; values are only shaped.
 
-export interface RetryOptions {
+interface RetryOptions {
   initialMs: number;
   maxMs: number;
 }
@@ -28,8 +28,8 @@ export interface DeliveryOptions {
 }
 
 /** Kinds that write locally (no retries or spool: a failed write is that output's error). */
-export type LocalKind = 'stdout' | 'file' | 'program' | 'syslog_local';
-export type RemoteKind = 'http' | 'slack' | 'teams' | 'discord' | 'googlechat' | 'webhook' | 'falcosidekick' | 'alertmanager' | 'loki'
+type LocalKind = 'stdout' | 'file' | 'program' | 'syslog_local';
+type RemoteKind = 'http' | 'slack' | 'teams' | 'discord' | 'googlechat' | 'webhook' | 'falcosidekick' | 'alertmanager' | 'loki'
   | 'elasticsearch' | 'opensearch' | 'splunk' | 'pagerduty' | 'nats' | 'kafka' | 'syslog' | 'smtp';
 
 export interface DestinationConfig extends DeliveryOptions {
@@ -57,7 +57,7 @@ export interface OutputsConfig {
 const PRIORITIES = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'informational', 'debug'];
 
 /** 0 .. 7 for a priority name in any case (`info` is Falco's short form of informational). */
-export function priorityNumber(name: string): number {
+function priorityNumber(name: string): number {
   const n = name.toLowerCase();
   const i = PRIORITIES.indexOf(n === 'info' ? 'informational' : n);
   if (i < 0) throw new Error(`unknown priority '${name}'`);

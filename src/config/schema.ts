@@ -50,7 +50,7 @@ const deliveryKeys: Record<string, Schema> = {
   dedup: obj({ window: duration, fields: strList }, { required: ['window'] }),
 };
 
-export const DESTINATION_TYPES = [
+const DESTINATION_TYPES = [
   'slack', 'teams', 'discord', 'googlechat', 'webhook', 'falcosidekick', 'alertmanager', 'loki',
   'elasticsearch', 'opensearch', 'splunk', 'pagerduty', 'nats', 'kafka', 'syslog', 'smtp',
 ] as const;

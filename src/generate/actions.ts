@@ -21,7 +21,7 @@ export interface Action {
   run: (ctx: ActionContext) => void;
 }
 
-export interface ActionContext {
+interface ActionContext {
   /** A scratch directory, removed after the action. */
   dir: string;
   /** A random suffix for names made in system directories. */

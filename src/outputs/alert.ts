@@ -68,7 +68,7 @@ export interface JsonAlertOptions {
 export const DEFAULT_JSON_OPTIONS: JsonAlertOptions = { includeOutput: true, includeOutputFields: true, includeTags: true, includeMessage: false };
 
 /** JSON text of a value; bigints (ns timestamps) are written as exact integers. */
-export function json(v: JsonValue | Record<string, JsonValue> | readonly string[]): string {
+function json(v: JsonValue | Record<string, JsonValue> | readonly string[]): string {
   if (typeof v === 'bigint') return v.toString();
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return JSON.stringify(v);
   const keys = Object.keys(v).sort();

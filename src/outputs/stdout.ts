@@ -31,7 +31,7 @@ export class StdoutDestination implements Destination {
 }
 
 /** Writes the whole buffer to an fd, waiting out EAGAIN (a non-blocking pipe that is full). */
-export async function writeAll(fd: number, buf: Buffer): Promise<void> {
+async function writeAll(fd: number, buf: Buffer): Promise<void> {
   let off = 0;
   while (off < buf.length) {
     try {

@@ -36,13 +36,13 @@ function cefValue(s: string): string {
 /** CEF severity 0..10 for Falco's priorities (0 Emergency .. 7 Debug). */
 const CEF_SEVERITY = [10, 9, 8, 7, 6, 4, 3, 1];
 
-export function cefRecord(a: Alert): string {
+function cefRecord(a: Alert): string {
   const ext = [`rt=${a.ts / 1_000_000n}`, `dhost=${cefValue(a.hostname)}`, `msg=${cefValue(a.output)}`, `cs1Label=source`, `cs1=${cefValue(a.source)}`,
     `cs2Label=tags`, `cs2=${cefValue([...a.tags].sort().join(','))}`, `cs3Label=uuid`, `cs3=${a.uuid ?? ''}`];
   return `CEF:0|Saker|Saker|0.1|${cefHeader(a.rule)}|${cefHeader(a.rule)}|${CEF_SEVERITY[a.priority] ?? 5}|${ext.join(' ')}`;
 }
 
-export function rfc5424(a: Alert, facility: number, format: 'json' | 'cef'): string {
+function rfc5424(a: Alert, facility: number, format: 'json' | 'cef'): string {
   const host = (a.hostname || '-').replace(/[^\x21-\x7e]/g, '_').slice(0, 255);
   const sd = `[saker@32473 uuid="${sdValue(a.uuid ?? '')}" rule="${sdValue(a.rule)}" priority="${a.priorityName}"]`;
   const msg = format === 'cef' ? cefRecord(a) : alertJson(a, { ...DEFAULT_JSON_OPTIONS, includeUuid: true });

@@ -11,12 +11,12 @@ import type { FieldPath } from './yaml-locate.js';
 
 export type Report = (path: FieldPath, message: string, severity?: 'error' | 'warning') => void;
 
-export const MAX_SELECTORS = 5;
-export const MAX_ACTIONS = 3;
-export const MAX_TAGS = 16;
-export const MAX_MATCH_ARGS = 5;
-export const MAX_INT_VALUES = 4;
-export const MAX_MESSAGE = 256;
+const MAX_SELECTORS = 5;
+const MAX_ACTIONS = 3;
+const MAX_TAGS = 16;
+const MAX_MATCH_ARGS = 5;
+const MAX_INT_VALUES = 4;
+const MAX_MESSAGE = 256;
 
 const INT_TYPES = new Set<ArgType>(['int', 'sint8', 'int8', 'uint8', 'sint16', 'int16', 'uint16', 'uint32', 'sint32', 'int32', 'ulong',
   'uint64', 'size_t', 'long', 'sint64', 'int64', 'syscall64', 'unsigned long', 'bpf_cmd']);
@@ -32,7 +32,7 @@ const SOCKADDR_OPS = new Set(['SAddr', 'NotSAddr', 'SPort', 'NotSPort', 'SPortPr
 const VALUELESS_OPS = new Set(['SPortPriv', 'NotSportPriv', 'DPortPriv', 'NotDPortPriv']);
 
 /** Whether `op` may filter an argument of type `type` (Tetragon's argument_types table). */
-export function operatorFits(op: string, type: ArgType): boolean {
+function operatorFits(op: string, type: ArgType): boolean {
   if (op === 'CelExpr') return true;
   if (INT_TYPES.has(type)) return INT_OPS.has(op);
   if (STRING_TYPES.has(type)) return STRING_OPS.has(op) || ((op === 'FileType' || op === 'NotFileType') && (type === 'file' || type === 'path'))

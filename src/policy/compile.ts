@@ -20,7 +20,7 @@ const NS_PROC = ['uts', 'ipc', 'mnt', 'pid', 'pid_for_children', 'net', 'time', 
  * Inode of the host's namespace `i` (NS_INDEX order): pid 1's, or where pid 1 cannot be read
  * (a sandbox that hides it) the agent's own, which runs in the host's namespaces.
  */
-export function hostNamespaceInode(i: number): number {
+function hostNamespaceInode(i: number): number {
   for (const pid of ['1', 'self']) {
     try {
       return Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${NS_PROC[i]}`))![1]);

@@ -30,7 +30,7 @@ export interface KernelFeatures {
 }
 
 /** Features assumed when the probe cannot run (not root, sensor not built): only what Saker needs itself. */
-export function unprobedFeatures(error: string): KernelFeatures {
+function unprobedFeatures(error: string): KernelFeatures {
   return {
     probed: false, kprobes: existsSync('/sys/bus/event_source/devices/kprobe'), fentry: false, fmodRet: false, lsm: false,
     overrideReturn: false, sendSignal: true, rawTracepoint: true, cgroupSock: true, error,

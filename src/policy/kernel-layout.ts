@@ -57,7 +57,7 @@ export function encodeHook(h: HookValue): Buffer {
   return b;
 }
 
-export interface StrSet { values: string[] }
+interface StrSet { values: string[] }
 export interface MatchArgValue { arg: number; op: number; ranges: Array<[bigint, bigint]>; strings: string[] }
 export interface SelectorValue {
   matches: MatchArgValue[];

@@ -43,7 +43,7 @@ export function createPolicyValidator(): ValidateFunction {
 }
 
 /** Expands directories to their *.yaml / *.yml files in name order. */
-export function policyFiles(paths: readonly string[]): string[] {
+function policyFiles(paths: readonly string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
     if (statSync(p, { throwIfNoEntry: false })?.isDirectory()) {

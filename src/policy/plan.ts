@@ -14,7 +14,7 @@ import type { ArgSpec, ArgType, Selector, TracepointSpec, TracingPolicy } from '
 import type { FieldPath } from './yaml-locate.js';
 
 /** Where a hook argument's value comes from in the policy sensor. */
-export type ArgSource =
+type ArgSource =
   | { kind: 'sysarg'; index: number }   // syscall argument 0..5
   | { kind: 'sysnr' }                   // the syscall number (raw_syscalls id, __syscall_nr)
   | { kind: 'exec-path' }               // the new image's path at sched_process_exec

@@ -6,7 +6,7 @@ import { CAPABILITY_NAMES } from './checks.js';
 import { execId, joinArguments, type PodInfo, type ProcessInfo } from './tetragon-json.js';
 
 /** What the policy side reads of a thread (a subset of state's ThreadInfo). */
-export interface ThreadView {
+interface ThreadView {
   tid: number;
   pid: number;
   ptid: number;
@@ -23,7 +23,7 @@ export interface ThreadView {
   containerId: string;
 }
 
-export interface ContainerView {
+interface ContainerView {
   id: string;
   fullId: string;
   name: string;

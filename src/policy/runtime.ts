@@ -45,7 +45,7 @@ export function exportNodeName(): string {
   return process.env.HUBBLE_NODE_NAME || process.env.NODE_NAME || hostname();
 }
 
-export function formatProblems(problems: readonly PolicyProblem[]): string {
+function formatProblems(problems: readonly PolicyProblem[]): string {
   return problems.map((p) => `${p.line > 0 ? `${p.file}:${p.line}:${p.column}` : p.file}: ${p.severity}: ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n');
 }
 

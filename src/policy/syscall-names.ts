@@ -30,11 +30,11 @@ export function syscallNumber(ref: string): number | undefined {
 const BY_NUMBER = new Map<number, string>([...X86_64_SYSCALLS].map(([n, nr]) => [nr, n]));
 
 /** The name of x86-64 syscall `nr` ('' when unknown). */
-export function syscallNameOf(nr: number): string {
+function syscallNameOf(nr: number): string {
   return BY_NUMBER.get(nr) ?? '';
 }
 
 /** Tetragon's function_name for a kprobe on syscall `name`: the arch-prefixed symbol. */
-export function syscallFunctionName(name: string): string {
+function syscallFunctionName(name: string): string {
   return `__x64_sys_${name}`;
 }

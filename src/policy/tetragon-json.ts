@@ -13,8 +13,8 @@ export interface PodInfo {
   workloadKind?: string;
 }
 
-export interface NsInfo { inum: number; isHost?: boolean }
-export const NAMESPACE_KEYS = ['uts', 'ipc', 'mnt', 'pid', 'pid_for_children', 'net', 'time', 'time_for_children', 'cgroup', 'user'] as const;
+interface NsInfo { inum: number; isHost?: boolean }
+const NAMESPACE_KEYS = ['uts', 'ipc', 'mnt', 'pid', 'pid_for_children', 'net', 'time', 'time_for_children', 'cgroup', 'user'] as const;
 
 export interface ProcessInfo {
   execId: string;
@@ -68,7 +68,7 @@ function put(o: Json, key: string, value: unknown): void {
   o[key] = value;
 }
 
-export function encodePod(p: PodInfo): Json {
+function encodePod(p: PodInfo): Json {
   const o: Json = {};
   put(o, 'namespace', p.namespace);
   put(o, 'name', p.name);
@@ -92,7 +92,7 @@ export function encodePod(p: PodInfo): Json {
   return o;
 }
 
-export function encodeProcess(p: ProcessInfo): Json {
+function encodeProcess(p: ProcessInfo): Json {
   const o: Json = {};
   put(o, 'exec_id', p.execId);
   o.pid = p.pid;
@@ -158,7 +158,7 @@ export type ArgValue =
   | { bytes_arg: string } | { file_arg: { path: string; permission?: string } } | { linux_binprm_arg: { path: string; permission?: string } }
   | { syscall_id: { id: number; abi: string } } | { error_arg: { Message: string } };
 
-export const ACTION_NAMES: Readonly<Record<number, string>> = {
+const ACTION_NAMES: Readonly<Record<number, string>> = {
   0: 'KPROBE_ACTION_UNKNOWN', 1: 'KPROBE_ACTION_POST', 3: 'KPROBE_ACTION_SIGKILL', 5: 'KPROBE_ACTION_OVERRIDE', 7: 'KPROBE_ACTION_GETURL',
   8: 'KPROBE_ACTION_DNSLOOKUP', 9: 'KPROBE_ACTION_NOPOST', 10: 'KPROBE_ACTION_SIGNAL', 11: 'KPROBE_ACTION_TRACKSOCK', 12: 'KPROBE_ACTION_UNTRACKSOCK',
   13: 'KPROBE_ACTION_NOTIFYENFORCER', 14: 'KPROBE_ACTION_CLEANUPENFORCERNOTIFICATION', 15: 'KPROBE_ACTION_SET',

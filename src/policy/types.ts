@@ -3,10 +3,10 @@
 import type { ACTIONS, ARG_OPERATORS, ARG_TYPES, BINARY_OPERATORS, NAMESPACES } from './schema.js';
 
 export type ArgType = (typeof ARG_TYPES)[number];
-export type ArgOperator = (typeof ARG_OPERATORS)[number];
-export type ActionName = (typeof ACTIONS)[number];
-export type BinaryOperator = (typeof BINARY_OPERATORS)[number];
-export type NamespaceName = (typeof NAMESPACES)[number];
+type ArgOperator = (typeof ARG_OPERATORS)[number];
+type ActionName = (typeof ACTIONS)[number];
+type BinaryOperator = (typeof BINARY_OPERATORS)[number];
+type NamespaceName = (typeof NAMESPACES)[number];
 
 export interface ArgSpec {
   index: number;
@@ -21,12 +21,12 @@ export interface ArgSpec {
 }
 
 export interface MatchArg { index?: number; args?: number[]; operator: ArgOperator; values?: string[] }
-export interface MatchPIDs { operator: 'In' | 'NotIn'; values: number[]; isNamespacePID: boolean; followForks: boolean }
-export interface MatchBinaries { operator: BinaryOperator; values: string[]; followChildren: boolean }
-export interface MatchNamespaces { namespace: NamespaceName; operator: 'In' | 'NotIn'; values: string[] }
-export interface MatchCapabilities { type: 'Effective' | 'Inheritable' | 'Permitted'; operator: 'In' | 'NotIn'; isNamespaceCapability: boolean; values: string[] }
+interface MatchPIDs { operator: 'In' | 'NotIn'; values: number[]; isNamespacePID: boolean; followForks: boolean }
+interface MatchBinaries { operator: BinaryOperator; values: string[]; followChildren: boolean }
+interface MatchNamespaces { namespace: NamespaceName; operator: 'In' | 'NotIn'; values: string[] }
+interface MatchCapabilities { type: 'Effective' | 'Inheritable' | 'Permitted'; operator: 'In' | 'NotIn'; isNamespaceCapability: boolean; values: string[] }
 
-export interface ActionSpec {
+interface ActionSpec {
   action: ActionName;
   argError?: number;
   argSig?: number;
@@ -69,16 +69,16 @@ export interface KprobeSpec extends HookCommon {
   ignore?: { callNotFound?: boolean };
 }
 export interface TracepointSpec extends HookCommon { subsystem: string; event: string; raw: boolean }
-export interface LsmHookSpec extends HookCommon { hook: string }
+interface LsmHookSpec extends HookCommon { hook: string }
 
-export interface LabelSelector {
+interface LabelSelector {
   matchLabels?: Record<string, string>;
   matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
 }
 
-export interface ListSpec { name: string; values?: string[]; type?: 'syscalls' | 'generated_syscalls' | 'generated_ftrace'; pattern?: string }
+interface ListSpec { name: string; values?: string[]; type?: 'syscalls' | 'generated_syscalls' | 'generated_ftrace'; pattern?: string }
 
-export interface TracingPolicySpec {
+interface TracingPolicySpec {
   kprobes?: KprobeSpec[];
   fentries?: KprobeSpec[];
   tracepoints?: TracepointSpec[];

@@ -9,7 +9,7 @@ import { ConfigError } from '../config/index.js';
 
 export type EngineName = 'docker' | 'podman' | 'containerd' | 'cri';
 
-export interface EngineConfig {
+interface EngineConfig {
   enabled: boolean;
   sockets: string[];
 }
@@ -59,7 +59,7 @@ function userPodmanSockets(hostRoot: string): string[] {
 }
 
 /** Joins a socket path under HOST_ROOT ('' or '/' leaves it as is). */
-export function underHostRoot(hostRoot: string, path: string): string {
+function underHostRoot(hostRoot: string, path: string): string {
   const root = hostRoot.replace(/\/+$/, '');
   return root === '' ? path : join(root, path);
 }

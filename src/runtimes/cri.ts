@@ -155,7 +155,7 @@ export function unary<T>(stub: Stub, method: string, req: unknown, signal: Abort
   });
 }
 
-export function unixTarget(socket: string): string {
+function unixTarget(socket: string): string {
   return `unix://${socket}`;
 }
 

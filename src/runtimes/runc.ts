@@ -9,7 +9,7 @@ import { RUNC_ID, type CgroupMatch, type QuickContainerLookup } from '../state/i
 import { parseImageRef } from './image-ref.js';
 import { criNames, infoFromOciSpec, type OciSpec } from './oci-spec.js';
 
-export function infoFromRunc(id: string, spec: OciSpec, m: CgroupMatch): Partial<ContainerInfo> {
+function infoFromRunc(id: string, spec: OciSpec, m: CgroupMatch): Partial<ContainerInfo> {
   const annotations = spec.annotations ?? {};
   const image = annotations['org.opencontainers.image.ref.name'] ?? '';
   const ref = parseImageRef(image);

@@ -54,12 +54,12 @@ export function priorityNumber(text: string): number | undefined {
 
 const MAX_PAGE = 1000;
 
-export function containerOf(a: Alert): { id: string; name: string } {
+function containerOf(a: Alert): { id: string; name: string } {
   const f = a.outputFields;
   return { id: String(f['container.id'] ?? ''), name: String(f['container.name'] ?? '') };
 }
 
-export function podOf(a: Alert): string {
+function podOf(a: Alert): string {
   const v = a.outputFields['k8s.pod.name'];
   return v === undefined || v === null ? '' : String(v);
 }
@@ -154,7 +154,7 @@ export class AlertStore {
 }
 
 /** The predicate for a query's filters. */
-export function matcher(q: AlertQuery): (a: Alert) => boolean {
+function matcher(q: AlertQuery): (a: Alert) => boolean {
   const text = q.text?.toLowerCase();
   return (a) => {
     if (q.priority !== undefined && a.priority > q.priority) return false;

@@ -14,11 +14,11 @@ function digest(s: string): Buffer {
 }
 
 /** Compares in constant time (digests first, so lengths do not leak either). */
-export function sameToken(a: string, b: string): boolean {
+function sameToken(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-export function cookieValue(req: IncomingMessage, name: string): string | undefined {
+function cookieValue(req: IncomingMessage, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
   for (const part of header.split(';')) {

@@ -24,7 +24,7 @@ export interface ServerOptions {
 }
 
 /** A policy as the UI lists it; an agent with policies offers them through `policies()`. */
-export interface PolicySummary {
+interface PolicySummary {
   name: string;
   actions: readonly string[];
   [key: string]: unknown;
@@ -208,7 +208,7 @@ function str(q: URLSearchParams, key: string): string | undefined {
 }
 
 /** The query string of /api/alerts as a store query; a bad value is a 400 naming it. */
-export function alertQuery(q: URLSearchParams): AlertQuery {
+function alertQuery(q: URLSearchParams): AlertQuery {
   const p = str(q, 'priority');
   const priority = p === undefined ? undefined : priorityNumber(p);
   if (p !== undefined && priority === undefined) throw new BadRequest(`query parameter 'priority': unknown priority '${p}'`);

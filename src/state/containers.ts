@@ -43,7 +43,7 @@ export interface ContainerIdOptions {
 export const RUNC_ID = /^[A-Za-z0-9][A-Za-z0-9_+.-]*$/;
 
 /** Whether runc has state for `id` under one of `roots` (its state.json, written at `runc create`). */
-export function runcKnows(roots: readonly string[], id: string): boolean {
+function runcKnows(roots: readonly string[], id: string): boolean {
   if (!RUNC_ID.test(id)) return false;
   for (const root of roots) if (existsSync(`${root}/${id}/state.json`)) return true;
   return false;
@@ -102,7 +102,7 @@ function leafOf(cgroup: string): string {
 }
 
 /** A leaf that looks like a full container id (64 hex digits): worth asking the runtimes about. */
-export function containerLikeLeaf(cgroup: string): string | undefined {
+function containerLikeLeaf(cgroup: string): string | undefined {
   const leaf = leafOf(cgroup);
   return leaf.length === FULL_ID_LENGTH && HEX.test(leaf) ? leaf : undefined;
 }

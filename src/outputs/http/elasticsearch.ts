@@ -8,7 +8,7 @@ import { DeliveryError } from '../destination.js';
 import { joinUrl, type HttpFormat } from './format.js';
 import { iso8601Z } from '../../filter/fields/index.js';
 
-export function dailyIndex(index: string, ts: bigint): string {
+function dailyIndex(index: string, ts: bigint): string {
   return `${index}-${iso8601Z(ts).slice(0, 10).replace(/-/g, '.')}`;
 }
 

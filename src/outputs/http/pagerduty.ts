@@ -10,7 +10,7 @@ import type { HttpFormat } from './format.js';
 export const PAGERDUTY_URL = 'https://events.pagerduty.com/v2/enqueue';
 
 /** PagerDuty's four severities for Falco's eight priorities. */
-export function pagerdutySeverity(priority: number): 'critical' | 'error' | 'warning' | 'info' {
+function pagerdutySeverity(priority: number): 'critical' | 'error' | 'warning' | 'info' {
   return priority <= 2 ? 'critical' : priority === 3 ? 'error' : priority === 4 ? 'warning' : 'info';
 }
 
