@@ -42,7 +42,7 @@ async function startCapture(file: string, root: number): Promise<ChildProcess> {
   const filter = `proc.pid = ${root} or proc.apid = ${root} or container.id != host`;
   const cap = spawn(process.execPath, [SAKER, 'capture', '--gzip', '-w', file, filter], { stdio: ['ignore', 'inherit', 'pipe'] });
   await waitFor(cap, 'stderr', 'ready');
-  cap.stderr!.pipe(process.stderr);
+  cap.stderr.pipe(process.stderr);
   return cap;
 }
 
@@ -66,7 +66,7 @@ async function recordFields(): Promise<void> {
   try {
     c.run(['sh', '-c', 'cat /etc/shadow > /dev/null; ls /tmp; echo x > /tmp/f; mv /tmp/f /tmp/g; cat /missing 2>/dev/null; true']);
     c.run(['sh', '-c', 'nc -w 1 127.0.0.1 9 < /dev/null; true']);
-    shell.stdin!.end('go\n');
+    shell.stdin.end('go\n');
     const code = await exited(shell);
     if (code !== 0) throw new Error(`workload exited ${code}`);
   } finally {
@@ -83,8 +83,8 @@ async function recordAlerts(): Promise<void> {
   });
   await waitFor(shell, 'stdout', 'started');
   const cap = await startCapture(file, shell.pid!);
-  shell.stdout!.pipe(process.stderr);
-  shell.stdin!.end('go\n');
+  shell.stdout.pipe(process.stderr);
+  shell.stdin.end('go\n');
   const code = await exited(shell);
   if (code !== 0) process.stderr.write(`upstream-rules.test.ts exited ${code} (its failures are the triggers' business; the capture stands)\n`);
   await stopCapture(cap, file);

@@ -3,6 +3,7 @@
 // unprintable characters quoted as Go's strconv.Quote does, and the CAP_SYS_ADMIN trailer.
 
 // Events come from other tools as well as Saker: read loosely, every field optional.
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument -- Tetragon events come from other tools as well as Saker: JSON read loosely, every field optional, checked where it is read */
 type Json = Record<string, any>;
 
 /** Go's strconv.Quote for the strings Tetragon's maybeQuote quotes (a space or an unprintable character). */

@@ -4,6 +4,7 @@
 // bucket; what it drops is reported as rate_limit_info events, as Tetragon does).
 import { createWriteStream, type WriteStream } from 'node:fs';
 
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- Tetragon events come from other tools as well as Saker: JSON read loosely, every field optional, checked where it is read */
 type Json = Record<string, any>;
 
 const EVENT_TYPES: Record<string, string> = {

@@ -57,7 +57,6 @@ export function encodeHook(h: HookValue): Buffer {
   return b;
 }
 
-interface StrSet { values: string[] }
 export interface MatchArgValue { arg: number; op: number; ranges: Array<[bigint, bigint]>; strings: string[] }
 export interface SelectorValue {
   matches: MatchArgValue[];

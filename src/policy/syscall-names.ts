@@ -27,14 +27,4 @@ export function syscallNumber(ref: string): number | undefined {
   return r ? (r.abi === 'x64' ? r.nr : -1) : undefined;
 }
 
-const BY_NUMBER = new Map<number, string>([...X86_64_SYSCALLS].map(([n, nr]) => [nr, n]));
 
-/** The name of x86-64 syscall `nr` ('' when unknown). */
-function syscallNameOf(nr: number): string {
-  return BY_NUMBER.get(nr) ?? '';
-}
-
-/** Tetragon's function_name for a kprobe on syscall `name`: the arch-prefixed symbol. */
-function syscallFunctionName(name: string): string {
-  return `__x64_sys_${name}`;
-}

@@ -12,6 +12,7 @@ import { sharedDir } from '../testing/shared.js';
 import { compactLine, maybeQuote } from './compact.js';
 import { encodeExec, encodeExit, encodeKprobe, execId, joinArguments, timestamp, type ArgValue, type PodInfo, type ProcessInfo } from './tetragon-json.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Tetragon events come from other tools as well as Saker: JSON read loosely, every field optional, checked where it is read
 type Json = Record<string, any>;
 
 function ns(ts: string): bigint {

@@ -15,7 +15,7 @@ export function formatPath(path: FieldPath): string {
 /** Line and column (1-based) of `path` in `doc`; with `key`, the key node of the last step. */
 export function locate(doc: Document, lc: LineCounter, path: FieldPath, key = false): { line: number; column: number } {
   let node: unknown = doc.contents;
-  let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
+  let offset = (doc.contents)?.range?.[0] ?? 0;
   for (let i = 0; i < path.length; i++) {
     const step = path[i]!;
     let next: unknown;

@@ -70,7 +70,7 @@ for (const name of fixtures) {
     });
     const mine = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as FalcoAlert);
     const sakerIds = new Set(mine.map((a) => a.output_fields['container.id']).filter((id) => typeof id === 'string' && id !== 'host'));
-    const hostInFalco = (a: FalcoAlert): boolean => !sakerIds.has(a.output_fields['container.id'] as string);
+    const hostInFalco = (a: FalcoAlert): boolean => !sakerIds.has(a.output_fields['container.id']);
     const inContainerRules = new Set(fx.containerRules);
 
     const theirs = new Map<string, FalcoAlert[]>();

@@ -14,6 +14,7 @@ import { Agent, sleep } from './helpers/agent.js';
 import { agentMissing, repoRoot } from './helpers/env.js';
 import { RuncContainer } from './helpers/runc.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Tetragon events come from other tools as well as Saker: JSON read loosely, every field optional, checked where it is read
 type Json = Record<string, any>;
 
 const missing = agentMissing() ?? (existsSync(join(repoRoot, 'sensor', 'build', 'saker-policy')) ? undefined : 'the policy sensor is not built: make -C sensor');
@@ -105,7 +106,7 @@ async function eventually(check: () => void, ms = 5000): Promise<void> {
 
 function run(args: string[], binary = victim) {
   const r = spawnSync(binary, args, { encoding: 'utf8', timeout: 10_000 });
-  return { pid: r.pid!, status: r.status, signal: r.signal, stdout: r.stdout };
+  return { pid: r.pid, status: r.status, signal: r.signal, stdout: r.stdout };
 }
 
 before(async () => {

@@ -53,7 +53,7 @@ export async function eventsCommand(argv: string[]): Promise<number> {
     }
     if (output === 'json') process.stdout.write(`${JSON.stringify(ev)}\n`);
     else {
-      const l = compactLine(ev as Record<string, unknown>, values.timestamps === true);
+      const l = compactLine(ev, values.timestamps === true);
       if (l !== undefined) process.stdout.write(`${l}\n`);
     }
   };

@@ -134,7 +134,7 @@ async function run(argv: string[], operating: (o: Operations) => void, hupWhileS
 function makeExporter(cfg: Config, values: Record<string, unknown>): EventExporter | undefined {
   const opt = (flag: string, key: string): string | undefined => {
     const v = values[flag] ?? cfg.raw[key];
-    return v === undefined || v === null ? undefined : String(v);
+    return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
   };
   const to = opt('export', 'export');
   if (!to) return undefined;
