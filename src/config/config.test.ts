@@ -82,7 +82,7 @@ test('sections owned by other components stay open; the rest is closed', () => {
 test('-o cannot write through __proto__, constructor or prototype', () => {
   for (const key of ['__proto__.polluted', 'constructor.prototype.polluted', 'a.__proto__.b', 'rules[].__proto__']) {
     const c: Record<string, unknown> = {};
-    assert.throws(() => applyOverride(c, `${key}=1`), /cannot be set/);
+    assert.throws(() => applyOverride(c, `${key}=1`), /cannot be set|is not a configuration key/);
   }
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });

@@ -210,6 +210,12 @@ export const RULES: Rule[] = [
     holds: ({ sd, sk }) => sk.v['fd.l4proto'] === 'udp' && sd.v['fd.name'] !== sk.v['fd.name'] && sd.v['fd.name']!.split('->')[0] === sk.v['fd.name']!.split('->')[0],
   },
   {
+    name: 'udp-sendto-address',
+    why: "a sendto with an address on a UDP socket: libs master's update_fd sets the destination from it, so the name changes when the address differs from the previous one (fd.name_changed true, as the oracle fixtures show); sysdig 0.29 kept the socket's name",
+    fields: ['fd.name_changed'],
+    holds: ({ sd, sk }) => (sk.v['evt.type'] === 'sendto' || sk.v['evt.type'] === 'sendmsg') && sk.v['fd.l4proto'] === 'udp' && sd.v['fd.name_changed'] === 'false' && sk.v['fd.name_changed'] === 'true',
+  },
+  {
     name: 'server-socket-client-port',
     why: 'fd.cport of a bound server socket has no value in libs master; sysdig 0.29 printed 0',
     fields: ['fd.cport'],
