@@ -327,13 +327,15 @@ export class Agent implements AgentHandle {
   async stop(): Promise<AgentSummary> {
     if (this.phase === 'running' || this.phase === 'starting') this.phase = 'stopping';
     clearInterval(this.dropTimer);
+    // The source first: its exec events still reach the policy runtime's exporter, which the
+    // runtime closes when it stops.
+    await this.src.stop();
     if (this.policy) {
       await this.policy.stop();
       for (const p of this.policy.stats()) {
         this.log(`policy ${p.policy} (${p.mode}): ${p.posted} events, ${p.enforced} enforced, ${p.monitored} monitored, ${p.rateLimited} rate-limited, ${p.drops} dropped`);
       }
     }
-    await this.src.stop();
     this.settle();
     await this.outputs.close();
     if (this.runtimes) {

@@ -106,9 +106,10 @@ export class EventExporter {
   private tokens: number;
   private last = Date.now();
   private dropped = 0;
+  private closed = false;
   private reportTimer: NodeJS.Timeout | undefined;
-  /** Events written, and kept out by the filters or the rate limit. */
-  readonly counts = { written: 0, filtered: 0, rateLimited: 0 };
+  /** Events written, and kept out by the filters, the rate limit, or coming after close(). */
+  readonly counts = { written: 0, filtered: 0, rateLimited: 0, afterClose: 0 };
 
   constructor(private readonly opts: ExportOptions) {
     if (opts.to === '-') this.out = opts.stdout ?? process.stdout;
@@ -125,6 +126,7 @@ export class EventExporter {
   }
 
   write(ev: Json): void {
+    if (this.closed) { this.counts.afterClose++; return; } // a stream written after end() throws
     if (this.opts.allow && this.opts.allow.length > 0 && !this.opts.allow.some((f) => f(ev))) { this.counts.filtered++; return; }
     if (this.opts.deny && this.opts.deny.some((f) => f(ev))) { this.counts.filtered++; return; }
     if (this.limited) {
@@ -150,8 +152,10 @@ export class EventExporter {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     clearInterval(this.reportTimer);
     this.reportDropped();
+    this.closed = true;
     if (this.file) await new Promise<void>((resolve) => this.file!.end(() => resolve()));
   }
 }

@@ -224,3 +224,33 @@ test('the lookup queue is bounded: what does not fit is dropped and counted', as
   assert.equal(reg.stats.lookups, 3);
   reg.close();
 });
+
+test('a path that matches nothing is checked again for a while, however many threads are seen there, then is the host for good', () => {
+  let now = 1_000;
+  const written = new Set<string>();
+  let checks = 0;
+  const reg = new ContainerRegistry({
+    isRuncContainer: (id) => { checks++; return written.has(id); },
+    recheckMs: 10_000,
+    now: () => now,
+  });
+  const inCgroup = (tid: number, path: string): Thread => {
+    const t = new Thread(tid);
+    t.cgroups = [`memory=${path}`];
+    reg.resolve(t);
+    return t;
+  };
+  // runc init's threads land in the cgroup before runc writes its state: far more than a few tries.
+  for (let tid = 1; tid <= 40; tid++) assert.equal(inCgroup(tid, '/ctr1').containerId, '', 'not yet known');
+  written.add('ctr1');
+  now += 500;
+  assert.equal(inCgroup(41, '/ctr1').containerId, 'ctr1', 'the first exec after runc wrote its state');
+  // A host path stops being checked once the window has passed.
+  for (let tid = 50; tid < 55; tid++) inCgroup(tid, '/late');
+  now += 10_001;
+  const before = checks;
+  written.add('late');
+  assert.equal(inCgroup(60, '/late').containerId, '', 'the host for good after the window');
+  assert.equal(checks, before, 'not checked again');
+  reg.close();
+});

@@ -33,7 +33,7 @@ export interface ContainerIdOptions {
   isContainerdTask?: (namespace: string, id: string) => boolean;
   /** containerd's state directory, for the default check (default /run/containerd). */
   containerdState?: string;
-  /** Whether runc knows container `id` (default: its state file under `runcRoots`). */
+  /** Whether runc knows container `id` (default: its state directory under `runcRoots`). */
   isRuncContainer?: (id: string) => boolean;
   /** runc state roots for the default check (default ['/run/runc']). */
   runcRoots?: readonly string[];
@@ -42,10 +42,16 @@ export interface ContainerIdOptions {
 /** Container ids runc accepts (also keeps a cgroup-derived id from walking out of a state root). */
 export const RUNC_ID = /^[A-Za-z0-9][A-Za-z0-9_+.-]*$/;
 
-/** Whether runc has state for `id` under one of `roots` (its state.json, written at `runc create`). */
+/**
+ * Whether runc has a state directory for `id` under one of `roots`. runc makes it (root only) at
+ * the start of `runc create`, before its init process joins the cgroup, and writes state.json
+ * into it later: a short-lived container's exec can be read from the ring buffer after its
+ * `runc delete`, so the agent must know the id from the first threads it saw there, when only
+ * the directory may exist yet.
+ */
 function runcKnows(roots: readonly string[], id: string): boolean {
   if (!RUNC_ID.test(id)) return false;
-  for (const root of roots) if (existsSync(`${root}/${id}/state.json`)) return true;
+  for (const root of roots) if (existsSync(`${root}/${id}`)) return true;
   return false;
 }
 
@@ -199,11 +205,16 @@ export interface ContainerRegistryOptions extends ContainerIdOptions {
    *  per container elsewhere (its users) goes with it. */
   onRemove?: (id: string) => void;
   /**
-   * How many times a cgroup path that names no container is checked again (default 16) before
-   * it is taken for the host for good: runc's state and a runtime's answer about an unknown id
-   * may come a moment after the first process is seen there.
+   * How long a cgroup path that names no container is checked again (default 10 s) before it is
+   * taken for the host for good: runc's state and a runtime's answer about an unknown id come a
+   * moment after the first processes are seen there. Bounded by time, not by tries: runc init
+   * clones a dozen Go threads into the container's cgroup before runc writes its state, and each
+   * used up a try (the container's first exec then passed for the host). A check runs only on
+   * clone, exec and chroot, and costs a few string tests for a host path.
    */
-  recheckTries?: number;
+  recheckMs?: number;
+  /** The clock (ms) for the re-checks (tests). */
+  now?: () => number;
 }
 
 interface Pending {
@@ -227,7 +238,7 @@ export interface ContainerRegistryStats {
 
 export class ContainerRegistry {
   private readonly byId = new Map<string, ContainerInfo>();
-  /** Per cgroup path: its match, or how many re-checks are left before it is the host for good. */
+  /** Per cgroup path: its match, or until when (ms) a path that matched nothing is checked again. */
   private readonly pathCache = new Map<string, CgroupMatch | number>();
   private readonly queue: Pending[] = [];
   /** Containers described by a runtime, and quick lookups tried for those still undescribed. */
@@ -304,11 +315,12 @@ export class ContainerRegistry {
     return { containers: this.byId.size, queued: this.queue.length, pathCache: this.pathCache.size };
   }
 
-  /** The match for one cgroup path, cached; paths that match nothing yet are re-checked a few times. */
+  /** The match for one cgroup path, cached; paths that match nothing yet are re-checked for a while. */
   private matchPath(path: string): CgroupMatch | undefined {
     const cached = this.pathCache.get(path);
     if (typeof cached === 'object') return cached;
-    if (cached === 0) return undefined;
+    const now = (this.opts.now ?? Date.now)();
+    if (cached !== undefined && now >= cached) return undefined;
     let m = matchCgroupPath(path, this.opts);
     const leaf = m === undefined ? containerLikeLeaf(path) : undefined;
     if (leaf !== undefined) {
@@ -317,7 +329,8 @@ export class ContainerRegistry {
       else this.askAboutUnknown(leaf);
     }
     if (this.pathCache.size > 16384) this.pathCache.clear();
-    this.pathCache.set(path, m ?? (cached === undefined ? this.opts.recheckTries ?? 16 : cached - 1));
+    if (m !== undefined) this.pathCache.set(path, m);
+    else if (cached === undefined) this.pathCache.set(path, now + (this.opts.recheckMs ?? 10_000));
     return m;
   }
 

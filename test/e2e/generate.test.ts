@@ -23,8 +23,6 @@ test('saker generate --list names each action and its rules; an unknown action i
   assert.match(bad.stderr, /saker generate: unknown action: rm-rf/);
 });
 
-const KNOWN_GAPS = new Set(['Network tool in a container']);
-
 test('saker generate all in a fresh agent raises every built-in rule it lists', async (t) => {
   const missing = agentMissing();
   if (missing) return t.skip(missing);
@@ -45,12 +43,7 @@ test('saker generate all in a fresh agent raises every built-in rule it lists', 
       missingRules.push(rule);
     }
   }
-  // A known gap since the runtimes merge of 2026-12-07 (named in that session's note, to fix): busybox's
-  // nc started as a fresh runc container's process raises no "Network tool in a container". Every other
-  // rule must fire; this one is reported, not hidden.
-  const gaps = missingRules.filter((r) => KNOWN_GAPS.has(r));
-  if (gaps.length > 0) t.diagnostic(`known gap, did not fire: ${gaps.join(', ')}`);
-  assert.deepEqual(missingRules.filter((r) => !KNOWN_GAPS.has(r)), [], `every rule the actions name fired (alerts: ${[...new Set(agent.alerts.map((a) => a.rule))].join(', ')})`);
+  assert.deepEqual(missingRules, [], `every rule the actions name fired (alerts: ${[...new Set(agent.alerts.map((a) => a.rule))].join(', ')})`);
   t.diagnostic(`${rules.length} built-in rules raised by ${ran.length} actions`);
   await agent.stop();
 });
