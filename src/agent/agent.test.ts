@@ -49,6 +49,7 @@ const RULES = `
   condition: evt.type = read and proc.name = curl
   output: data=%evt.arg.data
   priority: WARNING
+  tags: [filesystem, maturity-stable]
 - rule: curl connects to the example
   desc: test
   condition: evt.type = connect and fd.sip.name = example.saker.test
@@ -108,7 +109,8 @@ test('the registry reads what the engine counted; status and rules say what runs
   await agent.stop();
   const text = await agent.metrics.text();
   assert.match(text, /^saker_engine_events_total 3$/m);
-  assert.match(text, /^falcosecurity_falco_rules_matches_total\{rule_name="curl reads",priority="4",source="syscall"\} 1$/m);
+  // Falco's labels: a tag_<tag>="true" per tag, a tag's characters outside a label name's as _
+  assert.match(text, /^falcosecurity_falco_rules_matches_total\{rule_name="curl reads",priority="4",source="syscall",tag_filesystem="true",tag_maturity_stable="true"\} 1$/m);
   assert.match(text, /^falcosecurity_falco_sha256_rules_files_info\{file_name=".*rules2\.yaml",sha256="[0-9a-f]{64}"\} 1$/m);
   assert.deepEqual(agent.rules().map((r) => [r.name, r.hits]), [['curl reads', 1], ['curl connects to the example', 0]]);
   assert.equal(agent.status().enabledRules, 2);

@@ -385,14 +385,24 @@ export class Agent implements AgentHandle {
       return fail((e as Error).message);
     }
     if (!next.ok) return fail(next.error);
+    // Falco's full reload: outputs follow the new configuration too (rebuilt only if their part
+    // changed). A destination that cannot be built fails the reload; the old outputs run on.
+    let outputsRebuilt;
+    try {
+      outputsRebuilt = await this.outputs.reconfigure(cfg);
+    } catch (e) {
+      return fail((e as Error).message);
+    }
     if (this.policy && this.phase === 'running') await this.policy.reload();
     if (this.source instanceof LiveSource && this.phase === 'running') {
       try {
         await this.source.setSyscalls(this.syscallSet(next.loaded.ruleset, cfg));
       } catch (e) {
+        if (outputsRebuilt) await this.outputs.reconfigure(this.cfg).catch((again: Error) => this.log(`outputs: back to the previous configuration failed: ${again.message}`));
         return fail(`the sensor did not take the new syscall set: ${(e as Error).message}`);
       }
     }
+    if (outputsRebuilt) this.log('reloaded: outputs rebuilt for the new configuration');
     this.cfg = cfg;
     this.paths = paths;
     this.install(next.loaded);
@@ -463,8 +473,26 @@ export class Agent implements AgentHandle {
   private install(loaded: LoadedRules<EventContext>): void {
     this.loaded = loaded;
     this.rulesHashes = this.hashRulesFiles();
+    this.registerMatches();
     if (this.engine) this.engine.swap(loaded.ruleset);
     else this.engine = new Engine(loaded.ruleset, this.state, (a) => this.deliver(a), { isoTime: this.cfg.timeFormatIso8601, hostname: this.state.scope.hostname });
+  }
+
+  /** Falco's rules_matches_total: per rule, its priority and source, and a tag_<tag>="true" label
+   *  per tag; the label names follow the loaded rules' tags, so each load registers it anew. */
+  private registerMatches(): void {
+    const tagLabel = (tag: string) => `tag_${tag.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    const rules = this.loaded?.compiled?.rules ?? [];
+    const tagLabels = [...new Set(rules.flatMap((r) => r.tags.map(tagLabel)))];
+    this.metrics.counter({
+      name: 'falcosecurity_falco_rules_matches_total', help: 'https://falco.org/docs/metrics/ Alerts by rule.',
+      labelNames: ['rule_name', 'priority', 'source', ...tagLabels], replace: true,
+      read: () => this.rules().filter((r) => r.hits > 0).map((r) => {
+        const labels: Record<string, string> = { rule_name: r.name, priority: String(parsePriority(r.priority) ?? r.priority), source: r.source };
+        for (const t of r.tags) labels[tagLabel(t)] = 'true';
+        return { labels, value: r.hits };
+      }),
+    });
   }
 
   /** The rules files as loaded, with their hashes (Falco's sha256_rules_files_info). */
@@ -510,11 +538,6 @@ export class Agent implements AgentHandle {
     m.counter({
       name: 'falcosecurity_scap_n_drops_scratch_map_total', help: 'https://falco.org/docs/metrics/ Events lost for want of scratch space.',
       read: () => source.counters().dropsByReason.no_scratch ?? 0,
-    });
-    m.counter<'rule_name' | 'priority' | 'source'>({
-      name: 'falcosecurity_falco_rules_matches_total', help: 'https://falco.org/docs/metrics/ Alerts by rule.',
-      labelNames: ['rule_name', 'priority', 'source'],
-      read: () => this.rules().filter((r) => r.hits > 0).map((r) => ({ labels: { rule_name: r.name, priority: String(parsePriority(r.priority) ?? r.priority), source: r.source }, value: r.hits })),
     });
     m.gauge({ name: 'falcosecurity_falco_reload_timestamp_nanoseconds', help: 'https://falco.org/docs/metrics/ When the rules were last reloaded.', read: () => (this.lastReload?.ok ? this.lastReload.at * 1e6 : 0) });
     m.counter({ name: 'saker_reload_failures_total', help: 'Reloads that failed (the previous rules kept running).', read: () => this.reloadFailures });

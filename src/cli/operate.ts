@@ -22,8 +22,9 @@ export function levelOf(message: string): LogLevel {
 
 export interface Operations {
   /** The web server, when webserver.enabled and it could bind. */
-  server?: SakerServer;
-  /** A full reload (SIGHUP): configuration and rules, then the watcher and logger follow. */
+  readonly server: SakerServer | undefined;
+  /** A full reload (SIGHUP): configuration and rules; then the logger, the web server, drop
+   *  reports, metrics snapshots and the file watcher follow the new configuration. */
   reload(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -53,9 +54,10 @@ export async function startServer(agent: Agent, layered: LayeredConfig, logger: 
 }
 
 /** Reload triggers, drop reports and snapshots around a started agent. */
-export function operate(o: OperateOptions, server: SakerServer | undefined): Operations {
+export function operate(o: OperateOptions, started: SakerServer | undefined): Operations {
   const { agent, logger } = o;
-  const raw = o.current().config.raw;
+  let server = started;
+  let raw = o.current().config.raw;
   const hostname = () => agent.state.scope.hostname;
   let configHashes = fileHashes(o.current().files);
   agent.metrics.gauge<'file_name' | 'sha256'>({
@@ -63,19 +65,48 @@ export function operate(o: OperateOptions, server: SakerServer | undefined): Ope
     labelNames: ['file_name', 'sha256'], read: () => configHashes.map((h) => ({ labels: { file_name: h.file, sha256: h.sha256 }, value: 1 })),
   });
   agent.metrics.gauge({ name: 'saker_webserver_stream_clients', help: 'Browsers and scripts following the live alert stream.', read: () => server?.stream.size ?? 0 });
-  const metrics = metricsSettings(raw);
-  if (metrics.enabled && metrics.resourceUtilization) registerResourceMetrics(agent.metrics);
-
-  const drops = new DropMonitor(dropSettings(raw), {
+  let resourceMetrics = false;
+  const newDrops = () => new DropMonitor(dropSettings(raw), {
     metrics: agent.metrics, hostname, log: (m) => logger.warning(m), raise: (a) => agent.raiseInternal(a),
     exit: (reason) => {
       logger.log('critical', reason);
       o.exit(1);
     },
   });
+  const newSnapshot = () => {
+    const metrics = metricsSettings(raw);
+    if (metrics.enabled && metrics.resourceUtilization && !resourceMetrics) {
+      registerResourceMetrics(agent.metrics);
+      resourceMetrics = true;
+    }
+    return new MetricsSnapshot(metrics, { metrics: agent.metrics, hostname, version: sakerVersion(), raise: (a) => agent.raiseInternal(a), log: (m) => logger.error(m) });
+  };
+  let drops = newDrops();
   drops.start();
-  const snapshot = new MetricsSnapshot(metrics, { metrics: agent.metrics, hostname, version: sakerVersion(), raise: (a) => agent.raiseInternal(a), log: (m) => logger.error(m) });
+  let snapshot = newSnapshot();
   snapshot.start();
+
+  /** After a reload: what the new configuration changed is restarted with it. */
+  const follow = async (cur: LayeredConfig) => {
+    const prev = raw;
+    raw = cur.config.raw;
+    const changed = (section: (r: typeof raw) => unknown) => JSON.stringify(section(prev)) !== JSON.stringify(section(raw));
+    if (changed(dropSettings)) {
+      drops.stop();
+      drops = newDrops();
+      drops.start();
+    }
+    if (changed(metricsSettings)) {
+      snapshot.stop();
+      snapshot = newSnapshot();
+      snapshot.start();
+    }
+    if (changed((r) => webserverSettings(r))) {
+      logger.info('webserver: settings changed, restarting it');
+      await server?.stop();
+      server = await startServer(agent, cur, logger);
+    }
+  };
 
   // Reloads: SIGHUP and, with watch_config_files (default on), a change to any configuration or
   // rules file. After each one the watcher follows the files the new configuration names.
@@ -102,6 +133,7 @@ export function operate(o: OperateOptions, server: SakerServer | undefined): Ope
       const cur = o.current();
       configHashes = fileHashes(cur.files);
       logger.configure(loggerSettings(cur.config.raw));
+      await follow(cur);
     }
     watch();
   };
@@ -113,7 +145,9 @@ export function operate(o: OperateOptions, server: SakerServer | undefined): Ope
   process.on('SIGUSR1', onUsr1);
 
   return {
-    server,
+    get server() {
+      return server;
+    },
     reload,
     async stop() {
       process.off('SIGUSR1', onUsr1);

@@ -19,6 +19,9 @@ export interface MetricSpec<L extends string> {
   labelNames?: readonly L[];
   /** Called when the registry is read. */
   read: () => Reading<L>;
+  /** Takes the place of a metric of that name registered before (its label names change, e.g.
+   *  with the rules' tags at a reload); otherwise a second registration is an error. */
+  replace?: boolean;
 }
 
 export class Metrics {
@@ -27,6 +30,7 @@ export class Metrics {
   /** A monotonic counter whose value the component keeps itself. */
   counter<L extends string = string>(spec: MetricSpec<L>): void {
     const read = spec.read;
+    if (spec.replace) this.registry.removeSingleMetric(spec.name);
     new Counter<L>({
       name: spec.name, help: spec.help, labelNames: spec.labelNames ?? [], registers: [this.registry],
       collect() {

@@ -18,7 +18,7 @@ import type { Spool } from './spool.js';
 
 export type DropReason = 'queue_full' | 'spool_full' | 'rate_limit' | 'shutdown';
 
-class ChannelCounters {
+export class ChannelCounters {
   sent = 0;
   failed = 0;
   spooled = 0;

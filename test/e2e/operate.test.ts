@@ -4,7 +4,7 @@
 // alert within a second of its trigger.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { artifactDir, browserMissing, launchChromium } from '../../src/testing/browser.js';
@@ -151,6 +151,41 @@ test('SIGHUP reloads the configuration too: a priority raised in an included con
   await sleep(1000);
   assert.equal(a2.matching((x) => x.rule === 'Marker A opened' && x.output_fields['proc.pid'] === r.pid).length, 0, 'a Warning rule is below priority error');
   await a2.stop();
+});
+
+test('a changed configuration file is a full reload: file_output moves to the new file, the web server to the new port, the counters go on', async (t) => {
+  const missing = agentMissing();
+  if (missing) return t.skip(missing);
+  const s = scratchDir('reconfig');
+  t.after(s.cleanup);
+  const rules = join(s.dir, 'rules.yaml');
+  const cfg = join(s.dir, 'saker.yaml');
+  const [fileA, fileB] = [join(s.dir, 'alerts-a.json'), join(s.dir, 'alerts-b.json')];
+  writeFileSync(rules, RULE_A);
+  writeFileSync(join(s.dir, 'marker-a'), 'a');
+  const [p1, p2] = [await freePort(), await freePort()];
+  const config = (port: number, file: string) => `metrics:\n  enabled: true\nwebserver:\n  listen_port: ${port}\n  prometheus_metrics_enabled: true\nfile_output:\n  enabled: true\n  filename: ${file}\n`;
+  writeFileSync(cfg, config(p1, fileA));
+  // Included through config_files (the e2e helper passes -o, which would win over the file).
+  const agent = await Agent.start({ rules: [rules], options: [`config_files[]=${cfg}`] });
+  t.after(() => agent.kill());
+  const pidsIn = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { output_fields: Record<string, unknown> }).output_fields['proc.pid']) : []);
+  const first = runCommand('cat', [join(s.dir, 'marker-a')]);
+  await until(async () => pidsIn(fileA), (p) => p.includes(first.pid), 'the first alert in file A');
+  const sentBefore = await until(async () => (await fetch(`http://127.0.0.1:${p1}/metrics`)).text(), (m) => /saker_outputs_sent_total\{destination="file"\} [1-9]/.test(m), 'the file output counted');
+
+  writeFileSync(cfg, config(p2, fileB)); // no signal: watch_config_files notices
+  await until(() => getJson<{ lastReload?: { ok: boolean } }>(`http://127.0.0.1:${p2}/api/status`), (st) => st.lastReload?.ok === true, 'the server on the new port after the reload');
+  await assert.rejects(fetch(`http://127.0.0.1:${p1}/healthz`), 'the old port is closed');
+  const second = runCommand('cat', [join(s.dir, 'marker-a')]);
+  await until(async () => pidsIn(fileB), (p) => p.includes(second.pid), 'the next alert in file B');
+  assert.ok(!pidsIn(fileA).includes(second.pid), 'file A no longer written');
+  assert.match(agent.stderr, /outputs rebuilt for the new configuration/);
+  assert.match(agent.stderr, /webserver: settings changed, restarting it/);
+  const count = (m: string) => Number(/saker_outputs_sent_total\{destination="file"\} (\d+)/.exec(m)?.[1]);
+  const sentAfter = await (await fetch(`http://127.0.0.1:${p2}/metrics`)).text();
+  assert.ok(count(sentAfter) > count(sentBefore), `the sent counter went on (${count(sentBefore)} -> ${count(sentAfter)})`);
+  await agent.stop();
 });
 
 test('web UI against the live agent: an alert appears within a second of its trigger', async (t) => {
