@@ -76,13 +76,41 @@ fd = libc.syscall(321, 5, attr, 128)
 if fd >= 0: os.close(fd)
 `;
 
+// UFFD_USER_MODE_ONLY (1): what an unprivileged user may ask for even when
+// vm.unprivileged_userfaultfd is 0 (Linux 5.11 and later).
 const PYTHON_USERFAULTFD = `
 import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
 os.setgid(65534); os.setuid(65534)
-fd = libc.syscall(323, 0)
+fd = libc.syscall(323, 1)
 if fd >= 0: os.close(fd)
 `;
+
+// io_uring_setup(1, params) and close: the ring is made and released, nothing submitted.
+const PYTHON_IO_URING = `
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+params = ctypes.create_string_buffer(120)
+fd = libc.syscall(425, 1, params)
+if fd < 0: raise SystemExit('io_uring_setup: errno %d' % ctypes.get_errno())
+os.close(fd)
+`;
+
+/** Whether the running kernel is at least major.minor. */
+function kernelAtLeast(major: number, minor: number): boolean {
+  const [a = 0, b = 0] = readFileSync('/proc/sys/kernel/osrelease', 'utf8').split('.').map((n) => parseInt(n, 10));
+  return a > major || (a === major && b >= minor);
+}
+
+/** Why the dummy network module cannot be loaded and unloaded here, or undefined. */
+function dummyModuleUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0 || !which('modprobe')) return 'needs root and modprobe (kmod)';
+  if (existsSync('/sys/module/dummy')) return 'the dummy module is already loaded (or built in): loading it again is no event';
+  if (spawnSync('modprobe', ['-n', '-q', 'dummy']).status !== 0) return `no loadable dummy module for this kernel (/lib/modules/${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()})`;
+  return undefined;
+}
+
+const containerWith = (cmd: string) => () => containerUnavailable() ?? (which(cmd) ? undefined : `needs ${cmd} (bind-mounted into the container with the host's /usr)`);
 
 /** A non-blocking connect to a documentation address (198.51.100.7) from a network namespace of
  *  its own where that network is routed to loopback: the connect is made, no packet leaves. */
@@ -207,9 +235,31 @@ export const ACTIONS: readonly Action[] = [
     unavailable: () => {
       if (!which('python3')) return 'needs python3';
       const v = existsSync('/proc/sys/vm/unprivileged_userfaultfd') ? readFileSync('/proc/sys/vm/unprivileged_userfaultfd', 'utf8').trim() : '0';
-      return v === '1' ? undefined : 'vm.unprivileged_userfaultfd is 0: an unprivileged userfaultfd fails, and only a successful one is the rule';
+      return v === '1' || kernelAtLeast(5, 11) ? undefined : 'vm.unprivileged_userfaultfd is 0 and the kernel is older than 5.11 (no user-mode-only userfaultfd): an unprivileged userfaultfd fails, and only a successful one is the rule';
     },
     run: () => run('python3', ['-c', PYTHON_USERFAULTFD]),
+  },
+  {
+    name: 'mining-pool-connection', rules: ['Connection to a mining pool port'],
+    unavailable: () => (process.getuid?.() === 0 && which('unshare') && which('ip') ? undefined : 'needs root, unshare and ip (a network namespace of its own)'),
+    run: () => outboundConnect(3333),
+  },
+  {
+    name: 'netcat-remote-shell', rules: ['Netcat remote shell'],
+    unavailable: () => (existsSync('/bin/busybox') ? undefined : 'needs busybox (its nc, run as nc -e against a closed local port)'),
+    // nc -e runs its program only once connected: port 9 on loopback refuses, nothing runs.
+    run: ({ dir }) => {
+      symlinkSync('/bin/busybox', join(dir, 'nc'));
+      run(join(dir, 'nc'), ['-w', '1', '127.0.0.1', '9', '-e', '/bin/true']);
+    },
+  },
+  {
+    name: 'load-kernel-module', rules: ['Kernel module loaded'], unavailable: dummyModuleUnavailable,
+    // The dummy network driver with no interfaces, unloaded at once.
+    run: () => {
+      run('modprobe', ['dummy', 'numdummies=0']);
+      run('modprobe', ['-r', 'dummy']);
+    },
   },
   {
     name: 'container-shell-and-tools', container: true, unavailable: containerUnavailable,
@@ -226,6 +276,48 @@ export const ACTIONS: readonly Action[] = [
     name: 'container-drop-and-execute', container: true, unavailable: containerUnavailable,
     rules: ['Drop and execute new binary in a container'],
     run: () => void runInContainer(['/bin/sh', '-c', 'cp /bin/busybox /tmp/dropped && /tmp/dropped true']),
+  },
+  {
+    name: 'container-release-agent', container: true, unavailable: containerUnavailable,
+    rules: ['Container escape via release_agent'],
+    // A file named release_agent in the container's own /tmp: the rule watches the name.
+    run: () => void runInContainer(['/bin/sh', '-c', 'echo 1 > /tmp/release_agent']),
+  },
+  {
+    name: 'container-debugfs', container: true, unavailable: containerUnavailable,
+    rules: ['Debugfs launched in a container'],
+    // busybox run under the name debugfs: no such applet, it only says so.
+    run: () => void runInContainer(['/bin/sh', '-c', 'ln -s /bin/busybox /tmp/debugfs; /tmp/debugfs; true']),
+  },
+  {
+    name: 'container-read-environ', container: true, unavailable: containerUnavailable,
+    rules: ['Read environment of another process in a container'],
+    run: () => void runInContainer(['/bin/sh', '-c', 'sleep 5 & cat /proc/$!/environ > /dev/null; kill $!']),
+  },
+  {
+    name: 'container-mount-and-unshare', container: true, unavailable: containerUnavailable,
+    rules: ['Mount in a container', 'Namespace change in a container'],
+    // CAP_SYS_ADMIN inside the container's own mount and UTS namespaces: a tmpfs mounted and
+    // unmounted there, a new UTS namespace for one `true`.
+    run: () => void runInContainer(['/bin/sh', '-c', 'mkdir -p /tmp/m && mount -t tmpfs none /tmp/m && umount /tmp/m; unshare -u true'], { caps: ['CAP_SYS_ADMIN'] }),
+  },
+  {
+    name: 'container-network-tricks', container: true, unavailable: containerUnavailable,
+    rules: ['Contact cloud metadata service from a container', 'Redirect standard streams to a network connection in a container', 'Packet socket created in a container'],
+    // All inside the container's own network namespace (loopback only): the metadata address on
+    // its loopback with a listener, nc -e to a local listener (dup2 of the socket onto 0-2), and
+    // a packet socket (arping on loopback). CAP_NET_ADMIN/NET_RAW only there.
+    run: () => void runInContainer(['/bin/sh', '-c', [
+      'ip addr add 169.254.169.254/32 dev lo',
+      '(nc -l -p 80 > /dev/null &)', '(nc -l -p 4444 > /dev/null &)', 'sleep 0.3',
+      'nc -w 1 169.254.169.254 80 < /dev/null', 'nc -w 1 127.0.0.1 4444 -e /bin/true',
+      'arping -c 1 -w 1 -I lo 127.0.0.1', 'true',
+    ].join('; ')], { caps: ['CAP_NET_ADMIN', 'CAP_NET_RAW'] }),
+  },
+  {
+    name: 'container-io-uring', container: true, unavailable: containerWith('python3'),
+    rules: ['io_uring used in a container'],
+    run: () => void runInContainer(['/usr/bin/python3', '-c', PYTHON_IO_URING], { hostUsr: true }),
   },
 ];
 

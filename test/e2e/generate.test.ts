@@ -2,6 +2,7 @@
 // `--list` and unknown actions behave.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Agent } from './helpers/agent.js';
@@ -18,6 +19,10 @@ test('saker generate --list names each action and its rules; an unknown action i
   assert.match(l.stdout, /^container-shell-and-tools +Shell spawned in a container, Package manager in a container, Network tool in a container \[container\]/m);
   const c = saker(['generate', '--list', '--container']);
   assert.ok(c.stdout.trim().split('\n').every((line) => line.includes('[container]')), c.stdout);
+  // Every built-in rule has an action (some may be unavailable on a given machine, saying why).
+  const listed = new Set(l.stdout.split('\n').flatMap((line) => line.replace(/^\S+\s+/, '').replace(/ \[container\]$| \(unavailable: .*\)$/, '').split(', ')));
+  const builtIn = [...readFileSync(join(repoRoot, 'rules', 'saker_rules.yaml'), 'utf8').matchAll(/^- rule: (.+)$/gm)].map((m) => m[1]!.trim());
+  assert.deepEqual(builtIn.filter((r) => !listed.has(r)), [], 'built-in rules no action raises');
   const bad = saker(['generate', 'rm-rf']);
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /saker generate: unknown action: rm-rf/);
