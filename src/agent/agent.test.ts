@@ -109,6 +109,9 @@ test('the registry reads what the engine counted; status and rules say what runs
   await agent.stop();
   const text = await agent.metrics.text();
   assert.match(text, /^saker_engine_events_total 3$/m);
+  assert.match(text, /^saker_state_table_entries\{table="threads"\} [1-9]\d*$/m, 'the capture\'s threads are in the table');
+  assert.match(text, /^saker_state_table_capacity\{table="fds"\} [1-9]\d*$/m);
+  assert.match(text, /^saker_state_table_dropped_total\{table="threads"\} 0$/m);
   // Falco's labels: a tag_<tag>="true" per tag, a tag's characters outside a label name's as _
   assert.match(text, /^falcosecurity_falco_rules_matches_total\{rule_name="curl reads",priority="4",source="syscall",tag_filesystem="true",tag_maturity_stable="true"\} 1$/m);
   assert.match(text, /^falcosecurity_falco_sha256_rules_files_info\{file_name=".*rules2\.yaml",sha256="[0-9a-f]{64}"\} 1$/m);
