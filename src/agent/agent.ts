@@ -107,7 +107,7 @@ export class Agent implements AgentHandle {
   private rulesHashes: Array<{ file: string; sha256: string }> = [];
   private sink: EventSink | undefined;
   /** Counters of the sources replaced by restarts, added to the current one's. */
-  private before: SourceCounters = { delivered: 0, drops: 0, dropsByReason: {} };
+  private before: SourceCounters = { delivered: 0, drops: 0, dropsByReason: {}, perCpu: [] };
   private restarts = 0;
   /** The live sensor died and is being restarted. */
   private sensorDown = false;
@@ -305,17 +305,15 @@ export class Agent implements AgentHandle {
   }
 
   private accumulate(c: SourceCounters): void {
-    this.before.delivered += c.delivered;
-    this.before.drops += c.drops;
-    for (const [k, n] of Object.entries(c.dropsByReason)) this.before.dropsByReason[k] = (this.before.dropsByReason[k] ?? 0) + n;
+    addSourceCounters(this.before, c);
   }
 
   /** The counters of every source this agent had, restarts included. */
   private counters(): SourceCounters {
-    const c = this.src.counters();
-    const byReason = { ...this.before.dropsByReason };
-    for (const [k, n] of Object.entries(c.dropsByReason)) byReason[k] = (byReason[k] ?? 0) + n;
-    return { delivered: this.before.delivered + c.delivered, drops: this.before.drops + c.drops, dropsByReason: byReason };
+    const total: SourceCounters = { delivered: 0, drops: 0, dropsByReason: {}, perCpu: [] };
+    addSourceCounters(total, this.before);
+    addSourceCounters(total, this.src.counters());
+    return total;
   }
 
   /** SIGUSR1: files reopened (log rotation), programs restarted. */
@@ -528,6 +526,9 @@ export class Agent implements AgentHandle {
       },
     });
     m.counter({ name: 'falcosecurity_scap_n_drops_total', help: 'https://falco.org/docs/metrics/ Events lost in the kernel.', read: () => source.counters().drops });
+    const perCpu = (read: (x: { events: number; drops: number }) => number) => () => (source.counters().perCpu ?? []).map((x, cpu) => ({ labels: { cpu: String(cpu) }, value: read(x) }));
+    m.counter<'cpu'>({ name: 'falcosecurity_scap_n_evts_cpu_total', help: 'https://falco.org/docs/metrics/ Events the kernel probes emitted on each CPU (delivered and dropped).', labelNames: ['cpu'], read: perCpu((x) => x.events) });
+    m.counter<'cpu'>({ name: 'falcosecurity_scap_n_drops_cpu_total', help: 'https://falco.org/docs/metrics/ Events lost on each CPU.', labelNames: ['cpu'], read: perCpu((x) => x.drops) });
     m.counter<'drop' | 'dir'>({
       name: 'falcosecurity_scap_n_drops_buffer_total', help: 'https://falco.org/docs/metrics/ Events lost because a ring buffer was full, by event family.',
       labelNames: ['drop', 'dir'],
@@ -592,3 +593,15 @@ export class Agent implements AgentHandle {
   }
 }
 
+/** Adds a source's counters into `into` (a sensor's counters are kept across its restarts). */
+function addSourceCounters(into: SourceCounters, c: SourceCounters): void {
+  into.delivered += c.delivered;
+  into.drops += c.drops;
+  for (const [k, n] of Object.entries(c.dropsByReason)) into.dropsByReason[k] = (into.dropsByReason[k] ?? 0) + n;
+  const perCpu = into.perCpu as Array<{ events: number; drops: number }>;
+  (c.perCpu ?? []).forEach((x, cpu) => {
+    const t = (perCpu[cpu] ??= { events: 0, drops: 0 });
+    t.events += x.events;
+    t.drops += x.drops;
+  });
+}

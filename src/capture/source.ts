@@ -23,6 +23,8 @@ export interface SourceCounters {
   drops: number;
   /** Drops by reason (ring-full by event family, too large, no scratch space). */
   dropsByReason: Record<string, number>;
+  /** Live: per CPU (index = CPU), the kernel's events and drops. */
+  perCpu?: ReadonlyArray<{ events: number; drops: number }>;
 }
 
 export interface EventSource {

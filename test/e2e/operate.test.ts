@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { artifactDir, browserMissing, launchChromium } from '../../src/testing/browser.js';
@@ -80,6 +81,12 @@ test('a real Prometheus scrapes /metrics and sees the event and match counters m
   const after = await until(() => query(matches), (v) => (v ?? 0) >= before + 3, 'the match counter in Prometheus', 15_000);
   const evts1 = await until(() => query('falcosecurity_scap_n_evts_total{job="saker"}'), (v) => (v ?? 0) > evts0!, 'the event counter in Prometheus');
   t.diagnostic(`Prometheus saw events ${evts0} -> ${evts1}, matches ${before} -> ${after}`);
+  // Falco's per-CPU kernel counters, one series per CPU with a ring (read with the sensor's stats).
+  const perCpu = await until(async () => (await getJson<{ data: { result: Array<{ metric: { cpu: string }; value: [number, string] }> } }>(
+    `http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent('falcosecurity_scap_n_evts_cpu_total{job="saker"}')}`)).data.result,
+  (r) => r.length >= cpus().length && r.some((x) => Number(x.value[1]) > 0), 'the per-CPU event counters', 20_000);
+  const seen = new Set(perCpu.map((x) => x.metric.cpu));
+  assert.ok(cpus().every((_, i) => seen.has(String(i))), `a series per online CPU: ${[...seen].join(', ')}`);
   const up = await query('up{job="saker"}');
   assert.equal(up, 1);
 });

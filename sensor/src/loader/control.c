@@ -125,9 +125,20 @@ void control_print_stats(const struct probes *p, const struct output *out)
 		fprintf(stderr, "%s\"%s\":%llu", d ? "," : "", DROP_KIND_NAMES[d],
 			(unsigned long long)full[d]);
 	fprintf(stderr,
-		"},\"drops_too_large\":%llu,\"drops_no_scratch\":%llu,\"spilled\":%llu,\"records\":%llu,\"bytes\":%llu}\n",
+		"},\"drops_too_large\":%llu,\"drops_no_scratch\":%llu,\"spilled\":%llu,\"records\":%llu,\"bytes\":%llu,",
 		(unsigned long long)too_large, (unsigned long long)no_scratch, (unsigned long long)spilled,
 		(unsigned long long)out->records, (unsigned long long)out->bytes);
+	/* Per CPU (Falco's n_evts_cpu / n_drops_cpu): [events, drops] for each CPU with a ring. */
+	fprintf(stderr, "\"per_cpu\":[");
+	for (unsigned c = 0; c < p->ncpus && c < SENSOR_MAX_CPUS; c++) {
+		const struct sensor_counters *k = &p->counters[c];
+		__u64 d = k->drops_too_large + k->drops_no_scratch;
+
+		for (int f = 0; f < DK_MAX; f++)
+			d += k->drops_full[f];
+		fprintf(stderr, "%s[%llu,%llu]", c ? "," : "", (unsigned long long)k->events, (unsigned long long)d);
+	}
+	fprintf(stderr, "]}\n");
 }
 
 static int parse_pid(const char *tok, int *pid)

@@ -100,6 +100,7 @@ export class LiveSource implements EventSource {
       delivered: this.sensor?.received ?? 0,
       drops: s?.drops ?? 0,
       dropsByReason: s ? dropReasons(s) : {},
+      perCpu: s?.perCpu ?? [],
     };
   }
 }

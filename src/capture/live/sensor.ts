@@ -43,6 +43,8 @@ export interface SensorStats {
   bytes: number;
   /** Records decoded on this side. */
   received: number;
+  /** Per CPU (index = CPU): records the probes tried to emit there, and those lost. */
+  perCpu: Array<{ events: number; drops: number }>;
 }
 
 export interface SensorOptions {
@@ -201,7 +203,7 @@ export class LiveSensor {
 
   private finalStats(): SensorStats {
     const base = this.lastStats ?? {
-      events: 0, drops: 0, dropsFull: {}, dropsTooLarge: 0, dropsNoScratch: 0, spilled: 0, records: 0, bytes: 0, received: 0,
+      events: 0, drops: 0, dropsFull: {}, dropsTooLarge: 0, dropsNoScratch: 0, spilled: 0, records: 0, bytes: 0, received: 0, perCpu: [],
     };
     return { ...base, received: this.num };
   }
@@ -333,6 +335,7 @@ function toStats(msg: Record<string, unknown>, received: number): SensorStats {
     records: Number(msg.records),
     bytes: Number(msg.bytes),
     received,
+    perCpu: Array.isArray(msg.per_cpu) ? (msg.per_cpu as Array<[number, number]>).map(([events, drops]) => ({ events: Number(events), drops: Number(drops) })) : [],
   };
 }
 
