@@ -23,6 +23,8 @@ export interface InspectOptions {
   format?: string;
   /** -w: write the selected events here instead of printing. */
   write?: string;
+  /** Truncate an existing file at `write` (default: refuse it). */
+  overwrite?: boolean;
   gzip?: boolean;
   /** Stop after this many selected events. */
   count?: number;
@@ -52,7 +54,7 @@ export async function inspect(file: string, opts: InspectOptions = {}): Promise<
   // The codes the filter can match (every code when there is no filter or no code set).
   const codes = compiled?.codes ?? new Uint8Array(EVENT_TABLE.length).fill(1);
   const printer = opts.write === undefined ? new LinePrinter(opts.format ?? DEFAULT_FORMAT) : undefined;
-  const writer = opts.write === undefined ? undefined : new ScapWriter(opts.write, { gzip: opts.gzip });
+  const writer = opts.write === undefined ? undefined : new ScapWriter(opts.write, { gzip: opts.gzip, overwrite: opts.overwrite });
   const sink = printer ? new LineSink(opts.out ?? process.stdout) : undefined;
   const state = new State({ hostUsers: false, containerLookup: false, fields: { argRender: opts.verbose ? undefined : { maxBufLen: SYSDIG_MAX_ARG_LEN } } });
   const source = new ScapFileSource(file, { numbering: 'file', originals: writer !== undefined });

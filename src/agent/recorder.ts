@@ -11,6 +11,8 @@ export interface RecorderOptions {
   /** The capture file. */
   file: string;
   gzip?: boolean;
+  /** Truncate an existing capture file at `file` (default: refuse it). */
+  overwrite?: boolean;
   /** Keep only events matching this condition (FilterError when it does not compile). */
   filter?: string;
 }
@@ -40,7 +42,7 @@ export class Recorder {
     this.threads = snapshots.length;
     // Tables with fds of types sysdig 0.29 does not know (bpf, memfd, pidfd ...) keep it from
     // opening the file at all: those are written as "unsupported", with their names.
-    this.writer = new ScapWriter(opts.file, { gzip: opts.gzip === true, sysdigFdTypes: true });
+    this.writer = new ScapWriter(opts.file, { gzip: opts.gzip === true, sysdigFdTypes: true, overwrite: opts.overwrite });
     this.writer.writeTables(liveTables(snapshots, bootTimeNs()));
     const { state, writer } = this;
     this.start = () => this.source.start({

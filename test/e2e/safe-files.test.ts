@@ -1,6 +1,6 @@
 // Files the agent writes and the identity it excludes itself by, tried through the real CLI:
 // `saker capture -w` makes its file 0600, refuses a symlink planted at the path and an existing
-// file; the V8 code cache of bin/saker.js is only written where the running user owns the
+// file unless --force (inspect -w too); the V8 code cache of bin/saker.js is only written where the running user owns the
 // directory; an agent in a pid namespace of its own passes the sensor its host tgid, not its
 // namespace-local pid (1, which on the host is init).
 import { test } from 'node:test';
@@ -43,6 +43,25 @@ test('saker capture -w: a new file is 0600; a planted symlink and an existing fi
     r = saker(['capture', '-w', fresh, '--duration', '1']);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /already exists/);
+
+    // --force truncates an existing file (still 0600, a symlink still refused), for capture
+    // and for inspect -w.
+    const before = statSync(fresh).size;
+    r = saker(['capture', '-w', fresh, '--force', '--duration', '1', 'proc.name=nothing-at-all']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(statSync(fresh).mode & 0o777, 0o600);
+    assert.ok(statSync(fresh).size > 0 && statSync(fresh).size < before * 1.5, `rewritten, not appended (${before} -> ${statSync(fresh).size} bytes)`);
+    r = saker(['capture', '-w', link, '--force', '--duration', '1']);
+    assert.match(r.stderr, /symbolic link/);
+    assert.equal(readFileSync(victim, 'utf8'), 'precious');
+    const out = join(dir, 'out.scap');
+    writeFileSync(out, 'old contents');
+    r = saker(['inspect', fresh, '-w', out]);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /already exists/);
+    r = saker(['inspect', fresh, '-w', out, '--force']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.notEqual(readFileSync(out, 'latin1').slice(0, 12), 'old contents');
   } finally {
     cleanup();
   }

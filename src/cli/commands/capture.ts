@@ -9,7 +9,7 @@ import { parse, UsageError } from '../args.js';
 import { lifecycle } from '../lifecycle.js';
 import { log } from '../log.js';
 
-export const CAPTURE_HELP = `Usage: saker capture -w FILE [--duration S] [--gzip] [FILTER]
+export const CAPTURE_HELP = `Usage: saker capture -w FILE [--duration S] [--gzip] [--force] [FILTER]
 
 Records live events (root) to a .scap capture: the process table, users, interfaces and machine
 info first, then the events of every syscall the sensor covers, or only those matching FILTER
@@ -17,11 +17,13 @@ info first, then the events of every syscall the sensor covers, or only those ma
 seconds or on SIGINT/SIGTERM. Read the file with saker inspect/replay, sysdig -r or Falco.
 Events are exit events only, as current drivers write them; fds of types sysdig 0.29 does not
 know (bpf, userfaultfd, io_uring, memfd, pidfd) are listed in the tables as "unsupported".
+FILE is created readable by its owner only (a capture holds every command line and environment);
+an existing file is refused unless --force (then it is truncated), and a symlink always is.
 `;
 
 export async function captureCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
-    write: { type: 'string', short: 'w' }, duration: { type: 'string' }, gzip: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    write: { type: 'string', short: 'w' }, duration: { type: 'string' }, gzip: { type: 'boolean' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   }, true);
   if (values.help) {
     process.stdout.write(CAPTURE_HELP);
@@ -35,7 +37,7 @@ export async function captureCommand(argv: string[]): Promise<number> {
   checkCanStart(); // not built / not root: a SensorError, reported by main
   let recorder: Recorder;
   try {
-    recorder = new Recorder({ file: values.write, gzip: values.gzip, filter });
+    recorder = new Recorder({ file: values.write, gzip: values.gzip, overwrite: values.force, filter });
   } catch (e) {
     if (e instanceof FilterError) throw new UsageError(describeFilterError(e));
     throw e;

@@ -8,7 +8,7 @@ import { CaptureEventError, ScapFormatError } from '../../capture/scap/index.js'
 import { FormatError, describeFilterError, FilterError } from '../../filter/index.js';
 import { parse, UsageError } from '../args.js';
 
-export const INSPECT_HELP = `Usage: saker inspect FILE [FILTER...] [-p FORMAT] [-w OUT] [-n COUNT]
+export const INSPECT_HELP = `Usage: saker inspect FILE [FILTER...] [-p FORMAT] [-w OUT [--force]] [-n COUNT]
 
 Reads a .scap capture (plain or gzip), rebuilds the process, fd and user state from its tables
 and events, and prints one line per event that FILTER selects, like sysdig -r FILE -p FORMAT FILTER.
@@ -24,7 +24,9 @@ old capture's enter event are merged into its exit event.
                         Internal events (procinfo) are never printed.
   -w, --write OUT       write the selected events to the capture OUT instead of printing them:
                         every table block, then each selected event as the input has it (with the
-                        enter event of an old capture's enter/exit pair), readable by sysdig
+                        enter event of an old capture's enter/exit pair), readable by sysdig;
+                        created 0600; an existing OUT is refused unless --force, a symlink always
+  --force               truncate an existing OUT
   -z, --compress        gzip OUT
   -n, --count COUNT     stop after COUNT selected events (printed or not, as sysdig's -n)
   -v, --verbose         print byte buffers (evt.args, evt.arg.*) whole; by default they are cut
@@ -41,6 +43,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     print: { type: 'string', short: 'p' },
     write: { type: 'string', short: 'w' },
     compress: { type: 'boolean', short: 'z' },
+    force: { type: 'boolean' },
     count: { type: 'string', short: 'n' },
     verbose: { type: 'boolean', short: 'v' },
     help: { type: 'boolean', short: 'h' },
@@ -65,7 +68,7 @@ export async function inspectCommand(argv: string[]): Promise<number> {
     return 1;
   }
   try {
-    await inspect(file, { filter: rest.join(' ') || undefined, format: values.print, write: values.write, gzip: values.compress, count, verbose: values.verbose });
+    await inspect(file, { filter: rest.join(' ') || undefined, format: values.print, write: values.write, overwrite: values.force, gzip: values.compress, count, verbose: values.verbose });
     return 0;
   } catch (e) {
     if (e instanceof FilterError) {
