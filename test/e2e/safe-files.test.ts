@@ -118,6 +118,35 @@ test('an agent in its own pid namespace excludes its host tgid, never its namesp
     const argv = readFileSync(`/proc/${sensorPid}/cmdline`, 'utf8').split('\0');
     assert.ok(argv.includes(`--ignore=${agentPid}`), `sensor arguments: ${argv.join(' ')}`);
     assert.ok(!argv.includes('--ignore=1'), 'host pid 1 (init) is not excluded');
+    // The sensor (pid 2 there) found its own host pid through the host's /proc: no warning.
+    assert.doesNotMatch(stderr, /host pid is unknown/);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('close', r));
+  }
+});
+
+test('an agent in a pid namespace with only its own /proc says its sensor cannot exclude itself, and still alerts', async (t) => {
+  const why = agentMissing();
+  if (why) return t.skip(why);
+  // --mount-proc: /proc is the new namespace's; no HOST_ROOT with the host's. Guessing would
+  // exclude whatever host process has the sensor's namespace pid.
+  const child = spawn('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, SAKER, 'run', '--duration', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let stdout = '';
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  try {
+    const deadline = Date.now() + 40_000;
+    while (!/saker: ready/.test(stderr)) {
+      assert.ok(Date.now() < deadline, `not ready:\n${stderr}`);
+      await sleep(50);
+    }
+    assert.match(stderr, /sensor: its host pid is unknown/);
+    spawnSync('cat', ['/etc/shadow']);
+    const until = Date.now() + 10_000;
+    while (!/Read of sensitive file|Sensitive file opened/.test(stdout) && Date.now() < until) await sleep(50);
+    assert.match(stdout, /\/etc\/shadow/, 'the agent still alerts');
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('close', r));

@@ -26,6 +26,7 @@
 #include <bpf/libbpf.h>
 
 #include "../shared.h"
+#include "../self-tgid.h"
 #include "control.h"
 #include "output.h"
 #include "probes.h"
@@ -285,7 +286,10 @@ int main(int argc, char **argv)
 	struct sensor_config *cfg = probes.cfg;
 	cfg->boot_to_epoch_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
 	cfg->snaplen = o.snaplen;
-	control_ignore(&probes, getpid(), 1);
+	/* 0: unknown (a pid namespace without the host's /proc): reported as host_pid 0, not excluded */
+	unsigned self = self_host_tgid();
+	if (self)
+		control_ignore(&probes, self, 1);
 	if (o.ignore) {
 		for (char *tok = strtok(o.ignore, ","); tok; tok = strtok(NULL, ","))
 			control_ignore(&probes, atoi(tok), 1);
@@ -315,9 +319,9 @@ int main(int argc, char **argv)
 	if (err)
 		die(3, "cannot attach to %s: %s", what, strerror(-err));
 	fprintf(stderr,
-		"{\"type\":\"ready\",\"attach\":\"%s\",\"pid\":%d,\"ring_bytes\":%u,\"cpus\":%d,"
+		"{\"type\":\"ready\",\"attach\":\"%s\",\"pid\":%d,\"host_pid\":%u,\"ring_bytes\":%u,\"cpus\":%d,"
 		"\"syscalls\":%zu,\"decoded\":%zu,\"compat\":%s,\"io_uring\":%s}\n",
-		probes.flavour, getpid(), (SENSOR_CHUNK << probes.ring_chunk_bits) * probes.ncpus,
+		probes.flavour, getpid(), self, (SENSOR_CHUNK << probes.ring_chunk_bits) * probes.ncpus,
 		probes.ncpus, SYSCALL_TABLE_LEN, N_SYSCALLS, compat ? "true" : "false",
 		probes.uring ? "true" : "false");
 

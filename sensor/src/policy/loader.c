@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "policy_shared.h"
+#include "../self-tgid.h"
 #include "policy.skel.h"
 #include "probe.h"
 
@@ -218,8 +219,11 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	__u8 one = 1;
-	__u32 self = (__u32)getpid();
-	bpf_map__update_elem(s->maps.ignored, &self, 4, &one, 1, BPF_ANY);
+	__u32 self = self_host_tgid();
+	if (self)
+		bpf_map__update_elem(s->maps.ignored, &self, 4, &one, 1, BPF_ANY);
+	else
+		fprintf(stderr, "saker-policy: cannot tell its own host pid (in a pid namespace without the host's /proc under HOST_ROOT): its own events are not excluded\n");
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--ignore") && i + 1 < argc) {
 			__u32 pid = (__u32)strtoul(argv[++i], NULL, 10);

@@ -52,6 +52,11 @@ export class LiveSource implements EventSource {
     return this.sensor?.pid ?? 0;
   }
 
+  /** Whether the sensor excludes its own events in the kernel (it knew its host pid). */
+  get selfExcluded(): boolean {
+    return (this.sensor?.hostPid ?? 0) !== 0;
+  }
+
   get syscalls(): number {
     return this.syscallCount;
   }

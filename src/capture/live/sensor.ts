@@ -110,8 +110,11 @@ type SensorChild = ChildProcessByStdio<Writable, Readable, Readable>;
 export class LiveSensor {
   /** Flavour the kernel accepted: 'tp_btf' or 'raw_tp'. */
   attach = '';
-  /** The sensor's pid (its own events are ignored in the kernel). */
+  /** The sensor's pid in the agent's pid namespace. */
   pid = 0;
+  /** Its pid as the kernel's initial namespace numbers it, which its own in-kernel exclusion
+   *  compares; 0: unknown (a pid namespace without the host's /proc), its events not excluded. */
+  hostPid = 0;
   /** The kernel runs 32-bit (compat) syscalls, which the sensor translates to their 64-bit
    *  events; false: int 0x80 and ia32 binaries fault, nothing to see. */
   compat = false;
@@ -279,6 +282,7 @@ export class LiveSensor {
       case 'ready':
         this.attach = String(msg.attach);
         this.pid = Number(msg.pid);
+        this.hostPid = Number(msg.host_pid ?? 0);
         this.compat = msg.compat === true;
         this.ioUring = msg.io_uring === true;
         if (head?.cmd === 'ready') this.settle(head);
