@@ -124,6 +124,7 @@ export class Agent implements AgentHandle {
     const live = 'live' in opts.source;
     this.state = new State({
       ...(live ? { live: true } : { hostUsers: false, containerLookup: false }),
+      ...libsOptions(this.cfg),
       ...opts.state,
       fields: { argRender: opts.argRender },
     });
@@ -302,7 +303,8 @@ export class Agent implements AgentHandle {
 
   private newLiveSource(syscalls: string[]): LiveSource {
     const live = 'live' in this.opts.source ? this.opts.source.live : {};
-    return new LiveSource({ statsIntervalMs: this.opts.dropCheckMs ?? 10_000, ...live, syscalls });
+    const snaplen = libsSetting(this.cfg, 'snaplen');
+    return new LiveSource({ statsIntervalMs: this.opts.dropCheckMs ?? 10_000, ...(snaplen === undefined ? {} : { snaplen }), ...live, syscalls });
   }
 
   private accumulate(c: SourceCounters): void {
@@ -605,4 +607,23 @@ function addSourceCounters(into: SourceCounters, c: SourceCounters): void {
     t.events += x.events;
     t.drops += x.drops;
   });
+}
+
+/** One of Falco's `falco_libs` settings (validated as integers by the configuration schema). */
+function libsSetting(cfg: Config, key: 'thread_table_size' | 'thread_table_auto_purging_interval_s' | 'thread_table_auto_purging_thread_timeout_s' | 'snaplen'): number | undefined {
+  const libs = cfg.raw.falco_libs as Record<string, unknown> | undefined;
+  const v = libs?.[key];
+  return typeof v === 'number' ? v : undefined;
+}
+
+/** Falco's `falco_libs` thread table settings as state options. */
+function libsOptions(cfg: Config): StateOptions {
+  const o: StateOptions = {};
+  const size = libsSetting(cfg, 'thread_table_size');
+  const interval = libsSetting(cfg, 'thread_table_auto_purging_interval_s');
+  const timeout = libsSetting(cfg, 'thread_table_auto_purging_thread_timeout_s');
+  if (size !== undefined) o.maxThreads = size;
+  if (interval !== undefined) o.purgeIntervalNs = interval * 1e9;
+  if (timeout !== undefined) o.threadTimeoutNs = timeout * 1e9;
+  return o;
 }

@@ -1,7 +1,8 @@
 // Attacks on the agent itself, tried against the real `saker run`: paths crafted to dodge fd.name
 // rules must still name the file (the alert has the right fd.name, evt.type and proc.name), and
 // files a container controls (a FIFO or a link to /dev/zero as its /etc/passwd and /etc/group)
-// must not freeze or exhaust the agent (it keeps alerting afterwards).
+// must not freeze or exhaust the agent (it keeps alerting afterwards); a fork storm past the
+// thread table's bound is counted, not grown into.
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { Agent, sleep, type Alert } from './helpers/agent.js';
 import { agentMissing, containersMissing } from './helpers/env.js';
 import { RuncContainer } from './helpers/runc.js';
 import { python3, runCommand } from './helpers/triggers.js';
+import { freePort, until } from './helpers/web.js';
 
 const skipAgent = agentMissing();
 const skipContainers = skipAgent ?? containersMissing();
@@ -141,3 +143,22 @@ describe('hardening against the watched workload, live', { concurrency: false },
   });
 });
 
+
+test('a fork storm past the thread table bound (falco_libs.thread_table_size): the bound holds, what it turned away is counted, detection goes on', async (t) => {
+  if (skipAgent !== undefined) return t.skip(skipAgent);
+  const port = await freePort();
+  const bound = 400;
+  const storm = await Agent.start({ options: [`falco_libs.thread_table_size=${bound}`, `webserver.listen_port=${port}`, 'metrics.enabled=true', 'webserver.prometheus_metrics_enabled=true'] });
+  t.after(() => storm.kill());
+  // 600 processes alive at once, beside what the machine already runs.
+  const sh = execFileSync('sh', ['-c', 'for i in $(seq 600); do sleep 4 & done; echo started'], { encoding: 'utf8', timeout: 30_000 });
+  assert.match(sh, /started/);
+  const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+  const text = await until(async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
+    (m) => metric(m, 'saker_state_table_dropped_total\\{table="threads"\\}') > 0, 'threads turned away, counted');
+  assert.ok(metric(text, 'saker_state_table_entries\\{table="threads"\\}') <= bound, 'the table stays within its bound');
+  assert.equal(metric(text, 'saker_state_table_capacity\\{table="threads"\\}'), bound);
+  const r = runCommand('cat', ['/etc/shadow']);
+  await storm.waitForRule(SENSITIVE, (f) => f['proc.pid'] === r.pid, { timeoutMs: 15_000 });
+  await storm.stop();
+});
