@@ -159,12 +159,14 @@ export class Channel {
         if (this.stopped) return false;
         const err = asDeliveryError(e);
         if (!err.retryable || !this.retries) {
-          this.counters.failed += batch.length;
+          const delivered = Math.min(err.delivered, batch.length);
+          this.counters.sent += delivered;
+          this.counters.failed += batch.length - delivered;
           const now = Date.now();
           // one line per destination every 10 s at most (counts are in the metrics)
           if (now - this.lastFailLog > 10_000) {
             this.lastFailLog = now;
-            this.log(`output ${this.name}: ${batch.length} alert(s) not delivered: ${err.message}; failed so far: ${this.counters.failed}`);
+            this.log(`output ${this.name}: ${batch.length - delivered} alert(s) not delivered: ${err.message}; failed so far: ${this.counters.failed}`);
           }
           if (fromSpool) await this.spool!.ack(batch.length);
           return true;
@@ -220,6 +222,19 @@ export class Channel {
       if (lost > 0) this.drop('shutdown', lost);
     }
     await this.dest.close().catch((e: Error) => this.log(`output ${this.name}: ${e.message}`));
+    const summary = this.lossSummary();
+    if (summary) this.log(summary);
+  }
+
+  /** The exit line of an output that lost alerts (none when it lost nothing): the totals the
+   *  rate-limited drop and failure lines only sampled. */
+  private lossSummary(): string | undefined {
+    const c = this.counters;
+    const reasons = (Object.keys(c.dropped) as DropReason[]).filter((r) => c.dropped[r] > 0);
+    if (reasons.length === 0 && c.failed === 0) return undefined;
+    const lost = reasons.reduce((n, r) => n + c.dropped[r], 0);
+    const why = reasons.map((r) => `${r.replace('_', ' ')} ${c.dropped[r]}`).join(', ');
+    return `output ${this.name}: ${c.sent} alert(s) delivered, ${lost} dropped${why ? ` (${why})` : ''}, ${c.failed} failed`;
   }
 
   reopen(): void {
