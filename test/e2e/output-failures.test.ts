@@ -5,50 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentMissing, firstMissing } from './helpers/env.js';
-import { LiveAgent } from './helpers/live-agent.js';
+import { burst, fileLines as lines, LiveAgent, settled, until } from './helpers/live-agent.js';
 import { python3, scratchDir } from './helpers/triggers.js';
-import { sleep } from './helpers/agent.js';
-
-/** Opens /etc/shadow `n` times from one python process: n alerts of the built-in
- *  rule "Sensitive file opened for reading"; with `perSecond`, at
- *  about that pace (a burst a file can keep up with). */
-function burst(py: string, n: number, perSecond = 0): void {
-  const pause = perSecond > 0 ? `\n  if i % 100 == 99: time.sleep(${100 / perSecond})` : '';
-  const r = spawnSync(py, ['-c', `import time\nfor i in range(${n}):\n  open('/etc/shadow').close()${pause}`], { timeout: 120_000 });
-  assert.equal(r.status, 0, String(r.stderr));
-}
-
-function lines(file: string): string[] {
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : [];
-}
-
-async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-/** Waits until `read()` stops changing for `quietMs`; returns its last value. */
-async function settled(read: () => number | Promise<number>, quietMs: number, ms: number): Promise<number> {
-  let last = await read();
-  let since = Date.now();
-  const end = Date.now() + ms;
-  while (Date.now() - since < quietMs) {
-    if (Date.now() > end) throw new Error(`still changing after ${ms} ms (last ${last})`);
-    await sleep(200);
-    const v = await read();
-    if (v !== last) {
-      last = v;
-      since = Date.now();
-    }
-  }
-  return last;
-}
 
 const BURST = 50_000;
 const QUEUE = 2000;

@@ -1,8 +1,9 @@
 // `saker run` started with its stdout wherever a test wants it (a pipe whose reader stops, a
 // pipe the test reads), its web API found from the port it logs, its RSS read from /proc: for the
 // delivery tests, which look at what the agent does when an output is blocked or full.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Stream } from 'node:stream';
@@ -29,12 +30,13 @@ export class LiveAgent {
     }));
   }
 
-  /** Starts `saker run -o key=value...` with `stdout` as its fd 1 and the web server on a port of
-   *  its choosing; resolves once it is ready. */
-  static async start(options: string[], stdout: 'pipe' | Stream | number, env: NodeJS.ProcessEnv = {}): Promise<LiveAgent> {
+  /** Starts `saker run [-c configFile] -o key=value...` with `stdout` as its fd 1 and the web
+   *  server on a port of its choosing; resolves once it is ready. */
+  static async start(options: string[], stdout: 'pipe' | 'ignore' | Stream | number, configFile?: string): Promise<LiveAgent> {
     const args = ['run', '--duration', '300', '-o', 'syslog_output.enabled=false', '-o', 'webserver.listen_port=0'];
+    if (configFile) args.push('-c', configFile);
     for (const o of options) args.push('-o', o);
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'saker.js'), ...args], { stdio: ['ignore', stdout, 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'saker.js'), ...args], { stdio: ['ignore', stdout, 'pipe'] });
     const agent = new LiveAgent(child);
     const deadline = Date.now() + 30_000;
     while (!agent.lines.some((l) => l.startsWith('saker: ready'))) {
@@ -96,4 +98,43 @@ export class LiveAgent {
   kill(): void {
     if (!this.done) this.child.kill('SIGKILL');
   }
+}
+
+/** Opens /etc/shadow `n` times from one python process: n alerts of the built-in
+ *  rule "Read of sensitive file"; with `perSecond`, at
+ *  about that pace (a burst a file can keep up with). Returns the process's pid. */
+export function burst(py: string, n: number, perSecond = 0): number {
+  const pause = perSecond > 0 ? `\n  if i % 100 == 99: time.sleep(${100 / perSecond})` : '';
+  const r = spawnSync(py, ['-c', `import time\nfor i in range(${n}):\n  open('/etc/shadow').close()${pause}`], { timeout: 120_000 });
+  assert.equal(r.status, 0, String(r.stderr));
+  return r.pid;
+}
+
+export function fileLines(file: string): string[] {
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : [];
+}
+
+export async function until(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Waits until `read()` stops changing for `quietMs`; returns its last value. */
+export async function settled(read: () => number | Promise<number>, quietMs: number, ms: number): Promise<number> {
+  let last = await read();
+  let since = Date.now();
+  const end = Date.now() + ms;
+  while (Date.now() - since < quietMs) {
+    if (Date.now() > end) throw new Error(`still changing after ${ms} ms (last ${last})`);
+    await sleep(200);
+    const v = await read();
+    if (v !== last) {
+      last = v;
+      since = Date.now();
+    }
+  }
+  return last;
 }
