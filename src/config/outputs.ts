@@ -83,6 +83,11 @@ function section(raw: Raw, key: string): Raw {
 }
 
 const DEFAULT_QUEUE = 10_000;
+/** `saker run`'s state_dir when the configuration names none: where a packaged agent keeps its
+ *  own state (the DaemonSet mounts it from the node, the systemd unit's StateDirectory), so a
+ *  destination that is down spools to disk by default and the spool survives a restart. Replays
+ *  have no default: a replay spools only where it is told to. */
+export const LIVE_STATE_DIR = '/var/lib/saker';
 const DEFAULT_SPOOL_BYTES = 256 * 1024 * 1024;
 
 function delivery(s: Raw, queueDefault: number, remote: boolean): DeliveryOptions {

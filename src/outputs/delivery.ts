@@ -30,8 +30,8 @@ export interface OutputsDeps {
   log: (msg: string) => void;
   /** Where stdout_output writes (default: fd 1, asynchronously). */
   stdout?: NodeJS.WritableStream;
-  /** Spools go in <stateDir>/spool/<destination>; without one (here or state_dir), remote
-   *  destinations keep only their memory queue and count what it cannot hold. */
+  /** Spools go in <stateDir>/spool/<destination> (this, else state_dir); without one, or with
+   *  "", remote destinations keep only their memory queue and count what it cannot hold. */
   stateDir?: string;
 }
 
@@ -76,7 +76,7 @@ export function createOutputs(cfg: Config, deps: OutputsDeps): Outputs {
       throw new ConfigError(`output ${d.name}: ${(e as Error).message}`);
     }
     const remote = d.spool.enabled;
-    const spool = remote && stateDir ? new Spool(join(stateDir, 'spool', d.name), d.spool.maxBytes, deps.log) : undefined;
+    const spool = remote && stateDir ? openSpool(join(stateDir, 'spool', d.name), d.spool.maxBytes, deps.log) : undefined;
     // local outputs wait for a write as long as it takes: a second write must not start while
     // one is stuck (a blocked pipe), and their queue bound is what limits memory
     const opts = remote ? d : { ...d, timeoutMs: 0 };
@@ -104,6 +104,17 @@ export function createOutputs(cfg: Config, deps: OutputsDeps): Outputs {
       await Promise.all(routes.map((r) => r.channel.close(oc.outputTimeoutMs)));
     },
   };
+}
+
+/** A destination's spool, or none when its directory cannot be made or read: delivery then runs
+ *  on the memory queue alone (counting what it cannot hold), which beats refusing to start. */
+function openSpool(dir: string, maxBytes: number, log: (msg: string) => void): Spool | undefined {
+  try {
+    return new Spool(dir, maxBytes, log);
+  } catch (e) {
+    log(`spool ${dir}: ${(e as Error).message}; this destination keeps only its memory queue`);
+    return undefined;
+  }
 }
 
 function register(metrics: Metrics, channels: Channel[]): void {

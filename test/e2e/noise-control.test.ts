@@ -32,6 +32,7 @@ test('1,000 identical alerts in 10 s: one message with count 1000 at the dedupli
   const fileOut = join(dir, 'events.json');
   const cfg = join(dir, 'saker.yaml');
   writeFileSync(cfg, `json_output: true
+state_dir: ${dir}/state
 stdout_output:
   enabled: false
 file_output:
