@@ -159,6 +159,9 @@ test('a full disk under file_output: write errors (ENOSPC) are counted, writing 
     await waitFor(async () => (await metrics.value('saker_outputs_sent_total')) + (await metrics.value('saker_outputs_failed_total')) === 2000, 10_000, 'every alert accounted for');
     assert.ok((await metrics.value('saker_outputs_failed_total')) > 0, 'ENOSPC counted');
     assert.ok(statSync(file).size <= 64 * 1024);
+    const text = readFileSync(file, 'utf8');
+    assert.ok(text.endsWith('\n'), 'no line cut by the full disk');
+    assert.equal(text.split('\n').length - 1, await metrics.value('saker_outputs_sent_total'), 'the lines in the file are the alerts counted as sent');
     execFileSync('truncate', ['-s', '0', file]);
     out.write(testAlert(5000));
     await waitFor(() => readFileSync(file, 'utf8').includes('n=5000'), 5000, 'written after room came back');
