@@ -75,8 +75,9 @@ export function createOutputs(cfg: Config, deps: OutputsDeps): Outputs {
     } catch (e) {
       throw new ConfigError(`output ${d.name}: ${(e as Error).message}`);
     }
-    const remote = d.spool.enabled;
-    const spool = remote && stateDir ? openSpool(join(stateDir, 'spool', d.name), d.spool.maxBytes, deps.log) : undefined;
+    // a remote destination retries whether it spools or not (spool.enabled: false keeps retries)
+    const remote = d.remote;
+    const spool = remote && d.spool.enabled && stateDir ? openSpool(join(stateDir, 'spool', d.name), d.spool.maxBytes, deps.log) : undefined;
     // local outputs wait for a write as long as it takes: a second write must not start while
     // one is stuck (a blocked pipe), and their queue bound is what limits memory
     const opts = remote ? d : { ...d, timeoutMs: 0 };
