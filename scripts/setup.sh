@@ -5,12 +5,12 @@ cd "$(dirname "$0")/.."
 
 # Compilers and libbpf for the sensor; sysdig as the reference reader of .scap files in tests;
 # runc/containerd for real containers in end-to-end tests, busybox-static as their whole root filesystem;
-# rsyslog, nats-server, prometheus-alertmanager and kcat (librdkafka's mock Kafka cluster) as the real
+# rsyslog (rsyslog-gnutls: its TLS driver), nats-server, prometheus-alertmanager and kcat (librdkafka's mock Kafka cluster) as the real
 # receivers of the alert destinations' tests; docker.io, podman and the CNI plugins for the container
 # runtime tests (a private daemon each); prometheus scrapes /metrics, chromium runs the web UI's
 # browser tests, kubectl renders deploy/.
 PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool make gcc libc6-dev sysdig runc containerd iproute2 busybox-static
-  rsyslog nats-server prometheus-alertmanager kcat docker.io podman containernetworking-plugins prometheus chromium)
+  rsyslog rsyslog-gnutls nats-server prometheus-alertmanager kcat docker.io podman containernetworking-plugins prometheus chromium)
 # Debian's kubectl (kubernetes-client) unless a kubectl is already installed from elsewhere.
 command -v kubectl >/dev/null || PKGS+=(kubernetes-client)
 missing=()

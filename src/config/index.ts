@@ -3,7 +3,7 @@
 export { type Config, loadConfig } from './config.js';
 export { ConfigError, resolveConfig } from './config.js';
 export { applyOverride } from './overrides.js';
-export { durationMs, type DeliveryOptions, type DestinationConfig, type OutputsConfig } from './outputs.js';
+export { durationMs, LIVE_STATE_DIR, type DeliveryOptions, type DestinationConfig, type OutputsConfig } from './outputs.js';
 export { shown } from './config.js';
 export { fileHashes, loadLayeredConfig, type LayeredConfig } from './config-files.js';
 export { FileWatcher } from './watch.js';

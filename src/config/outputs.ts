@@ -36,6 +36,9 @@ export interface DestinationConfig extends DeliveryOptions {
   /** Unique: the label of its metrics and the name of its spool directory. */
   name: string;
   type: LocalKind | RemoteKind;
+  /** A remote destination retries a failed send (and spools, unless spool.enabled is false); a
+   *  local output counts a failed write as failed. */
+  remote: boolean;
   /** The destination's own keys as written (url, headers, topic ...). */
   settings: Record<string, unknown>;
 }
@@ -83,6 +86,11 @@ function section(raw: Raw, key: string): Raw {
 }
 
 const DEFAULT_QUEUE = 10_000;
+/** `saker run`'s state_dir when the configuration names none: where a packaged agent keeps its
+ *  own state (the DaemonSet mounts it from the node, the systemd unit's StateDirectory), so a
+ *  destination that is down spools to disk by default and the spool survives a restart. Replays
+ *  have no default: a replay spools only where it is told to. */
+export const LIVE_STATE_DIR = '/var/lib/saker';
 const DEFAULT_SPOOL_BYTES = 256 * 1024 * 1024;
 
 function delivery(s: Raw, queueDefault: number, remote: boolean): DeliveryOptions {
@@ -113,7 +121,7 @@ export function resolveOutputs(raw: Raw): OutputsConfig {
   // Falco's 0 means unbounded; Saker's queues are always bounded (the spool takes the overflow)
   const queueDefault = queueCap && queueCap > 0 ? queueCap : DEFAULT_QUEUE;
   const dests: DestinationConfig[] = [];
-  const local = (name: string, type: LocalKind, s: Raw) => dests.push({ name, type, settings: s, ...delivery(s, queueDefault, false) });
+  const local = (name: string, type: LocalKind, s: Raw) => dests.push({ name, type, remote: false, settings: s, ...delivery(s, queueDefault, false) });
 
   const stdout = section(raw, 'stdout_output');
   if ((stdout.enabled ?? true) === true) local('stdout', 'stdout', stdout);
@@ -125,15 +133,15 @@ export function resolveOutputs(raw: Raw): OutputsConfig {
   if (program.enabled === true) local('program', 'program', program);
   const http = section(raw, 'http_output');
   if (http.enabled === true) {
-    dests.push({ name: 'http', type: 'http', settings: http, ...delivery(http, queueDefault, true) });
+    dests.push({ name: 'http', type: 'http', remote: true, settings: http, ...delivery(http, queueDefault, true) });
   }
   const kafka = section(raw, 'kafka_output');
-  if (kafka.enabled === true) dests.push({ name: 'kafka', type: 'kafka', settings: kafka, ...delivery(kafka, queueDefault, true) });
+  if (kafka.enabled === true) dests.push({ name: 'kafka', type: 'kafka', remote: true, settings: kafka, ...delivery(kafka, queueDefault, true) });
   for (const d of (raw.destinations as Raw[] | undefined) ?? []) {
     if (d.enabled === false) continue;
     const name = String(d.name);
     if (dests.some((x) => x.name === name)) throw new Error(`destination name '${name}' is used twice`);
-    dests.push({ name, type: d.type as RemoteKind, settings: d, ...delivery(d, queueDefault, true) });
+    dests.push({ name, type: d.type as RemoteKind, remote: true, settings: d, ...delivery(d, queueDefault, true) });
   }
   return {
     json: flag('json_output', false),

@@ -50,6 +50,13 @@ const deliveryKeys: Record<string, Schema> = {
   dedup: obj({ window: duration, fields: strList }, { required: ['window'] }),
 };
 
+/** What Falco's local outputs (stdout, syslog, file, program) may say besides Falco's keys:
+ *  which alerts they take, their queue and noise control (they neither retry nor spool). */
+const localDeliveryKeys: Record<string, Schema> = {
+  minimum_priority: deliveryKeys.minimum_priority!, rules: strList, exclude_rules: strList, tags: strList,
+  queue: deliveryKeys.queue!, rate_limit: deliveryKeys.rate_limit!, dedup: deliveryKeys.dedup!,
+};
+
 const DESTINATION_TYPES = [
   'slack', 'teams', 'discord', 'googlechat', 'webhook', 'falcosidekick', 'alertmanager', 'loki',
   'elasticsearch', 'opensearch', 'splunk', 'pagerduty', 'nats', 'kafka', 'syslog', 'smtp',
@@ -159,10 +166,10 @@ export const CONFIG_SCHEMA: Schema = obj({
     }),
   },
   static_fields: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
-  stdout_output: enabled,
-  syslog_output: obj({ enabled: bool, socket: str, facility: { type: 'integer', minimum: 0, maximum: 23 }, ident: str }),
-  file_output: obj({ enabled: bool, keep_alive: bool, filename: str }),
-  program_output: obj({ enabled: bool, keep_alive: bool, program: str }),
+  stdout_output: obj({ enabled: bool, ...localDeliveryKeys }),
+  syslog_output: obj({ enabled: bool, socket: str, facility: { type: 'integer', minimum: 0, maximum: 23 }, ident: str, ...localDeliveryKeys }),
+  file_output: obj({ enabled: bool, keep_alive: bool, filename: str, ...localDeliveryKeys }),
+  program_output: obj({ enabled: bool, keep_alive: bool, program: str, ...localDeliveryKeys }),
   http_output: obj({
     enabled: bool, url: { type: 'string', pattern: '^https?://' }, user_agent: str, insecure: bool, ca_cert: str, ca_bundle: str, ca_path: str,
     mtls: bool, client_cert: str, client_key: str, echo: bool, compress_uploads: bool, keep_alive: bool,

@@ -8,6 +8,13 @@
 // memory queue moves into the spool as a whole, and at shutdown the batch in flight goes to the
 // spool's front and memory to its end.
 //
+// Detection pays a queue push, not a disk append: a full queue is handed over as it is (an array
+// moved, nothing copied or encoded) to `toSpoolSoon`, which a later turn of the event loop encodes
+// and appends as one spool write. Until then those alerts count as spooled (they are older than
+// the queue and newer than the spool) — the sender flushes them before it reads the spool, and
+// close() before it spools the queue. If detection overflows the queue again before that turn,
+// the hand-over is flushed at once, so memory holds at most two queues' worth.
+//
 // Nothing is dropped silently: a full queue without a spool, a full spool, a batch a destination
 // refused for good are counted (`dropped` by reason, `failed`) and logged.
 import type { DeliveryOptions } from '../config/index.js';
@@ -39,6 +46,9 @@ export class Channel {
   private idle: (() => void) | undefined;
   private down = false;
   private lastDropLog = 0;
+  /** Full queues on their way to the spool (oldest first), encoded and written on the next turn. */
+  private toSpoolSoon: Alert[][] = [];
+  private spoolFlushPending = false;
   private lastFailLog = 0;
 
   constructor(
@@ -75,13 +85,24 @@ export class Channel {
         this.drop('queue_full', 1);
         return;
       }
-      this.toSpool(this.takeQueue(this.queued), false);
+      if (this.toSpoolSoon.length > 0) this.flushToSpool();
+      this.toSpoolSoon.push(this.takeQueue(this.queued));
+      if (!this.spoolFlushPending) {
+        this.spoolFlushPending = true;
+        setImmediate(() => this.flushToSpool());
+      }
     }
     this.queue.push(alert);
     this.kick();
   }
 
   private takeQueue(n: number): Alert[] {
+    if (this.qHead === 0 && n >= this.queue.length) {
+      // all of it: the array itself, not a copy
+      const all = this.queue;
+      this.queue = [];
+      return all;
+    }
     const out = this.queue.slice(this.qHead, this.qHead + n);
     this.qHead += out.length;
     if (this.qHead === this.queue.length) {
@@ -92,6 +113,15 @@ export class Channel {
       this.qHead = 0;
     }
     return out;
+  }
+
+  /** Appends the queues handed over for the spool, oldest first, as one spool write. */
+  private flushToSpool(): void {
+    this.spoolFlushPending = false;
+    const parts = this.toSpoolSoon;
+    if (parts.length === 0) return;
+    this.toSpoolSoon = [];
+    this.toSpool(parts.length === 1 ? parts[0]! : parts.flat(), false);
   }
 
   private toSpool(alerts: readonly Alert[], atFront: boolean): void {
@@ -121,7 +151,7 @@ export class Channel {
     void this.pump().finally(() => {
       this.running = false;
       if (this.closing) this.idle?.();
-      else if (this.queued > 0 || (this.spool?.count ?? 0) > 0) this.kick();
+      else if (this.queued > 0 || (this.spool?.count ?? 0) > 0 || this.toSpoolSoon.length > 0) this.kick();
     });
   }
 
@@ -130,6 +160,7 @@ export class Channel {
     while (!this.stopped) {
       let batch: readonly Alert[];
       let fromSpool = false;
+      if (this.toSpoolSoon.length > 0) this.flushToSpool();
       if (this.spool && this.spool.count > 0) {
         batch = await this.spool.peek(max);
         fromSpool = true;
@@ -159,12 +190,14 @@ export class Channel {
         if (this.stopped) return false;
         const err = asDeliveryError(e);
         if (!err.retryable || !this.retries) {
-          this.counters.failed += batch.length;
+          const delivered = Math.min(err.delivered, batch.length);
+          this.counters.sent += delivered;
+          this.counters.failed += batch.length - delivered;
           const now = Date.now();
           // one line per destination every 10 s at most (counts are in the metrics)
           if (now - this.lastFailLog > 10_000) {
             this.lastFailLog = now;
-            this.log(`output ${this.name}: ${batch.length} alert(s) not delivered: ${err.message}; failed so far: ${this.counters.failed}`);
+            this.log(`output ${this.name}: ${batch.length - delivered} alert(s) not delivered: ${err.message}; failed so far: ${this.counters.failed}`);
           }
           if (fromSpool) await this.spool!.ack(batch.length);
           return true;
@@ -212,6 +245,7 @@ export class Channel {
     this.inFlight = undefined;
     if (this.spool) {
       if (flight && !flight.fromSpool) this.toSpool(flight.alerts, true);
+      this.flushToSpool();
       this.toSpool(left, false);
       await this.spool.close();
       if (this.spool.count > 0) this.log(`output ${this.name}: ${this.spool.count} alert(s) spooled in ${this.spool.dir} for the next start`);
@@ -220,6 +254,19 @@ export class Channel {
       if (lost > 0) this.drop('shutdown', lost);
     }
     await this.dest.close().catch((e: Error) => this.log(`output ${this.name}: ${e.message}`));
+    const summary = this.lossSummary();
+    if (summary) this.log(summary);
+  }
+
+  /** The exit line of an output that lost alerts (none when it lost nothing): the totals the
+   *  rate-limited drop and failure lines only sampled. */
+  private lossSummary(): string | undefined {
+    const c = this.counters;
+    const reasons = (Object.keys(c.dropped) as DropReason[]).filter((r) => c.dropped[r] > 0);
+    if (reasons.length === 0 && c.failed === 0) return undefined;
+    const lost = reasons.reduce((n, r) => n + c.dropped[r], 0);
+    const why = reasons.map((r) => `${r.replace('_', ' ')} ${c.dropped[r]}`).join(', ');
+    return `output ${this.name}: ${c.sent} alert(s) delivered, ${lost} dropped${why ? ` (${why})` : ''}, ${c.failed} failed`;
   }
 
   reopen(): void {

@@ -37,8 +37,8 @@ export interface OutputsDeps {
   log: (msg: string) => void;
   /** Where stdout_output writes (default: fd 1, asynchronously). */
   stdout?: NodeJS.WritableStream;
-  /** Spools go in <stateDir>/spool/<destination>; without one (here or state_dir), remote
-   *  destinations keep only their memory queue and count what it cannot hold. */
+  /** Spools go in <stateDir>/spool/<destination> (this, else state_dir); without one, or with
+   *  "", remote destinations keep only their memory queue and count what it cannot hold. */
   stateDir?: string;
 }
 
@@ -154,14 +154,26 @@ function buildRoutes(oc: OutputsConfig, deps: OutputsDeps): Route[] {
       for (const r of routes) void r.channel.close(0);
       throw new ConfigError(`output ${d.name}: ${(e as Error).message}`);
     }
-    const remote = d.spool.enabled;
-    const spool = remote && stateDir ? new Spool(join(stateDir, 'spool', d.name), d.spool.maxBytes, deps.log) : undefined;
+    // a remote destination retries whether it spools or not (spool.enabled: false keeps retries)
+    const remote = d.remote;
+    const spool = remote && d.spool.enabled && stateDir ? openSpool(join(stateDir, 'spool', d.name), d.spool.maxBytes, deps.log) : undefined;
     // local outputs wait for a write as long as it takes: a second write must not start while
     // one is stuck (a blocked pipe), and their queue bound is what limits memory
     const opts = remote ? d : { ...d, timeoutMs: 0 };
     routes.push(new Route(d, new Channel(d.name, dest, opts, deps.log, remote, spool)));
   }
   return routes;
+}
+
+/** A destination's spool, or none when its directory cannot be made or read: delivery then runs
+ *  on the memory queue alone (counting what it cannot hold), which beats refusing to start. */
+function openSpool(dir: string, maxBytes: number, log: (msg: string) => void): Spool | undefined {
+  try {
+    return new Spool(dir, maxBytes, log);
+  } catch (e) {
+    log(`spool ${dir}: ${(e as Error).message}; this destination keeps only its memory queue`);
+    return undefined;
+  }
 }
 
 /** Adds one channel's counters into the per-destination totals `into`. */

@@ -18,7 +18,9 @@ export interface Destination {
  *  timeout); otherwise the alerts are counted as failed (a 400 will not become a 200). */
 export class DeliveryError extends Error {
   override name = 'DeliveryError';
-  constructor(message: string, readonly retryable: boolean) {
+  /** `delivered`: how many alerts at the batch's start the receiver did take before it failed
+   *  (a file that filled up midway); they count as sent, only the rest as failed. */
+  constructor(message: string, readonly retryable: boolean, readonly delivered = 0) {
     super(message);
   }
 }

@@ -60,6 +60,21 @@ test('the agent stops during an outage: the queue and the batch in flight are sp
   await rx.stop();
 });
 
+test('a state_dir the spool cannot use (a file in its place): said once, the destination runs on its memory queue, counting what it cannot hold', async () => {
+  const notDir = join(tmp(), 'state');
+  writeFileSync(notDir, '');
+  const port = await deadPort();
+  const logs: string[] = [];
+  const metrics = new Metrics();
+  const out = createOutputs(testConfig('destinations[0].name=hook', 'destinations[0].type=webhook', `destinations[0].url=http://127.0.0.1:${port}/`,
+    'destinations[0].queue.capacity=10', 'output_timeout=0'), { metrics, log: (m) => logs.push(m), stateDir: notDir });
+  assert.ok(logs.some((l) => l.startsWith(`spool ${notDir}/spool/hook: `) && l.endsWith('keeps only its memory queue')), logs.join('\n'));
+  for (let i = 0; i < 30; i++) out.write(testAlert(i));
+  await out.close();
+  assert.equal(await metrics.value('saker_outputs_spooled_total'), 0);
+  assert.ok((await dropped(metrics, 'hook', 'queue_full')) >= 19, 'the overflow is counted as dropped');
+});
+
 test('a 4xx answer is final: counted as failed, not retried; 5xx is retried', async () => {
   const rx = await new Receiver().start();
   let calls = 0;
@@ -144,6 +159,9 @@ test('a full disk under file_output: write errors (ENOSPC) are counted, writing 
     await waitFor(async () => (await metrics.value('saker_outputs_sent_total')) + (await metrics.value('saker_outputs_failed_total')) === 2000, 10_000, 'every alert accounted for');
     assert.ok((await metrics.value('saker_outputs_failed_total')) > 0, 'ENOSPC counted');
     assert.ok(statSync(file).size <= 64 * 1024);
+    const text = readFileSync(file, 'utf8');
+    assert.ok(text.endsWith('\n'), 'no line cut by the full disk');
+    assert.equal(text.split('\n').length - 1, await metrics.value('saker_outputs_sent_total'), 'the lines in the file are the alerts counted as sent');
     execFileSync('truncate', ['-s', '0', file]);
     out.write(testAlert(5000));
     await waitFor(() => readFileSync(file, 'utf8').includes('n=5000'), 5000, 'written after room came back');

@@ -91,6 +91,63 @@ template(name="fields" type="string" string="%inputname%|%syslogfacility%|%syslo
   }
 });
 
+/** A CA and a server certificate for 127.0.0.1 signed by it (openssl), in `dir`. */
+function makeCerts(dir: string): { ca: string; cert: string; key: string } {
+  const run = (...args: string[]) => {
+    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]}: ${r.stderr}`);
+  };
+  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=saker test CA');
+  run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'san.ext');
+  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
+}
+
+const gtlsMissing = (): string | false =>
+  missing('rsyslogd', 'rsyslog') || missing('openssl', 'openssl') ||
+  (spawnSync('sh', ['-c', 'ls /usr/lib/*/rsyslog/lmnsd_gtls.so']).status === 0 ? false : 'rsyslog has no TLS driver (Debian package rsyslog-gnutls)');
+
+test('rsyslog with its gtls driver receives RFC 5424 messages over TLS; a destination that does not trust its certificate delivers nothing and retries', { skip: gtlsMissing() }, async () => {
+  const dir = tmp();
+  const certs = makeCerts(dir);
+  const port = await freePort();
+  const conf = join(dir, 'rsyslog.conf');
+  writeFileSync(conf, `global(workDirectory="${dir}" DefaultNetstreamDriver="gtls"
+  DefaultNetstreamDriverCAFile="${certs.ca}" DefaultNetstreamDriverCertFile="${certs.cert}" DefaultNetstreamDriverKeyFile="${certs.key}")
+module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="anon")
+input(type="imtcp" address="127.0.0.1" port="${port}")
+template(name="fields" type="string" string="%inputname%|%syslogfacility%|%syslogseverity%|%protocol-version%|%hostname%|%app-name%|%msgid%|%structured-data%|%msg%\\n")
+*.* action(type="omfile" file="${dir}/messages" template="fields")
+`);
+  const rsyslog = spawn('rsyslogd', ['-n', '-f', conf, '-i', join(dir, 'pid')], { stdio: 'ignore' });
+  try {
+    await waitFor(() => readText(join(dir, 'pid')) !== '', 10_000, 'rsyslogd started');
+    await new Promise((r) => setTimeout(r, 300));
+    const metrics = new Metrics();
+    const logs: string[] = [];
+    const dest = (i: number, name: string) => [`destinations[${i}].name=${name}`, `destinations[${i}].type=syslog`, `destinations[${i}].host=127.0.0.1`,
+      `destinations[${i}].port=${port}`, `destinations[${i}].protocol=tls`, `destinations[${i}].retry.initial_delay=50ms`];
+    const out = createOutputs(testConfig(...dest(0, 'tls'), `destinations[0].tls.ca_cert=${certs.ca}`,
+      ...dest(1, 'untrusted'), 'destinations[1].spool.enabled=false', 'output_timeout=200'), { metrics, log: (m) => logs.push(m) });
+    for (let i = 0; i < 5; i++) out.write(testAlert(i, { priority: 3, priorityName: 'Error' }));
+    const lines = () => readText(join(dir, 'messages')).split('\n').filter((l) => l.includes('Sensitive'));
+    await waitFor(() => lines().length >= 5, 10_000, '5 messages in rsyslog over TLS');
+    await waitFor(async () => (await metrics.samples('saker_outputs_retries_total')).some((x) => x.labels.destination === 'untrusted' && x.value > 0), 10_000, `the untrusted destination retrying (${logs.join('; ')})`);
+    await out.close();
+    const got = lines().map((l) => l.split('|'));
+    assert.equal(got.length, 5, 'the trusted destination\'s 5 alerts, none from the one that does not trust the certificate');
+    const t = got[0]!;
+    assert.deepEqual([t[0], t[1], t[2], t[3], t[4], t[5], t[6]], ['imtcp', '1', '3', '1', 'node-1', 'saker', 'falco'], 'RFC 5424 over TLS: facility, severity, version 1, host, app, msgid');
+    assert.match(t[7]!, /^\[saker@32473 uuid="[0-9a-f-]{36}" rule="Read sensitive file" priority="Error"\]$/);
+    const sent = await metrics.samples('saker_outputs_sent_total');
+    assert.equal(sent.find((x) => x.labels.destination === 'tls')?.value, 5);
+    assert.equal(sent.find((x) => x.labels.destination === 'untrusted')?.value, 0);
+  } finally {
+    await stop(rsyslog);
+  }
+});
+
 test('nats-server delivers each alert to a subscriber on falco.<priority>.<rule>', { skip: missing('nats-server', 'nats-server') }, async () => {
   const port = await freePort();
   const server = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });

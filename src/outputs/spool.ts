@@ -7,7 +7,10 @@
 // as not taken (the caller counts them as dropped).
 //
 // fsync policy: every append is one write of the whole batch followed by fsync, so an alert the
-// spool took survives a crash or power loss. The cursor is replaced atomically (write + rename)
+// spool took survives a crash or power loss. The channel appends at most once per turn of the
+// event loop (a full queue handed over by detection is written on the next turn), so a crash
+// may lose what was handed over in the last turn — never more than one queue — and nothing the
+// spool had taken. The cursor is replaced atomically (write + rename)
 // without fsync, at most once a second while a segment is delivered, when a segment is done and
 // at close: a crash can only make the cursor older, so about a second's alerts at most are sent
 // again (at-least-once; receivers drop repeats by uuid), never lost.

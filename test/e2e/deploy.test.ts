@@ -103,6 +103,8 @@ test('the DaemonSet runs the agent with least privileges and the host under /hos
     assert.equal(hostPath(inPod!), onHost, `${onHost} mounted at ${inPod}`);
     assert.equal(mounts.get(inPod!)?.readOnly, true, `${inPod} read-only`);
   }
+  assert.equal(hostPath('/var/lib/saker'), '/var/lib/saker', 'the state directory (disk spools) on the node, surviving a pod restart');
+  assert.notEqual(mounts.get('/var/lib/saker')?.readOnly, true, 'the state directory is writable');
   for (const p of [c.livenessProbe, c.readinessProbe, c.startupProbe]) assert.equal(p.httpGet.path, '/healthz');
   assert.ok(pod.tolerations.some((x) => x.key === 'node-role.kubernetes.io/control-plane'));
   assert.deepEqual(c.args, ['run', '-c', '/etc/saker/saker.yaml']);

@@ -5,7 +5,7 @@
 // as Falco does.
 import { Agent, RulesLoadError } from '../../agent/index.js';
 import { checkCanStart, SensorError } from '../../capture/live/index.js';
-import { loadLayeredConfig, type Config, type LayeredConfig } from '../../config/index.js';
+import { LIVE_STATE_DIR, loadLayeredConfig, type Config, type LayeredConfig } from '../../config/index.js';
 import { EventExporter, ExportFilterError, exportNodeName, parseFilters, PolicyLoadError } from '../../policy/index.js';
 import { hostPaths, hostPidOf } from '../../state/index.js';
 import { COMMON_OPTIONS, parse, UsageError } from '../args.js';
@@ -40,7 +40,8 @@ in, watch_config_files (default true) reloads on a changed configuration or rule
 log_level/log_stderr/log_syslog, webserver.* (health on /healthz, /versions, /metrics with
 metrics.enabled and webserver.prometheus_metrics_enabled, the API and web UI; 127.0.0.1:8765 by
 default, a bearer token — webserver.api_token or SAKER_API_TOKEN — when bound elsewhere),
-metrics.* (snapshots) and syscall_event_drops.*. HOST_ROOT (e.g. /host in a container) prefixes
+metrics.* (snapshots) and syscall_event_drops.*. state_dir (default /var/lib/saker; "" for none)
+holds the disk spools of destinations that are down, replayed first on the next start. HOST_ROOT (e.g. /host in a container) prefixes
 the host's /proc, /etc and runtime sockets.
 `;
 
@@ -81,6 +82,8 @@ async function run(argv: string[], operating: (o: Operations) => void, hupWhileS
   const exporter = makeExporter(layered.config, values);
   const agent = new Agent({
     config: layered.config, rules: values.rules, log, dropCheckMs: 1000, policies: values.policy, exporter,
+    // the spool is on by default live (state_dir: "" turns it off)
+    stateDir: layered.config.outputs.stateDir ?? LIVE_STATE_DIR,
     source: { live },
     state: { procRoot: host.procRoot, hostRoot: host.etcRoot, containerdState: host.containerdState, runcRoots: host.runcRoots },
     // A full reload re-reads every configuration file; the layers it read are kept for the watcher.
