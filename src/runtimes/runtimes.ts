@@ -16,6 +16,7 @@ import { ContainerdClient } from './containerd.js';
 import { CriClient } from './cri.js';
 import { DockerClient } from './docker.js';
 import { podOwners } from './k8s-owner.js';
+import { podmanDiskLookup } from './podman.js';
 import { runcStateLookup } from './runc.js';
 
 /** How long a container the runtime deleted stays described. */
@@ -185,14 +186,15 @@ export class ContainerRuntimes {
     this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
   }
 
-  /** Feeds `registry`: its lookups, runc's state on the event path, and the runtimes' event streams. */
+  /** Feeds `registry`: its lookups, runc's and podman's files on the event path, and the runtimes' event streams. */
   attach(registry: ContainerRegistry): void {
     this.registry = registry;
-    const runc = runcStateLookup(this.config.runcRoots);
+    const quick = { runc: runcStateLookup(this.config.runcRoots), podman: podmanDiskLookup(this.config.runcRoots) };
     registry.setLookup((m) => this.lookup(m), (m) => {
-      if (m.type !== 'runc') return undefined;
-      const info = runc(m);
-      this.count('runc', info === undefined ? 'not_found' : 'found');
+      if (m.type !== 'runc' && m.type !== 'podman') return undefined;
+      const info = quick[m.type](m);
+      // Podman's files are counted apart from its API's answers.
+      this.count(m.type === 'runc' ? 'runc' : 'podman-state', info === undefined ? 'not_found' : 'found');
       return info;
     });
     for (const c of this.clients) this.follow(c);
