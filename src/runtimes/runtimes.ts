@@ -98,6 +98,12 @@ export class ContainerRuntimes {
    * and whether another event came meanwhile: a lookup that found nothing then asks again.
    */
   private readonly inflight = new Map<string, boolean>();
+  /**
+   * The question being asked about a container (by short id), from its create event or from the
+   * registry: the other path waits for the same answer instead of asking again (a slow first
+   * answer, e.g. an image's digest, otherwise costs a second lookup of the same container).
+   */
+  private readonly asking = new Map<string, Promise<Partial<ContainerInfo> | undefined>>();
   private registry: ContainerRegistry | undefined;
   private closed = false;
   private readonly log: (msg: string) => void;
@@ -242,7 +248,7 @@ export class ContainerRuntimes {
     // Until it knows the container (its store lags containerd's at /containers/create), the next
     // event (/tasks/create, before the task starts) asks again.
     const order: RuntimeClient[] = c.engine === 'containerd' && e.namespace === CRI_NAMESPACE ? this.criFirst(c) : [c];
-    void this.ask(order, e.id, e.namespace).then((info) => {
+    void this.askOnce(id, () => this.ask(order, e.id, e.namespace)).then((info) => {
       const again = this.inflight.get(id) === true;
       this.inflight.delete(id);
       if (this.closed) return;
@@ -282,7 +288,16 @@ export class ContainerRuntimes {
     const ns = m.namespace ?? (m.type === 'cri' || m.type === 'containerd' ? CRI_NAMESPACE : undefined);
     let clients = engines.flatMap((e) => this.clients.filter((c) => c.engine === e));
     if (ns === CRI_NAMESPACE && clients.some((c) => c.engine === 'cri')) clients = clients.filter((c) => c.engine !== 'containerd');
-    return this.ask(clients, m.fullId, ns);
+    return this.askOnce(m.id, () => this.ask(clients, m.fullId, ns));
+  }
+
+  /** The answer being asked for container `id` if a question is under way, else `ask`'s. */
+  private askOnce(id: string, ask: () => Promise<Partial<ContainerInfo> | undefined>): Promise<Partial<ContainerInfo> | undefined> {
+    const under = this.asking.get(id);
+    if (under !== undefined) return under;
+    const p = ask().finally(() => this.asking.delete(id));
+    this.asking.set(id, p);
+    return p;
   }
 
   /** The CRI clients, else containerd's own answer (labels only) when no CRI socket answers. */
