@@ -4,8 +4,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ContainerRegistry } from '../state/containers.js';
-import { Thread } from '../state/threads.js';
+import { State } from '../state/index.js';
 import { DockerClient } from './docker.js';
 import { runtimesConfig } from './config.js';
 import { ContainerRuntimes } from './runtimes.js';
@@ -44,15 +43,15 @@ test("a container's create event and its first process's lookup share one questi
   });
   await new Promise<void>((r) => server.listen(socket, r));
   const set = await ContainerRuntimes.start(runtimesConfig({}, {}), { clients: [new DockerClient(socket, 'docker')] });
-  const reg = new ContainerRegistry();
+  const reg = new State().containers;
   try {
     set.attach(reg);
     await inspected; // the create event's question is under way
-    const t = new Thread(1);
-    t.cgroups = [`memory=/docker/${ID}`];
-    reg.resolve(t);
-    await reg.idle();
-    assert.equal(reg.get(t.containerId)?.name, 'web');
+    // The registry's lookup, as a process in the container's cgroup starts it.
+    const found = await set.lookup({ id: ID.slice(0, 12), fullId: ID, type: 'docker' });
+    assert.equal(found?.name, 'web');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(reg.get(ID.slice(0, 12))?.name, 'web', 'the create event described it');
     assert.equal(inspects, 1, 'one inspect for both');
     assert.equal(set.countsText(), 'docker found=1');
   } finally {
