@@ -85,6 +85,12 @@ async function assertFirstProcessAlerts(e: Expected, shellRule = true): Promise<
   return first.output_fields;
 }
 
+/** What containerd's verbose ContainerStatus says of the container's privilege (its CRI config, as JSON). */
+function criPrivileged(reported: { info?: Record<string, string> }): boolean {
+  const info = JSON.parse(reported.info?.info ?? '{}') as { config?: { linux?: { security_context?: { privileged?: boolean } } } };
+  return info.config?.linux?.security_context?.privileged ?? false;
+}
+
 /** A socket that accepts connections and never answers. */
 function silentSocket(path: string): { server: Server; close: () => void } {
   const held = new Set<Socket>();
@@ -250,7 +256,8 @@ describe('container runtimes, live', { concurrency: false }, () => {
     const pod = { name: `web-7d4b9c8f6d-${suffix.slice(0, 5)}`, namespace: 'shop', uid: `uid-${suffix}`, labels: { app: 'web', 'pod-template-hash': '7d4b9c8f6d' } };
     const sandbox = await cri!.runPod(pod);
     const id = await cri!.runContainer(sandbox, pod, { name: 'nginx', command: ENTRYPOINT, labels: { tier: 'front' } });
-    const reported = await cri!.status(id);
+    const reported = await cri!.status(id, true);
+    assert.equal(criPrivileged(reported), false, 'containerd reports it unprivileged');
     const image = reported.status.image.image;
     const f = await assertFirstProcessAlerts({ fullId: id, name: reported.status.metadata.name, repository: image.slice(0, image.lastIndexOf(':')), tag: image.slice(image.lastIndexOf(':') + 1), privileged: false });
     assert.equal(f['k8s.pod.name'], pod.name);
@@ -269,8 +276,7 @@ describe('container runtimes, live', { concurrency: false }, () => {
     const sandbox = await cri!.runPod(pod);
     const id = await cri!.runContainer(sandbox, pod, { name: 'tool', command: ENTRYPOINT, privileged: true });
     const reported = await cri!.status(id, true);
-    const config = JSON.parse(reported.info?.info ?? '{}') as { config?: { linux?: { security_context?: { privileged?: boolean } } } };
-    assert.equal(config.config?.linux?.security_context?.privileged, true, 'containerd reports it privileged');
+    assert.equal(criPrivileged(reported), true, 'containerd reports it privileged');
     const image = reported.status.image.image;
     await assertFirstProcessAlerts({ fullId: id, name: reported.status.metadata.name, repository: image.slice(0, image.lastIndexOf(':')), tag: image.slice(image.lastIndexOf(':') + 1), privileged: true });
   });
