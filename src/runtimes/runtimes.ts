@@ -291,11 +291,20 @@ export class ContainerRuntimes {
     return this.askOnce(m.id, () => this.ask(clients, m.fullId, ns));
   }
 
-  /** The answer being asked for container `id` if a question is under way, else `ask`'s. */
-  private askOnce(id: string, ask: () => Promise<Partial<ContainerInfo> | undefined>): Promise<Partial<ContainerInfo> | undefined> {
+  /**
+   * The answer to the question under way about container `id`, if that one describes it; else
+   * `ask`'s. A question that found nothing may have begun before the runtime knew the container
+   * (containerd's CRI store lags its /containers/create event), so it is asked again, now.
+   */
+  private async askOnce(id: string, ask: () => Promise<Partial<ContainerInfo> | undefined>): Promise<Partial<ContainerInfo> | undefined> {
     const under = this.asking.get(id);
-    if (under !== undefined) return under;
-    const p = ask().finally(() => this.asking.delete(id));
+    if (under !== undefined) {
+      const info = await under;
+      if (info !== undefined) return info;
+    }
+    const p = ask().finally(() => {
+      if (this.asking.get(id) === p) this.asking.delete(id);
+    });
     this.asking.set(id, p);
     return p;
   }
