@@ -5,7 +5,9 @@
 // agent. Printed: engine events/s and the agent's CPU µs per event in each phase and their ratio
 // (churn / no churn: the cost of describing containers — runtime events, lookups, the cgroup
 // layouts), drops, and container lookups per container (goal: one — the runtime's create event
-// describes it; a lookup from the event path only when that event lost the race).
+// describes it; the event path's lookup of a container still being asked about joins that
+// question). The count is every docker lookup of the agent: a podman container running on this
+// machine meanwhile is asked of docker too (up to 7 tries, as podman's socket may be docker's).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Agent, buildTool, cpuMsOf, liveUnavailable, neighbourNote, openRate } from './agent.js';

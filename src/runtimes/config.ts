@@ -18,7 +18,7 @@ export interface RuntimesConfig {
   engines: Record<EngineName, EngineConfig>;
   /** HOST_ROOT: where the host's filesystem is mounted ('' = this is the host). */
   hostRoot: string;
-  /** runc state roots for plain runc containers (not a plugin key; default /run/runc). */
+  /** runc state roots, for plain runc containers and podman's (not a plugin key; default /run/runc). */
   runcRoots: string[];
   /** A lookup (one container, all its calls) that has not answered by then fails (default 3 s). */
   lookupTimeoutMs: number;

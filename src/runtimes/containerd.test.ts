@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { State } from '../state/index.js';
 import { runtimesConfig } from './config.js';
+import { ContainerdClient } from './containerd.js';
 import { ContainerRuntimes } from './runtimes.js';
 
 function have(cmd: string, arg = '--version'): boolean {
@@ -109,7 +110,30 @@ test('a containerd container (ctr, no CRI) is found by its /<namespace>/<id> cgr
     assert.equal(state.user(65534, 'web1')?.name, 'nobody');
     assert.equal(state.user(65534, 'web1')?.home, '/', "the container's entry, not the host's");
     assert.match(runtimes.countsText(), /containerd found=1/, 'one lookup for the container');
+
+    // The event service: a container's create, its task's create (CRI answers about a container
+    // only from then on) and its start all reach the runtime set.
+    const seen: string[] = [];
+    const events = new ContainerdClient(sock);
+    const stop = events.watch((e) => seen.push(`${e.kind} ${e.id}`), () => undefined);
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // the subscription is in place
+      ctr('run', '-d', 'saker.test/busybox:1.0', 'web2');
+      for (let i = 0; i < 100 && !seen.includes('start web2'); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(seen.filter((s) => s.endsWith(' web2')), ['create web2', 'create web2', 'start web2'], '/containers/create, /tasks/create, /tasks/start');
+    } finally {
+      stop();
+      events.close();
+    }
   } finally {
+    for (const id of ['web2']) {
+      spawnSync('ctr', ['--address', sock, '--namespace', 'sakertest', 'tasks', 'kill', '-s', 'SIGKILL', id], { stdio: 'ignore' });
+      for (let i = 0; i < 20; i++) {
+        if (spawnSync('ctr', ['--address', sock, '--namespace', 'sakertest', 'tasks', 'delete', id], { stdio: 'ignore' }).status === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      spawnSync('ctr', ['--address', sock, '--namespace', 'sakertest', 'containers', 'delete', id], { stdio: 'ignore' });
+    }
     runtimes?.close();
     state?.close();
     spawnSync('ctr', ['--address', sock, '--namespace', 'sakertest', 'tasks', 'kill', '-s', 'SIGKILL', 'web1'], { stdio: 'ignore' });

@@ -135,13 +135,16 @@ export class ContainerdClient implements RuntimeClient {
     return followGrpcStream(call, (e) => {
       const topic = TOPICS[e.topic];
       if (topic === undefined || !e.event) return;
-      let payload: { id?: string; container_id?: string };
+      // protobufjs names fields in camelCase (loadSync keeps no case): TaskCreate's container_id
+      // is containerId here. Reading container_id dropped every task event, and with them the
+      // second question at /tasks/create that CRI (whose store lags /containers/create) answers.
+      let payload: { id?: string; containerId?: string };
       try {
         payload = this.type(topic.type).toObject(this.type(topic.type).decode(e.event.value), TO_OBJECT);
       } catch {
         return; // a payload that does not decode is skipped, the stream goes on
       }
-      const id = payload.container_id ?? payload.id ?? '';
+      const id = payload.containerId ?? payload.id ?? '';
       if (id !== '') onEvent({ kind: topic.kind, id, namespace: e.namespace });
     }, onEnd);
   }

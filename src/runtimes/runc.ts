@@ -28,26 +28,38 @@ function infoFromRunc(id: string, spec: OciSpec, m: CgroupMatch): Partial<Contai
   };
 }
 
+/**
+ * The bundle directory runc's state names for container `fullId` under one of `roots`, with the
+ * id runc gives it; undefined while runc has not written its state.json (or for an id runc
+ * would refuse, which keeps a cgroup-derived id from walking out of a root).
+ */
+export function runcBundle(roots: readonly string[], fullId: string): { id: string; bundle: string } | undefined {
+  if (!RUNC_ID.test(fullId)) return undefined;
+  for (const root of roots) {
+    let state: { id?: string; config?: { labels?: string[] } };
+    try {
+      state = JSON.parse(readFileSync(join(root, fullId, 'state.json'), 'utf8')) as typeof state;
+    } catch {
+      continue; // not (yet) a runc container under this root
+    }
+    const bundle = state.config?.labels?.find((l) => l.startsWith('bundle='))?.slice('bundle='.length);
+    if (bundle !== undefined) return { id: state.id ?? fullId, bundle };
+  }
+  return undefined;
+}
+
+/** A bundle's OCI spec; {} when it cannot be read (the bundle still names the container). */
+export function readBundleSpec(bundle: string): OciSpec {
+  try {
+    return JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as OciSpec;
+  } catch {
+    return {};
+  }
+}
+
 export function runcStateLookup(roots: readonly string[]): QuickContainerLookup {
   return (m) => {
-    if (!RUNC_ID.test(m.fullId)) return undefined;
-    for (const root of roots) {
-      let state: { id?: string; config?: { labels?: string[] } };
-      try {
-        state = JSON.parse(readFileSync(join(root, m.fullId, 'state.json'), 'utf8')) as typeof state;
-      } catch {
-        continue; // not (yet) a runc container under this root
-      }
-      const bundle = state.config?.labels?.find((l) => l.startsWith('bundle='))?.slice('bundle='.length);
-      if (bundle === undefined) continue;
-      let spec: OciSpec = {};
-      try {
-        spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as OciSpec;
-      } catch {
-        // A bundle without a readable spec still names the container.
-      }
-      return infoFromRunc(state.id ?? m.fullId, spec, m);
-    }
-    return undefined;
+    const found = runcBundle(roots, m.fullId);
+    return found === undefined ? undefined : infoFromRunc(found.id, readBundleSpec(found.bundle), m);
   };
 }

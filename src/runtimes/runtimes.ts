@@ -16,6 +16,7 @@ import { ContainerdClient } from './containerd.js';
 import { CriClient } from './cri.js';
 import { DockerClient } from './docker.js';
 import { podOwners } from './k8s-owner.js';
+import { podmanDiskLookup } from './podman.js';
 import { runcStateLookup } from './runc.js';
 
 /** How long a container the runtime deleted stays described. */
@@ -97,6 +98,12 @@ export class ContainerRuntimes {
    * and whether another event came meanwhile: a lookup that found nothing then asks again.
    */
   private readonly inflight = new Map<string, boolean>();
+  /**
+   * The question being asked about a container (by short id), from its create event or from the
+   * registry: the other path waits for the same answer instead of asking again (a slow first
+   * answer, e.g. an image's digest, otherwise costs a second lookup of the same container).
+   */
+  private readonly asking = new Map<string, Promise<Partial<ContainerInfo> | undefined>>();
   private registry: ContainerRegistry | undefined;
   private closed = false;
   private readonly log: (msg: string) => void;
@@ -185,14 +192,15 @@ export class ContainerRuntimes {
     this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
   }
 
-  /** Feeds `registry`: its lookups, runc's state on the event path, and the runtimes' event streams. */
+  /** Feeds `registry`: its lookups, runc's and podman's files on the event path, and the runtimes' event streams. */
   attach(registry: ContainerRegistry): void {
     this.registry = registry;
-    const runc = runcStateLookup(this.config.runcRoots);
+    const quick = { runc: runcStateLookup(this.config.runcRoots), podman: podmanDiskLookup(this.config.runcRoots) };
     registry.setLookup((m) => this.lookup(m), (m) => {
-      if (m.type !== 'runc') return undefined;
-      const info = runc(m);
-      this.count('runc', info === undefined ? 'not_found' : 'found');
+      if (m.type !== 'runc' && m.type !== 'podman') return undefined;
+      const info = quick[m.type](m);
+      // Podman's files are counted apart from its API's answers.
+      this.count(m.type === 'runc' ? 'runc' : 'podman-state', info === undefined ? 'not_found' : 'found');
       return info;
     });
     for (const c of this.clients) this.follow(c);
@@ -240,7 +248,7 @@ export class ContainerRuntimes {
     // Until it knows the container (its store lags containerd's at /containers/create), the next
     // event (/tasks/create, before the task starts) asks again.
     const order: RuntimeClient[] = c.engine === 'containerd' && e.namespace === CRI_NAMESPACE ? this.criFirst(c) : [c];
-    void this.ask(order, e.id, e.namespace).then((info) => {
+    void this.askOnce(id, () => this.ask(order, e.id, e.namespace)).then((info) => {
       const again = this.inflight.get(id) === true;
       this.inflight.delete(id);
       if (this.closed) return;
@@ -280,7 +288,25 @@ export class ContainerRuntimes {
     const ns = m.namespace ?? (m.type === 'cri' || m.type === 'containerd' ? CRI_NAMESPACE : undefined);
     let clients = engines.flatMap((e) => this.clients.filter((c) => c.engine === e));
     if (ns === CRI_NAMESPACE && clients.some((c) => c.engine === 'cri')) clients = clients.filter((c) => c.engine !== 'containerd');
-    return this.ask(clients, m.fullId, ns);
+    return this.askOnce(m.id, () => this.ask(clients, m.fullId, ns));
+  }
+
+  /**
+   * The answer to the question under way about container `id`, if that one describes it; else
+   * `ask`'s. A question that found nothing may have begun before the runtime knew the container
+   * (containerd's CRI store lags its /containers/create event), so it is asked again, now.
+   */
+  private async askOnce(id: string, ask: () => Promise<Partial<ContainerInfo> | undefined>): Promise<Partial<ContainerInfo> | undefined> {
+    const under = this.asking.get(id);
+    if (under !== undefined) {
+      const info = await under;
+      if (info !== undefined) return info;
+    }
+    const p = ask().finally(() => {
+      if (this.asking.get(id) === p) this.asking.delete(id);
+    });
+    this.asking.set(id, p);
+    return p;
   }
 
   /** The CRI clients, else containerd's own answer (labels only) when no CRI socket answers. */

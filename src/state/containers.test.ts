@@ -142,6 +142,32 @@ test('metadata lookups retry soon, then back off, until the runtime knows the co
   reg.close();
 });
 
+test("a provisional quick description names the container at once and the runtime's lookup still completes it", async () => {
+  let quickCalls = 0;
+  let asked = 0;
+  const reg = new ContainerRegistry({
+    quickLookup: () => (quickCalls++, { provisional: true, name: 'from-disk', privileged: true }),
+    lookup: async () => (asked++, { name: 'from-api', labels: { tier: 'front' } }),
+  });
+  const t = new Thread(1);
+  t.cgroups = [`memory=/libpod-${ID}`];
+  reg.resolve(t);
+  assert.equal(reg.get(t.containerId)!.name, 'from-disk', 'described at this very event');
+  assert.equal(reg.isDescribed(t.containerId), false, 'not yet whole');
+  const t2 = new Thread(2);
+  t2.cgroups = t.cgroups;
+  reg.resolve(t2);
+  assert.equal(quickCalls, 1, 'no second quick lookup once described provisionally');
+  await reg.idle();
+  assert.equal(asked, 1, "the runtime's lookup ran");
+  const info = reg.get(t.containerId)!;
+  assert.equal(info.name, 'from-api');
+  assert.deepEqual(info.labels, { tier: 'front' });
+  assert.equal(info.privileged, true, 'what the API did not say stays');
+  assert.equal(reg.isDescribed(t.containerId), true);
+  reg.close();
+});
+
 test('a quick lookup describes a container on the event path as soon as the runtime wrote its state', () => {
   let calls = 0;
   const reg = new ContainerRegistry({

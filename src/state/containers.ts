@@ -171,10 +171,16 @@ export function newContainerInfo(m: CgroupMatch): ContainerInfo {
 export type ContainerLookup = (m: CgroupMatch) => Promise<Partial<ContainerInfo> | undefined>;
 
 /**
+ * What a quick lookup found. `provisional`: the runtime's API knows more than its files say
+ * (podman's labels, digest, IP), so its lookups and events still run and complete the entry.
+ */
+export type QuickDescription = Partial<ContainerInfo> & { provisional?: boolean };
+
+/**
  * A lookup cheap enough for the event path (a couple of small file reads, no process): what the
  * runtime left on disk about a container, or undefined when there is nothing there yet.
  */
-export type QuickContainerLookup = (m: CgroupMatch) => Partial<ContainerInfo> | undefined;
+export type QuickContainerLookup = (m: CgroupMatch) => QuickDescription | undefined;
 
 export interface ContainerRegistryOptions extends ContainerIdOptions {
   /** Background metadata lookup (src/runtimes); none means ids only. */
@@ -378,7 +384,16 @@ export class ContainerRegistry {
     if (tries >= (this.opts.quickTries ?? 16)) return;
     this.quickTried.set(match.id, tries + 1);
     const found = quick(match);
-    if (found !== undefined) this.describe(match.id, info, found);
+    if (found === undefined) return;
+    const { provisional, ...fields } = found;
+    if (provisional !== true) {
+      this.describe(match.id, info, fields);
+      return;
+    }
+    // Enough for the event path now; no more quick tries, the runtime's answer completes it.
+    Object.assign(info, fields, { id: info.id, startTs: info.startTs });
+    this.quickTried.set(match.id, Infinity);
+    if (!this.knownFullIds.has(info.fullId)) this.knownFullIds.set(info.fullId, info.type);
   }
 
   private describe(id: string, info: ContainerInfo, found: Partial<ContainerInfo>): void {

@@ -137,6 +137,8 @@ export interface PodSpec {
   namespace: string;
   uid: string;
   labels: Record<string, string>;
+  /** A privileged sandbox: CRI allows privileged containers only in one (as the kubelet asks). */
+  privileged?: boolean;
 }
 
 export interface CriContainerSpec {
@@ -190,7 +192,10 @@ export class ContainerdCri {
     return {
       metadata: { name: pod.name, uid: pod.uid, namespace: pod.namespace, attempt: 0 }, hostname: pod.name.slice(0, 60), log_directory: join(this.dir, 'logs', pod.uid),
       labels: pod.labels, annotations: {},
-      linux: { cgroup_parent: `/kubepods/besteffort/pod${pod.uid}`, security_context: { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } },
+      linux: {
+        cgroup_parent: `/kubepods/besteffort/pod${pod.uid}`,
+        security_context: { privileged: pod.privileged ?? false, namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } },
+      },
     };
   }
 
@@ -213,9 +218,9 @@ export class ContainerdCri {
     return c.container_id;
   }
 
-  /** ContainerStatus, as the runtime reports it. */
-  status(id: string): Promise<{ status: { metadata: { name: string }; image: { image: string } } }> {
-    return this.call('ContainerStatus', { container_id: id, verbose: false });
+  /** ContainerStatus, as the runtime reports it (verbose: with containerd's info, its config as JSON). */
+  status(id: string, verbose = false): Promise<{ status: { metadata: { name: string }; image: { image: string } }; info?: Record<string, string> }> {
+    return this.call('ContainerStatus', { container_id: id, verbose });
   }
 
   async stop(): Promise<void> {
