@@ -7,7 +7,7 @@
 // registry's queue is bounded. Per-instance state only: one set per agent.
 import { statSync } from 'node:fs';
 import type { ContainerInfo } from '../state/index.js';
-import { newContainerInfo, type CgroupMatch, type ContainerRegistry } from '../state/index.js';
+import { newContainerInfo, type CgroupMatch, type ContainerRegistry, type QuickContainerLookup } from '../state/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { RuntimeClient, RuntimeEvent } from './client.js';
 import { shortId } from './client.js';
@@ -18,6 +18,7 @@ import { DockerClient } from './docker.js';
 import { podOwners } from './k8s-owner.js';
 import { podmanDiskLookup } from './podman.js';
 import { runcStateLookup } from './runc.js';
+import { containerdBundleLookup, containerdStateDirs } from './containerd-bundle.js';
 
 /** How long a container the runtime deleted stays described. */
 const DELETE_GRACE_MS = 30_000;
@@ -195,12 +196,20 @@ export class ContainerRuntimes {
   /** Feeds `registry`: its lookups, runc's and podman's files on the event path, and the runtimes' event streams. */
   attach(registry: ContainerRegistry): void {
     this.registry = registry;
-    const quick = { runc: runcStateLookup(this.config.runcRoots), podman: podmanDiskLookup(this.config.runcRoots) };
+    const containerdSockets = [...this.config.engines.containerd.sockets, ...this.config.engines.cri.sockets];
+    const quick: Record<string, { read: QuickContainerLookup; counted: string }> = {
+      runc: { read: runcStateLookup(this.config.runcRoots), counted: 'runc' },
+      // Podman's and containerd's files are counted apart from their APIs' answers.
+      podman: { read: podmanDiskLookup(this.config.runcRoots), counted: 'podman-state' },
+      containerd: { read: containerdBundleLookup(containerdStateDirs(containerdSockets), (id) => registry.get(id)), counted: 'containerd-bundle' },
+    };
+    quick.cri = quick.containerd!;
     registry.setLookup((m) => this.lookup(m), (m) => {
-      if (m.type !== 'runc' && m.type !== 'podman') return undefined;
-      const info = quick[m.type](m);
-      // Podman's files are counted apart from its API's answers.
-      this.count(m.type === 'runc' ? 'runc' : 'podman-state', info === undefined ? 'not_found' : 'found');
+      const q = quick[m.type];
+      if (q === undefined) return undefined;
+      const info = q.read(m);
+      this.count(q.counted, info === undefined ? 'not_found' : 'found');
+      if (info !== undefined) complete(info); // the k8s owners from the pod's name and labels
       return info;
     });
     for (const c of this.clients) this.follow(c);

@@ -169,8 +169,10 @@ export class ContainerdCri {
         { type: 'loopback' },
       ],
     }));
+    // The state directory holds the socket, as /run/containerd holds /run/containerd/containerd.sock:
+    // the agent finds the tasks' bundles beside the socket it was given.
     writeFileSync(join(c.dir, 'config.toml'), [
-      'version = 2', `root = "${join(c.dir, 'root')}"`, `state = "${join(c.dir, 'state')}"`, '[grpc]', `  address = "${c.socket}"`,
+      'version = 2', `root = "${join(c.dir, 'root')}"`, `state = "${c.dir}"`, '[grpc]', `  address = "${c.socket}"`,
       '[plugins."io.containerd.grpc.v1.cri"]', '  sandbox_image = "saker.test/pause:1.0"', '  disable_tcp_service = true',
       '  disable_apparmor = true', '  restrict_oom_score_adj = true',
       '[plugins."io.containerd.grpc.v1.cri".cni]', '  bin_dir = "/usr/lib/cni"', `  conf_dir = "${cni}"`, '',
