@@ -16,6 +16,7 @@ export const PS = {
   EXEC_SLOT: 512,
   MAX_POLICIES: 64,
   STR_ARGS: 2,
+  FOLLOW_BINS: 64,
 } as const;
 
 export const SOURCE = { none: 0, sysarg: 1, sysnr: 2, 'exec-path': 3, 'exec-pid': 4 } as const;
@@ -25,7 +26,7 @@ export const ACTION = { Post: 1, Sigkill: 3, NoPost: 9, Signal: 10 } as const;
 
 export const SIZE = { hook: 44, selector: 8224, nrHooks: 68, record: 888, str: 264, strset: 1044, matchArg: 1184, nsMatch: 20, counters: 40 } as const;
 export const OFF = {
-  sel: { followBit: 32, capMask: 80, nactions: 96, rateMs: 124, ns: 136, match: 216, bins: 6136, pbins: 7180 },
+  sel: { followBit: 32, binFollowBit: 132, capMask: 80, nactions: 96, rateMs: 124, ns: 136, match: 216, bins: 6136, pbins: 7180 },
   ma: { lo: 8, hi: 72, strs: 136 },
   hook: { args: 24 },
   rec: { uid: 40, args: 48, str: 96, exe: 624 },
@@ -61,7 +62,8 @@ export interface MatchArgValue { arg: number; op: number; ranges: Array<[bigint,
 export interface SelectorValue {
   matches: MatchArgValue[];
   pids: { values: number[]; notIn: boolean; ns: boolean; followBit: number } | undefined;
-  bin: { op: number; values: string[] } | undefined;
+  /** followBit: matchBinaries followChildren, 1 + the section's bit, 0 off */
+  bin: { op: number; values: string[]; followBit: number } | undefined;
   pbin: { op: number; values: string[] } | undefined;
   ns: Array<{ ns: number; notIn: boolean; values: number[] }>;
   caps: Array<{ type: number; notIn: boolean; userNs: boolean; mask: bigint }>;
@@ -124,8 +126,18 @@ export function encodeSelector(s: SelectorValue): Buffer {
     });
     writeStrSet(b, o + OFF.ma.strs, m.strings);
   });
-  if (s.bin) writeStrSet(b, OFF.sel.bins, s.bin.values);
+  if (s.bin) {
+    writeStrSet(b, OFF.sel.bins, s.bin.values);
+    b.writeUInt32LE(s.bin.followBit, OFF.sel.binFollowBit);
+  }
   if (s.pbin) writeStrSet(b, OFF.sel.pbins, s.pbin.values);
+  return b;
+}
+
+/** A followChildren section's binaries (struct ps_strset); none frees the section. */
+export function encodeStrSet(values: readonly string[]): Buffer {
+  const b = Buffer.alloc(SIZE.strset);
+  writeStrSet(b, 0, values);
   return b;
 }
 

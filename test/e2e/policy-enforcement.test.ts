@@ -23,6 +23,9 @@ const victim = join(work, 'policy-victim');
 /** A copy under another name: the exec-kill target. */
 const execTarget = join(work, 'doomed-binary');
 const policyDir = join(work, 'policies');
+/** case 21: a copy of sh whose children are followed, and a victim copy no other policy kills */
+const shCopy = join(work, 'sh-copy');
+const getcpuVictim = join(work, 'getcpu-victim');
 const exportFile = join(work, 'events.json');
 const me = process.pid;
 let agent: Agent | undefined;
@@ -73,6 +76,10 @@ function writePolicies(): void {
   lseekKp('case29-signal', `    - ${PID_FILTER}\n      matchArgs: [{index: 2, operator: Equal, values: ["5558"]}]\n      matchActions: [{action: Signal, argSig: 10}]\n`);
   // case 31 with a signal: raw_syscalls getcpu from the victim binary, killed
   policy('case31-getcpu-kill', `  lists:\n  - name: getcpu\n    type: syscalls\n    values: [sys_getcpu]\n  tracepoints:\n  - subsystem: raw_syscalls\n    event: sys_enter\n    args: [{index: 4, type: syscall64}]\n    selectors:\n    - matchArgs: [{index: 0, operator: InMap, values: ["list:getcpu"]}]\n      matchBinaries: [{operator: In, values: ["${victim}"]}]\n      matchActions: [{action: Sigkill}]\n`);
+  // case 21: followChildren, In and NotIn (the NotIn one scoped to this test's process tree)
+  const follow = (name: string, op: string, scope: string) => policy(name, `  tracepoints:\n  - subsystem: syscalls\n    event: sys_enter_getcpu\n    selectors:\n    - ${scope}matchBinaries: [{operator: ${op}, values: ["${shCopy}"], followChildren: true}]\n`);
+  follow('case21-follow-in', 'In', '');
+  follow('case21-follow-notin', 'NotIn', `${PID_FILTER}\n      `);
   // exec kill: the binary is stopped before it runs any code
   policy('exec-kill', `  tracepoints:\n  - subsystem: sched\n    event: sched_process_exec\n    raw: true\n    args: [{index: 2, type: linux_binprm}]\n    selectors:\n    - matchBinaries: [{operator: In, values: ["${execTarget}"]}]\n      matchActions: [{action: Sigkill}]\n`);
   // NoPost with Sigkill, rate limit, monitor mode
@@ -113,6 +120,8 @@ before(async () => {
   if (missing) return;
   execFileSync('gcc', ['-O2', '-static', '-o', victim, join(repoRoot, 'test/e2e/helpers/policy-victim.c')]);
   copyFileSync(victim, execTarget);
+  copyFileSync(victim, getcpuVictim);
+  copyFileSync('/bin/sh', shCopy);
   writePolicies();
   agent = await Agent.start({ options: [`policies=${policyDir}`, `export=${exportFile}`], readyTimeoutMs: 60_000 });
 });
@@ -263,6 +272,23 @@ test('case 31 with a signal: raw_syscalls getcpu by the victim binary is killed'
   const other = join(work, 'other-victim');
   copyFileSync(victim, other);
   assert.deepEqual([run(['getcpu'], other).status, run(['getcpu'], other).stdout], [0, 'returned\n']);
+});
+
+test('case 21: followChildren matches the binary\'s children and exec\'d descendants, not other processes; NotIn the reverse', { skip: missing }, async () => {
+  // the child's pid from the shell ($! of a background job), in both forms of the spec's trigger
+  const child = spawnSync(shCopy, ['-c', `${getcpuVictim} getcpu >/dev/null & echo $!; wait`], { encoding: 'utf8' });
+  const execd = spawnSync(shCopy, ['-c', `exec ${shCopy} -c '${getcpuVictim} getcpu >/dev/null & echo $!; wait'`], { encoding: 'utf8' });
+  const own = run(['getcpu'], getcpuVictim);
+  assert.equal(own.stdout, 'returned\n');
+  const followed = [Number(child.stdout.trim()), Number(execd.stdout.trim())];
+  assert.ok(followed.every((p) => p > 0), `child pids from the shell: ${child.stdout} ${execd.stdout}`);
+  const pidsOf = (name: string) => hits(name).filter((h) => h.process.binary === getcpuVictim).map((h) => h.process.pid as number).sort();
+  await eventually(() => {
+    assert.deepEqual(pidsOf('case21-follow-in'), [...followed].sort(), 'In: one event from each child, none from the test\'s own run');
+    assert.deepEqual(pidsOf('case21-follow-notin'), [own.pid], 'NotIn: the test\'s own run only');
+  });
+  const ev = hits('case21-follow-in', followed[0])[0]!;
+  assert.deepEqual([ev.subsys, ev.event, ev.args ?? []], ['syscalls', 'sys_enter_getcpu', []]);
 });
 
 test('exec kill: matchBinaries + Sigkill at sched_process_exec stops the binary before it runs', { skip: missing }, async () => {

@@ -5,7 +5,9 @@
  *                               raw_syscalls/sys_enter), looked up by syscall number
  *   tp_btf/sched_process_exec   records the new binary, then runs the exec hooks: a Sigkill
  *                               here lands before the new image runs one instruction
- *   tp_btf/sched_process_fork   children inherit the binary, followForks bits and the ignore mark
+ *   tp_btf/sched_process_fork   children inherit the binary, followForks and followChildren bits
+ *                               and the ignore mark
+ *   tp_btf/sched_process_exit   a thread group's followChildren bits go with its leader
  *
  * Selectors are data (policy_shared.h) written by the loader; the first matching selector of a
  * hook decides, its actions run here (bpf_send_signal), and the hit goes to the ring buffer
@@ -57,6 +59,25 @@ struct {
 	__type(value, u64);
 } follow SEC(".maps");
 
+/* matchBinaries followChildren: bit i's binaries (In/NotIn values), written by the loader. An
+ * exec of one of them sets bit i on the process; its children inherit the bits at fork and keep
+ * them across their own execs, so the selector also matches the binary's descendants. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PS_FOLLOW_BINS);
+	__type(key, u32);
+	__type(value, struct ps_strset);
+} follow_bins SEC(".maps");
+
+/* tgid -> followChildren bits. A plain hash, not LRU: evicting a followed process would silently
+ * stop matching it, so a full map is counted (children_full) instead. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PS_MAX_CHILDREN);
+	__type(key, u32);
+	__type(value, u64);
+} children SEC(".maps");
+
 /* tgids no policy acts on: the agent, the sensors, and their descendants */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -104,6 +125,23 @@ struct {
 
 /* namespace inodes of the host (pid 1), for host_ns values: written by the loader */
 u32 host_userns;
+/* follow_bins entries in use (bit i: entry i), written by the loader: 0 costs exec nothing */
+u64 follow_bins_used;
+/* followChildren bits lost because the children map was full */
+u64 children_full;
+
+static __always_inline void set_children(u32 tgid, u64 mask)
+{
+	if (bpf_map_update_elem(&children, &tgid, &mask, BPF_ANY))
+		__sync_fetch_and_add(&children_full, 1);
+}
+
+/* followChildren: does bit `bit` (1-based) mark this thread group? */
+static __always_inline int followed_child(u32 tgid, u32 bit)
+{
+	u64 *mask = bpf_map_lookup_elem(&children, &tgid);
+	return mask && ((*mask >> ((bit - 1) & 63)) & 1);
+}
 
 /* String filter: EQ (Equal/In), NEQ (NotEqual/NotIn), [NOT]PREFIX, [NOT]POSTFIX against a set.
  * Positive operators match when any value matches, negative ones when none does (Tetragon). */
@@ -407,8 +445,14 @@ __noinline int ps_run_hook(struct ps_scratch *sc, u32 id, u32 nr)
 		sel = bpf_map_lookup_elem(&selectors, &key);
 		if (!sel)
 			return 0;
-		if (sel->bin_op && !ps_str_match(&rec->exe, &sel->bins, sel->bin_op))
-			continue;
+		if (sel->bin_op) {
+			int in = ps_str_match(&rec->exe, &sel->bins, sel->bin_op);
+			/* followChildren: In also matches the binary's descendants, NotIn excludes them */
+			if (sel->bin_follow_bit && followed_child(rec->tgid, sel->bin_follow_bit))
+				in = sel->bin_op == PS_OP_EQ;
+			if (!in)
+				continue;
+		}
 		if (sel->pbin_op) {
 			struct task_struct *t = bpf_get_current_task_btf();
 			read_exe(&sc->pexe, BPF_CORE_READ(t, real_parent, tgid));
@@ -565,6 +609,36 @@ static __always_inline void file_path(struct ps_scratch *sc, struct ps_str *out,
 	out->len = n > 0 ? n - 1 : 0;
 }
 
+/* followChildren: an exec of a followed binary marks the process with that section's bit, on top
+ * of the bits it inherited (an exec'd descendant stays followed). */
+struct follow_ctx {
+	struct ps_str *exe;
+	u64 used;
+	u64 add;
+};
+
+/* one followChildren section: bpf_loop's callback, verified once rather than per bit */
+static long follow_step(u64 i, struct follow_ctx *c)
+{
+	u32 key = i;
+	if (!((c->used >> (i & 63)) & 1))
+		return 0;
+	struct ps_strset *set = bpf_map_lookup_elem(&follow_bins, &key);
+	if (set && ps_str_match(c->exe, set, PS_OP_EQ))
+		c->add |= 1ULL << (i & 63);
+	return 0;
+}
+
+static __always_inline void mark_followed(u32 tgid, struct ps_str *exe)
+{
+	struct follow_ctx c = { .exe = exe, .used = follow_bins_used, .add = 0 };
+	bpf_loop(PS_FOLLOW_BINS, follow_step, &c, 0);
+	if (!c.add)
+		return;
+	u64 *have = bpf_map_lookup_elem(&children, &tgid);
+	set_children(tgid, c.add | (have ? *have : 0));
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(ps_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -575,6 +649,8 @@ int BPF_PROG(ps_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	struct ps_str *e = &sc->pexe;
 	file_path(sc, e, BPF_CORE_READ(bprm, file), BPF_CORE_READ(bprm, filename));
 	bpf_map_update_elem(&exe_map, &tgid, e, BPF_ANY);
+	if (follow_bins_used)
+		mark_followed(tgid, e);
 
 	u32 slot = PS_EXEC_SLOT;
 	struct ps_nr_hooks *nh = bpf_map_lookup_elem(&nr_hooks, &slot);
@@ -607,5 +683,20 @@ int BPF_PROG(ps_fork, struct task_struct *parent, struct task_struct *child)
 	u8 *ign = bpf_map_lookup_elem(&ignored, &ptgid);
 	if (ign)
 		bpf_map_update_elem(&ignored, &ctgid, ign, BPF_ANY);
+	u64 *kids = bpf_map_lookup_elem(&children, &ptgid);
+	if (kids)
+		set_children(ctgid, *kids);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ps_exit, struct task_struct *p)
+{
+	/* the leader's exit ends the thread group's entry (a leader leaving before its threads is
+	 * rare; forks from those threads then start unfollowed) */
+	if (p->pid != p->tgid)
+		return 0;
+	u32 tgid = p->tgid;
+	bpf_map_delete_elem(&children, &tgid);
 	return 0;
 }

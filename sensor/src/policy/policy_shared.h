@@ -32,6 +32,8 @@ typedef __s64 s64;
 #define PS_EXEC_SLOT 512
 #define PS_MAX_POLICIES 64
 #define PS_STR_ARGS 2          /* string arguments captured per event */
+#define PS_FOLLOW_BINS 64      /* matchBinaries sections with followChildren (Tetragon's limit) */
+#define PS_MAX_CHILDREN 32768  /* processes followed for followChildren at once */
 
 /* where an argument comes from */
 enum ps_source { PS_SRC_NONE = 0, PS_SRC_SYSARG = 1, PS_SRC_SYSNR = 2, PS_SRC_EXEC_PATH = 3, PS_SRC_EXEC_PID = 4 };
@@ -115,7 +117,7 @@ struct ps_selector {
 	u32 action_arg[3];   /* Signal: the signal */
 	u32 rate_ms;         /* Post rateLimit, 0 none */
 	u32 rate_scope;      /* 0 thread, 1 process, 2 global */
-	u32 pad;
+	u32 bin_follow_bit;  /* matchBinaries followChildren: 1 + bit in the children map's mask, 0 off */
 	struct ps_ns_match ns[PS_MAX_NS];
 	struct ps_match_arg match[PS_MAX_MATCH];
 	struct ps_strset bins;

@@ -1,0 +1,56 @@
+// Compiling selectors into the policy sensor's map contents: followChildren sections get a bit of
+// their generation's bank and their binaries, the selector points at that bit.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { clearBank, compilePolicies } from './compile.js';
+import { OFF, PS } from './kernel-layout.js';
+import { loadPolicyText } from './load.js';
+import { FAKE_ENV, THIS_KERNEL, VALIDATOR } from './test-support.js';
+
+const GETCPU = (op: string, follow: string, key = 'matchBinaries') => `apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: t
+spec:
+  tracepoints:
+  - subsystem: syscalls
+    event: sys_enter_getcpu
+    selectors:
+    - ${key}: [{operator: ${op}, values: ["/tmp/sh-copy"], followChildren: ${follow}}]
+`;
+
+function load(yaml: string) {
+  return loadPolicyText('p.yaml', yaml, { features: THIS_KERNEL, env: { tracepointFormat: (s, e) => FAKE_ENV.tracepointFormat(s, e) ?? { fields: [] } as never }, validator: VALIDATOR });
+}
+
+function selectorBytes(cmds: string[]): Buffer {
+  const line = cmds.find((c) => c.startsWith('selector '))!;
+  return Buffer.from(line.split(' ')[2]!, 'hex');
+}
+
+test('followChildren: a bit of the bank, its binaries sent, the bank\'s bits reset first', () => {
+  const r = load(GETCPU('In', 'true'));
+  assert.deepEqual(r.file.problems.filter((p) => p.severity === 'error'), []);
+  for (const bank of [0, 1]) {
+    const c = compilePolicies(r.loaded, { bank, hostNs: () => 1 });
+    assert.deepEqual(c.errors, []);
+    const base = bank * PS.FOLLOW_BINS / 2;
+    const reset = c.commands.findIndex((x) => x.startsWith('followreset '));
+    const bin = c.commands.findIndex((x) => x.startsWith(`followbin ${base} `));
+    assert.ok(reset >= 0 && bin > reset, 'reset, then the binaries');
+    assert.equal(BigInt(c.commands[reset]!.split(' ')[1]!), 0xffffffffn << BigInt(base));
+    assert.match(c.commands[bin]!, new RegExp(Buffer.from('/tmp/sh-copy').toString('hex')));
+    assert.equal(selectorBytes(c.commands).readUInt32LE(OFF.sel.binFollowBit), base + 1);
+  }
+  // without followChildren the selector carries no bit
+  const plain = compilePolicies(load(GETCPU('NotIn', 'false')).loaded, { bank: 0, hostNs: () => 1 });
+  assert.equal(selectorBytes(plain.commands).readUInt32LE(OFF.sel.binFollowBit), 0);
+  assert.equal(plain.commands.filter((x) => x.startsWith('followbin ')).length, 0);
+  // clearing a bank frees its followChildren sections
+  assert.equal(clearBank(1).filter((x) => x.startsWith('followbin ')).length, PS.FOLLOW_BINS / 2);
+});
+
+test('followChildren on matchParentBinaries is refused with the reason', () => {
+  const r = load(GETCPU('In', 'true', 'matchParentBinaries'));
+  assert.match(r.file.problems.map((p) => p.message).join('\n'), /followChildren on matchParentBinaries \(any ancestor\) is not implemented/);
+});
