@@ -6,7 +6,7 @@
 // clears the old bank, so no syscall ever sees half a policy.
 import { readlinkSync } from 'node:fs';
 import { capabilityNumber, parseIntValue, parseRateLimit } from './checks.js';
-import { ACTION, encodeHook, encodeNrHooks, encodeSelector, encodeStrSet, KIND, OP, PS, SOURCE, type MatchArgValue, type SelectorValue } from './kernel-layout.js';
+import { ACTION, encodeHook, encodeNrHooks, encodeSelector, encodeStrSet, KIND, OP, PS, SIZE, SOURCE, type MatchArgValue, type SelectorValue } from './kernel-layout.js';
 import type { LoadedPolicy } from './load.js';
 import type { PlannedHook } from './plan.js';
 import { parseSyscall } from './syscall-names.js';
@@ -99,7 +99,7 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
           if (bit) for (const pid of sel.matchPIDs?.[0]?.values ?? []) stagedFollow.push([pid, 1n << BigInt(bit - 1)]);
         }
         const needExe = hook.selectors.some((s) => (s.matchBinaries ?? []).length > 0);
-        staged.push(`hook ${id} ${encodeHook({ policy: policyIndex, monitor: p.mode === 'monitor', nselectors: selectors.length, needExe, args }).toString('hex')}`);
+        staged.push(`hook ${id} ${encodeHook({ policy: policyIndex, monitor: p.mode === 'monitor', nselectors: selectors.length, needExe, ret: hook.returnArg !== undefined, args }).toString('hex')}`);
         selectors.forEach((s, i) => staged.push(`selector ${id * PS.MAX_SELECTORS + i} ${encodeSelector(s).toString('hex')}`));
         const slots = hook.attach.kind === 'exec' ? [PS.EXEC_SLOT] : hook.attach.nrs.length > 0 ? hook.attach.nrs : syscallsSelected(hook, selectors);
         for (const slot of slots) stagedSlots.push([slot, id]);
@@ -141,7 +141,7 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
 
 /** Commands clearing a bank's hooks (after its generation was replaced). */
 export function clearBank(bank: number): string[] {
-  const empty = Buffer.alloc(44).toString('hex');
+  const empty = Buffer.alloc(SIZE.hook).toString('hex');
   const noBinaries = encodeStrSet([]).toString('hex');
   return [
     ...Array.from({ length: BANK }, (_, i) => `hook ${bank * BANK + i} ${empty}`),
@@ -186,7 +186,9 @@ function compileSelector(s: Selector, hook: PlannedHook, policy: TracingPolicy, 
   if ((s.matchCapabilities ?? []).length > 2) throw new Error('at most 2 matchCapabilities per selector in Saker\'s policy sensor');
   const actions = (s.matchActions ?? []).map((a) => ({ action: ACTION[a.action as keyof typeof ACTION], arg: a.action === 'Signal' ? (a.argSig ?? 0) : 0 }));
   const post = (s.matchActions ?? []).find((a) => a.action === 'Post' && a.rateLimit !== undefined);
+  const ret = s.matchReturnArgs?.[0];
   return {
+    ret: ret ? compileIntMatch(0, ret, policy) : undefined,
     matches,
     pids: p ? { values: p.values, notIn: p.operator === 'NotIn', ns: p.isNamespacePID, followBit: p.followForks && !p.isNamespacePID ? allocBit() : 0 } : undefined,
     bin: bins ? { op: BINARY_OPS[bins.operator]!, values: bins.values, followBit: bins.followChildren ? allocChildBit(bins.values) : 0 } : undefined,
@@ -215,6 +217,12 @@ function compileMatchArg(m: MatchArg, hook: PlannedHook, policy: TracingPolicy):
     if (values.length > PS.MAX_STRVALS) throw new Error(`at most ${PS.MAX_STRVALS} string values per matchArgs in Saker's policy sensor`);
     return { arg: pos, op: STRING_OPS[m.operator]!, ranges: [], strings: values.map((v) => v.replace(/\0+$/, '')) };
   }
+  return compileIntMatch(pos, m, policy);
+}
+
+/** An integer filter: values and ranges (list: syscall names), adjacent ones merged. */
+function compileIntMatch(pos: number, m: MatchArg, policy: TracingPolicy): MatchArgValue {
+  const values = m.values ?? [];
   const ranges: Array<[bigint, bigint]> = [];
   for (const v of values) {
     if (v.startsWith('list:')) {

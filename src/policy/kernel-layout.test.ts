@@ -12,7 +12,7 @@ test('sizes and offsets agree with saker-policy --layout', (t) => {
   assert.deepEqual({
     ps_hook: SIZE.hook, ps_selector: SIZE.selector, ps_nr_hooks: SIZE.nrHooks, ps_record: SIZE.record, ps_str: SIZE.str, ps_strset: SIZE.strset,
     ps_match_arg: SIZE.matchArg, ps_ns_match: SIZE.nsMatch, ps_counters: SIZE.counters, 'sel.follow_bit': OFF.sel.followBit, 'sel.bin_follow_bit': OFF.sel.binFollowBit, 'sel.cap_mask': OFF.sel.capMask,
-    'sel.nactions': OFF.sel.nactions, 'sel.rate_ms': OFF.sel.rateMs, 'sel.ns': OFF.sel.ns, 'sel.match': OFF.sel.match, 'sel.bins': OFF.sel.bins,
+    'sel.nactions': OFF.sel.nactions, 'sel.rate_ms': OFF.sel.rateMs, 'sel.ns': OFF.sel.ns, 'sel.match': OFF.sel.match, 'sel.bins': OFF.sel.bins, 'sel.ret_match': OFF.sel.retMatch, 'hook.ret': OFF.hook.ret,
     'sel.pbins': OFF.sel.pbins, 'ma.lo': OFF.ma.lo, 'ma.hi': OFF.ma.hi, 'ma.strs': OFF.ma.strs, 'hook.args': OFF.hook.args, 'rec.uid': OFF.rec.uid,
     'rec.args': OFF.rec.args, 'rec.str': OFF.rec.str, 'rec.exe': OFF.rec.exe,
   }, c);
@@ -30,7 +30,9 @@ test('encoders fill the fixed sizes; a record decodes', () => {
   rec.writeUInt8(3, 37);
   rec.writeBigInt64LE(-1n, OFF.rec.args);
   rec.writeUInt32LE(4, OFF.rec.exe);
+  rec.writeUInt8(1, 39);
+  rec.writeBigInt64LE(-2n, OFF.rec.args + 8 * 5);
   rec.write('/bin', OFF.rec.exe + 8);
   const d = decodeRecord(rec);
-  assert.deepEqual([d.tgid, d.action, d.args[0], d.exe], [42, 3, -1n, '/bin']);
+  assert.deepEqual([d.tgid, d.action, d.args[0], d.exe, d.ret], [42, 3, -1n, '/bin', -2n]);
 });

@@ -61,6 +61,10 @@ function writePolicies(): void {
   openKp('case11-postfix', '{index: 1, operator: Postfix, values: ["testfile"]}');
   openKp('case11-postfix-nul', '{index: 1, operator: Postfix, values: ["testfile\\0"]}');
   openKp('case16-mask', `{index: 1, operator: Prefix, values: ["${work}/maskfile"]}, {index: 2, operator: Mask, values: ["${0o1000}"]}`);
+  // case 17: a return probe in syscall form, matchReturnArgs GT / LT "0" on openat's return
+  for (const op of ['GT', 'LT']) {
+    policy(`case17-return-${op.toLowerCase()}`, `  kprobes:\n  - call: sys_openat\n    syscall: true\n    return: true\n    returnArg: {index: 0, type: int}\n    args: [{index: 1, type: string}]\n    selectors:\n    - ${PID_FILTER}\n      matchArgs: [{index: 1, operator: Prefix, values: ["${work}/retfile"]}]\n      matchReturnArgs: [{index: 0, operator: ${op}, values: ["0"]}]\n`);
+  }
   // case 18: raw_syscalls with a syscall list and a range
   policy('case18-raw-syscalls', `  lists:\n  - name: test\n    type: syscalls\n    values: [sys_dup]\n  tracepoints:\n  - subsystem: raw_syscalls\n    event: sys_enter\n    args: [{index: 4, type: syscall64}, {index: 5, type: uint64}]\n    selectors:\n    - ${PID_FILTER}\n      matchArgs: [{index: 0, operator: InMap, values: ["list:test"]}, {index: 1, operator: InMap, values: ["9910:9919"]}]\n`);
   // case 19: matchBinaries, six operators, on tail and head opening /etc/passwd
@@ -200,6 +204,21 @@ test('cases 10-11, 16: Prefix, Postfix (with a trailing NUL), Mask on openat', {
   });
   assert.equal(hits('case10-prefix-miss').length, 0);
   assert.equal(hits('case16-mask', noMask.pid).length, 0);
+});
+
+test('case 17: return probes on a syscall: matchReturnArgs GT "0" posts the open of an existing file, LT "0" the missing one', { skip: missing }, async () => {
+  const existing = join(work, 'retfile-exists');
+  writeFileSync(existing, 'x');
+  const ok = run(['open', existing, '0']);
+  const fail = run(['open', join(work, 'retfile-missing'), '0']);
+  assert.deepEqual([ok.stdout, fail.stdout], ['open 3\n', 'open -1\n']);
+  await eventually(() => {
+    const gt = hits('case17-return-gt').filter((h) => h.process.pid === ok.pid || h.process.pid === fail.pid);
+    const lt = hits('case17-return-lt').filter((h) => h.process.pid === ok.pid || h.process.pid === fail.pid);
+    assert.deepEqual(gt.map((h) => [h.process.pid, h.args, h.return]), [[ok.pid, [{ string_arg: existing }], { int_arg: 3 }]]);
+    assert.deepEqual(lt.map((h) => [h.process.pid, h.args, h.return]), [[fail.pid, [{ string_arg: join(work, 'retfile-missing') }], { int_arg: -2 }]]);
+    assert.deepEqual([gt[0]!.function_name, gt[0]!.action, gt[0]!.return_action], ['__x64_sys_openat', 'KPROBE_ACTION_POST', 'KPROBE_ACTION_POST']);
+  });
 });
 
 test('case 18: raw_syscalls, syscall list and range in InMap', { skip: missing }, async () => {
