@@ -162,6 +162,27 @@ static int follow_reset(struct policy_bpf *s, __u64 mask)
 	return 0;
 }
 
+/* The sys_exit program is attached only while some hook is a return probe: otherwise every
+ * syscall on the machine would pay its trampoline for nothing. */
+static struct bpf_link *exit_link;
+
+static int sync_exit_program(struct policy_bpf *s)
+{
+	int want = s->bss->return_hooks[0] || s->bss->return_hooks[1];
+	if (want && !exit_link) {
+		exit_link = bpf_program__attach(s->progs.ps_sys_exit);
+		if (!exit_link) {
+			int err = -errno;
+			exit_link = NULL;
+			return err ? err : -EINVAL;
+		}
+	} else if (!want && exit_link) {
+		bpf_link__destroy(exit_link);
+		exit_link = NULL;
+	}
+	return 0;
+}
+
 /* one command line; returns 0, or -errno with *what naming the failure */
 static int command(struct policy_bpf *s, char *line, const char **what)
 {
@@ -190,12 +211,11 @@ static int command(struct policy_bpf *s, char *line, const char **what)
 		int err = bpf_map__update_elem(s->maps.hooks, &key, 4, &h, sizeof(h), BPF_ANY);
 		if (err)
 			return err;
-		/* the exit program looks at a syscall only while some hook is a return probe */
 		if (h.used && h.ret)
 			s->bss->return_hooks[key / 64] |= 1ULL << (key % 64);
 		else
 			s->bss->return_hooks[key / 64] &= ~(1ULL << (key % 64));
-		return 0;
+		return sync_exit_program(s);
 	}
 	if (!strcmp(verb, "selector") && n == 3)
 		return update(s->maps.selectors, &key, 4, hex, sizeof(struct ps_selector));
@@ -291,6 +311,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	bpf_program__set_autoattach(s->progs.ps_sys_exit, false);
 	if (policy_bpf__attach(s)) {
 		fprintf(stderr, "saker-policy: attaching the BPF programs failed: %s\n", strerror(errno));
 		policy_bpf__destroy(s);
@@ -349,6 +370,7 @@ int main(int argc, char **argv)
 	ring_buffer__consume(rb);
 	print_stats(s);
 	ring_buffer__free(rb);
+	bpf_link__destroy(exit_link);
 	policy_bpf__destroy(s);
 	return 0;
 }

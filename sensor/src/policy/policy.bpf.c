@@ -4,7 +4,8 @@
  *   tp_btf/sys_enter            syscall hooks (kprobes on sys_*, syscalls/sys_enter_*,
  *                               raw_syscalls/sys_enter), looked up by syscall number
  *   tp_btf/sys_exit             return probes: the entry's record (kept per thread and hook), the
- *                               return value, matchReturnArgs; nothing runs without such a hook
+ *                               return value, matchReturnArgs; attached only while such a hook is
+ *                               loaded
  *   tp_btf/sched_process_exec   records the new binary, then runs the exec hooks: a Sigkill
  *                               here lands before the new image runs one instruction
  *   tp_btf/sched_process_fork   children inherit the binary, followForks and followChildren bits
