@@ -60,6 +60,8 @@ export class PolicyRuntime {
   /** wall clock minus CLOCK_MONOTONIC (= boot time on a machine that does not suspend), ns */
   private readonly bootToWall = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
   private cached: PolicyCounters[] = [];
+  /** followChildren marks lost to a full kernel map (cached with the counters). */
+  private childrenFull = 0;
   /** Counters slots as the sensor had them when it stopped (for the exit line). */
   private readonly lastSlots = new Map<string, number>();
   private statsTimer: NodeJS.Timeout | undefined;
@@ -169,7 +171,10 @@ export class PolicyRuntime {
 
   private async refreshStats(): Promise<void> {
     try {
-      if (this.sensor) this.cached = await this.sensor.stats();
+      if (this.sensor) {
+        this.cached = await this.sensor.stats();
+        this.childrenFull = this.sensor.childrenFull;
+      }
     } catch {
       // the sensor is stopping
     }
@@ -185,6 +190,11 @@ export class PolicyRuntime {
         rateLimited: c?.rate_limited ?? 0, drops: c?.drops ?? 0,
       };
     });
+  }
+
+  /** Processes a followChildren selector should have followed but the kernel's map had no room for. */
+  followChildrenLost(): number {
+    return this.childrenFull;
   }
 
   /** Fresh counters from the kernel (tests, the exit line). */
