@@ -336,6 +336,8 @@ export class Agent implements AgentHandle {
       for (const p of this.policy.stats()) {
         this.log(`policy ${p.policy} (${p.mode}): ${p.posted} events, ${p.enforced} enforced, ${p.monitored} monitored, ${p.rateLimited} rate-limited, ${p.drops} dropped`);
       }
+      const lost = this.policy.followChildrenLost();
+      if (lost > 0) this.log(`policies: ${lost} processes not followed for followChildren (the kernel's table of followed processes was full)`);
     }
     this.settle();
     await this.outputs.close();

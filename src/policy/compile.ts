@@ -6,7 +6,7 @@
 // clears the old bank, so no syscall ever sees half a policy.
 import { readlinkSync } from 'node:fs';
 import { capabilityNumber, parseIntValue, parseRateLimit } from './checks.js';
-import { ACTION, encodeHook, encodeNrHooks, encodeSelector, KIND, OP, PS, SOURCE, type MatchArgValue, type SelectorValue } from './kernel-layout.js';
+import { ACTION, encodeHook, encodeNrHooks, encodeSelector, encodeStrSet, KIND, OP, PS, SIZE, SOURCE, type MatchArgValue, type SelectorValue } from './kernel-layout.js';
 import type { LoadedPolicy } from './load.js';
 import type { PlannedHook } from './plan.js';
 import { parseSyscall } from './syscall-names.js';
@@ -54,6 +54,9 @@ export interface CompileOptions {
 }
 
 const BANK = PS.MAX_HOOKS / 2;
+/** followChildren sections per generation: each bank has its half of the kernel's bits, so a
+ * reload never hands a bit still marking the old generation's children to a new selector. */
+const CHILD_BANK = PS.FOLLOW_BINS / 2;
 
 export function compilePolicies(policies: readonly LoadedPolicy[], opts: CompileOptions): Compiled {
   const out: Compiled = { commands: [], hooks: new Map(), slots: new Set(), errors: [] };
@@ -62,6 +65,7 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
   const follow = new Map<number, bigint>();
   let nextId = opts.bank * BANK;
   let followBits = 0;
+  const childSets: string[][] = [];
   const hookCmds: string[] = [];
   for (const [position, p] of policies.entries()) {
     const policyIndex = opts.slotOf ? opts.slotOf(p.policy.metadata.name) : position;
@@ -70,6 +74,7 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
     const stagedSlots: Array<[number, number]> = [];
     const stagedFollow: Array<[number, bigint]> = [];
     let stagedBits = followBits;
+    const stagedChildSets: string[][] = [];
     let ok = true;
     let id = nextId;
     for (const hook of p.plan.hooks) {
@@ -83,13 +88,18 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
         const selectors = hook.selectors.map((s) => compileSelector(s, hook, p.policy, hostNs, () => {
           if (stagedBits >= 64) throw new Error('at most 64 matchPIDs with followForks');
           return ++stagedBits;
+        }, (values) => {
+          const local = childSets.length + stagedChildSets.length;
+          if (local >= CHILD_BANK) throw new Error(`at most ${CHILD_BANK} matchBinaries with followChildren across all policies`);
+          stagedChildSets.push(values);
+          return opts.bank * CHILD_BANK + local + 1;
         }));
         for (const [s, sel] of hook.selectors.entries()) {
           const bit = selectors[s]!.pids?.followBit ?? 0;
           if (bit) for (const pid of sel.matchPIDs?.[0]?.values ?? []) stagedFollow.push([pid, 1n << BigInt(bit - 1)]);
         }
         const needExe = hook.selectors.some((s) => (s.matchBinaries ?? []).length > 0);
-        staged.push(`hook ${id} ${encodeHook({ policy: policyIndex, monitor: p.mode === 'monitor', nselectors: selectors.length, needExe, args }).toString('hex')}`);
+        staged.push(`hook ${id} ${encodeHook({ policy: policyIndex, monitor: p.mode === 'monitor', nselectors: selectors.length, needExe, ret: hook.returnArg !== undefined, args }).toString('hex')}`);
         selectors.forEach((s, i) => staged.push(`selector ${id * PS.MAX_SELECTORS + i} ${encodeSelector(s).toString('hex')}`));
         const slots = hook.attach.kind === 'exec' ? [PS.EXEC_SLOT] : hook.attach.nrs.length > 0 ? hook.attach.nrs : syscallsSelected(hook, selectors);
         for (const slot of slots) stagedSlots.push([slot, id]);
@@ -116,8 +126,12 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
     hookCmds.push(...staged);
     for (const [pid, bit] of stagedFollow) follow.set(pid, (follow.get(pid) ?? 0n) | bit);
     followBits = stagedBits;
+    childSets.push(...stagedChildSets);
     nextId = id;
   }
+  // this bank's followChildren bits start from nobody, then get their binaries
+  out.commands.push(`followreset ${((1n << BigInt(CHILD_BANK)) - 1n) << BigInt(opts.bank * CHILD_BANK)}`);
+  childSets.forEach((values, i) => out.commands.push(`followbin ${opts.bank * CHILD_BANK + i} ${encodeStrSet(values).toString('hex')}`));
   out.commands.push(...hookCmds);
   for (const [pid, mask] of follow) out.commands.push(`follow ${pid} ${mask}`);
   for (const [slot, ids] of bySlot) { out.commands.push(`nr ${slot} ${encodeNrHooks(ids).toString('hex')}`); out.slots.add(slot); }
@@ -127,8 +141,12 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
 
 /** Commands clearing a bank's hooks (after its generation was replaced). */
 export function clearBank(bank: number): string[] {
-  const empty = Buffer.alloc(44).toString('hex');
-  return Array.from({ length: BANK }, (_, i) => `hook ${bank * BANK + i} ${empty}`);
+  const empty = Buffer.alloc(SIZE.hook).toString('hex');
+  const noBinaries = encodeStrSet([]).toString('hex');
+  return [
+    ...Array.from({ length: BANK }, (_, i) => `hook ${bank * BANK + i} ${empty}`),
+    ...Array.from({ length: CHILD_BANK }, (_, i) => `followbin ${bank * CHILD_BANK + i} ${noBinaries}`),
+  ];
 }
 
 /**
@@ -156,7 +174,8 @@ const INT_OPS: Record<string, number> = {
 };
 const CAP_TYPE: Record<string, number> = { Effective: 0, Inheritable: 1, Permitted: 2 };
 
-function compileSelector(s: Selector, hook: PlannedHook, policy: TracingPolicy, hostNs: (i: number) => number, allocBit: () => number): SelectorValue {
+function compileSelector(s: Selector, hook: PlannedHook, policy: TracingPolicy, hostNs: (i: number) => number, allocBit: () => number,
+  allocChildBit: (binaries: string[]) => number): SelectorValue {
   const matches: MatchArgValue[] = (s.matchArgs ?? []).map((m) => compileMatchArg(m, hook, policy));
   const pidsSpec = s.matchPIDs ?? [];
   if (pidsSpec.length > 1) throw new Error('Saker\'s policy sensor takes one matchPIDs entry per selector');
@@ -167,10 +186,12 @@ function compileSelector(s: Selector, hook: PlannedHook, policy: TracingPolicy, 
   if ((s.matchCapabilities ?? []).length > 2) throw new Error('at most 2 matchCapabilities per selector in Saker\'s policy sensor');
   const actions = (s.matchActions ?? []).map((a) => ({ action: ACTION[a.action as keyof typeof ACTION], arg: a.action === 'Signal' ? (a.argSig ?? 0) : 0 }));
   const post = (s.matchActions ?? []).find((a) => a.action === 'Post' && a.rateLimit !== undefined);
+  const ret = s.matchReturnArgs?.[0];
   return {
+    ret: ret ? compileIntMatch(0, ret, policy) : undefined,
     matches,
     pids: p ? { values: p.values, notIn: p.operator === 'NotIn', ns: p.isNamespacePID, followBit: p.followForks && !p.isNamespacePID ? allocBit() : 0 } : undefined,
-    bin: bins ? { op: BINARY_OPS[bins.operator]!, values: bins.values } : undefined,
+    bin: bins ? { op: BINARY_OPS[bins.operator]!, values: bins.values, followBit: bins.followChildren ? allocChildBit(bins.values) : 0 } : undefined,
     pbin: pbins ? { op: BINARY_OPS[pbins.operator]!, values: pbins.values } : undefined,
     ns: (s.matchNamespaces ?? []).map((n) => ({
       ns: NS_INDEX[n.namespace]!, notIn: n.operator === 'NotIn',
@@ -196,6 +217,12 @@ function compileMatchArg(m: MatchArg, hook: PlannedHook, policy: TracingPolicy):
     if (values.length > PS.MAX_STRVALS) throw new Error(`at most ${PS.MAX_STRVALS} string values per matchArgs in Saker's policy sensor`);
     return { arg: pos, op: STRING_OPS[m.operator]!, ranges: [], strings: values.map((v) => v.replace(/\0+$/, '')) };
   }
+  return compileIntMatch(pos, m, policy);
+}
+
+/** An integer filter: values and ranges (list: syscall names), adjacent ones merged. */
+function compileIntMatch(pos: number, m: MatchArg, policy: TracingPolicy): MatchArgValue {
+  const values = m.values ?? [];
   const ranges: Array<[bigint, bigint]> = [];
   for (const v of values) {
     if (v.startsWith('list:')) {

@@ -24,8 +24,8 @@ const EXPECTED: Record<string, 'loads' | RegExp> = {
   'syscall-kprobe-mappable/hardlink-override.yaml': /Override on a syscall needs bpf_override_return/,
   'syscall-kprobe-mappable/list-syscalls-generated.yaml': 'loads',
   'syscall-kprobe-mappable/list-syscalls.yaml': 'loads',
-  'syscall-kprobe-mappable/openat_write.yaml': /return probes \(return: true\) on syscalls are not implemented/,
-  'syscall-kprobe-mappable/policylibrary-privileges-setuid-root.yaml': /return probes \(return: true\) on syscalls are not implemented/,
+  'syscall-kprobe-mappable/openat_write.yaml': 'loads',
+  'syscall-kprobe-mappable/policylibrary-privileges-setuid-root.yaml': 'loads',
   'syscall-kprobe-mappable/process.credentials.changes.at.syscalls.yaml': 'loads',
   'syscall-kprobe-mappable/symlink-observe.yaml': 'loads',
   'syscall-kprobe-mappable/symlink-override.yaml': /Override on a syscall needs bpf_override_return/,
@@ -38,7 +38,7 @@ const EXPECTED: Record<string, 'loads' | RegExp> = {
   'test-specs/capchanges.yaml.tmpl': /kprobes \(CONFIG_KPROBES\) or BPF trampolines.*this kernel does not provide|not implemented/,
   'test-specs/nschanges.yaml.tmpl': /kprobes \(CONFIG_KPROBES\) or BPF trampolines.*this kernel does not provide|not implemented/,
   'test-specs/sigkill.yaml.tmpl': 'loads',
-  'test-specs/sigkill_return.yaml.tmpl': /return probes \(return: true\) on syscalls are not implemented/,
+  'test-specs/sigkill_return.yaml.tmpl': /matchReturnActions are not implemented/,
   'test-specs/sigkill_tracepoint.yaml.tmpl': 'loads',
   'test-specs/syslseek.yaml': 'loads',
 };
@@ -46,7 +46,7 @@ for (const f of ['cve-2023-2640-overlayfs-ubuntu', 'cve-2024-3094-xz-ssh', 'file
   'other-file-block-kubectl-exec-access', 'override-security', 'policylibrary-modules', 'process-exec-elf-begin', 'quickstart-file_monitoring',
   'quickstart-file_monitoring_enforce', 'security-socket-connect-block-others', 'security-socket-connect', 'security_bprm_check',
   'security_inode_follow_link']) {
-  EXPECTED[`security-kprobe-lsm-mappable/${f}.yaml`] = /kprobe on kernel function security_\w+ needs kprobes \(CONFIG_KPROBES\) or BPF trampolines \(fentry\), which this kernel does not provide/;
+  EXPECTED[`security-kprobe-lsm-mappable/${f}.yaml`] = /(kprobe|a return probe) on kernel function security_\w+ needs (kprobes|kretprobes) \(CONFIG_KPROBES\) or BPF trampolines \((fentry|fexit)\), which this kernel does not provide/;
 }
 
 /** Tetragon's test templates with their Go-template parameters filled in. */

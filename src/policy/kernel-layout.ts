@@ -3,7 +3,7 @@
 // every size and offset here against `saker-policy --layout`, so the two cannot drift apart.
 
 export const PS = {
-  MAX_HOOKS: 64,
+  MAX_HOOKS: 128,
   MAX_SELECTORS: 5,
   MAX_ARGS: 5,
   MAX_MATCH: 5,
@@ -16,6 +16,7 @@ export const PS = {
   EXEC_SLOT: 512,
   MAX_POLICIES: 64,
   STR_ARGS: 2,
+  FOLLOW_BINS: 64,
 } as const;
 
 export const SOURCE = { none: 0, sysarg: 1, sysnr: 2, 'exec-path': 3, 'exec-pid': 4 } as const;
@@ -23,11 +24,11 @@ export const KIND = { int: 0, string: 1, buf: 2 } as const;
 export const OP = { EQ: 1, NEQ: 2, GT: 3, LT: 4, MASK: 5, INRANGE: 6, NOTINRANGE: 7, PREFIX: 8, NOTPREFIX: 9, POSTFIX: 10, NOTPOSTFIX: 11 } as const;
 export const ACTION = { Post: 1, Sigkill: 3, NoPost: 9, Signal: 10 } as const;
 
-export const SIZE = { hook: 44, selector: 8224, nrHooks: 68, record: 888, str: 264, strset: 1044, matchArg: 1184, nsMatch: 20, counters: 40 } as const;
+export const SIZE = { hook: 48, selector: 9408, nrHooks: 68, record: 888, str: 264, strset: 1044, matchArg: 1184, nsMatch: 20, counters: 40 } as const;
 export const OFF = {
-  sel: { followBit: 32, capMask: 80, nactions: 96, rateMs: 124, ns: 136, match: 216, bins: 6136, pbins: 7180 },
+  sel: { followBit: 32, binFollowBit: 132, capMask: 80, nactions: 96, rateMs: 124, ns: 136, match: 216, bins: 6136, pbins: 7180, retMatch: 8224 },
   ma: { lo: 8, hi: 72, strs: 136 },
-  hook: { args: 24 },
+  hook: { args: 24, ret: 44 },
   rec: { uid: 40, args: 48, str: 96, exe: 624 },
 } as const;
 
@@ -36,6 +37,8 @@ export interface HookValue {
   monitor: boolean;
   nselectors: number;
   needExe: boolean;
+  /** a return probe: selectors finish and the event posts at syscall exit */
+  ret?: boolean;
   args: Array<{ source: number; index: number; kind: number; strSlot: number }>;
 }
 
@@ -47,6 +50,7 @@ export function encodeHook(h: HookValue): Buffer {
   b.writeUInt32LE(h.nselectors, 12);
   b.writeUInt32LE(h.args.length, 16);
   b.writeUInt32LE(h.needExe ? 1 : 0, 20);
+  b.writeUInt32LE(h.ret ? 1 : 0, OFF.hook.ret);
   h.args.forEach((a, i) => {
     const o = OFF.hook.args + 4 * i;
     b.writeUInt8(a.source, o);
@@ -61,13 +65,16 @@ export interface MatchArgValue { arg: number; op: number; ranges: Array<[bigint,
 export interface SelectorValue {
   matches: MatchArgValue[];
   pids: { values: number[]; notIn: boolean; ns: boolean; followBit: number } | undefined;
-  bin: { op: number; values: string[] } | undefined;
+  /** followBit: matchBinaries followChildren, 1 + the section's bit, 0 off */
+  bin: { op: number; values: string[]; followBit: number } | undefined;
   pbin: { op: number; values: string[] } | undefined;
   ns: Array<{ ns: number; notIn: boolean; values: number[] }>;
   caps: Array<{ type: number; notIn: boolean; userNs: boolean; mask: bigint }>;
   actions: Array<{ action: number; arg: number }>;
   rateMs: number;
   rateScope: number;
+  /** matchReturnArgs on the return value (its `arg` unused) */
+  ret?: MatchArgValue;
 }
 
 function writeStrSet(b: Buffer, at: number, values: readonly string[]): void {
@@ -77,6 +84,17 @@ function writeStrSet(b: Buffer, at: number, values: readonly string[]): void {
     b.writeUInt32LE(bytes.length, at + 4 + 4 * i);
     bytes.copy(b, at + 4 + 4 * PS.MAX_STRVALS + PS.STR * i);
   });
+}
+
+function writeMatch(b: Buffer, o: number, m: MatchArgValue): void {
+  b.writeUInt8(m.arg, o);
+  b.writeUInt8(m.op, o + 1);
+  b.writeUInt8(m.ranges.length, o + 2);
+  m.ranges.forEach(([lo, hi], j) => {
+    b.writeBigInt64LE(BigInt.asIntN(64, lo), o + OFF.ma.lo + 8 * j);
+    b.writeBigInt64LE(BigInt.asIntN(64, hi), o + OFF.ma.hi + 8 * j);
+  });
+  writeStrSet(b, o + OFF.ma.strs, m.strings);
 }
 
 export function encodeSelector(s: SelectorValue): Buffer {
@@ -113,19 +131,20 @@ export function encodeSelector(s: SelectorValue): Buffer {
     b.writeUInt8(n.values.length, o + 2);
     n.values.forEach((v, j) => b.writeUInt32LE(v, o + 4 + 4 * j));
   });
-  s.matches.forEach((m, i) => {
-    const o = OFF.sel.match + SIZE.matchArg * i;
-    b.writeUInt8(m.arg, o);
-    b.writeUInt8(m.op, o + 1);
-    b.writeUInt8(m.ranges.length, o + 2);
-    m.ranges.forEach(([lo, hi], j) => {
-      b.writeBigInt64LE(BigInt.asIntN(64, lo), o + OFF.ma.lo + 8 * j);
-      b.writeBigInt64LE(BigInt.asIntN(64, hi), o + OFF.ma.hi + 8 * j);
-    });
-    writeStrSet(b, o + OFF.ma.strs, m.strings);
-  });
-  if (s.bin) writeStrSet(b, OFF.sel.bins, s.bin.values);
+  s.matches.forEach((m, i) => writeMatch(b, OFF.sel.match + SIZE.matchArg * i, m));
+  if (s.ret) writeMatch(b, OFF.sel.retMatch, s.ret);
+  if (s.bin) {
+    writeStrSet(b, OFF.sel.bins, s.bin.values);
+    b.writeUInt32LE(s.bin.followBit, OFF.sel.binFollowBit);
+  }
   if (s.pbin) writeStrSet(b, OFF.sel.pbins, s.pbin.values);
+  return b;
+}
+
+/** A followChildren section's binaries (struct ps_strset); none frees the section. */
+export function encodeStrSet(values: readonly string[]): Buffer {
+  const b = Buffer.alloc(SIZE.strset);
+  writeStrSet(b, 0, values);
   return b;
 }
 
@@ -156,6 +175,8 @@ export interface PolicyRecord {
   selector: number;
   action: number;
   monitored: boolean;
+  /** a return probe's hit: the syscall's return value */
+  ret: bigint | undefined;
   uid: number;
   euid: number;
   args: bigint[];
@@ -184,6 +205,7 @@ export function decodeRecord(b: Buffer): PolicyRecord {
     selector: b.readUInt8(36),
     action: b.readUInt8(37),
     monitored: b.readUInt8(38) !== 0,
+    ret: b.readUInt8(39) !== 0 ? b.readBigInt64LE(OFF.rec.args + 8 * PS.MAX_ARGS) : undefined,
     uid: b.readUInt32LE(OFF.rec.uid),
     euid: b.readUInt32LE(OFF.rec.uid + 4),
     args,

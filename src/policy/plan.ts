@@ -45,6 +45,8 @@ export interface PlannedHook {
   /** Syscall hooks by number (empty: every syscall, raw_syscalls/sys_enter), or sched_process_exec. */
   attach: { kind: 'syscall'; nrs: number[] } | { kind: 'exec' };
   args: PlannedArg[];
+  /** A return probe (kprobes on syscalls with return: true): the returnArg's type; served at syscall exit. */
+  returnArg?: ArgType;
   selectors: Selector[];
   message?: string;
   tags: string[];
@@ -88,17 +90,20 @@ export function planPolicy(p: TracingPolicy, features: KernelFeatures, fields: F
       } else if (sc && sc.abi === 'i386') {
         report([...at, 'call'], `kprobe on ${call}: 32-bit (i386) syscalls are not captured by Saker's policy sensor`); ok = false;
       } else {
-        need([...at, 'call'], `kprobe on kernel function ${call}`, 'kprobes (CONFIG_KPROBES) or BPF trampolines (fentry)', features.kprobes || features.fentry);
+        if (h.return) need([...at, 'return'], `a return probe on kernel function ${call}`, 'kretprobes (CONFIG_KPROBES) or BPF trampolines (fexit)', features.kprobes || features.fentry);
+        else need([...at, 'call'], `kprobe on kernel function ${call}`, 'kprobes (CONFIG_KPROBES) or BPF trampolines (fentry)', features.kprobes || features.fentry);
         ok = false;
       }
     }
     if (!ok || nrs.length === 0) continue;
-    if (h.return) { report([...at, 'return'], 'return probes (return: true) on syscalls are not implemented by Saker\'s policy sensor yet'); continue; }
+    const returnArg = h.return ? h.returnArg?.type : undefined;
+    if (h.return && !returnArg) continue; // reported by checks.ts
+    if (returnArg && !isIntType(returnArg)) { report([...at, 'returnArg', 'type'], `a syscall returns a long: returnArg type ${returnArg} is not read at syscall exit by Saker's policy sensor`); continue; }
     const args = planArgs(at, h.args ?? [], (a) => ({ source: { kind: 'sysarg', index: a.index }, type: a.type }), report, (a) => a.index <= 5);
     if (!args) continue;
     const selectors = expandMacros(h.selectors ?? [], spec.selectorsMacros);
-    if (!checkSelectorsSupported(at, selectors, (m) => args.find((a) => a.spec.index === (m.index ?? -1)) ?? (m.args ? args[m.args[0]!] : undefined), features, report)) continue;
-    hooks.push({ policy: name, path: at, event: 'process_kprobe', functionNames: names, attach: { kind: 'syscall', nrs }, args, selectors, message: h.message, tags: h.tags ?? [] });
+    if (!checkSelectorsSupported(at, selectors, (m) => args.find((a) => a.spec.index === (m.index ?? -1)) ?? (m.args ? args[m.args[0]!] : undefined), features, report, returnArg)) continue;
+    hooks.push({ policy: name, path: at, event: 'process_kprobe', functionNames: names, attach: { kind: 'syscall', nrs }, args, returnArg, selectors, message: h.message, tags: h.tags ?? [] });
   }
   for (const [k] of (spec.fentries ?? []).entries()) need(['spec', 'fentries', k], 'an fentry hook', 'BPF trampolines (fentry/fexit)', features.fentry);
   for (const [k] of (spec.lsmhooks ?? []).entries()) need(['spec', 'lsmhooks', k], 'an LSM hook', 'BPF LSM (CONFIG_BPF_LSM with "bpf" in the lsm= list)', features.lsm);
@@ -189,7 +194,7 @@ function expandMacros(selectors: readonly Selector[], macros: Record<string, Sel
 
 /** What Saker's policy sensor evaluates in the kernel; anything else is refused with the reason. */
 function checkSelectorsSupported(at: FieldPath, selectors: readonly Selector[], resolve: (m: { index?: number; args?: number[] }) => PlannedArg | undefined,
-  features: KernelFeatures, report: Report): boolean {
+  features: KernelFeatures, report: Report, returnArg?: ArgType): boolean {
   let ok = true;
   const refuse = (p: FieldPath, msg: string): void => { report(p, msg); ok = false; };
   for (const [s, sel] of selectors.entries()) {
@@ -201,13 +206,20 @@ function checkSelectorsSupported(at: FieldPath, selectors: readonly Selector[], 
       if (!ops || !ops.has(m.operator)) refuse([...sat, 'matchArgs', i, 'operator'], `operator ${m.operator} on a ${arg.type} argument is not evaluated by Saker's policy sensor`);
     }
     if ((sel.matchData ?? []).length > 0) refuse([...sat, 'matchData'], 'matchData needs data arguments read through BTF (kprobes/fentry)');
-    if ((sel.matchReturnArgs ?? []).length > 0) refuse([...sat, 'matchReturnArgs'], 'matchReturnArgs needs a return probe, not implemented by Saker\'s policy sensor yet');
+    const retArgs = sel.matchReturnArgs ?? [];
+    if (retArgs.length > 0 && !returnArg) refuse([...sat, 'matchReturnArgs'], 'matchReturnArgs needs a return probe (return: true on a syscall kprobe)');
+    if (retArgs.length > 1) refuse([...sat, 'matchReturnArgs'], 'Saker\'s policy sensor takes one matchReturnArgs entry per selector');
+    for (const [i, m] of retArgs.entries()) {
+      if (!IN_KERNEL_INT_OPS.has(m.operator)) refuse([...sat, 'matchReturnArgs', i, 'operator'], `operator ${m.operator} on a return value is not evaluated by Saker's policy sensor`);
+      else if (m.values?.some((v) => v.startsWith('list:'))) refuse([...sat, 'matchReturnArgs', i, 'values'], 'list: values on a return value are not evaluated by Saker\'s policy sensor');
+    }
+    if ((sel.matchReturnActions ?? []).length > 0) refuse([...sat, 'matchReturnActions'], 'matchReturnActions are not implemented by Saker\'s policy sensor yet (on a return probe, matchActions run at syscall exit)');
     if ((sel.matchNamespaceChanges ?? []).length > 0) refuse([...sat, 'matchNamespaceChanges'], 'matchNamespaceChanges is not implemented by Saker\'s policy sensor yet');
     if ((sel.matchCapabilityChanges ?? []).length > 0) refuse([...sat, 'matchCapabilityChanges'], 'matchCapabilityChanges is not implemented by Saker\'s policy sensor yet');
     if ((sel.matchWorkloads ?? []).length > 0) refuse([...sat, 'matchWorkloads'], 'matchWorkloads is not implemented by Saker\'s policy sensor yet');
     for (const key of ['matchBinaries', 'matchParentBinaries'] as const) {
       for (const [i, m] of (sel[key] ?? []).entries()) {
-        if (m.followChildren) refuse([...sat, key, i, 'followChildren'], 'followChildren is not implemented by Saker\'s policy sensor yet');
+        if (m.followChildren && key === 'matchParentBinaries') refuse([...sat, key, i, 'followChildren'], 'followChildren on matchParentBinaries (any ancestor) is not implemented by Saker\'s policy sensor yet');
         if (m.values.length > 4) refuse([...sat, key, i, 'values'], 'Saker\'s policy sensor compares at most 4 binary paths per selector');
       }
     }

@@ -11,13 +11,13 @@ import { SIGNAL_NAMES } from '../events/index.js';
 import type { CompiledHook } from './compile.js';
 import type { EventExporter } from './export.js';
 import { probeKernelFeatures, type KernelFeatures } from './features.js';
-import type { PolicyRecord } from './kernel-layout.js';
+import { ACTION, type PolicyRecord } from './kernel-layout.js';
 import { createPolicyValidator, loadPolicyFiles, type LoadedPolicy, type PolicyLoad } from './load.js';
 import type { PlannedArg } from './plan.js';
 import { PolicySensor, type PolicyCounters } from './policy-sensor.js';
 import { ProcessInfoBuilder, type ProcessTable } from './process-info.js';
 import { encodeExec, encodeExit, encodeKprobe, encodeTracepoint, type ArgValue, type ProcessInfo } from './tetragon-json.js';
-import type { PolicyProblem } from './types.js';
+import type { ArgType, PolicyProblem } from './types.js';
 
 export class PolicyLoadError extends Error {
   override name = 'PolicyLoadError';
@@ -60,6 +60,8 @@ export class PolicyRuntime {
   /** wall clock minus CLOCK_MONOTONIC (= boot time on a machine that does not suspend), ns */
   private readonly bootToWall = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
   private cached: PolicyCounters[] = [];
+  /** followChildren marks lost to a full kernel map (cached with the counters). */
+  private childrenFull = 0;
   /** Counters slots as the sensor had them when it stopped (for the exit line). */
   private readonly lastSlots = new Map<string, number>();
   private statsTimer: NodeJS.Timeout | undefined;
@@ -160,14 +162,19 @@ export class PolicyRuntime {
       args: hook.args.flatMap((a, i) => encodeArg(a, r, i, hook.event === 'process_kprobe')), message: hook.message, tags: hook.tags,
     };
     const env = { nodeName: this.nodeName, time };
+    // a return probe's event carries the return value as its returnArg type, and Post as return_action
+    const ret = hook.returnArg !== undefined && r.ret !== undefined ? { ret: encodeValue(hook.returnArg, r.ret, r, 0), returnAction: ACTION.Post } : {};
     this.opts.exporter.write(hook.event === 'process_kprobe'
-      ? encodeKprobe({ ...hit, functionName: hook.functionNames.get(r.nr) ?? '' }, env)
+      ? encodeKprobe({ ...hit, functionName: hook.functionNames.get(r.nr) ?? '', ...ret }, env)
       : encodeTracepoint({ ...hit, subsys: hook.subsys ?? '', event: hook.tpEvent ?? '' }, env));
   }
 
   private async refreshStats(): Promise<void> {
     try {
-      if (this.sensor) this.cached = await this.sensor.stats();
+      if (this.sensor) {
+        this.cached = await this.sensor.stats();
+        this.childrenFull = this.sensor.childrenFull;
+      }
     } catch {
       // the sensor is stopping
     }
@@ -183,6 +190,11 @@ export class PolicyRuntime {
         rateLimited: c?.rate_limited ?? 0, drops: c?.drops ?? 0,
       };
     });
+  }
+
+  /** Processes a followChildren selector should have followed but the kernel's map had no room for. */
+  followChildrenLost(): number {
+    return this.childrenFull;
   }
 
   /** Fresh counters from the kernel (tests, the exit line). */
@@ -207,11 +219,16 @@ export class PolicyRuntime {
 /** One argument as Tetragon reports it; nop arguments are not reported. */
 function encodeArg(a: PlannedArg, r: PolicyRecord, i: number, labels: boolean): Array<ArgValue & { label?: string }> {
   if (a.spec.type === 'nop') return [];
-  const v = r.args[i] ?? 0n;
+  const out = encodeValue(a.type, r.args[i] ?? 0n, r, a.stringSlot ?? 0);
+  return [labels && a.label ? { ...out, label: a.label } : out];
+}
+
+/** A value as Tetragon encodes its type (strings from the record's capture slot). */
+function encodeValue(type: ArgType, v: bigint, r: PolicyRecord, slot: number): ArgValue {
   let out: ArgValue;
-  switch (a.type) {
-    case 'string': case 'filename': out = { string_arg: (r.strings[a.stringSlot ?? 0] ?? Buffer.alloc(0)).toString('utf8') }; break;
-    case 'linux_binprm': out = { linux_binprm_arg: { path: (r.strings[a.stringSlot ?? 0] ?? Buffer.alloc(0)).toString('utf8') } }; break;
+  switch (type) {
+    case 'string': case 'filename': out = { string_arg: (r.strings[slot] ?? Buffer.alloc(0)).toString('utf8') }; break;
+    case 'linux_binprm': out = { linux_binprm_arg: { path: (r.strings[slot] ?? Buffer.alloc(0)).toString('utf8') } }; break;
     case 'fd': out = { file_arg: { path: fdPath(r.tgid, Number(v)) } }; break;
     case 'syscall64': out = { syscall_id: { id: Number(v), abi: 'x64' } }; break;
     case 'uint32': case 'uint16': case 'uint8': out = { uint_arg: Number(BigInt.asUintN(32, v)) }; break;
@@ -219,7 +236,7 @@ function encodeArg(a: PlannedArg, r: PolicyRecord, i: number, labels: boolean): 
     case 'uint64': case 'ulong': case 'size_t': case 'unsigned long': out = { size_arg: BigInt.asUintN(64, v).toString() }; break;
     default: out = { int_arg: Number(BigInt.asIntN(32, v)) };
   }
-  return [labels && a.label ? { ...out, label: a.label } : out];
+  return out;
 }
 
 function fdPath(tgid: number, fd: number): string {

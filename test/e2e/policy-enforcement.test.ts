@@ -23,6 +23,9 @@ const victim = join(work, 'policy-victim');
 /** A copy under another name: the exec-kill target. */
 const execTarget = join(work, 'doomed-binary');
 const policyDir = join(work, 'policies');
+/** case 21: a copy of sh whose children are followed, and a victim copy no other policy kills */
+const shCopy = join(work, 'sh-copy');
+const getcpuVictim = join(work, 'getcpu-victim');
 const exportFile = join(work, 'events.json');
 const me = process.pid;
 let agent: Agent | undefined;
@@ -58,6 +61,10 @@ function writePolicies(): void {
   openKp('case11-postfix', '{index: 1, operator: Postfix, values: ["testfile"]}');
   openKp('case11-postfix-nul', '{index: 1, operator: Postfix, values: ["testfile\\0"]}');
   openKp('case16-mask', `{index: 1, operator: Prefix, values: ["${work}/maskfile"]}, {index: 2, operator: Mask, values: ["${0o1000}"]}`);
+  // case 17: a return probe in syscall form, matchReturnArgs GT / LT "0" on openat's return
+  for (const op of ['GT', 'LT']) {
+    policy(`case17-return-${op.toLowerCase()}`, `  kprobes:\n  - call: sys_openat\n    syscall: true\n    return: true\n    returnArg: {index: 0, type: int}\n    args: [{index: 1, type: string}]\n    selectors:\n    - ${PID_FILTER}\n      matchArgs: [{index: 1, operator: Prefix, values: ["${work}/retfile"]}]\n      matchReturnArgs: [{index: 0, operator: ${op}, values: ["0"]}]\n`);
+  }
   // case 18: raw_syscalls with a syscall list and a range
   policy('case18-raw-syscalls', `  lists:\n  - name: test\n    type: syscalls\n    values: [sys_dup]\n  tracepoints:\n  - subsystem: raw_syscalls\n    event: sys_enter\n    args: [{index: 4, type: syscall64}, {index: 5, type: uint64}]\n    selectors:\n    - ${PID_FILTER}\n      matchArgs: [{index: 0, operator: InMap, values: ["list:test"]}, {index: 1, operator: InMap, values: ["9910:9919"]}]\n`);
   // case 19: matchBinaries, six operators, on tail and head opening /etc/passwd
@@ -73,6 +80,10 @@ function writePolicies(): void {
   lseekKp('case29-signal', `    - ${PID_FILTER}\n      matchArgs: [{index: 2, operator: Equal, values: ["5558"]}]\n      matchActions: [{action: Signal, argSig: 10}]\n`);
   // case 31 with a signal: raw_syscalls getcpu from the victim binary, killed
   policy('case31-getcpu-kill', `  lists:\n  - name: getcpu\n    type: syscalls\n    values: [sys_getcpu]\n  tracepoints:\n  - subsystem: raw_syscalls\n    event: sys_enter\n    args: [{index: 4, type: syscall64}]\n    selectors:\n    - matchArgs: [{index: 0, operator: InMap, values: ["list:getcpu"]}]\n      matchBinaries: [{operator: In, values: ["${victim}"]}]\n      matchActions: [{action: Sigkill}]\n`);
+  // case 21: followChildren, In and NotIn (the NotIn one scoped to this test's process tree)
+  const follow = (name: string, op: string, scope: string) => policy(name, `  tracepoints:\n  - subsystem: syscalls\n    event: sys_enter_getcpu\n    selectors:\n    - ${scope}matchBinaries: [{operator: ${op}, values: ["${shCopy}"], followChildren: true}]\n`);
+  follow('case21-follow-in', 'In', '');
+  follow('case21-follow-notin', 'NotIn', `${PID_FILTER}\n      `);
   // exec kill: the binary is stopped before it runs any code
   policy('exec-kill', `  tracepoints:\n  - subsystem: sched\n    event: sched_process_exec\n    raw: true\n    args: [{index: 2, type: linux_binprm}]\n    selectors:\n    - matchBinaries: [{operator: In, values: ["${execTarget}"]}]\n      matchActions: [{action: Sigkill}]\n`);
   // NoPost with Sigkill, rate limit, monitor mode
@@ -113,6 +124,8 @@ before(async () => {
   if (missing) return;
   execFileSync('gcc', ['-O2', '-static', '-o', victim, join(repoRoot, 'test/e2e/helpers/policy-victim.c')]);
   copyFileSync(victim, execTarget);
+  copyFileSync(victim, getcpuVictim);
+  copyFileSync('/bin/sh', shCopy);
   writePolicies();
   agent = await Agent.start({ options: [`policies=${policyDir}`, `export=${exportFile}`], readyTimeoutMs: 60_000 });
 });
@@ -193,6 +206,21 @@ test('cases 10-11, 16: Prefix, Postfix (with a trailing NUL), Mask on openat', {
   assert.equal(hits('case16-mask', noMask.pid).length, 0);
 });
 
+test('case 17: return probes on a syscall: matchReturnArgs GT "0" posts the open of an existing file, LT "0" the missing one', { skip: missing }, async () => {
+  const existing = join(work, 'retfile-exists');
+  writeFileSync(existing, 'x');
+  const ok = run(['open', existing, '0']);
+  const fail = run(['open', join(work, 'retfile-missing'), '0']);
+  assert.deepEqual([ok.stdout, fail.stdout], ['open 3\n', 'open -1\n']);
+  await eventually(() => {
+    const gt = hits('case17-return-gt').filter((h) => h.process.pid === ok.pid || h.process.pid === fail.pid);
+    const lt = hits('case17-return-lt').filter((h) => h.process.pid === ok.pid || h.process.pid === fail.pid);
+    assert.deepEqual(gt.map((h) => [h.process.pid, h.args, h.return]), [[ok.pid, [{ string_arg: existing }], { int_arg: 3 }]]);
+    assert.deepEqual(lt.map((h) => [h.process.pid, h.args, h.return]), [[fail.pid, [{ string_arg: join(work, 'retfile-missing') }], { int_arg: -2 }]]);
+    assert.deepEqual([gt[0]!.function_name, gt[0]!.action, gt[0]!.return_action], ['__x64_sys_openat', 'KPROBE_ACTION_POST', 'KPROBE_ACTION_POST']);
+  });
+});
+
 test('case 18: raw_syscalls, syscall list and range in InMap', { skip: missing }, async () => {
   const r = run(['dup', '9905', '9925']);
   assert.equal(r.stdout.trim(), 'duped');
@@ -263,6 +291,26 @@ test('case 31 with a signal: raw_syscalls getcpu by the victim binary is killed'
   const other = join(work, 'other-victim');
   copyFileSync(victim, other);
   assert.deepEqual([run(['getcpu'], other).status, run(['getcpu'], other).stdout], [0, 'returned\n']);
+});
+
+test('case 21: followChildren matches the binary\'s children and exec\'d descendants, not other processes; NotIn the reverse', { skip: missing }, async () => {
+  // the child's pid from the shell ($! of a background job), in both forms of the spec's trigger
+  const child = spawnSync(shCopy, ['-c', `${getcpuVictim} getcpu >/dev/null & echo $!; wait`], { encoding: 'utf8' });
+  const execd = spawnSync(shCopy, ['-c', `exec ${shCopy} -c '${getcpuVictim} getcpu >/dev/null & echo $!; wait'`], { encoding: 'utf8' });
+  const own = run(['getcpu'], getcpuVictim);
+  assert.equal(own.stdout, 'returned\n');
+  const followed = [Number(child.stdout.trim()), Number(execd.stdout.trim())];
+  assert.ok(followed.every((p) => p > 0), `child pids from the shell: ${child.stdout} ${execd.stdout}`);
+  // by pid, not process.binary: an event can meet the process state from before its exec (the
+  // exec kill test's known race), and these pids ran nothing else that calls getcpu
+  const candidates = new Set([...followed, own.pid]);
+  const pidsOf = (name: string) => hits(name).map((h) => h.process.pid as number).filter((p) => candidates.has(p)).sort();
+  await eventually(() => {
+    assert.deepEqual(pidsOf('case21-follow-in'), [...followed].sort(), 'In: one event from each child, none from the test\'s own run');
+    assert.deepEqual(pidsOf('case21-follow-notin'), [own.pid], 'NotIn: the test\'s own run only');
+  });
+  const ev = hits('case21-follow-in', followed[0])[0]!;
+  assert.deepEqual([ev.subsys, ev.event, ev.args ?? []], ['syscalls', 'sys_enter_getcpu', []]);
 });
 
 test('exec kill: matchBinaries + Sigkill at sched_process_exec stops the binary before it runs', { skip: missing }, async () => {

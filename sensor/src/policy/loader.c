@@ -7,9 +7,12 @@
  *
  * stdin, one command per line (hex is the little-endian struct bytes):
  *   hook ID HEX | selector IDX HEX | nr SLOT HEX | exe TGID HEXPATH | follow TGID MASK
+ *   followbin BIT HEXSTRSET (followChildren binaries; an empty set frees the bit)
+ *   followreset MASK (clears those followChildren bits from every followed process)
  *   ignore TGID | unignore TGID | zero POLICY | hostuserns INUM | stats | quit
  * stderr, one JSON line per message: {"ready":true}, {"ack":N} after each command,
- * {"stats":[{policy, posted, enforced, monitored, rate_limited, drops}...]}, {"error":"..."}.
+ * {"stats":[{policy, posted, enforced, monitored, rate_limited, drops}...],"children_full":N},
+ * {"error":"..."}.
  * Before ready, a fatal error is one plain line `saker-policy: ...`; exit 1 usage, 2 not root,
  * 3 BPF refused. The loader ignores its own pid and, with --ignore, the agent's.
  */
@@ -77,15 +80,15 @@ static void print_layout(void)
 {
 	printf("{\"ps_hook\":%zu,\"ps_selector\":%zu,\"ps_nr_hooks\":%zu,\"ps_record\":%zu,\"ps_str\":%zu,\"ps_strset\":%zu,"
 	       "\"ps_match_arg\":%zu,\"ps_ns_match\":%zu,\"ps_counters\":%zu,"
-	       "\"sel.follow_bit\":%zu,\"sel.cap_mask\":%zu,\"sel.nactions\":%zu,\"sel.rate_ms\":%zu,\"sel.ns\":%zu,\"sel.match\":%zu,"
-	       "\"sel.bins\":%zu,\"sel.pbins\":%zu,\"ma.lo\":%zu,\"ma.hi\":%zu,\"ma.strs\":%zu,\"hook.args\":%zu,"
+	       "\"sel.follow_bit\":%zu,\"sel.bin_follow_bit\":%zu,\"sel.cap_mask\":%zu,\"sel.nactions\":%zu,\"sel.rate_ms\":%zu,\"sel.ns\":%zu,\"sel.match\":%zu,"
+	       "\"sel.bins\":%zu,\"sel.ret_match\":%zu,\"hook.ret\":%zu,\"sel.pbins\":%zu,\"ma.lo\":%zu,\"ma.hi\":%zu,\"ma.strs\":%zu,\"hook.args\":%zu,"
 	       "\"rec.uid\":%zu,\"rec.args\":%zu,\"rec.str\":%zu,\"rec.exe\":%zu}\n",
 	       sizeof(struct ps_hook), sizeof(struct ps_selector), sizeof(struct ps_nr_hooks), sizeof(struct ps_record),
 	       sizeof(struct ps_str), sizeof(struct ps_strset), sizeof(struct ps_match_arg), sizeof(struct ps_ns_match),
 	       sizeof(struct ps_counters),
-	       offsetof(struct ps_selector, follow_bit), offsetof(struct ps_selector, cap_mask), offsetof(struct ps_selector, nactions),
+	       offsetof(struct ps_selector, follow_bit), offsetof(struct ps_selector, bin_follow_bit), offsetof(struct ps_selector, cap_mask), offsetof(struct ps_selector, nactions),
 	       offsetof(struct ps_selector, rate_ms), offsetof(struct ps_selector, ns), offsetof(struct ps_selector, match),
-	       offsetof(struct ps_selector, bins), offsetof(struct ps_selector, pbins), offsetof(struct ps_match_arg, lo),
+	       offsetof(struct ps_selector, bins), offsetof(struct ps_selector, ret_match), offsetof(struct ps_hook, ret), offsetof(struct ps_selector, pbins), offsetof(struct ps_match_arg, lo),
 	       offsetof(struct ps_match_arg, hi), offsetof(struct ps_match_arg, strs), offsetof(struct ps_hook, args),
 	       offsetof(struct ps_record, uid), offsetof(struct ps_record, args), offsetof(struct ps_record, str),
 	       offsetof(struct ps_record, exe));
@@ -117,7 +120,7 @@ static void print_stats(struct policy_bpf *s)
 			(unsigned long long)sum.monitored, (unsigned long long)sum.rate_limited, (unsigned long long)sum.drops);
 		first = 0;
 	}
-	fprintf(stderr, "]}\n");
+	fprintf(stderr, "],\"children_full\":%llu}\n", (unsigned long long)s->bss->children_full);
 	free(per);
 }
 
@@ -130,6 +133,54 @@ static int update(struct bpf_map *m, const void *key, size_t ksize, const char *
 	err = unhex(hex, v, vsize) ? -EINVAL : bpf_map__update_elem(m, key, ksize, v, vsize, BPF_ANY);
 	free(v);
 	return err;
+}
+
+/* Clears followChildren bits `mask` from every followed process: a reload that gives a bit to
+ * another selector starts it from nobody (Tetragon follows only children created after load). */
+static int follow_reset(struct policy_bpf *s, __u64 mask)
+{
+	int fd = bpf_map__fd(s->maps.children);
+	__u32 *keys = calloc(PS_MAX_CHILDREN, sizeof(*keys)), *prev = NULL, n = 0;
+	if (!keys)
+		return -ENOMEM;
+	/* keys first: deleting while walking a hash restarts the walk */
+	while (n < PS_MAX_CHILDREN && !bpf_map_get_next_key(fd, prev, &keys[n])) {
+		prev = &keys[n];
+		n++;
+	}
+	for (__u32 i = 0; i < n; i++) {
+		__u64 v;
+		if (bpf_map_lookup_elem(fd, &keys[i], &v) || !(v & mask))
+			continue;
+		v &= ~mask;
+		if (v)
+			bpf_map_update_elem(fd, &keys[i], &v, BPF_EXIST);
+		else
+			bpf_map_delete_elem(fd, &keys[i]);
+	}
+	free(keys);
+	return 0;
+}
+
+/* The sys_exit program is attached only while some hook is a return probe: otherwise every
+ * syscall on the machine would pay its trampoline for nothing. */
+static struct bpf_link *exit_link;
+
+static int sync_exit_program(struct policy_bpf *s)
+{
+	int want = s->bss->return_hooks[0] || s->bss->return_hooks[1];
+	if (want && !exit_link) {
+		exit_link = bpf_program__attach(s->progs.ps_sys_exit);
+		if (!exit_link) {
+			int err = -errno;
+			exit_link = NULL;
+			return err ? err : -EINVAL;
+		}
+	} else if (!want && exit_link) {
+		bpf_link__destroy(exit_link);
+		exit_link = NULL;
+	}
+	return 0;
 }
 
 /* one command line; returns 0, or -errno with *what naming the failure */
@@ -153,8 +204,19 @@ static int command(struct policy_bpf *s, char *line, const char **what)
 	if (n < 2)
 		return -EINVAL;
 	__u32 key = (__u32)a;
-	if (!strcmp(verb, "hook") && n == 3)
-		return update(s->maps.hooks, &key, 4, hex, sizeof(struct ps_hook));
+	if (!strcmp(verb, "hook") && n == 3 && key < PS_MAX_HOOKS) {
+		struct ps_hook h;
+		if (unhex(hex, &h, sizeof(h)))
+			return -EINVAL;
+		int err = bpf_map__update_elem(s->maps.hooks, &key, 4, &h, sizeof(h), BPF_ANY);
+		if (err)
+			return err;
+		if (h.used && h.ret)
+			s->bss->return_hooks[key / 64] |= 1ULL << (key % 64);
+		else
+			s->bss->return_hooks[key / 64] &= ~(1ULL << (key % 64));
+		return sync_exit_program(s);
+	}
 	if (!strcmp(verb, "selector") && n == 3)
 		return update(s->maps.selectors, &key, 4, hex, sizeof(struct ps_selector));
 	if (!strcmp(verb, "nr") && n == 3)
@@ -165,6 +227,21 @@ static int command(struct policy_bpf *s, char *line, const char **what)
 		__u64 mask = b;
 		return bpf_map__update_elem(s->maps.follow, &key, 4, &mask, 8, BPF_ANY);
 	}
+	if (!strcmp(verb, "followbin") && n == 3 && key < PS_FOLLOW_BINS) {
+		static struct ps_strset set;
+		if (unhex(hex, &set, sizeof(set)))
+			return -EINVAL;
+		int err = bpf_map__update_elem(s->maps.follow_bins, &key, 4, &set, sizeof(set), BPF_ANY);
+		if (err)
+			return err;
+		if (set.n)
+			s->bss->follow_bins_used |= 1ULL << key;
+		else
+			s->bss->follow_bins_used &= ~(1ULL << key);
+		return 0;
+	}
+	if (!strcmp(verb, "followreset"))
+		return follow_reset(s, a);
 	if (!strcmp(verb, "ignore")) {
 		__u8 one = 1;
 		return bpf_map__update_elem(s->maps.ignored, &key, 4, &one, 1, BPF_ANY);
@@ -234,6 +311,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	bpf_program__set_autoattach(s->progs.ps_sys_exit, false);
 	if (policy_bpf__attach(s)) {
 		fprintf(stderr, "saker-policy: attaching the BPF programs failed: %s\n", strerror(errno));
 		policy_bpf__destroy(s);
@@ -292,6 +370,7 @@ int main(int argc, char **argv)
 	ring_buffer__consume(rb);
 	print_stats(s);
 	ring_buffer__free(rb);
+	bpf_link__destroy(exit_link);
 	policy_bpf__destroy(s);
 	return 0;
 }

@@ -3,9 +3,14 @@
  *
  *   tp_btf/sys_enter            syscall hooks (kprobes on sys_*, syscalls/sys_enter_*,
  *                               raw_syscalls/sys_enter), looked up by syscall number
+ *   tp_btf/sys_exit             return probes: the entry's record (kept per thread and hook), the
+ *                               return value, matchReturnArgs; attached only while such a hook is
+ *                               loaded
  *   tp_btf/sched_process_exec   records the new binary, then runs the exec hooks: a Sigkill
  *                               here lands before the new image runs one instruction
- *   tp_btf/sched_process_fork   children inherit the binary, followForks bits and the ignore mark
+ *   tp_btf/sched_process_fork   children inherit the binary, followForks and followChildren bits
+ *                               and the ignore mark
+ *   tp_btf/sched_process_exit   a thread group's followChildren bits go with its leader
  *
  * Selectors are data (policy_shared.h) written by the loader; the first matching selector of a
  * hook decides, its actions run here (bpf_send_signal), and the hit goes to the ring buffer
@@ -57,6 +62,34 @@ struct {
 	__type(value, u64);
 } follow SEC(".maps");
 
+/* matchBinaries followChildren: bit i's binaries (In/NotIn values), written by the loader. An
+ * exec of one of them sets bit i on the process; its children inherit the bits at fork and keep
+ * them across their own execs, so the selector also matches the binary's descendants. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PS_FOLLOW_BINS);
+	__type(key, u32);
+	__type(value, struct ps_strset);
+} follow_bins SEC(".maps");
+
+/* tgid -> followChildren bits. A plain hash, not LRU: evicting a followed process would silently
+ * stop matching it, so a full map is counted (children_full) instead. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PS_MAX_CHILDREN);
+	__type(key, u32);
+	__type(value, u64);
+} children SEC(".maps");
+
+/* return probes: (tid, hook) -> the call's entry record until its syscall exit. LRU: a call
+ * whose exit never comes (exit, a successful execve of a killed task) must not stay forever. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PS_MAX_PENDING);
+	__type(key, struct ps_pending_key);
+	__type(value, struct ps_pending);
+} pending SEC(".maps");
+
 /* tgids no policy acts on: the agent, the sensors, and their descendants */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -82,7 +115,7 @@ struct {
 #define PS_TMP 512
 
 struct ps_scratch {
-	struct ps_record rec;
+	struct ps_pending pend;  /* the record, with a return probe's selector mask in front */
 	struct ps_str pexe;
 	struct ps_rate_key rkey;
 	struct ps_str exec_path;
@@ -104,6 +137,26 @@ struct {
 
 /* namespace inodes of the host (pid 1), for host_ns values: written by the loader */
 u32 host_userns;
+/* follow_bins entries in use (bit i: entry i), written by the loader: 0 costs exec nothing */
+u64 follow_bins_used;
+/* hooks with a return probe (bit id % 64 of word id / 64), written by the loader: none costs
+ * syscall exit nothing */
+u64 return_hooks[PS_MAX_HOOKS / 64];
+/* followChildren bits lost because the children map was full */
+u64 children_full;
+
+static __always_inline void set_children(u32 tgid, u64 mask)
+{
+	if (bpf_map_update_elem(&children, &tgid, &mask, BPF_ANY))
+		__sync_fetch_and_add(&children_full, 1);
+}
+
+/* followChildren: does bit `bit` (1-based) mark this thread group? */
+static __always_inline int followed_child(u32 tgid, u32 bit)
+{
+	u64 *mask = bpf_map_lookup_elem(&children, &tgid);
+	return mask && ((*mask >> ((bit - 1) & 63)) & 1);
+}
 
 /* String filter: EQ (Equal/In), NEQ (NotEqual/NotIn), [NOT]PREFIX, [NOT]POSTFIX against a set.
  * Positive operators match when any value matches, negative ones when none does (Tetragon). */
@@ -317,9 +370,9 @@ static __always_inline int rate_ok(struct ps_scratch *sc, struct ps_selector *se
 	struct ps_rate_key *k = &sc->rkey;
 	k->hook = hook;
 	k->selector = s;
-	k->scope = sel->rate_scope == 0 ? sc->rec.tid : sel->rate_scope == 1 ? sc->rec.tgid : 0;
+	k->scope = sel->rate_scope == 0 ? sc->pend.rec.tid : sel->rate_scope == 1 ? sc->pend.rec.tgid : 0;
 	for (int i = 0; i < 6; i++)
-		k->args[i] = i <= PS_MAX_ARGS ? sc->rec.args[i] : 0;
+		k->args[i] = i <= PS_MAX_ARGS ? sc->pend.rec.args[i] : 0;
 	u64 now = bpf_ktime_get_boot_ns();
 	u64 *last = bpf_map_lookup_elem(&rate, k);
 	if (last && now - *last < (u64)sel->rate_ms * 1000000ULL)
@@ -355,75 +408,10 @@ static __always_inline void read_exe(struct ps_str *dst, u32 tgid)
 		dst->len = 0;
 }
 
-/* Runs one hook: arguments, selectors in order, the first match's actions, the record. A global
- * function, verified once rather than at each of the callers' unrolled hook slots. */
-__noinline int ps_run_hook(struct ps_scratch *sc, u32 id, u32 nr)
+/* The first matching selector's actions, then the record unless NoPost or a rate limit. */
+static __always_inline int ps_act(struct ps_scratch *sc, struct ps_hook *hook, struct ps_selector *sel, u32 id, int matched)
 {
-	if (!sc)
-		return 0;
-	id &= PS_MAX_HOOKS - 1;
-	struct ps_hook *hook = bpf_map_lookup_elem(&hooks, &id);
-	if (!hook || !hook->used)
-		return 0;
-	const s64 *raw = sc->raw;
-	struct ps_record *rec = &sc->rec;
-	rec->hook = id;
-	rec->nr = nr;
-	for (u32 a = 0; a <= PS_MAX_ARGS; a++) {
-		/* positions past the hook's arguments are zero: the rate limit key reads them all */
-		if (a >= hook->nargs || a == PS_MAX_ARGS) {
-			rec->args[a] = 0;
-			continue;
-		}
-		struct ps_arg *arg = &hook->args[a];
-		s64 v = 0;
-		if (arg->source == PS_SRC_SYSARG)
-			v = raw[arg->index & 7];
-		else if (arg->source == PS_SRC_SYSNR)
-			v = nr;
-		else if (arg->source == PS_SRC_EXEC_PID)
-			v = raw[0];
-		rec->args[a] = v;
-		if (arg->kind == PS_KIND_STRING && arg->str_slot < PS_STR_ARGS) {
-			struct ps_str *dst = &rec->str[arg->str_slot & 1];
-			if (arg->source == PS_SRC_EXEC_PATH) {
-				__builtin_memcpy(dst, &sc->exec_path, sizeof(*dst));
-			} else {
-				long n = bpf_probe_read_user_str(dst->s, PS_STR, (const void *)v);
-				dst->len = n > 0 ? n - 1 : 0;
-			}
-		}
-	}
-	rec->exe.len = 0;
-	if (hook->need_exe || hook->nselectors == 0)
-		read_exe(&rec->exe, rec->tgid);
-
-	int matched = hook->nselectors == 0 ? 0 : -1;
-	struct ps_selector *sel = NULL;
-	for (u32 s = 0; s < PS_MAX_SELECTORS && matched < 0; s++) {
-		if (s >= hook->nselectors)
-			break;
-		u32 key = id * PS_MAX_SELECTORS + s;
-		sel = bpf_map_lookup_elem(&selectors, &key);
-		if (!sel)
-			return 0;
-		if (sel->bin_op && !ps_str_match(&rec->exe, &sel->bins, sel->bin_op))
-			continue;
-		if (sel->pbin_op) {
-			struct task_struct *t = bpf_get_current_task_btf();
-			read_exe(&sc->pexe, BPF_CORE_READ(t, real_parent, tgid));
-			if (!ps_str_match(&sc->pexe, &sel->pbins, sel->pbin_op))
-				continue;
-		}
-		if (!ps_match_task(sel, rec))
-			continue;
-		if (!ps_match_args(sel, hook, rec))
-			continue;
-		matched = s;
-	}
-	if (matched < 0)
-		return 0;
-
+	struct ps_record *rec = &sc->pend.rec;
 	int post = 1;
 	fill_hit(rec);
 	rec->selector = matched;
@@ -464,6 +452,144 @@ __noinline int ps_run_hook(struct ps_scratch *sc, u32 id, u32 nr)
 	return 0;
 }
 
+
+/* Runs one hook: arguments, selectors in order, the first match's actions, the record. A global
+ * function, verified once rather than at each of the callers' unrolled hook slots. */
+__noinline int ps_run_hook(struct ps_scratch *sc, u32 id, u32 nr)
+{
+	if (!sc)
+		return 0;
+	id &= PS_MAX_HOOKS - 1;
+	struct ps_hook *hook = bpf_map_lookup_elem(&hooks, &id);
+	if (!hook || !hook->used)
+		return 0;
+	const s64 *raw = sc->raw;
+	struct ps_record *rec = &sc->pend.rec;
+	rec->hook = id;
+	rec->nr = nr;
+	for (u32 a = 0; a <= PS_MAX_ARGS; a++) {
+		/* positions past the hook's arguments are zero: the rate limit key reads them all */
+		if (a >= hook->nargs || a == PS_MAX_ARGS) {
+			rec->args[a] = 0;
+			continue;
+		}
+		struct ps_arg *arg = &hook->args[a];
+		s64 v = 0;
+		if (arg->source == PS_SRC_SYSARG)
+			v = raw[arg->index & 7];
+		else if (arg->source == PS_SRC_SYSNR)
+			v = nr;
+		else if (arg->source == PS_SRC_EXEC_PID)
+			v = raw[0];
+		rec->args[a] = v;
+		if (arg->kind == PS_KIND_STRING && arg->str_slot < PS_STR_ARGS) {
+			struct ps_str *dst = &rec->str[arg->str_slot & 1];
+			if (arg->source == PS_SRC_EXEC_PATH) {
+				__builtin_memcpy(dst, &sc->exec_path, sizeof(*dst));
+			} else {
+				long n = bpf_probe_read_user_str(dst->s, PS_STR, (const void *)v);
+				dst->len = n > 0 ? n - 1 : 0;
+			}
+		}
+	}
+	rec->exe.len = 0;
+	rec->has_ret = 0;
+	if (hook->need_exe || hook->nselectors == 0)
+		read_exe(&rec->exe, rec->tgid);
+
+	u32 mask = 0;
+	int matched = hook->nselectors == 0 ? 0 : -1;
+	struct ps_selector *sel = NULL;
+	for (u32 s = 0; s < PS_MAX_SELECTORS && matched < 0; s++) {
+		if (s >= hook->nselectors)
+			break;
+		u32 key = id * PS_MAX_SELECTORS + s;
+		sel = bpf_map_lookup_elem(&selectors, &key);
+		if (!sel)
+			return 0;
+		if (sel->bin_op) {
+			int in = ps_str_match(&rec->exe, &sel->bins, sel->bin_op);
+			/* followChildren: In also matches the binary's descendants, NotIn excludes them */
+			if (sel->bin_follow_bit && followed_child(rec->tgid, sel->bin_follow_bit))
+				in = sel->bin_op == PS_OP_EQ;
+			if (!in)
+				continue;
+		}
+		if (sel->pbin_op) {
+			struct task_struct *t = bpf_get_current_task_btf();
+			read_exe(&sc->pexe, BPF_CORE_READ(t, real_parent, tgid));
+			if (!ps_str_match(&sc->pexe, &sel->pbins, sel->pbin_op))
+				continue;
+		}
+		if (!ps_match_task(sel, rec))
+			continue;
+		if (!ps_match_args(sel, hook, rec))
+			continue;
+		if (hook->ret) {
+			/* a return probe: the return part is checked at exit, in selector order */
+			mask |= 1U << s;
+			continue;
+		}
+		matched = s;
+	}
+	if (hook->ret) {
+		if (!hook->nselectors)
+			mask = 1U << PS_MAX_SELECTORS;
+		if (!mask)
+			return 0;
+		struct ps_pending_key pk = { .tid = rec->tid, .hook = id };
+		sc->pend.selmask = mask;
+		bpf_map_update_elem(&pending, &pk, &sc->pend, BPF_ANY);
+		return 0;
+	}
+	if (matched < 0)
+		return 0;
+	return ps_act(sc, hook, sel, id, matched);
+}
+
+/* A return probe at syscall exit: the entry's record, the first selector (of those whose entry
+ * parts matched) whose matchReturnArgs accepts the return value decides. */
+__noinline int ps_run_return(struct ps_scratch *sc, u32 id, s64 ret)
+{
+	if (!sc)
+		return 0;
+	id &= PS_MAX_HOOKS - 1;
+	struct ps_hook *hook = bpf_map_lookup_elem(&hooks, &id);
+	if (!hook || !hook->used || !hook->ret)
+		return 0;
+	struct ps_pending_key pk = { .tid = (u32)bpf_get_current_pid_tgid(), .hook = id };
+	struct ps_pending *p = bpf_map_lookup_elem(&pending, &pk);
+	if (!p)
+		return 0;
+	__builtin_memcpy(&sc->pend, p, sizeof(*p));
+	bpf_map_delete_elem(&pending, &pk);
+	struct ps_record *rec = &sc->pend.rec;
+	rec->args[PS_MAX_ARGS] = ret;
+	rec->has_ret = 1;
+	u32 mask = sc->pend.selmask;
+	int matched = -1;
+	struct ps_selector *sel = NULL;
+	if (mask & (1U << PS_MAX_SELECTORS)) {
+		matched = 0;
+	} else {
+		for (u32 s = 0; s < PS_MAX_SELECTORS; s++) {
+			if (!((mask >> s) & 1))
+				continue;
+			u32 key = id * PS_MAX_SELECTORS + s;
+			sel = bpf_map_lookup_elem(&selectors, &key);
+			if (!sel)
+				return 0;
+			if (sel->ret_match.op && !int_match(ret, &sel->ret_match))
+				continue;
+			matched = s;
+			break;
+		}
+	}
+	if (matched < 0)
+		return 0;
+	return ps_act(sc, hook, sel, id, matched);
+}
+
 static __always_inline int skip_current(u32 tgid)
 {
 	return bpf_map_lookup_elem(&ignored, &tgid) != NULL;
@@ -490,11 +616,35 @@ int BPF_PROG(ps_sys_enter, struct pt_regs *regs, long id)
 	sc->raw[3] = BPF_CORE_READ(regs, r10);
 	sc->raw[4] = BPF_CORE_READ(regs, r8);
 	sc->raw[5] = BPF_CORE_READ(regs, r9);
-	fill_process(&sc->rec, t);
+	fill_process(&sc->pend.rec, t);
 	for (u32 i = 0; i < PS_MAX_HOOKS_PER_NR; i++) {
 		if (i >= nh->count)
 			break;
 		ps_run_hook(sc, nh->ids[i], nr);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ps_sys_exit, struct pt_regs *regs, long ret)
+{
+	if (!return_hooks[0] && !return_hooks[1])
+		return 0;
+	u32 nr = BPF_CORE_READ(regs, orig_ax);
+	if (nr >= PS_EXEC_SLOT)
+		return 0;
+	struct ps_nr_hooks *nh = bpf_map_lookup_elem(&nr_hooks, &nr);
+	if (!nh || !nh->count)
+		return 0;
+	struct ps_scratch *sc = get_scratch();
+	if (!sc)
+		return 0;
+	for (u32 i = 0; i < PS_MAX_HOOKS_PER_NR; i++) {
+		if (i >= nh->count)
+			break;
+		u32 id = nh->ids[i];
+		if ((return_hooks[(id >> 6) & 1] >> (id & 63)) & 1)
+			ps_run_return(sc, id, ret);
 	}
 	return 0;
 }
@@ -565,6 +715,36 @@ static __always_inline void file_path(struct ps_scratch *sc, struct ps_str *out,
 	out->len = n > 0 ? n - 1 : 0;
 }
 
+/* followChildren: an exec of a followed binary marks the process with that section's bit, on top
+ * of the bits it inherited (an exec'd descendant stays followed). */
+struct follow_ctx {
+	struct ps_str *exe;
+	u64 used;
+	u64 add;
+};
+
+/* one followChildren section: bpf_loop's callback, verified once rather than per bit */
+static long follow_step(u64 i, struct follow_ctx *c)
+{
+	u32 key = i;
+	if (!((c->used >> (i & 63)) & 1))
+		return 0;
+	struct ps_strset *set = bpf_map_lookup_elem(&follow_bins, &key);
+	if (set && ps_str_match(c->exe, set, PS_OP_EQ))
+		c->add |= 1ULL << (i & 63);
+	return 0;
+}
+
+static __always_inline void mark_followed(u32 tgid, struct ps_str *exe)
+{
+	struct follow_ctx c = { .exe = exe, .used = follow_bins_used, .add = 0 };
+	bpf_loop(PS_FOLLOW_BINS, follow_step, &c, 0);
+	if (!c.add)
+		return;
+	u64 *have = bpf_map_lookup_elem(&children, &tgid);
+	set_children(tgid, c.add | (have ? *have : 0));
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(ps_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -575,6 +755,8 @@ int BPF_PROG(ps_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	struct ps_str *e = &sc->pexe;
 	file_path(sc, e, BPF_CORE_READ(bprm, file), BPF_CORE_READ(bprm, filename));
 	bpf_map_update_elem(&exe_map, &tgid, e, BPF_ANY);
+	if (follow_bins_used)
+		mark_followed(tgid, e);
 
 	u32 slot = PS_EXEC_SLOT;
 	struct ps_nr_hooks *nh = bpf_map_lookup_elem(&nr_hooks, &slot);
@@ -583,7 +765,7 @@ int BPF_PROG(ps_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	sc->raw[0] = old_pid;
 	/* out of the way of the parent binary lookups, which reuse pexe */
 	__builtin_memcpy(&sc->exec_path, e, sizeof(*e));
-	fill_process(&sc->rec, p);
+	fill_process(&sc->pend.rec, p);
 	for (u32 i = 0; i < PS_MAX_HOOKS_PER_NR; i++) {
 		if (i >= nh->count)
 			break;
@@ -607,5 +789,20 @@ int BPF_PROG(ps_fork, struct task_struct *parent, struct task_struct *child)
 	u8 *ign = bpf_map_lookup_elem(&ignored, &ptgid);
 	if (ign)
 		bpf_map_update_elem(&ignored, &ctgid, ign, BPF_ANY);
+	u64 *kids = bpf_map_lookup_elem(&children, &ptgid);
+	if (kids)
+		set_children(ctgid, *kids);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ps_exit, struct task_struct *p)
+{
+	/* the leader's exit ends the thread group's entry (a leader leaving before its threads is
+	 * rare; forks from those threads then start unfollowed) */
+	if (p->pid != p->tgid)
+		return 0;
+	u32 tgid = p->tgid;
+	bpf_map_delete_elem(&children, &tgid);
 	return 0;
 }

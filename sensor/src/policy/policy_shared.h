@@ -19,7 +19,7 @@ typedef __u64 u64;
 typedef __s64 s64;
 #endif
 
-#define PS_MAX_HOOKS 64
+#define PS_MAX_HOOKS 128        /* two banks of 64 (a reload writes one while the other runs) */
 #define PS_MAX_SELECTORS 5
 #define PS_MAX_ARGS 5          /* declared arguments per hook */
 #define PS_MAX_MATCH 5         /* matchArgs per selector */
@@ -32,6 +32,9 @@ typedef __s64 s64;
 #define PS_EXEC_SLOT 512
 #define PS_MAX_POLICIES 64
 #define PS_STR_ARGS 2          /* string arguments captured per event */
+#define PS_FOLLOW_BINS 64      /* matchBinaries sections with followChildren (Tetragon's limit) */
+#define PS_MAX_CHILDREN 32768  /* processes followed for followChildren at once */
+#define PS_MAX_PENDING 8192    /* return probes: calls between entry and exit at once */
 
 /* where an argument comes from */
 enum ps_source { PS_SRC_NONE = 0, PS_SRC_SYSARG = 1, PS_SRC_SYSNR = 2, PS_SRC_EXEC_PATH = 3, PS_SRC_EXEC_PID = 4 };
@@ -61,6 +64,7 @@ struct ps_hook {
 	u32 nargs;
 	u32 need_exe;    /* selectors read the binary (matchBinaries) */
 	struct ps_arg args[PS_MAX_ARGS];
+	u32 ret;         /* return probe: selectors finish, and the event posts, at syscall exit */
 };
 
 /* a string compared: a binary path, a string argument */
@@ -115,11 +119,12 @@ struct ps_selector {
 	u32 action_arg[3];   /* Signal: the signal */
 	u32 rate_ms;         /* Post rateLimit, 0 none */
 	u32 rate_scope;      /* 0 thread, 1 process, 2 global */
-	u32 pad;
+	u32 bin_follow_bit;  /* matchBinaries followChildren: 1 + bit in the children map's mask, 0 off */
 	struct ps_ns_match ns[PS_MAX_NS];
 	struct ps_match_arg match[PS_MAX_MATCH];
 	struct ps_strset bins;
 	struct ps_strset pbins;
+	struct ps_match_arg ret_match;   /* matchReturnArgs on the return value, op 0 when none */
 };
 
 struct ps_nr_hooks {
@@ -140,7 +145,7 @@ struct ps_record {
 	u8 selector;
 	u8 action;        /* last action run (Tetragon's event action) */
 	u8 monitored;     /* enforcement skipped by monitor mode */
-	u8 pad;
+	u8 has_ret;       /* a return probe's hit: the return value is args[PS_MAX_ARGS] */
 	u32 uid;
 	u32 euid;
 	s64 args[PS_MAX_ARGS + 1];   /* by position in the hook's args */
@@ -155,6 +160,19 @@ struct ps_counters {
 	u64 monitored;   /* enforcement a monitor-mode policy skipped */
 	u64 rate_limited;
 	u64 drops;       /* ring buffer full */
+};
+
+/* a return probe's call between entry and exit: its entry record and the selectors whose entry
+ * parts matched (bit s: selector s; bit PS_MAX_SELECTORS: no selectors, every call posts) */
+struct ps_pending_key {
+	u32 tid;
+	u32 hook;
+};
+
+struct ps_pending {
+	u32 selmask;
+	u32 pad;
+	struct ps_record rec;
 };
 
 struct ps_rate_key {

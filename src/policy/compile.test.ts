@@ -1,0 +1,89 @@
+// Compiling selectors into the policy sensor's map contents: followChildren sections get a bit of
+// their generation's bank and their binaries, the selector points at that bit.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { clearBank, compilePolicies } from './compile.js';
+import { OFF, OP, PS } from './kernel-layout.js';
+import { loadPolicyText } from './load.js';
+import { FAKE_ENV, THIS_KERNEL, VALIDATOR } from './test-support.js';
+
+const GETCPU = (op: string, follow: string, key = 'matchBinaries') => `apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: t
+spec:
+  tracepoints:
+  - subsystem: syscalls
+    event: sys_enter_getcpu
+    selectors:
+    - ${key}: [{operator: ${op}, values: ["/tmp/sh-copy"], followChildren: ${follow}}]
+`;
+
+function load(yaml: string) {
+  return loadPolicyText('p.yaml', yaml, { features: THIS_KERNEL, env: { tracepointFormat: (s, e) => FAKE_ENV.tracepointFormat(s, e) ?? { fields: [] } as never }, validator: VALIDATOR });
+}
+
+function selectorBytes(cmds: string[]): Buffer {
+  const line = cmds.find((c) => c.startsWith('selector '))!;
+  return Buffer.from(line.split(' ')[2]!, 'hex');
+}
+
+test('followChildren: a bit of the bank, its binaries sent, the bank\'s bits reset first', () => {
+  const r = load(GETCPU('In', 'true'));
+  assert.deepEqual(r.file.problems.filter((p) => p.severity === 'error'), []);
+  for (const bank of [0, 1]) {
+    const c = compilePolicies(r.loaded, { bank, hostNs: () => 1 });
+    assert.deepEqual(c.errors, []);
+    const base = bank * PS.FOLLOW_BINS / 2;
+    const reset = c.commands.findIndex((x) => x.startsWith('followreset '));
+    const bin = c.commands.findIndex((x) => x.startsWith(`followbin ${base} `));
+    assert.ok(reset >= 0 && bin > reset, 'reset, then the binaries');
+    assert.equal(BigInt(c.commands[reset]!.split(' ')[1]!), 0xffffffffn << BigInt(base));
+    assert.match(c.commands[bin]!, new RegExp(Buffer.from('/tmp/sh-copy').toString('hex')));
+    assert.equal(selectorBytes(c.commands).readUInt32LE(OFF.sel.binFollowBit), base + 1);
+  }
+  // without followChildren the selector carries no bit
+  const plain = compilePolicies(load(GETCPU('NotIn', 'false')).loaded, { bank: 0, hostNs: () => 1 });
+  assert.equal(selectorBytes(plain.commands).readUInt32LE(OFF.sel.binFollowBit), 0);
+  assert.equal(plain.commands.filter((x) => x.startsWith('followbin ')).length, 0);
+  // clearing a bank frees its followChildren sections
+  assert.equal(clearBank(1).filter((x) => x.startsWith('followbin ')).length, PS.FOLLOW_BINS / 2);
+});
+
+test('followChildren on matchParentBinaries is refused with the reason', () => {
+  const r = load(GETCPU('In', 'true', 'matchParentBinaries'));
+  assert.match(r.file.problems.map((p) => p.message).join('\n'), /followChildren on matchParentBinaries \(any ancestor\) is not implemented/);
+});
+
+const OPENAT_RETURN = (retSel: string, extra = '') => `apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: r
+spec:
+  kprobes:
+  - call: sys_openat
+    syscall: true
+    return: true
+    returnArg: {index: 0, type: int}
+    args: [{index: 1, type: string}]
+    selectors:
+    - matchArgs: [{index: 1, operator: Equal, values: ["/etc/passwd"]}]
+      ${retSel}${extra}
+`;
+
+test('a syscall return probe: the hook is marked, matchReturnArgs becomes the selector\'s return filter', () => {
+  const r = load(OPENAT_RETURN('matchReturnArgs: [{index: 0, operator: LT, values: ["0"]}]'));
+  assert.deepEqual(r.file.problems.filter((p) => p.severity === 'error').map((p) => p.message), []);
+  const c = compilePolicies(r.loaded, { bank: 0, hostNs: () => 1 });
+  const hook = Buffer.from(c.commands.find((x) => x.startsWith('hook '))!.split(' ')[2]!, 'hex');
+  assert.equal(hook.readUInt32LE(OFF.hook.ret), 1);
+  const sel = selectorBytes(c.commands);
+  assert.deepEqual([sel.readUInt8(OFF.sel.retMatch + 1), sel.readUInt8(OFF.sel.retMatch + 2), sel.readBigInt64LE(OFF.sel.retMatch + OFF.ma.lo)], [OP.LT, 1, 0n]);
+});
+
+test('return probes: what the sensor does not evaluate is refused with the reason', () => {
+  const msgs = (yaml: string) => load(yaml).file.problems.filter((p) => p.severity === 'error').map((p) => p.message).join('\n');
+  assert.match(msgs(OPENAT_RETURN('matchReturnArgs: [{index: 0, operator: GT, values: ["0"]}]', '\n      matchReturnActions: [{action: Sigkill}]')), /matchReturnActions are not implemented/);
+  assert.match(msgs(OPENAT_RETURN('').replace('type: int}\n    args', 'type: string}\n    args')), /returnArg type string is not read at syscall exit/);
+  assert.match(msgs(OPENAT_RETURN('').replace('call: sys_openat\n    syscall: true', 'call: do_sys_open\n    syscall: false')), /return probe on kernel function do_sys_open needs kretprobes/);
+});
