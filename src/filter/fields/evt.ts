@@ -193,7 +193,7 @@ export const EVT_FIELDS: FieldDef[] = [
   simple('evt.is_wait', 'bool', 'True for events that make the thread wait.', (ctx) => (ctx.evt.info.flags & EF.WAITS) !== 0),
   simple('evt.count', 'uint', 'Always 1 (for counting).', () => 1),
   simple('evt.count.error', 'uint', '1 for events that returned an error.', (ctx) => (hasReturnValue(ctx) ? (returnValue(ctx) < 0 ? 1 : 0) : undefined)),
-  simple('evt.count.exit', 'uint', '1 for exit events.', (ctx) => (isExit(ctx) ? 1 : 0)),
+  simple('evt.count.exit', 'uint', '1 for exit events (no value for others).', (ctx) => (isExit(ctx) ? 1 : undefined)),
   simple('evt.is_open_read', 'bool', 'True for opens of a path for reading.', (ctx) => { const f = openFlags(ctx); return f !== undefined && (f & PPM_O.RDONLY) !== 0; }),
   simple('evt.is_open_write', 'bool', 'True for opens of a path for writing.', (ctx) => { const f = openFlags(ctx); return f !== undefined && (f & PPM_O.WRONLY) !== 0; }),
   simple('evt.is_open_exec', 'bool', 'True for opens or creat that create a file with execute permission.', isOpenExec),
