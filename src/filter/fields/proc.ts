@@ -129,8 +129,13 @@ export const PROC_FIELDS: FieldDef[] = [
     const p = parentOf(ctx, t);
     return p ? nsSince(ctx, p.cloneTs) : undefined;
   }),
-  ofThread('proc.pid.ts', 'reltime', 'Process start time, ns since the epoch.', (t, ctx) => { const c = mainOf(ctx, t).cloneTs; return c > 0n ? Number(c) : undefined; }),
-  ofParent('proc.ppid.ts', 'reltime', 'Parent process start time, ns since the epoch.', (p) => (p.cloneTs > 0n ? Number(p.cloneTs) : undefined)),
+  // libs types these two RELTIME, but they are epoch timestamps past 2^53: Saker keeps them as
+  // abstime (a bigint) so that they print and compare to the nanosecond, as libs' uint64 does.
+  // proc.pid.ts: the thread's own clone time (libs: tinfo->m_clone_ts, none when 0); proc.ppid.ts:
+  // the clone time of the parent *thread* (by ptid, not the parent process), printed even when 0
+  // (sinsp_filtercheck_thread.cpp TYPE_PID_CLONE_TS / TYPE_PPID_CLONE_TS).
+  ofThread('proc.pid.ts', 'abstime', 'Process start time, ns since the epoch.', (t) => (t.cloneTs > 0n ? t.cloneTs : undefined)),
+  ofThread('proc.ppid.ts', 'abstime', 'Parent process start time, ns since the epoch.', (t, ctx) => ctx.state.thread(t.ptid)?.cloneTs),
   ofThread('proc.is_exe_writable', 'bool', 'True when the executable is writable by the process user.', (t) => (t.exeFlags & PPM_EXE_WRITABLE) !== 0),
   ofThread('proc.is_exe_upper_layer', 'bool', 'True when the executable is in the upper layer of an overlayfs (written in the container).', (t) => (t.exeFlags & PPM_EXE_UPPER_LAYER) !== 0),
   ofThread('proc.is_exe_lower_layer', 'bool', 'True when the executable is in a lower (image) layer of an overlayfs.', (t) => (t.exeFlags & PPM_EXE_LOWER_LAYER) !== 0),

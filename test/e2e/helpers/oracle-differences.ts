@@ -55,8 +55,6 @@ export const NAMED_DIFFERENCES: readonly NamedDifference[] = [
  * differs, so this list cannot go stale).
  */
 export const NOT_YET_EQUAL: Readonly<Record<string, string>> = {
-  'proc.ppid.ts': 'libs 0 for a parent without a clone time, saker <NA>',
-  'proc.pid.ts': 'saker loses the last digits (a double): 1796601168158967800 for 1796601168158967827',
   'proc.duration': 'libs 0 on the clone3 child event, saker the time since the parent table entry',
   'fd.dev': 'libs the kernel dev_t re-encoded (makedev of the new encoding), saker the raw value (16 vs 22)',
   'fd.dev.major': 'libs 254, saker 0 for the same device (major/minor decoding of the new dev_t encoding)',
