@@ -160,7 +160,7 @@ export const EVT_FIELDS: FieldDef[] = [
   simple('evt.datetime.s', 'string', 'Event date and time, local time, no nanoseconds.', (ctx) => dateTime(ctx.evt.ts, false)),
   simple('evt.rawtime', 'abstime', 'Event time, nanoseconds since the epoch.', (ctx) => ctx.evt.ts),
   simple('evt.rawtime.s', 'abstime', 'Seconds part of the event time.', (ctx) => ctx.evt.ts / 1_000_000_000n),
-  simple('evt.rawtime.ns', 'abstime', 'Nanoseconds part of the event time.', (ctx) => ctx.evt.ts % 1_000_000_000n),
+  simple('evt.rawtime.ns', 'abstime', 'Nanoseconds part of the event time.', (ctx) => ctx.evt.ts % 1_000_000_000n, { padDigits: 9 }),
   simple('evt.type', 'string', "Event name, e.g. 'open'.", (ctx) => eventName(ctx.evt)),
   simple('syscall.type', 'string', 'System call name for syscall events.', (ctx) => ((ctx.evt.info.category & EC.SYSCALL) !== 0 ? eventName(ctx.evt) : undefined)),
   simple('evt.category', 'string', 'Event category: file, net, process, memory, ipc ...', category),

@@ -60,7 +60,6 @@ export const NOT_YET_EQUAL: Readonly<Record<string, string>> = {
   'fd.dev.major': 'libs 254, saker 0 for the same device (major/minor decoding of the new dev_t encoding)',
   'fd.dev.minor': 'libs 0, saker 65024 (same cause as fd.dev.major)',
   'fd.nameraw': "libs '' on close and on events whose fd has no raw name, saker the fd's name",
-  'evt.rawtime.ns': "libs zero-pads to 9 digits ('029094609'), saker '29094609'",
   'evt.args': "old captures: parameters libs renders from converted enter events differ; socket domain 16 named AF_ROUTE|AF_NETLINK by libs; a NULL bind address <NA> in libs, NULL in saker",
   'evt.info': 'as evt.args',
   'evt.arg[0]': 'old captures: the converted exit event has the enter parameters first in saker, libs the exit layout',
