@@ -20,6 +20,8 @@ export interface FieldToken {
   type: FieldType;
   /** Zero-padded to this many digits when printed as text (0: as is). */
   pad: number;
+  /** Printed as upper-case hexadecimal. */
+  hex: boolean;
   extract: Extractor;
 }
 export type Token = string | FieldToken;
@@ -107,7 +109,7 @@ export function compileFormat(fmt: string): OutputFormat {
     if (compiled.def?.filterOnly) {
       throw new FormatError(`${keyOf(found.expr)} is filter only and cannot be used as a display field`);
     }
-    tokens.push({ key: keyOf(found.expr), width, type: compiled.type, pad: compiled.def?.padDigits ?? 0, extract: compiled.extract });
+    tokens.push({ key: keyOf(found.expr), width, type: compiled.type, pad: compiled.def?.padDigits ?? 0, hex: compiled.def?.hex === true, extract: compiled.extract });
     j = found.end - 1;
   }
   if (lit) tokens.push(lit);
@@ -126,6 +128,7 @@ function bytesToString(b: Buffer): string {
 
 /** A field's value as output text: valueToString, zero-padded where the field says so. */
 export function fieldText(v: Value, t: FieldToken): string {
+  if (t.hex && typeof v === 'number') return (v >>> 0).toString(16).toUpperCase();
   const s = valueToString(v, t.type);
   return t.pad > 0 ? s.padStart(t.pad, '0') : s;
 }

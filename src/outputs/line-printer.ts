@@ -38,7 +38,7 @@ export class LinePrinter {
         out.pos = mark;
         return false;
       }
-      if (typeof v === 'number' && t.width === 0 && t.type !== 'double' && v >>> 0 === v) {
+      if (typeof v === 'number' && t.width === 0 && t.type !== 'double' && !t.hex && v >>> 0 === v) {
         out.uint32(v);
         continue;
       }

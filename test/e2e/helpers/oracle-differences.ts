@@ -56,9 +56,6 @@ export const NAMED_DIFFERENCES: readonly NamedDifference[] = [
  */
 export const NOT_YET_EQUAL: Readonly<Record<string, string>> = {
   'proc.duration': 'libs 0 on the clone3 child event, saker the time since the parent table entry',
-  'fd.dev': 'libs the kernel dev_t re-encoded (makedev of the new encoding), saker the raw value (16 vs 22)',
-  'fd.dev.major': 'libs 254, saker 0 for the same device (major/minor decoding of the new dev_t encoding)',
-  'fd.dev.minor': 'libs 0, saker 65024 (same cause as fd.dev.major)',
   'fd.nameraw': "libs '' on close and on events whose fd has no raw name, saker the fd's name",
   'evt.args': "old captures: parameters libs renders from converted enter events differ; socket domain 16 named AF_ROUTE|AF_NETLINK by libs; a NULL bind address <NA> in libs, NULL in saker",
   'evt.info': 'as evt.args',
