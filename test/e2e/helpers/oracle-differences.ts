@@ -63,8 +63,6 @@ export const NOT_YET_EQUAL: Readonly<Record<string, string>> = {
   'evt.arg[1]': "as evt.arg[0]; socket domain 16 is AF_ROUTE|AF_NETLINK in libs",
   'evt.arg.res': 'old captures: res rendered from a converted event (as evt.arg[0])',
   'evt.rawarg.res': 'as evt.arg.res',
-  'evt.arg.addr': 'a NULL address: libs <NA>, saker NULL',
-  'evt.arg.data': 'old captures: a buffer libs renders differently after conversion',
   'evt.buffer': 'as evt.arg.data; ptrace data rendered as a buffer',
   'evt.arg.fd': 'single_ipv6_conn/test_ipv6_client: an fd parameter rendered with the fd state after the syscall',
   'thread.cgroups': 'single_ipv6_conn: the table gives no cgroups, libs prints the cgroups of the event',
