@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
-  alertFixturePath, CAPTURES_DIR, fieldFixturePath, ORACLE_DIR, ORACLE_FIELDS, ORACLE_FILTERS, oracleFormat, parseOracleOutput, sha256,
+  alertFixturePath, CAPTURES_DIR, fieldFixturePath, ORACLE_DIR, ORACLE_FIELDS, ORACLE_FILTERS, oracleFormat, parseOracleOutput, readGzJson, sha256,
   type AlertFixture, type FalcoAlert, type FieldFixture, type OracleMeta,
 } from '../../test/e2e/helpers/oracle.js';
 import { falcoReplayArgs, oracleBinaries, UPSTREAM_RULES } from '../../bench/falco-oracle.js';
@@ -91,6 +91,23 @@ function containerRules(sharedDir: string): string[] {
   return inv.rules.filter((r) => r.details.condition_fields.some((f) => /^(container|k8s)\.|^(user\.(name|homedir|shell|loginname)|group\.name)$/.test(f))).map((r) => r.info.name).sort();
 }
 
+/** The exact command behind every fixture now present (each fixture also carries its own). */
+function fixtureCommands(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const sub of ['fields', 'alerts']) {
+    const d = join(ORACLE_DIR, sub);
+    for (const f of readdirSync(d).filter((x) => x.endsWith('.json.gz')).sort()) out[`${sub}/${f}`] = readGzJson<{ command: string }>(join(d, f)).command;
+  }
+  return out;
+}
+
+/** What the falco-replay wrapper runs (its exec line, continuation lines joined). */
+function falcoReplayCommand(): string {
+  if (typeof bins === 'string' || !existsSync(bins.falcoReplay)) return 'absent';
+  const text = readFileSync(bins.falcoReplay, 'utf8').replaceAll(/\\\n\s*/g, ' ');
+  return text.split('\n').find((l) => l.trim().startsWith('exec '))?.trim().replace(/^exec /, '') ?? 'unknown';
+}
+
 const versions = readFileSync(bins.versionsFile, 'utf8');
 const commit = (name: string): string => new RegExp(`^${name}_commit=(\\S+)`, 'm').exec(versions)?.[1] ?? 'unknown';
 const meta: OracleMeta = {
@@ -101,5 +118,7 @@ const meta: OracleMeta = {
   containerPlugin: existsSync(bins.containerPlugin) ? 'plugins/container/v0.7.1 (built without the async worker)' : 'absent',
   versionsFile: versions.trim(),
   script: 'node --import tsx scripts/oracle/generate.ts (captures from scripts/oracle/record.ts)',
+  falcoReplay: falcoReplayCommand(),
+  commands: fixtureCommands(),
 };
 writeFileSync(join(ORACLE_DIR, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`);

@@ -30,14 +30,14 @@ export function renderFlags(table: FlagTable, value: number): string {
   return out;
 }
 
-/**
- * Enum values: the first name in table order whose value equals `value` ('' if none). sysdig 0.29
- * prints AF_LOCAL for 1; current libsinsp prints every equal name (AF_LOCAL|AF_UNIX).
- */
+/** Enum values: every name in table order whose value equals `value` ('' if none). */
 export function renderEnum(table: FlagTable, value: number): string {
+  // A table may name one value twice (socket families: AF_LOCAL|AF_UNIX, AF_ROUTE|AF_NETLINK): libs
+  // master prints both (event.cpp, PT_ENUMFLAGS*), sysdig 0.29 only the first.
   const u = value >>> 0;
-  for (const [name, v] of table) if (v >>> 0 === u) return name;
-  return '';
+  let out = '';
+  for (const [name, v] of table) if (v >>> 0 === u) out = out === '' ? name : `${out}|${name}`;
+  return out;
 }
 
 /**

@@ -130,13 +130,13 @@ function isLegacyNull(b: Buffer, off: number, len: number): boolean {
   return len === 7 && b[off] === 0x28 && b.toString('latin1', off, off + 6) === '(NULL)' && b[off + 6] === 0;
 }
 
-// sysdig 0.29 prints an empty buffer as nothing and empty addresses as NULL; current libsinsp
-// says NULL for the former and <NA> for every other empty parameter.
+// An empty parameter, as libs master prints it: NULL for the types that could be empty before
+// the scap converter made every type possibly empty, <NA> for the rest, an empty address included
+// (libs userspace/libsinsp/event.cpp, sinsp_evt::get_param_as_str; sysdig 0.29 printed an empty
+// buffer as nothing and an empty address as NULL).
 function emptyRendering(t: ParamType): string {
   switch (t) {
-    case PT.BYTEBUF:
-      return '';
-    case PT.SOCKADDR: case PT.SOCKTUPLE: case PT.FDLIST: case PT.CHARBUFARRAY: case PT.CHARBUF_PAIR_ARRAY: case PT.DYN:
+    case PT.BYTEBUF: case PT.SOCKTUPLE: case PT.FDLIST: case PT.CHARBUFARRAY: case PT.CHARBUF_PAIR_ARRAY: case PT.DYN:
       return 'NULL';
     default:
       return '<NA>';

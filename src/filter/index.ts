@@ -10,7 +10,7 @@ export { compileFilter } from './condition-compiler.js';
 export { FilterSyntaxError, parseCondition } from './condition-parser.js';
 export { iso8601, iso8601Z, timeOfDay } from './fields/time.js';
 export { compileGroup } from './group-compiler.js';
-export { compileFormat, FormatError, type JsonValue, NOT_AVAILABLE, type OutputFormat, valueToString } from './output-format.js';
+export { compileFormat, FormatError, type JsonValue, fieldText, NOT_AVAILABLE, type OutputFormat } from './output-format.js';
 export { compileUserFilter, compileUserFilterWithCodes, describeFilterError, FilterError } from './user-filter.js';
 export { genericSyscallsOf } from './condition-syscalls.js';
 export { FilterCompileError } from './condition-compiler.js';

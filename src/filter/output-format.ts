@@ -18,6 +18,10 @@ export interface FieldToken {
   key: string;
   width: number;
   type: FieldType;
+  /** Zero-padded to this many digits when printed as text (0: as is). */
+  pad: number;
+  /** Printed as upper-case hexadecimal. */
+  hex: boolean;
   extract: Extractor;
 }
 export type Token = string | FieldToken;
@@ -42,7 +46,7 @@ export class OutputFormat {
         continue;
       }
       const v = t.extract(ctx);
-      let s = v === undefined ? NOT_AVAILABLE : valueToString(v, t.type);
+      let s = v === undefined ? NOT_AVAILABLE : fieldText(v, t);
       if (t.width > 0) s = s.length > t.width ? s.slice(0, t.width) : s.padEnd(t.width, ' ');
       out += s;
     }
@@ -105,7 +109,7 @@ export function compileFormat(fmt: string): OutputFormat {
     if (compiled.def?.filterOnly) {
       throw new FormatError(`${keyOf(found.expr)} is filter only and cannot be used as a display field`);
     }
-    tokens.push({ key: keyOf(found.expr), width, type: compiled.type, extract: compiled.extract });
+    tokens.push({ key: keyOf(found.expr), width, type: compiled.type, pad: compiled.def?.padDigits ?? 0, hex: compiled.def?.hex === true, extract: compiled.extract });
     j = found.end - 1;
   }
   if (lit) tokens.push(lit);
@@ -122,7 +126,14 @@ function bytesToString(b: Buffer): string {
   return s;
 }
 
-export function valueToString(v: Value, type: FieldType): string {
+/** A field's value as output text: valueToString, zero-padded where the field says so. */
+export function fieldText(v: Value, t: FieldToken): string {
+  if (t.hex && typeof v === 'number') return (v >>> 0).toString(16).toUpperCase();
+  const s = valueToString(v, t.type);
+  return t.pad > 0 ? s.padStart(t.pad, '0') : s;
+}
+
+function valueToString(v: Value, type: FieldType): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return type === 'double' ? v.toFixed(1) : String(v);
   if (typeof v === 'boolean') return v ? 'true' : 'false';

@@ -3,10 +3,17 @@
 // partition). TLS and SASL (plain, SCRAM) from the configuration; acks -1 (all in-sync replicas)
 // by default. kafkajs' own retries are off: the channel retries and spools, so a message is not
 // sent twice by two retry loops. Its log lines go to Saker's log.
-import { Kafka, logLevel, type Producer, type SASLOptions } from 'kafkajs';
+import { createRequire } from 'node:module';
+import type * as KafkaJs from 'kafkajs';
+import type { Kafka, Producer, SASLOptions } from 'kafkajs';
 import { alertJson, DEFAULT_JSON_OPTIONS, type Alert } from './alert.js';
 import { DeliveryError, type Destination } from './destination.js';
 import { tlsConnectOptions, type TlsSettings } from './http/client.js';
+
+// kafkajs is loaded when a Kafka destination is built, not when Saker starts: every command loads
+// the outputs, and loading kafkajs costs start-up time that `saker replay` and the rest would pay for
+// nothing.
+const load = createRequire(import.meta.url);
 
 export interface KafkaSettings {
   brokers: string[];
@@ -25,6 +32,7 @@ export class KafkaDestination implements Destination {
 
   constructor(private readonly s: KafkaSettings, timeoutMs: number, log: (msg: string) => void) {
     const ssl = s.tls === undefined || s.tls === false ? undefined : s.tls === true ? true : tlsConnectOptions(s.tls);
+    const { Kafka, logLevel } = load('kafkajs') as typeof KafkaJs;
     this.kafka = new Kafka({
       clientId: s.client_id ?? 'saker', brokers: s.brokers, ssl, sasl: s.sasl as SASLOptions | undefined,
       connectionTimeout: timeoutMs, requestTimeout: timeoutMs, retry: { retries: 0 },

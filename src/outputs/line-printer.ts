@@ -2,7 +2,7 @@
 // leading '*' every event prints (missing values as <NA>), without it an event that lacks any
 // field prints nothing. Lines go into a LineBuffer as bytes; LineSink writes them out once per
 // batch with backpressure, and stops quietly when the reader goes away (EPIPE, `| head`).
-import { compileFormat, NOT_AVAILABLE, valueToString, type OutputFormat } from '../filter/index.js';
+import { compileFormat, fieldText, NOT_AVAILABLE, type OutputFormat } from '../filter/index.js';
 import type { EventContext } from '../state/index.js';
 import { LineBuffer } from './line-buffer.js';
 
@@ -38,11 +38,11 @@ export class LinePrinter {
         out.pos = mark;
         return false;
       }
-      if (typeof v === 'number' && t.width === 0 && t.type !== 'double' && v >>> 0 === v) {
+      if (typeof v === 'number' && t.width === 0 && t.type !== 'double' && !t.hex && v >>> 0 === v) {
         out.uint32(v);
         continue;
       }
-      let s = v === undefined ? NOT_AVAILABLE : valueToString(v, t.type);
+      let s = v === undefined ? NOT_AVAILABLE : fieldText(v, t);
       if (t.width > 0) s = s.length > t.width ? s.slice(0, t.width) : s.padEnd(t.width, ' ');
       out.text(s);
     }
@@ -60,7 +60,7 @@ export class LinePrinter {
       }
       const v = t.extract(ctx);
       if (v === undefined && this.requireAll) return undefined;
-      let s = v === undefined ? NOT_AVAILABLE : valueToString(v, t.type);
+      let s = v === undefined ? NOT_AVAILABLE : fieldText(v, t);
       if (t.width > 0) s = s.length > t.width ? s.slice(0, t.width) : s.padEnd(t.width, ' ');
       out += s;
     }

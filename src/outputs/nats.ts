@@ -3,7 +3,7 @@
 // subjects cannot carry made `_` — and a flush, whose answer from the server says it has them.
 // The client's own reconnection is off: a lost connection fails the batch, and the channel's
 // retries and spool take over, so a publish is never buffered twice.
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { alertJson, DEFAULT_JSON_OPTIONS, type Alert } from './alert.js';
 import { DeliveryError, type Destination } from './destination.js';
 import { compileTemplate, type Template } from './template.js';
@@ -26,6 +26,8 @@ export class NatsDestination implements Destination {
   private async connection(): Promise<NatsConnection> {
     if (this.nc && !this.nc.isClosed()) return this.nc;
     try {
+      // Loaded on the first connection, not when Saker starts (start-up time every command would pay).
+      const { connect } = await import('@nats-io/transport-node');
       const nc = await connect({ servers: this.servers, reconnect: false, timeout: this.timeoutMs, name: 'saker' });
       this.nc = nc;
       return nc;

@@ -2,11 +2,17 @@
 // destination's template), a plain-text body with the output and every field, and the Falco JSON
 // alert attached as text. The server's acceptance of the message is delivery; a refusal of the
 // recipients (5xx) is final, anything else is retried.
-import nodemailer, { type Transporter } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type * as Nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { alertJson, DEFAULT_JSON_OPTIONS, type Alert } from './alert.js';
 import { DeliveryError, type Destination } from './destination.js';
 import { tlsConnectOptions, type TlsSettings } from './http/client.js';
 import type { Template } from './template.js';
+
+// nodemailer is loaded when an SMTP destination is built, not when Saker starts (start-up time
+// every command would pay for nothing).
+const load = createRequire(import.meta.url);
 
 export interface SmtpSettings {
   host: string;
@@ -27,6 +33,7 @@ export class SmtpDestination implements Destination {
   private readonly transport: Transporter;
 
   constructor(private readonly s: SmtpSettings, private readonly subject: Template | undefined, timeoutMs: number) {
+    const nodemailer = load('nodemailer') as typeof Nodemailer;
     this.transport = nodemailer.createTransport({
       host: s.host, port: s.port ?? (s.secure ? 465 : 25), secure: s.secure ?? false, requireTLS: s.starttls ?? false,
       auth: s.username ? { user: s.username, pass: s.password ?? '' } : undefined,

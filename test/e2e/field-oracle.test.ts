@@ -102,6 +102,8 @@ test('the oracle fixtures say where they came from', (t) => {
   assert.match(meta.libsCommit, /^[0-9a-f]{7,40}$/);
   assert.match(meta.falcoCommit, /^[0-9a-f]{7,40}$/);
   assert.ok(meta.script.includes('scripts/oracle/generate.ts'));
+  assert.match(meta.falco, /^Falco version: /);
+  assert.ok(Object.keys(meta.commands).some((k) => k.startsWith('alerts/')) && Object.keys(meta.commands).some((k) => k.startsWith('fields/')), 'meta.json names the command of every fixture');
 });
 
 for (const name of fixtures) {

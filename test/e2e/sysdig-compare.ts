@@ -222,6 +222,26 @@ export const RULES: Rule[] = [
     holds: ({ sd, sk }) => sd.v['fd.cport'] === '0' && sk.v['fd.cport'] === NA && sk.v['fd.cip'] === NA && sk.v['fd.is_server'] === 'true',
   },
   {
+    name: 'empty-parameter-and-enum-names',
+    why: "libs master print an empty buffer (a read of 0 bytes), tuple, fd list or string array as NULL and any other empty parameter, an address included, as <NA> (sysdig 0.29: nothing, and NULL for an address); an enum value with two names (socket families) gets both, AF_LOCAL|AF_UNIX (sysdig 0.29: the first)",
+    fields: 'any',
+    holds: ({ sd, sk, field }) => {
+      const same = (a: string, b: string): boolean => a === b || (a === '' && b === 'NULL') || (a === 'NULL' && b === '<NA>') ||
+        (/^\d+\([\w|]+\)$/.test(b) && b.startsWith(a.slice(0, -1)) && b[a.length - 1] === '|');
+      const a = sd.v[field];
+      const b = sk.v[field];
+      if (a === undefined || b === undefined) return false;
+      if (field !== 'evt.args' && field !== 'evt.info') return same(a, b);
+      const split = (x: string) => x.replace(/ $/, '').split(/ (?=[\w[\]]+=)/);
+      const ta = split(a);
+      const tb = split(b);
+      return ta.length <= tb.length && ta.every((t, i) => {
+        const eq = t.indexOf('=');
+        return tb[i]!.slice(0, eq + 1) === t.slice(0, eq + 1) && same(t.slice(eq + 1), tb[i]!.slice(eq + 1));
+      });
+    },
+  },
+  {
     name: 'enter-parameters',
     why: "the exit event carries what sysdig 0.29 only had on the enter event (evt.arg.fd, size, ...; the fd of mmap/ioctl and so every fd.* field): Saker's value is sysdig's value on that enter event",
     fields: 'any',

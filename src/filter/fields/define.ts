@@ -2,7 +2,7 @@
 import type { EventContext, ThreadInfo } from '../../state/model/index.js';
 import { FieldArgError, type BoundField, type Extractor, type FieldDef, type FieldType, type Value } from './types.js';
 
-export type Extra = Partial<Pick<FieldDef, 'filterOnly' | 'noRhs' | 'noTransformer' | 'deprecated' | 'list' | 'resolvesNames'>>;
+export type Extra = Partial<Pick<FieldDef, 'filterOnly' | 'noRhs' | 'noTransformer' | 'deprecated' | 'list' | 'resolvesNames' | 'padDigits' | 'hex'>>;
 
 /** A field without argument. */
 export function simple(name: string, type: FieldType, desc: string, extract: Extractor, extra: Extra = {}): FieldDef {

@@ -160,9 +160,12 @@ export const FD_FIELDS: FieldDef[] = [
   ofFd('fd.sip.name', 'string', 'Domain name of the server IP address (names used in rules are resolved).', ipName(sip), IP_NAME),
   ofFd('fd.lip.name', 'string', 'Domain name of the local IP address.', ipName(lip), IP_NAME),
   ofFd('fd.rip.name', 'string', 'Domain name of the remote IP address.', ipName(rip), IP_NAME),
-  ofFd('fd.dev', 'int', 'Device number of the file.', (fd) => fd.dev),
-  ofFd('fd.dev.major', 'int', 'Major device number of the file.', (fd) => fd.dev >>> 20),
-  ofFd('fd.dev.minor', 'int', 'Minor device number of the file.', (fd) => fd.dev & 0xfffff),
+  ofFd('fd.dev', 'int', 'Device number of the file.', (fd) => fd.dev, { hex: true }),
+  // fd.dev holds the device as the drivers send it, the kernel's new_encode_dev() layout (minor's
+  // low byte, then 12 bits of major, then the rest of minor), not the in-kernel MKDEV one
+  // (libs fdinfo.h get_device_major/get_device_minor).
+  ofFd('fd.dev.major', 'int', 'Major device number of the file.', (fd) => (fd.dev & 0xfff00) >>> 8),
+  ofFd('fd.dev.minor', 'int', 'Minor device number of the file.', (fd) => (fd.dev & 0xff) | ((fd.dev >>> 12) & 0xfff00)),
   ofFd('fd.ino', 'int', 'Inode number of the file.', (fd) => fd.ino),
   simple('fd.nameraw', 'string', 'Name of the fd as the syscall passed it (relative paths stay relative).', (ctx) => {
     if (!hasFd(ctx)) return undefined;

@@ -100,7 +100,7 @@ export const PROC_FIELDS: FieldDef[] = [
   ancestorField('proc.acmdline', 'string', 'proc.cmdline of an ancestor: [N], or any ancestor.', (a) => cmdline(a)),
   ofThread('proc.cmdnargs', 'uint', 'Number of command-line arguments.', (t) => t.args.length),
   ofThread('proc.cmdlenargs', 'uint', 'Total length of the command-line arguments.', (t) => t.args.reduce((s, a) => s + a.length, 0)),
-  ofThread('proc.exeline', 'string', 'proc.exe followed by proc.args.', (t) => (t.args.length ? `${t.exe} ${t.args.join(' ')}` : t.exe)),
+  ofThread('proc.exeline', 'string', 'proc.exe followed by proc.args.', (t) => `${t.exe} ${t.args.join(' ')}`),
   envField('proc.env', 'Environment as NAME=value pairs, space-separated; [NAME] for one variable.', (ctx) => ctx.thread),
   envField('proc.penv', 'proc.env of the parent process.', (ctx) => (ctx.thread ? parentOf(ctx, ctx.thread) : undefined)),
   ofThread('proc.cwd', 'string', 'Current working directory.', (t, ctx) => ctx.state.cwd(t)),
@@ -113,24 +113,29 @@ export const PROC_FIELDS: FieldDef[] = [
   ofThread('proc.vpid', 'int', 'Process id in its pid namespace.', (t) => t.vpid),
   ofParent('proc.pvpid', 'int', 'proc.vpid of the parent process.', (p) => p.vpid),
   ofThread('proc.sid', 'int', 'Session id.', (t) => t.sid),
-  ofThread('proc.sname', 'string', 'Name of the session leader.', (t, ctx) => ctx.state.sessionLeader(t)?.comm),
-  ofThread('proc.sid.exe', 'string', 'proc.exe of the session leader.', (t, ctx) => ctx.state.sessionLeader(t)?.exe),
-  ofThread('proc.sid.exepath', 'string', 'proc.exepath of the session leader.', (t, ctx) => ctx.state.sessionLeader(t)?.exepath),
+  ofThread('proc.sname', 'string', 'Name of the session leader.', (t, ctx) => ctx.state.sessionLeader(t)?.comm ?? ''),
+  ofThread('proc.sid.exe', 'string', 'proc.exe of the session leader.', (t, ctx) => ctx.state.sessionLeader(t)?.exe ?? ''),
+  ofThread('proc.sid.exepath', 'string', 'proc.exepath of the session leader.', (t, ctx) => ctx.state.sessionLeader(t)?.exepath ?? ''),
   ofThread('proc.vpgid', 'int', 'Process group id in its pid namespace.', (t) => t.vpgid),
-  ofThread('proc.vpgid.name', 'string', 'Name of the process group leader (virtual pgid).', (t, ctx) => ctx.state.vpgidLeader(t)?.comm),
-  ofThread('proc.vpgid.exe', 'string', 'proc.exe of the process group leader (virtual pgid).', (t, ctx) => ctx.state.vpgidLeader(t)?.exe),
-  ofThread('proc.vpgid.exepath', 'string', 'proc.exepath of the process group leader (virtual pgid).', (t, ctx) => ctx.state.vpgidLeader(t)?.exepath),
+  ofThread('proc.vpgid.name', 'string', 'Name of the process group leader (virtual pgid).', (t, ctx) => ctx.state.vpgidLeader(t)?.comm ?? ''),
+  ofThread('proc.vpgid.exe', 'string', 'proc.exe of the process group leader (virtual pgid).', (t, ctx) => ctx.state.vpgidLeader(t)?.exe ?? ''),
+  ofThread('proc.vpgid.exepath', 'string', 'proc.exepath of the process group leader (virtual pgid).', (t, ctx) => ctx.state.vpgidLeader(t)?.exepath ?? ''),
   ofThread('proc.pgid', 'int', 'Process group id.', (t) => t.pgid),
-  ofThread('proc.pgid.name', 'string', 'Name of the process group leader.', (t, ctx) => ctx.state.pgidLeader(t)?.comm),
-  ofThread('proc.pgid.exe', 'string', 'proc.exe of the process group leader.', (t, ctx) => ctx.state.pgidLeader(t)?.exe),
-  ofThread('proc.pgid.exepath', 'string', 'proc.exepath of the process group leader.', (t, ctx) => ctx.state.pgidLeader(t)?.exepath),
+  ofThread('proc.pgid.name', 'string', 'Name of the process group leader.', (t, ctx) => ctx.state.pgidLeader(t)?.comm ?? ''),
+  ofThread('proc.pgid.exe', 'string', 'proc.exe of the process group leader.', (t, ctx) => ctx.state.pgidLeader(t)?.exe ?? ''),
+  ofThread('proc.pgid.exepath', 'string', 'proc.exepath of the process group leader.', (t, ctx) => ctx.state.pgidLeader(t)?.exepath ?? ''),
   ofThread('proc.duration', 'reltime', 'Nanoseconds since the process started.', (t, ctx) => nsSince(ctx, mainOf(ctx, t).cloneTs)),
   ofThread('proc.ppid.duration', 'reltime', 'Nanoseconds since the parent process started.', (t, ctx) => {
     const p = parentOf(ctx, t);
     return p ? nsSince(ctx, p.cloneTs) : undefined;
   }),
-  ofThread('proc.pid.ts', 'reltime', 'Process start time, ns since the epoch.', (t, ctx) => { const c = mainOf(ctx, t).cloneTs; return c > 0n ? Number(c) : undefined; }),
-  ofParent('proc.ppid.ts', 'reltime', 'Parent process start time, ns since the epoch.', (p) => (p.cloneTs > 0n ? Number(p.cloneTs) : undefined)),
+  // libs types these two RELTIME, but they are epoch timestamps past 2^53: Saker keeps them as
+  // abstime (a bigint) so that they print and compare to the nanosecond, as libs' uint64 does.
+  // proc.pid.ts: the thread's own clone time (libs: tinfo->m_clone_ts, none when 0); proc.ppid.ts:
+  // the clone time of the parent *thread* (by ptid, not the parent process), printed even when 0
+  // (sinsp_filtercheck_thread.cpp TYPE_PID_CLONE_TS / TYPE_PPID_CLONE_TS).
+  ofThread('proc.pid.ts', 'abstime', 'Process start time, ns since the epoch.', (t) => (t.cloneTs > 0n ? t.cloneTs : undefined)),
+  ofThread('proc.ppid.ts', 'abstime', 'Parent process start time, ns since the epoch.', (t, ctx) => ctx.state.thread(t.ptid)?.cloneTs),
   ofThread('proc.is_exe_writable', 'bool', 'True when the executable is writable by the process user.', (t) => (t.exeFlags & PPM_EXE_WRITABLE) !== 0),
   ofThread('proc.is_exe_upper_layer', 'bool', 'True when the executable is in the upper layer of an overlayfs (written in the container).', (t) => (t.exeFlags & PPM_EXE_UPPER_LAYER) !== 0),
   ofThread('proc.is_exe_lower_layer', 'bool', 'True when the executable is in a lower (image) layer of an overlayfs.', (t) => (t.exeFlags & PPM_EXE_LOWER_LAYER) !== 0),
@@ -138,16 +143,16 @@ export const PROC_FIELDS: FieldDef[] = [
   ofThread('proc.is_sid_leader', 'bool', 'True when the process leads its session.', (t) => t.pid === t.sid),
   ofThread('proc.is_vpgid_leader', 'bool', 'True when the process leads its (virtual) process group.', (t) => t.vpid === t.vpgid),
   ofThread('proc.is_pgid_leader', 'bool', 'True when the process leads its process group.', (t) => t.pid === t.pgid),
-  ofThread('proc.exe_ino', 'int', 'Inode of the executable.', (t) => t.exeIno),
-  ofThread('proc.exe_ino.ctime', 'abstime', 'Inode change time of the executable, ns since the epoch.', (t) => t.exeInoCtime),
-  ofThread('proc.exe_ino.mtime', 'abstime', 'Modification time of the executable, ns since the epoch.', (t) => t.exeInoMtime),
+  ofThread('proc.exe_ino', 'int', 'Inode of the executable.', (t) => (t.exeIno === 0 ? undefined : t.exeIno)),
+  ofThread('proc.exe_ino.ctime', 'abstime', 'Inode change time of the executable, ns since the epoch.', (t) => (t.exeInoCtime === 0n ? undefined : t.exeInoCtime)),
+  ofThread('proc.exe_ino.mtime', 'abstime', 'Modification time of the executable, ns since the epoch.', (t) => (t.exeInoMtime === 0n ? undefined : t.exeInoMtime)),
   ofThread('proc.exe_ino.ctime_duration_proc_start', 'abstime', 'Nanoseconds from the executable inode change to the process start.', (t, ctx) => {
     const start = mainOf(ctx, t).cloneTs;
     return t.exeInoCtime > 0n && start > 0n ? start - t.exeInoCtime : undefined;
   }),
   ofThread('proc.exe_ino.ctime_duration_pidns_start', 'abstime', 'Nanoseconds from the pid namespace start to the executable inode change.', (t) =>
     t.exeInoCtime > 0n && t.pidnsInitStartTs > 0n ? t.exeInoCtime - t.pidnsInitStartTs : undefined),
-  ofThread('proc.pidns_init_start_ts', 'uint', 'Start time of the pid namespace, ns since the epoch.', (t) => Number(t.pidnsInitStartTs)),
+  ofThread('proc.pidns_init_start_ts', 'uint', 'Start time of the pid namespace, ns since the epoch.', (t) => (t.pidnsInitStartTs === 0n ? undefined : Number(t.pidnsInitStartTs))),
   ofThread('proc.fdopencount', 'uint', 'Number of open fds of the process.', (t) => t.shared.fds.size),
   ofThread('thread.cap_permitted', 'string', 'Permitted capabilities.', (t) => capsToString(t.capPermitted)),
   ofThread('thread.cap_inheritable', 'string', 'Inheritable capabilities.', (t) => capsToString(t.capInheritable)),

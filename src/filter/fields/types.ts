@@ -60,6 +60,10 @@ export interface FieldDef {
    * place in and/or chains.
    */
   resolvesNames?: boolean;
+  /** Printed zero-padded to this many digits (libs' PF_10_PADDED_DEC: evt.rawtime.ns prints %09). */
+  padDigits?: number;
+  /** Printed in upper-case hexadecimal (libs' PF_HEX: fd.dev prints FE00). */
+  hex?: boolean;
   /** Binds the argument (validated here, once, at compile time). Throws FieldArgError. */
   bind(arg: string | undefined): BoundField;
 }

@@ -124,6 +124,10 @@ export interface OracleMeta {
   containerPlugin: string;
   versionsFile: string;
   script: string;
+  /** The falco command line the falco-replay wrapper (named in the alert fixtures' commands) runs. */
+  falcoReplay: string;
+  /** The exact command behind each fixture (fields/NAME.json.gz, alerts/NAME.json.gz). */
+  commands: Record<string, string>;
 }
 
 export function readGzJson<T>(file: string): T {
