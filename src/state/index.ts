@@ -10,4 +10,4 @@ export { State, type StateOptions } from './state.js';
 export { type EventContext } from './types.js';
 export { newContainerInfo, RUNC_ID, type CgroupMatch, type QuickContainerLookup, type QuickDescription, type ContainerRegistry } from './containers.js';
 export { type ContainerInfo } from './types.js';
-export { hostPaths, hostPidOf } from './host-root.js';
+export { hostPaths } from './host-root.js';

@@ -4,10 +4,10 @@
 // the old ones on error; SIGUSR1 reopens file outputs and restarts program outputs (log rotation),
 // as Falco does.
 import { Agent, RulesLoadError } from '../../agent/index.js';
-import { checkCanStart, SensorError } from '../../capture/live/index.js';
+import { checkCanStart, hostTgid, SensorError } from '../../capture/live/index.js';
 import { LIVE_STATE_DIR, loadLayeredConfig, type Config, type LayeredConfig } from '../../config/index.js';
 import { EventExporter, ExportFilterError, exportNodeName, parseFilters, PolicyLoadError } from '../../policy/index.js';
-import { hostPaths, hostPidOf } from '../../state/index.js';
+import { hostPaths } from '../../state/index.js';
 import { COMMON_OPTIONS, parse, UsageError } from '../args.js';
 import { lifecycle } from '../lifecycle.js';
 import { Logger, loggerSettings } from '../logger.js';
@@ -78,7 +78,9 @@ async function run(argv: string[], operating: (o: Operations) => void, hupWhileS
   const logger = new Logger(loggerSettings(layered.config.raw));
   const log = (m: string) => logger.log(levelOf(m), m);
   const host = hostPaths();
-  const live = host.hostRoot === '' ? {} : { ignorePids: [hostPidOf(process.pid, host.procRoot)] };
+  // Under HOST_ROOT the host's procfs gives the agent's host tgid (the sensor's default reads /proc).
+  const tgid = host.hostRoot === '' ? undefined : hostTgid(host.procRoot);
+  const live = host.hostRoot === '' ? {} : { ignorePids: tgid === undefined ? [] : [tgid] };
   const exporter = makeExporter(layered.config, values);
   const agent = new Agent({
     config: layered.config, rules: values.rules, log, dropCheckMs: 1000, policies: values.policy, exporter,
