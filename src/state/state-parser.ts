@@ -123,7 +123,7 @@ export class StateParser implements HandlerParser {
   private pendingFdCount = 0;
   private lastPurgeTs = 0;
   /** Counters, for metrics. */
-  readonly stats = { events: 0, placeholders: 0, procLookups: 0, removedThreads: 0, purged: 0 };
+  readonly stats = { placeholders: 0, procLookups: 0, removedThreads: 0, purged: 0 };
   /** Fds over all processes: bounded (fd-budget.ts). */
   readonly fdBudget: FdBudget;
   /** Tids /proc could not give us lately: not looked up again on each of their events. */
@@ -139,7 +139,6 @@ export class StateParser implements HandlerParser {
 
   /** Updates the state for `evt` and returns the context rules are evaluated in. */
   process(evt: EventView): StateContext {
-    this.stats.events++;
     if (this.pendingRemoveTid !== -1 || this.pendingFdTable !== undefined) this.applyPendingRemovals(evt);
     const ctx = this.ctx;
     ctx.evt = evt;
