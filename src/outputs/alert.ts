@@ -44,11 +44,15 @@ export function makeAlert(rule: AlertRule, ctx: EventContext, o: AlertOptions): 
   const fields: Record<string, JsonValue> = {};
   fields[o.isoTime ? 'evt.time.iso8601' : 'evt.time'] = ts;
   rule.format.jsonFields(ctx, fields);
-  const time = o.isoTime ? iso8601(ts) : timeOfDay(ts);
   return {
     ts, rule: rule.name, priority: rule.priority, priorityName: rule.priorityName, source: rule.source,
-    tags: rule.tags, hostname: o.hostname, output: `${time}: ${rule.priorityName} ${message}`, message, outputFields: fields,
+    tags: rule.tags, hostname: o.hostname, output: alertLine(ts, rule.priorityName, message, o.isoTime), message, outputFields: fields,
   };
+}
+
+/** Falco's alert line, "<time>: <Priority> <message>": the local time of day, or the UTC ISO time. */
+export function alertLine(ts: bigint, priorityName: string, message: string, isoTime: boolean): string {
+  return `${isoTime ? iso8601(ts) : timeOfDay(ts)}: ${priorityName} ${message}`;
 }
 
 /** Falco passes text alerts through a JSON string encoder: control characters come out escaped. */
