@@ -5,6 +5,13 @@ import { alertJson, alertText, type Alert, type JsonAlertOptions } from './alert
 
 export type LineFormat = (a: Alert) => string;
 
+/** A batch as the text a line output writes: one line per alert, each ending in a newline. */
+export function batchLines(batch: readonly Alert[], format: LineFormat): string {
+  let text = '';
+  for (const a of batch) text += `${format(a)}\n`;
+  return text;
+}
+
 export function falcoLineFormat(cfg: OutputsConfig, extra: Partial<JsonAlertOptions> = {}): LineFormat {
   if (!cfg.json) return alertText;
   const o: JsonAlertOptions = {

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Alert } from './alert.js';
 import { DeliveryError, type Destination } from './destination.js';
-import type { LineFormat } from './falco-line.js';
+import { batchLines, type LineFormat } from './falco-line.js';
 
 export class ProgramDestination implements Destination {
   readonly maxBatch = 1000;
@@ -19,8 +19,7 @@ export class ProgramDestination implements Destination {
   constructor(private readonly argv: readonly string[], private readonly keepAlive: boolean, private readonly format: LineFormat, private readonly log: (msg: string) => void) {}
 
   async send(batch: readonly Alert[]): Promise<void> {
-    let text = '';
-    for (const a of batch) text += `${this.format(a)}\n`;
+    const text = batchLines(batch, this.format);
     if (!this.keepAlive) return this.runOnce(text);
     const child = this.running();
     await writeTo(child, text, this.argv[this.argv.length - 1]!);

@@ -5,7 +5,7 @@
 import { write } from 'node:fs';
 import type { Alert } from './alert.js';
 import { DeliveryError, type Destination } from './destination.js';
-import type { LineFormat } from './falco-line.js';
+import { batchLines, type LineFormat } from './falco-line.js';
 
 export class StdoutDestination implements Destination {
   readonly maxBatch = 1000;
@@ -16,8 +16,7 @@ export class StdoutDestination implements Destination {
   }
 
   send(batch: readonly Alert[]): Promise<void> {
-    let text = '';
-    for (const a of batch) text += `${this.format(a)}\n`;
+    const text = batchLines(batch, this.format);
     if (this.stream) {
       const s = this.stream;
       return new Promise((resolve, reject) => {
