@@ -13,3 +13,4 @@ export { syscallCode } from './syscall-codes.js';
 export { syscallName } from './syscall-codes.js';
 export { SIGNAL_NAMES } from './libs-facts.js';
 export { isHiddenEnterEvent } from './parser-only.js';
+export { X64_SYSCALLS } from './x64-syscalls.js';

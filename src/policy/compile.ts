@@ -11,7 +11,7 @@ import type { LoadedPolicy } from './load.js';
 import type { PlannedHook } from './plan.js';
 import { parseSyscall } from './syscall-names.js';
 import type { ArgType, MatchArg, Selector, TracingPolicy } from './types.js';
-import { X86_64_SYSCALLS } from './x86-syscalls.js';
+import { X86_64_SYSCALLS } from './syscall-names.js';
 
 const NS_INDEX: Record<string, number> = { Uts: 0, Ipc: 1, Mnt: 2, Pid: 3, PidForChildren: 4, Net: 5, Time: 6, TimeForChildren: 7, Cgroup: 8, User: 9 };
 const NS_PROC = ['uts', 'ipc', 'mnt', 'pid', 'pid_for_children', 'net', 'time', 'time_for_children', 'cgroup', 'user'];

@@ -8,7 +8,7 @@
 import type { KernelFeatures } from './features.js';
 import { isIntType, type Report } from './checks.js';
 import { parseSyscall } from './syscall-names.js';
-import { X86_64_SYSCALLS } from './x86-syscalls.js';
+import { X86_64_SYSCALLS } from './syscall-names.js';
 import { autoType, type TracepointField } from './tracefs.js';
 import type { ArgSpec, ArgType, Selector, TracepointSpec, TracingPolicy } from './types.js';
 import type { FieldPath } from './yaml-locate.js';

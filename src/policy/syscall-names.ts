@@ -2,7 +2,10 @@
 // `__ia32_sys_dup` — resolved to the x86-64 number raw_syscalls/sys_enter reports, and Tetragon's
 // `function_name` for a syscall (`__x64_sys_dup`). Other ABIs are recognised but have no x86-64
 // number: a hook on them is refused by the planner, not silently mapped.
-import { X86_64_SYSCALLS } from './x86-syscalls.js';
+import { X64_SYSCALLS } from '../events/index.js';
+
+/** x86-64 syscall numbers by kernel name (sys_lseek -> `lseek`), from the sensor's generated table. */
+export const X86_64_SYSCALLS: ReadonlyMap<string, number> = new Map(X64_SYSCALLS.map(([kernel, nr]) => [kernel, nr]));
 
 export interface SyscallRef { name: string; abi: 'x64' | 'i386'; nr: number | undefined }
 

@@ -3,7 +3,7 @@
 // need ever leaves the kernel (Falco's "adaptive syscall set").
 import { EC, EF } from '../../events/index.js';
 import { EVENT_TABLE } from '../../events/index.js';
-import { X64_SYSCALLS } from './x64-syscalls.js';
+import { X64_SYSCALLS } from '../../events/index.js';
 
 /** What the sensor decodes with parameters, apart from HIGH_VOLUME_SYSCALLS: evt.type names,
  *  plus procexit (process exit, not a syscall); what `saker capture` records. Every other x86-64
@@ -35,7 +35,7 @@ const HIGH_VOLUME_SYSCALLS: readonly string[] = [
 export const DECODED_SYSCALLS: readonly string[] = [...SENSOR_SYSCALLS, ...HIGH_VOLUME_SYSCALLS];
 
 /** Every name the sensor can capture: decoded or not. */
-export const CAPTURABLE_SYSCALLS: readonly string[] = [...new Set([...DECODED_SYSCALLS, ...X64_SYSCALLS])];
+export const CAPTURABLE_SYSCALLS: readonly string[] = [...new Set([...DECODED_SYSCALLS, ...X64_SYSCALLS.map(([, , evtType]) => evtType)])];
 
 const SUPPORTED = new Set(CAPTURABLE_SYSCALLS);
 const DECODED = new Set(DECODED_SYSCALLS);
