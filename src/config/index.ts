@@ -7,3 +7,4 @@ export { durationMs, LIVE_STATE_DIR, type DeliveryOptions, type DestinationConfi
 export { shown } from './config.js';
 export { fileHashes, loadLayeredConfig, type LayeredConfig } from './config-files.js';
 export { FileWatcher } from './watch.js';
+export { yamlPathOffset } from './validate.js';

@@ -74,7 +74,7 @@ function describe(e: ErrorObject, sources: ConfigSources): string {
   if (viaOption) return `-o ${viaOption.text}: ${msg}`;
   const file = sources.file;
   if (!file) return msg;
-  const at = locate(file.doc, path, e.keyword === 'additionalProperties');
+  const at = yamlPathOffset(file.doc, path, e.keyword === 'additionalProperties');
   if (!at) return `${file.path}: ${msg}`;
   const pos = file.lines.linePos(at);
   return `${file.path}:${pos.line}:${pos.col}: ${msg}`;
@@ -84,14 +84,15 @@ function prefixes(a: string[], b: string[]): boolean {
   return a.length <= b.length && a.every((x, i) => x === b[i]);
 }
 
-/** Start offset of the node at `path` (of its key when `atKey`), or of the deepest node found. */
-function locate(doc: Document, path: string[], atKey: boolean): number | undefined {
+/** Start offset of the node at `path` (map keys and list indexes) in a parsed YAML document (of its
+ *  key when `atKey`), or of the deepest node found: where a message about that key points. */
+export function yamlPathOffset(doc: Document, path: ReadonlyArray<string | number>, atKey: boolean): number | undefined {
   let node: unknown = doc.contents;
   let at: number | undefined = (node as { range?: [number] } | null)?.range?.[0];
   for (let i = 0; i < path.length; i++) {
     const step = path[i]!;
     if (isMap(node)) {
-      const pair = node.items.find((it) => isScalar(it.key) && String(it.key.value) === step);
+      const pair = node.items.find((it) => isScalar(it.key) && String(it.key.value) === String(step));
       if (!pair) return at;
       const last = i === path.length - 1;
       const keyAt = isScalar(pair.key) ? pair.key.range?.[0] : undefined;

@@ -6,12 +6,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { yamlPathOffset } from '../config/index.js';
 import { checkPolicy, DEFAULT_CHECK_ENV, type CheckEnv } from './checks.js';
 import type { KernelFeatures } from './features.js';
 import { planPolicy, type PolicyPlan } from './plan.js';
 import { TRACING_POLICY_SCHEMA } from './schema.js';
 import type { PolicyProblem, TracingPolicy } from './types.js';
-import { formatPath, locate, type FieldPath } from './yaml-locate.js';
+import { formatPath, type FieldPath } from './yaml-locate.js';
 
 export interface LoadedPolicy {
   file: string;
@@ -97,8 +98,9 @@ export function loadPolicyText(file: string, text: string, opts: LoadOptions): {
   for (const doc of docs) {
     const problems: PolicyProblem[] = [];
     const report = (d: Document, path: FieldPath, message: string, severity: 'error' | 'warning' = 'error', key = false): void => {
-      const { line, column } = locate(d, lc, path, key);
-      problems.push({ file, line, column, path: formatPath(path), message, severity });
+      // at the node of that path (its key for an unknown field), or its nearest ancestor present
+      const { line, col } = lc.linePos(yamlPathOffset(d, path, key) ?? 0);
+      problems.push({ file, line, column: col, path: formatPath(path), message, severity });
     };
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
