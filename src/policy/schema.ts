@@ -73,6 +73,17 @@ const action = obj({
   kernelStackTrace: bool, userStackTrace: bool, imaHash: bool,
 }, ['action']);
 
+/** matchBinaries and matchParentBinaries. */
+const binaryFilter = obj({ operator: oneOfStrings(BINARY_OPERATORS), values: strList, followChildren: { ...bool, default: false } }, ['operator', 'values']);
+
+/** matchCapabilities and matchCapabilityChanges. */
+const capabilityFilter = obj({
+  type: oneOfStrings(['Effective', 'Inheritable', 'Permitted'], 'Effective'),
+  operator: oneOfStrings(IN_NOTIN),
+  isNamespaceCapability: { ...bool, default: false },
+  values: strList,
+}, ['operator', 'values']);
+
 const selector = obj({
   label: str,
   macros: strList,
@@ -85,22 +96,12 @@ const selector = obj({
   matchArgs: list({ $ref: '#/$defs/matchArg' }),
   matchData: list({ $ref: '#/$defs/matchArg' }),
   matchReturnArgs: list({ $ref: '#/$defs/matchArg' }),
-  matchBinaries: list(obj({ operator: oneOfStrings(BINARY_OPERATORS), values: strList, followChildren: { ...bool, default: false } }, ['operator', 'values']), 1),
-  matchParentBinaries: list(obj({ operator: oneOfStrings(BINARY_OPERATORS), values: strList, followChildren: { ...bool, default: false } }, ['operator', 'values']), 1),
+  matchBinaries: list(binaryFilter, 1),
+  matchParentBinaries: list(binaryFilter, 1),
   matchNamespaces: list(obj({ namespace: oneOfStrings(NAMESPACES), operator: oneOfStrings(IN_NOTIN), values: strList }, ['namespace', 'operator', 'values'])),
   matchNamespaceChanges: list(obj({ operator: oneOfStrings(IN_NOTIN), values: strList }, ['operator', 'values'])),
-  matchCapabilities: list(obj({
-    type: oneOfStrings(['Effective', 'Inheritable', 'Permitted'], 'Effective'),
-    operator: oneOfStrings(IN_NOTIN),
-    isNamespaceCapability: { ...bool, default: false },
-    values: strList,
-  }, ['operator', 'values'])),
-  matchCapabilityChanges: list(obj({
-    type: oneOfStrings(['Effective', 'Inheritable', 'Permitted'], 'Effective'),
-    operator: oneOfStrings(IN_NOTIN),
-    isNamespaceCapability: { ...bool, default: false },
-    values: strList,
-  }, ['operator', 'values'])),
+  matchCapabilities: list(capabilityFilter),
+  matchCapabilityChanges: list(capabilityFilter),
   matchWorkloads: list(obj({ podSelector: { $ref: '#/$defs/labelSelector' }, containerSelector: { $ref: '#/$defs/labelSelector' }, hostSelector: { $ref: '#/$defs/labelSelector' } })),
   matchActions: list({ $ref: '#/$defs/action' }),
   matchReturnActions: list({ $ref: '#/$defs/action' }),
