@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "policy_shared.h"
 #include "../self-tgid.h"
 #include "policy.skel.h"
@@ -267,7 +268,12 @@ static int command(struct policy_bpf *s, char *line, const char **what)
 
 static void json_error(const char *what, int err)
 {
-	fprintf(stderr, "{\"error\":\"%s: %s\"}\n", what, strerror(-err));
+	char message[96];
+
+	snprintf(message, sizeof(message), "%s: %s", what, strerror(-err));
+	fprintf(stderr, "{\"error\":");
+	json_put_string(stderr, message);
+	fprintf(stderr, "}\n");
 }
 
 int main(int argc, char **argv)
