@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, sleep, type Alert } from './helpers/agent.js';
-import { agentMissing, containersMissing } from './helpers/env.js';
+import { agentMissing, agentReady, containersMissing } from './helpers/env.js';
 import { RuncContainer } from './helpers/runc.js';
 import { python3, runCommand } from './helpers/triggers.js';
 import { freePort, until } from './helpers/web.js';
@@ -21,15 +21,7 @@ let agent: Agent | undefined;
 let plain: RuncContainer | undefined;
 
 function need(t: TestContext, reason: string | undefined): boolean {
-  if (reason !== undefined) {
-    t.skip(reason);
-    return false;
-  }
-  if (agent === undefined) {
-    t.skip('the agent did not start (see the before hook)');
-    return false;
-  }
-  return true;
+  return agentReady(t, reason, agent);
 }
 
 const SENSITIVE = 'Read of sensitive file';

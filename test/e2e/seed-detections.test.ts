@@ -7,7 +7,7 @@ import { copyFileSync, readFileSync, readlinkSync, realpathSync, rmSync, symlink
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Agent, type Alert } from './helpers/agent.js';
-import { agentMissing, containersMissing, firstMissing, netnsMissing, which } from './helpers/env.js';
+import { agentMissing, agentReady, containersMissing, firstMissing, netnsMissing, which } from './helpers/env.js';
 import { RuncContainer } from './helpers/runc.js';
 import { METADATA_ADDRESS, TestHost } from './helpers/netns.js';
 import { assertAlertMatchesProc } from './helpers/proc.js';
@@ -50,16 +50,7 @@ function fields(a: Alert): Alert['output_fields'] {
 
 /** Skips the test (and says why) unless the agent runs and `reason` (what else it needs) is undefined. */
 function need(t: TestContext, reason: string | undefined): boolean {
-  const why = skipAgent ?? reason;
-  if (why !== undefined) {
-    t.skip(why);
-    return false;
-  }
-  if (agent === undefined) {
-    t.skip('the agent did not start (see the before hook)');
-    return false;
-  }
-  return true;
+  return agentReady(t, skipAgent ?? reason, agent);
 }
 
 describe('built-in rules, live', { concurrency: false }, () => {

@@ -1,6 +1,7 @@
 // What the end-to-end tests need from this machine, and why a test skips when it is missing.
 // Each check returns undefined when the need is met, else the reason to pass to t.skip().
 import { spawnSync } from 'node:child_process';
+import type { TestContext } from 'node:test';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +61,18 @@ export function containersMissing(): string | undefined {
 export function netnsMissing(): string | undefined {
   if (!runs('ip', '-V')) return 'needs iproute2 (ip) for the network namespace test host';
   return undefined;
+}
+
+/**
+ * For a test of a file that starts one agent in its before hook: skips `t` (saying why) when
+ * `reason` (what else the test needs) is set or the agent (`started`) did not start; true when
+ * the test can run.
+ */
+export function agentReady(t: TestContext, reason: string | undefined, started: unknown): boolean {
+  const why = reason ?? (started === undefined ? 'the agent did not start (see the before hook)' : undefined);
+  if (why === undefined) return true;
+  t.skip(why);
+  return false;
 }
 
 /** The first reason in `checks` that is set. */
