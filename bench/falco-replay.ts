@@ -13,24 +13,18 @@
 // message otherwise.
 //   node --import tsx bench/falco-replay.ts [rounds]     (default 43000 rounds ≈ 800k events)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { sharedDir } from '../src/testing/shared.js';
+import { liveUnavailable, ROOT as REPO } from './agent.js';
 import { falcoReplayArgs, oracleBinaries, UPSTREAM_RULES } from './falco-oracle.js';
-import { buildMixedLoad, recordMixedLoad } from './mixed-capture.js';
+import { prepareMixedCapture, recordMixedLoad, SAKER, skipBench } from './mixed-capture.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const REPO = join(here, '..');
-const SAKER = join(REPO, 'bin/saker.js');
 const ROUNDS = Number(process.argv[2] ?? 43_000);
 const FILTER = 'evt.type=openat and fd.name startswith /etc';
 const devNull = openSync('/dev/null', 'w');
-
 function skip(why: string): never {
-  console.log(`falco-replay: skipped (${why})`);
-  process.exit(0);
+  return skipBench('falco-replay', why);
 }
 
 const TIME = '/usr/bin/time';
@@ -66,17 +60,11 @@ function alternate(cmds: ReadonlyArray<[string, string[]]>, rounds: number, time
 
 const bins = oracleBinaries();
 if (typeof bins === 'string') skip(bins);
-if (process.geteuid?.() !== 0) skip('needs root');
-if (!existsSync(join(REPO, 'sensor/build/saker-sensor'))) skip('sensor not built: make -C sensor');
+const live = liveUnavailable();
+if (live !== undefined) skip(live);
 const shared = sharedDir();
 if (!shared || !UPSTREAM_RULES.every((f) => existsSync(join(shared, 'peers/falco-rules', f)))) skip('../shared/peers/falco-rules is absent');
-const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: REPO, encoding: 'utf8' });
-if (build.status !== 0) throw new Error(`npm run build failed: ${build.stdout}${build.stderr}`);
-const built = buildMixedLoad();
-if (typeof built !== 'string') skip(built.error);
-const load = built;
-const dir = mkdtempSync(join(tmpdir(), 'saker-bench-falco-'));
-const file = process.env.SAKER_BENCH_FILE ?? join(dir, 'live.scap');
+const { load, dir, file } = prepareMixedCapture('falco-replay', 'falco');
 try {
   const { events } = await recordMixedLoad(file, load, ROUNDS, dir);
   console.log(`capture: ${events} events, ${(statSync(file).size / 1e6).toFixed(0)} MB; filter for (c)/(d): ${FILTER}; load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);

@@ -1,24 +1,38 @@
 // A capture recorded live for the replay benches: `saker capture` (the built CLI) while
 // bench/mixed-load.c runs (opens of /etc files, failed opens, renames, TCP and UDP on loopback,
-// pipes, fork+exec; about 16 captured events a round). Used by replay-live.ts and falco-replay.ts.
+// pipes, fork+exec; about 16 captured events a round). Used by replay-live.ts and falco-replay.ts,
+// which share their set-up here too.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildTool, ROOT } from './agent.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const SAKER = join(here, '..', 'bin/saker.js');
+/** The CLI as users run it (the replay benches build it first). */
+export const SAKER = join(ROOT, 'bin/saker.js');
 
-/** bench/build/mixed-load, compiled when missing or older than its source; a message when gcc fails. */
-export function buildMixedLoad(): string | { error: string } {
-  const src = join(here, 'mixed-load.c');
-  const out = join(here, 'build', 'mixed-load');
-  if (!existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs) {
-    mkdirSync(dirname(out), { recursive: true });
-    const r = spawnSync('gcc', ['-O2', '-Wall', '-o', out, src], { encoding: 'utf8' });
-    if (r.status !== 0) return { error: `cannot build ${src}: ${r.stderr || r.error?.message}` };
+/** Says why `bench` cannot run here and exits 0. */
+export function skipBench(bench: string, why: string): never {
+  console.log(`${bench}: skipped (${why})`);
+  process.exit(0);
+}
+
+/**
+ * What a replay bench needs once its own checks pass: the CLI built from this tree (npm run
+ * build), bench/mixed-load compiled (the bench is skipped when gcc fails), a scratch folder
+ * (saker-bench-<scratch>-*) and the capture's path in it, unless SAKER_BENCH_FILE keeps it elsewhere.
+ */
+export function prepareMixedCapture(bench: string, scratch: string): { load: string; dir: string; file: string } {
+  const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed: ${build.stdout}${build.stderr}`);
+  let load: string;
+  try {
+    load = buildTool('mixed-load');
+  } catch (e) {
+    skipBench(bench, (e as Error).message);
   }
-  return out;
+  const dir = mkdtempSync(join(tmpdir(), `saker-bench-${scratch}-`));
+  return { load, dir, file: process.env.SAKER_BENCH_FILE ?? join(dir, 'live.scap') };
 }
 
 /** Records `rounds` rounds of the load with `saker capture`; returns the events written and dropped. */

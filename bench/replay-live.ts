@@ -15,24 +15,14 @@
 //   node --import tsx bench/replay-live.ts [rounds]     (default 70000 rounds ≈ 1.3M events)
 // SAKER_BENCH_FILE=path keeps the capture there (for profiling) instead of a temporary folder.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { sharedDir } from '../src/testing/shared.js';
-import { buildMixedLoad, recordMixedLoad } from './mixed-capture.js';
+import { openSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { liveUnavailable, ROOT as REPO, upstreamRules } from './agent.js';
+import { prepareMixedCapture, recordMixedLoad, SAKER, skipBench } from './mixed-capture.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const REPO = join(here, '..');
-const SAKER = join(REPO, 'bin/saker.js');
 const ROUNDS = Number(process.argv[2] ?? 70_000);
 const FILTER = 'evt.type=openat and fd.name startswith /etc';
 const devNull = openSync('/dev/null', 'w');
-
-function skip(why: string): never {
-  console.log(`replay-live: skipped (${why})`);
-  process.exit(0);
-}
 
 /** Best wall time of three runs with stdout thrown away, after a warm-up run. */
 function best(cmd: string, args: string[]): number {
@@ -47,15 +37,9 @@ function best(cmd: string, args: string[]): number {
   return ms;
 }
 
-if (process.geteuid?.() !== 0) skip('needs root');
-if (!existsSync(join(REPO, 'sensor/build/saker-sensor'))) skip('sensor not built: make -C sensor');
-const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: REPO, encoding: 'utf8' });
-if (build.status !== 0) throw new Error(`npm run build failed: ${build.stdout}${build.stderr}`);
-const built = buildMixedLoad();
-if (typeof built !== 'string') skip(built.error);
-const load = built;
-const dir = mkdtempSync(join(tmpdir(), 'saker-bench-live-'));
-const file = process.env.SAKER_BENCH_FILE ?? join(dir, 'live.scap');
+const live = liveUnavailable();
+if (live !== undefined) skipBench('replay-live', live);
+const { load, dir, file } = prepareMixedCapture('replay-live', 'live');
 try {
   const rec = await recordMixedLoad(file, load, ROUNDS, dir);
   const mb = statSync(file).size / 1e6;
@@ -65,11 +49,7 @@ try {
   const cut = spawnSync(process.execPath, [SAKER, 'inspect', file, `evt.num <= ${prefixEvents}`, '-w', prefix], { encoding: 'utf8' });
   if (cut.status !== 0) throw new Error(`saker inspect -w failed: ${cut.stderr}`);
   console.log(`filter: ${FILTER}; prefix: the first ${prefixEvents} events`);
-  const shared = sharedDir();
-  const rules = shared && join(shared, 'peers/falco-rules');
-  const ruleArgs = rules && existsSync(rules)
-    ? ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'].flatMap((f) => ['-r', join(rules, f)])
-    : undefined;
+  const ruleArgs = upstreamRules()?.flatMap((f) => ['-r', f]);
   const hasSysdig = spawnSync('sysdig', ['--version']).status === 0;
   const tools: { label: string; run: (f: string) => [string, string[]] }[] = [];
   if (hasSysdig) tools.push({ label: '(a) sysdig -r', run: (f) => ['sysdig', ['-r', f, '-p', '%evt.num', FILTER]] });
