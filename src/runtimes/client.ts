@@ -36,11 +36,6 @@ export function keepLabels(labels: Readonly<Record<string, string>> | null | und
   return out;
 }
 
-/** container.id: full ids are shown by their first 12 characters. */
-export function shortId(id: string): string {
-  return id.length > 12 ? id.slice(0, 12) : id;
-}
-
 /**
  * Follows a gRPC server stream: each message to `onData`, its end or error (unless stopped by
  * the returned function) to `onEnd`.

@@ -9,8 +9,7 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CgroupMatch, ContainerInfo, QuickContainerLookup, QuickDescription } from '../state/index.js';
-import { RUNC_ID } from '../state/index.js';
-import { shortId } from './client.js';
+import { RUNC_ID, shortId } from '../state/index.js';
 import { parseImageRef } from './image-ref.js';
 import { infoFromOciSpec } from './oci-spec.js';
 import { readBundleSpec } from './runc.js';

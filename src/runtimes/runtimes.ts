@@ -7,10 +7,9 @@
 // registry's queue is bounded. Per-instance state only: one set per agent.
 import { statSync } from 'node:fs';
 import type { ContainerInfo } from '../state/index.js';
-import { newContainerInfo, type CgroupMatch, type ContainerRegistry, type QuickContainerLookup } from '../state/index.js';
+import { shortId, type CgroupMatch, type ContainerRegistry, type QuickContainerLookup } from '../state/index.js';
 import type { Metrics } from '../metrics/index.js';
 import type { RuntimeClient, RuntimeEvent } from './client.js';
-import { shortId } from './client.js';
 import type { EngineName, RuntimesConfig } from './config.js';
 import { ContainerdClient } from './containerd.js';
 import { CriClient } from './cri.js';
@@ -241,8 +240,8 @@ export class ContainerRuntimes {
       this.timers.add(t);
       return;
     }
-    if (!this.config.hooks.includes(e.kind) && !(e.kind === 'start' && !reg.isDescribed(id))) return;
-    if (reg.isDescribed(id)) return;
+    // A start is always worth a description; other events only when hooked.
+    if (reg.isDescribed(id) || (e.kind !== 'start' && !this.config.hooks.includes(e.kind))) return;
     if (this.inflight.has(id)) {
       this.inflight.set(id, true);
       return;
@@ -270,8 +269,7 @@ export class ContainerRuntimes {
         }
         return;
       }
-      const type = info.type ?? c.engine;
-      reg.put({ ...newContainerInfo({ id, fullId: e.id, type }), ...info, id });
+      reg.putDescribed({ id, fullId: e.id, type: c.engine }, info);
     });
   }
 

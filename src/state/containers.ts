@@ -98,7 +98,8 @@ const LAYOUTS: Layout[] = [
 
 const CONTAINERD_NS = /\/([A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*)\//;
 
-function shortId(id: string): string {
+/** container.id: full ids are shown by their first 12 characters. */
+export function shortId(id: string): string {
   return id.length > SHORT_ID_LENGTH ? id.slice(0, SHORT_ID_LENGTH) : id;
 }
 
@@ -306,6 +307,14 @@ export class ContainerRegistry {
     this.bound();
   }
 
+  /**
+   * Adds container `m` as a runtime described it: `found` over an undescribed container's
+   * defaults, its type if it names one, else the match's.
+   */
+  putDescribed(m: CgroupMatch, found: Partial<ContainerInfo>): void {
+    this.put({ ...newContainerInfo({ ...m, type: found.type ?? m.type }), ...found, id: m.id });
+  }
+
   remove(id: string): void {
     const info = this.byId.get(id);
     if (info === undefined) return;
@@ -437,7 +446,7 @@ export class ContainerRegistry {
           if (found !== undefined) {
             this.stats.found++;
             if (p.match.type === 'unknown') {
-              this.put({ ...newContainerInfo({ ...p.match, type: found.type ?? 'unknown' }), ...found, id: p.match.id });
+              this.putDescribed(p.match, found);
               return;
             }
             const info = this.byId.get(p.match.id);

@@ -8,6 +8,6 @@ export type { FdSnapshot, ThreadSnapshot } from './snapshot.js';
 export { encodeSockAddr, encodeSockTuple } from './sockaddr.js';
 export { State, type StateOptions } from './state.js';
 export { type EventContext } from './types.js';
-export { newContainerInfo, RUNC_ID, type CgroupMatch, type QuickContainerLookup, type QuickDescription, type ContainerRegistry } from './containers.js';
+export { newContainerInfo, shortId, RUNC_ID, type CgroupMatch, type QuickContainerLookup, type QuickDescription, type ContainerRegistry } from './containers.js';
 export { type ContainerInfo } from './types.js';
 export { hostPaths } from './host-root.js';
