@@ -110,7 +110,10 @@ test('file_output on a filesystem that fills up: ENOSPC is that output\'s error,
   const inFile = lines(fileOut);
   assert.ok(inFile.length < total, `the filesystem filled up (${inFile.length} of ${total} alerts in the file)`);
   for (const l of inFile) JSON.parse(l); // whole alerts only, no line cut by the full disk
-  assert.equal(inFile.length + failed, total, `file_output wrote ${inFile.length} and counted ${failed} failed, of ${total}`);
+  // Read stdout again once the file's count settled: an internal alert raised meanwhile (a drop
+  // report under the burst) goes to both outputs.
+  const offered = await settled(() => stdoutLines, 1000, 30_000);
+  assert.equal(inFile.length + failed, offered, `file_output wrote ${inFile.length} and counted ${failed} failed, of ${offered} alerts on stdout`);
   assert.match(agent.stderr, /output file: \d+ alert\(s\) not delivered: .*ENOSPC/);
 
   // still detecting, still writing to stdout, the file output still counting
