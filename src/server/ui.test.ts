@@ -103,8 +103,8 @@ test('web UI: live alerts, filters, detail, chart, rules, health; every field sh
 
   // Rules with hit counts, policies, health.
   await page.getByTestId('tab-rules').click();
-  const rows = await page.getByTestId('rule-row').allTextContents();
-  assert.match(rows[0]!, /^Read sensitive file.*2$/);
+  // The UI polls /api/rules: the hits show at its next poll after the alerts.
+  await until(async () => /^Read sensitive file.*2$/.test((await page.getByTestId('rule-row').allTextContents())[0] ?? ''), true, 'the rule\'s hits', 5000);
   await page.screenshot({ path: join(shots, '3-rules.png'), fullPage: true });
   await page.getByTestId('tab-policies').click();
   await page.getByTestId('no-policies').waitFor();

@@ -37,7 +37,14 @@ function expectedLine(evt: EventView, resolver: ParamResolver): RegExp {
       ((info.type === PT.FSPATH || info.type === PT.FSRELPATH) && r.raw !== '' && !r.raw.startsWith('/') && r.raw !== '<NA>');
     if (info.type === PT.FDLIST && evt.paramLength(i) > 0) parts.push(`${name}=.*?`);
     else if (stateful) parts.push(`${name}=${esc(r.raw)}(?:\\(.*?\\))?`);
-    else parts.push(`${name}=${esc(r.raw)}${r.resolved ? `\\(${esc(r.resolved)}\\)` : ''}`);
+    // A value an enum table names twice (AF_LOCAL|AF_UNIX) prints both names as libs master does;
+    // sysdig 0.29 prints the first only.
+    else if (r.resolved.includes('|') && (info.type === PT.ENUMFLAGS8 || info.type === PT.ENUMFLAGS16 || info.type === PT.ENUMFLAGS32)) {
+      parts.push(`${name}=${esc(r.raw)}\\((?:${esc(r.resolved)}|${esc(r.resolved.slice(0, r.resolved.indexOf('|')))})\\)`);
+    } else if ((r.raw === 'NULL' || r.raw === '<NA>') && evt.paramLength(i) === 0) {
+      // An empty parameter: libs master prints NULL (buffers) or <NA>, sysdig 0.29 nothing.
+      parts.push(`${name}=(?:${esc(r.raw)})?`);
+    } else parts.push(`${name}=${esc(r.raw)}${r.resolved ? `\\(${esc(r.resolved)}\\)` : ''}`);
   }
   const args = evt.type <= 1 ? '' : parts.join(' ');
   return new RegExp(`^${evt.num} ${evt.ts} ${evt.tid} ${esc(eventName(evt))} ${args} ?$`);
