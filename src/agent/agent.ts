@@ -21,7 +21,7 @@ import { internalAlert } from '../outputs/index.js';
 import { formatPriority, parsePriority } from '../rules/index.js';
 import type { LoadedRules, Ruleset } from '../rules/index.js';
 import { loadScapTables } from '../state/index.js';
-import { State, type StateOptions } from '../state/index.js';
+import { State, type StateBounds, type StateOptions } from '../state/index.js';
 import type { EventContext } from '../state/index.js';
 import type { RenderOptions } from '../events/index.js';
 import { liveCoverage } from './live-coverage.js';
@@ -574,26 +574,20 @@ export class Agent implements AgentHandle {
     m.counter({ name: 'saker_state_removed_threads_total', help: 'Threads removed when they exited.', read: () => parser.removedThreads });
     m.counter({ name: 'saker_state_purged_threads_total', help: 'Idle or dead threads purged from the table.', read: () => parser.purged });
     // The bounded tables (State.bounds): how full each is, and what its bound turned away.
-    const table = (entries: Array<[string, number]>) => entries.map(([t, value]) => ({ labels: { table: t }, value }));
+    const byTable = (pick: (b: StateBounds) => Array<[string, number]>) => () => pick(this.state.bounds).map(([t, value]) => ({ labels: { table: t }, value }));
     m.gauge<'table'>({
       name: 'saker_state_table_entries', help: 'Entries in each of the state\'s bounded tables.', labelNames: ['table'],
-      read: () => {
-        const b = this.state.bounds;
-        return table([['threads', b.threads], ['fds', b.fds], ['untracked_tids', b.untrackedTids], ['containers', b.containers],
-          ['container_lookup_queue', b.containerLookupsQueued], ['cgroup_paths', b.cgroupPathCache], ['user_tables', b.userTables], ['dns_addresses', b.dnsAddresses]]);
-      },
+      read: byTable((b) => [['threads', b.threads], ['fds', b.fds], ['untracked_tids', b.untrackedTids], ['containers', b.containers],
+        ['container_lookup_queue', b.containerLookupsQueued], ['cgroup_paths', b.cgroupPathCache], ['user_tables', b.userTables], ['dns_addresses', b.dnsAddresses]]),
     });
     m.gauge<'table'>({
       name: 'saker_state_table_capacity', help: 'The bound of a state table that has a fixed one.', labelNames: ['table'],
-      read: () => table([['threads', this.state.bounds.threadsMax], ['fds', this.state.bounds.fdsMax]]),
+      read: byTable((b) => [['threads', b.threadsMax], ['fds', b.fdsMax]]),
     });
     m.counter<'table'>({
       name: 'saker_state_table_dropped_total', help: 'Entries a state table\'s bound turned away or evicted (a full table, a refused file).', labelNames: ['table'],
-      read: () => {
-        const b = this.state.bounds;
-        return table([['threads', b.threadsDropped], ['fds', b.fdsDropped], ['containers', b.containersEvicted], ['user_tables', b.userTablesDropped],
-          ['users', b.usersDropped], ['user_files', b.userFilesRefused], ['user_reads', b.userReadsDropped], ['dns_addresses', b.dnsAddressesDropped]]);
-      },
+      read: byTable((b) => [['threads', b.threadsDropped], ['fds', b.fdsDropped], ['containers', b.containersEvicted], ['user_tables', b.userTablesDropped],
+        ['users', b.usersDropped], ['user_files', b.userFilesRefused], ['user_reads', b.userReadsDropped], ['dns_addresses', b.dnsAddressesDropped]]),
     });
   }
 }

@@ -6,7 +6,7 @@ export { liveTables, loadScapTables, scapProcessOf } from './capture-tables.js';
 export { bootTimeNs, ProcScanner } from './proc-scan.js';
 export type { FdSnapshot, ThreadSnapshot } from './snapshot.js';
 export { encodeSockAddr, encodeSockTuple } from './sockaddr.js';
-export { State, type StateOptions } from './state.js';
+export { State, type StateBounds, type StateOptions } from './state.js';
 export { type EventContext } from './types.js';
 export { newContainerInfo, shortId, RUNC_ID, type CgroupMatch, type QuickContainerLookup, type QuickDescription, type ContainerRegistry } from './containers.js';
 export { type ContainerInfo } from './types.js';
