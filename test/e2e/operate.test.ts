@@ -136,15 +136,20 @@ test('a rules file edited under the running agent takes effect by itself; a brok
   await agent.stop();
 });
 
+/** A scratch directory with RULE_A's rules file, its marker, and where a configuration file goes. */
+function configScratch(t: TestContext, name: string): { s: ReturnType<typeof scratchDir>; rules: string; cfg: string } {
+  const s = scratchDir(name);
+  t.after(s.cleanup);
+  const rules = join(s.dir, 'rules.yaml');
+  writeFileSync(rules, RULE_A);
+  writeFileSync(join(s.dir, 'marker-a'), 'a');
+  return { s, rules, cfg: join(s.dir, 'saker.yaml') };
+}
+
 test('SIGHUP reloads the configuration too: a priority raised in an included configuration file stops a Warning rule', async (t) => {
   const missing = agentMissing();
   if (missing) return t.skip(missing);
-  const s = scratchDir('hup');
-  t.after(s.cleanup);
-  const rules = join(s.dir, 'rules.yaml');
-  const cfg = join(s.dir, 'saker.yaml');
-  writeFileSync(rules, RULE_A);
-  writeFileSync(join(s.dir, 'marker-a'), 'a');
+  const { s, rules, cfg } = configScratch(t, 'hup');
   writeFileSync(cfg, 'priority: debug\nwatch_config_files: false\n');
   // The configuration comes in through config_files (the e2e helper passes -o, not -c): the
   // included file is re-read on SIGHUP like the main one.
@@ -163,13 +168,8 @@ test('SIGHUP reloads the configuration too: a priority raised in an included con
 test('a changed configuration file is a full reload: file_output moves to the new file, the web server to the new port, the counters go on', async (t) => {
   const missing = agentMissing();
   if (missing) return t.skip(missing);
-  const s = scratchDir('reconfig');
-  t.after(s.cleanup);
-  const rules = join(s.dir, 'rules.yaml');
-  const cfg = join(s.dir, 'saker.yaml');
+  const { s, rules, cfg } = configScratch(t, 'reconfig');
   const [fileA, fileB] = [join(s.dir, 'alerts-a.json'), join(s.dir, 'alerts-b.json')];
-  writeFileSync(rules, RULE_A);
-  writeFileSync(join(s.dir, 'marker-a'), 'a');
   const [p1, p2] = [await freePort(), await freePort()];
   const config = (port: number, file: string) => `metrics:\n  enabled: true\nwebserver:\n  listen_port: ${port}\n  prometheus_metrics_enabled: true\nfile_output:\n  enabled: true\n  filename: ${file}\n`;
   writeFileSync(cfg, config(p1, fileA));
