@@ -5,7 +5,7 @@
 // namespace-local pid (1, which on the host is init).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep } from './helpers/agent.js';
@@ -97,19 +97,33 @@ test('the V8 code cache is written only in a directory the running user owns', (
   }
 });
 
+/** `saker run` under `unshare FLAGS`, once it said it is ready; stop() ends it. */
+async function agentInNamespace(flags: string[]): Promise<{ child: ChildProcess; out: { stdout: string; stderr: string }; stop: () => Promise<void> }> {
+  const child = spawn('unshare', [...flags, process.execPath, SAKER, 'run', '--duration', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (out.stdout += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (out.stderr += s));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('close', r));
+  };
+  const deadline = Date.now() + 40_000;
+  while (!/saker: ready/.test(out.stderr)) {
+    if (Date.now() >= deadline) {
+      await stop();
+      assert.fail(`not ready:\n${out.stderr}`);
+    }
+    await sleep(50);
+  }
+  return { child, out, stop };
+}
+
 test('an agent in its own pid namespace excludes its host tgid, never its namespace pid 1', async (t) => {
   const why = agentMissing();
   if (why) return t.skip(why);
   // unshare --fork makes the agent pid 1 of a new pid namespace; /proc stays the host's.
-  const child = spawn('unshare', ['--pid', '--fork', process.execPath, SAKER, 'run', '--duration', '30'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const { child, out, stop } = await agentInNamespace(['--pid', '--fork']);
   try {
-    const deadline = Date.now() + 40_000;
-    while (!/saker: ready/.test(stderr)) {
-      assert.ok(Date.now() < deadline, `not ready:\n${stderr}`);
-      await sleep(50);
-    }
     // The agent: the child of unshare; the sensor: the agent's child.
     const agentPid = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
     assert.match(readFileSync(`/proc/${agentPid}/status`, 'utf8'), /NSpid:\s+\d+\s+1\n/, 'the agent is pid 1 in its namespace');
@@ -119,10 +133,9 @@ test('an agent in its own pid namespace excludes its host tgid, never its namesp
     assert.ok(argv.includes(`--ignore=${agentPid}`), `sensor arguments: ${argv.join(' ')}`);
     assert.ok(!argv.includes('--ignore=1'), 'host pid 1 (init) is not excluded');
     // The sensor (pid 2 there) found its own host pid through the host's /proc: no warning.
-    assert.doesNotMatch(stderr, /host pid is unknown/);
+    assert.doesNotMatch(out.stderr, /host pid is unknown/);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('close', r));
+    await stop();
   }
 });
 
@@ -131,24 +144,14 @@ test('an agent in a pid namespace with only its own /proc says its sensor cannot
   if (why) return t.skip(why);
   // --mount-proc: /proc is the new namespace's; no HOST_ROOT with the host's. Guessing would
   // exclude whatever host process has the sensor's namespace pid.
-  const child = spawn('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, SAKER, 'run', '--duration', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  let stdout = '';
-  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  const { out, stop } = await agentInNamespace(['--pid', '--fork', '--mount-proc']);
   try {
-    const deadline = Date.now() + 40_000;
-    while (!/saker: ready/.test(stderr)) {
-      assert.ok(Date.now() < deadline, `not ready:\n${stderr}`);
-      await sleep(50);
-    }
-    assert.match(stderr, /sensor: its host pid is unknown/);
+    assert.match(out.stderr, /sensor: its host pid is unknown/);
     spawnSync('cat', ['/etc/shadow']);
     const until = Date.now() + 10_000;
-    while (!/Read of sensitive file|Sensitive file opened/.test(stdout) && Date.now() < until) await sleep(50);
-    assert.match(stdout, /\/etc\/shadow/, 'the agent still alerts');
+    while (!/Read of sensitive file|Sensitive file opened/.test(out.stdout) && Date.now() < until) await sleep(50);
+    assert.match(out.stdout, /\/etc\/shadow/, 'the agent still alerts');
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('close', r));
+    await stop();
   }
 });
