@@ -303,7 +303,7 @@ export class Agent implements AgentHandle {
 
   private newLiveSource(syscalls: string[]): LiveSource {
     const live = 'live' in this.opts.source ? this.opts.source.live : {};
-    const snaplen = libsSetting(this.cfg, 'snaplen');
+    const snaplen = this.cfg.libs.snaplen;
     return new LiveSource({ statsIntervalMs: this.opts.dropCheckMs ?? 10_000, ...(snaplen === undefined ? {} : { snaplen }), ...live, syscalls });
   }
 
@@ -605,21 +605,12 @@ function addSourceCounters(into: SourceCounters, c: SourceCounters): void {
   });
 }
 
-/** One of Falco's `falco_libs` settings (validated as integers by the configuration schema). */
-function libsSetting(cfg: Config, key: 'thread_table_size' | 'thread_table_auto_purging_interval_s' | 'thread_table_auto_purging_thread_timeout_s' | 'snaplen'): number | undefined {
-  const libs = cfg.raw.falco_libs as Record<string, unknown> | undefined;
-  const v = libs?.[key];
-  return typeof v === 'number' ? v : undefined;
-}
-
 /** Falco's `falco_libs` thread table settings as state options. */
 function libsOptions(cfg: Config): StateOptions {
-  const o: StateOptions = {};
-  const size = libsSetting(cfg, 'thread_table_size');
-  const interval = libsSetting(cfg, 'thread_table_auto_purging_interval_s');
-  const timeout = libsSetting(cfg, 'thread_table_auto_purging_thread_timeout_s');
-  if (size !== undefined) o.maxThreads = size;
-  if (interval !== undefined) o.purgeIntervalNs = interval * 1e9;
-  if (timeout !== undefined) o.threadTimeoutNs = timeout * 1e9;
-  return o;
+  const { threadTableSize, purgeIntervalS, threadTimeoutS } = cfg.libs;
+  return {
+    ...(threadTableSize === undefined ? {} : { maxThreads: threadTableSize }),
+    ...(purgeIntervalS === undefined ? {} : { purgeIntervalNs: purgeIntervalS * 1e9 }),
+    ...(threadTimeoutS === undefined ? {} : { threadTimeoutNs: threadTimeoutS * 1e9 }),
+  };
 }

@@ -110,3 +110,10 @@ test('the documented example saker.yaml at the top of the repository is a valid 
   assert.deepEqual(slack.rateLimit, { rate: 0.2, maxBurst: 5, perRule: true });
   assert.equal(c.outputs.stateDir, '/var/lib/saker');
 });
+
+test('falco_libs: the thread table and snaplen settings, unset by default, whole numbers only', () => {
+  assert.deepEqual(loadConfig({}).libs, { threadTableSize: undefined, purgeIntervalS: undefined, threadTimeoutS: undefined, snaplen: undefined });
+  const c = loadConfig({ overrides: ['falco_libs.thread_table_size=4096', 'falco_libs.thread_table_auto_purging_interval_s=60', 'falco_libs.snaplen=256'] });
+  assert.deepEqual(c.libs, { threadTableSize: 4096, purgeIntervalS: 60, threadTimeoutS: undefined, snaplen: 256 });
+  assert.throws(() => loadConfig({ overrides: ['falco_libs.snaplen=big'] }), /falco_libs\.snaplen/);
+});

@@ -34,6 +34,9 @@ export interface Config {
   baseSyscalls: BaseSyscalls;
   /** Where alerts go: every enabled output and destination with its delivery options. */
   outputs: OutputsConfig;
+  /** Falco's `falco_libs`: the thread table's size and idle purge, the sensor's snaplen (unset:
+   *  the defaults of the state and the sensor). */
+  libs: { threadTableSize?: number; purgeIntervalS?: number; threadTimeoutS?: number; snaplen?: number };
   /** The raw object, for keys later features read. */
   raw: Record<string, unknown>;
 }
@@ -64,6 +67,14 @@ function str(raw: Record<string, unknown>, path: string, dflt: string): string {
   if (v === undefined) return dflt;
   if (typeof v === 'string' || typeof v === 'number') return String(v);
   throw new ConfigError(`configuration key '${path}' must be a string`);
+}
+
+/** A whole number the schema has checked, or undefined when unset. */
+function int(raw: Record<string, unknown>, path: string): number | undefined {
+  const v = get(raw, path);
+  if (v === undefined) return undefined;
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  throw new ConfigError(`configuration key '${path}' must be a whole number, got '${shown(v)}'`);
 }
 
 function strList(raw: Record<string, unknown>, path: string): string[] | undefined {
@@ -150,6 +161,12 @@ export function resolveConfig(raw: Record<string, unknown>): Config {
     appendOutput: Array.isArray(appendOutput) ? appendOutput : [],
     outputs: outputsOf(raw),
     baseSyscalls: { customSet: strList(raw, 'base_syscalls.custom_set') ?? [], repair: bool(raw, 'base_syscalls.repair', false) },
+    libs: {
+      threadTableSize: int(raw, 'falco_libs.thread_table_size'),
+      purgeIntervalS: int(raw, 'falco_libs.thread_table_auto_purging_interval_s'),
+      threadTimeoutS: int(raw, 'falco_libs.thread_table_auto_purging_thread_timeout_s'),
+      snaplen: int(raw, 'falco_libs.snaplen'),
+    },
     raw,
   };
 }
