@@ -3,11 +3,11 @@
 // own namespaces (network too: only loopback), run in the foreground and removed afterwards.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BUSYBOX, populateBusyboxRoot } from './busybox-root.js';
 
-const BUSYBOX = '/bin/busybox';
 
 /** Why a container cannot be run here, or undefined. */
 export function containerUnavailable(): string | undefined {
@@ -37,13 +37,8 @@ export function runInContainer(args: readonly string[], opts: ContainerOptions =
   const id = randomBytes(32).toString('hex');
   let mounted = false;
   try {
-    for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root']) mkdirSync(join(lower, d), { recursive: true });
-    chmodSync(join(lower, 'tmp'), 0o1777);
-    copyFileSync(BUSYBOX, join(lower, 'bin', 'busybox'));
-    chmodSync(join(lower, 'bin', 'busybox'), 0o755);
-    for (const rel of execFileSync(BUSYBOX, ['--list-full'], { encoding: 'utf8' }).split('\n')) {
-      if (rel !== '' && rel !== 'bin/busybox' && !existsSync(join(lower, rel))) symlinkSync('/bin/busybox', join(lower, rel));
-    }
+    mkdirSync(lower);
+    populateBusyboxRoot(lower);
     writeFileSync(join(lower, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
     writeFileSync(join(lower, 'etc/group'), 'root:x:0:\n');
     if (opts.hostUsr) {

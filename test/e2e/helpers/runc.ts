@@ -6,12 +6,12 @@
 // exit hook for any a failing test left behind.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, copyFileSync, chmodSync, openSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BUSYBOX, populateBusyboxRoot } from '../../../src/generate/index.js';
 import { repoRoot } from './env.js';
 
-const BUSYBOX = '/bin/busybox';
 /** Bumped when the layout below changes, so an old cache is not reused. */
 const LAYOUT_VERSION = 2;
 
@@ -40,18 +40,7 @@ export function busyboxRootfs(): string {
   if (existsSync(join(rootfs, 'bin', 'busybox'))) return rootfs;
   mkdirSync(cache, { recursive: true });
   const tmp = mkdtempSync(join(cache, 'rootfs-build-'));
-  for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root', 'run', 'var/log', 'var/spool/cron/crontabs']) {
-    mkdirSync(join(tmp, d), { recursive: true });
-  }
-  chmodSync(join(tmp, 'tmp'), 0o1777);
-  copyFileSync(BUSYBOX, join(tmp, 'bin', 'busybox'));
-  chmodSync(join(tmp, 'bin', 'busybox'), 0o755);
-  // One link per applet where busybox itself would install it (bin/sh, usr/bin/nc, sbin/ip ...):
-  // a process started through a link is named after the link, as in a real distribution.
-  for (const rel of execFileSync(BUSYBOX, ['--list-full'], { encoding: 'utf8' }).split('\n')) {
-    if (rel === '' || rel === 'bin/busybox' || existsSync(join(tmp, rel))) continue;
-    symlinkSync('/bin/busybox', join(tmp, rel));
-  }
+  populateBusyboxRoot(tmp);
   writeFileSync(join(tmp, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
   writeFileSync(join(tmp, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
   writeFileSync(join(tmp, 'etc/shadow'), 'root:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n', { mode: 0o640 });
