@@ -6,7 +6,7 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, sleep, type Alert } from './helpers/agent.js';
 import { agentMissing, agentReady, containersMissing } from './helpers/env.js';
@@ -153,4 +153,44 @@ test('a fork storm past the thread table bound (falco_libs.thread_table_size): t
   const r = runCommand('cat', ['/etc/shadow']);
   await storm.waitForRule(SENSITIVE, (f) => f['proc.pid'] === r.pid, { timeoutMs: 15_000 });
   await storm.stop();
+});
+
+test('a container /etc/passwd past the users bound is cut and one past the size cap refused, both counted; users within the bound are named, detection goes on', async (t) => {
+  if (skipContainers !== undefined) return t.skip(skipContainers);
+  const port = await freePort();
+  const watch = await Agent.start({ options: [`webserver.listen_port=${port}`, 'metrics.enabled=true', 'webserver.prometheus_metrics_enabled=true'] });
+  t.after(() => watch.kill());
+  // Each container's init runs as uid 100 and reads its own /etc/shadow (made readable) once a
+  // second, so the agent needs the container's users for every alert's user.name.
+  const loop = ['/bin/sh', '-c', 'while true; do /bin/cat /etc/shadow >/dev/null; /bin/sleep 1; done'];
+  const crowded = RuncContainer.start({ user: { uid: 100, gid: 100 }, args: loop });
+  const huge = RuncContainer.start({ user: { uid: 100, gid: 100 }, args: loop });
+  t.after(() => { crowded.destroy(); huge.destroy(); });
+  // Under the 1 MiB file cap, 70,000 users: past the 65,536 kept per container. uid 100 is among
+  // the first, so it stays named.
+  const lines = ['lowuser:x:100:100:::'];
+  for (let uid = 1000; lines.length < 70_000; uid++) lines.push(`a:x:${uid}:0:::`);
+  const crowdedPasswd = `${lines.join('\n')}\n`;
+  assert.ok(Buffer.byteLength(crowdedPasswd) < 1 << 20, 'under the size cap');
+  // Past the cap: the file is refused whole (user.name stays unknown), never read into memory.
+  const hugePasswd = `lowuser:x:100:100:::\n${'#'.repeat(80)}\n`.repeat(30_000);
+  // Written through the container's own mounts (its overlay), as its processes would.
+  for (const [c, passwd] of [[crowded, crowdedPasswd], [huge, hugePasswd]] as const) {
+    const etc = `/proc/${c.pid}/root/etc`;
+    writeFileSync(join(etc, 'passwd'), passwd);
+    writeFileSync(join(etc, 'shadow'), 'root:*:19000:0:99999:7:::\n');
+    chmodSync(join(etc, 'shadow'), 0o644);
+  }
+  const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+  const text = await until(async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
+    (m) => metric(m, 'saker_state_table_dropped_total\\{table="users"\\}') > 0 && metric(m, 'saker_state_table_dropped_total\\{table="user_files"\\}') > 0,
+    'users past the bound and the file past the cap, counted', 30_000);
+  assert.ok(metric(text, 'saker_state_table_dropped_total\\{table="users"\\}') >= 70_000 - 65_536, 'every user past the bound counted');
+  const named = await watch.waitForRule(SENSITIVE, (f) => f['container.id'] === crowded.shortId && f['user.name'] === 'lowuser', { timeoutMs: 20_000 });
+  assert.equal(named.output_fields['fd.name'], '/etc/shadow');
+  const unnamed = await watch.waitForRule(SENSITIVE, (f) => f['container.id'] === huge.shortId, { timeoutMs: 20_000 });
+  assert.notEqual(unnamed.output_fields['user.name'], 'lowuser', 'nothing read from a file past the cap');
+  const r = runCommand('cat', ['/etc/shadow']);
+  await watch.waitForRule(SENSITIVE, (f) => f['proc.pid'] === r.pid, { timeoutMs: 15_000 });
+  await watch.stop();
 });
