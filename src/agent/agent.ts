@@ -18,6 +18,7 @@ import { Metrics } from '../metrics/index.js';
 import { createOutputs, type Outputs } from '../outputs/index.js';
 import type { Alert } from '../outputs/index.js';
 import { internalAlert } from '../outputs/index.js';
+import { exactPathsOf } from '../filter/index.js';
 import { formatPriority, parsePriority } from '../rules/index.js';
 import type { LoadedRules, Ruleset } from '../rules/index.js';
 import { loadScapTables } from '../state/index.js';
@@ -475,6 +476,7 @@ export class Agent implements AgentHandle {
 
   private install(loaded: LoadedRules<EventContext>): void {
     this.loaded = loaded;
+    this.state.watchFiles(exactPaths(loaded.ruleset));
     this.rulesHashes = this.hashRulesFiles();
     this.registerMatches();
     if (this.engine) this.engine.swap(loaded.ruleset);
@@ -573,6 +575,10 @@ export class Agent implements AgentHandle {
     m.counter({ name: 'saker_state_proc_lookups_total', help: 'Threads missing from the table read from /proc.', read: () => parser.procLookups });
     m.counter({ name: 'saker_state_removed_threads_total', help: 'Threads removed when they exited.', read: () => parser.removedThreads });
     m.counter({ name: 'saker_state_purged_threads_total', help: 'Idle or dead threads purged from the table.', read: () => parser.purged });
+    m.counter({
+      name: 'saker_state_open_names_corrected_total', read: () => parser.openNamesCorrected,
+      help: 'Opens of a file the rules name whose path, read from the process after the syscall, led to another file: named after the file opened.',
+    });
     // The bounded tables (State.bounds): how full each is, and what its bound turned away.
     const byTable = (pick: (b: StateBounds) => Array<[string, number]>) => () => pick(this.state.bounds).map(([t, value]) => ({ labels: { table: t }, value }));
     m.gauge<'table'>({
@@ -613,4 +619,11 @@ function libsOptions(cfg: Config): StateOptions {
     ...(purgeIntervalS === undefined ? {} : { purgeIntervalNs: purgeIntervalS * 1e9 }),
     ...(threadTimeoutS === undefined ? {} : { threadTimeoutNs: threadTimeoutS * 1e9 }),
   };
+}
+
+/** The files the enabled rules compare fd.name with exactly (State.watchFiles). */
+function exactPaths(ruleset: Ruleset<EventContext>): Set<string> {
+  const out = new Set<string>();
+  for (const r of ruleset.enabledRules()) exactPathsOf(r.condition, out);
+  return out;
 }
