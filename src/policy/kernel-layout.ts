@@ -20,15 +20,17 @@ export const PS = {
 } as const;
 
 export const SOURCE = { none: 0, sysarg: 1, sysnr: 2, 'exec-path': 3, 'exec-pid': 4 } as const;
-export const KIND = { int: 0, string: 1, buf: 2 } as const;
+export const KIND = { int: 0, string: 1, buf: 2, sockaddr: 3 } as const;
+/** The part of an argument an integer filter reads (enum ps_field): a sockaddr packs family, port, IPv4 address. */
+export const FIELD = { whole: 0, port: 1, addr4: 2, family: 3 } as const;
 export const OP = { EQ: 1, NEQ: 2, GT: 3, LT: 4, MASK: 5, INRANGE: 6, NOTINRANGE: 7, PREFIX: 8, NOTPREFIX: 9, POSTFIX: 10, NOTPOSTFIX: 11 } as const;
-export const ACTION = { Post: 1, Sigkill: 3, NoPost: 9, Signal: 10 } as const;
+export const ACTION = { Post: 1, Sigkill: 3, Override: 5, NoPost: 9, Signal: 10 } as const;
 
-export const SIZE = { hook: 48, selector: 9408, nrHooks: 68, record: 888, str: 264, strset: 1044, matchArg: 1184, nsMatch: 20, counters: 40 } as const;
+export const SIZE = { hook: 52, selector: 9408, nrHooks: 68, record: 888, str: 264, strset: 1044, matchArg: 1184, nsMatch: 20, counters: 40 } as const;
 export const OFF = {
   sel: { followBit: 32, binFollowBit: 132, capMask: 80, nactions: 96, rateMs: 124, ns: 136, match: 216, bins: 6136, pbins: 7180, retMatch: 8224 },
-  ma: { lo: 8, hi: 72, strs: 136 },
-  hook: { args: 24, ret: 44 },
+  ma: { field: 3, lo: 8, hi: 72, strs: 136 },
+  hook: { args: 24, ret: 44, override: 48 },
   rec: { uid: 40, args: 48, str: 96, exe: 624 },
 } as const;
 
@@ -39,6 +41,8 @@ export interface HookValue {
   needExe: boolean;
   /** a return probe: selectors finish and the event posts at syscall exit */
   ret?: boolean;
+  /** a selector may Override: the sensor attaches its cgroup programs while such a hook is loaded */
+  override?: boolean;
   args: Array<{ source: number; index: number; kind: number; strSlot: number }>;
 }
 
@@ -51,6 +55,7 @@ export function encodeHook(h: HookValue): Buffer {
   b.writeUInt32LE(h.args.length, 16);
   b.writeUInt32LE(h.needExe ? 1 : 0, 20);
   b.writeUInt32LE(h.ret ? 1 : 0, OFF.hook.ret);
+  b.writeUInt32LE(h.override ? 1 : 0, OFF.hook.override);
   h.args.forEach((a, i) => {
     const o = OFF.hook.args + 4 * i;
     b.writeUInt8(a.source, o);
@@ -61,7 +66,11 @@ export function encodeHook(h: HookValue): Buffer {
   return b;
 }
 
-export interface MatchArgValue { arg: number; op: number; ranges: Array<[bigint, bigint]>; strings: string[] }
+export interface MatchArgValue {
+  arg: number; op: number; ranges: Array<[bigint, bigint]>; strings: string[];
+  /** FIELD: the part of the argument compared (default the whole value) */
+  field?: number;
+}
 export interface SelectorValue {
   matches: MatchArgValue[];
   pids: { values: number[]; notIn: boolean; ns: boolean; followBit: number } | undefined;
@@ -90,6 +99,7 @@ function writeMatch(b: Buffer, o: number, m: MatchArgValue): void {
   b.writeUInt8(m.arg, o);
   b.writeUInt8(m.op, o + 1);
   b.writeUInt8(m.ranges.length, o + 2);
+  b.writeUInt8(m.field ?? FIELD.whole, o + OFF.ma.field);
   m.ranges.forEach(([lo, hi], j) => {
     b.writeBigInt64LE(BigInt.asIntN(64, lo), o + OFF.ma.lo + 8 * j);
     b.writeBigInt64LE(BigInt.asIntN(64, hi), o + OFF.ma.hi + 8 * j);

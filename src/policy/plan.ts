@@ -7,6 +7,7 @@
 // hook and the kernel feature (or the Saker feature) it needs.
 import type { KernelFeatures } from './features.js';
 import { isIntType, type Report } from './checks.js';
+import { overrideErrorRefusal, overrideLimits, overrideRefusal, type OverrideHook } from './override.js';
 import { parseSyscall } from './syscall-names.js';
 import { X86_64_SYSCALLS } from './syscall-names.js';
 import { autoType, type TracepointField } from './tracefs.js';
@@ -60,7 +61,9 @@ const IN_KERNEL_INT_OPS = new Set(['Equal', 'NotEqual', 'GT', 'LT', 'GreaterThan
 const IN_KERNEL_STRING_OPS = new Set(['Equal', 'NotEqual', 'Prefix', 'NotPrefix', 'Postfix', 'NotPostfix']);
 const STRING_ARG_TYPES = new Set<ArgType>(['string', 'filename']);
 /** Argument types the sensor can read from a syscall's registers. */
-const SYSCALL_ARG_TYPES = new Set<ArgType>(['string', 'filename', 'fd', 'nop']);
+const SYSCALL_ARG_TYPES = new Set<ArgType>(['string', 'filename', 'fd', 'sockaddr', 'nop']);
+/** Operators on a sockaddr argument evaluated in the kernel (on its family, port, IPv4 address). */
+const IN_KERNEL_SOCKADDR_OPS = new Set(['SPort', 'NotSPort', 'SPortPriv', 'NotSportPriv', 'SAddr', 'NotSAddr', 'Family']);
 
 export function planPolicy(p: TracingPolicy, features: KernelFeatures, fields: Fields, report: Report): PolicyPlan {
   const hooks: PlannedHook[] = [];
@@ -102,7 +105,8 @@ export function planPolicy(p: TracingPolicy, features: KernelFeatures, fields: F
     const args = planArgs(at, h.args ?? [], (a) => ({ source: { kind: 'sysarg', index: a.index }, type: a.type }), report, (a) => a.index <= 5);
     if (!args) continue;
     const selectors = expandMacros(h.selectors ?? [], spec.selectorsMacros);
-    if (!checkSelectorsSupported(at, selectors, (m) => args.find((a) => a.spec.index === (m.index ?? -1)) ?? (m.args ? args[m.args[0]!] : undefined), features, report, returnArg)) continue;
+    const overrideAt: OverrideHook = { nrs, name: (nr) => names.get(nr) ?? `syscall ${nr}`, returnProbe: returnArg !== undefined };
+    if (!checkSelectorsSupported(at, selectors, (m) => args.find((a) => a.spec.index === (m.index ?? -1)) ?? (m.args ? args[m.args[0]!] : undefined), features, report, overrideAt, returnArg)) continue;
     hooks.push({ policy: name, path: at, event: 'process_kprobe', functionNames: names, attach: { kind: 'syscall', nrs }, args, returnArg, selectors, message: h.message, tags: h.tags ?? [] });
   }
   for (const [k] of (spec.fentries ?? []).entries()) need(['spec', 'fentries', k], 'an fentry hook', 'BPF trampolines (fentry/fexit)', features.fentry);
@@ -151,7 +155,7 @@ function planTracepoint(at: FieldPath, h: TracepointSpec, policy: string, macros
   if (!args) return undefined;
   const selectors = expandMacros(h.selectors ?? [], macros);
   const resolve = (m: { index?: number; args?: number[] }) => (m.args ? args[m.args[0]!] : args.find((a) => a.spec.index === m.index) ?? args[m.index ?? -1]);
-  if (!checkSelectorsSupported(at, selectors, resolve, features, report)) return undefined;
+  if (!checkSelectorsSupported(at, selectors, resolve, features, report, { name: String, returnProbe: false })) return undefined;
   return { policy, path: at, event: 'process_tracepoint', functionNames: new Map(), subsys: h.subsystem, tpEvent: h.event, attach, args, selectors, message: h.message, tags: h.tags ?? [] };
 }
 
@@ -171,7 +175,8 @@ function planArgs(at: FieldPath, specs: readonly ArgSpec[], source: (a: ArgSpec)
     if (fromRegs && !isIntType(type) && !SYSCALL_ARG_TYPES.has(type)) {
       report([...at, 'args', i, 'type'], `argument type ${type} cannot be read from a syscall tracepoint by Saker's policy sensor`); return undefined;
     }
-    const isString = type === 'string' || type === 'filename' || type === 'linux_binprm';
+    // a sockaddr's bytes are captured in a string slot too (the event shows its address)
+    const isString = type === 'string' || type === 'filename' || type === 'linux_binprm' || type === 'sockaddr';
     if (isString && strings >= STRING_SLOTS) {
       report([...at, 'args', i, 'type'], `Saker's policy sensor captures at most ${STRING_SLOTS} string arguments per hook`); return undefined;
     }
@@ -194,7 +199,7 @@ function expandMacros(selectors: readonly Selector[], macros: Record<string, Sel
 
 /** What Saker's policy sensor evaluates in the kernel; anything else is refused with the reason. */
 function checkSelectorsSupported(at: FieldPath, selectors: readonly Selector[], resolve: (m: { index?: number; args?: number[] }) => PlannedArg | undefined,
-  features: KernelFeatures, report: Report, returnArg?: ArgType): boolean {
+  features: KernelFeatures, report: Report, overrideAt: OverrideHook, returnArg?: ArgType): boolean {
   let ok = true;
   const refuse = (p: FieldPath, msg: string): void => { report(p, msg); ok = false; };
   for (const [s, sel] of selectors.entries()) {
@@ -202,8 +207,13 @@ function checkSelectorsSupported(at: FieldPath, selectors: readonly Selector[], 
     for (const [i, m] of (sel.matchArgs ?? []).entries()) {
       const arg = resolve(m);
       if (!arg) continue; // reported by checks.ts
-      const ops = STRING_ARG_TYPES.has(arg.type) ? IN_KERNEL_STRING_OPS : isIntType(arg.type) ? IN_KERNEL_INT_OPS : undefined;
+      const ops = STRING_ARG_TYPES.has(arg.type) ? IN_KERNEL_STRING_OPS : isIntType(arg.type) ? IN_KERNEL_INT_OPS
+        : arg.type === 'sockaddr' ? IN_KERNEL_SOCKADDR_OPS : undefined;
       if (!ops || !ops.has(m.operator)) refuse([...sat, 'matchArgs', i, 'operator'], `operator ${m.operator} on a ${arg.type} argument is not evaluated by Saker's policy sensor`);
+      else if (arg.type === 'sockaddr' && (m.operator === 'SAddr' || m.operator === 'NotSAddr')) {
+        const v6 = (m.values ?? []).findIndex((v) => v.includes(':'));
+        if (v6 >= 0) refuse([...sat, 'matchArgs', i, 'values', v6], `${m.operator} on an IPv6 address is not evaluated by Saker's policy sensor (IPv4 addresses and CIDRs are)`);
+      }
     }
     if ((sel.matchData ?? []).length > 0) refuse([...sat, 'matchData'], 'matchData needs data arguments read through BTF (kprobes/fentry)');
     const retArgs = sel.matchReturnArgs ?? [];
@@ -230,9 +240,14 @@ function checkSelectorsSupported(at: FieldPath, selectors: readonly Selector[], 
         case 'Sigkill': case 'Signal':
           if (!features.sendSignal) refuse(ap, `${a.action} needs bpf_send_signal, which this kernel does not provide`);
           break;
-        case 'Override':
-          refuse(ap, 'Override on a syscall needs bpf_override_return (CONFIG_BPF_KPROBE_OVERRIDE) or fmod_ret on syscalls, which this kernel does not provide; use Sigkill');
+        case 'Override': {
+          const hookWhy = overrideRefusal(overrideAt, features);
+          const errorWhy = hookWhy ? undefined : overrideErrorRefusal(a.argError);
+          if (hookWhy) refuse(ap, hookWhy);
+          else if (errorWhy) refuse([...sat, 'matchActions', i, 'argError'], errorWhy);
+          else for (const w of overrideLimits(overrideAt, a.argError!, features)) report(ap, w, 'warning');
           break;
+        }
         case 'NotifyEnforcer':
           refuse(ap, 'NotifyEnforcer needs an enforcer program (bpf_override_return or fmod_ret on syscalls), which this kernel does not provide');
           break;

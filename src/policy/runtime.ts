@@ -230,6 +230,7 @@ function encodeValue(type: ArgType, v: bigint, r: PolicyRecord, slot: number): A
     case 'string': case 'filename': out = { string_arg: (r.strings[slot] ?? Buffer.alloc(0)).toString('utf8') }; break;
     case 'linux_binprm': out = { linux_binprm_arg: { path: (r.strings[slot] ?? Buffer.alloc(0)).toString('utf8') } }; break;
     case 'fd': out = { file_arg: { path: fdPath(r.tgid, Number(v)) } }; break;
+    case 'sockaddr': out = { sockaddr_arg: decodeSockaddr(r.strings[slot] ?? Buffer.alloc(0)) }; break;
     case 'syscall64': out = { syscall_id: { id: Number(v), abi: 'x64' } }; break;
     case 'uint32': case 'uint16': case 'uint8': out = { uint_arg: Number(BigInt.asUintN(32, v)) }; break;
     case 'long': case 'int64': case 'sint64': out = { long_arg: BigInt.asIntN(64, v).toString() }; break;
@@ -237,6 +238,24 @@ function encodeValue(type: ArgType, v: bigint, r: PolicyRecord, slot: number): A
     default: out = { int_arg: Number(BigInt.asIntN(32, v)) };
   }
   return out;
+}
+
+const FAMILY_NAMES: Readonly<Record<number, string>> = { 1: 'AF_UNIX', 2: 'AF_INET', 10: 'AF_INET6', 16: 'AF_NETLINK', 17: 'AF_PACKET' };
+
+/** A sockaddr as the sensor captured its bytes, as Tetragon's KprobeSockaddr (zero values omitted). */
+function decodeSockaddr(b: Buffer): { family?: string; addr?: string; port?: number } {
+  if (b.length < 4) return {};
+  const family = b.readUInt16LE(0);
+  const port = b.readUInt16BE(2);
+  let addr: string | undefined;
+  if (family === 2 && b.length >= 8) addr = [...b.subarray(4, 8)].join('.');
+  else if (family === 10 && b.length >= 24) addr = ipv6Text(b.subarray(8, 24));
+  return { family: FAMILY_NAMES[family] ?? String(family), ...(addr ? { addr } : {}), ...(port ? { port } : {}) };
+}
+
+function ipv6Text(b: Buffer): string {
+  const groups = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(2 * i).toString(16));
+  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
 }
 
 function fdPath(tgid: number, fd: number): string {
