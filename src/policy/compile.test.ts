@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clearBank, compilePolicies } from './compile.js';
-import { OFF, OP, PS } from './kernel-layout.js';
+import { ACTION, OFF, OP, PS } from './kernel-layout.js';
 import { loadPolicyText } from './load.js';
 import { FAKE_ENV, THIS_KERNEL, VALIDATOR } from './test-support.js';
 
@@ -81,9 +81,18 @@ test('a syscall return probe: the hook is marked, matchReturnArgs becomes the se
   assert.deepEqual([sel.readUInt8(OFF.sel.retMatch + 1), sel.readUInt8(OFF.sel.retMatch + 2), sel.readBigInt64LE(OFF.sel.retMatch + OFF.ma.lo)], [OP.LT, 1, 0n]);
 });
 
+test('case 27: matchReturnActions become the selector\'s return actions, matchActions stay as they are', () => {
+  const r = load(OPENAT_RETURN('matchReturnArgs: [{index: 0, operator: Equal, values: ["-9"]}]', '\n      matchReturnActions: [{action: Sigkill}]'));
+  assert.deepEqual(r.file.problems.filter((p) => p.severity === 'error').map((p) => p.message), []);
+  const sel = selectorBytes(compilePolicies(r.loaded, { bank: 0, hostNs: () => 1 }).commands);
+  assert.deepEqual([sel.readUInt32LE(OFF.sel.nactions), sel.readUInt32LE(OFF.sel.nactions + 4)], [1, ACTION.Post]);
+  assert.deepEqual([sel.readUInt32LE(OFF.sel.nretActions), sel.readUInt32LE(OFF.sel.nretActions + 4)], [1, ACTION.Sigkill]);
+});
+
 test('return probes: what the sensor does not evaluate is refused with the reason', () => {
-  const msgs = (yaml: string) => load(yaml).file.problems.filter((p) => p.severity === 'error').map((p) => p.message).join('\n');
-  assert.match(msgs(OPENAT_RETURN('matchReturnArgs: [{index: 0, operator: GT, values: ["0"]}]', '\n      matchReturnActions: [{action: Sigkill}]')), /matchReturnActions are not implemented/);
+  const msgs = (yaml: string) => load(yaml).file.problems.filter((p) => p.severity === 'error').map((p) => `${p.path}: ${p.message}`).join('\n');
+  assert.match(msgs(OPENAT_RETURN('matchReturnArgs: [{index: 0, operator: GT, values: ["0"]}]', '\n      matchReturnActions: [{action: Override, argError: -1}]')),
+    /matchReturnActions\[0\]\.action: Override on a return probe is not implemented/);
   assert.match(msgs(OPENAT_RETURN('').replace('type: int}\n    args', 'type: string}\n    args')), /returnArg type string is not read at syscall exit/);
   assert.match(msgs(OPENAT_RETURN('').replace('call: sys_openat\n    syscall: true', 'call: do_sys_open\n    syscall: false')), /return probe on kernel function do_sys_open needs kretprobes/);
 });

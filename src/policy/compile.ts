@@ -185,11 +185,9 @@ function compileSelector(s: Selector, hook: PlannedHook, policy: TracingPolicy, 
   const pbins = s.matchParentBinaries?.[0];
   if ((s.matchNamespaces ?? []).length > PS.MAX_NS) throw new Error(`at most ${PS.MAX_NS} matchNamespaces per selector in Saker's policy sensor`);
   if ((s.matchCapabilities ?? []).length > 2) throw new Error('at most 2 matchCapabilities per selector in Saker\'s policy sensor');
-  // Override's argument is the errno, positive (Tetragon's argError is its negation)
-  const actions = (s.matchActions ?? []).map((a) => ({
-    action: ACTION[a.action as keyof typeof ACTION], arg: a.action === 'Signal' ? (a.argSig ?? 0) : a.action === 'Override' ? -(a.argError ?? 0) : 0,
-  }));
-  const post = (s.matchActions ?? []).find((a) => a.action === 'Post' && a.rateLimit !== undefined);
+  const actions = (s.matchActions ?? []).map(compileAction);
+  const retActions = (s.matchReturnActions ?? []).map(compileAction);
+  const post = [...(s.matchActions ?? []), ...(s.matchReturnActions ?? [])].find((a) => a.action === 'Post' && a.rateLimit !== undefined);
   const ret = s.matchReturnArgs?.[0];
   return {
     ret: ret ? compileIntMatch(0, ret, policy) : undefined,
@@ -206,9 +204,15 @@ function compileSelector(s: Selector, hook: PlannedHook, policy: TracingPolicy, 
       mask: c.values.reduce((m, v) => m | (1n << BigInt(capabilityNumber(v)!)), 0n),
     })),
     actions: actions.length > 0 ? actions : [{ action: ACTION.Post, arg: 0 }],
+    retActions,
     rateMs: post?.rateLimit ? parseRateLimit(post.rateLimit)! : 0,
     rateScope: post?.rateLimitScope === 'process' ? 1 : post?.rateLimitScope === 'global' ? 2 : 0,
   };
+}
+
+/** An action as the sensor runs it: Signal's signal, Override's errno positive (Tetragon's argError is its negation). */
+function compileAction(a: NonNullable<Selector['matchActions']>[number]): { action: number; arg: number } {
+  return { action: ACTION[a.action as keyof typeof ACTION], arg: a.action === 'Signal' ? (a.argSig ?? 0) : a.action === 'Override' ? -(a.argError ?? 0) : 0 };
 }
 
 function compileMatchArg(m: MatchArg, hook: PlannedHook, policy: TracingPolicy): MatchArgValue {

@@ -38,7 +38,7 @@ const EXPECTED: Record<string, 'loads' | RegExp> = {
   'test-specs/capchanges.yaml.tmpl': /kprobes \(CONFIG_KPROBES\) or BPF trampolines.*this kernel does not provide|not implemented/,
   'test-specs/nschanges.yaml.tmpl': /kprobes \(CONFIG_KPROBES\) or BPF trampolines.*this kernel does not provide|not implemented/,
   'test-specs/sigkill.yaml.tmpl': 'loads',
-  'test-specs/sigkill_return.yaml.tmpl': /matchReturnActions are not implemented/,
+  'test-specs/sigkill_return.yaml.tmpl': 'loads',
   'test-specs/sigkill_tracepoint.yaml.tmpl': 'loads',
   'test-specs/syslseek.yaml': 'loads',
 };

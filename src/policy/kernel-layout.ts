@@ -26,9 +26,9 @@ export const FIELD = { whole: 0, port: 1, addr4: 2, family: 3 } as const;
 export const OP = { EQ: 1, NEQ: 2, GT: 3, LT: 4, MASK: 5, INRANGE: 6, NOTINRANGE: 7, PREFIX: 8, NOTPREFIX: 9, POSTFIX: 10, NOTPOSTFIX: 11 } as const;
 export const ACTION = { Post: 1, Sigkill: 3, Override: 5, NoPost: 9, Signal: 10 } as const;
 
-export const SIZE = { hook: 52, selector: 9408, nrHooks: 68, record: 888, str: 264, strset: 1044, matchArg: 1184, nsMatch: 20, counters: 40 } as const;
+export const SIZE = { hook: 52, selector: 9440, nrHooks: 68, record: 888, str: 264, strset: 1044, matchArg: 1184, nsMatch: 20, counters: 40 } as const;
 export const OFF = {
-  sel: { followBit: 32, binFollowBit: 132, capMask: 80, nactions: 96, rateMs: 124, ns: 136, match: 216, bins: 6136, pbins: 7180, retMatch: 8224 },
+  sel: { followBit: 32, binFollowBit: 132, capMask: 80, nactions: 96, rateMs: 124, ns: 136, match: 216, bins: 6136, pbins: 7180, retMatch: 8224, nretActions: 9408 },
   ma: { field: 3, lo: 8, hi: 72, strs: 136 },
   hook: { args: 24, ret: 44, override: 48 },
   rec: { uid: 40, args: 48, str: 96, exe: 624 },
@@ -80,6 +80,8 @@ export interface SelectorValue {
   ns: Array<{ ns: number; notIn: boolean; values: number[] }>;
   caps: Array<{ type: number; notIn: boolean; userNs: boolean; mask: bigint }>;
   actions: Array<{ action: number; arg: number }>;
+  /** matchReturnActions, run at a return probe's exit after `actions` */
+  retActions?: Array<{ action: number; arg: number }>;
   rateMs: number;
   rateScope: number;
   /** matchReturnArgs on the return value (its `arg` unused) */
@@ -131,6 +133,11 @@ export function encodeSelector(s: SelectorValue): Buffer {
   s.actions.forEach((a, i) => {
     b.writeUInt32LE(a.action, OFF.sel.nactions + 4 + 4 * i);
     b.writeUInt32LE(a.arg, OFF.sel.nactions + 16 + 4 * i);
+  });
+  b.writeUInt32LE(s.retActions?.length ?? 0, OFF.sel.nretActions);
+  (s.retActions ?? []).forEach((a, i) => {
+    b.writeUInt32LE(a.action, OFF.sel.nretActions + 4 + 4 * i);
+    b.writeUInt32LE(a.arg, OFF.sel.nretActions + 16 + 4 * i);
   });
   b.writeUInt32LE(s.rateMs, OFF.sel.rateMs);
   b.writeUInt32LE(s.rateScope, OFF.sel.rateMs + 4);
@@ -187,6 +194,8 @@ export interface PolicyRecord {
   monitored: boolean;
   /** a return probe's hit: the syscall's return value */
   ret: bigint | undefined;
+  /** a return probe's hit: the last of its selector's matchReturnActions run (Post when none) */
+  returnAction: number | undefined;
   uid: number;
   euid: number;
   args: bigint[];
@@ -216,6 +225,7 @@ export function decodeRecord(b: Buffer): PolicyRecord {
     action: b.readUInt8(37),
     monitored: b.readUInt8(38) !== 0,
     ret: b.readUInt8(39) !== 0 ? b.readBigInt64LE(OFF.rec.args + 8 * PS.MAX_ARGS) : undefined,
+    returnAction: b.readUInt8(39) || undefined,
     uid: b.readUInt32LE(OFF.rec.uid),
     euid: b.readUInt32LE(OFF.rec.uid + 4),
     args,

@@ -223,7 +223,6 @@ function checkSelectorsSupported(at: FieldPath, selectors: readonly Selector[], 
       if (!IN_KERNEL_INT_OPS.has(m.operator)) refuse([...sat, 'matchReturnArgs', i, 'operator'], `operator ${m.operator} on a return value is not evaluated by Saker's policy sensor`);
       else if (m.values?.some((v) => v.startsWith('list:'))) refuse([...sat, 'matchReturnArgs', i, 'values'], 'list: values on a return value are not evaluated by Saker\'s policy sensor');
     }
-    if ((sel.matchReturnActions ?? []).length > 0) refuse([...sat, 'matchReturnActions'], 'matchReturnActions are not implemented by Saker\'s policy sensor yet (on a return probe, matchActions run at syscall exit)');
     if ((sel.matchNamespaceChanges ?? []).length > 0) refuse([...sat, 'matchNamespaceChanges'], 'matchNamespaceChanges is not implemented by Saker\'s policy sensor yet');
     if ((sel.matchCapabilityChanges ?? []).length > 0) refuse([...sat, 'matchCapabilityChanges'], 'matchCapabilityChanges is not implemented by Saker\'s policy sensor yet');
     if ((sel.matchWorkloads ?? []).length > 0) refuse([...sat, 'matchWorkloads'], 'matchWorkloads is not implemented by Saker\'s policy sensor yet');
@@ -233,8 +232,9 @@ function checkSelectorsSupported(at: FieldPath, selectors: readonly Selector[], 
         if (m.values.length > 4) refuse([...sat, key, i, 'values'], 'Saker\'s policy sensor compares at most 4 binary paths per selector');
       }
     }
-    for (const [i, a] of [...(sel.matchActions ?? []), ...(sel.matchReturnActions ?? [])].entries()) {
-      const ap: FieldPath = [...sat, 'matchActions', i, 'action'];
+    const actionLists = [...(sel.matchActions ?? []).map((a, i) => ['matchActions', i, a] as const), ...(sel.matchReturnActions ?? []).map((a, i) => ['matchReturnActions', i, a] as const)];
+    for (const [list, i, a] of actionLists) {
+      const ap: FieldPath = [...sat, list, i, 'action'];
       switch (a.action) {
         case 'Post': case 'NoPost': break;
         case 'Sigkill': case 'Signal':
@@ -244,7 +244,7 @@ function checkSelectorsSupported(at: FieldPath, selectors: readonly Selector[], 
           const hookWhy = overrideRefusal(overrideAt, features);
           const errorWhy = hookWhy ? undefined : overrideErrorRefusal(a.argError);
           if (hookWhy) refuse(ap, hookWhy);
-          else if (errorWhy) refuse([...sat, 'matchActions', i, 'argError'], errorWhy);
+          else if (errorWhy) refuse([...sat, list, i, 'argError'], errorWhy);
           else for (const w of overrideLimits(overrideAt, a.argError!, features)) report(ap, w, 'warning');
           break;
         }
@@ -254,8 +254,8 @@ function checkSelectorsSupported(at: FieldPath, selectors: readonly Selector[], 
         default:
           refuse(ap, `the ${a.action} action is not implemented by Saker`);
       }
-      if (a.kernelStackTrace || a.userStackTrace) refuse([...sat, 'matchActions', i], 'stack traces are not collected by Saker\'s policy sensor');
-      if (a.imaHash) refuse([...sat, 'matchActions', i, 'imaHash'], 'imaHash needs BPF LSM (bpf_ima_file_hash)');
+      if (a.kernelStackTrace || a.userStackTrace) refuse([...sat, list, i], 'stack traces are not collected by Saker\'s policy sensor');
+      if (a.imaHash) refuse([...sat, list, i, 'imaHash'], 'imaHash needs BPF LSM (bpf_ima_file_hash)');
     }
   }
   return ok;

@@ -162,8 +162,8 @@ export class PolicyRuntime {
       args: hook.args.flatMap((a, i) => encodeArg(a, r, i, hook.event === 'process_kprobe')), message: hook.message, tags: hook.tags,
     };
     const env = { nodeName: this.nodeName, time };
-    // a return probe's event carries the return value as its returnArg type, and Post as return_action
-    const ret = hook.returnArg !== undefined && r.ret !== undefined ? { ret: encodeValue(hook.returnArg, r.ret, r, 0), returnAction: ACTION.Post } : {};
+    // a return probe's event carries the return value as its returnArg type, and its last return action
+    const ret = hook.returnArg !== undefined && r.ret !== undefined ? { ret: encodeValue(hook.returnArg, r.ret, r, 0), returnAction: r.returnAction ?? ACTION.Post } : {};
     this.opts.exporter.write(hook.event === 'process_kprobe'
       ? encodeKprobe({ ...hit, functionName: hook.functionNames.get(r.nr) ?? '', ...ret }, env)
       : encodeTracepoint({ ...hit, subsys: hook.subsys ?? '', event: hook.tpEvent ?? '' }, env));

@@ -65,6 +65,8 @@ function writePolicies(): void {
   for (const op of ['GT', 'LT']) {
     policy(`case17-return-${op.toLowerCase()}`, `  kprobes:\n  - call: sys_openat\n    syscall: true\n    return: true\n    returnArg: {index: 0, type: int}\n    args: [{index: 1, type: string}]\n    selectors:\n    - ${PID_FILTER}\n      matchArgs: [{index: 1, operator: Prefix, values: ["${work}/retfile"]}]\n      matchReturnArgs: [{index: 0, operator: ${op}, values: ["0"]}]\n`);
   }
+  // case 27: a return probe whose matchReturnActions kill when lseek returns -9 (EBADF)
+  policy('case27-return-sigkill', `  kprobes:\n  - call: sys_lseek\n    syscall: true\n    return: true\n    returnArg: {index: 0, type: int}\n    args: [{index: 2, type: int}]\n    selectors:\n    - ${PID_FILTER}\n      matchArgs: [{index: 2, operator: Equal, values: ["5560"]}]\n      matchReturnArgs: [{index: 0, operator: Equal, values: ["-9"]}]\n      matchReturnActions: [{action: Sigkill}]\n`);
   // case 18: raw_syscalls with a syscall list and a range
   policy('case18-raw-syscalls', `  lists:\n  - name: test\n    type: syscalls\n    values: [sys_dup]\n  tracepoints:\n  - subsystem: raw_syscalls\n    event: sys_enter\n    args: [{index: 4, type: syscall64}, {index: 5, type: uint64}]\n    selectors:\n    - ${PID_FILTER}\n      matchArgs: [{index: 0, operator: InMap, values: ["list:test"]}, {index: 1, operator: InMap, values: ["9910:9919"]}]\n`);
   // case 19: matchBinaries, six operators, on tail and head opening /etc/passwd
@@ -274,6 +276,22 @@ test('cases 25-26: Sigkill kills before the call returns (kprobe and tracepoint 
       assert.equal(exit?.process_exit.signal, 'SIGKILL');
     });
   }
+});
+
+test('case 27: matchReturnActions Sigkill on the return value: killed after the call returns -9, action POST, return_action SIGKILL', { skip: missing }, async () => {
+  const r = run(['lseek', '-1', '4000', '5560', '4001']);
+  assert.equal(r.signal, 'SIGKILL');
+  assert.equal(r.stdout, 'returned 4000\n', 'killed on the way back from the call, before the next line');
+  // the same whence on a valid fd returns -22 (EINVAL): the return filter does not match, no kill
+  const ok = run(['lseek', '0', '5560']);
+  assert.deepEqual([ok.status, ok.stdout], [0, 'returned 5560\n']);
+  await eventually(() => {
+    const h = hits('case27-return-sigkill', r.pid);
+    assert.equal(h.length, 1);
+    assert.deepEqual([h[0]!.args, h[0]!.return, h[0]!.action, h[0]!.return_action], [[{ int_arg: 5560 }], { int_arg: -9 }, 'KPROBE_ACTION_POST', 'KPROBE_ACTION_SIGKILL']);
+    assert.equal(events().find((e) => e.process_exit?.process.pid === r.pid)?.process_exit.signal, 'SIGKILL');
+  });
+  assert.deepEqual(hits('case27-return-sigkill', ok.pid), []);
 });
 
 test('case 29 (Signal): the policy\'s signal is delivered, action SIGNAL', { skip: missing }, async () => {

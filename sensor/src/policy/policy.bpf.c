@@ -438,7 +438,51 @@ static __always_inline void read_exe(struct ps_str *dst, u32 tgid)
 		dst->len = 0;
 }
 
-/* The first matching selector's actions, then the record unless NoPost or a rate limit. */
+/* One list of actions (matchActions, or matchReturnActions at a return probe's exit) in order;
+ * returns the last one run (Tetragon's event action / return_action), Post for an empty list.
+ * NoPost or a rate limit clears *post. */
+static __always_inline u32 run_actions(struct ps_scratch *sc, struct ps_hook *hook, struct ps_selector *sel, u32 id, int matched,
+				       u32 n, u32 *acts, u32 *args, int *post)
+{
+	struct ps_record *rec = &sc->pend.rec;
+	u32 last = PS_ACT_POST;
+	for (u32 i = 0; i < 3; i++) {
+		if (i >= n)
+			break;
+		u32 act = acts[i];
+		last = act;
+		if (act == PS_ACT_NOPOST) {
+			*post = 0;
+		} else if (act == PS_ACT_POST) {
+			if (!rate_ok(sc, sel, id, matched)) {
+				*post = 0;
+				count(hook->policy, 3);
+			}
+		} else if (act == PS_ACT_OVERRIDE) {
+			if (hook->monitor) {
+				rec->monitored = 1;
+				count(hook->policy, 2);
+			} else {
+				struct ps_override o = { .err = args[i], .nr = rec->nr };
+				u32 tid = rec->tid;
+				bpf_map_update_elem(&overrides, &tid, &o, BPF_ANY);
+				count(hook->policy, 1);
+			}
+		} else if (act == PS_ACT_SIGKILL || act == PS_ACT_SIGNAL) {
+			if (hook->monitor) {
+				rec->monitored = 1;
+				count(hook->policy, 2);
+			} else {
+				bpf_send_signal(act == PS_ACT_SIGKILL ? 9 : args[i]);
+				count(hook->policy, 1);
+			}
+		}
+	}
+	return last;
+}
+
+/* The first matching selector's actions (and at a return probe's exit its return actions), then
+ * the record unless NoPost or a rate limit says otherwise. */
 static __always_inline int ps_act(struct ps_scratch *sc, struct ps_hook *hook, struct ps_selector *sel, u32 id, int matched)
 {
 	struct ps_record *rec = &sc->pend.rec;
@@ -448,38 +492,9 @@ static __always_inline int ps_act(struct ps_scratch *sc, struct ps_hook *hook, s
 	rec->action = PS_ACT_POST;
 	rec->monitored = 0;
 	if (sel && hook->nselectors) {
-		for (u32 i = 0; i < 3; i++) {
-			if (i >= sel->nactions)
-				break;
-			u32 act = sel->actions[i];
-			rec->action = act;
-			if (act == PS_ACT_NOPOST) {
-				post = 0;
-			} else if (act == PS_ACT_POST) {
-				if (!rate_ok(sc, sel, id, matched)) {
-					post = 0;
-					count(hook->policy, 3);
-				}
-			} else if (act == PS_ACT_OVERRIDE) {
-				if (hook->monitor) {
-					rec->monitored = 1;
-					count(hook->policy, 2);
-				} else {
-					struct ps_override o = { .err = sel->action_arg[i], .nr = rec->nr };
-					u32 tid = rec->tid;
-					bpf_map_update_elem(&overrides, &tid, &o, BPF_ANY);
-					count(hook->policy, 1);
-				}
-			} else if (act == PS_ACT_SIGKILL || act == PS_ACT_SIGNAL) {
-				if (hook->monitor) {
-					rec->monitored = 1;
-					count(hook->policy, 2);
-				} else {
-					bpf_send_signal(act == PS_ACT_SIGKILL ? 9 : sel->action_arg[i]);
-					count(hook->policy, 1);
-				}
-			}
-		}
+		rec->action = run_actions(sc, hook, sel, id, matched, sel->nactions, sel->actions, sel->action_arg, &post);
+		if (rec->ret_action)
+			rec->ret_action = run_actions(sc, hook, sel, id, matched, sel->nret_actions, sel->ret_actions, sel->ret_action_arg, &post);
 	}
 	if (!post)
 		return 0;
@@ -491,7 +506,6 @@ static __always_inline int ps_act(struct ps_scratch *sc, struct ps_hook *hook, s
 		count(hook->policy, 0);
 	return 0;
 }
-
 
 /* A sockaddr argument: its bytes into a capture slot (for the event), and family, port and IPv4
  * address packed into one integer (enum ps_field) for the filters. */
@@ -552,7 +566,7 @@ __noinline int ps_run_hook(struct ps_scratch *sc, u32 id, u32 nr)
 		}
 	}
 	rec->exe.len = 0;
-	rec->has_ret = 0;
+	rec->ret_action = 0;
 	if (hook->need_exe || hook->nselectors == 0)
 		read_exe(&rec->exe, rec->tgid);
 
@@ -624,7 +638,7 @@ __noinline int ps_run_return(struct ps_scratch *sc, u32 id, s64 ret)
 	bpf_map_delete_elem(&pending, &pk);
 	struct ps_record *rec = &sc->pend.rec;
 	rec->args[PS_MAX_ARGS] = ret;
-	rec->has_ret = 1;
+	rec->ret_action = PS_ACT_POST;
 	u32 mask = sc->pend.selmask;
 	int matched = -1;
 	struct ps_selector *sel = NULL;

@@ -131,6 +131,9 @@ struct ps_selector {
 	struct ps_strset bins;
 	struct ps_strset pbins;
 	struct ps_match_arg ret_match;   /* matchReturnArgs on the return value, op 0 when none */
+	u32 nret_actions;    /* matchReturnActions: run at syscall exit after matchActions */
+	u32 ret_actions[3];
+	u32 ret_action_arg[3];
 };
 
 struct ps_nr_hooks {
@@ -151,7 +154,8 @@ struct ps_record {
 	u8 selector;
 	u8 action;        /* last action run (Tetragon's event action) */
 	u8 monitored;     /* enforcement skipped by monitor mode */
-	u8 has_ret;       /* a return probe's hit: the return value is args[PS_MAX_ARGS] */
+	u8 ret_action;    /* a return probe's hit: its last return action (Post when none), and the
+			   * return value is args[PS_MAX_ARGS]; 0 for an entry hit */
 	u32 uid;
 	u32 euid;
 	s64 args[PS_MAX_ARGS + 1];   /* by position in the hook's args */
