@@ -50,9 +50,14 @@ test('followChildren: a bit of the bank, its binaries sent, the bank\'s bits res
   assert.equal(clearBank(1).filter((x) => x.startsWith('followbin ')).length, PS.FOLLOW_BINS / 2);
 });
 
-test('followChildren on matchParentBinaries is refused with the reason', () => {
-  const r = load(GETCPU('In', 'true', 'matchParentBinaries'));
-  assert.match(r.file.problems.map((p) => p.message).join('\n'), /followChildren on matchParentBinaries \(any ancestor\) is not implemented/);
+test('followChildren on matchParentBinaries: the parent binary section gets a bit of the bank and its binaries', () => {
+  const r = load(GETCPU('NotIn', 'true', 'matchParentBinaries'));
+  assert.deepEqual(r.file.problems.filter((p) => p.severity === 'error'), []);
+  const c = compilePolicies(r.loaded, { bank: 1, hostNs: () => 1 });
+  const base = PS.FOLLOW_BINS / 2;
+  assert.ok(c.commands.some((x) => x.startsWith(`followbin ${base} `)), 'the section\'s binaries');
+  const sel = selectorBytes(c.commands);
+  assert.deepEqual([sel.readUInt32LE(40), sel.readUInt32LE(OFF.sel.pbinFollowBit), sel.readUInt32LE(OFF.sel.binFollowBit)], [OP.NEQ, base + 1, 0]);
 });
 
 const OPENAT_RETURN = (retSel: string, extra = '') => `apiVersion: cilium.io/v1alpha1

@@ -194,7 +194,7 @@ function compileSelector(s: Selector, hook: PlannedHook, policy: TracingPolicy, 
     matches,
     pids: p ? { values: p.values, notIn: p.operator === 'NotIn', ns: p.isNamespacePID, followBit: p.followForks && !p.isNamespacePID ? allocBit() : 0 } : undefined,
     bin: bins ? { op: BINARY_OPS[bins.operator]!, values: bins.values, followBit: bins.followChildren ? allocChildBit(bins.values) : 0 } : undefined,
-    pbin: pbins ? { op: BINARY_OPS[pbins.operator]!, values: pbins.values } : undefined,
+    pbin: pbins ? { op: BINARY_OPS[pbins.operator]!, values: pbins.values, followBit: pbins.followChildren ? allocChildBit(pbins.values) : 0 } : undefined,
     ns: (s.matchNamespaces ?? []).map((n) => ({
       ns: NS_INDEX[n.namespace]!, notIn: n.operator === 'NotIn',
       values: n.values.map((v) => (v === 'host_ns' ? hostNs(NS_INDEX[n.namespace]!) : Number(v))),

@@ -28,7 +28,7 @@ export const ACTION = { Post: 1, Sigkill: 3, Override: 5, NoPost: 9, Signal: 10 
 
 export const SIZE = { hook: 52, selector: 9440, nrHooks: 68, record: 888, str: 264, strset: 1044, matchArg: 1184, nsMatch: 20, counters: 40 } as const;
 export const OFF = {
-  sel: { followBit: 32, binFollowBit: 132, capMask: 80, nactions: 96, rateMs: 124, ns: 136, match: 216, bins: 6136, pbins: 7180, retMatch: 8224, nretActions: 9408 },
+  sel: { followBit: 32, binFollowBit: 132, capMask: 80, nactions: 96, rateMs: 124, ns: 136, match: 216, bins: 6136, pbins: 7180, retMatch: 8224, nretActions: 9408, pbinFollowBit: 9436 },
   ma: { field: 3, lo: 8, hi: 72, strs: 136 },
   hook: { args: 24, ret: 44, override: 48 },
   rec: { uid: 40, args: 48, str: 96, exe: 624 },
@@ -76,7 +76,8 @@ export interface SelectorValue {
   pids: { values: number[]; notIn: boolean; ns: boolean; followBit: number } | undefined;
   /** followBit: matchBinaries followChildren, 1 + the section's bit, 0 off */
   bin: { op: number; values: string[]; followBit: number } | undefined;
-  pbin: { op: number; values: string[] } | undefined;
+  /** followBit: matchParentBinaries followChildren (any ancestor), as bin's */
+  pbin: { op: number; values: string[]; followBit: number } | undefined;
   ns: Array<{ ns: number; notIn: boolean; values: number[] }>;
   caps: Array<{ type: number; notIn: boolean; userNs: boolean; mask: bigint }>;
   actions: Array<{ action: number; arg: number }>;
@@ -154,7 +155,10 @@ export function encodeSelector(s: SelectorValue): Buffer {
     writeStrSet(b, OFF.sel.bins, s.bin.values);
     b.writeUInt32LE(s.bin.followBit, OFF.sel.binFollowBit);
   }
-  if (s.pbin) writeStrSet(b, OFF.sel.pbins, s.pbin.values);
+  if (s.pbin) {
+    writeStrSet(b, OFF.sel.pbins, s.pbin.values);
+    b.writeUInt32LE(s.pbin.followBit, OFF.sel.pbinFollowBit);
+  }
   return b;
 }
 

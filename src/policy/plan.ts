@@ -228,7 +228,6 @@ function checkSelectorsSupported(at: FieldPath, selectors: readonly Selector[], 
     if ((sel.matchWorkloads ?? []).length > 0) refuse([...sat, 'matchWorkloads'], 'matchWorkloads is not implemented by Saker\'s policy sensor yet');
     for (const key of ['matchBinaries', 'matchParentBinaries'] as const) {
       for (const [i, m] of (sel[key] ?? []).entries()) {
-        if (m.followChildren && key === 'matchParentBinaries') refuse([...sat, key, i, 'followChildren'], 'followChildren on matchParentBinaries (any ancestor) is not implemented by Saker\'s policy sensor yet');
         if (m.values.length > 4) refuse([...sat, key, i, 'values'], 'Saker\'s policy sensor compares at most 4 binary paths per selector');
       }
     }

@@ -86,6 +86,11 @@ function writePolicies(): void {
   const follow = (name: string, op: string, scope: string) => policy(name, `  tracepoints:\n  - subsystem: syscalls\n    event: sys_enter_getcpu\n    selectors:\n    - ${scope}matchBinaries: [{operator: ${op}, values: ["${shCopy}"], followChildren: true}]\n`);
   follow('case21-follow-in', 'In', '');
   follow('case21-follow-notin', 'NotIn', `${PID_FILTER}\n      `);
+  // matchParentBinaries: the parent only (case 20), and with followChildren any ancestor
+  const parent = (name: string, op: string, followChildren: boolean, scope: string) => policy(name, `  tracepoints:\n  - subsystem: syscalls\n    event: sys_enter_getcpu\n    selectors:\n    - ${scope}matchParentBinaries: [{operator: ${op}, values: ["${shCopy}"], followChildren: ${followChildren}}]\n`);
+  parent('parent-in', 'In', false, '');
+  parent('parent-follow-in', 'In', true, '');
+  parent('parent-follow-notin', 'NotIn', true, `${PID_FILTER}\n      `);
   // exec kill: the binary is stopped before it runs any code
   policy('exec-kill', `  tracepoints:\n  - subsystem: sched\n    event: sched_process_exec\n    raw: true\n    args: [{index: 2, type: linux_binprm}]\n    selectors:\n    - matchBinaries: [{operator: In, values: ["${execTarget}"]}]\n      matchActions: [{action: Sigkill}]\n`);
   // NoPost with Sigkill, rate limit, monitor mode
@@ -329,6 +334,21 @@ test('case 21: followChildren matches the binary\'s children and exec\'d descend
   });
   const ev = hits('case21-follow-in', followed[0])[0]!;
   assert.deepEqual([ev.subsys, ev.event, ev.args ?? []], ['syscalls', 'sys_enter_getcpu', []]);
+});
+
+test('matchParentBinaries followChildren: In matches when the binary is any ancestor, not only the parent; NotIn the reverse', { skip: missing }, async () => {
+  const direct = spawnSync(shCopy, ['-c', `${getcpuVictim} getcpu >/dev/null & echo $!; wait`], { encoding: 'utf8' });
+  const grandchild = spawnSync(shCopy, ['-c', `/bin/sh -c '${getcpuVictim} getcpu >/dev/null & echo $!; wait'; true`], { encoding: 'utf8' });
+  const own = run(['getcpu'], getcpuVictim);
+  const [d, g] = [Number(direct.stdout.trim()), Number(grandchild.stdout.trim())];
+  assert.ok(d > 0 && g > 0, `child pids from the shells: ${direct.stdout} ${grandchild.stdout}`);
+  const candidates = new Set([d, g, own.pid]);
+  const pidsOf = (name: string) => hits(name).map((h) => h.process.pid as number).filter((p) => candidates.has(p)).sort();
+  await eventually(() => {
+    assert.deepEqual(pidsOf('parent-follow-in'), [d, g].sort(), 'In with followChildren: the child and the grandchild');
+    assert.deepEqual(pidsOf('parent-in'), [d], 'In without it: the direct child only');
+    assert.deepEqual(pidsOf('parent-follow-notin'), [own.pid], 'NotIn with followChildren: the test\'s own run only');
+  });
 });
 
 test('exec kill: matchBinaries + Sigkill at sched_process_exec stops the binary before it runs', { skip: missing }, async () => {

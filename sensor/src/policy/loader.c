@@ -82,14 +82,14 @@ static void print_layout(void)
 	printf("{\"ps_hook\":%zu,\"ps_selector\":%zu,\"ps_nr_hooks\":%zu,\"ps_record\":%zu,\"ps_str\":%zu,\"ps_strset\":%zu,"
 	       "\"ps_match_arg\":%zu,\"ps_ns_match\":%zu,\"ps_counters\":%zu,"
 	       "\"sel.follow_bit\":%zu,\"sel.bin_follow_bit\":%zu,\"sel.cap_mask\":%zu,\"sel.nactions\":%zu,\"sel.rate_ms\":%zu,\"sel.ns\":%zu,\"sel.match\":%zu,"
-	       "\"sel.bins\":%zu,\"sel.ret_match\":%zu,\"hook.ret\":%zu,\"hook.override\":%zu,\"sel.nret_actions\":%zu,\"ma.field\":%zu,\"sel.pbins\":%zu,\"ma.lo\":%zu,\"ma.hi\":%zu,\"ma.strs\":%zu,\"hook.args\":%zu,"
+	       "\"sel.bins\":%zu,\"sel.ret_match\":%zu,\"hook.ret\":%zu,\"hook.override\":%zu,\"sel.nret_actions\":%zu,\"sel.pbin_follow_bit\":%zu,\"ma.field\":%zu,\"sel.pbins\":%zu,\"ma.lo\":%zu,\"ma.hi\":%zu,\"ma.strs\":%zu,\"hook.args\":%zu,"
 	       "\"rec.uid\":%zu,\"rec.args\":%zu,\"rec.str\":%zu,\"rec.exe\":%zu}\n",
 	       sizeof(struct ps_hook), sizeof(struct ps_selector), sizeof(struct ps_nr_hooks), sizeof(struct ps_record),
 	       sizeof(struct ps_str), sizeof(struct ps_strset), sizeof(struct ps_match_arg), sizeof(struct ps_ns_match),
 	       sizeof(struct ps_counters),
 	       offsetof(struct ps_selector, follow_bit), offsetof(struct ps_selector, bin_follow_bit), offsetof(struct ps_selector, cap_mask), offsetof(struct ps_selector, nactions),
 	       offsetof(struct ps_selector, rate_ms), offsetof(struct ps_selector, ns), offsetof(struct ps_selector, match),
-	       offsetof(struct ps_selector, bins), offsetof(struct ps_selector, ret_match), offsetof(struct ps_hook, ret), offsetof(struct ps_hook, override), offsetof(struct ps_selector, nret_actions), offsetof(struct ps_match_arg, field), offsetof(struct ps_selector, pbins), offsetof(struct ps_match_arg, lo),
+	       offsetof(struct ps_selector, bins), offsetof(struct ps_selector, ret_match), offsetof(struct ps_hook, ret), offsetof(struct ps_hook, override), offsetof(struct ps_selector, nret_actions), offsetof(struct ps_selector, pbin_follow_bit), offsetof(struct ps_match_arg, field), offsetof(struct ps_selector, pbins), offsetof(struct ps_match_arg, lo),
 	       offsetof(struct ps_match_arg, hi), offsetof(struct ps_match_arg, strs), offsetof(struct ps_hook, args),
 	       offsetof(struct ps_record, uid), offsetof(struct ps_record, args), offsetof(struct ps_record, str),
 	       offsetof(struct ps_record, exe));

@@ -590,8 +590,14 @@ __noinline int ps_run_hook(struct ps_scratch *sc, u32 id, u32 nr)
 		}
 		if (sel->pbin_op) {
 			struct task_struct *t = bpf_get_current_task_btf();
-			read_exe(&sc->pexe, BPF_CORE_READ(t, real_parent, tgid));
-			if (!ps_str_match(&sc->pexe, &sel->pbins, sel->pbin_op))
+			u32 ptgid = BPF_CORE_READ(t, real_parent, tgid);
+			read_exe(&sc->pexe, ptgid);
+			int in = ps_str_match(&sc->pexe, &sel->pbins, sel->pbin_op);
+			/* followChildren: a parent that is the binary or descends from it means the binary
+			 * is an ancestor: In matches, NotIn excludes */
+			if (sel->pbin_follow_bit && followed_child(ptgid, sel->pbin_follow_bit))
+				in = sel->pbin_op == PS_OP_EQ;
+			if (!in)
 				continue;
 		}
 		if (!ps_match_task(sel, rec))

@@ -134,6 +134,7 @@ struct ps_selector {
 	u32 nret_actions;    /* matchReturnActions: run at syscall exit after matchActions */
 	u32 ret_actions[3];
 	u32 ret_action_arg[3];
+	u32 pbin_follow_bit; /* matchParentBinaries followChildren: any ancestor (bit as bin_follow_bit) */
 };
 
 struct ps_nr_hooks {
