@@ -11,6 +11,7 @@ import type { LoadedPolicy } from './load.js';
 import type { PlannedHook } from './plan.js';
 import { parseSyscall } from './syscall-names.js';
 import type { ArgType, MatchArg, Selector, TracingPolicy } from './types.js';
+import { selectsWorkloads } from './workloads.js';
 import { X86_64_SYSCALLS } from './syscall-names.js';
 
 const NS_INDEX: Record<string, number> = { Uts: 0, Ipc: 1, Mnt: 2, Pid: 3, PidForChildren: 4, Net: 5, Time: 6, TimeForChildren: 7, Cgroup: 8, User: 9 };
@@ -100,7 +101,8 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
         }
         const needExe = hook.selectors.some((s) => (s.matchBinaries ?? []).length > 0);
         const override = selectors.some((s) => s.actions.some((a) => a.action === ACTION.Override));
-        staged.push(`hook ${id} ${encodeHook({ policy: policyIndex, monitor: p.mode === 'monitor', nselectors: selectors.length, needExe, ret: hook.returnArg !== undefined, override, args }).toString('hex')}`);
+        const workload = selectsWorkloads(p.policy);
+        staged.push(`hook ${id} ${encodeHook({ policy: policyIndex, monitor: p.mode === 'monitor', nselectors: selectors.length, needExe, ret: hook.returnArg !== undefined, override, workload, args }).toString('hex')}`);
         selectors.forEach((s, i) => staged.push(`selector ${id * PS.MAX_SELECTORS + i} ${encodeSelector(s).toString('hex')}`));
         const slots = hook.attach.kind === 'exec' ? [PS.EXEC_SLOT] : hook.attach.nrs.length > 0 ? hook.attach.nrs : syscallsSelected(hook, selectors);
         for (const slot of slots) stagedSlots.push([slot, id]);

@@ -26,11 +26,11 @@ export const FIELD = { whole: 0, port: 1, addr4: 2, family: 3 } as const;
 export const OP = { EQ: 1, NEQ: 2, GT: 3, LT: 4, MASK: 5, INRANGE: 6, NOTINRANGE: 7, PREFIX: 8, NOTPREFIX: 9, POSTFIX: 10, NOTPOSTFIX: 11 } as const;
 export const ACTION = { Post: 1, Sigkill: 3, Override: 5, NoPost: 9, Signal: 10 } as const;
 
-export const SIZE = { hook: 52, selector: 9440, nrHooks: 68, record: 888, str: 264, strset: 1044, matchArg: 1184, nsMatch: 20, counters: 40 } as const;
+export const SIZE = { hook: 56, selector: 9440, nrHooks: 68, record: 888, str: 264, strset: 1044, matchArg: 1184, nsMatch: 20, counters: 40 } as const;
 export const OFF = {
   sel: { followBit: 32, binFollowBit: 132, capMask: 80, nactions: 96, rateMs: 124, ns: 136, match: 216, bins: 6136, pbins: 7180, retMatch: 8224, nretActions: 9408, pbinFollowBit: 9436 },
   ma: { field: 3, lo: 8, hi: 72, strs: 136 },
-  hook: { args: 24, ret: 44, override: 48 },
+  hook: { args: 24, ret: 44, override: 48, workload: 52 },
   rec: { uid: 40, args: 48, str: 96, exe: 624 },
 } as const;
 
@@ -43,6 +43,8 @@ export interface HookValue {
   ret?: boolean;
   /** a selector may Override: the sensor attaches its cgroup programs while such a hook is loaded */
   override?: boolean;
+  /** podSelector/containerSelector: only the containers the agent put in the workloads map for this policy */
+  workload?: boolean;
   args: Array<{ source: number; index: number; kind: number; strSlot: number }>;
 }
 
@@ -56,6 +58,7 @@ export function encodeHook(h: HookValue): Buffer {
   b.writeUInt32LE(h.needExe ? 1 : 0, 20);
   b.writeUInt32LE(h.ret ? 1 : 0, OFF.hook.ret);
   b.writeUInt32LE(h.override ? 1 : 0, OFF.hook.override);
+  b.writeUInt32LE(h.workload ? 1 : 0, OFF.hook.workload);
   h.args.forEach((a, i) => {
     const o = OFF.hook.args + 4 * i;
     b.writeUInt8(a.source, o);

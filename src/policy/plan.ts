@@ -7,6 +7,7 @@
 // hook and the kernel feature (or the Saker feature) it needs.
 import type { KernelFeatures } from './features.js';
 import { isIntType, type Report } from './checks.js';
+import { CONTAINER_SELECTOR_KEYS } from './workloads.js';
 import { overrideErrorRefusal, overrideLimits, overrideRefusal, type OverrideHook } from './override.js';
 import { parseSyscall } from './syscall-names.js';
 import { X86_64_SYSCALLS } from './syscall-names.js';
@@ -121,8 +122,17 @@ export function planPolicy(p: TracingPolicy, features: KernelFeatures, fields: F
     const plan = planTracepoint(['spec', 'tracepoints', k], h, name, spec.selectorsMacros, features, fields, report);
     if (plan) hooks.push(plan);
   }
-  if (spec.podSelector || spec.containerSelector) report(['spec', spec.podSelector ? 'podSelector' : 'containerSelector'], 'pod and container selectors are not implemented by Saker\'s policy sensor yet');
+  checkWorkloadSelectors(p, report);
   return { hooks };
+}
+
+/** What a podSelector/containerSelector can be matched on (workloads.ts); anything else is refused. */
+function checkWorkloadSelectors(p: TracingPolicy, report: Report): void {
+  const cs = p.spec.containerSelector;
+  const badKey = (k: string) => `containerSelector key "${k}": a container is matched on ${CONTAINER_SELECTOR_KEYS.join(' and ')} (Tetragon's container fields)`;
+  for (const k of Object.keys(cs?.matchLabels ?? {})) if (!CONTAINER_SELECTOR_KEYS.includes(k)) report(['spec', 'containerSelector', 'matchLabels', k], badKey(k));
+  for (const [i, e] of (cs?.matchExpressions ?? []).entries()) if (!CONTAINER_SELECTOR_KEYS.includes(e.key)) report(['spec', 'containerSelector', 'matchExpressions', i, 'key'], badKey(e.key));
+  if (p.spec.hostSelector) report(['spec', 'hostSelector'], 'hostSelector is not implemented by Saker\'s policy sensor (policies without workload selectors apply to host processes)');
 }
 
 function planTracepoint(at: FieldPath, h: TracepointSpec, policy: string, macros: Record<string, Selector> | undefined, features: KernelFeatures,

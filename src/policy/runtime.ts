@@ -18,6 +18,7 @@ import { PolicySensor, type PolicyCounters } from './policy-sensor.js';
 import { ProcessInfoBuilder, type ProcessTable } from './process-info.js';
 import { encodeExec, encodeExit, encodeKprobe, encodeTracepoint, type ArgValue, type ProcessInfo } from './tetragon-json.js';
 import type { ArgType, PolicyProblem } from './types.js';
+import { WorkloadSync } from './workload-sync.js';
 
 export class PolicyLoadError extends Error {
   override name = 'PolicyLoadError';
@@ -51,6 +52,7 @@ function formatProblems(problems: readonly PolicyProblem[]): string {
 
 export class PolicyRuntime {
   private sensor: PolicySensor | undefined;
+  private workloads: WorkloadSync | undefined;
   private policies: LoadedPolicy[] = [];
   private readonly byFile = new Map<string, LoadedPolicy[]>();
   private readonly builder: ProcessInfoBuilder;
@@ -105,6 +107,8 @@ export class PolicyRuntime {
     });
     const compiled = await this.sensor.apply(this.policies);
     for (const e of compiled.errors) this.opts.log(`policy ${e.policy} not loaded into the kernel: ${e.message}`);
+    this.workloads = new WorkloadSync(this.opts.processes, this.sensor);
+    await this.syncWorkloads();
     this.opts.log(`policies: ${this.policies.map((p) => `${p.policy.metadata.name} (${p.mode})`).join(', ') || 'none'}`);
     this.statsTimer = setInterval(() => void this.refreshStats(), 2000);
     this.statsTimer.unref();
@@ -121,6 +125,7 @@ export class PolicyRuntime {
       for (const e of compiled.errors) this.opts.log(`policy ${e.policy} not loaded into the kernel: ${e.message}`);
     }
     this.install(next);
+    await this.syncWorkloads();
     for (const f of failed) for (const p of f.problems.filter((x) => x.severity === 'error')) this.opts.log(formatProblems([p]));
     const error = failed.length > 0 ? `policy files with errors kept their previous policies: ${failed.map((f) => f.file).join(', ')}` : undefined;
     this.opts.log(`policies reloaded: ${this.policies.map((p) => p.policy.metadata.name).join(', ') || 'none'}${error ? ` (${error})` : ''}`);
@@ -140,10 +145,19 @@ export class PolicyRuntime {
     }, { nodeName: this.nodeName, time: evt.ts }));
   }
 
-  /** The agent's event after the state saw it: process_exec for a successful exec. */
+  /** Every policy's containers (podSelector/containerSelector) sent to the sensor afresh. */
+  private async syncWorkloads(): Promise<void> {
+    const sensor = this.sensor;
+    if (!sensor || !this.workloads) return;
+    await this.workloads.reset(this.policies.map((p) => ({ slot: sensor.slotOf(p.policy.metadata.name)!, policy: p.policy })).filter((p) => p.slot !== undefined));
+  }
+
+  /** The agent's event after the state saw it: a container's process joins its policies; process_exec for a successful exec. */
   after(evt: EventView): void {
-    if ((evt.type !== EXECVE_X && evt.type !== EXECVEAT_X) || !this.opts.exporter) return;
+    if (evt.type !== EXECVE_X && evt.type !== EXECVEAT_X) return;
     if (!evt.hasParam(0) || evt.int(0) !== 0) return;
+    this.workloads?.observe(evt.tid)?.catch((e: Error) => this.opts.log(`policy sensor: workloads: ${e.message}`));
+    if (!this.opts.exporter) return;
     const p = this.builder.fromTable(evt.tid);
     if (!p) return;
     this.counts.exec++;

@@ -75,6 +75,8 @@ function writePolicies(): void {
   }
   // case 22: host namespaces
   policy('case22-host-ns', `  kprobes:\n  - call: sys_write\n    syscall: true\n    args: [{index: 0, type: int}, {index: 2, type: size_t}]\n    selectors:\n    - matchBinaries: [{operator: Postfix, values: ["/policy-victim"]}]\n      matchNamespaces: [{namespace: Mnt, operator: In, values: [host_ns]}, {namespace: Pid, operator: In, values: [host_ns]}]\n      matchArgs: [{index: 0, operator: Equal, values: ["1"]}]\n`);
+  // containerSelector: only containers of image repository saker.test/workload-a are killed
+  policy('container-selector', `  containerSelector:\n    matchExpressions: [{key: repo, operator: In, values: [saker.test/workload-a]}]\n  kprobes:\n  - call: sys_lseek\n    syscall: true\n    args: [{index: 2, type: int}]\n    selectors:\n    - matchArgs: [{index: 2, operator: Equal, values: ["5561"]}]\n      matchActions: [{action: Sigkill}]\n`);
   // case 25, 26: Sigkill, kprobe and tracepoint forms
   lseekKp('case25-sigkill', `    - ${PID_FILTER}\n      matchArgs: [{index: 2, operator: Equal, values: ["5555"]}]\n      matchActions: [{action: Sigkill}]\n`);
   policy('case26-sigkill-tracepoint', `  tracepoints:\n  - subsystem: syscalls\n    event: sys_enter_lseek\n    args: [{index: 7, type: int32}]\n    selectors:\n    - ${PID_FILTER}\n      matchArgs: [{index: 7, operator: Equal, values: ["5557"]}]\n      matchActions: [{action: Sigkill}]\n`);
@@ -264,6 +266,32 @@ test('case 22: matchNamespaces host_ns matches on the host, not inside a contain
     assert.deepEqual(hits('case22-host-ns').filter((e) => e.process.binary === '/usr/bin/policy-victim'), [], 'no event from the container');
   } finally {
     c.destroy();
+  }
+});
+
+test('containerSelector: the policy acts in the containers it selects (image repo), not in others or on the host', { skip: missing }, async () => {
+  const selected = RuncContainer.start({ annotations: { 'org.opencontainers.image.ref.name': 'saker.test/workload-a:1' } });
+  const other = RuncContainer.start({ annotations: { 'org.opencontainers.image.ref.name': 'saker.test/workload-b:1' } });
+  try {
+    for (const c of [selected, other]) c.copyIn(victim, '/usr/bin/policy-victim');
+    // the policy applies from the agent's sight of the container on: wait for its execs' events
+    await eventually(() => {
+      for (const c of [selected, other]) assert.ok(events().some((e) => e.process_exec?.process.docker === c.id.slice(0, 31)), `the agent saw ${c.id}`);
+    }, 20_000);
+    await sleep(200);
+    const lseek = (c: RuncContainer) => c.exec(['/usr/bin/policy-victim', 'lseek', '-1', '4000', '5561', '4001']).stdout;
+    assert.equal(lseek(selected), 'returned 4000\n', 'killed in the selected container');
+    assert.equal(lseek(other), 'returned 4000\nreturned 5561\nreturned 4001\n', 'another container runs on');
+    assert.equal(run(['lseek', '-1', '5561']).status, 0, 'the host runs on');
+    await eventually(() => {
+      const h = hits('container-selector');
+      assert.equal(h.length, 1);
+      assert.equal(h[0]!.process.binary, '/usr/bin/policy-victim');
+      assert.equal(h[0]!.action, 'KPROBE_ACTION_SIGKILL');
+    });
+  } finally {
+    selected.destroy();
+    other.destroy();
   }
 });
 

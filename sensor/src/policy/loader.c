@@ -10,6 +10,8 @@
  *   followbin BIT HEXSTRSET (followChildren binaries; an empty set frees the bit)
  *   followreset MASK (clears those followChildren bits from every followed process)
  *   ignore TGID | unignore TGID | zero POLICY | hostuserns INUM | stats | quit
+ *   workload POLICY MNTNS (a container the policy's podSelector/containerSelector selects)
+ *   workloadclear POLICY (forgets every container of that policy)
  * stderr, one JSON line per message: {"ready":true}, {"ack":N} after each command,
  * {"stats":[{policy, posted, enforced, monitored, rate_limited, drops}...],"children_full":N},
  * {"error":"..."}.
@@ -82,14 +84,14 @@ static void print_layout(void)
 	printf("{\"ps_hook\":%zu,\"ps_selector\":%zu,\"ps_nr_hooks\":%zu,\"ps_record\":%zu,\"ps_str\":%zu,\"ps_strset\":%zu,"
 	       "\"ps_match_arg\":%zu,\"ps_ns_match\":%zu,\"ps_counters\":%zu,"
 	       "\"sel.follow_bit\":%zu,\"sel.bin_follow_bit\":%zu,\"sel.cap_mask\":%zu,\"sel.nactions\":%zu,\"sel.rate_ms\":%zu,\"sel.ns\":%zu,\"sel.match\":%zu,"
-	       "\"sel.bins\":%zu,\"sel.ret_match\":%zu,\"hook.ret\":%zu,\"hook.override\":%zu,\"sel.nret_actions\":%zu,\"sel.pbin_follow_bit\":%zu,\"ma.field\":%zu,\"sel.pbins\":%zu,\"ma.lo\":%zu,\"ma.hi\":%zu,\"ma.strs\":%zu,\"hook.args\":%zu,"
+	       "\"sel.bins\":%zu,\"sel.ret_match\":%zu,\"hook.ret\":%zu,\"hook.override\":%zu,\"sel.nret_actions\":%zu,\"sel.pbin_follow_bit\":%zu,\"hook.workload\":%zu,\"ma.field\":%zu,\"sel.pbins\":%zu,\"ma.lo\":%zu,\"ma.hi\":%zu,\"ma.strs\":%zu,\"hook.args\":%zu,"
 	       "\"rec.uid\":%zu,\"rec.args\":%zu,\"rec.str\":%zu,\"rec.exe\":%zu}\n",
 	       sizeof(struct ps_hook), sizeof(struct ps_selector), sizeof(struct ps_nr_hooks), sizeof(struct ps_record),
 	       sizeof(struct ps_str), sizeof(struct ps_strset), sizeof(struct ps_match_arg), sizeof(struct ps_ns_match),
 	       sizeof(struct ps_counters),
 	       offsetof(struct ps_selector, follow_bit), offsetof(struct ps_selector, bin_follow_bit), offsetof(struct ps_selector, cap_mask), offsetof(struct ps_selector, nactions),
 	       offsetof(struct ps_selector, rate_ms), offsetof(struct ps_selector, ns), offsetof(struct ps_selector, match),
-	       offsetof(struct ps_selector, bins), offsetof(struct ps_selector, ret_match), offsetof(struct ps_hook, ret), offsetof(struct ps_hook, override), offsetof(struct ps_selector, nret_actions), offsetof(struct ps_selector, pbin_follow_bit), offsetof(struct ps_match_arg, field), offsetof(struct ps_selector, pbins), offsetof(struct ps_match_arg, lo),
+	       offsetof(struct ps_selector, bins), offsetof(struct ps_selector, ret_match), offsetof(struct ps_hook, ret), offsetof(struct ps_hook, override), offsetof(struct ps_selector, nret_actions), offsetof(struct ps_selector, pbin_follow_bit), offsetof(struct ps_hook, workload), offsetof(struct ps_match_arg, field), offsetof(struct ps_selector, pbins), offsetof(struct ps_match_arg, lo),
 	       offsetof(struct ps_match_arg, hi), offsetof(struct ps_match_arg, strs), offsetof(struct ps_hook, args),
 	       offsetof(struct ps_record, uid), offsetof(struct ps_record, args), offsetof(struct ps_record, str),
 	       offsetof(struct ps_record, exe));
@@ -159,6 +161,25 @@ static int follow_reset(struct policy_bpf *s, __u64 mask)
 		else
 			bpf_map_delete_elem(fd, &keys[i]);
 	}
+	free(keys);
+	return 0;
+}
+
+/* Deletes every (policy, mount namespace) entry of `policy`: its containers are sent afresh. */
+static int workload_clear(struct policy_bpf *s, __u32 policy)
+{
+	int fd = bpf_map__fd(s->maps.workloads);
+	struct ps_workload_key *keys = calloc(PS_MAX_WORKLOADS, sizeof(*keys)), *prev = NULL;
+	__u32 n = 0;
+	if (!keys)
+		return -ENOMEM;
+	while (n < PS_MAX_WORKLOADS && !bpf_map_get_next_key(fd, prev, &keys[n])) {
+		prev = &keys[n];
+		n++;
+	}
+	for (__u32 i = 0; i < n; i++)
+		if (keys[i].policy == policy)
+			bpf_map_delete_elem(fd, &keys[i]);
 	free(keys);
 	return 0;
 }
@@ -284,6 +305,13 @@ static int command(struct policy_bpf *s, char *line, const char **what)
 			s->bss->follow_bins_used &= ~(1ULL << key);
 		return 0;
 	}
+	if (!strcmp(verb, "workload") && sscanf(line, "%*s %llu %llu", &a, &b) == 2) {
+		struct ps_workload_key k = { .policy = (__u32)a, .mntns = (__u32)b };
+		__u8 one = 1;
+		return bpf_map__update_elem(s->maps.workloads, &k, sizeof(k), &one, 1, BPF_ANY);
+	}
+	if (!strcmp(verb, "workloadclear"))
+		return workload_clear(s, key);
 	if (!strcmp(verb, "followreset"))
 		return follow_reset(s, a);
 	if (!strcmp(verb, "ignore")) {

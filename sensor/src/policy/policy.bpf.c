@@ -96,6 +96,16 @@ struct {
 	__type(value, struct ps_pending);
 } pending SEC(".maps");
 
+/* podSelector/containerSelector: (policy, mount namespace) of each container a policy selects,
+ * written by the agent as it learns containers. A plain hash: a full map is an error the agent
+ * reports, never a silent eviction that would take a container out of its policies. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PS_MAX_WORKLOADS);
+	__type(key, struct ps_workload_key);
+	__type(value, u8);
+} workloads SEC(".maps");
+
 /* tgids no policy acts on: the agent, the sensors, and their descendants */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -534,6 +544,12 @@ __noinline int ps_run_hook(struct ps_scratch *sc, u32 id, u32 nr)
 	struct ps_hook *hook = bpf_map_lookup_elem(&hooks, &id);
 	if (!hook || !hook->used)
 		return 0;
+	if (hook->workload) {
+		struct task_struct *t = bpf_get_current_task_btf();
+		struct ps_workload_key wk = { .policy = hook->policy, .mntns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum) };
+		if (!bpf_map_lookup_elem(&workloads, &wk))
+			return 0;
+	}
 	const s64 *raw = sc->raw;
 	struct ps_record *rec = &sc->pend.rec;
 	rec->hook = id;

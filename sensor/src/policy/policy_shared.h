@@ -70,6 +70,7 @@ struct ps_hook {
 	struct ps_arg args[PS_MAX_ARGS];
 	u32 ret;         /* return probe: selectors finish, and the event posts, at syscall exit */
 	u32 override;    /* a selector may Override: the cgroup programs are attached while one is loaded */
+	u32 workload;    /* podSelector/containerSelector: only the policy's containers (the workloads map) */
 };
 
 /* a string compared: a binary path, a string argument */
@@ -192,6 +193,14 @@ struct ps_override {
 	s32 err;   /* positive errno */
 	u32 nr;    /* the syscall whose entry decided it */
 };
+
+/* podSelector/containerSelector: a container the policy selects, by its mount namespace */
+struct ps_workload_key {
+	u32 policy;
+	u32 mntns;
+};
+
+#define PS_MAX_WORKLOADS 16384
 
 #define PS_SOCKADDR 28  /* bytes of a sockaddr argument captured (sockaddr_in6) */
 
