@@ -130,7 +130,7 @@ export function loadPolicyText(file: string, text: string, opts: LoadOptions): {
     checkPolicy(policy, (path, message, severity) => report(doc, path, message, severity), opts.env ?? DEFAULT_CHECK_ENV);
     if (!problems.some((p) => p.severity === 'error')) {
       const env = opts.env ?? DEFAULT_CHECK_ENV;
-      const plan = planPolicy(policy, opts.features, env.tracepointFormat, (path, message) => report(doc, path, message));
+      const plan = planPolicy(policy, opts.features, env.tracepointFormat, (path, message, severity) => report(doc, path, message, severity));
       if (!problems.some((p) => p.severity === 'error')) {
         const mode = policy.spec.options?.find((o) => o.name === 'policy-mode')?.value === 'monitor' ? 'monitor' : 'enforce';
         loaded.push({ file, policy, plan, mode });
