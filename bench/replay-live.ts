@@ -46,15 +46,14 @@ try {
   const rec = await recordMixedLoad(file, load, ROUNDS, dir);
   const mb = statSync(file).size / 1e6;
   console.log(`capture: ${rec.events} events in ${rec.seconds.toFixed(1)} s of load, ${rec.drops} dropped in the kernel, ${mb.toFixed(0)} MB; load average ${loadavg()[0]!.toFixed(1)}`);
-  // the sizes the capture holds; the largest is the whole capture
-  const captures = SIZES.filter((n) => n < rec.events).map((n) => {
+  // the sizes below the largest, cut from the capture; the largest is the whole capture
+  const captures = SIZES.slice(0, -1).filter((n) => n < rec.events).map((n) => {
     const f = join(dir, `first-${n}.scap`);
     const cut = spawnSync(process.execPath, [SAKER, 'inspect', file, `evt.num <= ${n}`, '-w', f], { encoding: 'utf8' });
     if (cut.status !== 0) throw new Error(`saker inspect -w failed: ${cut.stderr}`);
     return { events: n, file: f };
   });
   if (rec.events < SIZES[SIZES.length - 1]!) console.log(`(fewer events than ${SIZES[SIZES.length - 1]}: the largest size is the whole capture)`);
-  else captures.pop();
   captures.push({ events: rec.events, file });
   console.log(`filter: ${FILTER}`);
   const ruleArgs = upstreamRules()?.flatMap((f) => ['-r', f]);

@@ -31,6 +31,8 @@ interface Case { label: string; args: string[] }
 
 const cases: Case[] = [
   { label: 'node -e 0', args: ['-e', '0'] },
+  // the bundle loaded from its code cache and nothing run: the most a V8 startup snapshot could save
+  { label: 'saker --version', args: [SAKER, '--version'] },
   { label: 'saker list', args: [SAKER, 'list'] },
   { label: 'saker validate', args: [SAKER, 'validate'] },
 ];
