@@ -26,8 +26,7 @@ import { State, type StateBounds, type StateOptions } from '../state/index.js';
 import type { EventContext } from '../state/index.js';
 import type { RenderOptions } from '../events/index.js';
 import { liveCoverage } from './live-coverage.js';
-import { runtimesConfig } from '../runtimes/index.js';
-import { ContainerRuntimes } from '../runtimes/index.js';
+import type { ContainerRuntimes } from '../runtimes/index.js';
 import { Engine } from './engine.js';
 import { EventErrors } from './event-errors.js';
 import type { AgentHandle, AgentPhase, AgentStatus, ReloadOutcome, RuleSummary } from './handle.js';
@@ -88,8 +87,10 @@ export class Agent implements AgentHandle {
   readonly metrics = new Metrics();
   readonly state: State;
   private src: EventSource;
-  /** Live: the container runtimes' APIs feeding the state's containers (none when the caller set a lookup). */
-  readonly runtimes: ContainerRuntimes | undefined;
+  /** Live: the container runtimes' APIs feeding the state's containers (none when the caller set a
+   *  lookup). Loaded by start(): their clients (gRPC, protobuf, undici) cost every other command
+   *  a quarter of a second at start-up. */
+  private runtimes: ContainerRuntimes | undefined;
   private cfg: Config;
   private paths: string[];
   private reloadFailures = 0;
@@ -130,7 +131,6 @@ export class Agent implements AgentHandle {
       fields: { argRender: opts.argRender },
     });
     this.src = 'live' in opts.source ? this.newLiveSource([]) : new ScapFileSource(opts.source.capture, { numbering: 'delivered' });
-    this.runtimes = live && opts.state?.containerLookup === undefined ? new ContainerRuntimes(runtimesConfig(this.cfg.raw), { log: this.log }) : undefined;
     this.done = new Promise((resolve, reject) => {
       this.settle = (err?: Error) => (err === undefined ? resolve() : reject(err));
     });
@@ -140,7 +140,6 @@ export class Agent implements AgentHandle {
     const policies = policyPaths(this.cfg, opts.policies);
     if (policies.length > 0 && live) this.policy = new PolicyRuntime({ paths: policies, processes: this.state, log: this.log, exporter: opts.exporter });
     this.registerMetrics();
-    this.runtimes?.register(this.metrics);
   }
 
   /** Loads the rules without starting anything (`--dry-run`, and the first step of start()).
@@ -160,7 +159,10 @@ export class Agent implements AgentHandle {
     const { syscalls } = await this.prepare();
     const engine = this.engine!;
     if (this.source instanceof LiveSource) {
-      if (this.runtimes) {
+      if (this.opts.state?.containerLookup === undefined) {
+        const { ContainerRuntimes, runtimesConfig } = await import('../runtimes/index.js');
+        this.runtimes = new ContainerRuntimes(runtimesConfig(this.cfg.raw), { log: this.log });
+        this.runtimes.register(this.metrics);
         // Before the /proc scan, so the containers it finds are asked about at once.
         await this.runtimes.start();
         this.log(this.runtimes.summary());

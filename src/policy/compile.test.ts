@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { clearBank, compilePolicies } from './compile.js';
 import { ACTION, OFF, OP, PS } from './kernel-layout.js';
 import { loadPolicyText } from './load.js';
-import { FAKE_ENV, THIS_KERNEL, VALIDATOR } from './test-support.js';
+import { FAKE_ENV, THIS_KERNEL } from './test-support.js';
 
 const GETCPU = (op: string, follow: string, key = 'matchBinaries') => `apiVersion: cilium.io/v1alpha1
 kind: TracingPolicy
@@ -20,7 +20,7 @@ spec:
 `;
 
 function load(yaml: string) {
-  return loadPolicyText('p.yaml', yaml, { features: THIS_KERNEL, env: { tracepointFormat: (s, e) => FAKE_ENV.tracepointFormat(s, e) ?? { fields: [] } as never }, validator: VALIDATOR });
+  return loadPolicyText('p.yaml', yaml, { features: THIS_KERNEL, env: { tracepointFormat: (s, e) => FAKE_ENV.tracepointFormat(s, e) ?? { fields: [] } as never } });
 }
 
 function selectorBytes(cmds: string[]): Buffer {

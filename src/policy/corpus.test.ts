@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { sharedDir } from '../testing/shared.js';
 import { loadPolicyText } from './load.js';
-import { THIS_KERNEL, VALIDATOR } from './test-support.js';
+import { THIS_KERNEL } from './test-support.js';
 import { tracefsRoot } from './tracefs.js';
 
 /** file -> 'loads', or a pattern every refusal of the file matches (at least one error). */
@@ -66,7 +66,7 @@ test('every upstream policy loads or is refused with the reason', (t) => {
     for (const name of readdirSync(join(root, dir)).sort()) {
       const rel = `${dir}/${name}`;
       seen.push(rel);
-      const r = loadPolicyText(rel, instantiate(readFileSync(join(root, rel), 'utf8')), { features: THIS_KERNEL, validator: VALIDATOR });
+      const r = loadPolicyText(rel, instantiate(readFileSync(join(root, rel), 'utf8')), { features: THIS_KERNEL });
       const errors = r.file.problems.filter((p) => p.severity === 'error');
       const expected = EXPECTED[rel];
       assert.ok(expected !== undefined, `no expectation for ${rel}`);

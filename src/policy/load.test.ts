@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadPolicyText } from './load.js';
-import { FAKE_ENV, THIS_KERNEL, VALIDATOR } from './test-support.js';
+import { FAKE_ENV, THIS_KERNEL } from './test-support.js';
 
 function load(yaml: string, features = THIS_KERNEL) {
-  return loadPolicyText('p.yaml', yaml, { features, env: FAKE_ENV, validator: VALIDATOR });
+  return loadPolicyText('p.yaml', yaml, { features, env: FAKE_ENV });
 }
 function errors(yaml: string, features = THIS_KERNEL): string[] {
   return load(yaml, features).file.problems.filter((p) => p.severity === 'error').map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}`);

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { compilePolicies } from './compile.js';
 import { ACTION, FIELD, OFF, OP, SIZE } from './kernel-layout.js';
 import { loadPolicyText } from './load.js';
-import { FAKE_ENV, THIS_KERNEL, VALIDATOR } from './test-support.js';
+import { FAKE_ENV, THIS_KERNEL } from './test-support.js';
 
 const policy = (hook: string) => `apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nmetadata: {name: t}\nspec:\n${hook}`;
 const connect = (match: string, actions: string, extra = '') => policy(`  kprobes:
@@ -19,7 +19,7 @@ const connect = (match: string, actions: string, extra = '') => policy(`  kprobe
 const DENY_PORT = '{index: 1, operator: SPort, values: ["8080"]}';
 
 function load(yaml: string, features = THIS_KERNEL) {
-  return loadPolicyText('p.yaml', yaml, { features, env: FAKE_ENV, validator: VALIDATOR });
+  return loadPolicyText('p.yaml', yaml, { features, env: FAKE_ENV });
 }
 function problems(yaml: string, severity: 'error' | 'warning', features = THIS_KERNEL): string[] {
   return load(yaml, features).file.problems.filter((p) => p.severity === severity).map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}`);

@@ -12,7 +12,7 @@ import type { CompiledHook } from './compile.js';
 import type { EventExporter } from './export.js';
 import { probeKernelFeatures, type KernelFeatures } from './features.js';
 import { ACTION, type PolicyRecord } from './kernel-layout.js';
-import { createPolicyValidator, loadPolicyFiles, type LoadedPolicy, type PolicyLoad } from './load.js';
+import { loadPolicyFiles, type LoadedPolicy, type PolicyLoad } from './load.js';
 import type { PlannedArg } from './plan.js';
 import { PolicySensor, type PolicyCounters } from './policy-sensor.js';
 import { ProcessInfoBuilder, type ProcessTable } from './process-info.js';
@@ -58,7 +58,6 @@ export class PolicyRuntime {
   private readonly builder: ProcessInfoBuilder;
   private readonly nodeName: string;
   private readonly features: KernelFeatures;
-  private readonly validator = createPolicyValidator();
   /** wall clock minus CLOCK_MONOTONIC (= boot time on a machine that does not suspend), ns */
   private readonly bootToWall = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
   private cached: PolicyCounters[] = [];
@@ -78,7 +77,7 @@ export class PolicyRuntime {
 
   /** Loads the files; throws PolicyLoadError with every problem when one has errors. */
   prepare(): PolicyLoad {
-    const load = loadPolicyFiles(this.opts.paths, { features: this.features, validator: this.validator });
+    const load = loadPolicyFiles(this.opts.paths, { features: this.features });
     const problems = load.files.flatMap((f) => f.problems);
     if (!load.ok) throw new PolicyLoadError(`policies not loaded:\n${formatProblems(problems)}`);
     for (const p of problems) this.opts.log(formatProblems([p]));
@@ -116,7 +115,7 @@ export class PolicyRuntime {
 
   /** Re-reads the policy files: a file that fails keeps its previous policies. */
   async reload(): Promise<{ ok: boolean; error?: string }> {
-    const load = loadPolicyFiles(this.opts.paths, { features: this.features, validator: this.validator });
+    const load = loadPolicyFiles(this.opts.paths, { features: this.features });
     const failed = load.files.filter((f) => f.problems.some((p) => p.severity === 'error'));
     const keep = failed.flatMap((f) => this.byFile.get(f.file) ?? []);
     const next: PolicyLoad = { ...load, policies: [...load.policies, ...keep] };

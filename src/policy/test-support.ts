@@ -2,7 +2,6 @@
 // not depend on the machine's tracefs.
 import type { CheckEnv } from './checks.js';
 import type { KernelFeatures } from './features.js';
-import { createPolicyValidator } from './load.js';
 import { parseFormat } from './tracefs.js';
 
 /** This kernel: tracepoints, raw/BTF tracepoints, bpf_send_signal, cgroup BPF; no kprobes, trampolines or BPF LSM. */
@@ -30,6 +29,3 @@ field:const char * filename;	offset:24;	size:8;	signed:0;`,
 };
 export const FAKE_ENV: CheckEnv = { tracepointFormat: (s, e) => (FORMATS[`${s}/${e}`] ? parseFormat(FORMATS[`${s}/${e}`]!) : undefined) };
 
-
-/** One compiled schema for all the tests of a file. */
-export const VALIDATOR = createPolicyValidator();

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadPolicyText } from './load.js';
-import { FAKE_ENV, THIS_KERNEL, VALIDATOR } from './test-support.js';
+import { FAKE_ENV, THIS_KERNEL } from './test-support.js';
 import type { TracingPolicy } from './types.js';
 import { policySelects, selectsWorkloads, type WorkloadView } from './workloads.js';
 
@@ -12,7 +12,7 @@ const policy = (spec: string, kind = 'TracingPolicy', ns = '') =>
   `apiVersion: cilium.io/v1alpha1\nkind: ${kind}\nmetadata: {name: t${ns ? `, namespace: ${ns}` : ''}}\nspec:\n${spec}${HOOK}`;
 
 function load(yaml: string) {
-  return loadPolicyText('p.yaml', yaml, { features: THIS_KERNEL, env: FAKE_ENV, validator: VALIDATOR });
+  return loadPolicyText('p.yaml', yaml, { features: THIS_KERNEL, env: FAKE_ENV });
 }
 function loaded(yaml: string): TracingPolicy {
   const r = load(yaml);
