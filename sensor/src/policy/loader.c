@@ -184,13 +184,14 @@ static int workload_clear(struct policy_bpf *s, __u32 policy)
 	return 0;
 }
 
-/* The sys_exit program is attached only while some hook is a return probe: otherwise every
- * syscall on the machine would pay its trampoline for nothing. */
+/* The sys_exit program is attached only while some hook is a return probe or can Override (its
+ * marks end with their syscall): otherwise every syscall on the machine would pay its trampoline
+ * for nothing. */
 static struct bpf_link *exit_link;
 
 static int sync_exit_program(struct policy_bpf *s)
 {
-	int want = s->bss->return_hooks[0] || s->bss->return_hooks[1];
+	int want = s->bss->return_hooks[0] || s->bss->return_hooks[1] || s->bss->override_hooks[0] || s->bss->override_hooks[1];
 	if (want && !exit_link) {
 		exit_link = bpf_program__attach(s->progs.ps_sys_exit);
 		if (!exit_link) {
