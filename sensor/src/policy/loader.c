@@ -13,7 +13,7 @@
  *   workload POLICY MNTNS (a container the policy's podSelector/containerSelector selects)
  *   workloadclear POLICY (forgets every container of that policy)
  * stderr, one JSON line per message: {"ready":true}, {"ack":N} after each command,
- * {"stats":[{policy, posted, enforced, monitored, rate_limited, drops}...],"children_full":N},
+ * {"stats":[{policy, posted, enforced, monitored, rate_limited, drops}...],"children_full":N,"override_missed":N},
  * {"error":"..."}.
  * Before ready, a fatal error is one plain line `saker-policy: ...`; exit 1 usage, 2 not root,
  * 3 BPF refused. The loader ignores its own pid and, with --ignore, the agent's.
@@ -123,7 +123,8 @@ static void print_stats(struct policy_bpf *s)
 			(unsigned long long)sum.monitored, (unsigned long long)sum.rate_limited, (unsigned long long)sum.drops);
 		first = 0;
 	}
-	fprintf(stderr, "],\"children_full\":%llu}\n", (unsigned long long)s->bss->children_full);
+	fprintf(stderr, "],\"children_full\":%llu,\"override_missed\":%llu}\n", (unsigned long long)s->bss->children_full,
+		(unsigned long long)s->bss->override_missed);
 	free(per);
 }
 

@@ -169,6 +169,8 @@ u64 follow_bins_used;
 u64 return_hooks[PS_MAX_HOOKS / 64];
 /* followChildren bits lost because the children map was full */
 u64 children_full;
+/* Override marks no cgroup program took before their syscall's exit: calls not denied */
+u64 override_missed;
 /* hooks with an Override selector (bit id % 64 of word id / 64), written by the loader: the
  * sys_exit program (which clears untaken marks) and the cgroup programs run only while one is */
 u64 override_hooks[PS_MAX_HOOKS / 64];
@@ -735,7 +737,11 @@ int BPF_PROG(ps_sys_exit, struct pt_regs *regs, long ret)
 		/* an Override mark lives for its syscall only: one no cgroup program took (a bad fd, a
 		 * socket family or a send without a cgroup hook) must not deny a later call */
 		u32 tid = (u32)bpf_get_current_pid_tgid();
-		bpf_map_delete_elem(&overrides, &tid);
+		if (bpf_map_lookup_elem(&overrides, &tid)) {
+			/* the call went ahead: counted, so the event's OVERRIDE is not taken on trust */
+			__sync_fetch_and_add(&override_missed, 1);
+			bpf_map_delete_elem(&overrides, &tid);
+		}
 	}
 	if (!return_hooks[0] && !return_hooks[1])
 		return 0;
