@@ -341,6 +341,8 @@ export class Agent implements AgentHandle {
       }
       const lost = this.policy.followChildrenLost();
       if (lost > 0) this.log(`policies: ${lost} processes not followed for followChildren (the kernel's table of followed processes was full)`);
+      const missed = this.policy.overridesMissed();
+      if (missed > 0) this.log(`policies: ${missed} overridden calls went ahead (no cgroup BPF hook on their path: another socket family, a send without an address)`);
     }
     this.settle();
     await this.outputs.close();

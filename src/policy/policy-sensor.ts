@@ -39,6 +39,8 @@ export class PolicySensor {
   readonly errors: string[] = [];
   /** followChildren marks the kernel could not store (its children map was full), from the last stats. */
   childrenFull = 0;
+  /** Override marks no cgroup program took: calls that went ahead although their event says OVERRIDE. */
+  overrideMissed = 0;
 
   private constructor(private readonly opts: PolicySensorOptions, ready: (err?: Error) => void) {
     const binary = opts.binary ?? policySensorPath();
@@ -54,8 +56,9 @@ export class PolicySensor {
         const l = line.slice(0, nl);
         line = line.slice(nl + 1);
         if (!l.startsWith('{')) { this.stderrTail += `${l}\n`; continue; }
-        const msg = JSON.parse(l) as { ready?: boolean; ack?: number; error?: string; stats?: PolicyCounters[]; children_full?: number };
+        const msg = JSON.parse(l) as { ready?: boolean; ack?: number; error?: string; stats?: PolicyCounters[]; children_full?: number; override_missed?: number };
         if (msg.children_full !== undefined) this.childrenFull = msg.children_full;
+        if (msg.override_missed !== undefined) this.overrideMissed = msg.override_missed;
         if (msg.ready) { started = true; ready(); }
         if (msg.ack !== undefined) this.onAck(msg.ack);
         if (msg.error) this.errors.push(msg.error);

@@ -63,6 +63,8 @@ export class PolicyRuntime {
   private cached: PolicyCounters[] = [];
   /** followChildren marks lost to a full kernel map (cached with the counters). */
   private childrenFull = 0;
+  /** Override marks no cgroup program took (cached with the counters). */
+  private overrideMissed = 0;
   /** Counters slots as the sensor had them when it stopped (for the exit line). */
   private readonly lastSlots = new Map<string, number>();
   private statsTimer: NodeJS.Timeout | undefined;
@@ -187,6 +189,7 @@ export class PolicyRuntime {
       if (this.sensor) {
         this.cached = await this.sensor.stats();
         this.childrenFull = this.sensor.childrenFull;
+        this.overrideMissed = this.sensor.overrideMissed;
       }
     } catch {
       // the sensor is stopping
@@ -208,6 +211,11 @@ export class PolicyRuntime {
   /** Processes a followChildren selector should have followed but the kernel's map had no room for. */
   followChildrenLost(): number {
     return this.childrenFull;
+  }
+
+  /** Overridden calls no cgroup program saw (a family or send without a cgroup hook): they went ahead. */
+  overridesMissed(): number {
+    return this.overrideMissed;
   }
 
   /** Fresh counters from the kernel (tests, the exit line). */

@@ -71,10 +71,21 @@ export class WorkloadSync {
     const signature = signatureOf(c);
     const prev = this.known.get(id);
     if (prev?.signature === signature) return undefined;
-    const mntns = prev?.mntns || this.readMntns(tid);
+    // the exec'd process may be gone already (a short `runc exec`): any live process of the container will do
+    const mntns = prev?.mntns || this.readMntns(tid) || this.memberMntns(id);
     if (!mntns) return undefined;
     this.known.set(id, { mntns, signature });
     return { mntns, slots: this.selecting(c) };
+  }
+
+  /** The mount namespace of some live process of container `id` (a walk of /proc: once per container at most). */
+  private memberMntns(id: string): number {
+    for (const pid of listPids()) {
+      if (this.table.thread(pid)?.containerId !== id) continue;
+      const mntns = this.readMntns(pid);
+      if (mntns) return mntns;
+    }
+    return 0;
   }
 
   private selecting(c: WorkloadView): number[] {

@@ -13,7 +13,7 @@
  *   workload POLICY MNTNS (a container the policy's podSelector/containerSelector selects)
  *   workloadclear POLICY (forgets every container of that policy)
  * stderr, one JSON line per message: {"ready":true}, {"ack":N} after each command,
- * {"stats":[{policy, posted, enforced, monitored, rate_limited, drops}...],"children_full":N},
+ * {"stats":[{policy, posted, enforced, monitored, rate_limited, drops}...],"children_full":N,"override_missed":N},
  * {"error":"..."}.
  * Before ready, a fatal error is one plain line `saker-policy: ...`; exit 1 usage, 2 not root,
  * 3 BPF refused. The loader ignores its own pid and, with --ignore, the agent's.
@@ -123,7 +123,8 @@ static void print_stats(struct policy_bpf *s)
 			(unsigned long long)sum.monitored, (unsigned long long)sum.rate_limited, (unsigned long long)sum.drops);
 		first = 0;
 	}
-	fprintf(stderr, "],\"children_full\":%llu}\n", (unsigned long long)s->bss->children_full);
+	fprintf(stderr, "],\"children_full\":%llu,\"override_missed\":%llu}\n", (unsigned long long)s->bss->children_full,
+		(unsigned long long)s->bss->override_missed);
 	free(per);
 }
 
@@ -184,13 +185,14 @@ static int workload_clear(struct policy_bpf *s, __u32 policy)
 	return 0;
 }
 
-/* The sys_exit program is attached only while some hook is a return probe: otherwise every
- * syscall on the machine would pay its trampoline for nothing. */
+/* The sys_exit program is attached only while some hook is a return probe or can Override (its
+ * marks end with their syscall): otherwise every syscall on the machine would pay its trampoline
+ * for nothing. */
 static struct bpf_link *exit_link;
 
 static int sync_exit_program(struct policy_bpf *s)
 {
-	int want = s->bss->return_hooks[0] || s->bss->return_hooks[1];
+	int want = s->bss->return_hooks[0] || s->bss->return_hooks[1] || s->bss->override_hooks[0] || s->bss->override_hooks[1];
 	if (want && !exit_link) {
 		exit_link = bpf_program__attach(s->progs.ps_sys_exit);
 		if (!exit_link) {

@@ -4,8 +4,8 @@
  *   tp_btf/sys_enter            syscall hooks (kprobes on sys_*, syscalls/sys_enter_*,
  *                               raw_syscalls/sys_enter), looked up by syscall number
  *   tp_btf/sys_exit             return probes: the entry's record (kept per thread and hook), the
- *                               return value, matchReturnArgs; attached only while such a hook is
- *                               loaded
+ *                               return value, matchReturnArgs, matchReturnActions; the end of an
+ *                               Override mark; attached only while such a hook is loaded
  *   tp_btf/sched_process_exec   records the new binary, then runs the exec hooks: a Sigkill
  *                               here lands before the new image runs one instruction
  *   tp_btf/sched_process_fork   children inherit the binary, followForks and followChildren bits
@@ -115,8 +115,7 @@ struct {
 } ignored SEC(".maps");
 
 /* Override: tid -> the errno its current syscall gets, from the selector's action at entry to the
- * cgroup program of that syscall. LRU: a call that never reaches a cgroup hook (a bad fd, a
- * socket family without one) leaves its entry until the thread's next hooked syscall clears it. */
+ * cgroup program of that syscall; the syscall's exit removes what no cgroup program took. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, PS_MAX_PENDING);
@@ -170,8 +169,10 @@ u64 follow_bins_used;
 u64 return_hooks[PS_MAX_HOOKS / 64];
 /* followChildren bits lost because the children map was full */
 u64 children_full;
-/* hooks with an Override selector (bit id % 64 of word id / 64), written by the loader: none
- * costs syscall entry no overrides lookup */
+/* Override marks no cgroup program took before their syscall's exit: calls not denied */
+u64 override_missed;
+/* hooks with an Override selector (bit id % 64 of word id / 64), written by the loader: the
+ * sys_exit program (which clears untaken marks) and the cgroup programs run only while one is */
 u64 override_hooks[PS_MAX_HOOKS / 64];
 /* the kernel lets cgroup sock programs set the syscall's errno (bpf_set_retval, 5.18+): set by
  * the loader from its probe before load, so the verifier never sees the call when it cannot */
@@ -712,11 +713,6 @@ int BPF_PROG(ps_sys_enter, struct pt_regs *regs, long id)
 	sc->raw[4] = BPF_CORE_READ(regs, r8);
 	sc->raw[5] = BPF_CORE_READ(regs, r9);
 	fill_process(&sc->pend.rec, t);
-	if (override_hooks[0] || override_hooks[1]) {
-		/* an Override of this thread's earlier call that no cgroup program took is stale now */
-		u32 tid = t->pid;
-		bpf_map_delete_elem(&overrides, &tid);
-	}
 	for (u32 i = 0; i < PS_MAX_HOOKS_PER_NR; i++) {
 		if (i >= nh->count)
 			break;
@@ -728,13 +724,26 @@ int BPF_PROG(ps_sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(ps_sys_exit, struct pt_regs *regs, long ret)
 {
-	if (!return_hooks[0] && !return_hooks[1])
+	int overriding = override_hooks[0] || override_hooks[1];
+	if (!return_hooks[0] && !return_hooks[1] && !overriding)
 		return 0;
 	u32 nr = BPF_CORE_READ(regs, orig_ax);
 	if (nr >= PS_EXEC_SLOT)
 		return 0;
 	struct ps_nr_hooks *nh = bpf_map_lookup_elem(&nr_hooks, &nr);
 	if (!nh || !nh->count)
+		return 0;
+	if (overriding) {
+		/* an Override mark lives for its syscall only: one no cgroup program took (a bad fd, a
+		 * socket family or a send without a cgroup hook) must not deny a later call */
+		u32 tid = (u32)bpf_get_current_pid_tgid();
+		if (bpf_map_lookup_elem(&overrides, &tid)) {
+			/* the call went ahead: counted, so the event's OVERRIDE is not taken on trust */
+			__sync_fetch_and_add(&override_missed, 1);
+			bpf_map_delete_elem(&overrides, &tid);
+		}
+	}
+	if (!return_hooks[0] && !return_hooks[1])
 		return 0;
 	struct ps_scratch *sc = get_scratch();
 	if (!sc)

@@ -10,6 +10,8 @@
  *                                        "connect PORT errno N" after each
  *   policy-victim net                    socket(AF_INET, SOCK_DGRAM), bind to 127.0.0.1:0, sendto
  *                                        127.0.0.1:9 and socket(AF_UNIX), "NAME 0" or "NAME errno N" each
+ *   policy-victim sends PORT             a UDP socket connected to 127.0.0.1:PORT: sendmsg without an
+ *                                        address, then sendto with one, "NAME 0" or "NAME errno N" each
  * Built static, so the same binary runs inside a busybox container. Exit 0 when it finishes. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -80,6 +82,18 @@ int main(int argc, char **argv)
 		close(fd);
 		fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 		printf(fd < 0 ? "unix errno %d\n" : "unix 0\n", errno);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "sends")) {
+		struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[2])), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		int fd = socket(AF_INET, SOCK_DGRAM, 0);
+		connect(fd, (struct sockaddr *)&to, sizeof(to));
+		struct iovec iov = {.iov_base = "x", .iov_len = 1};
+		struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+		int r = sendmsg(fd, &m, 0);
+		printf(r < 0 ? "sendmsg errno %d\n" : "sendmsg 0\n", errno);
+		r = sendto(fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to));
+		printf(r < 0 ? "sendto errno %d\n" : "sendto 0\n", errno);
 		return 0;
 	}
 	if (argc == 2 && !strcmp(argv[1], "getcpu")) {
