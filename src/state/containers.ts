@@ -212,6 +212,11 @@ export interface ContainerRegistryOptions extends ContainerIdOptions {
    *  per container elsewhere (its users) goes with it. */
   onRemove?: (id: string) => void;
   /**
+   * Called when a runtime has described a container, or described it further (`saker capture`
+   * writes each description into the capture, as the container plugin's async events).
+   */
+  onDescribed?: (info: ContainerInfo) => void;
+  /**
    * How long a cgroup path that names no container is checked again (default 10 s) before it is
    * taken for the host for good: runc's state and a runtime's answer about an unknown id come a
    * moment after the first processes are seen there. Bounded by time, not by tries: runc init
@@ -305,6 +310,7 @@ export class ContainerRegistry {
       for (const [path, m] of this.pathCache) if (typeof m === 'number' && path.endsWith(info.fullId)) this.pathCache.delete(path);
     }
     this.bound();
+    this.opts.onDescribed?.(info);
   }
 
   /**
@@ -403,6 +409,7 @@ export class ContainerRegistry {
     Object.assign(info, fields, { id: info.id, startTs: info.startTs });
     this.quickTried.set(match.id, Infinity);
     if (!this.knownFullIds.has(info.fullId)) this.knownFullIds.set(info.fullId, info.type);
+    this.opts.onDescribed?.(info);
   }
 
   private describe(id: string, info: ContainerInfo, found: Partial<ContainerInfo>): void {
@@ -410,6 +417,7 @@ export class ContainerRegistry {
     this.described.add(id);
     this.quickTried.delete(id);
     if (!this.knownFullIds.has(info.fullId)) this.knownFullIds.set(info.fullId, info.type);
+    this.opts.onDescribed?.(info);
   }
 
   private bound(): void {

@@ -55,7 +55,7 @@ export async function captureCommand(argv: string[]): Promise<number> {
 
   const life = lifecycle(async () => {
     const s = await recorder.stop();
-    log(`wrote ${s.written} of ${s.seen} events to ${values.write} (${s.drops} dropped in the kernel)`);
+    log(`wrote ${s.written} of ${s.seen} events and ${s.containers} container descriptions to ${values.write} (${s.drops} dropped in the kernel)`);
   }, duration);
   recorder.ended.catch((err: Error) => {
     log(`sensor failed: ${err.message}`);
