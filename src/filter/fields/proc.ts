@@ -1,7 +1,7 @@
 // proc.* and thread.* fields: the process and thread that produced the event, and its ancestors.
 import { type EventContext, type ThreadInfo, cmdline } from '../../state/model/index.js';
 import { capsToString } from './caps.js';
-import { indexArg, ofThread, withArg } from './define.js';
+import { indexArg, ofThread, simple, withArg } from './define.js';
 import type { BoundField, FieldDef, FieldType, Value } from './types.js';
 
 /** An fd type as libs names it: <NA> (the text) for a type it has no name for (sinsp_fdinfo::get_typestring). */
@@ -140,7 +140,10 @@ export const PROC_FIELDS: FieldDef[] = [
   ofThread('proc.is_exe_upper_layer', 'bool', 'True when the executable is in the upper layer of an overlayfs (written in the container).', (t) => (t.exeFlags & PPM_EXE_UPPER_LAYER) !== 0),
   ofThread('proc.is_exe_lower_layer', 'bool', 'True when the executable is in a lower (image) layer of an overlayfs.', (t) => (t.exeFlags & PPM_EXE_LOWER_LAYER) !== 0),
   ofThread('proc.is_exe_from_memfd', 'bool', 'True when the executable is an anonymous memfd file.', (t) => (t.exeFlags & PPM_EXE_FROM_MEMFD) !== 0),
-  ofThread('proc.is_sid_leader', 'bool', 'True when the process leads its session.', (t) => t.pid === t.sid),
+  // The session id is the one the process's own pid namespace gives (the driver reads it there), so
+  // libs compares it with the vpid (sinsp_filtercheck_thread.cpp TYPE_IS_SID_LEADER): a container's
+  // init leads session 1.
+  ofThread('proc.is_sid_leader', 'bool', 'True when the process leads its session.', (t) => t.vpid === t.sid),
   ofThread('proc.is_vpgid_leader', 'bool', 'True when the process leads its (virtual) process group.', (t) => t.vpid === t.vpgid),
   ofThread('proc.is_pgid_leader', 'bool', 'True when the process leads its process group.', (t) => t.pid === t.pgid),
   ofThread('proc.exe_ino', 'int', 'Inode of the executable.', (t) => (t.exeIno === 0 ? undefined : t.exeIno)),
@@ -157,7 +160,9 @@ export const PROC_FIELDS: FieldDef[] = [
   ofThread('thread.cap_permitted', 'string', 'Permitted capabilities.', (t) => capsToString(t.capPermitted)),
   ofThread('thread.cap_inheritable', 'string', 'Inheritable capabilities.', (t) => capsToString(t.capInheritable)),
   ofThread('thread.cap_effective', 'string', 'Effective capabilities.', (t) => capsToString(t.capEffective)),
-  ofThread('thread.tid', 'int', 'Thread id.', (t) => t.tid),
+  // The event's thread id even where no thread is known (an async event's 0 or 1), as libs does
+  // (sinsp_filtercheck_thread.cpp TYPE_TID: evt->get_tid(), within [-1, UINT32_MAX]).
+  simple('thread.tid', 'int', 'Thread id.', (ctx) => (ctx.thread ? ctx.thread.tid : ctx.evt.tid >= -1 && ctx.evt.tid <= 0xffffffff ? ctx.evt.tid : undefined)),
   ofThread('thread.ismain', 'bool', 'True for the main thread of the process.', (t) => t.tid === t.pid),
   ofThread('thread.vtid', 'int', 'Thread id in its pid namespace.', (t) => t.vtid),
   ofThread('thread.cgroups', 'string', 'All cgroups of the thread.', (t) => t.cgroups.join(' ')),
