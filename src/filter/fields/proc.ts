@@ -124,7 +124,9 @@ export const PROC_FIELDS: FieldDef[] = [
   ofThread('proc.pgid.name', 'string', 'Name of the process group leader.', (t, ctx) => ctx.state.pgidLeader(t)?.comm ?? ''),
   ofThread('proc.pgid.exe', 'string', 'proc.exe of the process group leader.', (t, ctx) => ctx.state.pgidLeader(t)?.exe ?? ''),
   ofThread('proc.pgid.exepath', 'string', 'proc.exepath of the process group leader.', (t, ctx) => ctx.state.pgidLeader(t)?.exepath ?? ''),
-  ofThread('proc.duration', 'reltime', 'Nanoseconds since the process started.', (t, ctx) => nsSince(ctx, mainOf(ctx, t).cloneTs)),
+  // libs reads the event's own thread (sinsp_filtercheck_thread.cpp TYPE_DURATION): a thread's
+  // first event says 0, not the time since its process started.
+  ofThread('proc.duration', 'reltime', 'Nanoseconds since the thread started (libs: the event thread, not the main thread).', (t, ctx) => nsSince(ctx, t.cloneTs)),
   ofThread('proc.ppid.duration', 'reltime', 'Nanoseconds since the parent process started.', (t, ctx) => {
     const p = parentOf(ctx, t);
     return p ? nsSince(ctx, p.cloneTs) : undefined;
