@@ -301,6 +301,7 @@ export class ContainerRegistry {
     const known = this.byId.get(info.id);
     // A runtime's description keeps the start time the kernel gave.
     if (known !== undefined && info.startTs === 0n) info.startTs = known.startTs;
+    info.described = true;
     this.byId.set(info.id, info);
     this.described.add(info.id);
     this.quickTried.delete(info.id);
@@ -406,14 +407,14 @@ export class ContainerRegistry {
       return;
     }
     // Enough for the event path now; no more quick tries, the runtime's answer completes it.
-    Object.assign(info, fields, { id: info.id, startTs: info.startTs });
+    Object.assign(info, fields, { id: info.id, startTs: info.startTs, described: true });
     this.quickTried.set(match.id, Infinity);
     if (!this.knownFullIds.has(info.fullId)) this.knownFullIds.set(info.fullId, info.type);
     this.opts.onDescribed?.(info);
   }
 
   private describe(id: string, info: ContainerInfo, found: Partial<ContainerInfo>): void {
-    Object.assign(info, found, { id: info.id, startTs: info.startTs });
+    Object.assign(info, found, { id: info.id, startTs: info.startTs, described: true });
     this.described.add(id);
     this.quickTried.delete(id);
     if (!this.knownFullIds.has(info.fullId)) this.knownFullIds.set(info.fullId, info.type);

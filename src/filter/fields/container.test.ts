@@ -38,7 +38,19 @@ test('k8s fields: the pod sandbox, its labels (either syntax), its owners', () =
   assert.equal(render('%container.label.tier', 100), 'front');
 });
 
-test('host processes: container.id and name are "host", the rest absent', () => {
+test('host processes: container.id and name are "host", the image and address empty (the plugin\'s host entry), the rest absent', () => {
   assert.equal(render('%container.id %container.name', 200), 'host host');
-  assert.equal(render('*%container.ip %k8s.pod.name %k8s.deployment.name %container.host_pid', 200), '<NA> <NA> <NA> <NA>');
+  assert.equal(render('*[%container.image.repository] [%container.image.tag] [%container.ip]', 200), '[] [] []');
+  assert.equal(render('*%k8s.pod.name %k8s.deployment.name %container.host_pid', 200), '<NA> <NA> <NA>');
+});
+
+test('a described container prints what its runtime said, empty values included; an undescribed one prints nothing', () => {
+  const s = testState(
+    thread({ tid: 300, comm: 'sh', exe: 'sh', cgroups: [`memory=/docker/${'d'.repeat(64)}`] }),
+    thread({ tid: 400, comm: 'sh', exe: 'sh', cgroups: [`memory=/docker/${'e'.repeat(64)}`] }),
+  );
+  s.containers.put({ ...newContainerInfo({ id: 'd'.repeat(12), fullId: 'd'.repeat(64), type: 'docker' }), name: 'bare' });
+  const r = (fmt: string, tid: number) => compileFormat(fmt).render(contextFor(s, 'close', tid, [0, 3]));
+  assert.equal(r('*%container.name [%container.image.repository] [%container.image.tag]', 300), 'bare [] []');
+  assert.equal(r('*%container.id %container.image.repository', 400), `${'e'.repeat(12)} <NA>`);
 });
