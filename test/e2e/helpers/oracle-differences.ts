@@ -40,6 +40,13 @@ export const NAMED_DIFFERENCES: readonly NamedDifference[] = [
     holds: ({ capture, libs, saker }) => !capture.startsWith('live-') && Number(saker['evt.num']) >= Number(libs['evt.num']),
   },
   {
+    name: 'container-users-from-the-replaying-machine',
+    why: "replaying a capture, libs fills a container's user table from /proc/<pid>/root/etc/passwd of whatever process has the capture's pid on the machine that replays (add_container_user, reached from the execve/clone parsers with the capture's pid), so a container thread's user.shell (and for uid != 0 its name and home) depends on that machine at that moment. Saker reads only what the capture holds: with no user table for the container, the values libs gives without one (root and /root for uid 0, else <NA>; shell <NA>)",
+    libs: `${LIBS}/userspace/libsinsp/user.cpp#L411-L434`,
+    fields: ['user.shell', 'user.name', 'user.homedir'],
+    holds: ({ field, saker }) => saker[field] === (field === 'user.shell' || saker['user.uid'] !== '0' ? '<NA>' : field === 'user.name' ? 'root' : '/root'),
+  },
+  {
     name: 'ppid-duration-falls-through',
     why: "libs' proc.ppid.duration has no return when the parent has no clone time (a parent from the capture's table without one): the switch falls through into proc.fdopencount and prints the thread's open fd count as a duration. Saker prints <NA>, as libs does for proc.duration in the same case",
     libs: `${LIBS}/userspace/libsinsp/sinsp_filtercheck_thread.cpp#L1526-L1540`,
@@ -55,8 +62,6 @@ export const NAMED_DIFFERENCES: readonly NamedDifference[] = [
  * differs, so this list cannot go stale).
  */
 export const NOT_YET_EQUAL: Readonly<Record<string, string>> = {
-  'proc.duration': 'libs 0 on the clone3 child event, saker the time since the parent table entry',
-  'fd.nameraw': "libs '' on close and on events whose fd has no raw name, saker the fd's name",
   'evt.args': "old captures: parameters libs renders from converted enter events differ (layout and res, as evt.arg[0]); live captures: an empty execve args / recvmsg msgcontrol Saker's capture carries as one empty string, libs NULL",
   'evt.info': 'as evt.args',
   'evt.arg[0]': 'old captures: the converted exit event has the enter parameters first in saker, libs the exit layout',
@@ -69,6 +74,4 @@ export const NOT_YET_EQUAL: Readonly<Record<string, string>> = {
   'proc.vpid': 'single_ipv6_conn: libs vpid of a table process without a pid namespace entry',
   'thread.vtid': 'as proc.vpid',
   'proc.fdopencount': 'single_ipv6_conn: fds counted from the table',
-  'proc.stdin.type': 'procexit of a process whose fds were closed',
-  'proc.stdin.name': 'as proc.stdin.type',
 };
