@@ -170,9 +170,9 @@ function renderValue(
       return;
     case PT.ERRNO: {
       const v = readInt(b, off, len);
-      // Current libsinsp always prints ERRNO in decimal; sysdig 0.29 had mmap's res as a hex
-      // UINT64 (now ERRNO with PF_HEX), so honour a hex print format.
-      out.raw = fmt === PF.HEX ? formatInt(v, fmt, 8, true) : v.toString();
+      // libs master prints ERRNO in decimal whatever its print format (event.cpp PT_ERRNO), mmap's
+      // PF_HEX res included (sysdig 0.29 had it as a hex UINT64).
+      out.raw = v.toString();
       if (v < 0n) out.resolved = errnoName(Number(BigInt.asIntN(32, v)));
       return;
     }

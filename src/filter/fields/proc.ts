@@ -110,7 +110,8 @@ export const PROC_FIELDS: FieldDef[] = [
   // thread runs): proc.ppid is that process's pid, as /proc/PID/status PPid and libsinsp say.
   ofParent('proc.ppid', 'int', 'Parent process id.', (p) => p.pid),
   ancestorField('proc.apid', 'int', 'Pid of an ancestor: [N], or any ancestor.', (a) => a.pid),
-  ofThread('proc.vpid', 'int', 'Process id in its pid namespace.', (t) => t.vpid),
+  // -1 (a thread the table gave no namespace ids) has no value (sinsp_filtercheck_thread.cpp TYPE_VPID, TYPE_VTID).
+  ofThread('proc.vpid', 'int', 'Process id in its pid namespace.', (t) => (t.vpid === -1 ? undefined : t.vpid)),
   ofParent('proc.pvpid', 'int', 'proc.vpid of the parent process.', (p) => p.vpid),
   ofThread('proc.sid', 'int', 'Session id.', (t) => t.sid),
   ofThread('proc.sname', 'string', 'Name of the session leader.', (t, ctx) => ctx.state.sessionLeader(t)?.comm ?? ''),
@@ -158,7 +159,9 @@ export const PROC_FIELDS: FieldDef[] = [
   ofThread('proc.exe_ino.ctime_duration_pidns_start', 'abstime', 'Nanoseconds from the pid namespace start to the executable inode change.', (t) =>
     t.exeInoCtime > 0n && t.pidnsInitStartTs > 0n ? t.exeInoCtime - t.pidnsInitStartTs : undefined),
   ofThread('proc.pidns_init_start_ts', 'uint', 'Start time of the pid namespace, ns since the epoch.', (t) => (t.pidnsInitStartTs === 0n ? undefined : Number(t.pidnsInitStartTs))),
-  ofThread('proc.fdopencount', 'uint', 'Number of open fds of the process.', (t) => t.shared.fds.size),
+  // libs counts the main thread's table: a thread whose process is unknown (a placeholder, pid -1)
+  // has none, so 0 even for the fds it opened itself (threadinfo.cpp get_fd_opencount).
+  ofThread('proc.fdopencount', 'uint', 'Number of open fds of the process.', (t, ctx) => (ctx.state.mainThread(t) === undefined ? 0 : t.shared.fds.size)),
   ofThread('thread.cap_permitted', 'string', 'Permitted capabilities.', (t) => capsToString(t.capPermitted)),
   ofThread('thread.cap_inheritable', 'string', 'Inheritable capabilities.', (t) => capsToString(t.capInheritable)),
   ofThread('thread.cap_effective', 'string', 'Effective capabilities.', (t) => capsToString(t.capEffective)),
@@ -166,8 +169,8 @@ export const PROC_FIELDS: FieldDef[] = [
   // (sinsp_filtercheck_thread.cpp TYPE_TID: evt->get_tid(), within [-1, UINT32_MAX]).
   simple('thread.tid', 'int', 'Thread id.', (ctx) => (ctx.thread ? ctx.thread.tid : ctx.evt.tid >= -1 && ctx.evt.tid <= 0xffffffff ? ctx.evt.tid : undefined)),
   ofThread('thread.ismain', 'bool', 'True for the main thread of the process.', (t) => t.tid === t.pid),
-  ofThread('thread.vtid', 'int', 'Thread id in its pid namespace.', (t) => t.vtid),
-  ofThread('thread.cgroups', 'string', 'All cgroups of the thread.', (t) => t.cgroups.join(' ')),
+  ofThread('thread.vtid', 'int', 'Thread id in its pid namespace.', (t) => (t.vtid === -1 ? undefined : t.vtid)),
+  ofThread('thread.cgroups', 'string', 'All cgroups of the thread.', (t) => (t.cgroups.length === 0 ? undefined : t.cgroups.join(' '))),
   withArg('thread.cgroup', 'string', 'The cgroup of the thread for one subsystem, e.g. thread.cgroup.cpuacct.', 'required', (arg): BoundField => {
     const prefix = `${arg}=`;
     return { extract: (ctx) => { const c = ctx.thread?.cgroups.find((x) => x.startsWith(prefix)); return c?.slice(prefix.length); } };
