@@ -18,15 +18,11 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, ROOT, buildTool, liveUnavailable, neighbourNote, openRate, percentile, sleep } from './agent.js';
+import { Agent, ROOT, buildTool, liveUnavailable, neighbourNote, openRate, percentile, sleep, numberArg } from './agent.js';
 
-const arg = (name: string, dflt: number): number => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const SAMPLES = arg('--samples', 300);
-const GAP_US = arg('--gap-us', 8000);
-const LOAD = arg('--load', 0);
+const SAMPLES = numberArg('--samples', 300);
+const GAP_US = numberArg('--gap-us', 8000);
+const LOAD = numberArg('--load', 0);
 const TRIGGER = 'saker-latency';
 
 function ruleFile(dir: string): string {

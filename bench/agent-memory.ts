@@ -8,14 +8,10 @@
 // for S seconds sampling VmRSS every 100 ms (the largest sample is "under load"); VmHWM (peak
 // RSS since start) at the end. The sensor's own RSS is printed beside it (its ring buffer is
 // mapped in the kernel, not in either process). Needs root and a built sensor.
-import { Agent, buildTool, liveUnavailable, mb, memoryOf, neighbourNote, openRate, sleep, upstreamRules } from './agent.js';
+import { Agent, buildTool, liveUnavailable, mb, memoryOf, neighbourNote, openRate, sleep, upstreamRules, numberArg } from './agent.js';
 
-const arg = (name: string, dflt: number): number => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const RATE = arg('--rate', 100_000);
-const SECONDS = arg('--seconds', 5);
+const RATE = numberArg('--rate', 100_000);
+const SECONDS = numberArg('--seconds', 5);
 const PATHS = ['/etc/hostname', '/etc/passwd', '/usr/lib/os-release', '/dev/null'];
 
 interface MemoryRow {

@@ -11,14 +11,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { Agent, BENCH_DIR, ROOT, buildTool, liveUnavailable, openRate, sleep, upstreamRules } from './agent.js';
+import { Agent, BENCH_DIR, ROOT, buildTool, liveUnavailable, openRate, sleep, upstreamRules, numberArg } from './agent.js';
 
-const arg = (name: string, dflt: number): number => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const RATE = arg('--rate', 150_000);
-const SECONDS = arg('--seconds', 6);
+const RATE = numberArg('--rate', 150_000);
+const SECONDS = numberArg('--seconds', 6);
 const PATHS = ['/etc/hostname', '/etc/passwd', '/usr/lib/os-release', '/etc/ld.so.cache', '/proc/self/stat', '/dev/null'];
 
 interface ProfileNode {

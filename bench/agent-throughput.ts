@@ -11,14 +11,10 @@
 // doubling until drops appear (or the load cannot go faster), then bisected between the last
 // clean and the first dropping level. The achieved rate (ops the load really did / window) is
 // what counts. Needs root and a built sensor.
-import { Agent, buildTool, cpuMsOf, liveUnavailable, memoryOf, neighbourNote, openRate, sleep, upstreamRules } from './agent.js';
+import { Agent, buildTool, cpuMsOf, liveUnavailable, memoryOf, neighbourNote, openRate, sleep, upstreamRules, numberArg } from './agent.js';
 
-const arg = (name: string, dflt: number): number => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const WINDOW_S = arg('--window', 4);
-const PROCS = arg('--procs', 2);
+const WINDOW_S = numberArg('--window', 4);
+const PROCS = numberArg('--procs', 2);
 const START_RATE = 100_000; // openat/s
 const BISECT_STEPS = 3;
 /** Files below the directories the upstream rules test (sensitive files, binary dirs, /proc). */

@@ -255,3 +255,9 @@ export function percentile(xs: readonly number[], p: number): number {
 }
 
 export const mb = (kb: number): string => `${(kb / 1024).toFixed(1)} MB`;
+
+/** A bench's numeric option, `--name value`, else `dflt`. */
+export function numberArg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+}

@@ -14,13 +14,9 @@ import { loadConfig } from '../src/config/index.js';
 import { DEFAULT_RULES_FILE, loadRules } from '../src/agent/rules-files/index.js';
 import type { Ruleset } from '../src/rules/index.js';
 import { State, type ThreadSnapshot, type EventContext } from '../src/state/index.js';
-import { median, upstreamRules } from './agent.js';
+import { median, upstreamRules, numberArg } from './agent.js';
 
-const arg = (name: string, dflt: number): number => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const EVENTS = arg('--events', 200_000);
+const EVENTS = numberArg('--events', 200_000);
 const PASSES = 5;
 const PATHS = ['/etc/hostname', '/etc/passwd', '/usr/lib/os-release', '/etc/ld.so.cache', '/proc/self/stat', '/dev/null'];
 const PPM_O_RDONLY = 1;

@@ -25,16 +25,12 @@ import { createOutputs } from '../src/outputs/index.js';
 import { State } from '../src/state/index.js';
 import type { ThreadSnapshot } from '../src/state/index.js';
 import { deadPort, testAlert } from '../src/outputs/test-support.js';
-import { median } from './agent.js';
+import { median, numberArg } from './agent.js';
 
-const arg = (name: string, dflt: number): number => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const ALERTS = arg('--alerts', 100_000);
-const EVENTS = arg('--events', 400_000);
+const ALERTS = numberArg('--alerts', 100_000);
+const EVENTS = numberArg('--events', 400_000);
 /** One alert per this many events: 200 (0.5%) is already far above a real host's alert rate. */
-const ALERT_EVERY = arg('--alert-every', 200);
+const ALERT_EVERY = numberArg('--alert-every', 200);
 const dir = mkdtempSync(join(tmpdir(), 'saker-bench-outputs-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,26 +1,28 @@
-// Replay speed on a capture recorded live: `saker capture` records ≥ 1M events of a mixed syscall
+// Replay speed on a capture recorded live: `saker capture` records >= 4M events of a mixed syscall
 // load (bench/mixed-load.c: opens of /etc files, failed opens, renames, TCP connect/accept and UDP
-// sends on loopback, pipe2/dup2, fork+exec), then, best of 3 each, with one filter:
+// sends on loopback, pipe2/dup2, fork+exec); its first 100k and 800k events are cut into captures
+// of their own (`saker inspect F 'evt.num <= N' -w`). On each size, best of 3 each:
 //   (a) sysdig -r F -p %evt.num FILTER > /dev/null
-//   (b) saker inspect F FILTER -p %evt.num > /dev/null
-//   (c) saker replay F with the three upstream Falco rules files (../shared/peers/falco-rules)
-// and prints events/s and the ratios Saker/sysdig, two ways:
-//   whole run       events / wall time of the whole command, start-up included;
-//   beyond start-up the same command on the capture's first 10% (a valid capture written by
-//                   `saker inspect F 'evt.num <= P' -w`) and on the whole capture: (N - P) events
-//                   over the difference of the two times. What is left is the cost per event once
-//                   running: start-up (Node ~50 ms, sysdig ~20 ms) and the JIT's warm-up cancel out.
+//   (b) saker inspect F FILTER -p %evt.num > /dev/null                      (the same filter)
+//   (c) saker replay F with the three upstream Falco rules files (../shared/peers/falco-rules),
+//       set against (a): the full upstream ruleset against sysdig with one filter
+// and prints, per size, the whole command's wall time and events/s with the ratio Saker/sysdig
+// (goal: >= 1.0x at 800k events and above, whole command), and beyond start-up: the events past
+// the 100k capture over the difference of the two times, where start-up (Node ~0.1 s here,
+// sysdig ~20 ms) and the JIT's warm-up cancel out.
 // Saker runs as users run it: the compiled CLI (npm run build first). Needs root, a built sensor
 // and gcc; exits 0 with a message otherwise.
-//   node --import tsx bench/replay-live.ts [rounds]     (default 70000 rounds ≈ 1.3M events)
+//   node --import tsx bench/replay-live.ts [rounds]     (default 230000 rounds, about 4.2M events)
 // SAKER_BENCH_FILE=path keeps the capture there (for profiling) instead of a temporary folder.
 import { spawnSync } from 'node:child_process';
 import { openSync, rmSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { liveUnavailable, ROOT as REPO, upstreamRules } from './agent.js';
 import { prepareMixedCapture, recordMixedLoad, SAKER, skipBench } from './mixed-capture.js';
 
-const ROUNDS = Number(process.argv[2] ?? 70_000);
+const ROUNDS = Number(process.argv[2] ?? 230_000);
+const SIZES = [100_000, 800_000, 4_000_000];
 const FILTER = 'evt.type=openat and fd.name startswith /etc';
 const devNull = openSync('/dev/null', 'w');
 
@@ -43,12 +45,17 @@ const { load, dir, file } = prepareMixedCapture('replay-live', 'live');
 try {
   const rec = await recordMixedLoad(file, load, ROUNDS, dir);
   const mb = statSync(file).size / 1e6;
-  console.log(`capture: ${rec.events} events in ${rec.seconds.toFixed(1)} s of load, ${rec.drops} dropped in the kernel, ${mb.toFixed(0)} MB`);
-  const prefixEvents = Math.round(rec.events / 10);
-  const prefix = join(dir, 'prefix.scap');
-  const cut = spawnSync(process.execPath, [SAKER, 'inspect', file, `evt.num <= ${prefixEvents}`, '-w', prefix], { encoding: 'utf8' });
-  if (cut.status !== 0) throw new Error(`saker inspect -w failed: ${cut.stderr}`);
-  console.log(`filter: ${FILTER}; prefix: the first ${prefixEvents} events`);
+  console.log(`capture: ${rec.events} events in ${rec.seconds.toFixed(1)} s of load, ${rec.drops} dropped in the kernel, ${mb.toFixed(0)} MB; load average ${loadavg()[0]!.toFixed(1)}`);
+  // the sizes below the largest, cut from the capture; the largest is the whole capture
+  const captures = SIZES.slice(0, -1).filter((n) => n < rec.events).map((n) => {
+    const f = join(dir, `first-${n}.scap`);
+    const cut = spawnSync(process.execPath, [SAKER, 'inspect', file, `evt.num <= ${n}`, '-w', f], { encoding: 'utf8' });
+    if (cut.status !== 0) throw new Error(`saker inspect -w failed: ${cut.stderr}`);
+    return { events: n, file: f };
+  });
+  if (rec.events < SIZES[SIZES.length - 1]!) console.log(`(fewer events than ${SIZES[SIZES.length - 1]}: the largest size is the whole capture)`);
+  captures.push({ events: rec.events, file });
+  console.log(`filter: ${FILTER}`);
   const ruleArgs = upstreamRules()?.flatMap((f) => ['-r', f]);
   const hasSysdig = spawnSync('sysdig', ['--version']).status === 0;
   const tools: { label: string; run: (f: string) => [string, string[]] }[] = [];
@@ -58,20 +65,25 @@ try {
   if (ruleArgs) tools.push({ label: '(c) saker replay', run: (f) => [process.execPath, [SAKER, 'replay', f, ...ruleArgs]] });
   else console.log('(c) saker replay: skipped (../shared/peers/falco-rules absent)');
 
-  const rows = tools.map((t) => {
-    const whole = best(...t.run(file));
-    const part = best(...t.run(prefix));
-    return { label: t.label, whole, part, wholeRate: (rec.events / whole) * 1000, steadyRate: ((rec.events - prefixEvents) / (whole - part)) * 1000 };
-  });
-  const sd = hasSysdig ? rows[0] : undefined;
+  // tools interleaved within each size, so the neighbours' load falls on all of them alike
+  const times = captures.map((c) => tools.map((t) => best(...t.run(c.file))));
   const m = (r: number) => `${(r / 1e6).toFixed(2)} M ev/s`;
-  console.log(`${''.padEnd(20)} ${'whole run'.padEnd(23)}   ${'prefix, beyond start-up'.padEnd(30)}   saker/sysdig (whole, beyond)`);
-  for (const r of rows) {
-    const ratio = sd && r !== sd ? `${(r.wholeRate / sd.wholeRate).toFixed(2)}, ${(r.steadyRate / sd.steadyRate).toFixed(2)}` : '';
-    console.log(`${r.label.padEnd(20)} ${r.whole.toFixed(0).padStart(6)} ms ${m(r.wholeRate).padStart(13)}   prefix ${r.part.toFixed(0).padStart(4)} ms ${m(r.steadyRate).padStart(13)}   ${ratio}` +
-      (r.label.startsWith('(c)') ? '  (upstream rules)' : ''));
-  }
-  console.log(JSON.stringify({ bench: 'replay-live', events: rec.events, prefixEvents, drops: rec.drops, filter: FILTER, rows }));
+  const rows: Array<{ label: string; events: number; wholeMs: number; wholeRate: number; steadyRate?: number }> = [];
+  console.log(`${'events'.padStart(9)} ${''.padEnd(18)} ${'whole command'.padEnd(24)}  ${'x sysdig'.padStart(8)}   ${'beyond start-up'.padEnd(13)}  ${'x sysdig'.padStart(8)}`);
+  captures.forEach((c, ci) => {
+    tools.forEach((t, ti) => {
+      const whole = times[ci]![ti]!;
+      const base = times[0]![ti]!;
+      const steadyRate = ci > 0 ? ((c.events - captures[0]!.events) / (whole - base)) * 1000 : undefined;
+      const row = { label: t.label, events: c.events, wholeMs: Math.round(whole), wholeRate: Math.round((c.events / whole) * 1000), steadyRate: steadyRate && Math.round(steadyRate) };
+      rows.push(row);
+      const sd = hasSysdig && ti > 0 ? rows[rows.length - 1 - ti] : undefined;
+      const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}x` : '');
+      console.log(`${String(c.events).padStart(9)} ${t.label.padEnd(18)} ${`${row.wholeMs} ms`.padStart(9)} ${m(row.wholeRate).padStart(14)}  ${ratio(row.wholeRate, sd?.wholeRate).padStart(8)}   ` +
+        `${row.steadyRate ? m(row.steadyRate) : ''.padEnd(13)}  ${ratio(row.steadyRate, sd?.steadyRate).padStart(8)}` + (t.label.startsWith('(c)') ? '  (upstream rules vs sysdig with one filter)' : ''));
+    });
+  });
+  console.log(JSON.stringify({ bench: 'replay-live', events: rec.events, drops: rec.drops, filter: FILTER, rows }));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 status=0
-for bench in rules-eval scap-read replay-inspect replay-live falco-replay engine-replay sensor-overhead sensor-bpf-cost agent-overhead agent-throughput agent-memory agent-latency outputs; do
+for bench in startup rules-eval scap-read replay-inspect replay-live falco-replay engine-replay sensor-overhead sensor-bpf-cost agent-overhead agent-throughput agent-memory agent-latency outputs; do
   echo "=== bench/$bench.ts"
   node --import tsx "bench/$bench.ts" || { echo "bench/$bench.ts failed" >&2; status=1; }
   echo

@@ -18,6 +18,7 @@ import { Metrics } from '../metrics/index.js';
 import { createOutputs, type Outputs } from '../outputs/index.js';
 import type { Alert } from '../outputs/index.js';
 import { internalAlert } from '../outputs/index.js';
+import { exactPathsOf } from '../filter/index.js';
 import { formatPriority, parsePriority } from '../rules/index.js';
 import type { LoadedRules, Ruleset } from '../rules/index.js';
 import { loadScapTables } from '../state/index.js';
@@ -25,8 +26,7 @@ import { State, type StateBounds, type StateOptions } from '../state/index.js';
 import type { EventContext } from '../state/index.js';
 import type { RenderOptions } from '../events/index.js';
 import { liveCoverage } from './live-coverage.js';
-import { runtimesConfig } from '../runtimes/index.js';
-import { ContainerRuntimes } from '../runtimes/index.js';
+import type { ContainerRuntimes } from '../runtimes/index.js';
 import { Engine } from './engine.js';
 import { EventErrors } from './event-errors.js';
 import type { AgentHandle, AgentPhase, AgentStatus, ReloadOutcome, RuleSummary } from './handle.js';
@@ -87,8 +87,10 @@ export class Agent implements AgentHandle {
   readonly metrics = new Metrics();
   readonly state: State;
   private src: EventSource;
-  /** Live: the container runtimes' APIs feeding the state's containers (none when the caller set a lookup). */
-  readonly runtimes: ContainerRuntimes | undefined;
+  /** Live: the container runtimes' APIs feeding the state's containers (none when the caller set a
+   *  lookup). Loaded by start(): their clients (gRPC, protobuf, undici) cost every other command
+   *  a quarter of a second at start-up. */
+  private runtimes: ContainerRuntimes | undefined;
   private cfg: Config;
   private paths: string[];
   private reloadFailures = 0;
@@ -129,7 +131,6 @@ export class Agent implements AgentHandle {
       fields: { argRender: opts.argRender },
     });
     this.src = 'live' in opts.source ? this.newLiveSource([]) : new ScapFileSource(opts.source.capture, { numbering: 'delivered' });
-    this.runtimes = live && opts.state?.containerLookup === undefined ? new ContainerRuntimes(runtimesConfig(this.cfg.raw), { log: this.log }) : undefined;
     this.done = new Promise((resolve, reject) => {
       this.settle = (err?: Error) => (err === undefined ? resolve() : reject(err));
     });
@@ -139,7 +140,6 @@ export class Agent implements AgentHandle {
     const policies = policyPaths(this.cfg, opts.policies);
     if (policies.length > 0 && live) this.policy = new PolicyRuntime({ paths: policies, processes: this.state, log: this.log, exporter: opts.exporter });
     this.registerMetrics();
-    this.runtimes?.register(this.metrics);
   }
 
   /** Loads the rules without starting anything (`--dry-run`, and the first step of start()).
@@ -159,7 +159,10 @@ export class Agent implements AgentHandle {
     const { syscalls } = await this.prepare();
     const engine = this.engine!;
     if (this.source instanceof LiveSource) {
-      if (this.runtimes) {
+      if (this.opts.state?.containerLookup === undefined) {
+        const { ContainerRuntimes, runtimesConfig } = await import('../runtimes/index.js');
+        this.runtimes = new ContainerRuntimes(runtimesConfig(this.cfg.raw), { log: this.log });
+        this.runtimes.register(this.metrics);
         // Before the /proc scan, so the containers it finds are asked about at once.
         await this.runtimes.start();
         this.log(this.runtimes.summary());
@@ -475,6 +478,7 @@ export class Agent implements AgentHandle {
 
   private install(loaded: LoadedRules<EventContext>): void {
     this.loaded = loaded;
+    this.state.watchFiles(exactPaths(loaded.ruleset));
     this.rulesHashes = this.hashRulesFiles();
     this.registerMatches();
     if (this.engine) this.engine.swap(loaded.ruleset);
@@ -573,6 +577,10 @@ export class Agent implements AgentHandle {
     m.counter({ name: 'saker_state_proc_lookups_total', help: 'Threads missing from the table read from /proc.', read: () => parser.procLookups });
     m.counter({ name: 'saker_state_removed_threads_total', help: 'Threads removed when they exited.', read: () => parser.removedThreads });
     m.counter({ name: 'saker_state_purged_threads_total', help: 'Idle or dead threads purged from the table.', read: () => parser.purged });
+    m.counter({
+      name: 'saker_state_open_names_corrected_total', read: () => parser.openNamesCorrected,
+      help: 'Opens of a file the rules name whose path, read from the process after the syscall, led to another file: named after the file opened.',
+    });
     // The bounded tables (State.bounds): how full each is, and what its bound turned away.
     const byTable = (pick: (b: StateBounds) => Array<[string, number]>) => () => pick(this.state.bounds).map(([t, value]) => ({ labels: { table: t }, value }));
     m.gauge<'table'>({
@@ -613,4 +621,11 @@ function libsOptions(cfg: Config): StateOptions {
     ...(purgeIntervalS === undefined ? {} : { purgeIntervalNs: purgeIntervalS * 1e9 }),
     ...(threadTimeoutS === undefined ? {} : { threadTimeoutNs: threadTimeoutS * 1e9 }),
   };
+}
+
+/** The files the enabled rules compare fd.name with exactly (State.watchFiles). */
+function exactPaths(ruleset: Ruleset<EventContext>): Set<string> {
+  const out = new Set<string>();
+  for (const r of ruleset.enabledRules()) exactPathsOf(r.condition, out);
+  return out;
 }

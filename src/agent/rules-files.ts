@@ -1,10 +1,11 @@
 // Loading the rules a command runs with: -r files and directories, else the configuration's
 // rules_files, else Saker's built-in rules; with the configuration's priority, rule_matching,
 // enable/disable selections and append_output applied.
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
 import { packageRoot } from '../package-root.js';
-import { compareVersions, loadRulesFiles, parseVersion, type ExtraOutputFormat, type LoadedRules } from '../rules/index.js';
+import { compareVersions, loadRulesFiles, ParseCache, parseVersion, type ExtraOutputFormat, type LoadedRules } from '../rules/index.js';
 import type { EventContext } from '../state/index.js';
 
 /** Saker's own default rules, shipped in the package. */
@@ -32,8 +33,19 @@ export function rulesPaths(cfg: Config, cliPaths: readonly string[] | undefined)
   return [DEFAULT_RULES_FILE];
 }
 
+/**
+ * The parsed-rules cache of the built CLI: dist/bundle/rules-cache, beside the bundle (whose URL
+ * import.meta.url is there), so that a build, which empties dist/bundle, empties it too and an
+ * entry never outlives the parser that wrote it. Run from the sources: none.
+ */
+function parseCache(): ParseCache | undefined {
+  const self = fileURLToPath(import.meta.url);
+  return self.endsWith('.cjs') ? new ParseCache(join(dirname(self), 'rules-cache')) : undefined;
+}
+
 export function loadRules(cfg: Config, paths: readonly string[], validating = false): Promise<LoadedRules<EventContext>> {
   return loadRulesFiles<EventContext>(paths, {
+    parseCache: parseCache(),
     continueOnError: validating,
     minPriority: cfg.priority,
     ruleMatching: cfg.ruleMatching,

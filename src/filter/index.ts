@@ -13,4 +13,5 @@ export { compileGroup } from './group-compiler.js';
 export { compileFormat, FormatError, type JsonValue, fieldText, NOT_AVAILABLE, type OutputFormat } from './output-format.js';
 export { compileUserFilter, compileUserFilterWithCodes, describeFilterError, FilterError } from './user-filter.js';
 export { genericSyscallsOf } from './condition-syscalls.js';
+export { exactPathsOf } from './condition-paths.js';
 export { FilterCompileError } from './condition-compiler.js';

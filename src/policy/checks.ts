@@ -214,6 +214,7 @@ function checkMatchValues(at: FieldPath, m: MatchArg, type: ArgType, lists: Map<
     const vat: FieldPath = [...at, 'values', j];
     if (m.operator === 'Prefix' || m.operator === 'NotPrefix') { if (v.length > 256) report(vat, 'prefix values are at most 256 characters'); continue; }
     if (m.operator === 'Postfix' || m.operator === 'NotPostfix') { if (v.replace(/\0$/, '').length > 127) report(vat, 'postfix values are at most 127 characters'); continue; }
+    if (SOCK_OPS.has(m.operator)) { const why = sockValueProblem(m.operator, v); if (why) report(vat, why); continue; }
     if (!INT_TYPES.has(type) && !CAP_TYPES.has(type)) continue;
     if (m.operator === 'InMap' || m.operator === 'NotInMap') {
       if (v.startsWith('list:')) { if (!lists.has(v.slice(5))) report(vat, `list "${v.slice(5)}" is not defined`); continue; }
@@ -224,6 +225,26 @@ function checkMatchValues(at: FieldPath, m: MatchArg, type: ArgType, lists: Map<
     if (CAP_TYPES.has(type) && v.split(',').every((c) => capabilityNumber(c.trim()) !== undefined)) continue;
     if (parseIntValue(v) === undefined) report(vat, `"${v}" is not an integer (decimal, 0x hex or 0 octal)`);
   }
+}
+
+const PORT = /^(\d{1,5})(:(\d{1,5}))?$/;
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/;
+const IPV6 = /^[0-9a-f:.]*:[0-9a-f:.]*(\/\d{1,3})?$/i;
+const SOCKET_FAMILIES = new Set(['AF_UNIX', 'AF_LOCAL', 'AF_INET', 'AF_INET6', 'AF_NETLINK', 'AF_PACKET']);
+
+/** A value of a socket operator: a port or port range, an address or CIDR, a family. */
+function sockValueProblem(op: string, v: string): string | undefined {
+  if (op.includes('Port')) {
+    const m = PORT.exec(v);
+    return m && Number(m[1]) <= 65535 && Number(m[3] ?? 0) <= 65535 ? undefined : `"${v}" is not a port (0-65535) or a port range a:b`;
+  }
+  if (op.includes('Addr')) {
+    const m = IPV4.exec(v);
+    if (m) return [1, 2, 3, 4].every((i) => Number(m[i]) <= 255) && Number(m[6] ?? 32) <= 32 ? undefined : `"${v}" is not an IPv4 address or CIDR`;
+    return IPV6.test(v) ? undefined : `"${v}" is not an IP address or CIDR`;
+  }
+  if (op === 'Family') return SOCKET_FAMILIES.has(v) || /^\d+$/.test(v) ? undefined : `"${v}" is not a socket family (AF_INET, AF_INET6, AF_UNIX ... or a number)`;
+  return undefined;
 }
 
 /** Tetragon's integer values: decimal, 0x hex, 0 octal, optionally negative. */

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clearBank, compilePolicies } from './compile.js';
-import { OFF, OP, PS } from './kernel-layout.js';
+import { ACTION, OFF, OP, PS } from './kernel-layout.js';
 import { loadPolicyText } from './load.js';
-import { FAKE_ENV, THIS_KERNEL, VALIDATOR } from './test-support.js';
+import { FAKE_ENV, THIS_KERNEL } from './test-support.js';
 
 const GETCPU = (op: string, follow: string, key = 'matchBinaries') => `apiVersion: cilium.io/v1alpha1
 kind: TracingPolicy
@@ -20,7 +20,7 @@ spec:
 `;
 
 function load(yaml: string) {
-  return loadPolicyText('p.yaml', yaml, { features: THIS_KERNEL, env: { tracepointFormat: (s, e) => FAKE_ENV.tracepointFormat(s, e) ?? { fields: [] } as never }, validator: VALIDATOR });
+  return loadPolicyText('p.yaml', yaml, { features: THIS_KERNEL, env: { tracepointFormat: (s, e) => FAKE_ENV.tracepointFormat(s, e) ?? { fields: [] } as never } });
 }
 
 function selectorBytes(cmds: string[]): Buffer {
@@ -50,9 +50,14 @@ test('followChildren: a bit of the bank, its binaries sent, the bank\'s bits res
   assert.equal(clearBank(1).filter((x) => x.startsWith('followbin ')).length, PS.FOLLOW_BINS / 2);
 });
 
-test('followChildren on matchParentBinaries is refused with the reason', () => {
-  const r = load(GETCPU('In', 'true', 'matchParentBinaries'));
-  assert.match(r.file.problems.map((p) => p.message).join('\n'), /followChildren on matchParentBinaries \(any ancestor\) is not implemented/);
+test('followChildren on matchParentBinaries: the parent binary section gets a bit of the bank and its binaries', () => {
+  const r = load(GETCPU('NotIn', 'true', 'matchParentBinaries'));
+  assert.deepEqual(r.file.problems.filter((p) => p.severity === 'error'), []);
+  const c = compilePolicies(r.loaded, { bank: 1, hostNs: () => 1 });
+  const base = PS.FOLLOW_BINS / 2;
+  assert.ok(c.commands.some((x) => x.startsWith(`followbin ${base} `)), 'the section\'s binaries');
+  const sel = selectorBytes(c.commands);
+  assert.deepEqual([sel.readUInt32LE(40), sel.readUInt32LE(OFF.sel.pbinFollowBit), sel.readUInt32LE(OFF.sel.binFollowBit)], [OP.NEQ, base + 1, 0]);
 });
 
 const OPENAT_RETURN = (retSel: string, extra = '') => `apiVersion: cilium.io/v1alpha1
@@ -81,9 +86,18 @@ test('a syscall return probe: the hook is marked, matchReturnArgs becomes the se
   assert.deepEqual([sel.readUInt8(OFF.sel.retMatch + 1), sel.readUInt8(OFF.sel.retMatch + 2), sel.readBigInt64LE(OFF.sel.retMatch + OFF.ma.lo)], [OP.LT, 1, 0n]);
 });
 
+test('case 27: matchReturnActions become the selector\'s return actions, matchActions stay as they are', () => {
+  const r = load(OPENAT_RETURN('matchReturnArgs: [{index: 0, operator: Equal, values: ["-9"]}]', '\n      matchReturnActions: [{action: Sigkill}]'));
+  assert.deepEqual(r.file.problems.filter((p) => p.severity === 'error').map((p) => p.message), []);
+  const sel = selectorBytes(compilePolicies(r.loaded, { bank: 0, hostNs: () => 1 }).commands);
+  assert.deepEqual([sel.readUInt32LE(OFF.sel.nactions), sel.readUInt32LE(OFF.sel.nactions + 4)], [1, ACTION.Post]);
+  assert.deepEqual([sel.readUInt32LE(OFF.sel.nretActions), sel.readUInt32LE(OFF.sel.nretActions + 4)], [1, ACTION.Sigkill]);
+});
+
 test('return probes: what the sensor does not evaluate is refused with the reason', () => {
-  const msgs = (yaml: string) => load(yaml).file.problems.filter((p) => p.severity === 'error').map((p) => p.message).join('\n');
-  assert.match(msgs(OPENAT_RETURN('matchReturnArgs: [{index: 0, operator: GT, values: ["0"]}]', '\n      matchReturnActions: [{action: Sigkill}]')), /matchReturnActions are not implemented/);
+  const msgs = (yaml: string) => load(yaml).file.problems.filter((p) => p.severity === 'error').map((p) => `${p.path}: ${p.message}`).join('\n');
+  assert.match(msgs(OPENAT_RETURN('matchReturnArgs: [{index: 0, operator: GT, values: ["0"]}]', '\n      matchReturnActions: [{action: Override, argError: -1}]')),
+    /matchReturnActions\[0\]\.action: Override on a return probe is not implemented/);
   assert.match(msgs(OPENAT_RETURN('').replace('type: int}\n    args', 'type: string}\n    args')), /returnArg type string is not read at syscall exit/);
   assert.match(msgs(OPENAT_RETURN('').replace('call: sys_openat\n    syscall: true', 'call: do_sys_open\n    syscall: false')), /return probe on kernel function do_sys_open needs kretprobes/);
 });

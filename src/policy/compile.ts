@@ -6,11 +6,12 @@
 // clears the old bank, so no syscall ever sees half a policy.
 import { readlinkSync } from 'node:fs';
 import { capabilityNumber, parseIntValue, parseRateLimit } from './checks.js';
-import { ACTION, encodeHook, encodeNrHooks, encodeSelector, encodeStrSet, KIND, OP, PS, SIZE, SOURCE, type MatchArgValue, type SelectorValue } from './kernel-layout.js';
+import { ACTION, FIELD, encodeHook, encodeNrHooks, encodeSelector, encodeStrSet, KIND, OP, PS, SIZE, SOURCE, type MatchArgValue, type SelectorValue } from './kernel-layout.js';
 import type { LoadedPolicy } from './load.js';
 import type { PlannedHook } from './plan.js';
 import { parseSyscall } from './syscall-names.js';
 import type { ArgType, MatchArg, Selector, TracingPolicy } from './types.js';
+import { selectsWorkloads } from './workloads.js';
 import { X86_64_SYSCALLS } from './syscall-names.js';
 
 const NS_INDEX: Record<string, number> = { Uts: 0, Ipc: 1, Mnt: 2, Pid: 3, PidForChildren: 4, Net: 5, Time: 6, TimeForChildren: 7, Cgroup: 8, User: 9 };
@@ -82,7 +83,7 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
       try {
         const args = hook.args.map((a) => ({
           source: SOURCE[a.source.kind], index: a.source.kind === 'sysarg' ? a.source.index : 0,
-          kind: a.stringSlot !== undefined ? KIND.string : KIND.int, strSlot: a.stringSlot ?? 0,
+          kind: a.type === 'sockaddr' ? KIND.sockaddr : a.stringSlot !== undefined ? KIND.string : KIND.int, strSlot: a.stringSlot ?? 0,
         }));
         if (args.length > PS.MAX_ARGS) throw new Error(`at most ${PS.MAX_ARGS} arguments per hook`);
         const selectors = hook.selectors.map((s) => compileSelector(s, hook, p.policy, hostNs, () => {
@@ -99,7 +100,9 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
           if (bit) for (const pid of sel.matchPIDs?.[0]?.values ?? []) stagedFollow.push([pid, 1n << BigInt(bit - 1)]);
         }
         const needExe = hook.selectors.some((s) => (s.matchBinaries ?? []).length > 0);
-        staged.push(`hook ${id} ${encodeHook({ policy: policyIndex, monitor: p.mode === 'monitor', nselectors: selectors.length, needExe, ret: hook.returnArg !== undefined, args }).toString('hex')}`);
+        const override = selectors.some((s) => s.actions.some((a) => a.action === ACTION.Override));
+        const workload = selectsWorkloads(p.policy);
+        staged.push(`hook ${id} ${encodeHook({ policy: policyIndex, monitor: p.mode === 'monitor', nselectors: selectors.length, needExe, ret: hook.returnArg !== undefined, override, workload, args }).toString('hex')}`);
         selectors.forEach((s, i) => staged.push(`selector ${id * PS.MAX_SELECTORS + i} ${encodeSelector(s).toString('hex')}`));
         const slots = hook.attach.kind === 'exec' ? [PS.EXEC_SLOT] : hook.attach.nrs.length > 0 ? hook.attach.nrs : syscallsSelected(hook, selectors);
         for (const slot of slots) stagedSlots.push([slot, id]);
@@ -184,15 +187,16 @@ function compileSelector(s: Selector, hook: PlannedHook, policy: TracingPolicy, 
   const pbins = s.matchParentBinaries?.[0];
   if ((s.matchNamespaces ?? []).length > PS.MAX_NS) throw new Error(`at most ${PS.MAX_NS} matchNamespaces per selector in Saker's policy sensor`);
   if ((s.matchCapabilities ?? []).length > 2) throw new Error('at most 2 matchCapabilities per selector in Saker\'s policy sensor');
-  const actions = (s.matchActions ?? []).map((a) => ({ action: ACTION[a.action as keyof typeof ACTION], arg: a.action === 'Signal' ? (a.argSig ?? 0) : 0 }));
-  const post = (s.matchActions ?? []).find((a) => a.action === 'Post' && a.rateLimit !== undefined);
+  const actions = (s.matchActions ?? []).map(compileAction);
+  const retActions = (s.matchReturnActions ?? []).map(compileAction);
+  const post = [...(s.matchActions ?? []), ...(s.matchReturnActions ?? [])].find((a) => a.action === 'Post' && a.rateLimit !== undefined);
   const ret = s.matchReturnArgs?.[0];
   return {
     ret: ret ? compileIntMatch(0, ret, policy) : undefined,
     matches,
     pids: p ? { values: p.values, notIn: p.operator === 'NotIn', ns: p.isNamespacePID, followBit: p.followForks && !p.isNamespacePID ? allocBit() : 0 } : undefined,
     bin: bins ? { op: BINARY_OPS[bins.operator]!, values: bins.values, followBit: bins.followChildren ? allocChildBit(bins.values) : 0 } : undefined,
-    pbin: pbins ? { op: BINARY_OPS[pbins.operator]!, values: pbins.values } : undefined,
+    pbin: pbins ? { op: BINARY_OPS[pbins.operator]!, values: pbins.values, followBit: pbins.followChildren ? allocChildBit(pbins.values) : 0 } : undefined,
     ns: (s.matchNamespaces ?? []).map((n) => ({
       ns: NS_INDEX[n.namespace]!, notIn: n.operator === 'NotIn',
       values: n.values.map((v) => (v === 'host_ns' ? hostNs(NS_INDEX[n.namespace]!) : Number(v))),
@@ -202,9 +206,15 @@ function compileSelector(s: Selector, hook: PlannedHook, policy: TracingPolicy, 
       mask: c.values.reduce((m, v) => m | (1n << BigInt(capabilityNumber(v)!)), 0n),
     })),
     actions: actions.length > 0 ? actions : [{ action: ACTION.Post, arg: 0 }],
+    retActions,
     rateMs: post?.rateLimit ? parseRateLimit(post.rateLimit)! : 0,
     rateScope: post?.rateLimitScope === 'process' ? 1 : post?.rateLimitScope === 'global' ? 2 : 0,
   };
+}
+
+/** An action as the sensor runs it: Signal's signal, Override's errno positive (Tetragon's argError is its negation). */
+function compileAction(a: NonNullable<Selector['matchActions']>[number]): { action: number; arg: number } {
+  return { action: ACTION[a.action as keyof typeof ACTION], arg: a.action === 'Signal' ? (a.argSig ?? 0) : a.action === 'Override' ? -(a.argError ?? 0) : 0 };
 }
 
 function compileMatchArg(m: MatchArg, hook: PlannedHook, policy: TracingPolicy): MatchArgValue {
@@ -213,6 +223,7 @@ function compileMatchArg(m: MatchArg, hook: PlannedHook, policy: TracingPolicy):
     : hook.args.findIndex((a) => a.spec.index === m.index));
   const arg = hook.args[pos]!;
   const values = m.values ?? [];
+  if (arg.type === 'sockaddr') return compileSockaddrMatch(pos, m);
   if (isStringType(arg.type)) {
     if (values.length > PS.MAX_STRVALS) throw new Error(`at most ${PS.MAX_STRVALS} string values per matchArgs in Saker's policy sensor`);
     return { arg: pos, op: STRING_OPS[m.operator]!, ranges: [], strings: values.map((v) => v.replace(/\0+$/, '')) };
@@ -242,6 +253,42 @@ function compileIntMatch(pos: number, m: MatchArg, policy: TracingPolicy): Match
   const merged = op === OP.EQ || op === OP.NEQ || op === OP.INRANGE || op === OP.NOTINRANGE ? mergeRanges(ranges) : ranges;
   if (merged.length > PS.MAX_VALS) throw new Error(`at most ${PS.MAX_VALS} values or ranges per matchArgs in Saker's policy sensor (after merging adjacent ones)`);
   return { arg: pos, op, ranges: merged, strings: [] };
+}
+
+const FAMILIES: Record<string, number> = { AF_UNIX: 1, AF_LOCAL: 1, AF_INET: 2, AF_INET6: 10, AF_NETLINK: 16, AF_PACKET: 17 };
+
+/** A sockaddr filter: the port, the IPv4 address or the family of the packed value (FIELD). */
+function compileSockaddrMatch(pos: number, m: MatchArg): MatchArgValue {
+  const values = m.values ?? [];
+  const negated = m.operator.startsWith('Not');
+  const op = negated ? OP.NOTINRANGE : OP.INRANGE;
+  let field: number;
+  let ranges: Array<[bigint, bigint]>;
+  switch (m.operator) {
+    case 'SPortPriv': case 'NotSportPriv':
+      field = FIELD.port; ranges = [[0n, 1023n]]; break;
+    case 'SPort': case 'NotSPort':
+      field = FIELD.port;
+      ranges = values.map((v) => { const [lo, hi] = v.split(':'); return [BigInt(parseIntValue(lo!)!), BigInt(parseIntValue(hi ?? lo!)!)]; });
+      break;
+    case 'SAddr': case 'NotSAddr':
+      field = FIELD.addr4; ranges = values.map(ipv4Range); break;
+    default: // Family
+      field = FIELD.family; ranges = values.map((v) => { const n = BigInt(FAMILIES[v] ?? parseIntValue(v)!); return [n, n]; });
+  }
+  const merged = mergeRanges(ranges);
+  if (merged.length > PS.MAX_VALS) throw new Error(`at most ${PS.MAX_VALS} values or ranges per matchArgs in Saker's policy sensor (after merging adjacent ones)`);
+  return { arg: pos, op, ranges: merged, strings: [], field };
+}
+
+/** An IPv4 address or CIDR as the range of addresses it covers (host order). */
+function ipv4Range(v: string): [bigint, bigint] {
+  const [addr, bits] = v.split('/');
+  const n = addr!.split('.').reduce((acc, o) => (acc << 8n) | BigInt(Number(o)), 0n);
+  const prefix = bits === undefined ? 32 : Number(bits);
+  const size = 1n << BigInt(32 - prefix);
+  const lo = n & ~(size - 1n) & 0xffffffffn;
+  return [lo, lo + size - 1n];
 }
 
 function isStringType(t: ArgType): boolean {

@@ -25,6 +25,10 @@ export interface KernelFeatures {
   rawTracepoint: boolean;
   /** cgroup/connect4|6, bind4|6, sock_create. */
   cgroupSock: boolean;
+  /** cgroup sock programs may set the syscall's errno (bpf_set_retval, 5.18+); else a denial is EPERM. */
+  cgroupSetRetval: boolean;
+  /** A cgroup v2 hierarchy is mounted (where the cgroup programs attach). */
+  cgroup2: boolean;
   /** Why the probe did not run, when it did not. */
   error?: string;
 }
@@ -33,7 +37,7 @@ export interface KernelFeatures {
 function unprobedFeatures(error: string): KernelFeatures {
   return {
     probed: false, kprobes: existsSync('/sys/bus/event_source/devices/kprobe'), fentry: false, fmodRet: false, lsm: false,
-    overrideReturn: false, sendSignal: true, rawTracepoint: true, cgroupSock: true, error,
+    overrideReturn: false, sendSignal: true, rawTracepoint: true, cgroupSock: true, cgroupSetRetval: false, cgroup2: false, error,
   };
 }
 
@@ -47,6 +51,7 @@ export function probeKernelFeatures(binary = policySensorPath()): KernelFeatures
     return {
       probed: true, kprobes: !!j.kprobes, fentry: !!j.fentry, fmodRet: !!j.fmod_ret, lsm: !!j.lsm, overrideReturn: !!j.override_return,
       sendSignal: !!j.send_signal, rawTracepoint: !!j.raw_tracepoint, cgroupSock: !!j.cgroup_sock,
+      cgroupSetRetval: !!j.cgroup_set_retval, cgroup2: !!j.cgroup2,
     };
   } catch (e) {
     return unprobedFeatures(`bad probe output: ${(e as Error).message}`);

@@ -20,15 +20,17 @@ export const PS = {
 } as const;
 
 export const SOURCE = { none: 0, sysarg: 1, sysnr: 2, 'exec-path': 3, 'exec-pid': 4 } as const;
-export const KIND = { int: 0, string: 1, buf: 2 } as const;
+export const KIND = { int: 0, string: 1, buf: 2, sockaddr: 3 } as const;
+/** The part of an argument an integer filter reads (enum ps_field): a sockaddr packs family, port, IPv4 address. */
+export const FIELD = { whole: 0, port: 1, addr4: 2, family: 3 } as const;
 export const OP = { EQ: 1, NEQ: 2, GT: 3, LT: 4, MASK: 5, INRANGE: 6, NOTINRANGE: 7, PREFIX: 8, NOTPREFIX: 9, POSTFIX: 10, NOTPOSTFIX: 11 } as const;
-export const ACTION = { Post: 1, Sigkill: 3, NoPost: 9, Signal: 10 } as const;
+export const ACTION = { Post: 1, Sigkill: 3, Override: 5, NoPost: 9, Signal: 10 } as const;
 
-export const SIZE = { hook: 48, selector: 9408, nrHooks: 68, record: 888, str: 264, strset: 1044, matchArg: 1184, nsMatch: 20, counters: 40 } as const;
+export const SIZE = { hook: 56, selector: 9440, nrHooks: 68, record: 888, str: 264, strset: 1044, matchArg: 1184, nsMatch: 20, counters: 40 } as const;
 export const OFF = {
-  sel: { followBit: 32, binFollowBit: 132, capMask: 80, nactions: 96, rateMs: 124, ns: 136, match: 216, bins: 6136, pbins: 7180, retMatch: 8224 },
-  ma: { lo: 8, hi: 72, strs: 136 },
-  hook: { args: 24, ret: 44 },
+  sel: { followBit: 32, binFollowBit: 132, capMask: 80, nactions: 96, rateMs: 124, ns: 136, match: 216, bins: 6136, pbins: 7180, retMatch: 8224, nretActions: 9408, pbinFollowBit: 9436 },
+  ma: { field: 3, lo: 8, hi: 72, strs: 136 },
+  hook: { args: 24, ret: 44, override: 48, workload: 52 },
   rec: { uid: 40, args: 48, str: 96, exe: 624 },
 } as const;
 
@@ -39,6 +41,10 @@ export interface HookValue {
   needExe: boolean;
   /** a return probe: selectors finish and the event posts at syscall exit */
   ret?: boolean;
+  /** a selector may Override: the sensor attaches its cgroup programs while such a hook is loaded */
+  override?: boolean;
+  /** podSelector/containerSelector: only the containers the agent put in the workloads map for this policy */
+  workload?: boolean;
   args: Array<{ source: number; index: number; kind: number; strSlot: number }>;
 }
 
@@ -51,6 +57,8 @@ export function encodeHook(h: HookValue): Buffer {
   b.writeUInt32LE(h.args.length, 16);
   b.writeUInt32LE(h.needExe ? 1 : 0, 20);
   b.writeUInt32LE(h.ret ? 1 : 0, OFF.hook.ret);
+  b.writeUInt32LE(h.override ? 1 : 0, OFF.hook.override);
+  b.writeUInt32LE(h.workload ? 1 : 0, OFF.hook.workload);
   h.args.forEach((a, i) => {
     const o = OFF.hook.args + 4 * i;
     b.writeUInt8(a.source, o);
@@ -61,16 +69,23 @@ export function encodeHook(h: HookValue): Buffer {
   return b;
 }
 
-export interface MatchArgValue { arg: number; op: number; ranges: Array<[bigint, bigint]>; strings: string[] }
+export interface MatchArgValue {
+  arg: number; op: number; ranges: Array<[bigint, bigint]>; strings: string[];
+  /** FIELD: the part of the argument compared (default the whole value) */
+  field?: number;
+}
 export interface SelectorValue {
   matches: MatchArgValue[];
   pids: { values: number[]; notIn: boolean; ns: boolean; followBit: number } | undefined;
   /** followBit: matchBinaries followChildren, 1 + the section's bit, 0 off */
   bin: { op: number; values: string[]; followBit: number } | undefined;
-  pbin: { op: number; values: string[] } | undefined;
+  /** followBit: matchParentBinaries followChildren (any ancestor), as bin's */
+  pbin: { op: number; values: string[]; followBit: number } | undefined;
   ns: Array<{ ns: number; notIn: boolean; values: number[] }>;
   caps: Array<{ type: number; notIn: boolean; userNs: boolean; mask: bigint }>;
   actions: Array<{ action: number; arg: number }>;
+  /** matchReturnActions, run at a return probe's exit after `actions` */
+  retActions?: Array<{ action: number; arg: number }>;
   rateMs: number;
   rateScope: number;
   /** matchReturnArgs on the return value (its `arg` unused) */
@@ -90,6 +105,7 @@ function writeMatch(b: Buffer, o: number, m: MatchArgValue): void {
   b.writeUInt8(m.arg, o);
   b.writeUInt8(m.op, o + 1);
   b.writeUInt8(m.ranges.length, o + 2);
+  b.writeUInt8(m.field ?? FIELD.whole, o + OFF.ma.field);
   m.ranges.forEach(([lo, hi], j) => {
     b.writeBigInt64LE(BigInt.asIntN(64, lo), o + OFF.ma.lo + 8 * j);
     b.writeBigInt64LE(BigInt.asIntN(64, hi), o + OFF.ma.hi + 8 * j);
@@ -122,6 +138,11 @@ export function encodeSelector(s: SelectorValue): Buffer {
     b.writeUInt32LE(a.action, OFF.sel.nactions + 4 + 4 * i);
     b.writeUInt32LE(a.arg, OFF.sel.nactions + 16 + 4 * i);
   });
+  b.writeUInt32LE(s.retActions?.length ?? 0, OFF.sel.nretActions);
+  (s.retActions ?? []).forEach((a, i) => {
+    b.writeUInt32LE(a.action, OFF.sel.nretActions + 4 + 4 * i);
+    b.writeUInt32LE(a.arg, OFF.sel.nretActions + 16 + 4 * i);
+  });
   b.writeUInt32LE(s.rateMs, OFF.sel.rateMs);
   b.writeUInt32LE(s.rateScope, OFF.sel.rateMs + 4);
   s.ns.forEach((n, i) => {
@@ -137,7 +158,10 @@ export function encodeSelector(s: SelectorValue): Buffer {
     writeStrSet(b, OFF.sel.bins, s.bin.values);
     b.writeUInt32LE(s.bin.followBit, OFF.sel.binFollowBit);
   }
-  if (s.pbin) writeStrSet(b, OFF.sel.pbins, s.pbin.values);
+  if (s.pbin) {
+    writeStrSet(b, OFF.sel.pbins, s.pbin.values);
+    b.writeUInt32LE(s.pbin.followBit, OFF.sel.pbinFollowBit);
+  }
   return b;
 }
 
@@ -177,6 +201,8 @@ export interface PolicyRecord {
   monitored: boolean;
   /** a return probe's hit: the syscall's return value */
   ret: bigint | undefined;
+  /** a return probe's hit: the last of its selector's matchReturnActions run (Post when none) */
+  returnAction: number | undefined;
   uid: number;
   euid: number;
   args: bigint[];
@@ -206,6 +232,7 @@ export function decodeRecord(b: Buffer): PolicyRecord {
     action: b.readUInt8(37),
     monitored: b.readUInt8(38) !== 0,
     ret: b.readUInt8(39) !== 0 ? b.readBigInt64LE(OFF.rec.args + 8 * PS.MAX_ARGS) : undefined,
+    returnAction: b.readUInt8(39) || undefined,
     uid: b.readUInt32LE(OFF.rec.uid),
     euid: b.readUInt32LE(OFF.rec.uid + 4),
     args,

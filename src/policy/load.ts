@@ -4,13 +4,16 @@
 // file, line, column and field path; a policy with an error is not loaded, the others are.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { yamlPathOffset } from '../config/index.js';
 import { checkPolicy, DEFAULT_CHECK_ENV, type CheckEnv } from './checks.js';
 import type { KernelFeatures } from './features.js';
 import { planPolicy, type PolicyPlan } from './plan.js';
-import { TRACING_POLICY_SCHEMA } from './schema.js';
+// The CRD schema's check: ajv's code for schema.ts with Tetragon's defaults, generated at build time
+// (scripts/gen-validators.ts; compiling it at run time cost half a second). It leaves the last
+// call's errors on itself, read right after the call.
+import { validate as checkSchema } from './schema.generated.js';
 import type { PolicyProblem, TracingPolicy } from './types.js';
 import { formatPath, type FieldPath } from './yaml-locate.js';
 
@@ -34,13 +37,6 @@ export interface PolicyLoad {
 export interface LoadOptions {
   features: KernelFeatures;
   env?: CheckEnv;
-  /** The compiled schema (createPolicyValidator), kept by a caller that loads often; compiled anew otherwise. */
-  validator?: ValidateFunction;
-}
-
-/** The CRD schema compiled by ajv (half a second: a loader keeps one, per instance). */
-export function createPolicyValidator(): ValidateFunction {
-  return new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true, code: { optimize: false } }).compile(TRACING_POLICY_SCHEMA);
 }
 
 /** Expands directories to their *.yaml / *.yml files in name order. */
@@ -55,7 +51,6 @@ function policyFiles(paths: readonly string[]): string[] {
 }
 
 export function loadPolicyFiles(paths: readonly string[], options: LoadOptions): PolicyLoad {
-  const opts = { ...options, validator: options.validator ?? createPolicyValidator() };
   const load: PolicyLoad = { policies: [], files: [], ok: true };
   const names = new Map<string, string>();
   for (const file of policyFiles(paths)) {
@@ -67,7 +62,7 @@ export function loadPolicyFiles(paths: readonly string[], options: LoadOptions):
       load.ok = false;
       continue;
     }
-    const result = loadPolicyText(file, text, opts);
+    const result = loadPolicyText(file, text, options);
     for (const p of result.loaded) {
       const key = `${p.policy.metadata.namespace ?? ''}/${p.policy.metadata.name}`;
       const prev = names.get(key);
@@ -87,7 +82,6 @@ export function loadPolicyFiles(paths: readonly string[], options: LoadOptions):
 /** Loads the policies of one file's text. */
 export function loadPolicyText(file: string, text: string, opts: LoadOptions): { loaded: LoadedPolicy[]; file: PolicyFileResult } {
   const lc = new LineCounter();
-  const validate = opts.validator ?? createPolicyValidator();
   const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false });
   const result: PolicyFileResult = { file, policies: [], problems: [] };
   const loaded: LoadedPolicy[] = [];
@@ -118,8 +112,8 @@ export function loadPolicyText(file: string, text: string, opts: LoadOptions): {
       result.problems.push(...problems);
       continue;
     }
-    if (!validate(value)) {
-      for (const e of validate.errors ?? []) {
+    if (!checkSchema(value)) {
+      for (const e of checkSchema.errors ?? []) {
         const [path, message, key] = describeSchemaError(e);
         report(doc, path, message, 'error', key);
       }
@@ -130,7 +124,7 @@ export function loadPolicyText(file: string, text: string, opts: LoadOptions): {
     checkPolicy(policy, (path, message, severity) => report(doc, path, message, severity), opts.env ?? DEFAULT_CHECK_ENV);
     if (!problems.some((p) => p.severity === 'error')) {
       const env = opts.env ?? DEFAULT_CHECK_ENV;
-      const plan = planPolicy(policy, opts.features, env.tracepointFormat, (path, message) => report(doc, path, message));
+      const plan = planPolicy(policy, opts.features, env.tracepointFormat, (path, message, severity) => report(doc, path, message, severity));
       if (!problems.some((p) => p.severity === 'error')) {
         const mode = policy.spec.options?.find((o) => o.name === 'policy-mode')?.value === 'monitor' ? 'monitor' : 'enforce';
         loaded.push({ file, policy, plan, mode });

@@ -7,6 +7,8 @@
 // hook and the kernel feature (or the Saker feature) it needs.
 import type { KernelFeatures } from './features.js';
 import { isIntType, type Report } from './checks.js';
+import { CONTAINER_SELECTOR_KEYS } from './workloads.js';
+import { overrideErrorRefusal, overrideLimits, overrideRefusal, type OverrideHook } from './override.js';
 import { parseSyscall } from './syscall-names.js';
 import { X86_64_SYSCALLS } from './syscall-names.js';
 import { autoType, type TracepointField } from './tracefs.js';
@@ -60,7 +62,9 @@ const IN_KERNEL_INT_OPS = new Set(['Equal', 'NotEqual', 'GT', 'LT', 'GreaterThan
 const IN_KERNEL_STRING_OPS = new Set(['Equal', 'NotEqual', 'Prefix', 'NotPrefix', 'Postfix', 'NotPostfix']);
 const STRING_ARG_TYPES = new Set<ArgType>(['string', 'filename']);
 /** Argument types the sensor can read from a syscall's registers. */
-const SYSCALL_ARG_TYPES = new Set<ArgType>(['string', 'filename', 'fd', 'nop']);
+const SYSCALL_ARG_TYPES = new Set<ArgType>(['string', 'filename', 'fd', 'sockaddr', 'nop']);
+/** Operators on a sockaddr argument evaluated in the kernel (on its family, port, IPv4 address). */
+const IN_KERNEL_SOCKADDR_OPS = new Set(['SPort', 'NotSPort', 'SPortPriv', 'NotSportPriv', 'SAddr', 'NotSAddr', 'Family']);
 
 export function planPolicy(p: TracingPolicy, features: KernelFeatures, fields: Fields, report: Report): PolicyPlan {
   const hooks: PlannedHook[] = [];
@@ -102,7 +106,8 @@ export function planPolicy(p: TracingPolicy, features: KernelFeatures, fields: F
     const args = planArgs(at, h.args ?? [], (a) => ({ source: { kind: 'sysarg', index: a.index }, type: a.type }), report, (a) => a.index <= 5);
     if (!args) continue;
     const selectors = expandMacros(h.selectors ?? [], spec.selectorsMacros);
-    if (!checkSelectorsSupported(at, selectors, (m) => args.find((a) => a.spec.index === (m.index ?? -1)) ?? (m.args ? args[m.args[0]!] : undefined), features, report, returnArg)) continue;
+    const overrideAt: OverrideHook = { nrs, name: (nr) => names.get(nr) ?? `syscall ${nr}`, returnProbe: returnArg !== undefined };
+    if (!checkSelectorsSupported(at, selectors, (m) => args.find((a) => a.spec.index === (m.index ?? -1)) ?? (m.args ? args[m.args[0]!] : undefined), features, report, overrideAt, returnArg)) continue;
     hooks.push({ policy: name, path: at, event: 'process_kprobe', functionNames: names, attach: { kind: 'syscall', nrs }, args, returnArg, selectors, message: h.message, tags: h.tags ?? [] });
   }
   for (const [k] of (spec.fentries ?? []).entries()) need(['spec', 'fentries', k], 'an fentry hook', 'BPF trampolines (fentry/fexit)', features.fentry);
@@ -117,8 +122,17 @@ export function planPolicy(p: TracingPolicy, features: KernelFeatures, fields: F
     const plan = planTracepoint(['spec', 'tracepoints', k], h, name, spec.selectorsMacros, features, fields, report);
     if (plan) hooks.push(plan);
   }
-  if (spec.podSelector || spec.containerSelector) report(['spec', spec.podSelector ? 'podSelector' : 'containerSelector'], 'pod and container selectors are not implemented by Saker\'s policy sensor yet');
+  checkWorkloadSelectors(p, report);
   return { hooks };
+}
+
+/** What a podSelector/containerSelector can be matched on (workloads.ts); anything else is refused. */
+function checkWorkloadSelectors(p: TracingPolicy, report: Report): void {
+  const cs = p.spec.containerSelector;
+  const badKey = (k: string) => `containerSelector key "${k}": a container is matched on ${CONTAINER_SELECTOR_KEYS.join(' and ')} (Tetragon's container fields)`;
+  for (const k of Object.keys(cs?.matchLabels ?? {})) if (!CONTAINER_SELECTOR_KEYS.includes(k)) report(['spec', 'containerSelector', 'matchLabels', k], badKey(k));
+  for (const [i, e] of (cs?.matchExpressions ?? []).entries()) if (!CONTAINER_SELECTOR_KEYS.includes(e.key)) report(['spec', 'containerSelector', 'matchExpressions', i, 'key'], badKey(e.key));
+  if (p.spec.hostSelector) report(['spec', 'hostSelector'], 'hostSelector is not implemented by Saker\'s policy sensor (policies without workload selectors apply to host processes)');
 }
 
 function planTracepoint(at: FieldPath, h: TracepointSpec, policy: string, macros: Record<string, Selector> | undefined, features: KernelFeatures,
@@ -151,7 +165,7 @@ function planTracepoint(at: FieldPath, h: TracepointSpec, policy: string, macros
   if (!args) return undefined;
   const selectors = expandMacros(h.selectors ?? [], macros);
   const resolve = (m: { index?: number; args?: number[] }) => (m.args ? args[m.args[0]!] : args.find((a) => a.spec.index === m.index) ?? args[m.index ?? -1]);
-  if (!checkSelectorsSupported(at, selectors, resolve, features, report)) return undefined;
+  if (!checkSelectorsSupported(at, selectors, resolve, features, report, { name: String, returnProbe: false })) return undefined;
   return { policy, path: at, event: 'process_tracepoint', functionNames: new Map(), subsys: h.subsystem, tpEvent: h.event, attach, args, selectors, message: h.message, tags: h.tags ?? [] };
 }
 
@@ -171,7 +185,8 @@ function planArgs(at: FieldPath, specs: readonly ArgSpec[], source: (a: ArgSpec)
     if (fromRegs && !isIntType(type) && !SYSCALL_ARG_TYPES.has(type)) {
       report([...at, 'args', i, 'type'], `argument type ${type} cannot be read from a syscall tracepoint by Saker's policy sensor`); return undefined;
     }
-    const isString = type === 'string' || type === 'filename' || type === 'linux_binprm';
+    // a sockaddr's bytes are captured in a string slot too (the event shows its address)
+    const isString = type === 'string' || type === 'filename' || type === 'linux_binprm' || type === 'sockaddr';
     if (isString && strings >= STRING_SLOTS) {
       report([...at, 'args', i, 'type'], `Saker's policy sensor captures at most ${STRING_SLOTS} string arguments per hook`); return undefined;
     }
@@ -194,7 +209,7 @@ function expandMacros(selectors: readonly Selector[], macros: Record<string, Sel
 
 /** What Saker's policy sensor evaluates in the kernel; anything else is refused with the reason. */
 function checkSelectorsSupported(at: FieldPath, selectors: readonly Selector[], resolve: (m: { index?: number; args?: number[] }) => PlannedArg | undefined,
-  features: KernelFeatures, report: Report, returnArg?: ArgType): boolean {
+  features: KernelFeatures, report: Report, overrideAt: OverrideHook, returnArg?: ArgType): boolean {
   let ok = true;
   const refuse = (p: FieldPath, msg: string): void => { report(p, msg); ok = false; };
   for (const [s, sel] of selectors.entries()) {
@@ -202,8 +217,13 @@ function checkSelectorsSupported(at: FieldPath, selectors: readonly Selector[], 
     for (const [i, m] of (sel.matchArgs ?? []).entries()) {
       const arg = resolve(m);
       if (!arg) continue; // reported by checks.ts
-      const ops = STRING_ARG_TYPES.has(arg.type) ? IN_KERNEL_STRING_OPS : isIntType(arg.type) ? IN_KERNEL_INT_OPS : undefined;
+      const ops = STRING_ARG_TYPES.has(arg.type) ? IN_KERNEL_STRING_OPS : isIntType(arg.type) ? IN_KERNEL_INT_OPS
+        : arg.type === 'sockaddr' ? IN_KERNEL_SOCKADDR_OPS : undefined;
       if (!ops || !ops.has(m.operator)) refuse([...sat, 'matchArgs', i, 'operator'], `operator ${m.operator} on a ${arg.type} argument is not evaluated by Saker's policy sensor`);
+      else if (arg.type === 'sockaddr' && (m.operator === 'SAddr' || m.operator === 'NotSAddr')) {
+        const v6 = (m.values ?? []).findIndex((v) => v.includes(':'));
+        if (v6 >= 0) refuse([...sat, 'matchArgs', i, 'values', v6], `${m.operator} on an IPv6 address is not evaluated by Saker's policy sensor (IPv4 addresses and CIDRs are)`);
+      }
     }
     if ((sel.matchData ?? []).length > 0) refuse([...sat, 'matchData'], 'matchData needs data arguments read through BTF (kprobes/fentry)');
     const retArgs = sel.matchReturnArgs ?? [];
@@ -213,34 +233,38 @@ function checkSelectorsSupported(at: FieldPath, selectors: readonly Selector[], 
       if (!IN_KERNEL_INT_OPS.has(m.operator)) refuse([...sat, 'matchReturnArgs', i, 'operator'], `operator ${m.operator} on a return value is not evaluated by Saker's policy sensor`);
       else if (m.values?.some((v) => v.startsWith('list:'))) refuse([...sat, 'matchReturnArgs', i, 'values'], 'list: values on a return value are not evaluated by Saker\'s policy sensor');
     }
-    if ((sel.matchReturnActions ?? []).length > 0) refuse([...sat, 'matchReturnActions'], 'matchReturnActions are not implemented by Saker\'s policy sensor yet (on a return probe, matchActions run at syscall exit)');
     if ((sel.matchNamespaceChanges ?? []).length > 0) refuse([...sat, 'matchNamespaceChanges'], 'matchNamespaceChanges is not implemented by Saker\'s policy sensor yet');
     if ((sel.matchCapabilityChanges ?? []).length > 0) refuse([...sat, 'matchCapabilityChanges'], 'matchCapabilityChanges is not implemented by Saker\'s policy sensor yet');
     if ((sel.matchWorkloads ?? []).length > 0) refuse([...sat, 'matchWorkloads'], 'matchWorkloads is not implemented by Saker\'s policy sensor yet');
     for (const key of ['matchBinaries', 'matchParentBinaries'] as const) {
       for (const [i, m] of (sel[key] ?? []).entries()) {
-        if (m.followChildren && key === 'matchParentBinaries') refuse([...sat, key, i, 'followChildren'], 'followChildren on matchParentBinaries (any ancestor) is not implemented by Saker\'s policy sensor yet');
         if (m.values.length > 4) refuse([...sat, key, i, 'values'], 'Saker\'s policy sensor compares at most 4 binary paths per selector');
       }
     }
-    for (const [i, a] of [...(sel.matchActions ?? []), ...(sel.matchReturnActions ?? [])].entries()) {
-      const ap: FieldPath = [...sat, 'matchActions', i, 'action'];
+    const actionLists = [...(sel.matchActions ?? []).map((a, i) => ['matchActions', i, a] as const), ...(sel.matchReturnActions ?? []).map((a, i) => ['matchReturnActions', i, a] as const)];
+    for (const [list, i, a] of actionLists) {
+      const ap: FieldPath = [...sat, list, i, 'action'];
       switch (a.action) {
         case 'Post': case 'NoPost': break;
         case 'Sigkill': case 'Signal':
           if (!features.sendSignal) refuse(ap, `${a.action} needs bpf_send_signal, which this kernel does not provide`);
           break;
-        case 'Override':
-          refuse(ap, 'Override on a syscall needs bpf_override_return (CONFIG_BPF_KPROBE_OVERRIDE) or fmod_ret on syscalls, which this kernel does not provide; use Sigkill');
+        case 'Override': {
+          const hookWhy = overrideRefusal(overrideAt, features);
+          const errorWhy = hookWhy ? undefined : overrideErrorRefusal(a.argError);
+          if (hookWhy) refuse(ap, hookWhy);
+          else if (errorWhy) refuse([...sat, list, i, 'argError'], errorWhy);
+          else for (const w of overrideLimits(overrideAt, a.argError!, features)) report(ap, w, 'warning');
           break;
+        }
         case 'NotifyEnforcer':
           refuse(ap, 'NotifyEnforcer needs an enforcer program (bpf_override_return or fmod_ret on syscalls), which this kernel does not provide');
           break;
         default:
           refuse(ap, `the ${a.action} action is not implemented by Saker`);
       }
-      if (a.kernelStackTrace || a.userStackTrace) refuse([...sat, 'matchActions', i], 'stack traces are not collected by Saker\'s policy sensor');
-      if (a.imaHash) refuse([...sat, 'matchActions', i, 'imaHash'], 'imaHash needs BPF LSM (bpf_ima_file_hash)');
+      if (a.kernelStackTrace || a.userStackTrace) refuse([...sat, list, i], 'stack traces are not collected by Saker\'s policy sensor');
+      if (a.imaHash) refuse([...sat, list, i, 'imaHash'], 'imaHash needs BPF LSM (bpf_ima_file_hash)');
     }
   }
   return ok;

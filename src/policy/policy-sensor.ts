@@ -110,6 +110,11 @@ export class PolicySensor {
     return compiled;
   }
 
+  /** podSelector/containerSelector: clears the policy slots `clear`, then adds each [slot, mount namespace]. */
+  async workloads(clear: readonly number[], add: ReadonlyArray<readonly [number, number]>): Promise<void> {
+    await this.send([...clear.map((s) => `workloadclear ${s}`), ...add.map(([slot, mntns]) => `workload ${slot} ${mntns}`)]);
+  }
+
   /** Marks more thread groups as never acted on (e.g. a sensor started later). */
   async ignore(pids: readonly number[]): Promise<void> {
     await this.send(pids.map((p) => `ignore ${p}`));

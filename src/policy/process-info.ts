@@ -28,6 +28,7 @@ interface ContainerView {
   fullId: string;
   name: string;
   image: string;
+  imageRepository: string;
   imageDigest: string;
   type: string;
   labels: Record<string, string>;

@@ -12,12 +12,13 @@ import type { CompiledHook } from './compile.js';
 import type { EventExporter } from './export.js';
 import { probeKernelFeatures, type KernelFeatures } from './features.js';
 import { ACTION, type PolicyRecord } from './kernel-layout.js';
-import { createPolicyValidator, loadPolicyFiles, type LoadedPolicy, type PolicyLoad } from './load.js';
+import { loadPolicyFiles, type LoadedPolicy, type PolicyLoad } from './load.js';
 import type { PlannedArg } from './plan.js';
 import { PolicySensor, type PolicyCounters } from './policy-sensor.js';
 import { ProcessInfoBuilder, type ProcessTable } from './process-info.js';
 import { encodeExec, encodeExit, encodeKprobe, encodeTracepoint, type ArgValue, type ProcessInfo } from './tetragon-json.js';
 import type { ArgType, PolicyProblem } from './types.js';
+import { WorkloadSync } from './workload-sync.js';
 
 export class PolicyLoadError extends Error {
   override name = 'PolicyLoadError';
@@ -51,12 +52,12 @@ function formatProblems(problems: readonly PolicyProblem[]): string {
 
 export class PolicyRuntime {
   private sensor: PolicySensor | undefined;
+  private workloads: WorkloadSync | undefined;
   private policies: LoadedPolicy[] = [];
   private readonly byFile = new Map<string, LoadedPolicy[]>();
   private readonly builder: ProcessInfoBuilder;
   private readonly nodeName: string;
   private readonly features: KernelFeatures;
-  private readonly validator = createPolicyValidator();
   /** wall clock minus CLOCK_MONOTONIC (= boot time on a machine that does not suspend), ns */
   private readonly bootToWall = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
   private cached: PolicyCounters[] = [];
@@ -76,7 +77,7 @@ export class PolicyRuntime {
 
   /** Loads the files; throws PolicyLoadError with every problem when one has errors. */
   prepare(): PolicyLoad {
-    const load = loadPolicyFiles(this.opts.paths, { features: this.features, validator: this.validator });
+    const load = loadPolicyFiles(this.opts.paths, { features: this.features });
     const problems = load.files.flatMap((f) => f.problems);
     if (!load.ok) throw new PolicyLoadError(`policies not loaded:\n${formatProblems(problems)}`);
     for (const p of problems) this.opts.log(formatProblems([p]));
@@ -105,6 +106,8 @@ export class PolicyRuntime {
     });
     const compiled = await this.sensor.apply(this.policies);
     for (const e of compiled.errors) this.opts.log(`policy ${e.policy} not loaded into the kernel: ${e.message}`);
+    this.workloads = new WorkloadSync(this.opts.processes, this.sensor);
+    await this.syncWorkloads();
     this.opts.log(`policies: ${this.policies.map((p) => `${p.policy.metadata.name} (${p.mode})`).join(', ') || 'none'}`);
     this.statsTimer = setInterval(() => void this.refreshStats(), 2000);
     this.statsTimer.unref();
@@ -112,7 +115,7 @@ export class PolicyRuntime {
 
   /** Re-reads the policy files: a file that fails keeps its previous policies. */
   async reload(): Promise<{ ok: boolean; error?: string }> {
-    const load = loadPolicyFiles(this.opts.paths, { features: this.features, validator: this.validator });
+    const load = loadPolicyFiles(this.opts.paths, { features: this.features });
     const failed = load.files.filter((f) => f.problems.some((p) => p.severity === 'error'));
     const keep = failed.flatMap((f) => this.byFile.get(f.file) ?? []);
     const next: PolicyLoad = { ...load, policies: [...load.policies, ...keep] };
@@ -121,6 +124,7 @@ export class PolicyRuntime {
       for (const e of compiled.errors) this.opts.log(`policy ${e.policy} not loaded into the kernel: ${e.message}`);
     }
     this.install(next);
+    await this.syncWorkloads();
     for (const f of failed) for (const p of f.problems.filter((x) => x.severity === 'error')) this.opts.log(formatProblems([p]));
     const error = failed.length > 0 ? `policy files with errors kept their previous policies: ${failed.map((f) => f.file).join(', ')}` : undefined;
     this.opts.log(`policies reloaded: ${this.policies.map((p) => p.policy.metadata.name).join(', ') || 'none'}${error ? ` (${error})` : ''}`);
@@ -140,10 +144,19 @@ export class PolicyRuntime {
     }, { nodeName: this.nodeName, time: evt.ts }));
   }
 
-  /** The agent's event after the state saw it: process_exec for a successful exec. */
+  /** Every policy's containers (podSelector/containerSelector) sent to the sensor afresh. */
+  private async syncWorkloads(): Promise<void> {
+    const sensor = this.sensor;
+    if (!sensor || !this.workloads) return;
+    await this.workloads.reset(this.policies.map((p) => ({ slot: sensor.slotOf(p.policy.metadata.name)!, policy: p.policy })).filter((p) => p.slot !== undefined));
+  }
+
+  /** The agent's event after the state saw it: a container's process joins its policies; process_exec for a successful exec. */
   after(evt: EventView): void {
-    if ((evt.type !== EXECVE_X && evt.type !== EXECVEAT_X) || !this.opts.exporter) return;
+    if (evt.type !== EXECVE_X && evt.type !== EXECVEAT_X) return;
     if (!evt.hasParam(0) || evt.int(0) !== 0) return;
+    this.workloads?.observe(evt.tid)?.catch((e: Error) => this.opts.log(`policy sensor: workloads: ${e.message}`));
+    if (!this.opts.exporter) return;
     const p = this.builder.fromTable(evt.tid);
     if (!p) return;
     this.counts.exec++;
@@ -162,8 +175,8 @@ export class PolicyRuntime {
       args: hook.args.flatMap((a, i) => encodeArg(a, r, i, hook.event === 'process_kprobe')), message: hook.message, tags: hook.tags,
     };
     const env = { nodeName: this.nodeName, time };
-    // a return probe's event carries the return value as its returnArg type, and Post as return_action
-    const ret = hook.returnArg !== undefined && r.ret !== undefined ? { ret: encodeValue(hook.returnArg, r.ret, r, 0), returnAction: ACTION.Post } : {};
+    // a return probe's event carries the return value as its returnArg type, and its last return action
+    const ret = hook.returnArg !== undefined && r.ret !== undefined ? { ret: encodeValue(hook.returnArg, r.ret, r, 0), returnAction: r.returnAction ?? ACTION.Post } : {};
     this.opts.exporter.write(hook.event === 'process_kprobe'
       ? encodeKprobe({ ...hit, functionName: hook.functionNames.get(r.nr) ?? '', ...ret }, env)
       : encodeTracepoint({ ...hit, subsys: hook.subsys ?? '', event: hook.tpEvent ?? '' }, env));
@@ -230,6 +243,7 @@ function encodeValue(type: ArgType, v: bigint, r: PolicyRecord, slot: number): A
     case 'string': case 'filename': out = { string_arg: (r.strings[slot] ?? Buffer.alloc(0)).toString('utf8') }; break;
     case 'linux_binprm': out = { linux_binprm_arg: { path: (r.strings[slot] ?? Buffer.alloc(0)).toString('utf8') } }; break;
     case 'fd': out = { file_arg: { path: fdPath(r.tgid, Number(v)) } }; break;
+    case 'sockaddr': out = { sockaddr_arg: decodeSockaddr(r.strings[slot] ?? Buffer.alloc(0)) }; break;
     case 'syscall64': out = { syscall_id: { id: Number(v), abi: 'x64' } }; break;
     case 'uint32': case 'uint16': case 'uint8': out = { uint_arg: Number(BigInt.asUintN(32, v)) }; break;
     case 'long': case 'int64': case 'sint64': out = { long_arg: BigInt.asIntN(64, v).toString() }; break;
@@ -237,6 +251,24 @@ function encodeValue(type: ArgType, v: bigint, r: PolicyRecord, slot: number): A
     default: out = { int_arg: Number(BigInt.asIntN(32, v)) };
   }
   return out;
+}
+
+const FAMILY_NAMES: Readonly<Record<number, string>> = { 1: 'AF_UNIX', 2: 'AF_INET', 10: 'AF_INET6', 16: 'AF_NETLINK', 17: 'AF_PACKET' };
+
+/** A sockaddr as the sensor captured its bytes, as Tetragon's KprobeSockaddr (zero values omitted). */
+function decodeSockaddr(b: Buffer): { family?: string; addr?: string; port?: number } {
+  if (b.length < 4) return {};
+  const family = b.readUInt16LE(0);
+  const port = b.readUInt16BE(2);
+  let addr: string | undefined;
+  if (family === 2 && b.length >= 8) addr = [...b.subarray(4, 8)].join('.');
+  else if (family === 10 && b.length >= 24) addr = ipv6Text(b.subarray(8, 24));
+  return { family: FAMILY_NAMES[family] ?? String(family), ...(addr ? { addr } : {}), ...(port ? { port } : {}) };
+}
+
+function ipv6Text(b: Buffer): string {
+  const groups = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(2 * i).toString(16));
+  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
 }
 
 function fdPath(tgid: number, fd: number): string {

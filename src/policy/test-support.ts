@@ -2,12 +2,12 @@
 // not depend on the machine's tracefs.
 import type { CheckEnv } from './checks.js';
 import type { KernelFeatures } from './features.js';
-import { createPolicyValidator } from './load.js';
 import { parseFormat } from './tracefs.js';
 
 /** This kernel: tracepoints, raw/BTF tracepoints, bpf_send_signal, cgroup BPF; no kprobes, trampolines or BPF LSM. */
 export const THIS_KERNEL: KernelFeatures = {
   probed: true, kprobes: false, fentry: false, fmodRet: false, lsm: false, overrideReturn: false, sendSignal: true, rawTracepoint: true, cgroupSock: true,
+  cgroupSetRetval: true, cgroup2: true,
 };
 
 const COMMON = `field:unsigned short common_type;	offset:0;	size:2;	signed:0;
@@ -21,9 +21,11 @@ const FORMATS: Record<string, string> = {
 field:off_t offset;	offset:24;	size:8;	signed:0;
 field:unsigned int whence;	offset:32;	size:8;	signed:0;`,
   'syscalls/sys_enter_read': `${COMMON}field:unsigned int fd;	offset:16;	size:8;	signed:0;`,
+  'syscalls/sys_enter_connect': `${COMMON}field:int fd;	offset:16;	size:8;	signed:0;
+field:struct sockaddr * uservaddr;	offset:24;	size:8;	signed:0;
+field:int addrlen;	offset:32;	size:8;	signed:0;`,
+  'syscalls/sys_enter_openat': `${COMMON}field:int dfd;	offset:16;	size:8;	signed:0;
+field:const char * filename;	offset:24;	size:8;	signed:0;`,
 };
 export const FAKE_ENV: CheckEnv = { tracepointFormat: (s, e) => (FORMATS[`${s}/${e}`] ? parseFormat(FORMATS[`${s}/${e}`]!) : undefined) };
 
-
-/** One compiled schema for all the tests of a file. */
-export const VALIDATOR = createPolicyValidator();

@@ -156,7 +156,8 @@ export function encodeExit(process: ProcessInfo, parent: ProcessInfo | undefined
 export type ArgValue =
   | { int_arg: number } | { uint_arg: number } | { long_arg: string } | { size_arg: string } | { string_arg: string }
   | { bytes_arg: string } | { file_arg: { path: string; permission?: string } } | { linux_binprm_arg: { path: string; permission?: string } }
-  | { syscall_id: { id: number; abi: string } } | { error_arg: { Message: string } };
+  | { syscall_id: { id: number; abi: string } } | { error_arg: { Message: string } }
+  | { sockaddr_arg: { family?: string; addr?: string; port?: number } };
 
 const ACTION_NAMES: Readonly<Record<number, string>> = {
   0: 'KPROBE_ACTION_UNKNOWN', 1: 'KPROBE_ACTION_POST', 3: 'KPROBE_ACTION_SIGKILL', 5: 'KPROBE_ACTION_OVERRIDE', 7: 'KPROBE_ACTION_GETURL',

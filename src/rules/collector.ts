@@ -10,6 +10,7 @@ import type { Priority } from './priority.js';
 import { type LoadResult, RuleLoadError } from './result.js';
 import type { RuleSource } from './source.js';
 import { ENGINE_VERSION, compareVersions, formatVersion, isCompatible, parseVersion, type Version } from './version.js';
+import type { ParsedYaml } from './yaml-source.js';
 
 export const ERROR_OVERRIDE_APPEND =
   "Keys 'override' and 'append: true' cannot be used together. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.";
@@ -33,6 +34,8 @@ export interface LoadConfig {
   sources: ReadonlyMap<string, RuleSource<never>>;
   /** Defaults to Falco's engine version 0.63.0. */
   engineVersion?: Version;
+  /** Parses a file's YAML (default parseYaml; the parsed-rules cache when the caller keeps one). */
+  parse?: (content: string) => ParsedYaml;
 }
 
 export interface ListInfo {

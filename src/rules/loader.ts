@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Collector } from './collector.js';
 import { compileCollected, SYSCALL_SOURCE, type CompileOutput, type ExtraOutputFormat } from './rule-compiler.js';
 import { LoadContext } from './context.js';
+import type { ParseCache } from './parse-cache.js';
 import { parsePriority, type Priority } from './priority.js';
 import { readRules } from './reader.js';
 import { LoadResult, type FalcoJsonResult, type FlatDiagnostic } from './result.js';
@@ -28,6 +29,8 @@ export interface LoaderOptions<Ctx> {
   engineVersion?: Version;
   /** `append_output` entries. */
   extraOutputFormats?: readonly ExtraOutputFormat[];
+  /** Keeps files' parsed YAML across runs (parse-cache.ts); without it every file is parsed. */
+  parseCache?: ParseCache;
 }
 
 export interface RulesetConfig {
@@ -66,6 +69,7 @@ export class RulesLoader<Ctx = EventContext> {
       sources: this.sources,
       engineVersion: this.options.engineVersion,
       extraOutputFormats: this.options.extraOutputFormats,
+      parse: this.options.parseCache ? (text: string) => this.options.parseCache!.parse(text) : undefined,
     };
     if (readRules(content, name, this.collector, cfg)) {
       const compiled = compileCollected<Ctx>(cfg, this.collector);

@@ -43,7 +43,7 @@ function yamlError(message: string, context: LoadContext): RuleLoadError {
  */
 export function readRules(content: string, name: string, collector: Collector, cfg: LoadConfig): boolean {
   const root = LoadContext.root(name);
-  const parsed = parseYaml(content);
+  const parsed = (cfg.parse ?? parseYaml)(content);
   if (parsed.error) {
     cfg.result.addError('LOAD_ERR_YAML_PARSE', parsed.error.message, root.child(parsed.error.pos, 'value for', ''));
     return false;

@@ -18,8 +18,16 @@ export interface YamlScalar {
   pos: Position;
   /** The scalar as yaml-cpp's Scalar() returns it: decoded quotes/folding, no type conversion. */
   text: string;
-  /** Maps offsets of `text` to offsets in the file. */
+  /** Maps offsets of `text` to offsets in the file (built from `span` and the file's text). */
   sourceMap: ValueSourceMap;
+  /** Where the scalar is written: its source range and style (plain, quoted, block). */
+  span: ScalarSpan;
+}
+
+interface ScalarSpan {
+  start: number;
+  end: number;
+  type: Scalar['type'];
 }
 
 interface YamlSeq {
@@ -110,7 +118,9 @@ class Converter {
     const pos = this.at(node.range?.[0] ?? 0);
     if (isScalar(node)) {
       if (node.value === null) return { kind: 'null', pos };
-      return { kind: 'scalar', pos, text: scalarText(node), sourceMap: scalarSourceMap(this.text, node, this.at) };
+      const text = scalarText(node);
+      const span: ScalarSpan = { start: node.range?.[0] ?? 0, end: node.range?.[1] ?? 0, type: node.type };
+      return { kind: 'scalar', pos, text, span, sourceMap: scalarSourceMap(this.text, text, span, this.at) };
     }
     if (isSeq(node)) {
       return { kind: 'seq', pos, items: node.items.map((item) => this.item(item as Node | null, doc, depth, pos)) };
@@ -147,13 +157,13 @@ function scalarText(node: Scalar): string {
  * joined by one character (space or newline). Escape sequences are not accounted for. Built on
  * first use: only diagnostics ask for positions inside a value.
  */
-function scalarSourceMap(text: string, node: Scalar, at: (offset: number) => Position): ValueSourceMap {
-  const start = node.range?.[0] ?? 0;
+function scalarSourceMap(text: string, value: string, span: ScalarSpan, at: (offset: number) => Position): ValueSourceMap {
+  const start = span.start;
   let segments: Segment[] | undefined;
   return {
-    value: scalarText(node),
+    value,
     sourcePosition(index: number): Position {
-      segments ??= scalarSegments(text, node);
+      segments ??= scalarSegments(text, span);
       let seg = segments[0];
       for (const s of segments) {
         if (s.valueStart > index) break;
@@ -171,18 +181,18 @@ interface Segment {
   length: number;
 }
 
-function scalarSegments(text: string, node: Scalar): Segment[] {
-  const [start, end] = node.range ?? [0, 0];
+function scalarSegments(text: string, span: ScalarSpan): Segment[] {
+  const { start, end, type } = span;
   const raw = text.slice(start, end);
   const segments: Segment[] = [];
   let lineStart = start;
   let lines = raw.split('\n');
-  const block = node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED;
+  const block = type === Scalar.BLOCK_LITERAL || type === Scalar.BLOCK_FOLDED;
   let blockIndent = -1;
   if (block) {
     lineStart += lines[0]!.length + 1;
     lines = lines.slice(1);
-  } else if (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE) {
+  } else if (type === Scalar.QUOTE_DOUBLE || type === Scalar.QUOTE_SINGLE) {
     lineStart += 1;
     lines[0] = lines[0]!.slice(1);
   }
@@ -236,3 +246,44 @@ const YAML_CPP_WORDING: Record<string, string> = {
   BAD_ALIAS: 'unknown anchor',
   DUPLICATE_ANCHOR: 'anchor already defined',
 };
+
+/**
+ * The documents of a parse without error as JSON (what parseYaml made, less the source maps,
+ * which revive() rebuilds from the file's text): the parsed-rules cache stores this.
+ */
+export function documentsToJson(documents: ParsedYaml['documents']): string {
+  return JSON.stringify(documents, (key, value: unknown) => (key === 'sourceMap' ? undefined : value));
+}
+
+/** The documents documentsToJson() wrote for `text`, with their source maps; throws on bad JSON. */
+export function documentsFromJson(json: string, text: string): ParsedYaml['documents'] {
+  const documents = JSON.parse(json) as ParsedYaml['documents'];
+  if (!Array.isArray(documents)) throw new Error('not a list of documents');
+  let lineStarts: number[] | undefined;
+  // the position of an offset as the parser's LineCounter gives it, from the line starts
+  const at = (offset: number): Position => {
+    lineStarts ??= linesOf(text);
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { offset, line: lo, column: offset - lineStarts[lo]! };
+  };
+  const revive = (v: YamlValue | undefined): void => {
+    if (!v) return;
+    if (v.kind === 'scalar') v.sourceMap = scalarSourceMap(text, v.text, v.span, at);
+    else if (v.kind === 'seq') for (const item of v.items) revive(item);
+    else if (v.kind === 'map') for (const e of v.entries) revive(e.value);
+  };
+  for (const d of documents) revive(d);
+  return documents;
+}
+
+function linesOf(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}

@@ -23,6 +23,7 @@ import { sockTupleText } from './sockaddr.js';
 import { fdFromSnapshot, threadFromSnapshot, type ThreadSnapshot } from './snapshot.js';
 import { parseAccept, parseBind, parseConnect, parseSocket, tupleOnIo } from './socket-events.js';
 import { ProcessState, Thread, ThreadTable, cwdOf, joinCwd } from './threads.js';
+import type { WatchedFiles } from './watched-files.js';
 
 const PPM_RLIMIT_NOFILE = 7;
 
@@ -123,7 +124,9 @@ export class StateParser implements HandlerParser {
   private pendingFdCount = 0;
   private lastPurgeTs = 0;
   /** Counters, for metrics. */
-  readonly stats = { placeholders: 0, procLookups: 0, removedThreads: 0, purged: 0 };
+  readonly stats = { placeholders: 0, procLookups: 0, removedThreads: 0, purged: 0, openNamesCorrected: 0 };
+  /** The files the rules name exactly, watched by inode (live only; replaced on each rules load). */
+  watchedFiles: WatchedFiles | undefined;
   /** Fds over all processes: bounded (fd-budget.ts). */
   readonly fdBudget: FdBudget;
   /** Tids /proc could not give us lately: not looked up again on each of their events. */
@@ -438,6 +441,13 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
   fd.ino = ino;
   fd.nameRaw = path.text;
   fd.name = openName(evt, t, path, true);
+  if (p.watchedFiles !== undefined && ino !== 0) {
+    const opened = p.watchedFiles.nameOf(dev, ino, fd.name, t);
+    if (opened !== undefined) {
+      fd.name = opened;
+      p.stats.openNamesCorrected++;
+    }
+  }
   p.addEventFd(t, fdNum, fd);
 }
 

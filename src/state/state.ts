@@ -14,6 +14,7 @@ import { UserTables } from './users.js';
 import { AgentFieldScope, type FieldScopeOptions } from './field-scope.js';
 import { HostNames } from './host-names.js';
 import { NetworkInterfaces, hostInterfaces, type InterfaceAddress } from './interfaces.js';
+import { WatchedFiles } from './watched-files.js';
 
 export interface StateOptions {
   /**
@@ -83,18 +84,25 @@ export class State implements StateView {
   readonly hostNames = new HostNames();
   readonly scope: AgentFieldScope;
   private readonly scanner: ProcScanner | undefined;
+  private readonly procRoot: string;
+  private readonly hostRoot: string;
   private ifs: NetworkInterfaces | undefined;
 
   constructor(opts: StateOptions = {}) {
     this.live = opts.live ?? false;
     const procRoot = opts.procRoot ?? '/proc';
+    this.procRoot = procRoot;
+    this.hostRoot = (opts.hostRoot ?? '').replace(/\/+$/, '');
     const bootTs = opts.bootTs ?? (this.live ? bootTimeNs(procRoot) : 0n);
     this.threads = new ThreadTable({ maxThreads: opts.maxThreads ?? DEFAULT_MAX_THREADS, selfPid: this.live ? process.pid : -1 });
     this.users = new UserTables({ hostRoot: opts.hostRoot, procRoot, readFiles: opts.hostUsers ?? true });
     const lookup = this.live && typeof opts.containerLookup === 'function' ? opts.containerLookup : undefined;
     this.containers = new ContainerRegistry({
       lookup, containerdState: opts.containerdState, runcRoots: opts.runcRoots,
-      onRemove: (id) => this.users.dropContainer(id),
+      onRemove: (id) => {
+        this.users.dropContainer(id);
+        this.parser.watchedFiles?.forget(id);
+      },
       onDescribed: opts.onContainerDescribed,
     });
     this.scanner = this.live ? new ProcScanner({ procRoot, bootTs }) : undefined;
@@ -155,8 +163,9 @@ export class State implements StateView {
   }
 
   private noteCredentials(t: Thread): void {
-    this.users.noteUser(t.containerId, t.pid, t.uid);
-    this.users.noteGroup(t.containerId, t.pid, t.gid);
+    const parentPid = this.threads.get(t.ptid)?.pid ?? -1;
+    this.users.noteUser(t.containerId, t.pid, t.uid, parentPid);
+    this.users.noteGroup(t.containerId, t.pid, t.gid, parentPid);
   }
 
   // --- StateView -----------------------------------------------------------------------------
@@ -238,6 +247,16 @@ export class State implements StateView {
       userFilesRefused: u.filesRefused, userReadsDropped: u.readsDropped,
       dnsAddresses: this.hostNames.addresses, dnsAddressesDropped: this.hostNames.addressesDropped,
     };
+  }
+
+  /**
+   * Watches the files the rules name exactly (live only), so that an open cannot hide which of
+   * them it opened by changing its path in memory after the kernel read it (watched-files.ts).
+   */
+  watchFiles(paths: Iterable<string>): void {
+    if (!this.live) return;
+    const list = [...paths];
+    this.parser.watchedFiles = list.length > 0 ? new WatchedFiles(list, this.procRoot, this.hostRoot) : undefined;
   }
 
   /** Settles once the container users read off the event loop so far are in the tables. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserTables, parseGroup, parsePasswd } from './users.js';
@@ -85,4 +85,35 @@ test('container users are read from the container root through /proc/<pid>/root'
     child.kill('SIGKILL');
     rmSync(rootfs, { recursive: true, force: true });
   }
+});
+
+test("a container read through a process that has exited: through its parent, else again at once on the next miss", async (t) => {
+  const proc = mkdtempSync(join(tmpdir(), 'saker-users-proc-'));
+  t.after(() => rmSync(proc, { recursive: true, force: true }));
+  // A fake procfs: our mount namespace, and two processes in another one; 42 is gone (no root).
+  for (const [pid, ns] of [['self', 'mnt:[1]'], ['42', 'mnt:[2]'], ['43', 'mnt:[2]']] as const) {
+    mkdirSync(join(proc, pid, 'ns'), { recursive: true });
+    symlinkSync(ns, join(proc, pid, 'ns', 'mnt'));
+  }
+  mkdirSync(join(proc, '43', 'root', 'etc'), { recursive: true });
+  writeFileSync(join(proc, '43', 'root', 'etc', 'passwd'), PASSWD);
+  writeFileSync(join(proc, '43', 'root', 'etc', 'group'), GROUP);
+  const u = new UserTables({ procRoot: proc, rereadMs: 60_000 });
+  u.noteUser('c1', 42, 1000);
+  await u.idle();
+  assert.equal(u.user(1000, 'c1'), undefined);
+  u.noteUser('c1', 43, 1000);
+  await u.idle();
+  assert.equal(u.user(1000, 'c1')?.name, 'alice', 'not held back by the re-read interval');
+  u.noteUser('c2', 44, 1000, 43); // 44: gone before the note
+  await u.idle();
+  assert.equal(u.user(1000, 'c2')?.name, 'alice', "read through the exited process's parent");
+  // 45 has entered the container's mount namespace but not its root yet (runc init before
+  // pivot_root): its root is the host's, whose users are not the container's.
+  mkdirSync(join(proc, '45', 'ns'), { recursive: true });
+  symlinkSync('mnt:[2]', join(proc, '45', 'ns', 'mnt'));
+  symlinkSync('/', join(proc, '45', 'root'));
+  u.noteUser('c3', 45, 0);
+  await u.idle();
+  assert.equal(u.user(0, 'c3')?.shell, '<NA>', "the stand-in root: nothing read from the host's files");
 });

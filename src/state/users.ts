@@ -6,7 +6,7 @@
 // event loop (container-files.ts), one container at a time, the result applied when it arrives.
 // Bounded: at most maxContainers tables (the oldest dropped first) and maxUsersPerContainer
 // users and groups each; every drop and refused file is counted.
-import { readlinkSync } from 'node:fs';
+import { existsSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { readEtcFile, readEtcFileSync, type EtcRead } from './container-files.js';
 import type { GroupInfo, UserInfo } from './types.js';
 import { NO_ID } from './ppm.js';
@@ -92,6 +92,7 @@ export class UserTables {
   private readonly maxUsers: number;
   private readonly maxQueued: number;
   private ownMntNs: string | undefined;
+  private hostRootDir: Stats | undefined;
   /** Container reads to do, in order, one at a time (container id -> root). */
   private readonly queue = new Map<string, string>();
   private reading: Promise<void> | undefined;
@@ -199,25 +200,27 @@ export class UserTables {
   /**
    * Makes sure `uid` of a process `pid` in `containerId` is known (sinsp_usergroup_manager::add_user):
    * reads the container's (or host's) passwd on a miss; uid 0 is "root" even without an entry.
+   * `parentPid`: its parent's, read through when `pid` has already exited (a short-lived process
+   * usually has by the time the agent hears of it).
    */
-  noteUser(containerId: string, pid: number, uid: number): void {
+  noteUser(containerId: string, pid: number, uid: number, parentPid = -1): void {
     if (uid === NO_ID) return;
     const t = this.table(containerId);
     if (t.users.has(uid)) return;
-    this.refresh(t, containerId, pid);
+    this.refresh(t, containerId, pid, parentPid);
     // libsinsp's stand-in root has no shell: it prints as <NA>.
     if (!t.users.has(uid) && uid === 0) t.users.set(0, { uid: 0, gid: 0, name: 'root', home: '/root', shell: '<NA>' });
   }
 
-  noteGroup(containerId: string, pid: number, gid: number): void {
+  noteGroup(containerId: string, pid: number, gid: number, parentPid = -1): void {
     if (gid === NO_ID) return;
     const t = this.table(containerId);
     if (t.groups.has(gid)) return;
-    this.refresh(t, containerId, pid);
+    this.refresh(t, containerId, pid, parentPid);
     if (!t.groups.has(gid) && gid === 0) t.groups.set(0, { gid: 0, name: 'root' });
   }
 
-  private refresh(t: Table, containerId: string, pid: number): void {
+  private refresh(t: Table, containerId: string, pid: number, parentPid: number): void {
     if (!this.readFiles) return;
     const now = Date.now();
     if (t.readAt !== 0 && now - t.readAt < this.rereadMs) return;
@@ -225,10 +228,12 @@ export class UserTables {
       this.loadHost();
       return;
     }
-    // A process sharing our mount namespace sees our files, not its container's.
-    if (pid <= 0 || !this.ownMountNamespace(pid)) return;
+    // A process sharing our mount namespace, or not yet in its container's root, sees the host's
+    // files, not its container's; one that has exited shows none.
+    const via = this.seesContainerRoot(pid) ? pid : this.seesContainerRoot(parentPid) ? parentPid : -1;
+    if (via < 0) return;
     t.readAt = now;
-    this.enqueue(containerId, `${this.procRoot}/${pid}/root`);
+    this.enqueue(containerId, `${this.procRoot}/${via}/root`);
   }
 
   private enqueue(containerId: string, root: string): void {
@@ -253,7 +258,11 @@ export class UserTables {
       const group = await readEtcFile(root, 'group');
       this.queue.delete(id);
       const t = this.tables.get(id); // dropped meanwhile: nothing to fill
-      if (t !== undefined) this.apply(t, passwd, group);
+      if (t === undefined) continue;
+      // The process whose root this was exited before the read (a short-lived one usually is):
+      // nothing was learnt, so the next miss may read again at once, through another process.
+      if (passwd.refused === 'missing' && !existsSync(root)) t.readAt = 0;
+      else this.apply(t, passwd, group);
     }
   }
 
@@ -263,10 +272,21 @@ export class UserTables {
     if (group.text !== undefined) for (const g of parseGroup(group.text)) this.setGroup(t, g);
   }
 
-  private ownMountNamespace(pid: number): boolean {
+  /**
+   * Whether process `pid` shows its container's files: it is in another mount namespace than
+   * ours and its root is not the host's. A runtime's init (runc init) enters the container's
+   * mount namespace before it pivots into the container's root: read through then, the host's
+   * /etc/passwd would pass for the container's.
+   */
+  private seesContainerRoot(pid: number): boolean {
+    if (pid <= 0) return false;
     try {
       this.ownMntNs ??= readlinkSync(`${this.procRoot}/self/ns/mnt`);
-      return readlinkSync(`${this.procRoot}/${pid}/ns/mnt`) !== this.ownMntNs;
+      if (readlinkSync(`${this.procRoot}/${pid}/ns/mnt`) === this.ownMntNs) return false;
+      const root = statSync(`${this.procRoot}/${pid}/root/`);
+      // (the host's root, mounted at HOST_ROOT when the agent runs in a container)
+      this.hostRootDir ??= statSync(this.hostRoot === '' ? '/' : this.hostRoot);
+      return root.ino !== this.hostRootDir.ino || root.dev !== this.hostRootDir.dev;
     } catch {
       return false;
     }

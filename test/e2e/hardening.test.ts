@@ -9,9 +9,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, sleep, type Alert } from './helpers/agent.js';
-import { agentMissing, agentReady, containersMissing } from './helpers/env.js';
+import { agentMissing, agentReady, containersMissing, repoRoot } from './helpers/env.js';
 import { RuncContainer } from './helpers/runc.js';
-import { python3, runCommand } from './helpers/triggers.js';
+import { python3, runCommand, scratchDir } from './helpers/triggers.js';
 import { freePort, until } from './helpers/web.js';
 
 const skipAgent = agentMissing();
@@ -105,6 +105,21 @@ describe('hardening against the watched workload, live', { concurrency: false },
     assert.equal(agent!.matching((a) => a.rule === SENSITIVE && a.output_fields['proc.cmdline'] === 'cat /tmp/innocent').length, 0);
   });
 
+  test('an open whose path another thread changes after the kernel read it is named after the file opened', async (t) => {
+    if (!need(t, skipAgent)) return;
+    // The path flips between /etc/shadow and a name that does not exist: every open that
+    // succeeds opened /etc/shadow, whatever the memory says when the sensor reads it.
+    const { dir, cleanup } = scratchDir('path-race');
+    t.after(cleanup);
+    const racer = join(dir, 'path-race');
+    execFileSync('gcc', ['-O2', '-pthread', '-o', racer, join(repoRoot, 'test/e2e/helpers/path-race.c')]);
+    const opened = Number(execFileSync(racer, ['20000'], { encoding: 'utf8', timeout: 60_000 }));
+    assert.ok(opened > 0, 'some opens opened /etc/shadow');
+    const seen = () => agent!.matching((a) => a.rule === SENSITIVE && a.output_fields['proc.name'] === 'path-race' && a.output_fields['fd.name'] === '/etc/shadow').length;
+    await until(async () => seen(), (n) => n >= opened, `an alert for each of the ${opened} opens of /etc/shadow`, 30_000).catch(() => {});
+    assert.equal(seen(), opened, 'one alert, naming /etc/shadow, per open that opened it');
+  });
+
   test('a container whose /etc/passwd is a FIFO and /etc/group a link to /dev/zero does not freeze the agent', async (t) => {
     if (!need(t, skipContainers)) return;
     // The init runs as a uid the container's files do not name, so the agent looks it up in them
@@ -153,4 +168,39 @@ test('a fork storm past the thread table bound (falco_libs.thread_table_size): t
   const r = runCommand('cat', ['/etc/shadow']);
   await storm.waitForRule(SENSITIVE, (f) => f['proc.pid'] === r.pid, { timeoutMs: 15_000 });
   await storm.stop();
+});
+
+test('a container /etc/passwd past the users bound is cut and one past the size cap refused, both counted; users within the bound are named, detection goes on', async (t) => {
+  if (skipContainers !== undefined) return t.skip(skipContainers);
+  const port = await freePort();
+  const watch = await Agent.start({ options: [`webserver.listen_port=${port}`, 'metrics.enabled=true', 'webserver.prometheus_metrics_enabled=true'] });
+  t.after(() => watch.kill());
+  // Each container's init runs as uid 100 and reads its own /etc/shadow (made readable) once a
+  // second, so the agent needs the container's users for every alert's user.name.
+  const loop = ['/bin/sh', '-c', 'while true; do /bin/cat /etc/shadow >/dev/null; /bin/sleep 1; done'];
+  // Under the 1 MiB file cap, 70,000 users: past the 65,536 kept per container. uid 100 is among
+  // the first, so it stays named.
+  const lines = ['lowuser:x:100:100:::'];
+  for (let uid = 1000; lines.length < 70_000; uid++) lines.push(`a:x:${uid}:0:::`);
+  const crowdedPasswd = `${lines.join('\n')}\n`;
+  assert.ok(Buffer.byteLength(crowdedPasswd) < 1 << 20, 'under the size cap');
+  // Past the cap: the file is refused whole (user.name stays unknown), never read into memory.
+  const hugePasswd = `lowuser:x:100:100:::\n${'#'.repeat(80)}\n`.repeat(30_000);
+  // In place before the containers start: the agent's first read of them finds these.
+  const files = (passwd: string) => ({ '/etc/passwd': { content: passwd }, '/etc/shadow': { content: 'root:*:19000:0:99999:7:::\n', mode: 0o644 } });
+  const crowded = RuncContainer.start({ user: { uid: 100, gid: 100 }, args: loop, files: files(crowdedPasswd) });
+  const huge = RuncContainer.start({ user: { uid: 100, gid: 100 }, args: loop, files: files(hugePasswd) });
+  t.after(() => { crowded.destroy(); huge.destroy(); });
+  const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+  const text = await until(async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
+    (m) => metric(m, 'saker_state_table_dropped_total\\{table="users"\\}') > 0 && metric(m, 'saker_state_table_dropped_total\\{table="user_files"\\}') > 0,
+    'users past the bound and the file past the cap, counted', 30_000);
+  assert.ok(metric(text, 'saker_state_table_dropped_total\\{table="users"\\}') >= 70_000 - 65_536, 'every user past the bound counted');
+  const named = await watch.waitForRule(SENSITIVE, (f) => f['container.id'] === crowded.shortId && f['user.name'] === 'lowuser', { timeoutMs: 20_000 });
+  assert.equal(named.output_fields['fd.name'], '/etc/shadow');
+  const unnamed = await watch.waitForRule(SENSITIVE, (f) => f['container.id'] === huge.shortId, { timeoutMs: 20_000 });
+  assert.notEqual(unnamed.output_fields['user.name'], 'lowuser', 'nothing read from a file past the cap');
+  const r = runCommand('cat', ['/etc/shadow']);
+  await watch.waitForRule(SENSITIVE, (f) => f['proc.pid'] === r.pid, { timeoutMs: 15_000 });
+  await watch.stop();
 });

@@ -65,6 +65,8 @@ function writePolicies(): void {
   for (const op of ['GT', 'LT']) {
     policy(`case17-return-${op.toLowerCase()}`, `  kprobes:\n  - call: sys_openat\n    syscall: true\n    return: true\n    returnArg: {index: 0, type: int}\n    args: [{index: 1, type: string}]\n    selectors:\n    - ${PID_FILTER}\n      matchArgs: [{index: 1, operator: Prefix, values: ["${work}/retfile"]}]\n      matchReturnArgs: [{index: 0, operator: ${op}, values: ["0"]}]\n`);
   }
+  // case 27: a return probe whose matchReturnActions kill when lseek returns -9 (EBADF)
+  policy('case27-return-sigkill', `  kprobes:\n  - call: sys_lseek\n    syscall: true\n    return: true\n    returnArg: {index: 0, type: int}\n    args: [{index: 2, type: int}]\n    selectors:\n    - ${PID_FILTER}\n      matchArgs: [{index: 2, operator: Equal, values: ["5560"]}]\n      matchReturnArgs: [{index: 0, operator: Equal, values: ["-9"]}]\n      matchReturnActions: [{action: Sigkill}]\n`);
   // case 18: raw_syscalls with a syscall list and a range
   policy('case18-raw-syscalls', `  lists:\n  - name: test\n    type: syscalls\n    values: [sys_dup]\n  tracepoints:\n  - subsystem: raw_syscalls\n    event: sys_enter\n    args: [{index: 4, type: syscall64}, {index: 5, type: uint64}]\n    selectors:\n    - ${PID_FILTER}\n      matchArgs: [{index: 0, operator: InMap, values: ["list:test"]}, {index: 1, operator: InMap, values: ["9910:9919"]}]\n`);
   // case 19: matchBinaries, six operators, on tail and head opening /etc/passwd
@@ -73,6 +75,8 @@ function writePolicies(): void {
   }
   // case 22: host namespaces
   policy('case22-host-ns', `  kprobes:\n  - call: sys_write\n    syscall: true\n    args: [{index: 0, type: int}, {index: 2, type: size_t}]\n    selectors:\n    - matchBinaries: [{operator: Postfix, values: ["/policy-victim"]}]\n      matchNamespaces: [{namespace: Mnt, operator: In, values: [host_ns]}, {namespace: Pid, operator: In, values: [host_ns]}]\n      matchArgs: [{index: 0, operator: Equal, values: ["1"]}]\n`);
+  // containerSelector: only containers of image repository saker.test/workload-a are killed
+  policy('container-selector', `  containerSelector:\n    matchExpressions: [{key: repo, operator: In, values: [saker.test/workload-a]}]\n  kprobes:\n  - call: sys_lseek\n    syscall: true\n    args: [{index: 2, type: int}]\n    selectors:\n    - matchArgs: [{index: 2, operator: Equal, values: ["5561"]}]\n      matchActions: [{action: Sigkill}]\n`);
   // case 25, 26: Sigkill, kprobe and tracepoint forms
   lseekKp('case25-sigkill', `    - ${PID_FILTER}\n      matchArgs: [{index: 2, operator: Equal, values: ["5555"]}]\n      matchActions: [{action: Sigkill}]\n`);
   policy('case26-sigkill-tracepoint', `  tracepoints:\n  - subsystem: syscalls\n    event: sys_enter_lseek\n    args: [{index: 7, type: int32}]\n    selectors:\n    - ${PID_FILTER}\n      matchArgs: [{index: 7, operator: Equal, values: ["5557"]}]\n      matchActions: [{action: Sigkill}]\n`);
@@ -84,6 +88,11 @@ function writePolicies(): void {
   const follow = (name: string, op: string, scope: string) => policy(name, `  tracepoints:\n  - subsystem: syscalls\n    event: sys_enter_getcpu\n    selectors:\n    - ${scope}matchBinaries: [{operator: ${op}, values: ["${shCopy}"], followChildren: true}]\n`);
   follow('case21-follow-in', 'In', '');
   follow('case21-follow-notin', 'NotIn', `${PID_FILTER}\n      `);
+  // matchParentBinaries: the parent only (case 20), and with followChildren any ancestor
+  const parent = (name: string, op: string, followChildren: boolean, scope: string) => policy(name, `  tracepoints:\n  - subsystem: syscalls\n    event: sys_enter_getcpu\n    selectors:\n    - ${scope}matchParentBinaries: [{operator: ${op}, values: ["${shCopy}"], followChildren: ${followChildren}}]\n`);
+  parent('parent-in', 'In', false, '');
+  parent('parent-follow-in', 'In', true, '');
+  parent('parent-follow-notin', 'NotIn', true, `${PID_FILTER}\n      `);
   // exec kill: the binary is stopped before it runs any code
   policy('exec-kill', `  tracepoints:\n  - subsystem: sched\n    event: sched_process_exec\n    raw: true\n    args: [{index: 2, type: linux_binprm}]\n    selectors:\n    - matchBinaries: [{operator: In, values: ["${execTarget}"]}]\n      matchActions: [{action: Sigkill}]\n`);
   // NoPost with Sigkill, rate limit, monitor mode
@@ -260,6 +269,32 @@ test('case 22: matchNamespaces host_ns matches on the host, not inside a contain
   }
 });
 
+test('containerSelector: the policy acts in the containers it selects (image repo), not in others or on the host', { skip: missing }, async () => {
+  const selected = RuncContainer.start({ annotations: { 'org.opencontainers.image.ref.name': 'saker.test/workload-a:1' } });
+  const other = RuncContainer.start({ annotations: { 'org.opencontainers.image.ref.name': 'saker.test/workload-b:1' } });
+  try {
+    for (const c of [selected, other]) c.copyIn(victim, '/usr/bin/policy-victim');
+    // the policy applies from the agent's sight of the container on: wait for its execs' events
+    await eventually(() => {
+      for (const c of [selected, other]) assert.ok(events().some((e) => e.process_exec?.process.docker === c.id.slice(0, 31)), `the agent saw ${c.id}`);
+    }, 20_000);
+    await sleep(200);
+    const lseek = (c: RuncContainer) => c.exec(['/usr/bin/policy-victim', 'lseek', '-1', '4000', '5561', '4001']).stdout;
+    assert.equal(lseek(selected), 'returned 4000\n', 'killed in the selected container');
+    assert.equal(lseek(other), 'returned 4000\nreturned 5561\nreturned 4001\n', 'another container runs on');
+    assert.equal(run(['lseek', '-1', '5561']).status, 0, 'the host runs on');
+    await eventually(() => {
+      const h = hits('container-selector');
+      assert.equal(h.length, 1);
+      assert.equal(h[0]!.process.binary, '/usr/bin/policy-victim');
+      assert.equal(h[0]!.action, 'KPROBE_ACTION_SIGKILL');
+    });
+  } finally {
+    selected.destroy();
+    other.destroy();
+  }
+});
+
 test('cases 25-26: Sigkill kills before the call returns (kprobe and tracepoint forms), exit by SIGKILL', { skip: missing }, async () => {
   for (const [name, whence, kind] of [['case25-sigkill', '5555', 'process_kprobe'], ['case26-sigkill-tracepoint', '5557', 'process_tracepoint']] as const) {
     const r = run(['lseek', '-1', '4000', whence, '4001']);
@@ -274,6 +309,22 @@ test('cases 25-26: Sigkill kills before the call returns (kprobe and tracepoint 
       assert.equal(exit?.process_exit.signal, 'SIGKILL');
     });
   }
+});
+
+test('case 27: matchReturnActions Sigkill on the return value: killed after the call returns -9, action POST, return_action SIGKILL', { skip: missing }, async () => {
+  const r = run(['lseek', '-1', '4000', '5560', '4001']);
+  assert.equal(r.signal, 'SIGKILL');
+  assert.equal(r.stdout, 'returned 4000\n', 'killed on the way back from the call, before the next line');
+  // the same whence on a valid fd returns -22 (EINVAL): the return filter does not match, no kill
+  const ok = run(['lseek', '0', '5560']);
+  assert.deepEqual([ok.status, ok.stdout], [0, 'returned 5560\n']);
+  await eventually(() => {
+    const h = hits('case27-return-sigkill', r.pid);
+    assert.equal(h.length, 1);
+    assert.deepEqual([h[0]!.args, h[0]!.return, h[0]!.action, h[0]!.return_action], [[{ int_arg: 5560 }], { int_arg: -9 }, 'KPROBE_ACTION_POST', 'KPROBE_ACTION_SIGKILL']);
+    assert.equal(events().find((e) => e.process_exit?.process.pid === r.pid)?.process_exit.signal, 'SIGKILL');
+  });
+  assert.deepEqual(hits('case27-return-sigkill', ok.pid), []);
 });
 
 test('case 29 (Signal): the policy\'s signal is delivered, action SIGNAL', { skip: missing }, async () => {
@@ -311,6 +362,21 @@ test('case 21: followChildren matches the binary\'s children and exec\'d descend
   });
   const ev = hits('case21-follow-in', followed[0])[0]!;
   assert.deepEqual([ev.subsys, ev.event, ev.args ?? []], ['syscalls', 'sys_enter_getcpu', []]);
+});
+
+test('matchParentBinaries followChildren: In matches when the binary is any ancestor, not only the parent; NotIn the reverse', { skip: missing }, async () => {
+  const direct = spawnSync(shCopy, ['-c', `${getcpuVictim} getcpu >/dev/null & echo $!; wait`], { encoding: 'utf8' });
+  const grandchild = spawnSync(shCopy, ['-c', `/bin/sh -c '${getcpuVictim} getcpu >/dev/null & echo $!; wait'; true`], { encoding: 'utf8' });
+  const own = run(['getcpu'], getcpuVictim);
+  const [d, g] = [Number(direct.stdout.trim()), Number(grandchild.stdout.trim())];
+  assert.ok(d > 0 && g > 0, `child pids from the shells: ${direct.stdout} ${grandchild.stdout}`);
+  const candidates = new Set([d, g, own.pid]);
+  const pidsOf = (name: string) => hits(name).map((h) => h.process.pid as number).filter((p) => candidates.has(p)).sort();
+  await eventually(() => {
+    assert.deepEqual(pidsOf('parent-follow-in'), [d, g].sort(), 'In with followChildren: the child and the grandchild');
+    assert.deepEqual(pidsOf('parent-in'), [d], 'In without it: the direct child only');
+    assert.deepEqual(pidsOf('parent-follow-notin'), [own.pid], 'NotIn with followChildren: the test\'s own run only');
+  });
 });
 
 test('exec kill: matchBinaries + Sigkill at sched_process_exec stops the binary before it runs', { skip: missing }, async () => {

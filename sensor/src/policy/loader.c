@@ -10,6 +10,8 @@
  *   followbin BIT HEXSTRSET (followChildren binaries; an empty set frees the bit)
  *   followreset MASK (clears those followChildren bits from every followed process)
  *   ignore TGID | unignore TGID | zero POLICY | hostuserns INUM | stats | quit
+ *   workload POLICY MNTNS (a container the policy's podSelector/containerSelector selects)
+ *   workloadclear POLICY (forgets every container of that policy)
  * stderr, one JSON line per message: {"ready":true}, {"ack":N} after each command,
  * {"stats":[{policy, posted, enforced, monitored, rate_limited, drops}...],"children_full":N},
  * {"error":"..."}.
@@ -82,14 +84,14 @@ static void print_layout(void)
 	printf("{\"ps_hook\":%zu,\"ps_selector\":%zu,\"ps_nr_hooks\":%zu,\"ps_record\":%zu,\"ps_str\":%zu,\"ps_strset\":%zu,"
 	       "\"ps_match_arg\":%zu,\"ps_ns_match\":%zu,\"ps_counters\":%zu,"
 	       "\"sel.follow_bit\":%zu,\"sel.bin_follow_bit\":%zu,\"sel.cap_mask\":%zu,\"sel.nactions\":%zu,\"sel.rate_ms\":%zu,\"sel.ns\":%zu,\"sel.match\":%zu,"
-	       "\"sel.bins\":%zu,\"sel.ret_match\":%zu,\"hook.ret\":%zu,\"sel.pbins\":%zu,\"ma.lo\":%zu,\"ma.hi\":%zu,\"ma.strs\":%zu,\"hook.args\":%zu,"
+	       "\"sel.bins\":%zu,\"sel.ret_match\":%zu,\"hook.ret\":%zu,\"hook.override\":%zu,\"sel.nret_actions\":%zu,\"sel.pbin_follow_bit\":%zu,\"hook.workload\":%zu,\"ma.field\":%zu,\"sel.pbins\":%zu,\"ma.lo\":%zu,\"ma.hi\":%zu,\"ma.strs\":%zu,\"hook.args\":%zu,"
 	       "\"rec.uid\":%zu,\"rec.args\":%zu,\"rec.str\":%zu,\"rec.exe\":%zu}\n",
 	       sizeof(struct ps_hook), sizeof(struct ps_selector), sizeof(struct ps_nr_hooks), sizeof(struct ps_record),
 	       sizeof(struct ps_str), sizeof(struct ps_strset), sizeof(struct ps_match_arg), sizeof(struct ps_ns_match),
 	       sizeof(struct ps_counters),
 	       offsetof(struct ps_selector, follow_bit), offsetof(struct ps_selector, bin_follow_bit), offsetof(struct ps_selector, cap_mask), offsetof(struct ps_selector, nactions),
 	       offsetof(struct ps_selector, rate_ms), offsetof(struct ps_selector, ns), offsetof(struct ps_selector, match),
-	       offsetof(struct ps_selector, bins), offsetof(struct ps_selector, ret_match), offsetof(struct ps_hook, ret), offsetof(struct ps_selector, pbins), offsetof(struct ps_match_arg, lo),
+	       offsetof(struct ps_selector, bins), offsetof(struct ps_selector, ret_match), offsetof(struct ps_hook, ret), offsetof(struct ps_hook, override), offsetof(struct ps_selector, nret_actions), offsetof(struct ps_selector, pbin_follow_bit), offsetof(struct ps_hook, workload), offsetof(struct ps_match_arg, field), offsetof(struct ps_selector, pbins), offsetof(struct ps_match_arg, lo),
 	       offsetof(struct ps_match_arg, hi), offsetof(struct ps_match_arg, strs), offsetof(struct ps_hook, args),
 	       offsetof(struct ps_record, uid), offsetof(struct ps_record, args), offsetof(struct ps_record, str),
 	       offsetof(struct ps_record, exe));
@@ -163,6 +165,25 @@ static int follow_reset(struct policy_bpf *s, __u64 mask)
 	return 0;
 }
 
+/* Deletes every (policy, mount namespace) entry of `policy`: its containers are sent afresh. */
+static int workload_clear(struct policy_bpf *s, __u32 policy)
+{
+	int fd = bpf_map__fd(s->maps.workloads);
+	struct ps_workload_key *keys = calloc(PS_MAX_WORKLOADS, sizeof(*keys)), *prev = NULL;
+	__u32 n = 0;
+	if (!keys)
+		return -ENOMEM;
+	while (n < PS_MAX_WORKLOADS && !bpf_map_get_next_key(fd, prev, &keys[n])) {
+		prev = &keys[n];
+		n++;
+	}
+	for (__u32 i = 0; i < n; i++)
+		if (keys[i].policy == policy)
+			bpf_map_delete_elem(fd, &keys[i]);
+	free(keys);
+	return 0;
+}
+
 /* The sys_exit program is attached only while some hook is a return probe: otherwise every
  * syscall on the machine would pay its trampoline for nothing. */
 static struct bpf_link *exit_link;
@@ -180,6 +201,44 @@ static int sync_exit_program(struct policy_bpf *s)
 	} else if (!want && exit_link) {
 		bpf_link__destroy(exit_link);
 		exit_link = NULL;
+	}
+	return 0;
+}
+
+/* Override: the cgroup programs, attached to the root of the cgroup v2 hierarchy (so every
+ * process below it) only while some hook can Override, like the sys_exit program above. */
+static struct bpf_link *cgroup_links[7];
+
+static int sync_cgroup_programs(struct policy_bpf *s)
+{
+	int want = s->bss->override_hooks[0] || s->bss->override_hooks[1];
+	if (want && !cgroup_links[0]) {
+		char root[4096];
+		if (cgroup2_root(root, sizeof(root)))
+			return -ENOENT;
+		int fd = open(root, O_RDONLY | O_DIRECTORY);
+		if (fd < 0)
+			return -errno;
+		struct bpf_program *progs[7] = {s->progs.ps_connect4, s->progs.ps_connect6, s->progs.ps_bind4, s->progs.ps_bind6,
+						s->progs.ps_sendmsg4, s->progs.ps_sendmsg6, s->progs.ps_sock_create};
+		int err = 0;
+		for (int i = 0; i < 7 && !err; i++) {
+			cgroup_links[i] = bpf_program__attach_cgroup(progs[i], fd);
+			if (!cgroup_links[i])
+				err = errno ? -errno : -EINVAL;
+		}
+		close(fd);
+		if (!err)
+			return 0;
+		want = 0; /* undo a partial attach */
+	}
+	if (!want) {
+		for (int i = 0; i < 7; i++) {
+			bpf_link__destroy(cgroup_links[i]);
+			cgroup_links[i] = NULL;
+		}
+		if (s->bss->override_hooks[0] || s->bss->override_hooks[1])
+			return -EINVAL;
 	}
 	return 0;
 }
@@ -216,7 +275,12 @@ static int command(struct policy_bpf *s, char *line, const char **what)
 			s->bss->return_hooks[key / 64] |= 1ULL << (key % 64);
 		else
 			s->bss->return_hooks[key / 64] &= ~(1ULL << (key % 64));
-		return sync_exit_program(s);
+		if (h.used && h.override)
+			s->bss->override_hooks[key / 64] |= 1ULL << (key % 64);
+		else
+			s->bss->override_hooks[key / 64] &= ~(1ULL << (key % 64));
+		err = sync_exit_program(s);
+		return err ? err : sync_cgroup_programs(s);
 	}
 	if (!strcmp(verb, "selector") && n == 3)
 		return update(s->maps.selectors, &key, 4, hex, sizeof(struct ps_selector));
@@ -241,6 +305,13 @@ static int command(struct policy_bpf *s, char *line, const char **what)
 			s->bss->follow_bins_used &= ~(1ULL << key);
 		return 0;
 	}
+	if (!strcmp(verb, "workload") && sscanf(line, "%*s %llu %llu", &a, &b) == 2) {
+		struct ps_workload_key k = { .policy = (__u32)a, .mntns = (__u32)b };
+		__u8 one = 1;
+		return bpf_map__update_elem(s->maps.workloads, &k, sizeof(k), &one, 1, BPF_ANY);
+	}
+	if (!strcmp(verb, "workloadclear"))
+		return workload_clear(s, key);
 	if (!strcmp(verb, "followreset"))
 		return follow_reset(s, a);
 	if (!strcmp(verb, "ignore")) {
@@ -296,7 +367,16 @@ int main(int argc, char **argv)
 	}
 	if (!getenv("SAKER_POLICY_VERBOSE"))
 		libbpf_set_print(NULL);
-	s = policy_bpf__open_and_load();
+	s = policy_bpf__open();
+	if (s) {
+		s->rodata->use_retval = probe_cgroup_set_retval();
+		if (policy_bpf__load(s)) {
+			int err = errno;
+			policy_bpf__destroy(s);
+			s = NULL;
+			errno = err;
+		}
+	}
 	if (!s) {
 		fprintf(stderr, "saker-policy: loading the BPF programs failed: %s\n", strerror(errno));
 		return 3;
@@ -377,6 +457,8 @@ int main(int argc, char **argv)
 	print_stats(s);
 	ring_buffer__free(rb);
 	bpf_link__destroy(exit_link);
+	for (int i = 0; i < 7; i++)
+		bpf_link__destroy(cgroup_links[i]);
 	policy_bpf__destroy(s);
 	return 0;
 }

@@ -11,6 +11,11 @@
  *   tp_btf/sched_process_fork   children inherit the binary, followForks and followChildren bits
  *                               and the ignore mark
  *   tp_btf/sched_process_exit   a thread group's followChildren bits go with its leader
+ *   cgroup/connect4|6, bind4|6, sendmsg4|6, sock_create
+ *                               Override: deny the syscall whose entry a selector's Override
+ *                               marked (the `overrides` map), with the policy's errno where the
+ *                               kernel lets a cgroup program set it (bpf_set_retval), else EPERM;
+ *                               attached to the root cgroup only while such a hook is loaded
  *
  * Selectors are data (policy_shared.h) written by the loader; the first matching selector of a
  * hook decides, its actions run here (bpf_send_signal), and the hit goes to the ring buffer
@@ -21,6 +26,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include "policy_shared.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -90,6 +96,16 @@ struct {
 	__type(value, struct ps_pending);
 } pending SEC(".maps");
 
+/* podSelector/containerSelector: (policy, mount namespace) of each container a policy selects,
+ * written by the agent as it learns containers. A plain hash: a full map is an error the agent
+ * reports, never a silent eviction that would take a container out of its policies. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PS_MAX_WORKLOADS);
+	__type(key, struct ps_workload_key);
+	__type(value, u8);
+} workloads SEC(".maps");
+
 /* tgids no policy acts on: the agent, the sensors, and their descendants */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -97,6 +113,16 @@ struct {
 	__type(key, u32);
 	__type(value, u8);
 } ignored SEC(".maps");
+
+/* Override: tid -> the errno its current syscall gets, from the selector's action at entry to the
+ * cgroup program of that syscall. LRU: a call that never reaches a cgroup hook (a bad fd, a
+ * socket family without one) leaves its entry until the thread's next hooked syscall clears it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PS_MAX_PENDING);
+	__type(key, u32);
+	__type(value, struct ps_override);
+} overrides SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -144,6 +170,12 @@ u64 follow_bins_used;
 u64 return_hooks[PS_MAX_HOOKS / 64];
 /* followChildren bits lost because the children map was full */
 u64 children_full;
+/* hooks with an Override selector (bit id % 64 of word id / 64), written by the loader: none
+ * costs syscall entry no overrides lookup */
+u64 override_hooks[PS_MAX_HOOKS / 64];
+/* the kernel lets cgroup sock programs set the syscall's errno (bpf_set_retval, 5.18+): set by
+ * the loader from its probe before load, so the verifier never sees the call when it cannot */
+const volatile u32 use_retval = 0;
 
 static __always_inline void set_children(u32 tgid, u64 mask)
 {
@@ -334,8 +366,16 @@ __noinline int ps_match_args(struct ps_selector *sel, struct ps_hook *hook, stru
 				return 0;
 			if (!ps_str_match(&rec->str[slot], &ma->strs, ma->op))
 				return 0;
-		} else if (!int_match(rec->args[a], ma)) {
-			return 0;
+		} else {
+			s64 v = rec->args[a];
+			if (ma->field == PS_FIELD_PORT)
+				v = (v >> 16) & 0xffff;
+			else if (ma->field == PS_FIELD_ADDR4)
+				v = (v >> 32) & 0xffffffff;
+			else if (ma->field == PS_FIELD_FAMILY)
+				v &= 0xffff;
+			if (!int_match(v, ma))
+				return 0;
 		}
 	}
 	return 1;
@@ -408,7 +448,51 @@ static __always_inline void read_exe(struct ps_str *dst, u32 tgid)
 		dst->len = 0;
 }
 
-/* The first matching selector's actions, then the record unless NoPost or a rate limit. */
+/* One list of actions (matchActions, or matchReturnActions at a return probe's exit) in order;
+ * returns the last one run (Tetragon's event action / return_action), Post for an empty list.
+ * NoPost or a rate limit clears *post. */
+static __always_inline u32 run_actions(struct ps_scratch *sc, struct ps_hook *hook, struct ps_selector *sel, u32 id, int matched,
+				       u32 n, u32 *acts, u32 *args, int *post)
+{
+	struct ps_record *rec = &sc->pend.rec;
+	u32 last = PS_ACT_POST;
+	for (u32 i = 0; i < 3; i++) {
+		if (i >= n)
+			break;
+		u32 act = acts[i];
+		last = act;
+		if (act == PS_ACT_NOPOST) {
+			*post = 0;
+		} else if (act == PS_ACT_POST) {
+			if (!rate_ok(sc, sel, id, matched)) {
+				*post = 0;
+				count(hook->policy, 3);
+			}
+		} else if (act == PS_ACT_OVERRIDE) {
+			if (hook->monitor) {
+				rec->monitored = 1;
+				count(hook->policy, 2);
+			} else {
+				struct ps_override o = { .err = args[i], .nr = rec->nr };
+				u32 tid = rec->tid;
+				bpf_map_update_elem(&overrides, &tid, &o, BPF_ANY);
+				count(hook->policy, 1);
+			}
+		} else if (act == PS_ACT_SIGKILL || act == PS_ACT_SIGNAL) {
+			if (hook->monitor) {
+				rec->monitored = 1;
+				count(hook->policy, 2);
+			} else {
+				bpf_send_signal(act == PS_ACT_SIGKILL ? 9 : args[i]);
+				count(hook->policy, 1);
+			}
+		}
+	}
+	return last;
+}
+
+/* The first matching selector's actions (and at a return probe's exit its return actions), then
+ * the record unless NoPost or a rate limit says otherwise. */
 static __always_inline int ps_act(struct ps_scratch *sc, struct ps_hook *hook, struct ps_selector *sel, u32 id, int matched)
 {
 	struct ps_record *rec = &sc->pend.rec;
@@ -418,28 +502,9 @@ static __always_inline int ps_act(struct ps_scratch *sc, struct ps_hook *hook, s
 	rec->action = PS_ACT_POST;
 	rec->monitored = 0;
 	if (sel && hook->nselectors) {
-		for (u32 i = 0; i < 3; i++) {
-			if (i >= sel->nactions)
-				break;
-			u32 act = sel->actions[i];
-			rec->action = act;
-			if (act == PS_ACT_NOPOST) {
-				post = 0;
-			} else if (act == PS_ACT_POST) {
-				if (!rate_ok(sc, sel, id, matched)) {
-					post = 0;
-					count(hook->policy, 3);
-				}
-			} else if (act == PS_ACT_SIGKILL || act == PS_ACT_SIGNAL) {
-				if (hook->monitor) {
-					rec->monitored = 1;
-					count(hook->policy, 2);
-				} else {
-					bpf_send_signal(act == PS_ACT_SIGKILL ? 9 : sel->action_arg[i]);
-					count(hook->policy, 1);
-				}
-			}
-		}
+		rec->action = run_actions(sc, hook, sel, id, matched, sel->nactions, sel->actions, sel->action_arg, &post);
+		if (rec->ret_action)
+			rec->ret_action = run_actions(sc, hook, sel, id, matched, sel->nret_actions, sel->ret_actions, sel->ret_action_arg, &post);
 	}
 	if (!post)
 		return 0;
@@ -452,6 +517,22 @@ static __always_inline int ps_act(struct ps_scratch *sc, struct ps_hook *hook, s
 	return 0;
 }
 
+/* A sockaddr argument: its bytes into a capture slot (for the event), and family, port and IPv4
+ * address packed into one integer (enum ps_field) for the filters. */
+static __always_inline s64 read_sockaddr(struct ps_str *dst, const void *uaddr)
+{
+	dst->len = 0;
+	if (bpf_probe_read_user(dst->s, 16, uaddr))
+		return 0;
+	u16 family = *(u16 *)dst->s;
+	/* sockaddr_in is 16 bytes: read the rest only for sockaddr_in6, whose end may be a page on */
+	if (family == 10 /* AF_INET6 */ && bpf_probe_read_user(dst->s + 16, PS_SOCKADDR - 16, (const char *)uaddr + 16))
+		return 0;
+	dst->len = family == 10 ? PS_SOCKADDR : 16;
+	u64 port = bpf_ntohs(*(u16 *)(dst->s + 2));
+	u64 addr = family == 2 /* AF_INET */ ? bpf_ntohl(*(u32 *)(dst->s + 4)) : 0;
+	return (s64)(family | port << 16 | addr << 32);
+}
 
 /* Runs one hook: arguments, selectors in order, the first match's actions, the record. A global
  * function, verified once rather than at each of the callers' unrolled hook slots. */
@@ -463,6 +544,12 @@ __noinline int ps_run_hook(struct ps_scratch *sc, u32 id, u32 nr)
 	struct ps_hook *hook = bpf_map_lookup_elem(&hooks, &id);
 	if (!hook || !hook->used)
 		return 0;
+	if (hook->workload) {
+		struct task_struct *t = bpf_get_current_task_btf();
+		struct ps_workload_key wk = { .policy = hook->policy, .mntns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum) };
+		if (!bpf_map_lookup_elem(&workloads, &wk))
+			return 0;
+	}
 	const s64 *raw = sc->raw;
 	struct ps_record *rec = &sc->pend.rec;
 	rec->hook = id;
@@ -482,7 +569,9 @@ __noinline int ps_run_hook(struct ps_scratch *sc, u32 id, u32 nr)
 		else if (arg->source == PS_SRC_EXEC_PID)
 			v = raw[0];
 		rec->args[a] = v;
-		if (arg->kind == PS_KIND_STRING && arg->str_slot < PS_STR_ARGS) {
+		if (arg->kind == PS_KIND_SOCKADDR && arg->str_slot < PS_STR_ARGS) {
+			rec->args[a] = read_sockaddr(&rec->str[arg->str_slot & 1], (const void *)v);
+		} else if (arg->kind == PS_KIND_STRING && arg->str_slot < PS_STR_ARGS) {
 			struct ps_str *dst = &rec->str[arg->str_slot & 1];
 			if (arg->source == PS_SRC_EXEC_PATH) {
 				__builtin_memcpy(dst, &sc->exec_path, sizeof(*dst));
@@ -493,7 +582,7 @@ __noinline int ps_run_hook(struct ps_scratch *sc, u32 id, u32 nr)
 		}
 	}
 	rec->exe.len = 0;
-	rec->has_ret = 0;
+	rec->ret_action = 0;
 	if (hook->need_exe || hook->nselectors == 0)
 		read_exe(&rec->exe, rec->tgid);
 
@@ -517,8 +606,14 @@ __noinline int ps_run_hook(struct ps_scratch *sc, u32 id, u32 nr)
 		}
 		if (sel->pbin_op) {
 			struct task_struct *t = bpf_get_current_task_btf();
-			read_exe(&sc->pexe, BPF_CORE_READ(t, real_parent, tgid));
-			if (!ps_str_match(&sc->pexe, &sel->pbins, sel->pbin_op))
+			u32 ptgid = BPF_CORE_READ(t, real_parent, tgid);
+			read_exe(&sc->pexe, ptgid);
+			int in = ps_str_match(&sc->pexe, &sel->pbins, sel->pbin_op);
+			/* followChildren: a parent that is the binary or descends from it means the binary
+			 * is an ancestor: In matches, NotIn excludes */
+			if (sel->pbin_follow_bit && followed_child(ptgid, sel->pbin_follow_bit))
+				in = sel->pbin_op == PS_OP_EQ;
+			if (!in)
 				continue;
 		}
 		if (!ps_match_task(sel, rec))
@@ -565,7 +660,7 @@ __noinline int ps_run_return(struct ps_scratch *sc, u32 id, s64 ret)
 	bpf_map_delete_elem(&pending, &pk);
 	struct ps_record *rec = &sc->pend.rec;
 	rec->args[PS_MAX_ARGS] = ret;
-	rec->has_ret = 1;
+	rec->ret_action = PS_ACT_POST;
 	u32 mask = sc->pend.selmask;
 	int matched = -1;
 	struct ps_selector *sel = NULL;
@@ -617,6 +712,11 @@ int BPF_PROG(ps_sys_enter, struct pt_regs *regs, long id)
 	sc->raw[4] = BPF_CORE_READ(regs, r8);
 	sc->raw[5] = BPF_CORE_READ(regs, r9);
 	fill_process(&sc->pend.rec, t);
+	if (override_hooks[0] || override_hooks[1]) {
+		/* an Override of this thread's earlier call that no cgroup program took is stale now */
+		u32 tid = t->pid;
+		bpf_map_delete_elem(&overrides, &tid);
+	}
 	for (u32 i = 0; i < PS_MAX_HOOKS_PER_NR; i++) {
 		if (i >= nh->count)
 			break;
@@ -806,3 +906,49 @@ int BPF_PROG(ps_exit, struct task_struct *p)
 	bpf_map_delete_elem(&children, &tgid);
 	return 0;
 }
+
+/* Override through cgroup programs: the thread's pending Override, if its syscall is one of
+ * `a`/`b`/`c`, is taken and the call denied: 0 makes the kernel fail it (EPERM unless the program
+ * set another errno). Any other call passes (1). */
+static __always_inline int deny_marked(u32 a, u32 b, u32 c)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct ps_override *o = bpf_map_lookup_elem(&overrides, &tid);
+	if (!o || (o->nr != a && o->nr != b && o->nr != c))
+		return 1;
+	s32 err = o->err;
+	bpf_map_delete_elem(&overrides, &tid);
+	if (use_retval && err > 0 && err < 4096)
+		bpf_set_retval(-err);
+	return 0;
+}
+
+#define NR_SOCKET 41
+#define NR_CONNECT 42
+#define NR_SENDTO 44
+#define NR_SENDMSG 46
+#define NR_BIND 49
+#define NR_SENDMMSG 307
+
+SEC("cgroup/connect4")
+int ps_connect4(struct bpf_sock_addr *ctx) { return deny_marked(NR_CONNECT, NR_CONNECT, NR_CONNECT); }
+
+SEC("cgroup/connect6")
+int ps_connect6(struct bpf_sock_addr *ctx) { return deny_marked(NR_CONNECT, NR_CONNECT, NR_CONNECT); }
+
+SEC("cgroup/bind4")
+int ps_bind4(struct bpf_sock_addr *ctx) { return deny_marked(NR_BIND, NR_BIND, NR_BIND); }
+
+SEC("cgroup/bind6")
+int ps_bind6(struct bpf_sock_addr *ctx) { return deny_marked(NR_BIND, NR_BIND, NR_BIND); }
+
+/* UDP (and raw/ICMP) datagrams sent with an address: a connected socket's send has none */
+SEC("cgroup/sendmsg4")
+int ps_sendmsg4(struct bpf_sock_addr *ctx) { return deny_marked(NR_SENDTO, NR_SENDMSG, NR_SENDMMSG); }
+
+SEC("cgroup/sendmsg6")
+int ps_sendmsg6(struct bpf_sock_addr *ctx) { return deny_marked(NR_SENDTO, NR_SENDMSG, NR_SENDMMSG); }
+
+/* AF_INET and AF_INET6 sockets: the only families whose creation runs this hook */
+SEC("cgroup/sock_create")
+int ps_sock_create(struct bpf_sock *ctx) { return deny_marked(NR_SOCKET, NR_SOCKET, NR_SOCKET); }

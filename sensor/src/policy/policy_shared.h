@@ -16,6 +16,7 @@ typedef __u8 u8;
 typedef __u16 u16;
 typedef __u32 u32;
 typedef __u64 u64;
+typedef __s32 s32;
 typedef __s64 s64;
 #endif
 
@@ -39,7 +40,10 @@ typedef __s64 s64;
 /* where an argument comes from */
 enum ps_source { PS_SRC_NONE = 0, PS_SRC_SYSARG = 1, PS_SRC_SYSNR = 2, PS_SRC_EXEC_PATH = 3, PS_SRC_EXEC_PID = 4 };
 /* how it is read */
-enum ps_kind { PS_KIND_INT = 0, PS_KIND_STRING = 1, PS_KIND_BUF = 2 };
+enum ps_kind { PS_KIND_INT = 0, PS_KIND_STRING = 1, PS_KIND_BUF = 2, PS_KIND_SOCKADDR = 3 };
+/* which part of an argument an integer filter reads: a sockaddr argument's value packs
+ * family (bits 0-15), port (16-31, host order) and IPv4 address (32-63, host order) */
+enum ps_field { PS_FIELD_WHOLE = 0, PS_FIELD_PORT = 1, PS_FIELD_ADDR4 = 2, PS_FIELD_FAMILY = 3 };
 
 enum ps_op {
 	PS_OP_EQ = 1, PS_OP_NEQ, PS_OP_GT, PS_OP_LT, PS_OP_MASK, PS_OP_INRANGE, PS_OP_NOTINRANGE,
@@ -47,7 +51,7 @@ enum ps_op {
 };
 
 /* actions, numbered as Tetragon's KprobeAction enum so an event's action needs no mapping */
-enum ps_action { PS_ACT_POST = 1, PS_ACT_SIGKILL = 3, PS_ACT_NOPOST = 9, PS_ACT_SIGNAL = 10 };
+enum ps_action { PS_ACT_POST = 1, PS_ACT_SIGKILL = 3, PS_ACT_OVERRIDE = 5, PS_ACT_NOPOST = 9, PS_ACT_SIGNAL = 10 };
 
 struct ps_arg {
 	u8 source;   /* enum ps_source */
@@ -65,6 +69,8 @@ struct ps_hook {
 	u32 need_exe;    /* selectors read the binary (matchBinaries) */
 	struct ps_arg args[PS_MAX_ARGS];
 	u32 ret;         /* return probe: selectors finish, and the event posts, at syscall exit */
+	u32 override;    /* a selector may Override: the cgroup programs are attached while one is loaded */
+	u32 workload;    /* podSelector/containerSelector: only the policy's containers (the workloads map) */
 };
 
 /* a string compared: a binary path, a string argument */
@@ -85,7 +91,8 @@ struct ps_match_arg {
 	u8 arg;    /* position in the hook's args */
 	u8 op;     /* enum ps_op */
 	u8 nvals;
-	u8 pad[5];
+	u8 field;  /* enum ps_field */
+	u8 pad[4];
 	s64 lo[PS_MAX_VALS];
 	s64 hi[PS_MAX_VALS];
 	struct ps_strset strs;
@@ -116,7 +123,7 @@ struct ps_selector {
 	u64 cap_mask[2];
 	u32 nactions;
 	u32 actions[3];
-	u32 action_arg[3];   /* Signal: the signal */
+	u32 action_arg[3];   /* Signal: the signal; Override: the errno (positive) */
 	u32 rate_ms;         /* Post rateLimit, 0 none */
 	u32 rate_scope;      /* 0 thread, 1 process, 2 global */
 	u32 bin_follow_bit;  /* matchBinaries followChildren: 1 + bit in the children map's mask, 0 off */
@@ -125,6 +132,10 @@ struct ps_selector {
 	struct ps_strset bins;
 	struct ps_strset pbins;
 	struct ps_match_arg ret_match;   /* matchReturnArgs on the return value, op 0 when none */
+	u32 nret_actions;    /* matchReturnActions: run at syscall exit after matchActions */
+	u32 ret_actions[3];
+	u32 ret_action_arg[3];
+	u32 pbin_follow_bit; /* matchParentBinaries followChildren: any ancestor (bit as bin_follow_bit) */
 };
 
 struct ps_nr_hooks {
@@ -145,7 +156,8 @@ struct ps_record {
 	u8 selector;
 	u8 action;        /* last action run (Tetragon's event action) */
 	u8 monitored;     /* enforcement skipped by monitor mode */
-	u8 has_ret;       /* a return probe's hit: the return value is args[PS_MAX_ARGS] */
+	u8 ret_action;    /* a return probe's hit: its last return action (Post when none), and the
+			   * return value is args[PS_MAX_ARGS]; 0 for an entry hit */
 	u32 uid;
 	u32 euid;
 	s64 args[PS_MAX_ARGS + 1];   /* by position in the hook's args */
@@ -174,6 +186,23 @@ struct ps_pending {
 	u32 pad;
 	struct ps_record rec;
 };
+
+/* Override: a thread's syscall the cgroup programs deny, set by the selector's action at syscall
+ * entry and taken by the first cgroup program of that syscall's kind the thread reaches */
+struct ps_override {
+	s32 err;   /* positive errno */
+	u32 nr;    /* the syscall whose entry decided it */
+};
+
+/* podSelector/containerSelector: a container the policy selects, by its mount namespace */
+struct ps_workload_key {
+	u32 policy;
+	u32 mntns;
+};
+
+#define PS_MAX_WORKLOADS 16384
+
+#define PS_SOCKADDR 28  /* bytes of a sockaddr argument captured (sockaddr_in6) */
 
 struct ps_rate_key {
 	u32 hook;

@@ -7,7 +7,9 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <mntent.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "probe.h"
@@ -51,6 +53,47 @@ static int try_helper(enum bpf_prog_type type, int func)
 	return 1;
 }
 
+/* loads a program of `type` expecting `attach` that calls bpf_set_retval(-EPERM) and returns 0 */
+static int try_set_retval(enum bpf_prog_type type, enum bpf_attach_type attach)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach);
+	const struct bpf_insn insns[] = {
+		{.code = 0xb7, .dst_reg = 1, .imm = -1},                   /* r1 = -EPERM */
+		{.code = 0x85, .imm = BPF_FUNC_set_retval},               /* call set_retval */
+		{.code = 0xb7, .dst_reg = 0, .imm = 0},                   /* r0 = 0 */
+		{.code = 0x95},                                           /* exit */
+	};
+	int fd = bpf_prog_load(type, NULL, "GPL", insns, 4, &opts);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+int probe_cgroup_set_retval(void)
+{
+	return try_set_retval(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_CONNECT)
+	    && try_set_retval(BPF_PROG_TYPE_CGROUP_SOCK, BPF_CGROUP_INET_SOCK_CREATE);
+}
+
+int cgroup2_root(char *out, size_t size)
+{
+	FILE *f = setmntent("/proc/self/mounts", "r");
+	struct mntent *m;
+	int found = -1;
+	if (!f)
+		return -1;
+	while ((m = getmntent(f))) {
+		if (!strcmp(m->mnt_type, "cgroup2") && strlen(m->mnt_dir) < size) {
+			strcpy(out, m->mnt_dir);
+			found = 0;
+			break;
+		}
+	}
+	endmntent(f);
+	return found;
+}
+
 int probe_features(void)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
@@ -61,8 +104,10 @@ int probe_features(void)
 		return 2;
 	}
 	libbpf_set_print(NULL);
+	char cgroot[4096];
+	int have_cgroup2 = cgroup2_root(cgroot, sizeof(cgroot)) == 0;
 	printf("{\"raw_tracepoint\":%s,\"kprobes\":%s,\"fentry\":%s,\"fmod_ret\":%s,\"lsm\":%s,"
-	       "\"override_return\":%s,\"send_signal\":%s,\"cgroup_sock\":%s}\n",
+	       "\"override_return\":%s,\"send_signal\":%s,\"cgroup_sock\":%s,\"cgroup_set_retval\":%s,\"cgroup2\":%s}\n",
 	       try_load(vmlinux, BPF_PROG_TYPE_TRACING, BPF_TRACE_RAW_TP, "btf_trace_sys_enter") ? "true" : "false",
 	       kprobe_pmu && try_load(vmlinux, BPF_PROG_TYPE_KPROBE, 0, NULL) ? "true" : "false",
 	       try_load(vmlinux, BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, "security_file_open") ? "true" : "false",
@@ -70,7 +115,8 @@ int probe_features(void)
 	       try_load(vmlinux, BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_file_open") ? "true" : "false",
 	       try_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_override_return) ? "true" : "false",
 	       try_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_send_signal) ? "true" : "false",
-	       libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, NULL) > 0 ? "true" : "false");
+	       libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, NULL) > 0 ? "true" : "false",
+	       probe_cgroup_set_retval() ? "true" : "false", have_cgroup2 ? "true" : "false");
 	btf__free(vmlinux);
 	return 0;
 }

@@ -3,10 +3,15 @@
 // optional gzip of the body, and the answer's status turned into a delivery result — 2xx is
 // delivered; 408, 425, 429 and 5xx (and no answer at all) are worth retrying; other 4xx are not.
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Agent, request } from 'undici';
+import type * as Undici from 'undici';
 import { DeliveryError } from '../destination.js';
+
+// undici is loaded when an HTTP destination is built, not when Saker starts: every command that
+// loads the outputs would otherwise pay its ~400 modules at start-up for nothing.
+const load = createRequire(import.meta.url);
 
 export interface TlsSettings {
   insecure?: boolean;
@@ -55,9 +60,12 @@ export interface Answer {
 }
 
 export class HttpClient {
-  private readonly agent: Agent;
+  private readonly agent: Undici.Agent;
+  private readonly request: typeof Undici.request;
 
   constructor(private readonly opts: ClientOptions) {
+    const { Agent, request } = load('undici') as typeof Undici;
+    this.request = request;
     this.agent = new Agent({
       connect: { ...tlsConnectOptions(opts.tls), timeout: opts.timeoutMs },
       keepAliveTimeout: opts.keepAlive ? 30_000 : 1,
@@ -78,7 +86,7 @@ export class HttpClient {
     let status: number;
     let text: string;
     try {
-      const res = await request(url, { method, headers: h, body: payload, dispatcher: this.agent });
+      const res = await this.request(url, { method, headers: h, body: payload, dispatcher: this.agent });
       status = res.statusCode;
       text = await res.body.text();
     } catch (e) {

@@ -6,9 +6,17 @@
  *   policy-victim getcpu                 getcpu(2)
  *   policy-victim write                  write(1, "x\n", 2)
  *   policy-victim marker PATH            creates PATH first thing (exec-kill test: must not exist)
+ *   policy-victim connect PORT...        a TCP connect to 127.0.0.1:PORT for each PORT, "connect PORT 0" or
+ *                                        "connect PORT errno N" after each
+ *   policy-victim net                    socket(AF_INET, SOCK_DGRAM), bind to 127.0.0.1:0, sendto
+ *                                        127.0.0.1:9 and socket(AF_UNIX), "NAME 0" or "NAME errno N" each
  * Built static, so the same binary runs inside a busybox container. Exit 0 when it finishes. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +54,32 @@ int main(int argc, char **argv)
 				close(d);
 		}
 		printf("duped\n");
+		return 0;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "connect")) {
+		for (int i = 2; i < argc; i++) {
+			struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[i])), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+			int fd = socket(AF_INET, SOCK_STREAM, 0);
+			if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+				printf("connect %s errno %d\n", argv[i], errno);
+			else
+				printf("connect %s 0\n", argv[i]);
+			close(fd);
+		}
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "net")) {
+		struct sockaddr_in any = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		struct sockaddr_in discard = {.sin_family = AF_INET, .sin_port = htons(9), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		int fd = socket(AF_INET, SOCK_DGRAM, 0);
+		printf(fd < 0 ? "socket errno %d\n" : "socket 0\n", errno);
+		int r = bind(fd, (struct sockaddr *)&any, sizeof(any));
+		printf(r ? "bind errno %d\n" : "bind 0\n", errno);
+		r = sendto(fd, "x", 1, 0, (struct sockaddr *)&discard, sizeof(discard));
+		printf(r < 0 ? "sendto errno %d\n" : "sendto 0\n", errno);
+		close(fd);
+		fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+		printf(fd < 0 ? "unix errno %d\n" : "unix 0\n", errno);
 		return 0;
 	}
 	if (argc == 2 && !strcmp(argv[1], "getcpu")) {

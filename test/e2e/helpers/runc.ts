@@ -6,7 +6,7 @@
 // exit hook for any a failing test left behind.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUSYBOX, populateBusyboxRoot } from '../../../src/generate/index.js';
@@ -72,6 +72,8 @@ export interface ContainerOptions {
   user?: { uid: number; gid: number };
   /** OCI annotations (org.opencontainers.image.ref.name names the image of a plain runc container). */
   annotations?: Record<string, string>;
+  /** Files put in the container's root before it starts (path in the container -> content, mode). */
+  files?: Record<string, { content: string | Buffer; mode?: number }>;
 }
 
 export interface ExecResult {
@@ -128,6 +130,10 @@ export class RuncContainer {
     execFileSync('mount', ['-t', 'overlay', 'overlay', '-o',
       `lowerdir=${busyboxRootfs()},upperdir=${join(this.dir, 'upper')},workdir=${join(this.dir, 'work')}`, this.rootfs]);
     this.mounted = true;
+    for (const [path, f] of Object.entries(this.opts.files ?? {})) {
+      writeFileSync(join(this.rootfs, path), f.content);
+      if (f.mode !== undefined) chmodSync(join(this.rootfs, path), f.mode);
+    }
     execFileSync('runc', ['spec'], { cwd: this.bundle });
     const specPath = join(this.bundle, 'config.json');
     const spec = JSON.parse(readFileSync(specPath, 'utf8'));

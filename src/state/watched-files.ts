@@ -1,0 +1,94 @@
+// Files the rules name exactly (fd.name = /etc/shadow), known by device and inode, so that an
+// open cannot hide which of them it opened. The sensor reads an open's path from the process's
+// memory after the syscall, as libs does; a second thread can change that memory between the
+// kernel's copy and the sensor's read, so the event names a harmless file while /etc/shadow was
+// opened. The event also carries the device and inode the kernel opened: when they are a watched
+// file's but the path is another, the path is checked on disk (through the process's root) — a
+// hard or symbolic link, a bind mount, a path another way round still leads to that file and
+// keeps its name, as in libsinsp — and if it does not, the fd is named after the watched file.
+// The host's files are looked up when the rules load, a container's on its first open (its own
+// /etc/shadow is another inode). Costs every open one Map lookup by inode number.
+// Not covered: files a rule matches by prefix, glob or directory (no single inode to watch), a
+// container's watched file replaced by another inode after its first open.
+import { statSync } from 'node:fs';
+import type { Thread } from './threads.js';
+
+interface Watched {
+  dev: number;
+  path: string;
+}
+
+export class WatchedFiles {
+  /** inode number -> the watched files with it (devices told apart on a hit). */
+  private readonly byIno = new Map<number, Watched[]>();
+  /** Containers whose copies of the files have been looked up -> the inodes they added. Bounded
+   *  by the container table: the state forgets a container it removes or evicts. */
+  private readonly roots = new Map<string, number[]>();
+
+  constructor(
+    private readonly paths: readonly string[],
+    private readonly procRoot: string,
+    private readonly hostRoot: string,
+  ) {
+    for (const p of paths) this.watch(`${hostRoot}${p}`, p);
+  }
+
+  get size(): number {
+    return this.paths.length;
+  }
+
+  /**
+   * The watched path to name the fd that open of thread `t` made, whose path text gave `name`,
+   * when the kernel opened a watched file (`dev`, `ino`) that `name` does not lead to; else
+   * undefined (the usual case: one Map miss).
+   */
+  nameOf(dev: number, ino: number, name: string, t: Thread): string | undefined {
+    if (t.containerId !== '' && !this.roots.has(t.containerId)) this.watchContainer(t);
+    const hits = this.byIno.get(ino);
+    if (hits === undefined) return undefined;
+    for (const w of hits) {
+      if (w.dev !== dev || w.path === name) continue;
+      const st = statSync(`${this.procRoot}/${t.pid}/root${name}`, { throwIfNoEntry: false });
+      if (st !== undefined && st.dev === dev && st.ino === ino) return undefined;
+      return w.path;
+    }
+    return undefined;
+  }
+
+  private watchContainer(t: Thread): void {
+    const added: number[] = [];
+    this.roots.set(t.containerId, added);
+    for (const p of this.paths) {
+      const ino = this.watch(`${this.procRoot}/${t.pid}/root${p}`, p);
+      if (ino !== undefined) added.push(ino);
+    }
+  }
+
+  /** Forgets a container's files (it is gone). */
+  forget(containerId: string): void {
+    const added = this.roots.get(containerId);
+    if (added === undefined) return;
+    this.roots.delete(containerId);
+    // Its inodes go; a host file that happens to share one was looked up again on the host's
+    // watch and stays (the lists are tiny: compare by device too would need the device here).
+    for (const ino of added) this.byIno.delete(ino);
+    for (const p of this.paths) this.watch(`${this.hostRoot}${p}`, p);
+  }
+
+  /** Watches the file at `at` under the rule's `path`; returns its inode number if it is one. */
+  private watch(at: string, path: string): number | undefined {
+    let st;
+    try {
+      st = statSync(at, { throwIfNoEntry: false });
+    } catch {
+      return undefined; // unreadable: nothing to watch
+    }
+    if (st === undefined || !st.isFile()) return undefined;
+    // Node's st_dev is the C library's dev_t, which for devices with major < 4096 is the sensor's
+    // encoding (new_encode_dev) of the kernel's.
+    const list = this.byIno.get(st.ino);
+    if (list === undefined) this.byIno.set(st.ino, [{ dev: st.dev, path }]);
+    else if (!list.some((w) => w.dev === st.dev && w.path === path)) list.push({ dev: st.dev, path });
+    return st.ino;
+  }
+}

@@ -1,0 +1,149 @@
+// Tetragon Override on this kernel, end to end: the real agent with a policy directory and
+// --export, the real policy sensor and its cgroup BPF programs on the root cgroup, real TCP
+// listeners on loopback, and a static victim program making exactly the calls a case needs. Each
+// policy is scoped to one copy of the victim (matchBinaries), so nothing else on the machine is
+// denied. tetragon-spec §7.2 case 28 in its connect form: the call fails with the policy's errno
+// (a listener is there, so only the policy can refuse it), another port connects, the Tetragon
+// event names the action; with NoPost the call still fails and no event is written.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Agent, sleep } from './helpers/agent.js';
+import { agentMissing, repoRoot } from './helpers/env.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Tetragon events read loosely, checked where read
+type Json = Record<string, any>;
+
+const missing = agentMissing() ?? (existsSync(join(repoRoot, 'sensor', 'build', 'saker-policy')) ? undefined : 'the policy sensor is not built: make -C sensor');
+const work = mkdtempSync(join(tmpdir(), 'saker-e2e-override-'));
+const policyDir = join(work, 'policies');
+const exportFile = join(work, 'events.json');
+/** one copy of the victim per policy: a policy matches its binary only */
+const bin = (name: string): string => join(work, name);
+const VICTIMS = ['connect-victim', 'nopost-victim', 'monitor-victim', 'bind-victim', 'sendto-victim', 'socket-victim'];
+const ECONNREFUSED = 111;
+let agent: Agent | undefined;
+const servers: Server[] = [];
+/** two loopback ports with a listener each: the denied one and the one that still connects */
+const ports: number[] = [];
+
+function policy(name: string, spec: string): void {
+  writeFileSync(join(policyDir, `${name}.yaml`), `apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nmetadata:\n  name: ${name}\nspec:\n${spec}`);
+}
+
+function overridePolicy(name: string, call: string, args: string, victim: string, match: string, actions: string, options = ''): void {
+  policy(name, `${options}  kprobes:\n  - call: ${call}\n    syscall: true\n    args: ${args}\n    selectors:\n    - matchBinaries: [{operator: In, values: ["${bin(victim)}"]}]\n${match}      matchActions: ${actions}\n`);
+}
+
+function writePolicies(): void {
+  mkdirSync(policyDir, { recursive: true });
+  const connectArgs = '[{index: 0, type: int}, {index: 1, type: sockaddr}]';
+  const denied = `      matchArgs: [{index: 1, operator: SPort, values: ["${ports[0]}"]}]\n`;
+  overridePolicy('case28-connect', 'sys_connect', connectArgs, 'connect-victim', denied, `[{action: Override, argError: -${ECONNREFUSED}}]`);
+  overridePolicy('case28-connect-nopost', 'sys_connect', connectArgs, 'nopost-victim', denied, `[{action: Override, argError: -${ECONNREFUSED}}, {action: NoPost}]`);
+  overridePolicy('case28-connect-monitor', 'sys_connect', connectArgs, 'monitor-victim', denied, `[{action: Override, argError: -${ECONNREFUSED}}]`,
+    '  options: [{name: policy-mode, value: monitor}]\n');
+  // the other calls a cgroup program can deny: bind (EADDRINUSE), sendto with an address (ENETUNREACH), socket (EAFNOSUPPORT)
+  overridePolicy('override-bind', 'sys_bind', connectArgs, 'bind-victim', '', '[{action: Override, argError: -98}]');
+  overridePolicy('override-sendto', 'sys_sendto', '[{index: 0, type: int}, {index: 4, type: sockaddr}]', 'sendto-victim',
+    '      matchArgs: [{index: 4, operator: SAddr, values: ["127.0.0.0/8"]}, {index: 4, operator: SPort, values: ["9"]}]\n', '[{action: Override, argError: -101}]');
+  overridePolicy('override-socket', 'sys_socket', '[{index: 0, type: int}, {index: 1, type: int}]', 'socket-victim',
+    '      matchArgs: [{index: 0, operator: Equal, values: ["2"]}]\n', '[{action: Override, argError: -97}]');
+}
+
+function events(): Json[] {
+  if (!existsSync(exportFile)) return [];
+  return readFileSync(exportFile, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Json);
+}
+
+function hits(policyName: string, pid: number): Json[] {
+  return events().map((e) => e.process_kprobe).filter((b) => b && b.policy_name === policyName && b.process.pid === pid);
+}
+
+async function eventually(check: () => void, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await sleep(100);
+    }
+  }
+}
+
+function run(victim: string, args: string[]): { pid: number; status: number | null; lines: string[] } {
+  const r = spawnSync(bin(victim), args, { encoding: 'utf8', timeout: 10_000 });
+  return { pid: r.pid, status: r.status, lines: r.stdout.trim().split('\n') };
+}
+
+async function listen(): Promise<number> {
+  const s = createServer((c) => c.end());
+  servers.push(s);
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  return (s.address() as { port: number }).port;
+}
+
+before(async () => {
+  if (missing) return;
+  const victim = join(work, 'policy-victim');
+  execFileSync('gcc', ['-O2', '-static', '-o', victim, join(repoRoot, 'test/e2e/helpers/policy-victim.c')]);
+  for (const v of VICTIMS) copyFileSync(victim, bin(v));
+  ports.push(await listen(), await listen());
+  writePolicies();
+  agent = await Agent.start({ options: [`policies=${policyDir}`, `export=${exportFile}`], readyTimeoutMs: 60_000 });
+});
+
+after(async () => {
+  if (agent) {
+    const stderr = await agent.stop();
+    // said at load: what the cgroup programs cannot see
+    assert.match(stderr, /warning: spec\.kprobes\[0\]\.selectors\[0\]\.matchActions\[0\]\.action: Override through cgroup BPF programs: only AF_INET and AF_INET6 connects/);
+    assert.match(stderr, /policy case28-connect-monitor \(monitor\): 1 events, 0 enforced, 1 monitored/);
+  }
+  for (const s of servers) s.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+test('case 28: Override on connect fails the call with the policy\'s errno; another port connects; the event names the action', { skip: missing }, async () => {
+  const r = run('connect-victim', ['connect', String(ports[0]), String(ports[1]), String(ports[0])]);
+  assert.deepEqual(r.lines, [`connect ${ports[0]} errno ${ECONNREFUSED}`, `connect ${ports[1]} 0`, `connect ${ports[0]} errno ${ECONNREFUSED}`]);
+  await eventually(() => {
+    const h = hits('case28-connect', r.pid);
+    assert.equal(h.length, 2, 'one event per denied connect, none for the allowed one');
+    assert.equal(h[0]!.function_name, '__x64_sys_connect');
+    assert.equal(h[0]!.action, 'KPROBE_ACTION_OVERRIDE');
+    assert.deepEqual(h[0]!.args[1], { sockaddr_arg: { family: 'AF_INET', addr: '127.0.0.1', port: ports[0] } });
+  });
+  // another binary is not touched by the policy
+  const other = run('bind-victim', ['connect', String(ports[0])]);
+  assert.deepEqual(other.lines, [`connect ${ports[0]} 0`]);
+});
+
+test('case 28 with NoPost: the connect still fails, no event', { skip: missing }, async () => {
+  const r = run('nopost-victim', ['connect', String(ports[0]), String(ports[1])]);
+  assert.deepEqual(r.lines, [`connect ${ports[0]} errno ${ECONNREFUSED}`, `connect ${ports[1]} 0`]);
+  await sleep(1000);
+  assert.deepEqual(hits('case28-connect-nopost', r.pid), []);
+});
+
+test('Override in monitor mode: the connect succeeds, the event says OVERRIDE, counted as monitored', { skip: missing }, async () => {
+  const r = run('monitor-victim', ['connect', String(ports[0])]);
+  assert.deepEqual(r.lines, [`connect ${ports[0]} 0`]);
+  await eventually(() => assert.deepEqual(hits('case28-connect-monitor', r.pid).map((h) => h.action), ['KPROBE_ACTION_OVERRIDE']));
+});
+
+test('Override on bind, sendto (an address given) and socket: each fails with its policy\'s errno', { skip: missing }, async () => {
+  assert.deepEqual(run('bind-victim', ['net']).lines, ['socket 0', 'bind errno 98', 'sendto 0', 'unix 0']);
+  assert.deepEqual(run('sendto-victim', ['net']).lines, ['socket 0', 'bind 0', 'sendto errno 101', 'unix 0']);
+  // the policy names AF_INET (2): the AF_UNIX socket is created
+  assert.deepEqual(run('socket-victim', ['net']).lines, ['socket errno 97', 'bind errno 9', 'sendto errno 9', 'unix 0']);
+  const r = run('sendto-victim', ['net']);
+  await eventually(() => assert.deepEqual(hits('override-sendto', r.pid).map((h) => [h.function_name, h.args[1].sockaddr_arg.port, h.action]),
+    [['__x64_sys_sendto', 9, 'KPROBE_ACTION_OVERRIDE']]));
+});
