@@ -40,9 +40,9 @@ export const NAMED_DIFFERENCES: readonly NamedDifference[] = [
     holds: ({ capture, libs, saker }) => !capture.startsWith('live-') && Number(saker['evt.num']) >= Number(libs['evt.num']),
   },
   {
-    name: 'container-users-from-the-replaying-machine',
-    why: "replaying a capture, libs fills a container's user table from /proc/<pid>/root/etc/passwd of whatever process has the capture's pid on the machine that replays (add_container_user, reached from the execve/clone parsers with the capture's pid), so a container thread's user.shell (and for uid != 0 its name and home) depends on that machine at that moment. Saker reads only what the capture holds: with no user table for the container, the values libs gives without one (root and /root for uid 0, else <NA>; shell <NA>)",
-    libs: `${LIBS}/userspace/libsinsp/user.cpp#L411-L434`,
+    name: 'container-users-without-the-plugin',
+    why: "the field fixtures come from sinsp-example without the container plugin (container.* are the alert oracle's part), so libs knows no container and looks every thread's user up in the host's table (root: /bin/bash). Saker knows the thread is in a container (the capture's container record) and looks in that container's table, which the capture does not carry: the values libs gives without one (root and /root for uid 0, else <NA>; shell <NA>). With the plugin loaded libs prints the same as Saker (checked: SINSP_CONTAINER=1 sinsp-fields on live-fields.scap.gz gives 'root /root <NA>' for the container's processes)",
+    libs: `${LIBS}/userspace/libsinsp/sinsp_filtercheck_user.cpp#L93-L124`,
     fields: ['user.shell', 'user.name', 'user.homedir'],
     holds: ({ field, saker }) => saker[field] === (field === 'user.shell' || saker['user.uid'] !== '0' ? '<NA>' : field === 'user.name' ? 'root' : '/root'),
   },
