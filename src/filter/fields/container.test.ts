@@ -54,3 +54,14 @@ test('a described container prints what its runtime said, empty values included;
   assert.equal(r('*%container.name [%container.image.repository] [%container.image.tag]', 300), 'bare [] []');
   assert.equal(r('*%container.id %container.image.repository', 400), `${'e'.repeat(12)} <NA>`);
 });
+
+test("mount fields find a mount as the plugin does: the argument is a regular expression searched in the source (the destination for container.mount.source); no mount, no value", () => {
+  const s = testState(thread({ tid: 300, comm: 'sh', exe: 'sh', cgroups: [`memory=/docker/${'d'.repeat(64)}`] }));
+  s.containers.put({
+    ...newContainerInfo({ id: 'd'.repeat(12), fullId: 'd'.repeat(64), type: 'docker' }), name: 'm',
+    mounts: [{ source: 'proc', dest: '/proc', mode: '', rdwr: true, propagation: '' }, { source: '/etc', dest: '/host/etc', mode: 'ro', rdwr: false, propagation: 'rprivate' }],
+  });
+  const r = (fmt: string) => compileFormat(fmt).render(contextFor(s, 'close', 300, [0, 3]));
+  assert.equal(r('*%container.mount.dest[/etc] %container.mount.dest[0] %container.mount.source[/host]'), '/host/etc /proc /etc');
+  assert.equal(r('*%container.mount.dest[/proc*]'), '<NA>', "'proc' is no search hit for /proc* (no '/' in the source)");
+});

@@ -5,7 +5,6 @@
 // and its pod-template-hash label (src/runtimes/k8s-owner.ts), not from the API server.
 import type { ContainerInfo, EventContext } from '../../state/model/index.js';
 import { simple, withArg } from './define.js';
-import { globToRegExp } from '../glob.js';
 import type { BoundField, FieldDef, FieldType, Value } from './types.js';
 
 const HOST = 'host';
@@ -37,17 +36,29 @@ const said = (name: string, desc: string, get: (c: ContainerInfo) => string | un
 
 type Mount = ContainerInfo['mounts'][number];
 
-/** container.mount.X[N] or [source-glob]: the mount by index or by source path; "N/A" when absent. */
-function mountField(name: string, desc: string, get: (m: Mount) => Value): FieldDef {
+/**
+ * container.mount.X[N] or [PATTERN]: the mount by index, or the first whose source (for
+ * container.mount.source: whose destination) PATTERN finds, read as a regular expression as the
+ * container plugin does (container_info.cpp mount_by_source: a search, not a glob); no value when
+ * none matches (the plugin sets none, so `not container.mount.dest[/proc*] in (<NA>, N/A)` holds).
+ */
+function mountField(name: string, desc: string, get: (m: Mount) => Value, byDest = false): FieldDef {
   return withArg(name, 'string', desc, 'required', (arg): BoundField => {
     const byIndex = /^\d+$/.test(arg!) ? Number(arg) : -1;
-    const re = byIndex < 0 ? globToRegExp(arg!, false) : undefined;
+    let re: RegExp | undefined;
+    if (byIndex < 0) {
+      try {
+        re = new RegExp(arg!, 'm');
+      } catch {
+        re = new RegExp(arg!.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'm');
+      }
+    }
     return {
       extract: (ctx) => {
         if (!ctx.thread?.containerId) return undefined;
         const mounts = containerOf(ctx)?.mounts ?? [];
-        const m = byIndex >= 0 ? mounts[byIndex] : mounts.find((x) => re!.test(x.source));
-        return m ? get(m) : 'N/A';
+        const m = byIndex >= 0 ? mounts[byIndex] : mounts.find((x) => re!.test(byDest ? x.dest : x.source));
+        return m ? get(m) : undefined;
       },
     };
   });
@@ -85,7 +96,7 @@ export const CONTAINER_FIELDS: FieldDef[] = [
   meta('container.mounts', 'string', 'All mounts as source:dest:mode:rdwr:propagation, space-separated.', (c) =>
     c.mounts.map((m) => `${m.source}:${m.dest}:${m.mode}:${m.rdwr}:${m.propagation}`).join(',')),
   mountField('container.mount', 'A mount as source:dest:mode:rdwr:propagation, by index or source path.', (m) => `${m.source}:${m.dest}:${m.mode}:${m.rdwr}:${m.propagation}`),
-  mountField('container.mount.source', 'Source of a mount, by index or source path.', (m) => m.source),
+  mountField('container.mount.source', 'Source of a mount, by index or destination path.', (m) => m.source, true),
   mountField('container.mount.dest', 'Destination of a mount, by index or source path.', (m) => m.dest),
   mountField('container.mount.mode', 'Mode of a mount, by index or source path.', (m) => m.mode),
   mountField('container.mount.rdwr', 'Read/write flag of a mount, by index or source path.', (m) => String(m.rdwr)),
