@@ -40,8 +40,9 @@ const exited = (c: ChildProcess): Promise<number | null> =>
 /** Starts `saker capture` of the tree under `root` and of every container; resolves once it is live. */
 async function startCapture(file: string, root: number): Promise<ChildProcess> {
   const filter = `proc.pid = ${root} or proc.apid = ${root} or container.id != host`;
-  const cap = spawn(process.execPath, [SAKER, 'capture', '--gzip', '-w', file, filter], { stdio: ['ignore', 'inherit', 'pipe'] });
-  await waitFor(cap, 'stderr', 'ready');
+  // --force: re-recording replaces the committed capture. 'ready:' with its colon: "already exists" is not it.
+  const cap = spawn(process.execPath, [SAKER, 'capture', '--gzip', '--force', '-w', file, filter], { stdio: ['ignore', 'inherit', 'pipe'] });
+  await waitFor(cap, 'stderr', 'ready:');
   cap.stderr.pipe(process.stderr);
   return cap;
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { encodeEvent, eventCode, type ParamValue } from '../events/index.js';
 import { readScap, SCAP_FD, type ScapProcess, ScapWriter, ScapFormatError } from '../capture/scap/index.js';
-import { encodeSockAddr, encodeSockTuple } from '../state/index.js';
+import { containerAddedEvent, encodeSockAddr, encodeSockTuple, newContainerInfo } from '../state/index.js';
 import { FilterError, compileUserFilter, describeFilterError } from '../filter/index.js';
 import { LinePrinter } from '../outputs/index.js';
 import { inspect } from './inspector.js';
@@ -150,4 +150,18 @@ test('byte buffers are cut at 80 characters unless verbose', async () => {
   assert.equal(cut, `${'a'.repeat(77)}...`);
   const [whole] = await lines(f, { format: '%evt.arg.data', verbose: true });
   assert.equal(whole, 'a'.repeat(200));
+});
+
+test("container records leading the capture (the plugin's dump at its start) are numbered but not shown, as libs consumes them; later ones are events", async () => {
+  const file = join(dir, 'containers.scap');
+  const w = new ScapWriter(file, { overwrite: true });
+  w.writeTables({ processes: [proc(200, 'curl', { cgroups: [`memory=/docker/${'c'.repeat(64)}`] })], users: [], groups: [], interfaces: [] });
+  const info = { ...newContainerInfo({ id: 'c'.repeat(12), fullId: 'c'.repeat(64), type: 'docker' }), name: 'web', imageRepository: 'nginx' };
+  w.writeEvent(containerAddedEvent(info, 0xffffffffffffffffn, 1)); // 1: the dump (no time, thread 1)
+  w.writeEvent(ev(200, eventCode('close'), [0, 3])); // 2
+  w.writeEvent(containerAddedEvent({ ...info, name: 'web2' }, ts + 1n, 0)); // 3: described again while capturing
+  w.writeEvent(ev(200, eventCode('close'), [0, 4])); // 4
+  await w.close();
+  assert.deepEqual(await lines(file, { format: '*%evt.num %evt.type %thread.tid' }), ['2 close 200', '3 container 0', '4 close 200']);
+  assert.deepEqual(await lines(file, { format: '%evt.num %container.name %container.image.repository', filter: 'evt.type=close' }), ['2 web nginx', '4 web2 nginx']);
 });

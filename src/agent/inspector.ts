@@ -11,6 +11,14 @@ import { compileUserFilterWithCodes } from '../filter/index.js';
 import { LinePrinter, LineSink } from '../outputs/print/index.js';
 import { loadScapTables, State } from '../state/index.js';
 
+/**
+ * Events libs takes for the capture's initial state while they lead the file (users, groups,
+ * containers: sinsp.cpp is_initialstate_event): consumed when the capture opens, so numbered but
+ * never shown, e.g. the container plugin's dump of the containers running when capturing started.
+ */
+const INITIAL_STATE = new Set(['PPME_CONTAINER_JSON_2_E', 'PPME_USER_ADDED_E', 'PPME_USER_DELETED_E', 'PPME_GROUP_ADDED_E',
+  'PPME_GROUP_DELETED_E', 'PPME_ASYNCEVENT_E'].map((id) => EVENT_TABLE.findIndex((e) => e.id === id)));
+
 /** sysdig's default line (%evt.outputtime is %evt.time by default; evt.info is evt.args in current libs). */
 export const DEFAULT_FORMAT = '*%evt.num %evt.time %evt.cpu %proc.name (%thread.tid) %evt.dir %evt.type %evt.args';
 
@@ -65,11 +73,16 @@ export async function inspect(file: string, opts: InspectOptions = {}): Promise<
   const parser = state.parser;
   const lines = sink?.lines;
 
+  let leading = true;
   // Called synchronously for every event of a read chunk; output is flushed between chunks.
   const print = (evt: EventView): void => {
     if (stop) return;
     result.events++;
     const ctx = parser.process(evt);
+    if (leading) {
+      if (INITIAL_STATE.has(evt.type)) return;
+      leading = false;
+    }
     if (isHiddenEnterEvent(evt.type)) return;
     if (codes[evt.type] !== 1 || (filter !== undefined && !filter(ctx))) return;
     if (++result.selected >= limit) stop = true;

@@ -62,13 +62,22 @@ export function renderParam(evt: EventView, i: number, resolved: boolean, resolv
 
 const GENERIC_E = 0;
 const GENERIC_X = 1;
+const ASYNCEVENT_E = 402;
 
-/** evt.type: the event table name, or for generic syscall events the syscall's name (ppm_sc). */
+/** Names of the async events Saker knows: the container plugin's (its async capability, macros.h). */
+export const ASYNC_EVENT_NAMES: ReadonlySet<string> = new Set(['container', 'container_removed']);
+
+/**
+ * evt.type: the event table name; for generic syscall events the syscall's name (ppm_sc); for an
+ * async event the name it carries, e.g. the container plugin's "container" (libs: evt.type is then
+ * evt.asynctype, sinsp_filtercheck_event.cpp TYPE_TYPE).
+ */
 export function eventName(evt: EventView): string {
   if ((evt.type === GENERIC_X || evt.type === GENERIC_E) && evt.nparams > 0 && evt.paramLength(0) === 2) {
     const n = syscallName(evt.buf.readUInt16LE(evt.paramOffset(0)));
     if (n) return n;
   }
+  if (evt.type === ASYNCEVENT_E && evt.nparams > 1) return evt.str(1);
   return evt.info.name;
 }
 
@@ -161,9 +170,9 @@ function renderValue(
       return;
     case PT.ERRNO: {
       const v = readInt(b, off, len);
-      // Current libsinsp always prints ERRNO in decimal; sysdig 0.29 had mmap's res as a hex
-      // UINT64 (now ERRNO with PF_HEX), so honour a hex print format.
-      out.raw = fmt === PF.HEX ? formatInt(v, fmt, 8, true) : v.toString();
+      // libs master prints ERRNO in decimal whatever its print format (event.cpp PT_ERRNO), mmap's
+      // PF_HEX res included (sysdig 0.29 had it as a hex UINT64).
+      out.raw = v.toString();
       if (v < 0n) out.resolved = errnoName(Number(BigInt.asIntN(32, v)));
       return;
     }

@@ -3,9 +3,10 @@
 // which syscalls to capture. Negations are pushed down to the leaves (De Morgan); only evt.type
 // leaves (=, ==, !=, in) and the evt.num >= 1 invariant narrow the set, every other check is neutral.
 import type { BinaryCheck, Expr, FieldLike } from './ast.js';
-import { EVENT_TABLE, syscallCode } from '../events/index.js';
+import { ASYNC_EVENT_NAMES, EVENT_TABLE, syscallCode } from '../events/index.js';
 
 const N = EVENT_TABLE.length;
+const ASYNCEVENT_E = EVENT_TABLE.findIndex((e) => e.id === 'PPME_ASYNCEVENT_E');
 
 /** Event codes as a bit set (one byte per code). */
 export type CodeSet = Uint8Array;
@@ -52,6 +53,8 @@ function namesToCodes(names: readonly string[]): CodeSet {
     const codes = CODES_BY_NAME.get(n);
     if (codes) for (const c of codes) s[c] = 1;
     else if (syscallCode(n) !== undefined) s[0] = s[1] = 1;
+    // The container plugin's async events carry the old container events' name.
+    if (ASYNC_EVENT_NAMES.has(n)) s[ASYNCEVENT_E] = 1;
   }
   return s;
 }

@@ -9,7 +9,7 @@ import { hasField, resolveField, FieldArgError, type BoundField, type FieldDef, 
 import { constantPred, fieldPred, incompatibility, type Pred } from './operators.js';
 import { applyTransformer, TransformerError, type Operand } from './transformers.js';
 import { ValueError } from './values.js';
-import { EVENT_TABLE, eventName, syscallCode } from '../events/index.js';
+import { ASYNC_EVENT_NAMES, EVENT_TABLE, eventName, syscallCode } from '../events/index.js';
 import type { EventContext, StateView } from '../state/model/index.js';
 
 export type CompiledFilter = (ctx: EventContext) => boolean;
@@ -28,9 +28,10 @@ export class FilterCompileError extends Error {
 
 /** Names accepted as evt.type values: every event name of the table, and every syscall name. */
 const EVENT_NAMES = new Set(EVENT_TABLE.map((e) => e.name));
-const isEventName = (n: string): boolean => EVENT_NAMES.has(n) || syscallCode(n) !== undefined;
+const isEventName = (n: string): boolean => EVENT_NAMES.has(n) || syscallCode(n) !== undefined || ASYNC_EVENT_NAMES.has(n);
 /** Syscalls without an event of their own arrive as generic events (codes 0 and 1). */
 const GENERIC_CODES = new Set([0, 1]);
+const ASYNCEVENT_E = EVENT_TABLE.findIndex((e) => e.id === 'PPME_ASYNCEVENT_E');
 /** evt.type checks that are exactly `table[evt.type] === 1`: and/or chains do the lookup
  *  themselves rather than call the check. */
 const typeTables = new WeakMap<CompiledFilter, Uint8Array>();
@@ -240,14 +241,17 @@ class Compiler {
       if (wanted.has(ev.name) && !GENERIC_CODES.has(code)) table[code] = 1;
     });
     const generic = names.filter((n) => !EVENT_NAMES.has(n));
-    if (generic.length === 0 && e.op !== '!=') {
+    // The container plugin's async events are named like the old container events (libs maps an
+    // async event's name to PPME_ASYNCEVENT_E): their evt.type is the name they carry.
+    const asyncNamed = names.some((n) => ASYNC_EVENT_NAMES.has(n));
+    if (generic.length === 0 && !asyncNamed && e.op !== '!=') {
       const matches: CompiledFilter = (ctx) => table[ctx.evt.type] === 1;
       typeTables.set(matches, table);
       return matches;
     }
-    const matches: CompiledFilter = generic.length === 0
+    const matches: CompiledFilter = generic.length === 0 && !asyncNamed
       ? (ctx) => table[ctx.evt.type] === 1
-      : (ctx) => table[ctx.evt.type] === 1 || (GENERIC_CODES.has(ctx.evt.type) && wanted.has(eventName(ctx.evt)));
+      : (ctx) => table[ctx.evt.type] === 1 || ((GENERIC_CODES.has(ctx.evt.type) || ctx.evt.type === ASYNCEVENT_E) && wanted.has(eventName(ctx.evt)));
     return e.op === '!=' ? (ctx) => !matches(ctx) : matches;
   }
 

@@ -212,6 +212,11 @@ export interface ContainerRegistryOptions extends ContainerIdOptions {
    *  per container elsewhere (its users) goes with it. */
   onRemove?: (id: string) => void;
   /**
+   * Called when a runtime has described a container, or described it further (`saker capture`
+   * writes each description into the capture, as the container plugin's async events).
+   */
+  onDescribed?: (info: ContainerInfo) => void;
+  /**
    * How long a cgroup path that names no container is checked again (default 10 s) before it is
    * taken for the host for good: runc's state and a runtime's answer about an unknown id come a
    * moment after the first processes are seen there. Bounded by time, not by tries: runc init
@@ -296,6 +301,7 @@ export class ContainerRegistry {
     const known = this.byId.get(info.id);
     // A runtime's description keeps the start time the kernel gave.
     if (known !== undefined && info.startTs === 0n) info.startTs = known.startTs;
+    info.described = true;
     this.byId.set(info.id, info);
     this.described.add(info.id);
     this.quickTried.delete(info.id);
@@ -305,6 +311,7 @@ export class ContainerRegistry {
       for (const [path, m] of this.pathCache) if (typeof m === 'number' && path.endsWith(info.fullId)) this.pathCache.delete(path);
     }
     this.bound();
+    this.opts.onDescribed?.(info);
   }
 
   /**
@@ -400,16 +407,18 @@ export class ContainerRegistry {
       return;
     }
     // Enough for the event path now; no more quick tries, the runtime's answer completes it.
-    Object.assign(info, fields, { id: info.id, startTs: info.startTs });
+    Object.assign(info, fields, { id: info.id, startTs: info.startTs, described: true });
     this.quickTried.set(match.id, Infinity);
     if (!this.knownFullIds.has(info.fullId)) this.knownFullIds.set(info.fullId, info.type);
+    this.opts.onDescribed?.(info);
   }
 
   private describe(id: string, info: ContainerInfo, found: Partial<ContainerInfo>): void {
-    Object.assign(info, found, { id: info.id, startTs: info.startTs });
+    Object.assign(info, found, { id: info.id, startTs: info.startTs, described: true });
     this.described.add(id);
     this.quickTried.delete(id);
     if (!this.knownFullIds.has(info.fullId)) this.knownFullIds.set(info.fullId, info.type);
+    this.opts.onDescribed?.(info);
   }
 
   private bound(): void {

@@ -47,6 +47,8 @@ export interface StateOptions {
   containerdState?: string;
   /** Field rendering and host name for this state's events (see FieldScope). */
   fields?: FieldScopeOptions;
+  /** A runtime described a container, or described it further (ContainerRegistryOptions.onDescribed). */
+  onContainerDescribed?: (info: ContainerInfo) => void;
 }
 
 /** State.bounds: sizes of the bounded tables and the counts of what their bounds dropped. */
@@ -101,6 +103,7 @@ export class State implements StateView {
         this.users.dropContainer(id);
         this.parser.watchedFiles?.forget(id);
       },
+      onDescribed: opts.onContainerDescribed,
     });
     this.scanner = this.live ? new ProcScanner({ procRoot, bootTs }) : undefined;
     const scanner = this.scanner;

@@ -142,6 +142,12 @@ export interface ContainerInfo {
   deploymentName?: string;
   /** The runtime that described the container (docker, podman, cri, containerd, runc). */
   source?: string;
+  /**
+   * A runtime (or a capture's container record) described it: its metadata fields then print
+   * what the runtime said, '' included, as the container plugin does for a container it knows;
+   * before that they have no value (<NA>).
+   */
+  described?: boolean;
 }
 
 /** Read access to the state, as field extractors need it. */

@@ -11,11 +11,14 @@
 //   - a "host pseudo-container": a hex leaf that is not a 64-hex id. This machine's own processes
 //     sit in a memory cgroup /process_api/<32 hex>, so Falco gives host processes a container id
 //     where Saker says `host`;
-//   - an "unconfirmed container": a 64-hex leaf (the runc containers the triggers start) that Saker
-//     reports as `host`. Saker calls a cgroup that merely looks like a container id a container only
-//     when a runtime vouches for it (src/state/containers.ts: any process may create such a cgroup),
-//     and `saker capture` writes no container records into the capture, so on replay no runtime can.
-//     (Writing the recorder's container knowledge into the capture would close this part.)
+//   - an "unconfirmed container": a 64-hex leaf that Saker reports as `host`. Saker calls a cgroup
+//     that merely looks like a container id a container only when a runtime vouches for it
+//     (src/state/containers.ts: any process may create such a cgroup). `saker capture` writes the
+//     containers it knows into the capture (the plugin's "container" async events), so on replay
+//     the runc containers the triggers start are confirmed from their record on; what is left are
+//     events before it (runc's init processes, before runc wrote the state the record comes from).
+// A container both know must match exactly: the plugin prints what the record says ('' for an
+// empty image, as Saker does for a described container and for the host).
 // For alerts where Saker says `host` and Falco names one of those two kinds of id:
 //   - an alert both raise may differ only in the values of container-scoped fields: container.* and
 //     k8s.*, and the user and group names, which libs looks up in the tables of the thread's container
@@ -61,11 +64,15 @@ const shownValue = (v: FalcoAlert['output_fields'][string]): string => (v === nu
  */
 function equalButContainerValues(s: FalcoAlert, f: FalcoAlert): boolean {
   const scoped = (a: FalcoAlert): string[] => Object.entries(a.output_fields).filter(([k]) => isContainerScoped(k)).map(([, v]) => shownValue(v));
-  const mine = [...new Set(scoped(s))].filter((v) => v !== '').sort((x, y) => y.length - x.length);
-  if (mine.length === 0) return s.output === f.output;
+  const all = scoped(s);
+  const mine = [...new Set(all)].filter((v) => v !== '').sort((x, y) => y.length - x.length);
+  if (mine.length === 0 && !all.includes('')) return s.output === f.output;
   const theirs = [...new Set(scoped(f))].map(escape);
-  const pieces = s.output.split(new RegExp(`(${mine.map(escape).join('|')})`));
-  const pattern = pieces.map((p, i) => (i % 2 === 0 ? escape(p) : `(?:${[escape(p), ...theirs].join('|')})`)).join('');
+  // An empty value Saker printed (the host's empty image, as the plugin's host entry has it) takes
+  // no room in the text: it may stand where a `key=` is followed by a space or the end.
+  const literal = (p: string): string => (all.includes('') ? p.split(/=(?= |$)/).map(escape).join(`=(?:${theirs.join('|')})?`) : escape(p));
+  const pieces = mine.length === 0 ? [s.output] : s.output.split(new RegExp(`(${mine.map(escape).join('|')})`));
+  const pattern = pieces.map((p, i) => (i % 2 === 0 ? literal(p) : `(?:${[escape(p), ...theirs].join('|')})`)).join('');
   return new RegExp(`^${pattern}$`).test(f.output);
 }
 

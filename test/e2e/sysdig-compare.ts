@@ -242,6 +242,24 @@ export const RULES: Rule[] = [
     },
   },
   {
+    name: 'fdopencount-of-a-placeholder',
+    why: "libs master counts the fds of the main thread's table (threadinfo.cpp get_fd_opencount): a thread whose process the capture never described (pid -1) has no main thread, so 0; sysdig 0.29 counted the thread's own table",
+    fields: ['proc.fdopencount'],
+    holds: ({ sd, sk }) => sk.v['proc.fdopencount'] === '0' && sd.v['proc.fdopencount'] !== '0' && (sk.v['proc.pid'] ?? '-1') === '-1',
+  },
+  {
+    name: 'mmap-res-in-decimal',
+    why: "libs master prints an ERRNO parameter in decimal whatever its print format (event.cpp PT_ERRNO), mmap's PF_HEX res included; sysdig 0.29 had mmap's res as a hex UINT64 (its exit event then ended after vm_swap)",
+    fields: ['evt.args', 'evt.info', 'evt.arg.res', 'evt.arg[0]'],
+    holds: ({ sd, sk, field }) => {
+      if (!/^mmap2?$/.test(sk.v['evt.type'] ?? '')) return false;
+      const hex = (dec: string): string => (/^\d+$/.test(dec) ? BigInt(dec).toString(16).toUpperCase() : dec);
+      const mine = sk.v[field] ?? '';
+      if (field === 'evt.arg.res' || field === 'evt.arg[0]') return hex(mine) === sd.v[field];
+      return mine.replace(/^res=(\d+)/, (_, d: string) => `res=${hex(d)}`).startsWith((sd.v[field] ?? '').trimEnd());
+    },
+  },
+  {
     name: 'enter-parameters',
     why: "the exit event carries what sysdig 0.29 only had on the enter event (evt.arg.fd, size, ...; the fd of mmap/ioctl and so every fd.* field): Saker's value is sysdig's value on that enter event",
     fields: 'any',

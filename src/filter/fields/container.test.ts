@@ -38,7 +38,30 @@ test('k8s fields: the pod sandbox, its labels (either syntax), its owners', () =
   assert.equal(render('%container.label.tier', 100), 'front');
 });
 
-test('host processes: container.id and name are "host", the rest absent', () => {
+test('host processes: container.id and name are "host", the image and address empty (the plugin\'s host entry), the rest absent', () => {
   assert.equal(render('%container.id %container.name', 200), 'host host');
-  assert.equal(render('*%container.ip %k8s.pod.name %k8s.deployment.name %container.host_pid', 200), '<NA> <NA> <NA> <NA>');
+  assert.equal(render('*[%container.image.repository] [%container.image.tag] [%container.ip]', 200), '[] [] []');
+  assert.equal(render('*%k8s.pod.name %k8s.deployment.name %container.host_pid', 200), '<NA> <NA> <NA>');
+});
+
+test('a described container prints what its runtime said, empty values included; an undescribed one prints nothing', () => {
+  const s = testState(
+    thread({ tid: 300, comm: 'sh', exe: 'sh', cgroups: [`memory=/docker/${'d'.repeat(64)}`] }),
+    thread({ tid: 400, comm: 'sh', exe: 'sh', cgroups: [`memory=/docker/${'e'.repeat(64)}`] }),
+  );
+  s.containers.put({ ...newContainerInfo({ id: 'd'.repeat(12), fullId: 'd'.repeat(64), type: 'docker' }), name: 'bare' });
+  const r = (fmt: string, tid: number) => compileFormat(fmt).render(contextFor(s, 'close', tid, [0, 3]));
+  assert.equal(r('*%container.name [%container.image.repository] [%container.image.tag]', 300), 'bare [] []');
+  assert.equal(r('*%container.id %container.image.repository', 400), `${'e'.repeat(12)} <NA>`);
+});
+
+test("mount fields find a mount as the plugin does: the argument is a regular expression searched in the source (the destination for container.mount.source); no mount, no value", () => {
+  const s = testState(thread({ tid: 300, comm: 'sh', exe: 'sh', cgroups: [`memory=/docker/${'d'.repeat(64)}`] }));
+  s.containers.put({
+    ...newContainerInfo({ id: 'd'.repeat(12), fullId: 'd'.repeat(64), type: 'docker' }), name: 'm',
+    mounts: [{ source: 'proc', dest: '/proc', mode: '', rdwr: true, propagation: '' }, { source: '/etc', dest: '/host/etc', mode: 'ro', rdwr: false, propagation: 'rprivate' }],
+  });
+  const r = (fmt: string) => compileFormat(fmt).render(contextFor(s, 'close', 300, [0, 3]));
+  assert.equal(r('*%container.mount.dest[/etc] %container.mount.dest[0] %container.mount.source[/host]'), '/host/etc /proc /etc');
+  assert.equal(r('*%container.mount.dest[/proc*]'), '<NA>', "'proc' is no search hit for /proc* (no '/' in the source)");
 });

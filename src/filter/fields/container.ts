@@ -5,7 +5,6 @@
 // and its pod-template-hash label (src/runtimes/k8s-owner.ts), not from the API server.
 import type { ContainerInfo, EventContext } from '../../state/model/index.js';
 import { simple, withArg } from './define.js';
-import { globToRegExp } from '../glob.js';
 import type { BoundField, FieldDef, FieldType, Value } from './types.js';
 
 const HOST = 'host';
@@ -25,20 +24,41 @@ const meta = (name: string, type: FieldType, desc: string, get: (c: ContainerInf
   });
 
 const nonEmpty = (s: string): string | undefined => (s === '' ? undefined : s);
+const optional = (s: string | undefined): string | undefined => (s === undefined || s === '' ? undefined : s);
+
+/**
+ * A metadata string as the container plugin extracts it: what the runtime said, '' included, once
+ * the container is described (and '' for the host, whose entry has empty metadata:
+ * host_container_info); nothing while it is not.
+ */
+const said = (name: string, desc: string, get: (c: ContainerInfo) => string | undefined): FieldDef =>
+  meta(name, 'string', desc, (c) => (c.described === true ? get(c) ?? '' : optional(get(c))), '');
 
 type Mount = ContainerInfo['mounts'][number];
 
-/** container.mount.X[N] or [source-glob]: the mount by index or by source path; "N/A" when absent. */
-function mountField(name: string, desc: string, get: (m: Mount) => Value): FieldDef {
+/**
+ * container.mount.X[N] or [PATTERN]: the mount by index, or the first whose source (for
+ * container.mount.source: whose destination) PATTERN finds, read as a regular expression as the
+ * container plugin does (container_info.cpp mount_by_source: a search, not a glob); no value when
+ * none matches (the plugin sets none, so `not container.mount.dest[/proc*] in (<NA>, N/A)` holds).
+ */
+function mountField(name: string, desc: string, get: (m: Mount) => Value, byDest = false): FieldDef {
   return withArg(name, 'string', desc, 'required', (arg): BoundField => {
     const byIndex = /^\d+$/.test(arg!) ? Number(arg) : -1;
-    const re = byIndex < 0 ? globToRegExp(arg!, false) : undefined;
+    let re: RegExp | undefined;
+    if (byIndex < 0) {
+      try {
+        re = new RegExp(arg!, 'm');
+      } catch {
+        re = new RegExp(arg!.replaceAll(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'm');
+      }
+    }
     return {
       extract: (ctx) => {
         if (!ctx.thread?.containerId) return undefined;
         const mounts = containerOf(ctx)?.mounts ?? [];
-        const m = byIndex >= 0 ? mounts[byIndex] : mounts.find((x) => re!.test(x.source));
-        return m ? get(m) : 'N/A';
+        const m = byIndex >= 0 ? mounts[byIndex] : mounts.find((x) => re!.test(byDest ? x.dest : x.source));
+        return m ? get(m) : undefined;
       },
     };
   });
@@ -62,23 +82,21 @@ const labelsText = (l: Record<string, string>): string | undefined => {
 const podLabels = (c: ContainerInfo): Record<string, string> =>
   c.podLabels ?? Object.fromEntries(Object.entries(c.labels).filter(([k]) => !k.startsWith('io.kubernetes.')));
 
-const optional = (s: string | undefined): string | undefined => (s === undefined || s === '' ? undefined : s);
-
 export const CONTAINER_FIELDS: FieldDef[] = [
   simple('container.id', 'string', "Container id (12 characters), or 'host' for host processes.", (ctx) => (ctx.thread ? ctx.thread.containerId || HOST : undefined)),
   meta('container.full_id', 'string', 'Full container id.', (c) => c.fullId, HOST),
   meta('container.name', 'string', 'Container name.', (c) => nonEmpty(c.name), HOST),
-  meta('container.image', 'string', 'Container image, as the runtime reports it.', (c) => nonEmpty(c.image)),
-  meta('container.image.id', 'string', 'Container image id (e.g. 6f7e2741b66b...).', (c) => optional(c.imageId)),
-  meta('container.image.repository', 'string', 'Container image repository (e.g. docker.io/library/nginx).', (c) => nonEmpty(c.imageRepository)),
-  meta('container.image.tag', 'string', 'Container image tag.', (c) => nonEmpty(c.imageTag)),
-  meta('container.image.digest', 'string', 'Container image digest.', (c) => nonEmpty(c.imageDigest)),
+  said('container.image', 'Container image, as the runtime reports it.', (c) => c.image),
+  said('container.image.id', 'Container image id (e.g. 6f7e2741b66b...).', (c) => c.imageId),
+  said('container.image.repository', 'Container image repository (e.g. docker.io/library/nginx).', (c) => c.imageRepository),
+  said('container.image.tag', 'Container image tag.', (c) => c.imageTag),
+  said('container.image.digest', 'Container image digest.', (c) => c.imageDigest),
   meta('container.type', 'string', 'Container runtime: docker, containerd, cri-o, podman, runc.', (c) => nonEmpty(c.type)),
   meta('container.privileged', 'bool', 'True for privileged containers.', (c) => c.privileged),
   meta('container.mounts', 'string', 'All mounts as source:dest:mode:rdwr:propagation, space-separated.', (c) =>
     c.mounts.map((m) => `${m.source}:${m.dest}:${m.mode}:${m.rdwr}:${m.propagation}`).join(',')),
   mountField('container.mount', 'A mount as source:dest:mode:rdwr:propagation, by index or source path.', (m) => `${m.source}:${m.dest}:${m.mode}:${m.rdwr}:${m.propagation}`),
-  mountField('container.mount.source', 'Source of a mount, by index or source path.', (m) => m.source),
+  mountField('container.mount.source', 'Source of a mount, by index or destination path.', (m) => m.source, true),
   mountField('container.mount.dest', 'Destination of a mount, by index or source path.', (m) => m.dest),
   mountField('container.mount.mode', 'Mode of a mount, by index or source path.', (m) => m.mode),
   mountField('container.mount.rdwr', 'Read/write flag of a mount, by index or source path.', (m) => String(m.rdwr)),
@@ -90,8 +108,8 @@ export const CONTAINER_FIELDS: FieldDef[] = [
     const c = containerOf(ctx);
     return c && c.startTs > 0n ? Number(ctx.evt.ts - c.startTs) : undefined;
   }),
-  meta('container.ip', 'string', "The container's / pod's primary IPv4 address, from the runtime.", (c) => optional(c.ip)),
-  meta('container.cni.json', 'string', "The pod's CNI result (CRI), as JSON.", (c) => optional(c.cniJson)),
+  said('container.ip', "The container's / pod's primary IPv4 address, from the runtime.", (c) => c.ip),
+  said('container.cni.json', "The pod's CNI result (CRI), as JSON.", (c) => c.cniJson),
   meta('container.host_pid', 'bool', 'True if the container runs in the host PID namespace.', (c) => c.hostPid),
   meta('container.host_network', 'bool', 'True if the container runs in the host network namespace.', (c) => c.hostNetwork),
   meta('container.host_ipc', 'bool', 'True if the container runs in the host IPC namespace.', (c) => c.hostIpc),

@@ -171,7 +171,10 @@ export const EVT_FIELDS: FieldDef[] = [
   withArg('evt.rawarg', 'string', 'One event argument by name (evt.rawarg.res), as its raw typed value.', 'required', bindRawArg, { dottedArg: true, noRhs: true, noTransformer: true }),
   simple('evt.buffer', 'bytes', 'The data buffer of I/O events (read, sendto ...).', (ctx) => {
     const i = DATA_IDX[ctx.evt.type]!;
-    return i >= 0 && i < ctx.evt.nparams ? ctx.evt.bytes(i) : undefined;
+    if (i < 0 || i >= ctx.evt.nparams) return undefined;
+    // A dynamic parameter (ptrace's data: an address, a number ...) is its rendered value, as
+    // libs' get_param_value_str gives it, not its raw bytes.
+    return ctx.evt.info.params[i]!.type === PT.DYN ? Buffer.from(renderParam(ctx.evt, i, false)) : ctx.evt.bytes(i);
   }),
   // libsinsp's extract_buflen: the byte count the I/O syscall returned (not the captured length).
   simple('evt.buflen', 'uint', 'Bytes read or written by an I/O event on a known fd (its return value).', (ctx) => {

@@ -169,7 +169,15 @@ export const FD_FIELDS: FieldDef[] = [
   ofFd('fd.ino', 'int', 'Inode number of the file.', (fd) => fd.ino),
   simple('fd.nameraw', 'string', 'Name of the fd as the syscall passed it (relative paths stay relative).', (ctx) => {
     if (!hasFd(ctx)) return undefined;
-    return ctx.fd ? ctx.fd.nameRaw || ctx.fd.name : nameFromEvent(ctx);
+    // Only an open names the raw path (parsers.cpp add_filename_raw); sockets, pipes and the fds of
+    // the capture's table have none: '' as in libs, not fd.name. Without an fd (a failed openat),
+    // libs gives the path as passed, for openat/openat2 only (extract_fdname_from_event).
+    if (ctx.fd) return ctx.fd.nameRaw;
+    const type = ctx.evt.type;
+    if ((type === EV.OPENAT_X || type === EV.OPENAT2_X) && ctx.evt.hasParam(2) && ctx.evt.paramLength(2) > 0) {
+      return ctx.evt.str(2).replaceAll(/\/{2,}/g, '/');
+    }
+    return nameFromEvent(ctx);
   }),
   ofFd('fd.is_upper_layer', 'bool', 'True when the file is in the upper layer of an overlayfs.', (fd) => (fd.openFlags & PPM_O.FD_UPPER_LAYER) !== 0),
   ofFd('fd.is_lower_layer', 'bool', 'True when the file is in a lower layer of an overlayfs.', (fd) => (fd.openFlags & PPM_O.FD_LOWER_LAYER) !== 0),

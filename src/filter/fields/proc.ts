@@ -1,7 +1,7 @@
 // proc.* and thread.* fields: the process and thread that produced the event, and its ancestors.
 import { type EventContext, type ThreadInfo, cmdline } from '../../state/model/index.js';
 import { capsToString } from './caps.js';
-import { indexArg, ofThread, withArg } from './define.js';
+import { indexArg, ofThread, simple, withArg } from './define.js';
 import type { BoundField, FieldDef, FieldType, Value } from './types.js';
 
 /** An fd type as libs names it: <NA> (the text) for a type it has no name for (sinsp_fdinfo::get_typestring). */
@@ -110,7 +110,8 @@ export const PROC_FIELDS: FieldDef[] = [
   // thread runs): proc.ppid is that process's pid, as /proc/PID/status PPid and libsinsp say.
   ofParent('proc.ppid', 'int', 'Parent process id.', (p) => p.pid),
   ancestorField('proc.apid', 'int', 'Pid of an ancestor: [N], or any ancestor.', (a) => a.pid),
-  ofThread('proc.vpid', 'int', 'Process id in its pid namespace.', (t) => t.vpid),
+  // -1 (a thread the table gave no namespace ids) has no value (sinsp_filtercheck_thread.cpp TYPE_VPID, TYPE_VTID).
+  ofThread('proc.vpid', 'int', 'Process id in its pid namespace.', (t) => (t.vpid === -1 ? undefined : t.vpid)),
   ofParent('proc.pvpid', 'int', 'proc.vpid of the parent process.', (p) => p.vpid),
   ofThread('proc.sid', 'int', 'Session id.', (t) => t.sid),
   ofThread('proc.sname', 'string', 'Name of the session leader.', (t, ctx) => ctx.state.sessionLeader(t)?.comm ?? ''),
@@ -124,7 +125,9 @@ export const PROC_FIELDS: FieldDef[] = [
   ofThread('proc.pgid.name', 'string', 'Name of the process group leader.', (t, ctx) => ctx.state.pgidLeader(t)?.comm ?? ''),
   ofThread('proc.pgid.exe', 'string', 'proc.exe of the process group leader.', (t, ctx) => ctx.state.pgidLeader(t)?.exe ?? ''),
   ofThread('proc.pgid.exepath', 'string', 'proc.exepath of the process group leader.', (t, ctx) => ctx.state.pgidLeader(t)?.exepath ?? ''),
-  ofThread('proc.duration', 'reltime', 'Nanoseconds since the process started.', (t, ctx) => nsSince(ctx, mainOf(ctx, t).cloneTs)),
+  // libs reads the event's own thread (sinsp_filtercheck_thread.cpp TYPE_DURATION): a thread's
+  // first event says 0, not the time since its process started.
+  ofThread('proc.duration', 'reltime', 'Nanoseconds since the thread started (libs: the event thread, not the main thread).', (t, ctx) => nsSince(ctx, t.cloneTs)),
   ofThread('proc.ppid.duration', 'reltime', 'Nanoseconds since the parent process started.', (t, ctx) => {
     const p = parentOf(ctx, t);
     return p ? nsSince(ctx, p.cloneTs) : undefined;
@@ -140,7 +143,10 @@ export const PROC_FIELDS: FieldDef[] = [
   ofThread('proc.is_exe_upper_layer', 'bool', 'True when the executable is in the upper layer of an overlayfs (written in the container).', (t) => (t.exeFlags & PPM_EXE_UPPER_LAYER) !== 0),
   ofThread('proc.is_exe_lower_layer', 'bool', 'True when the executable is in a lower (image) layer of an overlayfs.', (t) => (t.exeFlags & PPM_EXE_LOWER_LAYER) !== 0),
   ofThread('proc.is_exe_from_memfd', 'bool', 'True when the executable is an anonymous memfd file.', (t) => (t.exeFlags & PPM_EXE_FROM_MEMFD) !== 0),
-  ofThread('proc.is_sid_leader', 'bool', 'True when the process leads its session.', (t) => t.pid === t.sid),
+  // The session id is the one the process's own pid namespace gives (the driver reads it there), so
+  // libs compares it with the vpid (sinsp_filtercheck_thread.cpp TYPE_IS_SID_LEADER): a container's
+  // init leads session 1.
+  ofThread('proc.is_sid_leader', 'bool', 'True when the process leads its session.', (t) => t.vpid === t.sid),
   ofThread('proc.is_vpgid_leader', 'bool', 'True when the process leads its (virtual) process group.', (t) => t.vpid === t.vpgid),
   ofThread('proc.is_pgid_leader', 'bool', 'True when the process leads its process group.', (t) => t.pid === t.pgid),
   ofThread('proc.exe_ino', 'int', 'Inode of the executable.', (t) => (t.exeIno === 0 ? undefined : t.exeIno)),
@@ -153,14 +159,18 @@ export const PROC_FIELDS: FieldDef[] = [
   ofThread('proc.exe_ino.ctime_duration_pidns_start', 'abstime', 'Nanoseconds from the pid namespace start to the executable inode change.', (t) =>
     t.exeInoCtime > 0n && t.pidnsInitStartTs > 0n ? t.exeInoCtime - t.pidnsInitStartTs : undefined),
   ofThread('proc.pidns_init_start_ts', 'uint', 'Start time of the pid namespace, ns since the epoch.', (t) => (t.pidnsInitStartTs === 0n ? undefined : Number(t.pidnsInitStartTs))),
-  ofThread('proc.fdopencount', 'uint', 'Number of open fds of the process.', (t) => t.shared.fds.size),
+  // libs counts the main thread's table: a thread whose process is unknown (a placeholder, pid -1)
+  // has none, so 0 even for the fds it opened itself (threadinfo.cpp get_fd_opencount).
+  ofThread('proc.fdopencount', 'uint', 'Number of open fds of the process.', (t, ctx) => (ctx.state.mainThread(t) === undefined ? 0 : t.shared.fds.size)),
   ofThread('thread.cap_permitted', 'string', 'Permitted capabilities.', (t) => capsToString(t.capPermitted)),
   ofThread('thread.cap_inheritable', 'string', 'Inheritable capabilities.', (t) => capsToString(t.capInheritable)),
   ofThread('thread.cap_effective', 'string', 'Effective capabilities.', (t) => capsToString(t.capEffective)),
-  ofThread('thread.tid', 'int', 'Thread id.', (t) => t.tid),
+  // The event's thread id even where no thread is known (an async event's 0 or 1), as libs does
+  // (sinsp_filtercheck_thread.cpp TYPE_TID: evt->get_tid(), within [-1, UINT32_MAX]).
+  simple('thread.tid', 'int', 'Thread id.', (ctx) => (ctx.thread ? ctx.thread.tid : ctx.evt.tid >= -1 && ctx.evt.tid <= 0xffffffff ? ctx.evt.tid : undefined)),
   ofThread('thread.ismain', 'bool', 'True for the main thread of the process.', (t) => t.tid === t.pid),
-  ofThread('thread.vtid', 'int', 'Thread id in its pid namespace.', (t) => t.vtid),
-  ofThread('thread.cgroups', 'string', 'All cgroups of the thread.', (t) => t.cgroups.join(' ')),
+  ofThread('thread.vtid', 'int', 'Thread id in its pid namespace.', (t) => (t.vtid === -1 ? undefined : t.vtid)),
+  ofThread('thread.cgroups', 'string', 'All cgroups of the thread.', (t) => (t.cgroups.length === 0 ? undefined : t.cgroups.join(' '))),
   withArg('thread.cgroup', 'string', 'The cgroup of the thread for one subsystem, e.g. thread.cgroup.cpuacct.', 'required', (arg): BoundField => {
     const prefix = `${arg}=`;
     return { extract: (ctx) => { const c = ctx.thread?.cgroups.find((x) => x.startsWith(prefix)); return c?.slice(prefix.length); } };
