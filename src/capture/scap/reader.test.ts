@@ -25,6 +25,12 @@ function usersResolver(tables: ScapTables | undefined): ParamResolver {
  * needs no thread state; for fds, pids, fd lists and relative paths sysdig's "(resolved)" part
  * (from its thread table) is allowed but not checked.
  */
+/** A non-negative error-number parameter (mmap's res): libs master prints it in decimal, sysdig
+ *  0.29 in hex where the event table marked it so. */
+function sysdigHex(decimal: string): string {
+  return BigInt(decimal).toString(16).toUpperCase();
+}
+
 function expectedLine(evt: EventView, resolver: ParamResolver): RegExp {
   const parts: string[] = [];
   const r = { raw: '', resolved: '' };
@@ -41,6 +47,8 @@ function expectedLine(evt: EventView, resolver: ParamResolver): RegExp {
     // sysdig 0.29 prints the first only.
     else if (r.resolved.includes('|') && (info.type === PT.ENUMFLAGS8 || info.type === PT.ENUMFLAGS16 || info.type === PT.ENUMFLAGS32)) {
       parts.push(`${name}=${esc(r.raw)}\\((?:${esc(r.resolved)}|${esc(r.resolved.slice(0, r.resolved.indexOf('|')))})\\)`);
+    } else if (info.type === PT.ERRNO && /^\d+$/.test(r.raw)) {
+      parts.push(`${name}=(?:${r.raw}|${sysdigHex(r.raw)})`);
     } else if ((r.raw === 'NULL' || r.raw === '<NA>') && evt.paramLength(i) === 0) {
       // An empty parameter: libs master prints NULL (buffers) or <NA>, sysdig 0.29 nothing.
       parts.push(`${name}=(?:${esc(r.raw)})?`);
@@ -140,11 +148,13 @@ test('converted events keep sysdig numbering and carry the enter parameters', as
         const name = e.info.params[i]!.name;
         renderParamParts(e, i, undefined, { maxBufLen: 80 }, r);
         if (e.paramLength(i) === 0 || e.info.params[i]!.type === PT.FDLIST) continue;
-        const token = ` ${name}=${r.raw}`;
         const inExit = line.includes(` ${name}=`);
         const inEnter = enter.includes(` ${name}=`);
         if (!inExit && !inEnter) continue; // a parameter this event version did not have
-        assert.ok(`${line} `.includes(token) || `${enter} `.includes(token) || `${line}(`.includes(token), `event ${e.num}: ${token} in\n${line}\n${enter}`);
+        const tokens = [` ${name}=${r.raw}`];
+        if (e.info.params[i]!.type === PT.ERRNO && /^\d+$/.test(r.raw)) tokens.push(` ${name}=${sysdigHex(r.raw)}`);
+        const found = tokens.some((token) => `${line} `.includes(token) || `${enter} `.includes(token) || `${line}(`.includes(token));
+        assert.ok(found, `event ${e.num}: ${tokens[0]} in\n${line}\n${enter}`);
         if (!inExit) merged++;
         checked++;
       }
