@@ -49,6 +49,8 @@ int BPF_PROG(sx_open, struct pt_regs *regs, long ret)
 	struct opened o;
 	struct rec *r;
 
+	if (pf_drop_open(current_task(), (const void *)syscall_arg(regs, 0), flags, ret))
+		return 0;
 	if (!(r = rec_begin(PPME_SYSCALL_OPEN_X, 6, DK_OPEN)))
 		return 0;
 	inspect_opened(ret, &o);
@@ -78,6 +80,9 @@ static __always_inline int openat_exit(struct pt_regs *regs, long ret, struct ta
 	struct ring_slot s;
 	struct opened o;
 
+	if (pf_drop_open(t, name, flags, ret))
+		return 0;
+	pf_forget(t, ret); /* an fd the engine learns of (a stale mark would drop its close) */
 	if (!fixed_begin(&s, OPENAT_FIXED + STR_MAX))
 		return 0;
 	__u64 ts = event_ts();
@@ -119,9 +124,11 @@ int BPF_PROG(sx_openat2, struct pt_regs *regs, long ret)
 	struct opened o;
 	struct rec *r;
 
+	bpf_probe_read_user(&how, sizeof(how), (const void *)syscall_arg(regs, 2));
+	if (pf_drop_open(current_task(), (const void *)syscall_arg(regs, 1), how.flags, ret))
+		return 0;
 	if (!(r = rec_begin(PPME_SYSCALL_OPENAT2_X, 8, DK_OPEN)))
 		return 0;
-	bpf_probe_read_user(&how, sizeof(how), (const void *)syscall_arg(regs, 2));
 	inspect_opened(ret, &o);
 	put_s64(r, ret);
 	put_s64(r, dirfd_to_ppm(syscall_arg(regs, 0)));
@@ -160,6 +167,8 @@ static __always_inline int close_exit(struct pt_regs *regs, long ret, struct tas
 {
 	struct ring_slot s;
 
+	if (pf_drop_close(t, (__s32)sys_arg(regs, 0, compat)))
+		return 0;
 	if (!fixed_begin(&s, CLOSE_SIZE))
 		return 0;
 	unsigned long p = s.at;

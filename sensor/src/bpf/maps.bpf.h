@@ -76,6 +76,39 @@ struct {
 	__uint(value_size, sizeof(__u32));
 } exit_handlers SEC(".maps");
 
+/* The open prefilter's path entries (prefilter.bpf.h): longest-prefix match over the path bytes,
+ * each value the terms its path satisfies. Filled by the loader (`prefilter path`). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sensor_pf_key);
+	__type(value, __u64);
+} pf_paths SEC(".maps");
+
+/* Per-CPU room for the path being decided on (too big for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sensor_pf_key);
+} pf_scratch SEC(".maps");
+
+/* fds whose open the prefilter dropped, by fd table and number, so their close can stay in the
+ * kernel too. LRU: an entry pushed out only means that close is sent (the engine ignores a close
+ * of an fd it does not know). */
+struct pf_fd {
+	__u64 files;
+	__s64 fd;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct pf_fd);
+	__type(value, __u8);
+} pf_dropped SEC(".maps");
+
 static __always_inline bool mask_has(const volatile __u64 *mask, __u64 nr)
 {
 	if (nr >= SENSOR_MAX_SYSCALL)
