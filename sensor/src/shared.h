@@ -14,6 +14,13 @@
 #define SENSOR_PF_GROUPS 8      /* prefilter flag groups */
 #define SENSOR_PF_PATH 256      /* prefilter path key bytes, the NUL included */
 
+#define SENSOR_PF_BASE 64       /* prefilter base name key bytes (longer names match no entry) */
+
+/* A key of the prefilter's base name table (pf_bases): the name, zero-filled. */
+struct sensor_pf_base {
+	__u8 name[SENSOR_PF_BASE];
+};
+
 /* A key of the prefilter's path trie (pf_paths): an exact entry holds the path and its NUL. */
 struct sensor_pf_key {
 	__u32 prefixlen; /* bits */
@@ -62,7 +69,12 @@ struct sensor_config {
 	/* The open prefilter (prefilter.bpf.h, sensor/README.md "Prefilter"): nonzero turns it on */
 	__u32 prefilter_on;
 	__u32 prefilter_close;                    /* also drop closes of fds whose open was dropped */
+	__u32 prefilter_store;                    /* keep dropped opens for a later consumer (pf_opened) */
+	/* bit n set: syscall n reads the fd in its first argument from the engine's table: an open
+	 * of that fd that was dropped is sent first (pf_replay) */
+	__u64 pf_consumer_mask[SENSOR_SYSCALL_WORDS];
 	__u32 pf_n_groups;
+	__u32 pf_bases;                           /* pf_bases has entries */
 	__u64 pf_any_path;                        /* terms without a path condition */
 	__u32 pf_group_any[SENSOR_PF_GROUPS];     /* PPM open flags, any of which satisfy the group; 0: any */
 	__u64 pf_group_terms[SENSOR_PF_GROUPS];

@@ -13,7 +13,7 @@
 //     the fd table at all. Any other rule turns the prefilter off, naming itself.
 // Paths a dropped fd could lend its name to later (a relative *at call through it, a
 // /proc/self/fd link) are kept: every ancestor directory of a rule's path literal, and /proc.
-import { ALWAYS_BIT, MAX_FLAG_GROUPS, MAX_PATH_ENTRIES, type OpenPrefilterTable } from '../capture/live/index.js';
+import { ALWAYS_BIT, MAX_FLAG_GROUPS, MAX_PATH_ENTRIES, type OpenPrefilterTable, PREFILTER_BASE_MAX } from '../capture/live/index.js';
 import { EF, EVENT_TABLE, PT } from '../events/index.js';
 import type { Expr } from '../filter/index.js';
 import type { CompiledRule } from './rule-compiler.js';
@@ -75,22 +75,30 @@ for (const e of EVENT_TABLE) {
   if (e && e.params.some((p, i) => p.type === PT.FD && i > 0 && !DIRFD_NAMES.has(p.name) && p.name !== 'res')) DIRFD_EVENTS.delete(e.name);
 }
 
+/** Syscalls whose fd is their first argument: when a rule reads the fd table on one of them,
+ *  the sensor sends a dropped open of that fd just before (pf_replay in prefilter.bpf.h). */
+const FD_IN_FIRST_ARG = new Set(['fchmod', 'fchown', 'fcntl', 'dup', 'dup2', 'dup3', 'connect', 'sendto', 'sendmsg',
+  'recvfrom', 'recvmsg', 'bind', 'listen', 'setns', 'fchdir', 'read', 'write', 'pread', 'pwrite', 'readv', 'writev',
+  'preadv', 'pwritev', 'shutdown', 'getsockopt', 'setsockopt', 'ioctl', 'fstat', 'flock', 'fsync', 'fdatasync', 'ftruncate',
+  'fgetxattr', 'fsetxattr', 'fremovexattr', 'fstatfs', 'getdents', 'getdents64', 'lseek', 'llseek', 'syncfs', 'fadvise64']);
+
 /** Events that only succeed on an fd no dropped open can have made: setns takes a namespace file
  *  (nsfs) or a pidfd, and the kernel never drops an open of a file on nsfs or procfs. */
 const SUCCESS_NEEDS_SPECIAL_FD = new Set(['setns']);
 
-/** libs' file_flags that the kernel's flags word carries (open_flags_to_ppm; not the created or
- *  overlay bits, which the prefilter does not compute). */
+/** libs' file_flags that the kernel's flags word carries (open_flags_to_ppm, and the created bit;
+ *  not the overlay bits, which the prefilter does not compute). */
 const USER_FLAGS: ReadonlyArray<readonly [string, number]> = [
+  ['O_F_CREATED', 16384],
   ['O_LARGEFILE', 2048], ['O_DIRECTORY', 1024], ['O_DIRECT', 512], ['O_TRUNC', 256], ['O_SYNC', 128], ['O_NONBLOCK', 64],
   ['O_EXCL', 32], ['O_DSYNC', 16], ['O_APPEND', 8], ['O_CREAT', 4], ['O_RDWR', 3], ['O_WRONLY', 2], ['O_RDONLY', 1],
   ['O_CLOEXEC', 4096], ['O_TMPFILE', 8192],
 ];
 /** Every flag name the engine can render for an open (a contains test on another name is not
  *  one the prefilter can read). */
-const ALL_FLAG_NAMES = [...USER_FLAGS.map(([n]) => n), 'O_NONE', 'O_F_CREATED', 'FD_UPPER_LAYER', 'FD_LOWER_LAYER'];
+const ALL_FLAG_NAMES = [...USER_FLAGS.map(([n]) => n), 'O_NONE', 'FD_UPPER_LAYER', 'FD_LOWER_LAYER'];
 
-interface PathSet { path: string; exact: boolean }
+interface PathSet { path: string; kind: 'exact' | 'prefix' | 'base' }
 /** A necessary condition: the path is in `paths` ('any': no condition) and the flags have a bit
  *  of `flags` (0: no condition). */
 interface Term { paths: PathSet[] | 'any'; flags: number }
@@ -109,6 +117,7 @@ export function deriveOpenPrefilter<Ctx>(rules: readonly CompiledRule<Ctx>[]): O
   const terms: Term[] = [];
   const literals = new Set<string>();
   let closes = true;
+  const consumers = new Set<string>();
   for (const rule of rules) {
     if (closes && !closeMayStay(rule)) closes = false;
     const fields = fieldsOf(rule);
@@ -125,10 +134,13 @@ export function deriveOpenPrefilter<Ctx>(rules: readonly CompiledRule<Ctx>[]): O
     const others = types === undefined ? [undefined] : types.filter((t) => !PREFILTERED.has(t));
     for (const type of others) {
       const why = laterEventNeed(rule, type, terms);
-      if (why) return { off: why };
+      if (!why) continue;
+      // the sensor can send the dropped open just before such an event (pf_replay)
+      if (type !== undefined && FD_IN_FIRST_ARG.has(type)) consumers.add(type);
+      else return { off: why };
     }
   }
-  return { table: { ...encode(terms, literals), closes }, terms: terms.length };
+  return { table: { ...encode(terms, literals), closes, consumers: [...consumers].sort() }, terms: terms.length };
 }
 
 /**
@@ -292,13 +304,19 @@ function leaf(e: Expr & { kind: 'binary' }, openEvent: boolean): Need {
   if (PATH_FIELDS.has(field) && (openEvent || field.startsWith('fd.'))) return pathLeaf(e.op, values, e.mod !== undefined);
   if (!openEvent && PATH_ARGS.has(field)) return pathLeaf(e.op, values, e.mod !== undefined);
   if (field === 'fd.directory') {
-    if (['=', '==', 'in'].includes(e.op)) return pathNeed(values.map((d) => ({ path: d === '/' ? '/' : `${d}/`, exact: false })));
-    if (e.op === 'startswith' || e.op === 'pmatch') return pathNeed(values.map((d) => ({ path: d, exact: false })));
+    if (['=', '==', 'in'].includes(e.op)) return pathNeed(values.map((d) => ({ path: d === '/' ? '/' : `${d}/`, kind: 'prefix' })));
+    if (e.op === 'startswith' || e.op === 'pmatch') return pathNeed(values.map((d) => ({ path: d, kind: 'prefix' })));
     return TOP;
   }
+  if (field === 'fd.filename' && ['=', '==', 'in'].includes(e.op) && values.every((v) => v !== '' && !v.includes('/'))) {
+    // a name longer than the kernel compares can never be a last component it matches: send all
+    if (values.some((v) => Buffer.byteLength(v) > PREFILTER_BASE_MAX)) return TOP;
+    return pathNeed(values.map((v) => ({ path: v, kind: 'base' })));
+  }
   if (!openEvent) return TOP;
-  if ((field === 'evt.is_open_write' || field === 'evt.is_open_read') && ['=', '=='].includes(e.op) && values.length === 1 && values[0] === 'true') {
-    return [{ paths: 'any', flags: field === 'evt.is_open_write' ? 2 : 1 }];
+  const flagTests: Record<string, number> = { 'evt.is_open_write': 2, 'evt.is_open_read': 1, 'evt.is_open_create': 0x4000 | 0x2000 };
+  if (flagTests[field] !== undefined && ['=', '=='].includes(e.op) && values.length === 1 && values[0] === 'true') {
+    return [{ paths: 'any', flags: flagTests[field]! }]; // is_open_create: O_F_CREATED, or O_TMPFILE that opened
   }
   if (field === 'evt.arg.flags' && e.op === 'contains' && values.length === 1) {
     const text = values[0]!;
@@ -319,18 +337,18 @@ function pathLeaf(op: string, values: string[], modified: boolean): Need {
   // A path the prefilter can drop has no '/.', '//' nor '..' (comparablePath): a contains test on
   // such text needs a path the kernel always sends.
   if (op === 'contains' && !modified && values.length === 1 && /\/\.|\/\/|\.\./.test(values[0]!)) return [];
-  if (op === '=' || op === '==' || op === 'in') return pathNeed(values.map((path) => ({ path, exact: true })));
-  if (op === 'startswith' || op === 'pmatch') return pathNeed(values.map((path) => ({ path, exact: false })));
+  if (op === '=' || op === '==' || op === 'in') return pathNeed(values.map((path) => ({ path, kind: 'exact' })));
+  if (op === 'startswith' || op === 'pmatch') return pathNeed(values.map((path) => ({ path, kind: 'prefix' })));
   if (op === 'glob' && values.length === 1) {
     const v = values[0]!;
     const wild = v.search(/[*?[\\]/);
-    return pathNeed([wild < 0 ? { path: v, exact: true } : { path: v.slice(0, wild), exact: false }]);
+    return pathNeed([wild < 0 ? { path: v, kind: 'exact' } : { path: v.slice(0, wild), kind: 'prefix' }]);
   }
   return TOP;
 }
 
 function pathNeed(paths: PathSet[]): Need {
-  if (paths.some((p) => !p.exact && p.path === '')) return TOP;
+  if (paths.some((p) => p.kind === 'prefix' && p.path === '')) return TOP;
   return [{ paths, flags: 0 }];
 }
 
@@ -352,20 +370,28 @@ function meetTerm(s: Term, t: Term): Term {
   return { paths: intersect(s.paths, t.paths), flags };
 }
 
-/** Paths in both sets, as a set of entries. */
+/** Paths in both sets, as a set of entries (a superset where a prefix meets a base name). */
 function intersect(a: PathSet[], b: PathSet[]): PathSet[] {
   if (a.length * b.length > 100_000) return a.length <= b.length ? a : b;
-  const out: PathSet[] = [];
+  const out = new Map<string, PathSet>();
+  const add = (p: PathSet): void => void out.set(`${p.kind}:${p.path}`, p);
+  const baseOf = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
   for (const x of a) {
     for (const y of b) {
-      if (x.exact && y.exact) { if (x.path === y.path) out.push(x); }
-      else if (x.exact) { if (x.path.startsWith(y.path)) out.push(x); }
-      else if (y.exact) { if (y.path.startsWith(x.path)) out.push(y); }
-      else if (x.path.startsWith(y.path)) out.push(x);
-      else if (y.path.startsWith(x.path)) out.push(y);
+      if (x.kind === 'base' && y.kind === 'base') { if (x.path === y.path) add(x); }
+      else if (x.kind === 'base' || y.kind === 'base') {
+        const [base, other] = x.kind === 'base' ? [x, y] : [y, x];
+        if (other.kind === 'exact') { if (baseOf(other.path) === base.path) add(other); }
+        else add(base); // every path under the prefix with that name: the name alone is wider
+      }
+      else if (x.kind === 'exact' && y.kind === 'exact') { if (x.path === y.path) add(x); }
+      else if (x.kind === 'exact') { if (x.path.startsWith(y.path)) add(x); }
+      else if (y.kind === 'exact') { if (y.path.startsWith(x.path)) add(y); }
+      else if (x.path.startsWith(y.path)) add(x);
+      else if (y.path.startsWith(x.path)) add(y);
     }
   }
-  return out;
+  return [...out.values()];
 }
 
 /** Every string literal compared with a path field, in any polarity (for their ancestors). */
@@ -387,15 +413,15 @@ function ancestors(path: string): string[] {
 /** Terms as the kernel holds them: one bit each (the last shared when there are too many),
  *  flags conditions grouped, path entries carrying the bits of every shorter entry that is a
  *  prefix of them (the kernel's trie answers with the longest match only). */
-function encode(terms: Term[], literals: Set<string>): Omit<OpenPrefilterTable, 'closes'> {
+function encode(terms: Term[], literals: Set<string>): Omit<OpenPrefilterTable, 'closes' | 'consumers'> {
   const maxTerms = Number(ALWAYS_BIT); // bits 0 .. ALWAYS_BIT - 1
   const always = 1n << ALWAYS_BIT;
-  const entries = new Map<string, { path: string; exact: boolean; terms: bigint }>();
-  const add = (path: string, exact: boolean, bit: bigint): void => {
-    const key = `${exact ? 'e' : 'p'}${path}`;
+  const entries = new Map<string, { path: string; kind: PathSet['kind']; terms: bigint }>();
+  const add = (path: string, kind: PathSet['kind'], bit: bigint): void => {
+    const key = `${kind}:${path}`;
     const e = entries.get(key);
     if (e) e.terms |= bit;
-    else entries.set(key, { path, exact, terms: bit });
+    else entries.set(key, { path, kind, terms: bit });
   };
   const groups = new Map<number, bigint>();
   let anyPath = 0n;
@@ -405,11 +431,11 @@ function encode(terms: Term[], literals: Set<string>): Omit<OpenPrefilterTable, 
     const flags = i >= maxTerms - 1 && terms.length > maxTerms ? 0 : t.flags;
     groups.set(flags, (groups.get(flags) ?? 0n) | bit);
     if (t.paths === 'any') anyPath |= bit;
-    else for (const p of t.paths) add(p.path, p.exact, bit);
+    else for (const p of t.paths) add(p.path, p.kind, bit);
   });
-  add('/proc/', false, always);
-  add('/proc', true, always);
-  for (const l of literals) for (const a of ancestors(l)) add(a, true, always);
+  add('/proc/', 'prefix', always);
+  add('/proc', 'exact', always);
+  for (const l of literals) for (const a of ancestors(l)) add(a, 'exact', always);
   groups.set(0, (groups.get(0) ?? 0n) | always);
   // more distinct flags conditions than the kernel tests: the extra ones lose their condition
   const byFlags = [...groups].sort(([a], [b]) => (a === 0 ? -1 : b === 0 ? 1 : a - b));
@@ -419,11 +445,12 @@ function encode(terms: Term[], literals: Set<string>): Omit<OpenPrefilterTable, 
   }
   const list = [...entries.values()];
   for (const e of list) {
-    for (const p of list) if (!p.exact && p !== e && e.path.startsWith(p.path)) e.terms |= p.terms;
+    if (e.kind === 'base') continue;
+    for (const p of list) if (p.kind === 'prefix' && p !== e && e.path.startsWith(p.path)) e.terms |= p.terms;
   }
   if (list.length > MAX_PATH_ENTRIES) {
     // too many entries for the trie: send every open (a table of one ALWAYS prefix, "/")
-    return { paths: [{ path: '/', exact: false, terms: always }], anyPath: 0n, groups: [{ anyOf: 0, terms: always }] };
+    return { paths: [{ path: '/', kind: 'prefix', terms: always }], anyPath: 0n, groups: [{ anyOf: 0, terms: always }] };
   }
   return { paths: list, anyPath, groups: byFlags.map(([anyOf, t]) => ({ anyOf, terms: t })) };
 }

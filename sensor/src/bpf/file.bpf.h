@@ -7,41 +7,6 @@
 #define NR_CLOSE 3
 #define NR_OPENAT 257
 
-/* dev, ino and the "created" / overlay bits of a freshly opened fd. */
-struct opened {
-	__u32 dev;
-	__u64 ino;
-	__u32 flags; /* PPM_O_F_CREATED | PPM_FD_*_LAYER */
-	enum overlay_layer layer;
-};
-
-static __always_inline void inspect_opened_of(struct task_struct *t, long fd, struct opened *o)
-{
-	struct file *f = task_fd_file(t, fd);
-
-	o->dev = 0;
-	o->ino = 0;
-	o->flags = 0;
-	o->layer = NOT_OVERLAY;
-	if (!f)
-		return;
-	struct inode *ino = KR(f, f_inode);
-	o->dev = encode_dev(KR(ino, i_sb, s_dev));
-	o->ino = KR(ino, i_ino);
-	if (KR(f, f_mode) & K_FMODE_CREATED)
-		o->flags |= PPM_O_F_CREATED;
-	o->layer = file_overlay_layer(f);
-	if (o->layer == OVERLAY_UPPER)
-		o->flags |= PPM_FD_UPPER_LAYER;
-	else if (o->layer == OVERLAY_LOWER)
-		o->flags |= PPM_FD_LOWER_LAYER;
-}
-
-static __always_inline void inspect_opened(long fd, struct opened *o)
-{
-	inspect_opened_of(current_task(), fd, o);
-}
-
 HANDLER
 int BPF_PROG(sx_open, struct pt_regs *regs, long ret)
 {
@@ -49,8 +14,9 @@ int BPF_PROG(sx_open, struct pt_regs *regs, long ret)
 	struct opened o;
 	struct rec *r;
 
-	if (pf_drop_open(current_task(), (const void *)syscall_arg(regs, 0), flags, ret))
+	if (pf_drop_open(current_task(), (const void *)syscall_arg(regs, 0), flags, syscall_arg(regs, 2), ret))
 		return 0;
+	pf_forget_file(current_task(), ret);
 	if (!(r = rec_begin(PPME_SYSCALL_OPEN_X, 6, DK_OPEN)))
 		return 0;
 	inspect_opened(ret, &o);
@@ -80,9 +46,10 @@ static __always_inline int openat_exit(struct pt_regs *regs, long ret, struct ta
 	struct ring_slot s;
 	struct opened o;
 
-	if (pf_drop_open(t, name, flags, ret))
+	if (pf_drop_open(t, name, flags, sys_arg(regs, 3, compat), ret))
 		return 0;
 	pf_forget(t, ret); /* an fd the engine learns of (a stale mark would drop its close) */
+	pf_forget_file(t, ret);
 	if (!fixed_begin(&s, OPENAT_FIXED + STR_MAX))
 		return 0;
 	__u64 ts = event_ts();
@@ -125,8 +92,9 @@ int BPF_PROG(sx_openat2, struct pt_regs *regs, long ret)
 	struct rec *r;
 
 	bpf_probe_read_user(&how, sizeof(how), (const void *)syscall_arg(regs, 2));
-	if (pf_drop_open(current_task(), (const void *)syscall_arg(regs, 1), how.flags, ret))
+	if (pf_drop_open(current_task(), (const void *)syscall_arg(regs, 1), how.flags, how.mode, ret))
 		return 0;
+	pf_forget_file(current_task(), ret);
 	if (!(r = rec_begin(PPME_SYSCALL_OPENAT2_X, 8, DK_OPEN)))
 		return 0;
 	inspect_opened(ret, &o);

@@ -86,6 +86,23 @@ struct {
 	__type(value, __u64);
 } pf_paths SEC(".maps");
 
+/* The open prefilter's base name entries (fd.filename in (...)): the terms a path whose last
+ * component is the key satisfies. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sensor_pf_base);
+	__type(value, __u64);
+} pf_bases SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sensor_pf_base);
+} pf_base_scratch SEC(".maps");
+
 /* Per-CPU room for the path being decided on (too big for the stack). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -108,6 +125,32 @@ struct {
 	__type(key, struct pf_fd);
 	__type(value, __u8);
 } pf_dropped SEC(".maps");
+
+/* Dropped opens kept for the consumers (cfg.pf_consumer_mask), by open file (struct file *): so
+ * whichever process holds the fd later (a dup, a fork's child) finds it. LRU: a lost entry means
+ * a consumer event whose fd the engine does not name (see sensor/README.md). */
+struct pf_open {
+	__u64 inode;   /* f_inode when dropped: a struct file reused for another file is not replayed */
+	__u32 len;     /* path bytes with the NUL */
+	__u32 flags;   /* PPM open flags */
+	__u32 mode;    /* PPM mode */
+	__u32 pad;
+	__u8 path[SENSOR_PF_PATH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct pf_open);
+} pf_opened SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pf_open);
+} pf_open_scratch SEC(".maps");
 
 static __always_inline bool mask_has(const volatile __u64 *mask, __u64 nr)
 {

@@ -23,6 +23,8 @@
 #define NR_SOCKETPAIR 53
 #define NR_PIPE2 293
 
+#define PF_OPENAT_FIXED (HDR_SIZE + 7 * 2 + 8 + 8 + 4 + 4 + 4 + 8)
+
 #define PF_ONES 0x0101010101010101ULL
 #define PF_HIGH 0x8080808080808080ULL
 #define PF_LOW7 0x7f7f7f7f7f7f7f7fULL
@@ -63,6 +65,33 @@ static __always_inline bool pf_comparable(struct sensor_pf_key *k, __u32 len)
 	return true;
 }
 
+/* The terms the last component of the path (k->data, `len` bytes, comparable) satisfies. */
+static __always_inline __u64 pf_base_terms(struct sensor_pf_key *k, __u32 len)
+{
+	__u32 zero = 0, start = 0;
+	struct sensor_pf_base *b = bpf_map_lookup_elem(&pf_base_scratch, &zero);
+
+	if (!b)
+		return ~0ULL; /* cannot tell: as if every term held */
+	for (__u32 j = 1; j <= SENSOR_PF_BASE; j++) {
+		if (j > len)
+			break;
+		if (k->data[(len - j) & (SENSOR_PF_PATH - 1)] == '/') {
+			start = len - j + 1;
+			break;
+		}
+	}
+	if (start == 0) /* longer than any entry */
+		return 0;
+	__u32 blen = len - start;
+	if (blen == 0 || blen >= SENSOR_PF_BASE)
+		return 0;
+	__builtin_memset(b, 0, sizeof(*b));
+	bpf_probe_read_kernel(b->name, blen & (SENSOR_PF_BASE - 1), &k->data[start & (SENSOR_PF_PATH - 1)]);
+	__u64 *v = bpf_map_lookup_elem(&pf_bases, b);
+	return v ? *v : 0;
+}
+
 static __always_inline struct pf_fd pf_key_of(struct task_struct *t, long fd)
 {
 	struct pf_fd key = { .files = (__u64)KR(t, files), .fd = fd };
@@ -95,8 +124,8 @@ static __always_inline void pf_forget_created(struct task_struct *t, struct pt_r
 	pf_forget(t, ret);
 }
 
-/* The open of `name` with (user) `flags` that returned `ret` stays in the kernel. */
-static __always_inline bool pf_drop_open(struct task_struct *t, const void *name, __u32 flags, long ret)
+/* The open of `name` with (user) `flags` and `mode` that returned `ret` stays in the kernel. */
+static __always_inline bool pf_drop_open(struct task_struct *t, const void *name, __u32 flags, __u32 mode, long ret)
 {
 	if (!cfg.prefilter_on)
 		return false;
@@ -108,12 +137,29 @@ static __always_inline bool pf_drop_open(struct task_struct *t, const void *name
 	if (n < 2 || n >= SENSOR_PF_PATH || !pf_comparable(k, n - 1))
 		return false;
 	k->prefixlen = n * 8; /* the NUL too: an exact entry ends with it */
+	__u32 ppm = open_flags_to_ppm(flags);
+	struct file *f = NULL;
+	struct inode *ino = NULL;
+	if (ret >= 0) {
+		f = task_fd_file(t, ret);
+		if (!f)
+			return false;
+		ino = KR(f, f_inode);
+		__u32 type = KR(ino, i_mode) & K_S_IFMT;
+		unsigned long magic = KR(ino, i_sb, s_magic);
+		if ((type != K_S_IFREG && type != K_S_IFCHR) || magic == K_NSFS_MAGIC || magic == K_PROC_SUPER_MAGIC)
+			return false;
+		if (KR(f, f_mode) & K_FMODE_CREATED)
+			ppm |= PPM_O_F_CREATED;
+	}
 	__u64 terms = cfg.pf_any_path;
 	__u64 *v = bpf_map_lookup_elem(&pf_paths, k);
 	if (v)
 		terms |= *v;
+	if (cfg.pf_bases)
+		terms |= pf_base_terms(k, n - 1);
 	if (terms) {
-		__u32 ppm = open_flags_to_ppm(flags), ng = cfg.pf_n_groups;
+		__u32 ng = cfg.pf_n_groups;
 		__u64 by_flags = 0;
 		for (__u32 g = 0; g < SENSOR_PF_GROUPS; g++) {
 			if (g >= ng)
@@ -125,15 +171,20 @@ static __always_inline bool pf_drop_open(struct task_struct *t, const void *name
 		if (terms & by_flags)
 			return false;
 	}
-	if (ret >= 0) {
-		struct file *f = task_fd_file(t, ret);
-		if (!f)
-			return false;
-		struct inode *ino = KR(f, f_inode);
-		__u32 type = KR(ino, i_mode) & K_S_IFMT;
-		unsigned long magic = KR(ino, i_sb, s_magic);
-		if ((type != K_S_IFREG && type != K_S_IFCHR) || magic == K_NSFS_MAGIC || magic == K_PROC_SUPER_MAGIC)
-			return false;
+	if (f) {
+		if (cfg.prefilter_store) {
+			struct pf_open *o = bpf_map_lookup_elem(&pf_open_scratch, &zero);
+			if (!o)
+				return false;
+			o->inode = (__u64)ino;
+			o->len = n;
+			o->flags = open_flags_to_ppm(flags);
+			o->mode = open_mode_to_ppm(flags, mode);
+			bpf_probe_read_kernel(o->path, SENSOR_PF_PATH, k->data);
+			__u64 fkey = (__u64)f;
+			if (bpf_map_update_elem(&pf_opened, &fkey, o, BPF_ANY))
+				return false;
+		}
 		if (cfg.prefilter_close) {
 			struct pf_fd key = pf_key_of(t, ret);
 			__u8 one = 1;
@@ -143,6 +194,60 @@ static __always_inline bool pf_drop_open(struct task_struct *t, const void *name
 	}
 	my_counters()->prefiltered++;
 	return true;
+}
+
+/* A sent open made fd `fd`: a kept entry for its open file is stale (the struct file reused). */
+static __always_inline void pf_forget_file(struct task_struct *t, long fd)
+{
+	if (!cfg.prefilter_store || fd < 0)
+		return;
+	struct file *f = task_fd_file(t, fd);
+	if (!f)
+		return;
+	__u64 fkey = (__u64)f;
+	bpf_map_delete_elem(&pf_opened, &fkey);
+}
+
+/* Before a consumer syscall (cfg.pf_consumer_mask) on fd `fd`: if the fd's open was dropped, the
+ * open is sent now, as an openat exit of this thread returning `fd` (the name, flags and mode it
+ * had; dev, ino and the created bit from the file), so the engine names the fd as it would have.
+ * The layout is openat_exit's (file.bpf.h). */
+static __always_inline void pf_replay(struct task_struct *t, long fd)
+{
+	struct file *f = task_fd_file(t, fd);
+	if (!f)
+		return;
+	__u64 fkey = (__u64)f;
+	struct pf_open *v = bpf_map_lookup_elem(&pf_opened, &fkey);
+	if (!v || v->inode != (__u64)KR(f, f_inode))
+		return;
+	struct ring_slot s;
+	struct opened o;
+	if (!fixed_begin(&s, PF_OPENAT_FIXED + SENSOR_PF_PATH))
+		return;
+	inspect_opened_of(t, fd, &o);
+	unsigned long p = s.at;
+	__u32 n = v->len & (SENSOR_PF_PATH - 1);
+	if (n == 0 || bpf_probe_read_kernel((void *)(p + 56), n, v->path))
+		n = 0;
+	unsigned long q = p + 56 + n;
+	__u32 len = PF_OPENAT_FIXED + n;
+	write_hdr(p, event_ts(), current_tid_of(t), len, PPME_SYSCALL_OPENAT_2_X, 7);
+	*(__u16 *)(p + 26) = 8;
+	*(__u16 *)(p + 28) = 8;
+	*(__u16 *)(p + 30) = n;
+	*(__u16 *)(p + 32) = 4;
+	*(__u16 *)(p + 34) = 4;
+	*(__u16 *)(p + 36) = 4;
+	*(__u16 *)(p + 38) = 8;
+	*(__s64 *)(p + 40) = fd;
+	*(__s64 *)(p + 48) = dirfd_to_ppm(K_AT_FDCWD);
+	*(__u32 *)q = v->flags | o.flags;
+	*(__u32 *)(q + 4) = v->mode;
+	*(__u32 *)(q + 8) = o.dev;
+	*(__u64 *)(q + 12) = o.ino;
+	fixed_commit(&s, len, DK_OPEN);
+	pf_forget(t, fd); /* the engine knows it now: its close is sent */
 }
 
 /* A close of an fd whose open was dropped stays in the kernel: the engine never learned of it. */

@@ -151,14 +151,16 @@ static const char *control_prefilter(struct probes *p, char *rest)
 {
 	struct sensor_config *cfg = p->cfg;
 	struct bpf_map *map = bpf_object__find_map_by_name(p->obj, "pf_paths");
+	struct bpf_map *bases = bpf_object__find_map_by_name(p->obj, "pf_bases");
 	char *what = rest ? strtok(rest, " \t") : NULL;
 
-	if (!what || !map)
+	if (!what || !map || !bases)
 		return "prefilter wants off, clear, path, group or on";
-	int fd = bpf_map__fd(map);
+	int fd = bpf_map__fd(map), bfd = bpf_map__fd(bases);
 	if (strcmp(what, "off") == 0) {
 		cfg->prefilter_on = 0;
 		cfg->prefilter_close = 0;
+		cfg->prefilter_store = 0;
 	} else if (strcmp(what, "clear") == 0) {
 		if (cfg->prefilter_on)
 			return "prefilter clear while on";
@@ -168,23 +170,49 @@ static const char *control_prefilter(struct probes *p, char *rest)
 			if (bpf_map_delete_elem(fd, &key))
 				return "prefilter clear: cannot delete an entry";
 		}
+		struct sensor_pf_base bkey, bnext;
+		while (bpf_map_get_next_key(bfd, NULL, &bnext) == 0) {
+			bkey = bnext;
+			if (bpf_map_delete_elem(bfd, &bkey))
+				return "prefilter clear: cannot delete an entry";
+		}
+		cfg->pf_bases = 0;
 		cfg->pf_n_groups = 0;
 		cfg->pf_any_path = 0;
+		memset(cfg->pf_consumer_mask, 0, sizeof(cfg->pf_consumer_mask));
+	} else if (strcmp(what, "consumers") == 0) {
+		for (char *tok = strtok(NULL, " \t,"); tok; tok = strtok(NULL, " \t,")) {
+			const struct syscall_info *dec;
+			int nr = syscall_by_token(tok, &dec);
+			if (nr < 0 || nr >= SENSOR_MAX_SYSCALL)
+				return "prefilter consumers: unknown syscall";
+			cfg->pf_consumer_mask[nr / 64] |= 1ULL << (nr % 64);
+		}
 	} else if (strcmp(what, "path") == 0) {
 		char *kind = strtok(NULL, " \t"), *hex = strtok(NULL, " \t"), *mask = strtok(NULL, " \t");
 		struct sensor_pf_key key = {0};
 		size_t len = hex ? strlen(hex) : 0;
-		if (!kind || !hex || !mask || len % 2 || len / 2 >= SENSOR_PF_PATH || (strcmp(kind, "exact") && strcmp(kind, "prefix")))
-			return "prefilter path wants exact|prefix HEX TERMS";
+		if (!kind || !hex || !mask || len % 2 || len / 2 >= SENSOR_PF_PATH || (strcmp(kind, "exact") && strcmp(kind, "prefix") && strcmp(kind, "base")))
+			return "prefilter path wants exact|prefix|base HEX TERMS";
 		for (size_t i = 0; i < len / 2; i++) {
 			unsigned v;
 			if (sscanf(hex + 2 * i, "%2x", &v) != 1)
 				return "prefilter path: bad hex";
 			key.data[i] = v;
 		}
+		__u64 terms = strtoull(mask, NULL, 16);
+		if (kind[0] == 'b') {
+			struct sensor_pf_base b = {0};
+			if (len / 2 == 0 || len / 2 >= SENSOR_PF_BASE)
+				return "prefilter path base: 1..63 bytes";
+			memcpy(b.name, key.data, len / 2);
+			if (bpf_map_update_elem(bfd, &b, &terms, BPF_ANY))
+				return "prefilter path: the base table refused the entry (full?)";
+			cfg->pf_bases = 1;
+			return NULL;
+		}
 		size_t bytes = len / 2 + (kind[0] == 'e'); /* an exact entry ends with the NUL */
 		key.prefixlen = bytes * 8;
-		__u64 terms = strtoull(mask, NULL, 16);
 		if (bpf_map_update_elem(fd, &key, &terms, BPF_ANY))
 			return "prefilter path: the trie refused the entry (full?)";
 	} else if (strcmp(what, "group") == 0) {
@@ -197,12 +225,22 @@ static const char *control_prefilter(struct probes *p, char *rest)
 		cfg->pf_group_terms[cfg->pf_n_groups] = strtoull(mask, NULL, 16);
 		cfg->pf_n_groups++;
 	} else if (strcmp(what, "on") == 0) {
-		char *any = strtok(NULL, " \t"), *close = strtok(NULL, " \t");
+		char *any = strtok(NULL, " \t");
 		if (!any)
-			return "prefilter on wants ANYPATH [close]";
+			return "prefilter on wants ANYPATH [close] [store]";
+		int close = 0, store = 0;
+		for (char *tok = strtok(NULL, " \t"); tok; tok = strtok(NULL, " \t")) {
+			if (strcmp(tok, "close") == 0)
+				close = 1;
+			else if (strcmp(tok, "store") == 0)
+				store = 1;
+			else
+				return "prefilter on wants ANYPATH [close] [store]";
+		}
 		cfg->pf_any_path = strtoull(any, NULL, 16);
+		cfg->prefilter_close = close;
+		cfg->prefilter_store = store;
 		__sync_synchronize();
-		cfg->prefilter_close = close && strcmp(close, "close") == 0;
 		cfg->prefilter_on = 1;
 	} else {
 		return "prefilter wants off, clear, path, group or on";

@@ -22,11 +22,15 @@ export const PREFILTER_PATH_MAX = 255;
 /** Path entries the kernel's trie holds. */
 export const MAX_PATH_ENTRIES = 4096;
 
+/** Longest base name entry the kernel compares (bytes); a longer last component matches none. */
+export const PREFILTER_BASE_MAX = 63;
+
 export interface PathEntry {
-  /** The path text (UTF-8 in the kernel). */
+  /** The path text (UTF-8 in the kernel), or the base name for kind 'base'. */
   path: string;
-  /** true: the path itself only; false: every path starting with these bytes. */
-  exact: boolean;
+  /** exact: the path itself; prefix: every path starting with these bytes; base: every path whose
+   *  last component is this name. */
+  kind: 'exact' | 'prefix' | 'base';
   /** Terms that hold for a path matching this entry. */
   terms: bigint;
 }
@@ -46,6 +50,9 @@ export interface OpenPrefilterTable {
   /** Closes of fds whose open was dropped stay in the kernel too (no rule can match a close of
    *  an fd the engine does not know). */
   closes: boolean;
+  /** Syscalls (fd in their first argument) that rules read the fd table on: a dropped open of
+   *  their fd is sent just before them, so the engine names it as without the prefilter. */
+  consumers: string[];
 }
 
 /** Why an open is sent when its terms alone would not send it. */
@@ -69,7 +76,11 @@ export function comparablePath(path: Buffer): boolean {
 /** The terms a comparable path satisfies through the table's path entries (the kernel's trie). */
 export function pathTerms(table: OpenPrefilterTable, path: string): bigint {
   let terms = table.anyPath;
-  for (const e of table.paths) if (e.exact ? path === e.path : path.startsWith(e.path)) terms |= e.terms;
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  for (const e of table.paths) {
+    const hit = e.kind === 'exact' ? path === e.path : e.kind === 'prefix' ? path.startsWith(e.path) : base === e.path;
+    if (hit) terms |= e.terms;
+  }
   return terms;
 }
 
@@ -97,8 +108,9 @@ export function openSendReason(table: OpenPrefilterTable, path: Buffer, ppmFlags
  *  prefilter is turned off while its tables change, and on again at the end. */
 export function prefilterCommands(table: OpenPrefilterTable): string[] {
   const out = ['prefilter off', 'prefilter clear'];
-  for (const e of table.paths) out.push(`prefilter path ${e.exact ? 'exact' : 'prefix'} ${Buffer.from(e.path, 'utf8').toString('hex')} ${e.terms.toString(16)}`);
+  for (const e of table.paths) out.push(`prefilter path ${e.kind} ${Buffer.from(e.path, 'utf8').toString('hex')} ${e.terms.toString(16)}`);
   for (const g of table.groups) out.push(`prefilter group ${g.anyOf.toString(16)} ${g.terms.toString(16)}`);
-  out.push(`prefilter on ${table.anyPath.toString(16)}${table.closes ? ' close' : ''}`);
+  if (table.consumers.length > 0) out.push(`prefilter consumers ${table.consumers.join(' ')}`);
+  out.push(`prefilter on ${table.anyPath.toString(16)}${table.closes ? ' close' : ''}${table.consumers.length > 0 ? ' store' : ''}`);
   return out;
 }
