@@ -316,7 +316,7 @@ function leaf(e: Expr & { kind: 'binary' }, openEvent: boolean): Need {
   if (!openEvent) return TOP;
   const flagTests: Record<string, number> = { 'evt.is_open_write': 2, 'evt.is_open_read': 1, 'evt.is_open_create': 0x4000 | 0x2000 };
   if (flagTests[field] !== undefined && ['=', '=='].includes(e.op) && values.length === 1 && values[0] === 'true') {
-    return [{ paths: 'any', flags: flagTests[field]! }]; // is_open_create: O_F_CREATED, or O_TMPFILE that opened
+    return [{ paths: 'any', flags: flagTests[field] }]; // is_open_create: O_F_CREATED, or O_TMPFILE that opened
   }
   if (field === 'evt.arg.flags' && e.op === 'contains' && values.length === 1) {
     const text = values[0]!;
