@@ -13,7 +13,7 @@ const RDONLY = 1, WRONLY = 2, CREAT = 4, CREATED = 0x4000;
 
 function derive(rules: string) {
   const loaded = loadRulesContents<unknown>([{ name: 'r.yaml', content: rules }]);
-  assert.ok(loaded.successful, JSON.stringify(loaded.result?.errors ?? ''));
+  assert.ok(loaded.successful, JSON.stringify(loaded.results));
   return deriveOpenPrefilter(loaded.ruleset.enabledRules());
 }
 
