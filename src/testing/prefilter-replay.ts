@@ -45,7 +45,7 @@ export function prefilterCapture(table: OpenPrefilterTable, events: readonly Buf
   let droppedOpens = 0, droppedCloses = 0, replayed = 0;
   const fdsOf = (tid: number): Map<number, Buffer> => {
     let m = dropped.get(tid);
-    if (!m) dropped.set(tid, (m = new Map()));
+    if (!m) dropped.set(tid, (m = new Map<number, Buffer>()));
     return m;
   };
   events.forEach((rec, i) => {
