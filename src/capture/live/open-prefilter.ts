@@ -13,19 +13,18 @@
 // be sent.
 
 /** Terms the kernel can tell apart: bits of a u64, the top one being ALWAYS_BIT. */
-export const TERM_BITS = 64;
 export const ALWAYS_BIT = 63n;
 /** Flag groups the kernel tests (distinct flags conditions). */
 export const MAX_FLAG_GROUPS = 8;
 /** Longest path the kernel compares (bytes, without the NUL); a longer one is always sent. */
-export const PREFILTER_PATH_MAX = 255;
+const PREFILTER_PATH_MAX = 255;
 /** Path entries the kernel's trie holds. */
 export const MAX_PATH_ENTRIES = 4096;
 
 /** Longest base name entry the kernel compares (bytes); a longer last component matches none. */
 export const PREFILTER_BASE_MAX = 63;
 
-export interface PathEntry {
+interface PathEntry {
   /** The path text (UTF-8 in the kernel), or the base name for kind 'base'. */
   path: string;
   /** exact: the path itself; prefix: every path starting with these bytes; base: every path whose
@@ -35,7 +34,7 @@ export interface PathEntry {
   terms: bigint;
 }
 
-export interface FlagGroup {
+interface FlagGroup {
   /** PPM open flag bits (libs' file_flags), any of which satisfies the group; 0: any flags. */
   anyOf: number;
   /** Terms with this flags condition. */
@@ -74,7 +73,7 @@ export function comparablePath(path: Buffer): boolean {
 }
 
 /** The terms a comparable path satisfies through the table's path entries (the kernel's trie). */
-export function pathTerms(table: OpenPrefilterTable, path: string): bigint {
+function pathTerms(table: OpenPrefilterTable, path: string): bigint {
   let terms = table.anyPath;
   const base = path.slice(path.lastIndexOf('/') + 1);
   for (const e of table.paths) {
@@ -85,7 +84,7 @@ export function pathTerms(table: OpenPrefilterTable, path: string): bigint {
 }
 
 /** The terms open flags (PPM bits) satisfy. */
-export function flagTerms(table: OpenPrefilterTable, ppmFlags: number): bigint {
+function flagTerms(table: OpenPrefilterTable, ppmFlags: number): bigint {
   let terms = 0n;
   for (const g of table.groups) if (g.anyOf === 0 || (ppmFlags & g.anyOf) !== 0) terms |= g.terms;
   return terms;
