@@ -54,3 +54,9 @@ test('the commands install the table with the prefilter off, then turn it on', (
   assert.ok(cmds.includes('prefilter consumers fchmod'));
   assert.equal(cmds.at(-1), 'prefilter on 0 close store');
 });
+
+test('the longest compared path is 254 bytes, as the kernel reads 256 with the NUL', () => {
+  const path = (n: number) => Buffer.concat([Buffer.from('/'), Buffer.alloc(n - 1, 0x61)]);
+  assert.ok(comparablePath(path(254)));
+  assert.ok(!comparablePath(path(255)));
+});

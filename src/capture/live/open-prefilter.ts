@@ -16,8 +16,9 @@
 export const ALWAYS_BIT = 63n;
 /** Flag groups the kernel tests (distinct flags conditions). */
 export const MAX_FLAG_GROUPS = 8;
-/** Longest path the kernel compares (bytes, without the NUL); a longer one is always sent. */
-const PREFILTER_PATH_MAX = 255;
+/** Longest path the kernel compares (bytes, without the NUL: its 256-byte read cannot tell 255
+ *  bytes from a longer path cut short); a longer one is always sent. */
+const PREFILTER_PATH_MAX = 254;
 /** Path entries the kernel's trie holds. */
 export const MAX_PATH_ENTRIES = 4096;
 
