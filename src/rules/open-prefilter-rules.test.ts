@@ -105,13 +105,11 @@ test('built-in rules: /dev/null and library reads stay in the kernel, every seed
   assert.equal(d.table.closes, true);
 });
 
-test('upstream rules: derived, but every read-open is sent (two rules test only proc.name and substrings)', async (t) => {
+test('upstream rules: off, as rules testing only proc.name or substrings may match any read- and any write-open', async (t) => {
   const dir = sharedDir();
   const files = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'].map((f) => join(dir ?? '', 'peers', 'falco-rules', f));
   if (!dir || !files.every(existsSync)) return t.skip('../shared/peers/falco-rules is absent');
   const loaded = await loadRulesFiles<unknown>(files);
   const d = deriveOpenPrefilter(loaded.ruleset.enabledRules());
-  assert.ok(!('off' in d), 'off' in d ? d.off : '');
-  assert.equal(openSendReason(d.table, Buffer.from('/dev/null'), RDONLY, 3, false), 'terms');
-  assert.equal(openSendReason(d.table, Buffer.from('/tmp/x'), 0, -2, false), undefined, 'a failed open with neither read nor write bit');
+  assert.ok('off' in d && d.off.startsWith('every open may matter'), JSON.stringify(d));
 });

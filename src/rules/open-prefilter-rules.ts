@@ -118,6 +118,7 @@ export function deriveOpenPrefilter<Ctx>(rules: readonly CompiledRule<Ctx>[]): O
   const literals = new Set<string>();
   let closes = true;
   const consumers = new Set<string>();
+  const readers = new Set<string>(), writers = new Set<string>();
   for (const rule of rules) {
     if (closes && !closeMayStay(rule)) closes = false;
     const fields = fieldsOf(rule);
@@ -130,6 +131,11 @@ export function deriveOpenPrefilter<Ctx>(rules: readonly CompiledRule<Ctx>[]): O
       const need = necessary(rule.condition, true);
       if (isTop(need)) return { off: `rule "${rule.name}" may match any open (no path or flags condition the prefilter can read)` };
       terms.push(...need);
+      for (const t of need) {
+        if (t.paths !== 'any') continue;
+        if (t.flags & 1) readers.add(rule.name); // PPM O_RDONLY: every read open has it
+        if (t.flags & 2) writers.add(rule.name); // PPM O_WRONLY: every write open has it
+      }
     }
     const others = types === undefined ? [undefined] : types.filter((t) => !PREFILTERED.has(t));
     for (const type of others) {
@@ -139,6 +145,11 @@ export function deriveOpenPrefilter<Ctx>(rules: readonly CompiledRule<Ctx>[]): O
       if (type !== undefined && FD_IN_FIRST_ARG.has(type)) consumers.add(type);
       else return { off: why };
     }
+  }
+  if (readers.size > 0 && writers.size > 0) {
+    // every open has the read or the write bit: the kernel would read every path to send it
+    const name = (set: Set<string>): string => `"${[...set][0]}"${set.size > 1 ? ` and ${set.size - 1} more` : ''}`;
+    return { off: `every open may matter: rule ${name(readers)} may match any read-open by its path, rule ${name(writers)} any write-open` };
   }
   return { table: { ...encode(terms, literals), closes, consumers: [...consumers].sort() }, terms: terms.length };
 }

@@ -14,7 +14,8 @@ int BPF_PROG(sx_open, struct pt_regs *regs, long ret)
 	struct opened o;
 	struct rec *r;
 
-	if (pf_drop_open(current_task(), (const void *)syscall_arg(regs, 0), flags, syscall_arg(regs, 2), ret))
+	long read;
+	if (pf_drop_open(current_task(), (const void *)syscall_arg(regs, 0), flags, syscall_arg(regs, 2), ret, &read))
 		return 0;
 	pf_forget_file(current_task(), ret);
 	if (!(r = rec_begin(PPME_SYSCALL_OPEN_X, 6, DK_OPEN)))
@@ -46,7 +47,8 @@ static __always_inline int openat_exit(struct pt_regs *regs, long ret, struct ta
 	struct ring_slot s;
 	struct opened o;
 
-	if (pf_drop_open(t, name, flags, sys_arg(regs, 3, compat), ret))
+	long read;
+	if (pf_drop_open(t, name, flags, sys_arg(regs, 3, compat), ret, &read))
 		return 0;
 	pf_forget(t, ret); /* an fd the engine learns of (a stale mark would drop its close) */
 	pf_forget_file(t, ret);
@@ -55,7 +57,9 @@ static __always_inline int openat_exit(struct pt_regs *regs, long ret, struct ta
 	__u64 ts = event_ts();
 	inspect_opened_of(t, ret, &o);
 	unsigned long p = s.at;
-	long n = copy_user_path((void *)(p + 56), STR_MAX, name);
+	long n = read > 0 ? pf_copy_read_path((void *)(p + 56), read) : -1;
+	if (n < 0)
+		n = copy_user_path((void *)(p + 56), STR_MAX, name);
 	if (n < 0 || n > STR_MAX)
 		n = 0;
 	unsigned long q = p + 56 + (n & (2 * STR_MAX - 1));
@@ -92,7 +96,8 @@ int BPF_PROG(sx_openat2, struct pt_regs *regs, long ret)
 	struct rec *r;
 
 	bpf_probe_read_user(&how, sizeof(how), (const void *)syscall_arg(regs, 2));
-	if (pf_drop_open(current_task(), (const void *)syscall_arg(regs, 1), how.flags, how.mode, ret))
+	long read;
+	if (pf_drop_open(current_task(), (const void *)syscall_arg(regs, 1), how.flags, how.mode, ret, &read))
 		return 0;
 	pf_forget_file(current_task(), ret);
 	if (!(r = rec_begin(PPME_SYSCALL_OPENAT2_X, 8, DK_OPEN)))

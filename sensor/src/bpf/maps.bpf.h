@@ -112,8 +112,10 @@ struct {
 } pf_scratch SEC(".maps");
 
 /* fds whose open the prefilter dropped, by fd table and number, so their close can stay in the
- * kernel too. LRU: an entry pushed out only means that close is sent (the engine ignores a close
- * of an fd it does not know). */
+ * kernel too; the value is the thread group that dropped it, and only its close is dropped (an
+ * fd table freed and reused by another process must not drop that process's closes). LRU: an
+ * entry pushed out only means that close is sent (the engine ignores a close of an fd it does
+ * not know). */
 struct pf_fd {
 	__u64 files;
 	__s64 fd;
@@ -123,7 +125,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, struct pf_fd);
-	__type(value, __u8);
+	__type(value, __u32);
 } pf_dropped SEC(".maps");
 
 /* Dropped opens kept for the consumers (cfg.pf_consumer_mask), by open file (struct file *): so

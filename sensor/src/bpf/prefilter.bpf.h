@@ -124,9 +124,12 @@ static __always_inline void pf_forget_created(struct task_struct *t, struct pt_r
 	pf_forget(t, ret);
 }
 
-/* The open of `name` with (user) `flags` and `mode` that returned `ret` stays in the kernel. */
-static __always_inline bool pf_drop_open(struct task_struct *t, const void *name, __u32 flags, __u32 mode, long ret)
+/* The open of `name` with (user) `flags` and `mode` that returned `ret` stays in the kernel.
+ * When it does not, and the whole path was read, *read is its length with the NUL (the path is
+ * in pf_scratch, so the record copies it from there instead of reading user memory twice). */
+static __always_inline bool pf_drop_open(struct task_struct *t, const void *name, __u32 flags, __u32 mode, long ret, long *read)
 {
+	*read = 0;
 	if (!cfg.prefilter_on)
 		return false;
 	__u32 zero = 0;
@@ -134,6 +137,8 @@ static __always_inline bool pf_drop_open(struct task_struct *t, const void *name
 	if (!k)
 		return false;
 	long n = bpf_probe_read_user_str(k->data, SENSOR_PF_PATH, name);
+	if (n > 0 && n < SENSOR_PF_PATH)
+		*read = n;
 	if (n < 2 || n >= SENSOR_PF_PATH || !pf_comparable(k, n - 1))
 		return false;
 	k->prefixlen = n * 8; /* the NUL too: an exact entry ends with it */
@@ -187,13 +192,24 @@ static __always_inline bool pf_drop_open(struct task_struct *t, const void *name
 		}
 		if (cfg.prefilter_close) {
 			struct pf_fd key = pf_key_of(t, ret);
-			__u8 one = 1;
-			if (bpf_map_update_elem(&pf_dropped, &key, &one, BPF_ANY))
+			__u32 tgid = current_tgid(t);
+			if (bpf_map_update_elem(&pf_dropped, &key, &tgid, BPF_ANY))
 				return false;
 		}
 	}
 	my_counters()->prefiltered++;
 	return true;
+}
+
+/* The path pf_drop_open read (`n` bytes with the NUL, 0 < n < SENSOR_PF_PATH) copied to `dst`;
+ * its length, or a negative value when it could not be. */
+static __always_inline long pf_copy_read_path(void *dst, long n)
+{
+	__u32 zero = 0;
+	struct sensor_pf_key *k = bpf_map_lookup_elem(&pf_scratch, &zero);
+	if (!k || n <= 0 || n >= SENSOR_PF_PATH)
+		return -1;
+	return bpf_probe_read_kernel(dst, n & (SENSOR_PF_PATH - 1), k->data) ? -1 : n;
 }
 
 /* A sent open made fd `fd`: a kept entry for its open file is stale (the struct file reused). */
@@ -256,9 +272,13 @@ static __always_inline bool pf_drop_close(struct task_struct *t, long fd)
 	if (!cfg.prefilter_close || fd < 0)
 		return false;
 	struct pf_fd key = pf_key_of(t, fd);
-	if (!bpf_map_lookup_elem(&pf_dropped, &key))
+	__u32 *tgid = bpf_map_lookup_elem(&pf_dropped, &key);
+	if (!tgid)
 		return false;
+	bool mine = *tgid == current_tgid(t);
 	bpf_map_delete_elem(&pf_dropped, &key);
+	if (!mine)
+		return false;
 	my_counters()->prefiltered++;
 	return true;
 }
