@@ -12,21 +12,35 @@
 //   (e) as (d) with a build of the same sources that reads no clock and copies no path
 //       (SAKER_PRICE_NO_CLOCK, SAKER_PRICE_NO_USER_PATH): (d) - (e) is what the work every
 //       libs-format event must do costs the load, set against the goal's budget, 10% of (c),
+//   (b') (b) with the open prefilter off (prefilter.enabled=false), and (u) / (u') `saker run`
+//       with the upstream Falco rules (../shared/peers/falco-rules) with the prefilter on / off,
+//       each with the agent's own CPU per syscall of the load,
 // printed as (b)/(a), (c)/(a), (b)/(c) and (d)/(c). (b) against (d) is what the engine adds. Each round runs the three configurations in a rotated
 // order and the medians over rounds are kept, so a neighbour's load shifts all of them alike.
 // The load's CPU time (it includes the BPF programs run on its syscalls) is the primary figure;
 // the agent's and the sensor's own CPU per op during (b) are printed beside it, since on a
 // 2-CPU machine they compete with the workload too. Needs root and a built sensor.
 import { LiveSensor } from '../src/capture/live/index.js';
-import { Agent, buildTool, cpuMsOf, liveUnavailable, loadCpuNsPerOp, median, neighbourNote, pricingBuild, type AgentSummary } from './agent.js';
+import { Agent, buildTool, cpuMsOf, liveUnavailable, loadCpuNsPerOp, median, neighbourNote, pricingBuild, upstreamRules, type AgentSummary } from './agent.js';
 
 const argRounds = process.argv.indexOf('--rounds');
 const ROUNDS = argRounds > 0 ? Number(process.argv[argRounds + 1]) : 5;
 const PATTERNS = ['getppid', 'openclose'] as const;
 type Pattern = (typeof PATTERNS)[number];
 const N: Record<Pattern, number> = { getppid: 2_000_000, openclose: 300_000 };
-const CONFIGS = ['none', 'agent', 'floor', 'sensor', 'bare'] as const;
-type Config = (typeof CONFIGS)[number];
+const ALL_CONFIGS = ['none', 'agent', 'agentOff', 'upstream', 'upstreamOff', 'floor', 'sensor', 'bare'] as const;
+type Config = (typeof ALL_CONFIGS)[number];
+/** The `saker run` configurations: rules (undefined: the built-in ones) and options. */
+const AGENTS: Partial<Record<Config, { rules?: string[]; options: string[] }>> = {
+  agent: { options: ['prefilter.enabled=true'] },
+  agentOff: { options: ['prefilter.enabled=false'] },
+};
+const upstream = upstreamRules();
+if (upstream) {
+  AGENTS.upstream = { rules: upstream, options: ['prefilter.enabled=true'] };
+  AGENTS.upstreamOff = { rules: upstream, options: ['prefilter.enabled=false'] };
+}
+const CONFIGS = ALL_CONFIGS.filter((c) => !c.startsWith('upstream') || upstream);
 
 /** CPU ns per op of one run of the load program. */
 function load(bin: string, pattern: Pattern): Promise<number> {
@@ -35,10 +49,10 @@ function load(bin: string, pattern: Pattern): Promise<number> {
 
 interface Samples {
   cpu: Record<Pattern, Record<Config, number[]>>;
-  /** Agent (Node) and sensor CPU ns per op of the load, during (b). */
-  agentCpu: Record<Pattern, number[]>;
-  sensorCpu: Record<Pattern, number[]>;
-  agentRuns: AgentSummary[];
+  /** Agent (Node) and sensor CPU ns per op of the load, per agent configuration. */
+  agentCpu: Record<Pattern, Record<Config, number[]>>;
+  sensorCpu: Record<Pattern, Record<Config, number[]>>;
+  agentRuns: Partial<Record<Config, AgentSummary[]>>;
 }
 
 async function runConfig(bin: string, bare: string, config: Config, s: Samples): Promise<void> {
@@ -50,17 +64,17 @@ async function runConfig(bin: string, bare: string, config: Config, s: Samples):
     for (const p of PATTERNS) s.cpu[p][config].push(await load(bin, p));
     await sensor.stop();
   } else {
-    const agent = await Agent.start();
+    const agent = await Agent.start(AGENTS[config]);
     const sensorPid = agent.sensorPid;
     for (const p of PATTERNS) {
       const a0 = cpuMsOf(agent.pid);
       const s0 = cpuMsOf(sensorPid);
-      s.cpu[p].agent.push(await load(bin, p));
+      s.cpu[p][config].push(await load(bin, p));
       await settle(agent.pid); // the agent may still be working through the backlog
-      s.agentCpu[p].push(((cpuMsOf(agent.pid) - a0) * 1e6) / N[p]);
-      s.sensorCpu[p].push(((cpuMsOf(sensorPid) - s0) * 1e6) / N[p]);
+      s.agentCpu[p][config].push(((cpuMsOf(agent.pid) - a0) * 1e6) / N[p]);
+      s.sensorCpu[p][config].push(((cpuMsOf(sensorPid) - s0) * 1e6) / N[p]);
     }
-    s.agentRuns.push(await agent.stop());
+    (s.agentRuns[config] ??= []).push(await agent.stop());
   }
 }
 
@@ -80,12 +94,12 @@ async function main(): Promise<void> {
   if (why) return console.log(`agent-overhead: skipped, ${why}`);
   const bin = buildTool('load');
   const bare = pricingBuild('no-clock-no-user-path', '-DSAKER_PRICE_NO_CLOCK -DSAKER_PRICE_NO_USER_PATH');
-  const empty = (): Record<Config, number[]> => ({ none: [], agent: [], floor: [], sensor: [], bare: [] });
+  const empty = (): Record<Config, number[]> => Object.fromEntries(ALL_CONFIGS.map((c) => [c, []])) as unknown as Record<Config, number[]>;
   const s: Samples = {
     cpu: { getppid: empty(), openclose: empty() },
-    agentCpu: { getppid: [], openclose: [] },
-    sensorCpu: { getppid: [], openclose: [] },
-    agentRuns: [],
+    agentCpu: { getppid: empty(), openclose: empty() },
+    sensorCpu: { getppid: empty(), openclose: empty() },
+    agentRuns: {},
   };
   const before = neighbourNote();
   for (let r = 0; r < ROUNDS; r++) {
@@ -99,7 +113,7 @@ async function main(): Promise<void> {
   const rows: Record<string, unknown> = {};
   for (const p of PATTERNS) {
     const a = median(s.cpu[p].none), b = median(s.cpu[p].agent), c = median(s.cpu[p].floor), d = median(s.cpu[p].sensor);
-    const ag = median(s.agentCpu[p]), se = median(s.sensorCpu[p]);
+    const ag = median(s.agentCpu[p].agent), se = median(s.sensorCpu[p].agent);
     rows[p] = { none: a, agent: b, floor: c, sensorAlone: d, agentNodeCpu: ag, sensorCpu: se };
     console.log(`${p.padEnd(10)} ${a.toFixed(1).padStart(10)} ${b.toFixed(1).padStart(10)} ${c.toFixed(1).padStart(10)} ${d.toFixed(1).padStart(10)}` +
       ` ${x(b / a)} ${x(c / a)} ${x(b / c)} ${x(d / c)}` +
@@ -113,12 +127,36 @@ async function main(): Promise<void> {
     ` (e) ${bareSensor.toFixed(1)}: the clock reads and path copy every libs event needs cost the load (d) - (e) = ${mandatory.toFixed(0)} ns per op,` +
     ` ${(mandatory / budget).toFixed(2)} of the budget by themselves`);
   rows.openclose = { ...(rows.openclose as object), bareSensor, budget, mandatory };
-  const drops = s.agentRuns.reduce((n, r) => n + r.drops, 0);
-  const events = s.agentRuns.reduce((n, r) => n + r.events, 0);
+  // the open prefilter: each `saker run` configuration against (a) and (c), and what the agent
+  // itself spends per syscall of the load (openclose: 2 syscalls per op, getppid: 1)
+  const SYSCALLS_PER_OP: Record<Pattern, number> = { getppid: 1, openclose: 2 };
+  const LABEL: Partial<Record<Config, string>> = {
+    agent: '(b)  built-in, prefilter on ', agentOff: "(b') built-in, prefilter off",
+    upstream: '(u)  upstream, prefilter on ', upstreamOff: "(u') upstream, prefilter off",
+  };
+  const prefilter: Record<string, Record<string, unknown>> = {};
+  console.log('prefilter: the load with each saker run configuration, against no agent (a) and the floor (c); agent (Node) and sensor CPU per syscall of the load');
+  for (const p of PATTERNS) {
+    const a = median(s.cpu[p].none), c = median(s.cpu[p].floor);
+    for (const cfg of CONFIGS.filter((k) => AGENTS[k])) {
+      const b = median(s.cpu[p][cfg]);
+      const perSyscall = (v: number[]) => (median(v) / SYSCALLS_PER_OP[p]).toFixed(0);
+      const runs = s.agentRuns[cfg] ?? [];
+      (prefilter[p] ??= {})[cfg] = { cpu: b, vsNone: b / a, vsFloor: b / c, agentCpuPerSyscall: Number(perSyscall(s.agentCpu[p][cfg])),
+        sensorCpuPerSyscall: Number(perSyscall(s.sensorCpu[p][cfg])), events: runs.reduce((n, r) => n + r.events, 0) };
+      console.log(`  ${p.padEnd(10)} ${LABEL[cfg]} ${b.toFixed(1).padStart(8)} ns/op  ${x(b / a)} no agent  ${x(b / c)} floor` +
+        `   agent ${perSyscall(s.agentCpu[p][cfg]).padStart(5)} + sensor ${perSyscall(s.sensorCpu[p][cfg]).padStart(4)} ns CPU per syscall;` +
+        ` ${runs.reduce((n, r) => n + r.events, 0)} events reached the engine, ${runs.reduce((n, r) => n + r.drops, 0)} dropped`);
+    }
+  }
+  if (!upstream) console.log('  (u), (u\'): ../shared/peers/falco-rules is absent, not measured');
+  const builtinRuns = s.agentRuns.agent ?? [];
+  const drops = builtinRuns.reduce((n, r) => n + r.drops, 0);
+  const events = builtinRuns.reduce((n, r) => n + r.events, 0);
   console.log(`(b) runs: ${events} events reached the engine, ${drops} dropped in the kernel` +
     (drops > 0 ? ' (the flat-out openclose loop outran the agent; drops cost the load less than records)' : ''));
   console.log(`${before} (before); ${neighbourNote()} (after)`);
-  console.log(JSON.stringify({ bench: 'agent-overhead', unit: 'cpu_ns_per_op', rounds: ROUNDS, rows, events, drops }));
+  console.log(JSON.stringify({ bench: 'agent-overhead', unit: 'cpu_ns_per_op', rounds: ROUNDS, rows, prefilter, events, drops }));
 }
 
 await main();

@@ -11,6 +11,21 @@
 #define SENSOR_MAX_IGNORED 64   /* thread groups whose events never leave the kernel */
 #define SENSOR_SYSCALL_WORDS 8  /* bitmap words: x86-64 syscall numbers 0..511 */
 #define SENSOR_MAX_SYSCALL (SENSOR_SYSCALL_WORDS * 64)
+#define SENSOR_PF_GROUPS 8      /* prefilter flag groups */
+#define SENSOR_PF_PATH 256      /* prefilter path key bytes, the NUL included */
+
+#define SENSOR_PF_BASE 64       /* prefilter base name key bytes (longer names match no entry) */
+
+/* A key of the prefilter's base name table (pf_bases): the name, zero-filled. */
+struct sensor_pf_base {
+	__u8 name[SENSOR_PF_BASE];
+};
+
+/* A key of the prefilter's path trie (pf_paths): an exact entry holds the path and its NUL. */
+struct sensor_pf_key {
+	__u32 prefixlen; /* bits */
+	__u8 data[SENSOR_PF_PATH];
+};
 
 /* Each CPU writes its records into its own ring, a power of two of chunks of SENSOR_CHUNK bytes.
  * A record starts in a chunk and may run past its end into a slack of SENSOR_REC_MAX bytes;
@@ -51,6 +66,18 @@ struct sensor_config {
 	__u32 n_ignored;
 	__u32 ignored_tgid[SENSOR_MAX_IGNORED];
 	__u32 ring_chunk_bits;                    /* each CPU ring has 1 << ring_chunk_bits chunks */
+	/* The open prefilter (prefilter.bpf.h, sensor/README.md "Prefilter"): nonzero turns it on */
+	__u32 prefilter_on;
+	__u32 prefilter_close;                    /* also drop closes of fds whose open was dropped */
+	__u32 prefilter_store;                    /* keep dropped opens for a later consumer (pf_opened) */
+	/* bit n set: syscall n reads the fd in its first argument from the engine's table: an open
+	 * of that fd that was dropped is sent first (pf_replay) */
+	__u64 pf_consumer_mask[SENSOR_SYSCALL_WORDS];
+	__u32 pf_n_groups;
+	__u32 pf_bases;                           /* pf_bases has entries */
+	__u64 pf_any_path;                        /* terms without a path condition */
+	__u32 pf_group_any[SENSOR_PF_GROUPS];     /* PPM open flags, any of which satisfy the group; 0: any */
+	__u64 pf_group_terms[SENSOR_PF_GROUPS];
 };
 
 /* Where one CPU's ring stands: `prod` written by the probes on that CPU, `cons` by the loader
@@ -70,6 +97,7 @@ struct sensor_counters {
 	__u64 drops_too_large;    /* record larger than the scratch area */
 	__u64 drops_no_scratch;   /* per-CPU scratch area missing (CPU hot-plugged after start) */
 	__u64 spilled;            /* records sent through the overflow ring (their CPU ring was full) */
+	__u64 prefiltered;        /* events the prefilter kept in the kernel (by design, not lost) */
 } __attribute__((aligned(64)));
 
 #endif

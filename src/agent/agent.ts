@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { EventView } from '../events/index.js';
 import { LiveSource, type LiveSourceOptions } from '../capture/live/index.js';
-import { selectSyscalls } from '../capture/live/index.js';
+import { prefilterCommands, selectSyscalls } from '../capture/live/index.js';
 import { ScapFileSource } from '../capture/scap/index.js';
 import type { EventSink, EventSource, SourceCounters } from '../capture/index.js';
 import type { Config } from '../config/index.js';
@@ -19,7 +19,7 @@ import { createOutputs, type Outputs } from '../outputs/index.js';
 import type { Alert } from '../outputs/index.js';
 import { internalAlert } from '../outputs/index.js';
 import { exactPathsOf } from '../filter/index.js';
-import { formatPriority, parsePriority } from '../rules/index.js';
+import { deriveOpenPrefilter, formatPriority, parsePriority } from '../rules/index.js';
 import type { LoadedRules, Ruleset } from '../rules/index.js';
 import { loadScapTables } from '../state/index.js';
 import { State, type StateBounds, type StateOptions } from '../state/index.js';
@@ -172,6 +172,7 @@ export class Agent implements AgentHandle {
       this.log(`process table: ${scan.processes} processes, ${scan.threads} threads, ${scan.fds} fds (${scan.durationMs.toFixed(0)} ms)`);
       this.state.hostNames.start();
       await this.source.setSyscalls(syscalls);
+      await this.source.setPrefilter(this.prefilterFor(this.loaded!.ruleset));
     }
     const state = this.state;
     const errors = this.errors;
@@ -404,7 +405,10 @@ export class Agent implements AgentHandle {
     if (this.policy && this.phase === 'running') await this.policy.reload();
     if (this.source instanceof LiveSource && this.phase === 'running') {
       try {
+        // off while the rules change: what the old rules let stay may matter to the new ones
+        await this.source.setPrefilter(['prefilter off']);
         await this.source.setSyscalls(this.syscallSet(next.loaded.ruleset, cfg));
+        await this.source.setPrefilter(this.prefilterFor(next.loaded.ruleset, cfg));
       } catch (e) {
         if (outputsRebuilt) await this.outputs.reconfigure(this.cfg).catch((again: Error) => this.log(`outputs: back to the previous configuration failed: ${again.message}`));
         return fail(`the sensor did not take the new syscall set: ${(e as Error).message}`);
@@ -476,6 +480,22 @@ export class Agent implements AgentHandle {
       this.log(`base_syscalls.custom_set removes syscalls the rules match, so those rules cannot fire on them: ${s.removedFromRules.join(', ')}`);
     }
     return s.syscalls;
+  }
+
+  /** The sensor's open prefilter for these rules (sensor/README.md "Prefilter"), logged: its
+   *  commands, or ['prefilter off'] when the configuration or the rules rule it out. */
+  private prefilterFor(ruleset: Ruleset<EventContext>, cfg: Config = this.cfg): string[] {
+    if (!cfg.prefilter) {
+      this.log('prefilter: off (prefilter.enabled=true turns it on)');
+      return ['prefilter off'];
+    }
+    const d = deriveOpenPrefilter(ruleset.enabledRules());
+    if ('off' in d) {
+      this.log(`prefilter: off, ${d.off}`);
+      return ['prefilter off'];
+    }
+    this.log(`prefilter: opens no rule can care about stay in the kernel${d.table.closes ? ', and their closes' : ''} (${d.terms} terms, ${d.table.paths.length} path entries)`);
+    return prefilterCommands(d.table);
   }
 
   private install(loaded: LoadedRules<EventContext>): void {

@@ -32,6 +32,11 @@ export interface Config {
   /** Falco's `base_syscalls.custom_set` and `.repair`: what the live sensor captures besides the
    *  rules' syscalls (`.all` is read as Saker always behaves: rule syscalls are never dropped). */
   baseSyscalls: BaseSyscalls;
+  /** Saker's `prefilter.enabled` (default false): the live sensor keeps in the kernel the opens no
+   *  loaded rule can care about, and their closes (sensor/README.md "Prefilter"). Off by default:
+   *  it saves the agent's CPU but costs the workload's opens more than it saves them, and it
+   *  decides on the path read after the syscall, which a racing thread can change. */
+  prefilter: boolean;
   /** Where alerts go: every enabled output and destination with its delivery options. */
   outputs: OutputsConfig;
   /** Falco's `falco_libs`: the thread table's size and idle purge, the sensor's snaplen (unset:
@@ -161,6 +166,7 @@ export function resolveConfig(raw: Record<string, unknown>): Config {
     appendOutput: Array.isArray(appendOutput) ? appendOutput : [],
     outputs: outputsOf(raw),
     baseSyscalls: { customSet: strList(raw, 'base_syscalls.custom_set') ?? [], repair: bool(raw, 'base_syscalls.repair', false) },
+    prefilter: bool(raw, 'prefilter.enabled', false),
     libs: {
       threadTableSize: int(raw, 'falco_libs.thread_table_size'),
       purgeIntervalS: int(raw, 'falco_libs.thread_table_auto_purging_interval_s'),

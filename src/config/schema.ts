@@ -191,6 +191,7 @@ export const CONFIG_SCHEMA: Schema = obj({
   syscall_event_drops: obj({ threshold: num, actions: strList, rate: num, max_burst: int, simulate_drops: bool }),
   metrics: open({ enabled: bool, interval: str, output_rule: bool, output_file: str }),
   base_syscalls: obj({ custom_set: strList, repair: bool, all: bool }),
+  prefilter: obj({ enabled: bool }),
   falco_libs: obj({ thread_table_size: int, thread_table_auto_purging_interval_s: int, thread_table_auto_purging_thread_timeout_s: int, snaplen: int }),
   policies: open(),
 });

@@ -15,3 +15,4 @@ export { formatPriority } from './priority.js';
 export { compareVersions, parseVersion } from './version.js';
 export { Priority, parsePriority, PRIORITY_NAMES } from './priority.js';
 export { ENGINE_VERSION, formatVersion } from './version.js';
+export { deriveOpenPrefilter } from './open-prefilter-rules.js';

@@ -7,41 +7,6 @@
 #define NR_CLOSE 3
 #define NR_OPENAT 257
 
-/* dev, ino and the "created" / overlay bits of a freshly opened fd. */
-struct opened {
-	__u32 dev;
-	__u64 ino;
-	__u32 flags; /* PPM_O_F_CREATED | PPM_FD_*_LAYER */
-	enum overlay_layer layer;
-};
-
-static __always_inline void inspect_opened_of(struct task_struct *t, long fd, struct opened *o)
-{
-	struct file *f = task_fd_file(t, fd);
-
-	o->dev = 0;
-	o->ino = 0;
-	o->flags = 0;
-	o->layer = NOT_OVERLAY;
-	if (!f)
-		return;
-	struct inode *ino = KR(f, f_inode);
-	o->dev = encode_dev(KR(ino, i_sb, s_dev));
-	o->ino = KR(ino, i_ino);
-	if (KR(f, f_mode) & K_FMODE_CREATED)
-		o->flags |= PPM_O_F_CREATED;
-	o->layer = file_overlay_layer(f);
-	if (o->layer == OVERLAY_UPPER)
-		o->flags |= PPM_FD_UPPER_LAYER;
-	else if (o->layer == OVERLAY_LOWER)
-		o->flags |= PPM_FD_LOWER_LAYER;
-}
-
-static __always_inline void inspect_opened(long fd, struct opened *o)
-{
-	inspect_opened_of(current_task(), fd, o);
-}
-
 HANDLER
 int BPF_PROG(sx_open, struct pt_regs *regs, long ret)
 {
@@ -49,6 +14,10 @@ int BPF_PROG(sx_open, struct pt_regs *regs, long ret)
 	struct opened o;
 	struct rec *r;
 
+	long read;
+	if (pf_drop_open(current_task(), (const void *)syscall_arg(regs, 0), flags, syscall_arg(regs, 2), ret, &read))
+		return 0;
+	pf_forget_file(current_task(), ret);
 	if (!(r = rec_begin(PPME_SYSCALL_OPEN_X, 6, DK_OPEN)))
 		return 0;
 	inspect_opened(ret, &o);
@@ -78,12 +47,19 @@ static __always_inline int openat_exit(struct pt_regs *regs, long ret, struct ta
 	struct ring_slot s;
 	struct opened o;
 
+	long read;
+	if (pf_drop_open(t, name, flags, sys_arg(regs, 3, compat), ret, &read))
+		return 0;
+	pf_forget(t, ret); /* an fd the engine learns of (a stale mark would drop its close) */
+	pf_forget_file(t, ret);
 	if (!fixed_begin(&s, OPENAT_FIXED + STR_MAX))
 		return 0;
 	__u64 ts = event_ts();
 	inspect_opened_of(t, ret, &o);
 	unsigned long p = s.at;
-	long n = copy_user_path((void *)(p + 56), STR_MAX, name);
+	long n = read > 0 ? pf_copy_read_path((void *)(p + 56), read) : -1;
+	if (n < 0)
+		n = copy_user_path((void *)(p + 56), STR_MAX, name);
 	if (n < 0 || n > STR_MAX)
 		n = 0;
 	unsigned long q = p + 56 + (n & (2 * STR_MAX - 1));
@@ -119,9 +95,13 @@ int BPF_PROG(sx_openat2, struct pt_regs *regs, long ret)
 	struct opened o;
 	struct rec *r;
 
+	bpf_probe_read_user(&how, sizeof(how), (const void *)syscall_arg(regs, 2));
+	long read;
+	if (pf_drop_open(current_task(), (const void *)syscall_arg(regs, 1), how.flags, how.mode, ret, &read))
+		return 0;
+	pf_forget_file(current_task(), ret);
 	if (!(r = rec_begin(PPME_SYSCALL_OPENAT2_X, 8, DK_OPEN)))
 		return 0;
-	bpf_probe_read_user(&how, sizeof(how), (const void *)syscall_arg(regs, 2));
 	inspect_opened(ret, &o);
 	put_s64(r, ret);
 	put_s64(r, dirfd_to_ppm(syscall_arg(regs, 0)));
@@ -160,6 +140,8 @@ static __always_inline int close_exit(struct pt_regs *regs, long ret, struct tas
 {
 	struct ring_slot s;
 
+	if (pf_drop_close(t, (__s32)sys_arg(regs, 0, compat)))
+		return 0;
 	if (!fixed_begin(&s, CLOSE_SIZE))
 		return 0;
 	unsigned long p = s.at;

@@ -149,8 +149,10 @@ static __always_inline void uring_emit_open(struct uring_pending *v, long res, b
 		return;
 	if (v->fixed_slot && res >= 0)
 		res = -K_EBADF; /* no fd of the process holds the file: see sensor/README.md */
-	if (res >= 0 && same_files)
+	if (res >= 0 && same_files) {
 		inspect_opened(res, &o);
+		pf_forget(current_task(), res);
+	}
 	put_s64(r, res);
 	put_s64(r, dirfd_to_ppm(v->dfd));
 	put_kstr(r, v->path, STR_MAX);

@@ -76,6 +76,84 @@ struct {
 	__uint(value_size, sizeof(__u32));
 } exit_handlers SEC(".maps");
 
+/* The open prefilter's path entries (prefilter.bpf.h): longest-prefix match over the path bytes,
+ * each value the terms its path satisfies. Filled by the loader (`prefilter path`). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sensor_pf_key);
+	__type(value, __u64);
+} pf_paths SEC(".maps");
+
+/* The open prefilter's base name entries (fd.filename in (...)): the terms a path whose last
+ * component is the key satisfies. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sensor_pf_base);
+	__type(value, __u64);
+} pf_bases SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sensor_pf_base);
+} pf_base_scratch SEC(".maps");
+
+/* Per-CPU room for the path being decided on (too big for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sensor_pf_key);
+} pf_scratch SEC(".maps");
+
+/* fds whose open the prefilter dropped, by fd table and number, so their close can stay in the
+ * kernel too; the value is the thread group that dropped it, and only its close is dropped (an
+ * fd table freed and reused by another process must not drop that process's closes). LRU: an
+ * entry pushed out only means that close is sent (the engine ignores a close of an fd it does
+ * not know). */
+struct pf_fd {
+	__u64 files;
+	__s64 fd;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct pf_fd);
+	__type(value, __u32);
+} pf_dropped SEC(".maps");
+
+/* Dropped opens kept for the consumers (cfg.pf_consumer_mask), by open file (struct file *): so
+ * whichever process holds the fd later (a dup, a fork's child) finds it. LRU: a lost entry means
+ * a consumer event whose fd the engine does not name (see sensor/README.md). */
+struct pf_open {
+	__u64 inode;   /* f_inode when dropped: a struct file reused for another file is not replayed */
+	__u32 len;     /* path bytes with the NUL */
+	__u32 flags;   /* PPM open flags */
+	__u32 mode;    /* PPM mode */
+	__u32 pad;
+	__u8 path[SENSOR_PF_PATH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct pf_open);
+} pf_opened SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pf_open);
+} pf_open_scratch SEC(".maps");
+
 static __always_inline bool mask_has(const volatile __u64 *mask, __u64 nr)
 {
 	if (nr >= SENSOR_MAX_SYSCALL)

@@ -31,6 +31,7 @@
 #include "path.bpf.h"
 #include "sock.bpf.h"
 #include "proc.bpf.h"
+#include "prefilter.bpf.h"
 #include "process.bpf.h"
 #include "file.bpf.h"
 #include "net.bpf.h"
@@ -113,6 +114,9 @@ static __always_inline int dispatch(void *ctx, struct pt_regs *regs, long ret)
 		if (nr == NR_CLOSE)
 			return close_exit(regs, ret, t, false);
 	}
+	if (cfg.prefilter_store && mask_has(cfg.pf_consumer_mask, nr))
+		pf_replay(t, (__s32)sys_arg(regs, 0, compat));
+	pf_forget_created(t, regs, nr, ret, compat);
 	compat_cpu[bpf_get_smp_processor_id() & (SENSOR_MAX_CPUS - 1)] = compat;
 	bpf_tail_call(ctx, &exit_handlers, nr);
 	return fallback_exit(ret, t, nr); /* no handler: not decoded */

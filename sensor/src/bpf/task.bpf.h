@@ -249,4 +249,39 @@ static __always_inline bool exe_writable(struct task_struct *t, struct inode *in
 	return eff & ((1ULL << 1) | (1ULL << 3)); /* CAP_DAC_OVERRIDE, CAP_FOWNER */
 }
 
+/* dev, ino and the "created" / overlay bits of a freshly opened fd. */
+struct opened {
+	__u32 dev;
+	__u64 ino;
+	__u32 flags; /* PPM_O_F_CREATED | PPM_FD_*_LAYER */
+	enum overlay_layer layer;
+};
+
+static __always_inline void inspect_opened_of(struct task_struct *t, long fd, struct opened *o)
+{
+	struct file *f = task_fd_file(t, fd);
+
+	o->dev = 0;
+	o->ino = 0;
+	o->flags = 0;
+	o->layer = NOT_OVERLAY;
+	if (!f)
+		return;
+	struct inode *ino = KR(f, f_inode);
+	o->dev = encode_dev(KR(ino, i_sb, s_dev));
+	o->ino = KR(ino, i_ino);
+	if (KR(f, f_mode) & K_FMODE_CREATED)
+		o->flags |= PPM_O_F_CREATED;
+	o->layer = file_overlay_layer(f);
+	if (o->layer == OVERLAY_UPPER)
+		o->flags |= PPM_FD_UPPER_LAYER;
+	else if (o->layer == OVERLAY_LOWER)
+		o->flags |= PPM_FD_LOWER_LAYER;
+}
+
+static __always_inline void inspect_opened(long fd, struct opened *o)
+{
+	inspect_opened_of(current_task(), fd, o);
+}
+
 #endif

@@ -5,6 +5,8 @@
 #include "syscalls.h"
 #include "../bpf/ia32.h"
 
+#include <bpf/bpf.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +107,7 @@ static const char *const DROP_KIND_NAMES[DK_MAX] = {
 
 void control_print_stats(const struct probes *p, const struct output *out)
 {
-	__u64 events = 0, full[DK_MAX] = {0}, too_large = 0, no_scratch = 0, drops = 0, spilled = 0;
+	__u64 events = 0, full[DK_MAX] = {0}, too_large = 0, no_scratch = 0, drops = 0, spilled = 0, prefiltered = 0;
 
 	for (int c = 0; c < SENSOR_MAX_CPUS; c++) {
 		const struct sensor_counters *k = &p->counters[c];
@@ -115,6 +117,7 @@ void control_print_stats(const struct probes *p, const struct output *out)
 		too_large += k->drops_too_large;
 		no_scratch += k->drops_no_scratch;
 		spilled += k->spilled;
+		prefiltered += k->prefiltered;
 	}
 	for (int d = 0; d < DK_MAX; d++)
 		drops += full[d];
@@ -125,8 +128,8 @@ void control_print_stats(const struct probes *p, const struct output *out)
 		fprintf(stderr, "%s\"%s\":%llu", d ? "," : "", DROP_KIND_NAMES[d],
 			(unsigned long long)full[d]);
 	fprintf(stderr,
-		"},\"drops_too_large\":%llu,\"drops_no_scratch\":%llu,\"spilled\":%llu,\"records\":%llu,\"bytes\":%llu,",
-		(unsigned long long)too_large, (unsigned long long)no_scratch, (unsigned long long)spilled,
+		"},\"drops_too_large\":%llu,\"drops_no_scratch\":%llu,\"spilled\":%llu,\"prefiltered\":%llu,\"records\":%llu,\"bytes\":%llu,",
+		(unsigned long long)too_large, (unsigned long long)no_scratch, (unsigned long long)spilled, (unsigned long long)prefiltered,
 		(unsigned long long)out->records, (unsigned long long)out->bytes);
 	/* Per CPU (Falco's n_evts_cpu / n_drops_cpu): [events, drops] for each CPU with a ring. */
 	fprintf(stderr, "\"per_cpu\":[");
@@ -139,6 +142,110 @@ void control_print_stats(const struct probes *p, const struct output *out)
 		fprintf(stderr, "%s[%llu,%llu]", c ? "," : "", (unsigned long long)k->events, (unsigned long long)d);
 	}
 	fprintf(stderr, "]}\n");
+}
+
+/* `prefilter ...` (sensor/README.md "Prefilter"): the engine turns the prefilter off, clears it,
+ * writes the path entries and flag groups, then turns it on; the probes read cfg and the trie
+ * without locks, and an off prefilter drops nothing. Returns an error message or NULL. */
+static const char *control_prefilter(struct probes *p, char *rest)
+{
+	struct sensor_config *cfg = p->cfg;
+	struct bpf_map *map = bpf_object__find_map_by_name(p->obj, "pf_paths");
+	struct bpf_map *bases = bpf_object__find_map_by_name(p->obj, "pf_bases");
+	char *what = rest ? strtok(rest, " \t") : NULL;
+
+	if (!what || !map || !bases)
+		return "prefilter wants off, clear, path, group or on";
+	int fd = bpf_map__fd(map), bfd = bpf_map__fd(bases);
+	if (strcmp(what, "off") == 0) {
+		cfg->prefilter_on = 0;
+		cfg->prefilter_close = 0;
+		cfg->prefilter_store = 0;
+	} else if (strcmp(what, "clear") == 0) {
+		if (cfg->prefilter_on)
+			return "prefilter clear while on";
+		struct sensor_pf_key key, next;
+		while (bpf_map_get_next_key(fd, NULL, &next) == 0) {
+			key = next;
+			if (bpf_map_delete_elem(fd, &key))
+				return "prefilter clear: cannot delete an entry";
+		}
+		struct sensor_pf_base bkey, bnext;
+		while (bpf_map_get_next_key(bfd, NULL, &bnext) == 0) {
+			bkey = bnext;
+			if (bpf_map_delete_elem(bfd, &bkey))
+				return "prefilter clear: cannot delete an entry";
+		}
+		cfg->pf_bases = 0;
+		cfg->pf_n_groups = 0;
+		cfg->pf_any_path = 0;
+		memset(cfg->pf_consumer_mask, 0, sizeof(cfg->pf_consumer_mask));
+	} else if (strcmp(what, "consumers") == 0) {
+		for (char *tok = strtok(NULL, " \t,"); tok; tok = strtok(NULL, " \t,")) {
+			const struct syscall_info *dec;
+			int nr = syscall_by_token(tok, &dec);
+			if (nr < 0 || nr >= SENSOR_MAX_SYSCALL)
+				return "prefilter consumers: unknown syscall";
+			cfg->pf_consumer_mask[nr / 64] |= 1ULL << (nr % 64);
+		}
+	} else if (strcmp(what, "path") == 0) {
+		char *kind = strtok(NULL, " \t"), *hex = strtok(NULL, " \t"), *mask = strtok(NULL, " \t");
+		struct sensor_pf_key key = {0};
+		size_t len = hex ? strlen(hex) : 0;
+		if (!kind || !hex || !mask || len % 2 || len / 2 >= SENSOR_PF_PATH || (strcmp(kind, "exact") && strcmp(kind, "prefix") && strcmp(kind, "base")))
+			return "prefilter path wants exact|prefix|base HEX TERMS";
+		for (size_t i = 0; i < len / 2; i++) {
+			unsigned v;
+			if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+				return "prefilter path: bad hex";
+			key.data[i] = v;
+		}
+		__u64 terms = strtoull(mask, NULL, 16);
+		if (kind[0] == 'b') {
+			struct sensor_pf_base b = {0};
+			if (len / 2 == 0 || len / 2 >= SENSOR_PF_BASE)
+				return "prefilter path base: 1..63 bytes";
+			memcpy(b.name, key.data, len / 2);
+			if (bpf_map_update_elem(bfd, &b, &terms, BPF_ANY))
+				return "prefilter path: the base table refused the entry (full?)";
+			cfg->pf_bases = 1;
+			return NULL;
+		}
+		size_t bytes = len / 2 + (kind[0] == 'e'); /* an exact entry ends with the NUL */
+		key.prefixlen = bytes * 8;
+		if (bpf_map_update_elem(fd, &key, &terms, BPF_ANY))
+			return "prefilter path: the trie refused the entry (full?)";
+	} else if (strcmp(what, "group") == 0) {
+		char *any = strtok(NULL, " \t"), *mask = strtok(NULL, " \t");
+		if (!any || !mask)
+			return "prefilter group wants ANYFLAGS TERMS";
+		if (cfg->pf_n_groups >= SENSOR_PF_GROUPS)
+			return "prefilter group: too many groups";
+		cfg->pf_group_any[cfg->pf_n_groups] = strtoul(any, NULL, 16);
+		cfg->pf_group_terms[cfg->pf_n_groups] = strtoull(mask, NULL, 16);
+		cfg->pf_n_groups++;
+	} else if (strcmp(what, "on") == 0) {
+		char *any = strtok(NULL, " \t");
+		if (!any)
+			return "prefilter on wants ANYPATH [close] [store]";
+		int close = 0, store = 0;
+		for (char *tok = strtok(NULL, " \t"); tok; tok = strtok(NULL, " \t")) {
+			if (strcmp(tok, "close") == 0)
+				close = 1;
+			else if (strcmp(tok, "store") == 0)
+				store = 1;
+			else
+				return "prefilter on wants ANYPATH [close] [store]";
+		}
+		cfg->pf_any_path = strtoull(any, NULL, 16);
+		cfg->prefilter_close = close;
+		cfg->prefilter_store = store;
+		__sync_synchronize();
+		cfg->prefilter_on = 1;
+	} else {
+		return "prefilter wants off, clear, path, group or on";
+	}
+	return NULL;
 }
 
 static int parse_pid(const char *tok, int *pid)
@@ -179,6 +286,11 @@ enum control_result control_apply(struct probes *p, const struct output *out, ch
 		else
 			p->cfg->snaplen = v;
 		reply_ack("snaplen", p->cfg->snaplen);
+	} else if (strcmp(cmd, "prefilter") == 0) {
+		const char *err = control_prefilter(p, rest);
+		if (err)
+			reply_error("%s", err);
+		reply_ack("prefilter", p->cfg->prefilter_on);
 	} else if (strcmp(cmd, "stats") == 0) {
 		control_print_stats(p, out);
 	} else if (strcmp(cmd, "quit") == 0) {

@@ -7,3 +7,4 @@ export { hostTgid } from './host-tgid.js';
 export { type BaseSyscalls, selectSyscalls, SENSOR_SYSCALLS } from './syscall-set.js';
 export { undecodedEventTypes, unsupportedEventTypes } from './syscall-set.js';
 export { RecordSplitter, RecordStreamError } from './record-splitter.js';
+export { ALWAYS_BIT, MAX_FLAG_GROUPS, MAX_PATH_ENTRIES, type OpenPrefilterTable, openSendReason, PREFILTER_BASE_MAX, prefilterCommands } from './open-prefilter.js';

@@ -15,6 +15,7 @@ export class LiveSource implements EventSource {
   private syscallCount: number;
   private final: SensorStats | undefined;
   private syscallsAtStart: string[];
+  private prefilterLines: string[] = [];
   private current: string[];
 
   constructor(private readonly opts: LiveSourceOptions) {
@@ -76,6 +77,7 @@ export class LiveSource implements EventSource {
       },
       onError: (err: SensorError) => this.endedReject(err),
     });
+    if (this.prefilterLines.length > 0) await this.sensor.prefilter(this.prefilterLines);
   }
 
   /** Replaces the captured syscall set: before start, the set the sensor starts with; after,
@@ -86,6 +88,13 @@ export class LiveSource implements EventSource {
     else this.syscallsAtStart = list;
     this.current = list;
     this.syscallCount = list.length;
+  }
+
+  /** Installs the open prefilter's commands (prefilterCommands; ['prefilter off'] turns it
+   *  off): before start, kept for when the sensor is up; after, resolves once the sensor took them. */
+  async setPrefilter(lines: readonly string[]): Promise<void> {
+    this.prefilterLines = [...lines];
+    if (this.sensor) await this.sensor.prefilter(lines);
   }
 
   /** Fresh counters from the sensor (asked of it, not the periodic ones). */

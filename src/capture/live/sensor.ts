@@ -38,6 +38,8 @@ export interface SensorStats {
   dropsNoScratch: number;
   /** Records sent through the shared overflow ring because their CPU's ring was full (not lost). */
   spilled: number;
+  /** Events the open prefilter kept in the kernel on purpose (sensor/README.md "Prefilter"). */
+  prefiltered: number;
   /** Records the sensor wrote to its stdout. */
   records: number;
   bytes: number;
@@ -177,6 +179,19 @@ export class LiveSensor {
   }
 
   /** Fresh counters from the sensor (kernel events and drops, records written, records decoded). */
+  /** Sends the `prefilter` commands (prefilterCommands) in order; rejects on the first the
+   *  sensor refuses, which leaves the prefilter off. */
+  async prefilter(lines: readonly string[]): Promise<void> {
+    for (const line of lines) {
+      try {
+        await this.command('prefilter', line);
+      } catch (e) {
+        await this.command('prefilter', 'prefilter off').catch(() => undefined);
+        throw e;
+      }
+    }
+  }
+
   async stats(): Promise<SensorStats> {
     return (await this.command('stats', 'stats')) as SensorStats;
   }
@@ -206,7 +221,7 @@ export class LiveSensor {
 
   private finalStats(): SensorStats {
     const base = this.lastStats ?? {
-      events: 0, drops: 0, dropsFull: {}, dropsTooLarge: 0, dropsNoScratch: 0, spilled: 0, records: 0, bytes: 0, received: 0, perCpu: [],
+      events: 0, drops: 0, dropsFull: {}, dropsTooLarge: 0, dropsNoScratch: 0, spilled: 0, prefiltered: 0, records: 0, bytes: 0, received: 0, perCpu: [],
     };
     return { ...base, received: this.num };
   }
@@ -336,6 +351,7 @@ function toStats(msg: Record<string, unknown>, received: number): SensorStats {
     dropsTooLarge: Number(msg.drops_too_large),
     dropsNoScratch: Number(msg.drops_no_scratch),
     spilled: Number(msg.spilled),
+    prefiltered: Number(msg.prefiltered ?? 0),
     records: Number(msg.records),
     bytes: Number(msg.bytes),
     received,

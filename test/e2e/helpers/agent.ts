@@ -78,6 +78,9 @@ export class Agent {
       '-o', `append_output[].extra_output=${CHECK_FIELDS.map((f) => `${f}=%${f}`).join(' ')}`];
     for (const r of opts.rules ?? []) args.push('-r', r);
     for (const o of opts.options ?? []) args.push('-o', o);
+    // SAKER_E2E_PREFILTER=on runs a file with the kernel's open prefilter on (it is off by
+    // default): the same tests must pass either way (the prefilter may not change an alert)
+    if (process.env.SAKER_E2E_PREFILTER === 'on') args.push('-o', 'prefilter.enabled=true');
     const child = spawn(process.execPath, [join(repoRoot, 'bin', 'saker.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const agent = new Agent(child, args);
     try {
