@@ -1,6 +1,6 @@
 // Generic traversal of condition ASTs, for the macro resolver, the compiler and analyses.
 
-import type { Expr, Node, Pos } from './ast.js';
+import type { BinaryCheck, Expr, Node, Pos, ValueExpr } from './ast.js';
 
 /** The direct sub-nodes of a node, in source order. */
 export function childNodes(node: Node): readonly Node[] {
@@ -38,6 +38,29 @@ export function forEachNode(
 ): void {
   if (visit(node, parent) === false) return;
   for (const child of childNodes(node)) forEachNode(child, visit, node);
+}
+
+/** Calls `visit` with every binary check of a condition, under and/or/not, negated or not. */
+export function forEachBinaryCheck(expr: Expr, visit: (check: BinaryCheck) => void): void {
+  switch (expr.kind) {
+    case 'and':
+    case 'or':
+      for (const c of expr.children) forEachBinaryCheck(c, visit);
+      break;
+    case 'not':
+      forEachBinaryCheck(expr.child, visit);
+      break;
+    case 'binary':
+      visit(expr);
+      break;
+    default:
+      break;
+  }
+}
+
+/** The literal values a check compares with: its list's, its one value, none for a field. */
+export function checkValues(check: BinaryCheck): readonly ValueExpr[] {
+  return check.right.kind === 'list' ? check.right.values : check.right.kind === 'value' ? [check.right] : [];
 }
 
 /**

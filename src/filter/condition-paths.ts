@@ -3,28 +3,16 @@
 // so that a path a process changes while the kernel opens it cannot hide which of them it opened
 // (state/watched-files.ts). Prefix, glob and directory checks name no single file and are left out.
 import type { Expr } from './ast.js';
+import { checkValues, forEachBinaryCheck } from './ast-walk.js';
 
 const isFdName = (e: Expr): boolean =>
   e.kind === 'binary' && e.left.kind === 'field' && e.left.name === 'fd.name' && e.left.arg === undefined && e.mod === undefined;
 
 /** Absolute paths `expr` compares fd.name with for equality, negated or not. */
 export function exactPathsOf(expr: Expr, out: Set<string> = new Set()): Set<string> {
-  switch (expr.kind) {
-    case 'and':
-    case 'or':
-      for (const c of expr.children) exactPathsOf(c, out);
-      break;
-    case 'not':
-      exactPathsOf(expr.child, out);
-      break;
-    case 'binary':
-      if (isFdName(expr) && (expr.op === '=' || expr.op === '==' || expr.op === 'in')) {
-        const values = expr.right.kind === 'list' ? expr.right.values : expr.right.kind === 'value' ? [expr.right] : [];
-        for (const v of values) if (v.value.startsWith('/')) out.add(v.value);
-      }
-      break;
-    default:
-      break;
-  }
+  forEachBinaryCheck(expr, (check) => {
+    if (!isFdName(check) || (check.op !== '=' && check.op !== '==' && check.op !== 'in')) return;
+    for (const v of checkValues(check)) if (v.value.startsWith('/')) out.add(v.value);
+  });
   return out;
 }

@@ -3,6 +3,7 @@
 // event codes, which say nothing of which syscall, so the live sensor needs their names to
 // capture them (evt.type=fsopen fires on the generic event of fsopen).
 import type { Expr } from './ast.js';
+import { checkValues, forEachBinaryCheck } from './ast-walk.js';
 import { EVENT_TABLE } from '../events/index.js';
 import { syscallCode } from '../events/index.js';
 
@@ -14,22 +15,9 @@ const isEvtType = (e: Expr): boolean =>
 /** Names of syscalls without an event that `expr` (macros expanded) compares evt.type with, in
  *  =, == and `in` checks, negated or not (capturing one more syscall than needed is harmless). */
 export function genericSyscallsOf(expr: Expr, out: Set<string> = new Set()): Set<string> {
-  switch (expr.kind) {
-    case 'and':
-    case 'or':
-      for (const c of expr.children) genericSyscallsOf(c, out);
-      break;
-    case 'not':
-      genericSyscallsOf(expr.child, out);
-      break;
-    case 'binary':
-      if (isEvtType(expr) && ['=', '==', 'in', '!='].includes(expr.op)) {
-        const values = expr.right.kind === 'list' ? expr.right.values : expr.right.kind === 'value' ? [expr.right] : [];
-        for (const v of values) if (!EVENT_NAMES.has(v.value) && syscallCode(v.value) !== undefined) out.add(v.value);
-      }
-      break;
-    default:
-      break;
-  }
+  forEachBinaryCheck(expr, (check) => {
+    if (!isEvtType(check) || !['=', '==', 'in', '!='].includes(check.op)) return;
+    for (const v of checkValues(check)) if (!EVENT_NAMES.has(v.value) && syscallCode(v.value) !== undefined) out.add(v.value);
+  });
   return out;
 }

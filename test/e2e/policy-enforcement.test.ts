@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Agent, sleep } from './helpers/agent.js';
+import { Agent, eventually, sleep } from './helpers/agent.js';
 import { agentMissing, repoRoot } from './helpers/env.js';
 import { RuncContainer } from './helpers/runc.js';
 
@@ -108,20 +108,6 @@ function events(): Json[] {
 
 function hits(policyName: string, pid?: number): Json[] {
   return events().map((e) => e.process_kprobe ?? e.process_tracepoint).filter((b) => b && b.policy_name === policyName && (pid === undefined || b.process.pid === pid));
-}
-
-/** Waits until `check` passes (events reach the export file asynchronously). */
-async function eventually(check: () => void, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await sleep(100);
-    }
-  }
 }
 
 function run(args: string[], binary = victim) {

@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Agent, sleep } from './helpers/agent.js';
+import { Agent, eventually, sleep } from './helpers/agent.js';
 import { agentMissing, repoRoot } from './helpers/env.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Tetragon events read loosely, checked where read
@@ -66,19 +66,6 @@ function events(): Json[] {
 
 function hits(policyName: string, pid: number): Json[] {
   return events().map((e) => e.process_kprobe).filter((b) => b && b.policy_name === policyName && b.process.pid === pid);
-}
-
-async function eventually(check: () => void, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await sleep(100);
-    }
-  }
 }
 
 function run(victim: string, args: string[]): { pid: number; status: number | null; lines: string[] } {

@@ -186,3 +186,18 @@ export class Agent {
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** Waits until `check` passes, retrying every 100 ms for `ms` (what an agent writes arrives
+ *  asynchronously); throws the last failure after that. */
+export async function eventually(check: () => void, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await sleep(100);
+    }
+  }
+}
