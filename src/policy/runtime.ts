@@ -6,6 +6,7 @@
 // that no longer loads keeps its previous policies enforcing.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { basename } from 'node:path';
 import type { EventView } from '../events/index.js';
 import { SIGNAL_NAMES } from '../events/index.js';
 import type { CompiledHook } from './compile.js';
@@ -41,6 +42,10 @@ export interface PolicyStats { policy: string; mode: string; posted: number; enf
 const EXECVE_X = 293;
 const EXECVEAT_X = 331;
 const PROCEXIT = 186;
+/** How long a hit waits for the capture stream to bring its process's exec to the state. */
+const HIT_WAIT_MS = 500;
+/** Hits waiting at most; past it a hit is exported with what the state has. */
+const MAX_WAITING_HITS = 1024;
 
 export function exportNodeName(): string {
   return process.env.HUBBLE_NODE_NAME || process.env.NODE_NAME || hostname();
@@ -68,6 +73,14 @@ export class PolicyRuntime {
   /** Counters slots as the sensor had them when it stopped (for the exit line). */
   private readonly lastSlots = new Map<string, number>();
   private statsTimer: NodeJS.Timeout | undefined;
+  /**
+   * Hits whose process the state still knows by its image before an exec the kernel has already
+   * done (the policy sensor's ring can be read ahead of the capture stream's): held until that
+   * exec reaches the state, so the event names the binary that made the call, as Tetragon's
+   * process cache (fed by the same ring) does; exported as they are after HIT_WAIT_MS.
+   */
+  private readonly waitingHits: Array<{ r: PolicyRecord; h: CompiledHook; at: number }> = [];
+  private waitTimer: NodeJS.Timeout | undefined;
   /** Hits received from the kernel, and events exported by kind. */
   readonly counts = { hits: 0, exec: 0, exit: 0 };
 
@@ -163,10 +176,37 @@ export class PolicyRuntime {
     if (!p) return;
     this.counts.exec++;
     this.opts.exporter.write(encodeExec(p, this.builder.parentOf(p), { nodeName: this.nodeName, time: evt.ts }));
+    if (this.waitingHits.length > 0) this.flushWaitingHits(Date.now() - HIT_WAIT_MS, p.pid);
   }
 
   private onHit(r: PolicyRecord, h: CompiledHook): void {
     this.counts.hits++;
+    if (!this.opts.exporter) return;
+    const known = this.builder.fromTable(r.tgid, r.tid);
+    if (known !== undefined && r.exe !== '' && basename(known.binary) !== basename(r.exe) && this.waitingHits.length < MAX_WAITING_HITS) {
+      this.waitingHits.push({ r, h, at: Date.now() });
+      this.waitTimer ??= setTimeout(() => this.flushWaitingHits(Date.now() - HIT_WAIT_MS), HIT_WAIT_MS);
+      return;
+    }
+    this.exportHit(r, h);
+  }
+
+  /** Exports the waiting hits of thread group `tgid` (its exec has reached the state), and those
+   *  that have waited since before `olderThan` (ms). */
+  private flushWaitingHits(olderThan: number, tgid?: number): void {
+    clearTimeout(this.waitTimer);
+    this.waitTimer = undefined;
+    const still: typeof this.waitingHits = [];
+    for (const w of this.waitingHits) {
+      if (w.r.tgid === tgid || w.at <= olderThan) this.exportHit(w.r, w.h);
+      else still.push(w);
+    }
+    this.waitingHits.length = 0;
+    this.waitingHits.push(...still);
+    if (still.length > 0) this.waitTimer = setTimeout(() => this.flushWaitingHits(Date.now() - HIT_WAIT_MS), HIT_WAIT_MS);
+  }
+
+  private exportHit(r: PolicyRecord, h: CompiledHook): void {
     if (!this.opts.exporter) return;
     const time = r.ktime + this.bootToWall;
     const process: ProcessInfo = this.builder.fromTable(r.tgid, r.tid)
@@ -226,6 +266,7 @@ export class PolicyRuntime {
 
   async stop(): Promise<void> {
     clearInterval(this.statsTimer);
+    this.flushWaitingHits(Infinity);
     await this.refreshStats();
     for (const p of this.policies) {
       const slot = this.sensor?.slotOf(p.policy.metadata.name);
