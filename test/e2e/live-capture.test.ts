@@ -141,6 +141,9 @@ async function record(): Promise<Recording> {
 
   shell.stdin.end('go\n');
   assert.equal(await exited(shell), 0, 'workload');
+  // The live agent may be behind on a loaded machine: its alert on the workload's cat of
+  // /etc/shadow first (at most 15 s), then the capture's last events' half second.
+  for (let waited = 0; waited < 15_000 && !alerts.text.includes('"/etc/shadow"'); waited += 100) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 500));
   for (const c of [cap, capGz, run]) c.kill('SIGINT');
   const codes = await Promise.all([exited(cap), exited(capGz), exited(run)]);
@@ -319,8 +322,12 @@ test('(b) sysdig reads every event Saker wrote, except those of codes its libs d
   const fmt = '%evt.rawtime %evt.cpu %thread.tid %evt.type %evt.dir';
   const sd = sysdigOut(r.file, fmt);
   const all = sakerLines([r.file, '-p', fmt]);
-  assert.equal(all.length, r.codes.length - 1);
-  const known = all.filter((_, i) => r.codes[i + 1]! < SYSDIG_EVENT_MAX);
+  // The container records leading the capture (the containers running when it started) are
+  // numbered but not printed, by inspect as by libs (taken as the capture's initial state).
+  let lead = 1;
+  while (EVENT_TABLE[r.codes[lead]!]?.id === 'PPME_ASYNCEVENT_E') lead++;
+  assert.equal(all.length, r.codes.length - lead);
+  const known = all.filter((_, i) => r.codes[i + lead]! < SYSDIG_EVENT_MAX);
   assert.equal(sd.length, known.length, 'event count');
   assert.deepEqual(sd, known, 'time, cpu, thread, type and direction of every event');
   // The others: events libs added after sysdig 0.29 (dup2, pipe2, prctl ...), none it knew.
