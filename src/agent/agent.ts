@@ -138,7 +138,7 @@ export class Agent implements AgentHandle {
     this.outputs = createOutputs(this.cfg, { metrics: this.metrics, log: this.log, stdout: opts.stdout, stateDir: opts.stateDir });
     this.errors = new EventErrors(this.log);
     const policies = policyPaths(this.cfg, opts.policies);
-    if (policies.length > 0 && live) this.policy = new PolicyRuntime({ paths: policies, processes: this.state, log: this.log, exporter: opts.exporter });
+    if (policies.length > 0 && live) this.policy = new PolicyRuntime({ paths: policies, processes: this.state, log: this.log, exporter: opts.exporter, procRoot: opts.state?.procRoot });
     this.registerMetrics();
   }
 

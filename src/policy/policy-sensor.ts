@@ -18,6 +18,8 @@ export interface PolicySensorOptions {
   /** Thread groups no policy acts on (and their descendants): the agent and its sensors. */
   ignorePids: readonly number[];
   binary?: string;
+  /** The host's procfs, for the binaries of processes older than the sensor (default /proc). */
+  procRoot?: string;
 }
 
 const START_TIMEOUT_MS = 15_000;
@@ -105,7 +107,7 @@ export class PolicySensor {
       zero.push(`zero ${slot}`);
     }
     const compiled = compilePolicies(policies, { bank, previousSlots: this.compiled?.slots, slotOf: (n) => this.slots.get(n)! });
-    const cmds = [...zero, ...seedBinaries(policies), ...compiled.commands];
+    const cmds = [...zero, ...seedBinaries(policies, this.opts.procRoot ?? '/proc'), ...compiled.commands];
     if (this.compiled) cmds.push(...clearBank(this.bank));
     await this.send(cmds);
     this.bank = bank;
@@ -175,14 +177,14 @@ export class PolicySensor {
 }
 
 /** `exe` commands giving processes that exist before the sensor their binary, when a policy matches binaries. */
-function seedBinaries(policies: readonly LoadedPolicy[]): string[] {
+function seedBinaries(policies: readonly LoadedPolicy[], procRoot: string): string[] {
   const needed = policies.some((p) => p.plan.hooks.some((h) => h.selectors.some((s) => s.matchBinaries || s.matchParentBinaries)));
   if (!needed) return [];
   const out: string[] = [];
-  for (const name of readdirSync('/proc')) {
+  for (const name of readdirSync(procRoot)) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      out.push(`exe ${name} ${encodeStr(readlinkSync(`/proc/${name}/exe`)).toString('hex')}`);
+      out.push(`exe ${name} ${encodeStr(readlinkSync(`${procRoot}/${name}/exe`)).toString('hex')}`);
     } catch {
       // a kernel thread, or a process that exited meanwhile
     }

@@ -35,6 +35,9 @@ export interface PolicyRuntimeOptions {
   features?: KernelFeatures;
   /** The policy sensor binary (tests). */
   binary?: string;
+  /** The host's procfs (default /proc; under HOST_ROOT when the agent runs in a container): the
+   *  kernel's pids are the host's. */
+  procRoot?: string;
 }
 
 export interface PolicyStats { policy: string; mode: string; posted: number; enforced: number; monitored: number; rateLimited: number; drops: number }
@@ -63,6 +66,7 @@ export class PolicyRuntime {
   private readonly builder: ProcessInfoBuilder;
   private readonly nodeName: string;
   private readonly features: KernelFeatures;
+  private readonly procRoot: string;
   /** wall clock minus CLOCK_MONOTONIC (= boot time on a machine that does not suspend), ns */
   private readonly bootToWall = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
   private cached: PolicyCounters[] = [];
@@ -86,6 +90,7 @@ export class PolicyRuntime {
 
   constructor(private readonly opts: PolicyRuntimeOptions) {
     this.nodeName = opts.nodeName ?? exportNodeName();
+    this.procRoot = opts.procRoot ?? '/proc';
     this.builder = new ProcessInfoBuilder(opts.processes, this.nodeName);
     this.features = opts.features ?? probeKernelFeatures(opts.binary);
   }
@@ -114,14 +119,15 @@ export class PolicyRuntime {
   async start(ignore: readonly number[]): Promise<void> {
     if (this.policies.length === 0 && this.opts.paths.length === 0) return;
     this.sensor = await PolicySensor.start({
-      ignorePids: [...new Set([...ignore, ...descendantsOf(ignore)])],
+      ignorePids: [...new Set([...ignore, ...descendantsOf(ignore, this.procRoot)])],
+      procRoot: this.procRoot,
       onHit: (r, h) => this.onHit(r, h),
       onError: (e) => this.opts.log(`policy sensor: ${e.message}`),
       binary: this.opts.binary,
     });
     const compiled = await this.sensor.apply(this.policies);
     for (const e of compiled.errors) this.opts.log(`policy ${e.policy} not loaded into the kernel: ${e.message}`);
-    this.workloads = new WorkloadSync(this.opts.processes, this.sensor);
+    this.workloads = new WorkloadSync(this.opts.processes, this.sensor, this.procRoot);
     await this.syncWorkloads();
     this.opts.log(`policies: ${this.policies.map((p) => `${p.policy.metadata.name} (${p.mode})`).join(', ') || 'none'}`);
     this.statsTimer = setInterval(() => void this.refreshStats(), 2000);
@@ -214,11 +220,11 @@ export class PolicyRuntime {
     const hook = h.hook;
     const hit = {
       process, parent: this.builder.parentOf(process), policyName: h.policy.policy.metadata.name, action: r.action,
-      args: hook.args.flatMap((a, i) => encodeArg(a, r, i, hook.event === 'process_kprobe')), message: hook.message, tags: hook.tags,
+      args: hook.args.flatMap((a, i) => encodeArg(a, r, i, hook.event === 'process_kprobe', this.procRoot)), message: hook.message, tags: hook.tags,
     };
     const env = { nodeName: this.nodeName, time };
     // a return probe's event carries the return value as its returnArg type, and its last return action
-    const ret = hook.returnArg !== undefined && r.ret !== undefined ? { ret: encodeValue(hook.returnArg, r.ret, r, 0), returnAction: r.returnAction ?? ACTION.Post } : {};
+    const ret = hook.returnArg !== undefined && r.ret !== undefined ? { ret: encodeValue(hook.returnArg, r.ret, r, 0, this.procRoot), returnAction: r.returnAction ?? ACTION.Post } : {};
     this.opts.exporter.write(hook.event === 'process_kprobe'
       ? encodeKprobe({ ...hit, functionName: hook.functionNames.get(r.nr) ?? '', ...ret }, env)
       : encodeTracepoint({ ...hit, subsys: hook.subsys ?? '', event: hook.tpEvent ?? '' }, env));
@@ -279,19 +285,19 @@ export class PolicyRuntime {
 }
 
 /** One argument as Tetragon reports it; nop arguments are not reported. */
-function encodeArg(a: PlannedArg, r: PolicyRecord, i: number, labels: boolean): Array<ArgValue & { label?: string }> {
+function encodeArg(a: PlannedArg, r: PolicyRecord, i: number, labels: boolean, procRoot: string): Array<ArgValue & { label?: string }> {
   if (a.spec.type === 'nop') return [];
-  const out = encodeValue(a.type, r.args[i] ?? 0n, r, a.stringSlot ?? 0);
+  const out = encodeValue(a.type, r.args[i] ?? 0n, r, a.stringSlot ?? 0, procRoot);
   return [labels && a.label ? { ...out, label: a.label } : out];
 }
 
 /** A value as Tetragon encodes its type (strings from the record's capture slot). */
-function encodeValue(type: ArgType, v: bigint, r: PolicyRecord, slot: number): ArgValue {
+function encodeValue(type: ArgType, v: bigint, r: PolicyRecord, slot: number, procRoot: string): ArgValue {
   let out: ArgValue;
   switch (type) {
     case 'string': case 'filename': out = { string_arg: (r.strings[slot] ?? Buffer.alloc(0)).toString('utf8') }; break;
     case 'linux_binprm': out = { linux_binprm_arg: { path: (r.strings[slot] ?? Buffer.alloc(0)).toString('utf8') } }; break;
-    case 'fd': out = { file_arg: { path: fdPath(r.tgid, Number(v)) } }; break;
+    case 'fd': out = { file_arg: { path: fdPath(procRoot, r.tgid, Number(v)) } }; break;
     case 'sockaddr': out = { sockaddr_arg: decodeSockaddr(r.strings[slot] ?? Buffer.alloc(0)) }; break;
     case 'syscall64': out = { syscall_id: { id: Number(v), abi: 'x64' } }; break;
     case 'uint32': case 'uint16': case 'uint8': out = { uint_arg: Number(BigInt.asUintN(32, v)) }; break;
@@ -320,21 +326,21 @@ function ipv6Text(b: Buffer): string {
   return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
 }
 
-function fdPath(tgid: number, fd: number): string {
+function fdPath(procRoot: string, tgid: number, fd: number): string {
   try {
-    return readlinkSync(`/proc/${tgid}/fd/${fd}`);
+    return readlinkSync(`${procRoot}/${tgid}/fd/${fd}`);
   } catch {
     return '';
   }
 }
 
 /** Every process descending from `roots` now (children started before the policy sensor). */
-function descendantsOf(roots: readonly number[]): number[] {
+function descendantsOf(roots: readonly number[], procRoot: string): number[] {
   const children = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
+  for (const name of readdirSync(procRoot)) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const stat = readFileSync(`${procRoot}/${name}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
     } catch {

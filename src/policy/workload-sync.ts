@@ -24,9 +24,9 @@ export interface WorkloadSender {
 interface Known { mntns: number; signature: string }
 
 /** The mount namespace inode of process `pid`, 0 when it has gone. */
-function mntnsOf(pid: number): number {
+function mntnsOf(procRoot: string, pid: number): number {
   try {
-    return Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/mnt`))?.[1] ?? 0);
+    return Number(/\[(\d+)\]/.exec(readlinkSync(`${procRoot}/${pid}/ns/mnt`))?.[1] ?? 0);
   } catch {
     return 0;
   }
@@ -40,10 +40,15 @@ export class WorkloadSync {
   private readonly known = new Map<string, Known>();
   private policies: Array<{ slot: number; policy: TracingPolicy }> = [];
 
-  constructor(private readonly table: WorkloadTable, private readonly sender: WorkloadSender, private readonly readMntns = mntnsOf) {}
+  /** `procRoot`: the host's procfs (under HOST_ROOT in a DaemonSet): the pids are the host's. */
+  constructor(private readonly table: WorkloadTable, private readonly sender: WorkloadSender, private readonly procRoot = '/proc') {}
+
+  private readMntns(pid: number): number {
+    return mntnsOf(this.procRoot, pid);
+  }
 
   /** A new set of policies (`slot` per policy): every slot's entries cleared, the selected containers sent. */
-  async reset(policies: ReadonlyArray<{ slot: number; policy: TracingPolicy }>, pids: readonly number[] = listPids()): Promise<void> {
+  async reset(policies: ReadonlyArray<{ slot: number; policy: TracingPolicy }>, pids: readonly number[] = listPids(this.procRoot)): Promise<void> {
     this.policies = policies.filter((p) => selectsWorkloads(p.policy));
     for (const pid of pids) this.learn(pid);
     const add: Array<[number, number]> = [];
@@ -80,7 +85,7 @@ export class WorkloadSync {
 
   /** The mount namespace of some live process of container `id` (a walk of /proc: once per container at most). */
   private memberMntns(id: string): number {
-    for (const pid of listPids()) {
+    for (const pid of listPids(this.procRoot)) {
       if (this.table.thread(pid)?.containerId !== id) continue;
       const mntns = this.readMntns(pid);
       if (mntns) return mntns;
@@ -93,6 +98,6 @@ export class WorkloadSync {
   }
 }
 
-function listPids(): number[] {
-  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+function listPids(procRoot: string): number[] {
+  return readdirSync(procRoot).filter((n) => /^\d+$/.test(n)).map(Number);
 }
