@@ -55,6 +55,13 @@ export const NAMED_DIFFERENCES: readonly NamedDifference[] = [
       libs['evt.buffer']!.startsWith(`${saker['evt.buffer']}.`),
   },
   {
+    name: 'rawarg-of-an-absent-parameter',
+    why: "an old capture's event without a parameter its current event table has (the execve exit before its flags parameter): libs' converter adds it empty, and evt.rawarg prints an empty number as '0' (rawval_to_string's len == 0 case), a value the event never carried, while libs' own evt.arg of the same parameter prints <NA>. Saker has no value for it: <NA>, as evt.arg",
+    libs: `${LIBS}/userspace/libsinsp/sinsp_filtercheck.cpp#L355-L360`,
+    fields: ['evt.rawarg.flags', 'evt.rawarg.res', 'evt.rawarg.fd'],
+    holds: ({ field, libs, saker }) => libs[field] === '0' && saker[field] === '<NA>' && libs[field.replace('rawarg', 'arg')] === '<NA>',
+  },
+  {
     name: 'ppid-duration-falls-through',
     why: "libs' proc.ppid.duration has no return when the parent has no clone time (a parent from the capture's table without one): the switch falls through into proc.fdopencount and prints the thread's open fd count as a duration. Saker prints <NA>, as libs does for proc.duration in the same case",
     libs: `${LIBS}/userspace/libsinsp/sinsp_filtercheck_thread.cpp#L1526-L1540`,
