@@ -2,12 +2,17 @@
 // (so that a filter can use process and fd fields, and the container runtimes describe the
 // containers) → a .scap file that sysdig, Falco and saker read: machine, interfaces, users and the
 // process table with its fds first, then the containers known at the start, then each event the
-// filter keeps, a container's description written before the first event after it was described.
+// filter keeps, a container's description (and the users and groups read from its files) written
+// before the first event after it was described, its removal (and its users') after its init's exit,
+// as the container plugin and libs' usergroup manager put them into a live capture.
 import { LiveSource, SENSOR_SYSCALLS } from '../capture/live/index.js';
 import { ScapWriter } from '../capture/scap/index.js';
 import { compileUserFilter } from '../filter/index.js';
 import { ContainerRuntimes, runtimesConfig } from '../runtimes/index.js';
-import { containerAddedEvent, liveTables, bootTimeNs, ProcScanner, State, type ContainerInfo } from '../state/index.js';
+import {
+  containerAddedEvent, containerGroupEvent, containerRemovedEvent, containerUserEvent, EV, liveTables, bootTimeNs, ProcScanner, State,
+  type ContainerInfo, type GroupInfo, type ThreadInfo, type UserInfo,
+} from '../state/index.js';
 
 export interface RecorderOptions {
   /** The capture file. */
@@ -30,6 +35,10 @@ export interface RecorderSummary {
   drops: number;
   /** Container descriptions written (the plugin's "container" async events). */
   containers: number;
+  /** Container removals written (the plugin's "container_removed" async events). */
+  removals: number;
+  /** Container users and groups written (useradded/groupadded events with a container id). */
+  containerUsers: number;
 }
 
 /** libs' dump of a plugin's state at the start of a capture: no time, thread 1 (plugin.cpp dump_state). */
@@ -37,18 +46,38 @@ const DUMP_TS = 0xffffffffffffffffn;
 const DUMP_TID = 1;
 /** A container announced while capturing: no thread (the plugin's generate_async_event). */
 const ANNOUNCE_TID = 0;
+/** A container's init, whose exit ends the container for the plugin and libs (vpid = vtid = 1). */
+const isContainerInit = (t: ThreadInfo | undefined): t is ThreadInfo => t !== undefined && t.containerId !== '' && t.vpid === 1 && t.vtid === 1;
+
+/** What the capture holds of one container's users and groups (so their deletion can follow). */
+interface WrittenEntries {
+  users: Map<number, UserInfo>;
+  groups: Map<number, GroupInfo>;
+}
 
 export class Recorder {
   readonly source = new LiveSource({ syscalls: SENSOR_SYSCALLS });
   /** Descriptions not yet written, in the order the runtimes gave them. */
   private described: ContainerInfo[] = [];
-  private readonly state = new State({ live: true, onContainerDescribed: (info) => this.described.push(info) });
+  /** Users and groups read from containers' files, not yet written. */
+  private readEntries: Array<{ id: string; users: readonly UserInfo[]; groups: readonly GroupInfo[] }> = [];
+  /** The containers the capture describes, by id (the plugin's cache: only those get a removal). */
+  private readonly inCapture = new Map<string, ContainerInfo>();
+  /** The users and groups the capture holds per container. */
+  private readonly entriesInCapture = new Map<string, WrittenEntries>();
+  private readonly state = new State({
+    live: true,
+    onContainerDescribed: (info) => this.described.push(info),
+    onContainerUsers: (id, users, groups) => this.readEntries.push({ id, users, groups }),
+  });
   private readonly runtimes = new ContainerRuntimes(runtimesConfig());
   private readonly writer: ScapWriter;
   private readonly filter: ReturnType<typeof compileUserFilter> | undefined;
   private written = 0;
   private seen = 0;
   private containers = 0;
+  private removals = 0;
+  private containerUsers = 0;
   /** Threads in the process table the file starts with (known once started). */
   threads = 0;
 
@@ -77,9 +106,14 @@ export class Recorder {
         const ctx = state.process(evt);
         // Before the event: the plugin must know the container when the event's fields are read.
         if (this.described.length > 0) this.writeDescribed(evt.ts, ANNOUNCE_TID);
-        if (filter && !filter(ctx)) return;
-        writer.writeEvent(evt, evt.cpu);
-        this.written++;
+        if (this.readEntries.length > 0) this.writeEntries(evt.ts);
+        if (!filter || filter(ctx)) {
+          writer.writeEvent(evt, evt.cpu);
+          this.written++;
+        }
+        // After it, as live libs queues them while parsing the exit: the container and its users go.
+        const t = ctx.thread;
+        if (evt.type === EV.PROCEXIT_E && isContainerInit(t)) this.writeRemoved(t.containerId, evt.ts);
         if (writer.wantsFlush) void writer.flush();
       },
     }).catch(async (e: unknown) => {
@@ -96,8 +130,53 @@ export class Recorder {
     this.described = [];
     for (const info of latest.values()) {
       this.writer.writeEvent(containerAddedEvent(info, ts, tid), 0);
+      this.inCapture.set(info.id, info);
       this.containers++;
     }
+  }
+
+  /**
+   * Writes the container users and groups read since the last call that the capture does not
+   * hold yet, or holds otherwise: what libs' add_container_user/add_container_group notify.
+   */
+  private writeEntries(ts: bigint): void {
+    const read = this.readEntries;
+    this.readEntries = [];
+    for (const { id, users, groups } of read) {
+      let held = this.entriesInCapture.get(id);
+      if (held === undefined) this.entriesInCapture.set(id, (held = { users: new Map(), groups: new Map() }));
+      for (const u of users) {
+        const old = held.users.get(u.uid);
+        if (old !== undefined && old.gid === u.gid && old.name === u.name && old.home === u.home && old.shell === u.shell) continue;
+        this.writer.writeEvent(containerUserEvent(true, id, u, ts), 0);
+        held.users.set(u.uid, u);
+        this.containerUsers++;
+      }
+      for (const g of groups) {
+        if (held.groups.get(g.gid)?.name === g.name) continue;
+        this.writer.writeEvent(containerGroupEvent(true, id, g, ts), 0);
+        held.groups.set(g.gid, g);
+        this.containerUsers++;
+      }
+    }
+  }
+
+  /**
+   * A container's init exited: its removal, if the capture describes it (the plugin's
+   * parse_exit_process_event), then the deletion of its users and groups (libs' delete_container).
+   */
+  private writeRemoved(id: string, ts: bigint): void {
+    const info = this.inCapture.get(id);
+    if (info !== undefined) {
+      this.writer.writeEvent(containerRemovedEvent(info, ts), 0);
+      this.inCapture.delete(id);
+      this.removals++;
+    }
+    const held = this.entriesInCapture.get(id);
+    if (held === undefined) return;
+    for (const u of held.users.values()) this.writer.writeEvent(containerUserEvent(false, id, u, ts), 0);
+    for (const g of held.groups.values()) this.writer.writeEvent(containerGroupEvent(false, id, g, ts), 0);
+    this.entriesInCapture.delete(id);
   }
 
   /** Settles when the sensor stops, or rejects when it fails. */
@@ -110,6 +189,9 @@ export class Recorder {
     this.runtimes.close();
     await this.writer.close();
     this.state.close();
-    return { seen: this.seen, written: this.written, drops: this.source.counters().drops, containers: this.containers };
+    return {
+      seen: this.seen, written: this.written, drops: this.source.counters().drops, containers: this.containers,
+      removals: this.removals, containerUsers: this.containerUsers,
+    };
   }
 }

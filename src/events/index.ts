@@ -8,7 +8,7 @@ export { EVENT_TABLE } from './event-table.js';
 export { EventView, EVT_HDR_SIZE } from './event-view.js';
 export { type ConversionRow, CONVERSIONS, SYSDIG_EVENT_MAX, SYSDIG_NPARAMS } from './libs-facts.js';
 export { PARAM_NAMES, paramSlot } from './param-names.js';
-export { ASYNC_EVENT_NAMES, eventName, ipv6, type ParamResolver, renderArgs, type RenderOptions, renderParam, renderParamParts } from './render.js';
+export { ASYNC_EVENT_NAMES, eventName, ipv6, type ParamResolver, renderArgs, type RenderOptions, rawArgText, renderParam, renderParamParts } from './render.js';
 export { syscallCode } from './syscall-codes.js';
 export { syscallName } from './syscall-codes.js';
 export { SIGNAL_NAMES } from './libs-facts.js';

@@ -5,7 +5,7 @@ import { errnoCode, errnoName, signalName } from './errno.js';
 import { EventView } from './event-view.js';
 import { EVENT_TABLE } from './event-table.js';
 import { flagTable, flagValue, renderFlags, renderMode } from './flags.js';
-import { concatenatePaths, eventName, formatG, renderArgs, renderParam, type ParamResolver } from './render.js';
+import { concatenatePaths, eventName, formatG, rawArgText, renderArgs, renderParam, type ParamResolver } from './render.js';
 import { syscallCode, syscallName } from './syscall-codes.js';
 
 const view = (type: number, params: Parameters<typeof encodeEvent>[0]['params']) =>
@@ -97,4 +97,17 @@ test('errno, signal and syscall names', () => {
   const g = view(1, [syscallCode('mprotect')!, 10]);
   assert.equal(eventName(g), 'mprotect');
   assert.equal(renderArgs(g), '');
+});
+
+test("rawArgText: evt.rawarg in the parameter's print format, as libs' rawval_to_string", () => {
+  // openat: fd, dirfd, name, flags (FLAGS32 PF_HEX), mode (UINT32 PF_OCT), dev (UINT32 PF_HEX), ino (UINT64 PF_DEC)
+  const openat = view(eventCode('openat'), [3, -100, '/etc/passwd', 0x1001, 0o644, 0xfe00, 12345n]);
+  assert.equal(rawArgText(openat, 3), '1001');
+  assert.equal(rawArgText(openat, 4), '644', 'octal without the leading 0 evt.args shows (%o, not %#o)');
+  assert.equal(rawArgText(openat, 5), 'FE00');
+  assert.equal(rawArgText(openat, 0), undefined, 'a decimal parameter prints as its typed value');
+  assert.equal(rawArgText(openat, 6), undefined);
+  assert.equal(renderParam(openat, 4, false), '0644');
+  const brk = view(eventCode('brk'), [0xffffffffffffff00n, 1, 2, 3]);
+  assert.equal(rawArgText(brk, 0), 'FFFFFFFFFFFFFF00', 'a UINT64 all 64 bits');
 });

@@ -307,6 +307,54 @@ function renderValue(
 
 // ---- numbers ----
 
+/**
+ * evt.rawarg.X as libs prints it when the parameter's print format is not plain decimal
+ * (sinsp_filter_check::rawval_to_string with the parameter's own type and format): PF_HEX in
+ * upper-case hex (brk's and mmap's res: 55DB0DE73000), PF_OCT in octal without a leading 0,
+ * PF_10_PADDED_DEC in nine digits for 64-bit types. Undefined otherwise: the typed value's own
+ * text is then what libs prints. Output only (filters compare the typed value).
+ */
+export function rawArgText(evt: EventView, i: number): string | undefined {
+  const info = evt.info.params[i];
+  if (!info || i >= evt.nparams) return undefined;
+  const fmt = info.fmt;
+  if (fmt !== PF.HEX && fmt !== PF.OCT && fmt !== PF['10_PADDED_DEC']) return undefined;
+  const len = evt.paramLength(i);
+  if (len === 0) return undefined;
+  const v = readInt(evt.buf, evt.paramOffset(i), len);
+  let bits: number;
+  let signed: boolean;
+  switch (info.type) {
+    // Types up to 32 bits reach printf promoted to int: hex and octal show 32-bit two's complement.
+    case PT.INT8: case PT.INT16: case PT.INT32:
+      bits = 32;
+      signed = true;
+      break;
+    case PT.INT64: case PT.PID: case PT.ERRNO: case PT.FD:
+      bits = 64;
+      signed = true;
+      break;
+    case PT.UINT8: case PT.UINT16: case PT.UINT32: case PT.FLAGS8: case PT.FLAGS16: case PT.FLAGS32:
+    case PT.ENUMFLAGS8: case PT.ENUMFLAGS16: case PT.ENUMFLAGS32: case PT.UID: case PT.GID: case PT.PORT: case PT.L4PROTO:
+      bits = 32;
+      signed = false;
+      break;
+    case PT.UINT64: case PT.RELTIME: case PT.ABSTIME:
+      bits = 64;
+      signed = false;
+      break;
+    default:
+      return undefined;
+  }
+  const u = BigInt.asUintN(signed ? bits : Math.min(bits, len * 8), v);
+  if (fmt === PF.HEX) return u.toString(16).toUpperCase();
+  if (fmt === PF.OCT) return u.toString(8);
+  // %09 PRId64 / PRIu64: only the 64-bit types have a padded format in libs.
+  if (bits !== 64) return undefined;
+  const n = signed ? v : u;
+  return n < 0n ? `-${(-n).toString().padStart(8, '0')}` : n.toString().padStart(9, '0');
+}
+
 function readInt(b: Buffer, off: number, len: number): bigint {
   switch (len) {
     case 1: return BigInt(b.readInt8(off));

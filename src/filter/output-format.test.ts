@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileFormat, FormatError } from './output-format.js';
+import { compileFormat, FormatError, type JsonValue } from './output-format.js';
+import { compileFilter } from './condition-compiler.js';
+import { parseCondition } from './condition-parser.js';
 import { contextFor, testState, thread } from './test-support.js';
 
 const state = testState(
@@ -23,4 +25,21 @@ test("unknown fields fail with the testing suite's message", () => {
   assert.throws(() => compileFormat('An open was seen %not_a_real_field'), (e: unknown) => e instanceof FormatError && e.message === 'invalid formatting token not_a_real_field');
   assert.throws(() => compileFormat('oops %'), /formatting cannot end with a %/);
   assert.throws(() => compileFormat('%fd.net'), /is filter only and cannot be used as a display field/);
+});
+
+test("evt.rawarg prints in its parameter's print format (PF_HEX: brk's res), filters still compare the number", () => {
+  // libs' rawval_to_string with the event's own parameter info: brk and mmap res are PT_UINT64 PF_HEX.
+  const brk = contextFor(state, 'brk', 20, [0x55db0de73000n, 1, 2, 3], { ts: TS });
+  const f = compileFormat('%evt.rawarg.res %evt.arg.res');
+  assert.equal(f.render(brk), '55DB0DE73000 55DB0DE73000');
+  const json: Record<string, JsonValue> = {};
+  f.jsonFields(brk, json);
+  assert.equal(json['evt.rawarg.res'], '55DB0DE73000', 'a hex value is a string in JSON, as rawval_to_json gives it');
+  assert.equal(compileFilter(parseCondition('evt.rawarg.res = 94399319453696'))(brk), true);
+  // An ERRNO res (PF_DEC) stays a number in decimal.
+  const close = contextFor(state, 'close', 20, [-9], { ts: TS });
+  assert.equal(compileFormat('%evt.rawarg.res').render(close), '-9');
+  const cj: Record<string, JsonValue> = {};
+  compileFormat('%evt.rawarg.res').jsonFields(close, cj);
+  assert.equal(cj['evt.rawarg.res'], -9);
 });

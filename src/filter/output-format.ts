@@ -23,6 +23,8 @@ export interface FieldToken {
   /** Printed as upper-case hexadecimal. */
   hex: boolean;
   extract: Extractor;
+  /** The event's text for the value when not its own (BoundField.print). */
+  print: ((ctx: EventContext) => string | undefined) | undefined;
 }
 export type Token = string | FieldToken;
 
@@ -46,7 +48,7 @@ export class OutputFormat {
         continue;
       }
       const v = t.extract(ctx);
-      let s = v === undefined ? NOT_AVAILABLE : fieldText(v, t);
+      let s = v === undefined ? NOT_AVAILABLE : (t.print?.(ctx) ?? fieldText(v, t));
       if (t.width > 0) s = s.length > t.width ? s.slice(0, t.width) : s.padEnd(t.width, ' ');
       out += s;
     }
@@ -65,7 +67,8 @@ export class OutputFormat {
         continue;
       }
       const v = t.extract(ctx);
-      into[t.key] = v === undefined ? null : valueToJson(v, t.type);
+      // A value libs prints in hex or octal is a string in its JSON too (rawval_to_json).
+      into[t.key] = v === undefined ? null : (t.print?.(ctx) ?? valueToJson(v, t.type));
     }
   }
 }
@@ -109,7 +112,7 @@ export function compileFormat(fmt: string): OutputFormat {
     if (compiled.def?.filterOnly) {
       throw new FormatError(`${keyOf(found.expr)} is filter only and cannot be used as a display field`);
     }
-    tokens.push({ key: keyOf(found.expr), width, type: compiled.type, pad: compiled.def?.padDigits ?? 0, hex: compiled.def?.hex === true, extract: compiled.extract });
+    tokens.push({ key: keyOf(found.expr), width, type: compiled.type, pad: compiled.def?.padDigits ?? 0, hex: compiled.def?.hex === true, extract: compiled.extract, print: compiled.bound?.print });
     j = found.end - 1;
   }
   if (lit) tokens.push(lit);

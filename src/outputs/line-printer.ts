@@ -38,11 +38,12 @@ export class LinePrinter {
         out.pos = mark;
         return false;
       }
-      if (typeof v === 'number' && t.width === 0 && t.type !== 'double' && !t.hex && v >>> 0 === v) {
+      const printed = v === undefined || t.print === undefined ? undefined : t.print(ctx);
+      if (typeof v === 'number' && printed === undefined && t.width === 0 && t.type !== 'double' && !t.hex && v >>> 0 === v) {
         out.uint32(v);
         continue;
       }
-      let s = v === undefined ? NOT_AVAILABLE : fieldText(v, t);
+      let s = v === undefined ? NOT_AVAILABLE : (printed ?? fieldText(v, t));
       if (t.width > 0) s = s.length > t.width ? s.slice(0, t.width) : s.padEnd(t.width, ' ');
       out.text(s);
     }
@@ -60,7 +61,7 @@ export class LinePrinter {
       }
       const v = t.extract(ctx);
       if (v === undefined && this.requireAll) return undefined;
-      let s = v === undefined ? NOT_AVAILABLE : fieldText(v, t);
+      let s = v === undefined ? NOT_AVAILABLE : (t.print?.(ctx) ?? fieldText(v, t));
       if (t.width > 0) s = s.length > t.width ? s.slice(0, t.width) : s.padEnd(t.width, ' ');
       out += s;
     }

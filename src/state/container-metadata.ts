@@ -4,7 +4,7 @@
 // feed the same ContainerRegistry.
 import { encodeEvent } from '../events/index.js';
 import { EV } from './parsed-events.js';
-import type { ContainerInfo } from './types.js';
+import type { ContainerInfo, GroupInfo, UserInfo } from './types.js';
 
 /** The container plugin's container_type enum, by value. */
 const PLUGIN_TYPES = ['docker', 'lxc', 'libvirt-lxc', 'mesos', 'rkt', 'custom', 'cri', 'containerd', 'cri-o', 'bpm', 'static', 'podman'];
@@ -127,5 +127,33 @@ export function containerJson(info: ContainerInfo): string {
  * later, when a container appears, with the time it was announced.
  */
 export function containerAddedEvent(info: ContainerInfo, ts: bigint, tid: number): Buffer {
-  return encodeEvent({ type: EV.ASYNCEVENT_E, ts, tid, params: [0, 'container', Buffer.from(`${containerJson(info)}\0`, 'utf8')] });
+  return containerAsyncEvent('container', info, ts, tid);
+}
+
+/**
+ * The plugin's "container_removed" async event: the same JSON, no thread (tid 0). The plugin sends
+ * it live when a container's init (vpid 1) exits or its runtime reports it gone (parse.cpp
+ * parse_exit_process_event, async.tpp generate_async_event); replaying, it forgets the container.
+ */
+export function containerRemovedEvent(info: ContainerInfo, ts: bigint): Buffer {
+  return containerAsyncEvent('container_removed', info, ts, 0);
+}
+
+function containerAsyncEvent(name: string, info: ContainerInfo, ts: bigint, tid: number): Buffer {
+  return encodeEvent({ type: EV.ASYNCEVENT_E, ts, tid, params: [0, name, Buffer.from(`${containerJson(info)}\0`, 'utf8')] });
+}
+
+/**
+ * A container user added or deleted, as libs' usergroup manager notifies it (user_to_sinsp_event:
+ * useradded/userdeleted with the container id, tid -1): live libs reads a container's /etc/passwd
+ * when its first process appears and drops the table when its init exits, and a capture records
+ * both; replaying, libs (and Saker) fill the container's table from them.
+ */
+export function containerUserEvent(added: boolean, containerId: string, u: UserInfo, ts: bigint): Buffer {
+  return encodeEvent({ type: added ? EV.USER_ADDED_E : EV.USER_DELETED_E, ts, tid: -1, params: [u.uid, u.gid, u.name, u.home, u.shell, containerId] });
+}
+
+/** A container group added or deleted (group_to_sinsp_event: groupadded/groupdeleted, tid -1). */
+export function containerGroupEvent(added: boolean, containerId: string, g: GroupInfo, ts: bigint): Buffer {
+  return encodeEvent({ type: added ? EV.GROUP_ADDED_E : EV.GROUP_DELETED_E, ts, tid: -1, params: [g.gid, g.name, containerId] });
 }

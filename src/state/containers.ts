@@ -114,34 +114,66 @@ function containerLikeLeaf(cgroup: string): string | undefined {
   return leaf.length === FULL_ID_LENGTH && HEX.test(leaf) ? leaf : undefined;
 }
 
-/** The container a single cgroup path belongs to by its layout, if any. */
-export function matchCgroupPath(cgroup: string, opts: ContainerIdOptions = {}): CgroupMatch | undefined {
-  if (cgroup.length === 0) return undefined;
+/**
+ * What a cgroup path's text says, which never changes for that path: the container its layout
+ * names, or else what on disk would make it one (a containerd task, runc state) and a 64-hex leaf
+ * a runtime may vouch for. The registry keeps it per path and re-checks only the disk.
+ */
+interface PathVerdict {
+  match: CgroupMatch | undefined;
+  /** containerd without CRI (ctr, nerdctl): /<namespace>/<id>, a container when containerd has the task. */
+  containerd: { namespace: string; id: string } | undefined;
+  /** A plain runc container's id as the leaf: a container when runc has state for it. */
+  runc: string | undefined;
+  /** A leaf that looks like a full container id under no layout. */
+  leaf: string | undefined;
+}
+
+function classifyCgroupPath(cgroup: string): PathVerdict {
+  const v: PathVerdict = { match: undefined, containerd: undefined, runc: undefined, leaf: undefined };
+  if (cgroup.length === 0) return v;
   for (const l of LAYOUTS) {
     const id = matchLayout(cgroup, l.prefix, l.suffix, false);
     if (id === undefined || id.includes('/')) continue;
-    return { id: shortId(id), fullId: id, type: l.type };
+    v.match = { id: shortId(id), fullId: id, type: l.type };
+    return v;
   }
   // A 64-hex leaf under a kubepods hierarchy (cgroupfs driver) is a CRI container.
   const leaf = containerLikeLeaf(cgroup);
-  if (leaf !== undefined && /\/kubepods[/.-]/.test(cgroup)) return { id: shortId(leaf), fullId: leaf, type: 'cri' };
-  // containerd without CRI (ctr, nerdctl): /<namespace>/<id>, when containerd has the task.
+  if (leaf !== undefined && /\/kubepods[/.-]/.test(cgroup)) {
+    v.match = { id: shortId(leaf), fullId: leaf, type: 'cri' };
+    return v;
+  }
+  v.leaf = leaf;
   const m = CONTAINERD_NS.exec(cgroup);
   if (m !== null) {
-    const namespace = m[1]!;
     const id = matchLayout(cgroup, m[0], '', true);
-    if (id !== undefined && !id.includes('/')) {
-      const known = opts.isContainerdTask ?? ((ns: string, cid: string) => existsSync(`${opts.containerdState ?? '/run/containerd'}/io.containerd.runtime.v2.task/${ns}/${cid}`));
-      if (known(namespace, id)) return { id: shortId(id), fullId: id, type: 'containerd', namespace };
-    }
+    if (id !== undefined && !id.includes('/')) v.containerd = { namespace: m[1]!, id };
   }
-  // A plain runc container: its id as the leaf, and runc's state for it.
   const id = leafOf(cgroup);
-  if (id !== '' && !id.endsWith('.slice') && !id.endsWith('.scope') && !id.endsWith('.service')) {
+  if (id !== '' && !id.endsWith('.slice') && !id.endsWith('.scope') && !id.endsWith('.service') && RUNC_ID.test(id)) v.runc = id;
+  return v;
+}
+
+/** The container a verdict names, looking on disk for the state its candidates need. */
+function probeCgroupPath(v: PathVerdict, opts: ContainerIdOptions): CgroupMatch | undefined {
+  if (v.match !== undefined) return v.match;
+  const c = v.containerd;
+  if (c !== undefined) {
+    const known = opts.isContainerdTask ?? ((ns: string, cid: string) => existsSync(`${opts.containerdState ?? '/run/containerd'}/io.containerd.runtime.v2.task/${ns}/${cid}`));
+    if (known(c.namespace, c.id)) return { id: shortId(c.id), fullId: c.id, type: 'containerd', namespace: c.namespace };
+  }
+  const id = v.runc;
+  if (id !== undefined) {
     const runc = opts.isRuncContainer ?? ((cid: string) => runcKnows(opts.runcRoots ?? ['/run/runc'], cid));
-    if (RUNC_ID.test(id) && runc(id)) return { id: shortId(id), fullId: id, type: 'runc' };
+    if (runc(id)) return { id: shortId(id), fullId: id, type: 'runc' };
   }
   return undefined;
+}
+
+/** The container a single cgroup path belongs to by its layout, if any. */
+export function matchCgroupPath(cgroup: string, opts: ContainerIdOptions = {}): CgroupMatch | undefined {
+  return probeCgroupPath(classifyCgroupPath(cgroup), opts);
 }
 
 /** The container of a thread from its "subsys=path" cgroup entries: the first entry that matches. */
@@ -159,6 +191,11 @@ export const HOST_CONTAINER: ContainerInfo = Object.freeze({
   id: 'host', fullId: 'host', name: 'host', image: '', imageRepository: '', imageTag: '', imageDigest: '', type: 'host',
   privileged: false, mounts: [], labels: {}, podName: '', podNamespace: '', podUid: '', startTs: 0n,
 });
+
+/** A cgroup path that named no container when last checked. */
+class UnmatchedPath {
+  constructor(readonly until: number, readonly verdict: PathVerdict) {}
+}
 
 /** A container seen in cgroups but not yet described by its runtime. */
 export function newContainerInfo(m: CgroupMatch): ContainerInfo {
@@ -251,7 +288,8 @@ export interface ContainerRegistryStats {
 export class ContainerRegistry {
   private readonly byId = new Map<string, ContainerInfo>();
   /** Per cgroup path: its match, or until when (ms) a path that matched nothing is checked again. */
-  private readonly pathCache = new Map<string, CgroupMatch | number>();
+  /** Per cgroup path: its container, or what its text says and until when (ms) the disk is checked again. */
+  private readonly pathCache = new Map<string, CgroupMatch | UnmatchedPath>();
   private readonly queue: Pending[] = [];
   /** Containers described by a runtime, and quick lookups tried for those still undescribed. */
   private readonly described = new Set<string>();
@@ -308,7 +346,7 @@ export class ContainerRegistry {
     if (!this.knownFullIds.has(info.fullId)) {
       this.knownFullIds.set(info.fullId, info.type);
       // Paths waiting for a re-check may name this container now.
-      for (const [path, m] of this.pathCache) if (typeof m === 'number' && path.endsWith(info.fullId)) this.pathCache.delete(path);
+      for (const [path, m] of this.pathCache) if (m instanceof UnmatchedPath && path.endsWith(info.fullId)) this.pathCache.delete(path);
     }
     this.bound();
     this.opts.onDescribed?.(info);
@@ -340,11 +378,13 @@ export class ContainerRegistry {
   /** The match for one cgroup path, cached; paths that match nothing yet are re-checked for a while. */
   private matchPath(path: string): CgroupMatch | undefined {
     const cached = this.pathCache.get(path);
-    if (typeof cached === 'object') return cached;
+    if (cached !== undefined && !(cached instanceof UnmatchedPath)) return cached;
     const now = (this.opts.now ?? Date.now)();
-    if (cached !== undefined && now >= cached) return undefined;
-    let m = matchCgroupPath(path, this.opts);
-    const leaf = m === undefined ? containerLikeLeaf(path) : undefined;
+    if (cached !== undefined && now >= cached.until) return undefined;
+    // Within the re-check time only the disk is looked at again: the text's verdict is kept.
+    const verdict = cached?.verdict ?? classifyCgroupPath(path);
+    let m = probeCgroupPath(verdict, this.opts);
+    const leaf = m === undefined ? verdict.leaf : undefined;
     if (leaf !== undefined) {
       const type = this.knownFullIds.get(leaf);
       if (type !== undefined) m = { id: shortId(leaf), fullId: leaf, type };
@@ -352,7 +392,7 @@ export class ContainerRegistry {
     }
     if (this.pathCache.size > 16384) this.pathCache.clear();
     if (m !== undefined) this.pathCache.set(path, m);
-    else if (cached === undefined) this.pathCache.set(path, now + (this.opts.recheckMs ?? 10_000));
+    else if (cached === undefined) this.pathCache.set(path, new UnmatchedPath(now + (this.opts.recheckMs ?? 10_000), verdict));
     return m;
   }
 

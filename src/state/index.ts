@@ -11,4 +11,4 @@ export { type EventContext } from './types.js';
 export { newContainerInfo, shortId, RUNC_ID, type CgroupMatch, type QuickContainerLookup, type QuickDescription, type ContainerRegistry } from './containers.js';
 export { type ContainerInfo } from './types.js';
 export { hostPaths } from './host-root.js';
-export { containerAddedEvent } from './container-metadata.js';
+export { containerAddedEvent, containerGroupEvent, containerRemovedEvent, containerUserEvent } from './container-metadata.js';

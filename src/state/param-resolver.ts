@@ -17,9 +17,10 @@ export class ContextResolver implements ParamResolver {
   fdInfo(fd: number): { typechar: string; name: string } | undefined {
     const info = this.ctx.thread?.shared.fds.get(fd);
     if (!info) return undefined;
-    // Connected-style sockets carry their protocol letter after the type (<4t>, <6u> ...) once
-    // the protocol counts: raw always, others when the role is known (sinsp_fdinfo::get_l4proto).
-    const l4 = info.serverSocket === true ? '' : (fdL4proto(info)?.[0] ?? '');
+    // IP sockets carry their protocol letter after the type (<4t>, <6u> ...) once the protocol
+    // counts: raw always, others when the role is known, a bound server socket's always
+    // (sinsp_evt::render_fd with sinsp_fdinfo::get_l4proto).
+    const l4 = fdL4proto(info)?.[0] ?? '';
     return { typechar: FD_TYPES[info.type] + l4, name: info.name };
   }
   comm(pid: number): string | undefined {

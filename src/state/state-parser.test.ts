@@ -704,3 +704,26 @@ test('unix sockets take both ends and the path from accept and from a read tuple
   assert.deepEqual([ctx.fd?.unixSource, ctx.fd?.unixDest, ctx.fd?.unixPath], [0xccc0n, 0xddd0n, '/dev/log']);
   assert.equal(ctx.fd?.name, 'ccc0->ddd0 /dev/log');
 });
+
+test('procexit: a kernel reaper the table lacks is looked up, left as a placeholder, and adopts nobody', () => {
+  const p = world();
+  p.process(ev('clone', 100, cloneParams(200, 100, 100, 1, 0)));
+  p.process(ev('clone', 200, cloneParams(300, 200, 200, 100, 0)));
+  // The kernel names 4242 (a subreaper this capture never saw): libs' remove_thread asks get_thread.
+  p.process(ev('procexit', 200, [0, 0, 0, 0, 4242], { enter: true }));
+  p.process(ev('close', 300, [0, 1]));
+  const reaper = p.threads.get(4242);
+  assert.equal(reaper?.invalid, true, 'a placeholder, so execve ptid=4242 renders as 4242(<NA>)');
+  assert.equal(reaper.comm, '<NA>');
+  assert.equal(p.threads.get(300)!.ptid, 1, 'the userspace fallback adopts (init)');
+});
+
+test('EF_SKIPPARSERESET events (procinfo) make no placeholder: procinfo keeps a known thread, the others get none', () => {
+  const p = world();
+  const unknown = p.process(ev('procinfo', 7, [34n, 0n], { enter: true }));
+  assert.equal(unknown.thread, undefined);
+  assert.equal(p.threads.get(7), undefined, 'no placeholder: a later switch next=7 shows no comm');
+  assert.equal(p.stats.placeholders, 0);
+  assert.equal(p.process(ev('procinfo', 100, [1n, 2n], { enter: true })).thread?.comm, 'bash');
+  assert.equal(p.process(ev('drop', 100, [5], { enter: true })).thread, undefined);
+});

@@ -135,6 +135,7 @@ export class StateParser implements HandlerParser {
   constructor(opts: ParserOptions = {}) {
     this.opts = opts;
     this.threads = opts.threads ?? new ThreadTable();
+    this.threads.lookupMissing = (tid) => this.lookupUnknownThread(tid);
     this.fdBudget = new FdBudget(this.threads.threads, opts.maxFdsTotal);
     this.bootTs = opts.bootTs ?? 0n;
     this.ctx = new ParserContext(opts.view ?? threadTableView(this.threads), opts.scope ?? new AgentFieldScope(), this);
@@ -153,6 +154,12 @@ export class StateParser implements HandlerParser {
     const type = evt.type;
     const kind = TYPE_KIND[type] ?? 0;
     if (kind & KIND.META) return this.processMeta(evt, ctx);
+    if (kind & KIND.SKIP_RESET) {
+      // EF_SKIPPARSERESET events (procinfo, drop, page faults ...): libs gives procinfo the thread
+      // it already has, the others none, and never makes a placeholder for them (sinsp_parser::reset).
+      ctx.thread = type === EV.PROCINFO_E ? this.threads.get(evt.tid) : undefined;
+      return ctx;
+    }
 
     // Only the purge of idle threads (live) reads event times here: the access time, the scan time.
     const purge = this.opts.purge;
@@ -655,6 +662,8 @@ const KIND = {
   NO_QUERY_OS: 2,
   /** EF_USES_FD: the event is about the fd at FD_PARAM[type]. */
   USES_FD: 4,
+  /** EF_SKIPPARSERESET (less the converter's): no lookup beyond the table, no handler. */
+  SKIP_RESET: 8,
 } as const;
 const TYPE_KIND = new Uint8Array(EVENT_TABLE.length);
 /** Where an event's fd parameter is: fixed per exit event, first for the few enter events. */
@@ -662,6 +671,7 @@ const FD_PARAM = new Int8Array(EVENT_TABLE.length);
 EVENT_TABLE.forEach((info, type) => {
   let k = 0;
   if ((info.flags & EF.USES_FD) !== 0) k |= KIND.USES_FD;
+  if ((info.flags & (EF.SKIPPARSERESET | EF.CONVERTER_MANAGED)) === EF.SKIPPARSERESET) k |= KIND.SKIP_RESET;
   FD_PARAM[type] = isExitCode(type) ? FD_PARAM_OF_EXIT[type]! : 0;
   TYPE_KIND[type] = k;
 });

@@ -10,7 +10,7 @@ import { StateParser, fdNameFromEvent } from './state-parser.js';
 import { ProcScanner, bootTimeNs, type ProcScanStats } from './proc-scan.js';
 import { loadSnapshots, type ThreadSnapshot } from './snapshot.js';
 import { DEFAULT_MAX_THREADS, type Thread, ThreadTable, cwdOf } from './threads.js';
-import { UserTables } from './users.js';
+import { UserTables, type UserTablesOptions } from './users.js';
 import { AgentFieldScope, type FieldScopeOptions } from './field-scope.js';
 import { HostNames } from './host-names.js';
 import { NetworkInterfaces, hostInterfaces, type InterfaceAddress } from './interfaces.js';
@@ -49,6 +49,8 @@ export interface StateOptions {
   fields?: FieldScopeOptions;
   /** A runtime described a container, or described it further (ContainerRegistryOptions.onDescribed). */
   onContainerDescribed?: (info: ContainerInfo) => void;
+  /** A container's users and groups read from its files, new or changed (UserTablesOptions.onContainerEntries). */
+  onContainerUsers?: UserTablesOptions['onContainerEntries'];
 }
 
 /** State.bounds: sizes of the bounded tables and the counts of what their bounds dropped. */
@@ -95,7 +97,7 @@ export class State implements StateView {
     this.hostRoot = (opts.hostRoot ?? '').replace(/\/+$/, '');
     const bootTs = opts.bootTs ?? (this.live ? bootTimeNs(procRoot) : 0n);
     this.threads = new ThreadTable({ maxThreads: opts.maxThreads ?? DEFAULT_MAX_THREADS, selfPid: this.live ? process.pid : -1 });
-    this.users = new UserTables({ hostRoot: opts.hostRoot, procRoot, readFiles: opts.hostUsers ?? true });
+    this.users = new UserTables({ hostRoot: opts.hostRoot, procRoot, readFiles: opts.hostUsers ?? true, onContainerEntries: opts.onContainerUsers });
     const lookup = this.live && typeof opts.containerLookup === 'function' ? opts.containerLookup : undefined;
     this.containers = new ContainerRegistry({
       lookup, containerdState: opts.containerdState, runcRoots: opts.runcRoots,

@@ -162,6 +162,11 @@ export class ThreadTable {
   selfPid: number;
   /** Threads refused because the table was full. */
   droppedFull = 0;
+  /**
+   * Finds a thread the table lacks as the parser does (/proc when live, else a placeholder):
+   * remove() looks the kernel's reaper up this way, as libs' remove_thread calls get_thread.
+   */
+  lookupMissing: ((tid: number) => Thread | undefined) | undefined = undefined;
   private readonly recentExits: RecentExit[] = [];
   private recentExitNext = 0;
   /** The last thread get() found: consecutive events mostly come from one thread. NaN: none. */
@@ -347,7 +352,9 @@ export class ThreadTable {
     if (t.children.size > 0) {
       let reaper: Thread | undefined;
       if (t.reaperTid > 0) {
-        reaper = this.threads.get(t.reaperTid);
+        // A reaper the table lacks is looked up, leaving a placeholder where it cannot be read
+        // (libs prints one as `ptid=1(<NA>)` later); a placeholder reaps nothing.
+        reaper = this.threads.get(t.reaperTid) ?? this.lookupMissing?.(t.reaperTid);
         if (reaper !== undefined && reaper.invalid) reaper = undefined;
       }
       reaper ??= this.findNewReaper(t);

@@ -70,10 +70,16 @@ test('container users are read from the container root through /proc/<pid>/root'
       if (existsSync(`/proc/${pid}/root/etc/group`) && readlinkSync(`/proc/${pid}/root`) === rootfs) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    const u = new UserTables({ hostRoot: '/' });
+    const read: string[] = [];
+    const u = new UserTables({
+      hostRoot: '/',
+      onContainerEntries: (id, users, groups) => read.push(`${id}: ${users.map((x) => x.name).join(',')} / ${groups.map((g) => g.name).join(',')}`),
+    });
     u.noteUser('c0ffee000001', pid, 33);
     await u.idle(); // container files are read off the event loop
     assert.equal(u.user(33, 'c0ffee000001')?.name, 'web');
+    // What `saker capture` writes as useradded/groupadded records: every entry of the read.
+    assert.deepEqual(read, ['c0ffee000001: root,web / root,web']);
     assert.equal(u.user(0, 'c0ffee000001')?.shell, '/bin/ash', 'the container root, not the host one');
     u.noteGroup('c0ffee000001', pid, 33);
     assert.equal(u.group(33, 'c0ffee000001')?.name, 'web');

@@ -26,6 +26,12 @@ export interface UserTablesOptions {
   maxUsersPerContainer?: number;
   /** Container reads waiting at most (default 1024); past it a read is not queued (retried later). */
   maxQueued?: number;
+  /**
+   * Called with every entry of a container's files each time they are read (libs' usergroup
+   * manager notifies the new and changed ones as useradded/groupadded events: `saker capture`
+   * writes those).
+   */
+  onContainerEntries?: (containerId: string, users: readonly UserInfo[], groups: readonly GroupInfo[]) => void;
 }
 
 /** What the user tables have dropped or refused, for metrics. */
@@ -91,6 +97,7 @@ export class UserTables {
   private readonly maxContainers: number;
   private readonly maxUsers: number;
   private readonly maxQueued: number;
+  private readonly onContainerEntries: UserTablesOptions['onContainerEntries'];
   private ownMntNs: string | undefined;
   private hostRootDir: Stats | undefined;
   /** Container reads to do, in order, one at a time (container id -> root). */
@@ -106,6 +113,7 @@ export class UserTables {
     this.maxContainers = opts.maxContainers ?? 4096;
     this.maxUsers = opts.maxUsersPerContainer ?? 65536;
     this.maxQueued = opts.maxQueued ?? 1024;
+    this.onContainerEntries = opts.onContainerEntries;
   }
 
   /** Table sizes and what was dropped or refused so far. */
@@ -262,14 +270,17 @@ export class UserTables {
       // The process whose root this was exited before the read (a short-lived one usually is):
       // nothing was learnt, so the next miss may read again at once, through another process.
       if (passwd.refused === 'missing' && !existsSync(root)) t.readAt = 0;
-      else this.apply(t, passwd, group);
+      else this.apply(t, passwd, group, id);
     }
   }
 
-  private apply(t: Table, passwd: EtcRead, group: EtcRead): void {
+  private apply(t: Table, passwd: EtcRead, group: EtcRead, containerId = ''): void {
     for (const r of [passwd, group]) if (r.refused !== undefined && r.refused !== 'missing') this.counts.filesRefused++;
-    if (passwd.text !== undefined) for (const u of parsePasswd(passwd.text)) this.setUser(t, u);
-    if (group.text !== undefined) for (const g of parseGroup(group.text)) this.setGroup(t, g);
+    const users = passwd.text === undefined ? [] : parsePasswd(passwd.text);
+    const groups = group.text === undefined ? [] : parseGroup(group.text);
+    for (const u of users) this.setUser(t, u);
+    for (const g of groups) this.setGroup(t, g);
+    if (containerId !== '' && users.length + groups.length > 0) this.onContainerEntries?.(containerId, users, groups);
   }
 
   /**

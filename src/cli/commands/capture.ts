@@ -16,7 +16,9 @@ info first, then the events of every syscall the sensor covers, or only those ma
 (the condition language, e.g. "proc.name = curl or evt.type = connect"). Stops after --duration
 seconds or on SIGINT/SIGTERM. Read the file with saker inspect/replay, sysdig -r or Falco.
 The containers the runtimes describe are written as the container plugin's "container" records
-(so Falco and saker replay show container.* fields). Events are exit events only, as current
+(so Falco and saker replay show container.* fields), a container's end (its init's exit) as its
+"container_removed" record, and the users and groups of a container's /etc files as the
+useradded/groupadded records libs writes (deleted again when the container ends). Events are exit events only, as current
 drivers write them; fds of types sysdig 0.29 does not
 know (bpf, userfaultfd, io_uring, memfd, pidfd) are listed in the tables as "unsupported".
 FILE is created readable by its owner only (a capture holds every command line and environment);
@@ -57,7 +59,7 @@ export async function captureCommand(argv: string[]): Promise<number> {
 
   const life = lifecycle(async () => {
     const s = await recorder.stop();
-    log(`wrote ${s.written} of ${s.seen} events and ${s.containers} container descriptions to ${values.write} (${s.drops} dropped in the kernel)`);
+    log(`wrote ${s.written} of ${s.seen} events and ${s.containers} container descriptions (${s.removals} removals, ${s.containerUsers} users and groups) to ${values.write} (${s.drops} dropped in the kernel)`);
   }, duration);
   recorder.ended.catch((err: Error) => {
     log(`sensor failed: ${err.message}`);

@@ -1,5 +1,5 @@
 // evt.* fields: the event itself (type, number, time, arguments, result).
-import { EC, EF, PT, type ParamType, EVENT_TABLE, errnoName, paramSlot, eventName, renderArgs, renderParam } from '../../events/index.js';
+import { EC, EF, PT, type ParamType, EVENT_TABLE, errnoName, paramSlot, eventName, rawArgText, renderArgs, renderParam } from '../../events/index.js';
 import { PPM_O, type EventContext } from '../../state/model/index.js';
 import { indexArg, simple, withArg } from './define.js';
 import { dateTime, iso8601, timeOfDay } from './time.js';
@@ -143,6 +143,10 @@ function bindRawArg(arg: string | undefined): BoundField {
         case 'bytes': return ctx.evt.bytes(i);
         default: return renderParam(ctx.evt, i, false);
       }
+    },
+    print: (ctx) => {
+      const i = idx[ctx.evt.type]!;
+      return i < 0 ? undefined : rawArgText(ctx.evt, i);
     },
   };
 }

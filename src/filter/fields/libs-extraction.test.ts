@@ -55,6 +55,9 @@ test('socket ends need a role; is_server asks whether the server address is loca
     contextFor(state, 'socket', 400, [6, 2, 1, 0, 0]);
     const b = contextFor(state, 'bind', 400, [0, encodeSockAddr({ ip: '10.0.0.5', port: 8080 }), 6]);
     assert.equal(show('%fd.name|%fd.sip|%fd.sport|%fd.cport|%fd.is_server|%fd.l4proto', b), '10.0.0.5:8080|10.0.0.5|8080|<NA>|true|tcp');
+    // ... shown with its protocol letter, as libs' render_fd does for a server socket (bind fd=6(<4t>10.0.0.5:8080)).
+    assert.equal(show('%evt.arg.fd', b), '<4t>10.0.0.5:8080');
+    assert.equal(show('%evt.arg.fd', contextFor(state, 'listen', 400, [0, 6, 5])), '<4t>10.0.0.5:8080');
   } finally {
     state.useHostInterfaces();
   }

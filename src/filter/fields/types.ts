@@ -35,6 +35,12 @@ export interface BoundField {
    * any ancestor, starting from the parent.
    */
   anyAncestor?: (ctx: EventContext, pred: (v: Value) => boolean) => boolean;
+  /**
+   * The text outputs print for the event's value when it is not the value's own text (evt.rawarg.X
+   * in its parameter's print format: brk's res in hex); undefined: the value's own text. Output
+   * only: filters compare the typed value.
+   */
+  print?: (ctx: EventContext) => string | undefined;
 }
 
 type ArgMode = 'none' | 'optional' | 'required';

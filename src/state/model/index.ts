@@ -8,4 +8,4 @@ export { fdL4proto } from '../fds.js';
 export { v4 } from '../interfaces.js';
 export { PPM_O } from '../ppm.js';
 export { cmdline } from '../threads.js';
-export { type ContainerInfo, type EventContext, FD_TYPES, type FdInfo, type StateView, type ThreadInfo } from '../types.js';
+export { type ContainerInfo, type EventContext, FD_TYPES, type FdInfo, type GroupInfo, type StateView, type ThreadInfo, type UserInfo } from '../types.js';

@@ -22,7 +22,7 @@ export const ORACLE_FIELDS: readonly string[] = [
   'evt.num', 'evt.type', 'evt.dir', 'evt.time', 'evt.time.s', 'evt.time.iso8601', 'evt.datetime', 'evt.datetime.s', 'evt.rawtime',
   'evt.rawtime.s', 'evt.rawtime.ns', 'syscall.type', 'evt.category', 'evt.cpu', 'evt.args', 'evt.info', 'evt.res', 'evt.rawres',
   'evt.failed', 'evt.arg.fd', 'evt.arg.name', 'evt.arg.res', 'evt.arg.flags', 'evt.arg.size', 'evt.arg.data', 'evt.arg.tuple',
-  'evt.arg.addr', 'evt.arg.uid', 'evt.arg.path', 'evt.arg[0]', 'evt.arg[1]', 'evt.rawarg.res', 'evt.rawarg.fd', 'evt.buffer',
+  'evt.arg.addr', 'evt.arg.uid', 'evt.arg.path', 'evt.arg[0]', 'evt.arg[1]', 'evt.rawarg.res', 'evt.rawarg.fd', 'evt.rawarg.flags', 'evt.buffer',
   'evt.buflen', 'evt.is_io', 'evt.is_io_read', 'evt.is_io_write', 'evt.io_dir', 'evt.is_wait', 'evt.count', 'evt.count.error',
   'evt.count.exit', 'evt.is_open_read', 'evt.is_open_write', 'evt.is_open_exec', 'evt.is_open_create', 'evt.latency',
   'evt.source', 'evt.is_async',
