@@ -90,7 +90,8 @@ static void usage(FILE *f)
 		"  --poll-ms N              longest wait between drains, in ms (default 5): the first record\n"
 		"                           after a drain wakes the reader sooner\n"
 		"  --batch-us N             shortest time between drains, in us (default 1000): records that\n"
-		"                           keep coming are read in batches\n"
+		"                           keep coming are read in batches; --poll-ms apart once a drain\n"
+		"                           finds more than the engine reads at once (64 KiB)\n"
 		"  --stats-interval-ms N    print counters every N ms (default 0: on request only)\n"
 		"  --snaplen N              payload bytes kept by send/recv events (default 80)\n"
 		"  --attach auto|btf|raw    tracepoint flavour (default auto: tp_btf, else raw_tp)\n"
@@ -275,6 +276,8 @@ struct drain {
 /* Stop a drain after this much so stdin commands are not starved under a flood. */
 #define DRAIN_BATCH (8u << 20)
 #define DRAIN_PAUSE -1000
+/* A drain at least this large means a flood: the next waits --poll-ms (Node reads 64 KiB at once) */
+#define BUSY_DRAIN (64u << 10)
 
 static int on_record(void *ctx, const void *data, size_t size)
 {
@@ -349,7 +352,7 @@ int main(int argc, char **argv)
 	char line[8192];
 	size_t line_len = 0;
 	int status = 0, backlog = 0;
-	__u64 last_drain = 0;
+	__u64 last_drain = 0, last_bytes = 0;
 	__u64 next_stats = clock_ns(CLOCK_MONOTONIC) + (__u64)o.stats_ms * 1000000;
 
 	while (!stop_requested) {
@@ -373,10 +376,14 @@ int main(int argc, char **argv)
 		int ready = poll(pfd, nfds, timeout);
 		if (nfds == 2)
 			probes.wake->asleep = 0;
-		/* then batch: records that keep coming are read at most every --batch-us */
-		__u64 now = clock_ns(CLOCK_MONOTONIC), gap = (__u64)o.batch_us * 1000;
+		/* then batch: records that keep coming are read at most every --batch-us, and every
+		 * --poll-ms while each drain fills at least one read of the engine's (a flood: fewer,
+		 * larger batches cost the engine less per record, at a latency still within the timer) */
+		__u64 now = clock_ns(CLOCK_MONOTONIC);
+		__u64 gap = last_bytes >= BUSY_DRAIN ? (__u64)o.poll_ms * 1000000 : (__u64)o.batch_us * 1000;
 		if (!backlog && now - last_drain < gap && !(ready > 0 && pfd[0].revents)) {
-			struct timespec rest = {.tv_nsec = (long)(gap - (now - last_drain))};
+			__u64 wait = gap - (now - last_drain);
+			struct timespec rest = {.tv_sec = (time_t)(wait / 1000000000), .tv_nsec = (long)(wait % 1000000000)};
 			ready = ppoll(pfd, 1, &rest, NULL);
 		}
 
@@ -402,6 +409,7 @@ int main(int argc, char **argv)
 		last_drain = clock_ns(CLOCK_MONOTONIC);
 		int err = ring_drain(&rb, on_record, &drain);
 		backlog = err == DRAIN_PAUSE;
+		last_bytes = drain.batch;
 		if (err == -EPIPE || output_flush(&out)) {
 			status = 4; /* nobody reads stdout any more */
 			break;
