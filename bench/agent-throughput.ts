@@ -13,8 +13,11 @@
 // what counts. --before DIR: at every level, right after this tree's run, the same target with
 // another built checkout's agent (DIR/bin/saker.js with its own sensor; this tree then runs its
 // built bin/saker.js too), and the ratio of their CPU per event. Goal (issue 15): <= 250 ns of
-// agent CPU per event. Needs root and a built sensor.
+// agent CPU per event. Where Falco is built (falco-live, ../shared/tools/README-falco.md), every
+// level also runs it with the same rules and target, right after Saker: the rate its load
+// achieved, its drops beside Saker's, its CPU per event processed. Needs root and a built sensor.
 import { join } from 'node:path';
+import { FalcoLive, falcoLiveUnavailable } from './falco-live.js';
 import { Agent, ROOT, buildTool, cpuMsOf, liveUnavailable, memoryOf, neighbourNote, openRate, sleep, upstreamRules, numberArg } from './agent.js';
 
 const WINDOW_S = numberArg('--window', 4);
@@ -52,12 +55,29 @@ async function level(bin: string, rules: string[], target: number): Promise<Leve
     l = await levelOnce(bin, rules, target, THIS);
   }
   show(l);
+  if (!FALCO_WHY) await falcoLevel(bin, rules, target);
   if (BEFORE) {
     const b = await levelOnce(bin, rules, target, BEFORE);
     console.log(`  before: openat ${k(b.openat)}/s, engine ${k(b.engine)} events/s, drops ${b.drops}, agent CPU ${b.agentCpuPct.toFixed(0)}% ` +
       `(${cpuPerEvent(b).toFixed(0)} ns/event); this / before CPU per event: ${(cpuPerEvent(l) / cpuPerEvent(b)).toFixed(2)}x`);
   }
   return l;
+}
+
+const FALCO_WHY = falcoLiveUnavailable();
+
+/** Falco with the same rules at the same target: its drops and CPU beside Saker's. */
+async function falcoLevel(bin: string, rules: string[], target: number): Promise<void> {
+  const falco = await FalcoLive.start(rules);
+  const c0 = falco.cpuMs(), before = falco.counters();
+  const r = await openRate(bin, target, WINDOW_S, PROCS, PATHS);
+  const c1 = falco.cpuMs();
+  const after = await falco.stop();
+  const windowMs = r.wallNs / 1e6;
+  const processed = after.processed - before.processed, drops = after.drops - before.drops;
+  const cpuPct = ((c1 - c0) / windowMs) * 100;
+  console.log(`  falco:  openat ${k(r.ops / (windowMs / 1000))}/s, processed ${k(processed / (windowMs / 1000))} events/s, drops ${drops} ` +
+    `(of ${after.events - before.events}), CPU ${cpuPct.toFixed(0)}% (${processed > 0 ? (((c1 - c0) * 1e6) / processed).toFixed(0) : '-'} ns/event processed)`);
 }
 
 async function levelOnce(bin: string, rules: string[], target: number, entry: string | undefined): Promise<Level> {
@@ -96,6 +116,7 @@ async function main(): Promise<void> {
   const bin = buildTool('load');
   console.log(`agent throughput: upstream rules, ${PROCS} load processes opening ${PATHS.join(' ')}, ${WINDOW_S} s windows`);
   console.log(neighbourNote());
+  if (FALCO_WHY) console.log(`falco column: skipped, ${FALCO_WHY}`);
   const levels: Level[] = [];
   let good: Level | undefined;
   let bad: Level | undefined;
