@@ -4,7 +4,7 @@
 // src/outputs, src/metrics, src/agent), except those every rules-loading command runs: YAML is
 // bundled, so its ~70 files are neither resolved nor compiled one by one at each start but come
 // out of the bundle's code cache (saker list: ~0.1 s of CPU at start-up).
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -24,14 +24,3 @@ await build({
   banner: { js: "const __saker_url = require('node:url').pathToFileURL(__filename).href;" },
   outfile: join(out, 'saker.cjs'), logLevel: 'warning',
 });
-
-// ASCII only: V8 keeps a script's source for as long as it runs, one byte a character when all of
-// them are Latin-1, two otherwise, and a single arrow in a comment would double the ~2.3 MB the
-// agent holds. esbuild escapes what it emits in strings and names; what it copies from comments
-// is escaped here (\uXXXX, which means the same in a string, a template or a regular expression).
-const bundle = join(out, 'saker.cjs');
-const text = readFileSync(bundle, 'utf8');
-// eslint-disable-next-line no-control-regex
-const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-if (ascii !== text) writeFileSync(bundle, ascii);
-
