@@ -45,8 +45,17 @@ export class FalcoLive {
   ) {}
 
   /** Starts falco-live with `rules` and resolves once its first metrics line is written (its
-   *  probe is attached and its rules loaded). */
+   *  probe is attached and its rules loaded). Tried twice: on this busy machine the kernel now
+   *  and then refuses one of its programs with EAGAIN ("failed to load BPF skeleton: -11"). */
   static async start(rules: readonly string[]): Promise<FalcoLive> {
+    try {
+      return await FalcoLive.startOnce(rules);
+    } catch {
+      return FalcoLive.startOnce(rules);
+    }
+  }
+
+  private static async startOnce(rules: readonly string[]): Promise<FalcoLive> {
     const dir = mkdtempSync(join(tmpdir(), 'saker-falco-live-'));
     const args = [...rules.flatMap((r) => ['-r', r]),
       '-o', 'metrics.enabled=true', '-o', 'metrics.interval=1s', '-o', 'metrics.output_rule=false',
