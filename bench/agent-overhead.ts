@@ -24,7 +24,7 @@
 // the agent's and the sensor's own CPU per op during (b) are printed beside it, since on a
 // 2-CPU machine they compete with the workload too. Needs root and a built sensor.
 import { LiveSensor } from '../src/capture/live/index.js';
-import { FalcoLive, falcoLiveUnavailable, type FalcoCounters } from './falco-live.js';
+import { FalcoLive, falcoLiveUnavailable, FalcoStartError, type FalcoCounters } from './falco-live.js';
 import { Agent, buildTool, cpuMsOf, liveUnavailable, loadCpuNsPerOp, median, neighbourNote, pricingBuild, upstreamRules, type AgentSummary } from './agent.js';
 
 const argRounds = process.argv.indexOf('--rounds');
@@ -59,13 +59,22 @@ interface Samples {
   sensorCpu: Record<Pattern, Record<Config, number[]>>;
   agentRuns: Partial<Record<Config, AgentSummary[]>>;
   falcoRuns: FalcoCounters[];
+  /** Rounds whose falco-live did not start, and why. */
+  falcoFailures: string[];
 }
 
 async function runConfig(bin: string, bare: string, config: Config, s: Samples): Promise<void> {
   if (config === 'none') {
     for (const p of PATTERNS) s.cpu[p].none.push(await load(bin, p));
   } else if (config === 'falco') {
-    const falco = await FalcoLive.start(upstream!);
+    let falco: FalcoLive;
+    try {
+      falco = await FalcoLive.start(upstream!);
+    } catch (e) {
+      if (!(e instanceof FalcoStartError)) throw e;
+      s.falcoFailures.push(e.message);
+      return;
+    }
     const first = falco.counters();
     for (const p of PATTERNS) {
       const f0 = falco.cpuMs();
@@ -118,6 +127,7 @@ async function main(): Promise<void> {
     sensorCpu: { getppid: empty(), openclose: empty() },
     agentRuns: {},
     falcoRuns: [],
+    falcoFailures: [],
   };
   const before = neighbourNote();
   for (let r = 0; r < ROUNDS; r++) {
@@ -170,7 +180,11 @@ async function main(): Promise<void> {
   if (!upstream) console.log('  (u), (u\'): ../shared/peers/falco-rules is absent, not measured');
   let falcoRow: Record<string, unknown> | string = FALCO_WHY ?? '';
   if (FALCO_WHY) console.log(`  (f) falco-live: skipped, ${FALCO_WHY}`);
-  else {
+  else if (s.falcoRuns.length === 0) {
+    falcoRow = `falco-live did not start: ${s.falcoFailures.at(-1) ?? ''}`;
+    console.log(`  (f) falco-live: not measured, it did not start in any round (${s.falcoFailures.at(-1) ?? ''})`);
+  } else {
+    if (s.falcoFailures.length > 0) console.log(`  (f) falco-live did not start in ${s.falcoFailures.length} round(s): ${s.falcoFailures.at(-1)}`);
     const f = s.falcoRuns.reduce((a, r) => ({ events: a.events + r.events, drops: a.drops + r.drops, processed: a.processed + r.processed }), { events: 0, drops: 0, processed: 0 });
     falcoRow = { runs: f };
     for (const p of PATTERNS) {

@@ -17,7 +17,7 @@
 // level also runs it with the same rules and target, right after Saker: the rate its load
 // achieved, its drops beside Saker's, its CPU per event processed. Needs root and a built sensor.
 import { join } from 'node:path';
-import { FalcoLive, falcoLiveUnavailable } from './falco-live.js';
+import { FalcoLive, falcoLiveUnavailable, FalcoStartError } from './falco-live.js';
 import { Agent, ROOT, buildTool, cpuMsOf, liveUnavailable, memoryOf, neighbourNote, openRate, sleep, upstreamRules, numberArg } from './agent.js';
 
 const WINDOW_S = numberArg('--window', 4);
@@ -68,7 +68,13 @@ const FALCO_WHY = falcoLiveUnavailable();
 
 /** Falco with the same rules at the same target: its drops and CPU beside Saker's. */
 async function falcoLevel(bin: string, rules: string[], target: number): Promise<void> {
-  const falco = await FalcoLive.start(rules);
+  let falco: FalcoLive;
+  try {
+    falco = await FalcoLive.start(rules);
+  } catch (e) {
+    if (!(e instanceof FalcoStartError)) throw e;
+    return console.log(`  falco:  not measured at this level, ${e.message}`);
+  }
   const c0 = falco.cpuMs(), before = falco.counters();
   const r = await openRate(bin, target, WINDOW_S, PROCS, PATHS);
   const c1 = falco.cpuMs();

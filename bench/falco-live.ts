@@ -11,6 +11,11 @@ import { cpuMsOf, pidsNamed, sleep } from './agent.js';
 
 const FALCO_LIVE = join(process.env.ORACLE_PREFIX ?? '/opt/anchors', 'bin', 'falco-live');
 const READY_TIMEOUT_MS = 180_000;
+const START_ATTEMPTS = 3;
+
+export class FalcoStartError extends Error {
+  override name = 'FalcoStartError';
+}
 
 /** Why falco-live cannot run here, or undefined. */
 export function falcoLiveUnavailable(): string | undefined {
@@ -25,6 +30,11 @@ export interface FalcoCounters {
   drops: number;
   /** Events its engine processed. */
   processed: number;
+}
+
+/** Falco's last words (its verifier logs run to thousands of lines before them). */
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-3).join(' / ');
 }
 
 /** A number under `key` anywhere in a parsed metrics line. */
@@ -45,13 +55,16 @@ export class FalcoLive {
   ) {}
 
   /** Starts falco-live with `rules` and resolves once its first metrics line is written (its
-   *  probe is attached and its rules loaded). Tried twice: on this busy machine the kernel now
-   *  and then refuses one of its programs with EAGAIN ("failed to load BPF skeleton: -11"). */
+   *  probe is attached and its rules loaded). Tried START_ATTEMPTS times: on this busy machine the
+   *  verifier now and then gives up on one of its programs with EAGAIN ("failed to load BPF
+   *  skeleton: -11"). Throws FalcoStartError with the last lines Falco wrote. */
   static async start(rules: readonly string[]): Promise<FalcoLive> {
-    try {
-      return await FalcoLive.startOnce(rules);
-    } catch {
-      return FalcoLive.startOnce(rules);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await FalcoLive.startOnce(rules);
+      } catch (e) {
+        if (attempt >= START_ATTEMPTS) throw e;
+      }
     }
   }
 
@@ -66,10 +79,10 @@ export class FalcoLive {
     const f = new FalcoLive(child, dir);
     const started = Date.now();
     while (f.lines().length === 0) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`falco-live exited before its first metrics:\n${stderr.text}`);
+      if (child.exitCode !== null || child.signalCode !== null) throw new FalcoStartError(`falco-live exited before its first metrics: ${lastLines(stderr.text)}`);
       if (Date.now() - started > READY_TIMEOUT_MS) {
         await f.stop().catch(() => undefined);
-        throw new Error(`falco-live: no metrics within ${READY_TIMEOUT_MS} ms:\n${stderr.text}`);
+        throw new FalcoStartError(`falco-live: no metrics within ${READY_TIMEOUT_MS} ms: ${lastLines(stderr.text)}`);
       }
       await sleep(200);
     }
