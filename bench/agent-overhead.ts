@@ -15,12 +15,16 @@
 //   (b') (b) with the open prefilter off (prefilter.enabled=false), and (u) / (u') `saker run`
 //       with the upstream Falco rules (../shared/peers/falco-rules) with the prefilter on / off,
 //       each with the agent's own CPU per syscall of the load,
+//   (f) where Falco is built, falco-live (its modern eBPF probe, stock falco.yaml) with the upstream
+//       rules, in the same rotation: the load against (a) and (c), Falco's CPU per syscall of the
+//       load and its drops beside Saker's (said so when it is not there),
 // printed as (b)/(a), (c)/(a), (b)/(c) and (d)/(c). (b) against (d) is what the engine adds. Each round runs the three configurations in a rotated
 // order and the medians over rounds are kept, so a neighbour's load shifts all of them alike.
 // The load's CPU time (it includes the BPF programs run on its syscalls) is the primary figure;
 // the agent's and the sensor's own CPU per op during (b) are printed beside it, since on a
 // 2-CPU machine they compete with the workload too. Needs root and a built sensor.
 import { LiveSensor } from '../src/capture/live/index.js';
+import { FalcoLive, falcoLiveUnavailable, FalcoStartError, type FalcoCounters } from './falco-live.js';
 import { Agent, buildTool, cpuMsOf, liveUnavailable, loadCpuNsPerOp, median, neighbourNote, pricingBuild, upstreamRules, type AgentSummary } from './agent.js';
 
 const argRounds = process.argv.indexOf('--rounds');
@@ -28,7 +32,7 @@ const ROUNDS = argRounds > 0 ? Number(process.argv[argRounds + 1]) : 5;
 const PATTERNS = ['getppid', 'openclose'] as const;
 type Pattern = (typeof PATTERNS)[number];
 const N: Record<Pattern, number> = { getppid: 2_000_000, openclose: 300_000 };
-const ALL_CONFIGS = ['none', 'agent', 'agentOff', 'upstream', 'upstreamOff', 'floor', 'sensor', 'bare'] as const;
+const ALL_CONFIGS = ['none', 'agent', 'agentOff', 'upstream', 'upstreamOff', 'floor', 'sensor', 'bare', 'falco'] as const;
 type Config = (typeof ALL_CONFIGS)[number];
 /** The `saker run` configurations: rules (undefined: the built-in ones) and options. */
 const AGENTS: Partial<Record<Config, { rules?: string[]; options: string[] }>> = {
@@ -40,7 +44,8 @@ if (upstream) {
   AGENTS.upstream = { rules: upstream, options: ['prefilter.enabled=true'] };
   AGENTS.upstreamOff = { rules: upstream, options: ['prefilter.enabled=false'] };
 }
-const CONFIGS = ALL_CONFIGS.filter((c) => !c.startsWith('upstream') || upstream);
+const FALCO_WHY = upstream ? falcoLiveUnavailable() : '../shared/peers/falco-rules is absent';
+const CONFIGS = ALL_CONFIGS.filter((c) => (!c.startsWith('upstream') || upstream) && (c !== 'falco' || !FALCO_WHY));
 
 /** CPU ns per op of one run of the load program. */
 function load(bin: string, pattern: Pattern): Promise<number> {
@@ -53,11 +58,32 @@ interface Samples {
   agentCpu: Record<Pattern, Record<Config, number[]>>;
   sensorCpu: Record<Pattern, Record<Config, number[]>>;
   agentRuns: Partial<Record<Config, AgentSummary[]>>;
+  falcoRuns: FalcoCounters[];
+  /** Rounds whose falco-live did not start, and why. */
+  falcoFailures: string[];
 }
 
 async function runConfig(bin: string, bare: string, config: Config, s: Samples): Promise<void> {
   if (config === 'none') {
     for (const p of PATTERNS) s.cpu[p].none.push(await load(bin, p));
+  } else if (config === 'falco') {
+    let falco: FalcoLive;
+    try {
+      falco = await FalcoLive.start(upstream!);
+    } catch (e) {
+      if (!(e instanceof FalcoStartError)) throw e;
+      s.falcoFailures.push(e.message);
+      return;
+    }
+    const first = falco.counters();
+    for (const p of PATTERNS) {
+      const f0 = falco.cpuMs();
+      s.cpu[p].falco.push(await load(bin, p));
+      await settle(falco.pid);
+      s.agentCpu[p].falco.push(((falco.cpuMs() - f0) * 1e6) / N[p]);
+    }
+    const last = await falco.stop();
+    s.falcoRuns.push({ events: last.events - first.events, drops: last.drops - first.drops, processed: last.processed - first.processed });
   } else if (config === 'floor' || config === 'sensor' || config === 'bare') {
     const syscalls = config === 'floor' ? [] : ['openat', 'close'];
     const sensor = await LiveSensor.start({ binary: config === 'bare' ? bare : undefined, syscalls, onEvent: () => {} });
@@ -100,6 +126,8 @@ async function main(): Promise<void> {
     agentCpu: { getppid: empty(), openclose: empty() },
     sensorCpu: { getppid: empty(), openclose: empty() },
     agentRuns: {},
+    falcoRuns: [],
+    falcoFailures: [],
   };
   const before = neighbourNote();
   for (let r = 0; r < ROUNDS; r++) {
@@ -150,13 +178,31 @@ async function main(): Promise<void> {
     }
   }
   if (!upstream) console.log('  (u), (u\'): ../shared/peers/falco-rules is absent, not measured');
+  let falcoRow: Record<string, unknown> | string = FALCO_WHY ?? '';
+  if (FALCO_WHY) console.log(`  (f) falco-live: skipped, ${FALCO_WHY}`);
+  else if (s.falcoRuns.length === 0) {
+    falcoRow = `falco-live did not start: ${s.falcoFailures.at(-1) ?? ''}`;
+    console.log(`  (f) falco-live: not measured, it did not start in any round (${s.falcoFailures.at(-1) ?? ''})`);
+  } else {
+    if (s.falcoFailures.length > 0) console.log(`  (f) falco-live did not start in ${s.falcoFailures.length} round(s): ${s.falcoFailures.at(-1)}`);
+    const f = s.falcoRuns.reduce((a, r) => ({ events: a.events + r.events, drops: a.drops + r.drops, processed: a.processed + r.processed }), { events: 0, drops: 0, processed: 0 });
+    falcoRow = { runs: f };
+    for (const p of PATTERNS) {
+      const a = median(s.cpu[p].none), c = median(s.cpu[p].floor), b = median(s.cpu[p].falco);
+      const perSyscall = median(s.agentCpu[p].falco) / SYSCALLS_PER_OP[p];
+      falcoRow[p] = { cpu: b, vsNone: b / a, vsFloor: b / c, falcoCpuPerSyscall: perSyscall };
+      console.log(`  ${p.padEnd(10)} (f)  falco-live, upstream      ${b.toFixed(1).padStart(8)} ns/op  ${x(b / a)} no agent  ${x(b / c)} floor   falco ${perSyscall.toFixed(0).padStart(5)} ns CPU per syscall`);
+    }
+    console.log(`  (f) runs: falco's probe saw ${f.events} events, its engine processed ${f.processed}, ${f.drops} dropped in its ring buffers` +
+      ` (Saker's upstream runs: ${(s.agentRuns.upstreamOff ?? []).reduce((n, r) => n + r.drops, 0)} dropped with the prefilter off)`);
+  }
   const builtinRuns = s.agentRuns.agent ?? [];
   const drops = builtinRuns.reduce((n, r) => n + r.drops, 0);
   const events = builtinRuns.reduce((n, r) => n + r.events, 0);
   console.log(`(b) runs: ${events} events reached the engine, ${drops} dropped in the kernel` +
     (drops > 0 ? ' (the flat-out openclose loop outran the agent; drops cost the load less than records)' : ''));
   console.log(`${before} (before); ${neighbourNote()} (after)`);
-  console.log(JSON.stringify({ bench: 'agent-overhead', unit: 'cpu_ns_per_op', rounds: ROUNDS, rows, prefilter, events, drops }));
+  console.log(JSON.stringify({ bench: 'agent-overhead', unit: 'cpu_ns_per_op', rounds: ROUNDS, rows, prefilter, falco: falcoRow, events, drops }));
 }
 
 await main();

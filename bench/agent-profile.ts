@@ -9,7 +9,7 @@
 // node_modules/), so the profile has the functions' real names and lines. The profile is kept
 // under bench/build/profiles/ for chrome://inspect or speedscope.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Agent, BENCH_DIR, ROOT, buildTool, liveUnavailable, openRate, sleep, upstreamRules, numberArg } from './agent.js';
 
@@ -75,6 +75,8 @@ function buildAgent(): string {
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(root, 'dist')], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tsc failed:\n${r.stdout}${r.stderr}`);
+  // the validators scripts/gen-validators.ts writes are JavaScript already: tsc leaves them out
+  for (const dir of ['config', 'policy']) copyFileSync(join(ROOT, 'src', dir, 'schema.generated.js'), join(root, 'dist', dir, 'schema.generated.js'));
   return join(root, 'dist', 'cli', 'main.js');
 }
 

@@ -1,7 +1,7 @@
 // The highest rate of relevant events `saker run` sustains with zero kernel drops, with the
 // full upstream Falco ruleset (../shared/peers/falco-rules; skipped with a message if absent).
 //
-//   node --import tsx bench/agent-throughput.ts [--window S] [--procs P]
+//   node --import tsx bench/agent-throughput.ts [--window S] [--procs P] [--before DIR]
 //
 // Relevant events are those that reach the engine and are evaluated against rules: the load
 // (bench/load.c openrate, P processes) opens and closes files the upstream open rules look at
@@ -10,11 +10,22 @@
 // runs a fresh agent for a window of S seconds at a target rate; the rate is ramped up by
 // doubling until drops appear (or the load cannot go faster), then bisected between the last
 // clean and the first dropping level. The achieved rate (ops the load really did / window) is
-// what counts. Needs root and a built sensor.
-import { Agent, buildTool, cpuMsOf, liveUnavailable, memoryOf, neighbourNote, openRate, sleep, upstreamRules, numberArg } from './agent.js';
+// what counts. --before DIR: at every level, right after this tree's run, the same target with
+// another built checkout's agent (DIR/bin/saker.js with its own sensor; this tree then runs its
+// built bin/saker.js too), and the ratio of their CPU per event. Goal (issue 15): <= 250 ns of
+// agent CPU per event. Where Falco is built (falco-live, ../shared/tools/README-falco.md), every
+// level also runs it with the same rules and target, right after Saker: the rate its load
+// achieved, its drops beside Saker's, its CPU per event processed. Needs root and a built sensor.
+import { join } from 'node:path';
+import { FalcoLive, falcoLiveUnavailable, FalcoStartError } from './falco-live.js';
+import { Agent, ROOT, buildTool, cpuMsOf, liveUnavailable, memoryOf, neighbourNote, openRate, sleep, upstreamRules, numberArg } from './agent.js';
 
 const WINDOW_S = numberArg('--window', 4);
 const PROCS = numberArg('--procs', 2);
+const beforeAt = process.argv.indexOf('--before');
+const BEFORE = beforeAt > 0 ? join(process.argv[beforeAt + 1]!, 'bin', 'saker.js') : undefined;
+/** This tree's agent: its built CLI when compared with another built one, else the sources. */
+const THIS = BEFORE ? join(ROOT, 'bin', 'saker.js') : undefined;
 const START_RATE = 100_000; // openat/s
 const BISECT_STEPS = 3;
 /** Files below the directories the upstream rules test (sensitive files, binary dirs, /proc). */
@@ -37,15 +48,46 @@ interface Level {
 /** A level; run again once when it dropped while the agent got less than 90% of a CPU (the
  *  neighbours, not the agent, set the limit then). */
 async function level(bin: string, rules: string[], target: number): Promise<Level> {
-  const l = await levelOnce(bin, rules, target);
-  if (l.drops === 0 || l.agentCpuPct >= 90) return l;
+  let l = await levelOnce(bin, rules, target, THIS);
+  if (l.drops > 0 && l.agentCpuPct < 90) {
+    show(l);
+    console.log('  starved: running this level again');
+    l = await levelOnce(bin, rules, target, THIS);
+  }
   show(l);
-  console.log('  starved: running this level again');
-  return levelOnce(bin, rules, target);
+  if (!FALCO_WHY) await falcoLevel(bin, rules, target);
+  if (BEFORE) {
+    const b = await levelOnce(bin, rules, target, BEFORE);
+    console.log(`  before: openat ${k(b.openat)}/s, engine ${k(b.engine)} events/s, drops ${b.drops}, agent CPU ${b.agentCpuPct.toFixed(0)}% ` +
+      `(${cpuPerEvent(b).toFixed(0)} ns/event); this / before CPU per event: ${(cpuPerEvent(l) / cpuPerEvent(b)).toFixed(2)}x`);
+  }
+  return l;
 }
 
-async function levelOnce(bin: string, rules: string[], target: number): Promise<Level> {
-  const agent = await Agent.start({ rules });
+const FALCO_WHY = falcoLiveUnavailable();
+
+/** Falco with the same rules at the same target: its drops and CPU beside Saker's. */
+async function falcoLevel(bin: string, rules: string[], target: number): Promise<void> {
+  let falco: FalcoLive;
+  try {
+    falco = await FalcoLive.start(rules);
+  } catch (e) {
+    if (!(e instanceof FalcoStartError)) throw e;
+    return console.log(`  falco:  not measured at this level, ${e.message}`);
+  }
+  const c0 = falco.cpuMs(), before = falco.counters();
+  const r = await openRate(bin, target, WINDOW_S, PROCS, PATHS);
+  const c1 = falco.cpuMs();
+  const after = await falco.stop();
+  const windowMs = r.wallNs / 1e6;
+  const processed = after.processed - before.processed, drops = after.drops - before.drops;
+  const cpuPct = ((c1 - c0) / windowMs) * 100;
+  console.log(`  falco:  openat ${k(r.ops / (windowMs / 1000))}/s, processed ${k(processed / (windowMs / 1000))} events/s, drops ${drops} ` +
+    `(of ${after.events - before.events}), CPU ${cpuPct.toFixed(0)}% (${processed > 0 ? (((c1 - c0) * 1e6) / processed).toFixed(0) : '-'} ns/event processed)`);
+}
+
+async function levelOnce(bin: string, rules: string[], target: number, entry: string | undefined): Promise<Level> {
+  const agent = await Agent.start({ rules, entry });
   await sleep(300);
   const sensorPid = agent.sensorPid;
   const a0 = cpuMsOf(agent.pid), s0 = cpuMsOf(sensorPid);
@@ -80,13 +122,13 @@ async function main(): Promise<void> {
   const bin = buildTool('load');
   console.log(`agent throughput: upstream rules, ${PROCS} load processes opening ${PATHS.join(' ')}, ${WINDOW_S} s windows`);
   console.log(neighbourNote());
+  if (FALCO_WHY) console.log(`falco column: skipped, ${FALCO_WHY}`);
   const levels: Level[] = [];
   let good: Level | undefined;
   let bad: Level | undefined;
   for (let target = START_RATE; ; target *= 2) {
     const l = await level(bin, rules, target);
     levels.push(l);
-    show(l);
     if (l.drops > 0) {
       bad = l;
       break;
@@ -103,7 +145,6 @@ async function main(): Promise<void> {
       const mid = Math.round((lo + hi) / 2);
       const l = await level(bin, rules, mid);
       levels.push(l);
-      show(l);
       if (l.drops === 0) {
         lo = mid;
         if (!good || l.openat > good.openat) good = l;

@@ -6,8 +6,10 @@
 //   node --import tsx bench/engine-replay.ts [--events N] [--by-rule]
 //
 // Prints CPU ns/event and events/s (median of 5 passes) for state alone and for the full pipeline,
-// with the built-in rules and, when ../shared is there, the upstream Falco ruleset. --by-rule
-// adds the rules costing most per openat.
+// with the built-in rules and, when ../shared is there, the upstream Falco ruleset, and the
+// garbage collections the passes caused (young-generation scavenges per 100k events and their
+// time per event: the price of per-event garbage, which grows as the young generation shrinks,
+// e.g. under --max-semi-space-size). --by-rule adds the rules costing most per openat.
 import { encodeEvent, eventCode, EventView } from '../src/events/index.js';
 import { Engine } from '../src/agent/index.js';
 import { loadConfig } from '../src/config/index.js';
@@ -15,6 +17,7 @@ import { DEFAULT_RULES_FILE, loadRules } from '../src/agent/rules-files/index.js
 import type { Ruleset } from '../src/rules/index.js';
 import { State, type ThreadSnapshot, type EventContext } from '../src/state/index.js';
 import { median, upstreamRules, numberArg } from './agent.js';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 
 const EVENTS = numberArg('--events', 200_000);
 const PASSES = 5;
@@ -65,19 +68,67 @@ function freshState(): State {
 /** CPU ns per event over the stream, median of PASSES (the first pass warms the JIT and is
  *  dropped). Process CPU time rather than wall time: neighbours on a shared machine stretch
  *  the wall clock, not the work done. */
-function time(stream: { records: Buffer; offsets: number[] }, each: (v: EventView) => void): number {
+interface Timing {
+  ns: number;
+  /** Scavenges per 100k events, over the measured passes. */
+  scavenges: number;
+  /** Time in scavenges, ns per event. */
+  gcNs: number;
+}
+
+/** Minor GCs reported since the last take() (the observer runs between passes). */
+class GcCount {
+  private count = 0;
+  private ms = 0;
+  private readonly obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if ((e.toJSON() as { detail?: { kind?: number } }).detail?.kind !== constants.NODE_PERFORMANCE_GC_MINOR) continue;
+      this.count++;
+      this.ms += e.duration;
+    }
+  });
+  constructor() {
+    this.obs.observe({ entryTypes: ['gc'] });
+  }
+  take(): { count: number; ms: number } {
+    const r = { count: this.count, ms: this.ms };
+    this.count = this.ms = 0;
+    return r;
+  }
+  stop(): void {
+    this.obs.disconnect();
+  }
+}
+
+/** Long enough for the observer's entries, which Node delivers on a later turn of the event loop. */
+const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
+
+async function time(stream: { records: Buffer; offsets: number[] }, each: (v: EventView) => void): Promise<Timing> {
   const view = new EventView();
   const samples: number[] = [];
+  const gc = new GcCount();
+  let scavenges = 0, gcMs = 0;
   for (let p = 0; p <= PASSES; p++) {
     const { records, offsets } = stream;
+    await tick();
+    gc.take();
     const c0 = process.cpuUsage();
     for (let i = 0; i < offsets.length; i++) each(view.reset(records, offsets[i]!, i + 1));
     const c = process.cpuUsage(c0);
+    await tick(); // the observer's entries arrive on the event loop
+    const g = gc.take();
     const ns = ((c.user + c.system) * 1000) / offsets.length;
-    if (p > 0) samples.push(ns);
+    if (p === 0) continue;
+    samples.push(ns);
+    scavenges += g.count;
+    gcMs += g.ms;
   }
-  return median(samples);
+  gc.stop();
+  const events = PASSES * stream.offsets.length;
+  return { ns: median(samples), scavenges: (scavenges * 1e5) / events, gcNs: (gcMs * 1e6) / events };
 }
+
+const gcText = (t: Timing): string => `GC: ${t.scavenges.toFixed(1)} scavenges/100k events, ${t.gcNs.toFixed(1)} ns/event`;
 
 function byRule(stream: { records: Buffer; offsets: number[] }, ruleset: Ruleset<EventContext>): void {
   const state = freshState();
@@ -112,20 +163,24 @@ async function main(): Promise<void> {
 
   console.log(`engine replay: ${stream.offsets.length} events (openat + close of ${PATHS.length} paths), median of ${PASSES} passes`);
   const stateState = freshState();
-  const stateNs = time(stream, (v) => void stateState.process(v));
-  console.log(`state only:          ${stateNs.toFixed(0).padStart(5)} ns/event  ${(1e3 / stateNs).toFixed(2)} M events/s`);
+  const stateT = await time(stream, (v) => void stateState.process(v));
+  const stateNs = stateT.ns;
+  console.log(`state only:          ${stateNs.toFixed(0).padStart(5)} ns/event  ${(1e3 / stateNs).toFixed(2)} M events/s  ${gcText(stateT)}`);
   const rows: Record<string, number> = { state: stateNs };
+  const gcRows: Record<string, Omit<Timing, 'ns'>> = { state: { scavenges: stateT.scavenges, gcNs: stateT.gcNs } };
   for (const [name, paths] of sets) {
     const loaded = await loadRules(cfg, paths);
     if (!loaded.successful) throw new Error(`cannot load ${name} rules`);
     let alerts = 0;
     const engine = new Engine(loaded.ruleset, freshState(), () => alerts++, { isoTime: false, hostname: 'bench' });
-    const ns = time(stream, (v) => engine.process(v));
+    const t = await time(stream, (v) => engine.process(v));
+    const ns = t.ns;
     rows[name] = ns;
-    console.log(`${`${name} rules:`.padEnd(20)} ${ns.toFixed(0).padStart(5)} ns/event  ${(1e3 / ns).toFixed(2)} M events/s  (${alerts} alerts)`);
+    gcRows[name] = { scavenges: t.scavenges, gcNs: t.gcNs };
+    console.log(`${`${name} rules:`.padEnd(20)} ${ns.toFixed(0).padStart(5)} ns/event  ${(1e3 / ns).toFixed(2)} M events/s  (${alerts} alerts)  ${gcText(t)}`);
     if (process.argv.includes('--by-rule')) byRule(stream, loaded.ruleset);
   }
-  console.log(JSON.stringify({ bench: 'engine-replay', unit: 'ns_per_event', events: stream.offsets.length, rows }));
+  console.log(JSON.stringify({ bench: 'engine-replay', unit: 'ns_per_event', events: stream.offsets.length, rows, gc: gcRows }));
 }
 
 await main();

@@ -28,7 +28,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A node_modules that is a link (a git worktree sharing the main checkout's) is left alone: npm ci
+# would empty the directory it points to, under every checkout that shares it.
+if [ -L node_modules ]; then
+  [ -f node_modules/.package-lock.json ] || echo "setup: node_modules links to an empty install: run npm ci where it points" >&2
+elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 npm run --silent build

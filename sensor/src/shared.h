@@ -90,6 +90,18 @@ struct sensor_ring_pos {
 	__u8 pad2[56];
 };
 
+/* The reader's doorbell. The loader sets `asleep` when a drain found every ring empty and it is
+ * about to wait: the next record committed on any CPU clears it and wakes the loader through the
+ * overflow ring's wait queue (a discarded record with BPF_RB_FORCE_WAKEUP), so the first event
+ * after a quiet spell is read at once instead of at the next timed drain. While records keep
+ * coming the loader drains on its timer and leaves it clear: one wakeup per quiet spell, not
+ * one per record. On its own cache line: the probes read it on every record, and it is written
+ * only at those transitions. */
+struct sensor_wake {
+	__u32 asleep;
+	__u8 pad[60];
+};
+
 /* One slot per CPU, written only by that CPU, padded so CPUs never share a cache line. */
 struct sensor_counters {
 	__u64 events;             /* records the probes tried to emit */

@@ -8,9 +8,10 @@
 //   await agent.reload();         // SIGHUP: new rules, or the old ones kept with the error
 //   const summary = await agent.stop();
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { EventView } from '../events/index.js';
 import { LiveSource, type LiveSourceOptions } from '../capture/live/index.js';
-import { prefilterCommands, selectSyscalls } from '../capture/live/index.js';
+import { prefilterCommands, ringSizes, selectSyscalls } from '../capture/live/index.js';
 import { ScapFileSource } from '../capture/scap/index.js';
 import type { EventSink, EventSource, SourceCounters } from '../capture/index.js';
 import type { Config } from '../config/index.js';
@@ -308,7 +309,8 @@ export class Agent implements AgentHandle {
   private newLiveSource(syscalls: string[]): LiveSource {
     const live = 'live' in this.opts.source ? this.opts.source.live : {};
     const snaplen = this.cfg.libs.snaplen;
-    return new LiveSource({ statsIntervalMs: this.opts.dropCheckMs ?? 10_000, ...(snaplen === undefined ? {} : { snaplen }), ...live, syscalls });
+    const rings = ringSizes(this.cfg.buffers, availableParallelism());
+    return new LiveSource({ statsIntervalMs: this.opts.dropCheckMs ?? 10_000, ...(snaplen === undefined ? {} : { snaplen }), ...rings, ...live, syscalls });
   }
 
   private accumulate(c: SourceCounters): void {

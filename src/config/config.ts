@@ -6,7 +6,7 @@ import { parseDocument, LineCounter, type Document } from 'yaml';
 import { applyOverride, ConfigError } from './overrides.js';
 import { validateConfig, type ConfigSources } from './validate.js';
 import { resolveOutputs, type OutputsConfig } from './outputs.js';
-import type { BaseSyscalls } from '../capture/live/index.js';
+import type { BaseSyscalls, BufferSettings } from '../capture/live/index.js';
 
 export { ConfigError } from './overrides.js';
 
@@ -42,6 +42,9 @@ export interface Config {
   /** Falco's `falco_libs`: the thread table's size and idle purge, the sensor's snaplen (unset:
    *  the defaults of the state and the sensor). */
   libs: { threadTableSize?: number; purgeIntervalS?: number; threadTimeoutS?: number; snaplen?: number };
+  /** Falco's `engine.<kind>.buf_size_preset` (and modern_ebpf's `cpus_for_each_buffer`): the
+   *  sensor's ring sizes (ringSizes); unset: sized to the host by the sensor. */
+  buffers: BufferSettings;
   /** The raw object, for keys later features read. */
   raw: Record<string, unknown>;
 }
@@ -173,7 +176,17 @@ export function resolveConfig(raw: Record<string, unknown>): Config {
       threadTimeoutS: int(raw, 'falco_libs.thread_table_auto_purging_thread_timeout_s'),
       snaplen: int(raw, 'falco_libs.snaplen'),
     },
+    buffers: buffersOf(raw),
     raw,
+  };
+}
+
+function buffersOf(raw: Record<string, unknown>): BufferSettings {
+  const kind = str(raw, 'engine.kind', 'modern_ebpf');
+  return {
+    kind,
+    preset: int(raw, `engine.${kind}.buf_size_preset`),
+    cpusForEachBuffer: kind === 'modern_ebpf' ? int(raw, 'engine.modern_ebpf.cpus_for_each_buffer') : undefined,
   };
 }
 

@@ -8,6 +8,8 @@ type Schema = Record<string, unknown>;
 const str: Schema = { type: 'string' };
 const bool: Schema = { type: 'boolean' };
 const int: Schema = { type: 'integer' };
+/** Falco's syscall buffer size index: 1..10 for 1 MiB .. 512 MiB (0 is reserved). */
+const bufSizePreset: Schema = { type: 'integer', minimum: 1, maximum: 10 };
 const num: Schema = { type: 'number' };
 const strList: Schema = { type: 'array', items: str };
 /** A duration: milliseconds as a number, or text such as 500ms, 30s, 5m, 1h. */
@@ -134,9 +136,9 @@ export const CONFIG_SCHEMA: Schema = obj({
   rules: { type: 'array', items: obj({ enable: obj({ rule: str, tag: str }), disable: obj({ rule: str, tag: str }) }, { minProperties: 1, maxProperties: 1 }) },
   engine: obj({
     kind: { type: 'string', enum: ['kmod', 'ebpf', 'modern_ebpf', 'replay', 'gvisor', 'nodriver'] },
-    kmod: obj({ buf_size_preset: int, drop_failed_exit: bool }),
-    ebpf: obj({ probe: str, buf_size_preset: int, drop_failed_exit: bool }),
-    modern_ebpf: obj({ cpus_for_each_buffer: int, buf_size_preset: int, drop_failed_exit: bool, disable_iterators: bool }),
+    kmod: obj({ buf_size_preset: bufSizePreset, drop_failed_exit: bool }),
+    ebpf: obj({ probe: str, buf_size_preset: bufSizePreset, drop_failed_exit: bool }),
+    modern_ebpf: obj({ cpus_for_each_buffer: { type: 'integer', minimum: 0 }, buf_size_preset: bufSizePreset, drop_failed_exit: bool, disable_iterators: bool }),
     replay: obj({ capture_file: str }),
     gvisor: obj({ config: str, root: str }),
   }),

@@ -59,3 +59,24 @@ test("a container's copies are looked up through its process's root on its first
   assert.equal(w.nameOf(st.dev, st.ino, benign, self()), undefined, 'gone with the container');
   assert.equal(w.size, 1);
 });
+
+test('where a link leads is looked up on disk once a second, not at every open through it', (t) => {
+  const { dir, secret, benign } = scratch(t);
+  const soft = join(dir, 'soft');
+  symlinkSync(secret, soft);
+  const w = new WatchedFiles([secret], '/proc', '');
+  const st = statSync(secret);
+  const now = { ms: 1e6 };
+  t.mock.method(performance, 'now', () => now.ms);
+  assert.equal(w.nameOf(st.dev, st.ino, soft, self()), undefined);
+  // the link now leads elsewhere: within the second the lookup stands (the name is the link's,
+  // as it was for the open through it); after it, the change is seen
+  rmSync(soft);
+  symlinkSync(benign, soft);
+  now.ms += 500;
+  assert.equal(w.nameOf(st.dev, st.ino, soft, self()), undefined, 'the lookup of 500 ms ago');
+  now.ms += 600;
+  assert.equal(w.nameOf(st.dev, st.ino, soft, self()), secret, 'looked up again');
+  // a path that leads nowhere is not kept
+  assert.equal(w.nameOf(st.dev, st.ino, join(dir, 'none'), self()), secret);
+});

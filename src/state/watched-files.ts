@@ -10,6 +10,11 @@
 // /etc/shadow is another inode). Costs every open one Map lookup by inode number.
 // Not covered: files a rule matches by prefix, glob or directory (no single inode to watch), a
 // container's watched file replaced by another inode after its first open.
+// A path that leads to a watched file by another name (/usr/lib/os-release, which /etc/os-release
+// links to) is opened by that name all the time: what the check on disk found is kept for a
+// second per process and path (bench/agent-profile: the stat was a quarter of the agent's CPU
+// under a load opening it). Within that second a path that stopped leading to the file still
+// keeps its own name, as it did for an open through the link, which it could have been.
 import { statSync } from 'node:fs';
 import type { Thread } from './threads.js';
 
@@ -18,12 +23,26 @@ interface Watched {
   path: string;
 }
 
+/** Where a path led when it was last looked up on disk. */
+interface Found {
+  dev: number;
+  ino: number;
+  /** performance.now() of the lookup. */
+  at: number;
+}
+
+/** How long a lookup stands, and how many are kept (the oldest half goes when full). */
+const FOUND_MS = 1000;
+const FOUND_MAX = 4096;
+
 export class WatchedFiles {
   /** inode number -> the watched files with it (devices told apart on a hit). */
   private readonly byIno = new Map<number, Watched[]>();
   /** Containers whose copies of the files have been looked up -> the inodes they added. Bounded
    *  by the container table: the state forgets a container it removes or evicts. */
   private readonly roots = new Map<string, number[]>();
+  /** `pid\0path` -> where the path led through that process's root. */
+  private readonly found = new Map<string, Found>();
 
   constructor(
     private readonly paths: readonly string[],
@@ -48,11 +67,35 @@ export class WatchedFiles {
     if (hits === undefined) return undefined;
     for (const w of hits) {
       if (w.dev !== dev || w.path === name) continue;
-      const st = statSync(`${this.procRoot}/${t.pid}/root${name}`, { throwIfNoEntry: false });
+      const st = this.lookup(t.pid, name);
       if (st !== undefined && st.dev === dev && st.ino === ino) return undefined;
       return w.path;
     }
     return undefined;
+  }
+
+  /** Where `name` leads through process `pid`'s root (a lookup at most FOUND_MS old). */
+  private lookup(pid: number, name: string): Found | undefined {
+    const key = `${pid}\0${name}`;
+    const now = performance.now();
+    const known = this.found.get(key);
+    if (known !== undefined && now - known.at < FOUND_MS) return known;
+    const st = statSync(`${this.procRoot}/${pid}/root${name}`, { throwIfNoEntry: false });
+    if (st === undefined) {
+      this.found.delete(key);
+      return undefined;
+    }
+    if (this.found.size >= FOUND_MAX) {
+      let n = FOUND_MAX / 2;
+      for (const k of this.found.keys()) {
+        this.found.delete(k);
+        if (--n === 0) break;
+      }
+    }
+    const f = { dev: st.dev, ino: st.ino, at: now };
+    this.found.delete(key); // re-inserted last: the oldest lookups are the first keys
+    this.found.set(key, f);
+    return f;
   }
 
   private watchContainer(t: Thread): void {

@@ -14,6 +14,7 @@ struct sensor_config cfg;
 struct sensor_counters counters[SENSOR_MAX_CPUS];
 
 struct sensor_ring_pos ring_pos[SENSOR_MAX_CPUS];
+struct sensor_wake wake;
 
 /* The chunks of all CPU rings, CPU c's chunk i at key (c << cfg.ring_chunk_bits) + i; the loader
  * sizes it (--ring-mb) and reads it through mmap. Why not a BPF ring buffer: its
@@ -32,11 +33,12 @@ struct {
 } ring_chunks SEC(".maps");
 
 /* Where a record goes when its CPU's ring is full: one BPF ring buffer shared by all CPUs (sized
- * by the loader like the rings), so that a burst on one CPU can use more than that CPU's share.
- * Slower (a helper call, a lock) but only used while a ring is full. */
+ * by the loader, --overflow-mb), so that a burst on one CPU can use more than that CPU's share.
+ * Slower (a helper call, a lock) but only used while a ring is full. Its wait queue is also the
+ * reader's doorbell (struct sensor_wake). */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 * 1024 * 1024);
+	__uint(max_entries, 4 * 1024 * 1024);
 } overflow SEC(".maps");
 
 /* Per-CPU scratch where a record is assembled before it is copied into the ring: records have

@@ -199,11 +199,23 @@ static __always_inline bool ring_reserve(struct ring_slot *s, __u32 cpu, __u32 m
 	return true;
 }
 
+/* Wakes the loader waiting on the overflow ring (struct sensor_wake): an empty record, discarded
+ * (the drain skips it) with a forced wakeup. Several CPUs may ring at once: harmless. */
+static __always_inline void ring_doorbell(void)
+{
+	wake.asleep = 0;
+	void *bell = bpf_ringbuf_reserve(&overflow, 8, 0);
+	if (bell)
+		bpf_ringbuf_discard(bell, BPF_RB_FORCE_WAKEUP);
+}
+
 static __always_inline void ring_commit(struct ring_slot *s, __u32 len)
 {
 	/* the record is complete before the loader can see it (x86-64 keeps stores in order) */
 	asm volatile("" ::: "memory");
 	ring_pos[s->cpu].prod = s->prod + ((len + 7) & ~7U);
+	if (wake.asleep)
+		ring_doorbell();
 }
 
 /* ppm_evt_hdr { u64 ts; u64 tid; u32 len; u16 type; u32 nparams }, packed */

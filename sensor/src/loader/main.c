@@ -1,8 +1,8 @@
 /* saker-sensor: loads the BPF programs, streams event records to stdout, takes control commands
  * on stdin (see control.h) and reports on stderr, one JSON line per message.
  *
- *   saker-sensor [--syscalls LIST] [--ignore PIDS] [--ring-mb N] [--poll-ms N]
- *                [--stats-interval-ms N] [--snaplen N] [--attach auto|btf|raw] [--discard]
+ *   saker-sensor [--syscalls LIST] [--ignore PIDS] [--ring-mb N] [--cpu-ring-kb N]
+ *                [--overflow-mb N] [--poll-ms N] [--stats-interval-ms N] [--snaplen N] [--attach auto|btf|raw] [--discard]
  *                [--verbose] [--check]
  *
  * Exit status: 0 on SIGTERM/SIGINT, stdin EOF or "quit"; 1 bad usage; 2 not root; 3 BPF refused;
@@ -39,8 +39,9 @@ enum attach_mode { ATTACH_AUTO, ATTACH_BTF, ATTACH_RAW };
 struct options {
 	char *syscalls;
 	char *ignore;
-	unsigned ring_mb;
+	struct ring_sizes sizes;
 	unsigned poll_ms;
+	unsigned batch_us;
 	unsigned stats_ms;
 	unsigned snaplen;
 	enum attach_mode attach;
@@ -84,7 +85,13 @@ static void usage(FILE *f)
 		"  --syscalls LIST          initial syscall set (names or libs event codes, comma-separated)\n"
 		"  --ignore PIDS            thread groups to ignore (own pid is always ignored)\n"
 		"  --ring-mb N              ring size in MiB, shared out among CPUs, at least 1 each (default 16)\n"
-		"  --poll-ms N              drain period in ms (default 5)\n"
+		"  --cpu-ring-kb N          each CPU's ring in KiB instead (rounded down to 256 KiB times a power of two)\n"
+		"  --overflow-mb N          shared ring for records whose CPU ring is full, MiB (default 1)\n"
+		"  --poll-ms N              longest wait between drains, in ms (default 5): the first record\n"
+		"                           after a drain wakes the reader sooner\n"
+		"  --batch-us N             shortest time between drains, in us (default 1000): records that\n"
+		"                           keep coming are read in batches; --poll-ms apart once a drain\n"
+		"                           finds more than the engine reads at once (64 KiB)\n"
 		"  --stats-interval-ms N    print counters every N ms (default 0: on request only)\n"
 		"  --snaplen N              payload bytes kept by send/recv events (default 80)\n"
 		"  --attach auto|btf|raw    tracepoint flavour (default auto: tp_btf, else raw_tp)\n"
@@ -100,6 +107,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{"syscalls", required_argument, 0, 's'},  {"ignore", required_argument, 0, 'i'},
 		{"ring-mb", required_argument, 0, 'r'},   {"poll-ms", required_argument, 0, 'p'},
+		{"cpu-ring-kb", required_argument, 0, 'k'}, {"overflow-mb", required_argument, 0, 'o'},
+		{"batch-us", required_argument, 0, 'b'},
 		{"stats-interval-ms", required_argument, 0, 'S'},
 		{"snaplen", required_argument, 0, 'n'},   {"attach", required_argument, 0, 'a'},
 		{"discard", no_argument, 0, 'd'},         {"verbose", no_argument, 0, 'v'},
@@ -108,13 +117,16 @@ static void parse_options(int argc, char **argv, struct options *o)
 	};
 	int c;
 
-	*o = (struct options){.ring_mb = 16, .poll_ms = 5, .snaplen = 80};
+	*o = (struct options){.sizes = {.ring_mb = 16, .overflow_mb = 1}, .poll_ms = 5, .batch_us = 1000, .snaplen = 80};
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o->syscalls = optarg; break;
 		case 'i': o->ignore = optarg; break;
-		case 'r': o->ring_mb = strtoul(optarg, NULL, 10); break;
+		case 'r': o->sizes.ring_mb = strtoul(optarg, NULL, 10); break;
+		case 'k': o->sizes.cpu_ring_kb = strtoul(optarg, NULL, 10); break;
+		case 'o': o->sizes.overflow_mb = strtoul(optarg, NULL, 10); break;
 		case 'p': o->poll_ms = strtoul(optarg, NULL, 10); break;
+		case 'b': o->batch_us = strtoul(optarg, NULL, 10); break;
 		case 'S': o->stats_ms = strtoul(optarg, NULL, 10); break;
 		case 'n': o->snaplen = strtoul(optarg, NULL, 10); break;
 		case 'd': o->discard = 1; break;
@@ -132,10 +144,18 @@ static void parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		die(1, "unexpected argument '%s' (see --help)", argv[optind]);
-	if (o->ring_mb == 0 || (o->ring_mb & (o->ring_mb - 1)) || o->ring_mb > 1024)
-		die(1, "--ring-mb must be a power of two between 1 and 1024, got %u", o->ring_mb);
+	const struct ring_sizes *z = &o->sizes;
+	if (z->ring_mb == 0 || (z->ring_mb & (z->ring_mb - 1)) || z->ring_mb > 1024)
+		die(1, "--ring-mb must be a power of two between 1 and 1024, got %u", z->ring_mb);
+	/* Falco's largest buffer preset is 512 MiB */
+	if (z->cpu_ring_kb && (z->cpu_ring_kb < (SENSOR_CHUNK >> 10) || z->cpu_ring_kb > (512u << 10)))
+		die(1, "--cpu-ring-kb must be between %u and %u, got %u", SENSOR_CHUNK >> 10, 512u << 10, z->cpu_ring_kb);
+	if (z->overflow_mb == 0 || (z->overflow_mb & (z->overflow_mb - 1)) || z->overflow_mb > 1024)
+		die(1, "--overflow-mb must be a power of two between 1 and 1024, got %u", z->overflow_mb);
 	if (o->poll_ms == 0 || o->poll_ms > 1000)
 		die(1, "--poll-ms must be between 1 and 1000, got %u", o->poll_ms);
+	if (o->batch_us > o->poll_ms * 1000)
+		die(1, "--batch-us must be at most --poll-ms (%u ms), got %u", o->poll_ms, o->batch_us);
 	if (o->snaplen > 4096)
 		die(1, "--snaplen must be at most 4096, got %u", o->snaplen);
 }
@@ -146,10 +166,10 @@ static void load(struct probes *p, const struct options *o)
 {
 	int err = 0, raw = o->attach == ATTACH_RAW;
 
-	err = probes_load(p, raw, o->ring_mb);
+	err = probes_load(p, raw, &o->sizes);
 	if (err && !raw && o->attach == ATTACH_AUTO && err != -EPERM) {
 		raw = 1;
-		err = probes_load(p, raw, o->ring_mb);
+		err = probes_load(p, raw, &o->sizes);
 	}
 	if (err)
 		die(3, "the kernel refused the BPF programs (%s): %s%s", raw ? "raw_tp" : "tp_btf",
@@ -225,7 +245,8 @@ static int check_programs(const struct options *o)
 
 	for (int raw = 0; raw <= 1; raw++) {
 		struct probes p;
-		int err = probes_load(&p, raw, 1), n = 0;
+		struct ring_sizes sizes = {.ring_mb = 1, .overflow_mb = 1};
+		int err = probes_load(&p, raw, &sizes), n = 0;
 		if (err) {
 			fprintf(stderr, "%s: refused: %s\n", raw ? "raw_tp" : "tp_btf", strerror(-err));
 			status = 3;
@@ -255,6 +276,8 @@ struct drain {
 /* Stop a drain after this much so stdin commands are not starved under a flood. */
 #define DRAIN_BATCH (8u << 20)
 #define DRAIN_PAUSE -1000
+/* A drain at least this large means a flood: the next waits --poll-ms (Node reads 64 KiB at once) */
+#define BUSY_DRAIN (64u << 10)
 
 static int on_record(void *ctx, const void *data, size_t size)
 {
@@ -301,7 +324,8 @@ int main(int argc, char **argv)
 	fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
 
 	struct output out;
-	if (output_init(&out, STDOUT_FILENO, 4u << 20, o.discard))
+	/* as deep as the pipe: a larger buffer only waits for the reader to empty the pipe anyway */
+	if (output_init(&out, STDOUT_FILENO, 1u << 20, o.discard))
 		die(4, "out of memory");
 	struct drain drain = {.out = &out};
 	struct ring rb;
@@ -319,23 +343,51 @@ int main(int argc, char **argv)
 	if (err)
 		die(3, "cannot attach to %s: %s", what, strerror(-err));
 	fprintf(stderr,
-		"{\"type\":\"ready\",\"attach\":\"%s\",\"pid\":%d,\"host_pid\":%u,\"ring_bytes\":%u,\"cpus\":%d,"
-		"\"syscalls\":%zu,\"decoded\":%zu,\"compat\":%s,\"io_uring\":%s}\n",
-		probes.flavour, getpid(), self, (SENSOR_CHUNK << probes.ring_chunk_bits) * probes.ncpus,
-		probes.ncpus, SYSCALL_TABLE_LEN, N_SYSCALLS, compat ? "true" : "false",
+		"{\"type\":\"ready\",\"attach\":\"%s\",\"pid\":%d,\"host_pid\":%u,\"ring_bytes\":%llu,"
+		"\"overflow_bytes\":%llu,\"cpus\":%d,\"syscalls\":%zu,\"decoded\":%zu,\"compat\":%s,\"io_uring\":%s}\n",
+		probes.flavour, getpid(), self, ((unsigned long long)SENSOR_CHUNK << probes.ring_chunk_bits) * probes.ncpus,
+		(unsigned long long)o.sizes.overflow_mb << 20, probes.ncpus, SYSCALL_TABLE_LEN, N_SYSCALLS, compat ? "true" : "false",
 		probes.uring ? "true" : "false");
 
 	char line[8192];
 	size_t line_len = 0;
 	int status = 0, backlog = 0;
+	__u64 last_drain = 0, last_bytes = 0;
 	__u64 next_stats = clock_ns(CLOCK_MONOTONIC) + (__u64)o.stats_ms * 1000000;
 
 	while (!stop_requested) {
-		struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+		struct pollfd pfd[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = rb.ov_fd, .events = POLLIN}};
 		/* a drain cut short by DRAIN_BATCH left records behind: come straight back for them */
-		int ready = poll(&pfd, 1, backlog ? 0 : (int)o.poll_ms);
+		int timeout = 0;
+		nfds_t nfds = 1;
+		if (!backlog) {
+			/* wait for the first record (the doorbell, struct sensor_wake) or the timer. The
+			 * fence orders the store before the loads of ring_pending, so a record committed
+			 * meanwhile is either seen here or rings; the timer bounds the rare one that
+			 * slips between the probe's two accesses. */
+			__atomic_store_n(&probes.wake->asleep, 1, __ATOMIC_SEQ_CST);
+			if (ring_pending(&rb)) {
+				probes.wake->asleep = 0;
+			} else {
+				timeout = (int)o.poll_ms;
+				nfds = 2;
+			}
+		}
+		int ready = poll(pfd, nfds, timeout);
+		if (nfds == 2)
+			probes.wake->asleep = 0;
+		/* then batch: records that keep coming are read at most every --batch-us, and every
+		 * --poll-ms while each drain fills at least one read of the engine's (a flood: fewer,
+		 * larger batches cost the engine less per record, at a latency still within the timer) */
+		__u64 now = clock_ns(CLOCK_MONOTONIC);
+		__u64 gap = last_bytes >= BUSY_DRAIN ? (__u64)o.poll_ms * 1000000 : (__u64)o.batch_us * 1000;
+		if (!backlog && now - last_drain < gap && !(ready > 0 && pfd[0].revents)) {
+			__u64 wait = gap - (now - last_drain);
+			struct timespec rest = {.tv_sec = (time_t)(wait / 1000000000), .tv_nsec = (long)(wait % 1000000000)};
+			ready = ppoll(pfd, 1, &rest, NULL);
+		}
 
-		if (ready > 0 && (pfd.revents & (POLLIN | POLLHUP | POLLERR))) {
+		if (ready > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 			ssize_t n = read(STDIN_FILENO, line + line_len, sizeof(line) - 1 - line_len);
 			if (n <= 0 && !(n < 0 && errno == EINTR)) {
 				break; /* EOF: the agent is gone */
@@ -354,8 +406,10 @@ int main(int argc, char **argv)
 				line_len = 0; /* an absurdly long line: drop it */
 		}
 		drain.batch = 0;
+		last_drain = clock_ns(CLOCK_MONOTONIC);
 		int err = ring_drain(&rb, on_record, &drain);
 		backlog = err == DRAIN_PAUSE;
+		last_bytes = drain.batch;
 		if (err == -EPIPE || output_flush(&out)) {
 			status = 4; /* nobody reads stdout any more */
 			break;

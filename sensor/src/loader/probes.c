@@ -7,21 +7,26 @@
 #include "sensor.skel.h"
 #include "sensor_raw.skel.h"
 
-/* log2 of the chunks per CPU ring: ring_mb shared out, at least 1 MiB each. */
-static unsigned ring_chunk_bits(unsigned ring_mb, unsigned ncpus)
+/* log2 of the chunks per CPU ring: each CPU's ring is the largest power of two of chunks that fits
+ * in `per_cpu` bytes, at least one chunk. */
+static unsigned ring_chunk_bits(unsigned long long per_cpu)
 {
-	unsigned long long per_cpu = ((unsigned long long)ring_mb << 20) / ncpus;
 	unsigned bits = 0;
 
-	if (per_cpu < (1u << 20))
-		per_cpu = 1u << 20;
 	while (((unsigned long long)SENSOR_CHUNK << (bits + 1)) <= per_cpu)
 		bits++;
 	return bits;
 }
 
-/* CPUs with a ring of their own; the probes on CPUs past SENSOR_MAX_CPUS use the overflow ring. */
-static unsigned ring_cpus(void)
+unsigned long long probes_cpu_ring_bytes(const struct ring_sizes *z, unsigned ncpus)
+{
+	if (z->cpu_ring_kb)
+		return (unsigned long long)z->cpu_ring_kb << 10;
+	unsigned long long per_cpu = ((unsigned long long)z->ring_mb << 20) / ncpus;
+	return per_cpu < (1u << 20) ? 1u << 20 : per_cpu;
+}
+
+unsigned probes_ring_cpus(void)
 {
 	int n = libbpf_num_possible_cpus();
 
@@ -46,7 +51,7 @@ static int uring_supported(void)
 	return ok;
 }
 
-#define LOAD_SKELETON(SKEL, P, RING_MB)                                                          \
+#define LOAD_SKELETON(SKEL, P, SIZES)                                                          \
 	do {                                                                                     \
 		struct SKEL *s = SKEL##__open();                                                 \
 		if (!s)                                                                          \
@@ -54,11 +59,11 @@ static int uring_supported(void)
 		(P)->uring = uring_supported();                                                  \
 		bpf_program__set_autoload(s->progs.on_uring_submit, (P)->uring);                 \
 		bpf_program__set_autoload(s->progs.on_uring_complete, (P)->uring);               \
-		(P)->ncpus = ring_cpus();                                                        \
-		(P)->ring_chunk_bits = ring_chunk_bits((RING_MB), (P)->ncpus);                   \
+		(P)->ncpus = probes_ring_cpus();                                                        \
+		(P)->ring_chunk_bits = ring_chunk_bits(probes_cpu_ring_bytes((SIZES), (P)->ncpus));                   \
 		bpf_map__set_max_entries(s->maps.ring_chunks, (P)->ncpus << (P)->ring_chunk_bits); \
 		bpf_map__set_max_entries(s->maps.scratch_map, (P)->ncpus);                       \
-		bpf_map__set_max_entries(s->maps.overflow, (RING_MB) << 20);                     \
+		bpf_map__set_max_entries(s->maps.overflow, (SIZES)->overflow_mb << 20);                     \
 		int err = SKEL##__load(s);                                                       \
 		if (err) {                                                                       \
 			SKEL##__destroy(s);                                                      \
@@ -70,6 +75,7 @@ static int uring_supported(void)
 		(P)->cfg = &s->bss->cfg;                                                         \
 		(P)->counters = s->bss->counters;                                                \
 		(P)->ring_pos = s->bss->ring_pos;                                                \
+		(P)->wake = &s->bss->wake;                                                       \
 		(P)->cfg->ring_chunk_bits = (P)->ring_chunk_bits;                                \
 		(P)->ring_chunks = s->maps.ring_chunks;                                          \
 		(P)->overflow = s->maps.overflow;                                                \
@@ -82,15 +88,15 @@ static int uring_supported(void)
 		(P)->on_uring_complete = s->progs.on_uring_complete;                             \
 	} while (0)
 
-int probes_load(struct probes *p, int raw, unsigned ring_mb)
+int probes_load(struct probes *p, int raw, const struct ring_sizes *sizes)
 {
 	memset(p, 0, sizeof(*p));
 	p->raw = raw;
 	p->flavour = raw ? "raw_tp" : "tp_btf";
 	if (raw)
-		LOAD_SKELETON(sensor_raw_bpf, p, ring_mb);
+		LOAD_SKELETON(sensor_raw_bpf, p, sizes);
 	else
-		LOAD_SKELETON(sensor_bpf, p, ring_mb);
+		LOAD_SKELETON(sensor_bpf, p, sizes);
 	return 0;
 }
 

@@ -34,6 +34,7 @@ static int map_overflow(struct ring *r, const struct bpf_map *m)
 	r->ov_prod = prod;
 	r->ov_data = (const unsigned char *)prod + r->page;
 	r->ov_mask = size - 1;
+	r->ov_fd = fd;
 	return 0;
 }
 
@@ -151,6 +152,14 @@ int ring_drain(struct ring *r, ring_record_fn fn, void *ctx)
 		__atomic_store_n(&r->pos[s].cons, cur[s].cur, __ATOMIC_RELEASE);
 	__atomic_store_n(r->ov_cons, cur[r->ncpus].cur, __ATOMIC_RELEASE);
 	return ret;
+}
+
+int ring_pending(const struct ring *r)
+{
+	for (unsigned s = 0; s < r->ncpus; s++)
+		if (__atomic_load_n(&r->pos[s].prod, __ATOMIC_ACQUIRE) != r->pos[s].cons)
+			return 1;
+	return __atomic_load_n(r->ov_prod, __ATOMIC_ACQUIRE) != *r->ov_cons;
 }
 
 void ring_close(struct ring *r)

@@ -19,6 +19,7 @@ struct ring {
 	const unsigned long *ov_prod;
 	const unsigned char *ov_data;
 	size_t ov_mask, ov_map_len, page;
+	int ov_fd; /* pollable: readable while the overflow ring holds anything, doorbells included */
 };
 
 /* Called for each record; a nonzero return stops the drain after this record (and is returned). */
@@ -29,6 +30,8 @@ int ring_open(struct ring *r, const struct probes *p);
 /* Hands `fn` every record written so far, oldest first across sources, then frees their space.
  * Returns 0, or fn's return value when it stopped the drain. */
 int ring_drain(struct ring *r, ring_record_fn fn, void *ctx);
+/* Whether any source holds a record not yet drained. */
+int ring_pending(const struct ring *r);
 void ring_close(struct ring *r);
 
 #endif

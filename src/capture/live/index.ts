@@ -3,6 +3,7 @@
 
 export { LiveSource, type LiveSourceOptions } from './live-source.js';
 export { checkCanStart, LiveSensor, SensorError, type SensorStats } from './sensor.js';
+export { type BufferSettings, ringSizes } from './ring-sizes.js';
 export { hostTgid } from './host-tgid.js';
 export { type BaseSyscalls, selectSyscalls, SENSOR_SYSCALLS } from './syscall-set.js';
 export { undecodedEventTypes, unsupportedEventTypes } from './syscall-set.js';

@@ -63,7 +63,15 @@ export interface SensorOptions {
   ignorePids?: readonly number[];
   /** Sensor binary; default sensor/build/saker-sensor under the package root. */
   binary?: string;
+  /** All CPU rings together, MiB (a power of two, at least 1 MiB each); default: the sensor's
+   *  own sizing (sensor/README.md "Ring sizes"). */
   ringMb?: number;
+  /** Each CPU's ring, KiB, instead of ringMb (ringSizes: Falco's buffer presets). */
+  cpuRingKb?: number;
+  /** The overflow ring shared by all CPUs, MiB; default the sensor's. */
+  overflowMb?: number;
+  /** Longest wait between two drains of the rings (the first record after a drain wakes the
+   *  sensor sooner). */
   pollMs?: number;
   snaplen?: number;
   attach?: 'auto' | 'btf' | 'raw';
@@ -159,7 +167,9 @@ export class LiveSensor {
     const args = [
       `--syscalls=${syscalls.join(',')}`,
       `--ignore=${(opts.ignorePids ?? defaultIgnored()).join(',')}`,
-      `--ring-mb=${opts.ringMb ?? 16}`,
+      ...(opts.ringMb === undefined ? [] : [`--ring-mb=${opts.ringMb}`]),
+      ...(opts.cpuRingKb === undefined ? [] : [`--cpu-ring-kb=${opts.cpuRingKb}`]),
+      ...(opts.overflowMb === undefined ? [] : [`--overflow-mb=${opts.overflowMb}`]),
       `--poll-ms=${opts.pollMs ?? 5}`,
       `--snaplen=${opts.snaplen ?? 80}`,
       `--attach=${opts.attach ?? 'auto'}`,

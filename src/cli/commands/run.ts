@@ -3,7 +3,7 @@
 // SIGINT/SIGTERM stop cleanly (exit 0); SIGHUP reloads configuration, rules and policies, keeping
 // the old ones on error; SIGUSR1 reopens file outputs and restarts program outputs (log rotation),
 // as Falco does.
-import { Agent, RulesLoadError } from '../../agent/index.js';
+import { Agent, keepYoungGenerationSmall, RulesLoadError } from '../../agent/index.js';
 import { checkCanStart, hostTgid, SensorError } from '../../capture/live/index.js';
 import { LIVE_STATE_DIR, loadLayeredConfig, type Config, type LayeredConfig } from '../../config/index.js';
 import { EventExporter, ExportFilterError, exportNodeName, parseFilters, PolicyLoadError } from '../../policy/index.js';
@@ -46,6 +46,7 @@ the host's /proc, /etc and runtime sockets.
 `;
 
 export async function runCommand(argv: string[]): Promise<number> {
+  keepYoungGenerationSmall();
   // A SIGHUP that arrives while the agent starts must not kill it (Node's default): it is
   // remembered and applied as a reload once the agent runs.
   let ops: Operations | undefined;
