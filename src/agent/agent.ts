@@ -601,7 +601,7 @@ export class Agent implements AgentHandle {
     m.counter({ name: 'saker_state_purged_threads_total', help: 'Idle or dead threads purged from the table.', read: () => parser.purged });
     m.counter({
       name: 'saker_state_open_names_corrected_total', read: () => parser.openNamesCorrected,
-      help: 'Opens of a file the rules name whose path, read from the process after the syscall, led to another file: named after the file opened.',
+      help: 'Opens whose path, read from the process after the syscall, led to another file than the one opened: named after the file opened (the kernel\'s path, or a watched file the rules name).',
     });
     // The bounded tables (State.bounds): how full each is, and what its bound turned away.
     const byTable = (pick: (b: StateBounds) => Array<[string, number]>) => () => pick(this.state.bounds).map(([t, value]) => ({ labels: { table: t }, value }));

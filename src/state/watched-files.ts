@@ -8,8 +8,11 @@
 // keeps its name, as in libsinsp — and if it does not, the fd is named after the watched file.
 // The host's files are looked up when the rules load, a container's on its first open (its own
 // /etc/shadow is another inode). Costs every open one Map lookup by inode number.
-// Not covered: files a rule matches by prefix, glob or directory (no single inode to watch), a
-// container's watched file replaced by another inode after its first open.
+// Opens the sensor sends with the kernel's path of the file opened are checked against that path
+// first, for every file (opened-paths.ts); this watch still covers the opens that come without it
+// (io_uring's, those the open prefilter sends late) for the files the rules name exactly.
+// Not covered here: files a rule matches by prefix, glob or directory (no single inode to watch),
+// a container's watched file replaced by another inode after its first open.
 import { statSync } from 'node:fs';
 import type { Thread } from './threads.js';
 
