@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpenedPaths, resolveInRoot } from './opened-paths.js';
-import { Thread } from './threads.js';
+import { Thread, ThreadTable } from './threads.js';
 
 /** A root laid out as a merged-/usr system: /lib -> usr/lib, /etc/localtime -> /usr/share/zone. */
 function makeRoot(dir: string): void {
@@ -84,6 +84,33 @@ test('OpenedPaths keeps libsinsp\'s name when it leads to the file opened, else 
     assert.equal(paths.nameOf('/etc/shadoq', '/etc/shadow', dev, shadow, gone), '/etc/shadow');
     const goneInContainer = thread(998, 'abcdef012345');
     assert.equal(paths.nameOf('/lib/libc.so', '/usr/lib/libc.so', dev, ino('usr/lib/libc.so'), goneInContainer), '/usr/lib/libc.so');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('OpenedPaths checks the name of an exited container process through another process of its container', () => {
+  const { dir, root, procRoot } = setUp();
+  try {
+    // The container's root, apart from the host's (`root` here), seen through its live pid 124.
+    const croot = join(dir, 'container');
+    makeRoot(croot);
+    mkdirSync(join(procRoot, '124'));
+    symlinkSync(croot, join(procRoot, '124/root'));
+    const threads = new ThreadTable();
+    const init = thread(124, 'abcdef012345');
+    threads.add(init);
+    const paths = new OpenedPaths(procRoot, root, threads);
+    const cst = statSync(join(croot, 'usr/lib/libc.so'));
+    const gone = thread(998, 'abcdef012345');
+    assert.equal(paths.nameOf('/lib/libc.so', '/usr/lib/libc.so', cst.dev, cst.ino, gone), '/lib/libc.so', 'through pid 124');
+    assert.equal(paths.nameOf('/etc/shadoq', '/etc/shadow', cst.dev, statSync(join(croot, 'etc/shadow')).ino, gone), '/etc/shadow');
+    // A process of the container whose root is still the host's (runc init before its pivot) does not count.
+    rmSync(join(procRoot, '124/root'));
+    symlinkSync(root, join(procRoot, '124/root'));
+    writeFileSync(join(croot, 'usr/lib/libm.so'), 'libm');
+    const mst = statSync(join(croot, 'usr/lib/libm.so'));
+    assert.equal(paths.nameOf('/lib/libm.so', '/usr/lib/libm.so', mst.dev, mst.ino, thread(997, 'abcdef012345')), '/usr/lib/libm.so');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -12,9 +12,10 @@
 // a container), the fd is named after the kernel's path, and counted.
 //
 // Costs the usual open one string comparison; a difference costs a few lstat calls, once per
-// (container, text, kernel path, file): the verdicts that keep the text are remembered.
+// (container, text, kernel path, file): the verdicts that keep the text are remembered. A
+// container process that has exited by then is checked through another process of its container.
 import { lstatSync, readlinkSync, statSync, type Stats } from 'node:fs';
-import type { Thread } from './threads.js';
+import type { Thread, ThreadTable } from './threads.js';
 
 /** Remembered verdicts at most (then forgotten all at once: they are cheap to make again). */
 const MAX_KEPT = 4096;
@@ -24,10 +25,15 @@ const MAX_LINKS = 40;
 export class OpenedPaths {
   /** Checks that kept the path text: `${containerId}\0${dev}:${ino}\0${text}\0${kernelPath}`. */
   private readonly kept = new Set<string>();
+  /** Per container, a process last seen alive in it: its root stands for the container's. */
+  private readonly liveIn = new Map<string, number>();
+  private hostRootDir: Stats | undefined;
 
+  /** `threads`: where a process in the same container is looked for when the opener is gone. */
   constructor(
     private readonly procRoot: string,
     private readonly hostRoot: string,
+    private readonly threads?: ThreadTable,
   ) {}
 
   /**
@@ -47,13 +53,45 @@ export class OpenedPaths {
     return kernelPath;
   }
 
-  /** The file `path` leads to in `t`'s root, or undefined when it leads nowhere or the root is gone. */
+  /** The file `path` leads to in `t`'s root, or undefined when it leads nowhere or no root is left. */
   private resolve(path: string, t: Thread): Stats | undefined {
-    const root = `${this.procRoot}/${t.pid}/root`;
-    const st = resolveInRoot(root, path, t);
-    if (st !== undefined || t.containerId !== '' || (t.root !== '' && t.root !== '/')) return st;
-    // A host process that has exited (short-lived ones usually have by now): the host's root.
-    return resolveInRoot(this.hostRoot, path, t);
+    const root = this.rootOf(t);
+    return root === undefined ? undefined : resolveInRoot(root, path, t);
+  }
+
+  /**
+   * `t`'s root directory as a path this process can resolve in: through /proc/<pid>/root of `t`,
+   * or, once it has exited (short-lived processes usually have by now), of another live process
+   * with the same root: in its container (one not yet pivoted into the container's root does
+   * not count), or on the host.
+   */
+  private rootOf(t: Thread): string | undefined {
+    if (this.rootAlive(t.pid)) return `${this.procRoot}/${t.pid}/root`;
+    const chrooted = t.root !== '' && t.root !== '/';
+    if (t.containerId === '') return chrooted ? undefined : this.hostRoot;
+    const known = this.liveIn.get(t.containerId);
+    if (known !== undefined && this.inContainerRoot(known)) return `${this.procRoot}/${known}/root`;
+    this.liveIn.delete(t.containerId);
+    if (this.threads === undefined) return undefined;
+    for (const o of this.threads.threads.values()) {
+      if (o.containerId !== t.containerId || o.root !== t.root || o.pid === t.pid || !this.inContainerRoot(o.pid)) continue;
+      if (this.liveIn.size >= MAX_KEPT) this.liveIn.clear();
+      this.liveIn.set(t.containerId, o.pid);
+      return `${this.procRoot}/${o.pid}/root`;
+    }
+    return undefined;
+  }
+
+  private rootAlive(pid: number): boolean {
+    return statSafe(`${this.procRoot}/${pid}/root/`, true) !== undefined;
+  }
+
+  /** Process `pid` lives and its root is not the host's. */
+  private inContainerRoot(pid: number): boolean {
+    const root = statSafe(`${this.procRoot}/${pid}/root/`, true);
+    if (root === undefined) return false;
+    const host = (this.hostRootDir ??= statSafe(`${this.hostRoot}/`, true));
+    return host === undefined || root.dev !== host.dev || root.ino !== host.ino;
   }
 }
 

@@ -137,7 +137,7 @@ export class State implements StateView {
         isAlive: (t) => scanner.isAlive(t.pid, t.tid),
       },
     });
-    if (this.live) this.parser.openedPaths = new OpenedPaths(procRoot, this.hostRoot);
+    if (this.live) this.parser.openedPaths = new OpenedPaths(procRoot, this.hostRoot, this.threads);
   }
 
   /** Updates the state for one event and returns the context to evaluate rules in. */
