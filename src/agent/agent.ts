@@ -616,7 +616,8 @@ export class Agent implements AgentHandle {
     });
     m.counter<'table'>({
       name: 'saker_state_table_dropped_total', help: 'Entries a state table\'s bound turned away or evicted (a full table, a refused file).', labelNames: ['table'],
-      read: byTable((b) => [['threads', b.threadsDropped], ['fds', b.fdsDropped], ['containers', b.containersEvicted], ['user_tables', b.userTablesDropped],
+      read: byTable((b) => [['threads', b.threadsDropped], ['fds', b.fdsDropped], ['containers', b.containersEvicted],
+        ['container_lookup_queue', b.containerLookupsDropped], ['user_tables', b.userTablesDropped],
         ['users', b.usersDropped], ['user_files', b.userFilesRefused], ['user_reads', b.userReadsDropped], ['dns_addresses', b.dnsAddressesDropped]]),
     });
   }
