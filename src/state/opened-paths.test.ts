@@ -99,10 +99,12 @@ test('OpenedPaths checks the name of an exited container process through another
     symlinkSync(croot, join(procRoot, '124/root'));
     const threads = new ThreadTable();
     const init = thread(124, 'abcdef012345');
+    init.root = croot; // read from /proc: the root link as the host reads it
     threads.add(init);
     const paths = new OpenedPaths(procRoot, root, threads);
     const cst = statSync(join(croot, 'usr/lib/libc.so'));
     const gone = thread(998, 'abcdef012345');
+    gone.root = '/'; // seen exec'd
     assert.equal(paths.nameOf('/lib/libc.so', '/usr/lib/libc.so', cst.dev, cst.ino, gone), '/lib/libc.so', 'through pid 124');
     assert.equal(paths.nameOf('/etc/shadoq', '/etc/shadow', cst.dev, statSync(join(croot, 'etc/shadow')).ino, gone), '/etc/shadow');
     // A process of the container whose root is still the host's (runc init before its pivot) does not count.

@@ -74,7 +74,9 @@ export class OpenedPaths {
     this.liveIn.delete(t.containerId);
     if (this.threads === undefined) return undefined;
     for (const o of this.threads.threads.values()) {
-      if (o.containerId !== t.containerId || o.root !== t.root || o.pid === t.pid || !this.inContainerRoot(o.pid)) continue;
+      // (not compared by Thread.root: a process read from /proc has its root as this process
+      // reads the link, the container's rootfs path on the host, one seen exec has '/')
+      if (o.containerId !== t.containerId || o.pid === t.pid || !this.inContainerRoot(o.pid)) continue;
       if (this.liveIn.size >= MAX_KEPT) this.liveIn.clear();
       this.liveIn.set(t.containerId, o.pid);
       return `${this.procRoot}/${o.pid}/root`;
