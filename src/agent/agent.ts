@@ -603,7 +603,7 @@ export class Agent implements AgentHandle {
     m.counter({ name: 'saker_state_purged_threads_total', help: 'Idle or dead threads purged from the table.', read: () => parser.purged });
     m.counter({
       name: 'saker_state_open_names_corrected_total', read: () => parser.openNamesCorrected,
-      help: 'Opens of a file the rules name whose path, read from the process after the syscall, led to another file: named after the file opened.',
+      help: 'Opens whose path, read from the process after the syscall, led to another file than the one opened: named after the file opened (the kernel\'s path, or a watched file the rules name).',
     });
     // The bounded tables (State.bounds): how full each is, and what its bound turned away.
     const byTable = (pick: (b: StateBounds) => Array<[string, number]>) => () => pick(this.state.bounds).map(([t, value]) => ({ labels: { table: t }, value }));
@@ -618,7 +618,8 @@ export class Agent implements AgentHandle {
     });
     m.counter<'table'>({
       name: 'saker_state_table_dropped_total', help: 'Entries a state table\'s bound turned away or evicted (a full table, a refused file).', labelNames: ['table'],
-      read: byTable((b) => [['threads', b.threadsDropped], ['fds', b.fdsDropped], ['containers', b.containersEvicted], ['user_tables', b.userTablesDropped],
+      read: byTable((b) => [['threads', b.threadsDropped], ['fds', b.fdsDropped], ['containers', b.containersEvicted],
+        ['container_lookup_queue', b.containerLookupsDropped], ['user_tables', b.userTablesDropped],
         ['users', b.usersDropped], ['user_files', b.userFilesRefused], ['user_reads', b.userReadsDropped], ['dns_addresses', b.dnsAddressesDropped]]),
     });
   }

@@ -87,7 +87,9 @@ export function renderArgs(evt: EventView, resolver?: ParamResolver, opts?: Rend
   if (evt.type === GENERIC_X || evt.type === GENERIC_E) return '';
   const params = evt.info.params;
   let out = '';
-  for (let i = 0; i < evt.nparams; i++) {
+  // Parameters the live sensor appends past libs' (an open's kernel path) are not arguments.
+  const n = params.length > 0 ? Math.min(evt.nparams, params.length) : evt.nparams;
+  for (let i = 0; i < n; i++) {
     const r = renderParamParts(evt, i, resolver, opts, scratch);
     const name = params[i]?.name ?? `arg${i}`;
     const item = r.resolved !== '' ? `${name}=${r.raw}(${r.resolved})` : `${name}=${r.raw}`;

@@ -24,6 +24,8 @@ import { fdFromSnapshot, threadFromSnapshot, type ThreadSnapshot } from './snaps
 import { parseAccept, parseBind, parseConnect, parseSocket, tupleOnIo } from './socket-events.js';
 import { ProcessState, Thread, ThreadTable, cwdOf, joinCwd } from './threads.js';
 import type { WatchedFiles } from './watched-files.js';
+import type { OpenedPaths } from './opened-paths.js';
+import { pathParam } from './path-texts.js';
 
 const PPM_RLIMIT_NOFILE = 7;
 
@@ -125,6 +127,8 @@ export class StateParser implements HandlerParser {
   private lastPurgeTs = 0;
   /** Counters, for metrics. */
   readonly stats = { placeholders: 0, procLookups: 0, removedThreads: 0, purged: 0, openNamesCorrected: 0 };
+  /** Checks open names against the path the kernel opened (live only). */
+  openedPaths: OpenedPaths | undefined;
   /** The files the rules name exactly, watched by inode (live only; replaced on each rules load). */
   watchedFiles: WatchedFiles | undefined;
   /** Fds over all processes: bounded (fd-budget.ts). */
@@ -448,6 +452,16 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
   fd.ino = ino;
   fd.nameRaw = path.text;
   fd.name = openName(evt, t, path, true);
+  // The sensor's path of the file opened, past libs' parameters (opened-paths.ts). An O_TMPFILE
+  // file has none that libsinsp would name (it names the directory).
+  const kp = evt.info.params.length;
+  if (p.openedPaths !== undefined && evt.nparams > kp && (flags & PPM_O.TMPFILE) === 0) {
+    const named = p.openedPaths.nameOf(fd.name, pathParam(evt, kp).text, dev, ino, t);
+    if (named !== fd.name) {
+      fd.name = named;
+      p.stats.openNamesCorrected++;
+    }
+  }
   if (p.watchedFiles !== undefined && ino !== 0) {
     const opened = p.watchedFiles.nameOf(dev, ino, fd.name, t);
     if (opened !== undefined) {

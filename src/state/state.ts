@@ -15,6 +15,7 @@ import { AgentFieldScope, type FieldScopeOptions } from './field-scope.js';
 import { HostNames } from './host-names.js';
 import { NetworkInterfaces, hostInterfaces, type InterfaceAddress } from './interfaces.js';
 import { WatchedFiles } from './watched-files.js';
+import { OpenedPaths } from './opened-paths.js';
 
 export interface StateOptions {
   /**
@@ -138,6 +139,7 @@ export class State implements StateView {
         isAlive: (t) => scanner.isAlive(t.pid, t.tid),
       },
     });
+    if (this.live) this.parser.openedPaths = new OpenedPaths(procRoot, this.hostRoot, this.threads);
   }
 
   /** Updates the state for one event and returns the context to evaluate rules in. */

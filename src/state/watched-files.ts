@@ -8,8 +8,11 @@
 // keeps its name, as in libsinsp — and if it does not, the fd is named after the watched file.
 // The host's files are looked up when the rules load, a container's on its first open (its own
 // /etc/shadow is another inode). Costs every open one Map lookup by inode number.
-// Not covered: files a rule matches by prefix, glob or directory (no single inode to watch), a
-// container's watched file replaced by another inode after its first open.
+// Opens the sensor sends with the kernel's path of the file opened are checked against that path
+// first, for every file (opened-paths.ts); this watch still covers the opens that come without it
+// (io_uring's, those the open prefilter sends late) for the files the rules name exactly.
+// Not covered here: files a rule matches by prefix, glob or directory (no single inode to watch),
+// a container's watched file replaced by another inode after its first open.
 // A path that leads to a watched file by another name (/usr/lib/os-release, which /etc/os-release
 // links to) is opened by that name all the time: what the check on disk found is kept for a
 // second per process and path (bench/agent-profile: the stat was a quarter of the agent's CPU

@@ -6,7 +6,7 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, sleep, type Alert } from './helpers/agent.js';
 import { agentMissing, agentReady, containersMissing, repoRoot } from './helpers/env.js';
@@ -150,6 +150,50 @@ describe('hardening against the watched workload, live', { concurrency: false },
   });
 });
 
+
+test('an open whose path another thread changes after the kernel read it is named after the file opened by prefix, glob and directory rules too', async (t) => {
+  if (skipAgent !== undefined) return t.skip(skipAgent);
+  // Only rules without an exact name, so the inode watch of exactly named files has nothing to
+  // watch: the name comes from the path the kernel opened (opened-paths.ts) or from nowhere.
+  const { dir, cleanup } = scratchDir('path-race-prefix');
+  t.after(cleanup);
+  const rules = join(dir, 'rules.yaml');
+  const rule = (name: string, check: string) => [
+    `- rule: ${name}`, '  desc: an open of /etc/shadow, matched without its exact name',
+    `  condition: evt.type in (open, openat, openat2) and evt.rawres >= 0 and proc.name = path-race and ${check}`,
+    '  output: shadow by path check (fd.name=%fd.name)', '  priority: WARNING', ''].join('\n');
+  writeFileSync(rules, [rule('Shadow by prefix', 'fd.name startswith /etc/shadow'),
+    rule('Shadow by directory and glob', "fd.directory = /etc and fd.filename glob 'shad*w'")].join('\n'));
+  const port = await freePort();
+  // Two alerts per open, some 15,000 in a few seconds: a queue that holds them all.
+  const watch = await Agent.start({ rules: [rules], options: ['rule_matching=all', 'stdout_output.queue.capacity=100000', 'syslog_output.enabled=false',
+    `webserver.listen_port=${port}`, 'metrics.enabled=true', 'webserver.prometheus_metrics_enabled=true'] });
+  t.after(() => watch.kill());
+  const racer = join(dir, 'path-race');
+  execFileSync('gcc', ['-O2', '-pthread', '-o', racer, join(repoRoot, 'test/e2e/helpers/path-race.c')]);
+  // The race is won only while both threads run at once (two CPUs free): rounds until it was.
+  const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+  const corrected = async () => metric(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), 'saker_state_open_names_corrected_total');
+  let opened = 0;
+  let rounds = 0;
+  do {
+    opened += Number(execFileSync(racer, ['20000'], { encoding: 'utf8', timeout: 60_000 }));
+    rounds++;
+    await sleep(2000);
+  } while (rounds < 5 && (await corrected()) === 0);
+  assert.ok(opened > 0, 'some opens opened /etc/shadow');
+  const seen = (r: string) => watch.matching((a) => a.rule === r && a.output_fields['fd.name'] === '/etc/shadow').length;
+  await until(async () => Math.min(seen('Shadow by prefix'), seen('Shadow by directory and glob')), (n) => n >= opened,
+    `an alert of each rule for each of the ${opened} opens of /etc/shadow`, 30_000).catch(() => {});
+  assert.equal(seen('Shadow by prefix'), opened, 'fd.name startswith: one alert per open that opened /etc/shadow');
+  assert.equal(seen('Shadow by directory and glob'), opened, 'fd.directory and a glob: one alert per open');
+  assert.equal(watch.alerts.length, 2 * opened, 'no alert names anything else');
+  // The race was won: some of those opens' path text named /etc/shadoq by the time it was read.
+  const n = await corrected();
+  assert.ok(n > 0, `opens named after the kernel's path: ${n} (in ${rounds} rounds)`);
+  t.diagnostic(`${opened} opens of /etc/shadow in ${rounds} rounds, ${n} of them named after the kernel's path`);
+  await watch.stop();
+});
 
 test('a fork storm past the thread table bound (falco_libs.thread_table_size): the bound holds, what it turned away is counted, detection goes on', async (t) => {
   if (skipAgent !== undefined) return t.skip(skipAgent);

@@ -7,6 +7,35 @@
 #define NR_CLOSE 3
 #define NR_OPENAT 257
 
+/* Copies the path of the file a successful open made (file_path_from_root) to `dst` in the ring,
+ * NUL-terminated; returns its length, 0 when there is none (a failed open, no whole path). */
+static __always_inline long copy_opened_path(void *dst, struct task_struct *t, struct file *f)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct rec *r = bpf_map_lookup_elem(&scratch_map, &cpu);
+
+	if (!r || !f)
+		return 0;
+	long off = file_path_from_root(r, f, t);
+	if (off < 0)
+		return 0;
+	long n = bpf_probe_read_kernel_str(dst, STR_MAX, &r->path[off & PATH_TMP_MASK]);
+	return n > 0 ? n : 0;
+}
+
+/* The same as a parameter of a scratch record (open, openat2): the path is assembled in r->path,
+ * apart from r->buf. */
+static __always_inline void put_opened_path(struct rec *r, struct task_struct *t, struct file *f)
+{
+	long off = f ? file_path_from_root(r, f, t) : -1;
+
+	if (off < 0) {
+		put_empty(r);
+		return;
+	}
+	put_kstr(r, &r->path[off & PATH_TMP_MASK], STR_MAX);
+}
+
 HANDLER
 int BPF_PROG(sx_open, struct pt_regs *regs, long ret)
 {
@@ -18,7 +47,7 @@ int BPF_PROG(sx_open, struct pt_regs *regs, long ret)
 	if (pf_drop_open(current_task(), (const void *)syscall_arg(regs, 0), flags, syscall_arg(regs, 2), ret, &read))
 		return 0;
 	pf_forget_file(current_task(), ret);
-	if (!(r = rec_begin(PPME_SYSCALL_OPEN_X, 6, DK_OPEN)))
+	if (!(r = rec_begin(PPME_SYSCALL_OPEN_X, 7, DK_OPEN)))
 		return 0;
 	inspect_opened(ret, &o);
 	put_s64(r, ret);
@@ -27,6 +56,7 @@ int BPF_PROG(sx_open, struct pt_regs *regs, long ret)
 	put_u32(r, open_mode_to_ppm(flags, syscall_arg(regs, 2)));
 	put_u32(r, o.dev);
 	put_u64(r, o.ino);
+	put_opened_path(r, current_task(), o.file);
 	rec_submit(r);
 	return 0;
 }
@@ -34,9 +64,11 @@ int BPF_PROG(sx_open, struct pt_regs *regs, long ret)
 /* openat and close are also called directly by the dispatcher (sensor.bpf.c), which has the
  * current task at hand (`t`). They are the commonest events, and their layouts are fixed, so
  * they are written straight into the ring (fixed_begin in record.bpf.h):
- *   openat: hdr(26) lens(7 x 2) res(8) dirfd(8) name(n) flags(4) mode(4) dev(4) ino(8)
- *   close:  hdr(26) lens(2 x 2) res(8) fd(8) */
-#define OPENAT_FIXED (HDR_SIZE + 7 * 2 + 8 + 8 + 4 + 4 + 4 + 8)
+ *   openat: hdr(26) lens(8 x 2) res(8) dirfd(8) name(n) flags(4) mode(4) dev(4) ino(8) kpath(k)
+ *   close:  hdr(26) lens(2 x 2) res(8) fd(8)
+ * kpath, past libs' seven parameters, is the opened file's path from the opener's root (see
+ * put_opened_path); `saker capture` leaves it out of the files it writes. */
+#define OPENAT_FIXED (HDR_SIZE + 8 * 2 + 8 + 8 + 4 + 4 + 4 + 8)
 #define CLOSE_SIZE (HDR_SIZE + 2 * 2 + 8 + 8)
 
 static __always_inline int openat_exit(struct pt_regs *regs, long ret, struct task_struct *t,
@@ -52,19 +84,22 @@ static __always_inline int openat_exit(struct pt_regs *regs, long ret, struct ta
 		return 0;
 	pf_forget(t, ret); /* an fd the engine learns of (a stale mark would drop its close) */
 	pf_forget_file(t, ret);
-	if (!fixed_begin(&s, OPENAT_FIXED + STR_MAX))
+	if (!fixed_begin(&s, OPENAT_FIXED + 2 * STR_MAX))
 		return 0;
 	__u64 ts = event_ts();
 	inspect_opened_of(t, ret, &o);
 	unsigned long p = s.at;
-	long n = read > 0 ? pf_copy_read_path((void *)(p + 56), read) : -1;
+	long n = read > 0 ? pf_copy_read_path((void *)(p + 58), read) : -1;
 	if (n < 0)
-		n = copy_user_path((void *)(p + 56), STR_MAX, name);
+		n = copy_user_path((void *)(p + 58), STR_MAX, name);
 	if (n < 0 || n > STR_MAX)
 		n = 0;
-	unsigned long q = p + 56 + (n & (2 * STR_MAX - 1));
-	__u32 len = OPENAT_FIXED + n;
-	write_hdr(p, ts, current_tid_of(t), len, PPME_SYSCALL_OPENAT_2_X, 7);
+	unsigned long q = p + 58 + (n & (2 * STR_MAX - 1));
+	long k = copy_opened_path((void *)(q + 20), t, o.file);
+	if (k < 0 || k > STR_MAX)
+		k = 0;
+	__u32 len = OPENAT_FIXED + n + k;
+	write_hdr(p, ts, current_tid_of(t), len, PPME_SYSCALL_OPENAT_2_X, 8);
 	*(__u16 *)(p + 26) = 8;
 	*(__u16 *)(p + 28) = 8;
 	*(__u16 *)(p + 30) = n;
@@ -72,8 +107,9 @@ static __always_inline int openat_exit(struct pt_regs *regs, long ret, struct ta
 	*(__u16 *)(p + 34) = 4;
 	*(__u16 *)(p + 36) = 4;
 	*(__u16 *)(p + 38) = 8;
-	*(__s64 *)(p + 40) = ret;
-	*(__s64 *)(p + 48) = dirfd_to_ppm(sys_arg(regs, 0, compat));
+	*(__u16 *)(p + 40) = k;
+	*(__s64 *)(p + 42) = ret;
+	*(__s64 *)(p + 50) = dirfd_to_ppm(sys_arg(regs, 0, compat));
 	*(__u32 *)q = open_flags_to_ppm(flags) | o.flags;
 	*(__u32 *)(q + 4) = open_mode_to_ppm(flags, sys_arg(regs, 3, compat));
 	*(__u32 *)(q + 8) = o.dev;
@@ -100,7 +136,7 @@ int BPF_PROG(sx_openat2, struct pt_regs *regs, long ret)
 	if (pf_drop_open(current_task(), (const void *)syscall_arg(regs, 1), how.flags, how.mode, ret, &read))
 		return 0;
 	pf_forget_file(current_task(), ret);
-	if (!(r = rec_begin(PPME_SYSCALL_OPENAT2_X, 8, DK_OPEN)))
+	if (!(r = rec_begin(PPME_SYSCALL_OPENAT2_X, 9, DK_OPEN)))
 		return 0;
 	inspect_opened(ret, &o);
 	put_s64(r, ret);
@@ -111,6 +147,7 @@ int BPF_PROG(sx_openat2, struct pt_regs *regs, long ret)
 	put_u32(r, resolve_to_ppm(how.resolve));
 	put_u32(r, o.dev);
 	put_u64(r, o.ino);
+	put_opened_path(r, current_task(), o.file);
 	rec_submit(r);
 	return 0;
 }
@@ -121,7 +158,7 @@ int BPF_PROG(sx_creat, struct pt_regs *regs, long ret)
 	struct opened o;
 	struct rec *r;
 
-	if (!(r = rec_begin(PPME_SYSCALL_CREAT_X, 6, DK_OPEN)))
+	if (!(r = rec_begin(PPME_SYSCALL_CREAT_X, 7, DK_OPEN)))
 		return 0;
 	inspect_opened(ret, &o);
 	put_s64(r, ret);
@@ -131,6 +168,7 @@ int BPF_PROG(sx_creat, struct pt_regs *regs, long ret)
 	put_u64(r, o.ino);
 	put_u16(r, o.layer == OVERLAY_UPPER ? PPM_FD_UPPER_LAYER_CREAT :
 		    o.layer == OVERLAY_LOWER ? PPM_FD_LOWER_LAYER_CREAT : 0);
+	put_opened_path(r, current_task(), o.file);
 	rec_submit(r);
 	return 0;
 }

@@ -29,6 +29,10 @@ struct path_walk {
 	struct mount *mnt;
 	struct mount *mnt_parent;
 	struct dentry *mnt_root;
+	/* Where the walk stops as at a root when it gets there: a process's root directory (NULL:
+	 * only the root of the mount namespace stops it). */
+	struct dentry *root_d;
+	struct mount *root_mnt;
 	__u32 end;
 };
 
@@ -40,6 +44,10 @@ static long path_walk_step(__u64 i, void *ctx)
 	struct dentry *d = w->d;
 	struct dentry *parent = BPF_CORE_READ(d, d_parent);
 
+	if (d == w->root_d && w->mnt == w->root_mnt) {
+		w->end = WALK_ROOT; /* the process's root: a chroot or a container's pivoted root */
+		return 1;
+	}
 	if (d == w->mnt_root || d == parent) {
 		if (d != w->mnt_root) {
 			w->end = r->path_off == PATH_TMP - 1 ? WALK_ANONYMOUS : WALK_ROOT;
@@ -73,13 +81,11 @@ static long path_walk_step(__u64 i, void *ctx)
 	return 0;
 }
 
-/* Writes the path as a CHARBUF parameter; empty when `p` is NULL. */
-static __always_inline void put_path(struct rec *r, const struct path *p)
+/* Rebuilds path `p` right to left in r->path, stopping at `root` (a process's root; NULL: the
+ * mount namespace's root). Returns how the walk ended; the path starts at r->path_off. */
+static __always_inline __u32 walk_path(struct rec *r, const struct path *p, const struct path *root,
+				       struct dentry **last)
 {
-	if (!p) {
-		put_empty(r);
-		return;
-	}
 	struct vfsmount *vfs = BPF_CORE_READ(p, mnt);
 	struct mount *mnt = container_of(vfs, struct mount, mnt);
 	struct path_walk w = {
@@ -91,15 +97,30 @@ static __always_inline void put_path(struct rec *r, const struct path *p)
 		.end = WALK_GOING,
 	};
 
-	if (!w.d) {
+	r->path_off = PATH_TMP - 1;
+	r->path[PATH_TMP - 1] = 0;
+	if (!w.d)
+		return WALK_TRUNCATED;
+	if (root) {
+		w.root_d = BPF_CORE_READ(root, dentry);
+		w.root_mnt = container_of(BPF_CORE_READ(root, mnt), struct mount, mnt);
+	}
+	bpf_loop(PATH_COMPONENTS, path_walk_step, &w, 0);
+	*last = w.d;
+	return w.end;
+}
+
+/* Writes the path as a CHARBUF parameter; empty when `p` is NULL. */
+static __always_inline void put_path(struct rec *r, const struct path *p)
+{
+	struct dentry *last = NULL;
+
+	if (!p || !BPF_CORE_READ(p, dentry)) {
 		put_empty(r);
 		return;
 	}
-	r->path_off = PATH_TMP - 1;
-	r->path[PATH_TMP - 1] = 0;
-	bpf_loop(PATH_COMPONENTS, path_walk_step, &w, 0);
-	if (w.end == WALK_ANONYMOUS) {
-		struct dentry *last = w.d;
+	__u32 end = walk_path(r, p, NULL, &last);
+	if (end == WALK_ANONYMOUS) {
 		put_kstr(r, BPF_CORE_READ(last, d_name.name), NAME_MAX_READ);
 		return;
 	}
@@ -107,10 +128,33 @@ static __always_inline void put_path(struct rec *r, const struct path *p)
 	if (off == PATH_TMP - 1) {
 		off -= 1;
 		r->path[off & PATH_TMP_MASK] = '/';
-	} else if (w.end != WALK_ROOT) {
+	} else if (end != WALK_ROOT) {
 		off += 1; /* truncated: drop the leading '/' of the part that fitted */
 	}
 	put_kstr(r, &r->path[off & PATH_TMP_MASK], STR_MAX);
+}
+
+/* The path of open file `f` as thread `t` names it, from its own root (a container's, a chroot's),
+ * as libsinsp's names are: rebuilt in r->path, whose offset it returns; -1 when there is no whole
+ * path to give (an unlinked file, one deeper than PATH_TMP bytes, one outside t's root). What the
+ * kernel opened, unlike the path text in the caller's memory, which another thread can change. */
+static __always_inline long file_path_from_root(struct rec *r, struct file *f, struct task_struct *t)
+{
+	struct dentry *last = NULL;
+
+	if (!f)
+		return -1;
+	struct fs_struct *fs = BPF_CORE_READ(t, fs);
+	if (!fs)
+		return -1;
+	if (walk_path(r, &f->f_path, &fs->root, &last) != WALK_ROOT)
+		return -1;
+	__u32 off = r->path_off;
+	if (off == PATH_TMP - 1) {
+		off -= 1;
+		r->path[off & PATH_TMP_MASK] = '/';
+	}
+	return off;
 }
 
 static __always_inline void put_file_path(struct rec *r, struct file *f)

@@ -255,6 +255,7 @@ struct opened {
 	__u64 ino;
 	__u32 flags; /* PPM_O_F_CREATED | PPM_FD_*_LAYER */
 	enum overlay_layer layer;
+	struct file *file; /* NULL: no file (a failed open) */
 };
 
 static __always_inline void inspect_opened_of(struct task_struct *t, long fd, struct opened *o)
@@ -265,6 +266,7 @@ static __always_inline void inspect_opened_of(struct task_struct *t, long fd, st
 	o->ino = 0;
 	o->flags = 0;
 	o->layer = NOT_OVERLAY;
+	o->file = f;
 	if (!f)
 		return;
 	struct inode *ino = KR(f, f_inode);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeEvent, eventCode, EVENT_TABLE, eventName, renderArgs, type EventView } from '../../events/index.js';
+import { encodeEvent, eventCode, EVENT_TABLE, EVT_HDR_SIZE, eventName, EventView, renderArgs } from '../../events/index.js';
 import { hasSysdig, peerCapture, sysdigLines } from '../../testing/shared.js';
 import { SCAP_FD, type ScapProcess, type ScapTables } from './file-format.js';
 import { readScap, scapItems, type ScapSource } from './reader.js';
@@ -115,6 +115,34 @@ test('sysdigFdTypes writes fd types sysdig 0.29 does not know as unsupported, ev
   if (!hasSysdig()) return t.skip('sysdig is not installed');
   // sysdig opens it (with a bpf fd in the table it refuses: "wrong fd type 17") and reads the event it knows.
   assert.deepEqual(sysdigLines(f, '%evt.type %fd.name'), ['openat /etc/shadow']);
+});
+
+/** `rec` with one more parameter, `extra`, past its table's: the live sensor's layout for opens. */
+function withOwnParam(rec: Buffer, extra: Buffer): Buffer {
+  const n = rec.readUInt32LE(22);
+  const lens = EVT_HDR_SIZE + n * 2;
+  const out = Buffer.concat([rec.subarray(0, lens), Buffer.alloc(2), rec.subarray(lens), extra]);
+  out.writeUInt32LE(out.length, 16);
+  out.writeUInt32LE(n + 1, 22);
+  out.writeUInt16LE(extra.length, lens);
+  return out;
+}
+
+test('the sensor\'s own parameter past libs\' is not an argument and stays out of the file (libscap refuses it)', async () => {
+  const rec = withOwnParam(syntheticEvents()[0]!, Buffer.from('/etc/shadow\0'));
+  const view = new EventView();
+  assert.equal(view.load(rec, 0, 1, 0, rec.length), undefined);
+  assert.equal(view.nparams, 8);
+  const args = 'fd=3 dirfd=-100(AT_FDCWD) name=/etc/shadow flags=1(O_RDONLY) mode=0 dev=803 ino=1234';
+  assert.equal(renderArgs(view), args);
+  const f = join(tmp, 'own-param.scap');
+  const w = new ScapWriter(f);
+  w.writeTables(TABLES);
+  w.writeEvent(view, 0);
+  await w.close();
+  const got: Array<[number, string]> = [];
+  await readScap(f, { event: (e) => void got.push([e.nparams, renderArgs(e)]) }); // with libscap's converter
+  assert.deepEqual(got, [[7, args]]);
 });
 
 test('sysdig reads the tables of a synthesized capture', async (t) => {

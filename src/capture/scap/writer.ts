@@ -299,6 +299,9 @@ export class ScapWriter {
     const type = rec.readUInt16LE(20);
     const info = EVENT_TABLE[type];
     if (!info) throw new ScapFormatError(`unknown event code ${type}`, 0, BLOCK.EVENT_V2);
+    // The live sensor appends parameters of its own past libs' (an open's kernel path): libscap
+    // refuses an event with more parameters than its table has, so they stay out of the file.
+    if (rec.readUInt32LE(22) > info.params.length) rec = trimParams(rec, info.params.length, info.flags & EF.LARGE_PAYLOAD ? 4 : 2);
     if (this.opts.sysdigCompat) {
       if (type >= SYSDIG_EVENT_MAX) return;
       const max = SYSDIG_NPARAMS[type] ?? 0;

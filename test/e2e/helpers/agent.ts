@@ -36,6 +36,9 @@ export interface AgentOptions {
   readyTimeoutMs?: number;
   /** --duration guard so an agent a crashed test leaves behind stops by itself (default 300 s). */
   maxDurationS?: number;
+  /** A command that runs the agent's command line (its arguments follow) and execs it in place,
+   *  so the agent keeps its pid: e.g. a private mount namespace with another /etc/resolv.conf. */
+  wrap?: string[];
 }
 
 export interface WaitOptions {
@@ -81,7 +84,9 @@ export class Agent {
     // SAKER_E2E_PREFILTER=on runs a file with the kernel's open prefilter on (it is off by
     // default): the same tests must pass either way (the prefilter may not change an alert)
     if (process.env.SAKER_E2E_PREFILTER === 'on') args.push('-o', 'prefilter.enabled=true');
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'saker.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const cmd = [process.execPath, join(repoRoot, 'bin', 'saker.js'), ...args];
+    if (opts.wrap !== undefined) cmd.unshift(...opts.wrap);
+    const child = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     const agent = new Agent(child, args);
     try {
       await agent.untilReady(opts.readyTimeoutMs ?? 30_000);
