@@ -1,8 +1,11 @@
 // Compiling selectors into the policy sensor's map contents: followChildren sections get a bit of
 // their generation's bank and their binaries, the selector points at that bit.
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { clearBank, compilePolicies } from './compile.js';
+import { clearBank, compilePolicies, hostNamespaceInode } from './compile.js';
 import { ACTION, OFF, OP, PS } from './kernel-layout.js';
 import { loadPolicyText } from './load.js';
 import { FAKE_ENV, THIS_KERNEL } from './test-support.js';
@@ -100,4 +103,25 @@ test('return probes: what the sensor does not evaluate is refused with the reaso
     /matchReturnActions\[0\]\.action: Override on a return probe is not implemented/);
   assert.match(msgs(OPENAT_RETURN('').replace('type: int}\n    args', 'type: string}\n    args')), /returnArg type string is not read at syscall exit/);
   assert.match(msgs(OPENAT_RETURN('').replace('call: sys_openat\n    syscall: true', 'call: do_sys_open\n    syscall: false')), /return probe on kernel function do_sys_open needs kretprobes/);
+});
+
+test('host_ns and isNamespaceCapability read the host\'s namespaces from the host procfs given, not the agent\'s /proc', () => {
+  const root = mkdtempSync(join(tmpdir(), 'saker-hostns-'));
+  try {
+    mkdirSync(join(root, '1', 'ns'), { recursive: true });
+    symlinkSync('mnt:[4026531841]', join(root, '1', 'ns', 'mnt'));
+    symlinkSync('user:[4026531837]', join(root, '1', 'ns', 'user'));
+    assert.equal(hostNamespaceInode(root, 2), 4026531841);
+    const r = load(GETCPU('In', 'false').replace(/ {4}- matchBinaries.*\n/,
+      '    - matchNamespaces: [{namespace: Mnt, operator: In, values: [host_ns]}]\n      matchCapabilities: [{type: Effective, operator: In, isNamespaceCapability: true, values: [CAP_SYS_ADMIN]}]\n'));
+    assert.deepEqual(r.file.problems.filter((p) => p.severity === 'error'), []);
+    const c = compilePolicies(r.loaded, { bank: 0, procRoot: root });
+    assert.deepEqual(c.errors, []);
+    assert.ok(c.commands.includes('hostuserns 4026531837'), 'the kernel gets the host user namespace');
+    assert.equal(selectorBytes(c.commands).readUInt32LE(OFF.sel.ns + 4), 4026531841);
+    // a policy without isNamespaceCapability sends none
+    assert.ok(!compilePolicies(load(GETCPU('In', 'false')).loaded, { bank: 0, procRoot: root }).commands.some((x) => x.startsWith('hostuserns')));
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

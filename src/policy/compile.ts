@@ -18,18 +18,20 @@ const NS_INDEX: Record<string, number> = { Uts: 0, Ipc: 1, Mnt: 2, Pid: 3, PidFo
 const NS_PROC = ['uts', 'ipc', 'mnt', 'pid', 'pid_for_children', 'net', 'time', 'time_for_children', 'cgroup', 'user'];
 
 /**
- * Inode of the host's namespace `i` (NS_INDEX order): pid 1's, or where pid 1 cannot be read
- * (a sandbox that hides it) the agent's own, which runs in the host's namespaces.
+ * Inode of the host's namespace `i` (NS_INDEX order): pid 1's in the host's procfs `procRoot`
+ * (HOST_ROOT/proc in a DaemonSet without hostPID, where the agent's own /proc/1 is its
+ * container's init), or where pid 1 cannot be read (a sandbox that hides it) the agent's own,
+ * which then runs in the host's namespaces.
  */
-function hostNamespaceInode(i: number): number {
-  for (const pid of ['1', 'self']) {
+export function hostNamespaceInode(procRoot: string, i: number): number {
+  for (const path of [`${procRoot}/1/ns/${NS_PROC[i]}`, `/proc/self/ns/${NS_PROC[i]}`]) {
     try {
-      return Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${NS_PROC[i]}`))![1]);
+      return Number(/\[(\d+)\]/.exec(readlinkSync(path))![1]);
     } catch {
       // not readable: try the next
     }
   }
-  throw new Error(`cannot read the host's ${NS_PROC[i]} namespace from /proc`);
+  throw new Error(`cannot read the host's ${NS_PROC[i]} namespace from ${procRoot}`);
 }
 
 export interface CompiledHook { id: number; policyIndex: number; policy: LoadedPolicy; hook: PlannedHook }
@@ -49,7 +51,10 @@ export interface CompileOptions {
   bank: number;
   /** Slots the previous generation used, emptied when no longer used. */
   previousSlots?: ReadonlySet<number>;
+  /** The host's namespace inodes (default: from `procRoot`). */
   hostNs?: (i: number) => number;
+  /** The host's procfs (default /proc), for host_ns values. */
+  procRoot?: string;
   /** The counters slot of a policy, stable across reloads (default: its position). */
   slotOf?: (name: string) => number;
 }
@@ -61,7 +66,7 @@ const CHILD_BANK = PS.FOLLOW_BINS / 2;
 
 export function compilePolicies(policies: readonly LoadedPolicy[], opts: CompileOptions): Compiled {
   const out: Compiled = { commands: [], hooks: new Map(), slots: new Set(), errors: [] };
-  const hostNs = opts.hostNs ?? hostNamespaceInode;
+  const hostNs = opts.hostNs ?? ((i: number) => hostNamespaceInode(opts.procRoot ?? '/proc', i));
   const bySlot = new Map<number, number[]>();
   const follow = new Map<number, bigint>();
   let nextId = opts.bank * BANK;
@@ -132,6 +137,10 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
     childSets.push(...stagedChildSets);
     nextId = id;
   }
+  // isNamespaceCapability compares the task's user namespace with the host's: the kernel needs its inode
+  const userNsCaps = policies.some((p) => p.plan.hooks.some((h) => h.selectors.some((s) =>
+    [...(s.matchCapabilities ?? []), ...(s.matchCapabilityChanges ?? [])].some((c) => c.isNamespaceCapability))));
+  if (userNsCaps) out.commands.push(`hostuserns ${hostNs(NS_INDEX.User!)}`);
   // this bank's followChildren bits start from nobody, then get their binaries
   out.commands.push(`followreset ${((1n << BigInt(CHILD_BANK)) - 1n) << BigInt(opts.bank * CHILD_BANK)}`);
   childSets.forEach((values, i) => out.commands.push(`followbin ${opts.bank * CHILD_BANK + i} ${encodeStrSet(values).toString('hex')}`));

@@ -41,7 +41,7 @@ export class PolicySensor {
   readonly errors: string[] = [];
   /** followChildren marks the kernel could not store (its children map was full), from the last stats. */
   childrenFull = 0;
-  /** Override marks no cgroup program took: calls that went ahead although their event says OVERRIDE. */
+  /** Override marks no cgroup program took: calls that went ahead (their events say Post). */
   overrideMissed = 0;
 
   private constructor(private readonly opts: PolicySensorOptions, ready: (err?: Error) => void) {
@@ -106,7 +106,7 @@ export class PolicySensor {
       this.slots.set(n, slot);
       zero.push(`zero ${slot}`);
     }
-    const compiled = compilePolicies(policies, { bank, previousSlots: this.compiled?.slots, slotOf: (n) => this.slots.get(n)! });
+    const compiled = compilePolicies(policies, { bank, previousSlots: this.compiled?.slots, slotOf: (n) => this.slots.get(n)!, procRoot: this.opts.procRoot });
     const cmds = [...zero, ...seedBinaries(policies, this.opts.procRoot ?? '/proc'), ...compiled.commands];
     if (this.compiled) cmds.push(...clearBank(this.bank));
     await this.send(cmds);
