@@ -259,7 +259,7 @@ export class PolicyRuntime {
     return this.childrenFull;
   }
 
-  /** Overridden calls no cgroup program saw (a family or send without a cgroup hook): they went ahead. */
+  /** Calls an Override selector matched that no cgroup program saw (a family or send without a cgroup hook): they went ahead, and their events say Post. */
   overridesMissed(): number {
     return this.overrideMissed;
   }
@@ -314,7 +314,8 @@ const FAMILY_NAMES: Readonly<Record<number, string>> = { 1: 'AF_UNIX', 2: 'AF_IN
 function decodeSockaddr(b: Buffer): { family?: string; addr?: string; port?: number } {
   if (b.length < 4) return {};
   const family = b.readUInt16LE(0);
-  const port = b.readUInt16BE(2);
+  // only AF_INET and AF_INET6 addresses have a port (AF_UNIX's next bytes are its path)
+  const port = family === 2 || family === 10 ? b.readUInt16BE(2) : 0;
   let addr: string | undefined;
   if (family === 2 && b.length >= 8) addr = [...b.subarray(4, 8)].join('.');
   else if (family === 10 && b.length >= 24) addr = ipv6Text(b.subarray(8, 24));

@@ -5,7 +5,8 @@
  *                               raw_syscalls/sys_enter), looked up by syscall number
  *   tp_btf/sys_exit             return probes: the entry's record (kept per thread and hook), the
  *                               return value, matchReturnArgs, matchReturnActions; the end of an
- *                               Override mark; attached only while such a hook is loaded
+ *                               Override mark no cgroup program took (its event posted as a call
+ *                               that went ahead); attached only while such a hook is loaded
  *   tp_btf/sched_process_exec   records the new binary, then runs the exec hooks: a Sigkill
  *                               here lands before the new image runs one instruction
  *   tp_btf/sched_process_fork   children inherit the binary, followForks and followChildren bits
@@ -14,8 +15,10 @@
  *   cgroup/connect4|6, bind4|6, sendmsg4|6, sock_create
  *                               Override: deny the syscall whose entry a selector's Override
  *                               marked (the `overrides` map), with the policy's errno where the
- *                               kernel lets a cgroup program set it (bpf_set_retval), else EPERM;
- *                               attached to the root cgroup only while such a hook is loaded
+ *                               kernel lets a cgroup program set it (bpf_set_retval), else EPERM,
+ *                               and post the hit's event, held since entry: an event says
+ *                               Override only for a call that was denied; attached to the root
+ *                               cgroup only while such a hook is loaded
  *
  * Selectors are data (policy_shared.h) written by the loader; the first matching selector of a
  * hook decides, its actions run here (bpf_send_signal), and the hit goes to the ring buffer
@@ -30,6 +33,9 @@
 #include "policy_shared.h"
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* calls between an Override's entry and its cgroup hook or exit at once (each holds a record) */
+#define PS_MAX_OVERRIDES 4096
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -114,11 +120,12 @@ struct {
 	__type(value, u8);
 } ignored SEC(".maps");
 
-/* Override: tid -> the errno its current syscall gets, from the selector's action at entry to the
- * cgroup program of that syscall; the syscall's exit removes what no cgroup program took. */
+/* Override: tid -> the errno its current syscall gets and the hit's record, from the selector's
+ * action at entry to the cgroup program of that syscall, which denies the call and posts the
+ * record; the syscall's exit posts what no cgroup program took as a call that went ahead. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, PS_MAX_PENDING);
+	__uint(max_entries, PS_MAX_OVERRIDES);
 	__type(key, u32);
 	__type(value, struct ps_override);
 } overrides SEC(".maps");
@@ -141,6 +148,8 @@ struct {
 
 struct ps_scratch {
 	struct ps_pending pend;  /* the record, with a return probe's selector mask in front */
+	struct ps_override held; /* an Override's record, held until its cgroup hook or exit */
+	s32 override_err;        /* the selector's Override errno (0: none), set by run_actions */
 	struct ps_str pexe;
 	struct ps_rate_key rkey;
 	struct ps_str exec_path;
@@ -169,7 +178,8 @@ u64 follow_bins_used;
 u64 return_hooks[PS_MAX_HOOKS / 64];
 /* followChildren bits lost because the children map was full */
 u64 children_full;
-/* Override marks no cgroup program took before their syscall's exit: calls not denied */
+/* Override marks no cgroup program took before their syscall's exit: calls not denied (their
+ * events, posted at exit, say Post) */
 u64 override_missed;
 /* hooks with an Override selector (bit id % 64 of word id / 64), written by the loader: the
  * sys_exit program (which clears untaken marks) and the cgroup programs run only while one is */
@@ -449,6 +459,14 @@ static __always_inline void read_exe(struct ps_str *dst, u32 tgid)
 		dst->len = 0;
 }
 
+static __always_inline void post_record(struct ps_record *rec, u32 policy)
+{
+	if (bpf_ringbuf_output(&events, rec, sizeof(*rec), 0))
+		count(policy, 4);
+	else
+		count(policy, 0);
+}
+
 /* One list of actions (matchActions, or matchReturnActions at a return probe's exit) in order;
  * returns the last one run (Tetragon's event action / return_action), Post for an empty list.
  * NoPost or a rate limit clears *post. */
@@ -474,10 +492,8 @@ static __always_inline u32 run_actions(struct ps_scratch *sc, struct ps_hook *ho
 				rec->monitored = 1;
 				count(hook->policy, 2);
 			} else {
-				struct ps_override o = { .err = args[i], .nr = rec->nr };
-				u32 tid = rec->tid;
-				bpf_map_update_elem(&overrides, &tid, &o, BPF_ANY);
-				count(hook->policy, 1);
+				/* held by ps_act; counted as enforced when a cgroup program denies the call */
+				sc->override_err = args[i];
 			}
 		} else if (act == PS_ACT_SIGKILL || act == PS_ACT_SIGNAL) {
 			if (hook->monitor) {
@@ -498,6 +514,7 @@ static __always_inline int ps_act(struct ps_scratch *sc, struct ps_hook *hook, s
 {
 	struct ps_record *rec = &sc->pend.rec;
 	int post = 1;
+	sc->override_err = 0;
 	fill_hit(rec);
 	rec->selector = matched;
 	rec->action = PS_ACT_POST;
@@ -507,14 +524,23 @@ static __always_inline int ps_act(struct ps_scratch *sc, struct ps_hook *hook, s
 		if (rec->ret_action)
 			rec->ret_action = run_actions(sc, hook, sel, id, matched, sel->nret_actions, sel->ret_actions, sel->ret_action_arg, &post);
 	}
-	if (!post)
-		return 0;
-	if (!rec->exe.len)
+	if (post && !rec->exe.len)
 		read_exe(&rec->exe, rec->tgid);
-	if (bpf_ringbuf_output(&events, rec, sizeof(*rec), 0))
-		count(hook->policy, 4);
-	else
-		count(hook->policy, 0);
+	if (sc->override_err) {
+		/* the event waits for the call's fate: denied by a cgroup program, or gone ahead */
+		struct ps_override *o = &sc->held;
+		o->err = sc->override_err;
+		o->nr = rec->nr;
+		o->policy = hook->policy;
+		o->post = post;
+		if (post)
+			bpf_probe_read_kernel(&o->rec, sizeof(o->rec), rec);
+		u32 tid = rec->tid;
+		bpf_map_update_elem(&overrides, &tid, o, BPF_ANY);
+		return 0;
+	}
+	if (post)
+		post_record(rec, hook->policy);
 	return 0;
 }
 
@@ -737,9 +763,15 @@ int BPF_PROG(ps_sys_exit, struct pt_regs *regs, long ret)
 		/* an Override mark lives for its syscall only: one no cgroup program took (a bad fd, a
 		 * socket family or a send without a cgroup hook) must not deny a later call */
 		u32 tid = (u32)bpf_get_current_pid_tgid();
-		if (bpf_map_lookup_elem(&overrides, &tid)) {
-			/* the call went ahead: counted, so the event's OVERRIDE is not taken on trust */
+		struct ps_override *o = bpf_map_lookup_elem(&overrides, &tid);
+		if (o) {
+			/* the call went ahead: its event says what ran (Post, not Override), and it is counted */
 			__sync_fetch_and_add(&override_missed, 1);
+			if (o->post) {
+				if (o->rec.action == PS_ACT_OVERRIDE)
+					o->rec.action = PS_ACT_POST;
+				post_record(&o->rec, o->policy);
+			}
 			bpf_map_delete_elem(&overrides, &tid);
 		}
 	}
@@ -918,7 +950,8 @@ int BPF_PROG(ps_exit, struct task_struct *p)
 
 /* Override through cgroup programs: the thread's pending Override, if its syscall is one of
  * `a`/`b`/`c`, is taken and the call denied: 0 makes the kernel fail it (EPERM unless the program
- * set another errno). Any other call passes (1). */
+ * set another errno), and only now is its event posted and the enforcement counted. Any other
+ * call passes (1). */
 static __always_inline int deny_marked(u32 a, u32 b, u32 c)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
@@ -926,6 +959,9 @@ static __always_inline int deny_marked(u32 a, u32 b, u32 c)
 	if (!o || (o->nr != a && o->nr != b && o->nr != c))
 		return 1;
 	s32 err = o->err;
+	count(o->policy, 1);
+	if (o->post)
+		post_record(&o->rec, o->policy);
 	bpf_map_delete_elem(&overrides, &tid);
 	if (use_retval && err > 0 && err < 4096)
 		bpf_set_retval(-err);

@@ -188,10 +188,16 @@ struct ps_pending {
 };
 
 /* Override: a thread's syscall the cgroup programs deny, set by the selector's action at syscall
- * entry and taken by the first cgroup program of that syscall's kind the thread reaches */
+ * entry and taken by the first cgroup program of that syscall's kind the thread reaches. The hit's
+ * record waits here: the cgroup program that denies the call posts it (the call was overridden);
+ * a mark still here at the syscall's exit means no cgroup program saw the call, which went ahead,
+ * and its record is posted then with the action that really ran (Post, not Override). */
 struct ps_override {
-	s32 err;   /* positive errno */
-	u32 nr;    /* the syscall whose entry decided it */
+	s32 err;     /* positive errno */
+	u32 nr;      /* the syscall whose entry decided it */
+	u32 policy;  /* counters slot: enforced is counted when the call is denied */
+	u32 post;    /* 0: NoPost or a rate limit kept the record back */
+	struct ps_record rec;
 };
 
 /* podSelector/containerSelector: a container the policy selects, by its mount namespace */

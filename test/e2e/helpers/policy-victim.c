@@ -10,6 +10,8 @@
  *                                        "connect PORT errno N" after each
  *   policy-victim net                    socket(AF_INET, SOCK_DGRAM), bind to 127.0.0.1:0, sendto
  *                                        127.0.0.1:9 and socket(AF_UNIX), "NAME 0" or "NAME errno N" each
+ *   policy-victim unix PATH PORT         a connect to the AF_UNIX stream socket PATH, then a TCP connect to
+ *                                        127.0.0.1:PORT, "NAME 0" or "NAME errno N" each
  *   policy-victim sends PORT             a UDP socket connected to 127.0.0.1:PORT: sendmsg without an
  *                                        address, then sendto with one, "NAME 0" or "NAME errno N" each
  * Built static, so the same binary runs inside a busybox container. Exit 0 when it finishes. */
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -82,6 +85,20 @@ int main(int argc, char **argv)
 		close(fd);
 		fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 		printf(fd < 0 ? "unix errno %d\n" : "unix 0\n", errno);
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "unix")) {
+		struct sockaddr_un un = {.sun_family = AF_UNIX};
+		strncpy(un.sun_path, argv[2], sizeof(un.sun_path) - 1);
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		int r = connect(fd, (struct sockaddr *)&un, sizeof(un));
+		printf(r ? "unix errno %d\n" : "unix 0\n", errno);
+		close(fd);
+		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[3])), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+		printf(r ? "tcp errno %d\n" : "tcp 0\n", errno);
+		close(fd);
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "sends")) {
