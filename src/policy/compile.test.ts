@@ -125,3 +125,18 @@ test('host_ns and isNamespaceCapability read the host\'s namespaces from the hos
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('matchNamespaceChanges and matchCapabilityChanges compile into the selector (namespace names case-insensitive); what is wrong is refused', () => {
+  const changes = (nsch: string, capch: string) => load(GETCPU('In', 'false').replace(/ {4}- matchBinaries.*\n/, `    - matchNamespaceChanges: [${nsch}]\n      matchCapabilityChanges: [${capch}]\n`));
+  const r = changes('{operator: In, values: [Mnt, pid]}', '{type: Permitted, operator: NotIn, isNamespaceCapability: true, values: [CAP_SYS_ADMIN, CAP_MKNOD]}');
+  assert.deepEqual(r.file.problems.filter((p) => p.severity === 'error'), []);
+  const sel = selectorBytes(compilePolicies(r.loaded, { bank: 0, hostNs: () => 1 }).commands);
+  const at = OFF.sel.nschOp;
+  assert.deepEqual([sel.readUInt32LE(at), sel.readUInt32LE(at + 4)], [OP.EQ, (1 << 2) | (1 << 3)]);
+  assert.deepEqual([sel.readUInt32LE(at + 8), sel.readUInt32LE(at + 12), sel.readUInt32LE(at + 16)], [OP.NEQ, 2, 1]);
+  assert.equal(sel.readBigUInt64LE(OFF.sel.capchMask), (1n << 21n) | (1n << 27n));
+  const errors = (nsch: string, capch: string) => changes(nsch, capch).file.problems.filter((p) => p.severity === 'error').map((p) => `${p.path}: ${p.message}`);
+  assert.match(errors('{operator: In, values: [Mount]}', '{operator: In, values: [CAP_MKNOD]}').join('\n'), /matchNamespaceChanges\[0\]\.values\[0\]: unknown namespace "Mount"/);
+  assert.match(errors('{operator: In, values: [Mnt]}', '{operator: In, values: [CAP_MKNOD]}, {operator: In, values: [CAP_CHOWN]}').join('\n'),
+    /matchCapabilityChanges: Saker's policy sensor takes one matchCapabilityChanges entry per selector/);
+});

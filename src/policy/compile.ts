@@ -5,7 +5,7 @@
 // generation's hooks beside the old ones, then switches each syscall's list in one update, then
 // clears the old bank, so no syscall ever sees half a policy.
 import { readlinkSync } from 'node:fs';
-import { capabilityNumber, parseIntValue, parseRateLimit } from './checks.js';
+import { capabilityNumber, namespaceChangeIndex, parseIntValue, parseRateLimit } from './checks.js';
 import { ACTION, FIELD, encodeHook, encodeNrHooks, encodeSelector, encodeStrSet, KIND, OP, PS, SIZE, SOURCE, type MatchArgValue, type SelectorValue } from './kernel-layout.js';
 import type { LoadedPolicy } from './load.js';
 import type { PlannedHook } from './plan.js';
@@ -107,7 +107,8 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
         const needExe = hook.selectors.some((s) => (s.matchBinaries ?? []).length > 0);
         const override = selectors.some((s) => s.actions.some((a) => a.action === ACTION.Override));
         const workload = selectsWorkloads(p.policy);
-        staged.push(`hook ${id} ${encodeHook({ policy: policyIndex, monitor: p.mode === 'monitor', nselectors: selectors.length, needExe, ret: hook.returnArg !== undefined, override, workload, args }).toString('hex')}`);
+        const host = p.policy.spec.hostSelector !== undefined;
+        staged.push(`hook ${id} ${encodeHook({ policy: policyIndex, monitor: p.mode === 'monitor', nselectors: selectors.length, needExe, ret: hook.returnArg !== undefined, override, workload, host, args }).toString('hex')}`);
         selectors.forEach((s, i) => staged.push(`selector ${id * PS.MAX_SELECTORS + i} ${encodeSelector(s).toString('hex')}`));
         const slots = hook.attach.kind === 'exec' ? [PS.EXEC_SLOT] : hook.attach.nrs.length > 0 ? hook.attach.nrs : syscallsSelected(hook, selectors);
         for (const slot of slots) stagedSlots.push([slot, id]);
@@ -141,6 +142,8 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
   const userNsCaps = policies.some((p) => p.plan.hooks.some((h) => h.selectors.some((s) =>
     [...(s.matchCapabilities ?? []), ...(s.matchCapabilityChanges ?? [])].some((c) => c.isNamespaceCapability))));
   if (userNsCaps) out.commands.push(`hostuserns ${hostNs(NS_INDEX.User!)}`);
+  // hostSelector: a host process is one in the host's pid namespace
+  if (policies.some((p) => p.policy.spec.hostSelector)) out.commands.push(`hostpidns ${hostNs(NS_INDEX.Pid!)}`);
   // this bank's followChildren bits start from nobody, then get their binaries
   out.commands.push(`followreset ${((1n << BigInt(CHILD_BANK)) - 1n) << BigInt(opts.bank * CHILD_BANK)}`);
   childSets.forEach((values, i) => out.commands.push(`followbin ${opts.bank * CHILD_BANK + i} ${encodeStrSet(values).toString('hex')}`));
@@ -200,7 +203,11 @@ function compileSelector(s: Selector, hook: PlannedHook, policy: TracingPolicy, 
   const retActions = (s.matchReturnActions ?? []).map(compileAction);
   const post = [...(s.matchActions ?? []), ...(s.matchReturnActions ?? [])].find((a) => a.action === 'Post' && a.rateLimit !== undefined);
   const ret = s.matchReturnArgs?.[0];
+  const nsch = s.matchNamespaceChanges?.[0];
+  const capch = s.matchCapabilityChanges?.[0];
   return {
+    nsChange: nsch ? { notIn: nsch.operator === 'NotIn', mask: nsch.values.reduce((m, v) => m | (1 << namespaceChangeIndex(v)!), 0) } : undefined,
+    capChange: capch ? { type: CAP_TYPE[capch.type]!, notIn: capch.operator === 'NotIn', userNs: capch.isNamespaceCapability, mask: capabilityMask(capch.values) } : undefined,
     ret: ret ? compileIntMatch(0, ret, policy) : undefined,
     matches,
     pids: p ? { values: p.values, notIn: p.operator === 'NotIn', ns: p.isNamespacePID, followBit: p.followForks && !p.isNamespacePID ? allocBit() : 0 } : undefined,
@@ -211,14 +218,17 @@ function compileSelector(s: Selector, hook: PlannedHook, policy: TracingPolicy, 
       values: n.values.map((v) => (v === 'host_ns' ? hostNs(NS_INDEX[n.namespace]!) : Number(v))),
     })),
     caps: (s.matchCapabilities ?? []).map((c) => ({
-      type: CAP_TYPE[c.type]!, notIn: c.operator === 'NotIn', userNs: c.isNamespaceCapability,
-      mask: c.values.reduce((m, v) => m | (1n << BigInt(capabilityNumber(v)!)), 0n),
+      type: CAP_TYPE[c.type]!, notIn: c.operator === 'NotIn', userNs: c.isNamespaceCapability, mask: capabilityMask(c.values),
     })),
     actions: actions.length > 0 ? actions : [{ action: ACTION.Post, arg: 0 }],
     retActions,
     rateMs: post?.rateLimit ? parseRateLimit(post.rateLimit)! : 0,
     rateScope: post?.rateLimitScope === 'process' ? 1 : post?.rateLimitScope === 'global' ? 2 : 0,
   };
+}
+
+function capabilityMask(values: readonly string[]): bigint {
+  return values.reduce((m, v) => m | (1n << BigInt(capabilityNumber(v)!)), 0n);
 }
 
 /** An action as the sensor runs it: Signal's signal, Override's errno positive (Tetragon's argError is its negation). */

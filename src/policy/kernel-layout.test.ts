@@ -14,7 +14,7 @@ test('sizes and offsets agree with saker-policy --layout', (t) => {
     ps_match_arg: SIZE.matchArg, ps_ns_match: SIZE.nsMatch, ps_counters: SIZE.counters, 'sel.follow_bit': OFF.sel.followBit, 'sel.bin_follow_bit': OFF.sel.binFollowBit, 'sel.cap_mask': OFF.sel.capMask,
     'sel.nactions': OFF.sel.nactions, 'sel.rate_ms': OFF.sel.rateMs, 'sel.ns': OFF.sel.ns, 'sel.match': OFF.sel.match, 'sel.bins': OFF.sel.bins, 'sel.ret_match': OFF.sel.retMatch, 'hook.ret': OFF.hook.ret, 'hook.override': OFF.hook.override, 'sel.nret_actions': OFF.sel.nretActions, 'sel.pbin_follow_bit': OFF.sel.pbinFollowBit, 'hook.workload': OFF.hook.workload, 'ma.field': OFF.ma.field,
     'sel.pbins': OFF.sel.pbins, 'ma.lo': OFF.ma.lo, 'ma.hi': OFF.ma.hi, 'ma.strs': OFF.ma.strs, 'hook.args': OFF.hook.args, 'rec.uid': OFF.rec.uid,
-    'rec.args': OFF.rec.args, 'rec.str': OFF.rec.str, 'rec.exe': OFF.rec.exe,
+    'rec.args': OFF.rec.args, 'rec.str': OFF.rec.str, 'rec.exe': OFF.rec.exe, 'sel.nsch_op': OFF.sel.nschOp, 'sel.capch_mask': OFF.sel.capchMask, 'hook.host': OFF.hook.host,
   }, c);
 });
 

@@ -132,7 +132,6 @@ function checkWorkloadSelectors(p: TracingPolicy, report: Report): void {
   const badKey = (k: string) => `containerSelector key "${k}": a container is matched on ${CONTAINER_SELECTOR_KEYS.join(' and ')} (Tetragon's container fields)`;
   for (const k of Object.keys(cs?.matchLabels ?? {})) if (!CONTAINER_SELECTOR_KEYS.includes(k)) report(['spec', 'containerSelector', 'matchLabels', k], badKey(k));
   for (const [i, e] of (cs?.matchExpressions ?? []).entries()) if (!CONTAINER_SELECTOR_KEYS.includes(e.key)) report(['spec', 'containerSelector', 'matchExpressions', i, 'key'], badKey(e.key));
-  if (p.spec.hostSelector) report(['spec', 'hostSelector'], 'hostSelector is not implemented by Saker\'s policy sensor (policies without workload selectors apply to host processes)');
 }
 
 function planTracepoint(at: FieldPath, h: TracepointSpec, policy: string, macros: Record<string, Selector> | undefined, features: KernelFeatures,
@@ -233,8 +232,7 @@ function checkSelectorsSupported(at: FieldPath, selectors: readonly Selector[], 
       if (!IN_KERNEL_INT_OPS.has(m.operator)) refuse([...sat, 'matchReturnArgs', i, 'operator'], `operator ${m.operator} on a return value is not evaluated by Saker's policy sensor`);
       else if (m.values?.some((v) => v.startsWith('list:'))) refuse([...sat, 'matchReturnArgs', i, 'values'], 'list: values on a return value are not evaluated by Saker\'s policy sensor');
     }
-    if ((sel.matchNamespaceChanges ?? []).length > 0) refuse([...sat, 'matchNamespaceChanges'], 'matchNamespaceChanges is not implemented by Saker\'s policy sensor yet');
-    if ((sel.matchCapabilityChanges ?? []).length > 0) refuse([...sat, 'matchCapabilityChanges'], 'matchCapabilityChanges is not implemented by Saker\'s policy sensor yet');
+    if ((sel.matchCapabilityChanges ?? []).length > 1) refuse([...sat, 'matchCapabilityChanges'], 'Saker\'s policy sensor takes one matchCapabilityChanges entry per selector');
     if ((sel.matchWorkloads ?? []).length > 0) refuse([...sat, 'matchWorkloads'], 'matchWorkloads is not implemented by Saker\'s policy sensor yet');
     for (const key of ['matchBinaries', 'matchParentBinaries'] as const) {
       for (const [i, m] of (sel[key] ?? []).entries()) {

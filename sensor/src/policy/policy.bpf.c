@@ -112,6 +112,15 @@ struct {
 	__type(value, u8);
 } workloads SEC(".maps");
 
+/* tgid -> its namespaces and capabilities at exec (matchNamespaceChanges/matchCapabilityChanges),
+ * set at exec, inherited at fork; a process older than the sensor gets its state at its first check */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, u32);
+	__type(value, struct ps_exec_state);
+} exec_state SEC(".maps");
+
 /* tgids no policy acts on: the agent, the sensors, and their descendants */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -153,6 +162,7 @@ struct ps_scratch {
 	struct ps_str pexe;
 	struct ps_rate_key rkey;
 	struct ps_str exec_path;
+	struct ps_exec_state state;
 	s64 raw[8];
 	char tmp[PS_TMP + 256]; /* room for a name read at any offset below PS_TMP */
 };
@@ -169,8 +179,10 @@ struct {
 	__uint(max_entries, 4 << 20);
 } events SEC(".maps");
 
-/* namespace inodes of the host (pid 1), for host_ns values: written by the loader */
+/* namespace inodes of the host (pid 1), for isNamespaceCapability and hostSelector: written by
+ * the loader's user */
 u32 host_userns;
+u32 host_pidns;
 /* follow_bins entries in use (bit i: entry i), written by the loader: 0 costs exec nothing */
 u64 follow_bins_used;
 /* hooks with a return probe (bit id % 64 of word id / 64), written by the loader: none costs
@@ -298,6 +310,33 @@ static __always_inline u32 ns_inum(struct task_struct *t, u32 which)
 	return 0;
 }
 
+static __always_inline u64 cap_set(struct task_struct *t, u32 type)
+{
+	return type == 1 ? BPF_CORE_READ(t, cred, cap_inheritable.val)
+	     : type == 2 ? BPF_CORE_READ(t, cred, cap_permitted.val)
+			 : BPF_CORE_READ(t, cred, cap_effective.val);
+}
+
+/* the current task's namespaces and capabilities */
+static __always_inline void read_state(struct ps_exec_state *st)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct nsproxy *nsp = BPF_CORE_READ(t, nsproxy);
+	st->ns[0] = BPF_CORE_READ(nsp, uts_ns, ns.inum);
+	st->ns[1] = BPF_CORE_READ(nsp, ipc_ns, ns.inum);
+	st->ns[2] = BPF_CORE_READ(nsp, mnt_ns, ns.inum);
+	st->ns[3] = ns_inum(t, 3);
+	st->ns[4] = BPF_CORE_READ(nsp, pid_ns_for_children, ns.inum);
+	st->ns[5] = BPF_CORE_READ(nsp, net_ns, ns.inum);
+	st->ns[6] = BPF_CORE_READ(nsp, time_ns, ns.inum);
+	st->ns[7] = BPF_CORE_READ(nsp, time_ns_for_children, ns.inum);
+	st->ns[8] = BPF_CORE_READ(nsp, cgroup_ns, ns.inum);
+	st->ns[9] = BPF_CORE_READ(t, cred, user_ns, ns.inum);
+	st->caps[0] = BPF_CORE_READ(t, cred, cap_effective.val);
+	st->caps[1] = BPF_CORE_READ(t, cred, cap_inheritable.val);
+	st->caps[2] = BPF_CORE_READ(t, cred, cap_permitted.val);
+}
+
 /* the thread group's pid as its own pid namespace sees it */
 static __always_inline u32 ns_tgid(struct task_struct *t)
 {
@@ -309,7 +348,50 @@ static __always_inline u32 ns_tgid(struct task_struct *t)
 	return up.nr;
 }
 
-/* Everything but the arguments and binaries: pids, namespaces, capabilities. */
+/* matchNamespaceChanges / matchCapabilityChanges against what the process was at its exec (as
+ * Tetragon: a namespace recorded as 0 is not compared; a process with no record yet gets one now
+ * and does not match). A match brings the record up to date, so one change matches once. */
+__noinline int ps_match_changes(struct ps_selector *sel, u32 tgid)
+{
+	u32 zero = 0;
+	struct ps_scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sel || !sc)
+		return 0;
+	struct ps_exec_state *now = &sc->state;
+	read_state(now);
+	struct ps_exec_state *then = bpf_map_lookup_elem(&exec_state, &tgid);
+	if (!then) {
+		bpf_map_update_elem(&exec_state, &tgid, now, BPF_NOEXIST);
+		return 0;
+	}
+	if (sel->nsch_op) {
+		int changed = 0;
+		for (u32 i = 0; i < 10; i++) {
+			int listed = (sel->nsch_mask >> i) & 1;
+			if (listed != (sel->nsch_op == PS_OP_EQ))
+				continue;
+			if (then->ns[i] && then->ns[i] != now->ns[i])
+				changed = 1;
+		}
+		if (!changed)
+			return 0;
+	}
+	if (sel->capch_op) {
+		struct task_struct *t = bpf_get_current_task_btf();
+		if (sel->capch_userns && BPF_CORE_READ(t, cred, user_ns, ns.inum) == host_userns)
+			return 0;
+		u32 type = sel->capch_type < 3 ? sel->capch_type : 0;
+		u64 was = then->caps[type], is = now->caps[type];
+		int match = (was & sel->capch_mask) != (is & sel->capch_mask) ? sel->capch_op == PS_OP_EQ
+			  : was != is ? sel->capch_op == PS_OP_NEQ : 0;
+		if (!match)
+			return 0;
+	}
+	bpf_map_update_elem(&exec_state, &tgid, now, BPF_ANY);
+	return 1;
+}
+
+/* Everything but the arguments and binaries: pids, namespaces, capabilities, their changes. */
 __noinline int ps_match_task(struct ps_selector *sel, struct ps_record *rec)
 {
 	if (!sel || !rec)
@@ -348,15 +430,15 @@ __noinline int ps_match_task(struct ps_selector *sel, struct ps_record *rec)
 	for (u32 c = 0; c < 2; c++) {
 		if (c >= sel->ncaps)
 			break;
-		u64 caps = sel->cap_type[c] == 1 ? BPF_CORE_READ(t, cred, cap_inheritable.val)
-			 : sel->cap_type[c] == 2 ? BPF_CORE_READ(t, cred, cap_permitted.val)
-						 : BPF_CORE_READ(t, cred, cap_effective.val);
+		u64 caps = cap_set(t, sel->cap_type[c]);
 		int in = (caps & sel->cap_mask[c]) != 0;
 		if (in == (int)sel->cap_notin[c])
 			return 0;
 		if (sel->cap_userns[c] && BPF_CORE_READ(t, cred, user_ns, ns.inum) == host_userns)
 			return 0;
 	}
+	if (sel->nsch_op || sel->capch_op)
+		return ps_match_changes(sel, rec->tgid);
 	return 1;
 }
 
@@ -571,10 +653,15 @@ __noinline int ps_run_hook(struct ps_scratch *sc, u32 id, u32 nr)
 	struct ps_hook *hook = bpf_map_lookup_elem(&hooks, &id);
 	if (!hook || !hook->used)
 		return 0;
-	if (hook->workload) {
+	if (hook->workload || hook->host) {
+		/* workload selectors: the host's processes (hostSelector) and the selected containers */
 		struct task_struct *t = bpf_get_current_task_btf();
-		struct ps_workload_key wk = { .policy = hook->policy, .mntns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum) };
-		if (!bpf_map_lookup_elem(&workloads, &wk))
+		int in = hook->host && host_pidns && ns_inum(t, 3) == host_pidns;
+		if (!in && hook->workload) {
+			struct ps_workload_key wk = { .policy = hook->policy, .mntns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum) };
+			in = bpf_map_lookup_elem(&workloads, &wk) != NULL;
+		}
+		if (!in)
 			return 0;
 	}
 	const s64 *raw = sc->raw;
@@ -896,6 +983,8 @@ int BPF_PROG(ps_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	struct ps_str *e = &sc->pexe;
 	file_path(sc, e, BPF_CORE_READ(bprm, file), BPF_CORE_READ(bprm, filename));
 	bpf_map_update_elem(&exe_map, &tgid, e, BPF_ANY);
+	read_state(&sc->state);
+	bpf_map_update_elem(&exec_state, &tgid, &sc->state, BPF_ANY);
 	if (follow_bins_used)
 		mark_followed(tgid, e);
 
@@ -927,6 +1016,9 @@ int BPF_PROG(ps_fork, struct task_struct *parent, struct task_struct *child)
 	u64 *mask = bpf_map_lookup_elem(&follow, &ptgid);
 	if (mask)
 		bpf_map_update_elem(&follow, &ctgid, mask, BPF_ANY);
+	struct ps_exec_state *st = bpf_map_lookup_elem(&exec_state, &ptgid);
+	if (st)
+		bpf_map_update_elem(&exec_state, &ctgid, st, BPF_ANY);
 	u8 *ign = bpf_map_lookup_elem(&ignored, &ptgid);
 	if (ign)
 		bpf_map_update_elem(&ignored, &ctgid, ign, BPF_ANY);

@@ -71,6 +71,8 @@ struct ps_hook {
 	u32 ret;         /* return probe: selectors finish, and the event posts, at syscall exit */
 	u32 override;    /* a selector may Override: the cgroup programs are attached while one is loaded */
 	u32 workload;    /* podSelector/containerSelector: only the policy's containers (the workloads map) */
+	u32 host;        /* hostSelector {}: host processes (the host's pid namespace) too, or alone
+			  * without `workload` */
 };
 
 /* a string compared: a binary path, a string argument */
@@ -136,6 +138,25 @@ struct ps_selector {
 	u32 ret_actions[3];
 	u32 ret_action_arg[3];
 	u32 pbin_follow_bit; /* matchParentBinaries followChildren: any ancestor (bit as bin_follow_bit) */
+	/* matchNamespaceChanges: 0 none, PS_OP_EQ (In: a namespace of the mask changed since the
+	 * process's exec), PS_OP_NEQ (NotIn: one outside the mask did); mask bits as ps_ns_match.ns */
+	u32 nsch_op;
+	u32 nsch_mask;
+	/* matchCapabilityChanges: one entry; op PS_OP_EQ (In: a listed capability changed since exec)
+	 * or PS_OP_NEQ (NotIn: only others did), 0 none; type and userns as matchCapabilities' */
+	u32 capch_op;
+	u32 capch_type;
+	u32 capch_userns;
+	u32 pad2;
+	u64 capch_mask;
+};
+
+/* what a process was at its exec (inherited at fork): matchNamespaceChanges and
+ * matchCapabilityChanges compare the task with it, and bring it up to date when they match, so a
+ * change matches once */
+struct ps_exec_state {
+	u32 ns[10];   /* ps_ns_match.ns order */
+	u64 caps[3];  /* effective, inheritable, permitted */
 };
 
 struct ps_nr_hooks {

@@ -12,6 +12,8 @@
  *                                        127.0.0.1:9 and socket(AF_UNIX), "NAME 0" or "NAME errno N" each
  *   policy-victim unix PATH PORT         a connect to the AF_UNIX stream socket PATH, then a TCP connect to
  *                                        127.0.0.1:PORT, "NAME 0" or "NAME errno N" each
+ *   policy-victim changes                lseek(-1, 0, 7701), unshare(CLONE_NEWNS), lseek 7702 and 7703, capset
+ *                                        without CAP_SYS_ADMIN in the effective set, lseek 7704 and 7705
  *   policy-victim sends PORT             a UDP socket connected to 127.0.0.1:PORT: sendmsg without an
  *                                        address, then sendto with one, "NAME 0" or "NAME errno N" each
  * Built static, so the same binary runs inside a busybox container. Exit 0 when it finishes. */
@@ -26,6 +28,8 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <linux/capability.h>
+#include <sched.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -85,6 +89,20 @@ int main(int argc, char **argv)
 		close(fd);
 		fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 		printf(fd < 0 ? "unix errno %d\n" : "unix 0\n", errno);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "changes")) {
+		syscall(SYS_lseek, -1, 0L, 7701);
+		printf(unshare(CLONE_NEWNS) ? "unshare errno %d\n" : "unshare 0\n", errno);
+		syscall(SYS_lseek, -1, 0L, 7702);
+		syscall(SYS_lseek, -1, 0L, 7703);
+		struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+		struct __user_cap_data_struct d[2];
+		syscall(SYS_capget, &h, d);
+		d[CAP_SYS_ADMIN / 32].effective &= ~(1U << (CAP_SYS_ADMIN % 32));
+		printf(syscall(SYS_capset, &h, d) ? "capset errno %d\n" : "capset 0\n", errno);
+		syscall(SYS_lseek, -1, 0L, 7704);
+		syscall(SYS_lseek, -1, 0L, 7705);
 		return 0;
 	}
 	if (argc == 4 && !strcmp(argv[1], "unix")) {
