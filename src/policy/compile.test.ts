@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { clearBank, compilePolicies, hostNamespaceInode } from './compile.js';
-import { ACTION, OFF, OP, PS } from './kernel-layout.js';
+import { ACTION, KIND, OFF, OP, PS } from './kernel-layout.js';
 import { loadPolicyText } from './load.js';
 import { FAKE_ENV, THIS_KERNEL } from './test-support.js';
 
@@ -139,4 +139,32 @@ test('matchNamespaceChanges and matchCapabilityChanges compile into the selector
   assert.match(errors('{operator: In, values: [Mount]}', '{operator: In, values: [CAP_MKNOD]}').join('\n'), /matchNamespaceChanges\[0\]\.values\[0\]: unknown namespace "Mount"/);
   assert.match(errors('{operator: In, values: [Mnt]}', '{operator: In, values: [CAP_MKNOD]}, {operator: In, values: [CAP_CHOWN]}').join('\n'),
     /matchCapabilityChanges: Saker's policy sensor takes one matchCapabilityChanges entry per selector/);
+});
+
+test('char_buf: sizeArgIndex read at entry, returnCopy at exit (the hook then finishes there); what cannot be read is refused', () => {
+  const WRITE = (args: string, extra = '') => `apiVersion: cilium.io/v1alpha1
+kind: TracingPolicy
+metadata:
+  name: t
+spec:
+  kprobes:
+  - call: sys_write
+    syscall: true${extra}
+    args: [${args}]
+`;
+  const hook = (yaml: string) => {
+    const r = load(yaml);
+    assert.deepEqual(r.file.problems.filter((p) => p.severity === 'error'), []);
+    const line = compilePolicies(r.loaded, { bank: 0, hostNs: () => 1 }).commands.find((x) => x.startsWith('hook '))!;
+    const b = Buffer.from(line.split(' ')[2]!, 'hex');
+    return { kind: b.readUInt8(OFF.hook.args + 4 + 2), slot: b.readUInt8(OFF.hook.args + 4 + 3), ret: b.readUInt32LE(OFF.hook.ret) };
+  };
+  assert.deepEqual(hook(WRITE('{index: 0, type: int}, {index: 1, type: char_buf, sizeArgIndex: 3}')), { kind: KIND.buf, slot: 3, ret: 0 });
+  assert.deepEqual(hook(WRITE('{index: 0, type: int}, {index: 1, type: char_buf, returnCopy: true}')), { kind: KIND.buf, slot: 0, ret: 1 });
+  const problems = (yaml: string) => load(yaml).file.problems.map((p) => `${p.severity} ${p.path}: ${p.message}`).join('\n');
+  assert.match(problems(WRITE('{index: 1, type: char_buf}')), /error spec\.kprobes\[0\]\.args\[0\]\.type: char_buf needs sizeArgIndex/);
+  assert.match(problems(WRITE('{index: 1, type: char_buf, sizeArgIndex: 3}', '\n    return: true\n    returnArg: {index: 0, type: int}')), /args\[0\]\.sizeArgIndex: char_buf with sizeArgIndex is read at syscall entry.*use returnCopy/);
+  assert.match(problems(WRITE('{index: 1, type: char_buf, sizeArgIndex: 3}, {index: 1, type: char_buf, returnCopy: true}')), /args\[1\]\.type: Saker's policy sensor captures one char_buf argument per hook/);
+  assert.match(problems(WRITE('{index: 1, type: char_buf, sizeArgIndex: 3, maxData: true}')), /warning spec\.kprobes\[0\]\.args\[0\]\.maxData: .*at most 4096 bytes/);
+  assert.match(problems(WRITE('{index: 0, type: int, returnCopy: true}')), /returnCopy applies to char_buf arguments/);
 });

@@ -88,7 +88,9 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
       try {
         const args = hook.args.map((a) => ({
           source: SOURCE[a.source.kind], index: a.source.kind === 'sysarg' ? a.source.index : 0,
-          kind: a.type === 'sockaddr' ? KIND.sockaddr : a.stringSlot !== undefined ? KIND.string : KIND.int, strSlot: a.stringSlot ?? 0,
+          kind: a.type === 'sockaddr' ? KIND.sockaddr : a.type === 'char_buf' ? KIND.buf : a.stringSlot !== undefined ? KIND.string : KIND.int,
+          // char_buf: the size argument + 1 (sizeArgIndex is 1-based already), 0 for returnCopy
+          strSlot: a.type === 'char_buf' ? (a.spec.returnCopy ? 0 : a.sizeArgIndex) : a.stringSlot ?? 0,
         }));
         if (args.length > PS.MAX_ARGS) throw new Error(`at most ${PS.MAX_ARGS} arguments per hook`);
         const selectors = hook.selectors.map((s) => compileSelector(s, hook, p.policy, hostNs, () => {
@@ -108,7 +110,7 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
         const override = selectors.some((s) => s.actions.some((a) => a.action === ACTION.Override));
         const workload = selectsWorkloads(p.policy);
         const host = p.policy.spec.hostSelector !== undefined;
-        staged.push(`hook ${id} ${encodeHook({ policy: policyIndex, monitor: p.mode === 'monitor', nselectors: selectors.length, needExe, ret: hook.returnArg !== undefined, override, workload, host, args }).toString('hex')}`);
+        staged.push(`hook ${id} ${encodeHook({ policy: policyIndex, monitor: p.mode === 'monitor', nselectors: selectors.length, needExe, ret: hook.returnArg !== undefined || hook.returnCopy === true, override, workload, host, args }).toString('hex')}`);
         selectors.forEach((s, i) => staged.push(`selector ${id * PS.MAX_SELECTORS + i} ${encodeSelector(s).toString('hex')}`));
         const slots = hook.attach.kind === 'exec' ? [PS.EXEC_SLOT] : hook.attach.nrs.length > 0 ? hook.attach.nrs : syscallsSelected(hook, selectors);
         for (const slot of slots) stagedSlots.push([slot, id]);

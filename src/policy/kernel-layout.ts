@@ -17,6 +17,8 @@ export const PS = {
   MAX_POLICIES: 64,
   STR_ARGS: 2,
   FOLLOW_BINS: 64,
+  /** bytes of a char_buf argument captured */
+  BUF: 4096,
 } as const;
 
 export const SOURCE = { none: 0, sysarg: 1, sysnr: 2, 'exec-path': 3, 'exec-pid': 4 } as const;
@@ -26,12 +28,12 @@ export const FIELD = { whole: 0, port: 1, addr4: 2, family: 3 } as const;
 export const OP = { EQ: 1, NEQ: 2, GT: 3, LT: 4, MASK: 5, INRANGE: 6, NOTINRANGE: 7, PREFIX: 8, NOTPREFIX: 9, POSTFIX: 10, NOTPOSTFIX: 11 } as const;
 export const ACTION = { Post: 1, Sigkill: 3, Override: 5, NoPost: 9, Signal: 10 } as const;
 
-export const SIZE = { hook: 60, selector: 9472, nrHooks: 68, record: 888, str: 264, strset: 1044, matchArg: 1184, nsMatch: 20, counters: 40 } as const;
+export const SIZE = { hook: 60, selector: 9472, nrHooks: 68, record: 896, str: 264, strset: 1044, matchArg: 1184, nsMatch: 20, counters: 40 } as const;
 export const OFF = {
   sel: { followBit: 32, binFollowBit: 132, capMask: 80, nactions: 96, rateMs: 124, ns: 136, match: 216, bins: 6136, pbins: 7180, retMatch: 8224, nretActions: 9408, pbinFollowBit: 9436, nschOp: 9440, capchMask: 9464 },
   ma: { field: 3, lo: 8, hi: 72, strs: 136 },
   hook: { args: 24, ret: 44, override: 48, workload: 52, host: 56 },
-  rec: { uid: 40, args: 48, str: 96, exe: 624 },
+  rec: { uid: 40, args: 48, str: 96, exe: 624, bufLen: 888 },
 } as const;
 
 export interface HookValue {
@@ -225,6 +227,14 @@ export interface PolicyRecord {
   args: bigint[];
   strings: Buffer[];
   exe: string;
+  /** a char_buf argument's bytes (at most PS.BUF), and how many the call had */
+  buf: Buffer;
+  bufOrig: number;
+}
+
+/** The size of the record at the start of `b` (its char_buf bytes follow it), or undefined before its header is complete. */
+export function recordSize(b: Buffer): number | undefined {
+  return b.length < SIZE.record ? undefined : SIZE.record + Math.min(b.readUInt32LE(OFF.rec.bufLen), PS.BUF);
 }
 
 function readStr(b: Buffer, at: number): Buffer {
@@ -255,5 +265,7 @@ export function decodeRecord(b: Buffer): PolicyRecord {
     args,
     strings,
     exe: readStr(b, OFF.rec.exe).toString('utf8'),
+    buf: Buffer.from(b.subarray(SIZE.record, SIZE.record + Math.min(b.readUInt32LE(OFF.rec.bufLen), PS.BUF))),
+    bufOrig: b.readUInt32LE(OFF.rec.bufLen + 4),
   };
 }

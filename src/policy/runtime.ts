@@ -299,6 +299,10 @@ function encodeValue(type: ArgType, v: bigint, r: PolicyRecord, slot: number, pr
     case 'linux_binprm': out = { linux_binprm_arg: { path: (r.strings[slot] ?? Buffer.alloc(0)).toString('utf8') } }; break;
     case 'fd': out = { file_arg: { path: fdPath(procRoot, r.tgid, Number(v)) } }; break;
     case 'sockaddr': out = { sockaddr_arg: decodeSockaddr(r.strings[slot] ?? Buffer.alloc(0)) }; break;
+    // Tetragon: the bytes in base64, with the call's size beside them when more than were captured
+    case 'char_buf': out = r.bufOrig > r.buf.length
+      ? { truncated_bytes_arg: { bytes_arg: r.buf.toString('base64'), orig_size: String(r.bufOrig) } }
+      : { bytes_arg: r.buf.toString('base64') }; break;
     case 'syscall64': out = { syscall_id: { id: Number(v), abi: 'x64' } }; break;
     case 'uint32': case 'uint16': case 'uint8': out = { uint_arg: Number(BigInt.asUintN(32, v)) }; break;
     case 'long': case 'int64': case 'sint64': out = { long_arg: BigInt.asIntN(64, v).toString() }; break;

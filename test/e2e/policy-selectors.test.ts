@@ -4,7 +4,9 @@
 // at its exec (tetragon-spec §7.2 case 24, on lseek here): the victim unshares its mount
 // namespace, then drops CAP_SYS_ADMIN from its effective set, and each change matches once, at
 // the first call after it. hostSelector {}: host processes (the host's pid namespace) match, a
-// process in a new pid namespace does not. Each policy is scoped to its own copy of the victim.
+// process in a new pid namespace does not. And char_buf arguments (§7.2 case 14's write, case 24's
+// returnCopy): the bytes a write passes (sizeArgIndex) and a read returns (returnCopy), base64,
+// truncated past 4096 bytes with the call's size. Each policy is scoped to its own copy of the victim.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,12 +24,16 @@ const work = mkdtempSync(join(tmpdir(), 'saker-e2e-selectors-'));
 const policyDir = join(work, 'policies');
 const exportFile = join(work, 'events.json');
 const bin = (name: string): string => join(work, name);
-const VICTIMS = ['changes-victim', 'capnotin-victim', 'host-victim'];
+const VICTIMS = ['changes-victim', 'capnotin-victim', 'host-victim', 'bufs-victim'];
 let agent: Agent | undefined;
 
-function lseekPolicy(name: string, victim: string, selector: string, spec = ''): void {
+function kprobePolicy(name: string, call: string, args: string, victim: string, selector: string, spec = ''): void {
   writeFileSync(join(policyDir, `${name}.yaml`), `apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nmetadata:\n  name: ${name}\nspec:\n${spec}`
-    + `  kprobes:\n  - call: sys_lseek\n    syscall: true\n    args: [{index: 2, type: int}]\n    selectors:\n    - matchBinaries: [{operator: In, values: ["${bin(victim)}"]}]\n${selector}`);
+    + `  kprobes:\n  - call: ${call}\n    syscall: true\n    args: ${args}\n    selectors:\n    - matchBinaries: [{operator: In, values: ["${bin(victim)}"]}]\n${selector}`);
+}
+
+function lseekPolicy(name: string, victim: string, selector: string, spec = ''): void {
+  kprobePolicy(name, 'sys_lseek', '[{index: 2, type: int}]', victim, selector, spec);
 }
 
 function writePolicies(): void {
@@ -38,6 +44,14 @@ function writePolicies(): void {
   lseekPolicy('cap-changes-notin-mknod', 'capnotin-victim', '      matchCapabilityChanges: [{type: Effective, operator: NotIn, values: [CAP_MKNOD]}]\n');
   lseekPolicy('cap-changes-notin-sysadmin', 'capnotin-victim', '      matchCapabilityChanges: [{type: Effective, operator: NotIn, values: [CAP_SYS_ADMIN]}]\n');
   lseekPolicy('host-selector', 'host-victim', '', '  hostSelector: {}\n');
+  kprobePolicy('char-buf-write', 'sys_write', '[{index: 0, type: int}, {index: 1, type: char_buf, sizeArgIndex: 3}, {index: 2, type: size_t}]', 'bufs-victim', '');
+  kprobePolicy('char-buf-read', 'sys_read', '[{index: 0, type: int}, {index: 1, type: char_buf, returnCopy: true}, {index: 2, type: size_t}]', 'bufs-victim', '');
+}
+
+function hits(policyName: string, pid: number): Json[] {
+  if (!existsSync(exportFile)) return [];
+  return readFileSync(exportFile, 'utf8').split('\n').filter((l) => l.trim()).map((l) => (JSON.parse(l) as Json).process_kprobe as Json | undefined)
+    .filter((b): b is Json => b !== undefined && b.policy_name === policyName && b.process.pid === pid);
 }
 
 function whences(policyName: string, pid?: number): number[] {
@@ -94,4 +108,20 @@ test('hostSelector {}: a host process matches, in a private mount namespace too;
   await eventually(() => assert.deepEqual(whences('host-selector').sort(), [7801, 7802]));
   await sleep(500);
   assert.deepEqual(whences('host-selector').sort(), [7801, 7802], 'nothing from the new pid namespace');
+});
+
+test('char_buf: a write\'s bytes by its size argument (truncated past 4096 with the call\'s size), a read\'s by its return value (returnCopy)', { skip: missing }, async () => {
+  const file = join(work, 'read-me');
+  writeFileSync(file, 'contents\0read\n');
+  const r = run(bin('bufs-victim'), ['bufs', file]);
+  assert.deepEqual(r.lines, ['hello fd', 'read 14']);
+  await eventually(() => assert.deepEqual(hits('char-buf-write', r.pid).map((h) => h.args), [
+    [{ int_arg: 1 }, { bytes_arg: Buffer.from('hello fd\n').toString('base64') }, { size_arg: '9' }],
+    [{ int_arg: 3 }, { truncated_bytes_arg: { bytes_arg: Buffer.alloc(4096, 'y').toString('base64'), orig_size: '5000' } }, { size_arg: '5000' }],
+    // the victim's own report of the read, on its stdout
+    [{ int_arg: 1 }, { bytes_arg: Buffer.from('read 14\n').toString('base64') }, { size_arg: '8' }],
+  ]));
+  // the read's buffer holds what the call returned, read at its exit: the file's 14 bytes of the 100 asked
+  await eventually(() => assert.deepEqual(hits('char-buf-read', r.pid).filter((h) => h.args[0].int_arg === 4).map((h) => h.args),
+    [[{ int_arg: 4 }, { bytes_arg: Buffer.from('contents\0read\n').toString('base64') }, { size_arg: '100' }]]));
 });

@@ -157,6 +157,7 @@ struct {
 
 struct ps_scratch {
 	struct ps_pending pend;  /* the record, with a return probe's selector mask in front */
+	char buf[PS_BUF];        /* right after the record: a char_buf argument's bytes */
 	struct ps_override held; /* an Override's record, held until its cgroup hook or exit */
 	s32 override_err;        /* the selector's Override errno (0: none), set by run_actions */
 	struct ps_str pexe;
@@ -541,12 +542,63 @@ static __always_inline void read_exe(struct ps_str *dst, u32 tgid)
 		dst->len = 0;
 }
 
+/* a record held in a map (an Override's, a return probe's): no char_buf bytes follow it */
 static __always_inline void post_record(struct ps_record *rec, u32 policy)
 {
+	rec->buf_len = 0;
 	if (bpf_ringbuf_output(&events, rec, sizeof(*rec), 0))
 		count(policy, 4);
 	else
 		count(policy, 0);
+}
+
+/* the scratch record, with the char_buf bytes read into the buffer that follows it */
+static __always_inline void post_scratch(struct ps_scratch *sc, u32 policy)
+{
+	struct ps_record *rec = &sc->pend.rec;
+	u32 extra = rec->buf_len;
+	if (extra > PS_BUF)
+		extra = 0;
+	if (bpf_ringbuf_output(&events, rec, sizeof(*rec) + extra, 0))
+		count(policy, 4);
+	else
+		count(policy, 0);
+}
+
+/* A char_buf argument, for the event: at entry the size argument's count of bytes (sizeArgIndex),
+ * at a return probe's exit the return value's (returnCopy), at most PS_BUF of them. */
+static __always_inline void read_buf(struct ps_scratch *sc, struct ps_hook *hook)
+{
+	struct ps_record *rec = &sc->pend.rec;
+	rec->buf_len = 0;
+	rec->buf_orig = 0;
+	for (u32 a = 0; a < PS_MAX_ARGS; a++) {
+		if (a >= hook->nargs)
+			break;
+		struct ps_arg *arg = &hook->args[a];
+		if (arg->kind != PS_KIND_BUF)
+			continue;
+		s64 size;
+		if (arg->str_slot) {
+			if (rec->ret_action)
+				return;
+			size = sc->raw[(arg->str_slot - 1) & 7];
+		} else {
+			if (!rec->ret_action)
+				return;
+			size = rec->args[PS_MAX_ARGS];
+		}
+		if (size <= 0)
+			return;
+		u32 n = size > PS_BUF ? PS_BUF : (u32)size;
+		if (n > PS_BUF)
+			return;
+		if (bpf_probe_read_user(sc->buf, n, (const void *)rec->args[a]))
+			return;
+		rec->buf_len = n;
+		rec->buf_orig = size > 0xffffffffLL ? 0xffffffffU : (u32)size;
+		return;
+	}
 }
 
 /* One list of actions (matchActions, or matchReturnActions at a return probe's exit) in order;
@@ -608,6 +660,8 @@ static __always_inline int ps_act(struct ps_scratch *sc, struct ps_hook *hook, s
 	}
 	if (post && !rec->exe.len)
 		read_exe(&rec->exe, rec->tgid);
+	if (post)
+		read_buf(sc, hook);
 	if (sc->override_err) {
 		/* the event waits for the call's fate: denied by a cgroup program, or gone ahead */
 		struct ps_override *o = &sc->held;
@@ -617,12 +671,13 @@ static __always_inline int ps_act(struct ps_scratch *sc, struct ps_hook *hook, s
 		o->post = post;
 		if (post)
 			bpf_probe_read_kernel(&o->rec, sizeof(o->rec), rec);
+		o->rec.buf_len = 0; /* the bytes are not held (refused at load with Override) */
 		u32 tid = rec->tid;
 		bpf_map_update_elem(&overrides, &tid, o, BPF_ANY);
 		return 0;
 	}
 	if (post)
-		post_record(rec, hook->policy);
+		post_scratch(sc, hook->policy);
 	return 0;
 }
 
@@ -697,6 +752,7 @@ __noinline int ps_run_hook(struct ps_scratch *sc, u32 id, u32 nr)
 	}
 	rec->exe.len = 0;
 	rec->ret_action = 0;
+	rec->buf_len = 0;
 	if (hook->need_exe || hook->nselectors == 0)
 		read_exe(&rec->exe, rec->tgid);
 

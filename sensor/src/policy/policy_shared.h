@@ -36,6 +36,7 @@ typedef __s64 s64;
 #define PS_FOLLOW_BINS 64      /* matchBinaries sections with followChildren (Tetragon's limit) */
 #define PS_MAX_CHILDREN 32768  /* processes followed for followChildren at once */
 #define PS_MAX_PENDING 8192    /* return probes: calls between entry and exit at once */
+#define PS_BUF 4096            /* bytes of a char_buf argument captured (Tetragon's default) */
 
 /* where an argument comes from */
 enum ps_source { PS_SRC_NONE = 0, PS_SRC_SYSARG = 1, PS_SRC_SYSNR = 2, PS_SRC_EXEC_PATH = 3, PS_SRC_EXEC_PID = 4 };
@@ -57,7 +58,9 @@ struct ps_arg {
 	u8 source;   /* enum ps_source */
 	u8 index;    /* syscall argument 0..5 */
 	u8 kind;     /* enum ps_kind */
-	u8 str_slot; /* strings: which of the PS_STR_ARGS capture slots; bufs: size argument + 1 */
+	u8 str_slot; /* strings: which of the PS_STR_ARGS capture slots; bufs: the size argument + 1
+		      * (sizeArgIndex, read at entry), or 0: returnCopy, read at exit, the return
+		      * value's bytes */
 };
 
 struct ps_hook {
@@ -184,6 +187,10 @@ struct ps_record {
 	s64 args[PS_MAX_ARGS + 1];   /* by position in the hook's args */
 	struct ps_str str[PS_STR_ARGS];
 	struct ps_str exe;
+	/* a char_buf argument's bytes follow the record in the ring (the record's size is
+	 * sizeof(struct ps_record) + buf_len): buf_len bytes captured of buf_orig */
+	u32 buf_len;
+	u32 buf_orig;
 };
 
 /* per policy, per CPU: what its selectors did */

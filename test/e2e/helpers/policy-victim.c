@@ -14,6 +14,8 @@
  *                                        127.0.0.1:PORT, "NAME 0" or "NAME errno N" each
  *   policy-victim changes                lseek(-1, 0, 7701), unshare(CLONE_NEWNS), lseek 7702 and 7703, capset
  *                                        without CAP_SYS_ADMIN in the effective set, lseek 7704 and 7705
+ *   policy-victim bufs PATH              write(1, "hello fd\n", 9), write 5000 bytes 'y' to /dev/null, then
+ *                                        read(PATH's fd, buf, 100), "read N"
  *   policy-victim sends PORT             a UDP socket connected to 127.0.0.1:PORT: sendmsg without an
  *                                        address, then sendto with one, "NAME 0" or "NAME errno N" each
  * Built static, so the same binary runs inside a busybox container. Exit 0 when it finishes. */
@@ -89,6 +91,16 @@ int main(int argc, char **argv)
 		close(fd);
 		fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 		printf(fd < 0 ? "unix errno %d\n" : "unix 0\n", errno);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "bufs")) {
+		static char big[5000], in[100];
+		memset(big, 'y', sizeof(big));
+		syscall(SYS_write, 1, "hello fd\n", 9);
+		int null = open("/dev/null", O_WRONLY);
+		syscall(SYS_write, null, big, sizeof(big));
+		int fd = open(argv[2], O_RDONLY);
+		printf("read %ld\n", (long)syscall(SYS_read, fd, in, sizeof(in)));
 		return 0;
 	}
 	if (argc == 2 && !strcmp(argv[1], "changes")) {
