@@ -260,7 +260,9 @@ function checkSelectorsSupported(at: FieldPath, selectors: readonly Selector[], 
       else if (m.values?.some((v) => v.startsWith('list:'))) refuse([...sat, 'matchReturnArgs', i, 'values'], 'list: values on a return value are not evaluated by Saker\'s policy sensor');
     }
     if ((sel.matchCapabilityChanges ?? []).length > 1) refuse([...sat, 'matchCapabilityChanges'], 'Saker\'s policy sensor takes one matchCapabilityChanges entry per selector');
-    if ((sel.matchWorkloads ?? []).length > 0) refuse([...sat, 'matchWorkloads'], 'matchWorkloads is not implemented by Saker\'s policy sensor yet');
+    if ((sel.matchWorkloads ?? []).length > 0) {
+      refuse([...sat, 'matchWorkloads'], 'matchWorkloads (workload selectors per selector) is not implemented by Saker\'s policy sensor; the policy\'s podSelector, containerSelector and hostSelector are: one policy per workload set');
+    }
     for (const key of ['matchBinaries', 'matchParentBinaries'] as const) {
       for (const [i, m] of (sel[key] ?? []).entries()) {
         if (m.values.length > 4) refuse([...sat, key, i, 'values'], 'Saker\'s policy sensor compares at most 4 binary paths per selector');
