@@ -2,6 +2,9 @@
  * kill latencies of a policy's Sigkill.
  *   policy-load lseek <n>      lseek(-1, 0, 4444): one syscall per op, EBADF
  *   policy-load openat <n>     openat + close of /dev/null
+ *   policy-load exec <n>       fork, the child execs /bin/true, waitpid: the CPU counted is the
+ *                              loop's and its children's (the sensor's exec and fork programs
+ *                              run in them)
  *   policy-load kill <n>       n times: fork a child that stamps CLOCK_MONOTONIC into shared
  *                              memory and calls lseek(-1, 0, 5555) (a policy kills it there);
  *                              prints one latency per line, ns from the stamp to waitpid()
@@ -12,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -56,6 +60,19 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "openat")) {
 		for (long i = 0; i < n; i++)
 			close(syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY));
+	} else if (!strcmp(argv[1], "exec")) {
+		for (long i = 0; i < n; i++) {
+			pid_t pid = fork();
+			if (pid == 0) {
+				execl("/bin/true", "true", (char *)NULL);
+				_exit(127);
+			}
+			int status;
+			waitpid(pid, &status, 0);
+		}
+		struct rusage ru;
+		getrusage(RUSAGE_CHILDREN, &ru);
+		c0 -= (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e9 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e3;
 	} else {
 		return 2;
 	}

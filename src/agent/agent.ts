@@ -345,7 +345,7 @@ export class Agent implements AgentHandle {
       const lost = this.policy.followChildrenLost();
       if (lost > 0) this.log(`policies: ${lost} processes not followed for followChildren (the kernel's table of followed processes was full)`);
       const missed = this.policy.overridesMissed();
-      if (missed > 0) this.log(`policies: ${missed} overridden calls went ahead (no cgroup BPF hook on their path: another socket family, a send without an address)`);
+      if (missed > 0) this.log(`policies: ${missed} calls an Override selector matched went ahead (no cgroup BPF hook on their path: another socket family, a send without an address); their events say KPROBE_ACTION_POST`);
     }
     this.settle();
     await this.outputs.close();

@@ -4,6 +4,7 @@
 // matchArgs indexes that name a declared argument, rateLimit only on Post, NotifyEnforcer only with
 // one enforcer, return probes with a returnArg, list entries that are syscalls. Each problem is
 // reported with the field path it is about.
+import { NAMESPACES } from './schema.js';
 import { readTracepointFormat, type TracepointField } from './tracefs.js';
 import type { ArgSpec, ArgType, KprobeSpec, MatchArg, Selector, TracepointSpec, TracingPolicy } from './types.js';
 import { syscallNumber } from './syscall-names.js';
@@ -53,6 +54,10 @@ export function checkPolicy(p: TracingPolicy, report: Report, env: CheckEnv = DE
   const spec = p.spec;
   if (p.kind === 'TracingPolicyNamespaced' && spec.hostSelector) {
     report(['spec', 'hostSelector'], 'a TracingPolicyNamespaced cannot have a hostSelector');
+  }
+  const host = spec.hostSelector;
+  if (host && ((host.matchLabels && Object.keys(host.matchLabels).length > 0) || (host.matchExpressions && host.matchExpressions.length > 0))) {
+    report(['spec', 'hostSelector'], 'hostSelector can only be null or {} (all host workloads), as Tetragon\'s CRD validation says');
   }
   if (spec.enforcers && spec.enforcers.length > 1) report(['spec', 'enforcers'], `only one enforcer is allowed (got ${spec.enforcers.length})`);
   for (const [i, o] of (spec.options ?? []).entries()) {
@@ -193,6 +198,11 @@ function checkSelectors(at: FieldPath, selectors: Selector[] | undefined, resolv
       }
     }
     if ((sel.matchNamespaceChanges ?? []).length > 1) report([...sat, 'matchNamespaceChanges'], 'at most one matchNamespaceChanges per selector');
+    for (const [i, m] of (sel.matchNamespaceChanges ?? []).entries()) {
+      for (const [j, v] of m.values.entries()) {
+        if (namespaceChangeIndex(v) === undefined) report([...sat, 'matchNamespaceChanges', i, 'values', j], `unknown namespace "${v}" (one of ${NAMESPACES.join(', ')})`);
+      }
+    }
     for (const key of ['matchCapabilities', 'matchCapabilityChanges'] as const) {
       for (const [i, m] of (sel[key] ?? []).entries()) {
         for (const [j, v] of m.values.entries()) if (capabilityNumber(v) === undefined) report([...sat, key, i, 'values', j], `unknown capability "${v}"`);
@@ -297,4 +307,10 @@ export function capabilityNumber(name: string): number | undefined {
   const i = CAPS.indexOf(name as (typeof CAPS)[number]);
   if (i >= 0) return i;
   return /^\d+$/.test(name) && Number(name) < CAPS.length ? Number(name) : undefined;
+}
+
+/** A matchNamespaceChanges value's namespace (NAMESPACES order, as the kernel's): Tetragon compares them case-insensitively. */
+export function namespaceChangeIndex(v: string): number | undefined {
+  const i = NAMESPACES.findIndex((n) => n.toLowerCase() === v.toLowerCase());
+  return i >= 0 ? i : undefined;
 }

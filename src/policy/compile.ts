@@ -5,7 +5,7 @@
 // generation's hooks beside the old ones, then switches each syscall's list in one update, then
 // clears the old bank, so no syscall ever sees half a policy.
 import { readlinkSync } from 'node:fs';
-import { capabilityNumber, parseIntValue, parseRateLimit } from './checks.js';
+import { capabilityNumber, namespaceChangeIndex, parseIntValue, parseRateLimit } from './checks.js';
 import { ACTION, FIELD, encodeHook, encodeNrHooks, encodeSelector, encodeStrSet, KIND, OP, PS, SIZE, SOURCE, type MatchArgValue, type SelectorValue } from './kernel-layout.js';
 import type { LoadedPolicy } from './load.js';
 import type { PlannedHook } from './plan.js';
@@ -18,18 +18,20 @@ const NS_INDEX: Record<string, number> = { Uts: 0, Ipc: 1, Mnt: 2, Pid: 3, PidFo
 const NS_PROC = ['uts', 'ipc', 'mnt', 'pid', 'pid_for_children', 'net', 'time', 'time_for_children', 'cgroup', 'user'];
 
 /**
- * Inode of the host's namespace `i` (NS_INDEX order): pid 1's, or where pid 1 cannot be read
- * (a sandbox that hides it) the agent's own, which runs in the host's namespaces.
+ * Inode of the host's namespace `i` (NS_INDEX order): pid 1's in the host's procfs `procRoot`
+ * (HOST_ROOT/proc in a DaemonSet without hostPID, where the agent's own /proc/1 is its
+ * container's init), or where pid 1 cannot be read (a sandbox that hides it) the agent's own,
+ * which then runs in the host's namespaces.
  */
-function hostNamespaceInode(i: number): number {
-  for (const pid of ['1', 'self']) {
+export function hostNamespaceInode(procRoot: string, i: number): number {
+  for (const path of [`${procRoot}/1/ns/${NS_PROC[i]}`, `/proc/self/ns/${NS_PROC[i]}`]) {
     try {
-      return Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${NS_PROC[i]}`))![1]);
+      return Number(/\[(\d+)\]/.exec(readlinkSync(path))![1]);
     } catch {
       // not readable: try the next
     }
   }
-  throw new Error(`cannot read the host's ${NS_PROC[i]} namespace from /proc`);
+  throw new Error(`cannot read the host's ${NS_PROC[i]} namespace from ${procRoot}`);
 }
 
 export interface CompiledHook { id: number; policyIndex: number; policy: LoadedPolicy; hook: PlannedHook }
@@ -49,7 +51,10 @@ export interface CompileOptions {
   bank: number;
   /** Slots the previous generation used, emptied when no longer used. */
   previousSlots?: ReadonlySet<number>;
+  /** The host's namespace inodes (default: from `procRoot`). */
   hostNs?: (i: number) => number;
+  /** The host's procfs (default /proc), for host_ns values. */
+  procRoot?: string;
   /** The counters slot of a policy, stable across reloads (default: its position). */
   slotOf?: (name: string) => number;
 }
@@ -61,7 +66,7 @@ const CHILD_BANK = PS.FOLLOW_BINS / 2;
 
 export function compilePolicies(policies: readonly LoadedPolicy[], opts: CompileOptions): Compiled {
   const out: Compiled = { commands: [], hooks: new Map(), slots: new Set(), errors: [] };
-  const hostNs = opts.hostNs ?? hostNamespaceInode;
+  const hostNs = opts.hostNs ?? ((i: number) => hostNamespaceInode(opts.procRoot ?? '/proc', i));
   const bySlot = new Map<number, number[]>();
   const follow = new Map<number, bigint>();
   let nextId = opts.bank * BANK;
@@ -83,7 +88,9 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
       try {
         const args = hook.args.map((a) => ({
           source: SOURCE[a.source.kind], index: a.source.kind === 'sysarg' ? a.source.index : 0,
-          kind: a.type === 'sockaddr' ? KIND.sockaddr : a.stringSlot !== undefined ? KIND.string : KIND.int, strSlot: a.stringSlot ?? 0,
+          kind: a.type === 'sockaddr' ? KIND.sockaddr : a.type === 'char_buf' ? KIND.buf : a.stringSlot !== undefined ? KIND.string : KIND.int,
+          // char_buf: the size argument + 1 (sizeArgIndex is 1-based already), 0 for returnCopy
+          strSlot: a.type === 'char_buf' ? (a.spec.returnCopy ? 0 : a.sizeArgIndex) : a.stringSlot ?? 0,
         }));
         if (args.length > PS.MAX_ARGS) throw new Error(`at most ${PS.MAX_ARGS} arguments per hook`);
         const selectors = hook.selectors.map((s) => compileSelector(s, hook, p.policy, hostNs, () => {
@@ -102,7 +109,8 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
         const needExe = hook.selectors.some((s) => (s.matchBinaries ?? []).length > 0);
         const override = selectors.some((s) => s.actions.some((a) => a.action === ACTION.Override));
         const workload = selectsWorkloads(p.policy);
-        staged.push(`hook ${id} ${encodeHook({ policy: policyIndex, monitor: p.mode === 'monitor', nselectors: selectors.length, needExe, ret: hook.returnArg !== undefined, override, workload, args }).toString('hex')}`);
+        const host = p.policy.spec.hostSelector !== undefined;
+        staged.push(`hook ${id} ${encodeHook({ policy: policyIndex, monitor: p.mode === 'monitor', nselectors: selectors.length, needExe, ret: hook.returnArg !== undefined || hook.returnCopy === true, override, workload, host, args }).toString('hex')}`);
         selectors.forEach((s, i) => staged.push(`selector ${id * PS.MAX_SELECTORS + i} ${encodeSelector(s).toString('hex')}`));
         const slots = hook.attach.kind === 'exec' ? [PS.EXEC_SLOT] : hook.attach.nrs.length > 0 ? hook.attach.nrs : syscallsSelected(hook, selectors);
         for (const slot of slots) stagedSlots.push([slot, id]);
@@ -132,6 +140,12 @@ export function compilePolicies(policies: readonly LoadedPolicy[], opts: Compile
     childSets.push(...stagedChildSets);
     nextId = id;
   }
+  // isNamespaceCapability compares the task's user namespace with the host's: the kernel needs its inode
+  const userNsCaps = policies.some((p) => p.plan.hooks.some((h) => h.selectors.some((s) =>
+    [...(s.matchCapabilities ?? []), ...(s.matchCapabilityChanges ?? [])].some((c) => c.isNamespaceCapability))));
+  if (userNsCaps) out.commands.push(`hostuserns ${hostNs(NS_INDEX.User!)}`);
+  // hostSelector: a host process is one in the host's pid namespace
+  if (policies.some((p) => p.policy.spec.hostSelector)) out.commands.push(`hostpidns ${hostNs(NS_INDEX.Pid!)}`);
   // this bank's followChildren bits start from nobody, then get their binaries
   out.commands.push(`followreset ${((1n << BigInt(CHILD_BANK)) - 1n) << BigInt(opts.bank * CHILD_BANK)}`);
   childSets.forEach((values, i) => out.commands.push(`followbin ${opts.bank * CHILD_BANK + i} ${encodeStrSet(values).toString('hex')}`));
@@ -191,7 +205,11 @@ function compileSelector(s: Selector, hook: PlannedHook, policy: TracingPolicy, 
   const retActions = (s.matchReturnActions ?? []).map(compileAction);
   const post = [...(s.matchActions ?? []), ...(s.matchReturnActions ?? [])].find((a) => a.action === 'Post' && a.rateLimit !== undefined);
   const ret = s.matchReturnArgs?.[0];
+  const nsch = s.matchNamespaceChanges?.[0];
+  const capch = s.matchCapabilityChanges?.[0];
   return {
+    nsChange: nsch ? { notIn: nsch.operator === 'NotIn', mask: nsch.values.reduce((m, v) => m | (1 << namespaceChangeIndex(v)!), 0) } : undefined,
+    capChange: capch ? { type: CAP_TYPE[capch.type]!, notIn: capch.operator === 'NotIn', userNs: capch.isNamespaceCapability, mask: capabilityMask(capch.values) } : undefined,
     ret: ret ? compileIntMatch(0, ret, policy) : undefined,
     matches,
     pids: p ? { values: p.values, notIn: p.operator === 'NotIn', ns: p.isNamespacePID, followBit: p.followForks && !p.isNamespacePID ? allocBit() : 0 } : undefined,
@@ -202,14 +220,17 @@ function compileSelector(s: Selector, hook: PlannedHook, policy: TracingPolicy, 
       values: n.values.map((v) => (v === 'host_ns' ? hostNs(NS_INDEX[n.namespace]!) : Number(v))),
     })),
     caps: (s.matchCapabilities ?? []).map((c) => ({
-      type: CAP_TYPE[c.type]!, notIn: c.operator === 'NotIn', userNs: c.isNamespaceCapability,
-      mask: c.values.reduce((m, v) => m | (1n << BigInt(capabilityNumber(v)!)), 0n),
+      type: CAP_TYPE[c.type]!, notIn: c.operator === 'NotIn', userNs: c.isNamespaceCapability, mask: capabilityMask(c.values),
     })),
     actions: actions.length > 0 ? actions : [{ action: ACTION.Post, arg: 0 }],
     retActions,
     rateMs: post?.rateLimit ? parseRateLimit(post.rateLimit)! : 0,
     rateScope: post?.rateLimitScope === 'process' ? 1 : post?.rateLimitScope === 'global' ? 2 : 0,
   };
+}
+
+function capabilityMask(values: readonly string[]): bigint {
+  return values.reduce((m, v) => m | (1n << BigInt(capabilityNumber(v)!)), 0n);
 }
 
 /** An action as the sensor runs it: Signal's signal, Override's errno positive (Tetragon's argError is its negation). */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { decodeRecord, encodeHook, encodeNrHooks, encodeSelector, OFF, SIZE } from './kernel-layout.js';
+import { decodeRecord, encodeHook, encodeNrHooks, encodeSelector, OFF, recordSize, SIZE } from './kernel-layout.js';
 import { policySensorPath } from './sensor-path.js';
 
 test('sizes and offsets agree with saker-policy --layout', (t) => {
@@ -14,7 +14,7 @@ test('sizes and offsets agree with saker-policy --layout', (t) => {
     ps_match_arg: SIZE.matchArg, ps_ns_match: SIZE.nsMatch, ps_counters: SIZE.counters, 'sel.follow_bit': OFF.sel.followBit, 'sel.bin_follow_bit': OFF.sel.binFollowBit, 'sel.cap_mask': OFF.sel.capMask,
     'sel.nactions': OFF.sel.nactions, 'sel.rate_ms': OFF.sel.rateMs, 'sel.ns': OFF.sel.ns, 'sel.match': OFF.sel.match, 'sel.bins': OFF.sel.bins, 'sel.ret_match': OFF.sel.retMatch, 'hook.ret': OFF.hook.ret, 'hook.override': OFF.hook.override, 'sel.nret_actions': OFF.sel.nretActions, 'sel.pbin_follow_bit': OFF.sel.pbinFollowBit, 'hook.workload': OFF.hook.workload, 'ma.field': OFF.ma.field,
     'sel.pbins': OFF.sel.pbins, 'ma.lo': OFF.ma.lo, 'ma.hi': OFF.ma.hi, 'ma.strs': OFF.ma.strs, 'hook.args': OFF.hook.args, 'rec.uid': OFF.rec.uid,
-    'rec.args': OFF.rec.args, 'rec.str': OFF.rec.str, 'rec.exe': OFF.rec.exe,
+    'rec.args': OFF.rec.args, 'rec.str': OFF.rec.str, 'rec.exe': OFF.rec.exe, 'sel.nsch_op': OFF.sel.nschOp, 'sel.capch_mask': OFF.sel.capchMask, 'hook.host': OFF.hook.host, 'rec.buf_len': OFF.rec.bufLen,
   }, c);
 });
 
@@ -34,5 +34,13 @@ test('encoders fill the fixed sizes; a record decodes', () => {
   rec.writeBigInt64LE(-2n, OFF.rec.args + 8 * 5);
   rec.write('/bin', OFF.rec.exe + 8);
   const d = decodeRecord(rec);
-  assert.deepEqual([d.tgid, d.action, d.args[0], d.exe, d.ret], [42, 3, -1n, '/bin', -2n]);
+  assert.deepEqual([d.tgid, d.action, d.args[0], d.exe, d.ret, d.buf.length], [42, 3, -1n, '/bin', -2n, 0]);
+  // a char_buf's bytes follow the record: its size says where the next one starts
+  const withBuf = Buffer.concat([rec, Buffer.from('hello')]);
+  withBuf.writeUInt32LE(5, OFF.rec.bufLen);
+  withBuf.writeUInt32LE(9000, OFF.rec.bufLen + 4);
+  assert.equal(recordSize(withBuf.subarray(0, SIZE.record - 1)), undefined);
+  assert.equal(recordSize(withBuf), SIZE.record + 5);
+  const b = decodeRecord(withBuf);
+  assert.deepEqual([b.buf.toString(), b.bufOrig], ['hello', 9000]);
 });

@@ -17,6 +17,8 @@ export const PS = {
   MAX_POLICIES: 64,
   STR_ARGS: 2,
   FOLLOW_BINS: 64,
+  /** bytes of a char_buf argument captured */
+  BUF: 4096,
 } as const;
 
 export const SOURCE = { none: 0, sysarg: 1, sysnr: 2, 'exec-path': 3, 'exec-pid': 4 } as const;
@@ -26,12 +28,12 @@ export const FIELD = { whole: 0, port: 1, addr4: 2, family: 3 } as const;
 export const OP = { EQ: 1, NEQ: 2, GT: 3, LT: 4, MASK: 5, INRANGE: 6, NOTINRANGE: 7, PREFIX: 8, NOTPREFIX: 9, POSTFIX: 10, NOTPOSTFIX: 11 } as const;
 export const ACTION = { Post: 1, Sigkill: 3, Override: 5, NoPost: 9, Signal: 10 } as const;
 
-export const SIZE = { hook: 56, selector: 9440, nrHooks: 68, record: 888, str: 264, strset: 1044, matchArg: 1184, nsMatch: 20, counters: 40 } as const;
+export const SIZE = { hook: 60, selector: 9472, nrHooks: 68, record: 896, str: 264, strset: 1044, matchArg: 1184, nsMatch: 20, counters: 40 } as const;
 export const OFF = {
-  sel: { followBit: 32, binFollowBit: 132, capMask: 80, nactions: 96, rateMs: 124, ns: 136, match: 216, bins: 6136, pbins: 7180, retMatch: 8224, nretActions: 9408, pbinFollowBit: 9436 },
+  sel: { followBit: 32, binFollowBit: 132, capMask: 80, nactions: 96, rateMs: 124, ns: 136, match: 216, bins: 6136, pbins: 7180, retMatch: 8224, nretActions: 9408, pbinFollowBit: 9436, nschOp: 9440, capchMask: 9464 },
   ma: { field: 3, lo: 8, hi: 72, strs: 136 },
-  hook: { args: 24, ret: 44, override: 48, workload: 52 },
-  rec: { uid: 40, args: 48, str: 96, exe: 624 },
+  hook: { args: 24, ret: 44, override: 48, workload: 52, host: 56 },
+  rec: { uid: 40, args: 48, str: 96, exe: 624, bufLen: 888 },
 } as const;
 
 export interface HookValue {
@@ -45,6 +47,8 @@ export interface HookValue {
   override?: boolean;
   /** podSelector/containerSelector: only the containers the agent put in the workloads map for this policy */
   workload?: boolean;
+  /** hostSelector {}: host processes (the host's pid namespace) match, beside any selected containers */
+  host?: boolean;
   args: Array<{ source: number; index: number; kind: number; strSlot: number }>;
 }
 
@@ -59,6 +63,7 @@ export function encodeHook(h: HookValue): Buffer {
   b.writeUInt32LE(h.ret ? 1 : 0, OFF.hook.ret);
   b.writeUInt32LE(h.override ? 1 : 0, OFF.hook.override);
   b.writeUInt32LE(h.workload ? 1 : 0, OFF.hook.workload);
+  b.writeUInt32LE(h.host ? 1 : 0, OFF.hook.host);
   h.args.forEach((a, i) => {
     const o = OFF.hook.args + 4 * i;
     b.writeUInt8(a.source, o);
@@ -90,6 +95,10 @@ export interface SelectorValue {
   rateScope: number;
   /** matchReturnArgs on the return value (its `arg` unused) */
   ret?: MatchArgValue;
+  /** matchNamespaceChanges: the namespaces (bit = ps_ns_match.ns) whose change since exec matches (In), or whose change does not count (NotIn) */
+  nsChange?: { notIn: boolean; mask: number };
+  /** matchCapabilityChanges: a change of the listed capabilities since exec (In), or of others only (NotIn) */
+  capChange?: { type: number; notIn: boolean; userNs: boolean; mask: bigint };
 }
 
 function writeStrSet(b: Buffer, at: number, values: readonly string[]): void {
@@ -162,6 +171,16 @@ export function encodeSelector(s: SelectorValue): Buffer {
     writeStrSet(b, OFF.sel.pbins, s.pbin.values);
     b.writeUInt32LE(s.pbin.followBit, OFF.sel.pbinFollowBit);
   }
+  if (s.nsChange) {
+    b.writeUInt32LE(s.nsChange.notIn ? OP.NEQ : OP.EQ, OFF.sel.nschOp);
+    b.writeUInt32LE(s.nsChange.mask, OFF.sel.nschOp + 4);
+  }
+  if (s.capChange) {
+    b.writeUInt32LE(s.capChange.notIn ? OP.NEQ : OP.EQ, OFF.sel.nschOp + 8);
+    b.writeUInt32LE(s.capChange.type, OFF.sel.nschOp + 12);
+    b.writeUInt32LE(s.capChange.userNs ? 1 : 0, OFF.sel.nschOp + 16);
+    b.writeBigUInt64LE(s.capChange.mask, OFF.sel.capchMask);
+  }
   return b;
 }
 
@@ -208,6 +227,14 @@ export interface PolicyRecord {
   args: bigint[];
   strings: Buffer[];
   exe: string;
+  /** a char_buf argument's bytes (at most PS.BUF), and how many the call had */
+  buf: Buffer;
+  bufOrig: number;
+}
+
+/** The size of the record at the start of `b` (its char_buf bytes follow it), or undefined before its header is complete. */
+export function recordSize(b: Buffer): number | undefined {
+  return b.length < SIZE.record ? undefined : SIZE.record + Math.min(b.readUInt32LE(OFF.rec.bufLen), PS.BUF);
 }
 
 function readStr(b: Buffer, at: number): Buffer {
@@ -238,5 +265,7 @@ export function decodeRecord(b: Buffer): PolicyRecord {
     args,
     strings,
     exe: readStr(b, OFF.rec.exe).toString('utf8'),
+    buf: Buffer.from(b.subarray(SIZE.record, SIZE.record + Math.min(b.readUInt32LE(OFF.rec.bufLen), PS.BUF))),
+    bufOrig: b.readUInt32LE(OFF.rec.bufLen + 4),
   };
 }

@@ -7,6 +7,7 @@
 // hook and the kernel feature (or the Saker feature) it needs.
 import type { KernelFeatures } from './features.js';
 import { isIntType, type Report } from './checks.js';
+import { PS } from './kernel-layout.js';
 import { CONTAINER_SELECTOR_KEYS } from './workloads.js';
 import { overrideErrorRefusal, overrideLimits, overrideRefusal, type OverrideHook } from './override.js';
 import { parseSyscall } from './syscall-names.js';
@@ -49,6 +50,8 @@ export interface PlannedHook {
   args: PlannedArg[];
   /** A return probe (kprobes on syscalls with return: true): the returnArg's type; served at syscall exit. */
   returnArg?: ArgType;
+  /** A char_buf argument with returnCopy: read at syscall exit (the hook finishes there, as a return probe's). */
+  returnCopy?: boolean;
   selectors: Selector[];
   message?: string;
   tags: string[];
@@ -62,7 +65,7 @@ const IN_KERNEL_INT_OPS = new Set(['Equal', 'NotEqual', 'GT', 'LT', 'GreaterThan
 const IN_KERNEL_STRING_OPS = new Set(['Equal', 'NotEqual', 'Prefix', 'NotPrefix', 'Postfix', 'NotPostfix']);
 const STRING_ARG_TYPES = new Set<ArgType>(['string', 'filename']);
 /** Argument types the sensor can read from a syscall's registers. */
-const SYSCALL_ARG_TYPES = new Set<ArgType>(['string', 'filename', 'fd', 'sockaddr', 'nop']);
+const SYSCALL_ARG_TYPES = new Set<ArgType>(['string', 'filename', 'fd', 'sockaddr', 'char_buf', 'nop']);
 /** Operators on a sockaddr argument evaluated in the kernel (on its family, port, IPv4 address). */
 const IN_KERNEL_SOCKADDR_OPS = new Set(['SPort', 'NotSPort', 'SPortPriv', 'NotSportPriv', 'SAddr', 'NotSAddr', 'Family']);
 
@@ -103,12 +106,20 @@ export function planPolicy(p: TracingPolicy, features: KernelFeatures, fields: F
     const returnArg = h.return ? h.returnArg?.type : undefined;
     if (h.return && !returnArg) continue; // reported by checks.ts
     if (returnArg && !isIntType(returnArg)) { report([...at, 'returnArg', 'type'], `a syscall returns a long: returnArg type ${returnArg} is not read at syscall exit by Saker's policy sensor`); continue; }
-    const args = planArgs(at, h.args ?? [], (a) => ({ source: { kind: 'sysarg', index: a.index }, type: a.type }), report, (a) => a.index <= 5);
+    const args = planArgs(at, h.args ?? [], (a) => ({ source: { kind: 'sysarg', index: a.index }, type: a.type }), report, (a) => a.index <= 5,
+      { kprobe: true, returnProbe: returnArg !== undefined });
     if (!args) continue;
+    const returnCopy = args.some((a) => a.type === 'char_buf' && a.spec.returnCopy);
     const selectors = expandMacros(h.selectors ?? [], spec.selectorsMacros);
     const overrideAt: OverrideHook = { nrs, name: (nr) => names.get(nr) ?? `syscall ${nr}`, returnProbe: returnArg !== undefined };
     if (!checkSelectorsSupported(at, selectors, (m) => args.find((a) => a.spec.index === (m.index ?? -1)) ?? (m.args ? args[m.args[0]!] : undefined), features, report, overrideAt, returnArg)) continue;
-    hooks.push({ policy: name, path: at, event: 'process_kprobe', functionNames: names, attach: { kind: 'syscall', nrs }, args, returnArg, selectors, message: h.message, tags: h.tags ?? [] });
+    const bufAt = args.findIndex((a) => a.type === 'char_buf');
+    const overrideSel = selectors.findIndex((s) => (s.matchActions ?? []).some((a) => a.action === 'Override'));
+    if (bufAt >= 0 && overrideSel >= 0) {
+      report([...at, 'args', bufAt, 'type'], 'a char_buf argument on a hook that may Override: the event waits for the cgroup program, which cannot carry the bytes; drop the char_buf or the Override');
+      continue;
+    }
+    hooks.push({ policy: name, path: at, event: 'process_kprobe', functionNames: names, attach: { kind: 'syscall', nrs }, args, returnArg, returnCopy, selectors, message: h.message, tags: h.tags ?? [] });
   }
   for (const [k] of (spec.fentries ?? []).entries()) need(['spec', 'fentries', k], 'an fentry hook', 'BPF trampolines (fentry/fexit)', features.fentry);
   for (const [k] of (spec.lsmhooks ?? []).entries()) need(['spec', 'lsmhooks', k], 'an LSM hook', 'BPF LSM (CONFIG_BPF_LSM with "bpf" in the lsm= list)', features.lsm);
@@ -132,7 +143,6 @@ function checkWorkloadSelectors(p: TracingPolicy, report: Report): void {
   const badKey = (k: string) => `containerSelector key "${k}": a container is matched on ${CONTAINER_SELECTOR_KEYS.join(' and ')} (Tetragon's container fields)`;
   for (const k of Object.keys(cs?.matchLabels ?? {})) if (!CONTAINER_SELECTOR_KEYS.includes(k)) report(['spec', 'containerSelector', 'matchLabels', k], badKey(k));
   for (const [i, e] of (cs?.matchExpressions ?? []).entries()) if (!CONTAINER_SELECTOR_KEYS.includes(e.key)) report(['spec', 'containerSelector', 'matchExpressions', i, 'key'], badKey(e.key));
-  if (p.spec.hostSelector) report(['spec', 'hostSelector'], 'hostSelector is not implemented by Saker\'s policy sensor (policies without workload selectors apply to host processes)');
 }
 
 function planTracepoint(at: FieldPath, h: TracepointSpec, policy: string, macros: Record<string, Selector> | undefined, features: KernelFeatures,
@@ -161,7 +171,7 @@ function planTracepoint(at: FieldPath, h: TracepointSpec, policy: string, macros
     report([...at, 'event'], `tracepoint ${h.subsystem}/${h.event}${h.raw ? ' (raw)' : ''}: Saker's policy sensor serves syscalls/sys_enter_*, raw_syscalls/sys_enter and sched/sched_process_exec`);
     return undefined;
   }
-  const args = planArgs(at, h.args ?? [], source, report, () => true);
+  const args = planArgs(at, h.args ?? [], source, report, () => true, { kprobe: false, returnProbe: false });
   if (!args) return undefined;
   const selectors = expandMacros(h.selectors ?? [], macros);
   const resolve = (m: { index?: number; args?: number[] }) => (m.args ? args[m.args[0]!] : args.find((a) => a.spec.index === m.index) ?? args[m.index ?? -1]);
@@ -169,10 +179,24 @@ function planTracepoint(at: FieldPath, h: TracepointSpec, policy: string, macros
   return { policy, path: at, event: 'process_tracepoint', functionNames: new Map(), subsys: h.subsystem, tpEvent: h.event, attach, args, selectors, message: h.message, tags: h.tags ?? [] };
 }
 
+/** Where a hook reads char_buf arguments: syscall kprobes only, and whether the hook is a return probe. */
+interface BufferSupport { kprobe: boolean; returnProbe: boolean }
+
+/** Why this char_buf argument cannot be read, or undefined; maxData said as a warning. */
+function charBufRefusal(a: ArgSpec, bufs: BufferSupport, earlier: boolean): string | undefined {
+  if (!bufs.kprobe) return 'char_buf is read by Saker\'s policy sensor on syscall kprobes only';
+  if (earlier) return 'Saker\'s policy sensor captures one char_buf argument per hook';
+  if (a.returnCopy) return undefined;
+  if (a.sizeArgIndex < 1 || a.sizeArgIndex > 6) return 'char_buf needs sizeArgIndex (1-based: the syscall argument holding the byte count) or returnCopy (the return value\'s count, read at exit)';
+  if (bufs.returnProbe) return 'char_buf with sizeArgIndex is read at syscall entry, and this hook finishes at exit (return: true): use returnCopy';
+  return undefined;
+}
+
 function planArgs(at: FieldPath, specs: readonly ArgSpec[], source: (a: ArgSpec) => { source: ArgSource; type: ArgType } | undefined, report: Report,
-  inRange: (a: ArgSpec) => boolean): PlannedArg[] | undefined {
+  inRange: (a: ArgSpec) => boolean, bufs: BufferSupport): PlannedArg[] | undefined {
   const out: PlannedArg[] = [];
   let strings = 0;
+  let buffers = 0;
   for (const [i, a] of specs.entries()) {
     const s = inRange(a) ? source(a) : undefined;
     if (!s) { report([...at, 'args', i, 'index'], `argument index ${a.index} is not available at this hook in Saker's policy sensor`); return undefined; }
@@ -180,7 +204,9 @@ function planArgs(at: FieldPath, specs: readonly ArgSpec[], source: (a: ArgSpec)
     if (a.type === 'nop') { out.push({ source: { kind: 'none' }, type, sizeArgIndex: 0, spec: a }); continue; }
     const fromRegs = s.source.kind === 'sysarg' || s.source.kind === 'sysnr';
     if (fromRegs && type === 'char_buf') {
-      report([...at, 'args', i, 'type'], 'char_buf capture is not implemented by Saker\'s policy sensor yet'); return undefined;
+      const why = charBufRefusal(a, bufs, buffers++ > 0);
+      if (why) { report([...at, 'args', i, a.returnCopy || a.sizeArgIndex === 0 ? 'type' : 'sizeArgIndex'], why); return undefined; }
+      if (a.maxData) report([...at, 'args', i, 'maxData'], `Saker's policy sensor captures at most ${PS.BUF} bytes of a char_buf; a longer one is reported as truncated_bytes_arg with its orig_size`, 'warning');
     }
     if (fromRegs && !isIntType(type) && !SYSCALL_ARG_TYPES.has(type)) {
       report([...at, 'args', i, 'type'], `argument type ${type} cannot be read from a syscall tracepoint by Saker's policy sensor`); return undefined;
@@ -191,7 +217,7 @@ function planArgs(at: FieldPath, specs: readonly ArgSpec[], source: (a: ArgSpec)
       report([...at, 'args', i, 'type'], `Saker's policy sensor captures at most ${STRING_SLOTS} string arguments per hook`); return undefined;
     }
     if (a.resolve !== '' || a.btfType) { report([...at, 'args', i, 'resolve'], 'resolve/btfType need BTF-typed kernel arguments (kprobes, fentry or LSM)'); return undefined; }
-    if (a.returnCopy) { report([...at, 'args', i, 'returnCopy'], 'returnCopy needs a return probe, not implemented by Saker\'s policy sensor yet'); return undefined; }
+    if (a.returnCopy && type !== 'char_buf') { report([...at, 'args', i, 'returnCopy'], `returnCopy applies to char_buf arguments in Saker's policy sensor, not ${type}`); return undefined; }
     out.push({ source: s.source, type, label: a.label, sizeArgIndex: a.sizeArgIndex, spec: a, stringSlot: isString ? strings++ : undefined });
   }
   return out;
@@ -233,9 +259,10 @@ function checkSelectorsSupported(at: FieldPath, selectors: readonly Selector[], 
       if (!IN_KERNEL_INT_OPS.has(m.operator)) refuse([...sat, 'matchReturnArgs', i, 'operator'], `operator ${m.operator} on a return value is not evaluated by Saker's policy sensor`);
       else if (m.values?.some((v) => v.startsWith('list:'))) refuse([...sat, 'matchReturnArgs', i, 'values'], 'list: values on a return value are not evaluated by Saker\'s policy sensor');
     }
-    if ((sel.matchNamespaceChanges ?? []).length > 0) refuse([...sat, 'matchNamespaceChanges'], 'matchNamespaceChanges is not implemented by Saker\'s policy sensor yet');
-    if ((sel.matchCapabilityChanges ?? []).length > 0) refuse([...sat, 'matchCapabilityChanges'], 'matchCapabilityChanges is not implemented by Saker\'s policy sensor yet');
-    if ((sel.matchWorkloads ?? []).length > 0) refuse([...sat, 'matchWorkloads'], 'matchWorkloads is not implemented by Saker\'s policy sensor yet');
+    if ((sel.matchCapabilityChanges ?? []).length > 1) refuse([...sat, 'matchCapabilityChanges'], 'Saker\'s policy sensor takes one matchCapabilityChanges entry per selector');
+    if ((sel.matchWorkloads ?? []).length > 0) {
+      refuse([...sat, 'matchWorkloads'], 'matchWorkloads (workload selectors per selector) is not implemented by Saker\'s policy sensor; the policy\'s podSelector, containerSelector and hostSelector are: one policy per workload set');
+    }
     for (const key of ['matchBinaries', 'matchParentBinaries'] as const) {
       for (const [i, m] of (sel[key] ?? []).entries()) {
         if (m.values.length > 4) refuse([...sat, key, i, 'values'], 'Saker\'s policy sensor compares at most 4 binary paths per selector');

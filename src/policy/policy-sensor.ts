@@ -6,7 +6,7 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { clearBank, compilePolicies, type Compiled, type CompiledHook } from './compile.js';
-import { decodeRecord, encodeStr, SIZE, type PolicyRecord } from './kernel-layout.js';
+import { decodeRecord, encodeStr, recordSize, type PolicyRecord } from './kernel-layout.js';
 import type { LoadedPolicy } from './load.js';
 import { policySensorPath } from './sensor-path.js';
 
@@ -41,7 +41,7 @@ export class PolicySensor {
   readonly errors: string[] = [];
   /** followChildren marks the kernel could not store (its children map was full), from the last stats. */
   childrenFull = 0;
-  /** Override marks no cgroup program took: calls that went ahead although their event says OVERRIDE. */
+  /** Override marks no cgroup program took: calls that went ahead (their events say Post). */
   overrideMissed = 0;
 
   private constructor(private readonly opts: PolicySensorOptions, ready: (err?: Error) => void) {
@@ -106,7 +106,7 @@ export class PolicySensor {
       this.slots.set(n, slot);
       zero.push(`zero ${slot}`);
     }
-    const compiled = compilePolicies(policies, { bank, previousSlots: this.compiled?.slots, slotOf: (n) => this.slots.get(n)! });
+    const compiled = compilePolicies(policies, { bank, previousSlots: this.compiled?.slots, slotOf: (n) => this.slots.get(n)!, procRoot: this.opts.procRoot });
     const cmds = [...zero, ...seedBinaries(policies, this.opts.procRoot ?? '/proc'), ...compiled.commands];
     if (this.compiled) cmds.push(...clearBank(this.bank));
     await this.send(cmds);
@@ -166,9 +166,9 @@ export class PolicySensor {
 
   private onData(chunk: Buffer): void {
     let buf = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
-    while (buf.length >= SIZE.record) {
-      const rec = decodeRecord(buf.subarray(0, SIZE.record));
-      buf = buf.subarray(SIZE.record);
+    for (let size = recordSize(buf); size !== undefined && buf.length >= size; size = recordSize(buf)) {
+      const rec = decodeRecord(buf.subarray(0, size));
+      buf = buf.subarray(size);
       const hook = this.compiled?.hooks.get(rec.hook);
       if (hook) this.opts.onHit(rec, hook);
     }

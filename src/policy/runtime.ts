@@ -259,7 +259,7 @@ export class PolicyRuntime {
     return this.childrenFull;
   }
 
-  /** Overridden calls no cgroup program saw (a family or send without a cgroup hook): they went ahead. */
+  /** Calls an Override selector matched that no cgroup program saw (a family or send without a cgroup hook): they went ahead, and their events say Post. */
   overridesMissed(): number {
     return this.overrideMissed;
   }
@@ -299,6 +299,10 @@ function encodeValue(type: ArgType, v: bigint, r: PolicyRecord, slot: number, pr
     case 'linux_binprm': out = { linux_binprm_arg: { path: (r.strings[slot] ?? Buffer.alloc(0)).toString('utf8') } }; break;
     case 'fd': out = { file_arg: { path: fdPath(procRoot, r.tgid, Number(v)) } }; break;
     case 'sockaddr': out = { sockaddr_arg: decodeSockaddr(r.strings[slot] ?? Buffer.alloc(0)) }; break;
+    // Tetragon: the bytes in base64, with the call's size beside them when more than were captured
+    case 'char_buf': out = r.bufOrig > r.buf.length
+      ? { truncated_bytes_arg: { bytes_arg: r.buf.toString('base64'), orig_size: String(r.bufOrig) } }
+      : { bytes_arg: r.buf.toString('base64') }; break;
     case 'syscall64': out = { syscall_id: { id: Number(v), abi: 'x64' } }; break;
     case 'uint32': case 'uint16': case 'uint8': out = { uint_arg: Number(BigInt.asUintN(32, v)) }; break;
     case 'long': case 'int64': case 'sint64': out = { long_arg: BigInt.asIntN(64, v).toString() }; break;
@@ -314,7 +318,8 @@ const FAMILY_NAMES: Readonly<Record<number, string>> = { 1: 'AF_UNIX', 2: 'AF_IN
 function decodeSockaddr(b: Buffer): { family?: string; addr?: string; port?: number } {
   if (b.length < 4) return {};
   const family = b.readUInt16LE(0);
-  const port = b.readUInt16BE(2);
+  // only AF_INET and AF_INET6 addresses have a port (AF_UNIX's next bytes are its path)
+  const port = family === 2 || family === 10 ? b.readUInt16BE(2) : 0;
   let addr: string | undefined;
   if (family === 2 && b.length >= 8) addr = [...b.subarray(4, 8)].join('.');
   else if (family === 10 && b.length >= 24) addr = ipv6Text(b.subarray(8, 24));

@@ -155,7 +155,7 @@ export function encodeExit(process: ProcessInfo, parent: ProcessInfo | undefined
 /** One argument as KprobeArgument: the oneof key for its type, then `label`. */
 export type ArgValue =
   | { int_arg: number } | { uint_arg: number } | { long_arg: string } | { size_arg: string } | { string_arg: string }
-  | { bytes_arg: string } | { file_arg: { path: string; permission?: string } } | { linux_binprm_arg: { path: string; permission?: string } }
+  | { bytes_arg: string } | { truncated_bytes_arg: { bytes_arg: string; orig_size: string } } | { file_arg: { path: string; permission?: string } } | { linux_binprm_arg: { path: string; permission?: string } }
   | { syscall_id: { id: number; abi: string } } | { error_arg: { Message: string } }
   | { sockaddr_arg: { family?: string; addr?: string; port?: number } };
 

@@ -5,8 +5,12 @@
 // already running by then: the policy applies from the agent's sight of it on, as Tetragon's
 // policy filter applies from its pod watcher's); its metadata is read again at each exec, so a
 // container described late (a runtime's API answering after the event) is matched on the full
-// description. A reload clears every policy's entries and sends them again.
+// description. A reload clears every policy's entries and sends them again. The host's mount
+// namespace is never a container's: a process the state already places in a container can still
+// be in the host's (runc's init for `runc exec` joins the cgroup before the namespaces), and
+// sending it would apply the policy to every host process.
 import { readdirSync, readlinkSync } from 'node:fs';
+import { hostNamespaceInode } from './compile.js';
 import type { TracingPolicy } from './types.js';
 import { policySelects, selectsWorkloads, type WorkloadView } from './workloads.js';
 
@@ -32,6 +36,15 @@ function mntnsOf(procRoot: string, pid: number): number {
   }
 }
 
+/** The host's mount namespace: pid 1's, or the agent's own where pid 1's cannot be read (as compile.ts's host_ns). */
+function hostMountNamespace(procRoot: string): number {
+  try {
+    return hostNamespaceInode(procRoot, 2);
+  } catch {
+    return 0;
+  }
+}
+
 function signatureOf(c: WorkloadView): string {
   return JSON.stringify([c.name, c.imageRepository, c.podName, c.podNamespace, c.labels]);
 }
@@ -39,12 +52,17 @@ function signatureOf(c: WorkloadView): string {
 export class WorkloadSync {
   private readonly known = new Map<string, Known>();
   private policies: Array<{ slot: number; policy: TracingPolicy }> = [];
+  private readonly hostMntns: number;
 
   /** `procRoot`: the host's procfs (under HOST_ROOT in a DaemonSet): the pids are the host's. */
-  constructor(private readonly table: WorkloadTable, private readonly sender: WorkloadSender, private readonly procRoot = '/proc') {}
+  constructor(private readonly table: WorkloadTable, private readonly sender: WorkloadSender, private readonly procRoot = '/proc') {
+    this.hostMntns = hostMountNamespace(procRoot);
+  }
 
+  /** Process `pid`'s mount namespace, 0 when it has gone or is still the host's. */
   private readMntns(pid: number): number {
-    return mntnsOf(this.procRoot, pid);
+    const mntns = mntnsOf(this.procRoot, pid);
+    return mntns === this.hostMntns ? 0 : mntns;
   }
 
   /** A new set of policies (`slot` per policy): every slot's entries cleared, the selected containers sent. */

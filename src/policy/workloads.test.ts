@@ -2,6 +2,8 @@
 // is refused at load with its position and field path.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { compilePolicies } from './compile.js';
+import { OFF } from './kernel-layout.js';
 import { loadPolicyText } from './load.js';
 import { FAKE_ENV, THIS_KERNEL } from './test-support.js';
 import type { TracingPolicy } from './types.js';
@@ -49,10 +51,23 @@ test('a namespaced policy applies to its namespace\'s pods only; a policy withou
   assert.equal(selectsWorkloads(loaded(policy(''))), false);
 });
 
-test('refused at load: containerSelector keys other than name and repo, hostSelector', () => {
+test('refused at load: containerSelector keys other than name and repo, a hostSelector other than {}', () => {
   const errors = (yaml: string) => load(yaml).file.problems.filter((p) => p.severity === 'error').map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}`);
   assert.deepEqual(errors(policy('  containerSelector:\n    matchLabels: {image: nginx}\n')),
     ['6:26 spec.containerSelector.matchLabels.image: containerSelector key "image": a container is matched on name and repo (Tetragon\'s container fields)']);
   assert.match(errors(policy('  containerSelector:\n    matchExpressions: [{key: tag, operator: Exists}]\n')).join('\n'), /spec\.containerSelector\.matchExpressions\[0\]\.key: containerSelector key "tag"/);
-  assert.match(errors(policy('  hostSelector: {}\n')).join('\n'), /spec\.hostSelector: hostSelector is not implemented/);
+  assert.deepEqual(errors(policy('  hostSelector: {}\n')), []);
+  assert.match(errors(policy('  hostSelector:\n    matchLabels: {a: b}\n')).join('\n'), /spec\.hostSelector: hostSelector can only be null or \{\}/);
+});
+
+test('hostSelector {}: the hooks carry the host flag and the kernel gets the host\'s pid namespace; with a podSelector, both', () => {
+  const hookOf = (yaml: string) => {
+    const c = compilePolicies(load(yaml).loaded, { bank: 0, hostNs: (i) => 4026531800 + i });
+    const line = c.commands.find((x) => x.startsWith('hook '))!;
+    const b = Buffer.from(line.split(' ')[2]!, 'hex');
+    return { host: b.readUInt32LE(OFF.hook.host), workload: b.readUInt32LE(OFF.hook.workload), pidns: c.commands.find((x) => x.startsWith('hostpidns ')) };
+  };
+  assert.deepEqual(hookOf(policy('  hostSelector: {}\n')), { host: 1, workload: 0, pidns: 'hostpidns 4026531803' });
+  assert.deepEqual(hookOf(policy('  hostSelector: {}\n  podSelector: {}\n')), { host: 1, workload: 1, pidns: 'hostpidns 4026531803' });
+  assert.deepEqual(hookOf(policy('')), { host: 0, workload: 0, pidns: undefined });
 });

@@ -77,6 +77,9 @@ function writePolicies(): void {
   policy('case22-host-ns', `  kprobes:\n  - call: sys_write\n    syscall: true\n    args: [{index: 0, type: int}, {index: 2, type: size_t}]\n    selectors:\n    - matchBinaries: [{operator: Postfix, values: ["/policy-victim"]}]\n      matchNamespaces: [{namespace: Mnt, operator: In, values: [host_ns]}, {namespace: Pid, operator: In, values: [host_ns]}]\n      matchArgs: [{index: 0, operator: Equal, values: ["1"]}]\n`);
   // containerSelector: only containers of image repository saker.test/workload-a are killed
   policy('container-selector', `  containerSelector:\n    matchExpressions: [{key: repo, operator: In, values: [saker.test/workload-a]}]\n  kprobes:\n  - call: sys_lseek\n    syscall: true\n    args: [{index: 2, type: int}]\n    selectors:\n    - matchArgs: [{index: 2, operator: Equal, values: ["5561"]}]\n      matchActions: [{action: Sigkill}]\n`);
+  // podSelector: pods labelled app=web in namespace shop (labels and pod names from the containers' CRI annotations);
+  // on getcpu, lseek has the sensor's 16 hooks already
+  policy('pod-selector', '  podSelector:\n    matchLabels: {app: web}\n    matchExpressions: [{key: "k8s:io.kubernetes.pod.namespace", operator: In, values: [shop]}]\n  kprobes:\n  - call: sys_getcpu\n    syscall: true\n    selectors:\n    - matchActions: [{action: Sigkill}]\n');
   // case 25, 26: Sigkill, kprobe and tracepoint forms
   lseekKp('case25-sigkill', `    - ${PID_FILTER}\n      matchArgs: [{index: 2, operator: Equal, values: ["5555"]}]\n      matchActions: [{action: Sigkill}]\n`);
   policy('case26-sigkill-tracepoint', `  tracepoints:\n  - subsystem: syscalls\n    event: sys_enter_lseek\n    args: [{index: 7, type: int32}]\n    selectors:\n    - ${PID_FILTER}\n      matchArgs: [{index: 7, operator: Equal, values: ["5557"]}]\n      matchActions: [{action: Sigkill}]\n`);
@@ -279,6 +282,33 @@ test('containerSelector: the policy acts in the containers it selects (image rep
   } finally {
     selected.destroy();
     other.destroy();
+  }
+});
+
+test('podSelector: the policy acts in the pods whose labels and namespace it selects, not in other pods, containers outside pods, or on the host', { skip: missing }, async () => {
+  const pod = (name: string, namespace: string, app: string) => ({ 'io.kubernetes.pod.name': name, 'io.kubernetes.pod.namespace': namespace, 'io.kubernetes.container.name': 'main', app });
+  const selected = RuncContainer.start({ annotations: pod('web-1', 'shop', 'web') });
+  const others = [RuncContainer.start({ annotations: pod('db-1', 'shop', 'db') }), RuncContainer.start({ annotations: pod('web-2', 'other', 'web') }),
+    RuncContainer.start({ annotations: { app: 'web' } })];
+  try {
+    for (const c of [selected, ...others]) c.copyIn(victim, '/usr/bin/policy-victim');
+    await eventually(() => {
+      for (const c of [selected, ...others]) assert.ok(events().some((e) => e.process_exec?.process.docker === c.id.slice(0, 31)), `the agent saw ${c.id}`);
+    }, 20_000);
+    await sleep(200);
+    const getcpu = (c: RuncContainer) => c.exec(['/usr/bin/policy-victim', 'getcpu']).stdout;
+    assert.equal(getcpu(selected), '', 'killed in the selected pod');
+    for (const c of others) assert.equal(getcpu(c), 'returned\n', 'another pod, namespace or a container outside pods runs on');
+    // a copy no other policy kills (case 31 kills the victim's getcpu)
+    copyFileSync(victim, join(work, 'pod-host-victim'));
+    assert.equal(run(['getcpu'], join(work, 'pod-host-victim')).status, 0, 'the host runs on');
+    await eventually(() => {
+      const h = hits('pod-selector');
+      assert.equal(h.length, 1);
+      assert.deepEqual([h[0]!.function_name, h[0]!.action, h[0]!.process.pod?.name, h[0]!.process.pod?.namespace], ['__x64_sys_getcpu', 'KPROBE_ACTION_SIGKILL', 'web-1', 'shop']);
+    });
+  } finally {
+    for (const c of [selected, ...others]) c.destroy();
   }
 });
 

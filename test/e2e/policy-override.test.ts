@@ -5,7 +5,9 @@
 // denied. tetragon-spec §7.2 case 28 in its connect form: the call fails with the policy's errno
 // (a listener is there, so only the policy can refuse it), another port connects, the Tetragon
 // event names the action; with NoPost the call still fails and no event is written; in runc
-// containers sharing one network namespace, only the containers the policy selects are denied.
+// containers sharing one network namespace, only the containers the policy selects are denied. A
+// marked call no cgroup program sees (AF_UNIX, a connected socket's send) goes ahead, and its
+// event says so: KPROBE_ACTION_POST, never OVERRIDE.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +29,7 @@ const policyDir = join(work, 'policies');
 const exportFile = join(work, 'events.json');
 /** one copy of the victim per policy: a policy matches its binary only */
 const bin = (name: string): string => join(work, name);
-const VICTIMS = ['connect-victim', 'nopost-victim', 'monitor-victim', 'bind-victim', 'sendto-victim', 'socket-victim', 'sendmsg-victim'];
+const VICTIMS = ['connect-victim', 'nopost-victim', 'monitor-victim', 'bind-victim', 'sendto-victim', 'socket-victim', 'sendmsg-victim', 'unix-victim'];
 const ECONNREFUSED = 111;
 /** ports listened on in the containers' network namespace: the denied one, the allowed one */
 const CONTAINER_PORTS = [7001, 7002];
@@ -59,6 +61,8 @@ function writePolicies(): void {
     '      matchArgs: [{index: 4, operator: SAddr, values: ["127.0.0.0/8"]}, {index: 4, operator: SPort, values: ["9"]}]\n', '[{action: Override, argError: -101}]');
   // sendmsg only: a connected socket's send passes no cgroup hook, so its mark must end with the call
   overridePolicy('override-sendmsg', 'sys_sendmsg', '[{index: 0, type: int}]', 'sendmsg-victim', '', '[{action: Override, argError: -101}]');
+  // every connect of its binary: an AF_UNIX one passes no cgroup hook and goes ahead, a TCP one is denied
+  overridePolicy('override-unix', 'sys_connect', connectArgs, 'unix-victim', '', `[{action: Override, argError: -${ECONNREFUSED}}]`);
   // in containers: only those of image repository saker.test/override-a, whatever binary
   policy('case28-container', `  containerSelector:\n    matchExpressions: [{key: repo, operator: In, values: [saker.test/override-a]}]\n  kprobes:\n  - call: sys_connect\n    syscall: true\n    args: ${connectArgs}\n    selectors:\n    - matchArgs: [{index: 1, operator: SPort, values: ["${CONTAINER_PORTS[0]}"]}]\n      matchActions: [{action: Override, argError: -${ECONNREFUSED}}]\n`);
   overridePolicy('override-socket', 'sys_socket', '[{index: 0, type: int}, {index: 1, type: int}]', 'socket-victim',
@@ -103,8 +107,8 @@ after(async () => {
       // said at load: what the cgroup programs cannot see
       assert.match(stderr, /warning: spec\.kprobes\[0\]\.selectors\[0\]\.matchActions\[0\]\.action: Override through cgroup BPF programs: only AF_INET and AF_INET6 connects/);
       assert.match(stderr, /policy case28-connect-monitor \(monitor\): 1 events, 0 enforced, 1 monitored/);
-      // the connected socket's sendmsg was marked but passed no cgroup hook: counted, not hidden
-      assert.match(stderr, /policies: 1 overridden calls went ahead \(no cgroup BPF hook on their path/);
+      // the connected socket's sendmsg and the AF_UNIX connect were marked but passed no cgroup hook: counted, not hidden
+      assert.match(stderr, /policies: 2 calls an Override selector matched went ahead \(no cgroup BPF hook on their path/);
     }
   } finally {
     for (const s of servers) s.close();
@@ -156,6 +160,21 @@ test('an Override mark ends with its syscall: a sendmsg no cgroup hook saw does 
   await new Promise<void>((resolve) => udp!.bind(0, '127.0.0.1', resolve));
   const r = run('sendmsg-victim', ['sends', String(udp.address().port)]);
   assert.deepEqual(r.lines, ['sendmsg 0', 'sendto 0']);
+  // the sendmsg went ahead: its event says the action that ran
+  await eventually(() => assert.deepEqual(hits('override-sendmsg', r.pid).map((h) => [h.function_name, h.action]), [['__x64_sys_sendmsg', 'KPROBE_ACTION_POST']]));
+});
+
+test('an Override event is true: an AF_UNIX connect (no cgroup hook) goes ahead and its event says Post; a TCP connect is denied and says Override', { skip: missing }, async () => {
+  const path = join(work, 'unix.sock');
+  const unix = createServer((c) => c.end());
+  servers.push(unix);
+  await new Promise<void>((resolve) => unix.listen(path, resolve));
+  const r = run('unix-victim', ['unix', path, String(ports[1])]);
+  assert.deepEqual(r.lines, ['unix 0', `tcp errno ${ECONNREFUSED}`]);
+  await eventually(() => assert.deepEqual(hits('override-unix', r.pid).map((h) => [h.args[1].sockaddr_arg, h.action]), [
+    [{ family: 'AF_UNIX' }, 'KPROBE_ACTION_POST'],
+    [{ family: 'AF_INET', addr: '127.0.0.1', port: ports[1] }, 'KPROBE_ACTION_OVERRIDE'],
+  ]));
 });
 
 test('case 28 in containers: a connect from a selected container fails with the policy\'s errno; another port, and another container, connect', { skip: missing ?? containersMissing() }, async () => {

@@ -85,7 +85,7 @@ static void print_layout(void)
 	       "\"ps_match_arg\":%zu,\"ps_ns_match\":%zu,\"ps_counters\":%zu,"
 	       "\"sel.follow_bit\":%zu,\"sel.bin_follow_bit\":%zu,\"sel.cap_mask\":%zu,\"sel.nactions\":%zu,\"sel.rate_ms\":%zu,\"sel.ns\":%zu,\"sel.match\":%zu,"
 	       "\"sel.bins\":%zu,\"sel.ret_match\":%zu,\"hook.ret\":%zu,\"hook.override\":%zu,\"sel.nret_actions\":%zu,\"sel.pbin_follow_bit\":%zu,\"hook.workload\":%zu,\"ma.field\":%zu,\"sel.pbins\":%zu,\"ma.lo\":%zu,\"ma.hi\":%zu,\"ma.strs\":%zu,\"hook.args\":%zu,"
-	       "\"rec.uid\":%zu,\"rec.args\":%zu,\"rec.str\":%zu,\"rec.exe\":%zu}\n",
+	       "\"rec.uid\":%zu,\"rec.args\":%zu,\"rec.str\":%zu,\"rec.exe\":%zu,\"sel.nsch_op\":%zu,\"sel.capch_mask\":%zu,\"hook.host\":%zu,\"rec.buf_len\":%zu}\n",
 	       sizeof(struct ps_hook), sizeof(struct ps_selector), sizeof(struct ps_nr_hooks), sizeof(struct ps_record),
 	       sizeof(struct ps_str), sizeof(struct ps_strset), sizeof(struct ps_match_arg), sizeof(struct ps_ns_match),
 	       sizeof(struct ps_counters),
@@ -94,7 +94,7 @@ static void print_layout(void)
 	       offsetof(struct ps_selector, bins), offsetof(struct ps_selector, ret_match), offsetof(struct ps_hook, ret), offsetof(struct ps_hook, override), offsetof(struct ps_selector, nret_actions), offsetof(struct ps_selector, pbin_follow_bit), offsetof(struct ps_hook, workload), offsetof(struct ps_match_arg, field), offsetof(struct ps_selector, pbins), offsetof(struct ps_match_arg, lo),
 	       offsetof(struct ps_match_arg, hi), offsetof(struct ps_match_arg, strs), offsetof(struct ps_hook, args),
 	       offsetof(struct ps_record, uid), offsetof(struct ps_record, args), offsetof(struct ps_record, str),
-	       offsetof(struct ps_record, exe));
+	       offsetof(struct ps_record, exe), offsetof(struct ps_selector, nsch_op), offsetof(struct ps_selector, capch_mask), offsetof(struct ps_hook, host), offsetof(struct ps_record, buf_len));
 }
 
 static void print_stats(struct policy_bpf *s)
@@ -334,6 +334,10 @@ static int command(struct policy_bpf *s, char *line, const char **what)
 	}
 	if (!strcmp(verb, "hostuserns")) {
 		s->bss->host_userns = key;
+		return 0;
+	}
+	if (!strcmp(verb, "hostpidns")) {
+		s->bss->host_pidns = key;
 		return 0;
 	}
 	return -EINVAL;

@@ -5,7 +5,8 @@
  *                               raw_syscalls/sys_enter), looked up by syscall number
  *   tp_btf/sys_exit             return probes: the entry's record (kept per thread and hook), the
  *                               return value, matchReturnArgs, matchReturnActions; the end of an
- *                               Override mark; attached only while such a hook is loaded
+ *                               Override mark no cgroup program took (its event posted as a call
+ *                               that went ahead); attached only while such a hook is loaded
  *   tp_btf/sched_process_exec   records the new binary, then runs the exec hooks: a Sigkill
  *                               here lands before the new image runs one instruction
  *   tp_btf/sched_process_fork   children inherit the binary, followForks and followChildren bits
@@ -14,8 +15,10 @@
  *   cgroup/connect4|6, bind4|6, sendmsg4|6, sock_create
  *                               Override: deny the syscall whose entry a selector's Override
  *                               marked (the `overrides` map), with the policy's errno where the
- *                               kernel lets a cgroup program set it (bpf_set_retval), else EPERM;
- *                               attached to the root cgroup only while such a hook is loaded
+ *                               kernel lets a cgroup program set it (bpf_set_retval), else EPERM,
+ *                               and post the hit's event, held since entry: an event says
+ *                               Override only for a call that was denied; attached to the root
+ *                               cgroup only while such a hook is loaded
  *
  * Selectors are data (policy_shared.h) written by the loader; the first matching selector of a
  * hook decides, its actions run here (bpf_send_signal), and the hit goes to the ring buffer
@@ -30,6 +33,9 @@
 #include "policy_shared.h"
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* calls between an Override's entry and its cgroup hook or exit at once (each holds a record) */
+#define PS_MAX_OVERRIDES 4096
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -106,6 +112,15 @@ struct {
 	__type(value, u8);
 } workloads SEC(".maps");
 
+/* tgid -> its namespaces and capabilities at exec (matchNamespaceChanges/matchCapabilityChanges),
+ * set at exec, inherited at fork; a process older than the sensor gets its state at its first check */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, u32);
+	__type(value, struct ps_exec_state);
+} exec_state SEC(".maps");
+
 /* tgids no policy acts on: the agent, the sensors, and their descendants */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -114,11 +129,12 @@ struct {
 	__type(value, u8);
 } ignored SEC(".maps");
 
-/* Override: tid -> the errno its current syscall gets, from the selector's action at entry to the
- * cgroup program of that syscall; the syscall's exit removes what no cgroup program took. */
+/* Override: tid -> the errno its current syscall gets and the hit's record, from the selector's
+ * action at entry to the cgroup program of that syscall, which denies the call and posts the
+ * record; the syscall's exit posts what no cgroup program took as a call that went ahead. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, PS_MAX_PENDING);
+	__uint(max_entries, PS_MAX_OVERRIDES);
 	__type(key, u32);
 	__type(value, struct ps_override);
 } overrides SEC(".maps");
@@ -141,9 +157,13 @@ struct {
 
 struct ps_scratch {
 	struct ps_pending pend;  /* the record, with a return probe's selector mask in front */
+	char buf[PS_BUF];        /* right after the record: a char_buf argument's bytes */
+	struct ps_override held; /* an Override's record, held until its cgroup hook or exit */
+	s32 override_err;        /* the selector's Override errno (0: none), set by run_actions */
 	struct ps_str pexe;
 	struct ps_rate_key rkey;
 	struct ps_str exec_path;
+	struct ps_exec_state state;
 	s64 raw[8];
 	char tmp[PS_TMP + 256]; /* room for a name read at any offset below PS_TMP */
 };
@@ -160,8 +180,10 @@ struct {
 	__uint(max_entries, 4 << 20);
 } events SEC(".maps");
 
-/* namespace inodes of the host (pid 1), for host_ns values: written by the loader */
+/* namespace inodes of the host (pid 1), for isNamespaceCapability and hostSelector: written by
+ * the loader's user */
 u32 host_userns;
+u32 host_pidns;
 /* follow_bins entries in use (bit i: entry i), written by the loader: 0 costs exec nothing */
 u64 follow_bins_used;
 /* hooks with a return probe (bit id % 64 of word id / 64), written by the loader: none costs
@@ -169,7 +191,8 @@ u64 follow_bins_used;
 u64 return_hooks[PS_MAX_HOOKS / 64];
 /* followChildren bits lost because the children map was full */
 u64 children_full;
-/* Override marks no cgroup program took before their syscall's exit: calls not denied */
+/* Override marks no cgroup program took before their syscall's exit: calls not denied (their
+ * events, posted at exit, say Post) */
 u64 override_missed;
 /* hooks with an Override selector (bit id % 64 of word id / 64), written by the loader: the
  * sys_exit program (which clears untaken marks) and the cgroup programs run only while one is */
@@ -288,6 +311,33 @@ static __always_inline u32 ns_inum(struct task_struct *t, u32 which)
 	return 0;
 }
 
+static __always_inline u64 cap_set(struct task_struct *t, u32 type)
+{
+	return type == 1 ? BPF_CORE_READ(t, cred, cap_inheritable.val)
+	     : type == 2 ? BPF_CORE_READ(t, cred, cap_permitted.val)
+			 : BPF_CORE_READ(t, cred, cap_effective.val);
+}
+
+/* the current task's namespaces and capabilities */
+static __always_inline void read_state(struct ps_exec_state *st)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct nsproxy *nsp = BPF_CORE_READ(t, nsproxy);
+	st->ns[0] = BPF_CORE_READ(nsp, uts_ns, ns.inum);
+	st->ns[1] = BPF_CORE_READ(nsp, ipc_ns, ns.inum);
+	st->ns[2] = BPF_CORE_READ(nsp, mnt_ns, ns.inum);
+	st->ns[3] = ns_inum(t, 3);
+	st->ns[4] = BPF_CORE_READ(nsp, pid_ns_for_children, ns.inum);
+	st->ns[5] = BPF_CORE_READ(nsp, net_ns, ns.inum);
+	st->ns[6] = BPF_CORE_READ(nsp, time_ns, ns.inum);
+	st->ns[7] = BPF_CORE_READ(nsp, time_ns_for_children, ns.inum);
+	st->ns[8] = BPF_CORE_READ(nsp, cgroup_ns, ns.inum);
+	st->ns[9] = BPF_CORE_READ(t, cred, user_ns, ns.inum);
+	st->caps[0] = BPF_CORE_READ(t, cred, cap_effective.val);
+	st->caps[1] = BPF_CORE_READ(t, cred, cap_inheritable.val);
+	st->caps[2] = BPF_CORE_READ(t, cred, cap_permitted.val);
+}
+
 /* the thread group's pid as its own pid namespace sees it */
 static __always_inline u32 ns_tgid(struct task_struct *t)
 {
@@ -299,7 +349,50 @@ static __always_inline u32 ns_tgid(struct task_struct *t)
 	return up.nr;
 }
 
-/* Everything but the arguments and binaries: pids, namespaces, capabilities. */
+/* matchNamespaceChanges / matchCapabilityChanges against what the process was at its exec (as
+ * Tetragon: a namespace recorded as 0 is not compared; a process with no record yet gets one now
+ * and does not match). A match brings the record up to date, so one change matches once. */
+__noinline int ps_match_changes(struct ps_selector *sel, u32 tgid)
+{
+	u32 zero = 0;
+	struct ps_scratch *sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sel || !sc)
+		return 0;
+	struct ps_exec_state *now = &sc->state;
+	read_state(now);
+	struct ps_exec_state *then = bpf_map_lookup_elem(&exec_state, &tgid);
+	if (!then) {
+		bpf_map_update_elem(&exec_state, &tgid, now, BPF_NOEXIST);
+		return 0;
+	}
+	if (sel->nsch_op) {
+		int changed = 0;
+		for (u32 i = 0; i < 10; i++) {
+			int listed = (sel->nsch_mask >> i) & 1;
+			if (listed != (sel->nsch_op == PS_OP_EQ))
+				continue;
+			if (then->ns[i] && then->ns[i] != now->ns[i])
+				changed = 1;
+		}
+		if (!changed)
+			return 0;
+	}
+	if (sel->capch_op) {
+		struct task_struct *t = bpf_get_current_task_btf();
+		if (sel->capch_userns && BPF_CORE_READ(t, cred, user_ns, ns.inum) == host_userns)
+			return 0;
+		u32 type = sel->capch_type < 3 ? sel->capch_type : 0;
+		u64 was = then->caps[type], is = now->caps[type];
+		int match = (was & sel->capch_mask) != (is & sel->capch_mask) ? sel->capch_op == PS_OP_EQ
+			  : was != is ? sel->capch_op == PS_OP_NEQ : 0;
+		if (!match)
+			return 0;
+	}
+	bpf_map_update_elem(&exec_state, &tgid, now, BPF_ANY);
+	return 1;
+}
+
+/* Everything but the arguments and binaries: pids, namespaces, capabilities, their changes. */
 __noinline int ps_match_task(struct ps_selector *sel, struct ps_record *rec)
 {
 	if (!sel || !rec)
@@ -338,15 +431,15 @@ __noinline int ps_match_task(struct ps_selector *sel, struct ps_record *rec)
 	for (u32 c = 0; c < 2; c++) {
 		if (c >= sel->ncaps)
 			break;
-		u64 caps = sel->cap_type[c] == 1 ? BPF_CORE_READ(t, cred, cap_inheritable.val)
-			 : sel->cap_type[c] == 2 ? BPF_CORE_READ(t, cred, cap_permitted.val)
-						 : BPF_CORE_READ(t, cred, cap_effective.val);
+		u64 caps = cap_set(t, sel->cap_type[c]);
 		int in = (caps & sel->cap_mask[c]) != 0;
 		if (in == (int)sel->cap_notin[c])
 			return 0;
 		if (sel->cap_userns[c] && BPF_CORE_READ(t, cred, user_ns, ns.inum) == host_userns)
 			return 0;
 	}
+	if (sel->nsch_op || sel->capch_op)
+		return ps_match_changes(sel, rec->tgid);
 	return 1;
 }
 
@@ -449,6 +542,65 @@ static __always_inline void read_exe(struct ps_str *dst, u32 tgid)
 		dst->len = 0;
 }
 
+/* a record held in a map (an Override's, a return probe's): no char_buf bytes follow it */
+static __always_inline void post_record(struct ps_record *rec, u32 policy)
+{
+	rec->buf_len = 0;
+	if (bpf_ringbuf_output(&events, rec, sizeof(*rec), 0))
+		count(policy, 4);
+	else
+		count(policy, 0);
+}
+
+/* the scratch record, with the char_buf bytes read into the buffer that follows it */
+static __always_inline void post_scratch(struct ps_scratch *sc, u32 policy)
+{
+	struct ps_record *rec = &sc->pend.rec;
+	u32 extra = rec->buf_len;
+	if (extra > PS_BUF)
+		extra = 0;
+	if (bpf_ringbuf_output(&events, rec, sizeof(*rec) + extra, 0))
+		count(policy, 4);
+	else
+		count(policy, 0);
+}
+
+/* A char_buf argument, for the event: at entry the size argument's count of bytes (sizeArgIndex),
+ * at a return probe's exit the return value's (returnCopy), at most PS_BUF of them. */
+static __always_inline void read_buf(struct ps_scratch *sc, struct ps_hook *hook)
+{
+	struct ps_record *rec = &sc->pend.rec;
+	rec->buf_len = 0;
+	rec->buf_orig = 0;
+	for (u32 a = 0; a < PS_MAX_ARGS; a++) {
+		if (a >= hook->nargs)
+			break;
+		struct ps_arg *arg = &hook->args[a];
+		if (arg->kind != PS_KIND_BUF)
+			continue;
+		s64 size;
+		if (arg->str_slot) {
+			if (rec->ret_action)
+				return;
+			size = sc->raw[(arg->str_slot - 1) & 7];
+		} else {
+			if (!rec->ret_action)
+				return;
+			size = rec->args[PS_MAX_ARGS];
+		}
+		if (size <= 0)
+			return;
+		u32 n = size > PS_BUF ? PS_BUF : (u32)size;
+		if (n > PS_BUF)
+			return;
+		if (bpf_probe_read_user(sc->buf, n, (const void *)rec->args[a]))
+			return;
+		rec->buf_len = n;
+		rec->buf_orig = size > 0xffffffffLL ? 0xffffffffU : (u32)size;
+		return;
+	}
+}
+
 /* One list of actions (matchActions, or matchReturnActions at a return probe's exit) in order;
  * returns the last one run (Tetragon's event action / return_action), Post for an empty list.
  * NoPost or a rate limit clears *post. */
@@ -474,10 +626,8 @@ static __always_inline u32 run_actions(struct ps_scratch *sc, struct ps_hook *ho
 				rec->monitored = 1;
 				count(hook->policy, 2);
 			} else {
-				struct ps_override o = { .err = args[i], .nr = rec->nr };
-				u32 tid = rec->tid;
-				bpf_map_update_elem(&overrides, &tid, &o, BPF_ANY);
-				count(hook->policy, 1);
+				/* held by ps_act; counted as enforced when a cgroup program denies the call */
+				sc->override_err = args[i];
 			}
 		} else if (act == PS_ACT_SIGKILL || act == PS_ACT_SIGNAL) {
 			if (hook->monitor) {
@@ -498,6 +648,7 @@ static __always_inline int ps_act(struct ps_scratch *sc, struct ps_hook *hook, s
 {
 	struct ps_record *rec = &sc->pend.rec;
 	int post = 1;
+	sc->override_err = 0;
 	fill_hit(rec);
 	rec->selector = matched;
 	rec->action = PS_ACT_POST;
@@ -507,14 +658,26 @@ static __always_inline int ps_act(struct ps_scratch *sc, struct ps_hook *hook, s
 		if (rec->ret_action)
 			rec->ret_action = run_actions(sc, hook, sel, id, matched, sel->nret_actions, sel->ret_actions, sel->ret_action_arg, &post);
 	}
-	if (!post)
-		return 0;
-	if (!rec->exe.len)
+	if (post && !rec->exe.len)
 		read_exe(&rec->exe, rec->tgid);
-	if (bpf_ringbuf_output(&events, rec, sizeof(*rec), 0))
-		count(hook->policy, 4);
-	else
-		count(hook->policy, 0);
+	if (post)
+		read_buf(sc, hook);
+	if (sc->override_err) {
+		/* the event waits for the call's fate: denied by a cgroup program, or gone ahead */
+		struct ps_override *o = &sc->held;
+		o->err = sc->override_err;
+		o->nr = rec->nr;
+		o->policy = hook->policy;
+		o->post = post;
+		if (post)
+			bpf_probe_read_kernel(&o->rec, sizeof(o->rec), rec);
+		o->rec.buf_len = 0; /* the bytes are not held (refused at load with Override) */
+		u32 tid = rec->tid;
+		bpf_map_update_elem(&overrides, &tid, o, BPF_ANY);
+		return 0;
+	}
+	if (post)
+		post_scratch(sc, hook->policy);
 	return 0;
 }
 
@@ -545,10 +708,15 @@ __noinline int ps_run_hook(struct ps_scratch *sc, u32 id, u32 nr)
 	struct ps_hook *hook = bpf_map_lookup_elem(&hooks, &id);
 	if (!hook || !hook->used)
 		return 0;
-	if (hook->workload) {
+	if (hook->workload || hook->host) {
+		/* workload selectors: the host's processes (hostSelector) and the selected containers */
 		struct task_struct *t = bpf_get_current_task_btf();
-		struct ps_workload_key wk = { .policy = hook->policy, .mntns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum) };
-		if (!bpf_map_lookup_elem(&workloads, &wk))
+		int in = hook->host && host_pidns && ns_inum(t, 3) == host_pidns;
+		if (!in && hook->workload) {
+			struct ps_workload_key wk = { .policy = hook->policy, .mntns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum) };
+			in = bpf_map_lookup_elem(&workloads, &wk) != NULL;
+		}
+		if (!in)
 			return 0;
 	}
 	const s64 *raw = sc->raw;
@@ -584,6 +752,7 @@ __noinline int ps_run_hook(struct ps_scratch *sc, u32 id, u32 nr)
 	}
 	rec->exe.len = 0;
 	rec->ret_action = 0;
+	rec->buf_len = 0;
 	if (hook->need_exe || hook->nselectors == 0)
 		read_exe(&rec->exe, rec->tgid);
 
@@ -737,9 +906,15 @@ int BPF_PROG(ps_sys_exit, struct pt_regs *regs, long ret)
 		/* an Override mark lives for its syscall only: one no cgroup program took (a bad fd, a
 		 * socket family or a send without a cgroup hook) must not deny a later call */
 		u32 tid = (u32)bpf_get_current_pid_tgid();
-		if (bpf_map_lookup_elem(&overrides, &tid)) {
-			/* the call went ahead: counted, so the event's OVERRIDE is not taken on trust */
+		struct ps_override *o = bpf_map_lookup_elem(&overrides, &tid);
+		if (o) {
+			/* the call went ahead: its event says what ran (Post, not Override), and it is counted */
 			__sync_fetch_and_add(&override_missed, 1);
+			if (o->post) {
+				if (o->rec.action == PS_ACT_OVERRIDE)
+					o->rec.action = PS_ACT_POST;
+				post_record(&o->rec, o->policy);
+			}
 			bpf_map_delete_elem(&overrides, &tid);
 		}
 	}
@@ -864,6 +1039,8 @@ int BPF_PROG(ps_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	struct ps_str *e = &sc->pexe;
 	file_path(sc, e, BPF_CORE_READ(bprm, file), BPF_CORE_READ(bprm, filename));
 	bpf_map_update_elem(&exe_map, &tgid, e, BPF_ANY);
+	read_state(&sc->state);
+	bpf_map_update_elem(&exec_state, &tgid, &sc->state, BPF_ANY);
 	if (follow_bins_used)
 		mark_followed(tgid, e);
 
@@ -895,6 +1072,9 @@ int BPF_PROG(ps_fork, struct task_struct *parent, struct task_struct *child)
 	u64 *mask = bpf_map_lookup_elem(&follow, &ptgid);
 	if (mask)
 		bpf_map_update_elem(&follow, &ctgid, mask, BPF_ANY);
+	struct ps_exec_state *st = bpf_map_lookup_elem(&exec_state, &ptgid);
+	if (st)
+		bpf_map_update_elem(&exec_state, &ctgid, st, BPF_ANY);
 	u8 *ign = bpf_map_lookup_elem(&ignored, &ptgid);
 	if (ign)
 		bpf_map_update_elem(&ignored, &ctgid, ign, BPF_ANY);
@@ -918,7 +1098,8 @@ int BPF_PROG(ps_exit, struct task_struct *p)
 
 /* Override through cgroup programs: the thread's pending Override, if its syscall is one of
  * `a`/`b`/`c`, is taken and the call denied: 0 makes the kernel fail it (EPERM unless the program
- * set another errno). Any other call passes (1). */
+ * set another errno), and only now is its event posted and the enforcement counted. Any other
+ * call passes (1). */
 static __always_inline int deny_marked(u32 a, u32 b, u32 c)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
@@ -926,6 +1107,9 @@ static __always_inline int deny_marked(u32 a, u32 b, u32 c)
 	if (!o || (o->nr != a && o->nr != b && o->nr != c))
 		return 1;
 	s32 err = o->err;
+	count(o->policy, 1);
+	if (o->post)
+		post_record(&o->rec, o->policy);
 	bpf_map_delete_elem(&overrides, &tid);
 	if (use_retval && err > 0 && err < 4096)
 		bpf_set_retval(-err);

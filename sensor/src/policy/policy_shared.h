@@ -36,6 +36,7 @@ typedef __s64 s64;
 #define PS_FOLLOW_BINS 64      /* matchBinaries sections with followChildren (Tetragon's limit) */
 #define PS_MAX_CHILDREN 32768  /* processes followed for followChildren at once */
 #define PS_MAX_PENDING 8192    /* return probes: calls between entry and exit at once */
+#define PS_BUF 4096            /* bytes of a char_buf argument captured (Tetragon's default) */
 
 /* where an argument comes from */
 enum ps_source { PS_SRC_NONE = 0, PS_SRC_SYSARG = 1, PS_SRC_SYSNR = 2, PS_SRC_EXEC_PATH = 3, PS_SRC_EXEC_PID = 4 };
@@ -57,7 +58,9 @@ struct ps_arg {
 	u8 source;   /* enum ps_source */
 	u8 index;    /* syscall argument 0..5 */
 	u8 kind;     /* enum ps_kind */
-	u8 str_slot; /* strings: which of the PS_STR_ARGS capture slots; bufs: size argument + 1 */
+	u8 str_slot; /* strings: which of the PS_STR_ARGS capture slots; bufs: the size argument + 1
+		      * (sizeArgIndex, read at entry), or 0: returnCopy, read at exit, the return
+		      * value's bytes */
 };
 
 struct ps_hook {
@@ -71,6 +74,8 @@ struct ps_hook {
 	u32 ret;         /* return probe: selectors finish, and the event posts, at syscall exit */
 	u32 override;    /* a selector may Override: the cgroup programs are attached while one is loaded */
 	u32 workload;    /* podSelector/containerSelector: only the policy's containers (the workloads map) */
+	u32 host;        /* hostSelector {}: host processes (the host's pid namespace) too, or alone
+			  * without `workload` */
 };
 
 /* a string compared: a binary path, a string argument */
@@ -136,6 +141,25 @@ struct ps_selector {
 	u32 ret_actions[3];
 	u32 ret_action_arg[3];
 	u32 pbin_follow_bit; /* matchParentBinaries followChildren: any ancestor (bit as bin_follow_bit) */
+	/* matchNamespaceChanges: 0 none, PS_OP_EQ (In: a namespace of the mask changed since the
+	 * process's exec), PS_OP_NEQ (NotIn: one outside the mask did); mask bits as ps_ns_match.ns */
+	u32 nsch_op;
+	u32 nsch_mask;
+	/* matchCapabilityChanges: one entry; op PS_OP_EQ (In: a listed capability changed since exec)
+	 * or PS_OP_NEQ (NotIn: only others did), 0 none; type and userns as matchCapabilities' */
+	u32 capch_op;
+	u32 capch_type;
+	u32 capch_userns;
+	u32 pad2;
+	u64 capch_mask;
+};
+
+/* what a process was at its exec (inherited at fork): matchNamespaceChanges and
+ * matchCapabilityChanges compare the task with it, and bring it up to date when they match, so a
+ * change matches once */
+struct ps_exec_state {
+	u32 ns[10];   /* ps_ns_match.ns order */
+	u64 caps[3];  /* effective, inheritable, permitted */
 };
 
 struct ps_nr_hooks {
@@ -163,6 +187,10 @@ struct ps_record {
 	s64 args[PS_MAX_ARGS + 1];   /* by position in the hook's args */
 	struct ps_str str[PS_STR_ARGS];
 	struct ps_str exe;
+	/* a char_buf argument's bytes follow the record in the ring (the record's size is
+	 * sizeof(struct ps_record) + buf_len): buf_len bytes captured of buf_orig */
+	u32 buf_len;
+	u32 buf_orig;
 };
 
 /* per policy, per CPU: what its selectors did */
@@ -188,10 +216,16 @@ struct ps_pending {
 };
 
 /* Override: a thread's syscall the cgroup programs deny, set by the selector's action at syscall
- * entry and taken by the first cgroup program of that syscall's kind the thread reaches */
+ * entry and taken by the first cgroup program of that syscall's kind the thread reaches. The hit's
+ * record waits here: the cgroup program that denies the call posts it (the call was overridden);
+ * a mark still here at the syscall's exit means no cgroup program saw the call, which went ahead,
+ * and its record is posted then with the action that really ran (Post, not Override). */
 struct ps_override {
-	s32 err;   /* positive errno */
-	u32 nr;    /* the syscall whose entry decided it */
+	s32 err;     /* positive errno */
+	u32 nr;      /* the syscall whose entry decided it */
+	u32 policy;  /* counters slot: enforced is counted when the call is denied */
+	u32 post;    /* 0: NoPost or a rate limit kept the record back */
+	struct ps_record rec;
 };
 
 /* podSelector/containerSelector: a container the policy selects, by its mount namespace */

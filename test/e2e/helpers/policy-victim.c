@@ -10,6 +10,12 @@
  *                                        "connect PORT errno N" after each
  *   policy-victim net                    socket(AF_INET, SOCK_DGRAM), bind to 127.0.0.1:0, sendto
  *                                        127.0.0.1:9 and socket(AF_UNIX), "NAME 0" or "NAME errno N" each
+ *   policy-victim unix PATH PORT         a connect to the AF_UNIX stream socket PATH, then a TCP connect to
+ *                                        127.0.0.1:PORT, "NAME 0" or "NAME errno N" each
+ *   policy-victim changes                lseek(-1, 0, 7701), unshare(CLONE_NEWNS), lseek 7702 and 7703, capset
+ *                                        without CAP_SYS_ADMIN in the effective set, lseek 7704 and 7705
+ *   policy-victim bufs PATH              write(1, "hello fd\n", 9), write 5000 bytes 'y' to /dev/null, then
+ *                                        read(PATH's fd, buf, 100), "read N"
  *   policy-victim sends PORT             a UDP socket connected to 127.0.0.1:PORT: sendmsg without an
  *                                        address, then sendto with one, "NAME 0" or "NAME errno N" each
  * Built static, so the same binary runs inside a busybox container. Exit 0 when it finishes. */
@@ -23,6 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
+#include <linux/capability.h>
+#include <sched.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -82,6 +91,44 @@ int main(int argc, char **argv)
 		close(fd);
 		fd = socket(AF_UNIX, SOCK_DGRAM, 0);
 		printf(fd < 0 ? "unix errno %d\n" : "unix 0\n", errno);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "bufs")) {
+		static char big[5000], in[100];
+		memset(big, 'y', sizeof(big));
+		syscall(SYS_write, 1, "hello fd\n", 9);
+		int null = open("/dev/null", O_WRONLY);
+		syscall(SYS_write, null, big, sizeof(big));
+		int fd = open(argv[2], O_RDONLY);
+		printf("read %ld\n", (long)syscall(SYS_read, fd, in, sizeof(in)));
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "changes")) {
+		syscall(SYS_lseek, -1, 0L, 7701);
+		printf(unshare(CLONE_NEWNS) ? "unshare errno %d\n" : "unshare 0\n", errno);
+		syscall(SYS_lseek, -1, 0L, 7702);
+		syscall(SYS_lseek, -1, 0L, 7703);
+		struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+		struct __user_cap_data_struct d[2];
+		syscall(SYS_capget, &h, d);
+		d[CAP_SYS_ADMIN / 32].effective &= ~(1U << (CAP_SYS_ADMIN % 32));
+		printf(syscall(SYS_capset, &h, d) ? "capset errno %d\n" : "capset 0\n", errno);
+		syscall(SYS_lseek, -1, 0L, 7704);
+		syscall(SYS_lseek, -1, 0L, 7705);
+		return 0;
+	}
+	if (argc == 4 && !strcmp(argv[1], "unix")) {
+		struct sockaddr_un un = {.sun_family = AF_UNIX};
+		strncpy(un.sun_path, argv[2], sizeof(un.sun_path) - 1);
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		int r = connect(fd, (struct sockaddr *)&un, sizeof(un));
+		printf(r ? "unix errno %d\n" : "unix 0\n", errno);
+		close(fd);
+		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[3])), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+		printf(r ? "tcp errno %d\n" : "tcp 0\n", errno);
+		close(fd);
 		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "sends")) {
