@@ -454,15 +454,18 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
   fd.name = openName(evt, t, path, true);
   // The sensor's path of the file opened, past libs' parameters (opened-paths.ts). An O_TMPFILE
   // file has none that libsinsp would name (it names the directory).
+  // Only opens that come without it are left to the watch of exactly named files, whose look-up
+  // follows a container's absolute links from the agent's root, not the container's.
   const kp = evt.info.params.length;
-  if (p.openedPaths !== undefined && evt.nparams > kp && (flags & PPM_O.TMPFILE) === 0) {
-    const named = p.openedPaths.nameOf(fd.name, pathParam(evt, kp).text, dev, ino, t);
-    if (named !== fd.name) {
-      fd.name = named;
-      p.stats.openNamesCorrected++;
+  if (p.openedPaths !== undefined && evt.nparams > kp) {
+    if ((flags & PPM_O.TMPFILE) === 0) {
+      const named = p.openedPaths.nameOf(fd.name, pathParam(evt, kp).text, dev, ino, t);
+      if (named !== fd.name) {
+        fd.name = named;
+        p.stats.openNamesCorrected++;
+      }
     }
-  }
-  if (p.watchedFiles !== undefined && ino !== 0) {
+  } else if (p.watchedFiles !== undefined && ino !== 0) {
     const opened = p.watchedFiles.nameOf(dev, ino, fd.name, t);
     if (opened !== undefined) {
       fd.name = opened;

@@ -15,8 +15,12 @@ const BURST = 50_000;
 const QUEUE = 2000;
 /** Alerts/s of the bursts: what file_output keeps up with on a loaded machine. */
 const PACE = 5000;
-/** RSS growth allowed over a second burst: the stdout queue holds QUEUE alerts, not BURST. */
-const RSS_BOUND = 48 * 1024 * 1024;
+/**
+ * RSS growth allowed over a second burst: the stdout queue holds QUEUE alerts, not BURST. Measured
+ * on this 2-core VM: 28-50 MiB with the bounded queue (V8's old space settling, more so since the
+ * agent keeps its young generation small), 112 MiB with a queue holding every alert of a burst.
+ */
+const RSS_BOUND = 72 * 1024 * 1024;
 
 test('a stdout reader that stops: detection goes on, memory stays bounded, stdout\'s losses are counted exactly', { timeout: 300_000 }, async (t) => {
   const py = python3();
@@ -51,6 +55,7 @@ test('a stdout reader that stops: detection goes on, memory stays bounded, stdou
   assert.equal(total, st.alerts, 'file_output has every alert the rules raised');
   assert.ok(st.events > eventsBefore + 2 * BURST, 'the event counters moved through the bursts');
   const grew = rssSecond - rssFirst;
+  t.diagnostic(`RSS ${(rssFirst / 1048576).toFixed(0)} MiB after the first burst, ${(rssSecond / 1048576).toFixed(0)} MiB after the second`);
   assert.ok(grew < RSS_BOUND, `RSS grew ${(grew / 1048576).toFixed(1)} MiB over the second burst (bound ${RSS_BOUND / 1048576} MiB; ${(rssSecond / 1048576).toFixed(0)} MiB in all)`);
 
   // detection goes on after the burst while stdout is still blocked
