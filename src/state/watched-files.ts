@@ -19,6 +19,7 @@
 // under a load opening it). Within that second a path that stopped leading to the file still
 // keeps its own name, as it did for an open through the link, which it could have been.
 import { statSync } from 'node:fs';
+import { resolveInRoot } from './opened-paths.js';
 import type { Thread } from './threads.js';
 
 interface Watched {
@@ -70,20 +71,21 @@ export class WatchedFiles {
     if (hits === undefined) return undefined;
     for (const w of hits) {
       if (w.dev !== dev || w.path === name) continue;
-      const st = this.lookup(t.pid, name);
+      const st = this.lookup(t, name);
       if (st !== undefined && st.dev === dev && st.ino === ino) return undefined;
       return w.path;
     }
     return undefined;
   }
 
-  /** Where `name` leads through process `pid`'s root (a lookup at most FOUND_MS old). */
-  private lookup(pid: number, name: string): Found | undefined {
-    const key = `${pid}\0${name}`;
+  /** Where `name` leads inside thread `t`'s root (a lookup at most FOUND_MS old). */
+  private lookup(t: Thread, name: string): Found | undefined {
+    const key = `${t.pid}\0${name}`;
     const now = performance.now();
     const known = this.found.get(key);
     if (known !== undefined && now - known.at < FOUND_MS) return known;
-    const st = statSync(`${this.procRoot}/${pid}/root${name}`, { throwIfNoEntry: false });
+    // resolved as the kernel resolves it for `t`: a container's absolute links inside its root
+    const st = resolveInRoot(`${this.procRoot}/${t.pid}/root`, name, t);
     if (st === undefined) {
       this.found.delete(key);
       return undefined;
