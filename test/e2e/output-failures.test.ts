@@ -16,11 +16,24 @@ const QUEUE = 2000;
 /** Alerts/s of the bursts: what file_output keeps up with on a loaded machine. */
 const PACE = 5000;
 /**
- * RSS growth allowed over a second burst: the stdout queue holds QUEUE alerts, not BURST. Measured
- * on this 2-core VM: 28-50 MiB with the bounded queue (V8's old space settling, more so since the
- * agent keeps its young generation small), 112 MiB with a queue holding every alert of a burst.
+ * RSS growth allowed over a second burst: the stdout queue holds QUEUE alerts, not BURST. RSS read
+ * once after a burst swung by +-30 MiB with when V8 last collected (108 MiB grown once in CI with
+ * the bounded queue); its lowest over a few seconds of rest is what the agent keeps. Measured with
+ * a queue holding every alert of a burst: 112-133 MiB.
  */
 const RSS_BOUND = 72 * 1024 * 1024;
+/** How long RSS is watched after a burst, the lowest reading kept. */
+const REST_MS = 6000;
+
+/** The agent's lowest RSS over REST_MS: garbage V8 has not collected yet is not what it keeps. */
+async function restingRss(agent: LiveAgent): Promise<number> {
+  let low = agent.rss();
+  for (const end = Date.now() + REST_MS; Date.now() < end; ) {
+    await new Promise((r) => setTimeout(r, 250));
+    low = Math.min(low, agent.rss());
+  }
+  return low;
+}
 
 test('a stdout reader that stops: detection goes on, memory stays bounded, stdout\'s losses are counted exactly', { timeout: 300_000 }, async (t) => {
   const py = python3();
@@ -46,10 +59,10 @@ test('a stdout reader that stops: detection goes on, memory stays bounded, stdou
   const eventsBefore = (await agent.status()).events;
   burst(py!, BURST, PACE);
   const first = await settled(() => lines(fileOut).length, 2000, 120_000);
-  const rssFirst = agent.rss();
+  const rssFirst = await restingRss(agent);
   burst(py!, BURST, PACE);
   const total = await settled(() => lines(fileOut).length, 2000, 120_000);
-  const rssSecond = agent.rss();
+  const rssSecond = await restingRss(agent);
   const st = await agent.status();
   assert.ok(first >= BURST && total >= 2 * BURST, `file_output got every alert of the bursts (${first}, ${total} of ${2 * BURST}; kernel drops ${st.drops})`);
   assert.equal(total, st.alerts, 'file_output has every alert the rules raised');
