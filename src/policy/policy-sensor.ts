@@ -43,6 +43,8 @@ export class PolicySensor {
   childrenFull = 0;
   /** Override marks no cgroup program took: calls that went ahead (their events say Post). */
   overrideMissed = 0;
+  /** Wall clock minus CLOCK_BOOTTIME (the records' ktime), ns, as the sensor read it at start. */
+  bootToEpochNs: bigint | undefined;
 
   private constructor(private readonly opts: PolicySensorOptions, ready: (err?: Error) => void) {
     const binary = opts.binary ?? policySensorPath();
@@ -58,10 +60,14 @@ export class PolicySensor {
         const l = line.slice(0, nl);
         line = line.slice(nl + 1);
         if (!l.startsWith('{')) { this.stderrTail += `${l}\n`; continue; }
-        const msg = JSON.parse(l) as { ready?: boolean; ack?: number; error?: string; stats?: PolicyCounters[]; children_full?: number; override_missed?: number };
+        const msg = JSON.parse(l) as { ready?: boolean; boot_to_epoch_ns?: string; ack?: number; error?: string; stats?: PolicyCounters[]; children_full?: number; override_missed?: number };
         if (msg.children_full !== undefined) this.childrenFull = msg.children_full;
         if (msg.override_missed !== undefined) this.overrideMissed = msg.override_missed;
-        if (msg.ready) { started = true; ready(); }
+        if (msg.ready) {
+          if (msg.boot_to_epoch_ns !== undefined) this.bootToEpochNs = BigInt(msg.boot_to_epoch_ns);
+          started = true;
+          ready();
+        }
         if (msg.ack !== undefined) this.onAck(msg.ack);
         if (msg.error) this.errors.push(msg.error);
         if (msg.stats && this.statsWaiter) { this.statsWaiter(msg.stats); this.statsWaiter = undefined; }

@@ -6,9 +6,9 @@
 // that no longer loads keeps its previous policies enforcing.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename } from 'node:path';
 import type { EventView } from '../events/index.js';
 import { SIGNAL_NAMES } from '../events/index.js';
+import { CaptureOrder } from './capture-order.js';
 import type { CompiledHook } from './compile.js';
 import type { EventExporter } from './export.js';
 import { probeKernelFeatures, type KernelFeatures } from './features.js';
@@ -45,10 +45,17 @@ export interface PolicyStats { policy: string; mode: string; posted: number; enf
 const EXECVE_X = 293;
 const EXECVEAT_X = 331;
 const PROCEXIT = 186;
-/** How long a hit waits for the capture stream to bring its process's exec to the state. */
-const HIT_WAIT_MS = 500;
-/** Hits waiting at most; past it a hit is exported with what the state has. */
+/** A capture stream quiet this long has brought the state up to the hits' time. */
+const QUIET_MS = 200;
+/** The longest a hit waits for the capture stream to bring the state up to its time. */
+const HIT_WAIT_MS = 10_000;
+/** Exited processes kept for hits read after their exit. */
+const RECENT_EXITS = 1024;
+/** Hits waiting at most; past it the oldest is exported with what the state has. */
 const MAX_WAITING_HITS = 1024;
+/** The two sensors' clocks (each REALTIME - BOOTTIME at its start) and the capture ring's
+ *  reordering differ by microseconds; 1 ms covers them with room. */
+const CLOCK_SKEW_NS = 1_000_000;
 
 export function exportNodeName(): string {
   return process.env.HUBBLE_NODE_NAME || process.env.NODE_NAME || hostname();
@@ -67,8 +74,9 @@ export class PolicyRuntime {
   private readonly nodeName: string;
   private readonly features: KernelFeatures;
   private readonly procRoot: string;
-  /** wall clock minus CLOCK_MONOTONIC (= boot time on a machine that does not suspend), ns */
-  private readonly bootToWall = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+  /** wall clock minus CLOCK_BOOTTIME, ns: the policy sensor's, as the capture sensor takes it
+   *  (before the sensor starts, Node's CLOCK_MONOTONIC, equal on a machine that never slept) */
+  private bootToWall = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
   private cached: PolicyCounters[] = [];
   /** followChildren marks lost to a full kernel map (cached with the counters). */
   private childrenFull = 0;
@@ -77,14 +85,16 @@ export class PolicyRuntime {
   /** Counters slots as the sensor had them when it stopped (for the exit line). */
   private readonly lastSlots = new Map<string, number>();
   private statsTimer: NodeJS.Timeout | undefined;
+  /** Hits held until the capture stream has brought the state up to their time. */
+  private readonly order = new CaptureOrder<{ r: PolicyRecord; h: CompiledHook }>((w) => this.exportHit(w.r, w.h), {
+    skewNs: CLOCK_SKEW_NS, quietMs: QUIET_MS, maxWaitMs: HIT_WAIT_MS, max: MAX_WAITING_HITS,
+  });
   /**
-   * Hits whose process the state still knows by its image before an exec the kernel has already
-   * done (the policy sensor's ring can be read ahead of the capture stream's): held until that
-   * exec reaches the state, so the event names the binary that made the call, as Tetragon's
-   * process cache (fed by the same ring) does; exported as they are after HIT_WAIT_MS.
+   * Processes that exited lately, as their process_exit named them: the policy sensor's ring can
+   * also be read behind the capture stream, and a hit read after its process's exit is still
+   * that process's (Tetragon keeps exited processes in its cache a while for the same reason).
    */
-  private readonly waitingHits: Array<{ r: PolicyRecord; h: CompiledHook; at: number }> = [];
-  private waitTimer: NodeJS.Timeout | undefined;
+  private readonly recentExits = new Map<number, { process: ProcessInfo; parent: ProcessInfo | undefined }>();
   /** Hits received from the kernel, and events exported by kind. */
   readonly counts = { hits: 0, exec: 0, exit: 0 };
 
@@ -125,6 +135,7 @@ export class PolicyRuntime {
       onError: (e) => this.opts.log(`policy sensor: ${e.message}`),
       binary: this.opts.binary,
     });
+    this.bootToWall = this.sensor.bootToEpochNs ?? this.bootToWall;
     const compiled = await this.sensor.apply(this.policies);
     for (const e of compiled.errors) this.opts.log(`policy ${e.policy} not loaded into the kernel: ${e.message}`);
     this.workloads = new WorkloadSync(this.opts.processes, this.sensor, this.procRoot);
@@ -154,13 +165,18 @@ export class PolicyRuntime {
 
   /** The agent's event before the state sees it: process_exit needs the process still in the table. */
   before(evt: EventView): void {
+    if (this.order.size > 0) this.order.passed(evt.tid, evt.tsNumber);
     if (evt.type !== PROCEXIT || !this.opts.exporter) return;
     const p = this.builder.fromTable(evt.tid);
     if (!p || p.pid !== evt.tid) return; // a thread, not the process
     const sig = evt.hasParam(2) ? evt.int(2) : 0;
     const status = evt.hasParam(0) ? evt.int(0) : 0;
     this.counts.exit++;
-    this.opts.exporter.write(encodeExit(p, this.builder.parentOf(p), {
+    const parent = this.builder.parentOf(p);
+    this.recentExits.delete(p.pid);
+    this.recentExits.set(p.pid, { process: p, parent });
+    if (this.recentExits.size > RECENT_EXITS) this.recentExits.delete(this.recentExits.keys().next().value!);
+    this.opts.exporter.write(encodeExit(p, parent, {
       signal: sig > 0 ? SIGNAL_NAMES.get(sig) : undefined, status: sig > 0 ? undefined : (status >> 8) & 0xff, time: evt.ts,
     }, { nodeName: this.nodeName, time: evt.ts }));
   }
@@ -182,44 +198,24 @@ export class PolicyRuntime {
     if (!p) return;
     this.counts.exec++;
     this.opts.exporter.write(encodeExec(p, this.builder.parentOf(p), { nodeName: this.nodeName, time: evt.ts }));
-    if (this.waitingHits.length > 0) this.flushWaitingHits(Date.now() - HIT_WAIT_MS, p.pid);
   }
 
   private onHit(r: PolicyRecord, h: CompiledHook): void {
     this.counts.hits++;
     if (!this.opts.exporter) return;
-    const known = this.builder.fromTable(r.tgid, r.tid);
-    if (known !== undefined && r.exe !== '' && basename(known.binary) !== basename(r.exe) && this.waitingHits.length < MAX_WAITING_HITS) {
-      this.waitingHits.push({ r, h, at: Date.now() });
-      this.waitTimer ??= setTimeout(() => this.flushWaitingHits(Date.now() - HIT_WAIT_MS), HIT_WAIT_MS);
-      return;
-    }
-    this.exportHit(r, h);
-  }
-
-  /** Exports the waiting hits of thread group `tgid` (its exec has reached the state), and those
-   *  that have waited since before `olderThan` (ms). */
-  private flushWaitingHits(olderThan: number, tgid?: number): void {
-    clearTimeout(this.waitTimer);
-    this.waitTimer = undefined;
-    const still: typeof this.waitingHits = [];
-    for (const w of this.waitingHits) {
-      if (w.r.tgid === tgid || w.at <= olderThan) this.exportHit(w.r, w.h);
-      else still.push(w);
-    }
-    this.waitingHits.length = 0;
-    this.waitingHits.push(...still);
-    if (still.length > 0) this.waitTimer = setTimeout(() => this.flushWaitingHits(Date.now() - HIT_WAIT_MS), HIT_WAIT_MS);
+    this.order.hold({ r, h }, r.tid, Number(r.ktime + this.bootToWall));
   }
 
   private exportHit(r: PolicyRecord, h: CompiledHook): void {
     if (!this.opts.exporter) return;
     const time = r.ktime + this.bootToWall;
-    const process: ProcessInfo = this.builder.fromTable(r.tgid, r.tid)
+    const known = this.builder.fromTable(r.tgid, r.tid);
+    const exited = known ? undefined : this.recentExits.get(r.tgid);
+    const process: ProcessInfo = known ?? (exited ? { ...exited.process, tid: r.tid } : undefined)
       ?? this.builder.fromRecord({ tgid: r.tgid, tid: r.tid, uid: r.euid, exe: r.exe, startWallNs: r.startTime + this.bootToWall });
     const hook = h.hook;
     const hit = {
-      process, parent: this.builder.parentOf(process), policyName: h.policy.policy.metadata.name, action: r.action,
+      process, parent: exited ? exited.parent : this.builder.parentOf(process), policyName: h.policy.policy.metadata.name, action: r.action,
       args: hook.args.flatMap((a, i) => encodeArg(a, r, i, hook.event === 'process_kprobe', this.procRoot)), message: hook.message, tags: hook.tags,
     };
     const env = { nodeName: this.nodeName, time };
@@ -272,7 +268,7 @@ export class PolicyRuntime {
 
   async stop(): Promise<void> {
     clearInterval(this.statsTimer);
-    this.flushWaitingHits(Infinity);
+    this.order.flush();
     await this.refreshStats();
     for (const p of this.policies) {
       const slot = this.sensor?.slotOf(p.policy.metadata.name);

@@ -205,7 +205,7 @@ test('case 28 in containers: a connect from a selected container fails with the 
       const h = hits('case28-container');
       assert.equal(h.length, 1, 'one event: the selected container\'s denied connect');
       assert.deepEqual([h[0]!.args[1], h[0]!.action], [{ sockaddr_arg: { family: 'AF_INET', addr: '127.0.0.1', port: CONTAINER_PORTS[0] } }, 'KPROBE_ACTION_OVERRIDE']);
-      // the process that made the call, though its exec may reach the state after the hit
+      // the process that made the call, in its container
       assert.deepEqual([h[0]!.process.binary, h[0]!.process.docker], ['/usr/bin/policy-victim', selected.id.slice(0, 31)]);
     });
   } finally {

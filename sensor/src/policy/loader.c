@@ -12,7 +12,8 @@
  *   ignore TGID | unignore TGID | zero POLICY | hostuserns INUM | stats | quit
  *   workload POLICY MNTNS (a container the policy's podSelector/containerSelector selects)
  *   workloadclear POLICY (forgets every container of that policy)
- * stderr, one JSON line per message: {"ready":true}, {"ack":N} after each command,
+ * stderr, one JSON line per message: {"ready":true,"boot_to_epoch_ns":"N"} (wall clock minus
+ * CLOCK_BOOTTIME, the records' clock), {"ack":N} after each command,
  * {"stats":[{policy, posted, enforced, monitored, rate_limited, drops}...],"children_full":N,"override_missed":N},
  * {"error":"..."}.
  * Before ready, a fatal error is one plain line `saker-policy: ...`; exit 1 usage, 2 not root,
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -420,7 +422,13 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK);
-	fprintf(stderr, "{\"ready\":true}\n");
+	/* records carry CLOCK_BOOTTIME; the agent turns them into wall-clock times with this offset,
+	 * taken as the capture sensor takes its own, so the two streams' times compare */
+	struct timespec real, boot;
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	long long boot_to_epoch = (real.tv_sec - boot.tv_sec) * 1000000000LL + (real.tv_nsec - boot.tv_nsec);
+	fprintf(stderr, "{\"ready\":true,\"boot_to_epoch_ns\":\"%lld\"}\n", boot_to_epoch);
 
 	struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = ring_buffer__epoll_fd(rb), .events = POLLIN}};
 	int stdin_open = 1;
