@@ -110,12 +110,15 @@ test('file_output on a filesystem that fills up: ENOSPC is that output\'s error,
   const agent = await LiveAgent.start(['json_output=true', 'file_output.enabled=true', `file_output.filename=${fileOut}`, 'file_output.keep_alive=true'], 'pipe');
   t.after(() => agent.kill());
   let stdoutLines = 0;
+  /** the agent's own alerts (a drop report under the burst): on the outputs, not counted as the rules' */
+  let internalLines = 0;
   let partial = '';
   agent.child.stdout!.on('data', (d: Buffer) => {
     const text = partial + d.toString();
     const parts = text.split('\n');
     partial = parts.pop()!;
     stdoutLines += parts.length;
+    for (const l of parts) if (/"rule":"(Falco|Saker) internal:/.test(l)) internalLines++;
   });
 
   const n = 5000;
@@ -123,7 +126,7 @@ test('file_output on a filesystem that fills up: ENOSPC is that output\'s error,
   await until(() => stdoutLines >= n, 60_000, `${n} alerts on stdout`);
   const total = await settled(() => stdoutLines, 2000, 60_000);
   const st = await agent.status();
-  assert.equal(total, st.alerts, 'stdout has every alert the rules raised');
+  assert.equal(total - internalLines, st.alerts, 'stdout has every alert the rules raised');
   const failed = await settled(() => agent.metric('saker_outputs_failed_total', { destination: 'file' }), 1000, 30_000);
   const inFile = lines(fileOut);
   assert.ok(inFile.length < total, `the filesystem filled up (${inFile.length} of ${total} alerts in the file)`);

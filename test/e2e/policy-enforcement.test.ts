@@ -5,40 +5,34 @@
 // on the machine is touched. Expectations are Tetragon's: which calls post events, the event
 // encoding, the action, kills before the call returns.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Agent, eventually, sleep } from './helpers/agent.js';
-import { agentMissing, repoRoot } from './helpers/env.js';
+import { PolicyWork, policyAgentMissing, type Json } from './helpers/policy.js';
 import { RuncContainer } from './helpers/runc.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Tetragon events come from other tools as well as Saker: JSON read loosely, every field optional, checked where it is read
-type Json = Record<string, any>;
-
-const missing = agentMissing() ?? (existsSync(join(repoRoot, 'sensor', 'build', 'saker-policy')) ? undefined : 'the policy sensor is not built: make -C sensor');
-const work = mkdtempSync(join(tmpdir(), 'saker-e2e-policy-'));
-const victim = join(work, 'policy-victim');
+const missing = policyAgentMissing();
+const policyWork = new PolicyWork('saker-e2e-policy-');
+const work = policyWork.dir;
+const victim = policyWork.bin('policy-victim');
 /** A copy under another name: the exec-kill target. */
-const execTarget = join(work, 'doomed-binary');
-const policyDir = join(work, 'policies');
+const execTarget = policyWork.bin('doomed-binary');
 /** case 21: a copy of sh whose children are followed, and a victim copy no other policy kills */
 const shCopy = join(work, 'sh-copy');
-const getcpuVictim = join(work, 'getcpu-victim');
-const exportFile = join(work, 'events.json');
+const getcpuVictim = policyWork.bin('getcpu-victim');
 const me = process.pid;
 let agent: Agent | undefined;
 
 const PID_FILTER = `matchPIDs: [{operator: In, followForks: true, values: [${me}]}]`;
 
 function policy(name: string, spec: string): void {
-  writeFileSync(join(policyDir, `${name}.yaml`), `apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nmetadata:\n  name: ${name}\nspec:\n${spec}`);
+  policyWork.policy(name, spec);
 }
 
 /** The §7.2 policies, each scoped to this test's processes. */
 function writePolicies(): void {
-  mkdirSync(policyDir, { recursive: true });
   // case 1: no selectors: every lseek on the machine posts (the test looks at the victim's)
   policy('case1-no-selectors', '  kprobes:\n  - call: sys_lseek\n    syscall: true\n    args: [{index: 0, type: int}, {index: 2, type: int}]\n');
   // case 2 and 3: tracepoint field indexes, auto type of `unsigned int whence` (size 8) vs forced int
@@ -104,14 +98,8 @@ function writePolicies(): void {
   policy('monitor-sigkill', `  options: [{name: policy-mode, value: monitor}]\n  kprobes:\n  - call: sys_lseek\n    syscall: true\n    args: [{index: 2, type: int}]\n    selectors:\n    - ${PID_FILTER}\n      matchArgs: [{index: 2, operator: Equal, values: ["7777"]}]\n      matchActions: [{action: Sigkill}]\n`);
 }
 
-function events(): Json[] {
-  if (!existsSync(exportFile)) return [];
-  return readFileSync(exportFile, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Json);
-}
-
-function hits(policyName: string, pid?: number): Json[] {
-  return events().map((e) => e.process_kprobe ?? e.process_tracepoint).filter((b) => b && b.policy_name === policyName && (pid === undefined || b.process.pid === pid));
-}
+const events = (): Json[] => policyWork.events();
+const hits = (policyName: string, pid?: number): Json[] => policyWork.hits(policyName, pid);
 
 function run(args: string[], binary = victim) {
   const r = spawnSync(binary, args, { encoding: 'utf8', timeout: 10_000 });
@@ -120,12 +108,10 @@ function run(args: string[], binary = victim) {
 
 before(async () => {
   if (missing) return;
-  execFileSync('gcc', ['-O2', '-static', '-o', victim, join(repoRoot, 'test/e2e/helpers/policy-victim.c')]);
-  copyFileSync(victim, execTarget);
-  copyFileSync(victim, getcpuVictim);
+  policyWork.victims(['doomed-binary', 'getcpu-victim']);
   copyFileSync('/bin/sh', shCopy);
   writePolicies();
-  agent = await Agent.start({ options: [`policies=${policyDir}`, `export=${exportFile}`], readyTimeoutMs: 60_000 });
+  agent = await Agent.start({ options: policyWork.agentOptions(), readyTimeoutMs: 60_000 });
 });
 
 after(async () => {
@@ -135,7 +121,7 @@ after(async () => {
     assert.match(stderr, /policy monitor-sigkill \(monitor\): 1 events, 0 enforced, 1 monitored/);
     assert.match(stderr, /policy case25-sigkill \(enforce\): 1 events, 1 enforced/);
   }
-  rmSync(work, { recursive: true, force: true });
+  policyWork.remove();
 });
 
 test('case 1: no selectors posts every call, arguments by type', { skip: missing }, async () => {

@@ -3,18 +3,19 @@
 // without restarting the sensors (a bad file keeps its old policies enforcing), and the agent,
 // its sensors and their children never acted on even by a policy that names them.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Agent, sleep } from './helpers/agent.js';
-import { agentMissing, repoRoot } from './helpers/env.js';
+import { repoRoot } from './helpers/env.js';
+import { PolicyWork, policyAgentMissing } from './helpers/policy.js';
 
-const missing = agentMissing() ?? (existsSync(join(repoRoot, 'sensor', 'build', 'saker-policy')) ? undefined : 'the policy sensor is not built: make -C sensor');
-const work = mkdtempSync(join(tmpdir(), 'saker-e2e-policy-life-'));
+const missing = policyAgentMissing();
+const policyWork = new PolicyWork('saker-e2e-policy-life-');
+const work = policyWork.dir;
 const saker = join(repoRoot, 'bin', 'saker.js');
-after(() => rmSync(work, { recursive: true, force: true }));
+after(() => policyWork.remove());
 
 function killPolicy(name: string, whence: number, pids = [process.pid]): string {
   return `apiVersion: cilium.io/v1alpha1
@@ -32,13 +33,9 @@ spec:
 `;
 }
 
-const victim = join(work, 'policy-victim');
-let built = false;
 /** lseek(-1, 0, whence) in a fresh process (test/e2e/helpers/policy-victim.c). */
 function lseek(whence: number) {
-  if (!built) execFileSync('gcc', ['-O2', '-o', victim, join(repoRoot, 'test/e2e/helpers/policy-victim.c')]);
-  built = true;
-  return spawnSync(victim, ['lseek', '-1', String(whence)], { encoding: 'utf8' });
+  return spawnSync(policyWork.victims([]), ['lseek', '-1', String(whence)], { encoding: 'utf8' });
 }
 
 function childrenOf(pid: number): number[] {

@@ -10,25 +10,18 @@
 // event says so: KPROBE_ACTION_POST, never OVERRIDE.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Agent, eventually, sleep } from './helpers/agent.js';
-import { agentMissing, containersMissing, repoRoot } from './helpers/env.js';
+import { containersMissing } from './helpers/env.js';
+import { PolicyWork, policyAgentMissing, type Json } from './helpers/policy.js';
 import { RuncContainer } from './helpers/runc.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Tetragon events read loosely, checked where read
-type Json = Record<string, any>;
-
-const missing = agentMissing() ?? (existsSync(join(repoRoot, 'sensor', 'build', 'saker-policy')) ? undefined : 'the policy sensor is not built: make -C sensor');
-const work = mkdtempSync(join(tmpdir(), 'saker-e2e-override-'));
-const policyDir = join(work, 'policies');
-const exportFile = join(work, 'events.json');
+const missing = policyAgentMissing();
+const work = new PolicyWork('saker-e2e-override-');
 /** one copy of the victim per policy: a policy matches its binary only */
-const bin = (name: string): string => join(work, name);
+const bin = (name: string): string => work.bin(name);
 const VICTIMS = ['connect-victim', 'nopost-victim', 'monitor-victim', 'bind-victim', 'sendto-victim', 'socket-victim', 'sendmsg-victim', 'unix-victim'];
 const ECONNREFUSED = 111;
 /** ports listened on in the containers' network namespace: the denied one, the allowed one */
@@ -39,16 +32,11 @@ let udp: Socket | undefined;
 /** two loopback ports with a listener each: the denied one and the one that still connects */
 const ports: number[] = [];
 
-function policy(name: string, spec: string): void {
-  writeFileSync(join(policyDir, `${name}.yaml`), `apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nmetadata:\n  name: ${name}\nspec:\n${spec}`);
-}
-
 function overridePolicy(name: string, call: string, args: string, victim: string, match: string, actions: string, options = ''): void {
-  policy(name, `${options}  kprobes:\n  - call: ${call}\n    syscall: true\n    args: ${args}\n    selectors:\n    - matchBinaries: [{operator: In, values: ["${bin(victim)}"]}]\n${match}      matchActions: ${actions}\n`);
+  work.policy(name, `${options}  kprobes:\n  - call: ${call}\n    syscall: true\n    args: ${args}\n    selectors:\n    - matchBinaries: [{operator: In, values: ["${bin(victim)}"]}]\n${match}      matchActions: ${actions}\n`);
 }
 
 function writePolicies(): void {
-  mkdirSync(policyDir, { recursive: true });
   const connectArgs = '[{index: 0, type: int}, {index: 1, type: sockaddr}]';
   const denied = `      matchArgs: [{index: 1, operator: SPort, values: ["${ports[0]}"]}]\n`;
   overridePolicy('case28-connect', 'sys_connect', connectArgs, 'connect-victim', denied, `[{action: Override, argError: -${ECONNREFUSED}}]`);
@@ -64,19 +52,13 @@ function writePolicies(): void {
   // every connect of its binary: an AF_UNIX one passes no cgroup hook and goes ahead, a TCP one is denied
   overridePolicy('override-unix', 'sys_connect', connectArgs, 'unix-victim', '', `[{action: Override, argError: -${ECONNREFUSED}}]`);
   // in containers: only those of image repository saker.test/override-a, whatever binary
-  policy('case28-container', `  containerSelector:\n    matchExpressions: [{key: repo, operator: In, values: [saker.test/override-a]}]\n  kprobes:\n  - call: sys_connect\n    syscall: true\n    args: ${connectArgs}\n    selectors:\n    - matchArgs: [{index: 1, operator: SPort, values: ["${CONTAINER_PORTS[0]}"]}]\n      matchActions: [{action: Override, argError: -${ECONNREFUSED}}]\n`);
+  work.policy('case28-container', `  containerSelector:\n    matchExpressions: [{key: repo, operator: In, values: [saker.test/override-a]}]\n  kprobes:\n  - call: sys_connect\n    syscall: true\n    args: ${connectArgs}\n    selectors:\n    - matchArgs: [{index: 1, operator: SPort, values: ["${CONTAINER_PORTS[0]}"]}]\n      matchActions: [{action: Override, argError: -${ECONNREFUSED}}]\n`);
   overridePolicy('override-socket', 'sys_socket', '[{index: 0, type: int}, {index: 1, type: int}]', 'socket-victim',
     '      matchArgs: [{index: 0, operator: Equal, values: ["2"]}]\n', '[{action: Override, argError: -97}]');
 }
 
-function events(): Json[] {
-  if (!existsSync(exportFile)) return [];
-  return readFileSync(exportFile, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Json);
-}
-
-function hits(policyName: string, pid?: number): Json[] {
-  return events().map((e) => e.process_kprobe).filter((b) => b && b.policy_name === policyName && (pid === undefined || b.process.pid === pid));
-}
+const events = (): Json[] => work.events();
+const hits = (policyName: string, pid?: number): Json[] => work.hits(policyName, pid);
 
 function run(victim: string, args: string[]): { pid: number; status: number | null; lines: string[] } {
   const r = spawnSync(bin(victim), args, { encoding: 'utf8', timeout: 10_000 });
@@ -92,12 +74,10 @@ async function listen(): Promise<number> {
 
 before(async () => {
   if (missing) return;
-  const victim = join(work, 'policy-victim');
-  execFileSync('gcc', ['-O2', '-static', '-o', victim, join(repoRoot, 'test/e2e/helpers/policy-victim.c')]);
-  for (const v of VICTIMS) copyFileSync(victim, bin(v));
+  work.victims(VICTIMS);
   ports.push(await listen(), await listen());
   writePolicies();
-  agent = await Agent.start({ options: [`policies=${policyDir}`, `export=${exportFile}`], readyTimeoutMs: 60_000 });
+  agent = await Agent.start({ options: work.agentOptions(), readyTimeoutMs: 60_000 });
 });
 
 after(async () => {
@@ -113,7 +93,7 @@ after(async () => {
   } finally {
     for (const s of servers) s.close();
     udp?.close();
-    rmSync(work, { recursive: true, force: true });
+    work.remove();
   }
 });
 
@@ -165,7 +145,7 @@ test('an Override mark ends with its syscall: a sendmsg no cgroup hook saw does 
 });
 
 test('an Override event is true: an AF_UNIX connect (no cgroup hook) goes ahead and its event says Post; a TCP connect is denied and says Override', { skip: missing }, async () => {
-  const path = join(work, 'unix.sock');
+  const path = work.bin('unix.sock');
   const unix = createServer((c) => c.end());
   servers.push(unix);
   await new Promise<void>((resolve) => unix.listen(path, resolve));
@@ -191,7 +171,7 @@ test('case 28 in containers: a connect from a selected container fails with the 
     for (const repo of ['saker.test/override-a', 'saker.test/override-b']) {
       const c = RuncContainer.start({ netns: ns, annotations: { 'org.opencontainers.image.ref.name': `${repo}:1` } });
       containers.push(c);
-      c.copyIn(join(work, 'policy-victim'), '/usr/bin/policy-victim');
+      c.copyIn(work.bin('policy-victim'), '/usr/bin/policy-victim');
     }
     const [selected, other] = containers as [RuncContainer, RuncContainer];
     // the policy applies from the agent's sight of the container on: wait for its execs' events

@@ -8,28 +8,20 @@
 // returnCopy): the bytes a write passes (sizeArgIndex) and a read returns (returnCopy), base64,
 // truncated past 4096 bytes with the call's size. Each policy is scoped to its own copy of the victim.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { Agent, eventually, sleep } from './helpers/agent.js';
-import { agentMissing, repoRoot } from './helpers/env.js';
+import { PolicyWork, policyAgentMissing, type Json } from './helpers/policy.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Tetragon events read loosely, checked where read
-type Json = Record<string, any>;
-
-const missing = agentMissing() ?? (existsSync(join(repoRoot, 'sensor', 'build', 'saker-policy')) ? undefined : 'the policy sensor is not built: make -C sensor');
-const work = mkdtempSync(join(tmpdir(), 'saker-e2e-selectors-'));
-const policyDir = join(work, 'policies');
-const exportFile = join(work, 'events.json');
-const bin = (name: string): string => join(work, name);
+const missing = policyAgentMissing();
+const work = new PolicyWork('saker-e2e-selectors-');
+const bin = (name: string): string => work.bin(name);
 const VICTIMS = ['changes-victim', 'capnotin-victim', 'host-victim', 'bufs-victim'];
 let agent: Agent | undefined;
 
 function kprobePolicy(name: string, call: string, args: string, victim: string, selector: string, spec = ''): void {
-  writeFileSync(join(policyDir, `${name}.yaml`), `apiVersion: cilium.io/v1alpha1\nkind: TracingPolicy\nmetadata:\n  name: ${name}\nspec:\n${spec}`
-    + `  kprobes:\n  - call: ${call}\n    syscall: true\n    args: ${args}\n    selectors:\n    - matchBinaries: [{operator: In, values: ["${bin(victim)}"]}]\n${selector}`);
+  work.policy(name, `${spec}  kprobes:\n  - call: ${call}\n    syscall: true\n    args: ${args}\n    selectors:\n    - matchBinaries: [{operator: In, values: ["${bin(victim)}"]}]\n${selector}`);
 }
 
 function lseekPolicy(name: string, victim: string, selector: string, spec = ''): void {
@@ -37,7 +29,6 @@ function lseekPolicy(name: string, victim: string, selector: string, spec = ''):
 }
 
 function writePolicies(): void {
-  mkdirSync(policyDir, { recursive: true });
   lseekPolicy('ns-changes', 'changes-victim', '      matchNamespaceChanges: [{operator: In, values: [Mnt]}]\n');
   lseekPolicy('cap-changes-in', 'changes-victim', '      matchCapabilityChanges: [{type: Effective, operator: In, values: [CAP_SYS_ADMIN]}]\n');
   // NotIn: a change of capabilities other than the listed ones
@@ -49,16 +40,11 @@ function writePolicies(): void {
 }
 
 function hits(policyName: string, pid: number): Json[] {
-  if (!existsSync(exportFile)) return [];
-  return readFileSync(exportFile, 'utf8').split('\n').filter((l) => l.trim()).map((l) => (JSON.parse(l) as Json).process_kprobe as Json | undefined)
-    .filter((b): b is Json => b !== undefined && b.policy_name === policyName && b.process.pid === pid);
+  return work.hits(policyName, pid);
 }
 
 function whences(policyName: string, pid?: number): number[] {
-  if (!existsSync(exportFile)) return [];
-  return readFileSync(exportFile, 'utf8').split('\n').filter((l) => l.trim()).map((l) => (JSON.parse(l) as Json).process_kprobe as Json | undefined)
-    .filter((b): b is Json => b !== undefined && b.policy_name === policyName && (pid === undefined || b.process.pid === pid))
-    .map((b) => b.args[0].int_arg as number);
+  return work.hits(policyName, pid).map((b) => b.args[0].int_arg as number);
 }
 
 function run(cmd: string, args: string[]): { pid: number; lines: string[] } {
@@ -69,18 +55,16 @@ function run(cmd: string, args: string[]): { pid: number; lines: string[] } {
 
 before(async () => {
   if (missing) return;
-  const victim = join(work, 'policy-victim');
-  execFileSync('gcc', ['-O2', '-static', '-o', victim, join(repoRoot, 'test/e2e/helpers/policy-victim.c')]);
-  for (const v of VICTIMS) copyFileSync(victim, bin(v));
+  work.victims(VICTIMS);
   writePolicies();
-  agent = await Agent.start({ options: [`policies=${policyDir}`, `export=${exportFile}`], readyTimeoutMs: 60_000 });
+  agent = await Agent.start({ options: work.agentOptions(), readyTimeoutMs: 60_000 });
 });
 
 after(async () => {
   try {
     await agent?.stop();
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    work.remove();
   }
 });
 
@@ -111,7 +95,7 @@ test('hostSelector {}: a host process matches, in a private mount namespace too;
 });
 
 test('char_buf: a write\'s bytes by its size argument (truncated past 4096 with the call\'s size), a read\'s by its return value (returnCopy)', { skip: missing }, async () => {
-  const file = join(work, 'read-me');
+  const file = work.bin('read-me');
   writeFileSync(file, 'contents\0read\n');
   const r = run(bin('bufs-victim'), ['bufs', file]);
   assert.deepEqual(r.lines, ['hello fd', 'read 14']);
