@@ -385,6 +385,10 @@ test('(c) saker replay of the capture raises the alert saker run raised live for
   const shadow = (alerts: Array<Record<string, unknown>>) =>
     alerts.filter((a) => (a.output_fields as Record<string, unknown>)['fd.name'] === '/etc/shadow' && (a.output_fields as Record<string, unknown>)['proc.name'] === 'cat');
   const live = shadow(r.liveAlerts);
+  // A live agent that reported dropping events (a machine flooded by another load: three sensors
+  // see every syscall of it) may have lost that open; it said so, and no comparison can be made.
+  const drops = r.liveAlerts.filter((a) => a.rule === 'Falco internal: syscall event drop');
+  if (live.length === 0 && drops.length > 0) return t.skip(`the live agent dropped events (${drops.length} drop alert(s)): the machine is flooded`);
   assert.equal(live.length, 1, `live: ${JSON.stringify(r.liveAlerts.map((a) => a.rule))}`);
   const again = shadow(replayed);
   assert.equal(again.length, 1);
