@@ -65,20 +65,22 @@ function loadKey(cfg: Config, paths: readonly string[], validating: boolean): st
  * the built-in rules as the default configuration loads them, compiled, kept in the snapshot's
  * heap. Each is handed out once, to a load whose options and paths are the same and whose files
  * still hold, byte for byte, what was loaded; any other load compiles as it always does, so
- * results and diagnostics cannot differ.
+ * results and diagnostics cannot differ. Validation takes them too when they loaded without an
+ * error: it differs from a load to run only in going on past a file that fails.
  */
 export class PreparedRules {
   private readonly byKey = new Map<string, LoadedRules<EventContext>>();
 
-  async add(cfg: Config, paths: readonly string[], validating: boolean): Promise<void> {
-    this.byKey.set(loadKey(cfg, paths, validating), await loadRules(cfg, paths, validating));
+  async add(cfg: Config, paths: readonly string[]): Promise<void> {
+    this.byKey.set(loadKey(cfg, paths, false), await loadRules(cfg, paths));
   }
 
   /** The rules loaded ahead for this load, once, when its files did not change since. */
   take(cfg: Config, paths: readonly string[], validating: boolean): LoadedRules<EventContext> | undefined {
-    const key = loadKey(cfg, paths, validating);
+    const key = loadKey(cfg, paths, false);
     const loaded = this.byKey.get(key);
-    if (!loaded || loaded.contents.size !== paths.length || !paths.every((p) => sameContent(p, loaded.contents.get(p)))) return undefined;
+    if (!loaded || (validating && !loaded.successful)) return undefined;
+    if (loaded.contents.size !== paths.length || !paths.every((p) => sameContent(p, loaded.contents.get(p)))) return undefined;
     this.byKey.delete(key); // one process, one load: a reload compiles anew
     return loaded;
   }

@@ -21,8 +21,7 @@ export async function prepareSnapshot(commands: Commands, run: (argv: string[], 
   const cfg = loadConfig();
   const paths = rulesPaths(cfg, undefined);
   const preparedRules = new PreparedRules();
-  await preparedRules.add(cfg, paths, false); // list, replay
-  await preparedRules.add(cfg, paths, true); // validate
+  await preparedRules.add(cfg, paths); // list, replay, validate
   // The heap holds this tree's paths (the package root, the built-in rules): a blob that moved
   // with its tree, or was copied, refuses to start, and bin/saker, which asks it once, then runs
   // without it.
