@@ -29,6 +29,7 @@ if (!ownedOnly(out)) {
   process.exit(0);
 }
 rmSync(dir, { recursive: true, force: true });
+rmSync(join(out, 'snapshot.key'), { force: true }); // bin/saker's verdict on the blob it replaces
 mkdirSync(dir, { mode: 0o755 });
 const tmp = join(dir, `saker.blob.${process.pid}`);
 const run = (args) => spawnSync(process.execPath, args, { env, cwd: root, encoding: 'utf8' });
