@@ -8,6 +8,10 @@
 // after one warm-up round that also writes the per-command code caches. Printed: median wall ms,
 // ms above the floor, the ratio to the floor, and the children's CPU ms (user + system, from
 // /proc/self/stat's cutime/cstime: 10 ms ticks, so the mean over the rounds).
+// The same commands through the `saker` command (bin/saker, a shell script) run in the same rounds:
+// list, validate and replay start from the V8 start-up snapshot (dist/bundle/snapshot/saker.blob),
+// the rest go through bin/saker.js after the shell's own start (saker --version shows what the
+// shell adds); each is printed with its ratio to the same command through node bin/saker.js.
 // --before DIR: also runs every saker command of another built checkout (DIR/bin/saker.js) in the
 // same rounds, so a change's before and after are measured side by side.
 // Usage: node --import tsx bench/startup.ts [rounds] [--before DIR]   (default 7 rounds)
@@ -27,7 +31,7 @@ const NOTHING = 'proc.name = no-such-process-name';
 const devNull = openSync('/dev/null', 'w');
 const CLK_TCK = 100; // USER_HZ: the unit of cutime/cstime
 
-interface Case { label: string; args: string[] }
+interface Case { label: string; args: string[]; exe?: string }
 
 const cases: Case[] = [
   { label: 'node -e 0', args: ['-e', '0'] },
@@ -49,9 +53,15 @@ if (upstream && capture && existsSync(capture)) {
   cases.push({ label: 'saker validate, upstream', args: [SAKER, 'validate', ...r] });
   cases.push({ label: 'saker replay, upstream', args: [SAKER, 'replay', capture, ...r, '-o', 'syslog_output.enabled=false'] });
 } else console.log('upstream rules: skipped (no ../shared/peers/falco-rules)');
+const LAUNCHER = join(ROOT, 'bin', 'saker');
+const BLOB = join(ROOT, 'dist', 'bundle', 'snapshot', 'saker.blob');
+const throughNode = cases.slice(1);
+if (!existsSync(BLOB)) console.log('bin/saker: no start-up snapshot (npm run build makes it), so it runs bin/saker.js');
+else if (process.env.NODE_OPTIONS) console.log('bin/saker: NODE_OPTIONS is set, so it runs bin/saker.js (node refuses a snapshot then)');
+for (const c of throughNode) cases.push({ label: `${c.label} (bin/saker)`, exe: LAUNCHER, args: c.args.slice(1) });
 if (BEFORE) {
   const other = join(BEFORE, 'bin', 'saker.js');
-  for (const c of cases.slice(1)) cases.push({ label: `${c.label} (before)`, args: c.args.map((a) => (a === SAKER ? other : a)) });
+  for (const c of throughNode) cases.push({ label: `${c.label} (before)`, args: c.args.map((a) => (a === SAKER ? other : a)) });
 }
 
 if (!existsSync(join(ROOT, 'dist', 'bundle', 'saker.cjs'))) {
@@ -68,7 +78,7 @@ function childrenCpuMs(): number {
 function once(c: Case): { wallMs: number; cpuMs: number } {
   const cpu0 = childrenCpuMs();
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, c.args, { stdio: ['ignore', devNull, 'pipe'], cwd: ROOT });
+  const r = spawnSync(c.exe ?? process.execPath, c.args, { stdio: ['ignore', devNull, 'pipe'], cwd: ROOT });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   // validate exits 1 on invalid files only; every case here is valid
   if (r.status !== 0) throw new Error(`${c.label} failed (exit ${r.status}): ${r.stderr?.toString() || r.error}`);
@@ -98,4 +108,14 @@ const rows = cases.map((c, i) => {
 for (const r of rows) {
   console.log(`${r.command.padEnd(34)} ${String(r.wallMs).padStart(8)} ${String(r.aboveNodeMs).padStart(11)} ${r.ratioToNode.toFixed(2).padStart(7)} ${String(r.cpuMs).padStart(7)}`);
 }
-console.log(JSON.stringify({ bench: 'startup', rounds: ROUNDS, load: loadBefore, rows }));
+// bin/saker against node bin/saker.js, command by command, same rounds
+const launcherRatios = throughNode.map((c) => {
+  const a = rows[cases.indexOf(c)]!;
+  const b = rows.find((r) => r.command === `${c.label} (bin/saker)`)!;
+  return { command: c.label, nodeBinSakerJsMs: a.wallMs, binSakerMs: b.wallMs, ratio: Number((b.wallMs / a.wallMs).toFixed(2)), aboveNodeMs: [a.aboveNodeMs, b.aboveNodeMs] };
+});
+console.log(`\n${'bin/saker vs node bin/saker.js'.padEnd(34)} ${'ms'.padStart(8)} ${'-> ms'.padStart(7)} ${'ratio'.padStart(7)}   above node ms`);
+for (const r of launcherRatios) {
+  console.log(`${r.command.padEnd(34)} ${String(r.nodeBinSakerJsMs).padStart(8)} ${String(r.binSakerMs).padStart(7)} ${r.ratio.toFixed(2).padStart(7)}   ${r.aboveNodeMs[0]} -> ${r.aboveNodeMs[1]}`);
+}
+console.log(JSON.stringify({ bench: 'startup', rounds: ROUNDS, load: loadBefore, rows, launcherRatios }));

@@ -11,14 +11,28 @@ import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BUNDLED = new Set(['yaml']);
+// ajv's runtime helpers, which the build-time validators import (scripts/gen-validators.ts): a
+// few lines each, run when the module is initialised, which the start-up snapshot does while it
+// is built, when no package can be loaded (scripts/snapshot.mjs).
+const BUNDLED_PATHS = /^ajv\/dist\/runtime\//;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const external = Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d)).flatMap((d) => [d, `${d}/*`]);
+const libraries = Object.keys(pkg.dependencies).filter((d) => !BUNDLED.has(d));
+/** The libraries left in node_modules: a plugin, not esbuild's `external`, which has no exceptions. */
+const external = {
+  name: 'external-libraries',
+  setup(b) {
+    b.onResolve({ filter: /^[@a-z]/ }, ({ path }) => {
+      if (BUNDLED_PATHS.test(path)) return undefined;
+      return libraries.some((d) => path === d || path.startsWith(`${d}/`)) ? { path, external: true } : undefined;
+    });
+  },
+};
 const out = join(root, 'dist', 'bundle');
 
 rmSync(out, { recursive: true, force: true });
 await build({
   entryPoints: [join(root, 'src', 'cli', 'main.ts')],
-  bundle: true, format: 'cjs', platform: 'node', target: 'node20', external,
+  bundle: true, format: 'cjs', platform: 'node', target: 'node20', plugins: [external],
   // the sources find their package files from import.meta.url: the bundle's own URL
   define: { 'import.meta.url': '__saker_url' },
   banner: { js: "const __saker_url = require('node:url').pathToFileURL(__filename).href;" },

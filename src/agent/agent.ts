@@ -31,7 +31,7 @@ import type { ContainerRuntimes } from '../runtimes/index.js';
 import { Engine } from './engine.js';
 import { EventErrors } from './event-errors.js';
 import type { AgentHandle, AgentPhase, AgentStatus, ReloadOutcome, RuleSummary } from './handle.js';
-import { loadRunnableRules, rulesPaths } from './rules-files.js';
+import { loadRunnableRules, rulesPaths, type PreparedRules } from './rules-files.js';
 import { policyPaths } from '../policy/index.js';
 import { PolicyRuntime } from '../policy/index.js';
 import type { EventExporter } from '../policy/index.js';
@@ -65,6 +65,8 @@ export interface AgentOptions {
   policies?: readonly string[];
   /** Where Tetragon-format events go (saker run --export). */
   exporter?: EventExporter;
+  /** Rules loaded ahead by the CLI's start-up snapshot, used by the first load when they match. */
+  preparedRules?: PreparedRules;
 }
 
 /** The rules could not be loaded (a file with errors, an unmet plugin requirement). */
@@ -147,7 +149,7 @@ export class Agent implements AgentHandle {
    *  Throws RulesLoadError with Falco's report of what failed. */
   async prepare(): Promise<{ enabledRules: number; paths: readonly string[]; syscalls: string[] }> {
     if (!this.loaded) {
-      const rules = await loadRunnableRules(this.cfg, this.paths);
+      const rules = await loadRunnableRules(this.cfg, this.paths, this.opts.preparedRules);
       if (!rules.ok) throw new RulesLoadError(rules.error);
       this.policy?.prepare(); // PolicyLoadError: the policies' problems, file:line:column
       this.install(rules.loaded);

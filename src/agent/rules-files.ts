@@ -1,6 +1,7 @@
 // Loading the rules a command runs with: -r files and directories, else the configuration's
 // rules_files, else Saker's built-in rules; with the configuration's priority, rule_matching,
 // enable/disable selections and append_output applied.
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
@@ -43,15 +44,60 @@ function parseCache(): ParseCache | undefined {
   return self.endsWith('.cjs') ? new ParseCache(join(dirname(self), 'rules-cache')) : undefined;
 }
 
-export function loadRules(cfg: Config, paths: readonly string[], validating = false): Promise<LoadedRules<EventContext>> {
-  return loadRulesFiles<EventContext>(paths, {
-    parseCache: parseCache(),
+/** The loader's options from the configuration (all but the parse cache, which changes no result). */
+function loadOptions(cfg: Config, validating: boolean) {
+  return {
     continueOnError: validating,
     minPriority: cfg.priority,
     ruleMatching: cfg.ruleMatching,
     selections: cfg.rules.map((s) => ('enable' in s ? { action: 'enable' as const, ...s.enable } : { action: 'disable' as const, ...s.disable })),
     extraOutputFormats: extraOutputFormats(cfg),
-  });
+  };
+}
+
+/** What a load's result depends on besides the files' content, as one comparable string. */
+function loadKey(cfg: Config, paths: readonly string[], validating: boolean): string {
+  return JSON.stringify([paths, loadOptions(cfg, validating)]);
+}
+
+/**
+ * Rules loaded ahead of time, while the CLI's start-up snapshot was built (src/cli/snapshot.ts):
+ * the built-in rules as the default configuration loads them, compiled, kept in the snapshot's
+ * heap. Each is handed out once, to a load whose options and paths are the same and whose files
+ * still hold, byte for byte, what was loaded; any other load compiles as it always does, so
+ * results and diagnostics cannot differ. Validation takes them too when they loaded without an
+ * error: it differs from a load to run only in going on past a file that fails.
+ */
+export class PreparedRules {
+  private readonly byKey = new Map<string, LoadedRules<EventContext>>();
+
+  async add(cfg: Config, paths: readonly string[]): Promise<void> {
+    this.byKey.set(loadKey(cfg, paths, false), await loadRules(cfg, paths));
+  }
+
+  /** The rules loaded ahead for this load, once, when its files did not change since. */
+  take(cfg: Config, paths: readonly string[], validating: boolean): LoadedRules<EventContext> | undefined {
+    const key = loadKey(cfg, paths, false);
+    const loaded = this.byKey.get(key);
+    if (!loaded || (validating && !loaded.successful)) return undefined;
+    if (loaded.contents.size !== paths.length || !paths.every((p) => sameContent(p, loaded.contents.get(p)))) return undefined;
+    this.byKey.delete(key); // one process, one load: a reload compiles anew
+    return loaded;
+  }
+}
+
+function sameContent(path: string, loaded: string | undefined): boolean {
+  try {
+    return loaded !== undefined && readFileSync(path, 'utf8') === loaded;
+  } catch {
+    return false; // a directory, or gone: the loader says what it is
+  }
+}
+
+export function loadRules(cfg: Config, paths: readonly string[], validating = false, prepared?: PreparedRules): Promise<LoadedRules<EventContext>> {
+  const ahead = prepared?.take(cfg, paths, validating);
+  if (ahead) return Promise.resolve(ahead);
+  return loadRulesFiles<EventContext>(paths, { parseCache: parseCache(), ...loadOptions(cfg, validating) });
 }
 
 /** Falco's startup report of a failed load: each failing file's result, verbose. */
@@ -86,8 +132,8 @@ function unmetPluginRequirement(loaded: LoadedRules<EventContext>): string | und
 export type RunnableRules = { ok: true; loaded: LoadedRules<EventContext> } | { ok: false; error: string };
 
 /** Loads rules to run them (agent, replay, list): a file with errors or an unmet plugin requirement is an error. */
-export async function loadRunnableRules(cfg: Config, paths: readonly string[]): Promise<RunnableRules> {
-  const loaded = await loadRules(cfg, paths);
+export async function loadRunnableRules(cfg: Config, paths: readonly string[], prepared?: PreparedRules): Promise<RunnableRules> {
+  const loaded = await loadRules(cfg, paths, false, prepared);
   if (!loaded.successful) return { ok: false, error: describeFailure(loaded) };
   const unmet = unmetPluginRequirement(loaded);
   if (unmet) return { ok: false, error: unmet };

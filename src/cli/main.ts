@@ -5,10 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
 import { UsageError } from './args.js';
+import type { CommandContext, Commands } from './context.js';
 
-type Command = (argv: string[]) => number | Promise<number>;
-
-const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }> = {
+const COMMANDS: Commands = {
   run: { load: async () => (await import('./commands/run.js')).runCommand, summary: 'Live detection: eBPF capture, rules, alerts on stdout (root)' },
   replay: { load: async () => (await import('./commands/replay.js')).replayCommand, summary: 'Run the rules over a .scap capture, alerts as in live mode' },
   capture: { load: async () => (await import('./commands/capture.js')).captureCommand, summary: 'Record live events to a .scap file (root)' },
@@ -31,7 +30,7 @@ ${lines.join('\n')}
 `;
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[], context: CommandContext): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(help());
@@ -48,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   try {
-    return await (await command.load())(rest);
+    return await (await command.load())(rest, context);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`saker ${cmd}: ${e.message}\n`);
@@ -63,12 +62,21 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`saker: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  },
-);
+/** Runs a command line to its exit code. */
+function run(argv: string[], context: CommandContext = {}): void {
+  main(argv, context).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`saker: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
+
+// Under `node --build-snapshot` (scripts/snapshot.mjs) the CLI prepares its start-up snapshot
+// instead of running a command; execArgv tells without loading node:v8 at every start. A failure
+// there is left unhandled, so that the build fails and writes no snapshot.
+if (process.execArgv.includes('--build-snapshot')) void import('./snapshot.js').then((s) => s.prepareSnapshot(COMMANDS, run));
+else run(process.argv.slice(2));

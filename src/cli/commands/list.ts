@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/index.js';
 import { EVENT_TABLE } from '../../events/index.js';
 import { formatPriority } from '../../rules/index.js';
 import { COMMON_OPTIONS, parse } from '../args.js';
+import type { CommandContext } from '../context.js';
 import { loadRunnableRules, rulesPaths } from '../../agent/rules-files/index.js';
 import { formatProblem, loadPolicies, policyPaths } from '../policies.js';
 
@@ -16,7 +17,7 @@ Lists the loaded rules in evaluation order with priority, enabled state, event t
            {name, kind, namespace, mode, file, hooks: [{event, function_name|subsys/event}]}
 `;
 
-export async function listCommand(argv: string[]): Promise<number> {
+export async function listCommand(argv: string[], context: CommandContext = {}): Promise<number> {
   const { values } = parse(argv, { ...COMMON_OPTIONS, json: { type: 'boolean' }, policies: { type: 'boolean' }, policy: { type: 'string', multiple: true } });
   if (values.help) {
     process.stdout.write(LIST_HELP);
@@ -24,7 +25,7 @@ export async function listCommand(argv: string[]): Promise<number> {
   }
   const cfg = loadConfig({ file: values.config, overrides: values.option });
   if (values.policies || values.policy) return listPolicies(policyPaths(cfg, values.policy), values.json === true);
-  const result = await loadRunnableRules(cfg, rulesPaths(cfg, values.rules));
+  const result = await loadRunnableRules(cfg, rulesPaths(cfg, values.rules), context.preparedRules);
   if (!result.ok) {
     process.stderr.write(`${result.error}\n`);
     return 1;

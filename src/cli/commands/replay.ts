@@ -6,6 +6,7 @@ import { Agent, RulesLoadError } from '../../agent/index.js';
 import { ScapFormatError } from '../../capture/scap/index.js';
 import { loadConfig } from '../../config/index.js';
 import { COMMON_OPTIONS, parse, UsageError } from '../args.js';
+import type { CommandContext } from '../context.js';
 import { log } from '../log.js';
 
 export const REPLAY_HELP = `Usage: saker replay FILE [-r FILE|DIR]... [-c CONFIG] [-o key=value]... [--stats]
@@ -17,7 +18,7 @@ rules_files, else Saker's built-in rules.
   --stats   print events, alerts and alerts per rule on stderr at the end
 `;
 
-export async function replayCommand(argv: string[]): Promise<number> {
+export async function replayCommand(argv: string[], context: CommandContext = {}): Promise<number> {
   const { values, positionals } = parse(argv, { ...COMMON_OPTIONS, stats: { type: 'boolean' } }, true);
   if (values.help) {
     process.stdout.write(REPLAY_HELP);
@@ -26,7 +27,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('expected exactly one capture file');
   const file = positionals[0]!;
   const config = loadConfig({ file: values.config, overrides: values.option });
-  const agent = new Agent({ config, rules: values.rules, source: { capture: file }, log });
+  const agent = new Agent({ config, rules: values.rules, source: { capture: file }, log, preparedRules: context.preparedRules });
   try {
     await agent.start();
   } catch (e) {

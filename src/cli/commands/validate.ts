@@ -3,6 +3,7 @@
 import { loadConfig } from '../../config/index.js';
 import { toFalcoValidationJson, toSakerValidation } from '../../rules/index.js';
 import { COMMON_OPTIONS, parse } from '../args.js';
+import type { CommandContext } from '../context.js';
 import { liveCoverage, loadRules, rulesPaths } from '../../agent/rules-files/index.js';
 import { formatProblem, loadPolicies, policyPaths } from '../policies.js';
 
@@ -23,7 +24,7 @@ without parameters) are warned of on stderr. Exit status 0 when every file is va
                 --json prints {"files": [{file, policies, problems: [...]}]}.
 `;
 
-export async function validateCommand(argv: string[]): Promise<number> {
+export async function validateCommand(argv: string[], context: CommandContext = {}): Promise<number> {
   const { values } = parse(argv, { ...COMMON_OPTIONS, json: { type: 'boolean' }, 'falco-json': { type: 'boolean' }, policy: { type: 'string', multiple: true } });
   if (values.help) {
     process.stdout.write(VALIDATE_HELP);
@@ -31,7 +32,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
   }
   const cfg = loadConfig({ file: values.config, overrides: values.option });
   if (values.policy) return validatePolicies(policyPaths(cfg, values.policy), values.json === true);
-  const loaded = await loadRules(cfg, rulesPaths(cfg, values.rules), true);
+  const loaded = await loadRules(cfg, rulesPaths(cfg, values.rules), true, context.preparedRules);
   if (values.json) process.stdout.write(`${JSON.stringify(toSakerValidation(loaded))}\n`);
   else if (values['falco-json']) process.stdout.write(`${JSON.stringify(toFalcoValidationJson(loaded))}\n`);
   else {
