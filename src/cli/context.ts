@@ -10,4 +10,6 @@ export interface CommandContext {
 type Command = (argv: string[], context: CommandContext) => number | Promise<number>;
 
 /** The CLI's commands by name, each module loaded when the command runs. */
-export type Commands = Record<string, { load: () => Promise<Command>; summary: string }>;
+/** `printsOnly`: the command writes its report to stdout and nothing else (no alert channel of
+ *  its own that counts a closed reader as its error). */
+export type Commands = Record<string, { load: () => Promise<Command>; summary: string; printsOnly?: boolean }>;

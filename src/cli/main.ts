@@ -11,11 +11,11 @@ const COMMANDS: Commands = {
   run: { load: async () => (await import('./commands/run.js')).runCommand, summary: 'Live detection: eBPF capture, rules, alerts on stdout (root)' },
   replay: { load: async () => (await import('./commands/replay.js')).replayCommand, summary: 'Run the rules over a .scap capture, alerts as in live mode' },
   capture: { load: async () => (await import('./commands/capture.js')).captureCommand, summary: 'Record live events to a .scap file (root)' },
-  validate: { load: async () => (await import('./commands/validate.js')).validateCommand, summary: 'Check rules files; errors with file, line, column and Falco codes' },
-  list: { load: async () => (await import('./commands/list.js')).listCommand, summary: 'List the loaded rules with priority, tags and enabled state' },
-  fields: { load: async () => (await import('./commands/fields.js')).fieldsCommand, summary: 'List the fields conditions and outputs can use' },
+  validate: { load: async () => (await import('./commands/validate.js')).validateCommand, summary: 'Check rules files; errors with file, line, column and Falco codes', printsOnly: true },
+  list: { load: async () => (await import('./commands/list.js')).listCommand, summary: 'List the loaded rules with priority, tags and enabled state', printsOnly: true },
+  fields: { load: async () => (await import('./commands/fields.js')).fieldsCommand, summary: 'List the fields conditions and outputs can use', printsOnly: true },
   inspect: { load: async () => (await import('./commands/inspect.js')).inspectCommand, summary: 'Print or filter the events of a .scap capture (like sysdig -r)' },
-  events: { load: async () => (await import('./commands/events.js')).eventsCommand, summary: 'Print Tetragon JSON events in Tetragon\'s compact form' },
+  events: { load: async () => (await import('./commands/events.js')).eventsCommand, summary: 'Print Tetragon JSON events in Tetragon\'s compact form', printsOnly: true },
   generate: { load: async () => (await import('./commands/generate.js')).generateCommand, summary: 'Run safe actions that trigger the built-in rules (check a deployment)' },
 };
 
@@ -32,6 +32,7 @@ ${lines.join('\n')}
 
 async function main(argv: string[], context: CommandContext): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (!cmd || COMMANDS[cmd]?.printsOnly === true || !COMMANDS[cmd]) endQuietlyOnClosedStdout();
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(help());
     return 0;
@@ -60,6 +61,17 @@ async function main(argv: string[], context: CommandContext): Promise<number> {
     }
     throw e;
   }
+}
+
+/**
+ * A command that only prints ends when its reader goes away (`saker list | head`), as a Unix tool
+ * ends on a closed pipe: quietly, with the status it had, instead of an unhandled EPIPE.
+ */
+function endQuietlyOnClosedStdout(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
 }
 
 /** Runs a command line to its exit code. */

@@ -153,3 +153,14 @@ test('required_plugin_versions: container is built in; other plugins stop the ag
   const newer = file('needs-container-9.yaml', `- required_plugin_versions:\n  - name: container\n    version: 9.0.0\n${rule}`);
   assert.equal(saker('replay', cap, '-r', newer).code, 1);
 });
+
+test('a command that only prints ends quietly when its reader goes away (saker list | head -c 1)', () => {
+  // many rules, so the output outgrows the pipe's buffer and a write after head's exit fails
+  const rules = file('many.yaml', Array.from({ length: 3000 }, (_, i) =>
+    `- rule: rule number ${i} with a name long enough to fill the pipe\n  desc: d\n  condition: evt.type = open\n  output: o\n  priority: INFO\n`).join(''));
+  for (const args of [['list', '-r', rules], ['list', '-r', rules, '--json'], ['fields']]) {
+    const cmd = `"${process.execPath}" "${SAKER}" ${args.map((a) => `'${a}'`).join(' ')} | head -c 1 >/dev/null; echo "\${PIPESTATUS[0]}"`;
+    const r = spawnSync('bash', ['-c', cmd], { encoding: 'utf8' });
+    assert.deepEqual([r.stdout.trim(), r.stderr], ['0', ''], `saker ${args.join(' ')} | head: its own status, nothing on stderr (no unhandled EPIPE)`);
+  }
+});
