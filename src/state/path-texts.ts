@@ -3,20 +3,35 @@
 // cost more than hashing and comparing its bytes. Equal bytes give the very same string, which
 // also makes later comparisons of names that came from it a pointer test.
 import type { EventView } from '../events/index.js';
-import { isNormalAbsolute } from './paths.js';
+import { basenameOf, dirnameOf, isNormalAbsolute } from './paths.js';
 
 /** A decoded path parameter: its text (as EventView.str gives it) and whether it is an absolute
- *  path that normalising leaves unchanged (paths.isNormalAbsolute). Never changed once made. */
-export interface PathText {
-  readonly text: string;
-  readonly normalAbsolute: boolean;
+ *  path that normalising leaves unchanged (paths.isNormalAbsolute). The text never changes; what
+ *  fd.directory and fd.filename make of it is worked out on first use and kept, so the rules
+ *  that read them on every open of a file cost a string scan and a copy once per path, not once
+ *  per event (FdState.namePath). */
+export class PathText {
+  private dir: string | undefined = undefined;
+  private base: string | undefined = undefined;
+
+  constructor(readonly text: string, readonly normalAbsolute: boolean) {}
+
+  /** dirnameOf(text). */
+  get directory(): string {
+    return (this.dir ??= dirnameOf(this.text));
+  }
+
+  /** basenameOf(text). */
+  get filename(): string {
+    return (this.base ??= basenameOf(this.text));
+  }
 }
 
 const SLOTS = 512; // a power of two
 /** Longer paths are decoded every time: they are rarely repeated and costly to compare. */
 const MAX_CACHED = 256;
 const keys: Array<Buffer | undefined> = new Array<Buffer | undefined>(SLOTS).fill(undefined);
-const entries: PathText[] = new Array<PathText>(SLOTS).fill({ text: '', normalAbsolute: false });
+const entries: PathText[] = new Array<PathText>(SLOTS).fill(new PathText('', false));
 
 /** Parameter i of `evt` as a path (without its NUL terminator), from the cache when seen lately. */
 export function pathParam(evt: EventView, i: number): PathText {
@@ -50,5 +65,5 @@ export function pathParam(evt: EventView, i: number): PathText {
 
 function decode(evt: EventView, i: number): PathText {
   const text = evt.str(i);
-  return { text, normalAbsolute: isNormalAbsolute(text) };
+  return new PathText(text, isNormalAbsolute(text));
 }

@@ -20,6 +20,9 @@ export interface FdInfo {
   type: FdType;
   /** fd.name: path for files, "cip:cport->sip:sport" for connected sockets, unix path ... */
   name: string;
+  /** The decoded path `name` is the text of, when it is one (an open's absolute, normal path):
+   *  its directory and file name are made once per distinct path rather than per event. */
+  namePath?: NamedPath;
   /** fd.nameraw: the path exactly as the syscall passed it. */
   nameRaw: string;
   /** Open flags in PPM_O_* bits. */
@@ -41,6 +44,15 @@ export interface FdInfo {
   connected?: boolean;
   /** unix socket path. */
   unixPath?: string;
+}
+
+/** A path with fd.directory's and fd.filename's parts of it (path-texts.ts PathText). */
+export interface NamedPath {
+  readonly text: string;
+  /** paths.dirnameOf(text) */
+  readonly directory: string;
+  /** paths.basenameOf(text) */
+  readonly filename: string;
 }
 
 /** Data shared by all threads of one process (thread group). */
