@@ -173,3 +173,28 @@ test('the upstream rules: every group compiles and agrees with the rules one by 
     assert.deepEqual(got, indexed.filter((r) => r.filter(ctx)).map((r) => r.name), ctx.evt.info.name);
   }
 });
+
+test("checks of a file's name, directory and file name kept with its path answer as computed anew", () => {
+  const conditions = [
+    'fd.name startswith /etc/ and fd.filename in (hosts, shadow, passwd, group, x) and proc.name = cat',
+    'fd.directory in (/etc, /tmp, /usr/lib, /root/.ssh, /var) or fd.name contains /.ssh/',
+    'fd.filename glob "h*" or fd.name endswith shadow or fd.name pmatch (/usr/lib, /root)',
+    'not fd.directory startswith /etc and not fd.filename contains x and proc.name in (vi, cat)',
+    'fd.name exists and fd.name != /etc/hosts and fd.directory != /etc',
+  ];
+  const group = compileGroup(conditions.map((c) => parseCondition(c)), open(300, '/x').evt.type, false);
+  const ids = conditions.map((_, i) => i);
+  const paths = ['/etc/hosts', '/etc/shadow', '/tmp/x', '/usr/lib/os-release', '/root/.ssh/id_rsa', '/etc', '/var/log/', '/a//b'];
+  // every path twice and more, by two processes, and as a directory (O_DIRECTORY): no fd.filename then
+  const O_DIRECTORY = 1 << 10; // PPM_O_DIRECTORY
+  for (let round = 0; round < 3; round++) {
+    for (const path of paths) {
+      for (const [tid, flags] of [[300, 1], [400, 1], [300, 1 | O_DIRECTORY]] as const) {
+        const ctx = contextFor(state, 'openat', tid, [3, -100, path, flags, 0, 0, 42]);
+        const got: number[] = [];
+        group(ctx, ids, (i) => got.push(i));
+        assert.deepEqual(got, alone(conditions, ctx), `${path} ${tid} ${flags} round ${round}`);
+      }
+    }
+  }
+});

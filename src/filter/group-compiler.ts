@@ -8,7 +8,10 @@
 //  - in an and/or chain, checks reading costly fields (parameters rendered as text, command
 //    lines, ancestors) come after the cheap ones: the chain's value is the same, known sooner;
 //  - common comparisons (=, !=, in, startswith, numeric) are inlined; every other check calls
-//    the predicate or check closure the per-rule compiler builds, so semantics stay its own.
+//    the predicate or check closure the per-rule compiler builds, so semantics stay its own;
+//  - checks of a file fd's name, directory and file name are answered once per distinct path:
+//    their results are kept with the path the fd was opened by (NamedPath.checkMemo), since a
+//    process opens the same files over and over and string searches cost most of a rule.
 // Each rule keeps its own compiled filter as well (Ruleset.firstMatch, tests, benchmarks).
 // The generated function calls onMatch(rules[i]) for each matching condition i (stopping after
 // the first with `first`) and returns the number of matches.
@@ -18,7 +21,8 @@ import { compileExtractor, compileFilter, type CompiledFilter, type FieldOperand
 import { resolveField } from './fields/index.js';
 import { constantPred } from './operators.js';
 import { parseBool, parseNumber, parsePort } from './values.js';
-import type { EventContext } from '../state/model/index.js';
+import { EF, EVENT_TABLE } from '../events/index.js';
+import type { EventContext, NamedPath } from '../state/model/index.js';
 
 export type GroupFilter = <R>(ctx: EventContext, rules: readonly R[], onMatch: (rule: R) => void) => number;
 
@@ -28,6 +32,11 @@ const GENERIC_CODES = new Set([0, 1]);
 const TABLE_OPS = new Set(['=', '==', '!=', 'in', 'intersects']);
 /** An `in` list up to this size is a chain of ===, beyond it a Set lookup. */
 const MAX_INLINE_IN = 4;
+/** Fields whose value is a function of a file fd's NamedPath alone (fd.ts: the name is the
+ *  path's text; directory and file name are made of it for a 'file' fd). */
+const PATH_FIELDS = new Set(['fd.name', 'fd.directory', 'fd.filename']);
+/** Event flags without which the fd fields have no value (fd.ts hasFd). */
+const FD_EVENT = EF.CREATES_FD | EF.USES_FD | EF.DESTROYS_FD;
 
 /*
  * What the groups need of a node, made once per node: rules share the checks of the macros
@@ -55,6 +64,8 @@ type Code = string | boolean;
 interface CheckCode {
   code: string;
   cheap: boolean;
+  /** The code reads a path field (PATH_FIELDS) and nothing else. */
+  path?: boolean;
 }
 
 /**
@@ -78,6 +89,13 @@ class GroupCompiler {
   private readonly ids = new Map<string, number>();
   private readonly nodeIds = new Map<Expr, number>();
   private readonly knownValues = new Map<Expr, boolean | undefined>();
+  /** The path memo's owner (this group) and size: the checks answered through it (pathMemo).
+   *  Apart from the compiler, which the generated code must not keep alive. */
+  private readonly memo = { owner: {}, size: 0 };
+  /** The constant reading the event's path memo, once a check uses it. */
+  private memoReader: string | undefined = undefined;
+  /** Memo index of each check kept there, by check id. */
+  private readonly memoIndex = new Map<number, number>();
 
   constructor(private readonly eventCode: number) {}
 
@@ -93,6 +111,7 @@ class GroupCompiler {
       body.push(`  if (${code}) { onMatch(rules[${i}]); ${first ? 'return 1;' : 'n++;'} }`);
     });
     const locals: string[] = [];
+    if (this.memoReader !== undefined) locals.push('pm = null');
     for (const f of this.fields.values()) locals.push(`f${f.local} = null`);
     for (const c of this.shared.values()) locals.push(`c${c.local} = 0`);
     const source = [
@@ -220,9 +239,37 @@ class GroupCompiler {
     if (known !== undefined) return known;
     const id = this.idOf(e);
     if (this.shared.has(id)) return this.slot(id, '');
-    const { code, cheap } = e.kind === 'unary' ? this.unary(e) : this.binary(e);
+    const { code, cheap, path } = e.kind === 'unary' ? this.unary(e) : this.binary(e);
+    if (path === true && (!cheap || isSearch(e)) && this.memoizesPaths()) return this.pathMemo(id, code);
     if (cheap || (this.uses.get(id) ?? 0) < 2) return code;
     return this.slot(id, code);
+  }
+
+  /** Whether this code's events have fd fields (else they have no value, and nothing to keep). */
+  private memoizesPaths(): boolean {
+    return !GENERIC_CODES.has(this.eventCode) && ((EVENT_TABLE[this.eventCode]?.flags ?? 0) & FD_EVENT) !== 0;
+  }
+
+  /**
+   * A check of a path field (PATH_FIELDS), answered from the memo of the event's file fd's
+   * path when it has one (2 true, 1 false, 0 not yet: then computed by `code` and kept), else
+   * by `code`. Only checks whose code reads nothing but that field come here (binary's
+   * inline comparisons and constant predicates), so the result is the path's alone.
+   */
+  private pathMemo(id: number, code: string): string {
+    let j = this.memoIndex.get(id);
+    if (j === undefined) this.memoIndex.set(id, (j = this.memo.size++));
+    if (this.memoReader === undefined) {
+      // (the size is final once every condition is compiled, before any event)
+      const memo = this.memo;
+      this.memoReader = this.constant((ctx: EventContext): Uint8Array | undefined => {
+        const fd = ctx.fd;
+        const path: NamedPath | undefined = fd === undefined || fd.type !== 'file' ? undefined : fd.namePath;
+        return path === undefined ? undefined : path.checkMemo(memo.owner, memo.size);
+      });
+    }
+    const pm = `(pm === null ? (pm = ${this.memoReader}(ctx)) : pm)`;
+    return `(${pm} === undefined ? ${code} : pm[${j}] !== 0 ? pm[${j}] === 2 : (pm[${j}] = ${code} ? 2 : 1) === 2)`;
   }
 
   /** The result local of check or subexpression `id`, computed by `code` on first use. */
@@ -261,10 +308,11 @@ class GroupCompiler {
     if (e.left.kind === 'field' && e.left.name === 'evt.type') return fallback();
     const values = e.right.kind === 'list' ? e.right.values.map((v) => v.value) : [e.right.value];
     const v = `f${this.field(e, l)}`;
+    const path = e.left.kind === 'field' && e.left.arg === undefined && PATH_FIELDS.has(e.left.name);
     const inline = this.inlinePred(l, e, values, v);
-    if (inline !== undefined) return { code: `(${this.read(e, l)} !== undefined && ${inline.code})`, cheap: inline.cheap };
+    if (inline !== undefined) return { code: `(${this.read(e, l)} !== undefined && ${inline.code})`, cheap: inline.cheap, path };
     const pred = this.constant(memo(preds, e, () => constantPred(l.type, l.list, e.op, e.mod, values)));
-    return { code: `(${this.read(e, l)} !== undefined && ${pred}(${v}))`, cheap: false };
+    return { code: `(${this.read(e, l)} !== undefined && ${pred}(${v}))`, cheap: false, path };
   }
 
   /** The comparison of local `v` (a defined value) with the constants, inline, for the common cases. */
@@ -341,6 +389,12 @@ class GroupCompiler {
     this.consts.push(value);
     return `k${this.consts.length - 1}`;
   }
+}
+
+/** startswith and endswith are inlined as one call, but a call into the runtime that costs
+ *  about what a search does: worth keeping in a path's memo. */
+function isSearch(e: UnaryCheck | BinaryCheck): boolean {
+  return e.kind === 'binary' && (e.op === 'startswith' || e.op === 'endswith');
 }
 
 /**

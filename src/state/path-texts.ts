@@ -13,8 +13,38 @@ import { basenameOf, dirnameOf, isNormalAbsolute } from './paths.js';
 export class PathText {
   private dir: string | undefined = undefined;
   private base: string | undefined = undefined;
+  /** Check results kept for the rule groups that asked lately (checkMemo), the last one first. */
+  private memoOwners: object[] | undefined = undefined;
+  private memos: Uint8Array[] | undefined = undefined;
 
   constructor(readonly text: string, readonly normalAbsolute: boolean) {}
+
+  /**
+   * The results `owner` (a compiled rule group) keeps for checks of this path, `size` of them
+   * (0: not worked out yet; the owner's own codes otherwise). Kept for the few owners that asked
+   * last: a file's events are evaluated by the groups of a few event codes at most.
+   */
+  checkMemo(owner: object, size: number): Uint8Array {
+    const owners = (this.memoOwners ??= []);
+    const memos = (this.memos ??= []);
+    if (owners[0] === owner) return memos[0]!;
+    let i = owners.indexOf(owner);
+    let memo: Uint8Array;
+    if (i < 0) {
+      memo = new Uint8Array(size);
+      i = owners.length < MAX_MEMOS ? owners.length : MAX_MEMOS - 1; // the least recent goes
+    } else {
+      memo = memos[i]!;
+    }
+    // to the front, the others one place back
+    for (let j = i; j > 0; j--) {
+      owners[j] = owners[j - 1]!;
+      memos[j] = memos[j - 1]!;
+    }
+    owners[0] = owner;
+    memos[0] = memo;
+    return memo;
+  }
 
   /** dirnameOf(text). */
   get directory(): string {
@@ -28,6 +58,8 @@ export class PathText {
 }
 
 const SLOTS = 512; // a power of two
+/** Rule groups whose check results one path keeps (PathText.checkMemo). */
+const MAX_MEMOS = 8;
 /** Longer paths are decoded every time: they are rarely repeated and costly to compare. */
 const MAX_CACHED = 256;
 const keys: Array<Buffer | undefined> = new Array<Buffer | undefined>(SLOTS).fill(undefined);

@@ -53,6 +53,9 @@ export interface NamedPath {
   readonly directory: string;
   /** paths.basenameOf(text) */
   readonly filename: string;
+  /** Results of checks on this path that `owner` keeps here, `size` of them, 0 for not known yet
+   *  (the rule groups' memo of checks on fd.name, fd.directory, fd.filename: group-compiler.ts). */
+  checkMemo(owner: object, size: number): Uint8Array;
 }
 
 /** Data shared by all threads of one process (thread group). */
