@@ -181,6 +181,7 @@ test("checks of a file's name, directory and file name kept with its path answer
     'fd.filename glob "h*" or fd.name endswith shadow or fd.name pmatch (/usr/lib, /root)',
     'not fd.directory startswith /etc and not fd.filename contains x and proc.name in (vi, cat)',
     'fd.name exists and fd.name != /etc/hosts and fd.directory != /etc',
+    'fd.nameraw contains "//" or fd.nameraw endswith shadow',
   ];
   const group = compileGroup(conditions.map((c) => parseCondition(c)), open(300, '/x').evt.type, false);
   const ids = conditions.map((_, i) => i);

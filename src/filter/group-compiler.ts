@@ -9,7 +9,7 @@
 //    lines, ancestors) come after the cheap ones: the chain's value is the same, known sooner;
 //  - common comparisons (=, !=, in, startswith, numeric) are inlined; every other check calls
 //    the predicate or check closure the per-rule compiler builds, so semantics stay its own;
-//  - checks of a file fd's name, directory and file name are answered once per distinct path:
+//  - checks of a file fd's name, raw name, directory and file name are answered once per path:
 //    their results are kept with the path the fd was opened by (NamedPath.checkMemo), since a
 //    process opens the same files over and over and string searches cost most of a rule.
 // Each rule keeps its own compiled filter as well (Ruleset.firstMatch, tests, benchmarks).
@@ -32,9 +32,10 @@ const GENERIC_CODES = new Set([0, 1]);
 const TABLE_OPS = new Set(['=', '==', '!=', 'in', 'intersects']);
 /** An `in` list up to this size is a chain of ===, beyond it a Set lookup. */
 const MAX_INLINE_IN = 4;
-/** Fields whose value is a function of a file fd's NamedPath alone (fd.ts: the name is the
- *  path's text; directory and file name are made of it for a 'file' fd). */
-const PATH_FIELDS = new Set(['fd.name', 'fd.directory', 'fd.filename']);
+/** Fields whose value is a function of a file fd's NamedPath alone (fd.ts: the name and the
+ *  raw name are the path's text, FdInfo.namePath; directory and file name are made of it for a
+ *  'file' fd). */
+const PATH_FIELDS = new Set(['fd.name', 'fd.directory', 'fd.filename', 'fd.nameraw']);
 /** Event flags without which the fd fields have no value (fd.ts hasFd). */
 const FD_EVENT = EF.CREATES_FD | EF.USES_FD | EF.DESTROYS_FD;
 
@@ -64,8 +65,6 @@ type Code = string | boolean;
 interface CheckCode {
   code: string;
   cheap: boolean;
-  /** The code reads a path field (PATH_FIELDS) and nothing else. */
-  path?: boolean;
 }
 
 /**
@@ -111,7 +110,8 @@ class GroupCompiler {
       body.push(`  if (${code}) { onMatch(rules[${i}]); ${first ? 'return 1;' : 'n++;'} }`);
     });
     const locals: string[] = [];
-    if (this.memoReader !== undefined) locals.push('pm = null');
+    // the path memo (pathMemo) is read first: most events of a group with path checks reach one
+    if (this.memoReader !== undefined) locals.push(`pm = ${this.memoReader}(ctx)`);
     for (const f of this.fields.values()) locals.push(`f${f.local} = null`);
     for (const c of this.shared.values()) locals.push(`c${c.local} = 0`);
     const source = [
@@ -239,8 +239,7 @@ class GroupCompiler {
     if (known !== undefined) return known;
     const id = this.idOf(e);
     if (this.shared.has(id)) return this.slot(id, '');
-    const { code, cheap, path } = e.kind === 'unary' ? this.unary(e) : this.binary(e);
-    if (path === true && (!cheap || isSearch(e)) && this.memoizesPaths()) return this.pathMemo(id, code);
+    const { code, cheap } = e.kind === 'unary' ? this.unary(e) : this.binary(e);
     if (cheap || (this.uses.get(id) ?? 0) < 2) return code;
     return this.slot(id, code);
   }
@@ -252,9 +251,12 @@ class GroupCompiler {
 
   /**
    * A check of a path field (PATH_FIELDS), answered from the memo of the event's file fd's
-   * path when it has one (2 true, 1 false, 0 not yet: then computed by `code` and kept), else
-   * by `code`. Only checks whose code reads nothing but that field come here (binary's
-   * inline comparisons and constant predicates), so the result is the path's alone.
+   * path (2 true, 1 false, 0 not yet: then computed by `code` and kept). Only checks whose
+   * code reads nothing but that field come here (binary's constant predicates), so the result
+   * is the path's alone. An event without such a path gets a memo of its own, cleared for it.
+   * The code is small (a predicate call rather than inline comparisons, one memo read): V8
+   * optimises a function only up to a bytecode size, and the openat group of the upstream rules
+   * is a large one (33 KB of the 60 KB before this memo; 40 KB with it).
    */
   private pathMemo(id: number, code: string): string {
     let j = this.memoIndex.get(id);
@@ -262,14 +264,16 @@ class GroupCompiler {
     if (this.memoReader === undefined) {
       // (the size is final once every condition is compiled, before any event)
       const memo = this.memo;
-      this.memoReader = this.constant((ctx: EventContext): Uint8Array | undefined => {
+      let scratch = new Uint8Array(0);
+      this.memoReader = this.constant((ctx: EventContext): Uint8Array => {
         const fd = ctx.fd;
         const path: NamedPath | undefined = fd === undefined || fd.type !== 'file' ? undefined : fd.namePath;
-        return path === undefined ? undefined : path.checkMemo(memo.owner, memo.size);
+        if (path !== undefined) return path.checkMemo(memo.owner, memo.size);
+        if (scratch.length !== memo.size) scratch = new Uint8Array(memo.size);
+        return scratch.fill(0);
       });
     }
-    const pm = `(pm === null ? (pm = ${this.memoReader}(ctx)) : pm)`;
-    return `(${pm} === undefined ? ${code} : pm[${j}] !== 0 ? pm[${j}] === 2 : (pm[${j}] = ${code} ? 2 : 1) === 2)`;
+    return `(pm[${j}] !== 0 ? pm[${j}] === 2 : (pm[${j}] = ${code} ? 2 : 1) === 2)`;
   }
 
   /** The result local of check or subexpression `id`, computed by `code` on first use. */
@@ -308,11 +312,14 @@ class GroupCompiler {
     if (e.left.kind === 'field' && e.left.name === 'evt.type') return fallback();
     const values = e.right.kind === 'list' ? e.right.values.map((v) => v.value) : [e.right.value];
     const v = `f${this.field(e, l)}`;
-    const path = e.left.kind === 'field' && e.left.arg === undefined && PATH_FIELDS.has(e.left.name);
     const inline = this.inlinePred(l, e, values, v);
-    if (inline !== undefined) return { code: `(${this.read(e, l)} !== undefined && ${inline.code})`, cheap: inline.cheap, path };
-    const pred = this.constant(memo(preds, e, () => constantPred(l.type, l.list, e.op, e.mod, values)));
-    return { code: `(${this.read(e, l)} !== undefined && ${pred}(${v}))`, cheap: false, path };
+    const pred = (): string => this.constant(memo(preds, e, () => constantPred(l.type, l.list, e.op, e.mod, values)));
+    const path = e.left.kind === 'field' && e.left.arg === undefined && PATH_FIELDS.has(e.left.name);
+    if (path && (inline === undefined || !inline.cheap || isSearch(e)) && this.memoizesPaths()) {
+      return { code: this.pathMemo(this.idOf(e), `(${this.read(e, l)} !== undefined && ${pred()}(${v}))`), cheap: true };
+    }
+    if (inline !== undefined) return { code: `(${this.read(e, l)} !== undefined && ${inline.code})`, cheap: inline.cheap };
+    return { code: `(${this.read(e, l)} !== undefined && ${pred()}(${v}))`, cheap: false };
   }
 
   /** The comparison of local `v` (a defined value) with the constants, inline, for the common cases. */
@@ -393,8 +400,8 @@ class GroupCompiler {
 
 /** startswith and endswith are inlined as one call, but a call into the runtime that costs
  *  about what a search does: worth keeping in a path's memo. */
-function isSearch(e: UnaryCheck | BinaryCheck): boolean {
-  return e.kind === 'binary' && (e.op === 'startswith' || e.op === 'endswith');
+function isSearch(e: BinaryCheck): boolean {
+  return e.op === 'startswith' || e.op === 'endswith';
 }
 
 /**

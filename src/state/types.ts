@@ -21,7 +21,9 @@ export interface FdInfo {
   /** fd.name: path for files, "cip:cport->sip:sport" for connected sockets, unix path ... */
   name: string;
   /** The decoded path `name` is the text of, when it is one (an open's absolute, normal path):
-   *  its directory and file name are made once per distinct path rather than per event. */
+   *  its directory and file name are made once per distinct path rather than per event. Only
+   *  an open sets it, after setting nameRaw to the same text, and only opens set nameRaw: while
+   *  it is set, nameRaw is its text too. */
   namePath?: NamedPath;
   /** fd.nameraw: the path exactly as the syscall passed it. */
   nameRaw: string;
