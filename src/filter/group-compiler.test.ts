@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { compileFilter } from './condition-compiler.js';
 import { compileGroup } from './group-compiler.js';
@@ -198,4 +200,35 @@ test("checks of a file's name, directory and file name kept with its path answer
       }
     }
   }
+});
+
+const OPTIMISED_NAME = "the upstream rules' openat group is small enough for V8 to optimise";
+
+test(OPTIMISED_NAME, (t) => {
+  const shared = sharedDir();
+  const dir = shared && join(shared, 'peers/falco-rules');
+  if (!dir || !existsSync(dir)) return t.skip('upstream rules not found (set SAKER_SHARED)');
+  if (!process.execArgv.includes('--allow-natives-syntax')) {
+    // V8 tells whether a function is optimised only with natives syntax: this test, again, in a
+    // child that has it. A group past V8's bytecode limit for optimising (60 KB) stays in the
+    // interpreter and costs every open twice as much, with nothing failing.
+    const self = fileURLToPath(import.meta.url);
+    const r = spawnSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', '--test-name-pattern', OPTIMISED_NAME, self], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    return;
+  }
+  const files = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'];
+  const loaded = loadRulesContents(files.map((f) => ({ name: f, content: readFileSync(join(dir, f), 'utf8') })));
+  const rules = loaded.ruleset.enabledRules();
+  const ctxs = ['/etc/shadow', '/root/.ssh/id_rsa', '/tmp/x', '/dev/null'].map((p) => open(300, p));
+  const indexed = rules.filter((r) => r.eventCodes?.includes(ctxs[0]!.evt.type));
+  const group = compileGroup(indexed.map((r) => r.condition), ctxs[0]!.evt.type, true);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- natives syntax parses only in code V8 compiles itself
+  const natives = (call: string) => new Function('f', `return %${call}(f)`) as (f: unknown) => number;
+  natives('PrepareFunctionForOptimization')(group);
+  for (const ctx of ctxs) group(ctx, indexed, () => {});
+  natives('OptimizeFunctionOnNextCall')(group);
+  group(ctxs[0]!, indexed, () => {});
+  const TURBOFANNED = 1 << 6; // V8's OptimizationStatus
+  assert.ok((natives('GetOptimizationStatus')(group) & TURBOFANNED) !== 0, `status ${natives('GetOptimizationStatus')(group).toString(2)}`);
 });
