@@ -1,7 +1,7 @@
 // File descriptors as libsinsp keeps them (fdinfo.h): one FdState per open fd in a per-process
 // table, named the way fd.name shows them. Socket addresses are kept as text in client/server
 // terms: cip:cport is the client end, sip:sport the server end, whichever side this process is.
-import type { FdInfo, FdType, L4Proto } from './types.js';
+import type { FdInfo, FdType, L4Proto, NamedPath } from './types.js';
 import { PPM_EPOLL_CLOEXEC, PPM_O } from './ppm.js';
 
 /** libsinsp's per-table limit (MAX_FD_TABLE_SIZE): fds beyond it are not tracked. */
@@ -31,6 +31,9 @@ export class FdState implements FdInfo {
   private pending = false;
   /** Bumped by every change of the name: an unchanged count means an unchanged name. */
   nameGen = 0;
+  /** The decoded path the name is the text of (set by an open after naming the fd; any other
+   *  change of the name unsets it). */
+  namePath: NamedPath | undefined = undefined;
   nameRaw = '';
   /** For an fd an event creates, what fd.name_changed compares its name against once the name
    *  changed (nameGen is no longer 0): '' for a new fd, the original's name for a copy (clone);
@@ -72,6 +75,7 @@ export class FdState implements FdInfo {
     this.settled = '';
     this.pending = false;
     this.nameGen = 0;
+    this.namePath = undefined;
     this.nameRaw = '';
     this.oldName = '';
     this.openFlags = 0;
@@ -105,6 +109,7 @@ export class FdState implements FdInfo {
     this.settled = value;
     this.pending = false;
     this.nameGen++;
+    this.namePath = undefined;
   }
 
   /**
@@ -116,6 +121,7 @@ export class FdState implements FdInfo {
   nameFromTuple(): void {
     this.pending = true;
     this.nameGen++;
+    this.namePath = undefined;
   }
 
   /** Makes a pending name now, from the tuple as it is (before fields change without a new name). */
@@ -201,6 +207,7 @@ export class FdState implements FdInfo {
     c.num = this.num;
     c.settled = this.settled;
     c.pending = this.pending;
+    c.namePath = this.namePath;
     c.nameRaw = this.nameRaw;
     c.oldName = this.pending ? undefined : this.settled;
     c.openFlags = this.openFlags;

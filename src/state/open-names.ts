@@ -6,7 +6,7 @@
 // cache (path-texts.ts): processes open the same few files over and over.
 import { type EventView, EVENT_TABLE } from '../events/index.js';
 import { EV } from './parsed-events.js';
-import { pathParam, type PathText } from './path-texts.js';
+import { PathText, pathParam } from './path-texts.js';
 import { concatenatePaths } from './paths.js';
 import { mayBeProcLink, resolveProcLinks } from './proc-links.js';
 import { PPM_AT_FDCWD } from './ppm.js';
@@ -22,7 +22,7 @@ export function isOpenExit(type: number): boolean {
 }
 
 /** An openat without its path parameter: libsinsp names it '<NA>'. */
-const NO_PATH: PathText = { text: '<NA>', normalAbsolute: false };
+const NO_PATH = new PathText('<NA>', false);
 
 /** The path parameter of an open-family exit event, as the event gives it (fd.nameraw). */
 export function openPath(evt: EventView): PathText {

@@ -3,20 +3,67 @@
 // cost more than hashing and comparing its bytes. Equal bytes give the very same string, which
 // also makes later comparisons of names that came from it a pointer test.
 import type { EventView } from '../events/index.js';
-import { isNormalAbsolute } from './paths.js';
+import { basenameOf, dirnameOf, isNormalAbsolute } from './paths.js';
 
 /** A decoded path parameter: its text (as EventView.str gives it) and whether it is an absolute
- *  path that normalising leaves unchanged (paths.isNormalAbsolute). Never changed once made. */
-export interface PathText {
-  readonly text: string;
-  readonly normalAbsolute: boolean;
+ *  path that normalising leaves unchanged (paths.isNormalAbsolute). The text never changes; what
+ *  fd.directory and fd.filename make of it is worked out on first use and kept, so the rules
+ *  that read them on every open of a file cost a string scan and a copy once per path, not once
+ *  per event (FdState.namePath). */
+export class PathText {
+  private dir: string | undefined = undefined;
+  private base: string | undefined = undefined;
+  /** Check results kept for the rule groups that asked lately (checkMemo), the last one first. */
+  private memoOwners: object[] | undefined = undefined;
+  private memos: Uint8Array[] | undefined = undefined;
+
+  constructor(readonly text: string, readonly normalAbsolute: boolean) {}
+
+  /**
+   * The results `owner` (a compiled rule group) keeps for checks of this path, `size` of them
+   * (0: not worked out yet; the owner's own codes otherwise). Kept for the few owners that asked
+   * last: a file's events are evaluated by the groups of a few event codes at most.
+   */
+  checkMemo(owner: object, size: number): Uint8Array {
+    const owners = (this.memoOwners ??= []);
+    const memos = (this.memos ??= []);
+    if (owners[0] === owner) return memos[0]!;
+    let i = owners.indexOf(owner);
+    let memo: Uint8Array;
+    if (i < 0) {
+      memo = new Uint8Array(size);
+      i = owners.length < MAX_MEMOS ? owners.length : MAX_MEMOS - 1; // the least recent goes
+    } else {
+      memo = memos[i]!;
+    }
+    // to the front, the others one place back
+    for (let j = i; j > 0; j--) {
+      owners[j] = owners[j - 1]!;
+      memos[j] = memos[j - 1]!;
+    }
+    owners[0] = owner;
+    memos[0] = memo;
+    return memo;
+  }
+
+  /** dirnameOf(text). */
+  get directory(): string {
+    return (this.dir ??= dirnameOf(this.text));
+  }
+
+  /** basenameOf(text). */
+  get filename(): string {
+    return (this.base ??= basenameOf(this.text));
+  }
 }
 
 const SLOTS = 512; // a power of two
+/** Rule groups whose check results one path keeps (PathText.checkMemo). */
+const MAX_MEMOS = 8;
 /** Longer paths are decoded every time: they are rarely repeated and costly to compare. */
 const MAX_CACHED = 256;
 const keys: Array<Buffer | undefined> = new Array<Buffer | undefined>(SLOTS).fill(undefined);
-const entries: PathText[] = new Array<PathText>(SLOTS).fill({ text: '', normalAbsolute: false });
+const entries: PathText[] = new Array<PathText>(SLOTS).fill(new PathText('', false));
 
 /** Parameter i of `evt` as a path (without its NUL terminator), from the cache when seen lately. */
 export function pathParam(evt: EventView, i: number): PathText {
@@ -50,5 +97,5 @@ export function pathParam(evt: EventView, i: number): PathText {
 
 function decode(evt: EventView, i: number): PathText {
   const text = evt.str(i);
-  return { text, normalAbsolute: isNormalAbsolute(text) };
+  return new PathText(text, isNormalAbsolute(text));
 }

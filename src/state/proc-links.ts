@@ -32,14 +32,14 @@ export function resolveProcLinks(name: string, t: Thread): string {
 }
 
 function resolveOnce(name: string, t: Thread): string | undefined {
-  // /proc/<who>/<what>[/<rest>]
+  // /proc/<who>/<what>[/<rest>], read in place: most opens under /proc are of files such as
+  // /proc/self/stat, which are no link and are answered without making a string.
   const whoEnd = name.indexOf('/', PROC.length);
   if (whoEnd < 0) return undefined;
-  const who = name.slice(PROC.length, whoEnd);
   let at = whoEnd + 1;
-  if (who === 'thread-self') {
+  if (isText(name, PROC.length, whoEnd, 'thread-self')) {
     // the thread's own task directory: same fd table, cwd and root as its process
-  } else if (who === 'self' || who === String(t.pid)) {
+  } else if (isText(name, PROC.length, whoEnd, 'self') || isText(name, PROC.length, whoEnd, String(t.pid))) {
     // /proc/self/task/<tid>/... names a thread of the same process
     if (name.startsWith('task/', at)) {
       const tidEnd = name.indexOf('/', at + 5);
@@ -49,13 +49,12 @@ function resolveOnce(name: string, t: Thread): string | undefined {
   } else {
     return undefined;
   }
-  const whatEnd = name.indexOf('/', at);
-  const what = name.slice(at, whatEnd < 0 ? undefined : whatEnd);
-  const rest = whatEnd < 0 ? '' : name.slice(whatEnd + 1);
+  const found = name.indexOf('/', at);
+  const whatEnd = found < 0 ? name.length : found;
   // (an empty second path joins to '' in libsinsp's rules: the link itself is its target)
-  if (what === 'root') return rest === '' ? '/' : concatenatePaths('/', rest);
-  if (what === 'cwd') return concatenatePaths(cwdOf(t), rest === '' ? '.' : rest);
-  if (what !== 'fd' || whatEnd < 0) return undefined;
+  if (isText(name, at, whatEnd, 'root')) return found < 0 || whatEnd + 1 === name.length ? '/' : concatenatePaths('/', name.slice(whatEnd + 1));
+  if (isText(name, at, whatEnd, 'cwd')) return concatenatePaths(cwdOf(t), found < 0 || whatEnd + 1 === name.length ? '.' : name.slice(whatEnd + 1));
+  if (found < 0 || !isText(name, at, whatEnd, 'fd')) return undefined;
   const numEnd = name.indexOf('/', whatEnd + 1);
   const num = name.slice(whatEnd + 1, numEnd < 0 ? undefined : numEnd);
   if (!/^\d{1,9}$/.test(num)) return undefined;
@@ -65,4 +64,9 @@ function resolveOnce(name: string, t: Thread): string | undefined {
   if (target.length === 0 || target.charCodeAt(0) !== 47) return undefined;
   if (numEnd < 0) return target;
   return concatenatePaths(target.endsWith('/') ? target : target + '/', name.slice(numEnd + 1));
+}
+
+/** Whether name[start, end) is `text`. */
+function isText(name: string, start: number, end: number, text: string): boolean {
+  return end - start === text.length && name.startsWith(text, start);
 }

@@ -472,6 +472,8 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
       p.stats.openNamesCorrected++;
     }
   }
+  // (after the corrections above: the name is the path's text unless one of them changed it)
+  if (fd.name === path.text) fd.namePath = path;
   p.addEventFd(t, fdNum, fd);
 }
 

@@ -20,6 +20,11 @@ export interface FdInfo {
   type: FdType;
   /** fd.name: path for files, "cip:cport->sip:sport" for connected sockets, unix path ... */
   name: string;
+  /** The decoded path `name` is the text of, when it is one (an open's absolute, normal path):
+   *  its directory and file name are made once per distinct path rather than per event. Only
+   *  an open sets it, after setting nameRaw to the same text, and only opens set nameRaw: while
+   *  it is set, nameRaw is its text too. */
+  namePath?: NamedPath;
   /** fd.nameraw: the path exactly as the syscall passed it. */
   nameRaw: string;
   /** Open flags in PPM_O_* bits. */
@@ -41,6 +46,18 @@ export interface FdInfo {
   connected?: boolean;
   /** unix socket path. */
   unixPath?: string;
+}
+
+/** A path with fd.directory's and fd.filename's parts of it (path-texts.ts PathText). */
+export interface NamedPath {
+  readonly text: string;
+  /** paths.dirnameOf(text) */
+  readonly directory: string;
+  /** paths.basenameOf(text) */
+  readonly filename: string;
+  /** Results of checks on this path that `owner` keeps here, `size` of them, 0 for not known yet
+   *  (the rule groups' memo of checks on fd.name, fd.directory, fd.filename: group-compiler.ts). */
+  checkMemo(owner: object, size: number): Uint8Array;
 }
 
 /** Data shared by all threads of one process (thread group). */

@@ -104,23 +104,69 @@ function bindArg(arg: string | undefined): BoundField {
   const slot = paramSlot(arg);
   if (slot < 0) throw new FieldArgError(`unknown event argument ${arg}`);
   const idx = paramIndexByCode(arg);
+  const flagsWidth = flagsWidthByCode(idx);
+  const flagTexts = new FlagTexts();
   // Rules test the same argument many times per event (evt.arg.flags in a dozen macros):
   // rendered once per event and argument, shared by every rule and output that reads it.
   return {
     extract: (ctx) => {
       const scope = ctx.scope;
       if (scope.argSeq[slot] === ctx.seq) return scope.argText[slot];
-      const i = idx[ctx.evt.type]!;
+      const evt = ctx.evt;
+      const i = idx[evt.type]!;
       let val: string | undefined;
-      if (i >= 0 && i < ctx.evt.nparams) {
-        const r = scope.resolverFor(ctx);
-        val = renderParam(ctx.evt, i, true, r, scope.argRender) || renderParam(ctx.evt, i, false, r, scope.argRender);
+      if (i >= 0 && i < evt.nparams) {
+        const width = flagsWidth[evt.type]!;
+        if (width !== 0 && evt.paramLength(i) === width) {
+          val = flagTexts.get(evt.type, evt.uint(i));
+          if (val === undefined) val = flagTexts.set(evt.type, evt.uint(i), renderParam(evt, i, true) || renderParam(evt, i, false));
+        } else {
+          const r = scope.resolverFor(ctx);
+          val = renderParam(evt, i, true, r, scope.argRender) || renderParam(evt, i, false, r, scope.argRender);
+        }
       }
       scope.argSeq[slot] = ctx.seq;
       scope.argText[slot] = val;
       return val;
     },
   };
+}
+
+/** For each event code, the width of its parameter at idx[code] when that is bit flags or an
+ *  enumeration (1, 2 or 4 bytes), else 0: parameters whose text is the value's alone. */
+function flagsWidthByCode(idx: Int16Array): Uint8Array {
+  const widths = new Uint8Array(EVENT_TABLE.length);
+  EVENT_TABLE.forEach((e, code) => {
+    switch (idx[code]! < 0 ? undefined : e.params[idx[code]!]!.type) {
+      case PT.FLAGS8: case PT.ENUMFLAGS8: widths[code] = 1; break;
+      case PT.FLAGS16: case PT.ENUMFLAGS16: widths[code] = 2; break;
+      case PT.FLAGS32: case PT.ENUMFLAGS32: widths[code] = 4; break;
+      default: break;
+    }
+  });
+  return widths;
+}
+
+/**
+ * Texts of flags parameters by event code and value, made once each: the open flags of every
+ * open are read as text by the rules (evt.arg.flags contains O_CREAT) and a process opens with
+ * a few combinations only. Bounded: a crafted stream of distinct values clears a code's texts.
+ */
+class FlagTexts {
+  private static readonly MAX_PER_CODE = 1024;
+  private readonly byCode = new Array<Map<number, string> | undefined>(EVENT_TABLE.length).fill(undefined);
+
+  get(code: number, value: number): string | undefined {
+    return this.byCode[code]?.get(value);
+  }
+
+  set(code: number, value: number, text: string): string {
+    let texts = this.byCode[code];
+    if (texts === undefined) this.byCode[code] = texts = new Map();
+    else if (texts.size >= FlagTexts.MAX_PER_CODE) texts.clear();
+    texts.set(value, text);
+    return text;
+  }
 }
 
 /** evt.rawarg.NAME: the typed raw value; the type comes from the first event declaring NAME. */

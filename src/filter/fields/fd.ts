@@ -2,7 +2,7 @@
 // Available only for events that create, use or destroy an fd; when the fd is not in the table
 // (a failed open), name and type come from the event itself, as libsinsp does.
 import { EF } from '../../events/index.js';
-import { EV, fdL4proto, PPM_O, FD_TYPES, type EventContext, type FdInfo } from '../../state/model/index.js';
+import { EV, basenameOf, dirnameOf, fdL4proto, PPM_O, FD_TYPES, type EventContext, type FdInfo } from '../../state/model/index.js';
 import { simple, type Extra } from './define.js';
 import type { Extractor, FieldDef, FieldType, Value } from './types.js';
 
@@ -26,7 +26,6 @@ const TYPECHAR_OF_EVENT: Record<number, string> = {
 };
 
 const isIp = (fd: FdInfo): boolean => fd.type === 'ipv4' || fd.type === 'ipv6';
-const isFileLike = (fd: FdInfo): boolean => fd.type === 'file' || fd.type === 'directory';
 /** Role known: a connected client (isServer false) or server (true). */
 const hasRole = (fd: FdInfo): boolean => fd.isServer !== undefined;
 /** A connected-style ip socket (libsinsp SCAP_FD_IPV4_SOCK / IPV6_SOCK) whose role is known. */
@@ -53,24 +52,18 @@ function fdName(ctx: EventContext): string | undefined {
 
 function directory(ctx: EventContext): string | undefined {
   if (!hasFd(ctx)) return undefined;
-  let s: string | undefined;
-  if (!ctx.fd) s = nameFromEvent(ctx);
-  else if (!isFileLike(ctx.fd)) return undefined;
-  else s = ctx.fd.name;
-  if (s === undefined) return undefined;
-  if (!ctx.fd || ctx.fd.type === 'file') {
-    const pos = s.lastIndexOf('/');
-    if (pos > 0) return pos < s.length - 1 ? s.slice(0, pos) : s;
-    return '/';
+  const fd = ctx.fd;
+  if (!fd) {
+    const s = nameFromEvent(ctx);
+    return s === undefined ? undefined : dirnameOf(s);
   }
-  return s;
+  if (fd.type === 'file') return fd.namePath !== undefined ? fd.namePath.directory : dirnameOf(fd.name);
+  return fd.type === 'directory' ? fd.name : undefined;
 }
 
 function filename(fd: FdInfo): string | undefined {
   if (fd.type !== 'file') return undefined;
-  const pos = fd.name.lastIndexOf('/');
-  if (pos < 0) return '/';
-  return pos < fd.name.length - 1 ? fd.name.slice(pos + 1) : fd.name;
+  return fd.namePath !== undefined ? fd.namePath.filename : basenameOf(fd.name);
 }
 
 /**

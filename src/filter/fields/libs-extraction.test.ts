@@ -8,6 +8,7 @@ import { compileGroup } from '../group-compiler.js';
 import { parseCondition } from '../condition-parser.js';
 import { contextFor, fileFd, testState, thread } from '../test-support.js';
 import { encodeSockAddr, encodeSockTuple, type EventContext } from '../../state/index.js';
+import { renderParam } from '../../events/index.js';
 
 const show = (fmt: string, ctx: EventContext) => compileFormat(`*${fmt}`).render(ctx);
 const holds = (cond: string, ctx: EventContext): boolean => {
@@ -98,4 +99,20 @@ test('proc.cwd of a placeholder is ./, of a process whose cwd was never learnt e
   assert.equal(show('%proc.pid|%proc.cwd', contextFor(s, 'brk', 900, [0, 0, 0, 0, 0])), '-1|./');
   const loaded = testState(thread({ tid: 901, cwd: '' }));
   assert.equal(show('%proc.cwd', contextFor(loaded, 'brk', 901, [0, 0, 0, 0, 0])), '/');
+});
+
+test('evt.arg.flags reads the same whether its text was made for this event or an earlier one', () => {
+  const flags = compileFormat('%evt.arg.flags');
+  const values = [1, 2, 3, 0x41, 1 | (1 << 10), 0, 0xffffffff, 1];
+  for (let round = 0; round < 2; round++) {
+    for (const f of values) {
+      const o = contextFor(state, 'openat', 300, [3, -100, '/etc/passwd', f, 0, 0, 0]);
+      const want = renderParam(o.evt, 3, true) || renderParam(o.evt, 3, false);
+      assert.equal(flags.render(o), want, `flags ${f}, round ${round}`);
+      assert.equal(holds(`evt.arg.flags = "${want}"`, o), true);
+    }
+  }
+  // socket's domain is an enumeration: the same per-value texts, by event code
+  const s = contextFor(state, 'socket', 300, [5, 2, 1, 0]);
+  assert.equal(compileFormat('%evt.arg.domain').render(s), 'AF_INET');
 });

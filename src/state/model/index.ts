@@ -7,5 +7,6 @@ export { EV } from '../parsed-events.js';
 export { fdL4proto } from '../fds.js';
 export { v4 } from '../interfaces.js';
 export { PPM_O } from '../ppm.js';
+export { basenameOf, dirnameOf } from '../paths.js';
 export { cmdline } from '../threads.js';
-export { type ContainerInfo, type EventContext, FD_TYPES, type FdInfo, type GroupInfo, type StateView, type ThreadInfo, type UserInfo } from '../types.js';
+export { type ContainerInfo, type EventContext, FD_TYPES, type FdInfo, type GroupInfo, type NamedPath, type StateView, type ThreadInfo, type UserInfo } from '../types.js';
