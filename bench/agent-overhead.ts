@@ -1,6 +1,6 @@
 // What the whole agent costs a workload, against the tracepoint floor.
 //
-//   node --import tsx bench/agent-overhead.ts [--rounds N]
+//   node --import tsx bench/agent-overhead.ts [--rounds N] [--before DIR] [--only CONFIGS]
 //
 // CPU ns/op of a getppid loop and an openat+close loop of /dev/null (bench/load.c) with
 //   (a) no agent,
@@ -18,24 +18,34 @@
 //   (f) where Falco is built, falco-live (its modern eBPF probe, stock falco.yaml) with the upstream
 //       rules, in the same rotation: the load against (a) and (c), Falco's CPU per syscall of the
 //       load and its drops beside Saker's (said so when it is not there),
-// printed as (b)/(a), (c)/(a), (b)/(c) and (d)/(c). (b) against (d) is what the engine adds. Each round runs the three configurations in a rotated
+//   (B) / (U) with --before DIR: `saker run` of another built checkout (its bundle and its sensor,
+//       its default options) with the built-in / upstream rules, in the same rotation: before/after,
+// printed as (b)/(a), (c)/(a), (b)/(c) and (d)/(c). --only none,floor,agent,... runs a subset
+// (none and floor always: the ratios need them). (b) against (d) is what the engine adds. Each round runs the three configurations in a rotated
 // order and the medians over rounds are kept, so a neighbour's load shifts all of them alike.
 // The load's CPU time (it includes the BPF programs run on its syscalls) is the primary figure;
 // the agent's and the sensor's own CPU per op during (b) are printed beside it, since on a
 // 2-CPU machine they compete with the workload too. Needs root and a built sensor.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { LiveSensor } from '../src/capture/live/index.js';
 import { FalcoLive, falcoLiveUnavailable, FalcoStartError, type FalcoCounters } from './falco-live.js';
-import { Agent, buildTool, cpuMsOf, liveUnavailable, loadCpuNsPerOp, median, neighbourNote, pricingBuild, upstreamRules, type AgentSummary } from './agent.js';
+import { Agent, buildTool, cpuMsOf, liveUnavailable, loadCpuNsPerOp, median as medianOf, neighbourNote, pricingBuild, upstreamRules, type AgentSummary } from './agent.js';
 
 const argRounds = process.argv.indexOf('--rounds');
 const ROUNDS = argRounds > 0 ? Number(process.argv[argRounds + 1]) : 5;
 const PATTERNS = ['getppid', 'openclose'] as const;
 type Pattern = (typeof PATTERNS)[number];
 const N: Record<Pattern, number> = { getppid: 2_000_000, openclose: 300_000 };
-const ALL_CONFIGS = ['none', 'agent', 'agentOff', 'upstream', 'upstreamOff', 'floor', 'sensor', 'bare', 'falco'] as const;
+const argBefore = process.argv.indexOf('--before');
+const BEFORE = argBefore > 0 ? process.argv[argBefore + 1] : undefined;
+const argOnly = process.argv.indexOf('--only');
+const ONLY = argOnly > 0 ? new Set(['none', 'floor', ...process.argv[argOnly + 1]!.split(',')]) : undefined;
+const ALL_CONFIGS = ['none', 'agent', 'agentOff', 'upstream', 'upstreamOff', 'before', 'upstreamBefore', 'floor', 'sensor', 'bare', 'falco'] as const;
 type Config = (typeof ALL_CONFIGS)[number];
-/** The `saker run` configurations: rules (undefined: the built-in ones) and options. */
-const AGENTS: Partial<Record<Config, { rules?: string[]; options: string[] }>> = {
+/** The `saker run` configurations: rules (undefined: the built-in ones), options, and the CLI of
+ *  another checkout (undefined: this one's sources). */
+const AGENTS: Partial<Record<Config, { rules?: string[]; options: string[]; entry?: string }>> = {
   agent: { options: ['prefilter.enabled=true'] },
   agentOff: { options: ['prefilter.enabled=false'] },
 };
@@ -44,8 +54,18 @@ if (upstream) {
   AGENTS.upstream = { rules: upstream, options: ['prefilter.enabled=true'] };
   AGENTS.upstreamOff = { rules: upstream, options: ['prefilter.enabled=false'] };
 }
+if (BEFORE) {
+  const entry = join(BEFORE, 'bin', 'saker.js');
+  if (!existsSync(join(BEFORE, 'dist', 'bundle', 'saker.cjs'))) throw new Error(`${BEFORE}: not built (npm run build there)`);
+  AGENTS.before = { options: [], entry };
+  if (upstream) AGENTS.upstreamBefore = { rules: upstream, options: [], entry };
+}
 const FALCO_WHY = upstream ? falcoLiveUnavailable() : '../shared/peers/falco-rules is absent';
-const CONFIGS = ALL_CONFIGS.filter((c) => (!c.startsWith('upstream') || upstream) && (c !== 'falco' || !FALCO_WHY));
+const CONFIGS = ALL_CONFIGS.filter((c) => (!c.startsWith('upstream') || upstream) && (c !== 'falco' || !FALCO_WHY) &&
+  (!c.endsWith('efore') || BEFORE) && (!ONLY || ONLY.has(c)));
+
+/** The median; NaN for a configuration --only left out. */
+const median = (xs: readonly number[]): number => (xs.length > 0 ? medianOf(xs) : NaN);
 
 /** CPU ns per op of one run of the load program. */
 function load(bin: string, pattern: Pattern): Promise<number> {
@@ -161,6 +181,7 @@ async function main(): Promise<void> {
   const LABEL: Partial<Record<Config, string>> = {
     agent: '(b)  built-in, prefilter on ', agentOff: "(b') built-in, prefilter off",
     upstream: '(u)  upstream, prefilter on ', upstreamOff: "(u') upstream, prefilter off",
+    before: '(B)  built-in, --before     ', upstreamBefore: '(U)  upstream, --before     ',
   };
   const prefilter: Record<string, Record<string, unknown>> = {};
   console.log('prefilter: the load with each saker run configuration, against no agent (a) and the floor (c); agent (Node) and sensor CPU per syscall of the load');

@@ -1,9 +1,13 @@
 // Kernel time of the sensor's BPF programs per syscall, apart from everything else on the machine,
 // and what its two mandatory pieces of work cost against the overhead budget.
 //
-//   node --import tsx bench/sensor-bpf-cost.ts [--rounds N] [--sensor PATH]
+//   node --import tsx bench/sensor-bpf-cost.ts [--rounds N] [--sensor PATH] [--before PATH] [--prefilter]
 //
-// (--sensor: another build of saker-sensor, for before/after comparisons; no pricing then.)
+// (--sensor: another build of saker-sensor measured instead; --before: another build measured in
+// the same rounds beside it, with the ratio of what the handlers add; no pricing with either.
+// --prefilter: each build also runs with the open prefilter of the built-in rules installed, under
+// which the load's opens of /dev/null and their closes stay in the kernel: what deciding that
+// costs against sending them.)
 // With kernel.bpf_stats_enabled the kernel adds up run_time_ns and run_cnt per program; the
 // sys_exit dispatcher's figures include the handlers it runs in place or tail-calls. The sensor
 // streams openat and close (read by a cat-like sink, not decoded) while bench/load.c runs
@@ -27,14 +31,19 @@
 // Needs root, bpftool, make and clang (the pricing builds) and a built sensor; exits 0 with a
 // message otherwise.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { LiveSensor } from '../src/capture/live/index.js';
-import { buildTool, liveUnavailable, loadCpuNsPerOp, median, neighbourNote, pricingBuild } from './agent.js';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LiveSensor, prefilterCommands } from '../src/capture/live/index.js';
+import { deriveOpenPrefilter, loadRulesFiles } from '../src/rules/index.js';
+import { buildTool, liveUnavailable, ROOT, loadCpuNsPerOp, median, neighbourNote, pricingBuild } from './agent.js';
 
 const argRounds = process.argv.indexOf('--rounds');
 const ROUNDS = argRounds > 0 ? Number(process.argv[argRounds + 1]) : 5;
 const argSensor = process.argv.indexOf('--sensor');
 const SENSOR = argSensor > 0 ? process.argv[argSensor + 1] : undefined;
+const argBefore = process.argv.indexOf('--before');
+const BEFORE = argBefore > 0 ? process.argv[argBefore + 1] : undefined;
+const PREFILTER = process.argv.includes('--prefilter');
 const PATTERNS = ['getppid', 'closebad', 'openclose'] as const;
 type Pattern = (typeof PATTERNS)[number];
 const N: Record<Pattern, number> = { getppid: 1_000_000, closebad: 500_000, openclose: 300_000 };
@@ -54,12 +63,27 @@ function statsOf(id: number): { ns: number; runs: number } {
   return { ns: p.run_time_ns ?? 0, runs: p.run_cnt ?? 0 };
 }
 
+/** The BPF programs process `pid` holds open (its fdinfo), so another sensor started meanwhile
+ *  by a neighbour is not mistaken for this one; empty when that cannot be read. */
+function progIdsHeldBy(pid: number): Set<number> {
+  const ids = new Set<number>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
+      const m = /^prog_id:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
+      if (m) ids.add(Number(m[1]));
+    }
+  } catch {
+    ids.clear();
+  }
+  return ids;
+}
+
 /** One run of the load; the CPU ns per op it printed. */
 function runLoad(bin: string, pattern: Pattern): Promise<number> {
   return loadCpuNsPerOp(bin, pattern, N[pattern]);
 }
 
-type Build = 'full' | 'noClock' | 'noUserPath';
+type Build = 'full' | 'before' | 'noClock' | 'noUserPath' | 'fullPrefilter' | 'beforePrefilter';
 type PerRun = Record<Pattern, number>;
 
 /** ns added to the floor by the close and openat handlers, from per-run medians. */
@@ -89,9 +113,19 @@ async function main(): Promise<void> {
   if (spawnSync('bpftool', ['version']).status !== 0) return console.log('sensor-bpf-cost: skipped, needs bpftool');
   const bin = buildTool('load');
   const binaries: Partial<Record<Build, string | undefined>> = { full: SENSOR };
-  if (SENSOR === undefined) {
+  if (BEFORE !== undefined) binaries.before = BEFORE;
+  else if (SENSOR === undefined) {
     binaries.noClock = pricingBuild('no-clock', '-DSAKER_PRICE_NO_CLOCK');
     binaries.noUserPath = pricingBuild('no-user-path', '-DSAKER_PRICE_NO_USER_PATH');
+  }
+  let prefilterLines: string[] = [];
+  if (PREFILTER) {
+    const loaded = await loadRulesFiles([join(ROOT, 'rules', 'saker_rules.yaml')]);
+    const d = deriveOpenPrefilter(loaded.ruleset.enabledRules());
+    if ('off' in d) throw new Error(`the built-in rules give no prefilter: ${d.off}`);
+    prefilterLines = prefilterCommands(d.table);
+    binaries.fullPrefilter = binaries.full;
+    if (BEFORE !== undefined) binaries.beforePrefilter = BEFORE;
   }
   const builds = Object.keys(binaries) as Build[];
   const previous = readFileSync(STATS_SYSCTL, 'utf8').trim();
@@ -105,7 +139,9 @@ async function main(): Promise<void> {
         const before = new Set(progs().filter((p) => p.name === 'sys_exit').map((p) => p.id));
         const sensor = await LiveSensor.start({ binary: binaries[build], syscalls: ['openat', 'close'], onEvent: () => {} });
         try {
-          const mine = progs().filter((p) => p.name === 'sys_exit' && !before.has(p.id));
+          if (build.endsWith('Prefilter')) await sensor.prefilter(prefilterLines);
+          const held = progIdsHeldBy(sensor.pid);
+          const mine = progs().filter((p) => p.name === 'sys_exit' && !before.has(p.id) && (held.size === 0 || held.has(p.id)));
           if (mine.length !== 1) throw new Error(`cannot tell this sensor's sys_exit program apart (${mine.length} new)`);
           const id = mine[0]!.id;
           for (const p of PATTERNS) {
@@ -127,6 +163,20 @@ async function main(): Promise<void> {
   console.log(`sensor BPF cost: kernel ns per sys_exit run (handlers included), median of ${ROUNDS} rounds`);
   for (const p of PATTERNS) console.log(`${p.padEnd(10)} ${runs.full[p].toFixed(0).padStart(5)} ns/run   [${samples.full[p].map((x) => x.toFixed(0)).join(' ')}]`);
   console.log(`added to the floor: close ${full.close.toFixed(0)} ns, openat ${full.openat.toFixed(0)} ns, openat+close ${full.op.toFixed(0)} ns per op`);
+  if (runs.before) {
+    const before = added(runs.before);
+    for (const p of PATTERNS) console.log(`before ${p.padEnd(10)} ${runs.before[p].toFixed(0).padStart(5)} ns/run   [${samples.before[p].map((x) => x.toFixed(0)).join(' ')}]`);
+    console.log(`before: added to the floor: close ${before.close.toFixed(0)} ns, openat ${before.openat.toFixed(0)} ns, openat+close ${before.op.toFixed(0)} ns per op;` +
+      ` this / before: openat ${(full.openat / before.openat).toFixed(2)}, openat+close ${(full.op / before.op).toFixed(2)}`);
+  }
+  for (const build of ['fullPrefilter', 'beforePrefilter'] as const) {
+    const m = runs[build];
+    if (!m) continue;
+    const a = added(m);
+    console.log(`${build === 'fullPrefilter' ? 'this' : 'before'} with the built-in rules' prefilter (opens of /dev/null and their closes stay):` +
+      ` ${PATTERNS.map((p) => `${p} ${m[p].toFixed(0)}`).join(', ')} ns/run; added to the floor: close ${a.close.toFixed(0)}, openat ${a.openat.toFixed(0)},` +
+      ` openat+close ${a.op.toFixed(0)} ns per op; against sending them ${(a.op / added(runs[build === 'fullPrefilter' ? 'full' : 'before']).op).toFixed(2)}`);
+  }
   const budget = 0.1 * floor;
   console.log(`overhead budget (bench/agent-overhead's goal, 10% of the floor): 0.10 x ${floor.toFixed(0)} ns per open/close op = ${budget.toFixed(0)} ns;` +
     ` the handlers use ${(full.op / budget).toFixed(2)} of it`);
@@ -140,7 +190,7 @@ async function main(): Promise<void> {
   }
   console.log(neighbourNote());
   console.log(JSON.stringify({ bench: 'sensor-bpf-cost', unit: 'ns_per_run', rounds: ROUNDS, runs: runs.full, added: { close: full.close, openat: full.openat },
-    floorOpNs: floor, budgetNs: budget, prices, pricingRuns: SENSOR === undefined ? { noClock: runs.noClock, noUserPath: runs.noUserPath } : undefined }));
+    floorOpNs: floor, budgetNs: budget, prices, before: runs.before, prefilter: PREFILTER ? { this: runs.fullPrefilter, before: runs.beforePrefilter } : undefined, pricingRuns: SENSOR === undefined && BEFORE === undefined ? { noClock: runs.noClock, noUserPath: runs.noUserPath } : undefined }));
 }
 
 await main();

@@ -26,6 +26,9 @@ EVENT_TABLE.forEach((e, code) => {
   if (e && /^PPME_SYSCALL_(CLONE_20|FORK_20|VFORK_20|CLONE3)_X$/.test(e.id)) CLONE_CHILD_PTID.set(code, e.params.findIndex((p) => p.name === 'ptid'));
 });
 const DIRECTORY = 1024; // PPM O_DIRECTORY
+/** The kernel marks dropped fds below this in a bitmap per fd table (PF_FD_BITS in
+ *  sensor/src/bpf/maps.bpf.h); the close of a higher one is sent. */
+const MARKED_FDS = 1024;
 
 export interface PrefilterReplay {
   events: Buffer[];
@@ -75,7 +78,7 @@ export function prefilterCapture(table: OpenPrefilterTable, events: readonly Buf
     }
     if (type === CLOSE_X && table.closes) {
       const fd = view.int(1);
-      if (dropped.get(tid)?.delete(fd)) {
+      if (fd < MARKED_FDS && dropped.get(tid)?.delete(fd)) {
         droppedCloses++;
         return;
       }

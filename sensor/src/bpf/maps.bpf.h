@@ -94,41 +94,54 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct sensor_pf_base);
+	__type(key, __u64); /* the name's fingerprint (shared.h) */
 	__type(value, __u64);
 } pf_bases SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct sensor_pf_base);
-} pf_base_scratch SEC(".maps");
+/* Per-CPU room for the path being decided on (too big for the stack), with slack past the key so
+ * that the base name's words can be read from any offset of it (pf_base_terms). */
+struct pf_path_scratch {
+	struct sensor_pf_key key;
+	__u8 slack[SENSOR_PF_BASE];
+};
 
-/* Per-CPU room for the path being decided on (too big for the stack). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct sensor_pf_key);
+	__type(value, struct pf_path_scratch);
 } pf_scratch SEC(".maps");
 
-/* fds whose open the prefilter dropped, by fd table and number, so their close can stay in the
- * kernel too; the value is the thread group that dropped it, and only its close is dropped (an
- * fd table freed and reused by another process must not drop that process's closes). LRU: an
- * entry pushed out only means that close is sent (the engine ignores a close of an fd it does
- * not know). */
-struct pf_fd {
-	__u64 files;
-	__s64 fd;
+/* fds whose open the prefilter dropped, so their close can stay in the kernel too: per fd table
+ * (struct files_struct *), one bit per fd below PF_FD_BITS. A dropped open sets its bit with one
+ * atomic OR in an entry the process already has, instead of inserting a map entry per open; a
+ * close tests and clears it. `tgid` is the thread group that made the entry: only its closes are
+ * dropped (an fd table freed and reused by another process must not drop that process's closes;
+ * a mismatch starts the entry afresh). LRU: a lost entry or bit only means closes are sent (the
+ * engine ignores a close of an fd it does not know), never that one is dropped. */
+#define PF_FD_BITS 1024
+#define PF_FD_WORDS (PF_FD_BITS / 64)
+
+struct pf_fds {
+	__u32 tgid;
+	__u32 pad;
+	__u64 bits[PF_FD_WORDS];
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct pf_fd);
-	__type(value, __u32);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct pf_fds);
 } pf_dropped SEC(".maps");
+
+/* The zeroed entry a process's first dropped open starts from (too big for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pf_fds);
+} pf_fds_scratch SEC(".maps");
 
 /* Dropped opens kept for the consumers (cfg.pf_consumer_mask), by open file (struct file *): so
  * whichever process holds the fd later (a dup, a fork's child) finds it. LRU: a lost entry means

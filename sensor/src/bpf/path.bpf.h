@@ -36,37 +36,39 @@ struct path_walk {
 	__u32 end;
 };
 
-/* One step of the walk: prepends d's name to r->path, or crosses to the parent mount. */
+/* One step of the walk: prepends d's name to r->path, or crosses to the parent mount.
+ * The tp_btf build reads the dentries and mounts with plain loads through AS() (a cast the
+ * verifier turns into a register move, then one fault-safe load per field) rather than a
+ * bpf_probe_read_kernel call per field: the walk runs on every successful open (kernel_path). */
 static long path_walk_step(__u64 i, void *ctx)
 {
 	struct path_walk *w = ctx;
 	struct rec *r = w->r;
-	struct dentry *d = w->d;
-	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	struct dentry *d = AS(struct dentry, w->d);
+	struct dentry *parent = KR(d, d_parent);
 
-	if (d == w->root_d && w->mnt == w->root_mnt) {
+	if (w->d == w->root_d && w->mnt == w->root_mnt) {
 		w->end = WALK_ROOT; /* the process's root: a chroot or a container's pivoted root */
 		return 1;
 	}
-	if (d == w->mnt_root || d == parent) {
-		if (d != w->mnt_root) {
+	if (w->d == w->mnt_root || w->d == parent) {
+		if (w->d != w->mnt_root) {
 			w->end = r->path_off == PATH_TMP - 1 ? WALK_ANONYMOUS : WALK_ROOT;
 			return 1;
 		}
-		/* (locals: CO-RE reads must not start from a field of our own struct) */
-		struct mount *mnt = w->mnt, *up = w->mnt_parent;
-		if (mnt == up) {
+		struct mount *mnt = AS(struct mount, w->mnt), *up = AS(struct mount, w->mnt_parent);
+		if (w->mnt == w->mnt_parent) {
 			w->end = WALK_ROOT; /* the root of this mount namespace */
 			return 1;
 		}
-		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
-		w->mnt = up;
-		w->mnt_parent = BPF_CORE_READ(up, mnt_parent);
-		w->mnt_root = BPF_CORE_READ(up, mnt.mnt_root);
+		w->d = KR(mnt, mnt_mountpoint);
+		w->mnt = w->mnt_parent;
+		w->mnt_parent = KR(up, mnt_parent);
+		w->mnt_root = KR(up, mnt.mnt_root);
 		return 0;
 	}
-	__u32 len = BPF_CORE_READ(d, d_name.len);
-	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
+	__u32 len = KR(d, d_name.len);
+	const unsigned char *name = KR(d, d_name.name);
 	__u32 off = r->path_off;
 	if (len == 0 || len >= NAME_MAX_READ || off < len + 2) {
 		w->end = WALK_TRUNCATED;
@@ -86,14 +88,15 @@ static long path_walk_step(__u64 i, void *ctx)
 static __always_inline __u32 walk_path(struct rec *r, const struct path *p, const struct path *root,
 				       struct dentry **last)
 {
-	struct vfsmount *vfs = BPF_CORE_READ(p, mnt);
-	struct mount *mnt = container_of(vfs, struct mount, mnt);
+	const struct path *pp = AS(const struct path, p);
+	struct vfsmount *vfs = KR(pp, mnt);
+	struct mount *mnt = AS(struct mount, container_of(vfs, struct mount, mnt));
 	struct path_walk w = {
 		.r = r,
-		.d = BPF_CORE_READ(p, dentry),
+		.d = KR(pp, dentry),
 		.mnt = mnt,
-		.mnt_parent = BPF_CORE_READ(mnt, mnt_parent),
-		.mnt_root = BPF_CORE_READ(vfs, mnt_root),
+		.mnt_parent = KR(mnt, mnt_parent),
+		.mnt_root = KR(mnt, mnt.mnt_root),
 		.end = WALK_GOING,
 	};
 
@@ -102,8 +105,9 @@ static __always_inline __u32 walk_path(struct rec *r, const struct path *p, cons
 	if (!w.d)
 		return WALK_TRUNCATED;
 	if (root) {
-		w.root_d = BPF_CORE_READ(root, dentry);
-		w.root_mnt = container_of(BPF_CORE_READ(root, mnt), struct mount, mnt);
+		const struct path *rp = AS(const struct path, root);
+		w.root_d = KR(rp, dentry);
+		w.root_mnt = container_of(KR(rp, mnt), struct mount, mnt);
 	}
 	bpf_loop(PATH_COMPONENTS, path_walk_step, &w, 0);
 	*last = w.d;
@@ -144,7 +148,7 @@ static __always_inline long file_path_from_root(struct rec *r, struct file *f, s
 
 	if (!f)
 		return -1;
-	struct fs_struct *fs = BPF_CORE_READ(t, fs);
+	struct fs_struct *fs = KR(t, fs);
 	if (!fs)
 		return -1;
 	if (walk_path(r, &f->f_path, &fs->root, &last) != WALK_ROOT)

@@ -11,7 +11,9 @@
  *    carries the shorter prefixes' terms too, and cfg.pf_any_path) share no bit with the terms
  *    its flags satisfy (cfg.pf_group_*);
  *  - it failed, or the fd it made is a regular file or a character device outside nsfs and
- *    procfs (never a directory, a later dirfd or fchdir target; never a namespace file).
+ *    procfs (never a directory, a later dirfd or fchdir target; never a namespace file);
+ *  - when it succeeded, its path text is the path of the file opened (pf_text_is_file: no other
+ *    thread rewrote the text after the kernel read it, no symbolic link on the way).
  */
 #ifndef SAKER_PREFILTER_BPF_H
 #define SAKER_PREFILTER_BPF_H
@@ -65,18 +67,17 @@ static __always_inline bool pf_comparable(struct sensor_pf_key *k, __u32 len)
 	return true;
 }
 
-/* The terms the last component of the path (k->data, `len` bytes, comparable) satisfies. */
-static __always_inline __u64 pf_base_terms(struct sensor_pf_key *k, __u32 len)
+/* The terms the last component of the path (k->data, `len` bytes, comparable) satisfies: its
+ * fingerprint (shared.h) looked up in pf_bases, read straight from the scratch path, eight bytes
+ * at a time. */
+static __always_inline __u64 pf_base_terms(struct pf_path_scratch *k, __u32 len)
 {
-	__u32 zero = 0, start = 0;
-	struct sensor_pf_base *b = bpf_map_lookup_elem(&pf_base_scratch, &zero);
+	__u32 start = 0;
 
-	if (!b)
-		return ~0ULL; /* cannot tell: as if every term held */
 	for (__u32 j = 1; j <= SENSOR_PF_BASE; j++) {
 		if (j > len)
 			break;
-		if (k->data[(len - j) & (SENSOR_PF_PATH - 1)] == '/') {
+		if (k->key.data[(len - j) & (SENSOR_PF_PATH - 1)] == '/') {
 			start = len - j + 1;
 			break;
 		}
@@ -86,25 +87,85 @@ static __always_inline __u64 pf_base_terms(struct sensor_pf_key *k, __u32 len)
 	__u32 blen = len - start;
 	if (blen == 0 || blen >= SENSOR_PF_BASE)
 		return 0;
-	__builtin_memset(b, 0, sizeof(*b));
-	bpf_probe_read_kernel(b->name, blen & (SENSOR_PF_BASE - 1), &k->data[start & (SENSOR_PF_PATH - 1)]);
-	__u64 *v = bpf_map_lookup_elem(&pf_bases, b);
+	__u64 h = blen;
+	for (__u32 i = 0; i < SENSOR_PF_BASE / 8; i++) {
+		if (i * 8 >= blen)
+			break;
+		__u32 at = (start & (SENSOR_PF_PATH - 1)) + i * 8;
+		__u64 w = *(__u64 *)&k->key.data[at];
+		__u32 rem = blen - i * 8;
+		if (rem < 8)
+			w &= (1ULL << (rem * 8)) - 1;
+		h = sensor_pf_mix(h, w);
+	}
+	__u64 *v = bpf_map_lookup_elem(&pf_bases, &h);
 	return v ? *v : 0;
 }
 
-static __always_inline struct pf_fd pf_key_of(struct task_struct *t, long fd)
+/* The dropped-fd bits of t's fd table, NULL when it has none (or they are another process's). */
+static __always_inline struct pf_fds *pf_fds_of(struct task_struct *t)
 {
-	struct pf_fd key = { .files = (__u64)KR(t, files), .fd = fd };
-	return key;
+	__u64 files = (__u64)KR(t, files);
+	struct pf_fds *v = bpf_map_lookup_elem(&pf_dropped, &files);
+
+	return v && v->tgid == current_tgid(t) ? v : NULL;
 }
 
-/* An fd the engine will learn of: its close must be sent. */
+/* The word of pf_fds.bits holding fd `fd`'s bit (the masking kept from the compiler, which would
+ * fold it into the caller's range check that the verifier does not tie to this copy of fd). */
+static __always_inline __u64 *pf_word(struct pf_fds *v, long fd)
+{
+	__u32 i = (__u32)fd >> 6;
+
+	barrier_var(i);
+	return &v->bits[i & (PF_FD_WORDS - 1)];
+}
+
+/* Marks fd `fd` of t's fd table as dropped; false when it cannot (the close is then sent). */
+static __always_inline bool pf_mark(struct task_struct *t, long fd)
+{
+	if (fd < 0 || fd >= PF_FD_BITS)
+		return false;
+	__u64 bit = 1ULL << (fd & 63);
+	struct pf_fds *v = pf_fds_of(t);
+	if (v) {
+		__sync_fetch_and_or(pf_word(v, fd), bit);
+		return true;
+	}
+	/* the process's first: a fresh entry (two threads racing here may lose one bit: that close
+	 * is sent) */
+	__u32 zero = 0;
+	struct pf_fds *fresh = bpf_map_lookup_elem(&pf_fds_scratch, &zero);
+	if (!fresh)
+		return false;
+	__builtin_memset(fresh, 0, sizeof(*fresh));
+	fresh->tgid = current_tgid(t);
+	*pf_word(fresh, fd) = bit;
+	__u64 files = (__u64)KR(t, files);
+	return bpf_map_update_elem(&pf_dropped, &files, fresh, BPF_ANY) == 0;
+}
+
+/* Takes fd `fd`'s mark off; whether it had one. */
+static __always_inline bool pf_unmark(struct task_struct *t, long fd)
+{
+	if (fd < 0 || fd >= PF_FD_BITS)
+		return false;
+	struct pf_fds *v = pf_fds_of(t);
+	if (!v)
+		return false;
+	__u64 bit = 1ULL << (fd & 63);
+	__u64 *w = pf_word(v, fd);
+	if (!(*w & bit))
+		return false;
+	return __sync_fetch_and_and(w, ~bit) & bit;
+}
+
+/* An fd the engine learns of: its close must be sent. */
 static __always_inline void pf_forget(struct task_struct *t, long fd)
 {
-	if (!cfg.prefilter_close || fd < 0)
+	if (!cfg.prefilter_close)
 		return;
-	struct pf_fd key = pf_key_of(t, fd);
-	bpf_map_delete_elem(&pf_dropped, &key);
+	pf_unmark(t, fd);
 }
 
 /* Called for every captured syscall but openat and close: whatever fd it made is one the engine
@@ -124,6 +185,64 @@ static __always_inline void pf_forget_created(struct task_struct *t, struct pt_r
 	pf_forget(t, ret);
 }
 
+/* Keeps a dropped open of file `f` (its path in k, `n` bytes with the NUL) for a later consumer
+ * (pf_replay). Open files are reused from a slab, so an open/close loop mostly finds the entry of
+ * the previous file at the same address: that entry is overwritten in place (a lookup and a copy
+ * of the path's bytes), and only a new address pays the LRU insert, which costs several times as
+ * much (bench/sensor-bpf-cost.ts --prefilter). A consumer of the old file cannot race this: its
+ * struct file is freed, which is why the address is being reused. */
+static __always_inline bool pf_store(struct file *f, struct inode *ino, struct sensor_pf_key *k, long n, __u32 flags, __u32 mode)
+{
+	__u64 fkey = (__u64)f;
+	struct pf_open *o = bpf_map_lookup_elem(&pf_opened, &fkey);
+	bool fresh = !o;
+
+	if (fresh) {
+		__u32 zero = 0;
+		o = bpf_map_lookup_elem(&pf_open_scratch, &zero);
+		if (!o)
+			return false;
+	}
+	o->inode = (__u64)ino;
+	o->len = n;
+	o->flags = open_flags_to_ppm(flags);
+	o->mode = open_mode_to_ppm(flags, mode);
+	if (bpf_probe_read_kernel(o->path, n & (SENSOR_PF_PATH - 1), k->data))
+		return false;
+	return !fresh || bpf_map_update_elem(&pf_opened, &fkey, o, BPF_ANY) == 0;
+}
+
+/* Whether the path text of a successful open (k->data, `n` bytes with the NUL) is the path of
+ * the file it opened, rebuilt from its dentries up to the opener's root (file_path_from_root: the
+ * open's kernel_path): then deciding on the text is deciding on what was opened. */
+static __always_inline bool pf_text_is_file(struct task_struct *t, struct file *f, struct sensor_pf_key *k, long n)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct rec *r = bpf_map_lookup_elem(&scratch_map, &cpu);
+
+	if (!r)
+		return false;
+	long off = file_path_from_root(r, f, t);
+	if (off < 0 || PATH_TMP - 1 - off != n - 1)
+		return false;
+	/* both hold n - 1 bytes then a NUL: compared a word at a time, the last one masked */
+	for (__u32 i = 0; i < SENSOR_PF_PATH / 8; i++) {
+		if (i * 8 >= n)
+			break;
+		__u64 a = *(__u64 *)&r->path[(off + i * 8) & PATH_TMP_MASK];
+		__u64 b = *(__u64 *)&k->data[i * 8];
+		__u32 rem = n - i * 8;
+		if (rem < 8) {
+			__u64 m = (1ULL << (rem * 8)) - 1;
+			a &= m;
+			b &= m;
+		}
+		if (a != b)
+			return false;
+	}
+	return true;
+}
+
 /* The open of `name` with (user) `flags` and `mode` that returned `ret` stays in the kernel.
  * When it does not, and the whole path was read, *read is its length with the NUL (the path is
  * in pf_scratch, so the record copies it from there instead of reading user memory twice). */
@@ -133,9 +252,10 @@ static __always_inline bool pf_drop_open(struct task_struct *t, const void *name
 	if (!cfg.prefilter_on)
 		return false;
 	__u32 zero = 0;
-	struct sensor_pf_key *k = bpf_map_lookup_elem(&pf_scratch, &zero);
-	if (!k)
+	struct pf_path_scratch *scratch = bpf_map_lookup_elem(&pf_scratch, &zero);
+	if (!scratch)
 		return false;
+	struct sensor_pf_key *k = &scratch->key;
 	long n = bpf_probe_read_user_str(k->data, SENSOR_PF_PATH, name);
 	if (n > 0 && n < SENSOR_PF_PATH)
 		*read = n;
@@ -162,7 +282,7 @@ static __always_inline bool pf_drop_open(struct task_struct *t, const void *name
 	if (v)
 		terms |= *v;
 	if (cfg.pf_bases)
-		terms |= pf_base_terms(k, n - 1);
+		terms |= pf_base_terms(scratch, n - 1);
 	if (terms) {
 		__u32 ng = cfg.pf_n_groups;
 		__u64 by_flags = 0;
@@ -177,25 +297,16 @@ static __always_inline bool pf_drop_open(struct task_struct *t, const void *name
 			return false;
 	}
 	if (f) {
-		if (cfg.prefilter_store) {
-			struct pf_open *o = bpf_map_lookup_elem(&pf_open_scratch, &zero);
-			if (!o)
-				return false;
-			o->inode = (__u64)ino;
-			o->len = n;
-			o->flags = open_flags_to_ppm(flags);
-			o->mode = open_mode_to_ppm(flags, mode);
-			bpf_probe_read_kernel(o->path, SENSOR_PF_PATH, k->data);
-			__u64 fkey = (__u64)f;
-			if (bpf_map_update_elem(&pf_opened, &fkey, o, BPF_ANY))
-				return false;
-		}
-		if (cfg.prefilter_close) {
-			struct pf_fd key = pf_key_of(t, ret);
-			__u32 tgid = current_tgid(t);
-			if (bpf_map_update_elem(&pf_dropped, &key, &tgid, BPF_ANY))
-				return false;
-		}
+		/* the text read after the syscall must be what was opened: another thread could have
+		 * written a harmless path over /etc/shadow's in between (pf_text_is_file; an open
+		 * through a symbolic link is sent too, and the engine names it as without the
+		 * prefilter) */
+		if (!pf_text_is_file(t, f, k, n))
+			return false;
+		if (cfg.prefilter_store && !pf_store(f, ino, k, n, flags, mode))
+			return false;
+		if (cfg.prefilter_close)
+			pf_mark(t, ret); /* unmarked (fd >= PF_FD_BITS, no room): its close is sent */
 	}
 	my_counters()->prefiltered++;
 	return true;
@@ -206,10 +317,10 @@ static __always_inline bool pf_drop_open(struct task_struct *t, const void *name
 static __always_inline long pf_copy_read_path(void *dst, long n)
 {
 	__u32 zero = 0;
-	struct sensor_pf_key *k = bpf_map_lookup_elem(&pf_scratch, &zero);
+	struct pf_path_scratch *k = bpf_map_lookup_elem(&pf_scratch, &zero);
 	if (!k || n <= 0 || n >= SENSOR_PF_PATH)
 		return -1;
-	return bpf_probe_read_kernel(dst, n & (SENSOR_PF_PATH - 1), k->data) ? -1 : n;
+	return bpf_probe_read_kernel(dst, n & (SENSOR_PF_PATH - 1), k->key.data) ? -1 : n;
 }
 
 /* A sent open made fd `fd`: a kept entry for its open file is stale (the struct file reused). */
@@ -269,15 +380,7 @@ static __always_inline void pf_replay(struct task_struct *t, long fd)
 /* A close of an fd whose open was dropped stays in the kernel: the engine never learned of it. */
 static __always_inline bool pf_drop_close(struct task_struct *t, long fd)
 {
-	if (!cfg.prefilter_close || fd < 0)
-		return false;
-	struct pf_fd key = pf_key_of(t, fd);
-	__u32 *tgid = bpf_map_lookup_elem(&pf_dropped, &key);
-	if (!tgid)
-		return false;
-	bool mine = *tgid == current_tgid(t);
-	bpf_map_delete_elem(&pf_dropped, &key);
-	if (!mine)
+	if (!cfg.prefilter_close || !pf_unmark(t, fd))
 		return false;
 	my_counters()->prefiltered++;
 	return true;

@@ -144,6 +144,23 @@ void control_print_stats(const struct probes *p, const struct output *out)
 	fprintf(stderr, "]}\n");
 }
 
+/* The pf_bases key of base name `name` (`len` bytes, 0 < len < SENSOR_PF_BASE), as
+ * pf_base_terms in prefilter.bpf.h computes it: little-endian words, the last zero-filled. */
+static __u64 base_fingerprint(const __u8 *name, size_t len)
+{
+	__u8 words[SENSOR_PF_BASE] = {0};
+	__u64 h = len;
+
+	memcpy(words, name, len);
+	for (size_t i = 0; i * 8 < len; i++) {
+		__u64 w = 0;
+		for (int b = 7; b >= 0; b--)
+			w = (w << 8) | words[i * 8 + b];
+		h = sensor_pf_mix(h, w);
+	}
+	return h;
+}
+
 /* `prefilter ...` (sensor/README.md "Prefilter"): the engine turns the prefilter off, clears it,
  * writes the path entries and flag groups, then turns it on; the probes read cfg and the trie
  * without locks, and an off prefilter drops nothing. Returns an error message or NULL. */
@@ -170,7 +187,7 @@ static const char *control_prefilter(struct probes *p, char *rest)
 			if (bpf_map_delete_elem(fd, &key))
 				return "prefilter clear: cannot delete an entry";
 		}
-		struct sensor_pf_base bkey, bnext;
+		__u64 bkey, bnext;
 		while (bpf_map_get_next_key(bfd, NULL, &bnext) == 0) {
 			bkey = bnext;
 			if (bpf_map_delete_elem(bfd, &bkey))
@@ -202,11 +219,12 @@ static const char *control_prefilter(struct probes *p, char *rest)
 		}
 		__u64 terms = strtoull(mask, NULL, 16);
 		if (kind[0] == 'b') {
-			struct sensor_pf_base b = {0};
 			if (len / 2 == 0 || len / 2 >= SENSOR_PF_BASE)
 				return "prefilter path base: 1..63 bytes";
-			memcpy(b.name, key.data, len / 2);
-			if (bpf_map_update_elem(bfd, &b, &terms, BPF_ANY))
+			__u64 h = base_fingerprint(key.data, len / 2), had = 0;
+			if (bpf_map_lookup_elem(bfd, &h, &had) == 0)
+				terms |= had; /* another name with this fingerprint: both names' terms */
+			if (bpf_map_update_elem(bfd, &h, &terms, BPF_ANY))
 				return "prefilter path: the base table refused the entry (full?)";
 			cfg->pf_bases = 1;
 			return NULL;

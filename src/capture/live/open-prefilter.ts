@@ -94,7 +94,9 @@ function flagTerms(table: OpenPrefilterTable, ppmFlags: number): bigint {
 /**
  * Whether an open exit is sent: `path` the raw path argument, `ppmFlags` its flags in libs'
  * encoding, `res` the return value, `isDirectory` whether the fd opened is a directory. An
- * undefined return means it may stay in the kernel.
+ * undefined return means it may stay in the kernel: the kernel also sends a successful open whose
+ * text is not the opened file's path from the opener's root (a symbolic link on the way, or a
+ * text rewritten by another thread), which this cannot see; it only ever sends more.
  */
 export function openSendReason(table: OpenPrefilterTable, path: Buffer, ppmFlags: number, res: number, isDirectory: boolean): SendReason | undefined {
   if (res >= 0 && isDirectory) return 'directory';
