@@ -32,7 +32,9 @@ ${lines.join('\n')}
 
 async function main(argv: string[], context: CommandContext): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (!cmd || COMMANDS[cmd]?.printsOnly === true || !COMMANDS[cmd]) endQuietlyOnClosedStdout();
+  const command = cmd === undefined ? undefined : COMMANDS[cmd];
+  // help, version and an unknown command's message only print too
+  if (command === undefined || command.printsOnly === true) endQuietlyOnClosedStdout();
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(help());
     return 0;
@@ -42,7 +44,6 @@ async function main(argv: string[], context: CommandContext): Promise<number> {
     process.stdout.write(`saker ${pkg.version}\n`);
     return 0;
   }
-  const command = COMMANDS[cmd];
   if (!command) {
     process.stderr.write(`saker: unknown command '${cmd}'\n\n${help()}`);
     return 1;
