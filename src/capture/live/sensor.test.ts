@@ -564,6 +564,66 @@ test('the first record after a quiet spell wakes the reader, not the drain timer
   }
 });
 
+test('a record just after a drain is read at once after a quiet spell; records that keep coming are still read in batches', async (t) => {
+  if (unavailable) return t.skip(unavailable);
+  // drains 300 ms apart on average: a wait of a whole batch after every drain would hold the
+  // second of two records 100 ms apart back by ~200 ms
+  const BATCH_MS = 300;
+  // getpriority: a syscall no other process on the host makes every few ms (an open would be
+  // any process's, and other records earn no credit)
+  let seen: (() => void) | undefined;
+  let opener = 0;
+  let chunks = 0;
+  const sensor = await LiveSensor.start({
+    syscalls: ['getpriority'],
+    pollMs: 1000,
+    batchUs: BATCH_MS * 1000,
+    onBatch: () => chunks++,
+    onEvent: (v) => {
+      if (seen && v.tid === opener) seen();
+    },
+  });
+  // calls by another process (the sensor leaves this one out): a letter on its stdin, one call
+  const child = spawn(process.execPath, ['-e', `const { getPriority } = require('node:os');
+    process.stdin.setEncoding('utf8').on('data', (s) => { for (const c of s) if (c === 'o') getPriority(0); });`], { stdio: ['pipe', 'ignore', 'inherit'] });
+  t.after(() => child.kill());
+  opener = child.pid!;
+  try {
+    const call = async (): Promise<number> => {
+      const arrived = new Promise<void>((resolve) => (seen = resolve));
+      const t0 = performance.now();
+      child.stdin.write('o');
+      await arrived;
+      seen = undefined;
+      return performance.now() - t0;
+    };
+    await call(); // the child has started
+    const pairs: number[][] = [];
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 1300)); // quiet: credit for more than one drain
+      const first = await call();
+      await new Promise((r) => setTimeout(r, 100));
+      pairs.push([first, await call()]);
+    }
+    const seconds = pairs.map((p) => p[1]!).sort((a, b) => a - b);
+    const show = pairs.map((p) => p.map((ms) => ms.toFixed(1)).join('/')).join(', ');
+    assert.ok(seconds[1]! < BATCH_MS / 2, `the second record of a pair, 100 ms after the first, is read at once (median ${seconds[1]!.toFixed(1)} ms; first/second: ${show})`);
+
+    // records that keep coming: a call every ~5 ms for 2.4 s; read in ~8 drains, not ~500
+    const before = chunks;
+    const end = performance.now() + 2400;
+    while (performance.now() < end) {
+      child.stdin.write('o');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await sensor.stats();
+    const drains = chunks - before;
+    assert.ok(drains <= 2400 / BATCH_MS + 4 + 4, `a steady stream is read in batches: ${drains} reads in 2.4 s at ${BATCH_MS} ms per drain`);
+  } finally {
+    await sensor.stop();
+  }
+});
+
 test('a sensor that dies is reported through onError', async (t) => {
   if (unavailable) return t.skip(unavailable);
   let onError: (err: SensorError) => void = () => {};

@@ -73,6 +73,8 @@ export interface SensorOptions {
   /** Longest wait between two drains of the rings (the first record after a drain wakes the
    *  sensor sooner). */
   pollMs?: number;
+  /** Time between drains, on average, while records keep coming (µs; the sensor's default: 1000). */
+  batchUs?: number;
   snaplen?: number;
   attach?: 'auto' | 'btf' | 'raw';
   /** Periodic counters from the sensor (default off; stats() asks on demand). */
@@ -171,6 +173,7 @@ export class LiveSensor {
       ...(opts.cpuRingKb === undefined ? [] : [`--cpu-ring-kb=${opts.cpuRingKb}`]),
       ...(opts.overflowMb === undefined ? [] : [`--overflow-mb=${opts.overflowMb}`]),
       `--poll-ms=${opts.pollMs ?? 5}`,
+      ...(opts.batchUs === undefined ? [] : [`--batch-us=${opts.batchUs}`]),
       `--snaplen=${opts.snaplen ?? 80}`,
       `--attach=${opts.attach ?? 'auto'}`,
       `--stats-interval-ms=${opts.statsIntervalMs ?? 0}`,
