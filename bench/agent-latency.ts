@@ -1,6 +1,6 @@
 // Syscall-to-alert latency of `saker run`: how long after a syscall its alert can be read.
 //
-//   node --import tsx bench/agent-latency.ts [--samples N] [--gap-us U] [--load OPS]
+//   node --import tsx bench/agent-latency.ts [--samples N] [--gap-us U] [--load OPS] [--stdout-socket]
 //
 // The agent runs with the built-in rules plus one rule (written to a temporary file) matching
 // openat of files below a fresh temporary directory by a process named saker-latency
@@ -17,7 +17,10 @@
 // after, printed beside the agent with the ratio; the rest of the difference is the engine and
 // the alert's output. --load runs the open/close load (bench/load.c openrate, OPS pairs per
 // second) meanwhile, for the latency of a busy agent. Goals (issue 15): p99 <= 2 ms idle and
-// <= 10 ms at 500k events/s (--load 250000). Needs root and a built sensor.
+// <= 10 ms at 500k events/s (--load 250000). The alerts are read from a pipe, as a log shipper
+// reading `saker run | ...` or a container runtime's log pipe does; --stdout-socket reads them
+// from a unix socket instead (Node's child-process pipes, systemd's journal stream), which the
+// agent writes through the thread pool. Needs root and a built sensor.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +32,7 @@ const SAMPLES = numberArg('--samples', 300);
 const GAP_US = numberArg('--gap-us', 8000);
 const LOAD = numberArg('--load', 0);
 const TRIGGER = 'saker-latency';
+const STDOUT_SOCKET = process.argv.includes('--stdout-socket');
 
 function ruleFile(dir: string): string {
   const file = join(dir, 'latency-rule.yaml');
@@ -103,13 +107,15 @@ async function main(): Promise<void> {
     const agent = await Agent.start({
       // first: with rule_matching=first a built-in rule matching the same openat would win
       rules: [ruleFile(dir), join(ROOT, 'rules', 'saker_rules.yaml')],
+      stdoutPipe: !STDOUT_SOCKET,
       onAlert: (line, readNs) => {
         const m = marker.exec(line);
         if (m && !seen.has(Number(m[1]))) seen.set(Number(m[1]), { raw: BigInt(m[2]!), readNs });
       },
     });
     console.log(`agent latency: ${SAMPLES} openat triggers, ${GAP_US}–${2 * GAP_US} µs apart, built-in rules + a marker rule` +
-      (LOAD ? `, under ${LOAD / 1000}k open+close/s` : ', otherwise idle'));
+      (LOAD ? `, under ${LOAD / 1000}k open+close/s` : ', otherwise idle') +
+      `; alerts read from ${STDOUT_SOCKET ? 'a unix socket' : 'a pipe'}`);
     console.log(neighbourNote());
     // the load runs as long as the triggers (mean gap 1.5 × U) and a little more
     const load = LOAD ? openRate(buildTool('load'), LOAD, (SAMPLES * GAP_US * 1.5) / 1e6 + 1, 1, ['/etc/hostname', '/dev/null']) : undefined;

@@ -1,8 +1,10 @@
 // Shared pieces of the live-agent benchmarks (agent-*.ts): building the C helpers, running
 // `saker run` as a child process the way an operator would, reading its memory and CPU from
 // /proc, running the load generator, and small statistics.
-import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -122,6 +124,9 @@ export interface AgentOptions {
   entry?: string;
   /** Called per alert line on stdout with the monotonic time (process.hrtime) of its read. */
   onAlert?: (line: string, readNs: bigint) => void;
+  /** The agent's stdout a pipe, as in `saker run | reader` or a container runtime's log pipe,
+   *  instead of Node's child-process pipe, which is a unix socket. */
+  stdoutPipe?: boolean;
 }
 
 /** `saker run` in a child process. */
@@ -133,10 +138,10 @@ export class Agent {
   private readonly closed: Promise<number | null>;
   private exited = false;
 
-  private constructor(private readonly child: ChildProcessByStdio<null, Readable, Readable>, opts: AgentOptions) {
+  private constructor(private readonly child: ChildProcess, stdout: Readable, opts: AgentOptions) {
     this.pid = child.pid!;
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (this.stderr += s));
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.stderr += s));
+    stdout.on('data', (chunk: Buffer) => {
       const at = process.hrtime.bigint();
       if (!opts.onAlert) return;
       const text = this.stdoutTail + chunk.toString('utf8');
@@ -158,8 +163,22 @@ export class Agent {
     const args = [...(opts.nodeArgs ?? []), ...entry, 'run'];
     for (const r of opts.rules ?? []) args.push('-r', r);
     for (const o of opts.options ?? []) args.push('-o', o);
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    const agent = new Agent(child, opts);
+    let agent: Agent;
+    if (opts.stdoutPipe) {
+      const dir = mkdtempSync(join(tmpdir(), 'saker-bench-stdout-'));
+      const fifo = join(dir, 'stdout');
+      const made = spawnSync('mkfifo', [fifo], { encoding: 'utf8' });
+      if (made.status !== 0) throw new Error(`mkfifo: ${made.stderr || made.error?.message}`);
+      const readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      const writeFd = openSync(fifo, constants.O_WRONLY);
+      rmSync(dir, { recursive: true }); // the open ends keep the pipe
+      const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', writeFd, 'pipe'] });
+      closeSync(writeFd);
+      agent = new Agent(child, new Socket({ fd: readFd, readable: true, writable: false }), opts);
+    } else {
+      const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      agent = new Agent(child, child.stdout, opts);
+    }
     await agent.waitFor(/^saker: ready/m, 60_000);
     return agent;
   }
