@@ -10,8 +10,10 @@
 // (goal: >= 1.0x at 800k events and above, whole command), and beyond start-up: the events past
 // the 100k capture over the difference of the two times, where start-up (Node ~0.1 s here,
 // sysdig ~20 ms) and the JIT's warm-up cancel out.
-// Saker runs as users run it: the compiled CLI (npm run build first). Needs root, a built sensor
-// and gcc; exits 0 with a message otherwise.
+// Saker runs as users run it: the `saker` command (bin/saker, the package's bin) on the compiled
+// CLI (npm run build first); (b') is the same inspect through `node bin/saker.js`, which the
+// launcher's choices (no NODE_EXTRA_CA_CERTS for inspect) do not reach. Needs root, a built
+// sensor and gcc; exits 0 with a message otherwise.
 //   node --import tsx bench/replay-live.ts [rounds]     (default 230000 rounds, about 4.2M events)
 // SAKER_BENCH_FILE=path keeps the capture there (for profiling) instead of a temporary folder.
 import { spawnSync } from 'node:child_process';
@@ -24,6 +26,7 @@ import { prepareMixedCapture, recordMixedLoad, SAKER, skipBench } from './mixed-
 const ROUNDS = Number(process.argv[2] ?? 230_000);
 const SIZES = [100_000, 800_000, 4_000_000];
 const FILTER = 'evt.type=openat and fd.name startswith /etc';
+const LAUNCHER = join(REPO, 'bin', 'saker');
 const devNull = openSync('/dev/null', 'w');
 
 /** Best wall time of three runs with stdout thrown away, after a warm-up run. */
@@ -55,14 +58,15 @@ try {
   });
   if (rec.events < SIZES[SIZES.length - 1]!) console.log(`(fewer events than ${SIZES[SIZES.length - 1]}: the largest size is the whole capture)`);
   captures.push({ events: rec.events, file });
-  console.log(`filter: ${FILTER}`);
+  console.log(`filter: ${FILTER}; NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? `set (${process.env.NODE_EXTRA_CA_CERTS}): every node start parses it, except the launcher's inspect` : 'not set'}`);
   const ruleArgs = upstreamRules()?.flatMap((f) => ['-r', f]);
   const hasSysdig = spawnSync('sysdig', ['--version']).status === 0;
   const tools: { label: string; run: (f: string) => [string, string[]] }[] = [];
   if (hasSysdig) tools.push({ label: '(a) sysdig -r', run: (f) => ['sysdig', ['-r', f, '-p', '%evt.num', FILTER]] });
   else console.log('(a) sysdig: not installed, no ratios');
-  tools.push({ label: '(b) saker inspect', run: (f) => [process.execPath, [SAKER, 'inspect', f, FILTER, '-p', '%evt.num']] });
-  if (ruleArgs) tools.push({ label: '(c) saker replay', run: (f) => [process.execPath, [SAKER, 'replay', f, ...ruleArgs]] });
+  tools.push({ label: '(b) saker inspect', run: (f) => [LAUNCHER, ['inspect', f, FILTER, '-p', '%evt.num']] });
+  tools.push({ label: "(b') node saker.js", run: (f) => [process.execPath, [SAKER, 'inspect', f, FILTER, '-p', '%evt.num']] });
+  if (ruleArgs) tools.push({ label: '(c) saker replay', run: (f) => [LAUNCHER, ['replay', f, ...ruleArgs]] });
   else console.log('(c) saker replay: skipped (../shared/peers/falco-rules absent)');
 
   // tools interleaved within each size, so the neighbours' load falls on all of them alike

@@ -31,7 +31,7 @@ const NOTHING = 'proc.name = no-such-process-name';
 const devNull = openSync('/dev/null', 'w');
 const CLK_TCK = 100; // USER_HZ: the unit of cutime/cstime
 
-interface Case { label: string; args: string[]; exe?: string }
+interface Case { label: string; args: string[]; exe?: string; env?: NodeJS.ProcessEnv }
 
 const cases: Case[] = [
   { label: 'node -e 0', args: ['-e', '0'] },
@@ -40,6 +40,14 @@ const cases: Case[] = [
   { label: 'saker list', args: [SAKER, 'list'] },
   { label: 'saker validate', args: [SAKER, 'validate'] },
 ];
+// NODE_EXTRA_CA_CERTS (set on the machines this was measured on) makes every node parse the
+// certificates it names before running anything; bin/saker drops it for the commands that open no
+// connection. Node's start without it, for comparison:
+if (process.env.NODE_EXTRA_CA_CERTS) {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  cases.push({ label: 'node -e 0, no extra CA certs', args: ['-e', '0'], env });
+}
 const shared = sharedDir();
 const capture = shared ? join(shared, 'peers', 'scap', 'curl_google.scap') : undefined;
 if (capture && existsSync(capture)) {
@@ -55,7 +63,7 @@ if (upstream && capture && existsSync(capture)) {
 } else console.log('upstream rules: skipped (no ../shared/peers/falco-rules)');
 const LAUNCHER = join(ROOT, 'bin', 'saker');
 const BLOB = join(ROOT, 'dist', 'bundle', 'snapshot', 'saker.blob');
-const throughNode = cases.slice(1);
+const throughNode = cases.filter((c) => c.args[0] === SAKER);
 if (!existsSync(BLOB)) console.log('bin/saker: no start-up snapshot (npm run build makes it), so it runs bin/saker.js');
 else if (process.env.NODE_OPTIONS) console.log('bin/saker: NODE_OPTIONS is set, so it runs bin/saker.js (node refuses a snapshot then)');
 for (const c of throughNode) cases.push({ label: `${c.label} (bin/saker)`, exe: LAUNCHER, args: c.args.slice(1) });
@@ -78,7 +86,7 @@ function childrenCpuMs(): number {
 function once(c: Case): { wallMs: number; cpuMs: number } {
   const cpu0 = childrenCpuMs();
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(c.exe ?? process.execPath, c.args, { stdio: ['ignore', devNull, 'pipe'], cwd: ROOT });
+  const r = spawnSync(c.exe ?? process.execPath, c.args, { stdio: ['ignore', devNull, 'pipe'], cwd: ROOT, env: c.env });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   // validate exits 1 on invalid files only; every case here is valid
   if (r.status !== 0) throw new Error(`${c.label} failed (exit ${r.status}): ${r.stderr?.toString() || r.error}`);
@@ -98,7 +106,7 @@ for (let round = 0; round <= ROUNDS; round++) {
   }
 }
 const floor = median(wall[0]!);
-console.log(`startup: ${ROUNDS} interleaved rounds, load average ${loadBefore.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}`);
+console.log(`startup: ${ROUNDS} interleaved rounds, load average ${loadBefore.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}; NODE_EXTRA_CA_CERTS ${process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'not set'}`);
 console.log(`${'command'.padEnd(34)} ${'wall ms'.padStart(8)} ${'above node'.padStart(11)} ${'x node'.padStart(7)} ${'CPU ms'.padStart(7)}`);
 const rows = cases.map((c, i) => {
   const ms = median(wall[i]!);

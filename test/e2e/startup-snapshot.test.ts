@@ -75,6 +75,21 @@ test('other commands, and NODE_OPTIONS (which makes node refuse any snapshot), g
   }
 });
 
+test('commands that open no connection start without NODE_EXTRA_CA_CERTS; the others keep it', () => {
+  // node warns on stderr when it cannot read the file: the warning shows who was given it
+  const env = { NODE_EXTRA_CA_CERTS: join(tmpdir(), 'saker-no-such-ca-bundle.pem') };
+  const warned = (r: Run) => r.stderr.includes('Ignoring extra certs from');
+  for (const args of [['list'], ['validate'], ['inspect', '--help'], ['fields', '--names'], ['--version']]) {
+    const r = launcher(repoRoot, args, env);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(!warned(r), `saker ${args.join(' ')} started node with NODE_EXTRA_CA_CERTS:\n${r.stderr}`);
+  }
+  for (const args of [['replay', '--help'], ['run', '--help']]) {
+    const r = launcher(repoRoot, args, env);
+    assert.ok(warned(r), `saker ${args.join(' ')} (outputs may use TLS) lost NODE_EXTRA_CA_CERTS:\n${r.stderr}`);
+  }
+});
+
 test('a copy of the tree does not run the heap built for the original; a blob others may write is not even tried', { skip: missing }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'saker-snapshot-'));
   try {
