@@ -1,6 +1,6 @@
 // Compiles the conditions of all the rules indexed under one event code into one JS function
-// (generated source, `new Function`), so that an event costs one call instead of a closure tree
-// per rule:
+// (generated source, `new Function`; a few for a group too large for V8 to optimise as one), so
+// that an event costs one call instead of a closure tree per rule:
 //  - evt.type checks are decided at compile time: the event code is known;
 //  - each field is read at most once per event, into a local of the function;
 //  - a check or an and/or subexpression that several rules repeat (the open_read macro ...) is
@@ -72,7 +72,30 @@ interface CheckCode {
  * for events of `eventCode`. Throws what the per-rule compiler throws for a bad condition.
  */
 export function compileGroup(conditions: readonly Expr[], eventCode: number, first: boolean): GroupFilter {
-  return new GroupCompiler(eventCode).compile(conditions, first);
+  return compileParts(conditions, 0, eventCode, first);
+}
+
+/**
+ * Generated source past this many characters is compiled as two functions (each split again if
+ * need be), called one after the other: V8 does not optimise a function of more than 60 KB of
+ * bytecode (--max-optimized-bytecode-size), and a group past that stays in the interpreter.
+ * Measured with bench/engine-replay --site-rules N (the upstream rules and N rules of a site's
+ * own on opens): the openat group as one function was optimised at 88 KB of source (40 site
+ * rules, 404-429 ns/event) and not at 93 KB (45 rules, 1,952 ns); 120 site rules cost 3,450 ns
+ * per event as one function, 810 in three. The margin costs a group just under the limit ~15%
+ * (88 KB split in two: 473-489 ns). The upstream rules' largest group (openat) is 69 KB.
+ */
+const MAX_GROUP_SOURCE = 80_000;
+
+/** The group of `conditions`, which are the rules from index `offset` of the whole group. */
+function compileParts(conditions: readonly Expr[], offset: number, eventCode: number, first: boolean): GroupFilter {
+  const { source, make } = new GroupCompiler(eventCode).generate(conditions, first, offset);
+  if (source.length <= MAX_GROUP_SOURCE || conditions.length < 2) return make();
+  const half = conditions.length >> 1;
+  const a = compileParts(conditions.slice(0, half), offset, eventCode, first);
+  const b = compileParts(conditions.slice(half), offset + half, eventCode, first);
+  // with `first` a part returns 1 once a rule matched, and the rest is not evaluated
+  return first ? (ctx, rules, onMatch) => a(ctx, rules, onMatch) || b(ctx, rules, onMatch) : (ctx, rules, onMatch) => a(ctx, rules, onMatch) + b(ctx, rules, onMatch);
 }
 
 class GroupCompiler {
@@ -98,7 +121,8 @@ class GroupCompiler {
 
   constructor(private readonly eventCode: number) {}
 
-  compile(conditions: readonly Expr[], first: boolean): GroupFilter {
+  /** The source of the group of `conditions` (the rules from index `offset`) and its maker. */
+  generate(conditions: readonly Expr[], first: boolean, offset: number): { source: string; make: () => GroupFilter } {
     // Rules indexed under many codes are false for most of them by their evt.type checks alone.
     const live = conditions.map((c) => this.known(c) !== false);
     conditions.forEach((c, i) => live[i] && this.count(c));
@@ -107,7 +131,7 @@ class GroupCompiler {
       if (!live[i]) return;
       const code = this.expr(c);
       if (code === false) return;
-      body.push(`  if (${code}) { onMatch(rules[${i}]); ${first ? 'return 1;' : 'n++;'} }`);
+      body.push(`  if (${code}) { onMatch(rules[${offset + i}]); ${first ? 'return 1;' : 'n++;'} }`);
     });
     const locals: string[] = [];
     // the path memo (pathMemo) is read first: most events of a group with path checks reach one
@@ -125,10 +149,13 @@ class GroupCompiler {
       '  return n;',
       '};',
     ].join('\n');
-    // The point of this module: one generated function per event code (see the top comment).
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    const make = new Function('K', source) as (consts: unknown[]) => GroupFilter;
-    return make(this.consts);
+    const consts = this.consts;
+    return {
+      source,
+      // The point of this module: one generated function per event code (see the top comment).
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval
+      make: () => (new Function('K', source) as (consts: unknown[]) => GroupFilter)(consts),
+    };
   }
 
   /**
