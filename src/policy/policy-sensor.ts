@@ -44,7 +44,7 @@ export class PolicySensor {
   /** Override marks no cgroup program took: calls that went ahead (their events say Post). */
   overrideMissed = 0;
   /** Wall clock minus CLOCK_BOOTTIME (the records' ktime), ns, as the sensor read it at start. */
-  bootToEpochNs: bigint | undefined;
+  bootToEpochNs = 0n;
 
   private constructor(private readonly opts: PolicySensorOptions, ready: (err?: Error) => void) {
     const binary = opts.binary ?? policySensorPath();
@@ -64,9 +64,16 @@ export class PolicySensor {
         if (msg.children_full !== undefined) this.childrenFull = msg.children_full;
         if (msg.override_missed !== undefined) this.overrideMissed = msg.override_missed;
         if (msg.ready) {
-          if (msg.boot_to_epoch_ns !== undefined) this.bootToEpochNs = BigInt(msg.boot_to_epoch_ns);
           started = true;
-          ready();
+          // the hits' times depend on it: a build that does not send it is not one to run
+          if (msg.boot_to_epoch_ns === undefined) {
+            this.stopping = true;
+            this.proc.kill();
+            ready(new Error('saker-policy did not send its clock offset (boot_to_epoch_ns): an older build, npm run setup rebuilds it'));
+          } else {
+            this.bootToEpochNs = BigInt(msg.boot_to_epoch_ns);
+            ready();
+          }
         }
         if (msg.ack !== undefined) this.onAck(msg.ack);
         if (msg.error) this.errors.push(msg.error);

@@ -75,8 +75,8 @@ export class PolicyRuntime {
   private readonly features: KernelFeatures;
   private readonly procRoot: string;
   /** wall clock minus CLOCK_BOOTTIME, ns: the policy sensor's, as the capture sensor takes it
-   *  (before the sensor starts, Node's CLOCK_MONOTONIC, equal on a machine that never slept) */
-  private bootToWall = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
+   *  (set when the sensor starts; hits come only after) */
+  private bootToWall = 0n;
   private cached: PolicyCounters[] = [];
   /** followChildren marks lost to a full kernel map (cached with the counters). */
   private childrenFull = 0;
@@ -135,7 +135,7 @@ export class PolicyRuntime {
       onError: (e) => this.opts.log(`policy sensor: ${e.message}`),
       binary: this.opts.binary,
     });
-    this.bootToWall = this.sensor.bootToEpochNs ?? this.bootToWall;
+    this.bootToWall = this.sensor.bootToEpochNs;
     const compiled = await this.sensor.apply(this.policies);
     for (const e of compiled.errors) this.opts.log(`policy ${e.policy} not loaded into the kernel: ${e.message}`);
     this.workloads = new WorkloadSync(this.opts.processes, this.sensor, this.procRoot);
