@@ -14,7 +14,7 @@ import type { Alert } from '../outputs/index.js';
 import { deriveOpenPrefilter, loadRulesFiles } from '../rules/index.js';
 import { packageRoot } from '../package-root.js';
 import { prefilterCapture } from '../testing/prefilter-replay.js';
-import { sharedDir } from '../testing/shared.js';
+import { upstreamRulesFiles } from '../testing/shared.js';
 import { Agent } from './agent.js';
 
 const CAPTURE = join(packageRoot(), 'test', 'fixtures', 'oracle', 'captures', 'live-alerts.scap.gz');
@@ -45,7 +45,7 @@ async function alertsOf(file: string, rules: string[]): Promise<string[]> {
   return alerts.map((a) => `${a.ts} ${a.rule}: ${a.output} ${JSON.stringify(a.outputFields, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`);
 }
 
-for (const [name, rules] of [['built-in', BUILTIN], ['upstream', upstream()]] as const) {
+for (const [name, rules] of [['built-in', BUILTIN], ['upstream', upstreamRulesFiles()]] as const) {
   test(`replaying a live capture with the prefilter simulated gives the same alerts (${name} rules)`, async (t) => {
     if (!existsSync(CAPTURE)) return t.skip(`${CAPTURE} is absent`);
     if (!rules) return t.skip('../shared/peers/falco-rules is absent');
@@ -73,10 +73,4 @@ for (const [name, rules] of [['built-in', BUILTIN], ['upstream', upstream()]] as
       rmSync(dir, { recursive: true, force: true });
     }
   });
-}
-
-function upstream(): string[] | undefined {
-  const dir = sharedDir();
-  const files = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'].map((f) => join(dir ?? '', 'peers', 'falco-rules', f));
-  return dir && files.every(existsSync) ? files : undefined;
 }

@@ -34,3 +34,10 @@ export function sysdigLines(file: string, format: string, filter?: string): stri
   const out = execFileSync('sysdig', args, { encoding: 'utf8', maxBuffer: 1 << 28 });
   return out.split('\n').filter((l) => l !== '');
 }
+
+/** The three upstream Falco rules files in shared/peers/falco-rules, or undefined when any is absent. */
+export function upstreamRulesFiles(): string[] | undefined {
+  const dir = sharedDir();
+  const files = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'].map((f) => join(dir ?? '', 'peers', 'falco-rules', f));
+  return dir && files.every(existsSync) ? files : undefined;
+}

@@ -67,3 +67,36 @@ test('a corrupt length is reported with its stream offset', () => {
     return true;
   });
 });
+
+test('reads into one reused buffer: a record cut by a read is copied, its bytes survive the next read', () => {
+  const { bytes, lengths } = stream();
+  const shared = Buffer.alloc(bytes.length);
+  const splitter = new RecordSplitter();
+  const seen: Array<{ buf: Buffer; start: number }> = [];
+  const records: Buffer[] = [];
+  const sink = (buf: Buffer, start: number): void => {
+    seen.push({ buf, start });
+    records.push(Buffer.from(buf.subarray(start, start + buf.readUInt32LE(start + 16))));
+  };
+  // the first read ends 5 bytes into the second record; the buffer is then filled with the rest
+  const cut = lengths[0]! + 5;
+  bytes.copy(shared, 0, 0, cut);
+  splitter.push(shared, sink, cut);
+  shared.fill(0xa5);
+  bytes.copy(shared, 0, cut);
+  splitter.push(shared, sink, bytes.length - cut);
+  assert.deepEqual(records, [0, 1, 2].map((i) => bytes.subarray(lengths.slice(0, i).reduce((a, b) => a + b, 0), lengths.slice(0, i + 1).reduce((a, b) => a + b, 0))));
+  assert.equal(seen[0]!.buf, shared); // whole records are handed out in place
+  assert.notEqual(seen[1]!.buf, shared); // the cut one from the splitter's own copy
+  assert.equal(seen[2]!.buf, shared);
+  assert.equal(seen[2]!.start, lengths[1]! - 5);
+});
+
+test('only the first `length` bytes of a read are records', () => {
+  const { bytes } = stream();
+  const big = Buffer.alloc(bytes.length + 64, 0xff); // stale bytes past the read
+  bytes.copy(big);
+  const tids: number[] = [];
+  new RecordSplitter().push(big, (buf, start) => void tids.push(Number(buf.readBigInt64LE(start + 8))), bytes.length);
+  assert.deepEqual(tids, [10, 11, 12]);
+});

@@ -1,6 +1,7 @@
 // Cuts a byte stream of back-to-back event records (libs layout, length at offset 16 of each
 // header) into records, across chunk boundaries. Records inside a chunk are handed out in place
-// (buffer + offset, no copy); only a record split between two chunks is copied, once.
+// (buffer + offset, no copy); only a record split between two chunks is copied, once. Nothing of
+// a chunk is kept once push returns: the reader may fill the same buffer again.
 import { EVT_HDR_SIZE } from '../../events/index.js';
 
 const LEN_OFFSET = 16;
@@ -13,8 +14,10 @@ export class RecordStreamError extends Error {
 }
 
 export class RecordSplitter {
-  /** Bytes of a record that started in an earlier chunk. */
-  private partial: Buffer | null = null;
+  /** Where a record that started in an earlier chunk is put together: this splitter's own,
+   *  grown to the longest such record and used again (a sink keeps nothing of what it is given). */
+  private carry = Buffer.allocUnsafe(4096);
+  /** Bytes of that record held in carry; 0: none. */
   private partialLen = 0;
   /** Stream offset of the next byte, for error messages. */
   private offset = 0;
@@ -22,37 +25,37 @@ export class RecordSplitter {
   /** Largest record accepted; anything longer means the stream is out of step. */
   constructor(private readonly maxRecord = 1 << 20) {}
 
-  /** Feeds one chunk; calls `sink` once per complete record. Throws RecordStreamError on a
-   *  corrupt length (the stream cannot be resynchronised after that). */
-  push(chunk: Buffer, sink: RecordSink): void {
+  /** Feeds one chunk (its first `length` bytes); calls `sink` once per complete record. Nothing of
+   *  the chunk is referred to once this returns. Throws RecordStreamError on a corrupt length
+   *  (the stream cannot be resynchronised after that). */
+  push(chunk: Buffer, sink: RecordSink, length = chunk.length): void {
     let off = 0;
-    if (this.partial) {
-      off = this.completePartial(chunk, sink);
-      if (this.partial) {
-        this.offset += chunk.length;
+    if (this.partialLen > 0) {
+      off = this.completePartial(chunk, sink, length);
+      if (this.partialLen > 0) {
+        this.offset += length;
         return;
       }
     }
-    const end = chunk.length;
-    while (end - off >= LEN_END) {
+    while (length - off >= LEN_END) {
       const len = chunk.readUInt32LE(off + LEN_OFFSET);
       this.check(len, this.offset + off);
-      if (off + len > end) break;
+      if (off + len > length) break;
       sink(chunk, off);
       off += len;
     }
-    if (off < end) {
-      this.partial = Buffer.allocUnsafe(Math.max(end - off, LEN_END));
-      this.partialLen = chunk.copy(this.partial, 0, off, end);
+    if (off < length) {
+      if (this.carry.length < length - off) this.carry = Buffer.allocUnsafe(length - off);
+      this.partialLen = chunk.copy(this.carry, 0, off, length);
     }
-    this.offset += chunk.length;
+    this.offset += length;
   }
 
-  private completePartial(chunk: Buffer, sink: RecordSink): number {
+  private completePartial(chunk: Buffer, sink: RecordSink, length: number): number {
     let off = 0;
-    let p = this.partial!;
+    let p = this.carry;
     if (this.partialLen < LEN_END) {
-      const take = Math.min(LEN_END - this.partialLen, chunk.length);
+      const take = Math.min(LEN_END - this.partialLen, length);
       this.partialLen += chunk.copy(p, this.partialLen, 0, take);
       off = take;
       if (this.partialLen < LEN_END) return off;
@@ -62,13 +65,12 @@ export class RecordSplitter {
     if (p.length < len) {
       const grown = Buffer.allocUnsafe(len);
       p.copy(grown, 0, 0, this.partialLen);
-      this.partial = p = grown;
+      this.carry = p = grown;
     }
-    const take = Math.min(len - this.partialLen, chunk.length - off);
+    const take = Math.min(len - this.partialLen, length - off);
     this.partialLen += chunk.copy(p, this.partialLen, off, off + take);
     off += take;
     if (this.partialLen === len) {
-      this.partial = null;
       this.partialLen = 0;
       sink(p, 0);
     }

@@ -1,6 +1,7 @@
-// The live event source: runs the eBPF sensor (sensor/build/saker-sensor), streams its records
-// into one reused EventView, and drives it over its control protocol (stdin commands, JSON
-// replies on stderr; see sensor/src/loader/control.h).
+// The live event source: runs the eBPF sensor (sensor/build/saker-sensor), reads its records into
+// one reused buffer (record-socket.ts) and hands each out through one reused EventView, and drives
+// it over its control protocol (stdin commands, JSON replies on stderr; see
+// sensor/src/loader/control.h).
 //
 //   const sensor = await LiveSensor.start({ syscalls: syscallsFor(ruleTypes), onEvent });
 //   ...
@@ -8,10 +9,12 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { EventView } from '../../events/index.js';
 import { packageRoot } from '../../package-root.js';
 import { hostTgid } from './host-tgid.js';
+import { recordSocketPair } from './record-socket.js';
 import { RecordSplitter, RecordStreamError } from './record-splitter.js';
 import { CAPTURABLE_SYSCALLS } from './syscall-set.js';
 
@@ -52,7 +55,9 @@ export interface SensorStats {
 export interface SensorOptions {
   /** Syscall names (see SENSOR_SYSCALLS, syscallsFor); 'procexit' for process exits. */
   syscalls: Iterable<string>;
-  /** Called once per record with the shared view; valid only during the call. */
+  /** Called once per record with the shared view; valid only during the call: the view and the
+   *  bytes under it (evt.buf, bytes(), record()) are the next read's once it returns, so whatever
+   *  is kept of them must be copied. */
   onEvent: (evt: EventView) => void;
   /** Called after the records of each read from the sensor's pipe have been delivered. */
   onBatch?: () => void;
@@ -82,6 +87,9 @@ export interface SensorOptions {
 }
 
 const START_TIMEOUT_MS = 30_000;
+/** The one buffer the records are read into: larger than what the socket holds (its default
+ *  receive buffer holds some 200 KiB), so one read takes whatever has arrived. */
+const READ_BUFFER_BYTES = 256 * 1024;
 const STOP_TIMEOUT_MS = 5_000;
 
 /**
@@ -117,7 +125,7 @@ interface Pending {
   errors: string[];
 }
 
-type SensorChild = ChildProcessByStdio<Writable, Readable, Readable>;
+type SensorChild = ChildProcessByStdio<Writable, null, Readable>;
 
 export class LiveSensor {
   /** Flavour the kernel accepted: 'tp_btf' or 'raw_tp'. */
@@ -148,16 +156,22 @@ export class LiveSensor {
 
   private constructor(
     private readonly child: SensorChild,
+    reader: Socket,
+    private readonly readBuffer: Buffer,
     private readonly opts: SensorOptions,
   ) {
-    // 'close' comes after the exit and after stdout/stderr are drained: every record and the
-    // final counters have been seen by then
-    this.closed = new Promise((resolve) => {
-      child.once('close', (code, signal) => {
-        this.exited = true;
-        if (!this.stopping) this.fail(exitError(code, signal, this.stderrTail));
-        resolve();
-      });
+    // The child's 'close' comes after its exit and after stderr is drained (the final counters);
+    // the reader's after the end of the record stream, which the exit brings: every record has
+    // been seen once both have come.
+    const childClosed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (code, signal) => resolve([code, signal])));
+    const streamEnded = new Promise<void>((resolve) => reader.once('close', () => resolve()));
+    reader.on('error', () => {}); // a reset stream ends like a closed one; the exit says why
+    // what the exit left in the socket is read at once; a stream still open long after means
+    // something else holds the sensor's stdout, which must not keep stop() waiting
+    void childClosed.then(() => setTimeout(() => reader.destroy(), STOP_TIMEOUT_MS).unref());
+    this.closed = Promise.all([childClosed, streamEnded]).then(([[code, signal]]) => {
+      this.exited = true;
+      if (!this.stopping) this.fail(exitError(code, signal, this.stderrTail));
     });
     child.once('error', (err) => this.fail(new SensorError('exited', `cannot run the sensor: ${err.message}`)));
   }
@@ -178,8 +192,22 @@ export class LiveSensor {
       `--attach=${opts.attach ?? 'auto'}`,
       `--stats-interval-ms=${opts.statsIntervalMs ?? 0}`,
     ];
-    const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const sensor = new LiveSensor(child, opts);
+    const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    // no read can come before the child runs, and the sensor is there before this turn of the loop ends
+    const reads: { to?: LiveSensor } = {};
+    const pair = await recordSocketPair(readBuffer, (bytes) => reads.to!.onRead(bytes)).catch((e: Error) => {
+      throw new SensorError('exited', `cannot make the sensor's record stream: ${e.message}`);
+    });
+    let child: SensorChild;
+    try {
+      child = spawn(binary, args, { stdio: ['pipe', pair.writer, 'pipe'] });
+    } catch (e) {
+      pair.reader.destroy();
+      throw e;
+    } finally {
+      pair.writer.destroy(); // the child's copy is the only writer left: its exit ends the stream
+    }
+    const sensor = (reads.to = new LiveSensor(child, pair.reader, readBuffer, opts));
     await sensor.waitReady();
     sensor.started = true;
     return sensor;
@@ -241,7 +269,6 @@ export class LiveSensor {
 
   private waitReady(): Promise<void> {
     const { child } = this;
-    child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => this.onStderr(text));
     child.stdin.on('error', () => {}); // EPIPE when the sensor is gone; reported on 'close'
@@ -267,9 +294,11 @@ export class LiveSensor {
     });
   }
 
-  private onData(chunk: Buffer): void {
+  /** The records of one read, the first `bytes` of the read buffer; the splitter copies a record
+   *  the read cut short, the buffer is the next read's when this returns. */
+  private onRead(bytes: number): void {
     try {
-      this.splitter.push(chunk, this.deliver);
+      this.splitter.push(this.readBuffer, this.deliver, bytes);
       this.opts.onBatch?.();
     } catch (err) {
       if (!(err instanceof RecordStreamError)) throw err; // onEvent's own failure: not ours to hide
