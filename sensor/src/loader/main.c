@@ -331,7 +331,9 @@ int main(int argc, char **argv)
 	if (o.syscalls && control_set_syscalls(&probes, o.syscalls))
 		die(1, "unknown entries in --syscalls");
 
-	/* a deep pipe absorbs bursts while the reader is busy, and lets it read in big chunks */
+	/* a deep pipe absorbs bursts while the reader is busy, and lets it read in big chunks. A
+	 * pipe only: the agent gives the sensor a unix socket pair (src/capture/live/record-socket.ts),
+	 * whose ~200 KiB this leaves as they are; the rings hold the bursts. */
 	fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
 
 	struct output out;
