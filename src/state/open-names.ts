@@ -2,11 +2,11 @@
 // fd: its path parameter made absolute against the cwd or the dirfd's directory. One derivation
 // serves both the fd an open creates (sinsp_parser::parse_open_openat_creat_exit) and the name
 // fd.name still shows when the open failed (extract_fdname_from_event), which libsinsp works out
-// in two ways that differ only at the edges (see openName). Paths come through the path-text
-// cache (path-texts.ts): processes open the same few files over and over.
+// in two ways that differ only at the edges (see openName). Paths come through the parser's
+// path-text cache (path-texts.ts): processes open the same few files over and over.
 import { type EventView, EVENT_TABLE } from '../events/index.js';
 import { EV } from './parsed-events.js';
-import { PathText, pathParam } from './path-texts.js';
+import { PathText, type PathTexts } from './path-texts.js';
 import { concatenatePaths } from './paths.js';
 import { mayBeProcLink, resolveProcLinks } from './proc-links.js';
 import { PPM_AT_FDCWD } from './ppm.js';
@@ -24,11 +24,11 @@ export function isOpenExit(type: number): boolean {
 /** An openat without its path parameter: libsinsp names it '<NA>'. */
 const NO_PATH = new PathText('<NA>', false);
 
-/** The path parameter of an open-family exit event, as the event gives it (fd.nameraw). */
-export function openPath(evt: EventView): PathText {
+/** The path parameter of an open-family exit event, as the event gives it (fd.nameraw), through `paths`. */
+export function openPath(evt: EventView, paths: PathTexts): PathText {
   const type = evt.type;
-  if (type === EV.OPENAT_X || type === EV.OPENAT2_X) return evt.hasParam(2) ? pathParam(evt, 2) : NO_PATH;
-  return pathParam(evt, type === EV.OPEN_BY_HANDLE_AT_X ? 3 : 1);
+  if (type === EV.OPENAT_X || type === EV.OPENAT2_X) return evt.hasParam(2) ? paths.param(evt, 2) : NO_PATH;
+  return paths.param(evt, type === EV.OPEN_BY_HANDLE_AT_X ? 3 : 1);
 }
 
 /**

@@ -62,37 +62,47 @@ const SLOTS = 512; // a power of two
 const MAX_MEMOS = 8;
 /** Longer paths are decoded every time: they are rarely repeated and costly to compare. */
 const MAX_CACHED = 256;
-const keys: Array<Buffer | undefined> = new Array<Buffer | undefined>(SLOTS).fill(undefined);
-const entries: PathText[] = new Array<PathText>(SLOTS).fill(new PathText('', false));
+const EMPTY = new PathText('', false);
 
-/** Parameter i of `evt` as a path (without its NUL terminator), from the cache when seen lately. */
-export function pathParam(evt: EventView, i: number): PathText {
-  const b = evt.buf;
-  const start = evt.paramOffset(i);
-  let end = start + evt.paramLength(i);
-  if (end > start && b[end - 1] === 0) end--;
-  const n = end - start;
-  if (n > MAX_CACHED) return decode(evt, i);
-  // Hashed and compared four bytes at a time: paths are some tens of bytes, read on every open.
-  let h = n;
-  let k = start;
-  for (; k + 4 <= end; k += 4) h = Math.imul(h ^ (b[k]! | (b[k + 1]! << 8) | (b[k + 2]! << 16) | (b[k + 3]! << 24)), 0x01000193);
-  for (; k < end; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
-  const slot = (h ^ (h >>> 16)) & (SLOTS - 1);
-  const key = keys[slot];
-  if (key !== undefined && key.length === n) {
-    let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      const o = start + j;
-      if ((key[j]! | (key[j + 1]! << 8) | (key[j + 2]! << 16) | (key[j + 3]! << 24)) !== (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24))) break;
+/**
+ * The paths one state parser decoded lately, by their bytes. Owned by the parser rather than
+ * shared by the process: entries carry the check memos of the parser's rule groups, and two
+ * agents, replays or tests in one process must not see each other's.
+ */
+export class PathTexts {
+  private readonly keys: Array<Buffer | undefined> = new Array<Buffer | undefined>(SLOTS).fill(undefined);
+  private readonly entries: PathText[] = new Array<PathText>(SLOTS).fill(EMPTY);
+
+  /** Parameter i of `evt` as a path (without its NUL terminator), from the cache when seen lately. */
+  param(evt: EventView, i: number): PathText {
+    const b = evt.buf;
+    const start = evt.paramOffset(i);
+    let end = start + evt.paramLength(i);
+    if (end > start && b[end - 1] === 0) end--;
+    const n = end - start;
+    if (n > MAX_CACHED) return decode(evt, i);
+    // Hashed and compared four bytes at a time: paths are some tens of bytes, read on every open.
+    let h = n;
+    let k = start;
+    for (; k + 4 <= end; k += 4) h = Math.imul(h ^ (b[k]! | (b[k + 1]! << 8) | (b[k + 2]! << 16) | (b[k + 3]! << 24)), 0x01000193);
+    for (; k < end; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
+    const slot = (h ^ (h >>> 16)) & (SLOTS - 1);
+    const keys = this.keys;
+    const key = keys[slot];
+    if (key !== undefined && key.length === n) {
+      let j = 0;
+      for (; j + 4 <= n; j += 4) {
+        const o = start + j;
+        if ((key[j]! | (key[j + 1]! << 8) | (key[j + 2]! << 16) | (key[j + 3]! << 24)) !== (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24))) break;
+      }
+      while (j < n && key[j] === b[start + j]) j++;
+      if (j === n) return this.entries[slot]!;
     }
-    while (j < n && key[j] === b[start + j]) j++;
-    if (j === n) return entries[slot]!;
+    const entry = decode(evt, i);
+    keys[slot] = Buffer.from(b.subarray(start, end));
+    this.entries[slot] = entry;
+    return entry;
   }
-  const entry = decode(evt, i);
-  keys[slot] = Buffer.from(b.subarray(start, end));
-  entries[slot] = entry;
-  return entry;
 }
 
 function decode(evt: EventView, i: number): PathText {

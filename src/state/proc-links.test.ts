@@ -4,6 +4,7 @@ import { encodeEvent, eventCode, type ParamValue } from '../events/index.js';
 import { EventView } from '../events/index.js';
 import { newFdState } from './fds.js';
 import { openName, openPath } from './open-names.js';
+import { PathTexts } from './path-texts.js';
 import { PPM_O } from './ppm.js';
 import { resolveProcLinks } from './proc-links.js';
 import { Thread } from './threads.js';
@@ -51,11 +52,12 @@ test('links it cannot resolve stay as given', () => {
 
 test('openName resolves an openat through /proc/self/fd, and one relative to a dirfd', () => {
   const t = thread();
+  const paths = new PathTexts();
   const ev = (params: ParamValue[]) => new EventView().reset(encodeEvent({ ts: 1n, tid: 4242, type: eventCode('openat'), params }), 0, 1);
   const viaProc = ev([7, -100, '/proc/self/fd/3/shadow', PPM_O.RDONLY, 0, 0, 0]);
-  assert.equal(openName(viaProc, t, openPath(viaProc), true), '/etc/shadow');
+  assert.equal(openName(viaProc, t, openPath(viaProc, paths), true), '/etc/shadow');
   const viaDirfd = ev([7, 3, 'shadow', PPM_O.RDONLY, 0, 0, 0]);
-  assert.equal(openName(viaDirfd, t, openPath(viaDirfd), true), '/etc/shadow');
+  assert.equal(openName(viaDirfd, t, openPath(viaDirfd, paths), true), '/etc/shadow');
   const padded = ev([7, 3, '/' + '/'.repeat(3000) + './'.repeat(300) + 'etc/shadow', PPM_O.RDONLY, 0, 0, 0]);
-  assert.equal(openName(padded, t, openPath(padded), true), '/etc/shadow');
+  assert.equal(openName(padded, t, openPath(padded, paths), true), '/etc/shadow');
 });

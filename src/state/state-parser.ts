@@ -25,7 +25,7 @@ import { parseAccept, parseBind, parseConnect, parseSocket, tupleOnIo } from './
 import { ProcessState, Thread, ThreadTable, cwdOf, joinCwd } from './threads.js';
 import type { WatchedFiles } from './watched-files.js';
 import type { OpenedPaths } from './opened-paths.js';
-import { pathParam } from './path-texts.js';
+import { PathTexts } from './path-texts.js';
 
 const PPM_RLIMIT_NOFILE = 7;
 
@@ -60,7 +60,7 @@ export interface ParserOptions {
 
 
 /** A view over the thread table alone, for a parser used without the rest of State. */
-function threadTableView(threads: ThreadTable): StateView {
+function threadTableView(threads: ThreadTable, paths: PathTexts): StateView {
   let ifs: NetworkInterfaces | undefined;
   return {
     thread: (tid) => threads.get(tid),
@@ -74,7 +74,7 @@ function threadTableView(threads: ThreadTable): StateView {
     vpgidLeader: (t) => threads.oldestMatchingAncestor(t as Thread, (x) => x.vpgid, true),
     pgidLeader: (t) => threads.oldestMatchingAncestor(t as Thread, (x) => x.pgid, false),
     cwd: (t) => cwdOf(t as Thread),
-    fdNameFromEvent: (ctx) => fdNameFromEvent(ctx.evt, ctx.thread as Thread | undefined),
+    fdNameFromEvent: (ctx) => fdNameFromEvent(ctx.evt, ctx.thread as Thread | undefined, paths),
     get interfaces() {
       return (ifs ??= hostInterfaces());
     },
@@ -135,6 +135,8 @@ export class StateParser implements HandlerParser {
   readonly fdBudget: FdBudget;
   /** Tids /proc could not give us lately: not looked up again on each of their events. */
   readonly untracked = new NegativeCache();
+  /** The path parameters of this parser's events, decoded once per distinct path. */
+  readonly paths = new PathTexts();
 
   constructor(opts: ParserOptions = {}) {
     this.opts = opts;
@@ -142,7 +144,7 @@ export class StateParser implements HandlerParser {
     this.threads.lookupMissing = (tid) => this.lookupUnknownThread(tid);
     this.fdBudget = new FdBudget(this.threads.threads, opts.maxFdsTotal);
     this.bootTs = opts.bootTs ?? 0n;
-    this.ctx = new ParserContext(opts.view ?? threadTableView(this.threads), opts.scope ?? new AgentFieldScope(), this);
+    this.ctx = new ParserContext(opts.view ?? threadTableView(this.threads, this.paths), opts.scope ?? new AgentFieldScope(), this);
   }
 
   /** Updates the state for `evt` and returns the context rules are evaluated in. */
@@ -392,9 +394,9 @@ export class StateParser implements HandlerParser {
  * (sinsp_filter_check_fd::extract_fdname_from_event): the path of an open-family event
  * (openName), the tuple of connect/accept, '' for other exit events. Undefined for enter events.
  */
-export function fdNameFromEvent(evt: EventView, t: Thread | undefined): string | undefined {
+export function fdNameFromEvent(evt: EventView, t: Thread | undefined, paths: PathTexts): string | undefined {
   const type = evt.type;
-  if (isOpenExit(type)) return openName(evt, t, openPath(evt), false);
+  if (isOpenExit(type)) return openName(evt, t, openPath(evt, paths), false);
   if (type === EV.ACCEPT_X || type === EV.ACCEPT4_X || type === EV.CONNECT_X) return sockTupleText(evt.bytes(1));
   // Any other exit event about an fd that is not in the table names it '' (enter events: nothing).
   return isExitCode(type) ? '' : undefined;
@@ -445,7 +447,7 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
     if (evt.nparams > 4) dev = evt.uint(4);
     if (evt.nparams > 5) ino = evt.uint(5);
   }
-  const path = openPath(evt);
+  const path = openPath(evt, p.paths);
   const fd = newFdState(flags & PPM_O.DIRECTORY ? 'directory' : 'file');
   fd.openFlags = flags;
   fd.dev = dev;
@@ -459,7 +461,7 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
   const kp = evt.info.params.length;
   if (p.openedPaths !== undefined && evt.nparams > kp) {
     if ((flags & PPM_O.TMPFILE) === 0) {
-      const named = p.openedPaths.nameOf(fd.name, pathParam(evt, kp).text, dev, ino, t);
+      const named = p.openedPaths.nameOf(fd.name, p.paths.param(evt, kp).text, dev, ino, t);
       if (named !== fd.name) {
         fd.name = named;
         p.stats.openNamesCorrected++;
