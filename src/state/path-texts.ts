@@ -3,7 +3,9 @@
 // cost more than hashing and comparing its bytes. Equal bytes give the very same string, which
 // also makes later comparisons of names that came from it a pointer test.
 import type { EventView } from '../events/index.js';
-import { basenameOf, dirnameOf, isNormalAbsolute } from './paths.js';
+import { basenameOf, concatenatePaths, dirnameOf, isNormalAbsolute } from './paths.js';
+import { neverProcLink, resolveProcLinks } from './proc-links.js';
+import type { Thread } from './threads.js';
 
 /** A decoded path parameter: its text (as EventView.str gives it) and whether it is an absolute
  *  path that normalising leaves unchanged (paths.isNormalAbsolute). The text never changes; what
@@ -13,6 +15,9 @@ import { basenameOf, dirnameOf, isNormalAbsolute } from './paths.js';
 export class PathText {
   private dir: string | undefined = undefined;
   private base: string | undefined = undefined;
+  /** openedName's name, once worked out; whether it can name a procfs link (neverProcLink). */
+  private opened: string | undefined = undefined;
+  private openedMayBeLink = false;
   /** Check results kept for the rule groups that asked lately (checkMemo), the last one first. */
   private memoOwners: object[] | undefined = undefined;
   private memos: Uint8Array[] | undefined = undefined;
@@ -46,6 +51,26 @@ export class PathText {
     return memo;
   }
 
+  /**
+   * The name a successful open by this path gives its fd in thread `t` (open-names.ts openName),
+   * for an absolute path: whatever the call's cwd or dirfd, the path normalised, then resolved
+   * through `t`'s own procfs links. The normalised name, and whether it can be such a link at
+   * all, are worked out on first use: opens repeat the same paths.
+   */
+  openedName(t: Thread): string {
+    let name = this.opened;
+    if (name === undefined) {
+      name = this.opened = concatenatePaths('', this.text, this.normalAbsolute);
+      this.openedMayBeLink = !neverProcLink(name);
+    }
+    return this.openedMayBeLink ? resolveProcLinks(name, t) : name;
+  }
+
+  /** Whether the text starts with '/' (openedName applies). */
+  get absolute(): boolean {
+    return this.text.charCodeAt(0) === 47;
+  }
+
   /** dirnameOf(text). */
   get directory(): string {
     return (this.dir ??= dirnameOf(this.text));
@@ -62,7 +87,6 @@ const SLOTS = 512; // a power of two
 const MAX_MEMOS = 8;
 /** Longer paths are decoded every time: they are rarely repeated and costly to compare. */
 const MAX_CACHED = 256;
-const EMPTY = new PathText('', false);
 
 /**
  * The paths one state parser decoded lately, by their bytes. Owned by the parser rather than
@@ -70,8 +94,11 @@ const EMPTY = new PathText('', false);
  * agents, replays or tests in one process must not see each other's.
  */
 export class PathTexts {
+  /** The path of an openat without its path parameter: libsinsp names it '<NA>'. */
+  readonly missing = new PathText('<NA>', false);
   private readonly keys: Array<Buffer | undefined> = new Array<Buffer | undefined>(SLOTS).fill(undefined);
-  private readonly entries: PathText[] = new Array<PathText>(SLOTS).fill(EMPTY);
+  /** (filled with `missing` only to be an array of PathText: a slot without a key is never read) */
+  private readonly entries: PathText[] = new Array<PathText>(SLOTS).fill(this.missing);
 
   /** Parameter i of `evt` as a path (without its NUL terminator), from the cache when seen lately. */
   param(evt: EventView, i: number): PathText {
