@@ -133,17 +133,30 @@ export class EventView {
     return u32(this.buf, this.start + 4) * 4294967296 + u32(this.buf, this.start);
   }
 
+  /** The offsets reset() leaves to the first parameter read (replay reads every event's this way):
+   *  the width tested once and the fields read into locals, not on each parameter. */
   private computeOffsets(): void {
     const b = this.buf;
-    let lenPos = this.start + EVT_HDR_SIZE;
-    let p = lenPos + this.nparams * this.lenSize;
+    const n = this.nparams;
     const offs = this.offs;
-    for (let i = 0; i < this.nparams; i++) {
-      offs[i] = p;
-      p += this.lenSize === 2 ? u16(b, lenPos) : u32(b, lenPos);
-      lenPos += this.lenSize;
+    let lenPos = this.start + EVT_HDR_SIZE;
+    if (this.lenSize === 2) {
+      let p = lenPos + n * 2;
+      for (let i = 0; i < n; i++) {
+        offs[i] = p;
+        p += b[lenPos]! | (b[lenPos + 1]! << 8);
+        lenPos += 2;
+      }
+      offs[n] = p;
+      return;
     }
-    offs[this.nparams] = p;
+    let p = lenPos + n * 4;
+    for (let i = 0; i < n; i++) {
+      offs[i] = p;
+      p += u32(b, lenPos);
+      lenPos += 4;
+    }
+    offs[n] = p;
   }
 
   /** Byte offset of parameter i in buf. */
