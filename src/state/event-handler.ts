@@ -3,7 +3,7 @@
 // handlers' modules (process-events.ts, socket-events.ts) and the parser's do not import each
 // other: the parser imports the handlers, the handlers import only this.
 import type { EventView } from '../events/index.js';
-import type { FdState } from './fds.js';
+import type { FdPool, FdState } from './fds.js';
 import type { Thread, ThreadTable } from './threads.js';
 import type { EventContext } from './types.js';
 
@@ -18,6 +18,8 @@ export interface HandlerParser {
   readonly threads: ThreadTable;
   readonly ctx: StateContext;
   readonly bootTs: bigint;
+  /** Where the fds events create come from (closed ones reused). */
+  readonly fdPool: FdPool;
   /** Adds an fd to `t`'s process and makes it the event's fd (sinsp_threadinfo::add_fd). */
   addEventFd(t: Thread, num: number, fd: FdState): FdState | undefined;
   scheduleThreadRemoval(tid: number): void;

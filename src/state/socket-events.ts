@@ -4,7 +4,7 @@
 import type { EventView } from '../events/index.js';
 import type { L4Proto } from './types.js';
 import { EV } from './parsed-events.js';
-import { type FdState, newFdState, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
+import { type FdPool, type FdState, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
 import { completeTuple, type NetworkInterfaces } from './interfaces.js';
 import type { EventHandler, HandlerParser } from './event-handler.js';
 import { IPPROTO, PPM_AF, PPM_O, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './ppm.js';
@@ -28,10 +28,10 @@ function paramTuple(evt: EventView, i: number): SockTuple | undefined {
 }
 
 /** The fd a socket() of this domain/type/protocol creates (sinsp_parser::add_socket). */
-function newSocket(domain: number, type: number, protocol: number, flags: number): FdState {
+function newSocket(pool: FdPool, domain: number, type: number, protocol: number, flags: number): FdState {
   let fd: FdState;
   if (domain === PPM_AF.UNIX) {
-    fd = newFdState('unix');
+    fd = pool.take('unix');
   } else if (domain === PPM_AF.INET || domain === PPM_AF.INET6) {
     let l4: L4Proto;
     if (protocol === IPPROTO.TCP) l4 = type === SOCK_RAW ? 'raw' : 'tcp';
@@ -42,11 +42,11 @@ function newSocket(domain: number, type: number, protocol: number, flags: number
       else if ((type & 0xff) === SOCK_DGRAM) l4 = 'udp';
     } else if (protocol === IPPROTO.ICMP) l4 = type === SOCK_RAW ? 'raw' : 'icmp';
     else if (protocol === IPPROTO.RAW) l4 = 'raw';
-    fd = newIpSocket(domain === PPM_AF.INET ? 'ipv4' : 'ipv6', l4);
+    fd = newIpSocket(domain === PPM_AF.INET ? 'ipv4' : 'ipv6', l4, pool);
   } else if (domain === PPM_AF.NETLINK) {
-    fd = newFdState('netlink');
+    fd = pool.take('netlink');
   } else {
-    fd = newFdState('unknown');
+    fd = pool.take('unknown');
   }
   fd.openFlags = flags;
   return fd;
@@ -55,7 +55,7 @@ function newSocket(domain: number, type: number, protocol: number, flags: number
 export function parseSocket(p: HandlerParser, evt: EventView, t: Thread | undefined): void {
   const fdNum = evt.int(0);
   if (fdNum < 0 || t === undefined) return;
-  p.addEventFd(t, fdNum, newSocket(evt.uint(1), evt.uint(2), evt.uint(3), evt.uint(4)));
+  p.addEventFd(t, fdNum, newSocket(p.fdPool, evt.uint(1), evt.uint(2), evt.uint(3), evt.uint(4)));
 }
 
 export function parseBind(p: HandlerParser, evt: EventView): void {
@@ -132,7 +132,7 @@ export function parseAccept(p: HandlerParser, evt: EventView, t: Thread | undefi
   if (tu === undefined) return;
   let fd: FdState;
   if (tu.family === PPM_AF.INET || tu.family === PPM_AF.INET6) {
-    fd = newFdState(tu.family === PPM_AF.INET || tu.mapped ? 'ipv4' : 'ipv6');
+    fd = p.fdPool.take(tu.family === PPM_AF.INET || tu.mapped ? 'ipv4' : 'ipv6');
     fd.l4proto = 'tcp';
     fd.cip = tu.sip;
     fd.cport = tu.sport;
@@ -141,7 +141,7 @@ export function parseAccept(p: HandlerParser, evt: EventView, t: Thread | undefi
     fd.nameFromTuple(); // the tuple's text: cip:cport->sip:sport
   } else {
     // paramTuple gives inet, inet6 or unix tuples only.
-    fd = newFdState('unix');
+    fd = p.fdPool.take('unix');
     setUnixEnds(fd, tu);
     fd.name = unixTupleName(tu.source, tu.dest, tu.path);
   }
@@ -181,7 +181,7 @@ function inferSendSocket(p: HandlerParser, evt: EventView, t: Thread): void {
   const num = evt.int(2);
   const family = evt.buf[evt.paramOffset(4)];
   if (family !== PPM_AF.INET && family !== PPM_AF.INET6) return;
-  p.addEventFd(t, num, newSocket(family, SOCK_DGRAM, IPPROTO.UDP, 0));
+  p.addEventFd(t, num, newSocket(p.fdPool, family, SOCK_DGRAM, IPPROTO.UDP, 0));
 }
 
 /** Applies a read/write tuple to a socket fd (sinsp_parser::update_fd); false when nothing new. */

@@ -292,6 +292,18 @@ test('files: names from cwd, dirfd and relative paths; failed opens still name t
   assert.equal(fdNameFromEvent(ctx.evt, ctx.thread, p.paths), '<UNKNOWN>x', 'an unknown dirfd, as libsinsp prints it');
 });
 
+test("a closed fd is reused by its own parser's next open, never by another parser's", () => {
+  const a = world();
+  const b = world();
+  const opened = a.process(ev('openat', 100, [7, -100, '/etc/hosts', PPM_O.RDONLY, 0, 0, 0])).fd;
+  a.process(ev('close', 100, [0, 7]));
+  assert.notEqual(b.process(ev('openat', 100, [7, -100, '/etc/passwd', PPM_O.RDONLY, 0, 0, 0])).fd, opened);
+  // (the close is applied when this next event arrives)
+  const again = a.process(ev('openat', 100, [8, -100, '/etc/passwd', PPM_O.RDONLY, 0, 0, 0])).fd;
+  assert.equal(again, opened, 'the same object, reinitialised');
+  assert.equal(again?.name, '/etc/passwd');
+});
+
 test('fds: an fd-using event finds its fd; close removes it after the event', () => {
   const p = world();
   p.process(ev('openat', 100, [3, -100, '/etc/shadow', PPM_O.RDONLY, 0, 0, 0]));

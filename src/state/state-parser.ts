@@ -11,7 +11,7 @@ import { AgentFieldScope } from './field-scope.js';
 import { HostNames } from './host-names.js';
 import { hostInterfaces, type NetworkInterfaces } from './interfaces.js';
 import { EV, FD_PARAM_OF_EXIT } from './parsed-events.js';
-import { type FdState, addFd, newFdState, releaseFd, socketName, type FdTable } from './fds.js';
+import { type FdState, FdPool, addFd, socketName, type FdTable } from './fds.js';
 import { OPEN_EXITS, isOpenExit, openName, openPath } from './open-names.js';
 import { concatenatePaths } from './paths.js';
 import {
@@ -137,6 +137,7 @@ export class StateParser implements HandlerParser {
   readonly untracked = new NegativeCache();
   /** The path parameters of this parser's events, decoded once per distinct path. */
   readonly paths = new PathTexts();
+  readonly fdPool = new FdPool();
 
   constructor(opts: ParserOptions = {}) {
     this.opts = opts;
@@ -283,7 +284,7 @@ export class StateParser implements HandlerParser {
         const fd = table.get(fds[i]!);
         if (fd !== undefined) {
           table.delete(fds[i]!);
-          releaseFd(fd);
+          this.fdPool.release(fd);
         }
       }
       this.pendingFdTable = undefined;
@@ -448,7 +449,7 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
     if (evt.nparams > 5) ino = evt.uint(5);
   }
   const path = openPath(evt, p.paths);
-  const fd = newFdState(flags & PPM_O.DIRECTORY ? 'directory' : 'file');
+  const fd = p.fdPool.take(flags & PPM_O.DIRECTORY ? 'directory' : 'file');
   fd.openFlags = flags;
   fd.dev = dev;
   fd.ino = ino;
@@ -508,7 +509,7 @@ function parseFcntl(p: StateParser, evt: EventView, t: Thread | undefined): void
     if (evt.u64(3) & BigInt(FD_CLOEXEC)) fd.openFlags |= PPM_O.CLOEXEC;
     return;
   }
-  const dup = fd.clone();
+  const dup = fd.clone(p.fdPool);
   dup.clearCloexecBits();
   if (cmd === PPM_FCNTL.F_DUPFD_CLOEXEC) dup.openFlags |= PPM_O.CLOEXEC;
   p.addEventFd(t, res, dup);
@@ -522,7 +523,7 @@ function parseDup(p: StateParser, evt: EventView, t: Thread | undefined): void {
   // Heuristic for shell pipes: a dup onto stdin or stdout.
   if (res === 0) t.flags |= PPM_CL.PIPE_DST;
   if (res === 1) t.flags |= PPM_CL.PIPE_SRC;
-  const dup = fd.clone();
+  const dup = fd.clone(p.fdPool);
   dup.clearCloexecBits();
   if (evt.type === EV.DUP3_X && evt.uint(3) & PPM_O.CLOEXEC) dup.openFlags |= PPM_O.CLOEXEC;
   p.addEventFd(t, res, dup);
@@ -533,7 +534,7 @@ function parsePipe(p: StateParser, evt: EventView, t: Thread | undefined): void 
   const ino = evt.uint(3);
   const flags = evt.type === EV.PIPE2_X ? evt.uint(4) : 0;
   for (let i = 1; i <= 2; i++) {
-    const fd = newFdState('pipe');
+    const fd = p.fdPool.take('pipe');
     fd.ino = ino;
     fd.openFlags = flags;
     p.addEventFd(t, evt.int(i), fd);
@@ -548,10 +549,10 @@ function parseSocketpair(p: StateParser, evt: EventView, t: Thread | undefined):
     p.ctx.fd = undefined;
     return;
   }
-  const a = newFdState('unix');
+  const a = p.fdPool.take('unix');
   a.unixSource = evt.u64(3);
   a.unixDest = evt.u64(4);
-  const b = a.clone();
+  const b = a.clone(p.fdPool);
   const added = p.addEventFd(t, fd1, a);
   // libsinsp leaves the event on the first fd but its number on the second.
   addFd(t.shared.fds, fd2, b);
@@ -564,7 +565,7 @@ function singleFdCreator(type: FdType, flagsOf?: (evt: EventView) => number): Ev
     if (t === undefined) return;
     const res = evt.int(0);
     if (res < 0) return;
-    const fd = newFdState(type);
+    const fd = p.fdPool.take(type);
     if (flagsOf !== undefined) fd.openFlags = flagsOf(evt);
     p.addEventFd(t, res, fd);
   };
@@ -574,7 +575,7 @@ function parseMemfdCreate(p: StateParser, evt: EventView, t: Thread | undefined)
   if (t === undefined) return;
   const res = evt.int(0);
   if (res < 0) return;
-  const fd = newFdState('memfd');
+  const fd = p.fdPool.take('memfd');
   fd.name = evt.str(1);
   fd.openFlags = evt.uint(2);
   p.addEventFd(t, res, fd);
@@ -585,7 +586,7 @@ function parsePidfdOpen(p: StateParser, evt: EventView, t: Thread | undefined): 
   const res = evt.int(0);
   if (res < 0) return;
   const pid = evt.int(1);
-  const fd = newFdState('pidfd');
+  const fd = p.fdPool.take('pidfd');
   fd.name = `${p.hostRoot}/proc/${pid}`;
   fd.openFlags = evt.uint(2);
   fd.pid = pid;
@@ -600,7 +601,7 @@ function parsePidfdGetfd(p: StateParser, evt: EventView, t: Thread | undefined):
   const target = p.threads.get(pidfd.pid);
   const tfd = target === undefined ? undefined : p.lookupFd(target, evt.int(2));
   if (tfd === undefined) return;
-  const fd = tfd.clone();
+  const fd = tfd.clone(p.fdPool);
   fd.clearCloexecBits();
   fd.openFlags |= PPM_O.CLOEXEC;
   p.addEventFd(t, res, fd);
