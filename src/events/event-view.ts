@@ -53,7 +53,9 @@ export class EventView {
     this.nparams = n > MAX_PARAMS ? MAX_PARAMS : n;
     this.info = EVENT_TABLE[this.type] ?? UNKNOWN_EVENT;
     this.lenSize = (this.info.flags & EF.LARGE_PAYLOAD) !== 0 ? 4 : 2;
-    this.offs[0] = -1; // parameter offsets are computed on first access
+    // The offsets now, as load() has them: nearly every event has a parameter read, and a read
+    // that first had to compute them ran int's and uint's slow path (not inlined) for it.
+    this.computeOffsets();
     return this;
   }
 
@@ -133,8 +135,8 @@ export class EventView {
     return u32(this.buf, this.start + 4) * 4294967296 + u32(this.buf, this.start);
   }
 
-  /** The offsets reset() leaves to the first parameter read (replay reads every event's this way):
-   *  the width tested once and the fields read into locals, not on each parameter. */
+  /** The parameter offsets from the length array (reset(), and the reads after a load() that
+   *  could not keep them): the width tested once and the fields read into locals. */
   private computeOffsets(): void {
     const b = this.buf;
     const n = this.nparams;
