@@ -96,9 +96,14 @@ const MAX_CACHED = 256;
 export class PathTexts {
   /** The path of an openat without its path parameter: libsinsp names it '<NA>'. */
   readonly missing = new PathText('<NA>', false);
-  private readonly keys: Array<Buffer | undefined> = new Array<Buffer | undefined>(SLOTS).fill(undefined);
+  /** Each slot's path as little-endian 32-bit words (the last one zero-padded), and its length
+   *  in bytes (-1: no path yet). */
+  private readonly keys: Int32Array[] = new Array<Int32Array>(SLOTS).fill(new Int32Array(0));
+  private readonly keyLengths = new Int32Array(SLOTS).fill(-1);
   /** (filled with `missing` only to be an array of PathText: a slot without a key is never read) */
   private readonly entries: PathText[] = new Array<PathText>(SLOTS).fill(this.missing);
+  /** The words of the path in hand, read once for both the hash and the comparison. */
+  private readonly words = new Int32Array(MAX_CACHED / 4);
 
   /** Parameter i of `evt` as a path (without its NUL terminator), from the cache when seen lately. */
   param(evt: EventView, i: number): PathText {
@@ -108,25 +113,34 @@ export class PathTexts {
     if (end > start && b[end - 1] === 0) end--;
     const n = end - start;
     if (n > MAX_CACHED) return decode(evt, i);
-    // Hashed and compared four bytes at a time: paths are some tens of bytes, read on every open.
+    // Read four bytes at a time into words, hashed as they come: paths are some tens of bytes,
+    // read on every open. A hit then compares words, not bytes assembled again.
+    const words = this.words;
     let h = n;
     let k = start;
-    for (; k + 4 <= end; k += 4) h = Math.imul(h ^ (b[k]! | (b[k + 1]! << 8) | (b[k + 2]! << 16) | (b[k + 3]! << 24)), 0x01000193);
-    for (; k < end; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
+    let count = 0;
+    for (; k + 4 <= end; k += 4) {
+      const x = b[k]! | (b[k + 1]! << 8) | (b[k + 2]! << 16) | (b[k + 3]! << 24);
+      words[count++] = x;
+      h = Math.imul(h ^ x, 0x01000193);
+    }
+    if (k < end) {
+      let x = b[k]!;
+      if (k + 1 < end) x |= b[k + 1]! << 8;
+      if (k + 2 < end) x |= b[k + 2]! << 16;
+      words[count++] = x;
+      h = Math.imul(h ^ x, 0x01000193);
+    }
     const slot = (h ^ (h >>> 16)) & (SLOTS - 1);
-    const keys = this.keys;
-    const key = keys[slot];
-    if (key !== undefined && key.length === n) {
+    if (this.keyLengths[slot] === n) {
+      const key = this.keys[slot]!;
       let j = 0;
-      for (; j + 4 <= n; j += 4) {
-        const o = start + j;
-        if ((key[j]! | (key[j + 1]! << 8) | (key[j + 2]! << 16) | (key[j + 3]! << 24)) !== (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24))) break;
-      }
-      while (j < n && key[j] === b[start + j]) j++;
-      if (j === n) return this.entries[slot]!;
+      while (j < count && key[j] === words[j]) j++;
+      if (j === count) return this.entries[slot]!;
     }
     const entry = decode(evt, i);
-    keys[slot] = Buffer.from(b.subarray(start, end));
+    this.keys[slot] = words.slice(0, count);
+    this.keyLengths[slot] = n;
     this.entries[slot] = entry;
     return entry;
   }
