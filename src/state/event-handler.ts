@@ -4,6 +4,7 @@
 // other: the parser imports the handlers, the handlers import only this.
 import type { EventView } from '../events/index.js';
 import type { FdPool, FdState } from './fds.js';
+import type { SockTuple } from './sockaddr.js';
 import type { Thread, ThreadTable } from './threads.js';
 import type { EventContext } from './types.js';
 
@@ -20,6 +21,8 @@ export interface HandlerParser {
   readonly bootTs: bigint;
   /** Where the fds events create come from (closed ones reused). */
   readonly fdPool: FdPool;
+  /** The socket tuple of the event in hand, decoded into this one object (used before the next event). */
+  readonly sockTuple: SockTuple;
   /** Adds an fd to `t`'s process and makes it the event's fd (sinsp_threadinfo::add_fd). */
   addEventFd(t: Thread, num: number, fd: FdState): FdState | undefined;
   scheduleThreadRemoval(tid: number): void;

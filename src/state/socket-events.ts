@@ -9,7 +9,7 @@ import { completeTuple, type NetworkInterfaces } from './interfaces.js';
 import type { EventHandler, HandlerParser } from './event-handler.js';
 import { IPPROTO, PPM_AF, PPM_O, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './ppm.js';
 import {
-  decodeSockTupleAt, decodeValidSockAddr, isSockAddrValid, newSockTuple, tupleText, unixTupleName, validSockAddrText,
+  decodeSockTupleAt, decodeValidSockAddr, isSockAddrValid, tupleText, unixTupleName, validSockAddrText,
   type SockTuple,
 } from './sockaddr.js';
 import type { Thread } from './threads.js';
@@ -17,14 +17,11 @@ import type { Thread } from './threads.js';
 /** -EINPROGRESS: a non-blocking connect still counts as connected. */
 const EINPROGRESS = -115;
 
-/** The tuple of the event in hand: decoded into this one object, used before the next event. */
-const scratch = newSockTuple();
-
-/** Decodes the SOCKTUPLE parameter i of `evt` in place into `scratch`; undefined when it is
- *  empty, too short for its family, or of another family. */
-function paramTuple(evt: EventView, i: number): SockTuple | undefined {
+/** Decodes the SOCKTUPLE parameter i of `evt` in place into the parser's `p.sockTuple`;
+ *  undefined when it is empty, too short for its family, or of another family. */
+function paramTuple(p: HandlerParser, evt: EventView, i: number): SockTuple | undefined {
   const len = evt.paramLength(i);
-  return len === 0 ? undefined : decodeSockTupleAt(evt.buf, evt.paramOffset(i), len, scratch);
+  return len === 0 ? undefined : decodeSockTupleAt(evt.buf, evt.paramOffset(i), len, p.sockTuple);
 }
 
 /** The fd a socket() of this domain/type/protocol creates (sinsp_parser::add_socket). */
@@ -119,7 +116,7 @@ export function parseConnect(p: HandlerParser, evt: EventView, t: Thread | undef
   fd.setConnected();
   // Without the enter event's address (drivers no longer send it), the exit tuple is the source.
   // An invalid tuple, or one of another family, leaves the fd as it is.
-  const tu = paramTuple(evt, 1);
+  const tu = paramTuple(p, evt, 1);
   if (tu !== undefined) fillClientSocket(fd, tu);
 }
 
@@ -128,7 +125,7 @@ export function parseAccept(p: HandlerParser, evt: EventView, t: Thread | undefi
   const fdNum = evt.int(0);
   if (fdNum < 0) return;
   p.ctx.fdNum = fdNum;
-  const tu = paramTuple(evt, 1);
+  const tu = paramTuple(p, evt, 1);
   if (tu === undefined) return;
   let fd: FdState;
   if (tu.family === PPM_AF.INET || tu.family === PPM_AF.INET6) {
@@ -162,7 +159,7 @@ export function tupleOnIo(tupleIndex: number, incoming: boolean): EventHandler {
     if (evt.int(0) < 0) return;
     if (fd.isIpSocket()) fd.setConnected();
     if (tupleIndex < 0 || !(fd.nameIsEmpty || !fd.isTcp())) return;
-    const tu = paramTuple(evt, tupleIndex);
+    const tu = paramTuple(p, evt, tupleIndex);
     if (tu === undefined || !updateFdFromTuple(fd, tu, p.ctx.state.interfaces)) return;
     if (fd.isIpSocket()) {
       if (fd.roleNone) guessRole(t, fd, incoming);

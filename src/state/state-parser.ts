@@ -19,7 +19,7 @@ import {
   PPM_FD_LOWER_LAYER_CREAT, PPM_FD_UPPER_LAYER_CREAT, PPM_O, PPM_PR_GET_CHILD_SUBREAPER, PPM_PR_SET_CHILD_SUBREAPER,
 } from './ppm.js';
 import { credentials, parseClone, parseExecve, parseProcexit } from './process-events.js';
-import { sockTupleText } from './sockaddr.js';
+import { newSockTuple, sockTupleText } from './sockaddr.js';
 import { fdFromSnapshot, threadFromSnapshot, type ThreadSnapshot } from './snapshot.js';
 import { parseAccept, parseBind, parseConnect, parseSocket, tupleOnIo } from './socket-events.js';
 import { ProcessState, Thread, ThreadTable, cwdOf, joinCwd } from './threads.js';
@@ -138,6 +138,7 @@ export class StateParser implements HandlerParser {
   /** The path parameters of this parser's events, decoded once per distinct path. */
   readonly paths = new PathTexts();
   readonly fdPool = new FdPool();
+  readonly sockTuple = newSockTuple();
 
   constructor(opts: ParserOptions = {}) {
     this.opts = opts;
