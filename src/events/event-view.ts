@@ -53,7 +53,9 @@ export class EventView {
     this.nparams = n > MAX_PARAMS ? MAX_PARAMS : n;
     this.info = EVENT_TABLE[this.type] ?? UNKNOWN_EVENT;
     this.lenSize = (this.info.flags & EF.LARGE_PAYLOAD) !== 0 ? 4 : 2;
-    this.offs[0] = -1; // parameter offsets are computed on first access
+    // The offsets now, as load() has them: nearly every event has a parameter read, and a read
+    // that first had to compute them ran int's and uint's slow path (not inlined) for it.
+    this.computeOffsets();
     return this;
   }
 
@@ -133,17 +135,30 @@ export class EventView {
     return u32(this.buf, this.start + 4) * 4294967296 + u32(this.buf, this.start);
   }
 
+  /** The parameter offsets from the length array (reset(), and the reads after a load() that
+   *  could not keep them): the width tested once and the fields read into locals. */
   private computeOffsets(): void {
     const b = this.buf;
-    let lenPos = this.start + EVT_HDR_SIZE;
-    let p = lenPos + this.nparams * this.lenSize;
+    const n = this.nparams;
     const offs = this.offs;
-    for (let i = 0; i < this.nparams; i++) {
-      offs[i] = p;
-      p += this.lenSize === 2 ? u16(b, lenPos) : u32(b, lenPos);
-      lenPos += this.lenSize;
+    let lenPos = this.start + EVT_HDR_SIZE;
+    if (this.lenSize === 2) {
+      let p = lenPos + n * 2;
+      for (let i = 0; i < n; i++) {
+        offs[i] = p;
+        p += b[lenPos]! | (b[lenPos + 1]! << 8);
+        lenPos += 2;
+      }
+      offs[n] = p;
+      return;
     }
-    offs[this.nparams] = p;
+    let p = lenPos + n * 4;
+    for (let i = 0; i < n; i++) {
+      offs[i] = p;
+      p += u32(b, lenPos);
+      lenPos += 4;
+    }
+    offs[n] = p;
   }
 
   /** Byte offset of parameter i in buf. */

@@ -9,7 +9,7 @@ import { NegativeCache } from './negative-cache.js';
 import { PPM_O } from './ppm.js';
 import { StateParser } from './state-parser.js';
 import { ProcessState, Thread, ThreadTable } from './threads.js';
-import { newFdState } from './fds.js';
+import { FdState } from './fds.js';
 
 const view = new EventView();
 function ev(tid: number, name: string, params: ParamValue[]): EventView {
@@ -35,7 +35,7 @@ test('FdBudget recounts rather than walking the tables on every add at the bound
   const g = new ProcessState(1);
   threads.set(1, new Thread(1, g));
   threads.set(2, new Thread(2, g)); // a second thread of the same process: its table counted once
-  for (let i = 0; i < 10; i++) g.fds.set(i, newFdState('file'));
+  for (let i = 0; i < 10; i++) g.fds.set(i, new FdState('file'));
   const b = new FdBudget(threads, 10, 100);
   b.recount();
   assert.equal(b.allowAdd(), false);

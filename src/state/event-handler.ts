@@ -3,7 +3,8 @@
 // handlers' modules (process-events.ts, socket-events.ts) and the parser's do not import each
 // other: the parser imports the handlers, the handlers import only this.
 import type { EventView } from '../events/index.js';
-import type { FdState } from './fds.js';
+import type { FdPool, FdState } from './fds.js';
+import type { SockTuple } from './sockaddr.js';
 import type { Thread, ThreadTable } from './threads.js';
 import type { EventContext } from './types.js';
 
@@ -18,6 +19,10 @@ export interface HandlerParser {
   readonly threads: ThreadTable;
   readonly ctx: StateContext;
   readonly bootTs: bigint;
+  /** Where the fds events create come from (closed ones reused). */
+  readonly fdPool: FdPool;
+  /** The socket tuple of the event in hand, decoded into this one object (used before the next event). */
+  readonly sockTuple: SockTuple;
   /** Adds an fd to `t`'s process and makes it the event's fd (sinsp_threadinfo::add_fd). */
   addEventFd(t: Thread, num: number, fd: FdState): FdState | undefined;
   scheduleThreadRemoval(tid: number): void;

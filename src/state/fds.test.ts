@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FdState, MAX_FDS_PER_PROCESS, addFd, fdL4proto, ipSocketName, newFdState, newIpSocket, releaseFd, setSocketTuple, swapSocketEnds, FdTable } from './fds.js';
+import { FdPool, FdState, MAX_FDS_PER_PROCESS, addFd, fdL4proto, ipSocketName, newIpSocket, setSocketTuple, swapSocketEnds, FdTable } from './fds.js';
 import { PPM_O } from './ppm.js';
 
 test('ip socket names follow the protocol, as sockinfo_to_str prints them', () => {
@@ -126,15 +126,17 @@ test('FdTable: deleting while iterating (as exec drops close-on-exec fds) visits
 });
 
 test('a reused fd is indistinguishable from a new one; an fd two tables share is never reused', () => {
-  const used = newIpSocket('ipv4', 'tcp');
+  const pool = new FdPool();
+  const used = newIpSocket('ipv4', 'tcp', pool);
   setSocketTuple(used, '10.0.0.1', 5000, '10.0.0.2', 80, true);
   used.nameFromTuple();
   used.openFlags = PPM_O.CLOEXEC;
   used.dev = 7;
   used.ino = 9;
   used.num = 4;
-  releaseFd(used);
-  const reused = newFdState('file');
+  pool.release(used);
+  assert.notEqual(new FdPool().take('file'), used, "another pool's fd is not this one's");
+  const reused = pool.take('file');
   assert.equal(reused, used, 'the released fd comes back');
   assert.deepEqual(Object.entries(reused), Object.entries(new FdState('file')));
   assert.equal(reused.cip, undefined, 'no socket data left');
@@ -142,8 +144,8 @@ test('a reused fd is indistinguishable from a new one; an fd two tables share is
 
   const shared = new FdState('pipe');
   shared.aliased = true;
-  releaseFd(shared);
-  assert.notEqual(newFdState('pipe'), shared);
+  pool.release(shared);
+  assert.notEqual(pool.take('pipe'), shared);
 });
 
 test('a copy of a socket whose name is still to be made leaves it unmade, and names itself right when read', () => {

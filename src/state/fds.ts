@@ -46,7 +46,7 @@ export class FdState implements FdInfo {
   flags = 0;
   /** For pidfds: the process it refers to. */
   pid = 0;
-  // Socket data, on every fd: fds are reused (newFdState), so the size costs no allocation, and
+  // Socket data, on every fd: fds are reused (FdPool), so the size costs no allocation, and
   // the socket paths read and write these on every datagram.
   /** A bound server socket (libs SCAP_FD_IPV4/6_SERVSOCK): only sip/sport, the local address, mean something. */
   serverSocket = false;
@@ -61,7 +61,7 @@ export class FdState implements FdInfo {
   /** Kernel addresses of the two ends of a unix socket. */
   unixSource = 0n;
   unixDest = 0n;
-  /** Also in another table (a thread group merge copied it): never reused (see releaseFd). */
+  /** Also in another table (a thread group merge copied it): never reused (see FdPool.release). */
   aliased = false;
 
   constructor(type: FdType) {
@@ -201,9 +201,10 @@ export class FdState implements FdInfo {
    * A copy for dup/fork (sinsp_fdinfo::clone): same name, so an event that adds the copy as its
    * fd has not changed its name (its nameGen is 0). A name still to be made from the tuple stays
    * so in the copy, made from the copy's own tuple (the same) when read: a fork copies every fd.
+   * `pool`: where the copy comes from (a new fd without one).
    */
-  clone(): FdState {
-    const c = newFdState(this.type);
+  clone(pool?: FdPool): FdState {
+    const c = pool !== undefined ? pool.take(this.type) : new FdState(this.type);
     c.num = this.num;
     c.settled = this.settled;
     c.pending = this.pending;
@@ -229,26 +230,31 @@ export class FdState implements FdInfo {
   }
 }
 
+/** Closed fds a pool keeps at most. */
+const FREE_FDS_MAX = 256;
+
 /**
  * Closed fds, kept for the next fd an event creates: half the events of a busy process open or
  * close an fd, and allocating each one anew made most of the garbage the collector then had to
- * sweep. Only fds the parser removed on close come here, once the close event is over; an fd that
- * two tables share is never reused.
+ * sweep. One pool per state parser (its own fds, nothing shared between parsers in a process):
+ * only fds the parser removed on close come here, once the close event is over; an fd that two
+ * tables share is never reused.
  */
-const FREE_FDS: FdState[] = [];
-const FREE_FDS_MAX = 256;
+export class FdPool {
+  private readonly free: FdState[] = [];
 
-/** A fresh fd of `type`: a reused closed one when there is one. */
-export function newFdState(type: FdType): FdState {
-  const fd = FREE_FDS.pop();
-  if (fd === undefined) return new FdState(type);
-  fd.reinit(type);
-  return fd;
-}
+  /** A fresh fd of `type`: a reused closed one when there is one. */
+  take(type: FdType): FdState {
+    const fd = this.free.pop();
+    if (fd === undefined) return new FdState(type);
+    fd.reinit(type);
+    return fd;
+  }
 
-/** Hands a closed fd, no longer in any table and no longer looked at, back for reuse. */
-export function releaseFd(fd: FdState): void {
-  if (!fd.aliased && FREE_FDS.length < FREE_FDS_MAX) FREE_FDS.push(fd);
+  /** Hands a closed fd, no longer in any table and no longer looked at, back for reuse. */
+  release(fd: FdState): void {
+    if (!fd.aliased && this.free.length < FREE_FDS_MAX) this.free.push(fd);
+  }
 }
 
 /** Fds below this sit in an array; processes open and close low fds all the time, and a Map's
@@ -421,9 +427,10 @@ export function socketName(type: FdType, l4proto: L4Proto, cip0: string | undefi
   }
 }
 
-/** A fresh socket fd of `type` with an all-zero tuple, as parse_socket_exit leaves it. */
-export function newIpSocket(type: 'ipv4' | 'ipv6', l4proto: L4Proto): FdState {
-  const fd = newFdState(type);
+/** A fresh socket fd of `type` with an all-zero tuple, as parse_socket_exit leaves it; from
+ *  `pool` when given. */
+export function newIpSocket(type: 'ipv4' | 'ipv6', l4proto: L4Proto, pool?: FdPool): FdState {
+  const fd = pool !== undefined ? pool.take(type) : new FdState(type);
   const zero = type === 'ipv4' ? '0.0.0.0' : '::';
   fd.l4proto = l4proto;
   fd.cip = zero;

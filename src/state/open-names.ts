@@ -2,11 +2,11 @@
 // fd: its path parameter made absolute against the cwd or the dirfd's directory. One derivation
 // serves both the fd an open creates (sinsp_parser::parse_open_openat_creat_exit) and the name
 // fd.name still shows when the open failed (extract_fdname_from_event), which libsinsp works out
-// in two ways that differ only at the edges (see openName). Paths come through the path-text
-// cache (path-texts.ts): processes open the same few files over and over.
+// in two ways that differ only at the edges (see openName). Paths come through the parser's
+// path-text cache (path-texts.ts): processes open the same few files over and over.
 import { type EventView, EVENT_TABLE } from '../events/index.js';
 import { EV } from './parsed-events.js';
-import { PathText, pathParam } from './path-texts.js';
+import type { PathText, PathTexts } from './path-texts.js';
 import { concatenatePaths } from './paths.js';
 import { mayBeProcLink, resolveProcLinks } from './proc-links.js';
 import { PPM_AT_FDCWD } from './ppm.js';
@@ -21,14 +21,11 @@ export function isOpenExit(type: number): boolean {
   return IS_OPEN_EXIT[type] === 1;
 }
 
-/** An openat without its path parameter: libsinsp names it '<NA>'. */
-const NO_PATH = new PathText('<NA>', false);
-
-/** The path parameter of an open-family exit event, as the event gives it (fd.nameraw). */
-export function openPath(evt: EventView): PathText {
+/** The path parameter of an open-family exit event, as the event gives it (fd.nameraw), through `paths`. */
+export function openPath(evt: EventView, paths: PathTexts): PathText {
   const type = evt.type;
-  if (type === EV.OPENAT_X || type === EV.OPENAT2_X) return evt.hasParam(2) ? pathParam(evt, 2) : NO_PATH;
-  return pathParam(evt, type === EV.OPEN_BY_HANDLE_AT_X ? 3 : 1);
+  if (type === EV.OPENAT_X || type === EV.OPENAT2_X) return evt.hasParam(2) ? paths.param(evt, 2) : paths.missing;
+  return paths.param(evt, type === EV.OPEN_BY_HANDLE_AT_X ? 3 : 1);
 }
 
 /**
@@ -42,6 +39,8 @@ export function openPath(evt: EventView): PathText {
 export function openName(evt: EventView, t: Thread | undefined, path: PathText, created: true): string;
 export function openName(evt: EventView, t: Thread | undefined, path: PathText, created: boolean): string | undefined;
 export function openName(evt: EventView, t: Thread | undefined, path: PathText, created: boolean): string | undefined {
+  // An absolute path names the same file whatever the cwd or dirfd: joined once per path.
+  if (created && t !== undefined && path.absolute) return path.openedName(t);
   const name = libsinspOpenName(evt, t, path, created);
   // A path through the opener's own /proc/self/{fd/N,cwd,root} names the file the link points at.
   return name !== undefined && t !== undefined && mayBeProcLink(name) ? resolveProcLinks(name, t) : name;

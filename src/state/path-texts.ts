@@ -3,7 +3,9 @@
 // cost more than hashing and comparing its bytes. Equal bytes give the very same string, which
 // also makes later comparisons of names that came from it a pointer test.
 import type { EventView } from '../events/index.js';
-import { basenameOf, dirnameOf, isNormalAbsolute } from './paths.js';
+import { basenameOf, concatenatePaths, dirnameOf, isNormalAbsolute } from './paths.js';
+import { neverProcLink, resolveProcLinks } from './proc-links.js';
+import type { Thread } from './threads.js';
 
 /** A decoded path parameter: its text (as EventView.str gives it) and whether it is an absolute
  *  path that normalising leaves unchanged (paths.isNormalAbsolute). The text never changes; what
@@ -13,6 +15,9 @@ import { basenameOf, dirnameOf, isNormalAbsolute } from './paths.js';
 export class PathText {
   private dir: string | undefined = undefined;
   private base: string | undefined = undefined;
+  /** openedName's name, once worked out; whether it can name a procfs link (neverProcLink). */
+  private opened: string | undefined = undefined;
+  private openedMayBeLink = false;
   /** Check results kept for the rule groups that asked lately (checkMemo), the last one first. */
   private memoOwners: object[] | undefined = undefined;
   private memos: Uint8Array[] | undefined = undefined;
@@ -46,6 +51,26 @@ export class PathText {
     return memo;
   }
 
+  /**
+   * The name a successful open by this path gives its fd in thread `t` (open-names.ts openName),
+   * for an absolute path: whatever the call's cwd or dirfd, the path normalised, then resolved
+   * through `t`'s own procfs links. The normalised name, and whether it can be such a link at
+   * all, are worked out on first use: opens repeat the same paths.
+   */
+  openedName(t: Thread): string {
+    let name = this.opened;
+    if (name === undefined) {
+      name = this.opened = concatenatePaths('', this.text, this.normalAbsolute);
+      this.openedMayBeLink = !neverProcLink(name);
+    }
+    return this.openedMayBeLink ? resolveProcLinks(name, t) : name;
+  }
+
+  /** Whether the text starts with '/' (openedName applies). */
+  get absolute(): boolean {
+    return this.text.charCodeAt(0) === 47;
+  }
+
   /** dirnameOf(text). */
   get directory(): string {
     return (this.dir ??= dirnameOf(this.text));
@@ -62,37 +87,63 @@ const SLOTS = 512; // a power of two
 const MAX_MEMOS = 8;
 /** Longer paths are decoded every time: they are rarely repeated and costly to compare. */
 const MAX_CACHED = 256;
-const keys: Array<Buffer | undefined> = new Array<Buffer | undefined>(SLOTS).fill(undefined);
-const entries: PathText[] = new Array<PathText>(SLOTS).fill(new PathText('', false));
 
-/** Parameter i of `evt` as a path (without its NUL terminator), from the cache when seen lately. */
-export function pathParam(evt: EventView, i: number): PathText {
-  const b = evt.buf;
-  const start = evt.paramOffset(i);
-  let end = start + evt.paramLength(i);
-  if (end > start && b[end - 1] === 0) end--;
-  const n = end - start;
-  if (n > MAX_CACHED) return decode(evt, i);
-  // Hashed and compared four bytes at a time: paths are some tens of bytes, read on every open.
-  let h = n;
-  let k = start;
-  for (; k + 4 <= end; k += 4) h = Math.imul(h ^ (b[k]! | (b[k + 1]! << 8) | (b[k + 2]! << 16) | (b[k + 3]! << 24)), 0x01000193);
-  for (; k < end; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
-  const slot = (h ^ (h >>> 16)) & (SLOTS - 1);
-  const key = keys[slot];
-  if (key !== undefined && key.length === n) {
-    let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      const o = start + j;
-      if ((key[j]! | (key[j + 1]! << 8) | (key[j + 2]! << 16) | (key[j + 3]! << 24)) !== (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24))) break;
+/**
+ * The paths one state parser decoded lately, by their bytes. Owned by the parser rather than
+ * shared by the process: entries carry the check memos of the parser's rule groups, and two
+ * agents, replays or tests in one process must not see each other's.
+ */
+export class PathTexts {
+  /** The path of an openat without its path parameter: libsinsp names it '<NA>'. */
+  readonly missing = new PathText('<NA>', false);
+  /** Each slot's path as little-endian 32-bit words (the last one zero-padded), and its length
+   *  in bytes (-1: no path yet). */
+  private readonly keys: Int32Array[] = new Array<Int32Array>(SLOTS).fill(new Int32Array(0));
+  private readonly keyLengths = new Int32Array(SLOTS).fill(-1);
+  /** (filled with `missing` only to be an array of PathText: a slot without a key is never read) */
+  private readonly entries: PathText[] = new Array<PathText>(SLOTS).fill(this.missing);
+  /** The words of the path in hand, read once for both the hash and the comparison. */
+  private readonly words = new Int32Array(MAX_CACHED / 4);
+
+  /** Parameter i of `evt` as a path (without its NUL terminator), from the cache when seen lately. */
+  param(evt: EventView, i: number): PathText {
+    const b = evt.buf;
+    const start = evt.paramOffset(i);
+    let end = start + evt.paramLength(i);
+    if (end > start && b[end - 1] === 0) end--;
+    const n = end - start;
+    if (n > MAX_CACHED) return decode(evt, i);
+    // Read four bytes at a time into words, hashed as they come: paths are some tens of bytes,
+    // read on every open. A hit then compares words, not bytes assembled again.
+    const words = this.words;
+    let h = n;
+    let k = start;
+    let count = 0;
+    for (; k + 4 <= end; k += 4) {
+      const x = b[k]! | (b[k + 1]! << 8) | (b[k + 2]! << 16) | (b[k + 3]! << 24);
+      words[count++] = x;
+      h = Math.imul(h ^ x, 0x01000193);
     }
-    while (j < n && key[j] === b[start + j]) j++;
-    if (j === n) return entries[slot]!;
+    if (k < end) {
+      let x = b[k]!;
+      if (k + 1 < end) x |= b[k + 1]! << 8;
+      if (k + 2 < end) x |= b[k + 2]! << 16;
+      words[count++] = x;
+      h = Math.imul(h ^ x, 0x01000193);
+    }
+    const slot = (h ^ (h >>> 16)) & (SLOTS - 1);
+    if (this.keyLengths[slot] === n) {
+      const key = this.keys[slot]!;
+      let j = 0;
+      while (j < count && key[j] === words[j]) j++;
+      if (j === count) return this.entries[slot]!;
+    }
+    const entry = decode(evt, i);
+    this.keys[slot] = words.slice(0, count);
+    this.keyLengths[slot] = n;
+    this.entries[slot] = entry;
+    return entry;
   }
-  const entry = decode(evt, i);
-  keys[slot] = Buffer.from(b.subarray(start, end));
-  entries[slot] = entry;
-  return entry;
 }
 
 function decode(evt: EventView, i: number): PathText {

@@ -31,6 +31,30 @@ export function resolveProcLinks(name: string, t: Thread): string {
   return name;
 }
 
+/**
+ * True when resolveProcLinks(name, t) is `name` whatever thread `t` is: no /proc path, or one
+ * whose part after /proc/<who>/ (or /proc/<who>/task/<tid>/) is not a link resolveOnce follows
+ * (root, cwd, fd). Thread-free, so it can be worked out once per path (path-texts.ts).
+ */
+export function neverProcLink(name: string): boolean {
+  if (!mayBeProcLink(name)) return true;
+  const whoEnd = name.indexOf('/', PROC.length);
+  if (whoEnd < 0) return true;
+  const at = whoEnd + 1;
+  if (mayBeLinkPart(name, at)) return false;
+  // /proc/<who>/task/<tid>/<what>: resolveOnce follows <what> for self and the own pid
+  if (!name.startsWith('task/', at)) return true;
+  const tidEnd = name.indexOf('/', at + 5);
+  return tidEnd < 0 || !mayBeLinkPart(name, tidEnd + 1);
+}
+
+/** Whether the component of `name` at `at` is one resolveOnce follows. */
+function mayBeLinkPart(name: string, at: number): boolean {
+  const found = name.indexOf('/', at);
+  const end = found < 0 ? name.length : found;
+  return isText(name, at, end, 'root') || isText(name, at, end, 'cwd') || isText(name, at, end, 'fd');
+}
+
 function resolveOnce(name: string, t: Thread): string | undefined {
   // /proc/<who>/<what>[/<rest>], read in place: most opens under /proc are of files such as
   // /proc/self/stat, which are no link and are answered without making a string.

@@ -4,7 +4,7 @@
 import type { EventView } from '../events/index.js';
 import { CLONE_P, EV, EXECVE_P } from './parsed-events.js';
 import { paramStrings } from './param-readers.js';
-import { FD_FLAG, type FdState } from './fds.js';
+import { FD_FLAG, type FdPool, type FdState } from './fds.js';
 import type { EventHandler, HandlerParser } from './event-handler.js';
 import { PPM_CL, PPM_EXE } from './ppm.js';
 import { cleanExepath, normalizeCgroups } from './snapshot.js';
@@ -37,13 +37,13 @@ function inheritFrom(child: Thread, from: Thread): void {
   child.exeInoCtimeDurationCloneTs = from.exeInoCtimeDurationCloneTs;
 }
 
-/** A new process's ProcessState: a copy of the parent's fd table, cwd and environment. */
-function forkProcessState(pid: number, from: ProcessState | undefined): ProcessState {
+/** A new process's ProcessState: a copy of the parent's fd table (fds from `pool`), cwd and environment. */
+function forkProcessState(pool: FdPool, pid: number, from: ProcessState | undefined): ProcessState {
   const s = new ProcessState(pid);
   if (from !== undefined) {
     const fds = s.fds;
     from.fds.forEach((fd, n) => {
-      const c = fd.clone();
+      const c = fd.clone(pool);
       c.flags |= FD_FLAG.IS_CLONED;
       fds.set(n, c);
     });
@@ -130,7 +130,7 @@ function cloneInCaller(p: HandlerParser, evt: EventView, t: Thread | undefined, 
   let shared: ProcessState;
   let child: Thread;
   if (!isThread) {
-    shared = forkProcessState(childTid, validCaller ? caller.shared : undefined);
+    shared = forkProcessState(p.fdPool, childTid, validCaller ? caller.shared : undefined);
     child = new Thread(childTid, shared);
     child.pid = childTid;
     child.ptid = caller.tid;
@@ -201,7 +201,7 @@ function cloneInChild(p: HandlerParser, evt: EventView, existing: Thread | undef
   }
 
   let shared: ProcessState;
-  if (isLeader) shared = forkProcessState(childTid, validLookup ? lookup.shared : undefined);
+  if (isLeader) shared = forkProcessState(p.fdPool, childTid, validLookup ? lookup.shared : undefined);
   else shared = p.threads.groups.get(pid) ?? new ProcessState(pid);
   const child = new Thread(childTid, shared);
   child.pid = pid;

@@ -4,12 +4,12 @@
 import type { EventView } from '../events/index.js';
 import type { L4Proto } from './types.js';
 import { EV } from './parsed-events.js';
-import { type FdState, newFdState, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
+import { type FdPool, type FdState, newIpSocket, setSocketTuple, swapSocketEnds, type FdTable } from './fds.js';
 import { completeTuple, type NetworkInterfaces } from './interfaces.js';
 import type { EventHandler, HandlerParser } from './event-handler.js';
 import { IPPROTO, PPM_AF, PPM_O, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM } from './ppm.js';
 import {
-  decodeSockTupleAt, decodeValidSockAddr, isSockAddrValid, newSockTuple, tupleText, unixTupleName, validSockAddrText,
+  decodeSockTupleAt, decodeValidSockAddr, isSockAddrValid, tupleText, unixTupleName, validSockAddrText,
   type SockTuple,
 } from './sockaddr.js';
 import type { Thread } from './threads.js';
@@ -17,21 +17,18 @@ import type { Thread } from './threads.js';
 /** -EINPROGRESS: a non-blocking connect still counts as connected. */
 const EINPROGRESS = -115;
 
-/** The tuple of the event in hand: decoded into this one object, used before the next event. */
-const scratch = newSockTuple();
-
-/** Decodes the SOCKTUPLE parameter i of `evt` in place into `scratch`; undefined when it is
- *  empty, too short for its family, or of another family. */
-function paramTuple(evt: EventView, i: number): SockTuple | undefined {
+/** Decodes the SOCKTUPLE parameter i of `evt` in place into the parser's `p.sockTuple`;
+ *  undefined when it is empty, too short for its family, or of another family. */
+function paramTuple(p: HandlerParser, evt: EventView, i: number): SockTuple | undefined {
   const len = evt.paramLength(i);
-  return len === 0 ? undefined : decodeSockTupleAt(evt.buf, evt.paramOffset(i), len, scratch);
+  return len === 0 ? undefined : decodeSockTupleAt(evt.buf, evt.paramOffset(i), len, p.sockTuple);
 }
 
 /** The fd a socket() of this domain/type/protocol creates (sinsp_parser::add_socket). */
-function newSocket(domain: number, type: number, protocol: number, flags: number): FdState {
+function newSocket(pool: FdPool, domain: number, type: number, protocol: number, flags: number): FdState {
   let fd: FdState;
   if (domain === PPM_AF.UNIX) {
-    fd = newFdState('unix');
+    fd = pool.take('unix');
   } else if (domain === PPM_AF.INET || domain === PPM_AF.INET6) {
     let l4: L4Proto;
     if (protocol === IPPROTO.TCP) l4 = type === SOCK_RAW ? 'raw' : 'tcp';
@@ -42,11 +39,11 @@ function newSocket(domain: number, type: number, protocol: number, flags: number
       else if ((type & 0xff) === SOCK_DGRAM) l4 = 'udp';
     } else if (protocol === IPPROTO.ICMP) l4 = type === SOCK_RAW ? 'raw' : 'icmp';
     else if (protocol === IPPROTO.RAW) l4 = 'raw';
-    fd = newIpSocket(domain === PPM_AF.INET ? 'ipv4' : 'ipv6', l4);
+    fd = newIpSocket(domain === PPM_AF.INET ? 'ipv4' : 'ipv6', l4, pool);
   } else if (domain === PPM_AF.NETLINK) {
-    fd = newFdState('netlink');
+    fd = pool.take('netlink');
   } else {
-    fd = newFdState('unknown');
+    fd = pool.take('unknown');
   }
   fd.openFlags = flags;
   return fd;
@@ -55,7 +52,7 @@ function newSocket(domain: number, type: number, protocol: number, flags: number
 export function parseSocket(p: HandlerParser, evt: EventView, t: Thread | undefined): void {
   const fdNum = evt.int(0);
   if (fdNum < 0 || t === undefined) return;
-  p.addEventFd(t, fdNum, newSocket(evt.uint(1), evt.uint(2), evt.uint(3), evt.uint(4)));
+  p.addEventFd(t, fdNum, newSocket(p.fdPool, evt.uint(1), evt.uint(2), evt.uint(3), evt.uint(4)));
 }
 
 export function parseBind(p: HandlerParser, evt: EventView): void {
@@ -119,7 +116,7 @@ export function parseConnect(p: HandlerParser, evt: EventView, t: Thread | undef
   fd.setConnected();
   // Without the enter event's address (drivers no longer send it), the exit tuple is the source.
   // An invalid tuple, or one of another family, leaves the fd as it is.
-  const tu = paramTuple(evt, 1);
+  const tu = paramTuple(p, evt, 1);
   if (tu !== undefined) fillClientSocket(fd, tu);
 }
 
@@ -128,11 +125,11 @@ export function parseAccept(p: HandlerParser, evt: EventView, t: Thread | undefi
   const fdNum = evt.int(0);
   if (fdNum < 0) return;
   p.ctx.fdNum = fdNum;
-  const tu = paramTuple(evt, 1);
+  const tu = paramTuple(p, evt, 1);
   if (tu === undefined) return;
   let fd: FdState;
   if (tu.family === PPM_AF.INET || tu.family === PPM_AF.INET6) {
-    fd = newFdState(tu.family === PPM_AF.INET || tu.mapped ? 'ipv4' : 'ipv6');
+    fd = p.fdPool.take(tu.family === PPM_AF.INET || tu.mapped ? 'ipv4' : 'ipv6');
     fd.l4proto = 'tcp';
     fd.cip = tu.sip;
     fd.cport = tu.sport;
@@ -141,7 +138,7 @@ export function parseAccept(p: HandlerParser, evt: EventView, t: Thread | undefi
     fd.nameFromTuple(); // the tuple's text: cip:cport->sip:sport
   } else {
     // paramTuple gives inet, inet6 or unix tuples only.
-    fd = newFdState('unix');
+    fd = p.fdPool.take('unix');
     setUnixEnds(fd, tu);
     fd.name = unixTupleName(tu.source, tu.dest, tu.path);
   }
@@ -162,7 +159,7 @@ export function tupleOnIo(tupleIndex: number, incoming: boolean): EventHandler {
     if (evt.int(0) < 0) return;
     if (fd.isIpSocket()) fd.setConnected();
     if (tupleIndex < 0 || !(fd.nameIsEmpty || !fd.isTcp())) return;
-    const tu = paramTuple(evt, tupleIndex);
+    const tu = paramTuple(p, evt, tupleIndex);
     if (tu === undefined || !updateFdFromTuple(fd, tu, p.ctx.state.interfaces)) return;
     if (fd.isIpSocket()) {
       if (fd.roleNone) guessRole(t, fd, incoming);
@@ -181,7 +178,7 @@ function inferSendSocket(p: HandlerParser, evt: EventView, t: Thread): void {
   const num = evt.int(2);
   const family = evt.buf[evt.paramOffset(4)];
   if (family !== PPM_AF.INET && family !== PPM_AF.INET6) return;
-  p.addEventFd(t, num, newSocket(family, SOCK_DGRAM, IPPROTO.UDP, 0));
+  p.addEventFd(t, num, newSocket(p.fdPool, family, SOCK_DGRAM, IPPROTO.UDP, 0));
 }
 
 /** Applies a read/write tuple to a socket fd (sinsp_parser::update_fd); false when nothing new. */

@@ -284,12 +284,24 @@ test('files: names from cwd, dirfd and relative paths; failed opens still name t
   ctx = p.process(ev('openat', 100, [-13, -100, 'secret/key', PPM_O.RDONLY, 0, 0, 0]));
   assert.equal(ctx.fd, undefined);
   assert.equal(ctx.fdNum, -1);
-  assert.equal(fdNameFromEvent(ctx.evt, ctx.thread), '/home/u/secret/key');
+  assert.equal(fdNameFromEvent(ctx.evt, ctx.thread, p.paths), '/home/u/secret/key');
   ctx = p.process(ev('open', 100, [-2, '/nonexistent//x', PPM_O.RDONLY, 0, 0, 0]));
   assert.equal(ctx.fdNum, -1);
-  assert.equal(fdNameFromEvent(ctx.evt, ctx.thread), '/nonexistent//x', 'absolute paths stay raw');
+  assert.equal(fdNameFromEvent(ctx.evt, ctx.thread, p.paths), '/nonexistent//x', 'absolute paths stay raw');
   ctx = p.process(ev('openat', 100, [-2, 55, 'x', PPM_O.RDONLY, 0, 0, 0]));
-  assert.equal(fdNameFromEvent(ctx.evt, ctx.thread), '<UNKNOWN>x', 'an unknown dirfd, as libsinsp prints it');
+  assert.equal(fdNameFromEvent(ctx.evt, ctx.thread, p.paths), '<UNKNOWN>x', 'an unknown dirfd, as libsinsp prints it');
+});
+
+test("a closed fd is reused by its own parser's next open, never by another parser's", () => {
+  const a = world();
+  const b = world();
+  const opened = a.process(ev('openat', 100, [7, -100, '/etc/hosts', PPM_O.RDONLY, 0, 0, 0])).fd;
+  a.process(ev('close', 100, [0, 7]));
+  assert.notEqual(b.process(ev('openat', 100, [7, -100, '/etc/passwd', PPM_O.RDONLY, 0, 0, 0])).fd, opened);
+  // (the close is applied when this next event arrives)
+  const again = a.process(ev('openat', 100, [8, -100, '/etc/passwd', PPM_O.RDONLY, 0, 0, 0])).fd;
+  assert.equal(again, opened, 'the same object, reinitialised');
+  assert.equal(again?.name, '/etc/passwd');
 });
 
 test('fds: an fd-using event finds its fd; close removes it after the event', () => {
@@ -572,8 +584,8 @@ test('open-family names: a created fd and a failed open agree where libsinsp doe
     assert.equal(ctx.fd?.name, created, `${label}: created`);
     ctx = p.process(ev(name, 100, [-2, ...rest]));
     assert.equal(ctx.fd, undefined, label);
-    assert.equal(fdNameFromEvent(ctx.evt, ctx.thread), failed, `${label}: failed`);
-    assert.equal(fdNameFromEvent(ctx.evt, undefined), noThread, `${label}: no thread`);
+    assert.equal(fdNameFromEvent(ctx.evt, ctx.thread, p.paths), failed, `${label}: failed`);
+    assert.equal(fdNameFromEvent(ctx.evt, undefined, p.paths), noThread, `${label}: no thread`);
   }
 });
 

@@ -11,7 +11,7 @@ import { AgentFieldScope } from './field-scope.js';
 import { HostNames } from './host-names.js';
 import { hostInterfaces, type NetworkInterfaces } from './interfaces.js';
 import { EV, FD_PARAM_OF_EXIT } from './parsed-events.js';
-import { type FdState, addFd, newFdState, releaseFd, socketName, type FdTable } from './fds.js';
+import { type FdState, FdPool, addFd, socketName, type FdTable } from './fds.js';
 import { OPEN_EXITS, isOpenExit, openName, openPath } from './open-names.js';
 import { concatenatePaths } from './paths.js';
 import {
@@ -19,13 +19,13 @@ import {
   PPM_FD_LOWER_LAYER_CREAT, PPM_FD_UPPER_LAYER_CREAT, PPM_O, PPM_PR_GET_CHILD_SUBREAPER, PPM_PR_SET_CHILD_SUBREAPER,
 } from './ppm.js';
 import { credentials, parseClone, parseExecve, parseProcexit } from './process-events.js';
-import { sockTupleText } from './sockaddr.js';
+import { newSockTuple, sockTupleText } from './sockaddr.js';
 import { fdFromSnapshot, threadFromSnapshot, type ThreadSnapshot } from './snapshot.js';
 import { parseAccept, parseBind, parseConnect, parseSocket, tupleOnIo } from './socket-events.js';
 import { ProcessState, Thread, ThreadTable, cwdOf, joinCwd } from './threads.js';
 import type { WatchedFiles } from './watched-files.js';
 import type { OpenedPaths } from './opened-paths.js';
-import { pathParam } from './path-texts.js';
+import { PathTexts } from './path-texts.js';
 
 const PPM_RLIMIT_NOFILE = 7;
 
@@ -60,7 +60,7 @@ export interface ParserOptions {
 
 
 /** A view over the thread table alone, for a parser used without the rest of State. */
-function threadTableView(threads: ThreadTable): StateView {
+function threadTableView(threads: ThreadTable, paths: PathTexts): StateView {
   let ifs: NetworkInterfaces | undefined;
   return {
     thread: (tid) => threads.get(tid),
@@ -74,7 +74,7 @@ function threadTableView(threads: ThreadTable): StateView {
     vpgidLeader: (t) => threads.oldestMatchingAncestor(t as Thread, (x) => x.vpgid, true),
     pgidLeader: (t) => threads.oldestMatchingAncestor(t as Thread, (x) => x.pgid, false),
     cwd: (t) => cwdOf(t as Thread),
-    fdNameFromEvent: (ctx) => fdNameFromEvent(ctx.evt, ctx.thread as Thread | undefined),
+    fdNameFromEvent: (ctx) => fdNameFromEvent(ctx.evt, ctx.thread as Thread | undefined, paths),
     get interfaces() {
       return (ifs ??= hostInterfaces());
     },
@@ -135,6 +135,10 @@ export class StateParser implements HandlerParser {
   readonly fdBudget: FdBudget;
   /** Tids /proc could not give us lately: not looked up again on each of their events. */
   readonly untracked = new NegativeCache();
+  /** The path parameters of this parser's events, decoded once per distinct path. */
+  readonly paths = new PathTexts();
+  readonly fdPool = new FdPool();
+  readonly sockTuple = newSockTuple();
 
   constructor(opts: ParserOptions = {}) {
     this.opts = opts;
@@ -142,7 +146,7 @@ export class StateParser implements HandlerParser {
     this.threads.lookupMissing = (tid) => this.lookupUnknownThread(tid);
     this.fdBudget = new FdBudget(this.threads.threads, opts.maxFdsTotal);
     this.bootTs = opts.bootTs ?? 0n;
-    this.ctx = new ParserContext(opts.view ?? threadTableView(this.threads), opts.scope ?? new AgentFieldScope(), this);
+    this.ctx = new ParserContext(opts.view ?? threadTableView(this.threads, this.paths), opts.scope ?? new AgentFieldScope(), this);
   }
 
   /** Updates the state for `evt` and returns the context rules are evaluated in. */
@@ -281,7 +285,7 @@ export class StateParser implements HandlerParser {
         const fd = table.get(fds[i]!);
         if (fd !== undefined) {
           table.delete(fds[i]!);
-          releaseFd(fd);
+          this.fdPool.release(fd);
         }
       }
       this.pendingFdTable = undefined;
@@ -392,9 +396,9 @@ export class StateParser implements HandlerParser {
  * (sinsp_filter_check_fd::extract_fdname_from_event): the path of an open-family event
  * (openName), the tuple of connect/accept, '' for other exit events. Undefined for enter events.
  */
-export function fdNameFromEvent(evt: EventView, t: Thread | undefined): string | undefined {
+export function fdNameFromEvent(evt: EventView, t: Thread | undefined, paths: PathTexts): string | undefined {
   const type = evt.type;
-  if (isOpenExit(type)) return openName(evt, t, openPath(evt), false);
+  if (isOpenExit(type)) return openName(evt, t, openPath(evt, paths), false);
   if (type === EV.ACCEPT_X || type === EV.ACCEPT4_X || type === EV.CONNECT_X) return sockTupleText(evt.bytes(1));
   // Any other exit event about an fd that is not in the table names it '' (enter events: nothing).
   return isExitCode(type) ? '' : undefined;
@@ -445,8 +449,8 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
     if (evt.nparams > 4) dev = evt.uint(4);
     if (evt.nparams > 5) ino = evt.uint(5);
   }
-  const path = openPath(evt);
-  const fd = newFdState(flags & PPM_O.DIRECTORY ? 'directory' : 'file');
+  const path = openPath(evt, p.paths);
+  const fd = p.fdPool.take(flags & PPM_O.DIRECTORY ? 'directory' : 'file');
   fd.openFlags = flags;
   fd.dev = dev;
   fd.ino = ino;
@@ -459,7 +463,7 @@ function parseOpen(p: StateParser, evt: EventView, t: Thread | undefined): void 
   const kp = evt.info.params.length;
   if (p.openedPaths !== undefined && evt.nparams > kp) {
     if ((flags & PPM_O.TMPFILE) === 0) {
-      const named = p.openedPaths.nameOf(fd.name, pathParam(evt, kp).text, dev, ino, t);
+      const named = p.openedPaths.nameOf(fd.name, p.paths.param(evt, kp).text, dev, ino, t);
       if (named !== fd.name) {
         fd.name = named;
         p.stats.openNamesCorrected++;
@@ -506,7 +510,7 @@ function parseFcntl(p: StateParser, evt: EventView, t: Thread | undefined): void
     if (evt.u64(3) & BigInt(FD_CLOEXEC)) fd.openFlags |= PPM_O.CLOEXEC;
     return;
   }
-  const dup = fd.clone();
+  const dup = fd.clone(p.fdPool);
   dup.clearCloexecBits();
   if (cmd === PPM_FCNTL.F_DUPFD_CLOEXEC) dup.openFlags |= PPM_O.CLOEXEC;
   p.addEventFd(t, res, dup);
@@ -520,7 +524,7 @@ function parseDup(p: StateParser, evt: EventView, t: Thread | undefined): void {
   // Heuristic for shell pipes: a dup onto stdin or stdout.
   if (res === 0) t.flags |= PPM_CL.PIPE_DST;
   if (res === 1) t.flags |= PPM_CL.PIPE_SRC;
-  const dup = fd.clone();
+  const dup = fd.clone(p.fdPool);
   dup.clearCloexecBits();
   if (evt.type === EV.DUP3_X && evt.uint(3) & PPM_O.CLOEXEC) dup.openFlags |= PPM_O.CLOEXEC;
   p.addEventFd(t, res, dup);
@@ -531,7 +535,7 @@ function parsePipe(p: StateParser, evt: EventView, t: Thread | undefined): void 
   const ino = evt.uint(3);
   const flags = evt.type === EV.PIPE2_X ? evt.uint(4) : 0;
   for (let i = 1; i <= 2; i++) {
-    const fd = newFdState('pipe');
+    const fd = p.fdPool.take('pipe');
     fd.ino = ino;
     fd.openFlags = flags;
     p.addEventFd(t, evt.int(i), fd);
@@ -546,10 +550,10 @@ function parseSocketpair(p: StateParser, evt: EventView, t: Thread | undefined):
     p.ctx.fd = undefined;
     return;
   }
-  const a = newFdState('unix');
+  const a = p.fdPool.take('unix');
   a.unixSource = evt.u64(3);
   a.unixDest = evt.u64(4);
-  const b = a.clone();
+  const b = a.clone(p.fdPool);
   const added = p.addEventFd(t, fd1, a);
   // libsinsp leaves the event on the first fd but its number on the second.
   addFd(t.shared.fds, fd2, b);
@@ -562,7 +566,7 @@ function singleFdCreator(type: FdType, flagsOf?: (evt: EventView) => number): Ev
     if (t === undefined) return;
     const res = evt.int(0);
     if (res < 0) return;
-    const fd = newFdState(type);
+    const fd = p.fdPool.take(type);
     if (flagsOf !== undefined) fd.openFlags = flagsOf(evt);
     p.addEventFd(t, res, fd);
   };
@@ -572,7 +576,7 @@ function parseMemfdCreate(p: StateParser, evt: EventView, t: Thread | undefined)
   if (t === undefined) return;
   const res = evt.int(0);
   if (res < 0) return;
-  const fd = newFdState('memfd');
+  const fd = p.fdPool.take('memfd');
   fd.name = evt.str(1);
   fd.openFlags = evt.uint(2);
   p.addEventFd(t, res, fd);
@@ -583,7 +587,7 @@ function parsePidfdOpen(p: StateParser, evt: EventView, t: Thread | undefined): 
   const res = evt.int(0);
   if (res < 0) return;
   const pid = evt.int(1);
-  const fd = newFdState('pidfd');
+  const fd = p.fdPool.take('pidfd');
   fd.name = `${p.hostRoot}/proc/${pid}`;
   fd.openFlags = evt.uint(2);
   fd.pid = pid;
@@ -598,7 +602,7 @@ function parsePidfdGetfd(p: StateParser, evt: EventView, t: Thread | undefined):
   const target = p.threads.get(pidfd.pid);
   const tfd = target === undefined ? undefined : p.lookupFd(target, evt.int(2));
   if (tfd === undefined) return;
-  const fd = tfd.clone();
+  const fd = tfd.clone(p.fdPool);
   fd.clearCloexecBits();
   fd.openFlags |= PPM_O.CLOEXEC;
   p.addEventFd(t, res, fd);

@@ -229,7 +229,7 @@ export class State implements StateView {
 
   /** fd.name for an fd-creating event that created none (a failed open or connect). */
   fdNameFromEvent(ctx: EventContext): string | undefined {
-    return fdNameFromEvent(ctx.evt, ctx.thread as Thread | undefined);
+    return fdNameFromEvent(ctx.evt, ctx.thread as Thread | undefined, this.parser.paths);
   }
 
   /**
