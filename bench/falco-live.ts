@@ -1,6 +1,6 @@
 // Falco beside Saker in the live benchmarks: falco-live (Falco master with its modern eBPF probe,
 // built by ../shared/tools/build-falco.sh; ../shared/tools/README-falco.md) with the same rules,
-// its counters read from its metrics file (one JSON line a second): events its probe saw
+// its counters read from its metrics file (one JSON line every 2 s): events its probe saw
 // (scap.n_evts, dropped ones included), events lost in its ring buffers (scap.n_drops) and events
 // its engine processed (falco.num_evts). Stock falco.yaml otherwise: one 8 MB buffer per 2 CPUs.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,6 +12,10 @@ import { cpuMsOf, pidsNamed, sleep } from './agent.js';
 const FALCO_LIVE = join(process.env.ORACLE_PREFIX ?? '/opt/anchors', 'bin', 'falco-live');
 const READY_TIMEOUT_MS = 180_000;
 const START_ATTEMPTS = 3;
+/** Falco's metrics period. Not 1 s: Falco master then fails to start here more often than not
+ *  ("libpman: unable to set interesting syscall at index 134 as 0! (errno: 9 | message: Bad file
+ *  descriptor)" at scap_init; 1s and 1000ms failed, 2s and 5s started, every time tried). */
+const METRICS_INTERVAL_MS = 2000;
 
 export class FalcoStartError extends Error {
   override name = 'FalcoStartError';
@@ -71,7 +75,7 @@ export class FalcoLive {
   private static async startOnce(rules: readonly string[]): Promise<FalcoLive> {
     const dir = mkdtempSync(join(tmpdir(), 'saker-falco-live-'));
     const args = [...rules.flatMap((r) => ['-r', r]),
-      '-o', 'metrics.enabled=true', '-o', 'metrics.interval=1s', '-o', 'metrics.output_rule=false',
+      '-o', 'metrics.enabled=true', '-o', `metrics.interval=${METRICS_INTERVAL_MS}ms`, '-o', 'metrics.output_rule=false',
       '-o', `metrics.output_file=${join(dir, 'metrics.jsonl')}`, '-o', 'engine.modern_ebpf.disable_iterators=true'];
     const child = spawn(FALCO_LIVE, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     const stderr = { text: '' };
@@ -113,7 +117,7 @@ export class FalcoLive {
     return cpuMsOf(this.pid);
   }
 
-  /** The latest counters (cumulative since start, a second old at most). */
+  /** The latest counters (cumulative since start, METRICS_INTERVAL_MS old at most). */
   counters(): FalcoCounters {
     const last = this.lines().at(-1);
     const o: unknown = last ? JSON.parse(last) : {};
@@ -122,7 +126,7 @@ export class FalcoLive {
 
   /** SIGTERM; resolves with the counters of its last metrics line. */
   async stop(): Promise<FalcoCounters> {
-    await sleep(1100); // one more metrics line, after the load
+    await sleep(METRICS_INTERVAL_MS + 100); // one more metrics line, after the load
     const c = this.counters();
     const closed = new Promise((r) => this.child.once('close', r));
     this.child.kill('SIGTERM');
