@@ -194,6 +194,7 @@ export const CONFIG_SCHEMA: Schema = obj({
   metrics: open({ enabled: bool, interval: str, output_rule: bool, output_file: str }),
   base_syscalls: obj({ custom_set: strList, repair: bool, all: bool }),
   prefilter: obj({ enabled: bool }),
+  scheduling: obj({ nice: { type: 'integer', minimum: -20, maximum: 19 } }),
   falco_libs: obj({ thread_table_size: int, thread_table_auto_purging_interval_s: int, thread_table_auto_purging_thread_timeout_s: int, snaplen: int }),
   policies: open(),
 });

@@ -3,7 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { agentMissing } from './helpers/env.js';
+import { LiveAgent } from './helpers/live-agent.js';
 import { CLI, textRun } from './helpers/text-run.js';
 import { runCommand } from './helpers/triggers.js';
 
@@ -94,4 +96,27 @@ test('base_syscalls.repair=true: fewer syscalls captured, the /etc/shadow alert 
   } finally {
     child.kill('SIGKILL');
   }
+});
+
+test('scheduling.nice: the event thread and the sensor run at nice -10 by default, as started with 0', async (t) => {
+  const why = agentMissing();
+  if (why !== undefined) return t.skip(why);
+  /** Field 19 of /proc/<pid>/stat: the nice value of the process's main thread. */
+  const niceOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[16]);
+  const sensorOf = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number)
+    .find((k) => readFileSync(`/proc/${k}/comm`, 'utf8').trim() === 'saker-sensor');
+  for (const [options, want] of [[[], -10], [['scheduling.nice=0'], 0], [['scheduling.nice=-5'], -5]] as const) {
+    const agent = await LiveAgent.start([...options], 'ignore');
+    try {
+      assert.equal(niceOf(agent.pid), want, `event thread with ${options.join(' ') || 'the defaults'}`);
+      const sensor = sensorOf(agent.pid);
+      assert.ok(sensor !== undefined, 'the sensor runs');
+      assert.equal(niceOf(sensor), want, 'the sensor inherits it');
+    } finally {
+      agent.kill();
+    }
+  }
+  const bad = spawnSync(process.execPath, [CLI, 'run', '--dry-run', '-o', 'scheduling.nice=-40'], { encoding: 'utf8' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /scheduling\.nice/, bad.stderr);
 });

@@ -3,7 +3,7 @@
 // SIGINT/SIGTERM stop cleanly (exit 0); SIGHUP reloads configuration, rules and policies, keeping
 // the old ones on error; SIGUSR1 reopens file outputs and restarts program outputs (log rotation),
 // as Falco does.
-import { Agent, keepYoungGenerationSmall, RulesLoadError } from '../../agent/index.js';
+import { Agent, keepYoungGenerationSmall, RulesLoadError, setEventThreadNice } from '../../agent/index.js';
 import { checkCanStart, hostTgid, SensorError } from '../../capture/live/index.js';
 import { LIVE_STATE_DIR, loadLayeredConfig, type Config, type LayeredConfig } from '../../config/index.js';
 import { EventExporter, ExportFilterError, exportNodeName, parseFilters, PolicyLoadError } from '../../policy/index.js';
@@ -105,6 +105,7 @@ async function run(argv: string[], operating: (o: Operations) => void, hupWhileS
       return 0;
     }
     checkCanStart(); // not built / not root: a SensorError, reported by main
+    setEventThreadNice(layered.config.nice, log);
     server = await startServer(agent, layered, logger);
     await agent.start();
   } catch (e) {
