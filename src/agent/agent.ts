@@ -224,6 +224,7 @@ export class Agent implements AgentHandle {
         : 'kernel: 32-bit (compat) syscalls not accepted (no IA32 emulation): none to see');
       if (!this.source.ioUring) this.log('kernel: no io_uring tracepoints; opens and connects submitted through io_uring are not seen');
       if (!this.source.selfExcluded) this.log('sensor: its host pid is unknown (a pid namespace of its own without the host\'s /proc under HOST_ROOT): its own events are not excluded');
+      if (this.source.readerNote) this.log(`sensor: its loader reads the rings (${this.source.readerNote})`);
       this.log(`ready: capturing with ${this.source.attach} (${syscalls.length} syscalls)`);
       this.dropTimer = setInterval(() => this.reportDrops(), this.opts.dropCheckMs ?? 10_000);
       this.dropTimer.unref();

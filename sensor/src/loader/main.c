@@ -3,7 +3,7 @@
  *
  *   saker-sensor [--syscalls LIST] [--ignore PIDS] [--ring-mb N] [--cpu-ring-kb N]
  *                [--overflow-mb N] [--poll-ms N] [--stats-interval-ms N] [--snaplen N] [--attach auto|btf|raw] [--discard]
- *                [--verbose] [--check]
+ *                [--external-reader] [--verbose] [--check]
  *
  * Exit status: 0 on SIGTERM/SIGINT, stdin EOF or "quit"; 1 bad usage; 2 not root; 3 BPF refused;
  * 4 stdout closed or other runtime failure.
@@ -29,6 +29,7 @@
 #include "../self-tgid.h"
 #include "control.h"
 #include "output.h"
+#include "pacing.h"
 #include "probes.h"
 #include "ring.h"
 #include "syscalls.h"
@@ -45,7 +46,7 @@ struct options {
 	unsigned stats_ms;
 	unsigned snaplen;
 	enum attach_mode attach;
-	int discard, verbose, check;
+	int discard, verbose, check, external;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -97,6 +98,8 @@ static void usage(FILE *f)
 		"  --snaplen N              payload bytes kept by send/recv events (default 80)\n"
 		"  --attach auto|btf|raw    tracepoint flavour (default auto: tp_btf, else raw_tp)\n"
 		"  --discard                drain the ring but write nothing (benchmarks)\n"
+		"  --external-reader        leave the rings to the reader the ready line names them for (the\n"
+		"                           agent's in-process reader, sensor/src/reader): write no records\n"
 		"  --check                  load every program, report, exit\n"
 		"  --verbose                libbpf and verifier messages on stderr\n"
 		"Records go to stdout; stdin takes commands (syscalls, ignore, unignore, snaplen, stats,\n"
@@ -113,6 +116,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{"stats-interval-ms", required_argument, 0, 'S'},
 		{"snaplen", required_argument, 0, 'n'},   {"attach", required_argument, 0, 'a'},
 		{"discard", no_argument, 0, 'd'},         {"verbose", no_argument, 0, 'v'},
+		{"external-reader", no_argument, 0, 'x'},
 		{"check", no_argument, 0, 'c'},           {"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -131,6 +135,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'S': o->stats_ms = strtoul(optarg, NULL, 10); break;
 		case 'n': o->snaplen = strtoul(optarg, NULL, 10); break;
 		case 'd': o->discard = 1; break;
+		case 'x': o->external = 1; break;
 		case 'v': o->verbose = 1; break;
 		case 'c': o->check = 1; break;
 		case 'a':
@@ -277,19 +282,6 @@ struct drain {
 /* Stop a drain after this much so stdin commands are not starved under a flood. */
 #define DRAIN_BATCH (8u << 20)
 #define DRAIN_PAUSE -1000
-/* A drain at least this large means a flood: the next waits --poll-ms (Node reads 64 KiB at once) */
-#define BUSY_DRAIN (64u << 10)
-/* Drains that may follow each other without waiting for --batch-us (credit, in main's loop) */
-#define DRAIN_BURST 4
-
-/* Credit earned by the time since *at, up to max (ns); *at moves to now. */
-static __u64 drain_credit(__u64 credit, __u64 *at, __u64 now, __u64 max)
-{
-	credit += now - *at;
-	*at = now;
-	return credit < max ? credit : max;
-}
-
 static int on_record(void *ctx, const void *data, size_t size)
 {
 	struct drain *d = ctx;
@@ -298,6 +290,122 @@ static int on_record(void *ctx, const void *data, size_t size)
 		return -EPIPE;
 	d->batch += size;
 	return d->batch >= DRAIN_BATCH ? DRAIN_PAUSE : 0;
+}
+
+/* Commands on stdin, one per line (control.h). */
+struct commands {
+	char line[8192];
+	size_t len;
+};
+
+/* Reads what stdin holds and applies each whole line; 1 when the agent is gone (EOF) or said quit. */
+static int read_commands(struct commands *c, struct probes *p, const struct output *out)
+{
+	ssize_t n = read(STDIN_FILENO, c->line + c->len, sizeof(c->line) - 1 - c->len);
+	if (n < 0 && errno == EINTR)
+		return 0;
+	if (n <= 0)
+		return 1; /* EOF: the agent is gone */
+	c->len += n;
+	int quit = 0;
+	char *start = c->line, *nl;
+	while ((nl = memchr(start, '\n', c->line + c->len - start))) {
+		*nl = 0;
+		if (control_apply(p, out, start) == CONTROL_QUIT)
+			quit = 1;
+		start = nl + 1;
+	}
+	c->len -= start - c->line;
+	memmove(c->line, start, c->len);
+	if (c->len == sizeof(c->line) - 1)
+		c->len = 0; /* an absurdly long line: drop it */
+	return quit;
+}
+
+/* Writes the rings' records to stdout until told to stop; 0, or 4 once nobody reads stdout. */
+static int serve_stream(struct probes *p, struct ring *rb, struct output *out, const struct options *o,
+			struct commands *cmds)
+{
+	struct drain drain = {.out = out};
+	struct pacing pace = {.poll_ns = (__u64)o->poll_ms * 1000000, .batch_ns = (__u64)o->batch_us * 1000};
+	int backlog = 0;
+	__u64 next_stats = clock_ns(CLOCK_MONOTONIC) + (__u64)o->stats_ms * 1000000;
+
+	while (!stop_requested) {
+		struct pollfd pfd[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = rb->ov_fd, .events = POLLIN}};
+		/* a drain cut short by DRAIN_BATCH left records behind: come straight back for them */
+		int timeout = 0;
+		nfds_t nfds = 1;
+		if (!backlog) {
+			/* wait for the first record (the doorbell, struct sensor_wake) or the timer. The
+			 * fence orders the store before the loads of ring_pending, so a record committed
+			 * meanwhile is either seen here or rings; the timer bounds the rare one that
+			 * slips between the probe's two accesses. */
+			__atomic_store_n(&p->wake->asleep, 1, __ATOMIC_SEQ_CST);
+			if (ring_pending(rb)) {
+				p->wake->asleep = 0;
+			} else {
+				timeout = (int)o->poll_ms;
+				nfds = 2;
+			}
+		}
+		int ready = poll(pfd, nfds, timeout);
+		if (nfds == 2)
+			p->wake->asleep = 0;
+		/* then wait for the batch (pacing.h), unless the agent has something to say */
+		__u64 wait = pacing_wait(&pace, clock_ns(CLOCK_MONOTONIC));
+		if (!backlog && wait && !(ready > 0 && pfd[0].revents)) {
+			struct timespec rest = {.tv_sec = (time_t)(wait / 1000000000), .tv_nsec = (long)(wait % 1000000000)};
+			ready = ppoll(pfd, 1, &rest, NULL);
+		}
+
+		if (ready > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) && read_commands(cmds, p, out))
+			stop_requested = 1;
+		drain.batch = 0;
+		pacing_spend(&pace, clock_ns(CLOCK_MONOTONIC));
+		int err = ring_drain(rb, on_record, &drain);
+		backlog = err == DRAIN_PAUSE;
+		pace.last_bytes = drain.batch;
+		if (err == -EPIPE || output_flush(out))
+			return 4; /* nobody reads stdout any more */
+		if (o->stats_ms && clock_ns(CLOCK_MONOTONIC) >= next_stats) {
+			control_print_stats(p, out);
+			next_stats += (__u64)o->stats_ms * 1000000;
+		}
+	}
+	return 0;
+}
+
+/* --external-reader: the agent reads the rings itself; this only takes commands (and prints the
+ * counters every --stats-interval-ms) until told to stop. */
+static void serve_commands(struct probes *p, const struct output *out, const struct options *o,
+			   struct commands *cmds)
+{
+	__u64 next_stats = clock_ns(CLOCK_MONOTONIC) + (__u64)o->stats_ms * 1000000;
+
+	while (!stop_requested) {
+		struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+		int timeout = -1;
+		if (o->stats_ms) {
+			__u64 now = clock_ns(CLOCK_MONOTONIC);
+			timeout = next_stats > now ? (int)((next_stats - now) / 1000000) + 1 : 0;
+		}
+		if (poll(&pfd, 1, timeout) > 0 && read_commands(cmds, p, out))
+			break;
+		if (o->stats_ms && clock_ns(CLOCK_MONOTONIC) >= next_stats) {
+			control_print_stats(p, out);
+			next_stats += (__u64)o->stats_ms * 1000000;
+		}
+	}
+}
+
+/* The kernel's id of a map: another process opens it by id (BPF_MAP_GET_FD_BY_ID). */
+static unsigned map_id(const struct bpf_map *m)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(bpf_map__fd(m), &info, &len) ? 0 : info.id;
 }
 
 int main(int argc, char **argv)
@@ -334,15 +442,18 @@ int main(int argc, char **argv)
 	/* a deep pipe absorbs bursts while the reader is busy, and lets it read in big chunks. A
 	 * pipe only: the agent gives the sensor a unix socket pair (src/capture/live/record-socket.ts),
 	 * whose ~200 KiB this leaves as they are; the rings hold the bursts. */
-	fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
+	if (!o.external)
+		fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
 
 	struct output out;
 	/* as deep as the pipe: a larger buffer only waits for the reader to empty the pipe anyway */
 	if (output_init(&out, STDOUT_FILENO, 1u << 20, o.discard))
 		die(4, "out of memory");
-	struct drain drain = {.out = &out};
+	/* an external reader maps the rings itself; this process then never does */
 	struct ring rb;
-	int err = ring_open(&rb, &probes);
+	struct ring_maps maps;
+	probes_ring_maps(&probes, &maps);
+	int err = o.external ? 0 : ring_open(&rb, &maps);
 	if (err)
 		die(3, "cannot map the rings: %s", strerror(-err));
 
@@ -355,105 +466,40 @@ int main(int argc, char **argv)
 	err = probes_attach(&probes, &what);
 	if (err)
 		die(3, "cannot attach to %s: %s", what, strerror(-err));
+	/* "rings": what an external reader opens (by map id) and where in .bss the positions and
+	 * the doorbell are */
 	fprintf(stderr,
 		"{\"type\":\"ready\",\"attach\":\"%s\",\"pid\":%d,\"host_pid\":%u,\"ring_bytes\":%llu,"
-		"\"overflow_bytes\":%llu,\"cpus\":%d,\"syscalls\":%zu,\"decoded\":%zu,\"compat\":%s,\"io_uring\":%s}\n",
+		"\"overflow_bytes\":%llu,\"cpus\":%d,\"syscalls\":%zu,\"decoded\":%zu,\"compat\":%s,\"io_uring\":%s,"
+		"\"rings\":{\"chunks_map\":%u,\"overflow_map\":%u,\"bss_map\":%u,\"ring_pos_offset\":%zu,"
+		"\"wake_offset\":%zu,\"chunk_bits\":%u,\"cpus\":%u}}\n",
 		probes.flavour, getpid(), self, ((unsigned long long)SENSOR_CHUNK << probes.ring_chunk_bits) * probes.ncpus,
 		(unsigned long long)o.sizes.overflow_mb << 20, probes.ncpus, SYSCALL_TABLE_LEN, N_SYSCALLS, compat ? "true" : "false",
-		probes.uring ? "true" : "false");
+		probes.uring ? "true" : "false", map_id(probes.ring_chunks), map_id(probes.overflow), map_id(probes.bss),
+		(size_t)((char *)probes.ring_pos - (char *)probes.bss_data),
+		(size_t)((char *)probes.wake - (char *)probes.bss_data), probes.ring_chunk_bits, probes.ncpus);
 
-	char line[8192];
-	size_t line_len = 0;
-	int status = 0, backlog = 0;
-	__u64 last_bytes = 0, credit = 0, credit_at = 0;
-	__u64 next_stats = clock_ns(CLOCK_MONOTONIC) + (__u64)o.stats_ms * 1000000;
-
-	while (!stop_requested) {
-		struct pollfd pfd[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = rb.ov_fd, .events = POLLIN}};
-		/* a drain cut short by DRAIN_BATCH left records behind: come straight back for them */
-		int timeout = 0;
-		nfds_t nfds = 1;
-		if (!backlog) {
-			/* wait for the first record (the doorbell, struct sensor_wake) or the timer. The
-			 * fence orders the store before the loads of ring_pending, so a record committed
-			 * meanwhile is either seen here or rings; the timer bounds the rare one that
-			 * slips between the probe's two accesses. */
-			__atomic_store_n(&probes.wake->asleep, 1, __ATOMIC_SEQ_CST);
-			if (ring_pending(&rb)) {
-				probes.wake->asleep = 0;
-			} else {
-				timeout = (int)o.poll_ms;
-				nfds = 2;
-			}
-		}
-		int ready = poll(pfd, nfds, timeout);
-		if (nfds == 2)
-			probes.wake->asleep = 0;
-		/* then batch: records that keep coming are read one drain per --batch-us on average,
-		 * and every --poll-ms while each drain fills at least one read of the engine's (a
-		 * flood: fewer, larger batches cost the engine less per record, at a latency still
-		 * within the timer). The average is kept by credit, not by a gap after every drain:
-		 * time since the last drain earns credit, up to DRAIN_BURST drains' worth, and a drain
-		 * spends one --batch-us of it. So records that keep coming still wait for their batch,
-		 * but a record on a quiet host is read at once even when some other record was read
-		 * just before it (a host is never silent: with a wait after every drain, the second
-		 * of two records 100 ms apart waited out a 300 ms batch, sensor.test.ts; idle
-		 * syscall-to-alert p99 2.70 -> 1.95 ms, bench/agent-latency). */
-		__u64 now = clock_ns(CLOCK_MONOTONIC);
-		__u64 busy = last_bytes >= BUSY_DRAIN;
-		__u64 gap = busy ? (__u64)o.poll_ms * 1000000 : (__u64)o.batch_us * 1000;
-		credit = drain_credit(credit, &credit_at, now, busy ? gap : DRAIN_BURST * gap);
-		if (!backlog && credit < gap && !(ready > 0 && pfd[0].revents)) {
-			__u64 wait = gap - credit;
-			struct timespec rest = {.tv_sec = (time_t)(wait / 1000000000), .tv_nsec = (long)(wait % 1000000000)};
-			ready = ppoll(pfd, 1, &rest, NULL);
-		}
-
-		if (ready > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-			ssize_t n = read(STDIN_FILENO, line + line_len, sizeof(line) - 1 - line_len);
-			if (n <= 0 && !(n < 0 && errno == EINTR)) {
-				break; /* EOF: the agent is gone */
-			}
-			line_len += n > 0 ? n : 0;
-			char *start = line, *nl;
-			while ((nl = memchr(start, '\n', line + line_len - start))) {
-				*nl = 0;
-				if (control_apply(&probes, &out, start) == CONTROL_QUIT)
-					stop_requested = 1;
-				start = nl + 1;
-			}
-			line_len -= start - line;
-			memmove(line, start, line_len);
-			if (line_len == sizeof(line) - 1)
-				line_len = 0; /* an absurdly long line: drop it */
-		}
-		drain.batch = 0;
-		credit = drain_credit(credit, &credit_at, clock_ns(CLOCK_MONOTONIC), busy ? gap : DRAIN_BURST * gap);
-		credit = credit > gap ? credit - gap : 0;
-		int err = ring_drain(&rb, on_record, &drain);
-		backlog = err == DRAIN_PAUSE;
-		last_bytes = drain.batch;
-		if (err == -EPIPE || output_flush(&out)) {
-			status = 4; /* nobody reads stdout any more */
-			break;
-		}
-		if (o.stats_ms && clock_ns(CLOCK_MONOTONIC) >= next_stats) {
-			control_print_stats(&probes, &out);
-			next_stats += (__u64)o.stats_ms * 1000000;
-		}
-	}
+	struct commands cmds = {.len = 0};
+	int status = 0;
+	if (o.external)
+		serve_commands(&probes, &out, &o, &cmds);
+	else
+		status = serve_stream(&probes, &rb, &out, &o, &cmds);
 	/* detach, let programs already running finish, then send what is left in the ring and the
-	 * final counters, which then add up: events = records + drops */
+	 * final counters, which then add up: events = records + drops (an external reader drains
+	 * what is left once this has exited) */
 	probes_detach(&probes);
 	usleep(20000);
-	if (status == 0) {
+	if (status == 0 && !o.external) {
+		struct drain drain = {.out = &out};
 		do
 			drain.batch = 0;
 		while (ring_drain(&rb, on_record, &drain) == DRAIN_PAUSE);
 		output_flush(&out);
 	}
 	control_print_stats(&probes, &out);
-	ring_close(&rb);
+	if (!o.external)
+		ring_close(&rb);
 	probes_destroy(&probes);
 	return status;
 }

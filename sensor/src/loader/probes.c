@@ -79,6 +79,8 @@ static int uring_supported(void)
 		(P)->cfg->ring_chunk_bits = (P)->ring_chunk_bits;                                \
 		(P)->ring_chunks = s->maps.ring_chunks;                                          \
 		(P)->overflow = s->maps.overflow;                                                \
+		(P)->bss = s->maps.bss;                                                          \
+		(P)->bss_data = s->bss;                                                          \
 		(P)->exit_handlers = s->maps.exit_handlers;                                      \
 		(P)->sys_exit = s->progs.sys_exit;                                               \
 		(P)->on_exec = s->progs.on_exec;                                                 \
@@ -128,6 +130,20 @@ void probes_detach(struct probes *p)
 		bpf_link__destroy(p->links[i]);
 		p->links[i] = NULL;
 	}
+}
+
+void probes_ring_maps(const struct probes *p, struct ring_maps *m)
+{
+	*m = (struct ring_maps){
+		.chunks_fd = bpf_map__fd(p->ring_chunks),
+		.chunk_value_size = bpf_map__value_size(p->ring_chunks),
+		.nchunks = bpf_map__max_entries(p->ring_chunks),
+		.pos = p->ring_pos,
+		.ncpus = p->ncpus,
+		.chunk_bits = p->ring_chunk_bits,
+		.overflow_fd = bpf_map__fd(p->overflow),
+		.overflow_size = bpf_map__max_entries(p->overflow),
+	};
 }
 
 void probes_destroy(struct probes *p)

@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 
 #include "../shared.h"
+#include "ring.h"
 
 #define PROBES_LINKS 6
 
@@ -18,7 +19,8 @@ struct probes {
 	struct sensor_counters *counters;   /* SENSOR_MAX_CPUS slots */
 	struct sensor_ring_pos *ring_pos;   /* in .bss too: SENSOR_MAX_CPUS slots */
 	struct sensor_wake *wake;           /* in .bss: the reader's doorbell */
-	struct bpf_map *ring_chunks, *overflow, *exit_handlers;
+	struct bpf_map *ring_chunks, *overflow, *exit_handlers, *bss;
+	void *bss_data;                     /* the mapped .bss (cfg, counters, ring_pos, wake in it) */
 	unsigned ring_chunk_bits;           /* each CPU ring has 1 << ring_chunk_bits chunks */
 	unsigned ncpus;
 	struct bpf_program *sys_exit, *on_exec, *on_exit, *on_execveat_enter, *on_uring_submit,
@@ -47,6 +49,8 @@ int probes_load(struct probes *p, int raw, const struct ring_sizes *sizes);
  * *what set to the tracepoint. */
 int probes_attach(struct probes *p, const char **what);
 void probes_detach(struct probes *p);
+/* The maps the rings are read from, for ring_open. */
+void probes_ring_maps(const struct probes *p, struct ring_maps *m);
 void probes_destroy(struct probes *p);
 
 #endif

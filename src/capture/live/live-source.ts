@@ -48,6 +48,16 @@ export class LiveSource implements EventSource {
     return this.sensor?.ioUring ?? false;
   }
 
+  /** Who reads the rings ('in-process' or 'loader'), once started. */
+  get reader(): string {
+    return this.sensor?.reader ?? '';
+  }
+
+  /** Why the sensor's loader reads the rings when this process could not (once started). */
+  get readerNote(): string {
+    return this.sensor?.readerNote ?? '';
+  }
+
   /** The sensor's pid, once started. */
   get sensorPid(): number {
     return this.sensor?.pid ?? 0;

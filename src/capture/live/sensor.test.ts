@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PT, type ParamType, type EventView, eventCode } from '../../events/index.js';
 import { LiveSensor, SensorError, findSensorBinary } from './sensor.js';
+import { ringReaderPath } from './ring-reader.js';
 import { DECODED_SYSCALLS, SENSOR_SYSCALLS } from './syscall-set.js';
 import { syscallName } from '../../events/index.js';
 
@@ -100,7 +101,7 @@ function snap(v: EventView): Snap {
 async function capture(
   syscalls: readonly string[],
   work: () => Promise<void> | void,
-  opts: { attach?: 'auto' | 'raw'; ringMb?: number } = {},
+  opts: { attach?: 'auto' | 'raw'; ringMb?: number; reader?: 'in-process' | 'loader' } = {},
 ): Promise<{ events: Snap[]; stats: Awaited<ReturnType<LiveSensor['stop']>>; sensor: LiveSensor }> {
   const events: Snap[] = [];
   let failure: Error | undefined;
@@ -108,6 +109,7 @@ async function capture(
     syscalls,
     attach: opts.attach,
     ringMb: opts.ringMb,
+    reader: opts.reader,
     onEvent: (v) => {
       try {
         events.push(snap(v));
@@ -493,136 +495,159 @@ test('the syscall set changes at run time', async (t) => {
   }
 });
 
-test('drops are counted in the kernel and add up', async (t) => {
+test('the rings are read in this process by default; the loader reads them when asked to', async (t) => {
   if (unavailable) return t.skip(unavailable);
-  // spawnSync blocks this process: nobody reads the sensor's pipe while the child floods a 1 MiB
-  // ring, so the ring overflows
-  const { events, stats } = await capture(['openat', 'close'], () => {
-    run(exerciser, ['flood', '200000']);
-  }, { ringMb: 1 });
-  assert.ok(stats.drops > 0, `expected drops, got ${JSON.stringify(stats)}`);
-  assert.ok((stats.dropsFull.open ?? 0) + (stats.dropsFull.close ?? 0) > 0);
-  assert.equal(stats.events, stats.records + stats.drops);
-  assert.equal(stats.received, stats.records);
-  assert.equal(events.length, stats.records);
-});
-
-test('records a full CPU ring cannot take go through the overflow ring, in time order', async (t) => {
-  if (unavailable) return t.skip(unavailable);
-  // as above, nobody reads while the child runs: once the loader's pipe and buffer are full, the
-  // CPU rings (1 MiB each) fill and later records spill into the shared overflow ring
-  const stamps = new Map<number, bigint[]>();
-  const sensor = await LiveSensor.start({
-    syscalls: ['openat', 'close'],
-    ringMb: 1,
-    onEvent: (v) => {
-      const list = stamps.get(v.tid) ?? [];
-      list.push(v.ts);
-      stamps.set(v.tid, list);
-    },
-  });
-  const { pid } = run(exerciser, ['flood', '70000']);
-  const stats = await sensor.stop();
-  // a record is dropped only when it could go neither to its ring nor to the overflow ring
-  assert.ok(stats.spilled > stats.drops, `no spilled record delivered: ${JSON.stringify(stats)}`);
-  assert.equal(stats.events, stats.records + stats.drops);
-  const mine = stamps.get(pid) ?? [];
-  assert.ok(mine.length > 0 && mine.length <= stats.records);
-  const back = mine.findIndex((ts, i) => i > 0 && ts < mine[i - 1]!);
-  assert.equal(back, -1, `event ${back} of the flood is older than the one before it`);
-});
-
-test('the first record after a quiet spell wakes the reader, not the drain timer', async (t) => {
-  if (unavailable) return t.skip(unavailable);
-  // a one-second timer: without the doorbell (sensor/README.md "Ring sizes and wakeups") a
-  // record would wait half of it on average
-  const marker = join(scratch, 'doorbell-marker');
-  writeFileSync(marker, 'x');
-  let seen: (() => void) | undefined;
-  const sensor = await LiveSensor.start({
-    syscalls: ['openat'],
-    pollMs: 1000,
-    onEvent: (v) => {
-      if (seen && v.nparams > 2 && v.str(2) === marker) seen();
-    },
-  });
-  try {
-    const waits: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      await new Promise((r) => setTimeout(r, 100 + i * 37));
-      const arrived = new Promise<void>((resolve) => (seen = resolve));
-      const t0 = performance.now();
-      spawn('cat', [marker], { stdio: 'ignore' });
-      await arrived;
-      waits.push(performance.now() - t0);
-    }
-    waits.sort((a, b) => a - b);
-    // the child's own start-up is in it: a few ms, more on a loaded machine
-    assert.ok(waits[2]! < 250, `spawn → record median ${waits[2]!.toFixed(1)} ms (all: ${waits.map((w) => w.toFixed(1)).join(', ')})`);
-  } finally {
-    await sensor.stop();
+  if (!existsSync(ringReaderPath(root))) return t.skip(`the ring reader is not built (${ringReaderPath(root)}: no Node headers when the sensor was built)`);
+  for (const reader of [undefined, 'loader'] as const) {
+    let mine = 0;
+    const sensor = await LiveSensor.start({ syscalls: ['openat'], reader, onEvent: (v) => {
+      if (v.nparams > 2 && v.str(2) === '/etc/hostname') mine++;
+    } });
+    assert.equal(sensor.reader, reader ?? 'in-process');
+    run('cat', ['/etc/hostname']);
+    const stats = await sensor.stop();
+    assert.ok(mine >= 1, `${sensor.reader}: the cat's open`);
+    assert.equal(stats.events, stats.records + stats.drops, `${sensor.reader}: ${JSON.stringify(stats)}`);
+    assert.equal(stats.received, stats.records);
   }
 });
 
-test('a record just after a drain is read at once after a quiet spell; records that keep coming are still read in batches', async (t) => {
-  if (unavailable) return t.skip(unavailable);
-  // drains 300 ms apart on average: a wait of a whole batch after every drain would hold the
-  // second of two records 100 ms apart back by ~200 ms
-  const BATCH_MS = 300;
-  // getpriority: a syscall no other process on the host makes every few ms (an open would be
-  // any process's, and other records earn no credit)
-  let seen: (() => void) | undefined;
-  let opener = 0;
-  let chunks = 0;
-  const sensor = await LiveSensor.start({
-    syscalls: ['getpriority'],
-    pollMs: 1000,
-    batchUs: BATCH_MS * 1000,
-    onBatch: () => chunks++,
-    onEvent: (v) => {
-      if (seen && v.tid === opener) seen();
-    },
+// the rings read by this process (the ring reader) and by the loader into a socket
+for (const reader of ['in-process', 'loader'] as const) {
+  test(`drops are counted in the kernel and add up (${reader})`, async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    // spawnSync blocks this process: nobody reads the sensor's pipe while the child floods a 1 MiB
+    // ring, so the ring overflows
+    const { events, stats } = await capture(['openat', 'close'], () => {
+      run(exerciser, ['flood', '200000']);
+    }, { ringMb: 1, reader });
+    assert.ok(stats.drops > 0, `expected drops, got ${JSON.stringify(stats)}`);
+    assert.ok((stats.dropsFull.open ?? 0) + (stats.dropsFull.close ?? 0) > 0);
+    assert.equal(stats.events, stats.records + stats.drops);
+    assert.equal(stats.received, stats.records);
+    assert.equal(events.length, stats.records);
   });
-  // calls by another process (the sensor leaves this one out): a letter on its stdin, one call
-  const child = spawn(process.execPath, ['-e', `const { getPriority } = require('node:os');
-    process.stdin.setEncoding('utf8').on('data', (s) => { for (const c of s) if (c === 'o') getPriority(0); });`], { stdio: ['pipe', 'ignore', 'inherit'] });
-  t.after(() => child.kill());
-  opener = child.pid!;
-  try {
-    const call = async (): Promise<number> => {
-      const arrived = new Promise<void>((resolve) => (seen = resolve));
-      const t0 = performance.now();
-      child.stdin.write('o');
-      await arrived;
-      seen = undefined;
-      return performance.now() - t0;
-    };
-    await call(); // the child has started
-    const pairs: number[][] = [];
-    for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setTimeout(r, 1300)); // quiet: credit for more than one drain
-      const first = await call();
-      await new Promise((r) => setTimeout(r, 100));
-      pairs.push([first, await call()]);
-    }
-    const seconds = pairs.map((p) => p[1]!).sort((a, b) => a - b);
-    const show = pairs.map((p) => p.map((ms) => ms.toFixed(1)).join('/')).join(', ');
-    assert.ok(seconds[1]! < BATCH_MS / 2, `the second record of a pair, 100 ms after the first, is read at once (median ${seconds[1]!.toFixed(1)} ms; first/second: ${show})`);
 
-    // records that keep coming: a call every ~5 ms for 2.4 s; read in ~8 drains, not ~500
-    const before = chunks;
-    const end = performance.now() + 2400;
-    while (performance.now() < end) {
-      child.stdin.write('o');
-      await new Promise((r) => setTimeout(r, 5));
+  test(`records a full CPU ring cannot take go through the overflow ring, in time order (${reader})`, async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    // as above, nobody reads while the child runs: once the loader's pipe and buffer are full, the
+    // CPU rings (1 MiB each) fill and later records spill into the shared overflow ring
+    const stamps = new Map<number, bigint[]>();
+    const sensor = await LiveSensor.start({
+      syscalls: ['openat', 'close'],
+      ringMb: 1,
+      reader,
+      onEvent: (v) => {
+        const list = stamps.get(v.tid) ?? [];
+        list.push(v.ts);
+        stamps.set(v.tid, list);
+      },
+    });
+    const { pid } = run(exerciser, ['flood', '70000']);
+    const stats = await sensor.stop();
+    // a record is dropped only when it could go neither to its ring nor to the overflow ring
+    assert.ok(stats.spilled > stats.drops, `no spilled record delivered: ${JSON.stringify(stats)}`);
+    assert.equal(stats.events, stats.records + stats.drops);
+    const mine = stamps.get(pid) ?? [];
+    assert.ok(mine.length > 0 && mine.length <= stats.records);
+    const back = mine.findIndex((ts, i) => i > 0 && ts < mine[i - 1]!);
+    assert.equal(back, -1, `event ${back} of the flood is older than the one before it`);
+  });
+
+  test(`the first record after a quiet spell wakes the reader, not the drain timer (${reader})`, async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    // a one-second timer: without the doorbell (sensor/README.md "Ring sizes and wakeups") a
+    // record would wait half of it on average
+    const marker = join(scratch, 'doorbell-marker');
+    writeFileSync(marker, 'x');
+    let seen: (() => void) | undefined;
+    const sensor = await LiveSensor.start({
+      syscalls: ['openat'],
+      pollMs: 1000,
+      reader,
+      onEvent: (v) => {
+        if (seen && v.nparams > 2 && v.str(2) === marker) seen();
+      },
+    });
+    try {
+      const waits: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        await new Promise((r) => setTimeout(r, 100 + i * 37));
+        const arrived = new Promise<void>((resolve) => (seen = resolve));
+        const t0 = performance.now();
+        spawn('cat', [marker], { stdio: 'ignore' });
+        await arrived;
+        waits.push(performance.now() - t0);
+      }
+      waits.sort((a, b) => a - b);
+      // the child's own start-up is in it: a few ms, more on a loaded machine
+      assert.ok(waits[2]! < 250, `spawn → record median ${waits[2]!.toFixed(1)} ms (all: ${waits.map((w) => w.toFixed(1)).join(', ')})`);
+    } finally {
+      await sensor.stop();
     }
-    await sensor.stats();
-    const drains = chunks - before;
-    assert.ok(drains <= 2400 / BATCH_MS + 4 + 4, `a steady stream is read in batches: ${drains} reads in 2.4 s at ${BATCH_MS} ms per drain`);
-  } finally {
-    await sensor.stop();
-  }
-});
+  });
+
+  test(`a record just after a drain is read at once after a quiet spell; records that keep coming are still read in batches (${reader})`, async (t) => {
+    if (unavailable) return t.skip(unavailable);
+    // drains 300 ms apart on average: a wait of a whole batch after every drain would hold the
+    // second of two records 100 ms apart back by ~200 ms
+    const BATCH_MS = 300;
+    // getpriority: a syscall no other process on the host makes every few ms (an open would be
+    // any process's, and other records earn no credit)
+    let seen: (() => void) | undefined;
+    let opener = 0;
+    let chunks = 0;
+    const sensor = await LiveSensor.start({
+      syscalls: ['getpriority'],
+      pollMs: 1000,
+      reader,
+      batchUs: BATCH_MS * 1000,
+      onBatch: () => chunks++,
+      onEvent: (v) => {
+        if (seen && v.tid === opener) seen();
+      },
+    });
+    // calls by another process (the sensor leaves this one out): a letter on its stdin, one call
+    const child = spawn(process.execPath, ['-e', `const { getPriority } = require('node:os');
+      process.stdin.setEncoding('utf8').on('data', (s) => { for (const c of s) if (c === 'o') getPriority(0); });`], { stdio: ['pipe', 'ignore', 'inherit'] });
+    t.after(() => child.kill());
+    opener = child.pid!;
+    try {
+      const call = async (): Promise<number> => {
+        const arrived = new Promise<void>((resolve) => (seen = resolve));
+        const t0 = performance.now();
+        child.stdin.write('o');
+        await arrived;
+        seen = undefined;
+        return performance.now() - t0;
+      };
+      await call(); // the child has started
+      const pairs: number[][] = [];
+      for (let i = 0; i < 3; i++) {
+        await new Promise((r) => setTimeout(r, 1300)); // quiet: credit for more than one drain
+        const first = await call();
+        await new Promise((r) => setTimeout(r, 100));
+        pairs.push([first, await call()]);
+      }
+      const seconds = pairs.map((p) => p[1]!).sort((a, b) => a - b);
+      const show = pairs.map((p) => p.map((ms) => ms.toFixed(1)).join('/')).join(', ');
+      assert.ok(seconds[1]! < BATCH_MS / 2, `the second record of a pair, 100 ms after the first, is read at once (median ${seconds[1]!.toFixed(1)} ms; first/second: ${show})`);
+
+      // records that keep coming: a call every ~5 ms for 2.4 s; read in ~8 drains, not ~500
+      const before = chunks;
+      const end = performance.now() + 2400;
+      while (performance.now() < end) {
+        child.stdin.write('o');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await sensor.stats();
+      const drains = chunks - before;
+      assert.ok(drains <= 2400 / BATCH_MS + 4 + 4, `a steady stream is read in batches: ${drains} reads in 2.4 s at ${BATCH_MS} ms per drain`);
+    } finally {
+      await sensor.stop();
+    }
+  });
+}
 
 test('a sensor that dies is reported through onError', async (t) => {
   if (unavailable) return t.skip(unavailable);

@@ -1,7 +1,8 @@
 // The live event source: runs the eBPF sensor (sensor/build/saker-sensor), reads its records into
-// one reused buffer (record-socket.ts) and hands each out through one reused EventView, and drives
-// it over its control protocol (stdin commands, JSON replies on stderr; see
-// sensor/src/loader/control.h).
+// one reused buffer and hands each out through one reused EventView, and drives it over its
+// control protocol (stdin commands, JSON replies on stderr; see sensor/src/loader/control.h).
+// The records are read from the rings in this process (ring-reader.ts) when the ring reader is
+// built, else the loader drains them into a socket this reads (record-socket.ts).
 //
 //   const sensor = await LiveSensor.start({ syscalls: syscallsFor(ruleTypes), onEvent });
 //   ...
@@ -15,10 +16,11 @@ import { EventView } from '../../events/index.js';
 import { packageRoot } from '../../package-root.js';
 import { hostTgid } from './host-tgid.js';
 import { recordSocketPair } from './record-socket.js';
+import { loadRingReader, openRings, type RingReader } from './ring-reader.js';
 import { RecordSplitter, RecordStreamError } from './record-splitter.js';
 import { CAPTURABLE_SYSCALLS } from './syscall-set.js';
 
-export type SensorErrorCode = 'not-built' | 'not-root' | 'bpf-refused' | 'bad-option' | 'exited' | 'protocol';
+export type SensorErrorCode = 'not-built' | 'not-root' | 'bpf-refused' | 'bad-option' | 'exited' | 'protocol' | 'reader';
 
 export class SensorError extends Error {
   override name = 'SensorError';
@@ -43,7 +45,7 @@ export interface SensorStats {
   spilled: number;
   /** Events the open prefilter kept in the kernel on purpose (sensor/README.md "Prefilter"). */
   prefiltered: number;
-  /** Records the sensor wrote to its stdout. */
+  /** Records read from the rings (by this process, or by the sensor into its stdout). */
   records: number;
   bytes: number;
   /** Records decoded on this side. */
@@ -84,6 +86,10 @@ export interface SensorOptions {
   attach?: 'auto' | 'btf' | 'raw';
   /** Periodic counters from the sensor (default off; stats() asks on demand). */
   statsIntervalMs?: number;
+  /** Who reads the rings: this process ('in-process', the ring reader addon), or the sensor's
+   *  loader into a socket ('loader'). Default 'auto': in-process when the addon is built and can
+   *  map the rings, else the loader. */
+  reader?: 'auto' | 'in-process' | 'loader';
 }
 
 const START_TIMEOUT_MS = 30_000;
@@ -140,6 +146,9 @@ export class LiveSensor {
   compat = false;
   /** The kernel has the io_uring tracepoints: ring opens and connects are reported. */
   ioUring = false;
+  /** Who reads the rings (SensorOptions.reader), and why the loader when 'auto' chose it. */
+  reader: 'in-process' | 'loader' = 'loader';
+  readerNote = '';
 
   private readonly view = new EventView();
   private readonly splitter = new RecordSplitter();
@@ -152,23 +161,34 @@ export class LiveSensor {
   private failed = false;
   private exited = false;
   private stopping = false;
+  private broken = false;
+  private ring: RingReader | undefined;
+  private ringCounts: [number, number] = [0, 0];
   private readonly closed: Promise<void>;
 
   private constructor(
     private readonly child: SensorChild,
-    reader: Socket,
+    /** The loader's record stream; undefined: the rings are read here (ringAddon). */
+    reader: Socket | undefined,
     private readonly readBuffer: Buffer,
     private readonly opts: SensorOptions,
+    private readonly ringAddon?: Parameters<typeof openRings>[0],
   ) {
-    // The child's 'close' comes after its exit and after stderr is drained (the final counters);
-    // the reader's after the end of the record stream, which the exit brings: every record has
-    // been seen once both have come.
+    // The child's 'close' comes after its exit and after stderr is drained (the final counters).
+    // Read through the loader, every record has been seen once the stream ends too, which the
+    // exit brings; read here, once the rings are drained after the exit (the loader detaches
+    // the probes before it exits, so nothing comes after).
     const childClosed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (code, signal) => resolve([code, signal])));
-    const streamEnded = new Promise<void>((resolve) => reader.once('close', () => resolve()));
-    reader.on('error', () => {}); // a reset stream ends like a closed one; the exit says why
-    // what the exit left in the socket is read at once; a stream still open long after means
-    // something else holds the sensor's stdout, which must not keep stop() waiting
-    void childClosed.then(() => setTimeout(() => reader.destroy(), STOP_TIMEOUT_MS).unref());
+    let streamEnded: Promise<void>;
+    if (reader) {
+      streamEnded = new Promise<void>((resolve) => reader.once('close', () => resolve()));
+      reader.on('error', () => {}); // a reset stream ends like a closed one; the exit says why
+      // what the exit left in the socket is read at once; a stream still open long after means
+      // something else holds the sensor's stdout, which must not keep stop() waiting
+      void childClosed.then(() => setTimeout(() => reader.destroy(), STOP_TIMEOUT_MS).unref());
+    } else {
+      streamEnded = childClosed.then(() => this.finishRings());
+    }
     this.closed = Promise.all([childClosed, streamEnded]).then(([[code, signal]]) => {
       this.exited = true;
       if (!this.stopping) this.fail(exitError(code, signal, this.stderrTail));
@@ -180,6 +200,22 @@ export class LiveSensor {
   static async start(opts: SensorOptions): Promise<LiveSensor> {
     const binary = checkCanStart(opts.binary);
     const syscalls = checkSyscalls(opts.syscalls);
+    const choice = opts.reader ?? 'auto';
+    if (choice === 'loader') return LiveSensor.spawnWith(binary, syscalls, opts, undefined);
+    const loaded = loadRingReader();
+    if ('reason' in loaded) {
+      if (choice === 'in-process') throw new SensorError('reader', `cannot read the rings in-process: ${loaded.reason}`);
+      return LiveSensor.spawnWith(binary, syscalls, opts, undefined, loaded.reason);
+    }
+    try {
+      return await LiveSensor.spawnWith(binary, syscalls, opts, loaded.addon);
+    } catch (e) {
+      if (choice === 'in-process' || !(e instanceof SensorError && e.code === 'reader')) throw e;
+      return LiveSensor.spawnWith(binary, syscalls, opts, undefined, e.message);
+    }
+  }
+
+  private static async spawnWith(binary: string, syscalls: string[], opts: SensorOptions, addon: Parameters<typeof openRings>[0] | undefined, note = ''): Promise<LiveSensor> {
     const args = [
       `--syscalls=${syscalls.join(',')}`,
       `--ignore=${(opts.ignorePids ?? defaultIgnored()).join(',')}`,
@@ -191,8 +227,17 @@ export class LiveSensor {
       `--snaplen=${opts.snaplen ?? 80}`,
       `--attach=${opts.attach ?? 'auto'}`,
       `--stats-interval-ms=${opts.statsIntervalMs ?? 0}`,
+      ...(addon ? ['--external-reader'] : []),
     ];
     const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    if (addon) {
+      const child = spawn(binary, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+      const sensor = new LiveSensor(child, undefined, readBuffer, opts, addon);
+      sensor.reader = 'in-process';
+      await sensor.waitReady();
+      sensor.started = true;
+      return sensor;
+    }
     // no read can come before the child runs, and the sensor is there before this turn of the loop ends
     const reads: { to?: LiveSensor } = {};
     const pair = await recordSocketPair(readBuffer, (bytes) => reads.to!.onRead(bytes)).catch((e: Error) => {
@@ -208,6 +253,7 @@ export class LiveSensor {
       pair.writer.destroy(); // the child's copy is the only writer left: its exit ends the stream
     }
     const sensor = (reads.to = new LiveSensor(child, pair.reader, readBuffer, opts));
+    sensor.readerNote = note;
     await sensor.waitReady();
     sensor.started = true;
     return sensor;
@@ -264,7 +310,32 @@ export class LiveSensor {
     const base = this.lastStats ?? {
       events: 0, drops: 0, dropsFull: {}, dropsTooLarge: 0, dropsNoScratch: 0, spilled: 0, prefiltered: 0, records: 0, bytes: 0, received: 0, perCpu: [],
     };
-    return { ...base, received: this.num };
+    return this.reader === 'in-process'
+      ? { ...base, records: this.ringCounts[0], bytes: this.ringCounts[1], received: this.num }
+      : { ...base, received: this.num };
+  }
+
+  /** The ring reader's turn at the loader's ready line: maps the rings it names and starts
+   *  draining them; a failure fails the start ('reader': start() then falls back to the loader). */
+  private openRings(rings: unknown): void {
+    try {
+      this.ring = openRings(this.ringAddon!, rings, this.readBuffer, { pollMs: this.opts.pollMs ?? 5, batchUs: this.opts.batchUs ?? 1000 }, (bytes) => this.onRead(bytes));
+    } catch (e) {
+      this.child.kill('SIGKILL');
+      throw new SensorError('reader', `cannot read the rings in-process: ${(e as Error).message}`);
+    }
+    this.ring.start();
+  }
+
+  /** After the loader's exit: what the rings still hold, then unmap them. */
+  private finishRings(): void {
+    const ring = this.ring;
+    if (!ring) return;
+    this.ring = undefined;
+    let bytes: number;
+    while (!this.broken && (bytes = ring.drain()) > 0) this.onRead(bytes);
+    this.ringCounts = ring.counts();
+    ring.close();
   }
 
   private waitReady(): Promise<void> {
@@ -302,6 +373,7 @@ export class LiveSensor {
       this.opts.onBatch?.();
     } catch (err) {
       if (!(err instanceof RecordStreamError)) throw err; // onEvent's own failure: not ours to hide
+      this.broken = true;
       this.child.kill('SIGKILL');
       this.fail(new SensorError('protocol', err.message));
     }
@@ -342,6 +414,17 @@ export class LiveSensor {
         this.hostPid = Number(msg.host_pid ?? 0);
         this.compat = msg.compat === true;
         this.ioUring = msg.io_uring === true;
+        if (this.ringAddon) {
+          try {
+            this.openRings(msg.rings);
+          } catch (e) {
+            if (head?.cmd === 'ready') {
+              this.pending.shift();
+              head.reject(e as Error);
+            }
+            break;
+          }
+        }
         if (head?.cmd === 'ready') this.settle(head);
         break;
       case 'ack':
@@ -349,6 +432,7 @@ export class LiveSensor {
         break;
       case 'stats': {
         const stats = toStats(msg, this.num);
+        if (this.ring) [stats.records, stats.bytes] = this.ring.counts();
         this.lastStats = stats;
         if (head?.cmd === 'stats') this.settle(head, stats);
         break;

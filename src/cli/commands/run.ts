@@ -81,7 +81,7 @@ async function run(argv: string[], operating: (o: Operations) => void, hupWhileS
   const host = hostPaths();
   // Under HOST_ROOT the host's procfs gives the agent's host tgid (the sensor's default reads /proc).
   const tgid = host.hostRoot === '' ? undefined : hostTgid(host.procRoot);
-  const live = host.hostRoot === '' ? {} : { ignorePids: tgid === undefined ? [] : [tgid] };
+  const live = { ...(host.hostRoot === '' ? {} : { ignorePids: tgid === undefined ? [] : [tgid] }), reader: sensorReader(process.env.SAKER_SENSOR_READER) };
   const exporter = makeExporter(layered.config, values);
   const agent = new Agent({
     config: layered.config, rules: values.rules, log, dropCheckMs: 1000, policies: values.policy, exporter,
@@ -160,4 +160,12 @@ function makeExporter(cfg: Config, values: Record<string, unknown>): EventExport
     if (e instanceof ExportFilterError) throw new UsageError(e.message);
     throw e;
   }
+}
+
+/** SAKER_SENSOR_READER: who reads the sensor's rings (sensor/README.md "Who reads the rings");
+ *  unset: this process when it can. */
+function sensorReader(value: string | undefined): 'auto' | 'in-process' | 'loader' {
+  if (value === undefined || value === '' || value === 'auto') return 'auto';
+  if (value === 'in-process' || value === 'loader') return value;
+  throw new UsageError(`SAKER_SENSOR_READER must be auto, in-process or loader, got '${value}'`);
 }

@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadRingReader, openRings, ringReaderPath } from './ring-reader.js';
+
+const built = existsSync(ringReaderPath());
+const skipUnbuilt = built ? false : `the ring reader is not built (${ringReaderPath()}: no Node headers when the sensor was built)`;
+
+test('an addon that is missing or not the ring reader is reported, not loaded', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'saker-ring-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const missing = loadRingReader(join(dir, 'saker-ring.node'));
+  assert.ok('reason' in missing && /is not built/.test(missing.reason));
+  const junk = join(dir, 'junk.node');
+  writeFileSync(junk, 'not a shared object');
+  const bad = loadRingReader(junk);
+  assert.ok('reason' in bad && bad.reason.startsWith(`cannot load ${junk}: `), JSON.stringify(bad));
+});
+
+test('a ring description that is incomplete or names no map of ours is refused with what is wrong', { skip: skipUnbuilt }, () => {
+  const loaded = loadRingReader();
+  assert.ok('addon' in loaded);
+  const buffer = Buffer.alloc(256 * 1024);
+  const pace = { pollMs: 5, batchUs: 1000 };
+  assert.throws(() => openRings(loaded.addon, undefined, buffer, pace, () => {}), /did not describe its rings \(chunks_map, overflow_map/);
+  assert.throws(() => openRings(loaded.addon, { chunks_map: 1, overflow_map: 2, bss_map: 3, ring_pos_offset: 0, wake_offset: -1, chunk_bits: 5, cpus: 2 }, buffer, pace, () => {}), /\(wake_offset\)/);
+  // map ids nobody has (ids count up from 1 and are never this large here)
+  const none = { chunks_map: 0x7ffffff0, overflow_map: 0x7ffffff1, bss_map: 0x7ffffff2, ring_pos_offset: 0, wake_offset: 0, chunk_bits: 5, cpus: 2 };
+  const why = process.geteuid?.() === 0 ? /cannot map the sensor's rings: No such file or directory/ : /cannot map the sensor's rings: Operation not permitted/;
+  assert.throws(() => openRings(loaded.addon, none, buffer, pace, () => {}), why);
+  assert.throws(() => openRings(loaded.addon, { ...none, cpus: 1 }, Buffer.alloc(1024), pace, () => {}), /must hold the largest record/);
+});

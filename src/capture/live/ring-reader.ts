@@ -1,0 +1,67 @@
+// The sensor's rings read in this process (sensor/src/reader/ring-reader.c, built by the sensor's
+// Makefile as sensor/build/saker-ring.node): the loader, started with --external-reader, names
+// its maps in its ready line and this maps them and drains them on the event loop, instead of
+// the loader draining them into a socket (record-socket.ts). One process hop and one copy fewer
+// per record: the first record after a quiet spell wakes this process itself.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../package-root.js';
+
+/** Where the rings are, as the loader's ready line says ("rings"). */
+interface RingDescription {
+  chunks_map: number;
+  overflow_map: number;
+  bss_map: number;
+  ring_pos_offset: number;
+  wake_offset: number;
+  chunk_bits: number;
+  cpus: number;
+}
+
+export interface RingReader {
+  /** Starts draining on the event loop: onRead(bytes) after each drain that read anything. */
+  start(): void;
+  /** Reads what the rings hold now into the buffer (whole records); the bytes read, 0 when empty. */
+  drain(): number;
+  /** Records and bytes read so far. */
+  counts(): [number, number];
+  /** Stops and unmaps; the reader cannot be used after. */
+  close(): void;
+}
+
+interface Addon {
+  open(o: {
+    chunksMap: number; overflowMap: number; bssMap: number; ringPosOffset: number; wakeOffset: number;
+    chunkBits: number; cpus: number; buffer: Buffer; pollMs: number; batchUs: number; onRead: (bytes: number) => void;
+  }): RingReader;
+}
+
+/** The addon's path under the package root. */
+export function ringReaderPath(root = packageRoot()): string {
+  return join(root, 'sensor', 'build', 'saker-ring.node');
+}
+
+/** The addon, or why it cannot be used (not built: no Node headers when the sensor was built;
+ *  built for another Node). */
+export function loadRingReader(path = ringReaderPath()): { addon: Addon } | { reason: string } {
+  if (!existsSync(path)) return { reason: `${path} is not built` };
+  const module = { exports: {} as Partial<Addon> };
+  try {
+    process.dlopen(module, path);
+  } catch (e) {
+    return { reason: `cannot load ${path}: ${(e as Error).message}` };
+  }
+  return typeof module.exports.open === 'function' ? { addon: module.exports as Addon } : { reason: `${path} is not the ring reader` };
+}
+
+/** Checks the ready line's "rings" and opens them; throws saying what is wrong. */
+export function openRings(addon: Addon, rings: unknown, buffer: Buffer, pace: { pollMs: number; batchUs: number }, onRead: (bytes: number) => void): RingReader {
+  const r = rings as Partial<RingDescription> | undefined;
+  const keys = ['chunks_map', 'overflow_map', 'bss_map', 'ring_pos_offset', 'wake_offset', 'chunk_bits', 'cpus'] as const;
+  const missing = keys.filter((k) => !Number.isInteger(r?.[k]) || (r![k] as number) < 0);
+  if (r === undefined || missing.length > 0) throw new Error(`the sensor did not describe its rings (${missing.join(', ') || 'rings'})`);
+  return addon.open({
+    chunksMap: r.chunks_map!, overflowMap: r.overflow_map!, bssMap: r.bss_map!, ringPosOffset: r.ring_pos_offset!,
+    wakeOffset: r.wake_offset!, chunkBits: r.chunk_bits!, cpus: r.cpus!, buffer, ...pace, onRead,
+  });
+}
