@@ -29,7 +29,8 @@ export interface RingReader {
   close(): void;
 }
 
-interface Addon {
+/** The addon's one export. */
+export interface RingReaderAddon {
   open(o: {
     chunksMap: number; overflowMap: number; bssMap: number; ringPosOffset: number; wakeOffset: number;
     chunkBits: number; cpus: number; buffer: Buffer; pollMs: number; batchUs: number; onRead: (bytes: number) => void;
@@ -43,19 +44,19 @@ export function ringReaderPath(root = packageRoot()): string {
 
 /** The addon, or why it cannot be used (not built: no Node headers when the sensor was built;
  *  built for another Node). */
-export function loadRingReader(path = ringReaderPath()): { addon: Addon } | { reason: string } {
+export function loadRingReader(path = ringReaderPath()): { addon: RingReaderAddon } | { reason: string } {
   if (!existsSync(path)) return { reason: `${path} is not built` };
-  const module = { exports: {} as Partial<Addon> };
+  const module = { exports: {} as Partial<RingReaderAddon> };
   try {
     process.dlopen(module, path);
   } catch (e) {
     return { reason: `cannot load ${path}: ${(e as Error).message}` };
   }
-  return typeof module.exports.open === 'function' ? { addon: module.exports as Addon } : { reason: `${path} is not the ring reader` };
+  return typeof module.exports.open === 'function' ? { addon: module.exports as RingReaderAddon } : { reason: `${path} is not the ring reader` };
 }
 
 /** Checks the ready line's "rings" and opens them; throws saying what is wrong. */
-export function openRings(addon: Addon, rings: unknown, buffer: Buffer, pace: { pollMs: number; batchUs: number }, onRead: (bytes: number) => void): RingReader {
+export function openRings(addon: RingReaderAddon, rings: unknown, buffer: Buffer, pace: { pollMs: number; batchUs: number }, onRead: (bytes: number) => void): RingReader {
   const r = rings as Partial<RingDescription> | undefined;
   const keys = ['chunks_map', 'overflow_map', 'bss_map', 'ring_pos_offset', 'wake_offset', 'chunk_bits', 'cpus'] as const;
   const missing = keys.filter((k) => !Number.isInteger(r?.[k]) || (r![k] as number) < 0);

@@ -16,7 +16,7 @@ import { EventView } from '../../events/index.js';
 import { packageRoot } from '../../package-root.js';
 import { hostTgid } from './host-tgid.js';
 import { recordSocketPair } from './record-socket.js';
-import { loadRingReader, openRings, type RingReader } from './ring-reader.js';
+import { loadRingReader, openRings, type RingReader, type RingReaderAddon } from './ring-reader.js';
 import { RecordSplitter, RecordStreamError } from './record-splitter.js';
 import { CAPTURABLE_SYSCALLS } from './syscall-set.js';
 
@@ -172,7 +172,7 @@ export class LiveSensor {
     reader: Socket | undefined,
     private readonly readBuffer: Buffer,
     private readonly opts: SensorOptions,
-    private readonly ringAddon?: Parameters<typeof openRings>[0],
+    private readonly ringAddon?: RingReaderAddon,
   ) {
     // The child's 'close' comes after its exit and after stderr is drained (the final counters).
     // Read through the loader, every record has been seen once the stream ends too, which the
@@ -215,7 +215,7 @@ export class LiveSensor {
     }
   }
 
-  private static async spawnWith(binary: string, syscalls: string[], opts: SensorOptions, addon: Parameters<typeof openRings>[0] | undefined, note = ''): Promise<LiveSensor> {
+  private static async spawnWith(binary: string, syscalls: string[], opts: SensorOptions, addon: RingReaderAddon | undefined, note = ''): Promise<LiveSensor> {
     const args = [
       `--syscalls=${syscalls.join(',')}`,
       `--ignore=${(opts.ignorePids ?? defaultIgnored()).join(',')}`,
