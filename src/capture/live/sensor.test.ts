@@ -512,6 +512,20 @@ test('the rings are read in this process by default; the loader reads them when 
   }
 });
 
+test('without the ring reader the loader reads the rings, and says why; in-process then refuses to start', async (t) => {
+  if (unavailable) return t.skip(unavailable);
+  const missing = join(scratch, 'no-such-ring-reader.node');
+  const sensor = await LiveSensor.start({ syscalls: ['openat'], ringReader: missing, onEvent: () => {} });
+  try {
+    assert.equal(sensor.reader, 'loader');
+    assert.match(sensor.readerNote, /no-such-ring-reader\.node is not built/);
+  } finally {
+    await sensor.stop();
+  }
+  await assert.rejects(LiveSensor.start({ syscalls: ['openat'], reader: 'in-process', ringReader: missing, onEvent: () => {} }), (err: unknown) =>
+    err instanceof SensorError && err.code === 'reader' && /cannot read the rings in-process: .*is not built/.test(err.message));
+});
+
 // the rings read by this process (the ring reader) and by the loader into a socket
 for (const reader of ['in-process', 'loader'] as const) {
   test(`drops are counted in the kernel and add up (${reader})`, async (t) => {

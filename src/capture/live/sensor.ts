@@ -90,6 +90,8 @@ export interface SensorOptions {
    *  loader into a socket ('loader'). Default 'auto': in-process when the addon is built and can
    *  map the rings, else the loader. */
   reader?: 'auto' | 'in-process' | 'loader';
+  /** The ring reader addon; default sensor/build/saker-ring.node under the package root. */
+  ringReader?: string;
 }
 
 const START_TIMEOUT_MS = 30_000;
@@ -202,7 +204,7 @@ export class LiveSensor {
     const syscalls = checkSyscalls(opts.syscalls);
     const choice = opts.reader ?? 'auto';
     if (choice === 'loader') return LiveSensor.spawnWith(binary, syscalls, opts, undefined);
-    const loaded = loadRingReader();
+    const loaded = loadRingReader(opts.ringReader);
     if ('reason' in loaded) {
       if (choice === 'in-process') throw new SensorError('reader', `cannot read the rings in-process: ${loaded.reason}`);
       return LiveSensor.spawnWith(binary, syscalls, opts, undefined, loaded.reason);
