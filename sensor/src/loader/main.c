@@ -466,16 +466,17 @@ int main(int argc, char **argv)
 	err = probes_attach(&probes, &what);
 	if (err)
 		die(3, "cannot attach to %s: %s", what, strerror(-err));
-	/* "rings": what an external reader opens (by map id) and where in .bss the positions and
-	 * the doorbell are */
+	/* "rings": what an external reader takes (these fds of this process, through pidfd_getfd,
+	 * or else the maps by id) and where in .bss the positions and the doorbell are */
 	fprintf(stderr,
 		"{\"type\":\"ready\",\"attach\":\"%s\",\"pid\":%d,\"host_pid\":%u,\"ring_bytes\":%llu,"
 		"\"overflow_bytes\":%llu,\"cpus\":%d,\"syscalls\":%zu,\"decoded\":%zu,\"compat\":%s,\"io_uring\":%s,"
-		"\"rings\":{\"chunks_map\":%u,\"overflow_map\":%u,\"bss_map\":%u,\"ring_pos_offset\":%zu,"
-		"\"wake_offset\":%zu,\"chunk_bits\":%u,\"cpus\":%u}}\n",
+		"\"rings\":{\"chunks_map\":%u,\"overflow_map\":%u,\"bss_map\":%u,\"chunks_fd\":%d,\"overflow_fd\":%d,"
+		"\"bss_fd\":%d,\"ring_pos_offset\":%zu,\"wake_offset\":%zu,\"chunk_bits\":%u,\"cpus\":%u}}\n",
 		probes.flavour, getpid(), self, ((unsigned long long)SENSOR_CHUNK << probes.ring_chunk_bits) * probes.ncpus,
 		(unsigned long long)o.sizes.overflow_mb << 20, probes.ncpus, SYSCALL_TABLE_LEN, N_SYSCALLS, compat ? "true" : "false",
 		probes.uring ? "true" : "false", map_id(probes.ring_chunks), map_id(probes.overflow), map_id(probes.bss),
+		bpf_map__fd(probes.ring_chunks), bpf_map__fd(probes.overflow), bpf_map__fd(probes.bss),
 		(size_t)((char *)probes.ring_pos - (char *)probes.bss_data),
 		(size_t)((char *)probes.wake - (char *)probes.bss_data), probes.ring_chunk_bits, probes.ncpus);
 

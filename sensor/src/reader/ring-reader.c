@@ -5,18 +5,22 @@
  * (a write to an idle Node process is read ~220 us later at p50 on the 2-CPU VM these numbers
  * come from, up to 1.2 ms), a copy through the kernel, and a second process's CPU. Here the
  * loader, started with --external-reader, only loads, attaches and takes commands; it names its
- * maps in its ready line (ids, and where in .bss the positions and the doorbell are) and this
- * addon opens them by id, maps them and drains them on the agent's event loop: a record is
+ * maps in its ready line (its fds and the maps' ids, and where in .bss the positions and the
+ * doorbell are) and this addon takes them, maps them and drains them on the agent's event loop:
+ * a record is
  * copied once, from the ring into the agent's read buffer, and the first record after a quiet
  * spell wakes the agent itself (the doorbell, struct sensor_wake, rings the overflow ring's wait
  * queue, which libuv polls). The drains are paced as the loader paces them (pacing.h).
  *
- * JS: open({ chunksMap, overflowMap, bssMap, ringPosOffset, wakeOffset, chunkBits, cpus,
- *            buffer, pollMs, batchUs, onRead }) -> { start(), drain(), counts(), close() }
+ * JS: open({ pid, chunksFd, overflowFd, bssFd, chunksMap, overflowMap, bssMap, ringPosOffset,
+ *            wakeOffset, chunkBits, cpus, buffer, pollMs, batchUs, onRead })
+ *      -> { start(), drain(), counts(), close() }
  *   onRead(bytes): the first `bytes` of `buffer` hold whole records, oldest first.
  *   drain(): reads what the rings hold into `buffer` now; returns the bytes (0: empty).
  *   counts(): [records, bytes] read so far.  close(): stops, unmaps; idempotent.
- * Needs what BPF_MAP_GET_FD_BY_ID needs (CAP_SYS_ADMIN): the agent runs the sensor as root. */
+ * The maps are taken from the loader with pidfd_getfd (the loader is this process's child with
+ * the same credentials: allowed without CAP_SYS_ADMIN, as the DaemonSet and the systemd unit run
+ * the agent), else opened by id (BPF_MAP_GET_FD_BY_ID, which needs CAP_SYS_ADMIN). */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -71,26 +75,52 @@ static int bpf(int cmd, union bpf_attr *attr)
 	return (int)syscall(SYS_bpf, cmd, attr, sizeof(*attr));
 }
 
-/* A map of the sensor's, opened by id and checked to be of the expected type. */
-static int open_map(unsigned id, unsigned type, struct bpf_map_info *info)
+/* Whether fd is the map of that id and type; fills *info. 0 or a negative errno. */
+static int check_map(int fd, unsigned id, unsigned type, struct bpf_map_info *info)
 {
 	union bpf_attr a;
-	memset(&a, 0, sizeof(a));
-	a.map_id = id;
-	int fd = bpf(BPF_MAP_GET_FD_BY_ID, &a);
-	if (fd < 0)
-		return -errno;
+
 	memset(info, 0, sizeof(*info));
 	memset(&a, 0, sizeof(a));
 	a.info.bpf_fd = fd;
 	a.info.info_len = sizeof(*info);
 	a.info.info = (__u64)(uintptr_t)info;
-	if (bpf(BPF_OBJ_GET_INFO_BY_FD, &a) || info->type != type) {
-		int err = errno ? -errno : -EINVAL;
-		close(fd);
-		return info->type != type ? -EINVAL : err;
+	if (bpf(BPF_OBJ_GET_INFO_BY_FD, &a))
+		return -errno;
+	return info->id == id && info->type == type ? 0 : -EINVAL;
+}
+
+/* The loader's three maps into r->fds: its own fds through pidfd_getfd, else by id. On failure
+ * *why says what each way met. */
+static int take_maps(struct reader *r, uint32_t pid, const uint32_t fds[3], const uint32_t ids[3], char *why, size_t len)
+{
+	int by_pid = 0, by_id = 0;
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (pidfd < 0)
+		by_pid = -errno;
+	for (int i = 0; i < 3 && !by_pid; i++)
+		if ((r->fds[i] = (int)syscall(SYS_pidfd_getfd, pidfd, fds[i], 0)) < 0)
+			by_pid = -errno;
+	if (pidfd >= 0)
+		close(pidfd);
+	if (!by_pid)
+		return 0;
+	for (int i = 0; i < 3; i++) {
+		if (r->fds[i] >= 0)
+			close(r->fds[i]);
+		r->fds[i] = -1;
 	}
-	return fd;
+	for (int i = 0; i < 3 && !by_id; i++) {
+		union bpf_attr a;
+		memset(&a, 0, sizeof(a));
+		a.map_id = ids[i];
+		if ((r->fds[i] = bpf(BPF_MAP_GET_FD_BY_ID, &a)) < 0)
+			by_id = -errno;
+	}
+	if (by_id)
+		snprintf(why, len, "pidfd_getfd: %s; by id: %s", strerror(-by_pid), strerror(-by_id));
+	return by_id;
 }
 
 /* Copies one record into the read buffer; one that does not fit stays for the next drain. */
@@ -349,21 +379,16 @@ static int get_u32(napi_env env, napi_value obj, const char *key, uint32_t *out)
 	return napi_get_value_uint32(env, v, out) == napi_ok ? 0 : -1;
 }
 
-/* Maps the sensor's maps named in `o`; 0 or a negative errno (r->fds hold what was opened). */
-static int map_rings(struct reader *r, uint32_t ids[3], uint32_t pos_off, uint32_t wake_off, uint32_t bits, uint32_t cpus)
+/* Maps the maps r->fds hold (checked to be those of ids[]); 0 or a negative errno. */
+static int map_rings(struct reader *r, const uint32_t ids[3], uint32_t pos_off, uint32_t wake_off, uint32_t bits, uint32_t cpus)
 {
 	struct bpf_map_info chunks, overflow, bss;
-	int fd;
+	int err;
 
-	if ((fd = open_map(ids[0], BPF_MAP_TYPE_ARRAY, &chunks)) < 0)
-		return fd;
-	r->fds[0] = fd;
-	if ((fd = open_map(ids[1], BPF_MAP_TYPE_RINGBUF, &overflow)) < 0)
-		return fd;
-	r->fds[1] = fd;
-	if ((fd = open_map(ids[2], BPF_MAP_TYPE_ARRAY, &bss)) < 0)
-		return fd;
-	r->fds[2] = fd;
+	if ((err = check_map(r->fds[0], ids[0], BPF_MAP_TYPE_ARRAY, &chunks)) ||
+	    (err = check_map(r->fds[1], ids[1], BPF_MAP_TYPE_RINGBUF, &overflow)) ||
+	    (err = check_map(r->fds[2], ids[2], BPF_MAP_TYPE_ARRAY, &bss)))
+		return err;
 	if (!(bss.map_flags & BPF_F_MMAPABLE) || (uint64_t)pos_off + cpus * sizeof(struct sensor_ring_pos) > bss.value_size ||
 	    (uint64_t)wake_off + sizeof(struct sensor_wake) > bss.value_size)
 		return -EINVAL;
@@ -384,7 +409,7 @@ static int map_rings(struct reader *r, uint32_t ids[3], uint32_t pos_off, uint32
 		.overflow_fd = r->fds[1],
 		.overflow_size = overflow.max_entries,
 	};
-	int err = ring_open(&r->ring, &m);
+	err = ring_open(&r->ring, &m);
 	r->ring_open = !err;
 	return err;
 }
@@ -394,13 +419,15 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 	size_t argc = 1;
 	napi_value o, buffer, on_read, self;
 	napi_valuetype t;
-	uint32_t ids[3], pos_off, wake_off, bits, cpus, poll_ms, batch_us;
+	uint32_t ids[3], fds[3], pid, pos_off, wake_off, bits, cpus, poll_ms, batch_us;
 	void *data;
 	size_t cap;
 	bool is_buffer = false;
 
 	napi_get_cb_info(env, info, &argc, &o, NULL, NULL);
-	if (argc < 1 || napi_typeof(env, o, &t) != napi_ok || t != napi_object || get_u32(env, o, "chunksMap", &ids[0]) ||
+	if (argc < 1 || napi_typeof(env, o, &t) != napi_ok || t != napi_object || get_u32(env, o, "pid", &pid) ||
+	    get_u32(env, o, "chunksFd", &fds[0]) || get_u32(env, o, "overflowFd", &fds[1]) || get_u32(env, o, "bssFd", &fds[2]) ||
+	    get_u32(env, o, "chunksMap", &ids[0]) ||
 	    get_u32(env, o, "overflowMap", &ids[1]) || get_u32(env, o, "bssMap", &ids[2]) ||
 	    get_u32(env, o, "ringPosOffset", &pos_off) || get_u32(env, o, "wakeOffset", &wake_off) ||
 	    get_u32(env, o, "chunkBits", &bits) || get_u32(env, o, "cpus", &cpus) || get_u32(env, o, "pollMs", &poll_ms) ||
@@ -425,11 +452,19 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 	if (!r)
 		return throw_error(env, "open", ENOMEM);
 	r->fds[0] = r->fds[1] = r->fds[2] = -1;
-	int err = map_rings(r, ids, pos_off, wake_off, bits, cpus);
+	char why[200] = "";
+	int err = take_maps(r, pid, fds, ids, why, sizeof(why));
+	if (!err)
+		err = map_rings(r, ids, pos_off, wake_off, bits, cpus);
 	if (err) {
+		char what[256];
 		release(r);
 		free(r);
-		return throw_error(env, "cannot map the sensor's rings", -err);
+		if (why[0])
+			snprintf(what, sizeof(what), "cannot take the sensor's maps (%s)", why);
+		else
+			snprintf(what, sizeof(what), "cannot map the sensor's rings: %s", strerror(-err));
+		return throw_error(env, what, 0);
 	}
 	r->env = env;
 	r->buf = data;

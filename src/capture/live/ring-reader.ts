@@ -1,6 +1,7 @@
 // The sensor's rings read in this process (sensor/src/reader/ring-reader.c, built by the sensor's
 // Makefile as sensor/build/saker-ring.node): the loader, started with --external-reader, names
-// its maps in its ready line and this maps them and drains them on the event loop, instead of
+// its maps in its ready line and this takes them (pidfd_getfd, else by id), maps them and drains
+// them on the event loop, instead of
 // the loader draining them into a socket (record-socket.ts). One process hop and one copy fewer
 // per record: the first record after a quiet spell wakes this process itself.
 import { existsSync } from 'node:fs';
@@ -9,6 +10,9 @@ import { packageRoot } from '../../package-root.js';
 
 /** Where the rings are, as the loader's ready line says ("rings"). */
 interface RingDescription {
+  chunks_fd: number;
+  overflow_fd: number;
+  bss_fd: number;
   chunks_map: number;
   overflow_map: number;
   bss_map: number;
@@ -32,7 +36,7 @@ export interface RingReader {
 /** The addon's one export. */
 export interface RingReaderAddon {
   open(o: {
-    chunksMap: number; overflowMap: number; bssMap: number; ringPosOffset: number; wakeOffset: number;
+    pid: number; chunksFd: number; overflowFd: number; bssFd: number; chunksMap: number; overflowMap: number; bssMap: number; ringPosOffset: number; wakeOffset: number;
     chunkBits: number; cpus: number; buffer: Buffer; pollMs: number; batchUs: number; onRead: (bytes: number) => void;
   }): RingReader;
 }
@@ -55,14 +59,15 @@ export function loadRingReader(path = ringReaderPath()): { addon: RingReaderAddo
   return typeof module.exports.open === 'function' ? { addon: module.exports as RingReaderAddon } : { reason: `${path} is not the ring reader` };
 }
 
-/** Checks the ready line's "rings" and opens them; throws saying what is wrong. */
-export function openRings(addon: RingReaderAddon, rings: unknown, buffer: Buffer, pace: { pollMs: number; batchUs: number }, onRead: (bytes: number) => void): RingReader {
+/** Checks the ready line's "rings" of the loader `pid` (in this process's pid namespace) and
+ *  opens them; throws saying what is wrong. */
+export function openRings(addon: RingReaderAddon, pid: number, rings: unknown, buffer: Buffer, pace: { pollMs: number; batchUs: number }, onRead: (bytes: number) => void): RingReader {
   const r = rings as Partial<RingDescription> | undefined;
-  const keys = ['chunks_map', 'overflow_map', 'bss_map', 'ring_pos_offset', 'wake_offset', 'chunk_bits', 'cpus'] as const;
+  const keys = ['chunks_fd', 'overflow_fd', 'bss_fd', 'chunks_map', 'overflow_map', 'bss_map', 'ring_pos_offset', 'wake_offset', 'chunk_bits', 'cpus'] as const;
   const missing = keys.filter((k) => !Number.isInteger(r?.[k]) || (r![k] as number) < 0);
   if (r === undefined || missing.length > 0) throw new Error(`the sensor did not describe its rings (${missing.join(', ') || 'rings'})`);
   return addon.open({
-    chunksMap: r.chunks_map!, overflowMap: r.overflow_map!, bssMap: r.bss_map!, ringPosOffset: r.ring_pos_offset!,
+    pid, chunksFd: r.chunks_fd!, overflowFd: r.overflow_fd!, bssFd: r.bss_fd!, chunksMap: r.chunks_map!, overflowMap: r.overflow_map!, bssMap: r.bss_map!, ringPosOffset: r.ring_pos_offset!,
     wakeOffset: r.wake_offset!, chunkBits: r.chunk_bits!, cpus: r.cpus!, buffer, ...pace, onRead,
   });
 }

@@ -321,7 +321,7 @@ export class LiveSensor {
    *  draining them; a failure fails the start ('reader': start() then falls back to the loader). */
   private openRings(rings: unknown): void {
     try {
-      this.ring = openRings(this.ringAddon!, rings, this.readBuffer, { pollMs: this.opts.pollMs ?? 5, batchUs: this.opts.batchUs ?? 1000 }, (bytes) => this.onRead(bytes));
+      this.ring = openRings(this.ringAddon!, this.pid, rings, this.readBuffer, { pollMs: this.opts.pollMs ?? 5, batchUs: this.opts.batchUs ?? 1000 }, (bytes) => this.onRead(bytes));
     } catch (e) {
       this.child.kill('SIGKILL');
       throw new SensorError('reader', `cannot read the rings in-process: ${(e as Error).message}`);
