@@ -11,14 +11,15 @@
 //   syscall → event time:  the alert's evt.rawtime (stamped by the sensor at syscall exit)
 //                          − the pre-syscall CLOCK_REALTIME (the openat's own duration, which
 //                          creates a file, is printed beside it);
-//   event time → read:     the rest: ring buffer, sensor poll, pipe, engine, output.
+//   event time → read:     the rest: ring, drain, engine, output, the pipe to this process.
 // Printed as p50/p99/max. The floor: the same triggers with the sensor alone, its records read
-// by this process (LiveSensor: the same pipe and Node read, no engine, no output), run right
+// by this process (LiveSensor, reading the rings as the agent does, without engine or output), run right
 // after, printed beside the agent with the ratio; the rest of the difference is the engine and
 // the alert's output. --load runs the open/close load (bench/load.c openrate, OPS pairs per
 // second) meanwhile, for the latency of a busy agent; the triggers start S seconds (default 1)
 // into the load, at its rate: the first tens of ms of a flood are the agent catching up with it
-// (a fresh agent meeting a new flood: its first samples waited 24-48 ms, the rest under 9 ms). Goals (issue 15): p99 <= 2 ms idle and
+// (measured with the triggers starting with the load: the first 5 samples, 42 ms, waited 17-49 ms,
+// every later one under 9 ms). Goals (issue 15): p99 <= 2 ms idle and
 // <= 10 ms at 500k events/s (--load 250000). The alerts are read from a pipe, as a log shipper
 // reading `saker run | ...` or a container runtime's log pipe does; --stdout-socket reads them
 // from a unix socket instead (Node's child-process pipes, systemd's journal stream), which the

@@ -1,9 +1,9 @@
 // The sensor's rings read in this process (sensor/src/reader/ring-reader.c, built by the sensor's
 // Makefile as sensor/build/saker-ring.node): the loader, started with --external-reader, names
 // its maps in its ready line and this takes them (pidfd_getfd, else by id), maps them and drains
-// them on the event loop, instead of
-// the loader draining them into a socket (record-socket.ts). One process hop and one copy fewer
-// per record: the first record after a quiet spell wakes this process itself.
+// them on the event loop, instead of the loader draining them into a socket (record-socket.ts).
+// One process hop and one copy fewer per record: the first record after a quiet spell wakes this
+// process itself.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../package-root.js';
