@@ -43,7 +43,9 @@ async function shadowAlertOf(arg: string, procs: string[], containerId?: string)
 describe('hardening against the watched workload, live', { concurrency: false }, () => {
   before(async () => {
     if (skipAgent !== undefined) return;
-    agent = await Agent.start({ options: ['rule_matching=all'] });
+    // the path race below raises one alert per open, up to ~12k in a burst: more than stdout's
+    // default queue (10,000) holds while the test reads them (CI once counted 10,001 of 11,816)
+    agent = await Agent.start({ options: ['rule_matching=all', 'stdout_output.queue.capacity=100000'] });
     if (skipContainers === undefined) plain = RuncContainer.start();
   });
 
