@@ -322,6 +322,15 @@ static int read_commands(struct commands *c, struct probes *p, const struct outp
 	return quit;
 }
 
+/* --stats-interval-ms: prints the counters when they are due; *next is when they next are. */
+static void stats_when_due(struct probes *p, const struct output *out, const struct options *o, __u64 *next)
+{
+	if (!o->stats_ms || clock_ns(CLOCK_MONOTONIC) < *next)
+		return;
+	control_print_stats(p, out);
+	*next += (__u64)o->stats_ms * 1000000;
+}
+
 /* Writes the rings' records to stdout until told to stop; 0, or 4 once nobody reads stdout. */
 static int serve_stream(struct probes *p, struct ring *rb, struct output *out, const struct options *o,
 			struct commands *cmds)
@@ -368,10 +377,7 @@ static int serve_stream(struct probes *p, struct ring *rb, struct output *out, c
 		pace.last_bytes = drain.batch;
 		if (err == -EPIPE || output_flush(out))
 			return 4; /* nobody reads stdout any more */
-		if (o->stats_ms && clock_ns(CLOCK_MONOTONIC) >= next_stats) {
-			control_print_stats(p, out);
-			next_stats += (__u64)o->stats_ms * 1000000;
-		}
+		stats_when_due(p, out, o, &next_stats);
 	}
 	return 0;
 }
@@ -392,10 +398,7 @@ static void serve_commands(struct probes *p, const struct output *out, const str
 		}
 		if (poll(&pfd, 1, timeout) > 0 && read_commands(cmds, p, out))
 			break;
-		if (o->stats_ms && clock_ns(CLOCK_MONOTONIC) >= next_stats) {
-			control_print_stats(p, out);
-			next_stats += (__u64)o->stats_ms * 1000000;
-		}
+		stats_when_due(p, out, o, &next_stats);
 	}
 }
 

@@ -8,19 +8,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../package-root.js';
 
-/** Where the rings are, as the loader's ready line says ("rings"). */
-interface RingDescription {
-  chunks_fd: number;
-  overflow_fd: number;
-  bss_fd: number;
-  chunks_map: number;
-  overflow_map: number;
-  bss_map: number;
-  ring_pos_offset: number;
-  wake_offset: number;
-  chunk_bits: number;
-  cpus: number;
-}
+/** What the loader's ready line says of its rings ("rings"): its fds of the maps, their ids, and
+ *  where in .bss the ring positions and the doorbell are. */
+const RING_KEYS = ['chunks_fd', 'overflow_fd', 'bss_fd', 'chunks_map', 'overflow_map', 'bss_map', 'ring_pos_offset', 'wake_offset', 'chunk_bits', 'cpus'] as const;
+type RingDescription = Record<(typeof RING_KEYS)[number], number>;
 
 export interface RingReader {
   /** Starts draining on the event loop: onRead(bytes) after each drain that read anything. */
@@ -62,12 +53,12 @@ export function loadRingReader(path = ringReaderPath()): { addon: RingReaderAddo
 /** Checks the ready line's "rings" of the loader `pid` (in this process's pid namespace) and
  *  opens them; throws saying what is wrong. */
 export function openRings(addon: RingReaderAddon, pid: number, rings: unknown, buffer: Buffer, pace: { pollMs: number; batchUs: number }, onRead: (bytes: number) => void): RingReader {
-  const r = rings as Partial<RingDescription> | undefined;
-  const keys = ['chunks_fd', 'overflow_fd', 'bss_fd', 'chunks_map', 'overflow_map', 'bss_map', 'ring_pos_offset', 'wake_offset', 'chunk_bits', 'cpus'] as const;
-  const missing = keys.filter((k) => !Number.isInteger(r?.[k]) || (r![k] as number) < 0);
-  if (r === undefined || missing.length > 0) throw new Error(`the sensor did not describe its rings (${missing.join(', ') || 'rings'})`);
+  const given = rings as Partial<Record<string, unknown>> | undefined;
+  const missing = RING_KEYS.filter((k) => !Number.isInteger(given?.[k]) || (given![k] as number) < 0);
+  if (missing.length > 0) throw new Error(`the sensor did not describe its rings (${missing.join(', ')})`);
+  const r = given as RingDescription;
   return addon.open({
-    pid, chunksFd: r.chunks_fd!, overflowFd: r.overflow_fd!, bssFd: r.bss_fd!, chunksMap: r.chunks_map!, overflowMap: r.overflow_map!, bssMap: r.bss_map!, ringPosOffset: r.ring_pos_offset!,
-    wakeOffset: r.wake_offset!, chunkBits: r.chunk_bits!, cpus: r.cpus!, buffer, ...pace, onRead,
+    pid, chunksFd: r.chunks_fd, overflowFd: r.overflow_fd, bssFd: r.bss_fd, chunksMap: r.chunks_map, overflowMap: r.overflow_map, bssMap: r.bss_map,
+    ringPosOffset: r.ring_pos_offset, wakeOffset: r.wake_offset, chunkBits: r.chunk_bits, cpus: r.cpus, buffer, ...pace, onRead,
   });
 }

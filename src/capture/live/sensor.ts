@@ -232,14 +232,22 @@ export class LiveSensor {
       ...(addon ? ['--external-reader'] : []),
     ];
     const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-    if (addon) {
-      const child = spawn(binary, args, { stdio: ['pipe', 'ignore', 'pipe'] });
-      const sensor = new LiveSensor(child, undefined, readBuffer, opts, addon);
-      sensor.reader = 'in-process';
-      await sensor.waitReady();
-      sensor.started = true;
-      return sensor;
-    }
+    const sensor = addon ? LiveSensor.withRingReader(binary, args, readBuffer, opts, addon) : await LiveSensor.withLoaderStream(binary, args, readBuffer, opts, note);
+    await sensor.waitReady();
+    sensor.started = true;
+    return sensor;
+  }
+
+  /** The loader leaves the rings to this process (--external-reader), which takes them at its ready line. */
+  private static withRingReader(binary: string, args: string[], readBuffer: Buffer, opts: SensorOptions, addon: RingReaderAddon): LiveSensor {
+    const child = spawn(binary, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    const sensor = new LiveSensor(child, undefined, readBuffer, opts, addon);
+    sensor.reader = 'in-process';
+    return sensor;
+  }
+
+  /** The loader drains the rings into a socket this process reads; `note`: why not the ring reader. */
+  private static async withLoaderStream(binary: string, args: string[], readBuffer: Buffer, opts: SensorOptions, note: string): Promise<LiveSensor> {
     // no read can come before the child runs, and the sensor is there before this turn of the loop ends
     const reads: { to?: LiveSensor } = {};
     const pair = await recordSocketPair(readBuffer, (bytes) => reads.to!.onRead(bytes)).catch((e: Error) => {
@@ -256,8 +264,6 @@ export class LiveSensor {
     }
     const sensor = (reads.to = new LiveSensor(child, pair.reader, readBuffer, opts));
     sensor.readerNote = note;
-    await sensor.waitReady();
-    sensor.started = true;
     return sensor;
   }
 
