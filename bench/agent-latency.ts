@@ -4,13 +4,15 @@
 //
 // The agent runs with the built-in rules plus one rule (written to a temporary file) matching
 // openat of files below a fresh temporary directory by a process named saker-latency
-// (bench/latency-trigger.c). The trigger creates <dir>/<i> N times, U µs apart plus a random
-// 0..U µs, and records CLOCK_REALTIME and CLOCK_MONOTONIC just before each openat. Per alert:
+// (bench/latency-trigger.c). The trigger opens <dir>/<i> for i < N, U µs apart plus a random 0..U
+// µs, and records CLOCK_REALTIME and CLOCK_MONOTONIC just before each openat (read-only: this
+// process made the files beforehand, unseen by the rule, as creating a file here took 0.3-1 ms of
+// ext4's time, which the headline would count). Per alert:
 //   syscall → alert read:  monotonic time this process read the alert line from the agent's
 //                          stdout − the trigger's pre-syscall monotonic time (the headline);
 //   syscall → event time:  the alert's evt.rawtime (stamped by the sensor at syscall exit)
-//                          − the pre-syscall CLOCK_REALTIME (the openat's own duration, which
-//                          creates a file, is printed beside it);
+//                          − the pre-syscall CLOCK_REALTIME (the openat's own duration is
+//                          printed beside it);
 //   event time → read:     the rest: ring, drain, engine, output, the pipe to this process.
 // Printed as p50/p99/max. The floor: the same triggers with the sensor alone, its records read
 // by this process (LiveSensor, reading the rings as the agent does, without engine or output), run right
@@ -73,6 +75,14 @@ function runTrigger(bin: string, dir: string): Promise<Trigger[]> {
   });
 }
 
+/** <dir>/t/0 .. <dir>/t/N-1, empty, made afresh for each run (agent, floor). */
+function makeTargets(dir: string): void {
+  const t = join(dir, 't');
+  rmSync(t, { recursive: true, force: true });
+  mkdirSync(t);
+  for (let i = 0; i < SAMPLES; i++) writeFileSync(join(t, String(i)), '');
+}
+
 const ms = (ns: number): string => `${(ns / 1e6).toFixed(2)} ms`;
 
 /** The --load run, as long as the triggers (mean gap 1.5 × U) and a little more, once it has run
@@ -113,7 +123,7 @@ async function main(): Promise<void> {
   const bin = buildTool('latency-trigger', TRIGGER);
   const dir = mkdtempSync(join(tmpdir(), 'saker-latency-'));
   try {
-    mkdirSync(join(dir, 't'));
+    makeTargets(dir);
     // alert lines as read: sample index → (evt.rawtime, monotonic read time)
     const seen = new Map<number, { raw: bigint; readNs: bigint }>();
     const marker = new RegExp(`latency marker \\(file=${dir}/t/(\\d+) raw=(\\d+)\\)`);
@@ -153,8 +163,7 @@ async function main(): Promise<void> {
     console.log(row('syscall → evt.rawtime', toEvent));
     console.log(row('  (openat itself', syscall) + ')');
     console.log(row('evt.rawtime → read', eventToRead));
-    rmSync(join(dir, 't'), { recursive: true, force: true });
-    mkdirSync(join(dir, 't'));
+    makeTargets(dir);
     const floor = await floorRun(bin, dir);
     console.log(row('floor: sensor alone', floor) + `   (${floor.length} of ${SAMPLES} read)`);
     const ratio = (p: number): string => `${(percentile(toRead, p) / percentile(floor, p)).toFixed(2)}x`;

@@ -7,6 +7,7 @@ export { Agent, RulesLoadError } from './agent.js';
 export { Engine } from './engine.js';
 export { keepYoungGenerationSmall } from './young-generation.js';
 export { setEventThreadNice } from './event-thread-priority.js';
+export { batchHelperThreads } from './helper-threads.js';
 export { DropMonitor, dropSettings } from './drop-alerts.js';
 export { metricsSettings, MetricsSnapshot, registerResourceMetrics } from './metrics-snapshot.js';
 export { type AgentHandle, type AgentStatus, type ReloadOutcome, type RuleSummary } from './handle.js';

@@ -3,7 +3,7 @@
 // SIGINT/SIGTERM stop cleanly (exit 0); SIGHUP reloads configuration, rules and policies, keeping
 // the old ones on error; SIGUSR1 reopens file outputs and restarts program outputs (log rotation),
 // as Falco does.
-import { Agent, keepYoungGenerationSmall, RulesLoadError, setEventThreadNice } from '../../agent/index.js';
+import { Agent, batchHelperThreads, keepYoungGenerationSmall, RulesLoadError, setEventThreadNice } from '../../agent/index.js';
 import { checkCanStart, hostTgid, SensorError } from '../../capture/live/index.js';
 import { LIVE_STATE_DIR, loadLayeredConfig, type Config, type LayeredConfig } from '../../config/index.js';
 import { EventExporter, ExportFilterError, exportNodeName, parseFilters, PolicyLoadError } from '../../policy/index.js';
@@ -106,6 +106,9 @@ async function run(argv: string[], operating: (o: Operations) => void, hupWhileS
     }
     checkCanStart(); // not built / not root: a SensorError, reported by main
     setEventThreadNice(layered.config.nice, log);
+    void batchHelperThreads().then((helpers) => {
+      if (typeof helpers === 'string') log(`scheduling: V8's helper threads stay SCHED_OTHER and may preempt the event thread (${helpers})`);
+    });
     server = await startServer(agent, layered, logger);
     await agent.start();
   } catch (e) {

@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const MODULE = fileURLToPath(new URL('./helper-threads.ts', import.meta.url));
+const SCHED_OTHER = 0;
+const SCHED_BATCH = 3;
+
+test('V8\'s helper threads become batch threads; the event thread and the thread pool stay as they were', { skip: process.platform !== 'linux' && 'needs Linux (/proc)' }, () => {
+  const script = `
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { readlink } = await import('node:fs/promises');
+    const batched = await (await import(${JSON.stringify(MODULE)})).batchHelperThreads();
+    // the pool's threads, as many as jobs run at once reach
+    const pool = new Set(await Promise.all(Array.from({ length: 64 }, async () => Number((await readlink('/proc/thread-self')).split('/')[2]))));
+    const stat = (t) => { const s = readFileSync('/proc/self/task/' + t + '/stat', 'utf8'); return s.slice(s.lastIndexOf(')') + 2).split(' '); };
+    // fields 41 (policy) and 19 (nice) of stat(5), counted from the state (field 3)
+    const threads = Object.fromEntries(readdirSync('/proc/self/task').map((t) => [t, { policy: Number(stat(t)[38]), nice: Number(stat(t)[16]) }]));
+    console.log('RESULT ' + JSON.stringify({ batched, main: process.pid, pool: [...pool], threads }));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(/^RESULT (.*)$/m.exec(r.stdout)![1]!) as { batched: number | string; main: number; pool: number[]; threads: Record<string, { policy: number; nice: number }> };
+  const all = JSON.stringify(out);
+  assert.equal(typeof out.batched, 'number', `none batched: ${out.batched}`);
+  assert.ok((out.batched as number) >= 5, `Node starts 4 V8 worker threads and a delayed-task thread: ${all}`);
+  assert.equal(Object.values(out.threads).filter((t) => t.policy === SCHED_BATCH).length, out.batched, all);
+  assert.deepEqual(out.threads[out.main], { policy: SCHED_OTHER, nice: 0 }, all);
+  for (const tid of out.pool) assert.equal(out.threads[tid]?.policy, SCHED_OTHER, `pool thread ${tid} made batch: ${all}`);
+  for (const t of Object.values(out.threads)) assert.equal(t.nice, 0, `a nice value changed: ${all}`);
+});
