@@ -11,13 +11,16 @@ test('V8\'s helper threads become batch threads; the event thread and the thread
   const script = `
     const { readdirSync, readFileSync } = await import('node:fs');
     const { readlink } = await import('node:fs/promises');
+    // the function's own timers do not hold Node up (an agent that stops does not wait for them)
+    const alive = setInterval(() => {}, 1000);
     const batched = await (await import(${JSON.stringify(MODULE)})).batchHelperThreads();
     // the pool's threads, as many as jobs run at once reach
     const pool = new Set(await Promise.all(Array.from({ length: 64 }, async () => Number((await readlink('/proc/thread-self')).split('/')[2]))));
     const stat = (t) => { const s = readFileSync('/proc/self/task/' + t + '/stat', 'utf8'); return s.slice(s.lastIndexOf(')') + 2).split(' '); };
     // fields 41 (policy) and 19 (nice) of stat(5), counted from the state (field 3)
     const threads = Object.fromEntries(readdirSync('/proc/self/task').map((t) => [t, { policy: Number(stat(t)[38]), nice: Number(stat(t)[16]) }]));
-    console.log('RESULT ' + JSON.stringify({ batched, main: process.pid, pool: [...pool], threads }));`;
+    console.log('RESULT ' + JSON.stringify({ batched, main: process.pid, pool: [...pool], threads }));
+    clearInterval(alive);`;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(/^RESULT (.*)$/m.exec(r.stdout)![1]!) as { batched: number | string; main: number; pool: number[]; threads: Record<string, { policy: number; nice: number }> };

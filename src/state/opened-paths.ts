@@ -21,6 +21,8 @@ import type { Thread, ThreadTable } from './threads.js';
 const MAX_KEPT = 4096;
 /** Symbolic links followed in one path at most, as the kernel's MAXSYMLINKS. */
 const MAX_LINKS = 40;
+/** Roots a path is walked in at most, when the process lending one exits during the walk. */
+const ROOT_ATTEMPTS = 3;
 
 export class OpenedPaths {
   /** Checks that kept the path text: `${containerId}\0${dev}:${ino}\0${text}\0${kernelPath}`. */
@@ -55,8 +57,16 @@ export class OpenedPaths {
 
   /** The file `path` leads to in `t`'s root, or undefined when it leads nowhere or no root is left. */
   private resolve(path: string, t: Thread): Stats | undefined {
-    const root = this.rootOf(t);
-    return root === undefined ? undefined : resolveInRoot(root, path, t);
+    // The process whose root is walked may exit during the walk (the opener itself, often: a
+    // `cat` is gone a moment after its open), and a walk through a root that is gone finds
+    // nothing: then once more, through the root of a process still alive.
+    for (let attempt = 0; attempt < ROOT_ATTEMPTS; attempt++) {
+      const root = this.rootOf(t);
+      if (root === undefined) return undefined;
+      const st = resolveInRoot(root, path, t);
+      if (st !== undefined || statSafe(`${root}/`, true) !== undefined) return st;
+    }
+    return undefined;
   }
 
   /**
