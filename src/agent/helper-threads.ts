@@ -4,11 +4,11 @@
 // Measured with bench/agent-latency on an idle 2-CPU host (perf sched): the event thread, having
 // queued a function it had just made hot for optimisation, was preempted on its own CPU by the
 // helper it woke, for the 3-4 ms of that compilation, while the other CPU idled; such waits were
-// most of the worst 1% of alerts (syscall-to-alert p99 1.9-2.7 ms over three runs; 0.8-1.0 ms
-// over four with the helpers as batch threads). Lowering the helpers' priority instead (nice 19)
-// cured that too but starved them under load, and the event thread waits for its helpers at the
-// end of each garbage collection: pauses of 25-51 ms and ring drops at 800k events/s where there
-// were none.
+// most of the worst 1% of alerts (syscall-to-alert p99 1.9-2.7 ms over three runs; 0.7-1.8 ms over
+// six, five of them under 1.1, with the helpers as batch threads). Lowering the helpers' priority
+// instead (nice 19) cured that too but starved them under load, and the event thread waits for its
+// helpers at the end of each garbage collection: pauses of 25-51 ms and ring drops at 800k
+// events/s where there were none.
 //
 // libuv's thread pool stays as it is: the outputs' file and socket writes and their DNS lookups
 // run there. Its threads are told apart by the condition variable they sleep on: a job run on the
