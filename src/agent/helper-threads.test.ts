@@ -2,23 +2,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { SCHED_BATCH, SCHED_OTHER } from '../testing/thread-sched.js';
 
 const MODULE = fileURLToPath(new URL('./helper-threads.ts', import.meta.url));
-const SCHED_OTHER = 0;
-const SCHED_BATCH = 3;
+const SCHED = fileURLToPath(new URL('../testing/thread-sched.ts', import.meta.url));
 
 test('V8\'s helper threads become batch threads; the event thread and the thread pool stay as they were', { skip: process.platform !== 'linux' && 'needs Linux (/proc)' }, () => {
   const script = `
-    const { readdirSync, readFileSync } = await import('node:fs');
+    const { threadScheds } = await import(${JSON.stringify(SCHED)});
     const { readlink } = await import('node:fs/promises');
     // the function's own timers do not hold Node up (an agent that stops does not wait for them)
     const alive = setInterval(() => {}, 1000);
     const batched = await (await import(${JSON.stringify(MODULE)})).batchHelperThreads();
     // the pool's threads, as many as jobs run at once reach
     const pool = new Set(await Promise.all(Array.from({ length: 64 }, async () => Number((await readlink('/proc/thread-self')).split('/')[2]))));
-    const stat = (t) => { const s = readFileSync('/proc/self/task/' + t + '/stat', 'utf8'); return s.slice(s.lastIndexOf(')') + 2).split(' '); };
-    // fields 41 (policy) and 19 (nice) of stat(5), counted from the state (field 3)
-    const threads = Object.fromEntries(readdirSync('/proc/self/task').map((t) => [t, { policy: Number(stat(t)[38]), nice: Number(stat(t)[16]) }]));
+    const threads = Object.fromEntries(threadScheds());
     console.log('RESULT ' + JSON.stringify({ batched, main: process.pid, pool: [...pool], threads }));
     clearInterval(alive);`;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });

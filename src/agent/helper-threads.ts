@@ -42,6 +42,9 @@ export async function batchHelperThreads(): Promise<number | string> {
   try {
     const pool = await poolFutex(sleeps.futex);
     if (pool === undefined) return 'the thread pool cannot be told from the helpers';
+    // made here, not at load: the CLI's start-up snapshot (scripts/snapshot.mjs) holds this module
+    // and may not touch child_process
+    const exec = promisify(execFile);
     let batched = 0;
     // a thread busy when looked at (a helper compiling the rules' hot code as the agent starts) is
     // looked at again until it sleeps
@@ -57,7 +60,7 @@ export async function batchHelperThreads(): Promise<number | string> {
         } else if (sleeps.epoll.includes(nr ?? '')) helpers.push(tid);
         else if (nr !== undefined) busy.push(tid); // undefined: the thread has ended
       }
-      await Promise.all(helpers.map((tid) => promisify(execFile)('chrt', ['--batch', '--pid', '0', String(tid)])));
+      await Promise.all(helpers.map((tid) => exec('chrt', ['--batch', '--pid', '0', String(tid)])));
       batched += helpers.length;
       undecided = busy;
     }

@@ -8,12 +8,13 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
+import { SCHED_BATCH, threadScheds } from '../../src/testing/thread-sched.js';
 import { agentMissing, containersMissing, repoRoot } from './helpers/env.js';
 import { RuncContainer } from './helpers/runc.js';
 import { runCommand } from './helpers/triggers.js';
@@ -118,12 +119,8 @@ test('the agent in a runc container set up as the DaemonSet raises the seed dete
   // The agent sees itself as a low pid in its own namespace; the kernel and its alerts use host pids.
   const state = JSON.parse(spawnSync('runc', ['state', id], { encoding: 'utf8' }).stdout) as { pid: number };
   assert.ok(readFileSync(`/proc/${state.pid}/status`, 'utf8').match(/^NSpid:\s+\d+\s+1$/m), 'the agent is pid 1 of its own pid namespace');
-  // V8's helper threads run as batch threads there too (the image's chrt; no capability needed):
-  // policy, field 41 of stat(5), 3 is SCHED_BATCH
-  const batchThreads = (): number => readdirSync(`/proc/${state.pid}/task`).filter((t) => {
-    const stat = readFileSync(`/proc/${state.pid}/task/${t}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38] === '3';
-  }).length;
+  // V8's helper threads run as batch threads there too (the image's chrt; no capability needed)
+  const batchThreads = (): number => [...threadScheds(state.pid).values()].filter((t) => t.policy === SCHED_BATCH).length;
   await waitFor('V8\'s helper threads as batch threads', () => batchThreads() >= 5, 5_000);
   assert.ok(!stderr.some((l) => l.includes('helper threads stay SCHED_OTHER')), stderr.join('\n'));
 
