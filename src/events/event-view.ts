@@ -38,6 +38,11 @@ export class EventView {
   type = 0;
   nparams = 0;
   info: EventInfo = UNKNOWN_EVENT;
+  /** Timestamp as a JS number of ns (loses sub-microsecond precision; fine for durations). A
+   *  field set with the header rather than a getter: the live parser reads it on every event,
+   *  and there V8 did not inline the getter and returned the time boxed, a heap number per
+   *  event (most of the live agent's garbage). */
+  tsNumber = 0;
   /** Width of one parameter length: 2, or 4 for large-payload events. */
   lenSize = 2;
   private readonly offs = new Int32Array(MAX_PARAMS + 1);
@@ -123,6 +128,7 @@ export class EventView {
     this.num = num;
     this.cpu = cpu;
     this.tsCache = undefined;
+    this.tsNumber = u32(buf, start + 4) * 4294967296 + u32(buf, start);
   }
 
   /** Timestamp in ns since the epoch. */
@@ -130,10 +136,7 @@ export class EventView {
     return (this.tsCache ??= this.buf.readBigUInt64LE(this.start));
   }
 
-  /** Timestamp as a JS number of ns (loses sub-microsecond precision; fine for durations). */
-  get tsNumber(): number {
-    return u32(this.buf, this.start + 4) * 4294967296 + u32(this.buf, this.start);
-  }
+
 
   /** The parameter offsets from the length array (reset(), and the reads after a load() that
    *  could not keep them): the width tested once and the fields read into locals. */

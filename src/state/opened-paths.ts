@@ -24,9 +24,22 @@ const MAX_LINKS = 40;
 /** Roots a path is walked in at most, when the process lending one exits during the walk. */
 const ROOT_ATTEMPTS = 3;
 
+/** A check that kept the path text `name`: in container `containerId`'s root (or the host's) it
+ *  led to the file opened, `dev` and `ino`. */
+interface KeptText {
+  readonly name: string;
+  readonly containerId: string;
+  readonly dev: number;
+  readonly ino: number;
+}
+
 export class OpenedPaths {
-  /** Checks that kept the path text: `${containerId}\0${dev}:${ino}\0${text}\0${kernelPath}`. */
-  private readonly kept = new Set<string>();
+  /** Checks that kept the path text, by the kernel's path. Looked up by the strings the events
+   *  give (the decoded-path cache hands out the same string for the same bytes) and compared
+   *  field by field: a key string made per open was most of the live agent's garbage, for the
+   *  common opens that differ (/proc/self/..., a merged /usr's /lib/...). */
+  private readonly kept = new Map<string, KeptText[]>();
+  private keptCount = 0;
   /** Per container, a process last seen alive in it: its root stands for the container's. */
   private readonly liveIn = new Map<string, number>();
   private hostRootDir: Stats | undefined;
@@ -44,12 +57,24 @@ export class OpenedPaths {
    */
   nameOf(name: string, kernelPath: string, dev: number, ino: number, t: Thread): string {
     if (name === kernelPath || kernelPath.length === 0 || ino === 0) return name;
-    const key = `${t.containerId}\0${dev}:${ino}\0${name}\0${kernelPath}`;
-    if (this.kept.has(key)) return name;
+    const containerId = t.containerId;
+    let kept = this.kept.get(kernelPath);
+    if (kept !== undefined) {
+      for (let i = 0; i < kept.length; i++) {
+        const k = kept[i]!;
+        if (k.ino === ino && k.dev === dev && k.name === name && k.containerId === containerId) return name;
+      }
+    }
     const st = this.resolve(name, t);
     if (st !== undefined && st.dev === dev && st.ino === ino) {
-      if (this.kept.size >= MAX_KEPT) this.kept.clear();
-      this.kept.add(key);
+      if (this.keptCount >= MAX_KEPT) {
+        this.kept.clear();
+        this.keptCount = 0;
+        kept = undefined;
+      }
+      if (kept === undefined) this.kept.set(kernelPath, (kept = []));
+      kept.push({ name, containerId, dev, ino });
+      this.keptCount++;
       return name;
     }
     return kernelPath;

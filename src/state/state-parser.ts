@@ -124,7 +124,10 @@ export class StateParser implements HandlerParser {
   /** pendingFds[0 .. pendingFdCount): a count rather than `length = 0`, which is a runtime call. */
   private readonly pendingFds: number[] = [];
   private pendingFdCount = 0;
-  private lastPurgeTs = 0;
+  /** Event time after which the next purge scan is due (0: no event seen yet). A double field
+   *  compared in place: passing the time to a call on every event boxed it (a heap number per
+   *  event, a third of the live agent's garbage). */
+  private nextPurgeTs = 0;
   /** Counters, for metrics. */
   readonly stats = { placeholders: 0, procLookups: 0, removedThreads: 0, purged: 0, openNamesCorrected: 0 };
   /** Checks open names against the path the kernel opened (live only). */
@@ -170,15 +173,16 @@ export class StateParser implements HandlerParser {
     }
 
     // Only the purge of idle threads (live) reads event times here: the access time, the scan time.
+    // Read where used rather than once as `purge ? evt.tsNumber : 0`, whose merge of a small
+    // integer and a double made V8 box the time (a heap number per event).
     const purge = this.opts.purge;
-    const now = purge === undefined ? 0 : evt.tsNumber;
     // Clone exits and procexit never query /proc: the thread may not exist yet, or not any more.
     const queryOs = (kind & KIND.NO_QUERY_OS) === 0;
     const tid = evt.tid;
     let t = this.threads.get(tid);
     if (t === undefined && queryOs) t = this.lookupUnknownThread(tid);
     if (t !== undefined) {
-      if (purge !== undefined) t.lastAccessTs = now;
+      if (purge !== undefined) t.lastAccessTs = evt.tsNumber;
       if (queryOs) t.flags |= PPM_CL.ACTIVE;
     }
     ctx.thread = t;
@@ -202,7 +206,10 @@ export class StateParser implements HandlerParser {
     const h = HANDLERS[type];
     if (h !== undefined) h(this, evt, t);
 
-    if (purge !== undefined) this.maybePurge(purge, now);
+    if (purge !== undefined) {
+      const now = evt.tsNumber;
+      if (now > this.nextPurgeTs) this.purgeDue(purge, now);
+    }
     return ctx;
   }
 
@@ -312,14 +319,16 @@ export class StateParser implements HandlerParser {
     this.pendingRemoveTid = tid;
   }
 
-  /** Purges idle and dead threads when `p.intervalNs` passed since the last scan; `now`: the event's time. */
-  private maybePurge(p: NonNullable<ParserOptions['purge']>, now: number): void {
-    if (this.lastPurgeTs === 0) {
-      // The first scan comes 30 s in, so problems show early (remove_inactive_threads).
-      this.lastPurgeTs = p.intervalNs > 30e9 ? now - p.intervalNs + 30e9 : now - p.intervalNs;
+  /** Called once `now` (an event's time) is past nextPurgeTs. On the first event, sets the first
+   *  scan: 30 s in when the interval is longer, so problems show early, else on the next event
+   *  (remove_inactive_threads). Later, purges idle and dead threads and sets the next scan
+   *  `p.intervalNs` on. */
+  private purgeDue(p: NonNullable<ParserOptions['purge']>, now: number): void {
+    if (this.nextPurgeTs === 0) {
+      this.nextPurgeTs = p.intervalNs > 30e9 ? now + 30e9 : now;
+      return;
     }
-    if (now <= this.lastPurgeTs + p.intervalNs) return;
-    this.lastPurgeTs = now;
+    this.nextPurgeTs = now + p.intervalNs;
     this.stats.purged += this.threads.purge(now, p.timeoutNs, p.isAlive);
   }
 
