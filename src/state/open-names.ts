@@ -39,11 +39,20 @@ export function openPath(evt: EventView, paths: PathTexts): PathText {
 export function openName(evt: EventView, t: Thread | undefined, path: PathText, created: true): string;
 export function openName(evt: EventView, t: Thread | undefined, path: PathText, created: boolean): string | undefined;
 export function openName(evt: EventView, t: Thread | undefined, path: PathText, created: boolean): string | undefined {
-  // An absolute path names the same file whatever the cwd or dirfd: joined once per path.
-  if (created && t !== undefined && path.absolute) return path.openedName(t);
+  // An absolute path names the same file whatever the cwd or dirfd: joined once per path. So
+  // does a failed openat's (ld.so's search fails a dozen per process start); a failed open or
+  // creat keeps an absolute path as given, an openat missing a parameter has no name.
+  if (t !== undefined && path.absolute && (created || failedOpenatNamed(evt))) return path.openedName(t);
   const name = libsinspOpenName(evt, t, path, created);
   // A path through the opener's own /proc/self/{fd/N,cwd,root} names the file the link points at.
   return name !== undefined && t !== undefined && mayBeProcLink(name) ? resolveProcLinks(name, t) : name;
+}
+
+/** Whether the openat or openat2 `evt` has both its dirfd and path: then a failed one is named as
+ *  a successful one (libsinspOpenName). */
+function failedOpenatNamed(evt: EventView): boolean {
+  const type = evt.type;
+  return (type === EV.OPENAT_X || type === EV.OPENAT2_X) && evt.hasParam(1) && evt.hasParam(2);
 }
 
 /** openName as libsinsp computes it, procfs links left as given. */

@@ -15,6 +15,8 @@ import type { Thread } from './threads.js';
 export class PathText {
   private dir: string | undefined = undefined;
   private base: string | undefined = undefined;
+  private collapsedText: string | undefined = undefined;
+  private openedDir: string | undefined = undefined;
   /** openedName's name, once worked out; whether it can name a procfs link (neverProcLink). */
   private opened: string | undefined = undefined;
   private openedMayBeLink = false;
@@ -79,6 +81,19 @@ export class PathText {
   /** basenameOf(text). */
   get filename(): string {
     return (this.base ??= basenameOf(this.text));
+  }
+
+  /** dirnameOf(name), kept when `name` is the text or the opened name of this path (the names a
+   *  failed open shows): a process probing paths makes no string per event. */
+  directoryOf(name: string): string {
+    if (name === this.text) return this.directory;
+    if (name === this.opened) return (this.openedDir ??= dirnameOf(name));
+    return dirnameOf(name);
+  }
+
+  /** The text with each run of '/' made one (what libs names a failed openat by, for fd.nameraw). */
+  get collapsed(): string {
+    return (this.collapsedText ??= this.text.includes('//') ? this.text.replaceAll(/\/{2,}/g, '/') : this.text);
   }
 }
 

@@ -75,6 +75,7 @@ function threadTableView(threads: ThreadTable, paths: PathTexts): StateView {
     pgidLeader: (t) => threads.oldestMatchingAncestor(t as Thread, (x) => x.pgid, false),
     cwd: (t) => cwdOf(t as Thread),
     fdNameFromEvent: (ctx) => fdNameFromEvent(ctx.evt, ctx.thread as Thread | undefined, paths),
+    openPath: (ctx) => (isOpenExit(ctx.evt.type) ? openPath(ctx.evt, paths) : undefined),
     get interfaces() {
       return (ifs ??= hostInterfaces());
     },

@@ -2,7 +2,7 @@
 // tables, users and groups, containers. The one object the engine creates; field extractors
 // read it through StateView and the EventContext that process() returns.
 import type { EventView } from '../events/index.js';
-import type { ContainerInfo, EventContext, GroupInfo, StateView, ThreadInfo, UserInfo } from './types.js';
+import type { ContainerInfo, EventContext, GroupInfo, OpenPath, StateView, ThreadInfo, UserInfo } from './types.js';
 import { containerInfoFromJson } from './container-metadata.js';
 import { ContainerRegistry, type ContainerLookup } from './containers.js';
 import type { StateContext } from './event-handler.js';
@@ -16,6 +16,7 @@ import { HostNames } from './host-names.js';
 import { NetworkInterfaces, hostInterfaces, type InterfaceAddress } from './interfaces.js';
 import { WatchedFiles } from './watched-files.js';
 import { OpenedPaths } from './opened-paths.js';
+import { isOpenExit, openPath } from './open-names.js';
 
 export interface StateOptions {
   /**
@@ -230,6 +231,11 @@ export class State implements StateView {
   /** fd.name for an fd-creating event that created none (a failed open or connect). */
   fdNameFromEvent(ctx: EventContext): string | undefined {
     return fdNameFromEvent(ctx.evt, ctx.thread as Thread | undefined, this.parser.paths);
+  }
+
+  /** An open-family exit event's path parameter, from the parser's path cache. */
+  openPath(ctx: EventContext): OpenPath | undefined {
+    return isOpenExit(ctx.evt.type) ? openPath(ctx.evt, this.parser.paths) : undefined;
   }
 
   /**

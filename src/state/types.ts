@@ -60,6 +60,14 @@ export interface NamedPath {
   checkMemo(owner: object, size: number): Uint8Array;
 }
 
+/** An open's path parameter as the event gives it, from the parser's cache of decoded paths. */
+export interface OpenPath extends NamedPath {
+  /** The text with each run of '/' made one: fd.nameraw of an open that created no fd. */
+  readonly collapsed: string;
+  /** dirnameOf(name) for the name the open gave (fd.directory of an open that created no fd). */
+  directoryOf(name: string): string;
+}
+
 /** Data shared by all threads of one process (thread group). */
 export interface ProcessShared {
   fds: Map<number, FdInfo>;
@@ -188,6 +196,10 @@ export interface StateView {
   cwd(t: ThreadInfo): string;
   /** fd.name of an fd event whose fd is not in the table (a failed open or connect). */
   fdNameFromEvent(ctx: EventContext): string | undefined;
+  /** The path parameter of an open-family exit event (undefined for other events): decoded
+   *  once per distinct path, with its parts, so that the fields of opens that create no fd
+   *  (fd.nameraw, fd.directory) cost no string per event. */
+  openPath(ctx: EventContext): OpenPath | undefined;
   /** This machine's interfaces (a capture's own list when replaying): fd.lip/rip, fd.is_server. */
   readonly interfaces: NetworkInterfaces;
   /** The names fd.*ip.name checks watch, and what they resolved to. */

@@ -55,7 +55,11 @@ function directory(ctx: EventContext): string | undefined {
   const fd = ctx.fd;
   if (!fd) {
     const s = nameFromEvent(ctx);
-    return s === undefined ? undefined : dirnameOf(s);
+    if (s === undefined) return undefined;
+    // The path cache keeps the directory of a failed open's name: no string per event for a
+    // process probing paths (ld.so's search).
+    const path = ctx.state.openPath(ctx);
+    return path !== undefined ? path.directoryOf(s) : dirnameOf(s);
   }
   if (fd.type === 'file') return fd.namePath !== undefined ? fd.namePath.directory : dirnameOf(fd.name);
   return fd.type === 'directory' ? fd.name : undefined;
@@ -168,7 +172,7 @@ export const FD_FIELDS: FieldDef[] = [
     if (ctx.fd) return ctx.fd.nameRaw;
     const type = ctx.evt.type;
     if ((type === EV.OPENAT_X || type === EV.OPENAT2_X) && ctx.evt.hasParam(2) && ctx.evt.paramLength(2) > 0) {
-      return ctx.evt.str(2).replaceAll(/\/{2,}/g, '/');
+      return ctx.state.openPath(ctx)!.collapsed;
     }
     return nameFromEvent(ctx);
   }),

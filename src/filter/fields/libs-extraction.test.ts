@@ -31,6 +31,14 @@ test('an fd event whose fd is not in the table: fd.name is empty, fd.directory /
   // A failed openat names the path it tried; its type is guessed from the event.
   const o = contextFor(state, 'openat', 300, [-2, -100, 'x.conf', 1, 0, 0, 0]);
   assert.equal(show('%fd.num|%fd.name|%fd.typechar', o), '-1|/x.conf|f');
+  // ... made absolute and normal; fd.nameraw as given, each run of '/' made one; the same names
+  // again from the path cache on the next such open
+  for (let i = 0; i < 2; i++) {
+    const a = contextFor(state, 'openat', 300, [-2, -100, '/etc//ssl///private/../x.pem', 1, 0, 0, 0]);
+    assert.equal(show('%fd.name|%fd.directory|%fd.filename|%fd.nameraw', a), '/etc/ssl/x.pem|/etc/ssl|<NA>|/etc/ssl/private/../x.pem');
+    const n = contextFor(state, 'openat', 300, [-2, -100, '/etc/shadow', 1, 0, 0, 0]);
+    assert.equal(show('%fd.name|%fd.directory|%fd.nameraw', n), '/etc/shadow|/etc|/etc/shadow');
+  }
   const p = contextFor(state, 'pipe', 300, [-24, 0, 0, 0]);
   assert.equal(show('%fd.typechar', p), 'p');
 });
