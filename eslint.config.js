@@ -67,7 +67,8 @@ export default tseslint.config(
       globals: { process: 'readonly', console: 'readonly', URL: 'readonly', module: 'readonly', require: 'readonly', __dirname: 'readonly' },
     },
   },
-  // The start-up snapshot's builder entry (scripts/snapshot-entry.cjs): node --build-snapshot runs
-  // a CommonJS script, whose only way to load a module is require().
-  { files: ['scripts/**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  // CommonJS scripts, whose only way to load a module is require(): the start-up snapshot's
+  // builder entry (scripts/snapshot-entry.cjs: node --build-snapshot runs a CommonJS script) and
+  // what the benches preload into the agent with node --require (bench/gc-record.cjs).
+  { files: ['scripts/**/*.cjs', 'bench/**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

@@ -18,7 +18,7 @@
 // achieved, its drops beside Saker's, its CPU per event processed. Needs root and a built sensor.
 import { join } from 'node:path';
 import { FalcoLive, falcoLiveUnavailable, FalcoStartError } from './falco-live.js';
-import { Agent, ROOT, buildTool, cpuMsOf, liveUnavailable, memoryOf, neighbourNote, openRate, sleep, upstreamRules, numberArg } from './agent.js';
+import { Agent, ROOT, buildTool, cpuMsOf, gcsIn, liveUnavailable, memoryOf, neighbourNote, openRate, sleep, upstreamRules, numberArg } from './agent.js';
 
 const WINDOW_S = numberArg('--window', 4);
 const PROCS = numberArg('--procs', 2);
@@ -43,6 +43,10 @@ interface Level {
   agentCpuPct: number;
   sensorCpuPct: number;
   hwmKb: number;
+  /** Young-generation collections of the agent that started in the window, and their pauses:
+   *  the price of per-event garbage. */
+  scavenges: number;
+  scavengeMs: number;
 }
 
 /** A level; run again once when it dropped while the agent got less than 90% of a CPU (the
@@ -59,7 +63,7 @@ async function level(bin: string, rules: string[], target: number): Promise<Leve
   if (BEFORE) {
     const b = await levelOnce(bin, rules, target, BEFORE);
     console.log(`  before: openat ${k(b.openat)}/s, engine ${k(b.engine)} events/s, drops ${b.drops}, agent CPU ${b.agentCpuPct.toFixed(0)}% ` +
-      `(${cpuPerEvent(b).toFixed(0)} ns/event); this / before CPU per event: ${(cpuPerEvent(l) / cpuPerEvent(b)).toFixed(2)}x`);
+      `(${cpuPerEvent(b).toFixed(0)} ns/event), ${scavengeText(b)}; this / before CPU per event: ${(cpuPerEvent(l) / cpuPerEvent(b)).toFixed(2)}x`);
   }
   return l;
 }
@@ -87,22 +91,30 @@ async function falcoLevel(bin: string, rules: string[], target: number): Promise
 }
 
 async function levelOnce(bin: string, rules: string[], target: number, entry: string | undefined): Promise<Level> {
-  const agent = await Agent.start({ rules, entry });
+  const agent = await Agent.start({ rules, entry, recordGc: true });
   await sleep(300);
   const sensorPid = agent.sensorPid;
-  const a0 = cpuMsOf(agent.pid), s0 = cpuMsOf(sensorPid);
+  const a0 = cpuMsOf(agent.pid), s0 = cpuMsOf(sensorPid), from = Date.now();
   const r = await openRate(bin, target, WINDOW_S, PROCS, PATHS);
-  const a1 = cpuMsOf(agent.pid), s1 = cpuMsOf(sensorPid);
+  const a1 = cpuMsOf(agent.pid), s1 = cpuMsOf(sensorPid), to = Date.now();
   const hwmKb = memoryOf(agent.pid).hwmKb;
   const sum = await agent.stop();
   const windowMs = r.wallNs / 1e6;
+  const gc = gcsIn(sum.gcs, from, to);
   return {
     target, openat: r.ops / (windowMs / 1000), engine: sum.events / (windowMs / 1000), drops: sum.drops, alerts: sum.alerts,
-    agentCpuPct: ((a1 - a0) / windowMs) * 100, sensorCpuPct: ((s1 - s0) / windowMs) * 100, hwmKb,
+    agentCpuPct: ((a1 - a0) / windowMs) * 100, sensorCpuPct: ((s1 - s0) / windowMs) * 100, hwmKb, scavenges: gc.minor, scavengeMs: gc.minorPauseMs,
   };
 }
 
 const k = (n: number): string => `${(n / 1000).toFixed(0)}k`;
+
+/** The window's scavenges per 100k events that reached the engine (the window's share of them)
+ *  and their pauses. */
+function scavengeText(l: Level): string {
+  const events = l.engine * WINDOW_S;
+  return `scavenges ${l.scavenges} (${((l.scavenges / events) * 1e5).toFixed(2)} per 100k events, ${l.scavengeMs.toFixed(0)} ms)`;
+}
 
 /** Agent CPU time per event that reached the engine, ns: what the agent needs whatever the
  *  machine's load (the zero-drop rate also depends on how much CPU the neighbours leave it). */
@@ -111,7 +123,7 @@ const cpuPerEvent = (l: Level): number => (l.agentCpuPct / 100) * (1e9 / l.engin
 function show(l: Level): void {
   console.log(`target ${k(l.target).padStart(6)}/s: openat ${k(l.openat).padStart(5)}/s, engine ${k(l.engine).padStart(5)} events/s, ` +
     `drops ${String(l.drops).padStart(7)}, alerts ${l.alerts}, agent CPU ${l.agentCpuPct.toFixed(0)}% (${cpuPerEvent(l).toFixed(0)} ns/event), ` +
-    `sensor CPU ${l.sensorCpuPct.toFixed(0)}%` + (l.drops > 0 && l.agentCpuPct < 90 ? ' (drops with the agent below 90% of a CPU: it was starved)' : ''));
+    `sensor CPU ${l.sensorCpuPct.toFixed(0)}%, ${scavengeText(l)}` + (l.drops > 0 && l.agentCpuPct < 90 ? ' (drops with the agent below 90% of a CPU: it was starved)' : ''));
 }
 
 async function main(): Promise<void> {

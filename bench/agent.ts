@@ -111,6 +111,24 @@ export interface AgentSummary {
   drops: number;
   /** Everything the agent wrote on stderr. */
   log: string;
+  /** With recordGc: the agent's garbage collections (bench/gc-record.cjs). */
+  gcs: GcRecord[];
+}
+
+/** One garbage collection of the agent: young generation (a scavenge) or not, its wall-clock
+ *  start in ms since the epoch, its pause in ms. */
+export interface GcRecord {
+  minor: boolean;
+  atMs: number;
+  pauseMs: number;
+}
+
+/** The collections of `gcs` that started in [fromMs, toMs) (wall clock): their count, the
+ *  young-generation ones and the pause of these. */
+export function gcsIn(gcs: readonly GcRecord[], fromMs: number, toMs: number): { all: number; minor: number; minorPauseMs: number } {
+  const inWindow = gcs.filter((g) => g.atMs >= fromMs && g.atMs < toMs);
+  const minor = inWindow.filter((g) => g.minor);
+  return { all: inWindow.length, minor: minor.length, minorPauseMs: minor.reduce((s, g) => s + g.pauseMs, 0) };
 }
 
 export interface AgentOptions {
@@ -127,6 +145,8 @@ export interface AgentOptions {
   /** The agent's stdout a pipe, as in `saker run | reader` or a container runtime's log pipe,
    *  instead of Node's child-process pipe, which is a unix socket. */
   stdoutPipe?: boolean;
+  /** Record the agent's garbage collections (AgentSummary.gcs). */
+  recordGc?: boolean;
 }
 
 /** `saker run` in a child process. */
@@ -160,7 +180,8 @@ export class Agent {
     // the sources through tsx, as bin/saker.js does without a build: a stale dist/ would
     // otherwise be measured instead of the working tree
     const entry = opts.entry ? [opts.entry] : ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts')];
-    const args = [...(opts.nodeArgs ?? []), ...entry, 'run'];
+    const gcArgs = opts.recordGc ? ['--require', join(BENCH_DIR, 'gc-record.cjs')] : [];
+    const args = [...gcArgs, ...(opts.nodeArgs ?? []), ...entry, 'run'];
     for (const r of opts.rules ?? []) args.push('-r', r);
     for (const o of opts.options ?? []) args.push('-o', o);
     let agent: Agent;
@@ -225,7 +246,9 @@ export class Agent {
     clearTimeout(timer);
     const m = /stopped: (\d+) events, (\d+) alerts(?:, (\d+) dropped)?/.exec(this.stderr);
     if (code !== 0 || !m) throw new Error(`saker run did not stop cleanly (exit ${code}):\n${this.stderr}`);
-    return { events: Number(m[1]), alerts: Number(m[2]), drops: Number(m[3] ?? 0), log: this.stderr };
+    const gc = /^saker-bench-gc: (.*)$/m.exec(this.stderr);
+    const gcs = gc ? (JSON.parse(gc[1]!) as [number, number, number][]).map(([minor, atMs, pauseMs]) => ({ minor: minor === 1, atMs, pauseMs })) : [];
+    return { events: Number(m[1]), alerts: Number(m[2]), drops: Number(m[3] ?? 0), log: this.stderr, gcs };
   }
 }
 
