@@ -136,8 +136,6 @@ export class EventView {
     return (this.tsCache ??= this.buf.readBigUInt64LE(this.start));
   }
 
-
-
   /** The parameter offsets from the length array (reset(), and the reads after a load() that
    *  could not keep them): the width tested once and the fields read into locals. */
   private computeOffsets(): void {

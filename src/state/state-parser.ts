@@ -125,9 +125,8 @@ export class StateParser implements HandlerParser {
   /** pendingFds[0 .. pendingFdCount): a count rather than `length = 0`, which is a runtime call. */
   private readonly pendingFds: number[] = [];
   private pendingFdCount = 0;
-  /** Event time after which the next purge scan is due (0: no event seen yet). A double field
-   *  compared in place: passing the time to a call on every event boxed it (a heap number per
-   *  event, a third of the live agent's garbage). */
+  /** The event time after which the next purge scan is due (0: no event seen yet): compared on
+   *  every event, the scan's method called only when one is due. */
   private nextPurgeTs = 0;
   /** Counters, for metrics. */
   readonly stats = { placeholders: 0, procLookups: 0, removedThreads: 0, purged: 0, openNamesCorrected: 0 };
@@ -174,16 +173,15 @@ export class StateParser implements HandlerParser {
     }
 
     // Only the purge of idle threads (live) reads event times here: the access time, the scan time.
-    // Read where used rather than once as `purge ? evt.tsNumber : 0`, whose merge of a small
-    // integer and a double made V8 box the time (a heap number per event).
     const purge = this.opts.purge;
+    const now = purge === undefined ? 0 : evt.tsNumber;
     // Clone exits and procexit never query /proc: the thread may not exist yet, or not any more.
     const queryOs = (kind & KIND.NO_QUERY_OS) === 0;
     const tid = evt.tid;
     let t = this.threads.get(tid);
     if (t === undefined && queryOs) t = this.lookupUnknownThread(tid);
     if (t !== undefined) {
-      if (purge !== undefined) t.lastAccessTs = evt.tsNumber;
+      if (purge !== undefined) t.lastAccessTs = now;
       if (queryOs) t.flags |= PPM_CL.ACTIVE;
     }
     ctx.thread = t;
@@ -207,10 +205,7 @@ export class StateParser implements HandlerParser {
     const h = HANDLERS[type];
     if (h !== undefined) h(this, evt, t);
 
-    if (purge !== undefined) {
-      const now = evt.tsNumber;
-      if (now > this.nextPurgeTs) this.purgeDue(purge, now);
-    }
+    if (purge !== undefined && now > this.nextPurgeTs) this.purgeDue(purge, now);
     return ctx;
   }
 
