@@ -109,8 +109,7 @@ async function levelOnce(bin: string, rules: string[], target: number, entry: st
 
 const k = (n: number): string => `${(n / 1000).toFixed(0)}k`;
 
-/** The window's scavenges per 100k events that reached the engine (the window's share of them)
- *  and their pauses. */
+/** The load window's scavenges, per 100k events the engine took in that window, and their pauses. */
 function scavengeText(l: Level): string {
   const events = l.engine * WINDOW_S;
   return `scavenges ${l.scavenges} (${((l.scavenges / events) * 1e5).toFixed(2)} per 100k events, ${l.scavengeMs.toFixed(0)} ms)`;

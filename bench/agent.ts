@@ -123,12 +123,11 @@ export interface GcRecord {
   pauseMs: number;
 }
 
-/** The collections of `gcs` that started in [fromMs, toMs) (wall clock): their count, the
- *  young-generation ones and the pause of these. */
-export function gcsIn(gcs: readonly GcRecord[], fromMs: number, toMs: number): { all: number; minor: number; minorPauseMs: number } {
-  const inWindow = gcs.filter((g) => g.atMs >= fromMs && g.atMs < toMs);
-  const minor = inWindow.filter((g) => g.minor);
-  return { all: inWindow.length, minor: minor.length, minorPauseMs: minor.reduce((s, g) => s + g.pauseMs, 0) };
+/** The young-generation collections of `gcs` that started in [fromMs, toMs) (wall clock): their
+ *  count and pauses. */
+export function gcsIn(gcs: readonly GcRecord[], fromMs: number, toMs: number): { minor: number; minorPauseMs: number } {
+  const minor = gcs.filter((g) => g.minor && g.atMs >= fromMs && g.atMs < toMs);
+  return { minor: minor.length, minorPauseMs: minor.reduce((s, g) => s + g.pauseMs, 0) };
 }
 
 export interface AgentOptions {
