@@ -5,13 +5,17 @@
 // engine with the built-in rules and a rule reading the names of opens that failed (fd.nameraw,
 // fd.directory: a process probing paths, as ld.so's search does) with opens through a symbolic
 // link (their fd keeps the text; the check that allows it is remembered), failed opens and
-// closes as the sensor sends them, and measures the young generation's growth over batches.
+// closes as the sensor sends them, and measures the young generation's growth over batches. It
+// fails with a key string made per open or a failed open's name made per event (both checked);
+// the boxed time came from a getter V8 left un-inlined in the agent and inlines here, so that
+// one is seen by bench/agent-throughput's scavenge column instead.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getHeapSpaceStatistics } from 'node:v8';
+import { RecordSplitter } from '../capture/live/index.js';
 import { encodeEvent, eventCode, EventView } from '../events/index.js';
 import type { Alert } from '../outputs/index.js';
 import { packageRoot } from '../package-root.js';
@@ -70,35 +74,44 @@ test('live agent: opens through a link, failed opens and closes allocate nothing
       withExtraParam(encodeEvent({ ts: 1_700_000_000_000_004_000n, tid, type: eventCode('openat'), params: [-2, -100, '/usr/lib//x86_64-linux-gnu/tls/libc.so.6', PPM_O.RDONLY, 0, 0, 0] }), ''),
       withExtraParam(encodeEvent({ ts: 1_700_000_000_000_005_000n, tid, type: eventCode('openat'), params: [-2, -100, '/lib/x86_64-linux-gnu/haswell/libm.so.6', PPM_O.RDONLY, 0, 0, 0] }), ''),
     ];
+    // As the live agent reads them: records split out of reads of the rings' bytes, each loaded
+    // into one view and handed to the engine (what V8 inlines depends on the way there).
     const view = new EventView();
+    const splitter = new RecordSplitter();
     let num = 0;
-    const deliver = (rec: Buffer): void => {
-      view.reset(rec, 0, ++num);
+    const sink = (buf: Buffer, start: number): void => {
+      assert.equal(view.load(buf, start, ++num, 0, buf.length - start), undefined);
       engine.process(view);
     };
+    const cycle = Buffer.concat(records);
     const run = (events: number): void => {
-      for (let i = 0; i < events; i++) deliver(records[i % records.length]!);
+      for (let i = 0; i < events; i += records.length) splitter.push(cycle, sink);
     };
     run(records.length);
     assert.equal(state.thread(tid)?.shared.fds.get(7), undefined, 'closed');
-    deliver(records[0]!);
+    splitter.push(records[0]!, sink);
     assert.equal(state.thread(tid)?.shared.fds.get(7)?.name, text, 'the text is kept: it leads to the file opened');
     assert.equal(state.parser.stats.openNamesCorrected, 0);
-    deliver(records[1]!);
+    splitter.push(records[1]!, sink);
 
-    run(400_000); // optimised by now
+    run(400_000); // optimised by now, on a quiet machine
     // The least growth of the young generation over batches that saw no collection (its use
-    // then shrinks): a few hundred bytes of the measurement's own, against 16 bytes and more per
-    // event when something on the path allocates.
+    // then shrinks): a few KB of the measurement's own, against 16 bytes and more per event when
+    // something on the path allocates. Batches go on until one is under the bound, for 20 s at
+    // most: on a loaded machine V8's compiler thread may take seconds to optimise the path, and
+    // code not yet optimised boxes numbers everywhere.
     const BATCH = 24_000;
+    const until = Date.now() + 20_000;
     let least = Infinity;
-    for (let batch = 0; batch < 30 && least > 0; batch++) {
+    let batches = 0;
+    while (least >= BATCH && Date.now() < until) {
       const before = newSpaceUsed();
       run(BATCH);
       const grown = newSpaceUsed() - before;
       if (grown >= 0) least = Math.min(least, grown);
+      batches++;
     }
-    assert.ok(least < BATCH, `the young generation grew ${least} bytes over ${BATCH} events`);
+    assert.ok(least < BATCH, `the young generation grew ${least} bytes over ${BATCH} events, at least, in ${batches} batches`);
     assert.deepEqual(alerts, []);
   } finally {
     state.close();
