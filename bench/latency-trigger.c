@@ -1,10 +1,10 @@
 /* Trigger for bench/agent-latency.ts. Opens <dir>/<i> for i in 0..n-1 (openat read-only, then
  * close; the bench creates the files beforehand: creating a file on this VM's ext4 took 0.3-1 ms,
  * the file system's time, not the detection's), one every <gap> µs plus a pseudo-random 0..<gap>
- * µs so the triggers land at every phase of the sensor's poll period. Just before each openat it reads CLOCK_REALTIME and
- * CLOCK_MONOTONIC, and CLOCK_MONOTONIC again after it returns; after the last one it prints
- * "<i> <realtime ns> <monotonic ns> <monotonic ns after>" per trigger
- * (nothing is written while triggering, so output does not delay the triggers).
+ * µs so the triggers land at every phase of the sensor's poll period. Just before each openat it
+ * reads CLOCK_REALTIME and CLOCK_MONOTONIC, and CLOCK_MONOTONIC again after it returns; after the
+ * last one it prints "<i> <realtime ns> <monotonic ns> <monotonic ns after>" per trigger (nothing
+ * is written while triggering, so output does not delay the triggers).
  * The binary is built as bench/build/saker-latency: the rule matches that process name.
  */
 #include <fcntl.h>

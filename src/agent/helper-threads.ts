@@ -15,9 +15,8 @@
 // pool names the thread it ran on (/proc/thread-self), and that thread, back asleep, names the
 // futex it sleeps on (/proc/<tid>/syscall). Only threads seen asleep on another futex or in epoll
 // are made batch threads (a busy one is looked at again): Node's and V8's own, there from the
-// start. The
-// policy is set with util-linux's chrt (Node has no call for it), which needs no privilege to move
-// its own user's threads between SCHED_OTHER and SCHED_BATCH.
+// start. The policy is set with util-linux's chrt (Node has no call for it), which needs no
+// privilege to move its own user's threads between SCHED_OTHER and SCHED_BATCH.
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { readlink } from 'node:fs/promises';

@@ -15,13 +15,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getHeapSpaceStatistics } from 'node:v8';
-import { RecordSplitter } from '../capture/live/index.js';
-import { encodeEvent, eventCode, EventView } from '../events/index.js';
+import { encodeEvent, eventCode } from '../events/index.js';
 import type { Alert } from '../outputs/index.js';
 import { packageRoot } from '../package-root.js';
 import { loadRulesContents } from '../rules/index.js';
 import { State } from '../state/index.js';
 import { PPM_O } from '../state/model/index.js';
+import { recordFeed } from '../testing/record-feed.js';
 import { Engine } from './engine.js';
 
 const BUILTIN = join(packageRoot(), 'rules', 'saker_rules.yaml');
@@ -76,23 +76,17 @@ test('live agent: opens through a link, failed opens and closes allocate nothing
     ];
     // As the live agent reads them: records split out of reads of the rings' bytes, each loaded
     // into one view and handed to the engine (what V8 inlines depends on the way there).
-    const view = new EventView();
-    const splitter = new RecordSplitter();
-    let num = 0;
-    const sink = (buf: Buffer, start: number): void => {
-      assert.equal(view.load(buf, start, ++num, 0, buf.length - start), undefined);
-      engine.process(view);
-    };
+    const feed = recordFeed((view) => engine.process(view));
     const cycle = Buffer.concat(records);
     const run = (events: number): void => {
-      for (let i = 0; i < events; i += records.length) splitter.push(cycle, sink);
+      for (let i = 0; i < events; i += records.length) feed(cycle);
     };
     run(records.length);
     assert.equal(state.thread(tid)?.shared.fds.get(7), undefined, 'closed');
-    splitter.push(records[0]!, sink);
+    feed(records[0]!);
     assert.equal(state.thread(tid)?.shared.fds.get(7)?.name, text, 'the text is kept: it leads to the file opened');
     assert.equal(state.parser.stats.openNamesCorrected, 0);
-    splitter.push(records[1]!, sink);
+    feed(records[1]!);
 
     run(400_000); // optimised by now, on a quiet machine
     // The least growth of the young generation over batches that saw no collection (its use

@@ -10,13 +10,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RecordSplitter } from '../capture/live/index.js';
 import { readScap, ScapWriter, type ScapTables } from '../capture/scap/index.js';
-import { EventView } from '../events/index.js';
 import type { Alert } from '../outputs/index.js';
 import { packageRoot } from '../package-root.js';
 import { loadRulesFiles } from '../rules/index.js';
 import { loadScapTables, State } from '../state/index.js';
+import { recordFeed } from '../testing/record-feed.js';
 import { upstreamRulesFiles } from '../testing/shared.js';
 import { Engine } from './engine.js';
 
@@ -57,15 +56,11 @@ async function replay(tables: ScapTables, stream: Buffer, rules: string[], reuse
   const engine = new Engine(loaded.ruleset, state, (a) => alerts.push(a), { isoTime: false, hostname: 'test' });
   const writer = new ScapWriter(file, { overwrite: true });
   writer.writeTables(tables);
-  const view = new EventView();
-  const splitter = new RecordSplitter();
-  let num = 0;
-  const deliver = (buf: Buffer, start: number): void => {
-    assert.equal(view.load(buf, start, ++num, 0, buf.length - start), undefined);
+  const feed = recordFeed((view) => {
     engine.process(view);
     writer.writeEvent(view, view.cpu);
-  };
-  for (const chunk of reads(stream, reuse)) splitter.push(chunk, deliver);
+  });
+  for (const chunk of reads(stream, reuse)) feed(chunk);
   await writer.close();
   state.close();
   return alerts.map((a) => `${a.ts} ${a.rule}: ${a.output} ${JSON.stringify(a.outputFields, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
