@@ -176,6 +176,30 @@ test('the upstream rules: every group compiles and agrees with the rules one by 
   }
 });
 
+/**
+ * Runs the group of `conditions` on opens of every path, three rounds (so that most find their
+ * path's answers kept), by each of `openers` ([tid, open flags]); asserts it agrees with the
+ * conditions compiled alone. Returns the conditions that held for some open.
+ */
+function agreesOnOpens(conditions: readonly string[], paths: readonly string[], openers: ReadonlyArray<readonly [number, number]>): Set<string> {
+  const group = compileGroup(conditions.map((c) => parseCondition(c)), open(300, '/x').evt.type, false);
+  const ids = conditions.map((_, i) => i);
+  const held = new Set<string>();
+  for (let round = 0; round < 3; round++) {
+    for (const path of paths) {
+      for (const [tid, flags] of openers) {
+        const ctx = contextFor(state, 'openat', tid, [3, -100, path, flags, 0, 0, 42]);
+        const got: number[] = [];
+        group(ctx, ids, (i) => got.push(i));
+        const expected = alone(conditions, ctx);
+        assert.deepEqual(got, expected, `${path} ${tid} ${flags} round ${round}`);
+        for (const i of expected) held.add(conditions[i]!);
+      }
+    }
+  }
+  return held;
+}
+
 test("checks of a file's name, directory and file name kept with its path answer as computed anew", () => {
   const conditions = [
     'fd.name startswith /etc/ and fd.filename in (hosts, shadow, passwd, group, x) and proc.name = cat',
@@ -185,21 +209,30 @@ test("checks of a file's name, directory and file name kept with its path answer
     'fd.name exists and fd.name != /etc/hosts and fd.directory != /etc',
     'fd.nameraw contains "//" or fd.nameraw endswith shadow',
   ];
-  const group = compileGroup(conditions.map((c) => parseCondition(c)), open(300, '/x').evt.type, false);
-  const ids = conditions.map((_, i) => i);
   const paths = ['/etc/hosts', '/etc/shadow', '/tmp/x', '/usr/lib/os-release', '/root/.ssh/id_rsa', '/etc', '/var/log/', '/a//b'];
-  // every path twice and more, by two processes, and as a directory (O_DIRECTORY): no fd.filename then
+  // by two processes, and as a directory (O_DIRECTORY): no fd.filename then
   const O_DIRECTORY = 1 << 10; // PPM_O_DIRECTORY
-  for (let round = 0; round < 3; round++) {
-    for (const path of paths) {
-      for (const [tid, flags] of [[300, 1], [400, 1], [300, 1 | O_DIRECTORY]] as const) {
-        const ctx = contextFor(state, 'openat', tid, [3, -100, path, flags, 0, 0, 42]);
-        const got: number[] = [];
-        group(ctx, ids, (i) => got.push(i));
-        assert.deepEqual(got, alone(conditions, ctx), `${path} ${tid} ${flags} round ${round}`);
-      }
-    }
-  }
+  agreesOnOpens(conditions, paths, [[300, 1], [400, 1], [300, 1 | O_DIRECTORY]]);
+});
+
+test('an and/or of path checks alone, and the path checks of a chain, are kept whole with the path and answer as computed anew', () => {
+  // The same checks under different connectives, negated, nested, shared by several
+  // conditions, with evt.type checks folded away and with checks of the process between them:
+  // each whole must be kept under its own form, and a chain's path checks taken together keep
+  // the chain's value.
+  const conditions = [
+    'evt.type = openat and (fd.name startswith /srv/a/ or fd.filename in (a.key, a.pem)) and not proc.name = vi',
+    '(fd.name startswith /srv/a/ and fd.filename in (a.key, a.pem)) or proc.name = vi',
+    'not (fd.name startswith /srv/a/ or fd.filename in (a.key, a.pem)) and proc.name = cat',
+    'fd.name startswith /etc/ and proc.name = cat and fd.filename in (hosts, shadow) and fd.directory != /etc/ssh',
+    'fd.name startswith /etc/ or proc.name = vi or fd.filename in (a.key, hosts) or fd.name endswith shadow',
+    '(evt.type = close or fd.name startswith /srv/) and (fd.directory = /srv/a or (fd.name contains b and not fd.filename = b.pem))',
+    'fd.name startswith /etc/ and (fd.name startswith /srv/a/ or fd.filename in (a.key, a.pem)) and fd.typechar = f',
+    'fd.name exists and (fd.name startswith /srv/a/ or fd.filename in (a.key, a.pem)) and fd.name exists',
+  ];
+  const paths = ['/srv/a/x', '/srv/a/a.key', '/tmp/a.pem', '/etc/a.key', '/etc/hosts', '/etc/ssh/shadow', '/etc/shadow', '/srv/a', '/srv/b/b.pem', '/srv/b/c', '/tmp/x'];
+  const held = agreesOnOpens(conditions, paths, [[300, 1], [400, 1], [1, 1]]);
+  assert.equal(held.size, conditions.length, 'every condition holds for some open');
 });
 
 test('a group too large for V8 to optimise is compiled in parts that together answer as one', (t) => {

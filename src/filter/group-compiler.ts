@@ -11,11 +11,13 @@
 //    the predicate or check closure the per-rule compiler builds, so semantics stay its own;
 //  - checks of a file fd's name, raw name, directory and file name are answered once per path:
 //    their results are kept with the path the fd was opened by (NamedPath.checkMemo), since a
-//    process opens the same files over and over and string searches cost most of a rule.
+//    process opens the same files over and over and string searches cost most of a rule; an
+//    and/or made of such checks alone (`fd.name startswith /srv/app/ or fd.filename in (...)`,
+//    or the path checks of one and/or chain taken together) is kept as one answer.
 // Each rule keeps its own compiled filter as well (Ruleset.firstMatch, tests, benchmarks).
 // The generated function calls onMatch(rules[i]) for each matching condition i (stopping after
 // the first with `first`) and returns the number of matches.
-import type { BinaryCheck, Expr, FieldLike, Node, UnaryCheck } from './ast.js';
+import type { BinaryCheck, Expr, FieldLike, ListExpr, Node, UnaryCheck, ValueExpr } from './ast.js';
 import { astToString } from './ast-string.js';
 import { compileExtractor, compileFilter, type CompiledFilter, type FieldOperand } from './condition-compiler.js';
 import { resolveField } from './fields/index.js';
@@ -83,7 +85,7 @@ export function compileGroup(conditions: readonly Expr[], eventCode: number, fir
  * own on opens): the openat group as one function was optimised at 88 KB of source (40 site
  * rules, 404-429 ns/event) and not at 93 KB (45 rules, 1,952 ns); 120 site rules cost 3,450 ns
  * per event as one function, 810 in three. The margin costs a group just under the limit ~15%
- * (88 KB split in two: 473-489 ns). The upstream rules' largest group (openat) is 69 KB.
+ * (88 KB split in two: 473-489 ns). The upstream rules' largest group (openat) is 64 KB.
  */
 const MAX_GROUP_SOURCE = 80_000;
 
@@ -118,6 +120,10 @@ class GroupCompiler {
   private memoReader: string | undefined = undefined;
   /** Memo index of each check kept there, by check id. */
   private readonly memoIndex = new Map<number, number>();
+  /** Whether each node is made of path checks alone (see pathOnly). */
+  private readonly pathOnlyValues = new Map<Expr, boolean>();
+  /** Inside the code of an and/or kept whole in the path memo: its checks are computed plainly. */
+  private plainPaths = 0;
 
   constructor(private readonly eventCode: number) {}
 
@@ -232,6 +238,7 @@ class GroupCompiler {
   private expr(e: Expr): Code {
     switch (e.kind) {
       case 'and': case 'or': {
+        if (this.plainPaths === 0 && this.pathOnly(e)) return this.wholePathMemo(e);
         // a shared subexpression stays whole (not merged into the chain around it)
         const code = this.chain(flatten(e, (c) => this.isShared(c)), e.kind === 'or');
         return typeof code === 'boolean' || !this.isShared(e) ? code : this.slot(this.idOf(e), code);
@@ -252,7 +259,7 @@ class GroupCompiler {
   private chain(children: readonly Expr[], stop: boolean): Code {
     if (children.some((c) => this.known(c) === stop)) return stop;
     const parts: string[] = [];
-    for (const child of inCostOrder(children)) {
+    for (const child of inCostOrder(this.pathChecksTogether(children, stop))) {
       const c = this.expr(child);
       if (c === stop) return stop;
       if (c !== !stop) parts.push(c as string);
@@ -264,6 +271,8 @@ class GroupCompiler {
   private check(e: UnaryCheck | BinaryCheck): Code {
     const known = this.knownEventType(e);
     if (known !== undefined) return known;
+    // in an and/or kept whole, a path check is computed once per path already: no local
+    if (this.plainPaths > 0 && e.kind === 'binary' && this.isPathCheck(e)) return this.binary(e).code;
     const id = this.idOf(e);
     if (this.shared.has(id)) return this.slot(id, '');
     const { code, cheap } = e.kind === 'unary' ? this.unary(e) : this.binary(e);
@@ -303,6 +312,53 @@ class GroupCompiler {
     return `(pm[${j}] !== 0 ? pm[${j}] === 2 : (pm[${j}] = ${code} ? 2 : 1) === 2)`;
   }
 
+  /**
+   * Whether `e` is made of path checks alone (isPathCheck: its value is a function of the
+   * event's file path), under and/or/not, with at least one check left once evt.type checks
+   * are folded: then its whole value can be kept in the path memo.
+   */
+  private pathOnly(e: Expr): boolean {
+    let v = this.pathOnlyValues.get(e);
+    if (v !== undefined) return v;
+    if (!this.memoizesPaths() || this.known(e) !== undefined) v = false;
+    else {
+      switch (e.kind) {
+        case 'and': case 'or': v = e.children.every((c) => this.known(c) !== undefined || this.pathOnly(c)); break;
+        case 'not': v = this.pathOnly(e.child); break;
+        case 'binary': v = this.isPathCheck(e); break;
+        default: v = false;
+      }
+    }
+    this.pathOnlyValues.set(e, v);
+    return v;
+  }
+
+  /** An and/or of path checks alone, answered once per path (see pathOnly): one memo entry. */
+  private wholePathMemo(e: Expr & { kind: 'and' | 'or' }): Code {
+    this.plainPaths++;
+    let code: Code;
+    try {
+      code = this.chain(flatten(e, () => false), e.kind === 'or');
+    } finally {
+      this.plainPaths--;
+    }
+    return typeof code === 'boolean' ? code : this.pathMemo(this.idOf(e), code);
+  }
+
+  /**
+   * A chain's children with its path-only ones (two or more; see pathOnly) taken together as
+   * one and/or where the first of them stood, to be answered as one per path. Moving checks
+   * without effects changes only how soon the chain's value is known; a chain with a check
+   * that has an effect keeps its order (see inCostOrder).
+   */
+  private pathChecksTogether(children: readonly Expr[], stop: boolean): readonly Expr[] {
+    if (this.plainPaths > 0 || !this.memoizesPaths() || children.some(hasEffect)) return children;
+    const paths = children.filter((c) => this.known(c) === undefined && this.pathOnly(c));
+    if (paths.length < 2) return children;
+    const together: Expr = { kind: stop ? 'or' : 'and', children: paths, pos: paths[0]!.pos };
+    return children.flatMap((c) => (c === paths[0] ? [together] : paths.includes(c) ? [] : [c]));
+  }
+
   /** The result local of check or subexpression `id`, computed by `code` on first use. */
   private slot(id: number, code: string): string {
     let slot = this.shared.get(id);
@@ -330,18 +386,28 @@ class GroupCompiler {
     return { code: `(${this.read(e, l)} !== undefined)`, cheap: true };
   }
 
-  private binary(e: BinaryCheck): CheckCode {
-    const fallback = (): CheckCode => ({ code: this.call(checkOf(e)), cheap: false });
-    if (e.right.kind !== 'value' && e.right.kind !== 'list') return fallback();
+  /** Whether the compiler inlines `e` as a comparison of one field with constants (binary). */
+  private inlined(e: BinaryCheck): e is BinaryCheck & { right: ValueExpr | ListExpr } {
+    if (e.right.kind !== 'value' && e.right.kind !== 'list') return false;
     const l = operandOf(e.left);
     // Either-side and ancestor fields, fd.*ip.name (resolved on first use): the compiler's check.
-    if (l.bound?.sides || l.bound?.anyAncestor || l.list || e.mod || l.def?.resolvesNames) return fallback();
-    if (e.left.kind === 'field' && e.left.name === 'evt.type') return fallback();
+    if (l.bound?.sides || l.bound?.anyAncestor || l.list || e.mod || l.def?.resolvesNames) return false;
+    return !(e.left.kind === 'field' && e.left.name === 'evt.type');
+  }
+
+  /** A check of a path field (PATH_FIELDS) with constants: its value is the path's alone. */
+  private isPathCheck(e: BinaryCheck): boolean {
+    return e.left.kind === 'field' && e.left.arg === undefined && PATH_FIELDS.has(e.left.name) && this.inlined(e);
+  }
+
+  private binary(e: BinaryCheck): CheckCode {
+    if (!this.inlined(e)) return { code: this.call(checkOf(e)), cheap: false };
+    const l = operandOf(e.left);
     const values = e.right.kind === 'list' ? e.right.values.map((v) => v.value) : [e.right.value];
     const v = `f${this.field(e, l)}`;
     const inline = this.inlinePred(l, e, values, v);
     const pred = (): string => this.constant(memo(preds, e, () => constantPred(l.type, l.list, e.op, e.mod, values)));
-    const path = e.left.kind === 'field' && e.left.arg === undefined && PATH_FIELDS.has(e.left.name);
+    const path = this.plainPaths === 0 && this.isPathCheck(e);
     if (path && (inline === undefined || !inline.cheap || isSearch(e)) && this.memoizesPaths()) {
       return { code: this.pathMemo(this.idOf(e), `(${this.read(e, l)} !== undefined && ${pred()}(${v}))`), cheap: true };
     }
