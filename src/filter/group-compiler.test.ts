@@ -235,6 +235,41 @@ test('an and/or of path checks alone, and the path checks of a chain, are kept w
   assert.equal(held.size, conditions.length, 'every condition holds for some open');
 });
 
+test('costly checks of a process answered from the last value asked agree with checks computed anew', () => {
+  // Processes whose names, command lines and parents are in and out of the lists, opening in
+  // turn (each check sees a value other than the last one) and in runs (the same value again,
+  // the same string or an equal one of another process), between events of no process.
+  const procs = testState(
+    thread({ tid: 1, ptid: 0, comm: 'systemd' }),
+    thread({ tid: 10, ptid: 1, comm: 'python3', args: ['-m', 'ansible'] }),
+    thread({ tid: 11, ptid: 1, comm: 'python3', args: ['-m', 'http.server'] }),
+    thread({ tid: 12, ptid: 10, comm: 'awk', args: ['-F:', '/etc/passwd'] }),
+    thread({ tid: 13, ptid: 12, comm: 'load' }),
+    thread({ tid: 14, ptid: 13, comm: 'load' }),
+  );
+  const conditions = [
+    'proc.name in (python, python3, pypy, ruby, perl, awk) and not proc.cmdline contains ansible',
+    'proc.pname in (python, python3, pypy, ruby, perl, awk) or proc.cmdline contains "passwd"',
+    'not proc.name in (python, python3, pypy, ruby, perl, awk) and proc.name glob "l*"',
+    'proc.name in (awk, cut, grep) and proc.pname in (python3, python, pypy)',
+  ];
+  const group = compileGroup(conditions.map((c) => parseCondition(c)), open(300, '/x').evt.type, false);
+  const ids = conditions.map((_, i) => i);
+  const order = [10, 11, 10, 10, 12, 13, 14, 14, 13, 11, 12, 1, 10, 14, 0];
+  const held = new Set<number>();
+  for (let round = 0; round < 2; round++) {
+    for (const tid of order) {
+      const ctx = tid === 0 ? contextFor(procs, 'close', 13, [0, 7]) : contextFor(procs, 'openat', tid, [3, -100, '/etc/hosts', 1, 0, 0, 42]);
+      const got: number[] = [];
+      group(ctx, ids, (i) => got.push(i));
+      const expected = alone(conditions, ctx);
+      assert.deepEqual(got, expected, `tid ${tid} round ${round}`);
+      for (const i of expected) held.add(i);
+    }
+  }
+  assert.equal(held.size, conditions.length, 'every condition holds for some event');
+});
+
 test('a group too large for V8 to optimise is compiled in parts that together answer as one', (t) => {
   // 300 rules on opens, each with its own checks: ~170 KB of source as one function
   const conditions = Array.from({ length: 300 }, (_, i) =>

@@ -13,7 +13,10 @@
 //    their results are kept with the path the fd was opened by (NamedPath.checkMemo), since a
 //    process opens the same files over and over and string searches cost most of a rule; an
 //    and/or made of such checks alone (`fd.name startswith /srv/app/ or fd.filename in (...)`,
-//    or the path checks of one and/or chain taken together) is kept as one answer.
+//    or the path checks of one and/or chain taken together) is kept as one answer;
+//  - a costly check of another field with constants (a set lookup, a search) is answered from
+//    the last value it was asked of when asked of that value again: a process's checks see the
+//    same name and command line on every open it makes.
 // Each rule keeps its own compiled filter as well (Ruleset.firstMatch, tests, benchmarks).
 // The generated function calls onMatch(rules[i]) for each matching condition i (stopping after
 // the first with `first`) and returns the number of matches.
@@ -124,6 +127,8 @@ class GroupCompiler {
   private readonly pathOnlyValues = new Map<Expr, boolean>();
   /** Inside the code of an and/or kept whole in the path memo: its checks are computed plainly. */
   private plainPaths = 0;
+  /** The index of each check answered from its last value (lastAnswer), by check id. */
+  private readonly lastIndex = new Map<number, number>();
 
   constructor(private readonly eventCode: number) {}
 
@@ -147,6 +152,8 @@ class GroupCompiler {
     const source = [
       '"use strict";',
       ...this.consts.map((_, i) => `const k${i} = K[${i}];`),
+      // each last-answered check's last value (none yet) and its answer: kept across events
+      ...[...this.lastIndex.values()].map((j) => `let lv${j} = undefined, la${j} = false;`),
       `return function rules_for_code_${this.eventCode}(ctx, rules, onMatch) {`,
       ...[...this.fields].map(([key, f]) => `  // f${f.local}: ${key.replace(/[\r\n\u2028\u2029]/g, ' ')}`),
       locals.length > 0 ? `  let ${locals.join(', ')};` : '',
@@ -411,8 +418,22 @@ class GroupCompiler {
     if (path && (inline === undefined || !inline.cheap || isSearch(e)) && this.memoizesPaths()) {
       return { code: this.pathMemo(this.idOf(e), `(${this.read(e, l)} !== undefined && ${pred()}(${v}))`), cheap: true };
     }
-    if (inline !== undefined) return { code: `(${this.read(e, l)} !== undefined && ${inline.code})`, cheap: inline.cheap };
-    return { code: `(${this.read(e, l)} !== undefined && ${pred()}(${v}))`, cheap: false };
+    const test = inline ?? { code: `${pred()}(${v})`, cheap: false };
+    // a path check inside an and/or kept whole is computed once per path already
+    const answer = test.cheap || (this.plainPaths > 0 && this.isPathCheck(e)) ? test.code : this.lastAnswer(this.idOf(e), v, test.code);
+    return { code: `(${this.read(e, l)} !== undefined && ${answer})`, cheap: test.cheap };
+  }
+
+  /**
+   * `code`, a costly test of local `v` against constants (a set lookup, a search, a glob ...),
+   * answered from the last value it was asked of when `v` is that value again: such a test is a
+   * function of the value alone, and the checks of a process (proc.name in (...), on every open
+   * it makes) see the same value, most often the same string, event after event.
+   */
+  private lastAnswer(id: number, v: string, code: string): string {
+    let j = this.lastIndex.get(id);
+    if (j === undefined) this.lastIndex.set(id, (j = this.lastIndex.size));
+    return `(${v} === lv${j} ? la${j} : (la${j} = ${code}, lv${j} = ${v}, la${j}))`;
   }
 
   /** The comparison of local `v` (a defined value) with the constants, inline, for the common cases. */
