@@ -13,6 +13,10 @@ export const EVT_HDR_SIZE = 26;
 // which shows in the per-event path (header fields, parameter lengths).
 const u16 = (b: Buffer, o: number): number => b[o]! | (b[o + 1]! << 8);
 const u32 = (b: Buffer, o: number): number => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 0x1000000;
+
+/** The len field (whole record, header included) of the record header at `start`, which must
+ *  have its first 20 bytes in `buf`: what a reader cuts a stream of records by. */
+export const recordLength = (buf: Buffer, start: number): number => u32(buf, start + 16);
 /** Buffer's own UTF-8 decoder without toString's argument handling (a third of the cost of
  *  decoding a short path); toString where a runtime lacks it. Replacement characters for
  *  invalid bytes either way. */

@@ -5,7 +5,7 @@ export { encodeEvent, eventCode, type ParamValue } from './encode.js';
 export { errnoName } from './errno.js';
 export { EC, EF, fixedParamSize, isExitCode, type ParamType, PT } from './event-info.js';
 export { EVENT_TABLE } from './event-table.js';
-export { EventView, EVT_HDR_SIZE } from './event-view.js';
+export { EventView, EVT_HDR_SIZE, recordLength } from './event-view.js';
 export { type ConversionRow, CONVERSIONS, SYSDIG_EVENT_MAX, SYSDIG_NPARAMS } from './libs-facts.js';
 export { PARAM_NAMES, paramSlot } from './param-names.js';
 export { ASYNC_EVENT_NAMES, eventName, ipv6, type ParamResolver, renderArgs, type RenderOptions, rawArgText, renderParam, renderParamParts } from './render.js';
