@@ -5,6 +5,7 @@
 
 export { Agent, RulesLoadError } from './agent.js';
 export { Engine } from './engine.js';
+export { warmEventPath } from './event-path-warm-up.js';
 export { keepYoungGenerationSmall } from './young-generation.js';
 export { setEventThreadNice } from './event-thread-priority.js';
 export { batchHelperThreads } from './helper-threads.js';

@@ -71,8 +71,11 @@ function loadKey(cfg: Config, paths: readonly string[], validating: boolean): st
 export class PreparedRules {
   private readonly byKey = new Map<string, LoadedRules<EventContext>>();
 
-  async add(cfg: Config, paths: readonly string[]): Promise<void> {
-    this.byKey.set(loadKey(cfg, paths, false), await loadRules(cfg, paths));
+  /** Loads the rules of `paths` ahead; returns them (kept for take). */
+  async add(cfg: Config, paths: readonly string[]): Promise<LoadedRules<EventContext>> {
+    const loaded = await loadRules(cfg, paths);
+    this.byKey.set(loadKey(cfg, paths, false), loaded);
+    return loaded;
   }
 
   /** The rules loaded ahead for this load, once, when its files did not change since. */

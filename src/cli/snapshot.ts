@@ -3,11 +3,14 @@
 // dist/bundle/saker.blob. Prepared here, before V8 serialises that heap: the modules of those
 // commands initialised (with the functions their start ran compiled), and the built-in rules as
 // the default configuration loads them, parsed and compiled, for list, replay and validate to
-// take when their load is that very one (PreparedRules checks the options and the files' content).
+// take when their load is that very one (PreparedRules checks the options and the files' content),
+// and replay's event path run over synthetic events (event-path-warm-up.ts): its bytecode in
+// the heap rather than compiled function by function on the first events.
 // Nothing read here may depend on where or when the command runs: the snapshot is built once.
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { startupSnapshot } from 'node:v8';
+import { warmEventPath } from '../agent/index.js';
 import { PreparedRules, rulesPaths } from '../agent/rules-files/index.js';
 import { loadConfig } from '../config/index.js';
 import { packageRoot } from '../package-root.js';
@@ -21,7 +24,9 @@ export async function prepareSnapshot(commands: Commands, run: (argv: string[], 
   const cfg = loadConfig();
   const paths = rulesPaths(cfg, undefined);
   const preparedRules = new PreparedRules();
-  await preparedRules.add(cfg, paths); // list, replay, validate
+  const builtIn = await preparedRules.add(cfg, paths); // list, replay, validate
+  // replay's event path compiled (and the built-in rules' groups), as its first events would
+  if (builtIn.successful) warmEventPath(builtIn.ruleset);
   // The heap holds this tree's paths (the package root, the built-in rules): a blob that moved
   // with its tree, or was copied, refuses to start, and bin/saker, which asks it once, then runs
   // without it.
