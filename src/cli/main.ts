@@ -79,7 +79,10 @@ function endQuietlyOnClosedStdout(): void {
 function run(argv: string[], context: CommandContext = {}): void {
   main(argv, context).then(
     (code) => {
-      process.exitCode = code;
+      // The command is done: exit now rather than when the loop runs dry, which also frees the
+      // heap (10-15 ms with the upstream rules loaded). Nothing is cut: the outputs are closed,
+      // and stdout and stderr write synchronously on Linux (files, pipes and terminals alike).
+      process.exit(code);
     },
     (err: unknown) => {
       process.stderr.write(`saker: ${err instanceof Error ? err.message : String(err)}\n`);
