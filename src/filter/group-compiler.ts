@@ -41,6 +41,9 @@ const MAX_INLINE_IN = 4;
  *  raw name are the path's text, FdInfo.namePath; directory and file name are made of it for a
  *  'file' fd). */
 const PATH_FIELDS = new Set(['fd.name', 'fd.directory', 'fd.filename', 'fd.nameraw']);
+/** Field types whose values are primitives (lastAnswer compares them by value; a Buffer could
+ *  be one object given again with other bytes). */
+const PRIMITIVE_TYPES = new Set(['string', 'int', 'uint', 'bool', 'port', 'abstime', 'reltime', 'double']);
 /** Event flags without which the fd fields have no value (fd.ts hasFd). */
 const FD_EVENT = EF.CREATES_FD | EF.USES_FD | EF.DESTROYS_FD;
 
@@ -419,8 +422,9 @@ class GroupCompiler {
       return { code: this.pathMemo(this.idOf(e), `(${this.read(e, l)} !== undefined && ${pred()}(${v}))`), cheap: true };
     }
     const test = inline ?? { code: `${pred()}(${v})`, cheap: false };
-    // a path check inside an and/or kept whole is computed once per path already
-    const answer = test.cheap || (this.plainPaths > 0 && this.isPathCheck(e)) ? test.code : this.lastAnswer(this.idOf(e), v, test.code);
+    // (a path check inside an and/or kept whole is computed once per path already)
+    const last = !test.cheap && PRIMITIVE_TYPES.has(l.type) && !(this.plainPaths > 0 && this.isPathCheck(e));
+    const answer = last ? this.lastAnswer(this.idOf(e), v, test.code) : test.code;
     return { code: `(${this.read(e, l)} !== undefined && ${answer})`, cheap: test.cheap };
   }
 
