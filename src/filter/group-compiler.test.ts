@@ -174,6 +174,28 @@ test('the upstream rules: every group compiles and agrees with the rules one by 
     compileGroup(indexed.map((r) => r.condition), ctx.evt.type, false)(ctx, indexed, (r) => got.push(r.name));
     assert.deepEqual(got, indexed.filter((r) => r.filter(ctx)).map((r) => r.name), ctx.evt.info.name);
   }
+  // One openat group over opens that repeat (paths, processes, read and write): the answers it
+  // keeps per path and per value must answer as the rules one by one do, every time.
+  const openat = open(300, '/x').evt.type;
+  const indexed = rules.filter((r) => r.eventCodes?.includes(openat));
+  const group = compileGroup(indexed.map((r) => r.condition), openat, false);
+  const paths = ['/etc/shadow', '/etc/sudoers.d/x', '/etc/pam.d/common-auth', '/root/.ssh/id_rsa', '/root/.aws/credentials', '/usr/bin/x',
+    '/proc/1/environ', '/dev/mem', '/etc/hosts', '/tmp/x', '/var/lib/docker/x', '/etc/ld.so.preload'];
+  const O_WRONLY_CREAT = 2 | 4; // PPM_O_WRONLY | PPM_O_CREAT
+  let matched = 0;
+  for (let round = 0; round < 2; round++) {
+    for (const path of paths) {
+      for (const [tid, flags] of [[300, 1], [400, 1], [1, 1], [300, O_WRONLY_CREAT], [400, O_WRONLY_CREAT]] as const) {
+        const ctx = contextFor(state, 'openat', tid, [3, -100, path, flags, 0, 0, 42]);
+        const got: string[] = [];
+        group(ctx, indexed, (r) => got.push(r.name));
+        const expected = indexed.filter((r) => r.filter(ctx)).map((r) => r.name);
+        assert.deepEqual(got, expected, `${path} by ${tid} (flags ${flags}), round ${round}`);
+        matched += expected.length;
+      }
+    }
+  }
+  assert.ok(matched >= 20, `${matched} matches`);
 });
 
 /**
