@@ -31,7 +31,7 @@ import * as thisAgent from '../src/agent/index.js';
 import * as thisConfig from '../src/config/index.js';
 import * as thisRulesFiles from '../src/agent/rules-files/index.js';
 import * as thisState from '../src/state/index.js';
-import * as thisLive from '../src/capture/live/index.js';
+import * as thisFeed from '../src/testing/record-feed.js';
 import type { Ruleset } from '../src/rules/index.js';
 import type { EventContext, ThreadSnapshot } from '../src/state/index.js';
 import { median, upstreamRules, numberArg } from './agent.js';
@@ -54,10 +54,10 @@ interface Tree {
   config: typeof thisConfig;
   rulesFiles: typeof thisRulesFiles;
   state: typeof thisState;
-  live: typeof thisLive;
+  feed: typeof thisFeed;
 }
 
-const THIS_TREE: Tree = { events: thisEvents, agent: thisAgent, config: thisConfig, rulesFiles: thisRulesFiles, state: thisState, live: thisLive };
+const THIS_TREE: Tree = { events: thisEvents, agent: thisAgent, config: thisConfig, rulesFiles: thisRulesFiles, state: thisState, feed: thisFeed };
 
 /** `dir`'s modules, loaded from its sources (tsx compiles them as it does this tree's). */
 async function treeAt(dir: string): Promise<Tree> {
@@ -69,7 +69,7 @@ async function treeAt(dir: string): Promise<Tree> {
     config: await load('config/index.ts'),
     rulesFiles: await load('agent/rules-files/index.ts'),
     state: await load('state/index.ts'),
-    live: await load('capture/live/index.ts'),
+    feed: await load('testing/record-feed.ts'),
   };
 }
 /** A rules file of SITE_RULES rules on opens of a site's own files, each with its paths and programs. */
@@ -184,22 +184,15 @@ function viewPass(tree: Tree, stream: Stream, each: (v: thisEvents.EventView) =>
 }
 
 /** A pass feeding the stream as the live reader does (sensor.ts onRead and deliver): chunks
- *  copied into one read buffer, cut into records by a RecordSplitter, each loaded and checked. */
+ *  copied into one read buffer, cut into records and each loaded and checked (recordFeed). */
 function livePass(tree: Tree, stream: Stream, each: (v: thisEvents.EventView) => void): Pass {
-  const view = new tree.events.EventView();
-  const splitter = new tree.live.RecordSplitter();
+  const feed = tree.feed.recordFeed(each);
   const buffer = Buffer.allocUnsafe(READ_BUFFER);
-  let num = 0;
-  const deliver = (buf: Buffer, start: number): void => {
-    const bad = view.load(buf, start, ++num, 0, buf.length - start);
-    if (bad !== undefined) throw new Error(`record ${num}: ${bad}`);
-    each(view);
-  };
   return () => {
     const { records } = stream;
     for (let at = 0; at < records.length; at += READ_BUFFER) {
       const n = records.copy(buffer, 0, at, Math.min(records.length, at + READ_BUFFER));
-      splitter.push(buffer, deliver, n);
+      feed(buffer.subarray(0, n));
     }
   };
 }

@@ -407,7 +407,7 @@ class GroupCompiler {
 
   /** A check of a path field (PATH_FIELDS) with constants: its value is the path's alone. */
   private isPathCheck(e: BinaryCheck): boolean {
-    return e.left.kind === 'field' && e.left.arg === undefined && PATH_FIELDS.has(e.left.name) && this.inlined(e);
+    return isPathField(e.left) && this.inlined(e);
   }
 
   private binary(e: BinaryCheck): CheckCode {
@@ -417,13 +417,13 @@ class GroupCompiler {
     const v = `f${this.field(e, l)}`;
     const inline = this.inlinePred(l, e, values, v);
     const pred = (): string => this.constant(memo(preds, e, () => constantPred(l.type, l.list, e.op, e.mod, values)));
-    const path = this.plainPaths === 0 && this.isPathCheck(e);
-    if (path && (inline === undefined || !inline.cheap || isSearch(e)) && this.memoizesPaths()) {
+    const path = isPathField(e.left);
+    if (path && this.plainPaths === 0 && (inline === undefined || !inline.cheap || isSearch(e)) && this.memoizesPaths()) {
       return { code: this.pathMemo(this.idOf(e), `(${this.read(e, l)} !== undefined && ${pred()}(${v}))`), cheap: true };
     }
     const test = inline ?? { code: `${pred()}(${v})`, cheap: false };
     // (a path check inside an and/or kept whole is computed once per path already)
-    const last = !test.cheap && PRIMITIVE_TYPES.has(l.type) && !(this.plainPaths > 0 && this.isPathCheck(e));
+    const last = !test.cheap && PRIMITIVE_TYPES.has(l.type) && !(path && this.plainPaths > 0);
     const answer = last ? this.lastAnswer(this.idOf(e), v, test.code) : test.code;
     return { code: `(${this.read(e, l)} !== undefined && ${answer})`, cheap: test.cheap };
   }
@@ -514,6 +514,11 @@ class GroupCompiler {
     this.consts.push(value);
     return `k${this.consts.length - 1}`;
   }
+}
+
+/** Whether `f` is a path field (PATH_FIELDS) without an argument. */
+function isPathField(f: FieldLike): boolean {
+  return f.kind === 'field' && f.arg === undefined && PATH_FIELDS.has(f.name);
 }
 
 /** startswith and endswith are inlined as one call, but a call into the runtime that costs
