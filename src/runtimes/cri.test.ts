@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { infoFromCri, type CriContainerStatus, type CriSandboxStatus } from './cri.js';
+import { infoFromCri, infoFromCriSandbox, type CriContainerStatus, type CriSandboxStatus } from './cri.js';
 
 const ID = 'a'.repeat(64);
 const SANDBOX = 'b'.repeat(64);
@@ -51,4 +51,24 @@ test('CRI: an image given by id is named by the annotations; no sandbox leaves t
   assert.equal(info.podName, 'p');
   assert.equal(info.privileged, false);
   assert.equal(info.cniJson, '');
+});
+
+test('CRI: a pod sandbox (its pause process) is described from PodSandboxStatus, its labels the pod\'s', () => {
+  const info = infoFromCriSandbox(sandbox, {
+    info: JSON.stringify({ image: 'registry.k8s.io/pause:3.9', config: { linux: { security_context: { privileged: false } } }, cniResult: { Interfaces: { eth0: {} } } }),
+  }, 'containerd', 100);
+  assert.equal(info.fullId, SANDBOX);
+  assert.equal(info.name, 'web-7d4b9c8f6d-x2x7q');
+  assert.equal(info.imageRepository, 'registry.k8s.io/pause');
+  assert.equal(info.imageTag, '3.9');
+  assert.equal(info.podSandboxId, SANDBOX, 'its own sandbox');
+  assert.deepEqual(info.podLabels, { app: 'web', 'pod-template-hash': '7d4b9c8f6d' });
+  assert.equal(info.labels?.app, 'web');
+  assert.equal(info.labels?.['io.kubernetes.pod.namespace'], 'shop');
+  assert.equal(info.ip, '10.88.0.7');
+  assert.equal(info.cniJson, '{"eth0":{}}');
+  assert.deepEqual([info.hostPid, info.hostNetwork, info.hostIpc], [true, false, false]);
+  assert.equal(info.privileged, false);
+  // Without verbose info the image stays what the bundle said: not overwritten with ''.
+  assert.equal('image' in infoFromCriSandbox(sandbox, {}, 'containerd', 100), false);
 });

@@ -2,6 +2,7 @@
 // and k3s on their unix sockets. A container is described as the container plugin's cri engine
 // does it: ContainerStatus (verbose, for privileged and the spec's annotations) plus the pod
 // sandbox's PodSandboxStatus (pod name, namespace, uid, labels, IP, CNI result, host namespaces).
+// A pod sandbox itself (its pause process has a cgroup of its own) is described from PodSandboxStatus.
 // Events come from GetContainerEvents where the runtime has it (containerd >= 1.7, CRI-O >= 1.26);
 // older runtimes announce containers through containerd's event service instead (containerd.ts).
 import * as grpc from '@grpc/grpc-js';
@@ -131,6 +132,46 @@ export function infoFromCri(status: CriContainerStatus, info: Record<string, str
   };
 }
 
+/**
+ * A pod sandbox (its pause process's container) from PodSandboxStatus: CRI has no container of
+ * that id, yet the pause process runs in a cgroup of its own, and the bundle lookup of the pod's
+ * other containers takes the pod's labels and IP from this description.
+ */
+export function infoFromCriSandbox(sandbox: CriSandboxStatus, info: Record<string, string>, type: string, labelMaxLen: number): Partial<ContainerInfo> {
+  const v = parseInfo<VerboseInfo & { image?: string }>(info.info) ?? {};
+  const meta = sandbox.metadata;
+  const podLabels = keepLabels(sandbox.labels, labelMaxLen);
+  const labels: Record<string, string> = { ...podLabels, 'io.kubernetes.sandbox.id': sandbox.id };
+  if (meta) {
+    labels['io.kubernetes.pod.uid'] = meta.uid;
+    labels['io.kubernetes.pod.name'] = meta.name;
+    labels['io.kubernetes.pod.namespace'] = meta.namespace;
+  }
+  const ns = sandbox.linux?.namespaces?.options;
+  // The pause image, where the runtime's verbose info names it (containerd's does).
+  const image = typeof v.image === 'string' ? v.image : '';
+  const parsed = parseImageRef(image);
+  return {
+    fullId: sandbox.id,
+    name: meta?.name ?? '',
+    type,
+    source: 'cri',
+    ...(image !== '' ? { image, imageRepository: parsed.repository, imageTag: parsed.tag, imageDigest: parsed.digest } : {}),
+    privileged: v.config?.linux?.security_context?.privileged ?? v.privileged ?? false,
+    labels,
+    podName: meta?.name ?? '',
+    podNamespace: meta?.namespace ?? '',
+    podUid: meta?.uid ?? '',
+    podSandboxId: sandbox.id,
+    podLabels,
+    ip: sandbox.network?.ip ?? '',
+    cniJson: cniJson(info, sandbox),
+    hostPid: ns?.pid === 'NODE',
+    hostNetwork: ns?.network === 'NODE',
+    hostIpc: ns?.ipc === 'NODE',
+  };
+}
+
 /** The generated RuntimeService and ImageService client constructors (parsed per client: no module state). */
 export function criServices(): { runtime: grpc.ServiceClientConstructor; image: grpc.ServiceClientConstructor } {
   const def = protoLoader.loadSync(protoPath('cri-v1.proto'), LOADER_OPTIONS);
@@ -189,7 +230,7 @@ export class CriClient implements RuntimeClient {
     try {
       status = await unary(this.stub, 'ContainerStatus', { container_id: full, verbose: true }, signal);
     } catch (e) {
-      if ((e as grpc.ServiceError).code === grpc.status.NOT_FOUND) return undefined;
+      if ((e as grpc.ServiceError).code === grpc.status.NOT_FOUND) return this.inspectSandbox(full, signal);
       throw e;
     }
     if (!status.status) return undefined;
@@ -204,6 +245,18 @@ export class CriClient implements RuntimeClient {
       }
     }
     return infoFromCri(status.status, status.info, sandbox.status ?? undefined, sandbox.info, this.type, this.labelMaxLen);
+  }
+
+  /** Pod sandbox `full` described as a container; undefined when CRI has none of that id. */
+  private async inspectSandbox(full: string, signal: AbortSignal): Promise<Partial<ContainerInfo> | undefined> {
+    let sandbox: { status: CriSandboxStatus | null; info: Record<string, string> };
+    try {
+      sandbox = await unary(this.stub, 'PodSandboxStatus', { pod_sandbox_id: full, verbose: true }, signal);
+    } catch (e) {
+      if ((e as grpc.ServiceError).code === grpc.status.NOT_FOUND) return undefined;
+      throw e;
+    }
+    return sandbox.status ? infoFromCriSandbox(sandbox.status, sandbox.info, this.type, this.labelMaxLen) : undefined;
   }
 
   private async sandboxOf(id: string, signal: AbortSignal): Promise<string> {

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { Agent, type Alert } from './helpers/agent.js';
 import { agentMissing, containersMissing, firstMissing } from './helpers/env.js';
 import { RuncContainer } from './helpers/runc.js';
+import { freePort, until } from './helpers/web.js';
 import { ContainerdCri, criMissing, DockerDaemon, dockerMissing, PodmanService, podmanMissing, TEST_IMAGE } from './helpers/runtimes.js';
 
 const skipAgent = agentMissing();
@@ -43,6 +44,14 @@ let docker: DockerDaemon | undefined;
 let podman: PodmanService | undefined;
 let cri: ContainerdCri | undefined;
 const failures: string[] = [];
+let metricsPort = 0;
+
+/** The agent's count of CRI lookups that found what they asked about. */
+async function criFound(): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const m = /^saker_container_lookups_total\{runtime="cri",outcome="found"\} (\d+)/m.exec(text);
+  return m === null ? 0 : Number(m[1]);
+}
 
 function need(t: TestContext, reason: string | undefined, runtime: unknown): boolean {
   const why = reason ?? (agent === undefined ? 'the agent did not start (see the before hook)' : runtime === undefined ? 'the runtime did not start (see the before hook)' : undefined);
@@ -171,6 +180,8 @@ describe('container runtimes, live', { concurrency: false }, () => {
     // containerd's CRI plugin answers CRI on its socket, and its own API for its event service.
     options.push(`container.engines.cri.sockets[]=${cri?.socket ?? '/nonexistent/cri.sock'}`);
     if (cri) options.splice(options.indexOf('container.engines.containerd.enabled=false'), 1, `container.engines.containerd.sockets[]=${cri.socket}`);
+    metricsPort = await freePort();
+    options.push(`webserver.listen_port=${metricsPort}`, 'metrics.enabled=true', 'webserver.prometheus_metrics_enabled=true');
     agent = await Agent.start({ options });
   });
 
@@ -254,7 +265,13 @@ describe('container runtimes, live', { concurrency: false }, () => {
     if (!need(t, skipCri, cri)) return;
     const suffix = randomBytes(3).toString('hex');
     const pod = { name: `web-7d4b9c8f6d-${suffix.slice(0, 5)}`, namespace: 'shop', uid: `uid-${suffix}`, labels: { app: 'web', 'pod-template-hash': '7d4b9c8f6d' } };
+    const foundBefore = await criFound();
     const sandbox = await cri!.runPod(pod);
+    // The pod's labels and IP are the sandbox's: the agent has them once CRI described the sandbox
+    // (its pause process is looked up when it appears, PodSandboxStatus answers once it is ready).
+    // kubelet starts a pod's containers after its own PodSandboxStatus and image checks; wait as
+    // it would, for the agent's answer, or the first process races it (this failed ~1 in 7 CI runs).
+    await until(criFound, (n) => n > foundBefore, 'the agent described the pod sandbox through CRI');
     const id = await cri!.runContainer(sandbox, pod, { name: 'nginx', command: ENTRYPOINT, labels: { tier: 'front' } });
     const reported = await cri!.status(id, true);
     assert.equal(criPrivileged(reported), false, 'containerd reports it unprivileged');
