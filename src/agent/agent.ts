@@ -505,7 +505,8 @@ export class Agent implements AgentHandle {
 
   private install(loaded: LoadedRules<EventContext>): void {
     this.loaded = loaded;
-    this.state.watchFiles(exactPaths(loaded.ruleset));
+    // Only a live state watches files; a replay's rules compile as its events need them.
+    if (this.state.live) this.state.watchFiles(exactPaths(loaded.ruleset));
     this.rulesHashes = this.hashRulesFiles();
     this.registerMatches();
     if (this.engine) this.engine.swap(loaded.ruleset);

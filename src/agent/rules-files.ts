@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
 import { packageRoot } from '../package-root.js';
-import { compareVersions, loadRulesFiles, ParseCache, parseVersion, type ExtraOutputFormat, type LoadedRules } from '../rules/index.js';
+import { compareVersions, loadRulesFiles, RulesCache, parseVersion, type ExtraOutputFormat, type LoadedRules } from '../rules/index.js';
 import type { EventContext } from '../state/index.js';
 
 /** Saker's own default rules, shipped in the package. */
@@ -39,9 +39,9 @@ export function rulesPaths(cfg: Config, cliPaths: readonly string[] | undefined)
  * import.meta.url is there), so that a build, which empties dist/bundle, empties it too and an
  * entry never outlives the parser that wrote it. Run from the sources: none.
  */
-function parseCache(): ParseCache | undefined {
+function rulesCache(): RulesCache | undefined {
   const self = fileURLToPath(import.meta.url);
-  return self.endsWith('.cjs') ? new ParseCache(join(dirname(self), 'rules-cache')) : undefined;
+  return self.endsWith('.cjs') ? new RulesCache(join(dirname(self), 'rules-cache')) : undefined;
 }
 
 /** The loader's options from the configuration (all but the parse cache, which changes no result). */
@@ -100,7 +100,7 @@ function sameContent(path: string, loaded: string | undefined): boolean {
 export function loadRules(cfg: Config, paths: readonly string[], validating = false, prepared?: PreparedRules): Promise<LoadedRules<EventContext>> {
   const ahead = prepared?.take(cfg, paths, validating);
   if (ahead) return Promise.resolve(ahead);
-  return loadRulesFiles<EventContext>(paths, { parseCache: parseCache(), ...loadOptions(cfg, validating) });
+  return loadRulesFiles<EventContext>(paths, { cache: rulesCache(), ...loadOptions(cfg, validating) });
 }
 
 /** Falco's startup report of a failed load: each failing file's result, verbose. */

@@ -57,6 +57,13 @@ export interface ValueSourceMap {
 
 const ORIGIN: Position = { offset: 0, line: 0, column: 0 };
 
+/** A LoadContext as data (JSON drops an absent altContent or filePosition). */
+export interface ContextRecord {
+  locations: readonly Location[];
+  altContent?: string;
+  filePosition?: Position;
+}
+
 export class LoadContext {
   private constructor(
     readonly locations: readonly Location[],
@@ -92,6 +99,15 @@ export class LoadContext {
       condition,
       filePosition,
     );
+  }
+
+  /** The context as plain data, for the rules cache's compile record; `fromRecord` reverses it. */
+  toRecord(): ContextRecord {
+    return { locations: this.locations, altContent: this.altContent, filePosition: this.filePosition };
+  }
+
+  static fromRecord(r: ContextRecord): LoadContext {
+    return new LoadContext(r.locations, r.altContent, r.filePosition);
   }
 
   get fileName(): string {

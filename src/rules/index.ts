@@ -7,7 +7,7 @@ export {
   toSakerValidation,
   type LoadedRules,
 } from './loader.js';
-export { ParseCache } from './parse-cache.js';
+export { RulesCache } from './rules-cache.js';
 export { Ruleset } from './ruleset.js';
 export type { CompiledRule, ExtraOutputFormat } from './rule-compiler.js';
 export { NO_EVTTYPE_THRESHOLD } from './rule-compiler.js';

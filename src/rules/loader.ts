@@ -7,9 +7,10 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Collector } from './collector.js';
+import { asCompileRecord, compileFromRecord, recordKey, recordLoad, resultsFromRecord } from './compile-record.js';
 import { compileCollected, SYSCALL_SOURCE, type CompileOutput, type ExtraOutputFormat } from './rule-compiler.js';
 import { LoadContext } from './context.js';
-import type { ParseCache } from './parse-cache.js';
+import type { RulesCache } from './rules-cache.js';
 import { parsePriority, type Priority } from './priority.js';
 import { readRules } from './reader.js';
 import { LoadResult, type FalcoJsonResult, type FlatDiagnostic } from './result.js';
@@ -29,8 +30,11 @@ export interface LoaderOptions<Ctx> {
   engineVersion?: Version;
   /** `append_output` entries. */
   extraOutputFormats?: readonly ExtraOutputFormat[];
-  /** Keeps files' parsed YAML across runs (parse-cache.ts); without it every file is parsed. */
-  parseCache?: ParseCache;
+  /**
+   * Keeps files' parsed YAML and what a load of files compiled to across runs (rules-cache.ts):
+   * without it every file is parsed and every rule compiled at load.
+   */
+  cache?: RulesCache;
 }
 
 export interface RulesetConfig {
@@ -64,18 +68,47 @@ export class RulesLoader<Ctx = EventContext> {
     const result = new LoadResult(name);
     this.contents.set(name, content);
     this.results.push(result);
-    const cfg = {
-      result,
-      sources: this.sources,
-      engineVersion: this.options.engineVersion,
-      extraOutputFormats: this.options.extraOutputFormats,
-      parse: this.options.parseCache ? (text: string) => this.options.parseCache!.parse(text) : undefined,
-    };
+    const cfg = this.config(result);
     if (readRules(content, name, this.collector, cfg)) {
       const compiled = compileCollected<Ctx>(cfg, this.collector);
       if (compiled) this.compiled = compiled;
     }
     return result;
+  }
+
+  /**
+   * Loads `files` as a load of the same files recorded (compile-record.ts): each is read into the
+   * collector, none is compiled, the results are the recorded ones and the rules compile on first
+   * use. False when the files do not read as recorded; the loader is then to be dropped.
+   */
+  loadRecorded(files: readonly RulesInput[], recorded: unknown): boolean {
+    const record = asCompileRecord(recorded);
+    if (record === undefined || record.results.length !== files.length) return false;
+    for (const f of files) {
+      const scratch = new LoadResult(f.name);
+      this.contents.set(f.name, f.content);
+      if (!readRules(f.content, f.name, this.collector, this.config(scratch)) || !scratch.successful) return false;
+    }
+    const compiled = compileFromRecord<Ctx>(this.config(new LoadResult('')), this.collector, record);
+    if (compiled === undefined) return false;
+    this.compiled = compiled;
+    this.results.push(...resultsFromRecord(record));
+    return true;
+  }
+
+  /** The key under which a load of `files` with this loader's options is recorded. */
+  recordKey(files: readonly RulesInput[]): string {
+    return recordKey(files, { engineVersion: this.options.engineVersion, extraOutputFormats: this.options.extraOutputFormats, sources: [...this.sources.keys()] });
+  }
+
+  private config(result: LoadResult) {
+    return {
+      result,
+      sources: this.sources,
+      engineVersion: this.options.engineVersion,
+      extraOutputFormats: this.options.extraOutputFormats,
+      parse: this.options.cache ? (text: string) => this.options.cache!.parse(text) : undefined,
+    };
   }
 
   /** Records that a file could not be read (LOAD_ERR_FILE_READ). */
@@ -140,12 +173,7 @@ export interface LoadRulesOptions<Ctx> extends LoaderOptions<Ctx>, RulesetConfig
 
 /** Loads in-memory rules contents in order. */
 export function loadRulesContents<Ctx = EventContext>(inputs: readonly RulesInput[], options: LoadRulesOptions<Ctx> = {}): LoadedRules<Ctx> {
-  const loader = new RulesLoader<Ctx>(options);
-  for (const input of inputs) {
-    const result = loader.load(input.content, input.name);
-    if (!result.successful && !options.continueOnError) break;
-  }
-  return finish(loader, options);
+  return loadInputs(inputs, options);
 }
 
 /**
@@ -153,19 +181,45 @@ export function loadRulesContents<Ctx = EventContext>(inputs: readonly RulesInpu
  * in alphabetical order. Files given explicitly are loaded whatever their extension.
  */
 export async function loadRulesFiles<Ctx = EventContext>(paths: readonly string[], options: LoadRulesOptions<Ctx> = {}): Promise<LoadedRules<Ctx>> {
-  const loader = new RulesLoader<Ctx>(options);
+  const inputs: Array<RulesInput | FileReadFailure> = [];
   for (const path of await expandRulesPaths(paths)) {
-    let content: string;
     try {
-      content = await readFile(path, 'utf8');
+      inputs.push({ name: path, content: await readFile(path, 'utf8') });
     } catch (err) {
-      loader.fileReadError(path, (err as NodeJS.ErrnoException).code);
+      inputs.push({ name: path, readError: (err as NodeJS.ErrnoException).code });
       if (!options.continueOnError) break;
-      continue;
     }
-    const result = loader.load(content, path);
+  }
+  return loadInputs(inputs, options);
+}
+
+/** A file that could not be read, and why (an errno code). */
+interface FileReadFailure {
+  name: string;
+  readError: string | undefined;
+}
+
+/**
+ * Loads `inputs` in order: from the cache's record of the very same load when there is one,
+ * else file by file, each compiling everything collected so far, and recorded when no file failed.
+ */
+function loadInputs<Ctx>(inputs: ReadonlyArray<RulesInput | FileReadFailure>, options: LoadRulesOptions<Ctx>): LoadedRules<Ctx> {
+  const cache = options.cache;
+  const files = inputs.every((i): i is RulesInput => 'content' in i) ? inputs : undefined;
+  let loader = new RulesLoader<Ctx>(options);
+  const key = cache && files ? loader.recordKey(files) : undefined;
+  if (key !== undefined) {
+    const recorded = cache!.record(key);
+    if (recorded !== undefined) {
+      if (loader.loadRecorded(files!, recorded)) return finish(loader, options);
+      loader = new RulesLoader<Ctx>(options); // read in part: from the start, compiling
+    }
+  }
+  for (const input of inputs) {
+    const result = 'content' in input ? loader.load(input.content, input.name) : loader.fileReadError(input.name, input.readError);
     if (!result.successful && !options.continueOnError) break;
   }
+  if (cache && key && loader.successful && loader.compiled) cache.keepRecord(key, recordLoad(loader.results, loader.collector, loader.compiled as CompileOutput<unknown>));
   return finish(loader, options);
 }
 

@@ -122,6 +122,7 @@ function isUnknownFieldOrEvent(message: string): boolean {
   );
 }
 
+/** One rule of the collected definitions; undefined when it is skipped (unknown source or field). */
 function compileRule<Ctx>(
   cfg: CompileConfig,
   collector: Collector,
@@ -133,19 +134,6 @@ function compileRule<Ctx>(
   if (info.unknownSource) return undefined;
   const source = cfg.sources.get(info.source) as RuleSource<Ctx> | undefined;
   if (!source) throw new RuleLoadError('LOAD_ERR_VALIDATE', `Unknown source at compile-time${info.source}`, info.context);
-
-  const exceptionFields = new Set<string>();
-  let condition = info.condition;
-  let conditionSource = info.conditionSource;
-  if (info.exceptions.length > 0) {
-    condition = buildExceptionCondition(condition, info.exceptions);
-    for (const ex of info.exceptions) {
-      if (ex.values.length === 0) continue;
-      if (ex.fields.isList) for (const f of ex.fields.items) exceptionFields.add(f.item);
-      else exceptionFields.add(ex.fields.item);
-    }
-    conditionSource = undefined;
-  }
 
   const output = compileOutput(cfg, info);
   try {
@@ -169,13 +157,7 @@ function compileRule<Ctx>(
     }
   }
 
-  // Condition: lists, parse, macros (all visible), warnings, compile.
-  const owner = { ...info, conditionSource };
-  const parsed = parseWithLists(condition, lists, owner, collector.parsedConditions);
-  const text = parsed.text;
-  const expr = expandMacros(parsed.expr, text, owner, macros, (name) => collector.macros.has(name));
-  reportConditionWarnings(cfg, expr, text, info.conditionContext);
-
+  const { text, expr, exceptionFields, conditionSource } = ruleCondition(cfg, collector, info, lists, macros);
   let filter: RuleFilter<Ctx>;
   const start = { idx: 0, line: 0, col: 0 };
   try {
@@ -224,12 +206,43 @@ function compileRule<Ctx>(
     filter,
     eventCodes,
     conditionEventCodes,
-    exceptionFields: [...exceptionFields].sort(),
+    exceptionFields,
   };
 }
 
+/** A rule's condition as compiled: exceptions applied, lists substituted, parsed, macros expanded. */
+export interface RuleCondition {
+  text: string;
+  expr: Expr;
+  exceptionFields: string[];
+  /** The condition's place in the file while the text is still the file's (no exceptions). */
+  conditionSource: RuleInfo['conditionSource'];
+}
+
+/** The condition of rule `info` (all macros visible), its warnings given to `cfg.result`; throws RuleLoadError. */
+export function ruleCondition(cfg: CompileConfig, collector: Collector, info: RuleInfo, lists: Map<string, CompiledList>, macros: Map<string, CompiledMacro>): RuleCondition {
+  const exceptionFields = new Set<string>();
+  let condition = info.condition;
+  let conditionSource = info.conditionSource;
+  if (info.exceptions.length > 0) {
+    condition = buildExceptionCondition(condition, info.exceptions);
+    for (const ex of info.exceptions) {
+      if (ex.values.length === 0) continue;
+      if (ex.fields.isList) for (const f of ex.fields.items) exceptionFields.add(f.item);
+      else exceptionFields.add(ex.fields.item);
+    }
+    conditionSource = undefined;
+  }
+  const owner = { ...info, conditionSource };
+  const parsed = parseWithLists(condition, lists, owner, collector.parsedConditions);
+  const text = parsed.text;
+  const expr = expandMacros(parsed.expr, text, owner, macros, (name) => collector.macros.has(name));
+  reportConditionWarnings(cfg, expr, text, info.conditionContext);
+  return { text, expr, exceptionFields: [...exceptionFields].sort(), conditionSource };
+}
+
 /** The rule output with matching extra formats appended and %container.info removed. */
-function compileOutput(cfg: CompileConfig, info: RuleInfo): string {
+export function compileOutput(cfg: CompileConfig, info: RuleInfo): string {
   let output = info.output;
   for (const extra of cfg.extraOutputFormats ?? []) {
     if (extra.source && extra.source !== info.source) continue;

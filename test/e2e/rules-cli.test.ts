@@ -3,9 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeEvent, eventCode } from '../../src/events/index.js';
 import { ScapWriter } from '../../src/capture/scap/index.js';
@@ -122,6 +123,34 @@ test('replay: a capture of cat reading /etc/shadow raises the built-in alert wit
   assert.deepEqual([a.output_fields['fd.name'], a.output_fields['proc.name'], a.output_fields['proc.cmdline'], a.output_fields['proc.pname'], a.output_fields['user.name'], a.output_fields['container.id']],
     ['/etc/shadow', 'cat', 'cat /etc/shadow', 'bash', 'root', 'host']);
   assert.match(a.output, /^2025-11-28T03:20:00\.123456789\+0000: Warning Sensitive file opened for reading \(file=\/etc\/shadow user=root process=cat/);
+});
+
+test('the same rules files loaded again come from their compile record: validate, list and replay print what compiling prints', (t) => {
+  const cap = join(tmp, 'shadow.scap'); // the capture of the test above
+  const cache = join(dirname(SAKER), '..', 'dist', 'bundle', 'rules-cache');
+  // content of this run's own (a new record), with a warning of the compile (a deprecated field)
+  const site = file('site.yaml', `# ${randomBytes(8).toString('hex')}\n- rule: Shadow read\n  desc: d\n  condition: evt.type = openat and evt.dir = < and fd.name = /etc/shadow\n  output: shadow read by %proc.name\n  priority: ERROR\n`);
+  const shared = sharedDir();
+  const upstream = shared ? ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'].map((f) => join(shared, 'peers/falco-rules', f)) : [];
+  if (!shared) t.diagnostic('../shared is absent: the site file alone');
+  const rules = [...upstream, site].flatMap((f) => ['-r', f]);
+  const records = () => new Map(readdirSync(cache).filter((f) => f.endsWith('.record.json')).map((f) => [f, statSync(join(cache, f)).ino]));
+  let ours: string | undefined;
+  for (const args of [['validate', ...rules], ['list', ...rules, '--json'], ['replay', cap, ...rules, '-o', 'json_output=true', '-o', 'rule_matching=all']]) {
+    if (ours !== undefined) rmSync(join(cache, ours));
+    const before = records();
+    const compiled = saker(...args);
+    const after = records();
+    ours ??= [...after.keys()].find((f) => !before.has(f));
+    assert.ok(ours !== undefined && after.has(ours), `${args[0]}: a compiling load leaves its record`);
+    const recorded = saker(...args);
+    assert.equal(records().get(ours), after.get(ours), `${args[0]}: the second load read the record (and did not write it again)`);
+    assert.deepEqual(recorded, compiled, `${args[0]}: the same output and exit status`);
+    assert.equal(compiled.code, 0, compiled.stderr);
+  }
+  const alerts = saker('replay', cap, ...rules, '-o', 'json_output=true', '-o', 'rule_matching=all').stdout.trim().split('\n').map((l) => JSON.parse(l) as { rule: string });
+  assert.ok(alerts.some((a) => a.rule === 'Shadow read'), 'the site rule fires from the record');
+  assert.match(saker('validate', ...rules).stdout, /LOAD_DEPRECATED_ITEM/, 'the compile\'s warning is in the recorded results');
 });
 
 test('replay: a truncated capture processes what precedes the fault, then exits 1 naming the offset', async () => {

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { sharedDir } from '../testing/shared.js';
 import { loadRulesContents } from './loader.js';
-import { ParseCache } from './parse-cache.js';
+import { RulesCache } from './rules-cache.js';
 import { documentsFromJson, documentsToJson, parseYaml, type YamlValue } from './yaml-source.js';
 
 const repo = join(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -57,7 +57,7 @@ test('rules load through the cache as without it, from a cold and from a warm ca
     const plain = loadRulesContents(inputs, { continueOnError: true });
     const view = (l: typeof plain) => JSON.stringify({ results: l.results.map((r) => r.toText(true, l.contents)), rules: l.ruleset?.rules.map((r) => [r.name, r.enabled, r.output]) });
     for (const round of ['cold', 'warm']) {
-      const cached = loadRulesContents(inputs, { continueOnError: true, parseCache: new ParseCache(dir) });
+      const cached = loadRulesContents(inputs, { continueOnError: true, cache: new RulesCache(dir) });
       assert.equal(view(cached), view(plain), round);
     }
     // one entry per file that parsed; the syntax error is parsed anew each time
@@ -71,16 +71,16 @@ test('a cache directory others may write to is not used', () => {
   const dir = mkdtempSync(join(tmpdir(), 'saker-parse-cache-'));
   try {
     chmodSync(dir, 0o777);
-    new ParseCache(dir).parse(ODD);
+    new RulesCache(dir).parse(ODD);
     assert.deepEqual(readdirSync(dir), []);
     chmodSync(dir, 0o700);
-    new ParseCache(dir).parse(ODD);
+    new RulesCache(dir).parse(ODD);
     const [entry] = readdirSync(dir);
     assert.ok(entry);
     // an entry others may write to is parsed anew, not read
     writeFileSync(join(dir, entry), '[{"kind":"null","pos":{"offset":0,"line":0,"column":0}}]');
     chmodSync(join(dir, entry), 0o666);
-    assert.equal(documentsToJson(new ParseCache(dir).parse(ODD).documents), documentsToJson(parseYaml(ODD).documents));
+    assert.equal(documentsToJson(new RulesCache(dir).parse(ODD).documents), documentsToJson(parseYaml(ODD).documents));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,13 +1,15 @@
-// The parsed-rules cache: a rules file's YAML tree (yaml-source.ts) kept on disk across runs, keyed
-// by the SHA-256 of the file's content. Parsing YAML was the largest part of loading rules (0.8 s
-// of the upstream files' 1.9 s CPU profile); reading the same tree back from JSON takes a few ms.
-// Only what the parse gives is cached — compiling conditions, lists and macros, which depends on
-// the options and on the other files, runs each time — and a file with a syntax error is parsed
-// anew every time, so its error is reported exactly as before. The directory is the caller's
-// choice (the CLI's: beside the bundle, which every build empties, so entries never outlive the
-// parser that wrote them); it is read and written only when the running user owns it and no one
-// else may write to it, as bin/saker.js does for its code cache, since a planted entry would
-// change which rules run.
+// The rules cache, kept on disk across runs:
+// - each rules file's YAML tree (yaml-source.ts), keyed by the SHA-256 of the file's content.
+//   Parsing YAML was the largest part of loading rules (0.8 s of the upstream files' 1.9 s CPU
+//   profile); reading the same tree back from JSON takes a few ms. A file with a syntax error is
+//   parsed anew every time, so its error is reported exactly as before.
+// - what a load of files compiled to (compile-record.ts), keyed by the loader's options and the
+//   files' names and contents in order: written after a load without an error, it lets the next
+//   load of the very same files give the same results and compile each rule when first used.
+// The directory is the caller's choice (the CLI's: beside the bundle, which every build empties,
+// so entries never outlive the code that wrote them); it is read and written only when the
+// running user owns it and no one else may write to it, as bin/saker.js does for its code cache,
+// since a planted entry would change which rules run.
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +20,7 @@ const FORMAT = 1;
 /** Entries kept; the oldest go first (an edited file leaves its old entry behind). */
 const MAX_ENTRIES = 64;
 
-export class ParseCache {
+export class RulesCache {
   private readonly dir: string | undefined;
 
   /** Caches under `dir` (created 0700 when missing) if it is safe to, else parses every time. */
@@ -47,7 +49,24 @@ export class ParseCache {
     return parsed;
   }
 
-  /** Best effort: a full disk or a read-only directory only costs the next run a parse. */
+  /** The compile record kept under `key` (a hex digest), parsed; undefined when there is none. */
+  record(key: string): unknown {
+    if (!this.dir) return undefined;
+    const file = join(this.dir, `${key}.record.json`);
+    if (!ownedOnly(file, lstatSync, (st) => st.isFile())) return undefined;
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    } catch {
+      return undefined; // cut short: the load compiles and writes it again
+    }
+  }
+
+  /** Keeps `record` under `key`, best effort. */
+  keepRecord(key: string, record: unknown): void {
+    if (this.dir) this.store(join(this.dir, `${key}.record.json`), JSON.stringify(record));
+  }
+
+  /** Best effort: a full disk or a read-only directory only costs the next run a parse or a compile. */
   private store(file: string, json: string): void {
     try {
       const tmp = `${file}.${process.pid}`;

@@ -1,0 +1,207 @@
+// What a load of rules files compiled to, kept by the rules cache (rules-cache.ts), so that the
+// next load of the very same files (names, contents and order, and the loader's options) need
+// not compile them: its per-file results are the recorded ones, every warning in its place, and
+// each rule's condition, filter and output are compiled when something first asks for them (the
+// rule group of an event type a replay meets, an alert's output), from the definitions collected
+// from the files, exactly as the last compile of a full load compiles them. The event codes each
+// rule is indexed under are recorded, so the ruleset is built without compiling any. Only a load
+// without an error is recorded: a file that fails compiles, and fails, every time.
+
+import { createHash } from 'node:crypto';
+import type { Collector, RuleInfo } from './collector.js';
+import { LoadContext, type ContextRecord } from './context.js';
+import { compileLists } from './lists.js';
+import { compileMacros, type CompiledMacro } from './macros.js';
+import { LoadResult, type DeprecatedField, type WarningCode } from './result.js';
+import { compileOutput, ruleCondition, type CompileConfig, type CompiledRule, type CompileOutput, type ExtraOutputFormat, type RuleCondition } from './rule-compiler.js';
+import type { RuleFilter, RuleSource } from './source.js';
+import type { Priority } from './priority.js';
+import type { Expr } from '../filter/index.js';
+import type { Version } from './version.js';
+
+/** Bumped when the record's shape or meaning changes. */
+const RECORD_FORMAT = 1;
+
+interface WarningRecord {
+  code: WarningCode;
+  message: string;
+  context: ContextRecord;
+  deprecatedField?: DeprecatedField;
+}
+
+/** A compiled rule: its name (a check against the files) and the event codes it is indexed under. */
+interface RuleRecord {
+  name: string;
+  eventCodes: number[] | null;
+  conditionEventCodes: number[] | null;
+}
+
+export interface CompileRecord {
+  format: number;
+  /** Per file, in load order: its name and warnings. */
+  results: Array<{ name: string; warnings: WarningRecord[] }>;
+  /** Per collected rule, in collection order: null for one the compile skipped. */
+  rules: Array<RuleRecord | null>;
+}
+
+/** What of the loader's options a compile depends on. */
+export interface RecordedOptions {
+  engineVersion?: Version;
+  extraOutputFormats?: readonly ExtraOutputFormat[];
+  sources: readonly string[];
+}
+
+/** The key of a load: a digest of the record format, the options and each file's name and content, in order. */
+export function recordKey(files: ReadonlyArray<{ name: string; content: string }>, options: RecordedOptions): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify([RECORD_FORMAT, options.engineVersion ?? null, options.extraOutputFormats ?? [], options.sources, files.length]));
+  for (const f of files) h.update(`\0${f.name}\0${Buffer.byteLength(f.content)}\0`).update(f.content);
+  return h.digest('hex');
+}
+
+/** The record of a load that ended without an error: its results and the rules its last compile gave. */
+export function recordLoad(results: readonly LoadResult[], collector: Collector, compiled: CompileOutput<unknown>): CompileRecord {
+  const rules: Array<RuleRecord | null> = [];
+  let next = 0;
+  for (const info of collector.rules.values()) {
+    const rule = compiled.rules[next];
+    if (rule === undefined || rule.name !== info.name) {
+      rules.push(null);
+      continue;
+    }
+    next++;
+    rules.push({
+      name: rule.name,
+      eventCodes: rule.eventCodes === undefined ? null : [...rule.eventCodes],
+      conditionEventCodes: rule.conditionEventCodes === undefined ? null : [...rule.conditionEventCodes],
+    });
+  }
+  return {
+    format: RECORD_FORMAT,
+    results: results.map((r) => ({
+      name: r.name,
+      warnings: r.warnings.map((w) => ({ code: w.code, message: w.message, context: w.context.toRecord(), ...(w.deprecatedField ? { deprecatedField: w.deprecatedField } : {}) })),
+    })),
+    rules,
+  };
+}
+
+/** `value` when it has a record's shape and format (a record of another build is never read: the cache is per build). */
+export function asCompileRecord(value: unknown): CompileRecord | undefined {
+  const r = value as Partial<CompileRecord> | null | undefined;
+  if (r === null || typeof r !== 'object' || r.format !== RECORD_FORMAT || !Array.isArray(r.results) || !Array.isArray(r.rules)) return undefined;
+  return r as CompileRecord;
+}
+
+/** The results a recorded load gave, rebuilt. */
+export function resultsFromRecord(record: CompileRecord): LoadResult[] {
+  return record.results.map((r) => {
+    const result = new LoadResult(r.name);
+    for (const w of r.warnings) result.addWarning(w.code, w.message, LoadContext.fromRecord(w.context), w.deprecatedField);
+    return result;
+  });
+}
+
+/**
+ * The compile output of the collected definitions, as recorded: the rules' recorded event codes
+ * and their other fields from the collector now; a rule's output, condition and filter are made
+ * when first asked for, each as compileRule makes it (the filter only when asked for itself: the
+ * engine's rule groups compile conditions, not filters), and the macros with the first condition.
+ * Undefined when the collector's rules are not the recorded ones.
+ */
+export function compileFromRecord<Ctx>(cfg: CompileConfig, collector: Collector, record: CompileRecord): CompileOutput<Ctx> | undefined {
+  if (collector.rules.size !== record.rules.length) return undefined;
+  const lists = compileLists(collector.lists.values());
+  let macros: Map<string, CompiledMacro> | undefined;
+  const macrosNow = (): Map<string, CompiledMacro> => (macros ??= compileMacros(collector, lists));
+  // Warnings were recorded with the load; those of these late compiles go nowhere.
+  const quiet = (info: RuleInfo): CompileConfig => ({ ...cfg, result: new LoadResult(info.context.fileName) });
+  const parts: RuleParts<Ctx> = {
+    output: (info) => compileOutput(quiet(info), info),
+    condition: (info) => ruleCondition(quiet(info), collector, info, lists, macrosNow()),
+    filter: (info, expr) => (cfg.sources.get(info.source) as RuleSource<Ctx>).compileCondition(expr, () => {}),
+  };
+  const rules: CompiledRule<Ctx>[] = [];
+  let i = 0;
+  for (const info of collector.rules.values()) {
+    const rec = record.rules[i++];
+    if (rec === undefined) return undefined;
+    if (rec === null) continue;
+    if (rec.name !== info.name || info.unknownSource || !cfg.sources.has(info.source)) return undefined;
+    rules.push(new RecordedRule<Ctx>(rules.length, info, rec, parts));
+  }
+  return {
+    lists,
+    get macros() {
+      return macrosNow();
+    },
+    rules,
+  };
+}
+
+/** How a recorded rule's parts are made, as compileRule makes them. */
+interface RuleParts<Ctx> {
+  output(info: RuleInfo): string;
+  condition(info: RuleInfo): RuleCondition;
+  filter(info: RuleInfo, expr: Expr): RuleFilter<Ctx>;
+}
+
+/** A rule of a recorded load: what the collector and the record say, the rest made on first use. */
+class RecordedRule<Ctx> implements CompiledRule<Ctx> {
+  readonly name: string;
+  readonly source: string;
+  readonly description: string;
+  readonly priority: Priority;
+  readonly tags: readonly string[];
+  readonly capture: boolean;
+  readonly captureDuration: number;
+  readonly enabled: boolean;
+  readonly eventCodes: readonly number[] | undefined;
+  readonly conditionEventCodes: ReadonlySet<number> | undefined;
+  private madeOutput: string | undefined;
+  private madeCondition: RuleCondition | undefined;
+  private madeFilter: RuleFilter<Ctx> | undefined;
+
+  constructor(
+    readonly id: number,
+    private readonly info: RuleInfo,
+    rec: RuleRecord,
+    private readonly parts: RuleParts<Ctx>,
+  ) {
+    // As compileRule fills them.
+    this.name = info.name;
+    this.source = info.source;
+    this.description = info.desc;
+    this.priority = info.priority;
+    this.tags = [...info.tags].sort();
+    this.capture = info.capture;
+    this.captureDuration = info.captureDuration;
+    this.enabled = info.enabled;
+    this.eventCodes = rec.eventCodes ?? undefined;
+    this.conditionEventCodes = rec.conditionEventCodes === null ? undefined : new Set(rec.conditionEventCodes);
+  }
+
+  private made(): RuleCondition {
+    return (this.madeCondition ??= this.parts.condition(this.info));
+  }
+
+  get output(): string {
+    return (this.madeOutput ??= this.parts.output(this.info));
+  }
+
+  get conditionText(): string {
+    return this.made().text;
+  }
+
+  get condition(): Expr {
+    return this.made().expr;
+  }
+
+  get exceptionFields(): readonly string[] {
+    return this.made().exceptionFields;
+  }
+
+  get filter(): RuleFilter<Ctx> {
+    return (this.madeFilter ??= this.parts.filter(this.info, this.made().expr));
+  }
+}
