@@ -17,6 +17,9 @@ const repo = join(fileURLToPath(import.meta.url), '..', '..', '..');
 
 /** Two files with a warning of each kind the compile gives, and overrides of the first by the second. */
 const FIRST = `- required_engine_version: 0.26.0
+- required_plugin_versions:
+  - name: container
+    version: 0.1.0
 - list: shells
   items: [bash, sh]
 - list: unused_list
@@ -103,6 +106,8 @@ function view(l: LoadedRules<EventContext>): unknown {
       filter: typeof r.filter, inRuleset: l.ruleset.isEnabled(r),
     })),
     enabledEventCodes: [...l.ruleset.enabledEventCodes()],
+    plugins: l.loader.collector.requiredPluginVersions,
+    engine: l.loader.collector.requiredEngineVersion,
   };
 }
 

@@ -1,14 +1,16 @@
 // What a load of rules files compiled to, kept by the rules cache (rules-cache.ts), so that the
 // next load of the very same files (names, contents and order, and the loader's options) need
-// not compile them: its per-file results are the recorded ones, every warning in its place, and
-// each rule's condition, filter and output are compiled when something first asks for them (the
-// rule group of an event type a replay meets, an alert's output), from the definitions collected
-// from the files, exactly as the last compile of a full load compiles them. The event codes each
-// rule is indexed under are recorded, so the ruleset is built without compiling any. Only a load
-// without an error is recorded: a file that fails compiles, and fails, every time.
+// neither read nor compile them: its per-file results are the recorded ones, every warning in
+// its place; the lists, macros and rules the files defined (after every append and override) are
+// recorded as the collector held them; and each rule's condition, filter and output are compiled
+// when something first asks for them (the rule group of an event type a replay meets, an alert's
+// output), from those definitions, exactly as the last compile of a full load compiles them. The
+// event codes each rule is indexed under are recorded, so the ruleset is built without compiling
+// any. Only a load without an error is recorded: a file that fails compiles, and fails, every time.
 
 import { createHash } from 'node:crypto';
-import type { Collector, RuleInfo } from './collector.js';
+import type { Collector, ListInfo, MacroInfo, PluginRequirement, RuleInfo } from './collector.js';
+import type { ExceptionInfo } from './exceptions.js';
 import { LoadContext, type ContextRecord } from './context.js';
 import { compileLists } from './lists.js';
 import { compileMacros, type CompiledMacro } from './macros.js';
@@ -20,7 +22,7 @@ import type { Expr } from '../filter/index.js';
 import type { Version } from './version.js';
 
 /** Bumped when the record's shape or meaning changes. */
-const RECORD_FORMAT = 1;
+const RECORD_FORMAT = 2;
 
 interface WarningRecord {
   code: WarningCode;
@@ -36,10 +38,29 @@ interface RuleRecord {
   conditionEventCodes: number[] | null;
 }
 
+/**
+ * The collector's definitions as data: contexts as records, tags as arrays, and no map from a
+ * condition back to its file (it places errors, and a recorded load has none).
+ */
+interface DefinitionsRecord {
+  lists: Array<Omit<ListInfo, 'context'> & { context: ContextRecord }>;
+  macros: Array<Omit<MacroInfo, 'context' | 'conditionContext' | 'conditionSource'> & { context: ContextRecord; conditionContext: ContextRecord }>;
+  rules: Array<Omit<RuleInfo, 'context' | 'conditionContext' | 'outputContext' | 'conditionSource' | 'tags' | 'exceptions'> & {
+    context: ContextRecord;
+    conditionContext: ContextRecord;
+    outputContext: ContextRecord;
+    tags: string[];
+    exceptions: Array<Omit<ExceptionInfo, 'context'> & { context: ContextRecord }>;
+  }>;
+  requiredPluginVersions: PluginRequirement[][];
+  requiredEngineVersion: Version;
+}
+
 export interface CompileRecord {
   format: number;
   /** Per file, in load order: its name and warnings. */
   results: Array<{ name: string; warnings: WarningRecord[] }>;
+  definitions: DefinitionsRecord;
   /** Per collected rule, in collection order: null for one the compile skipped. */
   rules: Array<RuleRecord | null>;
 }
@@ -82,14 +103,53 @@ export function recordLoad(results: readonly LoadResult[], collector: Collector,
       name: r.name,
       warnings: r.warnings.map((w) => ({ code: w.code, message: w.message, context: w.context.toRecord(), ...(w.deprecatedField ? { deprecatedField: w.deprecatedField } : {}) })),
     })),
+    definitions: definitionsOf(collector),
     rules,
   };
+}
+
+function definitionsOf(c: Collector): DefinitionsRecord {
+  return {
+    lists: [...c.lists.values()].map((l) => ({ ...l, context: l.context.toRecord() })),
+    macros: [...c.macros.values()].map(({ conditionSource: _, ...m }) => ({ ...m, context: m.context.toRecord(), conditionContext: m.conditionContext.toRecord() })),
+    rules: [...c.rules.values()].map(({ conditionSource: _, ...r }) => ({
+      ...r,
+      context: r.context.toRecord(),
+      conditionContext: r.conditionContext.toRecord(),
+      outputContext: r.outputContext.toRecord(),
+      tags: [...r.tags],
+      exceptions: r.exceptions.map((e) => ({ ...e, context: e.context.toRecord() })),
+    })),
+    requiredPluginVersions: c.requiredPluginVersions,
+    requiredEngineVersion: c.requiredEngineVersion,
+  };
+}
+
+/** Fills an empty collector with the recorded definitions, as reading the files left them. */
+export function restoreDefinitions(c: Collector, record: CompileRecord): void {
+  const d = record.definitions;
+  for (const l of d.lists) c.lists.set(l.name, { ...l, context: LoadContext.fromRecord(l.context) });
+  for (const m of d.macros) c.macros.set(m.name, { ...m, context: LoadContext.fromRecord(m.context), conditionContext: LoadContext.fromRecord(m.conditionContext) });
+  for (const r of d.rules) {
+    c.rules.set(r.name, {
+      ...r,
+      context: LoadContext.fromRecord(r.context),
+      conditionContext: LoadContext.fromRecord(r.conditionContext),
+      outputContext: LoadContext.fromRecord(r.outputContext),
+      tags: new Set(r.tags),
+      exceptions: r.exceptions.map((e) => ({ ...e, context: LoadContext.fromRecord(e.context) })),
+    });
+  }
+  c.requiredPluginVersions.push(...d.requiredPluginVersions);
+  c.requiredEngineVersion = d.requiredEngineVersion;
 }
 
 /** `value` when it has a record's shape and format (a record of another build is never read: the cache is per build). */
 export function asCompileRecord(value: unknown): CompileRecord | undefined {
   const r = value as Partial<CompileRecord> | null | undefined;
   if (r === null || typeof r !== 'object' || r.format !== RECORD_FORMAT || !Array.isArray(r.results) || !Array.isArray(r.rules)) return undefined;
+  const d = r.definitions;
+  if (typeof d !== 'object' || d === null || ![d.lists, d.macros, d.rules, d.requiredPluginVersions].every(Array.isArray)) return undefined;
   return r as CompileRecord;
 }
 

@@ -7,7 +7,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Collector } from './collector.js';
-import { asCompileRecord, compileFromRecord, recordKey, recordLoad, resultsFromRecord } from './compile-record.js';
+import { asCompileRecord, compileFromRecord, recordKey, recordLoad, restoreDefinitions, resultsFromRecord } from './compile-record.js';
 import { compileCollected, SYSCALL_SOURCE, type CompileOutput, type ExtraOutputFormat } from './rule-compiler.js';
 import { LoadContext } from './context.js';
 import type { RulesCache } from './rules-cache.js';
@@ -77,18 +77,15 @@ export class RulesLoader<Ctx = EventContext> {
   }
 
   /**
-   * Loads `files` as a load of the same files recorded (compile-record.ts): each is read into the
-   * collector, none is compiled, the results are the recorded ones and the rules compile on first
-   * use. False when the files do not read as recorded; the loader is then to be dropped.
+   * Loads `files` as the recorded load of the same files (compile-record.ts): the definitions,
+   * results and event codes are the recorded ones, nothing is read or compiled, the rules compile
+   * on first use. False when the record does not fit; the loader is then to be dropped.
    */
   loadRecorded(files: readonly RulesInput[], recorded: unknown): boolean {
     const record = asCompileRecord(recorded);
-    if (record === undefined || record.results.length !== files.length) return false;
-    for (const f of files) {
-      const scratch = new LoadResult(f.name);
-      this.contents.set(f.name, f.content);
-      if (!readRules(f.content, f.name, this.collector, this.config(scratch)) || !scratch.successful) return false;
-    }
+    if (record === undefined || record.results.length !== files.length || this.collector.rules.size > 0) return false;
+    for (const f of files) this.contents.set(f.name, f.content);
+    restoreDefinitions(this.collector, record);
     const compiled = compileFromRecord<Ctx>(this.config(new LoadResult('')), this.collector, record);
     if (compiled === undefined) return false;
     this.compiled = compiled;
