@@ -28,6 +28,10 @@ const FIRST = `- required_engine_version: 0.26.0
   condition: evt.type = execve and evt.dir = <
 - macro: unused_macro
   condition: proc.name = foo
+- macro: m_first
+  condition: proc.pid > 1
+- macro: m_second
+  condition: proc.name = b
 - rule: Shell
   desc: a shell
   condition: spawned and proc.name in (shells)
@@ -73,6 +77,21 @@ const SECOND = `- list: shells
     exceptions: append
 - rule: Anything
   enabled: false
+- macro: m_third
+  condition: fd.num = 3
+- macro: m_second
+  condition: and m_third
+  override:
+    condition: append
+- macro: m_first
+  condition: or m_second
+  override:
+    condition: append
+- rule: Closes
+  desc: a macro appended with a later macro, itself appended with one defined after it
+  condition: evt.type = close and m_first
+  output: close %fd.num
+  priority: INFO
 - rule: Open etc
   desc: opens
   condition: evt.type in (open, openat) and fd.name startswith /etc and not proc.name in (shells)
@@ -131,7 +150,8 @@ test('a recorded load gives the results, rules and ruleset of a compiling load: 
     assert.ok(codes.includes(c as never), `a ${c} warning in ${codes.join(' ')}`);
   }
   assert.ok(plain.results[1]!.warnings.length > 0, 'the second file has its own results');
-  assert.deepEqual(plain.compiled?.rules.map((r) => r.name), ['Shell', 'Anything', 'Deprecated', 'Open etc']);
+  assert.deepEqual(plain.compiled?.rules.map((r) => r.name), ['Shell', 'Anything', 'Deprecated', 'Closes', 'Open etc']);
+  assert.match(JSON.stringify(plain.compiled.rules[3]!.condition), /"fd\.num".*"3"/, 'm_third reached through m_first and m_second');
   sameThrough(t, inputs);
   sameThrough(t, inputs, { continueOnError: true, extraOutputFormats: [{ format: 'extra=%proc.pid', tags: ['filesystem'] }] });
 });
@@ -152,11 +172,15 @@ test('a recorded load compiles a rule when it is first used, and only that rule'
   const l = loadRulesContents(inputs, { cache: new RulesCache(dir) });
   const parsed = l.loader.collector.parsedConditions;
   assert.equal(parsed.size, 0);
-  assert.equal(l.ruleset.enabledCount, 3, 'the ruleset is built from the recorded event codes');
+  assert.equal(l.ruleset.enabledCount, 4, 'the ruleset is built from the recorded event codes');
   const open = l.compiled!.rules.find((r) => r.name === 'Open etc')!;
   assert.match(open.conditionText, /^evt\.type in \(open, openat\) and fd\.name startswith \/etc and not proc\.name in \( *bash, sh, zsh *\)/);
-  // every macro's condition (two) and this rule's: not the other rules'
-  assert.deepEqual([...parsed.keys()].sort(), ['evt.type = execve and evt.dir = < and proc.pid > 0', open.conditionText, 'proc.name = foo'].sort());
+  // this rule's condition (it names no macro), not the other rules' or the macros'
+  assert.deepEqual([...parsed.keys()], [open.conditionText]);
+  // a rule naming a macro: the macro's condition too, not the unused one's
+  const shell = l.compiled!.rules.find((r) => r.name === 'Shell')!;
+  assert.match(JSON.stringify(shell.condition), /"execve"/);
+  assert.deepEqual([...parsed.keys()].slice(1).sort(), ['evt.type = execve and evt.dir = < and proc.pid > 0', shell.conditionText].sort());
 });
 
 test('another content, order or option compiles anew and is recorded apart', (t) => {

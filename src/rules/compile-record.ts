@@ -12,8 +12,9 @@ import { createHash } from 'node:crypto';
 import type { Collector, ListInfo, MacroInfo, PluginRequirement, RuleInfo } from './collector.js';
 import type { ExceptionInfo } from './exceptions.js';
 import { LoadContext, type ContextRecord } from './context.js';
-import { compileLists } from './lists.js';
-import { compileMacros, type CompiledMacro } from './macros.js';
+import { parseWithLists } from './conditions.js';
+import { compileLists, type CompiledList } from './lists.js';
+import { compileMacros, expandMacros, type CompiledMacro, type MacroLookup } from './macros.js';
 import { LoadResult, type DeprecatedField, type WarningCode } from './result.js';
 import { compileOutput, ruleCondition, type CompileConfig, type CompiledRule, type CompileOutput, type ExtraOutputFormat, type RuleCondition } from './rule-compiler.js';
 import type { RuleFilter, RuleSource } from './source.js';
@@ -172,13 +173,12 @@ export function resultsFromRecord(record: CompileRecord): LoadResult[] {
 export function compileFromRecord<Ctx>(cfg: CompileConfig, collector: Collector, record: CompileRecord): CompileOutput<Ctx> | undefined {
   if (collector.rules.size !== record.rules.length) return undefined;
   const lists = compileLists(collector.lists.values());
-  let macros: Map<string, CompiledMacro> | undefined;
-  const macrosNow = (): Map<string, CompiledMacro> => (macros ??= compileMacros(collector, lists));
+  const onDemand = macrosOnDemand(collector, lists);
   // Warnings were recorded with the load; those of these late compiles go nowhere.
   const quiet = (info: RuleInfo): CompileConfig => ({ ...cfg, result: new LoadResult(info.context.fileName) });
   const parts: RuleParts<Ctx> = {
     output: (info) => compileOutput(quiet(info), info),
-    condition: (info) => ruleCondition(quiet(info), collector, info, lists, macrosNow()),
+    condition: (info) => ruleCondition(quiet(info), collector, info, lists, onDemand),
     filter: (info, expr) => (cfg.sources.get(info.source) as RuleSource<Ctx>).compileCondition(expr, () => {}),
   };
   const rules: CompiledRule<Ctx>[] = [];
@@ -190,13 +190,50 @@ export function compileFromRecord<Ctx>(cfg: CompileConfig, collector: Collector,
     if (rec.name !== info.name || info.unknownSource || !cfg.sources.has(info.source)) return undefined;
     rules.push(new RecordedRule<Ctx>(rules.length, info, rec, parts));
   }
+  let macros: Map<string, CompiledMacro> | undefined;
   return {
     lists,
+    // all of them, for their count: only validate asks
     get macros() {
-      return macrosNow();
+      return (macros ??= compileMacros(collector, lists));
     },
     rules,
   };
+}
+
+/**
+ * The macros as compileMacros compiles them, each when a condition first names it. compileMacros
+ * expands the macros in definition order, each with the macros it may see: those before it as
+ * they expanded, those after it as they parsed (their references then resolved with its own
+ * visibility); so does this, for the macros a rule needs and the ones these need.
+ */
+function macrosOnDemand(collector: Collector, lists: Map<string, CompiledList>): MacroLookup {
+  const position = new Map<string, number>();
+  for (const name of collector.macros.keys()) position.set(name, position.size);
+  const expanded = new Map<string, CompiledMacro>();
+  const parsed = (info: MacroInfo): Expr => parseWithLists(info.condition, lists, info, collector.parsedConditions).expr;
+  const get = (name: string): CompiledMacro | undefined => {
+    let m = expanded.get(name);
+    if (m !== undefined) return m;
+    const info = collector.macros.get(name);
+    if (info === undefined) return undefined;
+    const at = position.get(name)!;
+    const seen: MacroLookup = {
+      get: (other) => {
+        const o = collector.macros.get(other);
+        if (o === undefined) return undefined;
+        return position.get(other)! < at ? get(other) : { name: other, condition: parsed(o), used: false };
+      },
+    };
+    const visible = (other: string): boolean => {
+      const o = collector.macros.get(other);
+      return o !== undefined && o.index < info.visibility;
+    };
+    m = { name, condition: expandMacros(parsed(info), info.condition, info, seen, visible), used: false };
+    expanded.set(name, m);
+    return m;
+  };
+  return { get };
 }
 
 /** How a recorded rule's parts are made, as compileRule makes them. */

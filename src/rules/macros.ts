@@ -16,6 +16,11 @@ export interface CompiledMacro {
   used: boolean;
 }
 
+/** Compiled macros by name (a Map, or macros compiled as they are asked for). */
+export interface MacroLookup {
+  get(name: string): CompiledMacro | undefined;
+}
+
 interface MacroReference {
   name: string;
   pos: Pos;
@@ -105,7 +110,7 @@ export function expandMacros(
   expr: Expr,
   text: string,
   owner: ConditionOwner,
-  macros: Map<string, CompiledMacro>,
+  macros: MacroLookup,
   visible: (name: string) => boolean,
 ): Expr {
   const res = resolveMacros(expr, (name) => (visible(name) ? macros.get(name)?.condition : undefined));

@@ -10,7 +10,7 @@ import { conditionFilePosition, parseWithLists } from './conditions.js';
 import type { Collector, LoadConfig, RuleInfo } from './collector.js';
 import { buildExceptionCondition } from './exceptions.js';
 import { compileLists, type CompiledList } from './lists.js';
-import { compileMacros, expandMacros, type CompiledMacro } from './macros.js';
+import { compileMacros, expandMacros, type CompiledMacro, type MacroLookup } from './macros.js';
 import type { Priority } from './priority.js';
 import { DEPRECATED_FIELDS, RuleLoadError, deprecatedFieldDescription, type DeprecatedField } from './result.js';
 import type { RuleFilter, RuleSource } from './source.js';
@@ -220,7 +220,7 @@ export interface RuleCondition {
 }
 
 /** The condition of rule `info` (all macros visible), its warnings given to `cfg.result`; throws RuleLoadError. */
-export function ruleCondition(cfg: CompileConfig, collector: Collector, info: RuleInfo, lists: Map<string, CompiledList>, macros: Map<string, CompiledMacro>): RuleCondition {
+export function ruleCondition(cfg: CompileConfig, collector: Collector, info: RuleInfo, lists: Map<string, CompiledList>, macros: MacroLookup): RuleCondition {
   const exceptionFields = new Set<string>();
   let condition = info.condition;
   let conditionSource = info.conditionSource;
