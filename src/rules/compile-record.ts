@@ -1,6 +1,6 @@
 // What a load of rules files compiled to, kept by the rules cache (rules-cache.ts), so that the
 // next load of the very same files (names, contents and order, and the loader's options) need
-// neither read nor compile them: its per-file results are the recorded ones, every warning in
+// neither parse nor compile them: its per-file results are the recorded ones, every warning in
 // its place; the lists, macros and rules the files defined (after every append and override) are
 // recorded as the collector held them; and each rule's condition, filter and output are compiled
 // when something first asks for them (the rule group of an event type a replay meets, an alert's
