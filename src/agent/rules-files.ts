@@ -35,16 +35,16 @@ export function rulesPaths(cfg: Config, cliPaths: readonly string[] | undefined)
 }
 
 /**
- * The parsed-rules cache of the built CLI: dist/bundle/rules-cache, beside the bundle (whose URL
- * import.meta.url is there), so that a build, which empties dist/bundle, empties it too and an
- * entry never outlives the parser that wrote it. Run from the sources: none.
+ * The rules cache of the built CLI (parsed files, compile records): dist/bundle/rules-cache, beside
+ * the bundle (whose URL import.meta.url is there), so that a build, which empties dist/bundle,
+ * empties it too and an entry never outlives the code that wrote it. Run from the sources: none.
  */
 function rulesCache(): RulesCache | undefined {
   const self = fileURLToPath(import.meta.url);
   return self.endsWith('.cjs') ? new RulesCache(join(dirname(self), 'rules-cache')) : undefined;
 }
 
-/** The loader's options from the configuration (all but the parse cache, which changes no result). */
+/** The loader's options from the configuration (all but the rules cache, which changes no result). */
 function loadOptions(cfg: Config, validating: boolean) {
   return {
     continueOnError: validating,
