@@ -16,7 +16,7 @@ import { parseWithLists } from './conditions.js';
 import { compileLists, type CompiledList } from './lists.js';
 import { compileMacros, expandMacros, type CompiledMacro, type MacroLookup } from './macros.js';
 import { LoadResult, type DeprecatedField, type WarningCode } from './result.js';
-import { compileOutput, ruleCondition, type CompileConfig, type CompiledRule, type CompileOutput, type ExtraOutputFormat, type RuleCondition } from './rule-compiler.js';
+import { compileOutput, ruleCondition, ruleInfoFields, type CompileConfig, type CompiledRule, type CompileOutput, type ExtraOutputFormat, type RuleCondition } from './rule-compiler.js';
 import type { RuleFilter, RuleSource } from './source.js';
 import type { Priority } from './priority.js';
 import type { Expr } from '../filter/index.js';
@@ -265,15 +265,8 @@ class RecordedRule<Ctx> implements CompiledRule<Ctx> {
     rec: RuleRecord,
     private readonly parts: RuleParts<Ctx>,
   ) {
-    // As compileRule fills them.
-    this.name = info.name;
-    this.source = info.source;
-    this.description = info.desc;
-    this.priority = info.priority;
-    this.tags = [...info.tags].sort();
-    this.capture = info.capture;
-    this.captureDuration = info.captureDuration;
-    this.enabled = info.enabled;
+    ({ name: this.name, source: this.source, description: this.description, priority: this.priority, tags: this.tags, capture: this.capture,
+      captureDuration: this.captureDuration, enabled: this.enabled } = ruleInfoFields(info));
     this.eventCodes = rec.eventCodes ?? undefined;
     this.conditionEventCodes = rec.conditionEventCodes === null ? undefined : new Set(rec.conditionEventCodes);
   }

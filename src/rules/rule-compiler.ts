@@ -192,21 +192,30 @@ function compileRule<Ctx>(
 
   return {
     id,
-    name: info.name,
-    source: info.source,
-    description: info.desc,
+    ...ruleInfoFields(info),
     output,
-    priority: info.priority,
-    tags: [...info.tags].sort(),
-    capture: info.capture,
-    captureDuration: info.captureDuration,
-    enabled: info.enabled,
     conditionText: text,
     condition: expr,
     filter,
     eventCodes,
     conditionEventCodes,
     exceptionFields,
+  };
+}
+
+/** The fields of a compiled rule that are its collected definition's as they are. */
+export type RuleInfoFields = Pick<CompiledRule, 'name' | 'source' | 'description' | 'priority' | 'tags' | 'capture' | 'captureDuration' | 'enabled'>;
+
+export function ruleInfoFields(info: RuleInfo): RuleInfoFields {
+  return {
+    name: info.name,
+    source: info.source,
+    description: info.desc,
+    priority: info.priority,
+    tags: [...info.tags].sort(),
+    capture: info.capture,
+    captureDuration: info.captureDuration,
+    enabled: info.enabled,
   };
 }
 

@@ -100,12 +100,7 @@ export function infoFromCri(status: CriContainerStatus, info: Record<string, str
   const sandboxId = sandbox?.id ?? status.labels['io.kubernetes.sandbox.id'] ?? '';
   if (sandboxId !== '') labels['io.kubernetes.sandbox.id'] = sandboxId;
   const meta = sandbox?.metadata;
-  if (meta) {
-    labels['io.kubernetes.pod.uid'] = meta.uid;
-    labels['io.kubernetes.pod.name'] = meta.name;
-    labels['io.kubernetes.pod.namespace'] = meta.namespace;
-  }
-  const ns = sandbox?.linux?.namespaces?.options;
+  addPodLabels(labels, meta);
   return {
     fullId: status.id,
     name: status.metadata?.name ?? '',
@@ -123,6 +118,22 @@ export function infoFromCri(status: CriContainerStatus, info: Record<string, str
     podNamespace: meta?.namespace ?? status.labels['io.kubernetes.pod.namespace'] ?? '',
     podUid: meta?.uid ?? status.labels['io.kubernetes.pod.uid'] ?? '',
     podSandboxId: sandboxId,
+    ...sandboxFields(sandbox, sandboxInfo, labelMaxLen),
+  };
+}
+
+/** The pod's name, namespace and uid as the labels kubelet gives a container. */
+function addPodLabels(labels: Record<string, string>, meta: CriSandboxStatus['metadata']): void {
+  if (!meta) return;
+  labels['io.kubernetes.pod.uid'] = meta.uid;
+  labels['io.kubernetes.pod.name'] = meta.name;
+  labels['io.kubernetes.pod.namespace'] = meta.namespace;
+}
+
+/** What a pod's containers take from its sandbox: its labels, IP, CNI result and host namespaces. */
+function sandboxFields(sandbox: CriSandboxStatus | undefined, sandboxInfo: Record<string, string>, labelMaxLen: number): Partial<ContainerInfo> {
+  const ns = sandbox?.linux?.namespaces?.options;
+  return {
     podLabels: keepLabels(sandbox?.labels, labelMaxLen),
     ip: sandbox?.network?.ip ?? '',
     cniJson: cniJson(sandboxInfo, sandbox),
@@ -140,14 +151,9 @@ export function infoFromCri(status: CriContainerStatus, info: Record<string, str
 export function infoFromCriSandbox(sandbox: CriSandboxStatus, info: Record<string, string>, type: string, labelMaxLen: number): Partial<ContainerInfo> {
   const v = parseInfo<VerboseInfo & { image?: string }>(info.info) ?? {};
   const meta = sandbox.metadata;
-  const podLabels = keepLabels(sandbox.labels, labelMaxLen);
-  const labels: Record<string, string> = { ...podLabels, 'io.kubernetes.sandbox.id': sandbox.id };
-  if (meta) {
-    labels['io.kubernetes.pod.uid'] = meta.uid;
-    labels['io.kubernetes.pod.name'] = meta.name;
-    labels['io.kubernetes.pod.namespace'] = meta.namespace;
-  }
-  const ns = sandbox.linux?.namespaces?.options;
+  const fields = sandboxFields(sandbox, info, labelMaxLen);
+  const labels: Record<string, string> = { ...fields.podLabels, 'io.kubernetes.sandbox.id': sandbox.id };
+  addPodLabels(labels, meta);
   // The pause image, where the runtime's verbose info names it (containerd's does).
   const image = typeof v.image === 'string' ? v.image : '';
   const parsed = parseImageRef(image);
@@ -163,12 +169,7 @@ export function infoFromCriSandbox(sandbox: CriSandboxStatus, info: Record<strin
     podNamespace: meta?.namespace ?? '',
     podUid: meta?.uid ?? '',
     podSandboxId: sandbox.id,
-    podLabels,
-    ip: sandbox.network?.ip ?? '',
-    cniJson: cniJson(info, sandbox),
-    hostPid: ns?.pid === 'NODE',
-    hostNetwork: ns?.network === 'NODE',
-    hostIpc: ns?.ipc === 'NODE',
+    ...fields,
   };
 }
 

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { Agent, type Alert } from './helpers/agent.js';
 import { agentMissing, containersMissing, firstMissing } from './helpers/env.js';
 import { RuncContainer } from './helpers/runc.js';
-import { freePort, until } from './helpers/web.js';
+import { freePort, metricsText, metricValue, until } from './helpers/web.js';
 import { ContainerdCri, criMissing, DockerDaemon, dockerMissing, PodmanService, podmanMissing, TEST_IMAGE } from './helpers/runtimes.js';
 
 const skipAgent = agentMissing();
@@ -48,9 +48,7 @@ let metricsPort = 0;
 
 /** The agent's count of CRI lookups that found what they asked about. */
 async function criFound(): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  const m = /^saker_container_lookups_total\{runtime="cri",outcome="found"\} (\d+)/m.exec(text);
-  return m === null ? 0 : Number(m[1]);
+  return metricValue(await metricsText(metricsPort), 'saker_container_lookups_total{runtime="cri",outcome="found"}') || 0;
 }
 
 function need(t: TestContext, reason: string | undefined, runtime: unknown): boolean {

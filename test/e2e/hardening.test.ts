@@ -12,7 +12,7 @@ import { Agent, sleep, type Alert } from './helpers/agent.js';
 import { agentMissing, agentReady, containersMissing, repoRoot } from './helpers/env.js';
 import { RuncContainer } from './helpers/runc.js';
 import { python3, runCommand, scratchDir } from './helpers/triggers.js';
-import { freePort, until } from './helpers/web.js';
+import { freePort, metricsText, metricValue, until } from './helpers/web.js';
 
 const skipAgent = agentMissing();
 const skipContainers = skipAgent ?? containersMissing();
@@ -195,11 +195,10 @@ test('a fork storm past the thread table bound (falco_libs.thread_table_size): t
   // 600 processes alive at once, beside what the machine already runs.
   const sh = execFileSync('sh', ['-c', 'for i in $(seq 600); do sleep 4 & done; echo started'], { encoding: 'utf8', timeout: 30_000 });
   assert.match(sh, /started/);
-  const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
-  const text = await until(async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
-    (m) => metric(m, 'saker_state_table_dropped_total\\{table="threads"\\}') > 0, 'threads turned away, counted');
-  assert.ok(metric(text, 'saker_state_table_entries\\{table="threads"\\}') <= bound, 'the table stays within its bound');
-  assert.equal(metric(text, 'saker_state_table_capacity\\{table="threads"\\}'), bound);
+  const text = await until(() => metricsText(port),
+    (m) => metricValue(m, 'saker_state_table_dropped_total{table="threads"}') > 0, 'threads turned away, counted');
+  assert.ok(metricValue(text, 'saker_state_table_entries{table="threads"}') <= bound, 'the table stays within its bound');
+  assert.equal(metricValue(text, 'saker_state_table_capacity{table="threads"}'), bound);
   const r = runCommand('cat', ['/etc/shadow']);
   await storm.waitForRule(SENSITIVE, (f) => f['proc.pid'] === r.pid, { timeoutMs: 15_000 });
   await storm.stop();
@@ -226,11 +225,10 @@ test('a container /etc/passwd past the users bound is cut and one past the size 
   const crowded = RuncContainer.start({ user: { uid: 100, gid: 100 }, args: loop, files: files(crowdedPasswd) });
   const huge = RuncContainer.start({ user: { uid: 100, gid: 100 }, args: loop, files: files(hugePasswd) });
   t.after(() => { crowded.destroy(); huge.destroy(); });
-  const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
-  const text = await until(async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
-    (m) => metric(m, 'saker_state_table_dropped_total\\{table="users"\\}') > 0 && metric(m, 'saker_state_table_dropped_total\\{table="user_files"\\}') > 0,
+  const text = await until(() => metricsText(port),
+    (m) => metricValue(m, 'saker_state_table_dropped_total{table="users"}') > 0 && metricValue(m, 'saker_state_table_dropped_total{table="user_files"}') > 0,
     'users past the bound and the file past the cap, counted', 30_000);
-  assert.ok(metric(text, 'saker_state_table_dropped_total\\{table="users"\\}') >= 70_000 - 65_536, 'every user past the bound counted');
+  assert.ok(metricValue(text, 'saker_state_table_dropped_total{table="users"}') >= 70_000 - 65_536, 'every user past the bound counted');
   const named = await watch.waitForRule(SENSITIVE, (f) => f['container.id'] === crowded.shortId && f['user.name'] === 'lowuser', { timeoutMs: 20_000 });
   assert.equal(named.output_fields['fd.name'], '/etc/shadow');
   const unnamed = await watch.waitForRule(SENSITIVE, (f) => f['container.id'] === huge.shortId, { timeoutMs: 20_000 });
@@ -272,8 +270,7 @@ test('with the open prefilter on, an open whose path another thread changes afte
 async function racePaths(dir: string, port: number): Promise<{ opened: number; rounds: number; corrected: () => Promise<number> }> {
   const racer = join(dir, 'path-race');
   execFileSync('gcc', ['-O2', '-pthread', '-o', racer, join(repoRoot, 'test/e2e/helpers/path-race.c')]);
-  const metric = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
-  const corrected = async () => metric(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), 'saker_state_open_names_corrected_total');
+  const corrected = async () => metricValue(await metricsText(port), 'saker_state_open_names_corrected_total');
   let opened = 0;
   let rounds = 0;
   do {

@@ -36,3 +36,14 @@ export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, wh
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** The agent's Prometheus metrics at `port`, as text. */
+export async function metricsText(port: number): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+}
+
+/** The value of one series of Prometheus `text`, `name{labels}` as the agent prints it; NaN when absent. */
+export function metricValue(text: string, series: string): number {
+  const escaped = series.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+  return Number(new RegExp(`^${escaped} (\\d+)$`, 'm').exec(text)?.[1]);
+}
